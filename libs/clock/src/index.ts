@@ -1,0 +1,1 @@
+export { Clock, SystemClock, FakeClock } from './clock.js';
