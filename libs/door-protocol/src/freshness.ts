@@ -1,0 +1,18 @@
+import type { Clock } from '@acs/clock';
+
+/** Default tolerated difference between sender and receiver clocks. */
+export const DEFAULT_MAX_SKEW_MS = 30_000;
+
+export type Freshness = 'fresh' | 'stale' | 'future';
+
+/**
+ * MQTT 3.1.1 has no message expiry (aedes does not speak MQTT 5), and a persistent session can hold
+ * a QoS 1 command for an offline controller indefinitely, so freshness lives in the payload
+ * (hardware/door-protocol/README.md §Freshness): |now - ts| must not exceed `maxSkewMs`.
+ */
+export function checkFreshness(ts: number, clock: Clock, maxSkewMs = DEFAULT_MAX_SKEW_MS): Freshness {
+  const delta = clock.nowMs() - ts;
+  if (delta > maxSkewMs) return 'stale';
+  if (delta < -maxSkewMs) return 'future';
+  return 'fresh';
+}
