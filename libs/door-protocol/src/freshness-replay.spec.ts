@@ -3,7 +3,7 @@ import { FakeClock } from '@acs/clock';
 import { checkFreshness } from './freshness.js';
 import { NonceCache } from './nonce-cache.js';
 
-describe(checkFreshness.name, () => {
+describe('checkFreshness', () => {
   const clock = new FakeClock('2026-06-01T12:00:00Z');
   const now = clock.nowMs();
 
@@ -18,7 +18,7 @@ describe(checkFreshness.name, () => {
   });
 });
 
-describe(NonceCache.name, () => {
+describe('NonceCache', () => {
   it('reports a replay while the nonce could still be fresh and forgets it afterwards', () => {
     const clock = new FakeClock();
     const cache = new NonceCache(clock, 60_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { EventSequencer, SequenceTracker } from './sequence.js';
 
-describe(SequenceTracker.name, () => {
+describe('SequenceTracker', () => {
   it('accepts each seq once and reports duplicates', () => {
     const t = new SequenceTracker();
     expect(t.accept('c1', 100, 1)).toEqual({ kind: 'new', fillsGap: false, newEpoch: false, gap: undefined });
@@ -39,7 +39,7 @@ describe(SequenceTracker.name, () => {
   });
 });
 
-describe(EventSequencer.name, () => {
+describe('EventSequencer', () => {
   it('numbers from 1', () => {
     const s = new EventSequencer(42);
     expect([s.next(), s.next(), s.current]).toEqual([1, 2, 2]);

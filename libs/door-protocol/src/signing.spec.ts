@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { canonicalJson } from './canonical.js';
-import { computeMac, signEnvelope, verifyEnvelope } from './signing.js';
+import { signEnvelope, verifyEnvelope } from './signing.js';
 
 const secret = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const topic = 'acs/v1/c1/cmd';
