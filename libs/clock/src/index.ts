@@ -1,1 +1,2 @@
 export { Clock, SystemClock, FakeClock } from './clock.js';
+export { ClockModule } from './clock.module.js';

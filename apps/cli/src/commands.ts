@@ -1,0 +1,104 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@acs/audit';
+import { STAFF_ROLES, StaffService, type StaffRole } from '@acs/auth';
+import type { AppConfig } from '@acs/config';
+import { KeyService } from '@acs/crypto';
+import { dataSourceOptions, runMigrations } from '@acs/database';
+import { SCHEMA } from '@acs/schema';
+import { CliModule } from './cli.module.js';
+
+/** Output of a command: lines for people, or a JSON document with --json. */
+export interface Out {
+  line(text: string): void;
+  json(value: unknown): void;
+}
+
+const CLI_ACTOR = { actorType: 'cli', actorId: 'acsctl', role: 'admin' } as const;
+
+async function withApp<T>(config: AppConfig, fn: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function withDataSource<T>(config: AppConfig, fn: (ds: DataSource) => Promise<T>): Promise<T> {
+  const ds = new DataSource(dataSourceOptions(config, SCHEMA));
+  await ds.initialize();
+  try {
+    return await fn(ds);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+export class CliError extends Error {}
+
+export async function staffCreate(config: AppConfig, out: Out, opts: { username: string; role: string; json?: boolean }): Promise<void> {
+  if (!(STAFF_ROLES as readonly string[]).includes(opts.role)) {
+    throw new CliError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+  }
+  if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(opts.username)) {
+    throw new CliError('--username must be 2-64 characters of a-z, 0-9, dot, dash or underscore');
+  }
+  await withApp(config, async (app) => {
+    const { staff, token } = await app.get(StaffService).create(opts.username, opts.role as StaffRole, 'created by acsctl');
+    await app.get(AuditService).record({ actor: CLI_ACTOR, action: 'staff.create', targetType: 'staff', targetId: staff.id, outcome: 'success' });
+    if (opts.json) {
+      out.json({ id: staff.id, role: staff.role, token: token.token, expiresAt: new Date(token.expiresAt).toISOString() });
+    } else {
+      out.line(`Created ${staff.role} account ${staff.id}.`);
+      out.line('Bearer token (shown once, store it now):');
+      out.line(token.token);
+    }
+  });
+}
+
+export async function keysRotate(config: AppConfig, out: Out): Promise<void> {
+  if (config.MASTER_KEY) throw new CliError('MASTER_KEY is set in the environment: rotate it there and restart; keys:rotate works on the key file');
+  await withApp(config, async (app) => {
+    const result = await app.get(KeyService).rotateMasterKey();
+    await app.get(AuditService).record({
+      actor: CLI_ACTOR,
+      action: 'keys.rotate',
+      targetType: 'master_key',
+      targetId: result.newMasterKeyId,
+      outcome: 'success',
+      details: { rewrapped: result.rewrapped, retired: result.retired.length },
+    });
+    out.line(`New master key ${result.newMasterKeyId}; ${result.rewrapped} data key(s) re-wrapped; retired ${result.retired.join(', ') || 'none'}.`);
+  });
+}
+
+export async function auditVerify(config: AppConfig, out: Out, opts: { json?: boolean }): Promise<boolean> {
+  return withApp(config, async (app) => {
+    const verdict = await app.get(AuditService).verify();
+    if (opts.json) out.json(verdict);
+    else if (verdict.ok) out.line(`Audit chain intact: ${verdict.checked} entries, head ${verdict.headSeq ?? '-'} ${verdict.headHash}.`);
+    else out.line(`Audit chain BROKEN at entry ${verdict.firstBreak!.seq} (${verdict.firstBreak!.reason}); ${verdict.checked} entries before it verified.`);
+    return verdict.ok;
+  });
+}
+
+export async function migrationRun(config: AppConfig, out: Out): Promise<void> {
+  await withDataSource(config, async (ds) => {
+    const ran = await runMigrations(ds);
+    out.line(ran.length ? `Applied: ${ran.map((m) => m.name).join(', ')}` : 'No pending migrations.');
+  });
+}
+
+export async function migrationRevert(config: AppConfig, out: Out): Promise<void> {
+  await withDataSource(config, async (ds) => {
+    const before = await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1') as Array<{ name: string }>;
+    if (before.length === 0) {
+      out.line('Nothing to revert.');
+      return;
+    }
+    await ds.undoLastMigration({ transaction: 'each' });
+    out.line(`Reverted: ${before[0].name}`);
+  });
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { ConfigError, loadConfig, processEnv } from '@acs/config';
+import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, type Out, staffCreate } from './commands.js';
+
+const out: Out = {
+  line: (text) => console.info(text),
+  json: (value) => console.info(JSON.stringify(value, null, 2)),
+};
+
+function config() {
+  return loadConfig(processEnv());
+}
+
+const program = new Command()
+  .name('acsctl')
+  .description('Administration of the colocation access-control server. Reads the same environment as the server.')
+  .showHelpAfterError();
+
+program
+  .command('staff:create')
+  .description('Create a staff account and print its first bearer token (once)')
+  .requiredOption('--role <role>', 'admin, security, compliance or auditor')
+  .requiredOption('--username <name>', 'login handle, e.g. desk-officer-2')
+  .option('--json', 'print JSON')
+  .action(async (opts: { role: string; username: string; json?: boolean }) => staffCreate(config(), out, opts));
+
+program
+  .command('keys:rotate')
+  .description('Create a new master key, re-wrap every data key under it and retire the old one')
+  .action(async () => keysRotate(config(), out));
+
+program
+  .command('audit:verify')
+  .description('Verify the audit hash chain; exits 1 and names the first broken link if it is broken')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    if (!(await auditVerify(config(), out, opts))) process.exitCode = 1;
+  });
+
+program.command('migration:run').description('Apply pending database migrations').action(async () => migrationRun(config(), out));
+program.command('migration:revert').description('Revert the newest migration').action(async () => migrationRevert(config(), out));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof CliError) {
+    console.error(err.message);
+    process.exitCode = 2;
+  } else {
+    throw err;
+  }
+}

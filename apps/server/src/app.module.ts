@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import { AuditModule } from '@acs/audit';
+import { AuthModule } from '@acs/auth';
+import { Clock, ClockModule, SystemClock } from '@acs/clock';
+import { type AppConfig, ConfigModule } from '@acs/config';
+import { CryptoModule } from '@acs/crypto';
+import { DatabaseModule } from '@acs/database';
+import { HealthModule } from '@acs/health';
+import { LoggingModule } from '@acs/logging';
+import { SCHEMA } from '@acs/schema';
+
+export interface AppOptions {
+  config: AppConfig;
+  clock?: Clock;
+  /** Where log lines go; stdout when absent. */
+  logDestination?: DestinationStream;
+}
+
+/** The composition root: wiring only. */
+@Module({})
+export class AppModule {
+  static register(opts: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.withConfig(opts.config),
+        ClockModule.with(opts.clock ?? new SystemClock()),
+        LoggingModule.forRoot(opts.logDestination),
+        DatabaseModule.forRoot(SCHEMA),
+        CryptoModule,
+        AuditModule,
+        AuthModule,
+        HealthModule,
+      ],
+    };
+  }
+}

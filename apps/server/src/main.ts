@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig, processEnv } from '@acs/config';
+import { AppModule } from './app.module.js';
+import { configureApp } from './setup.js';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(processEnv());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const app = await NestFactory.create(AppModule.register({ config }), { bufferLogs: true, bodyParser: false });
+  configureApp(app, config);
+  app.enableShutdownHooks();
+  try {
+    await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`HTTP_PORT ${config.HTTP_PORT} on ${config.HTTP_HOST} is already in use; set HTTP_PORT to a free port`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+await bootstrap();

@@ -1,0 +1,40 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from '@acs/config';
+import { createValidationPipe, ProblemDetailsFilter } from '@acs/http';
+
+/**
+ * Everything about the HTTP surface that is not a module: shared by main.ts and the
+ * end-to-end tests so they exercise the same server.
+ */
+export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
+  const express = app as NestExpressApplication;
+  express.useLogger(app.get(Logger));
+  express.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
+  express.use(
+    helmet({
+      contentSecurityPolicy: {
+        // Swagger UI at /docs needs inline styles; scripts stay same-origin. No upgrade to https:
+        // the server may be reached over plain HTTP on a management network or behind a TLS proxy.
+        directives: { 'upgrade-insecure-requests': null, 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
+      },
+    }),
+  );
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+
+  const doc = new DocumentBuilder()
+    .setTitle('Colocation access control')
+    .setDescription(
+      'Fingerprint access control for colocation datacenters. Every route needs a bearer token except /health, /ready and /docs. ' +
+        'Errors are application/problem+json with a stable `code`.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Token from `acsctl staff:create` or POST /staff' })
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource } from 'typeorm';
+import { Clock } from '@acs/clock';
+import { WriteQueue } from '@acs/database';
+import { DomainError } from '@acs/http';
+import { AuditEntryEntity, type AuditOutcome } from './audit-entry.entity.js';
+import { auditHash, ChainVerifier, type ChainVerdict, GENESIS_HASH } from './audit-chain.js';
+
+export interface AuditActor {
+  actorType: string;
+  actorId: string | null;
+  role: string | null;
+}
+
+export type AuditDetailValue = string | number | boolean | null;
+
+export interface AuditRecord {
+  actor: AuditActor;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  outcome: AuditOutcome;
+  requestId?: string | null;
+  /** Identifiers, codes and counts only. */
+  details?: Record<string, AuditDetailValue>;
+}
+
+export interface AuditQuery {
+  actorId?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  outcome?: AuditOutcome;
+  from?: number;
+  to?: number;
+  /** Return entries with a smaller sequence number than this (keyset paging, newest first). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+// Detail values must look like identifiers, codes or counts: a guard against a caller passing
+// a name or an e-mail address into the trail by mistake.
+const SAFE_DETAIL = /^[A-Za-z0-9._:/@+-]{0,80}$/;
+const SAFE_KEY = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
+const SUSPECT_KEY = /name|mail|phone|address|template/i;
+
+export function assertSafeDetails(details: Record<string, AuditDetailValue>): void {
+  for (const [k, v] of Object.entries(details)) {
+    if (!SAFE_KEY.test(k) || SUSPECT_KEY.test(k)) throw new DomainError('audit.unsafe_detail', `audit detail key ${k} is not allowed`, 500);
+    if (typeof v === 'string' && (!SAFE_DETAIL.test(v) || v.includes('@'))) {
+      throw new DomainError('audit.unsafe_detail', `audit detail ${k} is not an identifier`, 500);
+    }
+  }
+}
+
+@Injectable()
+export class AuditService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writes: WriteQueue,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Appends one entry to the chain. Joins the caller's transaction when there is one. */
+  async record(r: AuditRecord): Promise<AuditEntryEntity> {
+    if (r.details) assertSafeDetails(r.details);
+    return this.writes.transaction(async (m) => {
+      const head = await m
+        .getRepository(AuditEntryEntity)
+        .createQueryBuilder('a')
+        .select(['a.seq', 'a.hash'])
+        .orderBy('a.seq', 'DESC')
+        .limit(1)
+        .getOne();
+      const row: AuditEntryEntity = {
+        seq: (head?.seq ?? 0) + 1,
+        id: randomUUID(),
+        at: this.clock.nowMs(),
+        actorType: r.actor.actorType,
+        actorId: r.actor.actorId,
+        role: r.actor.role,
+        action: r.action,
+        targetType: r.targetType ?? null,
+        targetId: r.targetId ?? null,
+        outcome: r.outcome,
+        requestId: r.requestId ?? null,
+        details: r.details && Object.keys(r.details).length > 0 ? JSON.stringify(r.details) : null,
+        prevHash: head?.hash ?? GENESIS_HASH,
+        hash: '',
+      };
+      row.hash = auditHash(row, row.prevHash);
+      await m.insert(AuditEntryEntity, row);
+      return row;
+    });
+  }
+
+  async find(q: AuditQuery): Promise<AuditEntryEntity[]> {
+    const qb = this.dataSource.getRepository(AuditEntryEntity).createQueryBuilder('a');
+    if (q.actorId) qb.andWhere('a.actorId = :actorId', { actorId: q.actorId });
+    if (q.action) qb.andWhere('a.action = :action', { action: q.action });
+    if (q.targetType) qb.andWhere('a.targetType = :targetType', { targetType: q.targetType });
+    if (q.targetId) qb.andWhere('a.targetId = :targetId', { targetId: q.targetId });
+    if (q.outcome) qb.andWhere('a.outcome = :outcome', { outcome: q.outcome });
+    if (q.from !== undefined) qb.andWhere('a.at >= :from', { from: q.from });
+    if (q.to !== undefined) qb.andWhere('a.at < :to', { to: q.to });
+    if (q.beforeSeq !== undefined) qb.andWhere(new Brackets((w) => w.where('a.seq < :before', { before: q.beforeSeq })));
+    return qb.orderBy('a.seq', 'DESC').limit(q.limit).getMany();
+  }
+
+  /** Verifies the whole chain in pages so memory stays flat however long the trail is. */
+  async verify(pageSize = 2000): Promise<ChainVerdict> {
+    const verifier = new ChainVerifier();
+    let after = 0;
+    for (;;) {
+      const rows = await this.dataSource
+        .getRepository(AuditEntryEntity)
+        .createQueryBuilder('a')
+        .where('a.seq > :after', { after })
+        .orderBy('a.seq', 'ASC')
+        .limit(pageSize)
+        .getMany();
+      for (const row of rows) if (!verifier.push(row)) return verifier.verdict();
+      if (rows.length < pageSize) return verifier.verdict();
+      after = rows[rows.length - 1].seq;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { iso, isoOrNull } from '@acs/http';
+import type { ApiTokenEntity } from './api-token.entity.js';
+import { CreateStaffDto, CreatedStaffView, IssuedTokenView, IssueTokenDto, StaffView, TokenView } from './dto/staff.dto.js';
+import { CurrentPrincipal } from './principal.decorator.js';
+import type { Principal } from './roles.js';
+import { Allow, Audited, Authenticated } from './route-policy.js';
+import type { StaffAccountEntity } from './staff-account.entity.js';
+import { StaffService } from './staff.service.js';
+import { type IssuedToken, TokenService } from './token.service.js';
+
+function staffView(s: StaffAccountEntity): StaffView {
+  return { id: s.id, username: s.username, role: s.role, createdAt: iso(s.createdAt), disabledAt: isoOrNull(s.disabledAt) };
+}
+
+function tokenView(t: ApiTokenEntity): TokenView {
+  return {
+    id: t.id,
+    kind: t.kind,
+    staffId: t.staffId,
+    customerId: t.customerId,
+    label: t.label,
+    createdAt: iso(t.createdAt),
+    expiresAt: iso(t.expiresAt),
+    revokedAt: isoOrNull(t.revokedAt),
+    lastUsedAt: isoOrNull(t.lastUsedAt),
+  };
+}
+
+function issuedView(t: IssuedToken): IssuedTokenView {
+  return { token: t.token, id: t.id, expiresAt: iso(t.expiresAt) };
+}
+
+@ApiTags('auth')
+@ApiBearerAuth()
+@Controller('auth')
+export class AuthController {
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'The principal behind the bearer token' })
+  me(@CurrentPrincipal() principal: Principal): Principal {
+    return principal;
+  }
+}
+
+@ApiTags('staff')
+@ApiBearerAuth()
+@Controller('staff')
+export class StaffController {
+  constructor(
+    private readonly staff: StaffService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  @Post()
+  @Allow('admin')
+  @Audited({ action: 'staff.create', targetType: 'staff' })
+  @ApiOperation({ summary: 'Create a staff account; the response holds its first token, shown once' })
+  @ApiOkResponse({ type: CreatedStaffView })
+  async create(@Body() dto: CreateStaffDto): Promise<CreatedStaffView> {
+    const { staff, token } = await this.staff.create(dto.username, dto.role);
+    return { id: staff.id, staff: staffView(staff), token: issuedView(token) };
+  }
+
+  @Get()
+  @Allow('admin')
+  @ApiOkResponse({ type: [StaffView] })
+  async list(): Promise<StaffView[]> {
+    return (await this.staff.list()).map(staffView);
+  }
+
+  @Post(':staffId/disable')
+  @HttpCode(200)
+  @Allow('admin')
+  @Audited({ action: 'staff.disable', targetType: 'staff', targetParam: 'staffId' })
+  @ApiOkResponse({ type: StaffView })
+  async disable(@Param('staffId', ParseUUIDPipe) staffId: string): Promise<StaffView> {
+    return staffView(await this.staff.disable(staffId));
+  }
+
+  @Post(':staffId/tokens')
+  @Allow('admin')
+  @Audited({ action: 'token.issue', targetType: 'staff', targetParam: 'staffId' })
+  @ApiOperation({ summary: 'Issue another token for a staff account (shown once)' })
+  @ApiOkResponse({ type: IssuedTokenView })
+  async issue(@Param('staffId', ParseUUIDPipe) staffId: string, @Body() dto: IssueTokenDto): Promise<IssuedTokenView> {
+    return issuedView(await this.tokens.issueForStaff(staffId, dto));
+  }
+}
+
+@ApiTags('auth')
+@ApiBearerAuth()
+@Controller('tokens')
+export class TokensController {
+  constructor(private readonly tokens: TokenService) {}
+
+  @Get()
+  @Allow('admin')
+  @ApiQuery({ name: 'staffId', required: false })
+  @ApiQuery({ name: 'customerId', required: false })
+  @ApiOkResponse({ type: [TokenView] })
+  async list(@Query('staffId') staffId?: string, @Query('customerId') customerId?: string): Promise<TokenView[]> {
+    const where = { ...(staffId ? { staffId } : {}), ...(customerId ? { customerId } : {}) };
+    return (await this.tokens.list(where)).map(tokenView);
+  }
+
+  @Delete(':tokenId')
+  @HttpCode(204)
+  @Allow('admin')
+  @Audited({ action: 'token.revoke', targetType: 'token', targetParam: 'tokenId' })
+  async revoke(@Param('tokenId', ParseUUIDPipe) tokenId: string): Promise<void> {
+    await this.tokens.revoke(tokenId);
+  }
+}

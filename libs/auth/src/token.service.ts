@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { Clock } from '@acs/clock';
+import { AppConfig } from '@acs/config';
+import { hashToken, newToken } from '@acs/crypto';
+import { WriteQueue } from '@acs/database';
+import { NotFoundError } from '@acs/http';
+import { ApiTokenEntity } from './api-token.entity.js';
+import type { Principal } from './roles.js';
+import { StaffAccountEntity } from './staff-account.entity.js';
+
+const DAY_MS = 86_400_000;
+// lastUsedAt is informational; writing it on every request would put a write on every read.
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface IssuedToken {
+  /** The bearer token. Shown once; only its hash is stored. */
+  token: string;
+  id: string;
+  expiresAt: number;
+}
+
+@Injectable()
+export class TokenService {
+  private readonly logger = new Logger(TokenService.name);
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writes: WriteQueue,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  async issueForStaff(staffId: string, opts: { label?: string; ttlDays?: number } = {}): Promise<IssuedToken> {
+    const staff = await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { id: staffId, disabledAt: IsNull() } });
+    if (!staff) throw new NotFoundError('Staff account', staffId);
+    return this.issue({ kind: 'staff', staffId, customerId: null }, opts);
+  }
+
+  async issueForCustomer(customerId: string, opts: { label?: string; ttlDays?: number } = {}): Promise<IssuedToken> {
+    return this.issue({ kind: 'customer', staffId: null, customerId }, opts);
+  }
+
+  /** The principal behind a bearer token, or null when it is unknown, expired, revoked or disabled. */
+  async authenticate(token: string): Promise<Principal | null> {
+    const row = await this.dataSource
+      .getRepository(ApiTokenEntity)
+      .findOne({ where: { tokenHash: hashToken(token) }, relations: { staff: true } });
+    const now = this.clock.nowMs();
+    if (!row || row.revokedAt !== null || row.expiresAt <= now) return null;
+    this.touch(row.id, now);
+    if (row.kind === 'staff') {
+      if (!row.staff || row.staff.disabledAt !== null) return null;
+      return { kind: 'staff', tokenId: row.id, staffId: row.staff.id, role: row.staff.role };
+    }
+    if (!row.customerId) return null;
+    return { kind: 'customer', tokenId: row.id, customerId: row.customerId };
+  }
+
+  async revoke(tokenId: string): Promise<void> {
+    await this.writes.transaction(async (m) => {
+      const row = await m.findOne(ApiTokenEntity, { where: { id: tokenId } });
+      if (!row) throw new NotFoundError('Token', tokenId);
+      if (row.revokedAt === null) await m.update(ApiTokenEntity, { id: tokenId }, { revokedAt: this.clock.nowMs() });
+    });
+  }
+
+  async revokeAllFor(where: { staffId?: string; customerId?: string }): Promise<number> {
+    return this.writes.transaction(async (m) => {
+      const res = await m.update(ApiTokenEntity, { ...where, revokedAt: IsNull() }, { revokedAt: this.clock.nowMs() });
+      return res.affected ?? 0;
+    });
+  }
+
+  async list(where: { staffId?: string; customerId?: string } = {}): Promise<ApiTokenEntity[]> {
+    return this.dataSource.getRepository(ApiTokenEntity).find({ where, order: { createdAt: 'DESC' } });
+  }
+
+  private async issue(
+    owner: Pick<ApiTokenEntity, 'kind' | 'staffId' | 'customerId'>,
+    opts: { label?: string; ttlDays?: number },
+  ): Promise<IssuedToken> {
+    const token = newToken('acs');
+    const id = randomUUID();
+    const now = this.clock.nowMs();
+    const expiresAt = now + (opts.ttlDays ?? this.config.TOKEN_TTL_DAYS) * DAY_MS;
+    await this.writes.transaction((m) =>
+      m.insert(ApiTokenEntity, {
+        id,
+        tokenHash: hashToken(token),
+        ...owner,
+        label: opts.label ?? null,
+        createdAt: now,
+        expiresAt,
+        revokedAt: null,
+        lastUsedAt: null,
+      }),
+    );
+    return { token, id, expiresAt };
+  }
+
+  private touch(tokenId: string, now: number): void {
+    const last = this.lastTouched.get(tokenId) ?? 0;
+    if (now - last < TOUCH_INTERVAL_MS) return;
+    this.lastTouched.set(tokenId, now);
+    this.writes
+      .run(() => this.dataSource.getRepository(ApiTokenEntity).update({ id: tokenId }, { lastUsedAt: now }))
+      .catch((err: unknown) => this.logger.warn({ err, tokenId }, 'could not record token use'));
+  }
+}

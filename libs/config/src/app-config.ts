@@ -1,0 +1,144 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBase64,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? (['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) ? true : ['0', 'false', 'no', 'off', ''].includes(value.toLowerCase()) ? false : value) : value;
+
+/**
+ * Every setting the server reads, validated once at start-up. The field names are the
+ * environment variable names so an error message can name the variable to fix.
+ * `.env.example` documents each one with its default; keep the two in step.
+ */
+export class AppConfig {
+  /** Interface the HTTP API binds to. */
+  @IsString()
+  HTTP_HOST = '127.0.0.1';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  HTTP_PORT = 3000;
+
+  /** Largest accepted request body, in the notation of the `bytes` package (e.g. 100kb). */
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' })
+  HTTP_BODY_LIMIT = '100kb';
+
+  /** Folder for the SQLite file and the master key file unless those are set explicitly. */
+  @IsString()
+  DATA_DIR = './data';
+
+  /** SQLite file; defaults to DATA_DIR/acs.sqlite. `:memory:` is for tests only. */
+  @IsOptional()
+  @IsString()
+  DATABASE_PATH?: string;
+
+  /**
+   * FULL syncs the WAL on every commit: an acknowledged access event survives a power cut,
+   * not only a process crash. NORMAL is faster but may lose the last commits on power loss.
+   */
+  @IsIn(['FULL', 'NORMAL'])
+  DATABASE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
+
+  /** Milliseconds a writer waits for a lock held by another process (CLI, backup). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_BUSY_TIMEOUT_MS = 5000;
+
+  /** Run pending migrations at start-up. */
+  @Transform(toBool)
+  @IsBoolean()
+  DATABASE_MIGRATE_ON_START = true;
+
+  /** Master key as base64 (32 bytes). When unset the key file is used (created on first start). */
+  @IsOptional()
+  @IsBase64()
+  MASTER_KEY?: string;
+
+  /** Master key file; defaults to DATA_DIR/master-key.json. Created with mode 0600. */
+  @IsOptional()
+  @IsString()
+  MASTER_KEY_FILE?: string;
+
+  /** Lifetime of newly issued bearer tokens, in days. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  TOKEN_TTL_DAYS = 90;
+
+  /** Failed authentications per client address allowed in AUTH_FAILURE_WINDOW_S before 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_LIMIT = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_WINDOW_S = 300;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Time zone for sites that do not name one (IANA name). */
+  @IsString()
+  @MinLength(1)
+  DEFAULT_TIME_ZONE = 'Europe/Amsterdam';
+
+  get databasePath(): string {
+    return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
+  }
+
+  get masterKeyFile(): string {
+    return this.MASTER_KEY_FILE ?? `${this.DATA_DIR.replace(/\/$/, '')}/master-key.json`;
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((msg) =>
+      // class-validator puts the property name first; say which variable and never echo the value
+      // (it may be a secret such as MASTER_KEY).
+      `${e.property}: ${msg.startsWith(e.property) ? msg.slice(e.property.length).trim() : msg}`,
+    ),
+  );
+}
+
+const KNOWN = new Set(Object.keys(new AppConfig()).concat(['DATABASE_PATH', 'MASTER_KEY', 'MASTER_KEY_FILE']));
+
+/**
+ * Builds the configuration from an environment map (normally `process.env`). Unknown variables
+ * are ignored (the environment holds many); empty strings count as unset.
+ */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const plain: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (KNOWN.has(k) && v !== undefined && v !== '') plain[k] = v;
+  }
+  const config = plainToInstance(AppConfig, plain, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: false, forbidUnknownValues: true });
+  if (errors.length > 0) throw new ConfigError(describe(errors));
+  return config;
+}

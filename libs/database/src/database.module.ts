@@ -1,0 +1,31 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '@acs/config';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, type SchemaParts } from './data-source-options.js';
+import { WriteQueue } from './write-queue.js';
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  /**
+   * Pending migrations run while the data source initialises, so every provider that depends on
+   * it (key service, audit) sees the current schema before the first request.
+   */
+  static forRoot(schema: SchemaParts): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(config, schema),
+            migrationsRun: config.DATABASE_MIGRATE_ON_START,
+          }),
+        }),
+      ],
+      providers: [{ provide: WriteQueue, inject: [DataSource], useFactory: (ds: DataSource) => new WriteQueue(ds) }],
+      exports: [WriteQueue],
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export { WriteQueue } from './write-queue.js';
+export { applySqlitePragmas, readSqlitePragmas, type SqlitePragmaReport } from './sqlite.js';
+export { dataSourceOptions, type SchemaParts } from './data-source-options.js';
+export { runMigrations, pendingSchemaChanges } from './migrate.js';
+export { DatabaseModule } from './database.module.js';
+export { epochMs } from './columns.js';

@@ -1,0 +1,40 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Mutex } from 'async-mutex';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * One FIFO for every write in the process.
+ *
+ * TypeORM's SQLite drivers share a single connection and query runner, so two concurrent
+ * `dataSource.transaction()` calls silently nest: the second becomes a savepoint inside the
+ * first, and a rollback of the first discards rows the second already reported as committed
+ * (measured, see reliability anchors §0.4). Serialising every write through this queue makes
+ * each transaction run alone. Re-entrant calls from inside a queued task run in place instead
+ * of deadlocking.
+ */
+export class WriteQueue {
+  private readonly mutex = new Mutex();
+  private readonly inside = new AsyncLocalStorage<EntityManager | true>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Runs `task` when every earlier write has finished. */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.inside.getStore() !== undefined) return task();
+    return this.mutex.runExclusive(() => this.inside.run(true, task));
+  }
+
+  /** Runs `work` in its own transaction, alone. Nested calls join the outer transaction. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const current = this.inside.getStore();
+    if (current !== undefined && current !== true) return work(current);
+    return this.run(() =>
+      this.dataSource.transaction((manager) => this.inside.run(manager, () => work(manager))),
+    );
+  }
+
+  /** Number of writes waiting, for metrics and back-pressure decisions. */
+  get isBusy(): boolean {
+    return this.mutex.isLocked();
+  }
+}

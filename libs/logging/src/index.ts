@@ -1,0 +1,1 @@
+export { LoggingModule, pinoHttpOptions } from './logging.module.js';
