@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
+import { applySqlitePragmas, WriteQueue } from '@acs/database';
+
+@Entity('row')
+class Row {
+  @PrimaryColumn({ type: 'varchar' })
+  id!: string;
+  @Column({ type: 'varchar' })
+  writer!: string;
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe(WriteQueue.name, () => {
+  let dir: string;
+  let ds: DataSource;
+  let queue: WriteQueue;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'acs-wq-'));
+    // A throwaway schema for this spec only; the application uses migrations.
+    ds = new DataSource({
+      type: 'better-sqlite3',
+      database: join(dir, 'wq.sqlite'),
+      entities: [Row],
+      synchronize: true,
+      prepareDatabase: (db) => applySqlitePragmas(db, { synchronous: 'FULL', busyTimeoutMs: 1000 }),
+    });
+    await ds.initialize();
+    queue = new WriteQueue(ds);
+  });
+
+  afterEach(async () => {
+    await ds.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a committed transaction when a concurrent one rolls back', async () => {
+    const failing = queue.transaction(async (m) => {
+      await m.insert(Row, { id: 'a1', writer: 'a' });
+      await tick(); // give the other transaction every chance to interleave
+      await tick();
+      throw new Error('rollback a');
+    });
+    const succeeding = queue.transaction(async (m) => {
+      await m.insert(Row, { id: 'b1', writer: 'b' });
+      await tick();
+      await m.insert(Row, { id: 'b2', writer: 'b' });
+    });
+    const plainWrite = queue.run(() => ds.getRepository(Row).insert({ id: 'c1', writer: 'c' }));
+
+    await expect(failing).rejects.toThrow('rollback a');
+    await expect(succeeding).resolves.toBeUndefined();
+    await expect(plainWrite).resolves.toBeDefined();
+
+    const rows = await ds.getRepository(Row).find({ order: { id: 'ASC' } });
+    expect(rows.map((r) => r.id)).toEqual(['b1', 'b2', 'c1']);
+  });
+
+  it('runs queued work strictly one at a time, in arrival order', async () => {
+    const events: string[] = [];
+    const task = (name: string) =>
+      queue.run(async () => {
+        events.push(`${name}:start`);
+        await tick();
+        events.push(`${name}:end`);
+      });
+    await Promise.all([task('x'), task('y'), task('z')]);
+    expect(events).toEqual(['x:start', 'x:end', 'y:start', 'y:end', 'z:start', 'z:end']);
+  });
+
+  it('lets a nested transaction join the outer one instead of deadlocking', async () => {
+    await expect(
+      queue.transaction(async (m) => {
+        await m.insert(Row, { id: 'outer', writer: 'o' });
+        await queue.transaction((inner) => inner.insert(Row, { id: 'inner', writer: 'i' }));
+        throw new Error('undo both');
+      }),
+    ).rejects.toThrow('undo both');
+    await expect(ds.getRepository(Row).count()).resolves.toBe(0);
+  });
+});
