@@ -1,0 +1,12 @@
+export * from './fingerprint.codec.js';
+export * from './fingerprint.commands.js';
+export * from './fingerprint.framer.js';
+export * from './fingerprint.errors.js';
+export * from './confirmation-code.js';
+export * from './model-profile.js';
+export type { FingerprintTransport, TransportCloseInfo } from './transport.js';
+export { SerialTransport, listSerialPorts, type SerialTransportOptions } from './transports/serial.transport.js';
+export { TcpTransport, type TcpTransportOptions } from './transports/tcp.transport.js';
+export { createTransport, type TransportFactoryOptions } from './transports/transport.factory.js';
+export * from './fingerprint-reader.device.js';
+export * from './fingerprint.module.js';
