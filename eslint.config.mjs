@@ -29,6 +29,7 @@ export default tseslint.config(
       'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'assert*'] }],
       'jest/no-disabled-tests': 'error',
       'jest/no-focused-tests': 'error',
+      'jest/valid-title': ['error', { ignoreTypeOfDescribeName: true }],
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },

@@ -1,1 +1,1 @@
-export { LoggingModule, pinoHttpOptions } from './logging.module.js';
+export { LoggingModule, pinoHttpOptions, loggablePath } from './logging.module.js';
