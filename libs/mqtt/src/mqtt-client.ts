@@ -132,10 +132,12 @@ export class AcsMqttClient implements DoorTransport {
   /** Registers a handler and subscribes (QoS 1) to its filter. */
   async route(filter: string, handler: MessageHandler): Promise<void> {
     this.routes.push({ filter, handler });
-    const client = this.requireClient();
-    const granted = await client.subscribeAsync(filter, { qos: 1 });
-    const refused = granted.filter((g) => g.qos === 128);
-    if (refused.length > 0) throw new Error(`broker refused the subscription to ${filter}`);
+    try {
+      // mqtt.js 5 rejects when the SUBACK carries 0x80 [MQTT-3.9.3-2].
+      await this.requireClient().subscribeAsync(filter, { qos: 1 });
+    } catch (err) {
+      throw new Error(`broker refused the subscription to ${filter}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   async publish(topic: string, payload: string | Buffer, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
