@@ -58,8 +58,8 @@ export class WirePacer {
   }
 
   private flushDue(): void {
-    const now = performance.now();
-    while (this.queue.length > 0 && this.queue[0].at <= now + 0.5) this.queue.shift()!.run();
+    // Re-read the clock per job: a job may schedule another that is already due (unpaced replies).
+    while (this.queue.length > 0 && this.queue[0].at <= performance.now() + 0.5) this.queue.shift()!.run();
     this.arm();
   }
 }
