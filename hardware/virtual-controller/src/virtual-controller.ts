@@ -100,6 +100,8 @@ export class VirtualController extends EventEmitter<VirtualControllerEvents> {
   private resendTimer?: NodeJS.Timeout;
   private stateTimer?: NodeJS.Timeout;
   private connectionTs = 0;
+  /** Subscribed and birth sent; until then new events wait in the buffer so replays stay in order. */
+  private online = false;
   private readonly log: (line: string) => void;
   readonly stats = { accepted: 0, rejected: 0, rejectedBy: {} as Partial<Record<RejectReason, number>>, droppedEvents: 0 };
 
@@ -210,6 +212,7 @@ export class VirtualController extends EventEmitter<VirtualControllerEvents> {
         this.onConnected(client);
       });
     });
+    client.on('close', () => (this.online = false));
     client.on('offline', () => {
       this.log('connection lost; buffering events');
       this.emit('disconnected');
@@ -268,6 +271,7 @@ export class VirtualController extends EventEmitter<VirtualControllerEvents> {
   private onConnected(client: MqttClient): void {
     const status = statusTopic(this.controllerId);
     client.publish(status, this.statusPayload('online'), { qos: 1, retain: true }, () => {});
+    this.online = true;
     this.publishState();
     this.resend(true);
     this.emit('connected');
@@ -376,7 +380,7 @@ export class VirtualController extends EventEmitter<VirtualControllerEvents> {
 
   private send(entry: Buffered): void {
     const client = this.client;
-    if (!client?.connected) return; // kept in the buffer, replayed on reconnect
+    if (!client?.connected || !this.online) return; // kept in the buffer, replayed on reconnect
     entry.sentAt = Date.now();
     client.publish(eventTopic(this.controllerId), entry.payload, { qos: 1 }, () => {});
   }

@@ -127,11 +127,21 @@ export class AcsMqttClient implements DoorTransport {
       client.once('error', onError);
     });
     client.on('error', (err) => this.logger.warn(`MQTT client error: ${err.message}`));
+    // Routes registered before connecting; later reconnects are resubscribed by mqtt.js.
+    for (const filter of new Set(this.routes.map((r) => r.filter))) await this.subscribe(filter);
   }
 
-  /** Registers a handler and subscribes (QoS 1) to its filter. */
+  /**
+   * Registers a handler and subscribes (QoS 1) to its filter. Register before `connect()` when
+   * the session is persistent: the broker delivers queued messages right after CONNACK, and a
+   * message without a handler is lost to the application although the broker counts it delivered.
+   */
   async route(filter: string, handler: MessageHandler): Promise<void> {
     this.routes.push({ filter, handler });
+    if (this.client) await this.subscribe(filter);
+  }
+
+  private async subscribe(filter: string): Promise<void> {
     try {
       // mqtt.js 5 rejects when the SUBACK carries 0x80 [MQTT-3.9.3-2].
       await this.requireClient().subscribeAsync(filter, { qos: 1 });

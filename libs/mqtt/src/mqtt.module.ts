@@ -84,8 +84,9 @@ export class MqttEdge implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (this.broker) await this.broker.start();
-    await this.client.connect(this.broker?.url);
+    // Routes first: a resumed persistent session delivers queued events right after CONNACK.
     await this.doors.start();
+    await this.client.connect(this.broker?.url);
     this.logger.log('MQTT door edge ready');
   }
 

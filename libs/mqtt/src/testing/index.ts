@@ -109,7 +109,12 @@ export async function startServerSide(
   url: string,
   server: { username: string; password: string },
   secrets: InMemoryControllerSecretProvider,
-  options: DoorCommandServiceOptions & { clock?: Clock; clientId?: string } = {},
+  options: DoorCommandServiceOptions & {
+    clock?: Clock;
+    clientId?: string;
+    /** Runs before connecting: attach listeners, seed sequences (a resumed session delivers at once). */
+    prepare?: (doors: DoorCommandService) => void;
+  } = {},
 ): Promise<TestServerSide> {
   const client = new AcsMqttClient({
     url,
@@ -118,9 +123,10 @@ export async function startServerSide(
     clientId: options.clientId ?? `${server.username}-${process.pid}-${++counter}`,
     reconnectPeriodMs: 100,
   });
-  await client.connect();
   const doors = new DoorCommandService(client, secrets, options.clock ?? new SystemClock(), options);
   await doors.start();
+  options.prepare?.(doors);
+  await client.connect();
   return {
     client,
     doors,
