@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { FingerprintErrorCode, FingerprintReader } from '@acs/fingerprint';
+import { FAST_READER_OPTIONS, openTcpReader, VirtualReader, VirtualReaderTcpServer, waitForState, type TcpReaderHarness } from '../../libs/fingerprint/src/testing/index.js';
+
+describe('fingerprint reader over raw TCP (serial device server)', () => {
+  let h: TcpReaderHarness | undefined;
+  const extra: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+    for (const close of extra.splice(0)) await close();
+  });
+
+  it('runs the enroll and identify flow over tcp://host:port', async () => {
+    h = await openTcpReader({ device: { capacity: 20 } });
+    expect(h.reader.name).toBe(h.url);
+    h.device.place('oscar');
+    const enrolling = h.reader.enroll({ timeoutMs: 2000, pollIntervalMs: 5 });
+    await new Promise((r) => setTimeout(r, 20));
+    h.device.lift();
+    await new Promise((r) => setTimeout(r, 20));
+    h.device.place('oscar');
+    const { slot } = await enrolling;
+    await expect(h.reader.identify({ timeoutMs: 500 })).resolves.toMatchObject({ pageId: slot });
+  });
+
+  it('reconnects after the device server drops the connection', async () => {
+    h = await openTcpReader();
+    h.server.dropClient();
+    await waitForState(h.reader, 'connecting');
+    await waitForState(h.reader, 'ready');
+    await expect(h.reader.templateCount()).resolves.toBe(0);
+    expect(h.reader.stats.reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('goes failed while the server is down and recovers when it is back on the same port', async () => {
+    const device = new VirtualReader();
+    const server = new VirtualReaderTcpServer(device);
+    const { port, url } = await server.listen(0);
+    const reader = new FingerprintReader({ ...FAST_READER_OPTIONS, path: url, reconnect: { initialDelayMs: 10, maxDelayMs: 50, failAfterAttempts: 2 } });
+    extra.push(() => reader.close());
+    await reader.open();
+    await server.close();
+    await waitForState(reader, 'failed');
+    expect(reader.lastError?.code).toBe(FingerprintErrorCode.Disconnected);
+    expect(reader.lastError?.message).toMatch(/ECONNREFUSED|disconnected|closed/);
+
+    const again = new VirtualReaderTcpServer(device);
+    extra.push(() => again.close());
+    await again.listen(port);
+    await waitForState(reader, 'ready', 3000);
+    await expect(reader.templateCount()).resolves.toBe(0);
+  });
+});
