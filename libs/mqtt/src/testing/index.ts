@@ -212,3 +212,4 @@ export function collect(client: MqttClient, ms: number): Promise<Array<{ topic: 
 }
 
 export { VirtualController };
+export { startMosquitto, runMosquittoTool, freePort, MOSQUITTO_BIN, type MosquittoInstance } from './mosquitto.js';
