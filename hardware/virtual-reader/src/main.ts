@@ -34,6 +34,7 @@ const program = new Command()
   .option('--ready-byte', 'send the R503 0x55 ready byte when a host attaches')
   .option('--seed <n>', 'seed for capture noise', int)
   .option('--finger <name>', 'start with this finger on the sensor')
+  .option('--image <WxH>', 'UpImage geometry (R503 192x192; ZFM/pyfingerprint 256x288)', '192x192')
   .parse();
 
 const opts = program.opts<{
@@ -52,13 +53,18 @@ const opts = program.opts<{
   readyByte?: boolean;
   seed?: number;
   finger?: string;
+  image: string;
 }>();
 
 if (!opts.serial && !opts.tcp) {
   program.error('give --serial <path> or --tcp <[host:]port>');
 }
 
+const image = /^(\d+)x(\d+)$/.exec(opts.image) ?? program.error(`--image must look like 192x192, got "${opts.image}"`);
+
 const reader = new VirtualReader({
+  imageWidth: Number(image[1]),
+  imageHeight: Number(image[2]),
   flashPath: opts.flash,
   capacity: opts.capacity,
   templateSize: opts.templateSize,

@@ -159,6 +159,35 @@ describe('VirtualReader', () => {
     expect(params[0].content.readUInt16BE(1 + 4)).toBe(200);
   });
 
+  it('works with the pyfingerprint sequences: handShake 17 00, uploadCharacteristics read-back, 256x288 downloadImage', async () => {
+    const wire = new Wire({ templateSize: 512, packetSize: 128, imageWidth: 256, imageHeight: 288 });
+    const hs = await wire.send(encodePacket({ address: ADDR, pid: Pid.Command, content: Buffer.from([0x17, 0x00]) }));
+    expect(toHex(hs)).toBe('EF 01 FF FF FF FF 07 00 03 00 00 0A');
+    wire.device.place('py');
+    await wire.command('GenImg');
+    await wire.command('Img2Tz', 1);
+    const template = Buffer.concat((await wire.command('UpChar', 1)).slice(1).map((p) => p.content));
+    // uploadCharacteristics(): DownChar, 3 × PID 02 + 1 × PID 08 written back to back, then UpChar to compare.
+    const burst = [encodeCommand(R503, ADDR, 'DownChar', 2)];
+    for (let i = 0; i < 4; i++) {
+      burst.push(encodePacket({ address: ADDR, pid: i < 3 ? Pid.Data : Pid.EndData, content: template.subarray(i * 128, i * 128 + 128) }));
+    }
+    burst.push(encodeCommand(R503, ADDR, 'UpChar', 2));
+    const reply = await wire.send(Buffer.concat(burst));
+    const packets: Packet[] = [];
+    for (let rest = reply; rest.length > 0; ) {
+      const r = decodePacket(rest);
+      if (r.kind !== 'ok') throw new Error(r.kind);
+      packets.push(r.packet);
+      rest = rest.subarray(r.consumed);
+    }
+    expect(packets.map((p) => p.pid)).toEqual([Pid.Ack, Pid.Ack, Pid.Data, Pid.Data, Pid.Data, Pid.EndData]);
+    expect(Buffer.concat(packets.slice(2).map((p) => p.content))).toEqual(template);
+    // downloadImage() draws 256×288 pixels at 4 bits each from the data packets.
+    const image = await wire.command('UpImage');
+    expect(image.slice(1).reduce((n, p) => n + p.content.length, 0)).toBe((256 * 288) / 2);
+  });
+
   it('answers an opcode it does not know with 0xFC rather than silence', async () => {
     const wire = new Wire();
     const reply = await wire.send(encodePacket({ address: ADDR, pid: Pid.Command, content: Buffer.from([0x7e]) }));

@@ -41,6 +41,9 @@ export interface VirtualReaderOptions {
   charBuffers?: number;
   /** Send the R503 0x55 ready byte when a host attaches [anchors §3.1]. */
   readyByte?: boolean;
+  /** UpImage geometry: R503 192×192, ZFM 256×288 [anchors §3.2 0x0A] (pyfingerprint assumes ZFM). */
+  imageWidth?: number;
+  imageHeight?: number;
 }
 
 interface CharBuffer {
@@ -86,6 +89,7 @@ export class VirtualReader extends EventEmitter {
   private readonly rnd: () => number;
   private readonly paceEnabled: boolean;
   private readonly sendReadyByte: boolean;
+  private readonly imagePixels: number;
 
   private finger: string | null = null;
   private mode: SensorMode = 'normal';
@@ -123,6 +127,7 @@ export class VirtualReader extends EventEmitter {
     this.rnd = mulberry32(options.seed ?? 0x5eed);
     this.paceEnabled = options.pace ?? false;
     this.sendReadyByte = options.readyByte ?? false;
+    this.imagePixels = (options.imageWidth ?? 192) * (options.imageHeight ?? 192);
     this.pacer = new WirePacer(this.paceEnabled ? this.baudRate : undefined);
     this.framer.on('data', (packet: Packet) => this.onPacket(packet));
     this.framer.on('drop', (drop: FramerDrop) => this.emit('drop', drop));
@@ -370,11 +375,11 @@ export class VirtualReader extends EventEmitter {
         return;
       }
       case 0x0a: {
-        // UpImage: 4 bits per pixel over UART, 192×192 on the R503 [anchors §3.2]
+        // UpImage: 4 bits per pixel over UART [anchors §3.2]
         if (!this.expect(p, 0)) return;
         if (!this.imageBuffer) return this.reply(ConfirmationCode.UploadImageFailed);
         this.reply(ConfirmationCode.Ok);
-        const pixels = Buffer.alloc((192 * 192) / 2);
+        const pixels = Buffer.alloc(Math.ceil(this.imagePixels / 2));
         const r = mulberry32(this.imageBuffer.features.readUInt32BE(0));
         for (let i = 0; i < pixels.length; i++) pixels[i] = Math.floor(r() * 256);
         for (const packet of encodeDataPackets(this.image.address, pixels, this.packetSize)) this.send(packet);
@@ -469,6 +474,7 @@ export class VirtualReader extends EventEmitter {
         if (!this.expect(p, 1)) return;
         if (p[0] > 3) return this.reply(ConfirmationCode.PageOutOfRange);
         return this.reply(ConfirmationCode.Ok, encodeIndexTable(p[0], this.image.templates.keys()));
+      case 0x17: // HandShake on FPM10A/ZFM (pyfingerprint handShake() sends 17 00)
       case 0x30: // Cancel
       case 0x36: // CheckSensor
       case 0x40: // HandShake (R503)

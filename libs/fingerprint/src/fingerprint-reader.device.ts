@@ -137,6 +137,8 @@ const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
   LoadChar: { idempotent: true, timeoutMs: 1500 },
   UpChar: { idempotent: true },
   DownChar: { idempotent: false },
+  UpImage: { idempotent: true },
+  DownImage: { idempotent: false },
   DeletChar: { idempotent: true, timeoutMs: 2000 },
   Empty: { idempotent: true, timeoutMs: 4000 },
   SetSysPara: { idempotent: false },

@@ -14,6 +14,8 @@ export type CommandName =
   | 'LoadChar'
   | 'UpChar'
   | 'DownChar'
+  | 'UpImage'
+  | 'DownImage'
   | 'DeletChar'
   | 'Empty'
   | 'SetSysPara'
@@ -50,6 +52,8 @@ const BASE_OPCODES = {
   LoadChar: 0x07,
   UpChar: 0x08,
   DownChar: 0x09,
+  UpImage: 0x0a,
+  DownImage: 0x0b,
   DeletChar: 0x0c,
   Empty: 0x0d,
   SetSysPara: 0x0e,
