@@ -112,8 +112,9 @@ describe('DoorCommandService against a virtual controller', () => {
 
   it('refuses invalid arguments before touching the broker', async () => {
     await expect(doors.unlock('a/b', 1, 1000)).rejects.toMatchObject({ code: 'invalid-argument' });
-    expect(() => doors.unlock(id.controllerId, 0, 1000)).toThrow(DoorCommandError);
-    expect(() => doors.unlock(id.controllerId, 1, 600_001)).toThrow('unlock duration must be 1..600000 ms');
+    await expect(doors.unlock(id.controllerId, 0, 1000)).rejects.toBeInstanceOf(DoorCommandError);
+    await expect(doors.unlock(id.controllerId, 1, 600_001)).rejects.toThrow('unlock duration must be 1..600000 ms');
+    await expect(doors.setMode(id.controllerId, 1, 'party' as never)).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 
   it('fails with "broker-unavailable" when the server has no broker connection', async () => {

@@ -28,6 +28,20 @@ describe('HMAC envelope', () => {
     );
   });
 
+  it('reproduces the worked example of hardware/door-protocol/README.md and asyncapi.yaml', () => {
+    const example = {
+      v: 1,
+      cmd: 'unlock',
+      requestId: '6f1c2a8e-0d5b-4c39-9a51-2b7e3f4c1d00',
+      replyTo: 'acs/v1/dc1-ctl-7/reply',
+      door: 1,
+      durationMs: 5000,
+      ts: 1795000000000,
+      nonce: '3f9a0c1e5b7d2a4c6e8f0a1b2c3d4e5f',
+    };
+    expect(signEnvelope(secret, 'acs/v1/dc1-ctl-7/cmd', example).mac).toBe('6bad4fe8d07a5e50e6f9170e5a95a16cfccfdf0899c8e4c3358f667c8b9d609f');
+  });
+
   it('verifies its own signature independent of key order', () => {
     const env = signEnvelope(secret, topic, body);
     const reordered = JSON.parse(JSON.stringify({ mac: env.mac, body: { ...body, nonce: body.nonce } })) as typeof env;

@@ -187,7 +187,8 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     for (const view of this.controllers.values()) clearTimeout(view.ackTimer);
   }
 
-  unlock(controllerId: string, door: number, durationMs: number): Promise<ReplyBody> {
+  /** Every failure, argument errors included, arrives as a rejected promise with a DoorCommandError. */
+  async unlock(controllerId: string, door: number, durationMs: number): Promise<ReplyBody> {
     this.checkDoor(controllerId, door);
     if (!Number.isSafeInteger(durationMs) || durationMs < 1 || durationMs > MAX_UNLOCK_MS) {
       throw new DoorCommandError('invalid-argument', `unlock duration must be 1..${MAX_UNLOCK_MS} ms`, controllerId);
@@ -195,12 +196,12 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     return this.send(controllerId, { cmd: 'unlock', door, durationMs });
   }
 
-  lock(controllerId: string, door: number): Promise<ReplyBody> {
+  async lock(controllerId: string, door: number): Promise<ReplyBody> {
     this.checkDoor(controllerId, door);
     return this.send(controllerId, { cmd: 'lock', door });
   }
 
-  setMode(controllerId: string, door: number, mode: DoorMode): Promise<ReplyBody> {
+  async setMode(controllerId: string, door: number, mode: DoorMode): Promise<ReplyBody> {
     this.checkDoor(controllerId, door);
     if (!DOOR_MODES.includes(mode)) throw new DoorCommandError('invalid-argument', `unknown door mode ${String(mode)}`, controllerId);
     return this.send(controllerId, { cmd: 'set-mode', door, mode });
