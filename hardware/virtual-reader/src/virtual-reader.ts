@@ -102,6 +102,8 @@ export class VirtualReader extends EventEmitter {
   silent = false;
   /** Test hook: drop this many of the next replies. */
   dropReplies = 0;
+  /** Test hook: send the next reply this late (a slow module whose answer misses the deadline). */
+  delayNextReplyMs = 0;
   private readonly commandLog: number[] = [];
 
   constructor(options: VirtualReaderOptions = {}) {
@@ -228,7 +230,14 @@ export class VirtualReader extends EventEmitter {
       this.dropReplies--;
       return;
     }
-    this.send(encodePacket({ address, pid: Pid.Ack, content: Buffer.concat([Buffer.from([confirmation]), result]) }));
+    const frame = encodePacket({ address, pid: Pid.Ack, content: Buffer.concat([Buffer.from([confirmation]), result]) });
+    if (this.delayNextReplyMs > 0) {
+      const delay = this.delayNextReplyMs;
+      this.delayNextReplyMs = 0;
+      setTimeout(() => this.send(frame), delay);
+      return;
+    }
+    this.send(frame);
   }
 
   private persist(): void {

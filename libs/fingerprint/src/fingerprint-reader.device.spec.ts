@@ -207,6 +207,32 @@ describe('FingerprintReader', () => {
       expect(h.reader.stats.retries).toBe(1);
     });
 
+    it('ignores a late OK reply whose shape does not fit the outstanding command', async () => {
+      const h = await open({ reader: { commandTimeoutMs: 50, retries: 0, settleMs: 0, timeouts: { ReadNotepad: 300 } } });
+      h.device.delayNextReplyMs = 80; // TemplateNum answers at ~80 ms, after its 50 ms deadline
+      await expect(h.reader.templateCount()).rejects.toMatchObject({ code: FingerprintErrorCode.Timeout });
+      h.device.delayNextReplyMs = 60; // ReadNotepad answers at ~110 ms: the stale ACK lands first
+      await expect(h.reader.readNotepad(0)).resolves.toEqual(Buffer.alloc(32));
+      expect(h.reader.stats.staleReplies).toBe(1);
+    });
+
+    it('waits for the line to settle after a timeout so a same-shaped late reply is dropped', async () => {
+      const h = await open({ reader: { commandTimeoutMs: 50, retries: 0, settleMs: 100 } });
+      h.device.delayNextReplyMs = 80;
+      await expect(h.reader.handShake()).rejects.toMatchObject({ code: FingerprintErrorCode.Timeout });
+      // The late HandShake ACK (00, no result) looks exactly like "image captured"; no finger is
+      // placed, and the real GenImg answer (02) is slow too, so without the settle period the
+      // stale ACK would win.
+      h.device.delayNextReplyMs = 60;
+      await expect(h.reader.captureImage()).resolves.toBe(false);
+    });
+
+    it('refuses a runtime baud change with a readable error', async () => {
+      const h = await open();
+      await expect(h.reader.setSystemParameter(SysParaRegister.BaudRate, 12)).rejects.toThrow(/baud rate at runtime is not supported/);
+      expect(h.device.commands).not.toContain(0x0e);
+    });
+
     it('does not retry a non-idempotent command (GenImg) after a lost reply', async () => {
       const h = await open({ reader: { commandTimeoutMs: 60, retries: 2, timeouts: { GenImg: 60 } } });
       h.device.place('ivan');

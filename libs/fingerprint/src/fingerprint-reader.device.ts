@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import { SystemClock, type Clock } from '@acs/clock';
 import { ConfirmationCode } from './confirmation-code.js';
 import {
   DEFAULT_ADDRESS,
@@ -97,6 +98,10 @@ export interface FingerprintReaderOptions {
   timeouts?: Partial<Record<CommandName, number>>;
   /** Extra attempts for idempotent commands after a timeout or a garbled reply. Default 2. */
   retries?: number;
+  /** Quiet time after a timeout before the next command, so a late reply can't be misread. Default min(commandTimeoutMs, 200). */
+  settleMs?: number;
+  /** Source of "now" for capture/lift polling deadlines. */
+  clock?: Clock;
   reconnect?: ReconnectOptions;
   logger?: FingerprintLogger;
 }
@@ -178,6 +183,8 @@ export interface ReaderCounters {
   timeouts: number;
   retries: number;
   reconnects: number;
+  /** OK replies whose shape did not fit the outstanding command (late answers to earlier ones). */
+  staleReplies: number;
 }
 
 interface PendingRequest {
@@ -208,6 +215,7 @@ export class FingerprintReader extends EventEmitter {
   private readonly timeouts: Partial<Record<CommandName, number>>;
   private readonly reconnectOptions: Required<ReconnectOptions>;
   private readonly logger: FingerprintLogger;
+  private readonly clock: Clock;
   private readonly pairingCode?: Buffer;
   private readonly pairingPage: number;
   private readonly templateSizeOverride?: number;
@@ -224,7 +232,10 @@ export class FingerprintReader extends EventEmitter {
   private consecutiveFailures = 0;
   /** Wire time of data we streamed without a reply (DownChar); the next deadline must cover it. */
   private unansweredWireMs = 0;
-  private readonly counters: ReaderCounters = { framesOk: 0, malformed: 0, badChecksum: 0, notForUs: 0, timeouts: 0, retries: 0, reconnects: 0 };
+  /** No command goes out before this instant (ms since epoch): the settle period after a timeout. */
+  private quietUntil = 0;
+  private readonly settleMs: number;
+  private readonly counters: ReaderCounters = { framesOk: 0, malformed: 0, badChecksum: 0, notForUs: 0, timeouts: 0, retries: 0, reconnects: 0, staleReplies: 0 };
 
   constructor(options: FingerprintReaderOptions) {
     super();
@@ -242,6 +253,7 @@ export class FingerprintReader extends EventEmitter {
     this.password = (options.password ?? DEFAULT_PASSWORD) >>> 0;
     this.retries = options.retries ?? DEFAULT_RETRIES;
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.settleMs = options.settleMs ?? Math.min(this.commandTimeoutMs, 200);
     this.timeouts = options.timeouts ?? {};
     this.reconnectOptions = {
       initialDelayMs: options.reconnect?.initialDelayMs ?? 250,
@@ -250,6 +262,7 @@ export class FingerprintReader extends EventEmitter {
       failAfterAttempts: options.reconnect?.failAfterAttempts ?? 3,
     };
     this.logger = options.logger ?? SILENT_LOGGER;
+    this.clock = options.clock ?? new SystemClock();
     if (options.pairing) {
       this.pairingCode = toNotepadPage(options.pairing.code);
       this.pairingPage = options.pairing.page ?? NOTEPAD_PAGES - 1;
@@ -327,7 +340,7 @@ export class FingerprintReader extends EventEmitter {
     this.setState('closed');
     this.pending?.fail(new FingerprintError(FingerprintErrorCode.Closed, `reader ${this.name} closed`));
     await this.transport.close();
-    this.framer.end();
+    this.framer.reset();
   }
 
   /** Retry the connection now (e.g. after staff fixed a wrong password in config). */
@@ -352,6 +365,11 @@ export class FingerprintReader extends EventEmitter {
     this.handshaking = true;
     try {
       if (!this.transport.isOpen) await this.transport.open();
+      if (this.isClosed()) {
+        // close() ran while the port was opening and found nothing to close.
+        await this.transport.close();
+        return;
+      }
     } catch (err) {
       this.handshaking = false;
       this.scheduleReconnect(
@@ -569,7 +587,13 @@ export class FingerprintReader extends EventEmitter {
     return this.exchange(command, frame, timeoutMs, onAck);
   }
 
-  private exchange(
+  /**
+   * The protocol has no sequence numbers, so a reply that arrives after its deadline could be
+   * taken for the answer to the next command. Two defences: after a timeout the line must stay
+   * quiet for a settle period (late replies land on no pending request and are dropped), and an
+   * OK reply whose result length doesn't fit the command is ignored as stale.
+   */
+  private async exchange(
     command: CommandName,
     frame: Buffer,
     timeoutMs: number,
@@ -577,8 +601,14 @@ export class FingerprintReader extends EventEmitter {
     onData?: (packet: Packet) => 'more' | 'done',
   ): Promise<Ack> {
     if (this.pending) {
-      return Promise.reject(new FingerprintError(FingerprintErrorCode.Protocol, `${command} issued while another command is outstanding`));
+      throw new FingerprintError(FingerprintErrorCode.Protocol, `${command} issued while another command is outstanding`);
     }
+    const wait = this.quietUntil - Date.now();
+    if (wait > 0) {
+      await sleep(wait);
+      this.framer.reset();
+    }
+    const expectedResult = command === 'UpChar' || command === 'UpImage' ? 0 : REPLY_RESULT_LENGTH[command] ?? 0;
     return new Promise<Ack>((resolve, reject) => {
       let ack: Ack | undefined;
       let timer: NodeJS.Timeout;
@@ -586,6 +616,7 @@ export class FingerprintReader extends EventEmitter {
         clearTimeout(timer);
         timer = setTimeout(() => {
           this.counters.timeouts++;
+          this.quietUntil = Date.now() + this.settleMs;
           finish(
             new FingerprintError(
               FingerprintErrorCode.Timeout,
@@ -611,7 +642,13 @@ export class FingerprintReader extends EventEmitter {
           if (!ack) {
             // Stray data packets (the tail of an aborted transfer) are not an answer.
             if (packet.pid !== Pid.Ack) return;
-            ack = { confirmation: packet.content[0], result: packet.content.subarray(1) };
+            const candidate = { confirmation: packet.content[0], result: packet.content.subarray(1) };
+            if (candidate.confirmation === ConfirmationCode.Ok && candidate.result.length !== expectedResult) {
+              this.counters.staleReplies++;
+              this.logger.debug?.(`fingerprint reader ${this.name}: ${command}: ignoring an ACK shaped for another command`);
+              return;
+            }
+            ack = candidate;
             const next = onAck ? onAck(ack) : 'done';
             if (next === 'done') finish();
             else arm(DATA_PACKET_GAP_MS + this.wireMsFor(wireLength(this.packetSize)));
@@ -821,6 +858,13 @@ export class FingerprintReader extends EventEmitter {
 
   /** 0x0E SetSysPara. Takes effect after the reply; the handshake re-reads the parameters. */
   async setSystemParameter(register: SysParaRegister, value: number): Promise<void> {
+    if (register === SysParaRegister.BaudRate) {
+      // The module switches speed right after its reply; the port would have to follow mid-session.
+      throw new FingerprintError(
+        FingerprintErrorCode.InvalidArgument,
+        'changing the module baud rate at runtime is not supported: set it once with a commissioning tool and configure baudRate',
+      );
+    }
     await this.run(async () => {
       this.check('SetSysPara', await this.transact('SetSysPara', [register, value]));
       if (register === SysParaRegister.PacketSize || register === SysParaRegister.SecurityLevel) {
@@ -887,6 +931,9 @@ export class FingerprintReader extends EventEmitter {
           const error = asFingerprintError(err, this.name);
           if (error.code !== FingerprintErrorCode.Timeout || attempt >= attempts) throw error;
           this.counters.retries++;
+          // The module may still be streaming the abandoned transfer: let it drain first, or its
+          // tail would be counted into the retry.
+          this.quietUntil = Math.max(this.quietUntil, Date.now() + this.wireMsFor(Math.ceil(templateSize / packetSize) * wireLength(packetSize)) + this.settleMs);
         }
       }
     });
@@ -954,10 +1001,10 @@ export class FingerprintReader extends EventEmitter {
   async captureFinger(bufferId = 1, options: { timeoutMs?: number; pollIntervalMs?: number; poorImageCheck?: boolean } = {}): Promise<void> {
     const { timeoutMs = 10_000, pollIntervalMs = 100 } = options;
     const useEx = options.poorImageCheck !== false && this.profile.opcodes.GetImageEx !== undefined;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.nowMs() + timeoutMs;
     for (;;) {
       if (await (useEx ? this.captureImageEx() : this.captureImage())) break;
-      if (Date.now() >= deadline) {
+      if (this.clock.nowMs() >= deadline) {
         throw new FingerprintError(FingerprintErrorCode.Timeout, `no finger placed on ${this.name} within ${timeoutMs} ms`);
       }
       await sleep(pollIntervalMs);
@@ -968,9 +1015,9 @@ export class FingerprintReader extends EventEmitter {
   /** Wait until GenImg reports no finger (between enrollment captures). */
   async waitForFingerLift(options: { timeoutMs?: number; pollIntervalMs?: number } = {}): Promise<void> {
     const { timeoutMs = 10_000, pollIntervalMs = 100 } = options;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.nowMs() + timeoutMs;
     while (await this.captureImage()) {
-      if (Date.now() >= deadline) throw new FingerprintError(FingerprintErrorCode.Timeout, `finger not lifted from ${this.name} within ${timeoutMs} ms`);
+      if (this.clock.nowMs() >= deadline) throw new FingerprintError(FingerprintErrorCode.Timeout, `finger not lifted from ${this.name} within ${timeoutMs} ms`);
       await sleep(pollIntervalMs);
     }
   }
