@@ -8,6 +8,7 @@ import { CryptoModule } from '@acs/crypto';
 import { DatabaseModule } from '@acs/database';
 import { HealthModule } from '@acs/health';
 import { LoggingModule } from '@acs/logging';
+import { RegistryModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
 
 export interface AppOptions {
@@ -32,6 +33,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         HealthModule,
+        RegistryModule,
       ],
     };
   }

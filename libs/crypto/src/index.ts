@@ -4,3 +4,4 @@ export { DataKeyEntity } from './data-key.entity.js';
 export { KeyService, KeyDestroyedError } from './key.service.js';
 export { CryptoModule } from './crypto.module.js';
 export { hashToken, newToken, sha256Hex } from './tokens.js';
+export { mosquittoPasswordHash, verifyMosquittoPassword } from './mosquitto-password.js';

@@ -9,3 +9,6 @@ export const epochMs: ValueTransformer = {
   to: (value: number | null | undefined) => value,
   from: (value: string | number | null | undefined) => (value === null || value === undefined ? value : Number(value)),
 };
+
+/** An unsigned 32-bit or larger integer that must not overflow PostgreSQL's int4. */
+export const bigintAsNumber: ValueTransformer = epochMs;

@@ -3,4 +3,4 @@ export { applySqlitePragmas, readSqlitePragmas, type SqlitePragmaReport } from '
 export { dataSourceOptions, type SchemaParts } from './data-source-options.js';
 export { runMigrations, pendingSchemaChanges } from './migrate.js';
 export { DatabaseModule } from './database.module.js';
-export { epochMs } from './columns.js';
+export { epochMs, bigintAsNumber } from './columns.js';

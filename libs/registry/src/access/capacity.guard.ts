@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Clock } from '@acs/clock';
+import { ConflictError } from '@acs/http';
+import { DoorEntity, ReaderEntity } from '../entities/index.js';
+import { readerLoads, type ReaderLoad } from './capacity.js';
+import { loadSnapshot } from './snapshot.js';
+
+/**
+ * Run at the end of a registry transaction that can change what door readers must hold; throws
+ * (rolling the change back) when any reader would need more templates than its library holds.
+ */
+@Injectable()
+export class CapacityGuard {
+  constructor(private readonly clock: Clock) {}
+
+  async loads(m: EntityManager): Promise<ReaderLoad[]> {
+    const [snapshot, readers, doors] = await Promise.all([loadSnapshot(m), m.find(ReaderEntity), m.find(DoorEntity)]);
+    return readerLoads(snapshot, readers, doors, this.clock.nowMs());
+  }
+
+  async assertFits(m: EntityManager): Promise<void> {
+    const over = (await this.loads(m)).find((l) => l.required > l.capacity);
+    if (over) {
+      throw new ConflictError(
+        'reader.capacity_exceeded',
+        `reader "${over.readerName}" holds ${over.capacity} templates; this change would need ${over.required}`,
+        { readerId: over.readerId, capacity: over.capacity, required: over.required },
+      );
+    }
+  }
+}

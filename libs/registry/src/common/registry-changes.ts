@@ -1,0 +1,46 @@
+import { EventEmitter } from 'node:events';
+import { Injectable } from '@nestjs/common';
+
+export type RegistryChangeKind =
+  | 'customer'
+  | 'person'
+  | 'site'
+  | 'zone'
+  | 'reader'
+  | 'controller'
+  | 'door'
+  | 'schedule'
+  | 'access_level'
+  | 'grant';
+
+export interface RegistryChange {
+  kind: RegistryChangeKind;
+  id: string;
+  op: 'created' | 'updated' | 'deleted';
+  /** The customer concerned, when there is one (reader planning, history). */
+  customerId?: string;
+}
+
+/**
+ * Announces committed registry changes so derived state (the decision snapshot, reader library
+ * plans) is refreshed. Emitted after the transaction commits, never inside it.
+ */
+@Injectable()
+export class RegistryChanges {
+  private readonly emitter = new EventEmitter();
+  private version = 0;
+
+  get currentVersion(): number {
+    return this.version;
+  }
+
+  emit(change: RegistryChange): void {
+    this.version++;
+    this.emitter.emit('change', change);
+  }
+
+  subscribe(listener: (change: RegistryChange) => void): () => void {
+    this.emitter.on('change', listener);
+    return () => this.emitter.off('change', listener);
+  }
+}

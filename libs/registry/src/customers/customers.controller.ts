@@ -1,0 +1,72 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Allow, AllowStaffOrOwnCustomer, Audited, TokenService } from '@acs/auth';
+import { iso } from '@acs/http';
+import { VIEW } from '../common/roles.js';
+import { CreateCustomerDto, CustomerPageView, CustomerQueryDto, CustomerView, UpdateCustomerDto } from './customer.dto.js';
+import { CustomerService } from './customer.service.js';
+import { IssueCustomerTokenDto, IssuedCustomerTokenView } from './customer-token.dto.js';
+
+@ApiTags('customers')
+@ApiBearerAuth()
+@Controller('customers')
+export class CustomersController {
+  constructor(
+    private readonly customers: CustomerService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  @Post()
+  @Allow('admin')
+  @Audited({ action: 'customer.create', targetType: 'customer' })
+  @ApiOkResponse({ type: CustomerView })
+  create(@Body() dto: CreateCustomerDto): Promise<CustomerView> {
+    return this.customers.create(dto);
+  }
+
+  @Get()
+  @Allow(...VIEW)
+  @ApiOperation({ summary: 'Customers, without contact details' })
+  @ApiOkResponse({ type: CustomerPageView })
+  list(@Query() q: CustomerQueryDto): Promise<CustomerPageView> {
+    return this.customers.list(q);
+  }
+
+  @Get(':customerId')
+  @AllowStaffOrOwnCustomer('customerId', ...VIEW)
+  @Audited({ action: 'customer.read', targetType: 'customer', targetParam: 'customerId' })
+  @ApiOperation({ summary: 'One customer with its contact person (a read of personal data, audited)' })
+  @ApiOkResponse({ type: CustomerView })
+  get(@Param('customerId', ParseUUIDPipe) customerId: string): Promise<CustomerView> {
+    return this.customers.get(customerId);
+  }
+
+  @Patch(':customerId')
+  @Allow('admin', 'compliance')
+  @Audited({ action: 'customer.update', targetType: 'customer', targetParam: 'customerId' })
+  @ApiOperation({ summary: 'Give notice (serviceEnd), rename, or correct the contact person' })
+  @ApiOkResponse({ type: CustomerView })
+  update(@Param('customerId', ParseUUIDPipe) customerId: string, @Body() dto: UpdateCustomerDto): Promise<CustomerView> {
+    return this.customers.update(customerId, dto);
+  }
+
+  @Delete(':customerId')
+  @HttpCode(204)
+  @Allow('admin')
+  @Audited({ action: 'customer.delete', targetType: 'customer', targetParam: 'customerId' })
+  @ApiOperation({ summary: 'Delete a customer that has no people and no grants (ended customers are purged instead)' })
+  async delete(@Param('customerId', ParseUUIDPipe) customerId: string): Promise<void> {
+    await this.customers.delete(customerId);
+  }
+
+  @Post(':customerId/tokens')
+  @Allow('admin')
+  @Audited({ action: 'token.issue', targetType: 'customer', targetParam: 'customerId' })
+  @ApiOperation({ summary: 'Issue a customer self-service token (shown once), scoped to this customer' })
+  @ApiOkResponse({ type: IssuedCustomerTokenView })
+  async issueToken(@Param('customerId', ParseUUIDPipe) customerId: string, @Body() dto: IssueCustomerTokenDto): Promise<IssuedCustomerTokenView> {
+    await this.customers.mustGet(customerId);
+    const t = await this.tokens.issueForCustomer(customerId, dto);
+    return { id: t.id, token: t.token, expiresAt: iso(t.expiresAt), customerId };
+  }
+}

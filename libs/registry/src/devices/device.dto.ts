@@ -1,0 +1,135 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PageQueryDto } from '../common/paging.js';
+import { FAIL_MODES, READER_MODELS, READER_ROLES, type FailMode, type ReaderModel, type ReaderRole } from '../entities/index.js';
+
+const TRANSPORT = /^(\/dev\/[A-Za-z0-9._/:-]{1,200}|tcp:\/\/[A-Za-z0-9.-]{1,200}:\d{1,5})$/;
+const HEX32 = /^[0-9A-Fa-f]{8}$/;
+
+export class CreateReaderDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() siteId!: string;
+  @ApiProperty({ example: 'Suite 2.14 entry' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ enum: READER_MODELS }) @IsIn(READER_MODELS) model!: ReaderModel;
+  @ApiProperty({ example: '/dev/serial/by-id/usb-FTDI_FT232R-if00-port0', description: 'Serial device path or tcp://host:port of a serial device server' })
+  @Matches(TRANSPORT, { message: 'transport must be a /dev/... path or tcp://host:port' })
+  transport!: string;
+  @ApiPropertyOptional({ example: 'FFFFFFFF', description: 'Module address, 8 hex digits (datasheet default FFFFFFFF)' })
+  @IsOptional()
+  @Matches(HEX32, { message: 'address must be 8 hex digits' })
+  address?: string;
+  @ApiPropertyOptional({ example: '00000000', description: 'Module password, 8 hex digits; stored encrypted, never returned' })
+  @IsOptional()
+  @Matches(HEX32, { message: 'password must be 8 hex digits' })
+  password?: string;
+  @ApiProperty({ enum: READER_ROLES }) @IsIn(READER_ROLES) role!: ReaderRole;
+  @ApiPropertyOptional({ example: 200, description: 'Library size to plan with until the device reports its own' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  declaredCapacity?: number;
+}
+
+export class UpdateReaderDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(TRANSPORT, { message: 'transport must be a /dev/... path or tcp://host:port' }) transport?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(HEX32, { message: 'address must be 8 hex digits' }) address?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(HEX32, { message: 'password must be 8 hex digits' }) password?: string;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(10000) declaredCapacity?: number;
+}
+
+export class ReaderView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: READER_MODELS }) model!: ReaderModel;
+  @ApiProperty() transport!: string;
+  @ApiProperty({ example: 'FFFFFFFF' }) address!: string;
+  @ApiProperty({ enum: READER_ROLES }) role!: ReaderRole;
+  @ApiProperty({ nullable: true, type: Number, description: 'As read from the device' }) capacity!: number | null;
+  @ApiProperty() declaredCapacity!: number;
+}
+
+export class ReaderPageView {
+  @ApiProperty({ type: [ReaderView] }) items!: ReaderView[];
+  @ApiPropertyOptional() nextCursor?: string;
+}
+
+export class CreateControllerDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() siteId!: string;
+  @ApiProperty({ example: 'Suite 2 controller' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ example: 'ams1-ctl-07', description: 'MQTT client id and topic segment' })
+  @Matches(/^[a-z0-9][a-z0-9_-]{1,63}$/, { message: 'mqttId must be 2-64 characters of a-z, 0-9, dash or underscore' })
+  mqttId!: string;
+}
+
+export class ControllerView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() mqttId!: string;
+  @ApiProperty({ format: 'date-time' }) secretsRotatedAt!: string;
+}
+
+export class ControllerSecretsView {
+  @ApiProperty({ type: ControllerView }) controller!: ControllerView;
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'Broker username (= mqttId)' }) mqttUsername!: string;
+  @ApiProperty({ description: 'Broker password. Shown once.' }) mqttPassword!: string;
+  @ApiProperty({ description: 'HMAC-SHA256 command-signing secret, base64. Shown once.' }) signingSecret!: string;
+}
+
+export class ControllerPageView {
+  @ApiProperty({ type: [ControllerView] }) items!: ControllerView[];
+  @ApiPropertyOptional() nextCursor?: string;
+}
+
+export class CreateDoorDto {
+  @ApiProperty({ format: 'uuid', description: 'The zone this door leads into' }) @IsUUID() zoneId!: string;
+  @ApiProperty({ example: 'Suite 2.14 main door' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() entryReaderId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() exitReaderId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() controllerId?: string;
+  @ApiPropertyOptional({ default: 1 }) @IsOptional() @IsInt() @Min(1) @Max(64) relayChannel?: number;
+  @ApiPropertyOptional({ default: 30, description: 'Seconds before "held open" is raised' }) @IsOptional() @IsInt() @Min(1) @Max(3600) heldOpenSeconds?: number;
+  @ApiPropertyOptional({ enum: FAIL_MODES, default: 'secure' }) @IsOptional() @IsIn(FAIL_MODES) failMode?: FailMode;
+}
+
+export class UpdateDoorDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() entryReaderId?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() exitReaderId?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() controllerId?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(64) relayChannel?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3600) heldOpenSeconds?: number;
+  @ApiPropertyOptional({ enum: FAIL_MODES }) @IsOptional() @IsIn(FAIL_MODES) failMode?: FailMode;
+}
+
+export class DoorView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) zoneId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) entryReaderId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) exitReaderId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) controllerId!: string | null;
+  @ApiProperty() relayChannel!: number;
+  @ApiProperty() heldOpenSeconds!: number;
+  @ApiProperty({ enum: FAIL_MODES }) failMode!: FailMode;
+}
+
+export class DoorPageView {
+  @ApiProperty({ type: [DoorView] }) items!: DoorView[];
+  @ApiPropertyOptional() nextCursor?: string;
+}
+
+export class DeviceQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() siteId?: string;
+}
+
+export class ReaderQueryDto extends DeviceQueryDto {
+  @ApiPropertyOptional({ enum: READER_ROLES }) @IsOptional() @IsIn(READER_ROLES) role?: ReaderRole;
+}
+
+export class DoorQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() zoneId?: string;
+}

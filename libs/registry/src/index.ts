@@ -1,0 +1,14 @@
+export * from './entities/index.js';
+export { RegistryModule, RegistryCoreModule } from './registry.module.js';
+export { RegistryChanges, type RegistryChange, type RegistryChangeKind } from './common/registry-changes.js';
+export { PersonalData, customerScope, SYSTEM_SCOPE } from './common/personal-data.js';
+export { CustomerService } from './customers/customer.service.js';
+export { customerStatus } from './customers/customer-status.js';
+export { PersonService, searchable } from './people/person.service.js';
+export { SiteService } from './sites/site.service.js';
+export { DeviceService, DEFAULT_CAPACITY } from './devices/device.service.js';
+export { AccessService } from './access/access.service.js';
+export { EffectiveAccessService } from './access/effective-access.service.js';
+export { RegistrySnapshotService, loadSnapshot } from './access/snapshot.js';
+export { readerLoads, RESERVED_TEMPLATES_PER_PERSON, type ReaderLoad } from './access/capacity.js';
+export { CapacityGuard } from './access/capacity.guard.js';

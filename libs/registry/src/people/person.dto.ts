@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import type { PersonStatus } from '@acs/access-rules';
+import { PageQueryDto } from '../common/paging.js';
+
+export const PERSON_STATUSES = ['active', 'suspended', 'restricted'] as const;
+
+export class CreatePersonDto {
+  @ApiProperty({ example: 'Jan de Vries', maxLength: 200 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  fullName!: string;
+
+  @ApiPropertyOptional({ example: 'jan.devries@example.com' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ example: '+31 6 12345678' })
+  @IsOptional()
+  @Matches(/^\+?[0-9 ()-]{6,32}$/, { message: 'phone must be digits, spaces, brackets or dashes, optionally starting with +' })
+  phone?: string;
+
+  @ApiPropertyOptional({ enum: PERSON_STATUSES, default: 'active' })
+  @IsOptional()
+  @IsIn(PERSON_STATUSES)
+  status?: PersonStatus;
+
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) validFrom?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive end of validity' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  validUntil?: string;
+}
+
+/** Rectification: any field may be corrected; null clears an optional one. */
+export class UpdatePersonDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) fullName?: string;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @Matches(/^\+?[0-9 ()-]{6,32}$/, { message: 'phone must be digits, spaces, brackets or dashes, optionally starting with +' })
+  phone?: string | null;
+  @ApiPropertyOptional({ enum: PERSON_STATUSES }) @IsOptional() @IsIn(PERSON_STATUSES) status?: PersonStatus;
+  @ApiPropertyOptional({ format: 'date-time', nullable: true }) @IsOptional() @IsISO8601({ strict: true }) validFrom?: string | null;
+  @ApiPropertyOptional({ format: 'date-time', nullable: true }) @IsOptional() @IsISO8601({ strict: true }) validUntil?: string | null;
+}
+
+export class PersonQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Case- and accent-insensitive substring of the name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: PERSON_STATUSES }) @IsOptional() @IsIn(PERSON_STATUSES) status?: PersonStatus;
+}
+
+export class PersonView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) customerId!: string;
+  @ApiProperty() fullName!: string;
+  @ApiProperty({ nullable: true, type: String }) email!: string | null;
+  @ApiProperty({ nullable: true, type: String }) phone!: string | null;
+  @ApiProperty({ enum: PERSON_STATUSES }) status!: PersonStatus;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) validFrom!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) validUntil!: string | null;
+}
+
+export class PersonPageView {
+  @ApiProperty({ type: [PersonView] }) items!: PersonView[];
+  @ApiPropertyOptional() nextCursor?: string;
+}

@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '@acs/clock';
+import { WriteQueue } from '@acs/database';
+import { ConflictError, DomainError, isoOrNull, NotFoundError, type Page } from '@acs/http';
+import { CustomerEntity, PersonEntity } from '../entities/index.js';
+import { newId } from '../common/ids.js';
+import { pageById, pageInMemory } from '../common/paging.js';
+import { customerScope, PersonalData } from '../common/personal-data.js';
+import { RegistryChanges } from '../common/registry-changes.js';
+import type { CreatePersonDto, PersonQueryDto, PersonView, UpdatePersonDto } from './person.dto.js';
+
+const row = (id: string) => `person:${id}`;
+const parse = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Date.parse(v));
+
+/** Case- and accent-insensitive form for name search ("José" finds "jose"). */
+export function searchable(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+@Injectable()
+export class PersonService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly writes: WriteQueue,
+    private readonly clock: Clock,
+    private readonly pd: PersonalData,
+    private readonly changes: RegistryChanges,
+  ) {}
+
+  async create(customerId: string, dto: CreatePersonDto): Promise<PersonView> {
+    const validFrom = parse(dto.validFrom);
+    const validUntil = parse(dto.validUntil);
+    assertWindow(validFrom, validUntil);
+    const id = newId();
+    const now = this.clock.nowMs();
+    const scope = customerScope(customerId);
+    const entity = await this.writes.transaction(async (m) => {
+      const customer = await m.findOne(CustomerEntity, { where: { id: customerId } });
+      if (!customer) throw new NotFoundError('Customer', customerId);
+      if (customer.purgedAt !== null) throw new ConflictError('customer.purged', 'people cannot be added to a purged customer');
+      const e: PersonEntity = {
+        id,
+        customerId,
+        nameCt: (await this.pd.seal(scope, row(id), 'name', dto.fullName))!,
+        emailCt: await this.pd.seal(scope, row(id), 'email', dto.email),
+        phoneCt: await this.pd.seal(scope, row(id), 'phone', dto.phone),
+        status: dto.status ?? 'active',
+        validFrom,
+        validUntil,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await m.insert(PersonEntity, e);
+      return e;
+    });
+    this.changes.emit({ kind: 'person', id, op: 'created', customerId });
+    return this.view(entity);
+  }
+
+  async update(customerId: string, id: string, dto: UpdatePersonDto): Promise<PersonView> {
+    const scope = customerScope(customerId);
+    const entity = await this.writes.transaction(async (m) => {
+      const e = await this.mustGet(customerId, id, m);
+      if (dto.fullName !== undefined) e.nameCt = (await this.pd.seal(scope, row(id), 'name', dto.fullName))!;
+      if (dto.email !== undefined) e.emailCt = await this.pd.seal(scope, row(id), 'email', dto.email);
+      if (dto.phone !== undefined) e.phoneCt = await this.pd.seal(scope, row(id), 'phone', dto.phone);
+      if (dto.status !== undefined) e.status = dto.status;
+      if (dto.validFrom !== undefined) e.validFrom = parse(dto.validFrom);
+      if (dto.validUntil !== undefined) e.validUntil = parse(dto.validUntil);
+      assertWindow(e.validFrom, e.validUntil);
+      e.updatedAt = this.clock.nowMs();
+      await m.save(PersonEntity, e);
+      return e;
+    });
+    this.changes.emit({ kind: 'person', id, op: 'updated', customerId });
+    return this.view(entity);
+  }
+
+  async get(customerId: string, id: string): Promise<PersonView> {
+    return this.view(await this.mustGet(customerId, id));
+  }
+
+  /**
+   * A name search decrypts the customer's people (or everyone's, for a staff-wide search) and
+   * filters in memory: names are ciphertexts, and colocation customers have hundreds to a few
+   * thousand people (see the person-search benchmark).
+   */
+  async list(customerId: string | undefined, q: PersonQueryDto): Promise<Page<PersonView>> {
+    const repo = this.ds.getRepository(PersonEntity);
+    const qb = repo.createQueryBuilder('p');
+    if (customerId) qb.andWhere('p.customerId = :customerId', { customerId });
+    if (q.status) qb.andWhere('p.status = :status', { status: q.status });
+    if (!q.q) return pageById(qb, 'p', q, (e) => this.view(e));
+    const needle = searchable(q.q);
+    const all = await qb.orderBy('p.id', 'ASC').getMany();
+    const views = await Promise.all(all.map((e) => this.view(e)));
+    return pageInMemory(
+      views.filter((v) => searchable(v.fullName).includes(needle)),
+      q,
+    );
+  }
+
+  async delete(customerId: string, id: string): Promise<void> {
+    await this.writes.transaction(async (m) => {
+      await this.mustGet(customerId, id, m);
+      await m.delete(PersonEntity, { id });
+    });
+    this.changes.emit({ kind: 'person', id, op: 'deleted', customerId });
+  }
+
+  /** Scoped by customer: a person of another customer is "not found", whatever the id. */
+  async mustGet(customerId: string, id: string, m: EntityManager = this.ds.manager): Promise<PersonEntity> {
+    const e = await m.findOne(PersonEntity, { where: { id, customerId } });
+    if (!e) throw new NotFoundError('Person', id);
+    return e;
+  }
+
+  private async view(e: PersonEntity): Promise<PersonView> {
+    return {
+      id: e.id,
+      customerId: e.customerId,
+      fullName: (await this.pd.open(row(e.id), 'name', e.nameCt))!,
+      email: await this.pd.open(row(e.id), 'email', e.emailCt),
+      phone: await this.pd.open(row(e.id), 'phone', e.phoneCt),
+      status: e.status,
+      validFrom: isoOrNull(e.validFrom),
+      validUntil: isoOrNull(e.validUntil),
+    };
+  }
+}
+
+function assertWindow(from: number | null, until: number | null): void {
+  if (from !== null && until !== null && until <= from) {
+    throw new DomainError('person.bad_validity', 'validUntil must be after validFrom');
+  }
+}

@@ -1,0 +1,54 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '@acs/auth';
+import { AccessLevelsController, GrantsController, SchedulesController } from './access/access.controller.js';
+import { AccessService } from './access/access.service.js';
+import { CapacityGuard } from './access/capacity.guard.js';
+import { EffectiveAccessService } from './access/effective-access.service.js';
+import { RegistrySnapshotService } from './access/snapshot.js';
+import { PersonalData } from './common/personal-data.js';
+import { RegistryChanges } from './common/registry-changes.js';
+import { CustomersController } from './customers/customers.controller.js';
+import { CustomerService } from './customers/customer.service.js';
+import { DoorControllersController, DoorsController, ReadersController } from './devices/devices.controller.js';
+import { DeviceService } from './devices/device.service.js';
+import { PeopleController } from './people/people.controller.js';
+import { PersonService } from './people/person.service.js';
+import { SitesController, ZonesController } from './sites/sites.controller.js';
+import { SiteService } from './sites/site.service.js';
+
+const SERVICES = [
+  RegistryChanges,
+  PersonalData,
+  CustomerService,
+  PersonService,
+  SiteService,
+  DeviceService,
+  AccessService,
+  CapacityGuard,
+  RegistrySnapshotService,
+  EffectiveAccessService,
+];
+
+/** Customers, people, sites, zones, devices, schedules, access levels and grants. */
+@Module({
+  imports: [AuthModule],
+  controllers: [
+    CustomersController,
+    PeopleController,
+    SitesController,
+    ZonesController,
+    ReadersController,
+    DoorControllersController,
+    DoorsController,
+    SchedulesController,
+    AccessLevelsController,
+    GrantsController,
+  ],
+  providers: SERVICES,
+  exports: SERVICES,
+})
+export class RegistryModule {}
+
+/** The services without HTTP, for the CLI. */
+@Module({ providers: SERVICES, exports: SERVICES })
+export class RegistryCoreModule {}
