@@ -181,6 +181,21 @@ describe('embedded broker authentication and topic ACLs', () => {
   });
 });
 
+describe('embedded broker with a credential provider returning a bad id', () => {
+  it('refuses the connection instead of building a wildcard ACL from it', async () => {
+    const broker = new EmbeddedBroker({
+      port: 0,
+      credentials: { authenticate: () => Promise.resolve({ kind: 'controller', controllerId: '+' }) },
+    });
+    await broker.start();
+    try {
+      await expect(connectRawClient(broker.url, { username: '+', password: 'whatever-password', clientId: '+' })).rejects.toMatchObject({ code: 2 });
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
 describe('embedded broker start', () => {
   it('does not default to the standard MQTT port', () => {
     expect(DEFAULT_EMBEDDED_PORT).not.toBe(1883);

@@ -255,4 +255,30 @@ describe('MqttModule', () => {
     }
     expect(app.get(MqttEdge).broker!.running).toBe(false);
   });
+
+  it('takes its options from a factory (forRootAsync), e.g. config plus the device registry', async () => {
+    const REGISTRY = Symbol('registry');
+    const secrets = new InMemoryControllerSecretProvider();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MqttModule.forRootAsync({
+          inject: [REGISTRY],
+          useFactory: (registry: InMemoryControllerSecretProvider) => ({
+            server: { username: 'acs-server', password: 'server-password-2' },
+            embedded: { port: 0, credentials: new InMemoryCredentialProvider() },
+            controllerSecrets: registry,
+          }),
+          imports: [{ module: class RegistryModule {}, providers: [{ provide: REGISTRY, useValue: secrets }], exports: [REGISTRY] }],
+        }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      expect(app.get(MqttEdge).client.connected).toBe(true);
+      await expect(app.get(DoorCommandService).ping('never-registered')).rejects.toMatchObject({ code: 'unknown-controller' });
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Aedes, AedesOptions, AuthenticateError, Client } from 'aedes';
+import { isValidControllerId } from '@acs/door-protocol';
 import type { MqttPrincipal, BrokerCredentialProvider } from './credentials.js';
 import { mayForward, publishDenial, subscribeDenial } from './broker-acl.js';
 import { SILENT_LOGGER, type MqttLogger } from './logger.js';
@@ -264,6 +265,8 @@ export class EmbeddedBroker {
     const principal = await this.options.credentials.authenticate(username, password);
     if (!principal) throw authError('bad username or password', RC_BAD_USERNAME_OR_PASSWORD);
     if (principal.kind === 'controller') {
+      // A registry could hand back an id with '/', '+' or '#'; it would turn topic ACLs into wildcards.
+      if (!isValidControllerId(principal.controllerId)) throw authError('controller id is not a valid topic level', RC_IDENTIFIER_REJECTED);
       // Binding the client id to the identity stops a controller from taking over another
       // session: a CONNECT with an existing client id disconnects the holder [MQTT-3.1.4-2].
       if (client.id !== principal.controllerId) throw authError('controller client id must equal its controller id', RC_IDENTIFIER_REJECTED);
