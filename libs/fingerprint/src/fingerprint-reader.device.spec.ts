@@ -302,6 +302,16 @@ describe('FingerprintReader', () => {
       expect(device.commands.filter((c) => c === 0x13)).toHaveLength(2);
     });
 
+    it('re-verifies the password when the module forgot it (0x21) and resends the command', async () => {
+      const device = new VirtualReader({ password: 0x0badf00d });
+      const h = await open({ device, reader: { password: 0x0badf00d } });
+      // A power blip behind a device server: the module restarts, the link stays up.
+      device.attach();
+      h.device.place('quinn');
+      await expect(h.reader.captureImage()).resolves.toBe(true);
+      expect(device.commands.slice(-3)).toEqual([0x01, 0x13, 0x01]);
+    });
+
     it('detects a swapped module by its pairing code and refuses it until staff confirm', async () => {
       const original = new VirtualReader({ serialNumber: 'SN-A' });
       const pairing = { code: 'door-7-reader-secret', page: 15 };

@@ -551,9 +551,21 @@ export class FingerprintReader extends EventEmitter {
   /** One command, one ACK, with the retry policy of the command. */
   private async transact(command: CommandName, params: CommandParam[]): Promise<Ack> {
     const attempts = COMMAND_SPECS[command].idempotent ? this.retries + 1 : 1;
+    let reverified = false;
     for (let attempt = 1; ; attempt++) {
       try {
         const ack = await this.transactOnce(command, params);
+        // 0x21: the module forgot our VfyPwd (power blip behind a device server that kept the TCP
+        // link, or a failed probe). It refused without executing, so re-verify and resend once,
+        // whatever the command.
+        if (ack.confirmation === ConfirmationCode.PasswordRequired && command !== 'VfyPwd' && !reverified) {
+          reverified = true;
+          this.logger.warn(`fingerprint reader ${this.name}: module asked for the password again; re-verifying`);
+          const vfy = await this.transactOnce('VfyPwd', [u32(this.password)]);
+          if (vfy.confirmation !== ConfirmationCode.Ok) return ack;
+          attempt--;
+          continue;
+        }
         // 0x01: the module saw a garbled command; safe to resend only if idempotent.
         if (ack.confirmation === ConfirmationCode.PacketReceiveError && attempt < attempts) {
           this.counters.retries++;
@@ -744,7 +756,11 @@ export class FingerprintReader extends EventEmitter {
   async verifyPassword(password = this.password): Promise<boolean> {
     return this.run(async () => {
       const ack = await this.transact('VfyPwd', [u32(password)]);
-      if (ack.confirmation === ConfirmationCode.WrongPassword) return false;
+      if (ack.confirmation === ConfirmationCode.WrongPassword) {
+        // A failed probe un-verifies the session on modules with a password: restore it.
+        if (password !== this.password) this.check('VfyPwd', await this.transact('VfyPwd', [u32(this.password)]));
+        return false;
+      }
       this.check('VfyPwd', ack);
       return true;
     });
