@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PERSON, leaks } from '../support/personal-data.js';
+import { createCustomer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -29,10 +30,27 @@ describe('logs carry no personal data', () => {
     // malformed JSON that contains it
     await t.http().post('/staff').set(bearer(t.adminToken)).set('Content-Type', 'application/json').send(`{"name":"${PERSON.fullName}"`).expect(400);
 
+    // named people and a contact person: created, listed, searched, read, corrected, refused
+    const c = await createCustomer(t, { contact: { name: PERSON.fullName, email: PERSON.email, phone: PERSON.phone } });
+    const p = await post<{ id: string }>(t, `/customers/${c.id}/people`, { fullName: PERSON.fullName, email: PERSON.email, phone: PERSON.phone });
+    await t.http().get(`/customers/${c.id}`).set(bearer(t.adminToken)).expect(200);
+    await t.http().get(`/customers/${c.id}/people`).query({ q: PERSON.fullName }).set(bearer(t.adminToken)).expect(200);
+    await t.http().get('/people').query({ q: PERSON.email }).set(bearer(t.adminToken)).expect(200);
+    await t.http().get(`/customers/${c.id}/people/${p.id}`).set(bearer(t.adminToken)).expect(200);
+    await t.http().patch(`/customers/${c.id}/people/${p.id}`).set(bearer(t.adminToken)).send({ fullName: `${PERSON.fullName} Jr` }).expect(200);
+    await t.http().patch(`/customers/${c.id}/people/${p.id}`).set(bearer(t.adminToken)).send({ email: PERSON.fullName }).expect(400);
+    await t.http().post(`/customers/${c.id}/people`).set(bearer(t.adminToken)).send({ fullName: PERSON.fullName, phone: 'call me' }).expect(400);
+    await t.http().post('/customers').set(bearer(t.adminToken)).send({ companyName: 'Dup', contractRef: 'DUP-1', serviceStart: '2026-01-01T00:00:00Z', contact: { name: PERSON.fullName } }).expect(201);
+    await t.http().post('/customers').set(bearer(t.adminToken)).send({ companyName: 'Dup', contractRef: 'DUP-1', serviceStart: '2026-01-01T00:00:00Z', contact: { name: PERSON.fullName } }).expect(409);
+
     const text = t.logs.text();
     expect(t.logs.lines().length).toBeGreaterThan(5); // the capture really saw the run
     expect(text).toContain('request completed');
     expect(leaks(text)).toEqual([]);
     expect(text).not.toContain(t.adminToken);
+    // nor in the audit trail
+    const audit = await t.http().get('/audit').query({ limit: 500 }).set(bearer(t.adminToken)).expect(200);
+    expect(audit.body.items.length).toBeGreaterThan(8);
+    expect(leaks(JSON.stringify(audit.body))).toEqual([]);
   });
 });
