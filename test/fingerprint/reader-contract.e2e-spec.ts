@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FingerprintErrorCode, FingerprintReader } from '@acs/fingerprint';
-import { FAST_READER_OPTIONS, openMockReader, openTcpReader, VirtualReader } from '../../libs/fingerprint/src/testing/index.js';
+import { FAST_READER_OPTIONS, openMockReader, openTcpReader, VirtualReader } from '@acs/fingerprint/testing';
 import { VirtualReaderSerialAttachment } from '../../hardware/virtual-reader/src/serial.attachment.js';
 import { findSocat, PtyPair } from './socat-pty.js';
 

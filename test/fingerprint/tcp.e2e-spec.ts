@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { FingerprintErrorCode, FingerprintReader } from '@acs/fingerprint';
-import { FAST_READER_OPTIONS, openTcpReader, VirtualReader, VirtualReaderTcpServer, waitForState, type TcpReaderHarness } from '../../libs/fingerprint/src/testing/index.js';
+import { FAST_READER_OPTIONS, openTcpReader, VirtualReader, VirtualReaderTcpServer, waitForState, type TcpReaderHarness } from '@acs/fingerprint/testing';
 
 describe('fingerprint reader over raw TCP (serial device server)', () => {
   let h: TcpReaderHarness | undefined;
