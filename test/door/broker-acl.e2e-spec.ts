@@ -11,7 +11,7 @@ import {
   Teardown,
   type TestBroker,
   waitFor,
-} from '../../libs/mqtt/src/testing/index.js';
+} from '@acs/mqtt/testing';
 
 /**
  * Nobody with a door controller's broker credentials may command a door, or impersonate or

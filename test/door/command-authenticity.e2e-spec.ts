@@ -11,7 +11,7 @@ import {
   type TestBroker,
   VirtualController,
   waitFor,
-} from '../../libs/mqtt/src/testing/index.js';
+} from '@acs/mqtt/testing';
 
 /**
  * The controller is the last line of defence: whoever can publish on its command topic (a

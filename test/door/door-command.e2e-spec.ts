@@ -24,7 +24,7 @@ import {
   type TestServerSide,
   VirtualController,
   waitFor,
-} from '../../libs/mqtt/src/testing/index.js';
+} from '@acs/mqtt/testing';
 
 describe('DoorCommandService against a virtual controller', () => {
   const teardown = new Teardown();
@@ -184,6 +184,21 @@ describe('DoorCommandService against a virtual controller', () => {
       expect(events.map((e) => e.seq)).toEqual([1, 3]);
       expect(gaps[0]).toMatchObject({ controllerId: id.controllerId, epoch: 1_000, from: 2, to: 2 });
       expect(doors.missingEvents(id.controllerId)).toEqual([2]);
+    });
+
+    it('records a late, out-of-order event without letting it roll the door state back', async () => {
+      const topic = eventTopic(id.controllerId);
+      const t = Date.now();
+      await publishAs(id, topic, signEnvelope(id.secret, topic, event(2, { type: 'closed', ts: t + 10 })));
+      const raw = teardown.add(await connectRawClient(tb.url, { username: id.controllerId, password: id.password, clientId: id.controllerId }));
+      await raw.publishAsync(topic, JSON.stringify(signEnvelope(id.secret, topic, event(1, { type: 'opened', ts: t }))), { qos: 1 });
+      await waitFor(() => events.length === 2, 2000, 'both events');
+      expect(events.map((e) => [e.seq, e.type])).toEqual([
+        [2, 'closed'],
+        [1, 'opened'],
+      ]);
+      expect(doors.missingEvents(id.controllerId)).toEqual([]);
+      expect(doors.doorState(id.controllerId, 1)).toMatchObject({ open: false });
     });
 
     it('ignores a forged reply: the command still ends in no-reply and the forgery is reported', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EmbeddedBroker, InMemoryCredentialProvider } from '@acs/mqtt';
-import { connectRawClient } from '../../libs/mqtt/src/testing/index.js';
+import { connectRawClient } from '@acs/mqtt/testing';
 
 const run = promisify(execFile);
 

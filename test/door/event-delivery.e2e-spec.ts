@@ -7,8 +7,8 @@ import {
   startVirtualController,
   Teardown,
   waitFor,
-} from '../../libs/mqtt/src/testing/index.js';
-import type { VirtualController } from '../../libs/mqtt/src/testing/index.js';
+} from '@acs/mqtt/testing';
+import type { VirtualController } from '@acs/mqtt/testing';
 
 /** Drives the controller's inputs: one event every `everyMs` until `total` events exist. */
 function eventSource(controller: VirtualController, total: number, everyMs: number): { done: Promise<void>; stop(): void } {

@@ -31,7 +31,7 @@ import {
   uniqueControllerId,
   VirtualController,
   waitFor,
-} from '../../libs/mqtt/src/testing/index.js';
+} from '@acs/mqtt/testing';
 
 const SERVER = { username: 'acs-server', password: 'server-password-mosq' };
 

@@ -124,7 +124,8 @@ interface ControllerView {
   status: ControllerStatus;
   statusTs: number;
   doors: Map<number, DoorState>;
-  snapshotTs: number;
+  /** Controller ts of the newest information applied per door, so replayed old events cannot roll state back. */
+  doorTs: Map<number, number>;
   ackTimer?: NodeJS.Timeout;
   ackedSeq?: { epoch: number; seq: number };
 }
@@ -405,7 +406,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   private view(controllerId: string): ControllerView {
     let v = this.controllers.get(controllerId);
     if (!v) {
-      v = { status: 'unknown', statusTs: 0, doors: new Map(), snapshotTs: 0 };
+      v = { status: 'unknown', statusTs: 0, doors: new Map(), doorTs: new Map() };
       this.controllers.set(controllerId, v);
     }
     return v;
@@ -413,15 +414,17 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
 
   private applySnapshot(controllerId: string, doors: DoorState[], ts: number): void {
     const view = this.view(controllerId);
-    if (ts < view.snapshotTs) return;
-    view.snapshotTs = ts;
-    for (const d of doors) this.setDoor(controllerId, { ...d });
+    for (const d of doors) {
+      if (ts < (view.doorTs.get(d.door) ?? 0)) continue;
+      view.doorTs.set(d.door, ts);
+      this.setDoor(controllerId, { ...d });
+    }
   }
 
   private applyEvent(controllerId: string, ev: EventBody): void {
     if (ev.door === undefined) return;
     const view = this.view(controllerId);
-    if (ev.ts < view.snapshotTs) return; // a replayed old event must not overwrite a newer snapshot
+    if (ev.ts < (view.doorTs.get(ev.door) ?? 0)) return; // a replayed old event must not overwrite newer state
     const cur: DoorState = view.doors.get(ev.door) ?? { door: ev.door, locked: true, open: false, mode: 'normal', alarm: 'none' };
     const next = { ...cur };
     switch (ev.type) {
@@ -451,6 +454,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
       default:
         return;
     }
+    view.doorTs.set(ev.door, ev.ts);
     this.setDoor(controllerId, next);
   }
 
