@@ -198,6 +198,17 @@ function evaluateResolved(
   return decideByGrants(covering, person, customer, at, schedules);
 }
 
+/** Grants can only ever apply to persons of their own customer. */
+function groupByCustomer(grants: readonly ResolvedGrant[]): Map<string, ResolvedGrant[]> {
+  const groups = new Map<string, ResolvedGrant[]>();
+  for (const g of grants) {
+    const group = groups.get(g.grant.customerId);
+    if (group) group.push(g);
+    else groups.set(g.grant.customerId, [g]);
+  }
+  return groups;
+}
+
 function applicableGrants(snapshot: RegistrySnapshot, person: PersonFacts | undefined): ResolvedGrant[] {
   if (!person) return [];
   return resolveGrants(
@@ -242,11 +253,13 @@ export function doorsForPerson(snapshot: RegistrySnapshot, personId: string, at:
 export function whoMayOpen(snapshot: RegistrySnapshot, doorId: string, at: Instant): PersonAccessAnswer[] {
   const door = snapshot.doors.get(doorId);
   if (!door) return [];
-  const covering = resolveGrants(snapshot, snapshot.grants).filter((g) => levelCoversDoor(g.level, door));
+  const byCustomer = groupByCustomer(
+    resolveGrants(snapshot, snapshot.grants).filter((g) => levelCoversDoor(g.level, door)),
+  );
   const schedules = new ScheduleCache(snapshot, at);
   const result: PersonAccessAnswer[] = [];
   for (const person of snapshot.persons.values()) {
-    const mine = covering.filter((g) => grantAppliesTo(g.grant, person));
+    const mine = (byCustomer.get(person.customerId) ?? []).filter((g) => grantAppliesTo(g.grant, person));
     if (mine.length === 0) continue;
     result.push({ personId: person.id, ...evaluateResolved(snapshot, person, door, at, mine, schedules) });
   }
@@ -268,11 +281,12 @@ export function personsCoveredByDoors(snapshot: RegistrySnapshot, doorIds: reado
   );
   const result = new Set<string>();
   if (covering.length === 0) return result;
+  const byCustomer = groupByCustomer(covering);
   for (const person of snapshot.persons.values()) {
     if (person.status !== 'active') continue;
     const customer = snapshot.customers.get(person.customerId);
     if (!customer || customer.purgedAt !== null) continue;
-    const usable = covering.some(({ grant }) => {
+    const usable = (byCustomer.get(person.customerId) ?? []).some(({ grant }) => {
       if (!grantAppliesTo(grant, person)) return false;
       const from = Math.max(customer.serviceStart, person.validFrom ?? -Infinity, grant.validFrom ?? -Infinity);
       const until = earliest(customer.serviceEnd, person.validUntil, grant.validUntil) ?? Infinity;

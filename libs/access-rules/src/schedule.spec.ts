@@ -149,6 +149,46 @@ describe('nextScheduleChange', () => {
   });
 });
 
+describe('nextScheduleChange: sweep over both DST weekends', () => {
+  // Every change point found from many starting instants is checked against a walk: quarter-hour
+  // steps (every window boundary here is on :00 or :30 and offsets change on whole hours, so no
+  // interval of constant answer is shorter than 30 minutes), then minute steps to pin the flip.
+  const schedules: Array<[string, ScheduleFacts]> = [
+    ['office', office],
+    ['01:30-02:30 Sunday', sundayEarly],
+    ['02:00-03:00 Sunday', sundayTwoToThree],
+    ['02:30-04:00 Sunday', sundayHalfPastTwoToFour],
+    ['overnight', overnight],
+    ['Singapore office', singaporeOffice],
+  ];
+  const weekends = ['2026-03-28T00:00:00Z', '2026-10-24T00:00:00Z'];
+  const QUARTER = 15 * 60_000;
+
+  function walkToFlip(facts: ScheduleFacts, start: number): number | undefined {
+    const before = isWithinSchedule(facts, start);
+    for (let t = start - (start % QUARTER) + QUARTER; t <= start + 8 * 86_400_000; t += QUARTER) {
+      if (isWithinSchedule(facts, t) !== before) {
+        let m = Math.max(start + 1, t - QUARTER);
+        while (isWithinSchedule(facts, m) === before) m += m % 60_000 === 0 ? 60_000 : 60_000 - (m % 60_000);
+        return m;
+      }
+    }
+    return undefined;
+  }
+
+  it.each(schedules)('%s', (_name, facts) => {
+    const problems: string[] = [];
+    for (const weekend of weekends) {
+      for (let start = instant(weekend); start < instant(weekend) + 2 * 86_400_000; start += 97 * 60_000 + 13_000) {
+        const change = nextScheduleChange(facts, start);
+        const walked = walkToFlip(facts, start);
+        if (change !== walked) problems.push(`from ${start}: got ${change}, walk found ${walked}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('validateSchedule', () => {
   it.each([
     ['office hours', { windows: weekdays('08:00', '18:00') }],

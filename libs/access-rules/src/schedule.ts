@@ -34,6 +34,8 @@ export const SCHEDULE_LOOKAHEAD_MS = 8 * DAY_MS;
 
 const WALL_TIME = /^(\d{2}):(\d{2})$/;
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Much shorter than the gap between two UTC-offset changes of any real zone. */
+const OFFSET_STEP_MS = 6 * 3_600_000;
 
 /** Minutes since local midnight; "24:00" only where an end of day is meaningful. */
 function parseWallTime(text: string, allowEndOfDay: boolean): number | undefined {
@@ -55,7 +57,8 @@ interface CompiledSchedule {
   zone: IANAZone | undefined;
   /** Index = ISO weekday (1..7); index 0 unused. */
   weekly: Span[][];
-  holidays: ReadonlySet<string>;
+  /** Holidays as local day numbers (days since 1970-01-01 on the local calendar). */
+  holidays: ReadonlySet<number>;
   holidaySpans: Span[];
 }
 
@@ -66,81 +69,94 @@ function toSpan(window: WeeklyWindow): Span | undefined {
   return { start, end };
 }
 
+function parseLocalDate(text: string): number | undefined {
+  if (!LOCAL_DATE.test(text)) return undefined;
+  const date = DateTime.fromISO(text, { zone: 'utc' });
+  return date.isValid ? Math.floor(date.toMillis() / DAY_MS) : undefined;
+}
+
 function compile(schedule: ScheduleFacts): CompiledSchedule {
-  const zone = IANAZone.isValidZone(schedule.timeZone) ? IANAZone.create(schedule.timeZone) : undefined;
+  // create() caches zones by name; isValidZone would build a new Intl formatter on every call.
+  const candidate = IANAZone.create(schedule.timeZone);
+  const zone = candidate.isValid ? candidate : undefined;
   const weekly: Span[][] = [[], [], [], [], [], [], [], []];
   for (const window of schedule.windows) {
     const span = toSpan(window);
     if (span && Number.isInteger(window.day) && window.day >= 1 && window.day <= 7) weekly[window.day].push(span);
   }
   const holidaySpans = schedule.holidayWindows.map(toSpan).filter((s): s is Span => s !== undefined);
-  return { zone, weekly, holidays: new Set(schedule.holidays), holidaySpans };
+  const holidays = new Set<number>();
+  for (const text of schedule.holidays) {
+    const day = parseLocalDate(text);
+    if (day !== undefined) holidays.add(day);
+  }
+  return { zone, weekly, holidays, holidaySpans };
 }
 
-function spansOn(compiled: CompiledSchedule, isoDate: string, weekday: number): Span[] {
-  return compiled.holidays.has(isoDate) ? compiled.holidaySpans : compiled.weekly[weekday];
+/** ISO weekday of a local day number; day 0 (1970-01-01) was a Thursday. */
+function weekdayOf(day: number): number {
+  return (((day + 3) % 7) + 7) % 7 + 1;
 }
 
-function within(compiled: CompiledSchedule, zone: IANAZone, at: Instant): boolean {
-  const local = DateTime.fromMillis(at, { zone });
-  const minute = local.hour * 60 + local.minute;
+function spansOn(compiled: CompiledSchedule, day: number): Span[] {
+  return compiled.holidays.has(day) ? compiled.holidaySpans : compiled.weekly[weekdayOf(day)];
+}
+
+/**
+ * The answer at `at` given the zone's UTC offset there (minutes, from luxon's zone data).
+ * Local wall-clock time written as if it were UTC makes date and minute plain arithmetic.
+ */
+function withinAtOffset(compiled: CompiledSchedule, at: Instant, offsetMinutes: number): boolean {
+  const wall = at + offsetMinutes * MINUTE_MS;
+  const day = Math.floor(wall / DAY_MS);
   // Windows are whole minutes, so comparing the truncated minute is exact for [start, end).
-  return spansOn(compiled, local.toISODate()!, local.weekday).some((s) => s.start <= minute && minute < s.end);
+  const minute = Math.floor((wall - day * DAY_MS) / MINUTE_MS);
+  return spansOn(compiled, day).some((s) => s.start <= minute && minute < s.end);
 }
 
 /** Whether the local wall-clock time of `at` falls within one of the windows applying that local date. */
 export function isWithinSchedule(schedule: ScheduleFacts, at: Instant): boolean {
   const compiled = compile(schedule);
-  return compiled.zone ? within(compiled, compiled.zone, at) : false;
+  return compiled.zone ? withinAtOffset(compiled, at, compiled.zone.offset(at)) : false;
 }
 
 /**
- * Every real instant whose local wall-clock reading is `wallMs` (local time written as if it
- * were UTC): none in a spring-forward gap, two in a fall-back overlap. The offsets a wall time
- * can have are those in force a day either side of it.
+ * First instant in (from, to) — or (from, to] when `includeTo` — at which the answer differs
+ * from `current`, assuming the offset is constant over that span. With a constant offset the
+ * wall clock runs without jumps, so the answer can only change where the wall clock reaches a
+ * window boundary or a local midnight.
  */
-function occurrences(zone: IANAZone, wallMs: number): Instant[] {
-  const found = new Set<Instant>();
-  for (const offset of [zone.offset(wallMs - DAY_MS), zone.offset(wallMs + DAY_MS)]) {
-    const instant = wallMs - offset * MINUTE_MS;
-    if (zone.offset(instant) === offset) found.add(instant);
-  }
-  return [...found];
-}
-
-/**
- * Instants in (from, to] at which the zone's UTC offset changes. When the clock jumps, a window
- * boundary may never be shown on the wall clock (spring forward) or the clock may jump back out
- * of a window (fall back); the jump itself is then the moment the answer flips.
- */
-function offsetTransitions(zone: IANAZone, from: Instant, to: Instant): Instant[] {
-  // Six hours is far shorter than the gap between any two real transitions of one zone.
-  const step = 6 * 3_600_000;
-  const result: Instant[] = [];
-  let lo = from;
-  let loOffset = zone.offset(lo);
-  while (lo < to) {
-    const hi = Math.min(lo + step, to);
-    const hiOffset = zone.offset(hi);
-    if (hiOffset !== loOffset) {
-      let a = lo;
-      let b = hi;
-      while (b - a > 1) {
-        const mid = Math.floor((a + b) / 2);
-        if (zone.offset(mid) === loOffset) a = mid;
-        else b = mid;
-      }
-      result.push(b);
+function firstFlipAtConstantOffset(
+  compiled: CompiledSchedule,
+  from: Instant,
+  to: Instant,
+  includeTo: boolean,
+  offsetMinutes: number,
+  current: boolean,
+): Instant | undefined {
+  const shift = offsetMinutes * MINUTE_MS;
+  const lastDay = Math.floor((to + shift) / DAY_MS);
+  for (let day = Math.floor((from + shift) / DAY_MS); day <= lastDay; day++) {
+    const boundaries = new Set<number>([0]);
+    for (const span of spansOn(compiled, day)) boundaries.add(span.start).add(span.end);
+    for (const minute of [...boundaries].sort((a, b) => a - b)) {
+      const candidate = day * DAY_MS + minute * MINUTE_MS - shift;
+      if (candidate <= from) continue;
+      if (candidate > to || (candidate === to && !includeTo)) return undefined;
+      if (withinAtOffset(compiled, candidate, offsetMinutes) !== current) return candidate;
     }
-    lo = hi;
-    loOffset = hiOffset;
   }
-  return result;
+  return undefined;
 }
 
 /**
  * The first instant after `at` at which `isWithinSchedule` gives the other answer, or undefined
  * if it does not flip within `horizonMs` (e.g. a 24/7 schedule, or one with no windows).
+ *
+ * Walks forward in steps short enough that a step holds at most one UTC-offset change, and
+ * bisects to the exact instant of a change: at that instant the wall clock jumps, which may skip
+ * a window boundary (spring forward) or jump back out of a window (fall back), so the jump
+ * itself can be the moment the answer flips.
  */
 export function nextScheduleChange(
   schedule: ScheduleFacts,
@@ -151,33 +167,39 @@ export function nextScheduleChange(
   const zone = compiled.zone;
   if (!zone) return undefined;
   const limit = at + horizonMs;
-  const current = within(compiled, zone, at);
-
-  // Between two consecutive candidates the wall clock runs without jumps and passes no window
-  // boundary and no midnight, so the answer is constant there.
-  const candidates = new Set<Instant>(offsetTransitions(zone, at, limit));
-  const firstDay = DateTime.fromMillis(at, { zone }).setZone('utc', { keepLocalTime: true }).startOf('day');
-  const days = Math.ceil(horizonMs / DAY_MS) + 2;
-  for (let n = -1; n <= days; n++) {
-    const day = firstDay.plus({ days: n });
-    const boundaries = new Set<number>([0]);
-    for (const span of spansOn(compiled, day.toISODate()!, day.weekday)) {
-      boundaries.add(span.start);
-      if (span.end < MINUTES_PER_DAY) boundaries.add(span.end);
+  let lo = at;
+  let loOffset = zone.offset(lo);
+  const current = withinAtOffset(compiled, at, loOffset);
+  while (lo < limit) {
+    const hi = Math.min(lo + OFFSET_STEP_MS, limit);
+    const hiOffset = zone.offset(hi);
+    if (hiOffset === loOffset) {
+      const flip = firstFlipAtConstantOffset(compiled, lo, hi, true, loOffset, current);
+      if (flip !== undefined) return flip;
+    } else {
+      let a = lo;
+      let b = hi;
+      while (b - a > 1) {
+        const mid = Math.floor((a + b) / 2);
+        if (zone.offset(mid) === loOffset) a = mid;
+        else b = mid;
+      }
+      const before = firstFlipAtConstantOffset(compiled, lo, b, false, loOffset, current);
+      if (before !== undefined) return before;
+      if (withinAtOffset(compiled, b, hiOffset) !== current) return b;
+      const after = firstFlipAtConstantOffset(compiled, b, hi, true, hiOffset, current);
+      if (after !== undefined) return after;
     }
-    for (const minute of boundaries) {
-      for (const instant of occurrences(zone, day.toMillis() + minute * MINUTE_MS)) candidates.add(instant);
-    }
+    lo = hi;
+    loOffset = hiOffset;
   }
-
-  const ordered = [...candidates].filter((c) => c > at && c <= limit).sort((a, b) => a - b);
-  return ordered.find((c) => within(compiled, zone, c) !== current);
+  return undefined;
 }
 
 /** Problems that make a schedule unusable; empty when it is fine. Overlapping windows are allowed. */
 export function validateSchedule(schedule: ScheduleFacts): string[] {
   const problems: string[] = [];
-  if (!IANAZone.isValidZone(schedule.timeZone)) problems.push(`unknown time zone "${schedule.timeZone}"`);
+  if (!IANAZone.create(schedule.timeZone).isValid) problems.push(`unknown time zone "${schedule.timeZone}"`);
   const checkWindow = (window: WeeklyWindow, label: string, checkDay: boolean): void => {
     if (checkDay && !(Number.isInteger(window.day) && window.day >= 1 && window.day <= 7)) {
       problems.push(`${label}: day must be 1 (Monday) to 7 (Sunday), got ${String(window.day)}`);
@@ -193,7 +215,7 @@ export function validateSchedule(schedule: ScheduleFacts): string[] {
   schedule.windows.forEach((w, i) => checkWindow(w, `windows[${i}]`, true));
   schedule.holidayWindows.forEach((w, i) => checkWindow(w, `holidayWindows[${i}]`, false));
   schedule.holidays.forEach((date, i) => {
-    if (!LOCAL_DATE.test(date) || !DateTime.fromISO(date, { zone: 'utc' }).isValid) {
+    if (parseLocalDate(date) === undefined) {
       problems.push(`holidays[${i}]: "${date}" is not a calendar date YYYY-MM-DD`);
     }
   });
