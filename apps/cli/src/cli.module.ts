@@ -5,6 +5,7 @@ import { ClockModule, SystemClock } from '@acs/clock';
 import { type AppConfig, ConfigModule } from '@acs/config';
 import { CryptoModule } from '@acs/crypto';
 import { DatabaseModule } from '@acs/database';
+import { RegistryCoreModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
 
 /** The services an admin command needs, without HTTP. */
@@ -20,6 +21,7 @@ export class CliModule {
         CryptoModule,
         AuditCoreModule,
         AuthCoreModule,
+        RegistryCoreModule,
       ],
     };
   }

@@ -7,7 +7,10 @@ import type { AppConfig } from '@acs/config';
 import { KeyService } from '@acs/crypto';
 import { dataSourceOptions, runMigrations } from '@acs/database';
 import { SCHEMA } from '@acs/schema';
+import { Clock } from '@acs/clock';
+import { SiteEntity } from '@acs/registry';
 import { CliModule } from './cli.module.js';
+import { DEMO_SITE, seedDemo } from './seed-demo.js';
 
 /** Output of a command: lines for people, or a JSON document with --json. */
 export interface Out {
@@ -100,5 +103,22 @@ export async function migrationRevert(config: AppConfig, out: Out): Promise<void
     }
     await ds.undoLastMigration({ transaction: 'each' });
     out.line(`Reverted: ${before[0].name}`);
+  });
+}
+
+export async function seedDemoCommand(config: AppConfig, out: Out, opts: { json?: boolean }): Promise<void> {
+  await withApp(config, async (app) => {
+    const ds = app.get(DataSource);
+    if (await ds.getRepository(SiteEntity).exists({ where: { name: DEMO_SITE } })) {
+      throw new CliError(`the demo site "${DEMO_SITE}" exists already; use a fresh DATA_DIR to seed again`);
+    }
+    const summary = await seedDemo(app, config.DATA_DIR, app.get(Clock).nowMs());
+    await app.get(AuditService).record({ actor: CLI_ACTOR, action: 'demo.seed', targetType: 'site', targetId: summary.siteId, outcome: 'success' });
+    if (opts.json) {
+      out.json(summary);
+      return;
+    }
+    out.line(`Demo site ${DEMO_SITE} (${summary.siteId}): 2 customers, ${Object.keys(summary.people).length} people, ${Object.keys(summary.doors).length} doors, ${Object.keys(summary.readers).length} readers, 2 controllers.`);
+    out.line(`Controller credentials were written to ${config.DATA_DIR}/demo.json (mode 0600); they are not shown again.`);
   });
 }

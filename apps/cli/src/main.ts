@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
-import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, type Out, staffCreate } from './commands.js';
+import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, type Out, seedDemoCommand, staffCreate } from './commands.js';
 
 const out: Out = {
   line: (text) => console.info(text),
@@ -38,6 +38,12 @@ program
   .action(async (opts: { json?: boolean }) => {
     if (!(await auditVerify(config(), out, opts))) process.exitCode = 1;
   });
+
+program
+  .command('seed:demo')
+  .description('Create a small demo site: customers, people, zones, doors, readers, controllers, schedules, grants')
+  .option('--json', 'print the created ids as JSON')
+  .action(async (opts: { json?: boolean }) => seedDemoCommand(config(), out, opts));
 
 program.command('migration:run').description('Apply pending database migrations').action(async () => migrationRun(config(), out));
 program.command('migration:revert').description('Revert the newest migration').action(async () => migrationRevert(config(), out));

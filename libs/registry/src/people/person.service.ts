@@ -93,13 +93,13 @@ export class PersonService {
     if (customerId) qb.andWhere('p.customerId = :customerId', { customerId });
     if (q.status) qb.andWhere('p.status = :status', { status: q.status });
     if (!q.q) return pageById(qb, 'p', q, (e) => this.view(e));
+    // Only names are decrypted to filter; the page's people are then read in full.
     const needle = searchable(q.q);
     const all = await qb.orderBy('p.id', 'ASC').getMany();
-    const views = await Promise.all(all.map((e) => this.view(e)));
-    return pageInMemory(
-      views.filter((v) => searchable(v.fullName).includes(needle)),
-      q,
-    );
+    const names = await Promise.all(all.map((e) => this.pd.open(row(e.id), 'name', e.nameCt)));
+    const matches = all.filter((_, i) => searchable(names[i]!).includes(needle));
+    const page = pageInMemory(matches, q);
+    return { ...page, items: await Promise.all(page.items.map((e) => this.view(e))) };
   }
 
   async delete(customerId: string, id: string): Promise<void> {
