@@ -148,6 +148,14 @@ describe('customer isolation', () => {
     expect(res.body.items).toBeUndefined();
   });
 
+  it("shows a customer the zones its grants open, and refuses another customer's", async () => {
+    const own = await t.http().get(`/customers/${b.id}/zones`).set(bearer(t.adminToken)).expect(200);
+    expect(own.body.map((z: { id: string }) => z.id)).toEqual([site.suiteZoneId]);
+    const mine = await t.http().get(`/customers/${a.id}/zones`).set(bearer(tokenA)).expect(200);
+    expect(mine.body).toEqual([]);
+    await t.http().get(`/customers/${b.id}/zones`).set(bearer(tokenA)).expect(403);
+  });
+
   it('refuses writes with a customer token', async () => {
     const res = await t.http().post(`/customers/${a.id}/people`).set(bearer(tokenA)).send({ fullName: 'Sneaky' }).expect(403);
     expect(res.body.code).toBe('auth.forbidden');

@@ -10,6 +10,7 @@ import {
   CreateAccessLevelDto,
   CreateGrantDto,
   CreateScheduleDto,
+  CustomerZoneView,
   DoorAccessView,
   GrantPageView,
   GrantQueryDto,
@@ -170,6 +171,14 @@ export class GrantsController {
   @ApiOkResponse({ type: GrantPageView })
   customerGrants(@Param('customerId', ParseUUIDPipe) customerId: string, @Query() q: PageQueryDto): Promise<GrantPageView> {
     return this.access.listGrants({ ...q, customerId });
+  }
+
+  @Get('customers/:customerId/zones')
+  @AllowStaffOrOwnCustomer('customerId', ...VIEW)
+  @ApiOperation({ summary: "Zones the customer's grants open" })
+  @ApiOkResponse({ type: [CustomerZoneView] })
+  customerZones(@Param('customerId', ParseUUIDPipe) customerId: string): Promise<CustomerZoneView[]> {
+    return this.effective.zonesOfCustomer(customerId);
   }
 
   @Get('customers/:customerId/people/:personId/access')

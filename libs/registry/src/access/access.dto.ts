@@ -184,3 +184,10 @@ export class ReaderLoadView {
   @ApiProperty({ description: 'Templates the reader must hold for everyone who may open its doors' }) required!: number;
   @ApiProperty() persons!: number;
 }
+
+export class CustomerZoneView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ example: 'suite' }) kind!: string;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+}

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { type AccessAnswer, doorsForPerson, whoMayOpen } from '@acs/access-rules';
 import { Clock } from '@acs/clock';
 import { isoOrNull, NotFoundError } from '@acs/http';
-import { DoorEntity, PersonEntity } from '../entities/index.js';
+import { DoorEntity, PersonEntity, ZoneEntity } from '../entities/index.js';
 import type { AccessAnswerView, DoorAccessView, PersonAccessView, ReaderLoadView } from './access.dto.js';
 import { CapacityGuard } from './capacity.guard.js';
 import { RegistrySnapshotService } from './snapshot.js';
@@ -48,6 +48,24 @@ export class EffectiveAccessService {
       customerId: snapshot.persons.get(a.personId)?.customerId ?? '',
       ...answerView(a),
     }));
+  }
+
+  /** Zones a customer's grants open (through access levels' zones and single doors), for its own view. */
+  async zonesOfCustomer(customerId: string): Promise<Array<{ id: string; name: string; kind: string; siteId: string }>> {
+    const snapshot = await this.snapshots.current();
+    const zoneIds = new Set<string>();
+    for (const g of snapshot.grants) {
+      if (g.customerId !== customerId) continue;
+      const level = snapshot.accessLevels.get(g.accessLevelId);
+      level?.zoneIds.forEach((z) => zoneIds.add(z));
+      level?.doorIds.forEach((d) => {
+        const door = snapshot.doors.get(d);
+        if (door) zoneIds.add(door.zoneId);
+      });
+    }
+    if (zoneIds.size === 0) return [];
+    const zones = await this.ds.getRepository(ZoneEntity).find({ where: { id: In([...zoneIds]) }, order: { id: 'ASC' } });
+    return zones.map((z) => ({ id: z.id, name: z.name, kind: z.kind, siteId: z.siteId }));
   }
 
   readerLoads(): Promise<ReaderLoadView[]> {
