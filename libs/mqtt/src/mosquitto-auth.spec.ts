@@ -36,6 +36,15 @@ describe('renderMosquittoAuth', () => {
     expect(() => renderMosquittoAuth({ server: { username: 'acs-server', password: 'p' }, controllers: [{ controllerId, password: 'p' }] })).toThrow(RangeError);
   });
 
+  it('takes stored $7$ hashes verbatim and refuses anything else in their place', () => {
+    const hash = '$7$101$HdCRfQaMhGu+IXaF$flMovziFt6DFCX9nBMnWfQ3Eku16ayL+heRnnQsPKRXTk0eF2Lj9tXxChPQycXi0sleyfAVZYBXJvrHvUQoTTw==';
+    const out = renderMosquittoAuth({ server: { username: 'acs-server', passwordHash: hash }, controllers: [{ controllerId: 'c1', passwordHash: hash }] });
+    expect(out.passwordFile).toBe(`acs-server:${hash}\nc1:${hash}\n`);
+    expect(() =>
+      renderMosquittoAuth({ server: { username: 'acs-server', passwordHash: hash }, controllers: [{ controllerId: 'c1', passwordHash: `${hash}\nroot:$7$1$a$b` }] }),
+    ).toThrow("password hash of c1 is not in Mosquitto's $7$ format");
+  });
+
   it('refuses a controller named like the server', () => {
     expect(() =>
       renderMosquittoAuth({ server: { username: 'acs-server', password: 'p' }, controllers: [{ controllerId: 'acs-server', password: 'p' }] }),
