@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
-import { eventTopic, newNonce, replyTopic, signEnvelope, type EventBody, type ReplyBody } from '@acs/door-protocol';
+import { commandTopic, eventTopic, newNonce, replyTopic, signEnvelope, statusTopic, type EventBody, type ReplyBody } from '@acs/door-protocol';
 import {
   DoorCommandError,
   DoorCommandService,
@@ -88,6 +88,28 @@ describe('DoorCommandService against a virtual controller', () => {
     const started = Date.now();
     await expect(doors.unlock(id.controllerId, 1, 1000)).rejects.toMatchObject({ code: 'controller-offline', message: expect.stringContaining('the controller is offline') });
     expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('fails a waiting command at once when the controller\'s last will arrives, not at the timeout', async () => {
+    // A controller that accepts the command but dies before answering.
+    const dying = tb.addController();
+    const status = (st: 'online' | 'offline'): string =>
+      JSON.stringify(signEnvelope(dying.secret, statusTopic(dying.controllerId), { v: 1, controllerId: dying.controllerId, status: st, epoch: 1, ts: 1_000, nonce: newNonce() }));
+    const raw = teardown.add(
+      await connectRawClient(tb.url, {
+        username: dying.controllerId,
+        password: dying.password,
+        clientId: dying.controllerId,
+        will: { topic: statusTopic(dying.controllerId), payload: Buffer.from(status('offline')), qos: 1, retain: true },
+      }),
+    );
+    await raw.subscribeAsync(commandTopic(dying.controllerId), { qos: 1 });
+    await raw.publishAsync(statusTopic(dying.controllerId), status('online'), { qos: 1, retain: true });
+    await waitFor(() => doors.status(dying.controllerId) === 'online', 2000, 'online');
+    raw.once('message', () => raw.stream.destroy()); // no DISCONNECT: the broker publishes the will [MQTT-3.1.2-8]
+    const started = Date.now();
+    await expect(doors.unlock(dying.controllerId, 1, 1000)).rejects.toMatchObject({ code: 'controller-offline', message: expect.stringContaining('went offline before replying to unlock') });
+    expect(Date.now() - started).toBeLessThan(400); // the timeout is 500 ms
   });
 
   it('sees a graceful stop as offline too, and online again after a restart', async () => {

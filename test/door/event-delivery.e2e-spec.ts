@@ -65,6 +65,8 @@ describe('event delivery across outages', () => {
     expect(new Set(record.map((e) => e.epoch)).size).toBe(1);
     expect(side.doors.missingEvents(id.controllerId)).toEqual([]);
     await waitFor(() => side.doors.status(id.controllerId) === 'online', 2000, 'birth republished after the restart');
+    // Both sides resubscribed: commands and replies flow again on the new broker.
+    await expect(side.doors.unlock(id.controllerId, 1, 100)).resolves.toMatchObject({ ok: true });
   });
 
   it('delivers events queued in the server\'s persistent session after the server reconnects', async () => {
