@@ -43,6 +43,12 @@ describe('FingerprintReader', () => {
       expect(states).toContain('ready');
     });
 
+    it('ignores the R503 0x55 ready byte sent at power-up', async () => {
+      const h = await open({ device: { readyByte: true } });
+      expect(h.reader.state).toBe('ready');
+      expect(h.reader.stats.malformed).toBeGreaterThanOrEqual(1);
+    });
+
     it('takes the template size from the module, not from an assumption', async () => {
       const h = await open({ device: { templateSize: 768 }, reader: { templateSize: 512 } });
       expect(h.reader.info?.templateSize).toBe(768);
@@ -310,6 +316,24 @@ describe('FingerprintReader', () => {
       h.device.place('quinn');
       await expect(h.reader.captureImage()).resolves.toBe(true);
       expect(device.commands.slice(-3)).toEqual([0x01, 0x13, 0x01]);
+    });
+
+    it('talks to a module at a non-default address', async () => {
+      const device = new VirtualReader({ address: 0x0000c0de });
+      const h = await open({ device, reader: { address: 0x0000c0de } });
+      expect(h.reader.info?.systemParameters.address).toBe(0x0000c0de);
+      await expect(h.reader.templateCount()).resolves.toBe(0);
+    });
+
+    it('names the address when a module at another address never answers', async () => {
+      const device = new VirtualReader({ address: 0x0000c0de });
+      const h = await open({
+        device,
+        reader: { commandTimeoutMs: 30, retries: 0, settleMs: 0, reconnect: { initialDelayMs: 5, maxDelayMs: 10, failAfterAttempts: 2 } },
+        waitReady: false,
+      });
+      await waitForState(h.reader, 'failed');
+      expect(h.reader.lastError?.message).toMatch(/VfyPwd: no reply from .* at address 0xFFFFFFFF/);
     });
 
     it('detects a swapped module by its pairing code and refuses it until staff confirm', async () => {
