@@ -196,6 +196,18 @@ describe('embedded broker with a credential provider returning a bad id', () => 
   });
 });
 
+describe('embedded broker with a failing credential provider', () => {
+  it('answers "server unavailable" (CONNACK 3) so the device retries instead of treating it as a bad password', async () => {
+    const broker = new EmbeddedBroker({ port: 0, credentials: { authenticate: () => Promise.reject(new Error('SQLITE_BUSY')) } });
+    await broker.start();
+    try {
+      await expect(connectRawClient(broker.url, { username: 'c1', password: 'whatever-password', clientId: 'c1' })).rejects.toMatchObject({ code: 3 });
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
 describe('embedded broker start', () => {
   it('does not default to the standard MQTT port', () => {
     expect(DEFAULT_EMBEDDED_PORT).not.toBe(1883);

@@ -91,6 +91,7 @@ export class EmbeddedBrokerError extends Error {
 
 // MQTT 3.1.1 CONNACK return codes [MQTT-3.2.2.3]
 const RC_IDENTIFIER_REJECTED = 2;
+const RC_SERVER_UNAVAILABLE = 3;
 const RC_BAD_USERNAME_OR_PASSWORD = 4;
 const RC_NOT_AUTHORIZED = 5;
 
@@ -262,7 +263,14 @@ export class EmbeddedBroker {
     if (username === undefined || password === undefined) {
       throw authError('anonymous connections are refused', RC_NOT_AUTHORIZED);
     }
-    const principal = await this.options.credentials.authenticate(username, password);
+    let principal: MqttPrincipal | null;
+    try {
+      principal = await this.options.credentials.authenticate(username, password);
+    } catch (err) {
+      // A registry outage is not a wrong password: answer "server unavailable" so devices retry.
+      this.logger.error(`MQTT credential check failed: ${(err as Error).message}`);
+      throw authError('credential check unavailable', RC_SERVER_UNAVAILABLE);
+    }
     if (!principal) throw authError('bad username or password', RC_BAD_USERNAME_OR_PASSWORD);
     if (principal.kind === 'controller') {
       // A registry could hand back an id with '/', '+' or '#'; it would turn topic ACLs into wildcards.
