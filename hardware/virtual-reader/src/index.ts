@@ -6,3 +6,4 @@ export * from './control.js';
 export * from './tcp.attachment.js';
 export * from './serial.attachment.js';
 export * from './mock-binding.attachment.js';
+export { runSimulator, type RunningSimulator } from './cli.js';
