@@ -119,6 +119,15 @@ describe('virtual controller command authenticity', () => {
     expect(controller.relayActivations(1)).toBe(0);
   });
 
+  it('rejects a command older than its own ttl even inside the skew: the server has given up on it', async () => {
+    const body = unlockBody({ ts: Date.now() - 2_000, ttlMs: 1_000 });
+    await send(signEnvelope(id.secret, commandTopic(id.controllerId), body));
+    await expect(replyTo(body.requestId)).resolves.toMatchObject({ ok: false, code: 'stale' });
+    const fresh = unlockBody({ ts: Date.now() - 2_000, ttlMs: 3_000 });
+    await send(signEnvelope(id.secret, commandTopic(id.controllerId), fresh));
+    await expect(replyTo(fresh.requestId)).resolves.toMatchObject({ ok: true });
+  });
+
   it('rejects a signed but invalid command and an unsigned one', async () => {
     const body = unlockBody({ door: 0 });
     await send(signEnvelope(id.secret, commandTopic(id.controllerId), body));

@@ -298,7 +298,7 @@ export class VirtualController extends EventEmitter<VirtualControllerEvents> {
     const v = validateCommand(env.value.body, this.controllerId);
     if (!v.ok) return this.reject('invalid', addr, v.error);
     const cmd = v.value;
-    const fresh = checkFreshness(cmd.ts, this.clock, this.maxSkewMs);
+    const fresh = checkFreshness(cmd.ts, this.clock, this.maxSkewMs, cmd.ttlMs);
     if (fresh !== 'fresh') return this.reject('stale', addr, `timestamp is ${fresh === 'stale' ? 'too old' : 'in the future'}`);
     const nonce = this.nonces.check(cmd.nonce);
     if (nonce === 'replayed') return this.reject('replayed', addr);

@@ -18,6 +18,18 @@ describe('checkFreshness', () => {
   });
 });
 
+describe('checkFreshness with a ttl', () => {
+  const clock = new FakeClock('2026-06-01T12:00:00Z');
+  const now = clock.nowMs();
+
+  it('lets the ttl shorten the window but never widen it', () => {
+    expect(checkFreshness(now - 3_000, clock, 30_000, 3_000)).toBe('fresh');
+    expect(checkFreshness(now - 3_001, clock, 30_000, 3_000)).toBe('stale');
+    expect(checkFreshness(now - 30_001, clock, 30_000, 600_000)).toBe('stale');
+    expect(checkFreshness(now + 10_000, clock, 30_000, 3_000)).toBe('fresh'); // the future side is the skew's alone
+  });
+});
+
 describe('NonceCache', () => {
   it('reports a replay while the nonce could still be fresh and forgets it afterwards', () => {
     const clock = new FakeClock();

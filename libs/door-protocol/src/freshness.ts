@@ -8,11 +8,13 @@ export type Freshness = 'fresh' | 'stale' | 'future';
 /**
  * MQTT 3.1.1 has no message expiry (aedes does not speak MQTT 5), and a persistent session can hold
  * a QoS 1 command for an offline controller indefinitely, so freshness lives in the payload
- * (hardware/door-protocol/README.md §Freshness): |now - ts| must not exceed `maxSkewMs`.
+ * (hardware/door-protocol/README.md §Freshness): |now - ts| must not exceed `maxSkewMs`, and a
+ * command's own `ttlMs` shortens how old it may be.
  */
-export function checkFreshness(ts: number, clock: Clock, maxSkewMs = DEFAULT_MAX_SKEW_MS): Freshness {
+export function checkFreshness(ts: number, clock: Clock, maxSkewMs = DEFAULT_MAX_SKEW_MS, ttlMs?: number): Freshness {
   const delta = clock.nowMs() - ts;
-  if (delta > maxSkewMs) return 'stale';
+  // A sender-chosen ttl can only shorten the window, never widen it past the receiver's own limit.
+  if (delta > Math.min(maxSkewMs, ttlMs ?? maxSkewMs)) return 'stale';
   if (delta < -maxSkewMs) return 'future';
   return 'fresh';
 }

@@ -61,6 +61,12 @@ interface CommandCommon {
   v: 1;
   requestId: string;
   ts: number;
+  /**
+   * How long after `ts` the command may still run. The server sets it to its reply timeout, so a
+   * command it has already reported as failed cannot open a door later (delayed by a reconnect,
+   * say). The controller applies min(ttlMs, its max skew).
+   */
+  ttlMs?: number;
   nonce: string;
 }
 interface RepliedCommand extends CommandCommon {
@@ -214,6 +220,7 @@ const COMMON: Record<string, Field> = {
   v: { t: 'lit', value: MESSAGE_VERSION },
   requestId: { t: 'str', re: REQUEST_ID },
   ts: TS,
+  ttlMs: { t: 'int', min: 1, max: 600_000, opt: true },
   nonce: { t: 'str', re: NONCE },
 };
 const REPLIED: Record<string, Field> = { ...COMMON, replyTo: { t: 'str', re: TOPIC } };

@@ -56,6 +56,9 @@ export class DoorCommandError extends Error {
   }
 }
 
+/** Upper bound of a command's ttlMs in the v1 schema. */
+const MAX_TTL_MS = 600_000;
+
 export type ControllerStatus = 'online' | 'offline' | 'unknown';
 
 export interface DoorEventRecord {
@@ -269,6 +272,8 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
       requestId,
       replyTo: replyTopic(controllerId, this.options.replyScope),
       ts: this.clock.nowMs(),
+      // Once we report no-reply, the command must not run any more (e.g. delivered after a reconnect).
+      ttlMs: Math.min(this.timeoutMs, MAX_TTL_MS),
       nonce: newNonce(),
     } as RepliedCommandBody;
     const topic = commandTopic(controllerId);
@@ -287,16 +292,15 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
       }, this.timeoutMs);
       this.pending.set(requestId, { controllerId, cmd: args.cmd, timer, resolve, reject });
     });
-    try {
-      await this.transport.publish(topic, payload, { qos: 1 });
-    } catch (err) {
+    // Not awaited: the reply can overtake our PUBACK, and a publish stuck in mqtt.js' offline
+    // queue must not hold the caller past the timeout.
+    this.transport.publish(topic, payload, { qos: 1 }).catch((err: Error) => {
       const p = this.pending.get(requestId);
-      if (p) {
-        clearTimeout(p.timer);
-        this.pending.delete(requestId);
-      }
-      throw new DoorCommandError('broker-unavailable', `publishing ${args.cmd} for ${controllerId} failed: ${(err as Error).message}`, controllerId);
-    }
+      if (!p) return;
+      clearTimeout(p.timer);
+      this.pending.delete(requestId);
+      p.reject(new DoorCommandError('broker-unavailable', `publishing ${args.cmd} for ${controllerId} failed: ${err.message}`, controllerId));
+    });
     return reply;
   }
 
