@@ -159,6 +159,25 @@ describe('VirtualReader', () => {
     expect(params[0].content.readUInt16BE(1 + 4)).toBe(200);
   });
 
+  it('merges only this enrollment\'s captures in RegModel, not a stale buffer 3', async () => {
+    const wire = new Wire();
+    wire.device.place('old-finger');
+    await wire.command('GenImg');
+    await wire.command('Img2Tz', 3);
+    await wire.command('RegModel'); // fails (one capture) but leaves buffer 3 from an earlier round…
+    wire.device.place('new-finger');
+    for (const buffer of [1, 2]) {
+      await wire.command('GenImg');
+      await wire.command('Img2Tz', buffer);
+    }
+    // …which must not spoil the next enrollment.
+    expect((await wire.command('RegModel'))[0].content[0]).toBe(0x00);
+    wire.device.place('someone-else');
+    await wire.command('GenImg');
+    await wire.command('Img2Tz', 2);
+    expect((await wire.command('RegModel'))[0].content[0]).toBe(0x0a);
+  });
+
   it('works with the pyfingerprint sequences: handShake 17 00, uploadCharacteristics read-back, 256x288 downloadImage', async () => {
     const wire = new Wire({ templateSize: 512, packetSize: 128, imageWidth: 256, imageHeight: 288 });
     const hs = await wire.send(encodePacket({ address: ADDR, pid: Pid.Command, content: Buffer.from([0x17, 0x00]) }));

@@ -49,6 +49,8 @@ export interface VirtualReaderOptions {
 interface CharBuffer {
   template: Buffer;
   finger?: string;
+  /** RegModel round in which Img2Tz filled this buffer; undefined for DownChar/LoadChar. */
+  captureRound?: number;
 }
 
 interface Receiving {
@@ -97,6 +99,8 @@ export class VirtualReader extends EventEmitter {
   private charBuffers: Array<CharBuffer | null>;
   private verified = false;
   private receiving: Receiving | null = null;
+  /** Bumped by every RegModel: extra R503 buffers (3..6) only count for the round they were captured in. */
+  private regRound = 0;
   private led: VirtualReaderStatus['led'] = null;
   /** Test hook: stop answering (module hung / wrong wiring). */
   silent = false;
@@ -309,7 +313,11 @@ export class VirtualReader extends EventEmitter {
         if (!this.expect(p, 1) || !this.validBuffer(p[0])) return;
         if (!this.imageBuffer) return this.reply(ConfirmationCode.NoValidImage);
         if (this.imageBuffer.poor) return this.reply(ConfirmationCode.TooFewFeatures);
-        this.charBuffers[p[0]] = { template: featuresToTemplate(this.imageBuffer.features, this.templateSize), finger: this.imageBuffer.finger };
+        this.charBuffers[p[0]] = {
+          template: featuresToTemplate(this.imageBuffer.features, this.templateSize),
+          finger: this.imageBuffer.finger,
+          captureRound: this.regRound,
+        };
         return this.reply(ConfirmationCode.Ok);
       }
       case 0x03: {
@@ -326,13 +334,17 @@ export class VirtualReader extends EventEmitter {
       case 0x1b: // HiSpeedSearch
         return this.search(p);
       case 0x05: {
-        // RegModel: merge buffers into one template, result in buffers 1 and 2
+        // RegModel: merge buffers 1 and 2 (plus, on the R503, buffers 3..6 captured for this
+        // enrollment) into one template, stored back into buffers 1 and 2.
         if (!this.expect(p, 0)) return;
         const filled: Array<{ features: Buffer; finger?: string }> = [];
         for (let i = 1; i <= this.charBufferCount; i++) {
           const f = this.bufferFeatures(i);
-          if (f) filled.push({ features: f, finger: this.charBuffers[i]!.finger });
+          const current = i <= 2 || this.charBuffers[i]?.captureRound === this.regRound;
+          if (f && current) filled.push({ features: f, finger: this.charBuffers[i]!.finger });
         }
+        // Every RegModel, merged or refused, ends the round: a retried enrollment starts clean.
+        this.regRound++;
         if (filled.length < 2) return this.reply(ConfirmationCode.MergeFailed);
         const threshold = matchThreshold(this.image.securityLevel);
         if (filled.slice(1).some((c) => matchScore(filled[0].features, c.features) < threshold)) {
