@@ -3,13 +3,15 @@
  * (hardware/virtual-controller/README.md). Credentials may come from the environment so they do
  * not show up in `ps`: ACS_CONTROLLER_PASSWORD, ACS_CONTROLLER_SECRET.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { VirtualController } from './virtual-controller.js';
 import { CONTROL_HELP, handleControlLine, startControlServer } from './control-interface.js';
 
 const USAGE = `usage: sim:controller -- --id <controllerId> [--url mqtt://127.0.0.1:18830] [--password <pw>] [--secret <hex>]
-       [--doors 1] [--max-skew-ms 30000] [--held-open-ms 30000] [--rex-unlock-ms 5000] [--control-port <port>] [--quiet]
+       [--doors 1] [--max-skew-ms 30000] [--held-open-ms 30000] [--rex-unlock-ms 5000] [--control-port <port>]
+       [--ca <pem file> (mqtts with a private CA)] [--quiet]
 env:   ACS_CONTROLLER_PASSWORD, ACS_CONTROLLER_SECRET (used when the flags are absent)
 stdin / control port commands:
 ${CONTROL_HELP}`;
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
       'held-open-ms': { type: 'string', default: '30000' },
       'rex-unlock-ms': { type: 'string', default: '5000' },
       'control-port': { type: 'string' },
+      ca: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     maxSkewMs: Number(values['max-skew-ms']),
     heldOpenMs: Number(values['held-open-ms']),
     rexUnlockMs: Number(values['rex-unlock-ms']),
+    ca: values.ca ? readFileSync(values.ca) : undefined,
     log: quiet ? undefined : (line) => console.log(`[${values.id}] ${line}`),
   });
   if (!quiet) {
