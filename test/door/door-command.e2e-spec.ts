@@ -65,6 +65,13 @@ describe('DoorCommandService against a virtual controller', () => {
     expect(controller.relayActivations(2)).toBe(1);
   });
 
+  it('routes replies to a per-server scope when several servers share the broker', async () => {
+    const other = teardown.add(await startServerSide(tb.url, tb.server, tb.secrets, { replyScope: 'srv-b', commandTimeoutMs: 500 }));
+    await waitFor(() => other.doors.status(id.controllerId) === 'online', 2000, 'second server sees the controller');
+    await expect(other.doors.ping(id.controllerId)).resolves.toMatchObject({ ok: true });
+    await expect(doors.ping(id.controllerId)).resolves.toMatchObject({ ok: true });
+  });
+
   it('reads state, pings, locks early and changes modes', async () => {
     await expect(doors.readState(id.controllerId)).resolves.toMatchObject({ doors: [{ door: 1 }, { door: 2 }] });
     await expect(doors.ping(id.controllerId)).resolves.toMatchObject({ ok: true, cmd: 'ping' });
