@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AccessLogCoreModule } from '@acs/access-log';
 import { AuditCoreModule } from '@acs/audit';
 import { AuthCoreModule } from '@acs/auth';
 import { ClockModule, SystemClock } from '@acs/clock';
@@ -22,6 +23,7 @@ export class CliModule {
         AuditCoreModule,
         AuthCoreModule,
         RegistryCoreModule,
+        AccessLogCoreModule,
       ],
     };
   }

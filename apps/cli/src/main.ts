@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, type Out, seedDemoCommand, staffCreate } from './commands.js';
+import { historyVerify } from './history-commands.js';
 
 const out: Out = {
   line: (text) => console.info(text),
@@ -37,6 +38,15 @@ program
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     if (!(await auditVerify(config(), out, opts))) process.exitCode = 1;
+  });
+
+program
+  .command('history:verify')
+  .description('Verify the access-history hash chains (one customer or all); exits 1 and names the first broken link')
+  .option('--customer <id>', 'only this customer')
+  .option('--json', 'print JSON')
+  .action(async (opts: { customer?: string; json?: boolean }) => {
+    if (!(await historyVerify(config(), out, opts))) process.exitCode = 1;
   });
 
 program

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
+import { AccessLogModule } from '@acs/access-log';
 import { AuditModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
 import { Clock, ClockModule, SystemClock } from '@acs/clock';
@@ -34,6 +35,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         RegistryModule,
+        AccessLogModule,
       ],
     };
   }

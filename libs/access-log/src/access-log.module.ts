@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '@acs/auth';
+import { AccessLogController } from './access-log.controller.js';
+import { AccessLogExporter } from './access-log.exporter.js';
+import { AccessLogService } from './access-log.service.js';
+
+/**
+ * The services without HTTP: the badge-in engine appends through {@link AccessLogService};
+ * the CLI verifies chains.
+ */
+@Module({ providers: [AccessLogService, AccessLogExporter], exports: [AccessLogService, AccessLogExporter] })
+export class AccessLogCoreModule {}
+
+/** Access history over HTTP (issue 8). */
+@Module({
+  imports: [AuthModule, AccessLogCoreModule],
+  controllers: [AccessLogController],
+  exports: [AccessLogCoreModule],
+})
+export class AccessLogModule {}

@@ -1,0 +1,491 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type BetterSqlite3 from 'better-sqlite3';
+import { DateTime } from 'luxon';
+import { type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { Clock } from '@acs/clock';
+import { AppConfig } from '@acs/config';
+import { WriteQueue } from '@acs/database';
+import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/http';
+import { CustomerEntity, SiteEntity } from '@acs/registry';
+import { AccessChainVerifier, type AccessChainVerdict, accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
+import { ACCESS_EVENT_COLUMNS, AccessEventEntity, toRow } from './access-event.entity.js';
+import { Batcher } from './batcher.js';
+import {
+  ACCESS_DIRECTIONS,
+  ACCESS_EVENT_KINDS,
+  ACCESS_RESULTS,
+  type AccessEvent,
+  type AccessEventInput,
+  type AccessEventKind,
+  type AccessResult,
+  chainIdFor,
+  REASON_PATTERN,
+} from './model.js';
+import { type AccessLogRetentionPolicy, DEFAULT_RETENTION_POLICY, retentionState, type RetentionStatus } from './retention.js';
+
+export const ACCESS_LOG_OPTIONS = Symbol('ACCESS_LOG_OPTIONS');
+
+export interface AccessLogOptions {
+  /** Largest batch written in one commit. */
+  maxBatch: number;
+  /** Longest an event waits for others before its batch is written. */
+  maxDelayMs: number;
+  retention: AccessLogRetentionPolicy;
+  /**
+   * Write batches through better-sqlite3's own prepared statements (one synchronous transaction,
+   * nothing can interleave) when the driver is better-sqlite3. `false` forces the portable
+   * TypeORM path (PostgreSQL later; tested on SQLite too).
+   */
+  nativeSqlite: boolean;
+}
+
+export const DEFAULT_ACCESS_LOG_OPTIONS: AccessLogOptions = { maxBatch: 500, maxDelayMs: 2, retention: DEFAULT_RETENTION_POLICY, nativeSqlite: true };
+
+export interface AppendReceipt {
+  id: string;
+  attemptId: string;
+  /** Settles when the event is committed (synchronous=FULL: survives power loss) or failed. */
+  durable: Promise<AccessEvent>;
+}
+
+export interface AccessEventFilter {
+  customerId?: string;
+  personId?: string;
+  doorId?: string;
+  zoneId?: string;
+  siteId?: string;
+  result?: AccessResult;
+  reason?: string;
+  kind?: AccessEventKind;
+  /** Inclusive lower bound on `occurredAt` (epoch ms). */
+  from?: number;
+  /** Exclusive upper bound on `occurredAt` (epoch ms). */
+  to?: number;
+}
+
+export interface AccessEventPage {
+  items: AccessEvent[];
+  nextCursor?: string;
+}
+
+export interface DoorDayTotal {
+  /** Local calendar day at the door's site, `YYYY-MM-DD`. */
+  date: string;
+  siteId: string;
+  doorId: string | null;
+  granted: number;
+  denied: number;
+}
+
+export interface AccessTotals {
+  from: number;
+  to: number;
+  /** Time zone of each site that has events in the period. */
+  timeZones: Record<string, string>;
+  days: DoorDayTotal[];
+}
+
+type PreparedEvent = Omit<AccessEvent, 'seq' | 'prevHash' | 'hash' | 'recordedAt'>;
+
+const ID = /^[A-Za-z0-9-]{1,36}$/;
+const MAX_TOTALS_DAYS = 366;
+const CURSOR_SHAPE = { t: 'number', id: 'string' } as const;
+
+type RawRow = Record<string, string | number | null>;
+
+function fromRaw(r: RawRow): AccessEvent {
+  const s = (v: string | number | null) => (v === null ? null : String(v));
+  return {
+    id: String(r.id),
+    chainId: String(r.chain_id),
+    seq: Number(r.seq),
+    customerId: s(r.customer_id),
+    personId: s(r.person_id),
+    siteId: String(r.site_id),
+    zoneId: s(r.zone_id),
+    doorId: s(r.door_id),
+    readerId: s(r.reader_id),
+    direction: String(r.direction) as AccessEvent['direction'],
+    result: String(r.result) as AccessResult,
+    reason: String(r.reason),
+    kind: String(r.kind) as AccessEventKind,
+    attemptId: String(r.attempt_id),
+    occurredAt: Number(r.occurred_at),
+    recordedAt: Number(r.recorded_at),
+    prevHash: String(r.prev_hash),
+    hash: String(r.hash),
+  };
+}
+
+function invalid(field: string, message: string): DomainError {
+  return new DomainError('access_log.invalid_event', message, 400, { field });
+}
+
+/**
+ * The access history: an append-only log of access events, hash-chained per customer (and per
+ * site for attempts without a customer), with filtered keyset queries, totals, verification and
+ * retention status. Exports live in {@link AccessLogExporter}.
+ */
+@Injectable()
+export class AccessLogService implements OnModuleDestroy {
+  private readonly logger = new Logger('AccessLog');
+  private readonly options: AccessLogOptions;
+  private readonly batcher: Batcher<PreparedEvent, AccessEvent>;
+  private native: { db: BetterSqlite3.Database; head: BetterSqlite3.Statement; insert: BetterSqlite3.Statement } | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writes: WriteQueue,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+    @Optional() @Inject(ACCESS_LOG_OPTIONS) options?: Partial<AccessLogOptions>,
+  ) {
+    this.options = { ...DEFAULT_ACCESS_LOG_OPTIONS, ...options };
+    this.batcher = new Batcher({
+      maxBatch: this.options.maxBatch,
+      maxDelayMs: this.options.maxDelayMs,
+      flush: (events) => this.writeBatch(events),
+      onError: (err, size) => this.logger.error({ err, size }, 'access events could not be written'),
+    });
+  }
+
+  get retentionPolicy(): AccessLogRetentionPolicy {
+    return this.options.retention;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * Queues events for the next batch and returns at once, so the caller (the badge-in engine)
+   * is never delayed by a commit. Each receipt carries the event id (known before the write,
+   * e.g. to correlate a follow-up) and a promise that settles when the event is durable. A
+   * caller that must not act before the event is on disk (unlock after a grant) awaits it.
+   * Invalid events are refused synchronously with `access_log.invalid_event`.
+   */
+  append(inputs: readonly AccessEventInput[]): AppendReceipt[] {
+    const prepared = inputs.map((i) => this.prepare(i));
+    return prepared.map((p) => ({ id: p.id, attemptId: p.attemptId, durable: this.batcher.push(p) }));
+  }
+
+  /** Appends and waits until every event is durable. */
+  async appendDurable(inputs: readonly AccessEventInput[]): Promise<AccessEvent[]> {
+    return Promise.all(this.append(inputs).map((r) => r.durable));
+  }
+
+  /** Writes everything queued so far (shutdown, tests). */
+  flush(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.batcher.drain();
+  }
+
+  private prepare(i: AccessEventInput): PreparedEvent {
+    const optionalId = (field: string, v: string | null | undefined): string | null => {
+      if (v === undefined || v === null) return null;
+      if (!ID.test(v)) throw invalid(field, `${field} is not an id`);
+      return v;
+    };
+    if (!ID.test(i.siteId ?? '')) throw invalid('siteId', 'siteId is required');
+    const customerId = optionalId('customerId', i.customerId);
+    const personId = optionalId('personId', i.personId);
+    if (personId !== null && customerId === null) throw invalid('personId', 'an event with a person belongs to that person’s customer');
+    if (!(ACCESS_DIRECTIONS as readonly string[]).includes(i.direction)) throw invalid('direction', 'direction must be entry or exit');
+    if (!(ACCESS_RESULTS as readonly string[]).includes(i.result)) throw invalid('result', 'result must be granted or denied');
+    if (!REASON_PATTERN.test(i.reason ?? '')) throw invalid('reason', 'reason must be a reason code');
+    const kind = i.kind ?? 'attempt';
+    if (!(ACCESS_EVENT_KINDS as readonly string[]).includes(kind)) throw invalid('kind', 'kind must be attempt or follow_up');
+    if (!Number.isSafeInteger(i.occurredAt) || i.occurredAt < 0) throw invalid('occurredAt', 'occurredAt must be epoch milliseconds');
+    const id = optionalId('id', i.id) ?? uuidv7();
+    const attemptId = optionalId('attemptId', i.attemptId) ?? (kind === 'attempt' ? id : null);
+    if (attemptId === null) throw invalid('attemptId', 'a follow-up names the attempt it belongs to');
+    return {
+      id,
+      chainId: chainIdFor({ customerId, siteId: i.siteId }),
+      customerId,
+      personId,
+      siteId: i.siteId,
+      zoneId: optionalId('zoneId', i.zoneId),
+      doorId: optionalId('doorId', i.doorId),
+      readerId: optionalId('readerId', i.readerId),
+      direction: i.direction,
+      result: i.result,
+      reason: i.reason,
+      kind,
+      attemptId,
+      occurredAt: i.occurredAt,
+    };
+  }
+
+  /** One commit per batch; chain heads are read inside it so the chain is right however many writers. */
+  private writeBatch(events: PreparedEvent[]): Promise<AccessEvent[]> {
+    const recordedAt = this.clock.nowMs();
+    if (this.options.nativeSqlite && this.dataSource.options.type === 'better-sqlite3') {
+      return this.writes.run(async () => this.writeNative(events, recordedAt));
+    }
+    return this.writes.transaction((m) => this.writePortable(m, events, recordedAt));
+  }
+
+  private nativeStatements() {
+    const db = (this.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+    if (this.native?.db !== db) {
+      this.native = {
+        db,
+        head: db.prepare('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1'),
+        insert: db.prepare(`INSERT INTO access_event (${ACCESS_EVENT_COLUMNS.join(', ')}) VALUES (${ACCESS_EVENT_COLUMNS.map(() => '?').join(', ')})`),
+      };
+    }
+    return this.native;
+  }
+
+  private writeNative(events: PreparedEvent[], recordedAt: number): AccessEvent[] {
+    const { db, head, insert } = this.nativeStatements();
+    return db.transaction(() => {
+      const heads = new Map<string, { seq: number; hash: string }>();
+      return events.map((e) => {
+        const h = heads.get(e.chainId) ?? (head.get(e.chainId) as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+        const stored = this.link(e, h, recordedAt);
+        insert.run(toRow(stored));
+        heads.set(e.chainId, { seq: stored.seq, hash: stored.hash });
+        return stored;
+      });
+    })();
+  }
+
+  private async writePortable(m: EntityManager, events: PreparedEvent[], recordedAt: number): Promise<AccessEvent[]> {
+    const heads = new Map<string, { seq: number; hash: string }>();
+    for (const chainId of new Set(events.map((e) => e.chainId))) {
+      const h = await m
+        .getRepository(AccessEventEntity)
+        .createQueryBuilder('e')
+        .select(['e.seq', 'e.hash'])
+        .where('e.chainId = :chainId', { chainId })
+        .orderBy('e.seq', 'DESC')
+        .limit(1)
+        .getOne();
+      heads.set(chainId, h ? { seq: h.seq, hash: h.hash } : { seq: 0, hash: GENESIS_HASH });
+    }
+    const stored = events.map((e) => {
+      const s = this.link(e, heads.get(e.chainId)!, recordedAt);
+      heads.set(e.chainId, { seq: s.seq, hash: s.hash });
+      return s;
+    });
+    for (let i = 0; i < stored.length; i += 50) await m.insert(AccessEventEntity, stored.slice(i, i + 50));
+    return stored;
+  }
+
+  private link(e: PreparedEvent, head: { seq: number; hash: string }, recordedAt: number): AccessEvent {
+    const fields: ChainedAccessFields = { ...e, seq: head.seq + 1, prevHash: head.hash, recordedAt };
+    return { ...fields, hash: accessEventHash(fields) };
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private select(alias = 'e'): SelectQueryBuilder<AccessEventEntity> {
+    const qb = this.dataSource.createQueryBuilder().from(AccessEventEntity, alias) as SelectQueryBuilder<AccessEventEntity>;
+    qb.select(`${alias}.id`, 'id');
+    for (const c of ACCESS_EVENT_COLUMNS) if (c !== 'id') qb.addSelect(`${alias}.${c}`, c);
+    return qb;
+  }
+
+  private applyFilter<T extends object>(qb: SelectQueryBuilder<T>, f: AccessEventFilter): SelectQueryBuilder<T> {
+    const eq: Array<[keyof AccessEventFilter, string]> = [
+      ['customerId', 'customer_id'],
+      ['personId', 'person_id'],
+      ['doorId', 'door_id'],
+      ['zoneId', 'zone_id'],
+      ['siteId', 'site_id'],
+      ['result', 'result'],
+      ['reason', 'reason'],
+      ['kind', 'kind'],
+    ];
+    for (const [key, column] of eq) {
+      const value = f[key];
+      if (value !== undefined) qb.andWhere(`e.${column} = :${key}`, { [key]: value });
+    }
+    if (f.from !== undefined) qb.andWhere('e.occurred_at >= :from', { from: f.from });
+    if (f.to !== undefined) qb.andWhere('e.occurred_at < :to', { to: f.to });
+    return qb;
+  }
+
+  /**
+   * One page, newest first. The cursor is the last row's (occurredAt, id); the next page starts
+   * strictly below it through the index, so the cost does not grow with depth, and events
+   * arriving meanwhile neither repeat nor shift rows between pages.
+   */
+  async findPage(filter: AccessEventFilter, page: { cursor?: string; limit: number }): Promise<AccessEventPage> {
+    const qb = this.applyFilter(this.select(), filter);
+    if (page.cursor) {
+      const c = decodeCursor<{ t: number; id: string }>(page.cursor, CURSOR_SHAPE);
+      qb.andWhere('(e.occurred_at, e.id) < (:ct, :cid)', { ct: c.t, cid: c.id });
+    }
+    const rows = (await qb.orderBy('e.occurred_at', 'DESC').addOrderBy('e.id', 'DESC').limit(page.limit + 1).getRawMany<RawRow>()).map(fromRaw);
+    const items = rows.slice(0, page.limit);
+    if (rows.length <= page.limit) return { items };
+    const last = items[items.length - 1];
+    return { items, nextCursor: encodeCursor({ t: last.occurredAt, id: last.id }) };
+  }
+
+  /** Every matching event, newest first, in pages of separate short reads (no long read transaction). */
+  async *scan(filter: AccessEventFilter, pageSize = 1000): AsyncGenerator<AccessEvent[]> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.findPage(filter, { cursor, limit: pageSize });
+      if (page.items.length > 0) yield page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  async count(filter: AccessEventFilter): Promise<number> {
+    const qb = this.applyFilter(this.dataSource.createQueryBuilder().from(AccessEventEntity, 'e').select('COUNT(*)', 'n'), filter);
+    const row = await qb.getRawOne<{ n: string | number }>();
+    return Number(row?.n ?? 0);
+  }
+
+  async get(id: string): Promise<AccessEvent | null> {
+    const row = await this.select().where('e.id = :id', { id }).getRawOne<RawRow>();
+    return row ? fromRaw(row) : null;
+  }
+
+  /** 404 `customer.not_found` unless the customer exists. */
+  async requireCustomer(customerId: string): Promise<CustomerEntity> {
+    const c = await this.dataSource.getRepository(CustomerEntity).findOne({ where: { id: customerId } });
+    if (!c) throw new NotFoundError('Customer', customerId);
+    return c;
+  }
+
+  /** IANA zone of each site (the configured default for a site that no longer exists). */
+  async siteTimeZones(siteIds?: readonly string[]): Promise<Map<string, string>> {
+    const repo = this.dataSource.getRepository(SiteEntity);
+    const sites = siteIds ? await repo.createQueryBuilder('s').where('s.id IN (:...ids)', { ids: siteIds.length ? siteIds : [''] }).getMany() : await repo.find();
+    const zones = new Map(sites.map((s) => [s.id, s.timeZone]));
+    for (const id of siteIds ?? []) if (!zones.has(id)) zones.set(id, this.config.DEFAULT_TIME_ZONE);
+    return zones;
+  }
+
+  get defaultTimeZone(): string {
+    return this.config.DEFAULT_TIME_ZONE;
+  }
+
+  /**
+   * Attempts per local day and door in [from, to), granted and denied. Days are calendar days
+   * of each door's site (23 or 25 hours across a DST change), so the numbers match what people
+   * at the site call "Monday".
+   */
+  async totals(filter: AccessEventFilter & { from: number; to: number }): Promise<AccessTotals> {
+    if (!(filter.to > filter.from)) throw new DomainError('access_log.bad_period', 'the period must end after it starts', 400);
+    if (filter.to - filter.from > MAX_TOTALS_DAYS * 86_400_000) {
+      throw new DomainError('access_log.bad_period', `the period may span at most ${MAX_TOTALS_DAYS} days`, 400);
+    }
+    const base = { ...filter, kind: 'attempt' as const };
+    const siteRows = await this.applyFilter(this.dataSource.createQueryBuilder().from(AccessEventEntity, 'e').select('DISTINCT e.site_id', 'site_id'), base).getRawMany<{
+      site_id: string;
+    }>();
+    const zones = await this.siteTimeZones(siteRows.map((r) => r.site_id));
+    const days: DoorDayTotal[] = [];
+    for (const [siteId, zone] of zones) {
+      let day = DateTime.fromMillis(filter.from, { zone }).startOf('day');
+      while (day.toMillis() < filter.to) {
+        const next = day.plus({ days: 1 });
+        const from = Math.max(day.toMillis(), filter.from);
+        const to = Math.min(next.toMillis(), filter.to);
+        const rows = await this.applyFilter(
+          this.dataSource
+            .createQueryBuilder()
+            .from(AccessEventEntity, 'e')
+            .select('e.door_id', 'door_id')
+            .addSelect('e.result', 'result')
+            .addSelect('COUNT(*)', 'n')
+            .groupBy('e.door_id')
+            .addGroupBy('e.result'),
+          { ...base, siteId, from, to },
+        ).getRawMany<{ door_id: string | null; result: string; n: string | number }>();
+        const byDoor = new Map<string | null, DoorDayTotal>();
+        for (const r of rows) {
+          const t = byDoor.get(r.door_id) ?? { date: day.toISODate()!, siteId, doorId: r.door_id, granted: 0, denied: 0 };
+          if (r.result === 'granted') t.granted += Number(r.n);
+          else t.denied += Number(r.n);
+          byDoor.set(r.door_id, t);
+        }
+        days.push(...[...byDoor.values()].sort((a, b) => String(a.doorId).localeCompare(String(b.doorId))));
+        day = next;
+      }
+    }
+    days.sort((a, b) => a.date.localeCompare(b.date) || a.siteId.localeCompare(b.siteId));
+    return { from: filter.from, to: filter.to, timeZones: Object.fromEntries(zones), days };
+  }
+
+  // ---------------------------------------------------------------- tamper evidence
+
+  /** Verifies one customer's chain and names the first broken link. */
+  verify(customerId: string, pageSize = 2000): Promise<AccessChainVerdict> {
+    return this.verifyChain(customerId, pageSize);
+  }
+
+  /** The chain of a site's attempts that belong to no customer (unknown fingers). */
+  verifySite(siteId: string, pageSize = 2000): Promise<AccessChainVerdict> {
+    return this.verifyChain(`site:${siteId}`, pageSize);
+  }
+
+  async verifyChain(chainId: string, pageSize = 2000): Promise<AccessChainVerdict> {
+    const verifier = new AccessChainVerifier(chainId);
+    let after = 0;
+    for (;;) {
+      const rows = await this.select()
+        .where('e.chain_id = :chainId', { chainId })
+        .andWhere('e.seq > :after', { after })
+        .orderBy('e.seq', 'ASC')
+        .limit(pageSize)
+        .getRawMany<RawRow>();
+      for (const r of rows) if (!verifier.push(fromRaw(r))) return verifier.verdict();
+      if (rows.length < pageSize) return verifier.verdict();
+      after = Number(rows[rows.length - 1].seq);
+    }
+  }
+
+  /** Every chain in the log (customers, and sites for attempts without a customer). */
+  async chainIds(): Promise<string[]> {
+    const rows = await this.dataSource
+      .createQueryBuilder()
+      .from(AccessEventEntity, 'e')
+      .select('DISTINCT e.chain_id', 'chain_id')
+      .orderBy('e.chain_id', 'ASC')
+      .getRawMany<{ chain_id: string }>();
+    return rows.map((r) => r.chain_id);
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  async retentionStatus(customerId: string): Promise<RetentionStatus> {
+    const customer = await this.requireCustomer(customerId);
+    const stats = await this.dataSource
+      .createQueryBuilder()
+      .from(AccessEventEntity, 'e')
+      .select('COUNT(*)', 'n')
+      .addSelect('MIN(e.occurred_at)', 'oldest')
+      .addSelect('MAX(e.occurred_at)', 'newest')
+      .where('e.customer_id = :customerId', { customerId })
+      .getRawOne<{ n: string | number; oldest: string | number | null; newest: string | number | null }>();
+    const { appliesAt, state } = retentionState(this.options.retention, customer, this.clock.nowMs());
+    return {
+      customerId,
+      policy: this.options.retention,
+      serviceEnd: customer.serviceEnd,
+      appliesAt,
+      state,
+      events: Number(stats?.n ?? 0),
+      oldestAt: stats?.oldest === null || stats?.oldest === undefined ? null : Number(stats.oldest),
+      newestAt: stats?.newest === null || stats?.newest === undefined ? null : Number(stats.newest),
+    };
+  }
+
+  async retentionStatuses(): Promise<RetentionStatus[]> {
+    const customers = await this.dataSource.getRepository(CustomerEntity).find({ select: { id: true }, order: { id: 'ASC' } });
+    const out: RetentionStatus[] = [];
+    for (const c of customers) out.push(await this.retentionStatus(c.id));
+    return out;
+  }
+}

@@ -1,0 +1,96 @@
+import { AsyncResource } from 'node:async_hooks';
+
+export interface BatcherOptions<T, R> {
+  /** Flush as soon as this many items wait. */
+  maxBatch: number;
+  /** Longest an item waits for company before its batch is flushed. */
+  maxDelayMs: number;
+  /** Writes one batch; returns one result per item, in order. Rejecting fails the whole batch. */
+  flush: (items: T[]) => Promise<R[]>;
+  /** Told about a failed batch (the callers' promises reject as well). */
+  onError?: (err: unknown, size: number) => void;
+}
+
+interface Pending<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Groups items that arrive close together into one write. `push` returns at once; its promise
+ * settles when the item's batch is written (or fails). One batch is written at a time; items
+ * arriving meanwhile form the next, so a burst is absorbed in a few large commits instead of one
+ * commit per item.
+ *
+ * Timers are started in the async context of the batcher's creation, not the caller's: a push
+ * from inside a write-queue transaction must not make the later flush look re-entrant to the
+ * queue (it would then bypass the queue's lock).
+ */
+export class Batcher<T, R> {
+  private pending: Array<Pending<T, R>> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private readonly scope = new AsyncResource('access-log.batcher');
+
+  constructor(private readonly opts: BatcherOptions<T, R>) {}
+
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  push(item: T): Promise<R> {
+    const promise = new Promise<R>((resolve, reject) => this.pending.push({ item, resolve, reject }));
+    // The caller may never await (fire and forget); a failed batch must not become an
+    // unhandled rejection that stops the process. Callers that await still see the error.
+    promise.catch(() => undefined);
+    this.schedule();
+    return promise;
+  }
+
+  /** Resolves when everything pushed so far has been written or has failed. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.inFlight) {
+      if (this.inFlight) await this.inFlight;
+      else this.startFlush();
+    }
+  }
+
+  private schedule(): void {
+    if (this.inFlight) return; // the running flush picks the rest up when it ends
+    if (this.pending.length >= this.opts.maxBatch) {
+      this.clearTimer();
+      // Not synchronously: items pushed in the same tick join this batch.
+      this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), 0));
+    } else if (!this.timer) {
+      this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), this.opts.maxDelayMs));
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private startFlush(): void {
+    this.clearTimer();
+    if (this.inFlight || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, this.opts.maxBatch);
+    this.inFlight = this.scope.runInAsyncScope(() => this.write(batch)).finally(() => {
+      this.inFlight = undefined;
+      // Whatever arrived during the write has waited long enough already.
+      if (this.pending.length > 0) this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), 0));
+    });
+  }
+
+  private async write(batch: Array<Pending<T, R>>): Promise<void> {
+    try {
+      const results = await this.opts.flush(batch.map((p) => p.item));
+      if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
+      batch.forEach((p, i) => p.resolve(results[i]));
+    } catch (err) {
+      this.opts.onError?.(err, batch.length);
+      for (const p of batch) p.reject(err);
+    }
+  }
+}

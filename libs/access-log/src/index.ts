@@ -1,0 +1,36 @@
+export * from './model.js';
+export { AccessEventEntity, ACCESS_EVENT_COLUMNS, toRow, type AccessEventRow } from './access-event.entity.js';
+export {
+  accessEventHash,
+  AccessChainVerifier,
+  chainOnto,
+  GENESIS_HASH as ACCESS_GENESIS_HASH,
+  type AccessChainBreak,
+  type AccessChainVerdict,
+  type ChainedAccessFields,
+} from './access-chain.js';
+export { Batcher, type BatcherOptions } from './batcher.js';
+export {
+  AccessLogService,
+  ACCESS_LOG_OPTIONS,
+  DEFAULT_ACCESS_LOG_OPTIONS,
+  type AccessLogOptions,
+  type AppendReceipt,
+  type AccessEventFilter,
+  type AccessEventPage,
+  type AccessTotals,
+  type DoorDayTotal,
+} from './access-log.service.js';
+export {
+  AccessLogExporter,
+  EXPORT_COLUMNS,
+  EXPORT_FORMATS,
+  neutraliseFormula,
+  type AccessLogExport,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportRecord,
+} from './access-log.exporter.js';
+export { LocalTimeFormatter } from './local-time.js';
+export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy, type RetentionStatus, type RetentionState } from './retention.js';
+export { AccessLogModule, AccessLogCoreModule } from './access-log.module.js';

@@ -1,0 +1,87 @@
+import { ACCESS_REASONS } from '@acs/access-rules';
+
+export const ACCESS_DIRECTIONS = ['entry', 'exit'] as const;
+export type AccessDirection = (typeof ACCESS_DIRECTIONS)[number];
+
+export const ACCESS_RESULTS = ['granted', 'denied'] as const;
+export type AccessResult = (typeof ACCESS_RESULTS)[number];
+
+/**
+ * `attempt`: a finger on a reader and the decision. `follow_up`: something learnt later about an
+ * attempt (the door really opened, the controller never confirmed), linked by `attemptId`.
+ * Totals count attempts only, so a follow-up never counts an entry twice.
+ */
+export const ACCESS_EVENT_KINDS = ['attempt', 'follow_up'] as const;
+export type AccessEventKind = (typeof ACCESS_EVENT_KINDS)[number];
+
+/**
+ * Reason codes the badge-in engine (issue 7) adds to the access-rules reasons. The column is a
+ * free string so a new code needs no migration; this list is the documentation.
+ */
+export const BADGE_IN_REASONS = [
+  'unknown_finger',
+  'door_unreachable',
+  'anti_passback',
+  'interlock',
+  'two_person_pending',
+  'controller_offline',
+  'entered',
+] as const;
+
+/** Every documented reason code of an access event. */
+export const ACCESS_EVENT_REASONS: readonly string[] = [...ACCESS_REASONS, ...BADGE_IN_REASONS];
+
+/** Shape of a reason code: new ones must look like the documented ones. */
+export const REASON_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
+
+/** What a producer (the badge-in engine) hands to {@link AccessLogService.append}. Ids only. */
+export interface AccessEventInput {
+  /** Assigned (UUIDv7) when absent; give one to know it before the event is durable. */
+  id?: string;
+  /** Null for an attempt that belongs to no customer (an unknown finger): site-level chain. */
+  customerId: string | null;
+  personId?: string | null;
+  siteId: string;
+  zoneId?: string | null;
+  doorId?: string | null;
+  readerId?: string | null;
+  direction: AccessDirection;
+  result: AccessResult;
+  /** One of {@link ACCESS_EVENT_REASONS}; `granted` for a granted attempt. */
+  reason: string;
+  kind?: AccessEventKind;
+  /** Required for a follow-up (the attempt it belongs to); an attempt is its own attempt. */
+  attemptId?: string;
+  /** When the device saw it or the decision was taken (epoch ms). */
+  occurredAt: number;
+}
+
+/** A stored event: the input plus what the log adds (chain position, hashes, record time). */
+export interface AccessEvent {
+  id: string;
+  chainId: string;
+  seq: number;
+  customerId: string | null;
+  personId: string | null;
+  siteId: string;
+  zoneId: string | null;
+  doorId: string | null;
+  readerId: string | null;
+  direction: AccessDirection;
+  result: AccessResult;
+  reason: string;
+  kind: AccessEventKind;
+  attemptId: string;
+  occurredAt: number;
+  recordedAt: number;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * The chain an event belongs to: its customer's, or its site's for attempts without a customer.
+ * Per-customer chains let the compliance issue erase one customer without breaking any other.
+ */
+export function chainIdFor(e: { customerId: string | null; siteId: string }): string {
+  return e.customerId ?? `site:${e.siteId}`;
+}

@@ -1,0 +1,134 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { v7 as uuidv7 } from 'uuid';
+import { accessEventHash, GENESIS_HASH } from '../access-chain.js';
+import { ACCESS_EVENT_COLUMNS, toRow } from '../access-event.entity.js';
+import { type AccessEvent, type AccessEventInput, chainIdFor } from '../model.js';
+
+/** Development helper (tests, benchmarks, demos): never an HTTP route. */
+
+export interface GeneratorDoor {
+  doorId: string;
+  zoneId: string;
+  readerId: string;
+}
+
+export interface GeneratorCustomer {
+  customerId: string;
+  personIds: string[];
+}
+
+export interface GenerateOptions {
+  siteId: string;
+  doors: GeneratorDoor[];
+  customers: GeneratorCustomer[];
+  count: number;
+  /** Time of the first event; each next one is `stepMs` later. */
+  startMs: number;
+  stepMs?: number;
+  /** Share of attempts denied (default 0.1) and of unknown fingers (default 0.02). */
+  deniedShare?: number;
+  unknownShare?: number;
+  /** Weight of each customer (default equal). */
+  weights?: number[];
+  seed?: number;
+}
+
+const DENIAL_REASONS = ['outside_schedule', 'no_grant_for_door', 'person_suspended', 'anti_passback', 'customer_service_ended'];
+
+/** A small deterministic PRNG (mulberry32): the same seed gives the same history. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Plausible attempts in time order: grants, denials with reasons, unknown fingers. */
+export function generateEvents(o: GenerateOptions): AccessEventInput[] {
+  const rnd = prng(o.seed ?? 1);
+  const step = o.stepMs ?? 1000;
+  const weights = o.weights ?? o.customers.map(() => 1);
+  const totalWeight = weights.reduce((s, w) => s + w, 0);
+  const pickCustomer = (): GeneratorCustomer => {
+    let r = rnd() * totalWeight;
+    for (let i = 0; i < o.customers.length; i++) {
+      r -= weights[i];
+      if (r < 0) return o.customers[i];
+    }
+    return o.customers[o.customers.length - 1];
+  };
+  const out: AccessEventInput[] = [];
+  for (let i = 0; i < o.count; i++) {
+    const door = o.doors[Math.floor(rnd() * o.doors.length)];
+    const occurredAt = o.startMs + i * step;
+    const base = { siteId: o.siteId, zoneId: door.zoneId, doorId: door.doorId, readerId: door.readerId, direction: 'entry' as const, occurredAt };
+    if (rnd() < (o.unknownShare ?? 0.02)) {
+      out.push({ ...base, customerId: null, personId: null, result: 'denied', reason: 'unknown_finger' });
+      continue;
+    }
+    const c = pickCustomer();
+    const personId = c.personIds[Math.floor(rnd() * c.personIds.length)] ?? null;
+    const denied = rnd() < (o.deniedShare ?? 0.1);
+    out.push({
+      ...base,
+      customerId: c.customerId,
+      personId,
+      result: denied ? 'denied' : 'granted',
+      reason: denied ? DENIAL_REASONS[Math.floor(rnd() * DENIAL_REASONS.length)] : 'granted',
+    });
+  }
+  return out;
+}
+
+/**
+ * Inserts events straight into a migrated database with better-sqlite3, chained exactly as the
+ * service chains them (continuing each chain from its stored head), in multi-row statements.
+ * For fixtures of a million events: seconds instead of minutes through the service.
+ */
+export function insertChained(db: BetterSqlite3.Database, inputs: readonly AccessEventInput[], recordedAt: number, rowsPerStatement = 100): AccessEvent[] {
+  const head = db.prepare('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1');
+  const placeholders = (n: number) => Array.from({ length: n }, () => `(${ACCESS_EVENT_COLUMNS.map(() => '?').join(',')})`).join(',');
+  const sql = (n: number) => `INSERT INTO access_event (${ACCESS_EVENT_COLUMNS.join(',')}) VALUES ${placeholders(n)}`;
+  const full = db.prepare(sql(rowsPerStatement));
+  const heads = new Map<string, { seq: number; hash: string }>();
+  const stored: AccessEvent[] = [];
+  const run = db.transaction((batch: AccessEvent[]) => {
+    let i = 0;
+    for (; i + rowsPerStatement <= batch.length; i += rowsPerStatement) full.run(batch.slice(i, i + rowsPerStatement).flatMap(toRow));
+    if (i < batch.length) db.prepare(sql(batch.length - i)).run(batch.slice(i).flatMap(toRow));
+  });
+  for (const input of inputs) {
+    const chainId = chainIdFor({ customerId: input.customerId, siteId: input.siteId });
+    const h = heads.get(chainId) ?? (head.get(chainId) as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+    const id = input.id ?? uuidv7();
+    const fields = {
+      id,
+      chainId,
+      seq: h.seq + 1,
+      customerId: input.customerId,
+      personId: input.personId ?? null,
+      siteId: input.siteId,
+      zoneId: input.zoneId ?? null,
+      doorId: input.doorId ?? null,
+      readerId: input.readerId ?? null,
+      direction: input.direction,
+      result: input.result,
+      reason: input.reason,
+      kind: input.kind ?? 'attempt',
+      attemptId: input.attemptId ?? id,
+      occurredAt: input.occurredAt,
+      recordedAt,
+      prevHash: h.hash,
+    } as const;
+    const e: AccessEvent = { ...fields, hash: accessEventHash(fields) };
+    heads.set(chainId, { seq: e.seq, hash: e.hash });
+    stored.push(e);
+  }
+  const chunk = 10_000;
+  for (let i = 0; i < stored.length; i += chunk) run(stored.slice(i, i + chunk));
+  return stored;
+}
