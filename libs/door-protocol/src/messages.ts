@@ -208,7 +208,7 @@ function checkField(name: string, spec: Field, value: unknown): string | null {
 /** Strict: unknown keys are refused so a typo or a smuggled field never passes silently. */
 function checkObject(name: string, spec: Record<string, Field>, value: unknown): string | null {
   if (!isPlainObject(value)) return `${name} must be an object`;
-  for (const key of Object.keys(value)) if (!(key in spec)) return `${name}.${key} is not allowed`;
+  for (const key of Object.keys(value)) if (!Object.hasOwn(spec, key)) return `${name}.${key} is not allowed`;
   for (const [key, field] of Object.entries(spec)) {
     const err = checkField(`${name}.${key}`, field, value[key]);
     if (err) return err;
