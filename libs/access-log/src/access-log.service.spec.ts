@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { FakeClock } from '@acs/clock';
+import { SCHEMA } from '@acs/schema';
+import { createTestDatabase, type TestDatabase } from '@acs/database/testing';
+import { AccessLogService, type AccessLogOptions } from './access-log.service.js';
+import type { AccessEventInput } from './model.js';
+
+const C1 = '0193a000-0000-7000-8000-0000000000c1';
+const C2 = '0193a000-0000-7000-8000-0000000000c2';
+const SITE = '0193a000-0000-7000-8000-00000000005e';
+
+const event = (i: number, customerId: string | null = C1, extra: Partial<AccessEventInput> = {}): AccessEventInput => ({
+  customerId,
+  personId: customerId ? `0193a000-0000-7000-8000-${String(i).padStart(12, '0')}` : null,
+  siteId: SITE,
+  doorId: 'door-1',
+  direction: 'entry',
+  result: 'granted',
+  reason: 'granted',
+  occurredAt: Date.parse('2026-11-26T09:00:00Z') + i * 1000,
+  ...extra,
+});
+
+describe.each<[string, Partial<AccessLogOptions>]>([
+  ['native better-sqlite3 path', { nativeSqlite: true }],
+  ['portable TypeORM path', { nativeSqlite: false }],
+])('AccessLogService append (%s)', (_label, options) => {
+  let db: TestDatabase;
+  let log: AccessLogService;
+
+  beforeEach(async () => {
+    db = await createTestDatabase(SCHEMA);
+    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, { maxDelayMs: 1, ...options });
+  });
+  afterEach(async () => {
+    await log.flush();
+    await db.close();
+  });
+
+  it('chains each customer separately, across batches, and an unknown finger on its site chain', async () => {
+    await log.appendDurable([event(1), event(2, C2), event(3), event(4, null, { result: 'denied', reason: 'unknown_finger' })]);
+    await log.appendDurable([event(5), event(6, C2)]);
+    await expect(log.verify(C1)).resolves.toMatchObject({ ok: true, checked: 3, headSeq: 3 });
+    await expect(log.verify(C2)).resolves.toMatchObject({ ok: true, checked: 2, headSeq: 2 });
+    await expect(log.verifySite(SITE)).resolves.toMatchObject({ ok: true, checked: 1 });
+    await expect(log.chainIds()).resolves.toEqual([C1, C2, `site:${SITE}`].sort());
+  });
+
+  it('hands out ids before the write and follow-ups point at their attempt', async () => {
+    const [receipt] = log.append([event(1)]);
+    expect(receipt.attemptId).toBe(receipt.id);
+    const [followUp] = log.append([event(2, C1, { kind: 'follow_up', attemptId: receipt.id, result: 'denied', reason: 'door_unreachable' })]);
+    const stored = await followUp.durable;
+    expect(stored).toMatchObject({ attemptId: receipt.id, kind: 'follow_up', seq: 2 });
+    await expect(receipt.durable).resolves.toMatchObject({ id: receipt.id, seq: 1, recordedAt: Date.parse('2026-11-26T10:00:00Z') });
+  });
+
+  it('refuses invalid events synchronously with a stable code, writing nothing', async () => {
+    const bad: Array<Partial<AccessEventInput>> = [
+      { result: 'maybe' as never },
+      { reason: 'Not A Code' },
+      { direction: 'sideways' as never },
+      { occurredAt: -1 },
+      { customerId: null, personId: 'p1' },
+      { kind: 'follow_up' },
+      { siteId: '' },
+      { doorId: 'drop table;' },
+    ];
+    for (const b of bad) expect(() => log.append([event(1, C1, b)])).toThrow(expect.objectContaining({ code: 'access_log.invalid_event' }));
+    await log.flush();
+    await expect(log.count({})).resolves.toBe(0);
+  });
+
+  it('an event is committed, visible to another connection, when its durable promise resolves', async () => {
+    const [r] = log.append([event(1)]);
+    await r.durable;
+    const other = new Database(join(db.dir, 'acs.sqlite'), { readonly: true });
+    try {
+      expect(other.prepare('SELECT id, seq FROM access_event WHERE id = ?').get(r.id)).toEqual({ id: r.id, seq: 1 });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('an append from inside a write-queue transaction does not deadlock or join that transaction', async () => {
+    const receipt = await db.writes.transaction(async () => log.append([event(1)])[0]);
+    await expect(receipt.durable).resolves.toMatchObject({ seq: 1 });
+    const rolledBack = db.writes.transaction(async () => {
+      log.append([event(2)]);
+      throw new Error('caller rolls back');
+    });
+    await expect(rolledBack).rejects.toThrow('caller rolls back');
+    await log.flush();
+    // The event was acknowledged independently of the caller's transaction.
+    await expect(log.count({ customerId: C1 })).resolves.toBe(2);
+  });
+
+  it('absorbs a burst in few commits and keeps every chain intact', async () => {
+    const burst = Array.from({ length: 1200 }, (_, i) => event(i, i % 3 === 0 ? C2 : C1));
+    const stored = await log.appendDurable(burst);
+    expect(stored).toHaveLength(1200);
+    await expect(log.verify(C1)).resolves.toMatchObject({ ok: true, checked: 800 });
+    await expect(log.verify(C2)).resolves.toMatchObject({ ok: true, checked: 400 });
+  });
+});
