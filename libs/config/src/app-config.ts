@@ -100,6 +100,24 @@ export class AppConfig {
   @MinLength(1)
   DEFAULT_TIME_ZONE = 'Europe/Amsterdam';
 
+  /** Open the registry's fingerprint readers at start-up (off for tests without device I/O). */
+  @Transform(toBool)
+  @IsBoolean()
+  READERS_ENABLED = true;
+
+  /** Seconds an enrolment step waits for the person at the desk (place, lift) before it times out. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  ENROLMENT_TIMEOUT_S = 20;
+
+  /** Seconds between re-plans and reconciliations of every reader library (validity passes with time). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  READER_SYNC_INTERVAL_S = 300;
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
   }
