@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import type { AccessEvent } from '@acs/access-log';
+import { historyVerify } from '../../apps/cli/src/history-commands.js';
+import { bearer } from '../support/registry-fixture.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { attempt, type HistoryFixture, historyFixture } from './support.js';
+
+describe('access history tamper evidence', () => {
+  let t: TestApp;
+  let f: HistoryFixture;
+  let ofA: AccessEvent[];
+  let auditor: string;
+
+  const sqlite = () => new Database(join(t.dir, 'acs.sqlite'));
+  const verify = async (customerId: string, token = auditor) => {
+    const res = await t.http().get(`/customers/${customerId}/access-events/verify`).set(bearer(token));
+    expect(res.status).toBe(200);
+    return res.body as { ok: boolean; checked: number; headSeq: number | null; firstBreak?: { seq: number; id: string; reason: string } };
+  };
+  const cli = async (customer?: string) => {
+    const lines: string[] = [];
+    const ok = await historyVerify(t.config, { line: (l) => lines.push(l), json: (v) => lines.push(JSON.stringify(v)) }, customer ? { customer } : {});
+    return { ok, lines };
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    f = await historyFixture(t);
+    auditor = await t.tokenFor('auditor');
+    const stored = await f.log.appendDurable(
+      Array.from({ length: 12 }, (_, i) => attempt(f, i % 2 === 0 ? 'a' : 'b', `2026-11-25T${String(8 + i).padStart(2, '0')}:00:00Z`)),
+    );
+    await f.log.appendDurable([attempt(f, null, '2026-11-25T21:00:00Z')]);
+    ofA = stored.filter((e) => e.customerId === f.a.id);
+  });
+  afterAll(() => t.close());
+
+  it('an untouched history verifies, over HTTP and with acsctl', async () => {
+    await expect(verify(f.a.id)).resolves.toMatchObject({ ok: true, checked: 6, headSeq: 6 });
+    await expect(verify(f.a.id, f.a.token)).resolves.toMatchObject({ ok: true });
+    const all = await cli();
+    expect(all.ok).toBe(true);
+    expect(all.lines).toHaveLength(3); // two customers and the site's unknown-finger chain
+    const site = await t.http().get(`/sites/${f.site.siteId}/access-events/verify`).set(bearer(auditor));
+    expect(site.body).toMatchObject({ ok: true, checked: 1 });
+  });
+
+  it('an edited row breaks the chain at that row; the other customer stays valid', async () => {
+    const victim = ofA[2];
+    const db = sqlite();
+    try {
+      expect(db.prepare("UPDATE access_event SET result = 'denied', reason = 'outside_schedule' WHERE id = ?").run(victim.id).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    await expect(verify(f.a.id)).resolves.toMatchObject({ ok: false, checked: 2, firstBreak: { seq: 3, id: victim.id, reason: 'hash-mismatch' } });
+    await expect(verify(f.b.id)).resolves.toMatchObject({ ok: true, checked: 6 });
+
+    const one = await cli(f.a.id);
+    expect(one.ok).toBe(false);
+    expect(one.lines.join('\n')).toContain(`BROKEN at seq 3 (event ${victim.id}, hash-mismatch`);
+    const all = await cli();
+    expect(all.ok).toBe(false);
+    expect(all.lines.filter((l) => l.includes('BROKEN'))).toHaveLength(1);
+
+    const db2 = sqlite();
+    try {
+      db2.prepare("UPDATE access_event SET result = 'granted', reason = 'granted' WHERE id = ?").run(victim.id);
+    } finally {
+      db2.close();
+    }
+    await expect(verify(f.a.id)).resolves.toMatchObject({ ok: true });
+  });
+
+  it('a deleted row is named by the gap it leaves', async () => {
+    const victim = ofA[3];
+    const db = sqlite();
+    try {
+      expect(db.prepare('DELETE FROM access_event WHERE id = ?').run(victim.id).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    await expect(verify(f.a.id)).resolves.toMatchObject({ ok: false, checked: 3, firstBreak: { seq: 5, id: ofA[4].id, reason: 'sequence-gap', expectedSeq: 4 } });
+    await expect(verify(f.b.id)).resolves.toMatchObject({ ok: true });
+  });
+
+  it('a deletion hidden by renumbering is still caught by the previous-hash link', async () => {
+    const db = sqlite();
+    try {
+      db.prepare('UPDATE access_event SET seq = seq - 1 WHERE chain_id = ? AND seq > 4').run(f.a.id);
+    } finally {
+      db.close();
+    }
+    await expect(verify(f.a.id)).resolves.toMatchObject({ ok: false, firstBreak: { seq: 4, id: ofA[4].id, reason: 'prev-hash-mismatch' } });
+  });
+
+  it('new events after tampering do not repair the chain, and the other customer keeps appending validly', async () => {
+    await f.log.appendDurable([attempt(f, 'a', '2026-11-26T08:00:00Z'), attempt(f, 'b', '2026-11-26T08:00:00Z')]);
+    await expect(verify(f.a.id)).resolves.toMatchObject({ ok: false });
+    await expect(verify(f.b.id)).resolves.toMatchObject({ ok: true, checked: 7 });
+  });
+
+  it('verification is audited', async () => {
+    const res = await t.http().get('/audit').query({ action: 'access_event.verify' }).set(bearer(auditor));
+    expect(res.body.items.length).toBeGreaterThanOrEqual(5);
+  });
+});
