@@ -33,7 +33,8 @@ let accounts = 0;
  */
 export async function startTestApp(opts: { env?: Record<string, string>; clock?: FakeClock } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'acs-e2e-'));
-  const config = loadConfig({ DATA_DIR: dir, MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'debug', ...opts.env });
+  // A free port for the embedded broker, so suites never collide.
+  const config = loadConfig({ DATA_DIR: dir, MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'debug', MQTT_EMBEDDED_PORT: '0', ...opts.env });
   const clock = opts.clock ?? new FakeClock('2026-11-26T09:00:00Z');
   const logs = new LogCapture();
   const moduleRef = await Test.createTestingModule({

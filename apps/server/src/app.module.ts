@@ -7,6 +7,8 @@ import { Clock, ClockModule, SystemClock } from '@acs/clock';
 import { type AppConfig, ConfigModule } from '@acs/config';
 import { CryptoModule } from '@acs/crypto';
 import { DatabaseModule } from '@acs/database';
+import { EnrollmentModule } from '@acs/enrollment';
+import { DoorControlModule } from '@acs/door-control';
 import { HealthModule } from '@acs/health';
 import { LoggingModule } from '@acs/logging';
 import { RegistryModule } from '@acs/registry';
@@ -35,7 +37,9 @@ export class AppModule {
         AuthModule,
         HealthModule,
         RegistryModule,
+        DoorControlModule,
         AccessLogModule,
+        EnrollmentModule,
       ],
     };
   }

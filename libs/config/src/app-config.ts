@@ -92,6 +92,56 @@ export class AppConfig {
   @Min(1)
   AUTH_FAILURE_WINDOW_S = 300;
 
+  /**
+   * External MQTT broker (mqtt://host:port or mqtts://...). Unset: the server starts its embedded
+   * broker on MQTT_EMBEDDED_HOST:MQTT_EMBEDDED_PORT.
+   */
+  @IsOptional()
+  @Matches(/^mqtts?:\/\/[^\s]+$/, { message: 'must be an mqtt:// or mqtts:// URL' })
+  MQTT_BROKER_URL?: string;
+
+  /** Interface of the embedded broker; use 0.0.0.0 only together with TLS. */
+  @IsString()
+  MQTT_EMBEDDED_HOST = '127.0.0.1';
+
+  /** Not 1883, where a host's own Mosquitto usually listens. 0 picks a free port (tests). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  MQTT_EMBEDDED_PORT = 18830;
+
+  /** The server's broker identity; its client ids start with this. */
+  @Matches(/^[a-z0-9][a-z0-9_-]{1,63}$/, { message: 'must be 2-64 characters of a-z, 0-9, dash or underscore' })
+  MQTT_SERVER_USERNAME = 'acs-server';
+
+  /** Required with MQTT_BROKER_URL; with the embedded broker a random one is used when unset. */
+  @IsOptional()
+  @IsString()
+  @MinLength(12)
+  MQTT_SERVER_PASSWORD?: string;
+
+  /** Serve the embedded broker over TLS (mqtts) with these PEM files. */
+  @IsOptional()
+  @IsString()
+  MQTT_TLS_CERT_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  MQTT_TLS_KEY_FILE?: string;
+
+  /** CA for verifying the broker (external) or clients (embedded, with client certificates). */
+  @IsOptional()
+  @IsString()
+  MQTT_TLS_CA_FILE?: string;
+
+  /** How long a door command waits for the controller's reply. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  MQTT_COMMAND_TIMEOUT_MS = 2000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -144,7 +194,19 @@ function describe(errors: ValidationError[]): string[] {
   );
 }
 
-const KNOWN = new Set(Object.keys(new AppConfig()).concat(['DATABASE_PATH', 'MASTER_KEY', 'MASTER_KEY_FILE']));
+/** Settings without a default (so absent from a fresh instance's keys). */
+export const OPTIONAL_SETTINGS = [
+  'DATABASE_PATH',
+  'MASTER_KEY',
+  'MASTER_KEY_FILE',
+  'MQTT_BROKER_URL',
+  'MQTT_SERVER_PASSWORD',
+  'MQTT_TLS_CERT_FILE',
+  'MQTT_TLS_KEY_FILE',
+  'MQTT_TLS_CA_FILE',
+];
+
+const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));
 
 /**
  * Builds the configuration from an environment map (normally `process.env`). Unknown variables
@@ -158,5 +220,18 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const config = plainToInstance(AppConfig, plain, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false, forbidUnknownValues: true });
   if (errors.length > 0) throw new ConfigError(describe(errors));
+  const cross = crossFieldProblems(config);
+  if (cross.length > 0) throw new ConfigError(cross);
   return config;
+}
+
+function crossFieldProblems(c: AppConfig): string[] {
+  const problems: string[] = [];
+  if (c.MQTT_BROKER_URL && !c.MQTT_SERVER_PASSWORD) {
+    problems.push('MQTT_SERVER_PASSWORD: must be set when MQTT_BROKER_URL names an external broker');
+  }
+  if (Boolean(c.MQTT_TLS_CERT_FILE) !== Boolean(c.MQTT_TLS_KEY_FILE)) {
+    problems.push('MQTT_TLS_CERT_FILE: must be set together with MQTT_TLS_KEY_FILE');
+  }
+  return problems;
 }

@@ -6,7 +6,7 @@ import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 // file, without the server ever keeping the plaintext.
 const DEFAULT_ITERATIONS = 101;
 
-export function mosquittoPasswordHash(password: string, iterations = DEFAULT_ITERATIONS, salt: Buffer = randomBytes(12)): string {
+export function mosquittoPasswordHash(password: string, salt: Buffer = randomBytes(12), iterations = DEFAULT_ITERATIONS): string {
   const key = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
   return `$7$${iterations}$${salt.toString('base64')}$${key.toString('base64')}`;
 }

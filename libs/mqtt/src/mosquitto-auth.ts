@@ -1,4 +1,5 @@
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { mosquittoPasswordHash } from '@acs/crypto';
 import { assertValidControllerId, commandTopic, eventTopic, replyTopic, SERVER_SUBSCRIPTIONS, stateTopic, statusTopic, TOPIC_PREFIX } from '@acs/door-protocol';
 
 /**
@@ -36,11 +37,8 @@ export interface MosquittoAuthOutput {
   aclFile: string;
 }
 
-/** Mosquitto 2 password hash: `$7$<iterations>$<base64 salt>$<base64 PBKDF2-SHA512>` (what mosquitto_passwd writes). */
-export function mosquittoPasswordHash(password: string, salt: Buffer = randomBytes(12), iterations = 101): string {
-  const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
-  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
+// The hash itself lives with the other key material in @acs/crypto (the registry stores it).
+export { mosquittoPasswordHash };
 
 const MOSQUITTO_HASH = /^\$7\$\d{1,7}\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/;
 

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '@acs/clock';
+import { AppConfig } from '@acs/config';
+import { ReadinessRegistry } from '@acs/health';
+import { MqttEdge, MqttModule, type MqttModuleOptions } from '@acs/mqtt';
+import { RegistryModule } from '@acs/registry';
+import { RegistryBrokerCredentials, RegistryControllerSecrets } from './registry-credentials.js';
+
+/** Turns configuration and the registry into the MQTT edge's options. */
+export function mqttOptions(config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock): MqttModuleOptions {
+  const tls = config.MQTT_TLS_CERT_FILE && config.MQTT_TLS_KEY_FILE
+    ? { certFile: config.MQTT_TLS_CERT_FILE, keyFile: config.MQTT_TLS_KEY_FILE, ...(config.MQTT_TLS_CA_FILE ? { caFile: config.MQTT_TLS_CA_FILE } : {}) }
+    : undefined;
+  return {
+    ...(config.MQTT_BROKER_URL ? { brokerUrl: config.MQTT_BROKER_URL } : {}),
+    server: {
+      username: config.MQTT_SERVER_USERNAME,
+      // With the embedded broker nobody else needs the server's password: a fresh one each start.
+      password: config.MQTT_SERVER_PASSWORD ?? randomBytes(24).toString('base64url'),
+    },
+    ...(config.MQTT_BROKER_URL
+      ? {}
+      : {
+          embedded: {
+            host: config.MQTT_EMBEDDED_HOST,
+            port: config.MQTT_EMBEDDED_PORT,
+            portSetting: 'MQTT_EMBEDDED_PORT',
+            serverClientIdPrefix: config.MQTT_SERVER_USERNAME,
+            credentials: new RegistryBrokerCredentials(ds, config.MQTT_SERVER_USERNAME),
+            ...(tls ? { tls } : {}),
+          },
+        }),
+    controllerSecrets: secrets,
+    commands: { commandTimeoutMs: config.MQTT_COMMAND_TIMEOUT_MS },
+    clock,
+  };
+}
+
+@Injectable()
+class MqttReadiness implements OnApplicationBootstrap {
+  constructor(
+    private readonly readiness: ReadinessRegistry,
+    private readonly edge: MqttEdge,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.readiness.register('broker', async () => {
+      if (!this.edge.client.connected) throw new Error('not connected to the MQTT broker');
+      return { embedded: this.edge.broker !== undefined };
+    });
+  }
+}
+
+@Module({
+  imports: [RegistryModule],
+  providers: [RegistryControllerSecrets],
+  exports: [RegistryControllerSecrets],
+})
+class DoorSecretsModule {}
+
+/**
+ * The door-controller edge wired to the registry: the embedded broker (unless MQTT_BROKER_URL
+ * names an external one) authenticates controllers against their stored hashes, the door
+ * command service signs with their registry secrets, and /ready reports the broker.
+ */
+@Module({
+  imports: [
+    MqttModule.forRootAsync({
+      imports: [DoorSecretsModule],
+      inject: [AppConfig, DataSource, RegistryControllerSecrets, Clock],
+      useFactory: (config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock) => mqttOptions(config, ds, secrets, clock),
+    }),
+  ],
+  providers: [MqttReadiness],
+})
+export class DoorControlModule {}

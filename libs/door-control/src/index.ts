@@ -1,0 +1,2 @@
+export { DoorControlModule, mqttOptions } from './door-control.module.js';
+export { RegistryBrokerCredentials, RegistryControllerSecrets } from './registry-credentials.js';

@@ -1,0 +1,58 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { verifyMosquittoPassword } from '@acs/crypto';
+import type { BrokerCredentialProvider, ControllerSecretProvider, MqttPrincipal } from '@acs/mqtt';
+import { ControllerEntity, DeviceService, RegistryChanges } from '@acs/registry';
+
+/**
+ * The embedded broker's controller accounts come from the registry: username = the controller's
+ * MQTT id, password checked against the stored Mosquitto-format hash. A rotated password works
+ * from the next connection on.
+ */
+@Injectable()
+export class RegistryBrokerCredentials implements BrokerCredentialProvider {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly serverPrefix: string,
+  ) {}
+
+  async authenticate(username: string, password: Buffer): Promise<MqttPrincipal | null> {
+    // A controller id may never pass for (and so take over) the server's own session.
+    if (username.startsWith(this.serverPrefix)) return null;
+    const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId: username }, select: { mqttId: true, mqttPasswordHash: true } });
+    if (!c || !verifyMosquittoPassword(password.toString('utf8'), c.mqttPasswordHash)) return null;
+    return { kind: 'controller', controllerId: c.mqttId };
+  }
+}
+
+/** Signing secrets by MQTT id, decrypted on first use and dropped when the controller changes. */
+@Injectable()
+export class RegistryControllerSecrets implements ControllerSecretProvider, OnModuleDestroy {
+  private readonly cache = new Map<string, Buffer>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly devices: DeviceService,
+    changes: RegistryChanges,
+  ) {
+    this.unsubscribe = changes.subscribe((c) => {
+      if (c.kind === 'controller') this.cache.clear();
+    });
+  }
+
+  async getSecret(mqttId: string): Promise<Buffer | null> {
+    const cached = this.cache.get(mqttId);
+    if (cached) return cached;
+    const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId }, select: { id: true } });
+    if (!c) return null;
+    const secret = await this.devices.controllerSigningSecret(c.id);
+    this.cache.set(mqttId, secret);
+    return secret;
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe();
+  }
+}
