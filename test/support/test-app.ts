@@ -31,8 +31,8 @@ let accounts = 0;
  * The whole server as `npm start` builds it (same modules, same HTTP setup), on a fresh SQLite
  * file in a temp folder, a fake clock and captured logs.
  */
-export async function startTestApp(opts: { env?: Record<string, string>; clock?: FakeClock } = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'acs-e2e-'));
+export async function startTestApp(opts: { env?: Record<string, string>; clock?: FakeClock; dir?: string; keepDir?: boolean } = {}): Promise<TestApp> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'acs-e2e-'));
   // A free port for the embedded broker, so suites never collide.
   const config = loadConfig({ DATA_DIR: dir, MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'debug', MQTT_EMBEDDED_PORT: '0', ...opts.env });
   const clock = opts.clock ?? new FakeClock('2026-11-26T09:00:00Z');
@@ -59,7 +59,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; clock?:
     tokenFor,
     close: async () => {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

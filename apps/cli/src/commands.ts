@@ -11,6 +11,7 @@ import { Clock } from '@acs/clock';
 import { SiteEntity } from '@acs/registry';
 import { CliModule } from './cli.module.js';
 import { DEMO_SITE, seedDemo } from './seed-demo.js';
+import { mosquittoFiles, writeMosquittoFiles } from './mqtt-acl.js';
 
 /** Output of a command: lines for people, or a JSON document with --json. */
 export interface Out {
@@ -120,5 +121,26 @@ export async function seedDemoCommand(config: AppConfig, out: Out, opts: { json?
     }
     out.line(`Demo site ${DEMO_SITE} (${summary.siteId}): 2 customers, ${Object.keys(summary.people).length} people, ${Object.keys(summary.doors).length} doors, ${Object.keys(summary.readers).length} readers, 2 controllers.`);
     out.line(`Controller credentials were written to ${config.DATA_DIR}/demo.json (mode 0600); they are not shown again.`);
+  });
+}
+
+export async function mqttAcl(config: AppConfig, out: Out, opts: { outDir?: string }): Promise<void> {
+  await withDataSource(config, async (ds) => {
+    let files;
+    try {
+      files = await mosquittoFiles(config, ds);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    if (opts.outDir) {
+      const paths = writeMosquittoFiles(opts.outDir, files);
+      out.line(`Wrote ${paths.join(' and ')} (mode 0600) for ${files.controllers} controller(s).`);
+      out.line('mosquitto.conf: allow_anonymous false, password_file, acl_file, use_username_as_clientid true, set_tcp_nodelay true');
+      return;
+    }
+    out.line('# --- password_file ---');
+    out.line(files.passwordFile.trimEnd());
+    out.line('# --- acl_file ---');
+    out.line(files.aclFile.trimEnd());
   });
 }

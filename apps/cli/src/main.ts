@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
-import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, type Out, seedDemoCommand, staffCreate } from './commands.js';
+import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
 import { historyVerify } from './history-commands.js';
 
 const out: Out = {
@@ -54,6 +54,12 @@ program
   .description('Create a small demo site: customers, people, zones, doors, readers, controllers, schedules, grants')
   .option('--json', 'print the created ids as JSON')
   .action(async (opts: { json?: boolean }) => seedDemoCommand(config(), out, opts));
+
+program
+  .command('mqtt:acl')
+  .description('Print (or write) Mosquitto password and ACL entries for the server and every registered controller')
+  .option('--out-dir <dir>', 'write mosquitto.passwd and mosquitto.acl (mode 0600) into this folder')
+  .action(async (opts: { outDir?: string }) => mqttAcl(config(), out, opts));
 
 program.command('migration:run').description('Apply pending database migrations').action(async () => migrationRun(config(), out));
 program.command('migration:revert').description('Revert the newest migration').action(async () => migrationRevert(config(), out));
