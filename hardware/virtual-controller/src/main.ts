@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { VirtualController } from './virtual-controller.js';
 import { CONTROL_HELP, handleControlLine, startControlServer } from './control-interface.js';
 
-const USAGE = `usage: sim:controller -- --id <controllerId> [--url mqtt://127.0.0.1:18830] [--password <pw>] [--secret <hex>]
+const USAGE = `usage: sim:controller -- --id <controllerId> [--url mqtt://127.0.0.1:18830] [--password <pw>] [--secret <hex|base64>]
        [--doors 1] [--max-skew-ms 30000] [--held-open-ms 30000] [--rex-unlock-ms 5000] [--control-port <port>]
        [--ca <pem file> (mqtts with a private CA)] [--quiet]
 env:   ACS_CONTROLLER_PASSWORD, ACS_CONTROLLER_SECRET (used when the flags are absent)
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     url: values.url,
     controllerId: values.id,
     password,
-    secret,
+    secret: parseSecret(secret),
     doors: Number(values.doors),
     maxSkewMs: Number(values['max-skew-ms']),
     heldOpenMs: Number(values['held-open-ms']),
@@ -87,3 +87,11 @@ main().catch((err: Error) => {
   console.error(`virtual controller failed: ${err.message}`);
   process.exit(1);
 });
+
+/**
+ * The server hands out signing secrets in base64 (POST /controllers); hex is accepted too. A
+ * 32-byte secret is 64 hex or 44 base64 characters, so the two cannot be confused.
+ */
+function parseSecret(text: string): Buffer {
+  return /^(?:[0-9a-fA-F]{2}){16,}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+}
