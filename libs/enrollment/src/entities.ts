@@ -84,7 +84,8 @@ export class ReaderSlotEntity {
 }
 
 export type ReaderOpKind = 'store' | 'delete' | 'empty';
-export type ReaderOpState = 'pending' | 'done' | 'failed';
+/** `skipped`: superseded before it ran (the slot was planned away or erased meanwhile). */
+export type ReaderOpState = 'pending' | 'done' | 'failed' | 'skipped';
 
 /**
  * Outbox of reader library operations. Every kind is idempotent on the module (Store overwrites

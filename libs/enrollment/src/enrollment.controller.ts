@@ -1,0 +1,137 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Sse, type MessageEvent } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { map, type Observable } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
+import { iso, NotFoundError } from '@acs/http';
+import { PersonEntity } from '@acs/registry';
+import {
+  EnrolmentView,
+  ErasureView,
+  FingerprintView,
+  ReaderLibraryDetailView,
+  ReaderLibraryView,
+  ReconciliationView,
+  StartEnrolmentDto,
+} from './enrollment.dto.js';
+import { FingerprintTemplateEntity } from './entities.js';
+import { EnrollmentService } from './enrollment.service.js';
+import { ReaderLibraryService } from './reader-library.service.js';
+
+/** The enrolment desk: admins and the security desk [README roles]. */
+const DESK = ['admin', 'security'] as const;
+
+@ApiTags('enrolment')
+@ApiBearerAuth()
+@Controller('enrolments')
+export class EnrolmentsController {
+  constructor(private readonly enrolments: EnrollmentService) {}
+
+  @Post()
+  @Allow(...DESK)
+  @Audited({ action: 'enrollment.start', targetType: 'enrolment' })
+  @ApiOperation({ summary: 'Start a guided enrolment of one finger at a desk reader; follow it with GET or the events stream' })
+  @ApiOkResponse({ type: EnrolmentView })
+  start(@Body() dto: StartEnrolmentDto, @CurrentPrincipal() principal: Principal): Promise<EnrolmentView> {
+    return this.enrolments.start(dto, actorOf(principal));
+  }
+
+  @Get(':enrolmentId')
+  @Allow(...DESK)
+  @ApiOkResponse({ type: EnrolmentView })
+  get(@Param('enrolmentId', ParseUUIDPipe) id: string): EnrolmentView {
+    return this.enrolments.get(id);
+  }
+
+  @Sse(':enrolmentId/events')
+  @Allow(...DESK)
+  @ApiOperation({ summary: 'Server-sent events: the enrolment view on every step; the stream ends with the result' })
+  events(@Param('enrolmentId', ParseUUIDPipe) id: string): Observable<MessageEvent> {
+    return this.enrolments.events(id).pipe(map((view) => ({ type: 'enrolment', data: view })));
+  }
+
+  @Post(':enrolmentId/cancel')
+  @HttpCode(200)
+  @Allow(...DESK)
+  @Audited({ action: 'enrollment.cancel', targetType: 'enrolment', targetParam: 'enrolmentId' })
+  @ApiOkResponse({ type: EnrolmentView })
+  cancel(@Param('enrolmentId', ParseUUIDPipe) id: string): EnrolmentView {
+    return this.enrolments.cancel(id);
+  }
+}
+
+@ApiTags('enrolment')
+@ApiBearerAuth()
+@Controller('people/:personId/fingerprints')
+export class PersonFingerprintsController {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly library: ReaderLibraryService,
+  ) {}
+
+  @Get()
+  @Allow('admin', 'security', 'compliance')
+  @ApiOperation({ summary: 'Enrolled fingers of a person: metadata only, never the template' })
+  @ApiOkResponse({ type: [FingerprintView] })
+  async list(@Param('personId', ParseUUIDPipe) personId: string): Promise<FingerprintView[]> {
+    await this.mustExist(personId);
+    const rows = await this.ds.getRepository(FingerprintTemplateEntity).find({
+      where: { personId },
+      order: { finger: 'ASC' },
+      select: { id: true, finger: true, model: true, format: true, size: true, quality: true, enrolledBy: true, enrolledAt: true },
+    });
+    return rows.map((r) => ({ id: r.id, finger: r.finger, model: r.model, format: r.format, size: r.size, quality: r.quality, enrolledBy: r.enrolledBy, enrolledAt: iso(r.enrolledAt) }));
+  }
+
+  @Delete(':finger')
+  @Allow(...DESK, 'compliance')
+  @Audited({ action: 'fingerprint.delete', targetType: 'person', targetParam: 'personId' })
+  @ApiOperation({ summary: 'Delete one enrolled finger everywhere: the server copy now, every reader through the outbox' })
+  @ApiOkResponse({ type: ErasureView })
+  async remove(@Param('personId', ParseUUIDPipe) personId: string, @Param('finger', ParseIntPipe) finger: number): Promise<ErasureView> {
+    await this.mustExist(personId);
+    const row = await this.ds.getRepository(FingerprintTemplateEntity).findOne({ where: { personId, finger }, select: { id: true } });
+    if (!row) throw new NotFoundError('Fingerprint');
+    return this.library.eraseTemplatesOf({ templateId: row.id });
+  }
+
+  private async mustExist(personId: string): Promise<void> {
+    if (!(await this.ds.getRepository(PersonEntity).exists({ where: { id: personId } }))) throw new NotFoundError('Person', personId);
+  }
+}
+
+@ApiTags('enrolment')
+@ApiBearerAuth()
+@Controller('reader-libraries')
+export class ReaderLibrariesController {
+  constructor(private readonly library: ReaderLibraryService) {}
+
+  @Get()
+  @Allow('admin', 'security', 'compliance', 'auditor')
+  @ApiOperation({ summary: 'Per reader: expected vs present templates, pending operations, last reconciliation, state' })
+  @ApiOkResponse({ type: [ReaderLibraryView] })
+  list(): Promise<ReaderLibraryView[]> {
+    return this.library.libraries();
+  }
+
+  @Get(':readerId')
+  @Allow('admin', 'security', 'compliance', 'auditor')
+  @ApiOkResponse({ type: ReaderLibraryDetailView })
+  get(@Param('readerId', ParseUUIDPipe) readerId: string): Promise<ReaderLibraryDetailView> {
+    return this.library.library(readerId);
+  }
+
+  @Post(':readerId/reconcile')
+  @HttpCode(200)
+  @Allow(...DESK)
+  @Audited({ action: 'reader.reconcile', targetType: 'reader', targetParam: 'readerId' })
+  @ApiOperation({ summary: 'Reconcile now: read the index table, push what is missing, delete ghosts' })
+  @ApiOkResponse({ type: ReconciliationView })
+  async reconcile(@Param('readerId', ParseUUIDPipe) readerId: string): Promise<ReconciliationView> {
+    await this.library.library(readerId);
+    const view = await this.library.reconcile(readerId);
+    if (!view) throw new NotFoundError('Ready reader', readerId);
+    return view;
+  }
+}

@@ -1,0 +1,231 @@
+import { EventEmitter } from 'node:events';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@acs/config';
+import { FingerprintReader, type FingerprintReaderOptions, type ReaderState, type ReaderStateChange } from '@acs/fingerprint';
+import { ReadinessRegistry } from '@acs/health';
+import { DeviceService, ReaderEntity, RegistryChanges, type ReaderModel, type ReaderRole } from '@acs/registry';
+
+/** Registry model → driver opcode map [anchors §3.2, §3.7]: R50x is the R503 family, AS608 speaks the ZFM set. */
+export function driverModel(model: ReaderModel): string {
+  return model === 'R50x' ? 'r503' : 'r30x';
+}
+
+export interface ManagedReaderView {
+  readerId: string;
+  role: ReaderRole;
+  state: ReaderState | 'disabled';
+  capacity: number | null;
+  error: string | null;
+}
+
+interface Entry {
+  readerId: string;
+  role: ReaderRole;
+  /** Transport, address, password ciphertext and model: a change means reopening. */
+  fingerprint: string;
+  reader: FingerprintReader;
+  /** Tail of the per-reader lock chain. */
+  lock: Promise<unknown>;
+  paused: number;
+}
+
+/**
+ * Opens every registry reader (door and enrolment) with the serial driver and keeps the set in
+ * step with the registry. Everything that talks to a module goes through {@link withReader}: the
+ * driver already serialises single commands, but a library operation is several commands
+ * (DownChar then Store, or GenImg/Img2Tz/Search for badge-in) that must not interleave with another
+ * user of the same character buffers [anchors §3.1 half-duplex, §3.6 flows].
+ *
+ * Events: `ready` (readerId) each time a reader completes a handshake, `state` ({ readerId, ...change }).
+ */
+@Injectable()
+export class ReaderManager extends EventEmitter implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Readers');
+  private readonly entries = new Map<string, Entry>();
+  private driverOptions: Partial<FingerprintReaderOptions> = {};
+  private unsubscribe?: () => void;
+  private syncing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly config: AppConfig,
+    private readonly devices: DeviceService,
+    private readonly changes: RegistryChanges,
+    private readonly readiness: ReadinessRegistry,
+  ) {
+    super();
+    this.setMaxListeners(100);
+  }
+
+  get enabled(): boolean {
+    return this.config.READERS_ENABLED;
+  }
+
+  onApplicationBootstrap(): void {
+    this.readiness.register('readers', async () => {
+      const views = this.list();
+      const failed = views.filter((v) => v.state === 'failed');
+      const details = Object.fromEntries(views.map((v) => [v.readerId, v.state]));
+      if (failed.length > 0) throw new Error(`readers failed: ${failed.map((f) => f.readerId).join(', ')}`);
+      return details;
+    });
+    if (!this.enabled) return;
+    this.unsubscribe = this.changes.subscribe((c) => {
+      if (c.kind === 'reader') void this.sync();
+    });
+    void this.sync();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    await this.syncing.catch(() => undefined);
+    await Promise.all([...this.entries.values()].map((e) => e.reader.close().catch(() => undefined)));
+    this.entries.clear();
+  }
+
+  /** Driver options for readers opened from now on (tests use short deadlines). */
+  configureDriver(options: Partial<FingerprintReaderOptions>): void {
+    this.driverOptions = options;
+  }
+
+  /** Re-read the registry: open new readers, reopen changed ones, close removed ones. */
+  sync(): Promise<void> {
+    const run = this.syncing.then(() => this.syncOnce());
+    this.syncing = run.catch((err: unknown) => this.logger.error(`reader sync failed: ${(err as Error).message}`));
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    if (this.stopped || !this.enabled) return;
+    const rows = await this.ds.getRepository(ReaderEntity).find();
+    const seen = new Set<string>();
+    for (const r of rows) {
+      seen.add(r.id);
+      const fingerprint = `${r.transport}|${r.address}|${r.passwordCt}|${r.model}|${r.role}`;
+      const existing = this.entries.get(r.id);
+      if (existing && existing.fingerprint === fingerprint) continue;
+      if (existing) await this.closeEntry(existing);
+      if (this.stopped) return;
+      await this.openEntry(r, fingerprint);
+    }
+    for (const e of [...this.entries.values()]) if (!seen.has(e.readerId)) await this.closeEntry(e);
+  }
+
+  private async openEntry(r: ReaderEntity, fingerprint: string): Promise<void> {
+    const password = parseInt(await this.devices.readerPassword(r.id), 16) >>> 0;
+    const reader = new FingerprintReader({
+      ...this.driverOptions,
+      path: r.transport,
+      address: r.address,
+      password,
+      model: driverModel(r.model),
+      name: r.id,
+      logger: this.logger,
+    });
+    const entry: Entry = { readerId: r.id, role: r.role, fingerprint, reader, lock: Promise.resolve(), paused: 0 };
+    this.entries.set(r.id, entry);
+    reader.on('state', (change: ReaderStateChange) => {
+      if (this.entries.get(r.id) !== entry) return;
+      this.emit('state', { readerId: r.id, ...change });
+      if (change.to === 'ready') void this.onReady(entry);
+    });
+    reader.open().catch(() => undefined);
+  }
+
+  private async onReady(entry: Entry): Promise<void> {
+    const capacity = entry.reader.info?.capacity;
+    if (capacity !== undefined) {
+      const row = await this.ds.getRepository(ReaderEntity).findOne({ where: { id: entry.readerId }, select: { id: true, capacity: true } });
+      if (row && row.capacity !== capacity) await this.devices.recordReaderCapacity(entry.readerId, capacity).catch(() => undefined);
+    }
+    this.emit('ready', entry.readerId);
+  }
+
+  private async closeEntry(e: Entry): Promise<void> {
+    this.entries.delete(e.readerId);
+    await e.reader.close().catch(() => undefined);
+    this.emit('closed', e.readerId);
+  }
+
+  list(): ManagedReaderView[] {
+    return [...this.entries.values()].map((e) => this.view(e));
+  }
+
+  stateOf(readerId: string): ManagedReaderView {
+    const e = this.entries.get(readerId);
+    if (!e) return { readerId, role: 'door', state: 'disabled', capacity: null, error: null };
+    return this.view(e);
+  }
+
+  private view(e: Entry): ManagedReaderView {
+    return {
+      readerId: e.readerId,
+      role: e.role,
+      state: e.reader.state,
+      capacity: e.reader.info?.capacity ?? null,
+      error: e.reader.state === 'ready' ? null : (e.reader.lastError?.message ?? null),
+    };
+  }
+
+  /** The driver, for callers that already hold the lock through {@link withReader}. */
+  has(readerId: string): boolean {
+    return this.entries.has(readerId);
+  }
+
+  /** Opcode map and buffer count of the reader's model. */
+  profileOf(readerId: string): FingerprintReader['profile'] | undefined {
+    return this.entries.get(readerId)?.reader.profile;
+  }
+
+  isReady(readerId: string): boolean {
+    return this.entries.get(readerId)?.reader.state === 'ready';
+  }
+
+  /**
+   * Run `job` with exclusive use of the reader: no other library operation, enrolment step or
+   * identification cycle runs on this module until it settles. Keep jobs short (one library
+   * operation, one identification poll) so the others get their turn.
+   */
+  withReader<T>(readerId: string, job: (reader: FingerprintReader) => Promise<T>): Promise<T> {
+    const e = this.entries.get(readerId);
+    if (!e) return Promise.reject(new Error(`reader ${readerId} is not open`));
+    const run = e.lock.then(() => job(e.reader));
+    e.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Background maintenance (the outbox worker, reconciliation) skips a paused reader. Badge-in does
+   * not need this to share the port ({@link withReader} interleaves whole operations); it is for
+   * callers that want the port quiet for a while. Returns the resume function.
+   */
+  pause(readerId: string): () => void {
+    const e = this.entries.get(readerId);
+    if (!e) return () => undefined;
+    e.paused++;
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      e.paused--;
+      if (e.paused === 0) this.emit('resumed', readerId);
+    };
+  }
+
+  isPaused(readerId: string): boolean {
+    return (this.entries.get(readerId)?.paused ?? 0) > 0;
+  }
+
+  /** Wait until a reader is ready (for tests and tools). */
+  async whenReady(readerId: string, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.isReady(readerId)) {
+      if (Date.now() > deadline) throw new Error(`reader ${readerId} not ready within ${timeoutMs} ms (${this.stateOf(readerId).state})`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}

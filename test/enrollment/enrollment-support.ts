@@ -1,0 +1,160 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from '@jest/globals';
+import { FAST_READER_OPTIONS, VirtualReader, VirtualReaderTcpServer } from '@acs/fingerprint/testing';
+import { ReaderLibraryService, ReaderManager, type EnrolmentView } from '@acs/enrollment';
+import { bearer, post } from '../support/registry-fixture.js';
+import type { TestApp } from '../support/test-app.js';
+
+export interface VirtualDevice {
+  device: VirtualReader;
+  server: VirtualReaderTcpServer;
+  url: string;
+  port: number;
+  flashPath: string;
+  /** Stop answering on the network, like an unplugged device server. */
+  unplug(): Promise<void>;
+  /** Listen again on the same port with the same module (flash kept). */
+  plug(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let devices = 0;
+
+export async function startVirtualReader(dir: string, options: { pace?: boolean; capacity?: number } = {}): Promise<VirtualDevice> {
+  const flashPath = join(dir, `flash-${++devices}.json`);
+  const device = new VirtualReader({ flashPath, seed: devices, serialNumber: `VR-E2E-${devices}`, ...options });
+  let server = new VirtualReaderTcpServer(device);
+  const { url, port } = await server.listen(0);
+  const d: VirtualDevice = {
+    device,
+    get server() {
+      return server;
+    },
+    url,
+    port,
+    flashPath,
+    unplug: () => server.close(),
+    plug: async () => {
+      server = new VirtualReaderTcpServer(device);
+      await server.listen(port);
+    },
+    close: () => server.close(),
+  };
+  return d;
+}
+
+/** Template bytes as the module's flash holds them, by slot. */
+export function flashTemplates(d: VirtualDevice): Map<number, Buffer> {
+  if (!existsSync(d.flashPath)) return new Map();
+  const file = JSON.parse(readFileSync(d.flashPath, 'utf8')) as { templates: Record<string, { template: string }> };
+  return new Map(Object.entries(file.templates).map(([slot, t]) => [Number(slot), Buffer.from(t.template, 'base64')]));
+}
+
+/** The app with short driver deadlines, and services the tests poke at. */
+export function tuneForTests(t: TestApp): { manager: ReaderManager; library: ReaderLibraryService } {
+  const manager = t.app.get(ReaderManager);
+  const library = t.app.get(ReaderLibraryService);
+  manager.configureDriver({ ...FAST_READER_OPTIONS, reconnect: { initialDelayMs: 20, maxDelayMs: 100, factor: 2, failAfterAttempts: 1000 } });
+  library.retryDelayMs = 30;
+  return { manager, library };
+}
+
+export interface Site {
+  siteId: string;
+  suiteZoneId: string;
+  cageZoneId: string;
+  deskId: string;
+  suiteEntryId: string;
+  suiteExitId: string;
+  cageEntryId: string;
+  suiteLevelId: string;
+  cageLevelId: string;
+  customerId: string;
+}
+
+let sites = 0;
+
+/** A suite (door with entry and exit reader) and a cage (entry reader), all virtual readers over TCP, and a desk reader. */
+export async function buildVirtualSite(t: TestApp, urls: { desk: string; suiteEntry: string; suiteExit: string; cageEntry: string }): Promise<Site> {
+  const n = ++sites;
+  const site = await post<{ id: string }>(t, '/sites', { name: `ENR-${n}`, timeZone: 'Europe/Amsterdam' });
+  const suite = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: `Suite ${n}`, kind: 'suite' });
+  const cage = await post<{ id: string }>(t, '/zones', { siteId: site.id, parentZoneId: suite.id, name: `Cage ${n}`, kind: 'cage' });
+  const reader = (name: string, transport: string, role: 'door' | 'enrolment') =>
+    post<{ id: string }>(t, '/readers', { siteId: site.id, name, model: 'R50x', transport, role });
+  const desk = await reader(`Desk ${n}`, urls.desk, 'enrolment');
+  const se = await reader(`Suite ${n} entry`, urls.suiteEntry, 'door');
+  const sx = await reader(`Suite ${n} exit`, urls.suiteExit, 'door');
+  const ce = await reader(`Cage ${n} entry`, urls.cageEntry, 'door');
+  const controller = await post<{ id: string }>(t, '/controllers', { siteId: site.id, name: `Controller ${n}`, mqttId: `enr-ctl-${n}` });
+  await post(t, '/doors', { zoneId: suite.id, name: `Suite ${n} door`, entryReaderId: se.id, exitReaderId: sx.id, controllerId: controller.id, relayChannel: 1 });
+  await post(t, '/doors', { zoneId: cage.id, name: `Cage ${n} door`, entryReaderId: ce.id, controllerId: controller.id, relayChannel: 2 });
+  const suiteLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Suite ${n} always`, zoneIds: [suite.id] });
+  const cageLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Cage ${n} always`, zoneIds: [cage.id] });
+  const customer = await post<{ id: string }>(t, '/customers', {
+    companyName: `Enrol ${n} B.V.`,
+    contractRef: `ENR-${n}-${Date.now() % 100000}`,
+    serviceStart: '2026-01-01T00:00:00+01:00',
+  });
+  return {
+    siteId: site.id,
+    suiteZoneId: suite.id,
+    cageZoneId: cage.id,
+    deskId: desk.id,
+    suiteEntryId: se.id,
+    suiteExitId: sx.id,
+    cageEntryId: ce.id,
+    suiteLevelId: suiteLevel.id,
+    cageLevelId: cageLevel.id,
+    customerId: customer.id,
+  };
+}
+
+/**
+ * The person at the desk: follows the prompts of an enrolment over the HTTP API and puts the
+ * virtual finger on the desk reader or takes it off. `poorFirst` makes the first capture a messy
+ * image (sensor in "poor" mode) so the quality gate has to ask again.
+ */
+export async function actAtDesk(
+  t: TestApp,
+  desk: VirtualReader,
+  enrolmentId: string,
+  finger: string,
+  options: { poorFirst?: boolean; timeoutMs?: number } = {},
+): Promise<{ final: EnrolmentView; prompts: string[] }> {
+  const prompts: string[] = [];
+  let poor = options.poorFirst === true;
+  if (poor) desk.setMode('poor');
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const res = await t.http().get(`/enrolments/${enrolmentId}`).set(bearer(t.adminToken));
+    expect(res.status).toBe(200);
+    const view = res.body as EnrolmentView;
+    if (view.prompt && prompts[prompts.length - 1] !== view.prompt) prompts.push(view.prompt);
+    if (view.status !== 'running') {
+      desk.lift();
+      desk.setMode('normal');
+      return { final: view, prompts };
+    }
+    const placed = desk.status().finger !== null;
+    if (view.prompt === 'lift_finger' && placed) desk.lift();
+    else if ((view.prompt === 'place_finger' || view.prompt === 'place_again') && !placed) desk.place(finger);
+    else if (view.prompt === 'try_again') {
+      if (placed) {
+        desk.lift();
+        if (poor) {
+          poor = false;
+          desk.setMode('normal');
+        }
+      } else desk.place(finger);
+    }
+    if (Date.now() > deadline) throw new Error(`enrolment ${enrolmentId} still running at ${view.step}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+/** Does `needle` (or a 24-byte run of it) occur in `haystack`? */
+export function containsRun(haystack: Buffer, needle: Buffer, runs = [8, 200, 700, 1200]): boolean {
+  return runs.some((offset) => offset + 24 <= needle.length && haystack.indexOf(needle.subarray(offset, offset + 24)) >= 0);
+}
