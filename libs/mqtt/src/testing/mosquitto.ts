@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderMosquittoAuth, type MosquittoAuthInput } from '../mosquitto-auth.js';
 
-export const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+/** Debian's mosquitto package puts the broker here (.ci/run installs it). */
+export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 
 export interface MosquittoInstance {
   port: number;
