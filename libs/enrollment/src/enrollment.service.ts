@@ -216,17 +216,19 @@ export class EnrollmentService implements OnApplicationShutdown {
 
   private async run(s: Session): Promise<void> {
     const readerId = s.view.readerId;
+    let final: Partial<EnrolmentView>;
     try {
       await this.manager.withReader(readerId, (reader) => this.drive(s, reader));
-      this.update(s, { status: 'enrolled', step: 'done', prompt: 'done', progress: 1, finishedAt: this.clock.nowMs() });
-      await this.library.plan().catch((err: unknown) => this.logger.error(`plan after enrolment ${s.view.id} failed: ${(err as Error).message}`));
+      final = { status: 'enrolled', step: 'done', prompt: 'done', progress: 1 };
+      // The new template flows to the door readers its person's grants cover.
+      this.library.requestPlan();
     } catch (err) {
       const stop =
         err instanceof Stop
           ? err
           : new Stop('failed', err instanceof FingerprintError && err.code === FingerprintErrorCode.Timeout ? 'timeout' : 'reader_error');
       if (!(err instanceof Stop)) this.logger.warn(`enrolment ${s.view.id} on reader ${readerId} failed: ${(err as Error).message}`);
-      this.update(s, { status: stop.status, reason: stop.reason, prompt: null, finishedAt: this.clock.nowMs() });
+      final = { status: stop.status, reason: stop.reason, prompt: null };
       await this.manager
         .withReader(readerId, async (r) => {
           await this.led(r, AuraControl.Flashing, AuraColour.Red, 3);
@@ -245,12 +247,13 @@ export class EnrollmentService implements OnApplicationShutdown {
           })
           .catch(() => undefined);
       }
-    } finally {
-      this.busyReaders.delete(readerId);
-      s.events.complete();
-      const t = setTimeout(() => this.sessions.delete(s.view.id), KEEP_FINISHED_MS);
-      t.unref?.();
     }
+    // The desk is free before anyone is told the enrolment ended, so the next one can start at once.
+    this.busyReaders.delete(readerId);
+    this.update(s, { ...final, finishedAt: this.clock.nowMs() });
+    s.events.complete();
+    const t = setTimeout(() => this.sessions.delete(s.view.id), KEEP_FINISHED_MS);
+    t.unref?.();
   }
 
   private async drive(s: Session, r: FingerprintReader): Promise<void> {
