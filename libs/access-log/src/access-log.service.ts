@@ -93,7 +93,7 @@ const ID = /^[A-Za-z0-9-]{1,36}$/;
 const MAX_TOTALS_DAYS = 366;
 const CURSOR_SHAPE = { t: 'number', id: 'string' } as const;
 
-type RawRow = Record<string, string | number | null>;
+export type RawRow = Record<string, string | number | null>;
 
 function fromRaw(r: RawRow): AccessEvent {
   const s = (v: string | number | null) => (v === null ? null : String(v));
@@ -317,26 +317,38 @@ export class AccessLogService implements OnModuleDestroy {
    * arriving meanwhile neither repeat nor shift rows between pages.
    */
   async findPage(filter: AccessEventFilter, page: { cursor?: string; limit: number }): Promise<AccessEventPage> {
-    const qb = this.applyFilter(this.select(), filter);
-    if (page.cursor) {
-      const c = decodeCursor<{ t: number; id: string }>(page.cursor, CURSOR_SHAPE);
-      qb.andWhere('(e.occurred_at, e.id) < (:ct, :cid)', { ct: c.t, cid: c.id });
-    }
-    const rows = (await qb.orderBy('e.occurred_at', 'DESC').addOrderBy('e.id', 'DESC').limit(page.limit + 1).getRawMany<RawRow>()).map(fromRaw);
+    const c = page.cursor ? decodeCursor<{ t: number; id: string }>(page.cursor, CURSOR_SHAPE) : undefined;
+    const rows = (await this.rawPage(filter, c, page.limit + 1)).map(fromRaw);
     const items = rows.slice(0, page.limit);
     if (rows.length <= page.limit) return { items };
     const last = items[items.length - 1];
     return { items, nextCursor: encodeCursor({ t: last.occurredAt, id: last.id }) };
   }
 
+  private rawPage(filter: AccessEventFilter, after: { t: number; id: string } | undefined, limit: number): Promise<RawRow[]> {
+    const qb = this.applyFilter(this.select(), filter);
+    if (after) qb.andWhere('(e.occurred_at, e.id) < (:ct, :cid)', { ct: after.t, cid: after.id });
+    return qb.orderBy('e.occurred_at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit).getRawMany<RawRow>();
+  }
+
   /** Every matching event, newest first, in pages of separate short reads (no long read transaction). */
   async *scan(filter: AccessEventFilter, pageSize = 1000): AsyncGenerator<AccessEvent[]> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.findPage(filter, { cursor, limit: pageSize });
-      if (page.items.length > 0) yield page.items;
-      cursor = page.nextCursor;
-    } while (cursor);
+    for await (const rows of this.scanRows(filter, pageSize)) yield rows.map(fromRaw);
+  }
+
+  /**
+   * As {@link scan}, rows as the database returns them (column names as keys, bigints possibly
+   * strings): exports map them straight to cells, one object per row fewer.
+   */
+  async *scanRows(filter: AccessEventFilter, pageSize = 1000): AsyncGenerator<RawRow[]> {
+    let after: { t: number; id: string } | undefined;
+    for (;;) {
+      const rows = await this.rawPage(filter, after, pageSize);
+      if (rows.length > 0) yield rows;
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = { t: Number(last.occurred_at), id: String(last.id) };
+    }
   }
 
   async count(filter: AccessEventFilter): Promise<number> {
