@@ -169,6 +169,11 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
 
   private readonly onResumed = (readerId: string): void => this.kick(readerId);
 
+  /** What the periodic timer does: re-plan everything, then reconcile every ready reader. */
+  syncNow(): Promise<void> {
+    return this.periodicSync();
+  }
+
   private async periodicSync(): Promise<void> {
     await this.plan().catch((err: unknown) => this.logger.error(`periodic plan failed: ${errorText(err)}`));
     for (const r of this.manager.list()) if (r.state === 'ready') await this.reconcile(r.readerId).catch(() => null);
