@@ -158,3 +158,29 @@ export async function actAtDesk(
 export function containsRun(haystack: Buffer, needle: Buffer, runs = [8, 200, 700, 1200]): boolean {
   return runs.some((offset) => offset + 24 <= needle.length && haystack.indexOf(needle.subarray(offset, offset + 24)) >= 0);
 }
+
+/**
+ * The whole server on an existing data folder and master key, to restart it over the same
+ * database (startTestApp always makes a fresh folder).
+ */
+export async function startAppAt(dir: string, masterKey: string, clock: import('@acs/clock').FakeClock): Promise<TestApp> {
+  const [{ Test }, { default: request }, { StaffService }, { loadConfig }, { AppModule }, { configureApp }, { LogCapture }] = await Promise.all([
+    import('@nestjs/testing'),
+    import('supertest'),
+    import('@acs/auth'),
+    import('@acs/config'),
+    import('../../apps/server/src/app.module.js'),
+    import('../../apps/server/src/setup.js'),
+    import('../support/log-capture.js'),
+  ]);
+  const config = loadConfig({ DATA_DIR: dir, MASTER_KEY: masterKey, LOG_LEVEL: 'debug', READER_SYNC_INTERVAL_S: '3600' });
+  const logs = new LogCapture();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register({ config, clock, logDestination: logs })] }).compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+  configureApp(app, config);
+  await app.init();
+  const staff = app.get(StaffService);
+  const tokenFor = async (role: 'admin' | 'security' | 'compliance' | 'auditor') => (await staff.create(`restart-${role}-${Date.now()}-${Math.random()}`, role)).token.token;
+  const adminToken = await tokenFor('admin');
+  return { app, config, clock, logs, dir, adminToken, http: () => request(app.getHttpServer()), tokenFor, close: () => app.close() };
+}
