@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { FakeClock } from '@acs/clock';
+import { loadConfig } from '@acs/config';
+import { runMigrations, WriteQueue } from '@acs/database';
+import { ENTITIES, MIGRATIONS } from '@acs/schema';
+import { AccessLogExporter } from './access-log.exporter.js';
+import { AccessLogService } from './access-log.service.js';
+import type { AccessEventInput } from './model.js';
+
+// The portable write path and every query on PostgreSQL (the scale-out database), as the
+// migrations spec does: 127.0.0.1:5432, trust authentication, a throwaway database per run.
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const C1 = '0193a000-0000-7000-8000-0000000000c1';
+const C2 = '0193a000-0000-7000-8000-0000000000c2';
+const SITE = '0193a000-0000-7000-8000-00000000005e';
+
+const event = (i: number, customerId: string | null = C1, extra: Partial<AccessEventInput> = {}): AccessEventInput => ({
+  customerId,
+  personId: customerId ? `0193a000-0000-7000-8000-00000000000${i % 2}` : null,
+  siteId: SITE,
+  doorId: `0193a000-0000-7000-8000-0000000000d${i % 2}`,
+  direction: 'entry',
+  result: i % 3 === 0 ? 'denied' : 'granted',
+  reason: i % 3 === 0 ? 'outside_schedule' : 'granted',
+  occurredAt: Date.parse('2026-11-25T22:00:00Z') + Math.floor(i / 2) * 600_000, // pairs share an instant
+  ...extra,
+});
+
+describe('AccessLogService on PostgreSQL', () => {
+  const name = `acs_log_${randomBytes(4).toString('hex')}`;
+  let admin: DataSource;
+  let ds: DataSource;
+  let log: AccessLogService;
+
+  beforeAll(async () => {
+    admin = new DataSource({ type: 'postgres', url: ADMIN_URL });
+    await admin.initialize();
+    await admin.query(`CREATE DATABASE ${name}`);
+    ds = new DataSource({ type: 'postgres', url: ADMIN_URL.replace(/\/postgres$/, `/${name}`), entities: ENTITIES, migrations: MIGRATIONS });
+    await ds.initialize();
+    await runMigrations(ds);
+    log = new AccessLogService(ds, new WriteQueue(ds), new FakeClock('2026-11-26T10:00:00Z'), loadConfig({ DATA_DIR: tmpdir() }), { maxDelayMs: 1 });
+  });
+
+  afterAll(async () => {
+    await log?.flush();
+    await ds?.destroy();
+    await admin?.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin?.destroy();
+  });
+
+  it('appends in batches, chains per customer, pages newest first and verifies', async () => {
+    const stored = await log.appendDurable(Array.from({ length: 40 }, (_, i) => event(i, i % 4 === 3 ? C2 : C1)));
+    await log.appendDurable([event(100, null, { result: 'denied', reason: 'unknown_finger' })]);
+    const ofC1 = stored.filter((e) => e.customerId === C1);
+    const expected = [...ofC1].sort((a, b) => b.occurredAt - a.occurredAt || (b.id < a.id ? -1 : 1)).map((e) => e.id);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await log.findPage({ customerId: C1 }, { cursor, limit: 7 });
+      seen.push(...page.items.map((e) => e.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+    expect((await log.findPage({ customerId: C1, result: 'denied', personId: `0193a000-0000-7000-8000-000000000000` }, { limit: 100 })).items.map((e) => e.id)).toEqual(
+      ofC1.filter((e) => e.result === 'denied' && e.personId?.endsWith('0')).sort((a, b) => b.occurredAt - a.occurredAt || (b.id < a.id ? -1 : 1)).map((e) => e.id),
+    );
+    await expect(log.count({ customerId: C2 })).resolves.toBe(10);
+    await expect(log.verify(C1)).resolves.toMatchObject({ ok: true, checked: 30 });
+    await expect(log.verifySite(SITE)).resolves.toMatchObject({ ok: true, checked: 1 });
+    await expect(log.chainIds()).resolves.toEqual([C1, C2, `site:${SITE}`].sort());
+  });
+
+  it('names the first broken link after a direct edit', async () => {
+    const victim = (await log.findPage({ customerId: C2 }, { limit: 100 })).items.find((e) => e.seq === 4)!;
+    await ds.query(`UPDATE access_event SET reason = 'tampered' WHERE id = $1`, [victim.id]);
+    await expect(log.verify(C2)).resolves.toMatchObject({ ok: false, checked: 3, firstBreak: { seq: 4, id: victim.id, reason: 'hash-mismatch' } });
+    await expect(log.verify(C1)).resolves.toMatchObject({ ok: true });
+  });
+
+  it('counts per local day and door, and exports', async () => {
+    const totals = await log.totals({ customerId: C1, from: Date.parse('2026-11-25T00:00:00Z'), to: Date.parse('2026-11-27T00:00:00Z') });
+    expect(totals.timeZones).toEqual({ [SITE]: 'Europe/Amsterdam' });
+    expect(totals.days.map((d) => d.date)).toEqual(expect.arrayContaining(['2026-11-25', '2026-11-26']));
+    expect(totals.days.reduce((s, d) => s + d.granted + d.denied, 0)).toBe(30);
+    const out = await new AccessLogExporter(log).export({ customerId: C1 }, { format: 'jsonl', pageSize: 8 });
+    let text = '';
+    for await (const chunk of out.stream) text += String(chunk);
+    expect(text.trim().split('\n')).toHaveLength(30);
+    expect(out.total).toBe(30);
+  });
+});
