@@ -121,6 +121,8 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
   private periodic?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopped = false;
+  private slotVersion = 0;
+  private slotCache?: { version: number; owners: Promise<Map<string, SlotOwner>> };
   /** Delay before a worker retries after a failed op (tests shorten it). */
   retryDelayMs = 1000;
 
@@ -179,6 +181,15 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     for (const r of this.manager.list()) if (r.state === 'ready') await this.reconcile(r.readerId).catch(() => null);
   }
 
+  /** Every write of this service: slot bookkeeping may change, so the badge-in cache is refreshed. */
+  private async tx<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.writes.transaction(work);
+    } finally {
+      this.slotVersion++;
+    }
+  }
+
   // ------------------------------------------------------------------ planning
 
   /** Plan soon (coalesces bursts of registry changes). */
@@ -214,7 +225,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     const snapshot = await this.snapshots.current();
     const now = this.clock.nowMs();
     const touched = new Set<string>();
-    await this.writes.transaction(async (m) => {
+    await this.tx(async (m) => {
       const [readers, doors, templates, slots] = await Promise.all([
         m.find(ReaderEntity),
         m.find(DoorEntity),
@@ -383,7 +394,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
   private async complete(op: ReaderOpEntity, outcome: OpOutcome): Promise<void> {
     const next = nextOpState({ state: op.state, attempts: op.attempts, lastError: op.lastError }, outcome);
     const now = this.clock.nowMs();
-    await this.writes.transaction(async (m) => {
+    await this.tx(async (m) => {
       // The op may have been superseded while it ran; its row decides, not our copy.
       const current = await m.findOne(ReaderOpEntity, { where: { id: op.id } });
       if (!current) return;
@@ -402,7 +413,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
   /** The template was deleted before its store ran: nothing to store; make sure the slot ends empty. */
   private async templateGone(op: ReaderOpEntity): Promise<void> {
     const now = this.clock.nowMs();
-    await this.writes.transaction(async (m) => {
+    await this.tx(async (m) => {
       await m.update(ReaderOpEntity, { id: op.id, state: 'pending' }, { state: 'skipped', lastError: 'template_gone', doneAt: now });
       const slot = await m.findOne(ReaderSlotEntity, { where: { readerId: op.readerId, slot: op.slot! } });
       if (slot && slot.templateId === op.templateId && slot.state !== 'deleting') {
@@ -442,13 +453,23 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
           if (await this.slotOccupied(reader, slot)) throw new FingerprintError(FingerprintErrorCode.Protocol, `ghost in slot ${slot} survived DeletChar`);
         }
         const missing = slots.filter((s) => s.state === 'stored' && !present.has(s.slot));
+        // Bookkeeping whose op was parked as failed (or lost): give it a new op, or settle it
+        // from what the index table just showed. An `empty` pending makes all of this moot.
+        const pendingOps = await this.ds.getRepository(ReaderOpEntity).find({ where: { readerId, state: 'pending' }, select: { slot: true } });
+        const owed = new Set(pendingOps.map((o) => o.slot));
+        const orphans = owed.has(null) ? [] : slots.filter((s) => s.state !== 'stored' && !owed.has(s.slot));
         const at = now();
-        if (missing.length > 0) {
-          await this.writes.transaction(async (m) => {
+        if (missing.length > 0 || orphans.length > 0) {
+          await this.tx(async (m) => {
             let seq = await this.maxSeq(m);
             for (const s of missing) {
               await m.update(ReaderSlotEntity, { readerId, slot: s.slot, state: 'stored' }, { state: 'storing', updatedAt: at });
               await m.insert(ReaderOpEntity, this.op(readerId, 'store', s.slot, s.templateId, ++seq, at));
+            }
+            for (const s of orphans) {
+              if (s.state === 'storing') await m.insert(ReaderOpEntity, this.op(readerId, 'store', s.slot, s.templateId, ++seq, at));
+              else if (present.has(s.slot)) await m.insert(ReaderOpEntity, this.op(readerId, 'delete', s.slot, null, ++seq, at));
+              else await m.delete(ReaderSlotEntity, { readerId, slot: s.slot, state: 'deleting' });
             }
           });
         }
@@ -464,7 +485,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     } catch (err) {
       view = { at: now(), found: 0, expected: 0, missingPushed: 0, ghostsDeleted: 0, error: errorText(err) };
     }
-    await this.writes.transaction((m) => m.insert(ReaderReconciliationEntity, { id: randomUUID(), readerId, ...view }));
+    await this.tx((m) => m.insert(ReaderReconciliationEntity, { id: randomUUID(), readerId, ...view }));
     this.lastReconciliation.set(readerId, view);
     if (view.ghostsDeleted > 0 || view.missingPushed > 0) {
       this.logger.warn(`reader ${readerId}: reconciliation found drift: ${view.ghostsDeleted} ghost(s) deleted, ${view.missingPushed} missing template(s) queued`);
@@ -475,11 +496,31 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
 
   // ------------------------------------------------------------------ API for badge-in and erasure
 
-  /** Badge-in: which template and person a Search hit (reader, slot) stands for; null for an unknown slot. */
+  /**
+   * Badge-in: which template and person a Search hit (reader, slot) stands for; null for an unknown
+   * slot or one still being stored. Served from memory, reloaded only after this service changed
+   * the bookkeeping, so the decision path does not read the database per badge.
+   */
   async slotOwner(readerId: string, slot: number): Promise<SlotOwner | null> {
-    const row = await this.ds.getRepository(ReaderSlotEntity).findOne({ where: { readerId, slot } });
-    if (!row || row.state === 'storing') return null;
-    return { templateId: row.templateId, personId: row.personId, customerId: row.customerId, state: row.state };
+    if (!this.slotCache || this.slotCache.version !== this.slotVersion) {
+      const version = this.slotVersion;
+      const owners = this.loadOwners();
+      this.slotCache = { version, owners };
+      owners.catch(() => {
+        if (this.slotCache?.owners === owners) this.slotCache = undefined;
+      });
+    }
+    return (await this.slotCache.owners).get(`${readerId}:${slot}`) ?? null;
+  }
+
+  private async loadOwners(): Promise<Map<string, SlotOwner>> {
+    const rows = await this.ds.getRepository(ReaderSlotEntity).find();
+    const owners = new Map<string, SlotOwner>();
+    for (const r of rows) {
+      if (r.state === 'storing') continue;
+      owners.set(`${r.readerId}:${r.slot}`, { templateId: r.templateId, personId: r.personId, customerId: r.customerId, state: r.state });
+    }
+    return owners;
   }
 
   /**
@@ -492,7 +533,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
   async eraseTemplatesOf(subject: ErasureSubject, options: { keepServerCopy?: boolean } = {}): Promise<ErasureTicket> {
     const now = this.clock.nowMs();
     const where = 'personId' in subject ? { personId: subject.personId } : 'customerId' in subject ? { customerId: subject.customerId } : { templateId: subject.templateId };
-    const ticket = await this.writes.transaction(async (m) => {
+    const ticket = await this.tx(async (m) => {
       const slots = await m.find(ReaderSlotEntity, { where });
       const opIds: string[] = [];
       let seq = await this.maxSeq(m);
