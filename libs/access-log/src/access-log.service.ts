@@ -174,6 +174,11 @@ export class AccessLogService implements OnModuleDestroy {
     return Promise.all(this.append(inputs).map((r) => r.durable));
   }
 
+  /** Events accepted but not yet committed (metrics, readiness, back-pressure decisions). */
+  get pending(): number {
+    return this.batcher.waiting;
+  }
+
   /** Writes everything queued so far (shutdown, tests). */
   flush(): Promise<void> {
     return this.batcher.drain();

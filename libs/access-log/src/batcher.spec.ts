@@ -44,7 +44,9 @@ describe(Batcher.name, () => {
     const first = batcher.push(1);
     await sleep(5); // first batch is now being written
     const later = [2, 3, 4].map((i) => batcher.push(i));
+    expect(batcher.waiting).toBe(4);
     await Promise.all([first, ...later]);
+    expect(batcher.waiting).toBe(0);
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 

@@ -31,12 +31,14 @@ export class Batcher<T, R> {
   private pending: Array<Pending<T, R>> = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  private writing = 0;
   private readonly scope = new AsyncResource('access-log.batcher');
 
   constructor(private readonly opts: BatcherOptions<T, R>) {}
 
+  /** Items pushed and not yet settled (waiting for a batch or being written). */
   get waiting(): number {
-    return this.pending.length;
+    return this.pending.length + this.writing;
   }
 
   push(item: T): Promise<R> {
@@ -76,8 +78,10 @@ export class Batcher<T, R> {
     this.clearTimer();
     if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.opts.maxBatch);
+    this.writing = batch.length;
     this.inFlight = this.scope.runInAsyncScope(() => this.write(batch)).finally(() => {
       this.inFlight = undefined;
+      this.writing = 0;
       // Whatever arrived during the write has waited long enough already.
       if (this.pending.length > 0) this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), 0));
     });
