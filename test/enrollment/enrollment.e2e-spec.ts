@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AuraColour } from '@acs/fingerprint';
-import { FingerprintTemplateEntity, type EnrolmentView, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { EnrollmentService, FingerprintTemplateEntity, type EnrolmentView, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, containsRun, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
@@ -118,6 +118,27 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
     expect(audit.body.items).toEqual([expect.objectContaining({ targetId: bob, outcome: 'failure' })]);
     await expect(t.app.get(DataSource).getRepository(FingerprintTemplateEntity).count({ where: { personId: bob } })).resolves.toBe(0);
     expect(desk.device.library()).toEqual([]);
+  });
+
+  it('with many templates the duplicate check searches the door libraries, stepping around the finger being replaced', async () => {
+    const enrolments = t.app.get(EnrollmentService);
+    enrolments.directMatchLimit = 0;
+    try {
+      const searchesBefore = suiteEntry.device.commands.filter((c) => c === 0x04).length + suiteExit.device.commands.filter((c) => c === 0x04).length;
+      const started = await post<EnrolmentView>(t, '/enrolments', { personId: bob, finger: 7, readerId: site.deskId });
+      const { final } = await actAtDesk(t, desk.device, started.id, 'alice-right-index');
+      expect(final).toMatchObject({ status: 'refused', reason: 'duplicate_finger' });
+      const searchesAfter = suiteEntry.device.commands.filter((c) => c === 0x04).length + suiteExit.device.commands.filter((c) => c === 0x04).length;
+      expect(searchesAfter).toBeGreaterThan(searchesBefore);
+
+      // Re-enrolling alice's middle finger: the door library holds the old one, which must not count.
+      const again = await post<EnrolmentView>(t, '/enrolments', { personId: alice, finger: 2, readerId: site.deskId });
+      expect((await actAtDesk(t, desk.device, again.id, 'alice-right-middle')).final).toMatchObject({ status: 'enrolled' });
+      await library.settled();
+      expect(flashTemplates(suiteEntry).size).toBe(2);
+    } finally {
+      enrolments.directMatchLimit = 20;
+    }
   });
 
   it('cancels, times out, and keeps one enrolment per desk reader', async () => {

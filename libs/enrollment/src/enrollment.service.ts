@@ -86,12 +86,15 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * the template (UpChar), checks it against every enrolled template before anything is stored,
  * stores it encrypted and leaves the desk reader's library empty (verified with ReadIndexTable).
  *
- * Duplicate check (documented choice): each server template is loaded into character buffer 2 of
- * the desk reader (DownChar) and matched 1:1 against the new template in buffer 1 (Match). This
- * covers every enrolled template, including people on no door reader and readers that are
- * offline, and keeps door readers free for badge-in. Cost: one template transfer per enrolled
- * finger (about 0.3 s for a 1,536-byte R503 template at 57,600 baud [anchors §3.5]); a Search on
- * door libraries would be faster at scale but sees only what those readers hold.
+ * Duplicate check (documented choice), before anything is stored: every enrolled template must
+ * be compared. With few templates each is loaded into character buffer 2 of the desk reader
+ * (DownChar) and matched 1:1 against the new one in buffer 1 (Match): one template transfer per
+ * enrolled finger, about 0.3 s for a 1,536-byte R503 template at 57,600 baud [anchors §3.5]. With
+ * more, the new template is first sent once to the fewest ready door readers that hold the most
+ * of them and their libraries are searched (Search is done on the module, one transfer per
+ * reader); only templates on no ready reader (people without door access, offline readers) are
+ * then matched 1:1 at the desk. A template the bookkeeping lists as stored but that drifted off
+ * its reader is missed until reconciliation puts it back.
  */
 @Injectable()
 export class EnrollmentService implements OnApplicationShutdown {
@@ -386,14 +389,27 @@ export class EnrollmentService implements OnApplicationShutdown {
     if (s.cancelled) throw new Stop('cancelled', 'cancelled');
   }
 
-  /** Template in buffer 1 against every enrolled template of the same format, loaded into buffer 2 (see class comment). */
+  /**
+   * Up to this many candidates are matched 1:1 on the desk reader only; beyond it the door
+   * libraries are searched first (see the class comment). Tests lower it to reach both paths.
+   */
+  directMatchLimit = 20;
+
+  /** Is the template in buffer 1 of the desk reader already enrolled (same format), other than `replacedId`? */
   private async findDuplicate(s: Session, r: FingerprintReader, template: Buffer, replacedId: string | undefined): Promise<string | null> {
-    const rows = await this.ds.getRepository(FingerprintTemplateEntity).find({
-      where: replacedId ? { id: Not(replacedId), size: template.length } : { size: template.length },
-      select: { id: true, templateCt: true },
-    });
-    for (const row of rows) {
+    const repo = this.ds.getRepository(FingerprintTemplateEntity);
+    const where = replacedId ? { id: Not(replacedId), size: template.length } : { size: template.length };
+    const candidates = (await repo.find({ where, select: { id: true } })).map((c) => c.id);
+    let remaining = candidates;
+    if (candidates.length > this.directMatchLimit) {
+      const { match, covered } = await this.library.searchLibraries(template, new Set(candidates));
+      if (match) return match;
+      remaining = candidates.filter((id) => !covered.has(id));
+    }
+    for (const id of remaining) {
       this.checkCancelled(s);
+      const row = await repo.findOne({ where: { id }, select: { id: true, templateCt: true } });
+      if (!row) continue;
       const other = await this.vault.open(row.id, row.templateCt);
       try {
         await r.downloadTemplate(2, other);

@@ -181,6 +181,11 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     return this.entries.get(readerId)?.reader.profile;
   }
 
+  /** Template size the module reported at its last handshake [anchors §3.5]. */
+  templateSizeOf(readerId: string): number | undefined {
+    return this.entries.get(readerId)?.reader.info?.templateSize;
+  }
+
   isReady(readerId: string): boolean {
     return this.entries.get(readerId)?.reader.state === 'ready';
   }
