@@ -97,6 +97,18 @@ describe.each<[string, Partial<AccessLogOptions>]>([
     await expect(log.count({ customerId: C1 })).resolves.toBe(2);
   });
 
+  it('one bad event in a batch fails alone; the others of its batch are written', async () => {
+    const [first] = await log.appendDurable([event(1)]);
+    const receipts = log.append([event(2), event(3, C1, { id: first.id }), event(4, C2)]);
+    await expect(receipts[0].durable).resolves.toMatchObject({ seq: 2 });
+    await expect(receipts[1].durable).rejects.toMatchObject({ code: 'access_log.write_failed', extra: { id: first.id } });
+    await expect(receipts[2].durable).resolves.toMatchObject({ seq: 1 });
+    await expect(log.verify(C1)).resolves.toMatchObject({ ok: true, checked: 2 });
+    const [alone] = log.append([event(5, C1, { id: first.id })]);
+    await expect(alone.durable).rejects.toMatchObject({ code: 'access_log.write_failed' });
+    expect(log.pending).toBe(0);
+  });
+
   it('absorbs a burst in few commits and keeps every chain intact', async () => {
     const burst = Array.from({ length: 1200 }, (_, i) => event(i, i % 3 === 0 ? C2 : C1));
     const stored = await log.appendDurable(burst);

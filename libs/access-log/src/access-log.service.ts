@@ -11,7 +11,7 @@ import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/htt
 import { CustomerEntity, SiteEntity } from '@acs/registry';
 import { AccessChainVerifier, type AccessChainVerdict, accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
 import { ACCESS_EVENT_COLUMNS, AccessEventEntity, toRow } from './access-event.entity.js';
-import { Batcher } from './batcher.js';
+import { Batcher, ItemFailure } from './batcher.js';
 import {
   ACCESS_DIRECTIONS,
   ACCESS_EVENT_KINDS,
@@ -225,8 +225,31 @@ export class AccessLogService implements OnModuleDestroy {
     };
   }
 
-  /** One commit per batch; chain heads are read inside it so the chain is right however many writers. */
-  private writeBatch(events: PreparedEvent[]): Promise<AccessEvent[]> {
+  /**
+   * One commit per batch; chain heads are read inside it so the chain is right however many
+   * writers. If the batch fails (say one event reuses an id), each event is retried alone so
+   * one bad event cannot take the durability of the others down with it.
+   */
+  private async writeBatch(events: PreparedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
+    try {
+      return await this.writeEvents(events);
+    } catch (err) {
+      if (events.length > 1) this.logger.warn({ err, size: events.length }, 'access event batch failed; writing its events one by one');
+      const out: Array<AccessEvent | ItemFailure> = [];
+      for (const e of events) {
+        try {
+          if (events.length === 1) throw err; // already written alone
+          out.push((await this.writeEvents([e]))[0]);
+        } catch (one) {
+          this.logger.error({ err: one, eventId: e.id }, 'access event could not be written');
+          out.push(new ItemFailure(new DomainError('access_log.write_failed', 'the access event could not be written', 500, { id: e.id })));
+        }
+      }
+      return out;
+    }
+  }
+
+  private writeEvents(events: PreparedEvent[]): Promise<AccessEvent[]> {
     const recordedAt = this.clock.nowMs();
     if (this.options.nativeSqlite && this.dataSource.options.type === 'better-sqlite3') {
       return this.writes.run(async () => this.writeNative(events, recordedAt));

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from '@jest/globals';
-import { Batcher } from './batcher.js';
+import { Batcher, ItemFailure } from './batcher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,6 +57,18 @@ describe(Batcher.name, () => {
     await expect(ps[1]).rejects.toThrow('disk full');
     await expect(Promise.all([ps[2], ps[3]])).resolves.toEqual(['ok:2', 'ok:3']);
     expect(errors).toEqual([2]);
+  });
+
+  it('rejects only the item the flush reports as failed', async () => {
+    const batcher = new Batcher<number, number>({
+      maxBatch: 10,
+      maxDelayMs: 1,
+      flush: async (items) => items.map((i) => (i === 2 ? new ItemFailure(new Error('bad item')) : i * 10)),
+    });
+    const ps = [1, 2, 3].map((i) => batcher.push(i));
+    await expect(ps[0]).resolves.toBe(10);
+    await expect(ps[1]).rejects.toThrow('bad item');
+    await expect(ps[2]).resolves.toBe(30);
   });
 
   it('does not turn an unobserved failure into an unhandled rejection', async () => {

@@ -5,10 +5,18 @@ export interface BatcherOptions<T, R> {
   maxBatch: number;
   /** Longest an item waits for company before its batch is flushed. */
   maxDelayMs: number;
-  /** Writes one batch; returns one result per item, in order. Rejecting fails the whole batch. */
-  flush: (items: T[]) => Promise<R[]>;
+  /**
+   * Writes one batch; returns one result per item, in order, an {@link ItemFailure} for an item
+   * that alone failed. Rejecting fails the whole batch.
+   */
+  flush: (items: T[]) => Promise<Array<R | ItemFailure>>;
   /** Told about a failed batch (the callers' promises reject as well). */
   onError?: (err: unknown, size: number) => void;
+}
+
+/** A flush result for one item that failed while the rest of its batch was written. */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
 }
 
 interface Pending<T, R> {
@@ -91,7 +99,11 @@ export class Batcher<T, R> {
     try {
       const results = await this.opts.flush(batch.map((p) => p.item));
       if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
-      batch.forEach((p, i) => p.resolve(results[i]));
+      batch.forEach((p, i) => {
+        const r = results[i];
+        if (r instanceof ItemFailure) p.reject(r.error);
+        else p.resolve(r);
+      });
     } catch (err) {
       this.opts.onError?.(err, batch.length);
       for (const p of batch) p.reject(err);

@@ -9,7 +9,7 @@ export {
   type AccessChainVerdict,
   type ChainedAccessFields,
 } from './access-chain.js';
-export { Batcher, type BatcherOptions } from './batcher.js';
+export { Batcher, ItemFailure, type BatcherOptions } from './batcher.js';
 export {
   AccessLogService,
   ACCESS_LOG_OPTIONS,
