@@ -29,7 +29,7 @@ export const BADGE_IN_REASONS = [
 ] as const;
 
 /** Every documented reason code of an access event. */
-export const ACCESS_EVENT_REASONS: readonly string[] = [...ACCESS_REASONS, ...BADGE_IN_REASONS];
+export const ACCESS_EVENT_REASONS: readonly string[] = [...new Set<string>([...ACCESS_REASONS, ...BADGE_IN_REASONS])];
 
 /** Shape of a reason code: new ones must look like the documented ones. */
 export const REASON_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
