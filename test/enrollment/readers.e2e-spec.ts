@@ -71,6 +71,17 @@ describe('reader manager with virtual readers', () => {
     await library.settled([site.cageEntryId]);
     expect(flashTemplates(spare).size).toBe(1);
   });
+
+  it('empties a reader through the outbox and the next plan refills what the door needs', async () => {
+    const before = spare.device.commands.filter((c) => c === 0x0d).length;
+    const res = await t.http().post(`/reader-libraries/${site.cageEntryId}/empty`).set(bearer(t.adminToken)).expect(202);
+    await library.waitForOps([res.body.opId], 5000);
+    expect(spare.device.commands.filter((c) => c === 0x0d).length).toBe(before + 1);
+    await library.settled([site.cageEntryId]);
+    expect(flashTemplates(spare).size).toBe(1);
+    const view = await t.http().get(`/reader-libraries/${site.cageEntryId}`).set(bearer(t.adminToken)).expect(200);
+    expect(view.body).toMatchObject({ expected: 1, present: 1, pendingOps: 0 });
+  });
 });
 
 describe('reader manager disabled', () => {

@@ -7,6 +7,7 @@ import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/
 import { iso, NotFoundError } from '@acs/http';
 import { PersonEntity } from '@acs/registry';
 import {
+  EmptyReaderView,
   EnrolmentView,
   ErasureView,
   FingerprintView,
@@ -120,6 +121,17 @@ export class ReaderLibrariesController {
   @ApiOkResponse({ type: ReaderLibraryDetailView })
   get(@Param('readerId', ParseUUIDPipe) readerId: string): Promise<ReaderLibraryDetailView> {
     return this.library.library(readerId);
+  }
+
+  @Post(':readerId/empty')
+  @HttpCode(202)
+  @Allow('admin')
+  @Audited({ action: 'reader.empty', targetType: 'reader', targetParam: 'readerId' })
+  @ApiOperation({ summary: 'Wipe the reader library (Empty) through the outbox; a door reader is refilled by the next plan' })
+  @ApiOkResponse({ type: EmptyReaderView })
+  async empty(@Param('readerId', ParseUUIDPipe) readerId: string): Promise<EmptyReaderView> {
+    await this.library.library(readerId);
+    return { opId: await this.library.emptyReader(readerId) };
   }
 
   @Post(':readerId/reconcile')

@@ -89,3 +89,7 @@ export class ReaderOpView {
 export class ReaderLibraryDetailView extends ReaderLibraryView {
   @ApiProperty({ type: [ReaderOpView] }) ops!: ReaderOpView[];
 }
+
+export class EmptyReaderView {
+  @ApiProperty({ format: 'uuid', description: 'The outbox operation; follow it in GET /reader-libraries/{id}' }) opId!: string;
+}

@@ -342,6 +342,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
         outcome = { ok: false, error: errorText(err), transient: isTransient(err) };
       }
       await this.complete(op, outcome);
+      if (outcome.ok && op.kind === 'empty') this.requestPlan();
       if (!outcome.ok) {
         this.logger.warn(`reader ${readerId}: ${op.kind} op ${op.id} failed (attempt ${op.attempts + 1}): ${outcome.error}`);
         this.scheduleRetry(readerId);
@@ -613,6 +614,24 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     });
     for (const id of ticket.readerIds) this.kick(id);
     return ticket;
+  }
+
+  /**
+   * Wipe a reader's library with one Empty [anchors §3.2 0x0D] through the outbox (decommissioning,
+   * a module of unknown history). Pending stores are superseded; a door reader is then refilled by
+   * the next plan. Returns the op id.
+   */
+  async emptyReader(readerId: string): Promise<string> {
+    const now = this.clock.nowMs();
+    const id = await this.tx(async (m) => {
+      await m.update(ReaderSlotEntity, { readerId }, { state: 'deleting', updatedAt: now });
+      await m.update(ReaderOpEntity, { readerId, kind: 'store', state: 'pending' }, { state: 'skipped', lastError: 'superseded', doneAt: now });
+      const op = this.op(readerId, 'empty', null, null, (await this.maxSeq(m)) + 1, now);
+      await m.insert(ReaderOpEntity, op);
+      return op.id;
+    });
+    this.kick(readerId);
+    return id;
   }
 
   /**
