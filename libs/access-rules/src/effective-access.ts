@@ -31,20 +31,10 @@ import type {
   RegistrySnapshot,
 } from './model.js';
 import { isWithinSchedule, nextScheduleChange } from './schedule.js';
+import type { ResolvedGrant, ScheduleState, SnapshotIndex } from './snapshot-index.js';
 
 export type DoorAccessAnswer = { doorId: string } & AccessAnswer;
 export type PersonAccessAnswer = { personId: string } & AccessAnswer;
-
-/** A grant that applies to the person, with its access level resolved. */
-interface ResolvedGrant {
-  grant: GrantFacts;
-  level: AccessLevelFacts;
-}
-
-interface ScheduleState {
-  within: boolean;
-  next: Instant | undefined;
-}
 
 /**
  * Schedule answers for one instant, shared across the persons or doors of one query: a
@@ -55,15 +45,20 @@ class ScheduleCache {
   constructor(
     private readonly snapshot: RegistrySnapshot,
     private readonly at: Instant,
+    private readonly index?: SnapshotIndex,
   ) {}
 
   get(scheduleId: string): ScheduleState | null {
     let state = this.states.get(scheduleId);
     if (state === undefined) {
-      const schedule = this.snapshot.schedules.get(scheduleId);
-      state = schedule
-        ? { within: isWithinSchedule(schedule, this.at), next: nextScheduleChange(schedule, this.at) }
-        : null;
+      if (this.index) {
+        state = this.index.scheduleState(scheduleId, this.at);
+      } else {
+        const schedule = this.snapshot.schedules.get(scheduleId);
+        state = schedule
+          ? { within: isWithinSchedule(schedule, this.at), next: nextScheduleChange(schedule, this.at) }
+          : null;
+      }
       this.states.set(scheduleId, state);
     }
     return state;
@@ -209,29 +204,40 @@ function groupByCustomer(grants: readonly ResolvedGrant[]): Map<string, Resolved
   return groups;
 }
 
-function applicableGrants(snapshot: RegistrySnapshot, person: PersonFacts | undefined): ResolvedGrant[] {
+function applicableGrants(
+  snapshot: RegistrySnapshot,
+  person: PersonFacts | undefined,
+  index?: SnapshotIndex,
+): ResolvedGrant[] {
   if (!person) return [];
+  if (index) return index.grantsFor(person);
   return resolveGrants(
     snapshot,
     snapshot.grants.filter((g) => grantAppliesTo(g, person)),
   );
 }
 
-/** May `personId` open `doorId` at `at`, and why (not). */
+/**
+ * May `personId` open `doorId` at `at`, and why (not). `index`, built from this very snapshot,
+ * only makes it faster: the answer is the same with or without it.
+ */
 export function evaluateAccess(
   snapshot: RegistrySnapshot,
   personId: string,
   doorId: string,
   at: Instant,
+  index?: SnapshotIndex,
 ): AccessAnswer {
+  // An index of an older snapshot would silently answer from stale grants.
+  if (index && index.snapshot !== snapshot) throw new Error('evaluateAccess: the index belongs to another snapshot');
   const person = snapshot.persons.get(personId);
   return evaluateResolved(
     snapshot,
     person,
     snapshot.doors.get(doorId),
     at,
-    applicableGrants(snapshot, person),
-    new ScheduleCache(snapshot, at),
+    applicableGrants(snapshot, person, index),
+    new ScheduleCache(snapshot, at, index),
   );
 }
 

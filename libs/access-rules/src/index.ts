@@ -2,3 +2,35 @@ export * from './model.js';
 export { isWithinSchedule, nextScheduleChange, validateSchedule, SCHEDULE_LOOKAHEAD_MS } from './schedule.js';
 export { evaluateAccess, doorsForPerson, whoMayOpen, personsCoveredByDoors } from './effective-access.js';
 export type { DoorAccessAnswer, PersonAccessAnswer } from './effective-access.js';
+export { SnapshotIndex, indexSnapshot } from './snapshot-index.js';
+export {
+  decideBadgeIn,
+  BADGE_IN_DIRECTIONS,
+  BADGE_IN_DECISION_REASONS,
+  BADGE_IN_ONLY_REASONS,
+  BADGE_IN_VIOLATIONS,
+  DOOR_MODES,
+  GRANTING_REASONS,
+  REASON_DESCRIPTIONS,
+  REASON_FAMILIES,
+} from './badge-in.js';
+export type {
+  BadgeInAttempt,
+  BadgeInDecision,
+  BadgeInDirection,
+  BadgeInInput,
+  BadgeInOnlyReason,
+  BadgeInReason,
+  BadgeInViolation,
+  DoorConditions,
+  DoorMode,
+  ReasonFamily,
+} from './badge-in.js';
+export {
+  ZoneState,
+  DOOR_EVENT_KINDS,
+  DEFAULT_ANTI_PASSBACK_RESET_MINUTES,
+  DEFAULT_UNLOCK_GRACE_MS,
+  MAX_ANTI_PASSBACK_RESET_MINUTES,
+} from './zone-state.js';
+export type { DoorEvent, DoorEventKind, DoorStatus, PendingTwoPerson, PresenceSide, ZoneStateOptions, ZoneStateView } from './zone-state.js';
