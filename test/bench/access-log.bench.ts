@@ -10,6 +10,7 @@ import { SCHEMA } from '@acs/schema';
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { createTestDatabase } from '../../libs/database/src/testing/index.js';
 import { insertChained } from '../../libs/access-log/src/testing/index.js';
+import { startTestApp } from '../support/test-app.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
 
 const PAGE = 50;
@@ -60,10 +61,19 @@ const bench: Benchmark = {
 
     const db = await createTestDatabase(SCHEMA, { DATABASE_SYNCHRONOUS: 'FULL' });
     const file = join(db.dir, 'acs.sqlite');
+    // The whole server on the same file, for the page figures as a client sees them (bearer
+    // token check and the audit entry every read of history writes, at synchronous=FULL).
+    const app = await startTestApp({ env: { DATA_DIR: db.dir, LOG_LEVEL: 'warn' } });
     try {
       // ------------------------------------------------------------ fixture
       const siteId = uuidv7();
-      const customerIds = Array.from({ length: customers }, () => uuidv7());
+      const created = await app
+        .http()
+        .post('/customers')
+        .set('Authorization', `Bearer ${app.adminToken}`)
+        .send({ companyName: 'Bench B.V.', contractRef: 'BENCH-1', serviceStart: '2025-01-01T00:00:00Z' });
+      if (created.status !== 201) throw new Error(`could not create the bench customer: ${created.status}`);
+      const customerIds = [String((created.body as { id: string }).id), ...Array.from({ length: customers - 1 }, () => uuidv7())];
       const people = customerIds.map(() => Array.from({ length: 20 }, () => uuidv7()));
       const doors = Array.from({ length: 20 }, () => ({ doorId: uuidv7(), zoneId: uuidv7(), readerId: uuidv7() }));
       const big = customerIds[0];
@@ -138,6 +148,24 @@ const bench: Benchmark = {
         { name: `history page ${deepPage} p50 (service vs raw SELECT)`, value: deepApp.p50, unit: 'ms', baseline: deepRaw.p50, better: 'lower' },
         { name: `history page ${deepPage} p99 (service vs raw SELECT)`, value: deepApp.p99, unit: 'ms', baseline: deepRaw.p99, better: 'lower' },
         { name: `history page ${deepPage} ÷ page 1 (p50)`, value: deepApp.p50, unit: 'ms', baseline: firstApp.p50, better: 'lower', target: 2 },
+      );
+
+      const httpPage = (cursor?: string) => async () => {
+        const res = await app
+          .http()
+          .get(`/customers/${big}/access-events`)
+          .query({ limit: PAGE, ...(cursor ? { cursor } : {}) })
+          .set('Authorization', `Bearer ${app.adminToken}`);
+        if (res.status !== 200 || (res.body as { items: unknown[] }).items.length !== PAGE) throw new Error(`history page over HTTP: ${res.status}`);
+      };
+      const httpReps = Math.min(reps, 100);
+      const firstHttp = summarise(await samples(httpReps, httpPage()));
+      const deepHttp = summarise(await samples(httpReps, httpPage(deepCursor)));
+      ctx.log(`over HTTP (token check + audit entry at FULL): page 1 p50/p99 ${firstHttp.p50.toFixed(2)}/${firstHttp.p99.toFixed(2)} ms; page ${deepPage} ${deepHttp.p50.toFixed(2)}/${deepHttp.p99.toFixed(2)} ms`);
+      figures.push(
+        { name: 'history page 1 over HTTP p50 (vs service)', value: firstHttp.p50, unit: 'ms', baseline: firstApp.p50, better: 'lower' },
+        { name: `history page ${deepPage} over HTTP p50 (vs service)`, value: deepHttp.p50, unit: 'ms', baseline: deepApp.p50, better: 'lower' },
+        { name: `HTTP page ${deepPage} ÷ page 1 (p50)`, value: deepHttp.p50, unit: 'ms', baseline: firstHttp.p50, better: 'lower', target: 2 },
       );
 
       // ------------------------------------------------------------ export
@@ -239,6 +267,7 @@ const bench: Benchmark = {
       ctx.log(`verify: ${verdict.checked} events of one customer in ${verifyMs.toFixed(0)} ms`);
       return figures;
     } finally {
+      await app.close();
       await db.close();
     }
   },
