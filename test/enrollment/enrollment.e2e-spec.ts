@@ -1,11 +1,14 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AuraColour } from '@acs/fingerprint';
 import { EnrollmentService, FingerprintTemplateEntity, ReaderOpEntity, type EnrolmentView, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, containsRun, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+
+// Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
+jest.setTimeout(30_000);
 
 describe('enrolment and reader libraries (virtual readers over TCP)', () => {
   let t: TestApp;

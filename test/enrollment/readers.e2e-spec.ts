@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ReaderManager, type EnrolmentView, type ReaderLibraryService } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+
+// Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
+jest.setTimeout(30_000);
 
 describe('reader manager with virtual readers', () => {
   let t: TestApp;

@@ -2,13 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { FakeClock } from '@acs/clock';
 import { ReaderOpEntity, type EnrolmentView } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, flashTemplates, startAppAt, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+
+// Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
+jest.setTimeout(30_000);
 
 // The outbox is the only memory of what a reader still owes: a server restart while a reader is
 // unplugged must lose nothing, and repeating an op that already reached the module must be harmless.

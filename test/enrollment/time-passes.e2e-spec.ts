@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { EnrolmentView, ReaderLibraryService, ReaderManager } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+
+// Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
+jest.setTimeout(30_000);
 
 // Validity and service end pass with time, not with a registry change: the periodic re-plan
 // (READER_SYNC_INTERVAL_S; called directly here, the clock being fake) must take them off the readers.
