@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SystemClock } from '@acs/clock';
 import { KeyService } from '@acs/crypto';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateVault } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateFingerCounts, TemplateVault } from '@acs/enrollment';
 import { ReadinessRegistry } from '@acs/health';
 import {
   AccessService,
@@ -56,7 +56,8 @@ const bench: Benchmark = {
     const keys = new KeyService(db.config, db.dataSource, db.writes, clock);
     const pd = new PersonalData(keys);
     const changes = new RegistryChanges();
-    const capacity = new CapacityGuard(clock);
+    const fingers = new TemplateFingerCounts();
+    const capacity = new CapacityGuard(clock, fingers);
     const sites = new SiteService(db.dataSource, db.writes, clock, db.config, changes);
     const devices = new DeviceService(db.dataSource, db.writes, clock, keys, capacity, changes);
     const access = new AccessService(db.dataSource, db.writes, clock, db.config, capacity, changes);
@@ -65,7 +66,7 @@ const bench: Benchmark = {
     const snapshots = new RegistrySnapshotService(db.dataSource, changes);
     const manager = new ReaderManager(db.dataSource, db.config, devices, changes, new ReadinessRegistry());
     const vault = new TemplateVault(keys);
-    const library = new ReaderLibraryService(db.dataSource, db.writes, clock, db.config, manager, snapshots, changes, vault);
+    const library = new ReaderLibraryService(db.dataSource, db.writes, clock, db.config, manager, snapshots, changes, vault, fingers);
     manager.configureDriver({ baudRate: BAUD });
     try {
       const site = await sites.createSite({ name: 'BENCH', timeZone: 'Europe/Amsterdam' });

@@ -49,6 +49,10 @@ describe('reader manager with virtual readers', () => {
       code: 'reader.capacity_exceeded',
       readerId: site.cageEntryId,
     });
+    // the registry's grant check counts the same enrolled fingers: one more person cannot fit
+    const other = await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Second Person' });
+    const grant = await t.http().post('/grants').set(bearer(t.adminToken)).send({ accessLevelId: site.cageLevelId, customerId: site.customerId, personId: other.id });
+    expect({ status: grant.status, code: grant.body.code, required: grant.body.required }).toEqual({ status: 409, code: 'reader.capacity_exceeded', required: 3 });
     await library.settled();
     const libs = await t.http().get('/reader-libraries').set(bearer(t.adminToken)).expect(200);
     expect((libs.body as Array<{ readerId: string }>).find((l) => l.readerId === site.cageEntryId)).toMatchObject({ required: 2, expected: 2, present: 2, capacity: 2 });

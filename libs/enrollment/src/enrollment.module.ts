@@ -6,6 +6,7 @@ import { HealthModule } from '@acs/health';
 import { RegistryModule } from '@acs/registry';
 import { EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController } from './enrollment.controller.js';
 import { EnrollmentService } from './enrollment.service.js';
+import { FingerCountsModule } from './finger-counts.js';
 import { ReaderLibraryService } from './reader-library.service.js';
 import { ReaderManager } from './reader-manager.js';
 import { TemplateVault } from './template-vault.js';
@@ -14,7 +15,7 @@ const SERVICES = [ReaderManager, TemplateVault, ReaderLibraryService, Enrollment
 
 /** Enrolment, reader manager and reader libraries kept in step (issue 6). */
 @Module({
-  imports: [AuthModule, AuditCoreModule, CryptoModule, HealthModule, RegistryModule],
+  imports: [AuthModule, AuditCoreModule, CryptoModule, HealthModule, RegistryModule, FingerCountsModule],
   controllers: [EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController],
   providers: SERVICES,
   exports: SERVICES,

@@ -13,3 +13,4 @@ export {
 } from './reader-library.service.js';
 export { EnrollmentService, type EnrolmentView, type EnrolmentStatus, type EnrolmentPrompt } from './enrollment.service.js';
 export { EnrollmentModule } from './enrollment.module.js';
+export { TemplateFingerCounts, FingerCountsModule } from './finger-counts.js';

@@ -25,6 +25,7 @@ import {
 } from './entities.js';
 import { nextOpState, planLibrary, type OpOutcome } from './planner.js';
 import { ReaderManager } from './reader-manager.js';
+import { TemplateFingerCounts } from './finger-counts.js';
 import { TemplateVault } from './template-vault.js';
 
 export interface SlotOwner {
@@ -135,6 +136,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     private readonly snapshots: RegistrySnapshotService,
     private readonly changes: RegistryChanges,
     private readonly vault: TemplateVault,
+    private readonly fingers: TemplateFingerCounts,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -697,15 +699,8 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     return readerLoads(snapshot, readers, doors, this.clock.nowMs(), enrolledFingers);
   }
 
-  async fingerCounts(): Promise<Map<string, number>> {
-    const rows = await this.ds
-      .getRepository(FingerprintTemplateEntity)
-      .createQueryBuilder('t')
-      .select('t.person_id', 'personId')
-      .addSelect('COUNT(*)', 'n')
-      .groupBy('t.person_id')
-      .getRawMany<{ personId: string; n: number | string }>();
-    return new Map(rows.map((r) => [r.personId, Number(r.n)]));
+  fingerCounts(): Promise<Map<string, number>> {
+    return this.fingers.counts(this.ds.manager);
   }
 
   async libraries(): Promise<ReaderLibraryView[]> {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { ConflictError } from '@acs/http';
@@ -7,16 +7,32 @@ import { readerLoads, type ReaderLoad } from './capacity.js';
 import { loadSnapshot } from './snapshot.js';
 
 /**
+ * How many fingers each person has enrolled, read inside the caller's transaction. The
+ * enrolment context provides it; without it every person counts as one reserved slot.
+ */
+export abstract class EnrolledFingerCounts {
+  abstract counts(m: EntityManager): Promise<Map<string, number>>;
+}
+
+/**
  * Run at the end of a registry transaction that can change what door readers must hold; throws
  * (rolling the change back) when any reader would need more templates than its library holds.
  */
 @Injectable()
 export class CapacityGuard {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    @Optional() private readonly fingers?: EnrolledFingerCounts,
+  ) {}
 
   async loads(m: EntityManager): Promise<ReaderLoad[]> {
-    const [snapshot, readers, doors] = await Promise.all([loadSnapshot(m), m.find(ReaderEntity), m.find(DoorEntity)]);
-    return readerLoads(snapshot, readers, doors, this.clock.nowMs());
+    const [snapshot, readers, doors, counts] = await Promise.all([
+      loadSnapshot(m),
+      m.find(ReaderEntity),
+      m.find(DoorEntity),
+      this.fingers?.counts(m) ?? Promise.resolve(new Map<string, number>()),
+    ]);
+    return readerLoads(snapshot, readers, doors, this.clock.nowMs(), (p) => counts.get(p) ?? 0);
   }
 
   async assertFits(m: EntityManager): Promise<void> {
