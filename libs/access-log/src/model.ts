@@ -1,4 +1,4 @@
-import { ACCESS_REASONS } from '@acs/access-rules';
+import { ACCESS_REASONS, BADGE_IN_ONLY_REASONS } from '@acs/access-rules';
 
 export const ACCESS_DIRECTIONS = ['entry', 'exit'] as const;
 export type AccessDirection = (typeof ACCESS_DIRECTIONS)[number];
@@ -15,21 +15,17 @@ export const ACCESS_EVENT_KINDS = ['attempt', 'follow_up'] as const;
 export type AccessEventKind = (typeof ACCESS_EVENT_KINDS)[number];
 
 /**
- * Reason codes the badge-in engine (issue 7) adds to the access-rules reasons. The column is a
- * free string so a new code needs no migration; this list is the documentation.
+ * Codes of follow-up events (`kind: 'follow_up'`): what happened after an attempt. The decision
+ * codes themselves come from the access rules (`ACCESS_REASONS`, `BADGE_IN_ONLY_REASONS`).
  */
-export const BADGE_IN_REASONS = [
-  'unknown_finger',
-  'door_unreachable',
-  'anti_passback',
-  'interlock',
-  'two_person_pending',
-  'controller_offline',
-  'entered',
-] as const;
+export const FOLLOW_UP_REASONS = ['entered', 'door_unreachable', 'not_entered'] as const;
 
-/** Every documented reason code of an access event. */
-export const ACCESS_EVENT_REASONS: readonly string[] = [...new Set<string>([...ACCESS_REASONS, ...BADGE_IN_REASONS])];
+/**
+ * Every documented reason code of an access event. The column is a free string so a new code
+ * needs no migration; this list is the documentation, and a spec checks every decision reason
+ * of the badge-in engine is in it and fits the column.
+ */
+export const ACCESS_EVENT_REASONS: readonly string[] = [...new Set<string>([...ACCESS_REASONS, ...BADGE_IN_ONLY_REASONS, ...FOLLOW_UP_REASONS])];
 
 /** Shape of a reason code: new ones must look like the documented ones. */
 export const REASON_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
@@ -47,7 +43,7 @@ export interface AccessEventInput {
   readerId?: string | null;
   direction: AccessDirection;
   result: AccessResult;
-  /** One of {@link ACCESS_EVENT_REASONS}; `granted` for a granted attempt. */
+  /** One of {@link ACCESS_EVENT_REASONS}: the decision's reason, or a follow-up code. */
   reason: string;
   kind?: AccessEventKind;
   /** Required for a follow-up (the attempt it belongs to); an attempt is its own attempt. */
