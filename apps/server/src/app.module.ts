@@ -4,6 +4,7 @@ import { AccessLogModule } from '@acs/access-log';
 import { AuditModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
 import { Clock, ClockModule, SystemClock } from '@acs/clock';
+import { ComplianceModule } from '@acs/compliance';
 import { type AppConfig, ConfigModule } from '@acs/config';
 import { CryptoModule } from '@acs/crypto';
 import { DatabaseModule } from '@acs/database';
@@ -40,6 +41,7 @@ export class AppModule {
         DoorControlModule,
         AccessLogModule,
         EnrollmentModule,
+        ComplianceModule,
       ],
     };
   }

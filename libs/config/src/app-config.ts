@@ -168,6 +168,35 @@ export class AppConfig {
   @Min(1)
   READER_SYNC_INTERVAL_S = 300;
 
+  /** Compliance: run the end-of-service purge on a schedule (compliance can always run it by hand). */
+  @Transform(toBool)
+  @IsBoolean()
+  PURGE_SCHEDULE_ENABLED = true;
+
+  /** Compliance: days after a customer's service end before the scheduled purge takes it (0: at once). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  PURGE_GRACE_DAYS = 0;
+
+  /** Compliance: seconds between looks for customers due for a purge (and for pseudonymised history due for deletion). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PURGE_CHECK_INTERVAL_S = 3600;
+
+  /** Compliance: at end of service `delete` the customer's access history (privacy statement), or `pseudonymise` it (identity stripped) and keep it HISTORY_KEEP_DAYS. */
+  @IsIn(['delete', 'pseudonymise'])
+  HISTORY_RETENTION: 'delete' | 'pseudonymise' = 'delete';
+
+  /** Compliance: days pseudonymised history is kept after the end of service before it is deleted. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  HISTORY_KEEP_DAYS = 90;
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
   }

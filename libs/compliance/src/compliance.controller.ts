@@ -1,0 +1,199 @@
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
+import { CaseActionDto, CaseQueryDto, CloseCaseDto, ExportQueryDto, ExtendCaseDto, JobQueryDto, OpenCaseDto, PlaceHoldDto, RectifyDto, ReleaseHoldDto } from './dto.js';
+import { DsrService } from './dsr.service.js';
+import { ErasureService } from './erasure.service.js';
+
+/** Purges, legal holds and data-subject requests are compliance work [README roles]. */
+const COMPLIANCE = ['compliance', 'admin'] as const;
+/** Certificates are evidence: auditors read them too. */
+const EVIDENCE = ['compliance', 'admin', 'auditor'] as const;
+
+@ApiTags('compliance')
+@ApiBearerAuth()
+@Controller('compliance')
+export class ComplianceController {
+  constructor(
+    private readonly erasure: ErasureService,
+    private readonly dsr: DsrService,
+  ) {}
+
+  // ------------------------------------------------------------------ customer purge
+
+  @Get('customers/:customerId/purge-preview')
+  @Allow(...COMPLIANCE)
+  @ApiOperation({ summary: 'Dry run of the end-of-service purge: counts only, no names' })
+  preview(@Param('customerId', ParseUUIDPipe) customerId: string) {
+    return this.erasure.preview(customerId);
+  }
+
+  @Post('customers/:customerId/purge')
+  @HttpCode(202)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.purge.start', targetType: 'customer', targetParam: 'customerId' })
+  @ApiOperation({ summary: 'Purge a customer whose service has ended (or return the purge already running)' })
+  purge(@Param('customerId', ParseUUIDPipe) customerId: string, @CurrentPrincipal() principal: Principal) {
+    return this.erasure.startCustomerPurge(customerId, 'manual', actorOf(principal));
+  }
+
+  @Get('purges/due')
+  @Allow(...COMPLIANCE)
+  @ApiOperation({ summary: 'Customers whose service ended (plus grace) and that no purge has taken yet' })
+  async due() {
+    return { customerIds: await this.erasure.dueCustomers() };
+  }
+
+  @Get('erasures')
+  @Allow(...EVIDENCE)
+  @ApiOperation({ summary: 'Erasure jobs (customer purges, person erasures, biometrics withdrawals), with outstanding readers' })
+  jobs(@Query() q: JobQueryDto) {
+    return this.erasure.jobs({ ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.personId ? { personId: q.personId } : {}) });
+  }
+
+  @Get('erasures/:jobId')
+  @Allow(...EVIDENCE)
+  job(@Param('jobId', ParseUUIDPipe) id: string) {
+    return this.erasure.job(id);
+  }
+
+  @Get('certificates')
+  @Allow(...EVIDENCE)
+  @ApiOperation({ summary: 'Erasure certificates (no personal data)' })
+  certificates(@Query() q: JobQueryDto) {
+    return this.erasure.certificates(q.customerId ? { customerId: q.customerId } : {});
+  }
+
+  @Get('certificates/:certificateId')
+  @Allow(...EVIDENCE)
+  @Audited({ action: 'compliance.certificate.read', targetType: 'erasure_certificate', targetParam: 'certificateId' })
+  @Header('Content-Type', 'application/json')
+  @ApiOperation({ summary: 'Download a certificate as JSON; X-Certificate-Valid says whether its own hash checks out' })
+  async certificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    const c = await this.erasure.certificate(id);
+    res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.json"`);
+    res.setHeader('X-Certificate-Valid', String(c.valid));
+    return c.body;
+  }
+
+  // ------------------------------------------------------------------ legal holds
+
+  @Get('legal-holds')
+  @Allow(...EVIDENCE)
+  holds(@Query() q: JobQueryDto) {
+    return this.erasure.holds(q.customerId);
+  }
+
+  @Post('legal-holds')
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.legal_hold.place', targetType: 'legal_hold' })
+  placeHold(@Body() dto: PlaceHoldDto, @CurrentPrincipal() principal: Principal) {
+    return this.erasure.placeHold(dto.customerId, dto.personId ?? null, dto.reason, dto.reference, actorOf(principal));
+  }
+
+  @Post('legal-holds/:holdId/release')
+  @HttpCode(200)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.legal_hold.release', targetType: 'legal_hold', targetParam: 'holdId' })
+  releaseHold(@Param('holdId', ParseUUIDPipe) id: string, @Body() dto: ReleaseHoldDto, @CurrentPrincipal() principal: Principal) {
+    return this.erasure.releaseHold(id, dto.reason, actorOf(principal));
+  }
+
+  // ------------------------------------------------------------------ data-subject requests
+
+  @Get('requests')
+  @Allow(...COMPLIANCE)
+  @ApiOperation({ summary: 'Data-subject request cases; ?overdue=true for open cases past their due date' })
+  cases(@Query() q: CaseQueryDto) {
+    return this.dsr.list(q);
+  }
+
+  @Post('requests')
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.request.open', targetType: 'dsr_case' })
+  @ApiOperation({ summary: 'Open a case: kind, received date, how identity was verified (the ID copy is never stored)' })
+  openCase(@Body() dto: OpenCaseDto, @CurrentPrincipal() principal: Principal) {
+    return this.dsr.open(dto, actorOf(principal));
+  }
+
+  @Get('requests/:caseId')
+  @Allow(...COMPLIANCE)
+  getCase(@Param('caseId', ParseUUIDPipe) id: string) {
+    return this.dsr.get(id);
+  }
+
+  @Post('requests/:caseId/extend')
+  @HttpCode(200)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.request.extend', targetType: 'dsr_case', targetParam: 'caseId' })
+  extend(@Param('caseId', ParseUUIDPipe) id: string, @Body() dto: ExtendCaseDto) {
+    return this.dsr.extend(id, dto.reason);
+  }
+
+  @Post('requests/:caseId/close')
+  @HttpCode(200)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.request.close', targetType: 'dsr_case', targetParam: 'caseId' })
+  close(@Param('caseId', ParseUUIDPipe) id: string, @Body() dto: CloseCaseDto) {
+    return this.dsr.close(id, dto.status, dto.outcome);
+  }
+
+  @Get('people/:personId/export')
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.person.export', targetType: 'person', targetParam: 'personId' })
+  @ApiOperation({ summary: 'Access and portability: everything held about the person (JSON or CSV); templates are not exported' })
+  async exportPerson(@Param('personId', ParseUUIDPipe) personId: string, @Query() q: ExportQueryDto, @Res({ passthrough: true }) res: Response) {
+    const doc = await this.dsr.exportPerson(personId);
+    if (q.format === 'csv') {
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="person-${personId}.csv"`);
+      return this.dsr.exportCsv(doc);
+    }
+    res.setHeader('Content-Disposition', `attachment; filename="person-${personId}.json"`);
+    return doc;
+  }
+
+  @Post('people/:personId/rectify')
+  @HttpCode(200)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.person.rectify', targetType: 'person', targetParam: 'personId' })
+  rectify(@Param('personId', ParseUUIDPipe) personId: string, @Body() dto: RectifyDto) {
+    return this.dsr.rectify(personId, dto);
+  }
+
+  @Post('people/:personId/restrict')
+  @HttpCode(200)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.person.restrict', targetType: 'person', targetParam: 'personId' })
+  @ApiOperation({ summary: 'Restriction: data kept, templates taken off every reader, access denied (person_restricted)' })
+  restrict(@Param('personId', ParseUUIDPipe) personId: string, @Body() _dto: CaseActionDto) {
+    return this.dsr.restrict(personId);
+  }
+
+  @Post('people/:personId/lift-restriction')
+  @HttpCode(200)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.person.lift_restriction', targetType: 'person', targetParam: 'personId' })
+  lift(@Param('personId', ParseUUIDPipe) personId: string, @Body() _dto: CaseActionDto) {
+    return this.dsr.lift(personId);
+  }
+
+  @Post('people/:personId/erase')
+  @HttpCode(202)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.person.erase', targetType: 'person', targetParam: 'personId' })
+  @ApiOperation({ summary: 'Erase one person: the purge pipeline for one person, with a certificate' })
+  erase(@Param('personId', ParseUUIDPipe) personId: string, @Body() dto: CaseActionDto, @CurrentPrincipal() principal: Principal) {
+    return this.dsr.erase(personId, actorOf(principal), dto.caseId ?? null);
+  }
+
+  @Post('people/:personId/withdraw-biometrics')
+  @HttpCode(202)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.person.withdraw_biometrics', targetType: 'person', targetParam: 'personId' })
+  @ApiOperation({ summary: 'Consent withdrawn / objection to biometrics: templates erased everywhere, the person keeps the record' })
+  withdraw(@Param('personId', ParseUUIDPipe) personId: string, @Body() dto: CaseActionDto, @CurrentPrincipal() principal: Principal) {
+    return this.dsr.withdrawBiometrics(personId, actorOf(principal), dto.caseId ?? null);
+  }
+}

@@ -1,0 +1,42 @@
+import { Global, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ACCESS_LOG_OPTIONS, AccessLogModule, type AccessLogOptions } from '@acs/access-log';
+import { AuditCoreModule } from '@acs/audit';
+import { AuthModule } from '@acs/auth';
+import { AppConfig } from '@acs/config';
+import { CryptoModule } from '@acs/crypto';
+import { EnrollmentModule } from '@acs/enrollment';
+import { RegistryModule } from '@acs/registry';
+import { ComplianceController } from './compliance.controller.js';
+import { DsrService } from './dsr.service.js';
+import { ErasureService } from './erasure.service.js';
+import { PurgeScheduler } from './purge.scheduler.js';
+
+/**
+ * The retention policy the access log reports, from configuration. Global because the access
+ * log resolves the token from its own module; history is erased (or pseudonymised) at
+ * end of service plus the purge grace period.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: ACCESS_LOG_OPTIONS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): Partial<AccessLogOptions> => ({
+        retention: { mode: 'until_end_of_service', graceDays: config.PURGE_GRACE_DAYS, source: 'configuration' },
+      }),
+    },
+  ],
+  exports: [ACCESS_LOG_OPTIONS],
+})
+export class AccessLogRetentionModule {}
+
+/** End of service and data-subject rights (issue 9). */
+@Module({
+  imports: [ScheduleModule.forRoot(), AccessLogRetentionModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, EnrollmentModule, AccessLogModule],
+  controllers: [ComplianceController],
+  providers: [ErasureService, DsrService, PurgeScheduler],
+  exports: [ErasureService, DsrService],
+})
+export class ComplianceModule {}

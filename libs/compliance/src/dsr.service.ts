@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { stringify } from 'csv-stringify/sync';
+import { DataSource, IsNull } from 'typeorm';
+import { AccessEventEntity } from '@acs/access-log';
+import type { AuditActor } from '@acs/audit';
+import { Clock } from '@acs/clock';
+import { WriteQueue } from '@acs/database';
+import { FingerprintTemplateEntity } from '@acs/enrollment';
+import { ConflictError, DomainError, NotFoundError } from '@acs/http';
+import { CustomerEntity, GrantEntity, PersonEntity, PersonService } from '@acs/registry';
+import { DsrCaseEntity, type DsrKind, type IdentityMethod } from './entities.js';
+import { ErasureService, type ErasureJobView } from './erasure.service.js';
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** Art. 12(3): one month, extendable by two further months. Calendar months, in UTC. */
+export function addMonths(ms: number, months: number): number {
+  const d = new Date(ms);
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, last));
+  return d.getTime();
+}
+
+export interface DsrCaseView {
+  id: string;
+  kind: DsrKind;
+  personId: string;
+  customerId: string;
+  receivedAt: string;
+  identityMethod: IdentityMethod;
+  identityCheckedBy: string;
+  identityCheckedAt: string;
+  dueAt: string;
+  extended: boolean;
+  extensionReason: string | null;
+  status: string;
+  overdue: boolean;
+  outcome: string | null;
+  closedAt: string | null;
+}
+
+export const TEMPLATES_NOT_EXPORTED =
+  'Fingerprint templates are not exported: a template is a vendor-specific biometric encoding that is of no use to you outside these readers, ' +
+  'and a copy outside the system would be a new biometric store that can identify you. The list of enrolled fingers (metadata) is included.';
+
+/** Data-subject requests (GDPR Art. 15-21) as cases, and the actions that answer them. */
+@Injectable()
+export class DsrService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly writes: WriteQueue,
+    private readonly clock: Clock,
+    private readonly people: PersonService,
+    private readonly erasure: ErasureService,
+  ) {}
+
+  async open(dto: { kind: DsrKind; personId: string; receivedAt: string; identityMethod: IdentityMethod }, actor: AuditActor): Promise<DsrCaseView> {
+    const p = await this.mustPerson(dto.personId);
+    const receivedAt = Date.parse(dto.receivedAt);
+    const now = this.clock.nowMs();
+    if (receivedAt > now) throw new DomainError('compliance.bad_received_date', 'receivedAt is in the future');
+    const c: DsrCaseEntity = {
+      id: randomUUID(),
+      kind: dto.kind,
+      personId: p.id,
+      customerId: p.customerId,
+      receivedAt,
+      identityMethod: dto.identityMethod,
+      identityCheckedBy: `${actor.actorType}:${actor.actorId ?? '-'}`,
+      identityCheckedAt: now,
+      dueAt: addMonths(receivedAt, 1),
+      extended: false,
+      extensionReason: null,
+      status: 'open',
+      outcome: null,
+      createdBy: `${actor.actorType}:${actor.actorId ?? '-'}`,
+      createdAt: now,
+      closedAt: null,
+    };
+    await this.writes.transaction((m) => m.insert(DsrCaseEntity, c));
+    return this.view(c);
+  }
+
+  async extend(id: string, reason: string): Promise<DsrCaseView> {
+    const c = await this.writes.transaction(async (m) => {
+      const e = await this.mustCase(id, m.findOne.bind(m));
+      if (e.status !== 'open') throw new ConflictError('compliance.case_closed', 'the case is closed');
+      if (e.extended) throw new ConflictError('compliance.case_extended', 'the deadline was already extended by two months');
+      e.extended = true;
+      e.extensionReason = reason;
+      e.dueAt = addMonths(e.receivedAt, 3);
+      await m.save(DsrCaseEntity, e);
+      return e;
+    });
+    return this.view(c);
+  }
+
+  async close(id: string, status: 'completed' | 'rejected', outcome: string): Promise<DsrCaseView> {
+    const c = await this.writes.transaction(async (m) => {
+      const e = await this.mustCase(id, m.findOne.bind(m));
+      if (e.status !== 'open') throw new ConflictError('compliance.case_closed', 'the case is closed');
+      e.status = status;
+      e.outcome = outcome;
+      e.closedAt = this.clock.nowMs();
+      await m.save(DsrCaseEntity, e);
+      return e;
+    });
+    return this.view(c);
+  }
+
+  async list(q: { overdue?: boolean; status?: string; personId?: string }): Promise<DsrCaseView[]> {
+    const where: Record<string, unknown> = {};
+    if (q.status) where.status = q.status;
+    if (q.personId) where.personId = q.personId;
+    if (q.overdue) where.status = 'open';
+    const rows = await this.ds.getRepository(DsrCaseEntity).find({ where, order: { dueAt: 'ASC' }, take: 500 });
+    const views = rows.map((r) => this.view(r));
+    return q.overdue ? views.filter((v) => v.overdue) : views;
+  }
+
+  async get(id: string): Promise<DsrCaseView> {
+    return this.view(await this.mustCase(id));
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  /** Art. 15/20: everything held about the person, decrypted, with the history of their badges. */
+  async exportPerson(personId: string): Promise<Record<string, unknown>> {
+    const p = await this.mustPerson(personId);
+    const [view, customer, grants, fingers, events, cases] = await Promise.all([
+      this.people.get(p.customerId, p.id),
+      this.ds.getRepository(CustomerEntity).findOneOrFail({ where: { id: p.customerId } }),
+      this.ds.getRepository(GrantEntity).find({ where: [{ personId: p.id }, { customerId: p.customerId, personId: IsNull() }] }),
+      this.ds.getRepository(FingerprintTemplateEntity).find({ where: { personId: p.id }, select: { id: true, finger: true, model: true, format: true, quality: true, enrolledAt: true } }),
+      this.ds.getRepository(AccessEventEntity).find({ where: { personId: p.id }, order: { occurredAt: 'ASC' } }),
+      this.ds.getRepository(DsrCaseEntity).find({ where: { personId: p.id } }),
+    ]);
+    const applying = grants.filter((g) => g.personId === p.id || g.personId === null);
+    return {
+      exportedAt: iso(this.clock.nowMs()),
+      person: {
+        id: view.id,
+        fullName: view.fullName,
+        email: view.email,
+        phone: view.phone,
+        status: view.status,
+        validFrom: view.validFrom,
+        validUntil: view.validUntil,
+        createdAt: iso(p.createdAt),
+      },
+      employer: { customerId: customer.id, companyName: customer.companyName, contractRef: customer.contractRef },
+      grants: applying.map((g) => ({
+        id: g.id,
+        accessLevelId: g.accessLevelId,
+        scope: g.personId === null ? 'whole customer' : 'this person',
+        validFrom: iso(g.validFrom),
+        validUntil: iso(g.validUntil),
+      })),
+      enrolledFingers: fingers.map((f) => ({ finger: f.finger, model: f.model, format: f.format, quality: f.quality, enrolledAt: iso(f.enrolledAt) })),
+      templatesNotExported: TEMPLATES_NOT_EXPORTED,
+      accessHistory: events.map((e) => ({
+        occurredAt: iso(e.occurredAt),
+        siteId: e.siteId,
+        zoneId: e.zoneId,
+        doorId: e.doorId,
+        readerId: e.readerId,
+        direction: e.direction,
+        result: e.result,
+        reason: e.reason,
+        kind: e.kind,
+      })),
+      requests: cases.map((c) => this.view(c)),
+    };
+  }
+
+  /** The same export as CSV: one row per value, `section,index,field,value`. */
+  exportCsv(doc: Record<string, unknown>): string {
+    const rows: string[][] = [];
+    const push = (section: string, index: number | '', obj: Record<string, unknown>) => {
+      for (const [k, v] of Object.entries(obj)) rows.push([section, String(index), k, v === null || v === undefined ? '' : String(v)]);
+    };
+    for (const [section, value] of Object.entries(doc)) {
+      if (Array.isArray(value)) value.forEach((item, i) => push(section, i, item as Record<string, unknown>));
+      else if (value && typeof value === 'object') push(section, '', value as Record<string, unknown>);
+      else rows.push([section, '', '', value === null || value === undefined ? '' : String(value)]);
+    }
+    // Formula-looking cells are neutralised (a phone number starts with '+').
+    const safe = rows.map((r) => r.map((c) => (/^[=+\-@\t\r]/.test(c) ? `'${c}` : c)));
+    return stringify(safe, { header: true, columns: ['section', 'index', 'field', 'value'] });
+  }
+
+  async rectify(personId: string, dto: { fullName?: string; email?: string | null; phone?: string | null }): Promise<{ id: string; updated: string[] }> {
+    const p = await this.mustPerson(personId);
+    const patch: Record<string, unknown> = {};
+    for (const k of ['fullName', 'email', 'phone'] as const) if (dto[k] !== undefined) patch[k] = dto[k];
+    if (Object.keys(patch).length === 0) throw new DomainError('compliance.nothing_to_rectify', 'give fullName, email or phone');
+    await this.people.update(p.customerId, p.id, patch);
+    return { id: p.id, updated: Object.keys(patch) };
+  }
+
+  /** Art. 18: kept but not processed. The planner takes a restricted person's templates off every reader. */
+  async restrict(personId: string): Promise<{ id: string; status: string }> {
+    const p = await this.mustPerson(personId);
+    const v = await this.people.update(p.customerId, p.id, { status: 'restricted' });
+    return { id: v.id, status: v.status };
+  }
+
+  /** Lifting restores the status and the next plan redistributes the templates. */
+  async lift(personId: string): Promise<{ id: string; status: string }> {
+    const p = await this.mustPerson(personId);
+    if (p.status !== 'restricted') throw new ConflictError('compliance.not_restricted', 'the person is not restricted');
+    const v = await this.people.update(p.customerId, p.id, { status: 'active' });
+    return { id: v.id, status: v.status };
+  }
+
+  erase(personId: string, actor: AuditActor, caseId: string | null): Promise<ErasureJobView> {
+    return this.erasure.startPersonErasure(personId, 'person', actor, caseId);
+  }
+
+  /** Consent withdrawn or objection to biometrics: templates everywhere go, the person stays. */
+  withdrawBiometrics(personId: string, actor: AuditActor, caseId: string | null): Promise<ErasureJobView> {
+    return this.erasure.startPersonErasure(personId, 'biometrics', actor, caseId);
+  }
+
+  private async mustPerson(id: string): Promise<PersonEntity> {
+    const p = await this.ds.getRepository(PersonEntity).findOne({ where: { id } });
+    if (!p) throw new NotFoundError('Person', id);
+    return p;
+  }
+
+  private async mustCase(id: string, find = this.ds.manager.findOne.bind(this.ds.manager)): Promise<DsrCaseEntity> {
+    const c = await find(DsrCaseEntity, { where: { id } });
+    if (!c) throw new NotFoundError('DsrCase', id);
+    return c;
+  }
+
+  private view(c: DsrCaseEntity): DsrCaseView {
+    return {
+      id: c.id,
+      kind: c.kind,
+      personId: c.personId,
+      customerId: c.customerId,
+      receivedAt: iso(c.receivedAt)!,
+      identityMethod: c.identityMethod,
+      identityCheckedBy: c.identityCheckedBy,
+      identityCheckedAt: iso(c.identityCheckedAt)!,
+      dueAt: iso(c.dueAt)!,
+      extended: c.extended,
+      extensionReason: c.extensionReason,
+      status: c.status,
+      overdue: c.status === 'open' && this.clock.nowMs() > c.dueAt,
+      outcome: c.outcome,
+      closedAt: iso(c.closedAt),
+    };
+  }
+}
+

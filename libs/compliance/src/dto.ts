@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { DSR_KINDS, DSR_STATUSES, IDENTITY_METHODS, type DsrKind, type IdentityMethod } from './entities.js';
+
+export class PlaceHoldDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() customerId!: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Hold one person only; omit for the whole customer' }) @IsOptional() @IsUUID() personId?: string;
+  @ApiProperty({ maxLength: 500 }) @IsString() @MinLength(3) @MaxLength(500) reason!: string;
+  @ApiProperty({ maxLength: 100, description: "The authority's case or order reference" }) @IsString() @MinLength(1) @MaxLength(100) reference!: string;
+}
+
+export class ReleaseHoldDto {
+  @ApiProperty({ maxLength: 500 }) @IsString() @MinLength(3) @MaxLength(500) reason!: string;
+}
+
+export class OpenCaseDto {
+  @ApiProperty({ enum: DSR_KINDS }) @IsIn(DSR_KINDS) kind!: DsrKind;
+  @ApiProperty({ format: 'uuid' }) @IsUUID() personId!: string;
+  @ApiProperty({ format: 'date-time' }) @IsISO8601({ strict: true }) receivedAt!: string;
+  @ApiProperty({ enum: IDENTITY_METHODS, description: 'How identity was checked. Never upload or store the ID copy.' })
+  @IsIn(IDENTITY_METHODS)
+  identityMethod!: IdentityMethod;
+}
+
+export class ExtendCaseDto {
+  @ApiProperty({ maxLength: 500 }) @IsString() @MinLength(3) @MaxLength(500) reason!: string;
+}
+
+export class CloseCaseDto {
+  @ApiProperty({ enum: ['completed', 'rejected'] }) @IsIn(['completed', 'rejected']) status!: 'completed' | 'rejected';
+  @ApiProperty({ maxLength: 500 }) @IsString() @MinLength(1) @MaxLength(500) outcome!: string;
+}
+
+export class CaseQueryDto {
+  @ApiPropertyOptional() @IsOptional() @Transform(({ value }) => value === 'true' || value === true) @IsBoolean() overdue?: boolean;
+  @ApiPropertyOptional({ enum: DSR_STATUSES }) @IsOptional() @IsIn(DSR_STATUSES) status?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() personId?: string;
+}
+
+export class CaseActionDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'The data-subject case this action answers' }) @IsOptional() @IsUUID() caseId?: string;
+}
+
+export class RectifyDto extends CaseActionDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) fullName?: string;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @Matches(/^\+?[0-9 ()-]{6,32}$/, { message: 'phone must be digits, spaces, brackets or dashes, optionally starting with +' })
+  phone?: string | null;
+}
+
+export class ExportQueryDto {
+  @ApiPropertyOptional({ enum: ['json', 'csv'] }) @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';
+}
+
+export class JobQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() customerId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() personId?: string;
+}

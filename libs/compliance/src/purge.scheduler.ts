@@ -1,0 +1,38 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '@acs/config';
+import { ErasureService } from './erasure.service.js';
+
+/** Looks for customers due for a purge every PURGE_CHECK_INTERVAL_S (when PURGE_SCHEDULE_ENABLED). */
+@Injectable()
+export class PurgeScheduler implements OnApplicationBootstrap {
+  private readonly logger = new Logger('PurgeScheduler');
+  private running = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: SchedulerRegistry,
+    private readonly erasure: ErasureService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.PURGE_SCHEDULE_ENABLED) return;
+    const handle = setInterval(() => void this.run(), this.config.PURGE_CHECK_INTERVAL_S * 1000);
+    handle.unref?.();
+    // Registered so the schedule module clears it on shutdown.
+    this.registry.addInterval('compliance.purge', handle);
+  }
+
+  async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const r = await this.erasure.runScheduled();
+      if (r.started.length > 0 || r.historyExpired > 0) this.logger.log(`scheduled purges started: ${r.started.length}; pseudonymised histories deleted: ${r.historyExpired}`);
+    } catch (err) {
+      this.logger.error(`scheduled purge check failed: ${(err as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+}

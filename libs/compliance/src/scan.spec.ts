@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { scanFiles } from './scan.js';
+
+describe('scanFiles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acs-scan-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts every occurrence, including across chunk edges, once each', () => {
+    const needle = Buffer.from('Marlies Zwanenburg');
+    const other = Buffer.from('QUJDREVGR0hJSktMTU5PUFFSU1RVVldY');
+    const filler = Buffer.alloc(1000, 0x2e);
+    // Positions chosen so some occurrences straddle a 64-byte chunk boundary.
+    const content = Buffer.concat([filler.subarray(0, 55), needle, filler.subarray(0, 100), needle, other, filler.subarray(0, 7), other, needle]);
+    const path = join(dir, 'f.bin');
+    writeFileSync(path, content);
+    for (const chunk of [64, 100, 4096]) {
+      const [r] = scanFiles([{ label: 'db', path }], [needle, other], chunk);
+      expect(r).toEqual({ file: 'db', bytes: content.length, hits: 5 });
+    }
+  });
+
+  it('reports a missing file as empty and ignores needles too short to mean anything', () => {
+    const path = join(dir, 'g.bin');
+    writeFileSync(path, 'abcabc');
+    expect(scanFiles([{ label: 'wal', path: join(dir, 'none') }, { label: 'db', path }], [Buffer.from('abc')])).toEqual([
+      { file: 'wal', bytes: 0, hits: 0 },
+      { file: 'db', bytes: 6, hits: 0 },
+    ]);
+  });
+});

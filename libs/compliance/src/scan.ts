@@ -1,0 +1,78 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+
+export interface FileScan {
+  /** `db`, `wal` or `shm` (a file name, never a path with a user's folder in it). */
+  file: string;
+  bytes: number;
+  hits: number;
+}
+
+/** Values shorter than this are not searched: they would match by chance (and a 3-letter name is not a fingerprint). */
+export const MIN_NEEDLE_BYTES = 4;
+
+/**
+ * Counts occurrences of any needle in each file, streaming in chunks with an overlap so a value
+ * across a chunk edge is found. Candidates are looked up by their first four bytes, so the cost
+ * is one pass over the bytes whatever the number of values (a customer has hundreds of names).
+ */
+export function scanFiles(files: Array<{ label: string; path: string }>, needles: readonly Buffer[], chunkBytes = 8 << 20): FileScan[] {
+  const byPrefix = new Map<number, Buffer[]>();
+  let longest = 0;
+  for (const n of needles) {
+    if (n.length < MIN_NEEDLE_BYTES) continue;
+    const k = n.readUInt32LE(0);
+    const list = byPrefix.get(k);
+    if (list) list.push(n);
+    else byPrefix.set(k, [n]);
+    longest = Math.max(longest, n.length);
+  }
+  return files.map(({ label, path }) => {
+    if (!existsSync(path)) return { file: label, bytes: 0, hits: 0 };
+    const size = statSync(path).size;
+    let hits = 0;
+    if (byPrefix.size > 0 && size > 0) {
+      const fd = openSync(path, 'r');
+      try {
+        const overlap = Math.max(0, longest - 1);
+        const buf = Buffer.allocUnsafe(chunkBytes + overlap);
+        let carry = 0;
+        let pos = 0;
+        for (;;) {
+          const read = readSync(fd, buf, carry, chunkBytes, pos);
+          pos += read;
+          const end = carry + read;
+          const last = read === 0 || pos >= size;
+          // Matches starting in the tail are counted in the next round, where they are whole.
+          const limit = last ? end : Math.max(0, end - overlap);
+          hits += countIn(buf, end, limit, byPrefix);
+          if (last) break;
+          buf.copy(buf, 0, limit, end);
+          carry = end - limit;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return { file: label, bytes: size, hits };
+  });
+}
+
+function countIn(buf: Buffer, end: number, limit: number, byPrefix: Map<number, Buffer[]>): number {
+  let hits = 0;
+  for (let i = 0; i < limit && i + MIN_NEEDLE_BYTES <= end; i++) {
+    const list = byPrefix.get((buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) >>> 0);
+    if (!list) continue;
+    for (const n of list) {
+      if (i + n.length <= end && buf.compare(n, 0, n.length, i, i + n.length) === 0) hits++;
+    }
+  }
+  return hits;
+}
+
+export function sqliteFiles(dbPath: string): Array<{ label: string; path: string }> {
+  return [
+    { label: 'db', path: dbPath },
+    { label: 'wal', path: `${dbPath}-wal` },
+    { label: 'shm', path: `${dbPath}-shm` },
+  ];
+}

@@ -1,0 +1,111 @@
+import { expect } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { AccessLogService } from '@acs/access-log';
+import { ErasureService, scanFiles, sqliteFiles } from '@acs/compliance';
+import { type EnrolmentView, FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { PersonEntity } from '@acs/registry';
+import { actAtDesk, flashTemplates, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { bearer, post } from '../support/registry-fixture.js';
+import type { TestApp } from '../support/test-app.js';
+
+export interface Enrolled {
+  personId: string;
+  /** What an erasure must remove: plaintext values, their stored ciphertexts, the template ciphertext. */
+  plaintext: string[];
+  ciphertexts: string[];
+  /** The template as the door readers' flash holds it (a probe for Search). */
+  template: Buffer;
+}
+
+let fingers = 0;
+
+/** A person with the planted values, granted the suite, enrolled at the desk and on the suite readers. */
+export async function enrolPerson(t: TestApp, site: Site, readers: VirtualDevice[], library: ReaderLibraryService, customerId: string, marker: string): Promise<Enrolled> {
+  const person = { fullName: `Zwanenburg-Oudshoorn ${marker}`, email: `${marker.toLowerCase()}@voorbeeld-klant.nl`, phone: `+31 6 4821${String(1000 + (++fingers % 9000))}` };
+  const p = await post<{ id: string }>(t, `/customers/${customerId}/people`, person);
+  await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId, personId: p.id });
+  const started = await post<EnrolmentView>(t, '/enrolments', { personId: p.id, finger: 1, readerId: site.deskId });
+  const { final } = await actAtDesk(t, readers[0].device, started.id, `${marker}-right-index-${fingers}`);
+  expect(final.status).toBe('enrolled');
+  await library.settled();
+  const ds = t.app.get(DataSource);
+  const row = await ds.getRepository(PersonEntity).findOneByOrFail({ id: p.id });
+  const tpl = await ds.getRepository(FingerprintTemplateEntity).findOneByOrFail({ personId: p.id });
+  const onEntry = [...flashTemplates(readers[1]).entries()];
+  const slot = (await Promise.all(onEntry.map(async ([s]) => ((await library.slotOwner(site.suiteEntryId, s))?.personId === p.id ? s : null)))).find((s) => s !== null);
+  expect(slot).not.toBeUndefined();
+  return {
+    personId: p.id,
+    plaintext: Object.values(person),
+    ciphertexts: [row.nameCt, row.emailCt!, row.phoneCt!, tpl.templateCt],
+    template: flashTemplates(readers[1]).get(slot!)!,
+  };
+}
+
+/** Byte scan of the SQLite file, its WAL and shared-memory file for the values (ciphertexts by a unique slice). */
+export function scanDatabase(t: TestApp, values: { plaintext: string[]; ciphertexts: string[] }): { plaintext: number; ciphertext: number } {
+  const files = sqliteFiles(t.config.databasePath);
+  const hits = (needles: Buffer[]) => scanFiles(files, needles).reduce((n, f) => n + f.hits, 0);
+  return {
+    plaintext: hits(values.plaintext.map((v) => Buffer.from(v))),
+    ciphertext: hits(values.ciphertexts.map((c) => Buffer.from(c.slice(60, 108)))),
+  };
+}
+
+/** Search every door reader's library for the finger: null everywhere means an unknown finger at every door. */
+export async function searchEveryReader(manager: ReaderManager, readerIds: string[], template: Buffer): Promise<Array<number | null>> {
+  const out: Array<number | null> = [];
+  for (const id of readerIds) {
+    out.push(
+      await manager.withReader(id, async (r) => {
+        await r.downloadTemplate(1, template);
+        const hit = await r.search(1);
+        return hit ? hit.pageId : null;
+      }),
+    );
+  }
+  return out;
+}
+
+export function anyFlashHolds(readers: VirtualDevice[], template: Buffer): boolean {
+  return readers.some((d) => [...flashTemplates(d).values()].some((b) => b.equals(template)));
+}
+
+export async function endService(t: TestApp, customerId: string): Promise<void> {
+  await t.http().patch(`/customers/${customerId}`).set(bearer(t.adminToken)).send({ serviceEnd: new Date(t.clock.nowMs() + 60_000).toISOString() }).expect(200);
+  t.clock.advance(120_000);
+}
+
+export async function newCustomer(t: TestApp, tag: string, contactName: string): Promise<string> {
+  const c = await post<{ id: string }>(t, '/customers', {
+    companyName: `Purge ${tag} B.V.`,
+    contractRef: `PRG-${tag}-${Date.now() % 100000}`,
+    serviceStart: '2026-01-01T00:00:00+01:00',
+    contact: { name: contactName, email: `${tag.toLowerCase()}.contact@voorbeeld-klant.nl` },
+  });
+  return c.id;
+}
+
+export async function badgeEvents(t: TestApp, site: Site, customerId: string, personId: string, n: number): Promise<void> {
+  const log = t.app.get(AccessLogService);
+  const receipts = log.append(
+    Array.from({ length: n }, (_, i) => ({
+      customerId,
+      personId,
+      siteId: site.siteId,
+      zoneId: site.suiteZoneId,
+      readerId: site.suiteEntryId,
+      direction: 'entry' as const,
+      result: 'granted' as const,
+      reason: 'granted',
+      occurredAt: t.clock.nowMs() - (n - i) * 1000,
+    })),
+  );
+  await Promise.all(receipts.map((r) => r.durable));
+}
+
+export function erasure(t: TestApp): ErasureService {
+  const e = t.app.get(ErasureService);
+  e.pollMs = 50;
+  return e;
+}

@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { AccessEventEntity, AccessLogService } from '@acs/access-log';
+import { ErasureCertificateEntity, type ErasureService } from '@acs/compliance';
+import { DataKeyEntity } from '@acs/crypto';
+import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { customerScope, PersonEntity } from '@acs/registry';
+import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { leaks } from '../support/personal-data.js';
+import { bearer } from '../support/registry-fixture.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
+
+jest.setTimeout(60_000);
+
+interface CertificateBody {
+  hash: string;
+  contractRef: string;
+  physical: { values: { plaintext: number }; files: Array<{ file: string; bytes: number }> };
+  readers: unknown[];
+  steps: Record<string, unknown>;
+}
+
+describe('end-of-service purge with virtual readers', () => {
+  let t: TestApp;
+  let manager: ReaderManager;
+  let library: ReaderLibraryService;
+  let readers: VirtualDevice[];
+  let site: Site;
+  let eraser: ErasureService;
+  let compliance: string;
+  let auditor: string;
+  let ds: DataSource;
+  let doorReaders: string[];
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', PURGE_SCHEDULE_ENABLED: 'false' } });
+    ({ manager, library } = tuneForTests(t));
+    readers = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(t.dir)));
+    site = await buildVirtualSite(t, { desk: readers[0].url, suiteEntry: readers[1].url, suiteExit: readers[2].url, cageEntry: readers[3].url });
+    doorReaders = [site.suiteEntryId, site.suiteExitId, site.cageEntryId];
+    await Promise.all([site.deskId, ...doorReaders].map((id) => manager.whenReady(id)));
+    eraser = erasure(t);
+    compliance = await t.tokenFor('compliance');
+    auditor = await t.tokenFor('auditor');
+    ds = t.app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await Promise.all(readers.map((d) => d.close()));
+  });
+
+  it('erases templates from every reader, people, contact, history and key, and proves it with a byte scan and a certificate', async () => {
+    const customerId = await newCustomer(t, 'ONE', 'Contactpersoon Vlietstra-Marker');
+    const alice = await enrolPerson(t, site, readers, library, customerId, 'Aaltje');
+    const bob = await enrolPerson(t, site, readers, library, customerId, 'Bouwe');
+    await badgeEvents(t, site, customerId, alice.personId, 30);
+    await badgeEvents(t, site, customerId, bob.personId, 20);
+    const head = await t.app.get(AccessLogService).verify(customerId);
+    expect(head).toMatchObject({ ok: true, checked: 50 });
+
+    const contact = await ds.query('SELECT contact_name_ct AS c FROM customer WHERE id = ?', [customerId]) as Array<{ c: string }>;
+    const values = {
+      plaintext: [...alice.plaintext, ...bob.plaintext, 'Contactpersoon Vlietstra-Marker'],
+      ciphertexts: [...alice.ciphertexts, ...bob.ciphertexts, contact[0].c],
+    };
+    // Positive control: the scan finds the stored ciphertexts before the purge (names are never in clear).
+    const before = scanDatabase(t, values);
+    expect(before.ciphertext).toBeGreaterThanOrEqual(values.ciphertexts.length);
+    expect(before.plaintext).toBe(0);
+    expect(anyFlashHolds(readers.slice(1, 3), alice.template)).toBe(true);
+    expect((await searchEveryReader(manager, [site.suiteEntryId], alice.template))[0]).not.toBeNull();
+
+    // A running service cannot be purged.
+    await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(409);
+
+    await endService(t, customerId);
+    const preview = await t.http().get(`/compliance/customers/${customerId}/purge-preview`).set(bearer(compliance)).expect(200);
+    expect(preview.body).toMatchObject({ status: 'ended', due: true, people: 2, templates: 2, historyEvents: 50, legalHolds: 0, dataKeyPresent: true });
+    expect(leaks(JSON.stringify(preview.body), values.plaintext)).toEqual([]);
+    await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(auditor)).expect(403);
+
+    const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
+    const job = await eraser.waitFor(started.body.id as string);
+    expect(job.state).toBe('done');
+
+    // Readers: nothing in any flash, and the finger is unknown at every door reader.
+    for (const d of readers) expect(flashTemplates(d).size).toBe(0);
+    await expect(searchEveryReader(manager, doorReaders, alice.template)).resolves.toEqual([null, null, null]);
+    await expect(searchEveryReader(manager, doorReaders, bob.template)).resolves.toEqual([null, null, null]);
+
+    // Server: rows gone, contact gone, key gone, history gone.
+    await expect(ds.getRepository(PersonEntity).countBy({ customerId })).resolves.toBe(0);
+    await expect(ds.getRepository(FingerprintTemplateEntity).countBy({ customerId })).resolves.toBe(0);
+    await expect(ds.getRepository(AccessEventEntity).countBy({ customerId })).resolves.toBe(0);
+    await expect(ds.getRepository(DataKeyEntity).countBy({ scope: customerScope(customerId) })).resolves.toBe(0);
+    const customer = await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken)).expect(200);
+    expect(customer.body).toMatchObject({ status: 'purged', contact: null });
+
+    // Physical: neither names nor any ciphertext in the file, the WAL or the shm.
+    expect(scanDatabase(t, values)).toEqual({ plaintext: 0, ciphertext: 0 });
+
+    // The certificate: listed for auditors, downloadable, self-hashed, no personal data.
+    const list = await t.http().get(`/compliance/certificates?customerId=${customerId}`).set(bearer(auditor)).expect(200);
+    expect(list.body).toHaveLength(1);
+    const cert = await t.http().get(`/compliance/certificates/${list.body[0].id}`).set(bearer(auditor)).expect(200);
+    expect(cert.headers['x-certificate-valid']).toBe('true');
+    expect(cert.headers['content-disposition']).toMatch(/attachment/);
+    const body = cert.body as CertificateBody;
+    expect(body).toMatchObject({
+      kind: 'customer',
+      customerId,
+      complete: true,
+      counts: { people: 2, templateRows: 2, contactPerson: 1, personGrants: 2, readers: 2 },
+      history: { mode: 'delete', events: 50, erasedHeadSeq: head.headSeq, erasedHeadHash: head.headHash },
+      dataKey: { destroyed: true },
+      physical: { clean: true, checkpoint: { busy: 0 }, values: { keyPrefix: true, collectedInThisRun: true } },
+      deferred: null,
+    });
+    expect(body.contractRef).toMatch(/^PRG-ONE-/);
+    expect(body.physical.values.plaintext).toBe(8); // six values of two people, contact name and e-mail
+    expect(body.physical.files.map((f) => f.file)).toEqual(['db', 'wal', 'shm']);
+    expect(body.physical.files.find((f) => f.file === 'wal')?.bytes).toBe(0);
+    expect(body.readers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ readerId: site.suiteEntryId, confirmedAt: expect.any(String) }),
+        expect.objectContaining({ readerId: site.suiteExitId, confirmedAt: expect.any(String) }),
+      ]),
+    );
+    expect(Object.keys(body.steps)).toEqual(['readers', 'server_data', 'history', 'key', 'physical', 'certificate']);
+    expect(leaks(JSON.stringify(body), values.plaintext)).toEqual([]);
+    for (const c of values.ciphertexts) expect(JSON.stringify(body)).not.toContain(c.slice(60, 108));
+    const row = await ds.getRepository(ErasureCertificateEntity).findOneByOrFail({ id: list.body[0].id });
+    expect(row.hash).toBe(body.hash);
+
+    // The audit trail names the purge and the certificate, ids only.
+    const audit = await t.http().get('/audit?action=compliance.erasure.certified').set(bearer(t.adminToken)).expect(200);
+    expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ targetId: list.body[0].id })]));
+    expect(leaks(JSON.stringify(audit.body), values.plaintext)).toEqual([]);
+    expect(leaks(t.logs.text(), values.plaintext)).toEqual([]);
+  });
+
+  it('waits for an offline reader, shows it as outstanding, and finishes when it returns', async () => {
+    const customerId = await newCustomer(t, 'TWO', 'Contactpersoon Offline-Marker');
+    const carla = await enrolPerson(t, site, readers, library, customerId, 'Carla');
+    await endService(t, customerId);
+    await readers[2].unplug();
+    await new Promise((r) => setTimeout(r, 300));
+
+    const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
+    const waiting = await eraser.waitFor(started.body.id as string, ['waiting_for_devices'], 20_000);
+    expect(waiting.step).toBe('readers');
+    const view = await t.http().get(`/compliance/erasures/${started.body.id}`).set(bearer(compliance)).expect(200);
+    expect(view.body.state).toBe('waiting_for_devices');
+    expect(view.body.outstandingReaders).toEqual([expect.objectContaining({ readerId: site.suiteExitId, confirmedAt: null })]);
+    // The online reader is already clean; the server still has the template (step 2 not run).
+    expect(anyFlashHolds([readers[1]], carla.template)).toBe(false);
+    await expect(ds.getRepository(FingerprintTemplateEntity).countBy({ customerId })).resolves.toBe(1);
+
+    await readers[2].plug();
+    const done = await eraser.waitFor(started.body.id as string, ['done'], 30_000);
+    expect(done.state).toBe('done');
+    expect(anyFlashHolds(readers, carla.template)).toBe(false);
+    const cert = await eraser.certificate((await eraser.certificates({ customerId }))[0].id);
+    expect(cert.valid).toBe(true);
+    expect(cert.body.readers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ readerId: site.suiteExitId, confirmedAt: expect.any(String) })]),
+    );
+    expect(scanDatabase(t, { plaintext: carla.plaintext, ciphertexts: carla.ciphertexts })).toEqual({ plaintext: 0, ciphertext: 0 });
+  });
+
+  it('the scheduled job takes customers whose service ended', async () => {
+    const customerId = await newCustomer(t, 'SCHED', 'Contactpersoon Schedule-Marker');
+    await enrolPerson(t, site, readers, library, customerId, 'Dirk');
+    await expect(eraser.dueCustomers()).resolves.not.toContain(customerId);
+    await endService(t, customerId);
+    await expect(eraser.dueCustomers()).resolves.toContain(customerId);
+    const { started } = await eraser.runScheduled();
+    expect(started).toHaveLength(1);
+    const job = await eraser.waitFor(started[0]);
+    expect(job).toMatchObject({ state: 'done', trigger: 'schedule' });
+    await expect(eraser.dueCustomers()).resolves.not.toContain(customerId);
+  });
+});
