@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { AccessLogModule } from '@acs/access-log';
 import { AuditModule } from '@acs/audit';
+import { BadgeInModule } from '@acs/badge-in';
 import { AuthModule } from '@acs/auth';
 import { Clock, ClockModule, SystemClock } from '@acs/clock';
 import { ComplianceModule } from '@acs/compliance';
@@ -42,6 +43,7 @@ export class AppModule {
         AccessLogModule,
         EnrollmentModule,
         ComplianceModule,
+        BadgeInModule,
       ],
     };
   }

@@ -168,6 +168,27 @@ export class AppConfig {
   @Min(1)
   READER_SYNC_INTERVAL_S = 300;
 
+  /** Badge-in: Search scores below this count as no match (virtual and R503 modules report 0..400). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BADGE_MATCH_THRESHOLD = 80;
+
+  /** Badge-in: milliseconds between finger polls of an idle door reader (backs off up to 4x while nothing happens). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(5000)
+  BADGE_POLL_INTERVAL_MS = 50;
+
+  /** Badge-in: how long a granted unlock releases the strike. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  @Max(60000)
+  BADGE_UNLOCK_MS = 5000;
+
   /** Compliance: run the end-of-service purge on a schedule (compliance can always run it by hand). */
   @Transform(toBool)
   @IsBoolean()

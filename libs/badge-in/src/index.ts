@@ -1,0 +1,7 @@
+export * from './entities.js';
+export { BadgeInModule } from './badge-in.module.js';
+export { BadgeInService, type BadgeOutcome, type BadgeInEvents, type DoorStatusView, type ReaderLoopView } from './badge-in.service.js';
+export { AlarmService, alarmView, type AlarmView, type RaiseAlarm } from './alarm.service.js';
+export { DoorModesService, type ModeChangeResult, type ModeScope } from './door-modes.service.js';
+export { MonitorBus, matchesFilter, type MonitorEvent, type MonitorFilter } from './monitor.js';
+export { loadTopology, channelKey, type DoorWiring, type ReaderBinding, type Topology } from './topology.js';

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { filter, Observable, Subject } from 'rxjs';
+
+/**
+ * What the security desk sees live. Ids only (no names, no biometric data): the console resolves
+ * names through the registry API with the viewer's own permissions.
+ */
+export type MonitorEvent =
+  | {
+      type: 'attempt' | 'follow_up';
+      id: string;
+      attemptId: string;
+      at: number;
+      siteId: string;
+      zoneId: string | null;
+      doorId: string | null;
+      readerId: string | null;
+      direction: 'entry' | 'exit';
+      result: 'granted' | 'denied';
+      reason: string;
+      family?: string;
+      violations?: string[];
+      customerId: string | null;
+      personId: string | null;
+    }
+  | {
+      type: 'alarm' | 'alarm_acknowledged';
+      id: string;
+      kind: string;
+      at: number;
+      siteId: string;
+      zoneId: string | null;
+      doorId: string | null;
+      controllerId: string | null;
+      attemptId: string | null;
+      customerId?: undefined;
+    }
+  | { type: 'door'; doorId: string; siteId: string; zoneId: string; event: string; at: number; customerId?: undefined }
+  | { type: 'controller'; controllerId: string; siteId: string; status: string; at: number; zoneId?: undefined; doorId?: undefined; customerId?: undefined }
+  | { type: 'reader'; readerId: string; siteId: string; state: string; at: number; zoneId?: undefined; doorId?: undefined; customerId?: undefined }
+  | { type: 'mode'; siteId: string; zoneId: string | null; doorId: string | null; mode: string; at: number; customerId?: undefined };
+
+export interface MonitorFilter {
+  siteId?: string;
+  zoneId?: string;
+  doorId?: string;
+  customerId?: string;
+  /** A customer token: only attempts and follow-ups of that customer's people. */
+  onlyCustomer?: string;
+}
+
+export function matchesFilter(e: MonitorEvent, f: MonitorFilter): boolean {
+  if (f.onlyCustomer !== undefined) {
+    if (e.type !== 'attempt' && e.type !== 'follow_up') return false;
+    if (e.customerId !== f.onlyCustomer) return false;
+  }
+  if (f.siteId !== undefined && e.siteId !== f.siteId) return false;
+  if (f.zoneId !== undefined && ('zoneId' in e ? e.zoneId : undefined) !== f.zoneId) return false;
+  if (f.doorId !== undefined && ('doorId' in e ? e.doorId : undefined) !== f.doorId) return false;
+  if (f.customerId !== undefined && e.customerId !== f.customerId) return false;
+  return true;
+}
+
+/** In-process fan-out of live events; slow SSE clients are buffered by rxjs per subscriber. */
+@Injectable()
+export class MonitorBus {
+  private readonly subject = new Subject<MonitorEvent>();
+
+  publish(event: MonitorEvent): void {
+    this.subject.next(event);
+  }
+
+  stream(f: MonitorFilter): Observable<MonitorEvent> {
+    return this.subject.asObservable().pipe(filter((e) => matchesFilter(e, f)));
+  }
+
+  complete(): void {
+    this.subject.complete();
+  }
+}
