@@ -161,3 +161,35 @@ export async function setupBadgeApp(t: TestApp): Promise<void> {
 }
 
 export { bearer, post };
+
+/** Opens a server-sent events stream with a bearer header (what a desk console does with fetch) and collects parsed events. */
+export async function openSse(t: TestApp, path: string, token: string): Promise<{ events: Array<{ event: string; data: Record<string, unknown> }>; status: number; close(): void }> {
+  const server = t.app.getHttpServer() as import('node:http').Server;
+  if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  const ac = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: `Bearer ${token}` }, signal: ac.signal });
+  const events: Array<{ event: string; data: Record<string, unknown> }> = [];
+  if (res.body) {
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buf = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buf += decoder.decode(chunk, { stream: true });
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const ev = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (data) events.push({ event: ev, data: JSON.parse(data) as Record<string, unknown> });
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+  }
+  return { events, status: res.status, close: () => ac.abort() };
+}

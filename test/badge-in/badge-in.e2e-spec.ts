@@ -6,7 +6,7 @@ import { ReaderLibraryService } from '@acs/enrollment';
 import { AuraColour } from '@acs/fingerprint';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
+import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, openSse, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
 
 jest.setTimeout(30_000);
 
@@ -18,6 +18,7 @@ describe('badge-in (virtual readers and controllers)', () => {
   let ctlB: VirtualController;
   let alice: string;
   let bob: string;
+  let carol: string;
   let service: BadgeInService;
   const monitor: MonitorEvent[] = [];
 
@@ -36,8 +37,11 @@ describe('badge-in (virtual readers and controllers)', () => {
     await grant(alice, site.suiteLevelId);
     await grant(alice, site.cageLevelId);
     await grant(bob, site.weekendLevelId);
+    carol = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Carol Badge' })).id;
+    await grant(carol, site.cageLevelId);
     await enrol(t, site, alice, 1, 'alice-right-index');
     await enrol(t, site, bob, 1, 'bob-right-index');
+    await enrol(t, site, carol, 1, 'carol-left-index');
     await t.app.get(ReaderLibraryService).settled();
     t.app.get(BadgeInService).on('badge', () => undefined);
     const { MonitorBus } = await import('@acs/badge-in');
@@ -188,6 +192,58 @@ describe('badge-in (virtual readers and controllers)', () => {
     await t.http().post(`/sites/${site.siteId}/emergency-release`).set(bearer(t.adminToken)).send({ active: false }).expect(200);
     const after = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'bob-right-index');
     expect(after.decision.reason).toBe('outside_schedule');
+  });
+
+  it('interlock: a cage entry is refused while the suite door of the same group is open', async () => {
+    await patch(`/zones/${site.suiteZoneId}`, { interlockGroup: 'mantrap-1' });
+    await patch(`/zones/${site.cageZoneId}`, { interlockGroup: 'mantrap-1' });
+    ctlA.pressExit(1);
+    ctlA.openDoor(1);
+    await until('suite door open', () => service.zoneState.isDoorBusy(site.suiteDoorId, t.clock.nowMs()) || undefined);
+    const busy = await badgeAt(t, site.readers.cageEntry, site.cageEntryId, 'alice-right-index');
+    expect(busy.decision).toMatchObject({ granted: false, reason: 'interlock_busy' });
+    ctlA.closeDoor(1);
+    await until('suite door shut', () => (!service.zoneState.isDoorBusy(site.suiteDoorId, t.clock.nowMs()) ? true : undefined), 8000);
+    await patch(`/zones/${site.suiteZoneId}`, { interlockGroup: null });
+    await patch(`/zones/${site.cageZoneId}`, { interlockGroup: null });
+  });
+
+  it('two-person rule: the first person waits, a second distinct person within the window opens for both', async () => {
+    await patch(`/zones/${site.cageZoneId}`, { twoPersonWindowSeconds: 30 });
+    const first = await badgeAt(t, site.readers.cageEntry, site.cageEntryId, 'alice-right-index');
+    expect(first.decision).toMatchObject({ granted: false, reason: 'two_person_pending', personId: alice });
+    const second = await badgeAt(t, site.readers.cageEntry, site.cageEntryId, 'carol-left-index');
+    expect(second.decision).toMatchObject({ granted: true, reason: 'two_person_granted', personId: carol, companionPersonId: alice });
+    await patch(`/zones/${site.cageZoneId}`, { twoPersonWindowSeconds: null });
+  });
+
+  it('streams live events to the desk with filters; a customer token sees only its own people', async () => {
+    const other = await post<{ id: string }>(t, '/customers', { companyName: 'Other B.V.', contractRef: `OTHER-${Date.now() % 100000}`, serviceStart: '2026-01-01T00:00:00+01:00' });
+    const own = await post<{ token: string }>(t, `/customers/${site.customerId}/tokens`, { label: 'live' });
+    const desk = await openSse(t, `/monitor/events?doorId=${site.suiteDoorId}`, t.adminToken);
+    const mine = await openSse(t, `/customers/${site.customerId}/monitor/events`, own.token);
+    const theirs = await openSse(t, `/customers/${other.id}/monitor/events`, own.token);
+    expect(theirs.status).toBe(403);
+    const staffOnly = await openSse(t, '/monitor/events', own.token);
+    expect(staffOnly.status).toBe(403);
+    try {
+      const a = await badgeAt(t, site.readers.suiteExit, site.suiteExitId, 'alice-right-index');
+      const u = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'stranger-right-thumb');
+      const c = await badgeAt(t, site.readers.cageEntry, site.cageEntryId, 'alice-right-index');
+      await until('desk events', () => desk.events.some((e) => e.data.attemptId === u.attemptId) || undefined);
+      await until('customer events', () => mine.events.some((e) => e.data.attemptId === c.attemptId) || undefined);
+      expect(desk.events.map((e) => e.data.attemptId)).toEqual(expect.arrayContaining([a.attemptId, u.attemptId]));
+      expect(desk.events.some((e) => e.data.attemptId === c.attemptId)).toBe(false);
+      expect(mine.events.map((e) => e.data.attemptId)).toEqual(expect.arrayContaining([a.attemptId, c.attemptId]));
+      expect(mine.events.some((e) => e.data.attemptId === u.attemptId)).toBe(false);
+      expect(mine.events.every((e) => e.data.customerId === site.customerId)).toBe(true);
+      expect(JSON.stringify(desk.events)).not.toMatch(/Alice|Badge B\.V\./);
+    } finally {
+      desk.close();
+      mine.close();
+      theirs.close();
+      staffOnly.close();
+    }
   });
 
   it('shows doors and readers to the desk', async () => {
