@@ -239,7 +239,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
   private async create(kind: ErasureKind, c: CustomerEntity, personId: string | null, trigger: string, actor: AuditActor | null, caseId: string | null): Promise<ErasureJobView> {
     const now = this.clock.nowMs();
     const key = await this.ds.getRepository(DataKeyEntity).findOne({ where: { scope: customerScope(c.id) } });
-    const data: ErasureData = { keyId: key?.id ?? null, contractRef: c.contractRef, serviceEnd: c.serviceEnd, steps: {}, counts: {}, certificateIds: [] };
+    const templateRows = await this.ds.getRepository(FingerprintTemplateEntity).countBy(kind === 'customer' ? { customerId: c.id } : { personId: personId! });
+    // Counted before anything is erased: a resumed step cannot count what an earlier attempt removed.
+    const data: ErasureData = { keyId: key?.id ?? null, contractRef: c.contractRef, serviceEnd: c.serviceEnd, steps: {}, counts: { templateRows }, certificateIds: [] };
     const job: ErasureJobEntity = {
       id: randomUUID(),
       kind,
@@ -359,18 +361,20 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
   /** Step 1: DeletChar on every reader through the outbox, confirmed with ReadIndexTable. */
   private async stepReaders(job: ErasureJobEntity, data: ErasureData): Promise<boolean> {
     const subject = this.subject(job);
+    if (!data.readers) {
+      // The readers holding the subject are written down before any delete is queued: once the
+      // deletes are verified the bookkeeping forgets those readers, and the certificate must not.
+      const before = await this.library.erasureStatus(subject);
+      data.readers = { readerIds: before.map((r) => r.readerId), deletesQueued: before.reduce((n, r) => n + r.remainingSlots, 0), confirmations: {} };
+      data.counts.readerSlots = data.readers.deletesQueued;
+      await this.save(job.id, { data: JSON.stringify(data) });
+    }
     // A customer whose service ended is covered by no door, so the server copy stays until step
     // 2. A person's templates go from the server in the same transaction that queues the
     // deletes: otherwise the next plan would store them again.
     const ticket = await this.library.eraseTemplatesOf(subject, { keepServerCopy: job.kind === 'customer' });
     this.faultHook?.('readers:queued', job);
-    if (!data.readers) {
-      data.readers = { readerIds: ticket.readerIds, deletesQueued: ticket.opIds.length, confirmations: {} };
-      if (job.kind !== 'customer') data.counts.templateRows = ticket.templatesDeleted;
-    } else {
-      if (job.kind !== 'customer') data.counts.templateRows = (data.counts.templateRows ?? 0) + ticket.templatesDeleted;
-      for (const r of ticket.readerIds) if (!data.readers.readerIds.includes(r)) data.readers.readerIds.push(r);
-    }
+    for (const r of ticket.readerIds) if (!data.readers.readerIds.includes(r)) data.readers.readerIds.push(r);
     const status = await this.library.erasureStatus(subject, data.readers.readerIds);
     const now = this.clock.nowMs();
     for (const s of status) {
@@ -410,14 +414,15 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     const now = this.clock.nowMs();
     const held = holds.length > 0;
     const deletedPeople: string[] = [];
-    await this.writes.transaction(async (m) => {
+    await this.writes.transaction(async (m): Promise<unknown> => {
       const tWhere = job.kind === 'customer' ? { customerId: job.customerId } : { personId: job.personId! };
-      const templates = (await m.delete(FingerprintTemplateEntity, tWhere)).affected ?? 0;
-      data.counts.templateRows = Math.max(data.counts.templateRows ?? 0, 0) + templates;
-      if (job.kind === 'biometrics') return;
+      await m.delete(FingerprintTemplateEntity, tWhere);
+      // The step's result is saved in its own transaction: a crash cannot separate the two.
+      const commit = () => m.update(ErasureJobEntity, { id: job.id }, { step: 'history', data: JSON.stringify(data), updatedAt: now });
+      if (job.kind === 'biometrics') return commit();
       if (held) {
         this.defer(data, 'names', holds);
-        return;
+        return commit();
       }
       const people = await m.find(PersonEntity, { where: job.kind === 'customer' ? { customerId: job.customerId } : { id: job.personId! }, select: { id: true } });
       const ids = people.map((p) => p.id);
@@ -433,6 +438,8 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         await m.update(CustomerEntity, { id: c.id }, { contactNameCt: null, contactEmailCt: null, contactPhoneCt: null, purgedAt: c.purgedAt ?? now, updatedAt: now });
       }
       this.undefer(data, 'names');
+      data.steps.server_data!.finishedAt = now;
+      return commit();
     });
     for (const id of deletedPeople) this.changes.emit({ kind: 'person', id, op: 'deleted', customerId: job.customerId });
     if (job.kind === 'customer' && !held) this.changes.emit({ kind: 'customer', id: job.customerId, op: 'updated', customerId: job.customerId });
@@ -598,6 +605,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     const body = this.certificateBody(id, job, data, now, complete);
     const hash = certificateHash(body);
     data.certificateIds.push(id);
+    this.faultHook?.('certificate:issue', job);
     await this.writes.transaction(async (m) => {
       const fresh = await m.findOneOrFail(ErasureJobEntity, { where: { id: job.id } });
       if (fresh.step !== 'certificate') return;
