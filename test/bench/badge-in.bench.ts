@@ -1,0 +1,210 @@
+/**
+ * Badge-in decision latency: from the Search reply of a door reader reaching the server to the
+ * signed unlock command arriving at the door controller. On that path: slot -> person (memory),
+ * the decision over the in-memory snapshot and zone state, the access event appended and made
+ * durable (SQLite, synchronous=FULL, shared 2 ms batch window), the command signed and published
+ * at QoS 1 through the server's embedded broker, and the controller verifying it.
+ *
+ * The Search reply is handed to `BadgeInService.badge()` at the point where the identification
+ * loop hands over what the driver parsed from the reply frame (no serial wire time: 50 virtual
+ * modules at 57,600 baud would measure the UART, not the server). The whole server runs as
+ * `npm start` builds it (startTestApp, READERS_ENABLED=false so no module is opened); the
+ * virtual controllers run in the same process so arrival is timed on the same clock.
+ *
+ * Baseline in the same run: a bare QoS 1 round trip through the same embedded broker (server
+ * account publishes, a registered controller account echoes, no signing, no parsing).
+ * Runs: one reader badging 1,000 times in sequence; 50 readers (5 controllers x 10 doors)
+ * badging concurrently, 20 each. Targets (issue 7): p99 <= 5 ms alone, <= 25 ms with 50 readers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { connect, type MqttClient } from 'mqtt';
+import { DataSource } from 'typeorm';
+import { BadgeInService } from '@acs/badge-in';
+import { commandTopic, replyTopic } from '@acs/door-protocol';
+import { ReaderSlotEntity } from '@acs/enrollment';
+import { MqttEdge } from '@acs/mqtt';
+import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { type Benchmark, type Figure, summarise } from './harness.js';
+
+interface Secrets {
+  id: string;
+  mqttUsername: string;
+  mqttPassword: string;
+  signingSecret: string;
+}
+
+const SERVER_PASSWORD = randomUUID();
+
+async function post<T>(t: TestApp, path: string, body: object): Promise<T> {
+  const res = await t.http().post(path).set({ Authorization: `Bearer ${t.adminToken}` }).send(body);
+  if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as T;
+}
+
+function connectRaw(url: string, username: string, password: string, clientId: string): Promise<MqttClient> {
+  const client = connect(url, { clientId, username, password, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => {
+      (client.stream as unknown as Socket).setNoDelay(true);
+      resolve(client);
+    });
+    client.once('error', reject);
+  });
+}
+
+interface Rig {
+  t: TestApp;
+  service: BadgeInService;
+  /** reader id -> `${mqttId}:${door}` */
+  readers: Array<{ readerId: string; key: string }>;
+  controllers: VirtualController[];
+  echo: Secrets;
+  close(): Promise<void>;
+}
+
+async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
+  const t = await startTestApp({ env: { READERS_ENABLED: 'false', LOG_LEVEL: 'warn', MQTT_SERVER_PASSWORD: SERVER_PASSWORD, BADGE_UNLOCK_MS: '1000', MQTT_COMMAND_TIMEOUT_MS: '5000' } });
+  const site = await post<{ id: string }>(t, '/sites', { name: 'Bench site', timeZone: 'Europe/Amsterdam' });
+  const zone = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: 'Bench hall', kind: 'suite' });
+  const customer = await post<{ id: string }>(t, '/customers', { companyName: 'Bench B.V.', contractRef: 'BENCH-1', serviceStart: '2026-01-01T00:00:00+01:00' });
+  const person = await post<{ id: string }>(t, `/customers/${customer.id}/people`, { fullName: 'Bench Person' });
+  const level = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: 'Bench always', zoneIds: [zone.id] });
+  await post(t, '/grants', { accessLevelId: level.id, customerId: customer.id, personId: person.id });
+  const url = t.app.get(MqttEdge).broker!.url;
+  const readers: Rig['readers'] = [];
+  const started: VirtualController[] = [];
+  const slots: ReaderSlotEntity[] = [];
+  let port = 20000;
+  for (let c = 0; c < controllers; c++) {
+    const ctl = await post<Secrets>(t, '/controllers', { siteId: site.id, name: `Bench controller ${c}`, mqttId: `bench-badge-${c}` });
+    for (let d = 1; d <= doorsPer; d++) {
+      const reader = await post<{ id: string }>(t, '/readers', { siteId: site.id, name: `Bench reader ${c}-${d}`, model: 'R50x', transport: `tcp://127.0.0.1:${port++}`, role: 'door', declaredCapacity: 200 });
+      await post(t, '/doors', { zoneId: zone.id, name: `Bench door ${c}-${d}`, entryReaderId: reader.id, controllerId: ctl.id, relayChannel: d });
+      readers.push({ readerId: reader.id, key: `${ctl.mqttUsername}:${d}` });
+      slots.push(Object.assign(new ReaderSlotEntity(), { readerId: reader.id, slot: 0, templateId: randomUUID(), personId: person.id, customerId: customer.id, state: 'stored', updatedAt: Date.now() }));
+    }
+    const vc = new VirtualController({ url, controllerId: ctl.mqttUsername, password: ctl.mqttPassword, secret: Buffer.from(ctl.signingSecret, 'base64'), doors: doorsPer, clock: t.clock, reconnectPeriodMs: 100 });
+    await vc.start();
+    started.push(vc);
+  }
+  // The slot bookkeeping enrolment would have written: slot 0 of every reader holds the person's finger.
+  await t.app.get(DataSource).getRepository(ReaderSlotEntity).insert(slots);
+  const echo = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Bench echo', mqttId: 'bench-echo' });
+  const service = t.app.get(BadgeInService);
+  await service.wiring();
+  const deadline = Date.now() + 10_000;
+  while (service.doorViews().some((d) => d.controllerStatus !== 'online')) {
+    if (Date.now() > deadline) throw new Error('controllers never came online');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    t,
+    service,
+    readers,
+    controllers: started,
+    echo,
+    close: async () => {
+      await service.settled();
+      await Promise.all(started.map((c) => c.stop()));
+      await t.close();
+    },
+  };
+}
+
+/** Arrival of unlock commands at the controllers, by `${mqttId}:${door}`. */
+function arrivals(rig: Rig): { next(key: string): Promise<number> } {
+  const waiting = new Map<string, (at: number) => void>();
+  for (const c of rig.controllers) {
+    c.on('command', (cmd: { cmd: string; door?: number }) => {
+      if (cmd.cmd !== 'unlock') return;
+      const at = performance.now();
+      const key = `${c.controllerId}:${cmd.door}`;
+      const w = waiting.get(key);
+      if (w) {
+        waiting.delete(key);
+        w(at);
+      }
+    });
+  }
+  return { next: (key) => new Promise<number>((resolve) => waiting.set(key, resolve)) };
+}
+
+async function badgeOnce(rig: Rig, arrive: ReturnType<typeof arrivals>, reader: { readerId: string; key: string }): Promise<number> {
+  const arrived = arrive.next(reader.key);
+  const t0 = performance.now();
+  const outcome = await rig.service.badge(reader.readerId, { pageId: 0, score: 200 }, t0);
+  if (!outcome.decision.granted) throw new Error(`bench badge-in denied: ${outcome.decision.reason}`);
+  const t1 = await arrived;
+  await outcome.done;
+  return t1 - t0;
+}
+
+async function bareRoundTrips(rig: Rig, n: number): Promise<number[]> {
+  const url = rig.t.app.get(MqttEdge).broker!.url;
+  const server = await connectRaw(url, rig.t.config.MQTT_SERVER_USERNAME, SERVER_PASSWORD, `${rig.t.config.MQTT_SERVER_USERNAME}-bench-bare`);
+  const echo = await connectRaw(url, rig.echo.mqttUsername, rig.echo.mqttPassword, rig.echo.mqttUsername);
+  try {
+    const reply = replyTopic(rig.echo.mqttUsername);
+    echo.on('message', (_t, payload) => echo.publish(reply, payload, { qos: 1 }));
+    await echo.subscribeAsync(commandTopic(rig.echo.mqttUsername), { qos: 1 });
+    let waiting: (() => void) | undefined;
+    server.on('message', () => waiting?.());
+    await server.subscribeAsync(reply, { qos: 1 });
+    const probe = JSON.stringify({ body: { v: 1, cmd: 'unlock', requestId: randomUUID(), replyTo: reply, door: 1, durationMs: 1000, ts: Date.now(), nonce: 'x'.repeat(32) }, mac: 'f'.repeat(64) });
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const got = new Promise<void>((r) => (waiting = r));
+      server.publish(commandTopic(rig.echo.mqttUsername), probe, { qos: 1 });
+      await got;
+      out.push(performance.now() - t0);
+    }
+    return out;
+  } finally {
+    await server.endAsync();
+    await echo.endAsync();
+  }
+}
+
+const bench: Benchmark = {
+  name: 'badge-in decision latency (Search reply -> unlock at the controller)',
+  async run(ctx) {
+    const total = ctx.quick ? 200 : 1000;
+    const warmup = ctx.quick ? 30 : 100;
+    const out: Figure[] = [];
+    const rig = await buildRig(5, 10);
+    try {
+      const arrive = arrivals(rig);
+      const one = rig.readers[0];
+      for (let i = 0; i < warmup; i++) await badgeOnce(rig, arrive, one);
+      const bare = await bareRoundTrips(rig, total);
+      const alone: number[] = [];
+      for (let i = 0; i < total; i++) alone.push(await badgeOnce(rig, arrive, one));
+      const perReader = Math.ceil(total / rig.readers.length);
+      const concurrent: number[] = [];
+      await Promise.all(
+        rig.readers.map(async (r) => {
+          for (let i = 0; i < perReader; i++) concurrent.push(await badgeOnce(rig, arrive, r));
+        }),
+      );
+      const b = summarise(bare);
+      const a = summarise(alone);
+      const c = summarise(concurrent);
+      ctx.log(`${a.n} badge-ins alone, ${c.n} with ${rig.readers.length} readers concurrently, ${b.n} bare QoS 1 round trips`);
+      out.push(
+        { name: 'badge-in p50 (1 reader)', value: a.p50, unit: 'ms', baseline: b.p50, better: 'lower' },
+        { name: 'badge-in p99 (1 reader; target 5 ms)', value: a.p99, unit: 'ms', baseline: b.p99, better: 'lower' },
+        { name: `badge-in p50 (${rig.readers.length} readers)`, value: c.p50, unit: 'ms', baseline: b.p50, better: 'lower' },
+        { name: `badge-in p99 (${rig.readers.length} readers; target 25 ms)`, value: c.p99, unit: 'ms', baseline: b.p99, better: 'lower' },
+      );
+    } finally {
+      await rig.close();
+    }
+    return out;
+  },
+};
+
+export default bench;
