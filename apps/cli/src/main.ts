@@ -61,6 +61,13 @@ program
   .option('--out-dir <dir>', 'write mosquitto.passwd and mosquitto.acl (mode 0600) into this folder')
   .action(async (opts: { outDir?: string }) => mqttAcl(config(), out, opts));
 
+program
+  .command('demo')
+  .description('Seed a fresh demo site, start server, virtual readers and controllers as processes, enrol demo fingers, play the badge-in scenario')
+  .option('--data-dir <dir>', 'demo data folder (default: a fresh ./data/demo-<time>)')
+  .option('--stay', 'keep everything running after the scenario until Ctrl-C')
+  .action(async (opts: { dataDir?: string; stay?: boolean }) => (await import('./demo.js')).runDemo(opts));
+
 program.command('migration:run').description('Apply pending database migrations').action(async () => migrationRun(config(), out));
 program.command('migration:revert').description('Revert the newest migration').action(async () => migrationRevert(config(), out));
 
