@@ -9,6 +9,7 @@ import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, typ
 import { leaks } from '../support/personal-data.js';
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
 
 jest.setTimeout(60_000);
@@ -139,6 +140,18 @@ describe('end-of-service purge with virtual readers', () => {
     expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ targetId: list.body[0].id })]));
     expect(leaks(JSON.stringify(audit.body), values.plaintext)).toEqual([]);
     expect(leaks(t.logs.text(), values.plaintext)).toEqual([]);
+  });
+
+  it('acsctl purge:verify checks every certificate and notices a tampered one', async () => {
+    const lines: unknown[] = [];
+    const out = { line: (l: string) => lines.push(l), json: (v: unknown) => lines.push(v) };
+    await expect(purgeVerify(t.config, out, { json: true })).resolves.toBe(true);
+    expect(lines[0]).toEqual([expect.objectContaining({ kind: 'customer', complete: true, hashOk: true, stillErased: true, problems: [] })]);
+    const [row] = await ds.getRepository(ErasureCertificateEntity).find();
+    await ds.getRepository(ErasureCertificateEntity).update({ id: row.id }, { body: row.body.replace('"complete":true', '"complete":false') });
+    await expect(purgeVerify(t.config, out, { json: true })).resolves.toBe(false);
+    expect(lines[1]).toEqual([expect.objectContaining({ hashOk: false, problems: ['hash does not match the body'] })]);
+    await ds.getRepository(ErasureCertificateEntity).update({ id: row.id }, { body: row.body });
   });
 
   it('waits for an offline reader, shows it as outstanding, and finishes when it returns', async () => {

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
 import { historyVerify } from './history-commands.js';
+import { purgeDue, purgeVerify } from './compliance-commands.js';
 
 const out: Out = {
   line: (text) => console.info(text),
@@ -67,6 +68,20 @@ program
   .option('--data-dir <dir>', 'demo data folder (default: a fresh ./data/demo-<time>)')
   .option('--stay', 'keep everything running after the scenario until Ctrl-C')
   .action(async (opts: { dataDir?: string; stay?: boolean }) => (await import('./demo.js')).runDemo(opts));
+
+program
+  .command('purge:verify')
+  .description('Check every erasure certificate (its hash, and that a purged customer has not come back); exits 1 on a problem')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    if (!(await purgeVerify(config(), out, opts))) process.exitCode = 1;
+  });
+
+program
+  .command('purge:due')
+  .description('List customers due for the end-of-service purge (run it with POST /compliance/customers/{id}/purge)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => purgeDue(config(), out, opts));
 
 program.command('migration:run').description('Apply pending database migrations').action(async () => migrationRun(config(), out));
 program.command('migration:revert').description('Revert the newest migration').action(async () => migrationRevert(config(), out));
