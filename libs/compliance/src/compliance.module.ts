@@ -24,7 +24,12 @@ import { PurgeScheduler } from './purge.scheduler.js';
       provide: ACCESS_LOG_OPTIONS,
       inject: [AppConfig],
       useFactory: (config: AppConfig): Partial<AccessLogOptions> => ({
-        retention: { mode: 'until_end_of_service', graceDays: config.PURGE_GRACE_DAYS, source: 'configuration' },
+        retention: {
+          mode: 'until_end_of_service',
+          graceDays: config.PURGE_GRACE_DAYS,
+          // The statement's policy unless an operator changed it.
+          source: config.PURGE_GRACE_DAYS === 0 && config.HISTORY_RETENTION === 'delete' ? 'default' : 'configuration',
+        },
       }),
     },
   ],
