@@ -119,6 +119,25 @@ describe('legal hold and data-subject rights', () => {
     expect(leaks(JSON.stringify(c.body), [...frits.plaintext, ...gerda.plaintext])).toEqual([]);
   });
 
+  it('a hold on one person defers the erasure of their name and history, not of their templates', async () => {
+    const customerId = await newCustomer(t, 'PHOLD', 'Contactpersoon PHold-Marker');
+    const lars = await enrolPerson(t, site, readers, library, customerId, 'Lars');
+    await badgeEvents(t, site, customerId, lars.personId, 4);
+    const hold = await t.http().post('/compliance/legal-holds').set(bearer(compliance)).send({ customerId, personId: lars.personId, reason: 'Labour court case', reference: 'RB-2026-77' }).expect(201);
+    const started = await t.http().post(`/compliance/people/${lars.personId}/erase`).set(bearer(compliance)).send({}).expect(202);
+    await eraser.waitFor(started.body.id as string, ['held']);
+    expect(anyFlashHolds(readers, lars.template)).toBe(false);
+    await expect(ds.getRepository(FingerprintTemplateEntity).countBy({ personId: lars.personId })).resolves.toBe(0);
+    await expect(ds.getRepository(PersonEntity).countBy({ id: lars.personId })).resolves.toBe(1);
+    await expect(ds.getRepository(AccessEventEntity).countBy({ personId: lars.personId })).resolves.toBe(4);
+    await t.http().post(`/compliance/legal-holds/${hold.body.id}/release`).set(bearer(compliance)).send({ reason: 'Case settled' }).expect(200);
+    await eraser.waitFor(started.body.id as string, ['done']);
+    await expect(ds.getRepository(PersonEntity).countBy({ id: lars.personId })).resolves.toBe(0);
+    await expect(ds.getRepository(AccessEventEntity).countBy({ personId: lars.personId })).resolves.toBe(0);
+    const certs = await eraser.certificates({ customerId });
+    expect(certs.map((c) => c.complete).sort()).toEqual([false, true]);
+  });
+
   it('restriction takes templates off the readers and denies with person_restricted; lifting redistributes them', async () => {
     const customerId = await newCustomer(t, 'RESTRICT', 'Contactpersoon Restrict-Marker');
     const hans = await enrolPerson(t, site, readers, library, customerId, 'Hans');

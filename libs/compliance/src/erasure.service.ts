@@ -559,6 +559,11 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Step 5: checkpoint and truncate the WAL, then look for the erased values in every file. */
   private async stepPhysical(job: ErasureJobEntity, data: ErasureData): Promise<void> {
+    if (this.ds.options.type !== 'better-sqlite3') {
+      // PostgreSQL: no file of ours to scan; VACUUM and the storage are the operator's (crypto-shredding covers copies).
+      data.physical = { checkpoint: { busy: 0, log: 0, checkpointed: 0 }, vacuumed: false, values: { plaintext: 0, ciphertext: 0, keyPrefix: false, collectedInThisRun: false }, files: [], clean: false };
+      return;
+    }
     const collected = this.needles.get(job.id);
     const needles: Buffer[] = [...(collected?.plaintext ?? []), ...(collected?.ciphertext ?? [])];
     const withPrefix = job.kind === 'customer' && data.keyId !== null && data.key?.destroyed === true;
