@@ -1,0 +1,174 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { AccessEventEntity } from '@acs/access-log';
+import { StaffService } from '@acs/auth';
+import { BadgeInService } from '@acs/badge-in';
+import { FakeClock } from '@acs/clock';
+import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import { startVirtualController } from '@acs/mqtt/testing';
+import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
+import { startAppAt } from '../enrollment/enrollment-support.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { badgeAt, bearer, buildBadgeSite, connectController, enrol, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
+
+jest.setTimeout(120_000);
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('badge-in faults', () => {
+  describe('reader unplugged during identification', () => {
+    let t: TestApp;
+    let site: BadgeSite;
+    let ctlA: VirtualController;
+    let alice: string;
+
+    beforeAll(async () => {
+      t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', BADGE_UNLOCK_MS: '1000' } });
+      await setupBadgeApp(t);
+      site = await buildBadgeSite(t);
+      ctlA = await connectController(t, site.controllerA);
+      alice = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Alice Unplug' })).id;
+      await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: alice });
+      await enrol(t, site, alice, 1, 'alice-right-index');
+      await t.app.get(ReaderLibraryService).settled();
+      await until('controller online', () => t.app.get(BadgeInService).doorViews().find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online' || undefined);
+    });
+
+    afterAll(async () => {
+      await ctlA?.stop();
+      await t?.close();
+      await Promise.all(Object.values(site?.readers ?? {}).map((d) => d.close()));
+    });
+
+    it('the loop survives the unplug, other readers keep working, and it resumes after the reconnect', async () => {
+      const manager = t.app.get(ReaderManager);
+      const service = t.app.get(BadgeInService);
+      const badges: string[] = [];
+      service.on('badge', (o) => badges.push(o.decision.readerId));
+      // The finger goes on and the device server drops at once: the poll in flight fails mid-way.
+      site.readers.suiteEntry.device.place('alice-right-index');
+      await site.readers.suiteEntry.unplug();
+      await until('reader not ready', () => (!manager.isReady(site.suiteEntryId) ? true : undefined));
+      site.readers.suiteEntry.device.lift();
+      // Another reader of the same door is not held up.
+      const exit = await badgeAt(t, site.readers.suiteExit, site.suiteExitId, 'alice-right-index');
+      expect(exit.decision).toMatchObject({ granted: true, direction: 'exit' });
+      await site.readers.suiteEntry.plug();
+      await manager.whenReady(site.suiteEntryId, 10_000);
+      const entry = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
+      expect(entry.decision).toMatchObject({ granted: true, reason: 'granted', direction: 'entry' });
+      const view = (await t.http().get('/monitor/readers').set(bearer(t.adminToken)).expect(200)).body as Array<{ readerId: string; readerState: string }>;
+      expect(view.find((r) => r.readerId === site.suiteEntryId)?.readerState).toBe('ready');
+    });
+  });
+
+  describe('server killed (SIGKILL) during a burst of badge-ins', () => {
+    let dir: string;
+    let masterKey: string;
+    let site: BadgeSite;
+    let token: string;
+    let child: ChildProcess | undefined;
+    let controller: VirtualController | undefined;
+
+    beforeAll(async () => {
+      // The server runs as a child process from the build, as `npm start` runs it.
+      const build = spawnSync('npx', ['nest', 'build', 'server'], { cwd: process.cwd(), stdio: 'ignore' });
+      if (build.status !== 0) throw new Error(`nest build server failed (${build.status})`);
+      const t = await startTestApp({ keepDir: true, env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10' } });
+      await setupBadgeApp(t);
+      dir = t.dir;
+      masterKey = t.config.MASTER_KEY!;
+      site = await buildBadgeSite(t);
+      const alice = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Alice Burst' })).id;
+      await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: alice });
+      await enrol(t, site, alice, 1, 'alice-right-index');
+      await t.app.get(ReaderLibraryService).settled();
+      token = (await t.app.get(StaffService).create('burst-admin', 'admin')).token.token;
+      await t.close();
+    });
+
+    afterAll(async () => {
+      child?.kill('SIGKILL');
+      await controller?.stop();
+      await Promise.all(Object.values(site?.readers ?? {}).map((d) => d.close()));
+    });
+
+    it('after the restart no access event whose unlock reached the controller is missing, and the chain verifies', async () => {
+      const httpPort = await freePort();
+      const mqttPort = await freePort();
+      child = spawn(process.execPath, [join(process.cwd(), 'dist/apps/server/src/main.js')], {
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          DATA_DIR: dir,
+          MASTER_KEY: masterKey,
+          HTTP_PORT: String(httpPort),
+          MQTT_EMBEDDED_PORT: String(mqttPort),
+          LOG_LEVEL: 'warn',
+          BADGE_POLL_INTERVAL_MS: '10',
+          BADGE_UNLOCK_MS: '1000',
+          READER_SYNC_INTERVAL_S: '3600',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const api = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+      await until('child server up', async () => ((await api('/monitor/readers').catch(() => null))?.ok ? true : undefined), 30_000);
+      controller = await startVirtualController(`mqtt://127.0.0.1:${mqttPort}`, {
+        controllerId: site.controllerA.mqttUsername,
+        password: site.controllerA.mqttPassword,
+        secret: Buffer.from(site.controllerA.signingSecret, 'base64'),
+      }, { doors: 2 });
+      await until('door readers and controller ready', async () => {
+        const doors = (await (await api('/monitor/doors')).json()) as Array<{ doorId: string; controllerStatus: string }>;
+        const readers = (await (await api('/monitor/readers')).json()) as Array<{ readerId: string; readerState: string }>;
+        return doors.find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online' &&
+          [site.suiteEntryId, site.suiteExitId].every((id) => readers.find((r) => r.readerId === id)?.readerState === 'ready')
+          ? true
+          : undefined;
+      }, 30_000);
+
+      // Fingers on the entry and exit readers, on and off as fast as the loop takes them.
+      let stop = false;
+      const burst = async (device: typeof site.readers.suiteEntry) => {
+        while (!stop) {
+          const before = controller!.relayActivations(1);
+          device.device.place('alice-right-index');
+          const deadline = Date.now() + 1500;
+          while (!stop && controller!.relayActivations(1) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+          device.device.lift();
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      };
+      const runners = [burst(site.readers.suiteEntry), burst(site.readers.suiteExit)];
+      await until('a burst under way', () => (controller!.relayActivations(1) >= 12 ? true : undefined), 30_000);
+      child.kill('SIGKILL');
+      const acknowledged = controller!.relayActivations(1);
+      await new Promise<void>((r) => (child!.exitCode !== null || child!.signalCode !== null ? r() : child!.once('exit', () => r())));
+      stop = true;
+      await Promise.all(runners);
+      await controller!.stop();
+      controller = undefined;
+      child = undefined;
+
+      const app = await startAppAt(dir, masterKey, new FakeClock());
+      try {
+        const granted = await app.app.get(DataSource).getRepository(AccessEventEntity).count({ where: { kind: 'attempt', result: 'granted', doorId: site.suiteDoorId } });
+        // Every unlock the controller received followed a durable event; a few more events may be on record whose unlock never left.
+        expect(granted).toBeGreaterThanOrEqual(acknowledged);
+        const verify = await app.http().get(`/customers/${site.customerId}/access-events/verify`).set(bearer(app.adminToken)).expect(200);
+        expect(verify.body).toMatchObject({ ok: true });
+      } finally {
+        await app.close();
+      }
+    });
+  });
+});
