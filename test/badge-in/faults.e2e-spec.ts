@@ -8,11 +8,12 @@ import { StaffService } from '@acs/auth';
 import { BadgeInService } from '@acs/badge-in';
 import { FakeClock } from '@acs/clock';
 import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startAppAt } from '../enrollment/enrollment-support.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { badgeAt, bearer, buildBadgeSite, connectController, enrol, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
+import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
 
 jest.setTimeout(120_000);
 
@@ -32,7 +33,8 @@ describe('badge-in faults', () => {
     let alice: string;
 
     beforeAll(async () => {
-      t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', BADGE_UNLOCK_MS: '1000' } });
+      // A fixed port, so the broker restarted below listens where the clients reconnect.
+      t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', BADGE_UNLOCK_MS: '1000', MQTT_COMMAND_TIMEOUT_MS: '500', MQTT_EMBEDDED_PORT: String(await freePort()) } });
       await setupBadgeApp(t);
       site = await buildBadgeSite(t);
       ctlA = await connectController(t, site.controllerA);
@@ -68,6 +70,25 @@ describe('badge-in faults', () => {
       expect(entry.decision).toMatchObject({ granted: true, reason: 'granted', direction: 'entry' });
       const view = (await t.http().get('/monitor/readers').set(bearer(t.adminToken)).expect(200)).body as Array<{ readerId: string; readerState: string }>;
       expect(view.find((r) => r.readerId === site.suiteEntryId)?.readerState).toBe('ready');
+    });
+
+    it('broker restart: an attempt during the outage is on record as door_unreachable (or controller_offline), grants resume after it', async () => {
+      const edge = t.app.get(MqttEdge);
+      const service = t.app.get(BadgeInService);
+      const url = edge.broker!.url;
+      await edge.broker!.stop();
+      await until('server disconnected', () => (!edge.client.connected ? true : undefined));
+      const during = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
+      const reasons = (await eventsOf(t, during.attemptId)).map((e) => e.reason);
+      expect([['granted', 'door_unreachable'], ['controller_offline']]).toContainEqual(reasons);
+      await edge.broker!.start();
+      expect(edge.broker!.url).toBe(url);
+      t.clock.advance(1000);
+      await until('server and controller back', () => (edge.client.connected && ctlA.connected && service.doorViews().find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online' ? true : undefined), 15_000);
+      const before = ctlA.relayActivations(1);
+      const after = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
+      expect(after.decision).toMatchObject({ granted: true, reason: 'granted' });
+      expect(ctlA.relayActivations(1)).toBe(before + 1);
     });
   });
 
