@@ -1,0 +1,168 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import Database from 'better-sqlite3';
+import request from 'supertest';
+import { generateEvents, insertChained } from '@acs/access-log/testing';
+import type { EnrolmentView } from '@acs/enrollment';
+import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { bearer, post } from '../support/registry-fixture.js';
+import type { TestApp } from '../support/test-app.js';
+import { scanDatabase } from './compliance-support.js';
+
+jest.setTimeout(240_000);
+
+const EVENTS = 150_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The real thing: the server (built into dist/) runs as a child process and is killed with
+ * SIGKILL twice during one purge, at the two points a kill can be aimed at from outside: while the
+ * purge waits for an offline reader, and in the middle of deleting 150,000 history events. The
+ * other steps take milliseconds; they are covered by crash.e2e-spec.ts (fault injection per step).
+ */
+describe('purge survives SIGKILL of the server process', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let server: ChildProcess | undefined;
+  let base: string;
+  let readers: VirtualDevice[];
+  let t: TestApp;
+  let site: Site;
+
+  const start = async () => {
+    server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ok = await request(base).get('/health').then((r) => r.status === 200).catch(() => false);
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error('server did not start');
+      await sleep(100);
+    }
+  };
+  const kill = async () => {
+    const s = server!;
+    const exited = new Promise((r) => s.once('exit', r));
+    s.kill('SIGKILL');
+    await exited;
+    server = undefined;
+  };
+
+  beforeAll(async () => {
+    execFileSync('npx', ['nest', 'build', 'server'], { stdio: 'ignore', timeout: 120_000 });
+    execFileSync('npx', ['nest', 'build', 'cli'], { stdio: 'ignore', timeout: 120_000 });
+    dir = mkdtempSync(join(tmpdir(), 'acs-sigkill-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = {
+      PATH: process.env.PATH,
+      DATA_DIR: dir,
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      HTTP_PORT: String(port),
+      MQTT_EMBEDDED_PORT: String(await freePort()),
+      READER_SYNC_INTERVAL_S: '3600',
+      PURGE_SCHEDULE_ENABLED: 'false',
+      LOG_LEVEL: 'error',
+    };
+    await start();
+    const admin = JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', 'sigkill-admin', '--json'], { env }).toString()) as { token: string };
+    t = { http: () => request(base), adminToken: admin.token, config: { databasePath: join(dir, 'acs.sqlite') } } as unknown as TestApp;
+    readers = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(dir)));
+    site = await buildVirtualSite(t, { desk: readers[0].url, suiteEntry: readers[1].url, suiteExit: readers[2].url, cageEntry: readers[3].url });
+  });
+
+  afterAll(async () => {
+    if (server) await kill();
+    await Promise.all((readers ?? []).map((d) => d.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('killed while waiting for an offline reader and again mid-history: the restarted server finishes and certifies', async () => {
+    const settled = {
+      async settled() {
+        for (;;) {
+          const libs = await t.http().get('/reader-libraries').set(bearer(t.adminToken));
+          const list = libs.body as Array<{ state: string; pendingOps: number }>;
+          if (list.length > 0 && list.every((l) => l.state === 'ready' && l.pendingOps === 0)) return;
+          await sleep(50);
+        }
+      },
+    };
+    await settled.settled();
+    const customerId = (await post<{ id: string }>(t, '/customers', { companyName: 'Killed B.V.', contractRef: 'KILL-1', serviceStart: '2026-01-01T00:00:00Z', serviceEnd: new Date(Date.now() + 20_000).toISOString() })).id;
+    const values = { fullName: 'Nina Zwanenburg-Killed', email: 'nina.killed@voorbeeld-klant.nl', phone: '+31 6 48219999' };
+    const p = await post<{ id: string }>(t, `/customers/${customerId}/people`, values);
+    await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId, personId: p.id });
+    const enrolment = await post<EnrolmentView>(t, '/enrolments', { personId: p.id, finger: 1, readerId: site.deskId });
+    expect((await actAtDesk(t, readers[0].device, enrolment.id, 'nina-right-index')).final.status).toBe('enrolled');
+    for (let i = 0; i < 300 && (flashTemplates(readers[1]).size === 0 || flashTemplates(readers[2]).size === 0); i++) await sleep(50);
+    expect(flashTemplates(readers[1]).size).toBe(1);
+    expect(flashTemplates(readers[2]).size).toBe(1);
+
+    // A second connection on the same file (as a restore tool would): history straight in, and the job watched.
+    const db = new Database(join(dir, 'acs.sqlite'));
+    db.pragma('busy_timeout = 10000');
+    const row = db.prepare('SELECT name_ct AS n, email_ct AS e, phone_ct AS ph FROM person WHERE id = ?').get(p.id) as { n: string; e: string; ph: string };
+    const tpl = db.prepare('SELECT template_ct AS c FROM fingerprint_template WHERE person_id = ?').get(p.id) as { c: string };
+    const person = { personId: p.id, plaintext: Object.values(values), ciphertexts: [row.n, row.e, row.ph, tpl.c] };
+    expect(scanDatabase(t, person).ciphertext).toBeGreaterThanOrEqual(4);
+    insertChained(db, generateEvents({ siteId: site.siteId, doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }], customers: [{ customerId, personIds: [person.personId] }], count: EVENTS, startMs: Date.now() - 86_400_000, stepMs: 100, unknownShare: 0 }), Date.now());
+    const head = db.prepare('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1').get(customerId) as { seq: number; hash: string };
+    const job = () => db.prepare('SELECT state, step FROM erasure_job WHERE customer_id = ?').get(customerId) as { state: string; step: string } | undefined;
+    const events = () => (db.prepare('SELECT COUNT(*) AS n FROM access_event WHERE customer_id = ?').get(customerId) as { n: number }).n;
+
+    while ((await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken))).body.status !== 'ended') await sleep(200);
+    await readers[2].unplug();
+    const compliance = JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'compliance', '--username', 'sigkill-compliance', '--json'], { env }).toString()) as { token: string };
+    const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance.token)).expect(202);
+    while (job()?.state !== 'waiting_for_devices') await sleep(20);
+
+    await kill(); // 1: waiting for the offline reader
+    await start();
+    await readers[2].plug();
+    for (let i = 0; ; i++) {
+      const j = job();
+      if (j?.step === 'history' && events() < EVENTS) break;
+      expect(j?.state).not.toBe('done');
+      if (i > 20_000) throw new Error('never reached the history step');
+      await sleep(5);
+    }
+    await kill(); // 2: half-way through the history
+    const left = events();
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThan(EVENTS);
+    await start();
+    while (job()?.state !== 'done') await sleep(50);
+    db.close();
+
+    const certs = await t.http().get(`/compliance/certificates?customerId=${customerId}`).set(bearer(compliance.token)).expect(200);
+    expect(certs.body).toHaveLength(1);
+    const cert = await t.http().get(`/compliance/certificates/${certs.body[0].id}`).set(bearer(compliance.token)).expect(200);
+    expect(cert.headers['x-certificate-valid']).toBe('true');
+    expect(cert.body).toMatchObject({
+      jobId: started.body.id,
+      complete: true,
+      counts: { people: 1, templateRows: 1, readers: 2 },
+      history: { mode: 'delete', events: EVENTS, erasedHeadSeq: head.seq, erasedHeadHash: head.hash },
+      dataKey: { destroyed: true },
+      physical: { clean: true },
+    });
+    expect((cert.body as { readers: Array<{ confirmedAt: string | null }> }).readers.every((r) => r.confirmedAt !== null)).toBe(true);
+    expect(scanDatabase(t, person)).toEqual({ plaintext: 0, ciphertext: 0 });
+    for (const d of readers) expect(flashTemplates(d).size).toBe(0);
+  });
+});
