@@ -97,6 +97,7 @@ describe('badge-in faults', () => {
     let masterKey: string;
     let site: BadgeSite;
     let token: string;
+    let alice: string;
     let child: ChildProcess | undefined;
     let controller: VirtualController | undefined;
 
@@ -109,7 +110,7 @@ describe('badge-in faults', () => {
       dir = t.dir;
       masterKey = t.config.MASTER_KEY!;
       site = await buildBadgeSite(t);
-      const alice = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Alice Burst' })).id;
+      alice = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Alice Burst' })).id;
       await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: alice });
       await enrol(t, site, alice, 1, 'alice-right-index');
       await t.app.get(ReaderLibraryService).settled();
@@ -180,13 +181,15 @@ describe('badge-in faults', () => {
       controller = undefined;
       child = undefined;
 
-      const app = await startAppAt(dir, masterKey, new FakeClock());
+      const app = await startAppAt(dir, masterKey, new FakeClock(Date.now()));
       try {
         const granted = await app.app.get(DataSource).getRepository(AccessEventEntity).count({ where: { kind: 'attempt', result: 'granted', doorId: site.suiteDoorId } });
         // Every unlock the controller received followed a durable event; a few more events may be on record whose unlock never left.
         expect(granted).toBeGreaterThanOrEqual(acknowledged);
         const verify = await app.http().get(`/customers/${site.customerId}/access-events/verify`).set(bearer(app.adminToken)).expect(200);
         expect(verify.body).toMatchObject({ ok: true });
+        // Anti-passback presence comes back from the history: Alice is on one side of the suite.
+        expect(['inside', 'outside']).toContain(app.app.get(BadgeInService).zoneState.presenceOf(alice, site.suiteZoneId, Date.now()));
       } finally {
         await app.close();
       }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull, MoreThanOrEqual, Not } from 'typeorm';
 import {
   decideBadgeIn,
   indexSnapshot,
@@ -13,7 +13,7 @@ import {
   type RegistrySnapshot,
   type SnapshotIndex,
 } from '@acs/access-rules';
-import { AccessLogService, type AccessEventInput } from '@acs/access-log';
+import { AccessEventEntity, AccessLogService, type AccessEventInput } from '@acs/access-log';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
@@ -95,6 +95,7 @@ export interface BadgeInEvents {
 }
 
 const MAX_BACKOFF_FACTOR = 4;
+const MAX_PRESENCE_RESTORE_MS = 7 * 86_400_000;
 const LED_SPEED = 0x40;
 
 /**
@@ -178,6 +179,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
       this.doors.restoreSequence(s.mqttId, s.epoch, s.seq);
     }
     for (const o of await this.ds.getRepository(DoorOverrideEntity).find()) this.overrides.set(o.doorId, o.mode);
+    await this.restorePresence();
     this.doors.on('door-event', this.onDoorEvent);
     this.doors.on('status', this.onStatus);
     this.doors.on('door-state', this.onDoorState);
@@ -188,6 +190,22 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
       return { loops: this.loops.size };
     });
     await this.refresh();
+  }
+
+  /**
+   * Anti-passback presence from the access history after a restart: the granted attempts within
+   * the reset time, oldest first, as `applyDecision` recorded them (a week at most when the reset
+   * is off). Without it everyone would be "unknown" after a restart, which never violates.
+   */
+  private async restorePresence(): Promise<void> {
+    const windowMs = this.zoneState.antiPassbackResetMs > 0 ? this.zoneState.antiPassbackResetMs : MAX_PRESENCE_RESTORE_MS;
+    const rows = await this.ds.getRepository(AccessEventEntity).find({
+      select: { personId: true, zoneId: true, direction: true, occurredAt: true },
+      where: { kind: 'attempt', result: 'granted', occurredAt: MoreThanOrEqual(this.clock.nowMs() - windowMs), personId: Not(IsNull()), zoneId: Not(IsNull()) },
+      order: { occurredAt: 'ASC', id: 'ASC' },
+    });
+    for (const r of rows) this.zoneState.recordPassage(r.personId!, r.zoneId!, r.direction === 'entry' ? 'inside' : 'outside', r.occurredAt);
+    if (rows.length > 0) this.logger.log(`anti-passback presence restored from ${rows.length} access events`);
   }
 
   async onApplicationShutdown(): Promise<void> {
