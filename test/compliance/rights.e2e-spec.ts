@@ -68,7 +68,7 @@ describe('legal hold and data-subject rights', () => {
     const [first] = await eraser.certificates({ customerId });
     const c1 = await eraser.certificate(first.id);
     expect(c1.valid).toBe(true);
-    expect(c1.body).toMatchObject({ complete: false, counts: { templateRows: 1 }, dataKey: { destroyed: false, reason: 'legal_hold' } });
+    expect(c1.body).toMatchObject({ complete: false, counts: { templateRows: 1 }, dataKey: { destroyed: false, reason: 'legal_hold' }, physical: { clean: true, values: { plaintext: 0, ciphertext: 1 } } });
     expect((c1.body.deferred as { parts: string[]; holdIds: string[] }).parts.sort()).toEqual(['history', 'key', 'names']);
     expect((c1.body.deferred as { holdIds: string[] }).holdIds).toEqual([hold.body.id]);
 

@@ -95,7 +95,9 @@ export interface PurgePreview {
 /** Values to look for in the database files: kept in memory only, never persisted. */
 interface Needles {
   plaintext: Buffer[];
+  /** Ciphertexts of names, e-mail and phone. */
   ciphertext: Buffer[];
+  templates: Buffer[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -565,7 +567,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     const collected = this.needles.get(job.id);
-    const needles: Buffer[] = [...(collected?.plaintext ?? []), ...(collected?.ciphertext ?? [])];
+    // Names under a legal hold are legitimately still there: then only the templates are looked for.
+    const namesHeld = data.deferred?.parts.includes('names') === true;
+    const needles: Buffer[] = [...(namesHeld ? [] : [...(collected?.plaintext ?? []), ...(collected?.ciphertext ?? [])]), ...(collected?.templates ?? [])];
     const withPrefix = job.kind === 'customer' && data.keyId !== null && data.key?.destroyed === true;
     if (withPrefix) needles.push(keyPrefix(data.keyId!));
     const files = sqliteFiles(this.config.databasePath);
@@ -582,7 +586,12 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     data.physical = {
       checkpoint,
       vacuumed,
-      values: { plaintext: collected?.plaintext.length ?? 0, ciphertext: collected?.ciphertext.length ?? 0, keyPrefix: withPrefix, collectedInThisRun: collected !== undefined },
+      values: {
+        plaintext: namesHeld ? 0 : (collected?.plaintext.length ?? 0),
+        ciphertext: (namesHeld ? 0 : (collected?.ciphertext.length ?? 0)) + (collected?.templates.length ?? 0),
+        keyPrefix: withPrefix,
+        collectedInThisRun: collected !== undefined,
+      },
       files: scan,
       clean: scan.every((f) => f.hits === 0) && checkpoint.busy === 0,
     };
@@ -686,6 +695,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     const m = this.ds.manager;
     const plaintext: Buffer[] = [];
     const ciphertext: Buffer[] = [];
+    const templateSlices: Buffer[] = [];
     const add = async (row: string, field: string, ct: string | null) => {
       if (!ct) return;
       const slice = ctSlice(ct);
@@ -716,9 +726,11 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     const templates = await m.find(FingerprintTemplateEntity, { where: job.kind === 'customer' ? { customerId: job.customerId } : { personId: job.personId! }, select: { id: true, templateCt: true } });
     for (const t of templates) {
       const slice = ctSlice(t.templateCt);
-      if (slice) ciphertext.push(slice);
+      if (slice) templateSlices.push(slice);
     }
-    this.needles.set(job.id, { plaintext, ciphertext });
+    // A resumed held job collects names again; template slices from before the hold are kept.
+    const earlier = this.needles.get(job.id)?.templates ?? [];
+    this.needles.set(job.id, { plaintext, ciphertext, templates: templateSlices.length > 0 ? templateSlices : earlier });
   }
 
   /** After a restart the values are gone with the old process: collect again while they still exist. */
