@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { matchesFilter, MonitorBus, type MonitorEvent } from './monitor.js';
 
-const attempt = (over: Partial<Extract<MonitorEvent, { type: 'attempt' }>> = {}): MonitorEvent => ({
+const attempt = (over: Partial<Extract<MonitorEvent, { type: 'attempt' | 'follow_up' }>> = {}): MonitorEvent => ({
   type: 'attempt',
   id: 'e1',
   attemptId: 'e1',
