@@ -17,9 +17,13 @@ export const MIN_NEEDLE_BYTES = 4;
  */
 export function scanFiles(files: Array<{ label: string; path: string }>, needles: readonly Buffer[], chunkBytes = 8 << 20): FileScan[] {
   const byPrefix = new Map<number, Buffer[]>();
+  // A table of the needles' first two bytes rejects most positions (zeroed free pages above all)
+  // before the map is consulted.
+  const pairs = new Uint8Array(65536);
   let longest = 0;
   for (const n of needles) {
     if (n.length < MIN_NEEDLE_BYTES) continue;
+    pairs[n[0] | (n[1] << 8)] = 1;
     const k = n.readUInt32LE(0);
     const list = byPrefix.get(k);
     if (list) list.push(n);
@@ -44,7 +48,7 @@ export function scanFiles(files: Array<{ label: string; path: string }>, needles
           const last = read === 0 || pos >= size;
           // Matches starting in the tail are counted in the next round, where they are whole.
           const limit = last ? end : Math.max(0, end - overlap);
-          hits += countIn(buf, end, limit, byPrefix);
+          hits += countIn(buf, end, limit, pairs, byPrefix);
           if (last) break;
           buf.copy(buf, 0, limit, end);
           carry = end - limit;
@@ -57,9 +61,11 @@ export function scanFiles(files: Array<{ label: string; path: string }>, needles
   });
 }
 
-function countIn(buf: Buffer, end: number, limit: number, byPrefix: Map<number, Buffer[]>): number {
+function countIn(buf: Buffer, end: number, limit: number, pairs: Uint8Array, byPrefix: Map<number, Buffer[]>): number {
   let hits = 0;
-  for (let i = 0; i < limit && i + MIN_NEEDLE_BYTES <= end; i++) {
+  const stop = Math.min(limit, end - MIN_NEEDLE_BYTES + 1);
+  for (let i = 0; i < stop; i++) {
+    if (pairs[buf[i] | (buf[i + 1] << 8)] === 0) continue;
     const list = byPrefix.get((buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) >>> 0);
     if (!list) continue;
     for (const n of list) {
