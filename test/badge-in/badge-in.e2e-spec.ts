@@ -183,6 +183,15 @@ describe('badge-in (virtual readers and controllers)', () => {
     expect(audit.body.items.length).toBe(2);
   });
 
+  it('a door held locked by an operator denies door_locked until the hold is released (audited)', async () => {
+    await t.http().post(`/doors/${site.suiteDoorId}/hold-locked`).set(bearer(t.adminToken)).send({ active: true }).expect(200);
+    const held = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
+    expect(held.decision).toMatchObject({ granted: false, reason: 'door_locked' });
+    await t.http().post(`/doors/${site.suiteDoorId}/hold-locked`).set(bearer(t.adminToken)).send({ active: false }).expect(200);
+    const audit = await t.http().get('/audit?action=door.hold_locked').set(bearer(t.adminToken)).expect(200);
+    expect(audit.body.items.length).toBe(2);
+  });
+
   it('emergency release of a site lets identified people through without other checks; an auditor may not call it', async () => {
     const auditor = await t.tokenFor('auditor');
     await t.http().post(`/sites/${site.siteId}/emergency-release`).set(bearer(auditor)).send({ active: true }).expect(403);

@@ -170,6 +170,15 @@ export class DoorModesController {
     return this.modes.emergencyRelease({ siteId }, dto.active, p.kind === 'staff' ? p.staffId : null);
   }
 
+  @Post('doors/:doorId/hold-locked')
+  @HttpCode(200)
+  @Allow(...DESK)
+  @Audited({ action: 'door.hold_locked', targetType: 'door', targetParam: 'doorId' })
+  @ApiOperation({ summary: 'Hold one door locked (active: true; badge-ins denied door_locked) or release the hold (false)' })
+  holdLocked(@Param('doorId', ParseUUIDPipe) doorId: string, @Body() dto: ModeDto, @CurrentPrincipal() p: Principal): Promise<ModeChangeResult> {
+    return this.modes.holdLocked(doorId, dto.active, p.kind === 'staff' ? p.staffId : null);
+  }
+
   @Post('zones/:zoneId/emergency-release')
   @HttpCode(200)
   @Allow(...DESK)

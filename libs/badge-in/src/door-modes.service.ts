@@ -11,9 +11,9 @@ import type { DoorWiring } from './topology.js';
 export type ModeScope = { siteId: string } | { zoneId: string };
 
 export interface ModeChangeResult {
-  scope: 'site' | 'zone';
+  scope: 'site' | 'zone' | 'door';
   id: string;
-  mode: 'lockdown' | 'emergency_release';
+  mode: 'lockdown' | 'emergency_release' | 'locked';
   active: boolean;
   zoneIds: string[];
   doors: Array<{ doorId: string; controller: 'ok' | 'no-controller' | string }>;
@@ -58,6 +58,22 @@ export class DoorModesService {
     const results = await this.command(doors, active ? 'emergency-release' : 'normal');
     this.announce(scope, active ? 'emergency_release' : 'normal');
     return this.result(scope, 'emergency_release', active, zoneIds, results);
+  }
+
+  /** One door held locked by an operator (maintenance, incident): badge-ins are denied `door_locked`. */
+  async holdLocked(doorId: string, active: boolean, staffId: string | null): Promise<ModeChangeResult> {
+    const topology = await this.badgeIn.wiring();
+    const door = topology.doors.get(doorId);
+    if (!door) throw new NotFoundError('Door', doorId);
+    await this.writes.transaction(async (m) => {
+      const repo = m.getRepository(DoorOverrideEntity);
+      if (active) await repo.save({ doorId, mode: 'locked' as const, setBy: staffId, setAt: this.clock.nowMs() });
+      else await repo.delete({ doorId });
+    });
+    this.badgeIn.setOverrides([doorId], active ? 'locked' : null);
+    const results = await this.command([door], active ? 'locked-down' : 'normal');
+    this.badgeIn.publishMode(door.siteId, door.zoneId, doorId, active ? 'locked' : 'normal');
+    return { scope: 'door', id: doorId, mode: 'locked', active, zoneIds: [door.zoneId], doors: results };
   }
 
   private async resolve(scope: ModeScope): Promise<{ zoneIds: string[]; doors: DoorWiring[] }> {
