@@ -395,7 +395,8 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
 
   private async activeHolds(job: ErasureJobEntity): Promise<LegalHoldEntity[]> {
     const holds = await this.ds.getRepository(LegalHoldEntity).find({ where: { customerId: job.customerId, releasedAt: IsNull() } });
-    // A hold on one person does not stop a customer purge's templates, but defers that person's names and history.
+    // Holds never stop the templates. For a customer purge any hold (whole customer or one person) defers
+    // names, history and the key: the key seals every name, so it cannot go while one is held.
     if (job.kind === 'customer') return holds;
     return holds.filter((h) => h.personId === null || h.personId === job.personId);
   }

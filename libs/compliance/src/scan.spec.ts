@@ -22,6 +22,19 @@ describe('scanFiles', () => {
     }
   });
 
+  it('finds values next to and inside long zero runs (freed pages) at every alignment', () => {
+    const needle = Buffer.from('QUJDREVGR0hJSktMTU5PUFFSU1RVVldY');
+    for (let shift = 0; shift < 9; shift++) {
+      const content = Buffer.concat([Buffer.alloc(1000 + shift), needle, Buffer.alloc(17), needle, Buffer.alloc(3), Buffer.from([0, 0x51]), Buffer.alloc(999)]);
+      content.write('QU', 1000 + shift + needle.length + 17 + needle.length + 3 + 1);
+      const path = join(dir, `z${shift}.bin`);
+      writeFileSync(path, content);
+      for (const chunk of [64, 4096]) expect(scanFiles([{ label: 'db', path }], [needle], chunk)[0].hits).toBe(2);
+      // A value that starts with zeros turns the skipping off: three real occurrences (zeros before each 'Q').
+      expect(scanFiles([{ label: 'db', path }], [Buffer.from([0, 0, 0, 0, 0x51])])[0].hits).toBe(3);
+    }
+  });
+
   it('reports a missing file as empty and ignores needles too short to mean anything', () => {
     const path = join(dir, 'g.bin');
     writeFileSync(path, 'abcabc');
