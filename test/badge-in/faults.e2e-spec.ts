@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
 import { StaffService } from '@acs/auth';
-import { BadgeInService } from '@acs/badge-in';
+import { BadgeInService, MonitorBus } from '@acs/badge-in';
 import { FakeClock } from '@acs/clock';
 import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
 import { MqttEdge } from '@acs/mqtt';
@@ -53,9 +53,10 @@ describe('badge-in faults', () => {
 
     it('the loop survives the unplug, other readers keep working, and it resumes after the reconnect', async () => {
       const manager = t.app.get(ReaderManager);
-      const service = t.app.get(BadgeInService);
-      const badges: string[] = [];
-      service.on('badge', (o) => badges.push(o.decision.readerId));
+      const states: string[] = [];
+      const sub = t.app.get(MonitorBus).stream({ siteId: site.siteId }).subscribe((e) => {
+        if (e.type === 'reader' && e.readerId === site.suiteEntryId) states.push(e.state);
+      });
       // The finger goes on and the device server drops at once: the poll in flight fails mid-way.
       site.readers.suiteEntry.device.place('alice-right-index');
       await site.readers.suiteEntry.unplug();
@@ -70,6 +71,10 @@ describe('badge-in faults', () => {
       expect(entry.decision).toMatchObject({ granted: true, reason: 'granted', direction: 'entry' });
       const view = (await t.http().get('/monitor/readers').set(bearer(t.adminToken)).expect(200)).body as Array<{ readerId: string; readerState: string }>;
       expect(view.find((r) => r.readerId === site.suiteEntryId)?.readerState).toBe('ready');
+      // The desk saw the reader go away and come back on the live stream.
+      expect(states).toContain('connecting');
+      expect(states[states.length - 1]).toBe('ready');
+      sub.unsubscribe();
     });
 
     it('broker restart: an attempt during the outage is on record as door_unreachable (or controller_offline), grants resume after it', async () => {

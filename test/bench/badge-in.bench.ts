@@ -219,18 +219,33 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
     const service = t.app.get(BadgeInService);
     while ((await service.wiring()) && service.doorViews()[0]?.controllerStatus !== 'online') await new Promise((r) => setTimeout(r, 20));
     const samples: number[] = [];
-    for (let i = 0; i < badges; i++) {
-      const arrived = new Promise<number>((resolve) => vc!.once('command', () => resolve(performance.now())));
+    const onceUnlock = () =>
+      new Promise<number>((resolve) => {
+        const on = (cmd: { cmd: string }) => {
+          if (cmd.cmd !== 'unlock') return;
+          vc!.off('command', on);
+          resolve(performance.now());
+        };
+        vc!.on('command', on);
+      });
+    while (samples.length < badges) {
+      const arrived = onceUnlock();
       const sent = new Promise<{ searchAt: number }>((resolve) => service.once('unlock-sent', resolve));
       const outcome = new Promise<BadgeOutcomeLike>((resolve) => service.once('badge', resolve));
       devices[1].place('bench-finger');
-      const o = await outcome;
+      // The loop only identifies again once it has seen the finger lifted; if it had not yet, lift and retry.
+      const o = await Promise.race([outcome, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+      if (o === null) {
+        devices[1].lift();
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       if (!o.decision.granted) throw new Error(`loop bench denied: ${o.decision.reason}`);
       const [{ searchAt }, at] = await Promise.all([sent, arrived]);
       samples.push(at - searchAt);
       await o.done;
       devices[1].lift();
-      await new Promise((r) => setTimeout(r, 30));
+      await new Promise((r) => setTimeout(r, 60));
     }
     log(`${samples.length} badge-ins through the identification loop (virtual R503 over TCP)`);
     return samples;

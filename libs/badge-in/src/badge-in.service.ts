@@ -162,9 +162,11 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     const doorId = this.topology.byChannel.get(channelKey(s.controllerId, s.state.door));
     if (doorId) this.zoneState.setDoorStatus(doorId, { open: s.state.open, unlocked: !s.state.locked }, this.clock.nowMs());
   };
+  private readonly onReaderState = (s: { readerId: string; to: string }) => {
+    const b = this.topology.readers.get(s.readerId);
+    if (b) this.bus.publish({ type: 'reader', readerId: s.readerId, siteId: b.siteId, state: s.to, at: this.clock.nowMs() });
+  };
   private readonly onReaderReady = (readerId: string) => {
-    const b = this.topology.readers.get(readerId);
-    if (b) this.bus.publish({ type: 'reader', readerId, siteId: b.siteId, state: 'ready', at: this.clock.nowMs() });
     const loop = this.loops.get(readerId);
     if (loop) {
       loop.awaitingLift = false;
@@ -184,6 +186,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     this.doors.on('status', this.onStatus);
     this.doors.on('door-state', this.onDoorState);
     this.readers.on('ready', this.onReaderReady);
+    this.readers.on('state', this.onReaderState);
     this.unsubscribe = this.changes.subscribe(() => void this.refresh().catch((err: Error) => this.logger.error(`badge-in refresh failed: ${err.message}`)));
     this.readiness.register('badge_in', async () => {
       if (!this.snapshot) throw new Error('registry snapshot not loaded');
@@ -215,6 +218,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     this.doors.off('status', this.onStatus);
     this.doors.off('door-state', this.onDoorState);
     this.readers.off('ready', this.onReaderReady);
+    this.readers.off('state', this.onReaderState);
     for (const loop of this.loops.values()) this.stopLoop(loop);
     this.loops.clear();
     for (const e of this.expected.values()) clearTimeout(e.timer);
