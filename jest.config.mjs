@@ -28,6 +28,7 @@ export default {
       ...common,
       displayName: 'e2e',
       roots: ['<rootDir>/test/'],
+      globalSetup: '<rootDir>/test/support/build-dist.mjs',
       testMatch: ['**/*.e2e-spec.ts'],
     },
   ],

@@ -1,0 +1,9 @@
+// Jest global setup for the end-to-end project: some suites run the real server and acsctl as
+// child processes (SIGKILL tests), so dist/ must hold the current code, not a stale build.
+import { execFileSync } from 'node:child_process';
+
+export default function buildDist() {
+  for (const project of ['server', 'cli']) {
+    execFileSync('npx', ['nest', 'build', project], { stdio: 'inherit' });
+  }
+}
