@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, MoreThanOrEqual, Not } from 'typeorm';
 import {
@@ -105,7 +105,7 @@ const LED_SPEED = 0x40;
  * controllers' door events (entered, forced open, held open, tamper).
  */
 @Injectable()
-export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('BadgeIn');
   readonly zoneState = new ZoneState();
   private snapshot: RegistrySnapshot | null = null;
@@ -211,7 +211,12 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     if (rows.length > 0) this.logger.log(`anti-passback presence restored from ${rows.length} access events`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Module destroy, not application shutdown: Nest destroys dependents first, so the loops stop and
+   * the attempts in flight finish (unlock, follow-ups) while the door edge is still connected and
+   * before the access log writes its last batch.
+   */
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     this.doors.off('door-event', this.onDoorEvent);
