@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -107,9 +107,7 @@ describe('badge-in faults', () => {
     let controller: VirtualController | undefined;
 
     beforeAll(async () => {
-      // The server runs as a child process from the build, as `npm start` runs it.
-      const build = spawnSync('npx', ['nest', 'build', 'server'], { cwd: process.cwd(), stdio: 'ignore' });
-      if (build.status !== 0) throw new Error(`nest build server failed (${build.status})`);
+      // The server runs as a child process from dist/, as `npm start` runs it (the e2e global setup builds it).
       const t = await startTestApp({ keepDir: true, env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10' } });
       await setupBadgeApp(t);
       dir = t.dir;
