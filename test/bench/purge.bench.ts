@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -154,10 +155,14 @@ const bench: Benchmark = {
       eraser.pollMs = 100;
       await app.get(CustomerService).update(customer.id, { serviceEnd: new Date(endOfService).toISOString() });
 
+      // Badge-in shares this event loop: how long does the purge hold it at a time?
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       const started = performance.now();
       const job = await eraser.startCustomerPurge(customer.id, 'manual', { actorType: 'system', actorId: null, role: null });
       await eraser.waitFor(job.id, ['done'], 60 * 60_000);
       const total = performance.now() - started;
+      loop.disable();
       const left = devices.reduce((n, d) => n + d.library().length, 0);
       if (left !== 0) throw new Error(`${left} templates left on the readers`);
       const [certRow] = await eraser.certificates({ customerId: customer.id });
@@ -198,6 +203,8 @@ const bench: Benchmark = {
         { name: '  of which checkpoint(TRUNCATE)', value: body.physical.checkpointMs, unit: 'ms' },
         { name: `  of which byte scan (${(body.physical.files.reduce((n, f) => n + f.bytes, 0) / 1e6).toFixed(0)} MB)`, value: body.physical.scanMs, unit: 'ms', baseline: rawRead, better: 'lower' },
         { name: 'step 6 certificate', value: stepMs('certificate'), unit: 'ms' },
+        { name: 'event-loop delay during the purge, p99', value: loop.percentile(99) / 1e6, unit: 'ms' },
+        { name: 'event-loop delay during the purge, max', value: loop.max / 1e6, unit: 'ms' },
       ];
       return figures;
     } finally {

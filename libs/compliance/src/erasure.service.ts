@@ -13,7 +13,7 @@ import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, type Er
 import { ConflictError, NotFoundError } from '@acs/http';
 import { CustomerEntity, customerScope, customerStatus, GrantEntity, PersonalData, PersonEntity, RegistryChanges } from '@acs/registry';
 import { ErasureCertificateEntity, ErasureJobEntity, LegalHoldEntity, type ErasureKind, type ErasureStep } from './entities.js';
-import { scanFiles, sqliteFiles, type FileScan } from './scan.js';
+import { scanFilesAsync, sqliteFiles, type FileScan } from './scan.js';
 
 const DAY_MS = 86_400_000;
 /** History rows deleted or rewritten per transaction: badge-in events interleave between chunks. */
@@ -581,7 +581,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     let checkpoint = await this.checkpoint();
     let checkpointMs = performance.now() - t0;
     t0 = performance.now();
-    let scan = scanFiles(files, needles);
+    let scan = await scanFilesAsync(files, needles);
     let scanMs = performance.now() - t0;
     let vacuumed = false;
     if (scan.some((f) => f.hits > 0)) {
@@ -591,7 +591,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       checkpoint = await this.checkpoint();
       checkpointMs += performance.now() - t0;
       t0 = performance.now();
-      scan = scanFiles(files, needles);
+      scan = await scanFilesAsync(files, needles);
       scanMs += performance.now() - t0;
       vacuumed = true;
     }

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { scanFiles } from './scan.js';
+import { scanFiles, scanFilesAsync } from './scan.js';
 
 describe('scanFiles', () => {
   const dir = mkdtempSync(join(tmpdir(), 'acs-scan-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('counts every occurrence, including across chunk edges, once each', () => {
+  it('counts every occurrence, including across chunk edges, once each (and the same yielding to the event loop)', async () => {
     const needle = Buffer.from('Marlies Zwanenburg');
     const other = Buffer.from('QUJDREVGR0hJSktMTU5PUFFSU1RVVldY');
     const filler = Buffer.alloc(1000, 0x2e);
@@ -19,6 +19,7 @@ describe('scanFiles', () => {
     for (const chunk of [64, 100, 4096]) {
       const [r] = scanFiles([{ label: 'db', path }], [needle, other], chunk);
       expect(r).toEqual({ file: 'db', bytes: content.length, hits: 5 });
+      await expect(scanFilesAsync([{ label: 'db', path }], [needle, other], chunk)).resolves.toEqual([{ file: 'db', bytes: content.length, hits: 5 }]);
     }
   });
 
