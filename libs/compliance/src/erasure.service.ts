@@ -18,6 +18,11 @@ import { scanFilesAsync, sqliteFiles, type FileScan } from './scan.js';
 const DAY_MS = 86_400_000;
 /** History rows deleted or rewritten per transaction: badge-in events interleave between chunks. */
 const HISTORY_CHUNK = 5000;
+/**
+ * better-sqlite3 answers synchronously, so a loop of awaited queries never lets timers or sockets
+ * run: badge-in would stall for the whole history step. Each chunk ends with a real yield.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface ReaderConfirmation {
   readerId: string;
@@ -503,6 +508,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       });
       if (n === 0) return;
       if (round === 0) this.faultHook?.('history:chunk', job);
+      await yieldToEventLoop();
     }
   }
 
@@ -514,6 +520,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         return rows.length;
       });
       if (n === 0) return;
+      await yieldToEventLoop();
     }
   }
 
@@ -541,6 +548,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         }
       });
       after = seq;
+      await yieldToEventLoop();
     }
     return seq === 0 ? null : { seq, hash: prev };
   }
