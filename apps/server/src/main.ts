@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { AppModule } from './app.module.js';
 import { configureApp } from './setup.js';
 
+const STARTUP_ERRORS = new Set(['EmbeddedBrokerError', 'MasterKeyError', 'ConfigError']);
+
 async function bootstrap(): Promise<void> {
   let config;
   try {
@@ -15,14 +17,20 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  const app = await NestFactory.create(AppModule.register({ config }), { bufferLogs: true, bodyParser: false });
-  configureApp(app, config);
-  app.enableShutdownHooks();
   try {
+    // abortOnError off: a refused start (key file, broker port) ends with its message, exit 2.
+    const app = await NestFactory.create(AppModule.register({ config }), { bufferLogs: true, bodyParser: false, abortOnError: false });
+    configureApp(app, config);
+    app.enableShutdownHooks();
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`HTTP_PORT ${config.HTTP_PORT} on ${config.HTTP_HOST} is already in use; set HTTP_PORT to a free port`);
+      process.exit(2);
+    }
+    // Start-up refusals that name the setting to fix: say so, without a stack trace.
+    if (err instanceof Error && STARTUP_ERRORS.has(err.name)) {
+      console.error(err.message);
       process.exit(2);
     }
     throw err;
