@@ -317,6 +317,8 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       if (this.stopped) return;
       const job = await this.mustJob(jobId);
       if (job.state === 'done' || job.state === 'held') return;
+      // Fault testing (ERASURE_PAUSE_BEFORE_STEP): leave the job at this step; the runner looks again on its next tick.
+      if (this.config.ERASURE_PAUSE_BEFORE_STEP === job.step) return;
       await this.ensureNeedles(job);
       const data = JSON.parse(job.data) as ErasureData;
       const now = this.clock.nowMs();

@@ -218,6 +218,15 @@ export class AppConfig {
   @Max(3650)
   HISTORY_KEEP_DAYS = 90;
 
+  /**
+   * Fault testing only, never in production: the erasure runner does not start the named step of
+   * any purge job (the job stays `running` at that step, nothing else is written), so a test can
+   * kill the process there and restart it without the setting to see the job finish.
+   */
+  @IsOptional()
+  @IsIn(['readers', 'server_data', 'history', 'key', 'physical', 'certificate'])
+  ERASURE_PAUSE_BEFORE_STEP?: 'readers' | 'server_data' | 'history' | 'key' | 'physical' | 'certificate';
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
   }
@@ -254,6 +263,7 @@ export const OPTIONAL_SETTINGS = [
   'MQTT_TLS_CERT_FILE',
   'MQTT_TLS_KEY_FILE',
   'MQTT_TLS_CA_FILE',
+  'ERASURE_PAUSE_BEFORE_STEP',
 ];
 
 const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));

@@ -1,0 +1,209 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import Database from 'better-sqlite3';
+import request from 'supertest';
+import { generateEvents, insertChained } from '@acs/access-log/testing';
+import { certificateHash } from '@acs/compliance';
+import type { EnrolmentView } from '@acs/enrollment';
+import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { bearer, post } from '../support/registry-fixture.js';
+import type { TestApp } from '../support/test-app.js';
+import { scanDatabase } from './compliance-support.js';
+
+jest.setTimeout(120_000);
+
+const EVENTS = 40;
+const STEPS = ['readers', 'server_data', 'history', 'key', 'physical', 'certificate'] as const;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let phones = 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * SIGKILL at every step of the purge state machine, in turn (issue 9). The built server runs as a
+ * child process with ERASURE_PAUSE_BEFORE_STEP naming the step: the purge stops there (the API
+ * shows the job running at that step), the process is killed with SIGKILL, and a server started
+ * over the same files without the setting must finish the job with a certificate equal to that
+ * of an uninterrupted purge. One site and its virtual readers serve every case.
+ */
+describe('purge survives SIGKILL before every step', () => {
+  let dir: string;
+  let baseEnv: NodeJS.ProcessEnv;
+  let server: ChildProcess | undefined;
+  let base: string;
+  let readers: VirtualDevice[];
+  let t: TestApp;
+  let site: Site;
+  let compliance: string;
+  let baseline: { counts: Record<string, number> } | undefined;
+
+  const start = async (pauseBefore?: string) => {
+    const env = pauseBefore ? { ...baseEnv, ERASURE_PAUSE_BEFORE_STEP: pauseBefore } : baseEnv;
+    server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ok = await request(base).get('/health').then((r) => r.status === 200).catch(() => false);
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error('server did not start');
+      await sleep(100);
+    }
+  };
+  const kill = async () => {
+    const s = server!;
+    const exited = new Promise((r) => s.once('exit', r));
+    s.kill('SIGKILL');
+    await exited;
+    server = undefined;
+  };
+  const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args, '--json'], { env: baseEnv }).toString()) as { token: string };
+  const jobView = async (id: string) => (await t.http().get(`/compliance/erasures/${id}`).set(bearer(compliance)).expect(200)).body as { state: string; step: string };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'acs-sigkill-steps-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    baseEnv = {
+      PATH: process.env.PATH,
+      DATA_DIR: dir,
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      HTTP_PORT: String(port),
+      MQTT_EMBEDDED_PORT: String(await freePort()),
+      READER_SYNC_INTERVAL_S: '3600',
+      PURGE_SCHEDULE_ENABLED: 'false',
+      LOG_LEVEL: 'error',
+    };
+    await start();
+    const admin = cli('staff:create', '--role', 'admin', '--username', 'steps-admin');
+    compliance = cli('staff:create', '--role', 'compliance', '--username', 'steps-compliance').token;
+    t = { http: () => request(base), adminToken: admin.token, config: { databasePath: join(dir, 'acs.sqlite') } } as unknown as TestApp;
+    readers = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(dir)));
+    site = await buildVirtualSite(t, { desk: readers[0].url, suiteEntry: readers[1].url, suiteExit: readers[2].url, cageEntry: readers[3].url });
+    await kill();
+  });
+
+  afterAll(async () => {
+    if (server) await kill();
+    await Promise.all((readers ?? []).map((d) => d.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A customer with a contact person, one enrolled person on both suite readers and a short history; its service has ended. */
+  async function customerToPurge(tag: string) {
+    for (;;) {
+      const libs = (await t.http().get('/reader-libraries').set(bearer(t.adminToken))).body as Array<{ state: string; pendingOps: number }>;
+      if (libs.length > 0 && libs.every((l) => l.state === 'ready' && l.pendingOps === 0)) break;
+      await sleep(50);
+    }
+    const customerId = (
+      await post<{ id: string }>(t, '/customers', {
+        companyName: `Killed ${tag} B.V.`,
+        contractRef: `KILL-${tag}`,
+        serviceStart: '2026-01-01T00:00:00Z',
+        contact: { name: `Contactpersoon ${tag}-Marker`, email: `${tag.toLowerCase()}.contact@voorbeeld-klant.nl` },
+      })
+    ).id;
+    const values = { fullName: `Nina Zwanenburg-${tag}`, email: `nina.${tag.toLowerCase()}@voorbeeld-klant.nl`, phone: `+31 6 4829${String(1000 + ++phones)}` };
+    const p = await post<{ id: string }>(t, `/customers/${customerId}/people`, values);
+    await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId, personId: p.id });
+    const enrolment = await post<EnrolmentView>(t, '/enrolments', { personId: p.id, finger: 1, readerId: site.deskId });
+    expect((await actAtDesk(t, readers[0].device, enrolment.id, `nina-${tag}-right-index`)).final.status).toBe('enrolled');
+    for (let i = 0; i < 300 && (flashTemplates(readers[1]).size === 0 || flashTemplates(readers[2]).size === 0); i++) await sleep(50);
+    expect(flashTemplates(readers[1]).size).toBe(1);
+    expect(flashTemplates(readers[2]).size).toBe(1);
+
+    const db = new Database(join(dir, 'acs.sqlite'));
+    db.pragma('busy_timeout = 10000');
+    const row = db.prepare('SELECT name_ct AS n, email_ct AS e, phone_ct AS ph FROM person WHERE id = ?').get(p.id) as { n: string; e: string; ph: string };
+    const tpl = db.prepare('SELECT template_ct AS c FROM fingerprint_template WHERE person_id = ?').get(p.id) as { c: string };
+    insertChained(db, generateEvents({ siteId: site.siteId, doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }], customers: [{ customerId, personIds: [p.id] }], count: EVENTS, startMs: Date.now() - 86_400_000, stepMs: 1000, unknownShare: 0 }), Date.now());
+    const head = db.prepare('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1').get(customerId) as { seq: number; hash: string };
+    db.close();
+
+    await t.http().patch(`/customers/${customerId}`).set(bearer(t.adminToken)).send({ serviceEnd: new Date(Date.now() + 1000).toISOString() }).expect(200);
+    while ((await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken))).body.status !== 'ended') await sleep(100);
+    return { customerId, head, person: { plaintext: Object.values(values), ciphertexts: [row.n, row.e, row.ph, tpl.c] } };
+  }
+
+  async function waitDone(jobId: string) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const j = await jobView(jobId);
+      if (j.state === 'done') return;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} is ${j.state} at ${j.step}`);
+      await sleep(100);
+    }
+  }
+
+  /** One certificate, its hash verified (server and recomputed here), complete and clean; every flash and file free of the person. */
+  async function checkCertified(customerId: string, jobId: string, head: { seq: number; hash: string }, person: { plaintext: string[]; ciphertexts: string[] }) {
+    const certs = await t.http().get(`/compliance/certificates?customerId=${customerId}`).set(bearer(compliance)).expect(200);
+    expect(certs.body).toHaveLength(1);
+    const cert = await t.http().get(`/compliance/certificates/${certs.body[0].id}`).set(bearer(compliance)).expect(200);
+    expect(cert.headers['x-certificate-valid']).toBe('true');
+    const { hash, ...rest } = cert.body as Record<string, unknown>;
+    expect(certificateHash(rest)).toBe(hash);
+    expect(cert.body).toMatchObject({
+      jobId,
+      customerId,
+      complete: true,
+      history: { mode: 'delete', events: EVENTS, erasedHeadSeq: head.seq, erasedHeadHash: head.hash },
+      dataKey: { destroyed: true },
+      physical: { clean: true, values: { keyPrefix: true } },
+    });
+    const readerRows = cert.body.readers as Array<{ readerId: string; confirmedAt: string | null }>;
+    expect(readerRows.map((r) => r.readerId).sort()).toEqual([site.suiteEntryId, site.suiteExitId].sort());
+    expect(readerRows.every((r) => r.confirmedAt !== null)).toBe(true);
+    for (const d of readers) expect(flashTemplates(d).size).toBe(0);
+    expect(scanDatabase(t, person)).toEqual({ plaintext: 0, ciphertext: 0 });
+    return cert.body as { counts: Record<string, number> };
+  }
+
+  it('uninterrupted purge (the reference for the counts)', async () => {
+    await start();
+    const { customerId, head, person } = await customerToPurge('BASE');
+    const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
+    await waitDone(started.body.id);
+    baseline = await checkCertified(customerId, started.body.id, head, person);
+    expect(baseline.counts).toEqual({ templateRows: 1, readerSlots: 2, readers: 2, personGrants: 1, people: 1, contactPerson: 1 });
+    await kill();
+  });
+
+  it.each(STEPS)('SIGKILL before %s: after a restart the purge completes and the certificate is correct', async (step) => {
+    expect(baseline).toBeDefined();
+    await start(step);
+    const tag = step.replace('_', '').toUpperCase();
+    const { customerId, head, person } = await customerToPurge(tag);
+    const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
+    const jobId = started.body.id as string;
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const j = await jobView(jobId);
+      expect(j.state).not.toBe('done');
+      if (j.step === step && j.state === 'running') break;
+      if (Date.now() > deadline) throw new Error(`job never reached ${step}: ${j.state} at ${j.step}`);
+      await sleep(20);
+    }
+    await sleep(300);
+    expect(await jobView(jobId)).toMatchObject({ state: 'running', step });
+
+    await kill();
+    await start();
+    await waitDone(jobId);
+    const cert = await checkCertified(customerId, jobId, head, person);
+    expect(cert.counts).toEqual(baseline!.counts);
+    await kill();
+  });
+});
