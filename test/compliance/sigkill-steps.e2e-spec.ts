@@ -51,6 +51,7 @@ describe('purge survives SIGKILL before every step', () => {
   let baseline: { counts: Record<string, number> } | undefined;
 
   const start = async (pauseBefore?: string) => {
+    if (server) await kill(); // a failed case may have left its server running
     const env = pauseBefore ? { ...baseEnv, ERASURE_PAUSE_BEFORE_STEP: pauseBefore } : baseEnv;
     server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
     const deadline = Date.now() + 60_000;
