@@ -7,6 +7,7 @@
  * because the demo resolves the ids it created itself; the server's stream carries ids only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { processEnv } from '@acs/config';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -69,7 +70,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
   const httpPort = opts.httpPort ?? 3000;
   const mqttPort = opts.mqttPort ?? 18830;
   mkdirSync(dataDir, { recursive: true });
-  const env = { ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(httpPort), MQTT_EMBEDDED_PORT: String(mqttPort), LOG_LEVEL: 'warn', BADGE_POLL_INTERVAL_MS: '40' };
+  const env = { ...processEnv(), DATA_DIR: dataDir, HTTP_PORT: String(httpPort), MQTT_EMBEDDED_PORT: String(mqttPort), LOG_LEVEL: 'warn', BADGE_POLL_INTERVAL_MS: '40' };
   const children: ChildProcess[] = [];
   const base = `http://127.0.0.1:${httpPort}`;
 
