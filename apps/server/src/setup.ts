@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@acs/config';
 import { createValidationPipe, ProblemDetailsFilter } from '@acs/http';
+import { serveConsole } from './console.js';
 
 /**
  * Everything about the HTTP surface that is not a module: shared by main.ts and the
@@ -23,6 +24,7 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
       },
     }),
   );
+  serveConsole(express);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
 

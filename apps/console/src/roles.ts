@@ -1,0 +1,20 @@
+import type { StaffRole } from './session';
+
+/**
+ * Which pages each role sees. Mirrors the API's route policies (the controllers under libs/) so
+ * nobody is shown a page whose every request would be refused.
+ */
+export const PAGES = [
+  { path: 'live', label: 'Live', roles: ['admin', 'security'] },
+  { path: 'people', label: 'People', roles: ['admin', 'security', 'compliance', 'auditor'] },
+  { path: 'enrol', label: 'Enrolment', roles: ['admin', 'security'] },
+  { path: 'history', label: 'History', roles: ['admin', 'security', 'compliance', 'auditor'] },
+  { path: 'compliance', label: 'Compliance', roles: ['admin', 'compliance', 'auditor'] },
+  { path: 'audit', label: 'Audit', roles: ['admin', 'compliance', 'auditor'] },
+] as const satisfies ReadonlyArray<{ path: string; label: string; roles: readonly StaffRole[] }>;
+
+export type PagePath = (typeof PAGES)[number]['path'];
+
+export function pagesFor(role: StaffRole): Array<(typeof PAGES)[number]> {
+  return PAGES.filter((p) => (p.roles as readonly StaffRole[]).includes(role));
+}

@@ -1,0 +1,113 @@
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { describeError } from './api';
+
+/** Loads data for a page; `reload` re-runs it. Aborts a stale load when inputs change. */
+export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true });
+  const [tick, setTick] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  useEffect(() => {
+    const abort = new AbortController();
+    setState((s) => ({ ...s, loading: true, error: null }));
+    loadRef.current(abort.signal).then(
+      (data) => !abort.signal.aborted && setState({ data, error: null, loading: false }),
+      (error: unknown) => !abort.signal.aborted && setState((s) => ({ data: s.data, error, loading: false })),
+    );
+    return () => abort.abort();
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <h1>{title}</h1>
+      {children ? <div className="page-actions">{children}</div> : null}
+    </header>
+  );
+}
+
+/** A problem from the server, in words, with its stable code for the helpdesk. */
+export function ErrorNotice({ error }: { error: unknown }) {
+  if (!error) return null;
+  const { title, code, fields } = describeError(error);
+  return (
+    <div className="notice notice-error" role="alert">
+      <strong>{title}</strong> <code className="code">{code}</code>
+      {fields.length > 0 ? <div>Check: {fields.join(', ')}</div> : null}
+    </div>
+  );
+}
+
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return (
+    <p className="muted" role="status" aria-live="polite">
+      {what}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="muted empty">{children}</p>;
+}
+
+/** A labelled form control; the label is tied to the control for screen readers. */
+export function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children(id)}
+      {hint ? <small className="muted">{hint}</small> : null}
+    </div>
+  );
+}
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'idle' | 'info';
+
+/** State shown as text and colour (never colour alone). */
+export function Status({ tone, children, label }: { tone: Tone; children: ReactNode; label?: string }) {
+  return (
+    <span className={`status status-${tone}`} aria-label={label}>
+      {children}
+    </span>
+  );
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+export function formatTime(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : dateTime.format(d);
+}
+
+export function formatDate(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : dateOnly.format(d);
+}
+
+/** Ids are long; the desk needs enough to tell rows apart, the full id on hover. */
+export function ShortId({ id }: { id: string | null | undefined }) {
+  if (!id) return <span className="muted">—</span>;
+  return (
+    <code title={id} className="id">
+      {id.slice(0, 8)}
+    </code>
+  );
+}
+
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
