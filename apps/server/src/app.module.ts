@@ -4,6 +4,7 @@ import { AccessLogModule } from '@acs/access-log';
 import { AuditModule } from '@acs/audit';
 import { BadgeInModule } from '@acs/badge-in';
 import { AuthModule } from '@acs/auth';
+import { ClusterModule } from '@acs/cluster';
 import { Clock, ClockModule, SystemClock } from '@acs/clock';
 import { ComplianceModule } from '@acs/compliance';
 import { type AppConfig, ConfigModule } from '@acs/config';
@@ -40,6 +41,7 @@ export class AppModule {
         HealthModule,
         RegistryModule,
         DoorControlModule,
+        ClusterModule,
         AccessLogModule,
         EnrollmentModule,
         ComplianceModule,

@@ -6,7 +6,7 @@ import { type DataSource, type EntityManager, type SelectQueryBuilder } from 'ty
 import { v7 as uuidv7 } from 'uuid';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { WriteQueue } from '@acs/database';
+import { clusterLock, WriteQueue } from '@acs/database';
 import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/http';
 import { CustomerEntity, SiteEntity } from '@acs/registry';
 import { AccessChainVerifier, type AccessChainVerdict, accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
@@ -285,7 +285,11 @@ export class AccessLogService implements OnModuleDestroy {
 
   private async writePortable(m: EntityManager, events: PreparedEvent[], recordedAt: number): Promise<AccessEvent[]> {
     const heads = new Map<string, { seq: number; hash: string }>();
-    for (const chainId of new Set(events.map((e) => e.chainId))) {
+    const chains = [...new Set(events.map((e) => e.chainId))].sort();
+    // Other server instances append to the same chains: hold each chain's head until commit
+    // (locked in sorted order, so two writers never wait on each other crosswise).
+    for (const chainId of chains) await clusterLock(m, `access-chain:${chainId}`);
+    for (const chainId of chains) {
       const h = await m
         .getRepository(AccessEventEntity)
         .createQueryBuilder('e')

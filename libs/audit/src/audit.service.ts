@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
-import { WriteQueue } from '@acs/database';
+import { clusterLock, WriteQueue } from '@acs/database';
 import { DomainError } from '@acs/http';
 import { AuditEntryEntity, type AuditOutcome } from './audit-entry.entity.js';
 import { auditHash, ChainVerifier, type ChainVerdict, GENESIS_HASH } from './audit-chain.js';
@@ -67,6 +67,8 @@ export class AuditService {
   async record(r: AuditRecord): Promise<AuditEntryEntity> {
     if (r.details) assertSafeDetails(r.details);
     return this.writes.transaction(async (m) => {
+      // Several server instances append to one chain: read the head and insert as one step.
+      await clusterLock(m, 'audit-chain');
       const head = await m
         .getRepository(AuditEntryEntity)
         .createQueryBuilder('a')

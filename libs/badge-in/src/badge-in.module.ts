@@ -9,8 +9,9 @@ import { AlarmsController, DoorModesController, MonitorController } from './badg
 import { BadgeInService } from './badge-in.service.js';
 import { DoorModesService } from './door-modes.service.js';
 import { MonitorBus } from './monitor.js';
+import { MonitorClusterRelay } from './monitor-relay.js';
 
-const SERVICES = [MonitorBus, AlarmService, BadgeInService, DoorModesService];
+const SERVICES = [MonitorBus, MonitorClusterRelay, AlarmService, BadgeInService, DoorModesService];
 
 /**
  * Badge-in (issue 7): identification loops on the door readers, decisions, unlocks, access

@@ -61,13 +61,30 @@ export function matchesFilter(e: MonitorEvent, f: MonitorFilter): boolean {
   return true;
 }
 
-/** In-process fan-out of live events; slow SSE clients are buffered by rxjs per subscriber. */
+/**
+ * In-process fan-out of live events; slow SSE clients are buffered by rxjs per subscriber.
+ * Events raised here also go to the other server instances (MonitorClusterRelay), so a desk
+ * behind a load balancer sees every door whichever instance it reached.
+ */
 @Injectable()
 export class MonitorBus {
   private readonly subject = new Subject<MonitorEvent>();
+  private readonly localListeners = new Set<(e: MonitorEvent) => void>();
 
+  /** An event of this instance. */
   publish(event: MonitorEvent): void {
+    for (const l of this.localListeners) l(event);
     this.subject.next(event);
+  }
+
+  /** An event another instance raised: shown here, not passed on again. */
+  publishRemote(event: MonitorEvent): void {
+    this.subject.next(event);
+  }
+
+  onLocal(listener: (e: MonitorEvent) => void): () => void {
+    this.localListeners.add(listener);
+    return () => this.localListeners.delete(listener);
   }
 
   stream(f: MonitorFilter): Observable<MonitorEvent> {

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
 import { accessEventHash, AccessEventEntity, ACCESS_GENESIS_HASH } from '@acs/access-log';
 import { AuditService, type AuditActor } from '@acs/audit';
 import { Clock } from '@acs/clock';
+import { LeaseService } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { DataKeyEntity, KeyService } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
@@ -159,6 +160,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     private readonly manager: ReaderManager,
     private readonly changes: RegistryChanges,
     private readonly audit: AuditService,
+    @Optional() private readonly leases?: LeaseService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -313,10 +315,17 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async advanceOnce(jobId: string): Promise<void> {
+    const lease = `erasure:${jobId}`;
     for (;;) {
       if (this.stopped) return;
+      // One instance of the cluster runs a job; taken again before each step, so an instance that
+      // died mid-step hands the job over once its lease runs out (the steps are idempotent).
+      if (this.leases && !(await this.leases.acquire(lease))) return;
       const job = await this.mustJob(jobId);
-      if (job.state === 'done' || job.state === 'held') return;
+      if (job.state === 'done' || job.state === 'held') {
+        await this.leases?.release(lease);
+        return;
+      }
       // Fault testing (ERASURE_PAUSE_BEFORE_STEP): leave the job at this step; the runner looks again on its next tick.
       if (this.config.ERASURE_PAUSE_BEFORE_STEP === job.step) return;
       await this.ensureNeedles(job);

@@ -1,5 +1,6 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { LeaseService } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { ErasureService } from './erasure.service.js';
 
@@ -13,6 +14,7 @@ export class PurgeScheduler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
     private readonly erasure: ErasureService,
+    @Optional() private readonly leases?: LeaseService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -27,6 +29,8 @@ export class PurgeScheduler implements OnApplicationBootstrap {
     if (this.running) return;
     this.running = true;
     try {
+      // Several instances share the schedule: the lease holder checks, the others skip this round.
+      if (this.leases && !(await this.leases.acquire('compliance.purge-schedule', this.config.PURGE_CHECK_INTERVAL_S * 1000 * 2))) return;
       const r = await this.erasure.runScheduled();
       if (r.started.length > 0 || r.historyExpired > 0) this.logger.log(`scheduled purges started: ${r.started.length}; pseudonymised histories deleted: ${r.historyExpired}`);
     } catch (err) {

@@ -37,6 +37,20 @@ export class AppConfig {
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' })
   HTTP_BODY_LIMIT = '100kb';
 
+  /**
+   * This server's name when several share one database and broker. Readers and door controllers
+   * whose `host` equals it are opened and handled here; cluster leases and MQTT client ids carry
+   * it. A single server keeps 'default'.
+   */
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'must be 1-64 characters of a-z, 0-9 and dash' })
+  INSTANCE_ID = 'default';
+
+  /** Seconds a cluster-wide job's lease lasts without renewal (a dead instance's jobs move after it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  CLUSTER_LEASE_S = 15;
+
   /** Folder for the SQLite file and the master key file unless those are set explicitly. */
   @IsString()
   DATA_DIR = './data';

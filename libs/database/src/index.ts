@@ -4,3 +4,4 @@ export { dataSourceOptions, type SchemaParts } from './data-source-options.js';
 export { runMigrations, pendingSchemaChanges } from './migrate.js';
 export { DatabaseModule } from './database.module.js';
 export { epochMs, bigintAsNumber } from './columns.js';
+export { clusterLock } from './cluster-lock.js';

@@ -17,6 +17,9 @@ export function mqttOptions(config: AppConfig, ds: DataSource, secrets: Registry
     ...(config.MQTT_BROKER_URL ? { brokerUrl: config.MQTT_BROKER_URL } : {}),
     server: {
       username: config.MQTT_SERVER_USERNAME,
+      // Several instances share one account but each needs its own session: a second CONNECT
+      // with the same client id takes the first one's session over [MQTT-3.1.4-3].
+      ...(config.INSTANCE_ID === 'default' ? {} : { clientId: `${config.MQTT_SERVER_USERNAME}-${config.INSTANCE_ID}` }),
       // With the embedded broker nobody else needs the server's password: a fresh one each start.
       password: config.MQTT_SERVER_PASSWORD ?? randomBytes(24).toString('base64url'),
     },
@@ -33,7 +36,8 @@ export function mqttOptions(config: AppConfig, ds: DataSource, secrets: Registry
           },
         }),
     controllerSecrets: secrets,
-    commands: { commandTimeoutMs: config.MQTT_COMMAND_TIMEOUT_MS },
+    // Replies come back on our own reply topic, not to every instance.
+    commands: { commandTimeoutMs: config.MQTT_COMMAND_TIMEOUT_MS, ...(config.INSTANCE_ID === 'default' ? {} : { replyScope: config.INSTANCE_ID }) },
     clock,
   };
 }

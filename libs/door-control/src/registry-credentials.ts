@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '@acs/config';
 import { verifyMosquittoPassword } from '@acs/crypto';
 import type { BrokerCredentialProvider, ControllerSecretProvider, MqttPrincipal } from '@acs/mqtt';
 import { ControllerEntity, DeviceService, RegistryChanges } from '@acs/registry';
@@ -30,16 +31,32 @@ export class RegistryBrokerCredentials implements BrokerCredentialProvider {
 @Injectable()
 export class RegistryControllerSecrets implements ControllerSecretProvider, OnModuleDestroy {
   private readonly cache = new Map<string, Buffer>();
+  private readonly hosts = new Map<string, string | null>();
   private readonly unsubscribe: () => void;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly devices: DeviceService,
     changes: RegistryChanges,
+    private readonly config: AppConfig,
   ) {
     this.unsubscribe = changes.subscribe((c) => {
-      if (c.kind === 'controller') this.cache.clear();
+      if (c.kind === 'controller') {
+        this.cache.clear();
+        this.hosts.clear();
+      }
     });
+  }
+
+  /** A controller is this instance's when its registry `host` is our INSTANCE_ID. */
+  async owns(mqttId: string): Promise<boolean> {
+    let host = this.hosts.get(mqttId);
+    if (host === undefined) {
+      const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId }, select: { id: true, host: true } });
+      host = c?.host ?? null;
+      this.hosts.set(mqttId, host);
+    }
+    return host === this.config.INSTANCE_ID;
   }
 
   async getSecret(mqttId: string): Promise<Buffer | null> {

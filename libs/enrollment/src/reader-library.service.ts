@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { personsCoveredByDoors } from '@acs/access-rules';
 import { Clock } from '@acs/clock';
+import { ClusterBus } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
-import { WriteQueue } from '@acs/database';
+import { clusterLock, WriteQueue } from '@acs/database';
 import { FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { NotFoundError } from '@acs/http';
 import {
@@ -102,6 +103,9 @@ function errorText(err: unknown): string {
 
 class TemplateGone extends Error {}
 
+/** Cluster notice channel: "reader X has outbox work". */
+const READER_OPS_CHANNEL = 'reader-ops';
+
 /**
  * Keeps every door reader's library equal to what the registry says it must hold [issue 6]:
  * plans diffs into the persisted outbox (`reader_op`), applies them with one worker per reader,
@@ -109,7 +113,7 @@ class TemplateGone extends Error {}
  * (slot → person) and erasure (delete everywhere, confirm per reader).
  */
 @Injectable()
-export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ReaderLibrary');
   private readonly workers = new Map<string, Promise<void>>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
@@ -137,7 +141,19 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     private readonly changes: RegistryChanges,
     private readonly vault: TemplateVault,
     private readonly fingers: TemplateFingerCounts,
+    @Optional() private readonly cluster?: ClusterBus,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    // Outbox work queued by another instance for a reader of ours (or slots it changed that our
+    // badge-in maps): the rows are in the database, the notice only says where to look.
+    await this.cluster?.subscribe(READER_OPS_CHANNEL, (body) => {
+      const ids = (body as { readerIds?: unknown })?.readerIds;
+      if (!Array.isArray(ids)) return;
+      this.slotVersion++;
+      for (const id of ids) if (typeof id === 'string' && this.manager.has(id)) this.kick(id);
+    });
+  }
 
   onApplicationBootstrap(): void {
     // Grants, people (status, validity), customers (service end), doors, levels: anything may
@@ -228,6 +244,8 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     const now = this.clock.nowMs();
     const touched = new Set<string>();
     await this.tx(async (m) => {
+      // Every instance may plan; the outbox sequence and slot bookkeeping take one planner at a time.
+      await clusterLock(m, 'reader-ops');
       const [readers, doors, templates, slots] = await Promise.all([
         m.find(ReaderEntity),
         m.find(DoorEntity),
@@ -322,7 +340,13 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
 
   /** Start the reader's worker if it is not running. */
   kick(readerId: string): void {
-    if (this.stopped || this.workers.has(readerId)) return;
+    if (this.stopped) return;
+    if (!this.manager.has(readerId)) {
+      // Wired to another instance (or not open here): its owner works the outbox.
+      this.cluster?.publish(READER_OPS_CHANNEL, { readerIds: [readerId] });
+      return;
+    }
+    if (this.workers.has(readerId)) return;
     const run = this.work(readerId).finally(() => this.workers.delete(readerId));
     this.workers.set(readerId, run);
   }
@@ -592,6 +616,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
     const now = this.clock.nowMs();
     const where = 'personId' in subject ? { personId: subject.personId } : 'customerId' in subject ? { customerId: subject.customerId } : { templateId: subject.templateId };
     const ticket = await this.tx(async (m) => {
+      await clusterLock(m, 'reader-ops');
       const slots = await m.find(ReaderSlotEntity, { where });
       const opIds: string[] = [];
       let seq = await this.maxSeq(m);
@@ -626,6 +651,7 @@ export class ReaderLibraryService implements OnApplicationBootstrap, OnApplicati
   async emptyReader(readerId: string): Promise<string> {
     const now = this.clock.nowMs();
     const id = await this.tx(async (m) => {
+      await clusterLock(m, 'reader-ops');
       await m.update(ReaderSlotEntity, { readerId }, { state: 'deleting', updatedAt: now });
       await m.update(ReaderOpEntity, { readerId, kind: 'store', state: 'pending' }, { state: 'skipped', lastError: 'superseded', doneAt: now });
       const op = this.op(readerId, 'empty', null, null, (await this.maxSeq(m)) + 1, now);

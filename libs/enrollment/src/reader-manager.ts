@@ -101,7 +101,8 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
 
   private async syncOnce(): Promise<void> {
     if (this.stopped || !this.enabled) return;
-    const rows = await this.ds.getRepository(ReaderEntity).find();
+    // Only the readers wired to this host: another instance owns the rest (INSTANCE_ID).
+    const rows = await this.ds.getRepository(ReaderEntity).find({ where: { host: this.config.INSTANCE_ID } });
     const seen = new Set<string>();
     for (const r of rows) {
       seen.add(r.id);

@@ -10,6 +10,9 @@ describe('broker ACL', () => {
     [server, 'acs/v1/c1/cmd', false, null],
     [server, 'acs/v1/c1/cmd', true, 'commands must not be retained'],
     [server, 'acs/v1/c1/event', false, 'the server publishes only commands'],
+    [server, 'acs/cluster/v1/reader-ops', false, null],
+    [server, 'acs/cluster/v1/reader-ops', true, 'cluster notices must not be retained'],
+    [c1, 'acs/cluster/v1/reader-ops', false, 'only servers talk on the cluster topics'],
     [c1, 'acs/v1/c1/event', false, null],
     [c1, 'acs/v1/c1/reply/srv-a', false, null],
     [c1, 'acs/v1/c1/status', true, null],
@@ -28,6 +31,8 @@ describe('broker ACL', () => {
     [c1, 'acs/v1/+/cmd', 'a controller subscribes only to its own command topic'],
     [c1, 'acs/v1/c1/#', 'a controller subscribes only to its own command topic'],
     [server, 'acs/v1/+/event', null],
+    [server, 'acs/cluster/v1/#', null],
+    [c1, 'acs/cluster/v1/#', 'a controller subscribes only to its own command topic'],
     [server, '#', 'filter is outside the acs/v1 tree'],
     [server, '$SYS/#', 'filter is outside the acs/v1 tree'],
   ])('subscribe by %j to %s -> %j', (principal, filter, expected) => {

@@ -1,4 +1,5 @@
 import { commandTopic, parseTopic, TOPIC_PREFIX } from '@acs/door-protocol';
+import { CLUSTER_TOPIC_PREFIX, isClusterTopic } from './cluster-topics.js';
 import type { MqttPrincipal } from './credentials.js';
 
 /**
@@ -14,6 +15,10 @@ import type { MqttPrincipal } from './credentials.js';
  */
 export function publishDenial(principal: MqttPrincipal, topic: string, retain: boolean): string | null {
   if (topic.startsWith('$')) return '$-topics are reserved';
+  if (isClusterTopic(topic)) {
+    if (principal.kind !== 'server') return 'only servers talk on the cluster topics';
+    return retain ? 'cluster notices must not be retained' : null;
+  }
   const parsed = parseTopic(topic);
   if (!parsed) return 'topic is outside the acs/v1 tree';
   if (principal.kind === 'server') {
@@ -37,6 +42,7 @@ export function publishDenial(principal: MqttPrincipal, topic: string, retain: b
 /** A controller subscribes to exactly its own command topic; the server to filters inside the tree. */
 export function subscribeDenial(principal: MqttPrincipal, filter: string): string | null {
   if (principal.kind === 'server') {
+    if (filter === `${CLUSTER_TOPIC_PREFIX}/#` || filter.startsWith(`${CLUSTER_TOPIC_PREFIX}/`)) return null;
     return filter === `${TOPIC_PREFIX}/#` || filter.startsWith(`${TOPIC_PREFIX}/`) ? null : 'filter is outside the acs/v1 tree';
   }
   return filter === commandTopic(principal.controllerId) ? null : 'a controller subscribes only to its own command topic';

@@ -64,6 +64,13 @@ export class InMemoryCredentialProvider implements BrokerCredentialProvider {
 export interface ControllerSecretProvider {
   /** The controller's secret, or `null` for an unknown controller. */
   getSecret(controllerId: string): Promise<Buffer | null>;
+  /**
+   * Whether this server instance handles the controller's events (several servers on one
+   * broker). A server that does not own a controller keeps its door state for display but
+   * neither records nor acknowledges its events, so the owner (or, after a crash, its restart)
+   * still receives every one of them. Absent: every controller is ours.
+   */
+  owns?(controllerId: string): Promise<boolean>;
 }
 
 export class InMemoryControllerSecretProvider implements ControllerSecretProvider {

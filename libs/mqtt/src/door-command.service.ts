@@ -323,7 +323,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
       case 'reply':
         return this.onReply(topic, controllerId, body);
       case 'event':
-        return this.onEvent(topic, controllerId, body, secret);
+        return this.onEvent(topic, controllerId, body, secret, this.secrets.owns ? await this.secrets.owns(controllerId) : true);
       case 'state':
         return this.onState(topic, controllerId, body);
       case 'status':
@@ -348,10 +348,17 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     else p.reject(new DoorCommandError('rejected', `controller ${controllerId} rejected ${p.cmd}: ${reply.code}${reply.reason ? ` (${reply.reason})` : ''}`, controllerId, reply));
   }
 
-  private onEvent(topic: string, controllerId: string, raw: unknown, secret: Buffer): void {
+  private onEvent(topic: string, controllerId: string, raw: unknown, secret: Buffer, owned: boolean): void {
     const v = validateEvent(raw);
     if (!v.ok) return this.security('malformed-message', topic, v.error, controllerId);
     const ev = v.value;
+    if (!owned) {
+      // Another instance's controller: show its doors, but leave sequence, records and the
+      // acknowledgement to the owner (an ack from us would let the controller drop an event
+      // the owner never stored).
+      this.applyEvent(controllerId, ev);
+      return;
+    }
     const verdict = this.tracker.accept(controllerId, ev.epoch, ev.seq);
     const view = this.view(controllerId);
     if (verdict.kind === 'new') {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mosquittoPasswordHash } from '@acs/crypto';
+import { CLUSTER_TOPIC_PREFIX } from './cluster-topics.js';
 import { assertValidControllerId, commandTopic, eventTopic, replyTopic, SERVER_SUBSCRIPTIONS, stateTopic, statusTopic, TOPIC_PREFIX } from '@acs/door-protocol';
 
 /**
@@ -82,6 +83,8 @@ export function renderMosquittoAuth(input: MosquittoAuthInput): MosquittoAuthOut
       `topic read ${SERVER_SUBSCRIPTIONS.event}`,
       `topic read ${SERVER_SUBSCRIPTIONS.state}`,
       `topic read ${SERVER_SUBSCRIPTIONS.status}`,
+      // Notices between server instances sharing this broker.
+      `topic readwrite ${CLUSTER_TOPIC_PREFIX}/#`,
       '',
     );
   }

@@ -19,6 +19,8 @@ export interface RegistryChange {
   op: 'created' | 'updated' | 'deleted';
   /** The customer concerned, when there is one (reader planning, history). */
   customerId?: string;
+  /** Committed by another server instance and relayed here (not to be relayed again). */
+  remote?: boolean;
 }
 
 /**

@@ -13,6 +13,10 @@ export class CreateReaderDto {
   @ApiProperty({ example: '/dev/serial/by-id/usb-FTDI_FT232R-if00-port0', description: 'Serial device path or tcp://host:port of a serial device server' })
   @Matches(TRANSPORT, { message: 'transport must be a /dev/... path or tcp://host:port' })
   transport!: string;
+  @ApiPropertyOptional({ example: 'dc1-a', description: "The server instance wired to it (its INSTANCE_ID); 'default' for a single server" })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
+  host?: string;
   @ApiPropertyOptional({ example: 'FFFFFFFF', description: 'Module address, 8 hex digits (datasheet default FFFFFFFF)' })
   @IsOptional()
   @Matches(HEX32, { message: 'address must be 8 hex digits' })
@@ -36,6 +40,10 @@ export class UpdateReaderDto {
   @ApiPropertyOptional() @IsOptional() @Matches(HEX32, { message: 'address must be 8 hex digits' }) address?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(HEX32, { message: 'password must be 8 hex digits' }) password?: string;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(10000) declaredCapacity?: number;
+  @ApiPropertyOptional({ example: 'dc1-a', description: "The server instance wired to it (its INSTANCE_ID); 'default' for a single server" })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
+  host?: string;
 }
 
 export class ReaderView {
@@ -44,6 +52,7 @@ export class ReaderView {
   @ApiProperty() name!: string;
   @ApiProperty({ enum: READER_MODELS }) model!: ReaderModel;
   @ApiProperty() transport!: string;
+  @ApiProperty({ description: 'Server instance that opens this reader' }) host!: string;
   @ApiProperty({ example: 'FFFFFFFF' }) address!: string;
   @ApiProperty({ enum: READER_ROLES }) role!: ReaderRole;
   @ApiProperty({ nullable: true, type: Number, description: 'As read from the device' }) capacity!: number | null;
@@ -61,6 +70,18 @@ export class CreateControllerDto {
   @ApiProperty({ example: 'ams1-ctl-07', description: 'MQTT client id and topic segment' })
   @Matches(/^[a-z0-9][a-z0-9_-]{1,63}$/, { message: 'mqttId must be 2-64 characters of a-z, 0-9, dash or underscore' })
   mqttId!: string;
+  @ApiPropertyOptional({ example: 'dc1-a', description: "The server instance wired to it (its INSTANCE_ID); 'default' for a single server" })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
+  host?: string;
+}
+
+export class UpdateControllerDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional({ example: 'dc1-a', description: "The server instance wired to it (its INSTANCE_ID); 'default' for a single server" })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
+  host?: string;
 }
 
 export class ControllerView {
@@ -68,6 +89,7 @@ export class ControllerView {
   @ApiProperty({ format: 'uuid' }) siteId!: string;
   @ApiProperty() name!: string;
   @ApiProperty() mqttId!: string;
+  @ApiProperty({ description: "Server instance that handles this controller's events" }) host!: string;
   @ApiProperty({ format: 'date-time' }) secretsRotatedAt!: string;
 }
 

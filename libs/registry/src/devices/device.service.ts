@@ -24,6 +24,7 @@ import type {
   DoorView,
   ReaderQueryDto,
   ReaderView,
+  UpdateControllerDto,
   UpdateDoorDto,
   UpdateReaderDto,
 } from './device.dto.js';
@@ -37,6 +38,7 @@ const readerView = (r: ReaderEntity): ReaderView => ({
   name: r.name,
   model: r.model,
   transport: r.transport,
+  host: r.host,
   address: r.address.toString(16).toUpperCase().padStart(8, '0'),
   role: r.role,
   capacity: r.capacity,
@@ -47,6 +49,7 @@ const controllerView = (c: ControllerEntity): ControllerView => ({
   siteId: c.siteId,
   name: c.name,
   mqttId: c.mqttId,
+  host: c.host,
   secretsRotatedAt: iso(c.secretsRotatedAt),
 });
 const doorView = (d: DoorEntity): DoorView => ({
@@ -82,8 +85,9 @@ export class DeviceService {
     const id = newId();
     const r = await this.writes.transaction(async (m) => {
       await assertSite(m, dto.siteId);
-      if (await m.exists(ReaderEntity, { where: { transport: dto.transport } })) {
-        throw new ConflictError('reader.transport_taken', 'another reader uses this transport');
+      const host = dto.host ?? 'default';
+      if (await m.exists(ReaderEntity, { where: { transport: dto.transport, host } })) {
+        throw new ConflictError('reader.transport_taken', 'another reader on this host uses this transport');
       }
       const e: ReaderEntity = {
         id,
@@ -91,6 +95,7 @@ export class DeviceService {
         name: dto.name,
         model: dto.model,
         transport: dto.transport,
+        host,
         address: parseInt(dto.address ?? 'FFFFFFFF', 16),
         passwordCt: await this.keys.encrypt(SYSTEM_SCOPE, dto.password ?? '00000000', `reader:${id}:password`),
         role: dto.role,
@@ -109,16 +114,21 @@ export class DeviceService {
     const r = await this.writes.transaction(async (m) => {
       const e = await this.mustGetReader(id, m);
       if (dto.name !== undefined) e.name = dto.name;
-      if (dto.transport !== undefined && dto.transport !== e.transport) {
-        if (await m.exists(ReaderEntity, { where: { transport: dto.transport } })) {
-          throw new ConflictError('reader.transport_taken', 'another reader uses this transport');
+      const host = dto.host ?? e.host;
+      const transport = dto.transport ?? e.transport;
+      if (host !== e.host || transport !== e.transport) {
+        if (await m.exists(ReaderEntity, { where: { transport, host } })) {
+          throw new ConflictError('reader.transport_taken', 'another reader on this host uses this transport');
         }
-        e.transport = dto.transport;
+        e.transport = transport;
+        e.host = host;
       }
       if (dto.address !== undefined) e.address = parseInt(dto.address, 16);
       if (dto.password !== undefined) e.passwordCt = await this.keys.encrypt(SYSTEM_SCOPE, dto.password, `reader:${id}:password`);
       if (dto.declaredCapacity !== undefined) e.declaredCapacity = dto.declaredCapacity;
       await m.save(ReaderEntity, e);
+      const door = await m.findOne(DoorEntity, { where: [{ entryReaderId: id }, { exitReaderId: id }] });
+      if (door) await this.assertDoorWiring(m, door);
       await this.capacity.assertFits(m);
       return e;
     });
@@ -182,6 +192,7 @@ export class DeviceService {
         siteId: dto.siteId,
         name: dto.name,
         mqttId: dto.mqttId,
+        host: dto.host ?? 'default',
         mqttPasswordHash: mosquittoPasswordHash(secrets.mqttPassword),
         signingSecretCt: await this.keys.encrypt(SYSTEM_SCOPE, secrets.signingSecret, `controller:${id}:signing_secret`),
         secretsRotatedAt: now,
@@ -192,6 +203,20 @@ export class DeviceService {
     });
     this.changes.emit({ kind: 'controller', id, op: 'created' });
     return { id, controller: controllerView(c), mqttUsername: c.mqttId, ...secrets };
+  }
+
+  /** Rename, or move its events to another server instance (its doors' readers must move with it). */
+  async updateController(id: string, dto: UpdateControllerDto): Promise<ControllerView> {
+    const c = await this.writes.transaction(async (m) => {
+      const e = await this.mustGetController(id, m);
+      if (dto.name !== undefined) e.name = dto.name;
+      if (dto.host !== undefined) e.host = dto.host;
+      await m.save(ControllerEntity, e);
+      for (const door of await m.find(DoorEntity, { where: { controllerId: id } })) await this.assertDoorWiring(m, door);
+      return e;
+    });
+    this.changes.emit({ kind: 'controller', id, op: 'updated' });
+    return controllerView(c);
   }
 
   /** New broker password and signing secret, shown once; the old ones stop working. */
@@ -314,12 +339,14 @@ export class DeviceService {
   private async assertDoorWiring(m: EntityManager, d: DoorEntity): Promise<void> {
     const zone = await m.findOne(ZoneEntity, { where: { id: d.zoneId } });
     if (!zone) throw new NotFoundError('Zone', d.zoneId);
+    const hosts = new Set<string>();
     for (const [field, readerId] of [
       ['entryReaderId', d.entryReaderId],
       ['exitReaderId', d.exitReaderId],
     ] as const) {
       if (!readerId) continue;
       const r = await this.mustGetReader(readerId, m);
+      hosts.add(r.host);
       if (r.siteId !== zone.siteId) throw new DomainError('door.reader_other_site', `${field} is a reader of another site`);
       if (r.role !== 'door') throw new DomainError('door.reader_not_door_role', `${field} is an enrolment desk reader`);
       const other = await m.findOne(DoorEntity, { where: [{ entryReaderId: readerId }, { exitReaderId: readerId }] });
@@ -331,7 +358,10 @@ export class DeviceService {
     if (d.controllerId) {
       const c = await this.mustGetController(d.controllerId, m);
       if (c.siteId !== zone.siteId) throw new DomainError('door.controller_other_site', 'the controller belongs to another site');
+      hosts.add(c.host);
     }
+    // One instance sees the whole door: the unlock its reader causes and the opening its controller reports.
+    if (hosts.size > 1) throw new ConflictError('door.hosts_differ', "the door's readers and controller belong to different server instances");
   }
 
   private newSecrets(): { mqttPassword: string; signingSecret: string } {

@@ -17,6 +17,7 @@ import {
   ReaderQueryDto,
   ReaderView,
   UpdateDoorDto,
+  UpdateControllerDto,
   UpdateReaderDto,
 } from './device.dto.js';
 import { DeviceService } from './device.service.js';
@@ -93,6 +94,15 @@ export class DoorControllersController {
   @ApiOkResponse({ type: ControllerView })
   get(@Param('controllerId', ParseUUIDPipe) id: string): Promise<ControllerView> {
     return this.devices.getController(id);
+  }
+
+  @Patch(':controllerId')
+  @Allow(...CONFIGURE)
+  @Audited({ action: 'controller.update', targetType: 'controller', targetParam: 'controllerId' })
+  @ApiOperation({ summary: 'Rename, or move its events to another server instance (host)' })
+  @ApiOkResponse({ type: ControllerView })
+  update(@Param('controllerId', ParseUUIDPipe) id: string, @Body() dto: UpdateControllerDto): Promise<ControllerView> {
+    return this.devices.updateController(id, dto);
   }
 
   @Post(':controllerId/rotate-secrets')

@@ -10,6 +10,7 @@ export type ReaderRole = (typeof READER_ROLES)[number];
 /** A fingerprint module on a serial port or behind a serial device server. */
 @Entity('reader')
 @Index('idx_reader_site', ['siteId'])
+@Index('uq_reader_host_transport', ['host', 'transport'], { unique: true })
 export class ReaderEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -27,9 +28,13 @@ export class ReaderEntity {
   @Column({ type: 'varchar', length: 16 })
   model!: ReaderModel;
 
-  /** `/dev/ttyUSB0`, `/dev/serial/by-id/...` or `tcp://host:port`. */
-  @Column({ type: 'varchar', length: 255, unique: true })
+  /** `/dev/ttyUSB0`, `/dev/serial/by-id/...` or `tcp://host:port`; unique within its host. */
+  @Column({ type: 'varchar', length: 255 })
   transport!: string;
+
+  /** The server instance wired to this reader (its INSTANCE_ID); only that instance opens it. */
+  @Column({ type: 'varchar', length: 64, default: 'default' })
+  host!: string;
 
   /** Module address (datasheet: 32-bit, default 0xFFFFFFFF). */
   @Column({ type: 'bigint', transformer: bigintAsNumber })
@@ -70,6 +75,13 @@ export class ControllerEntity {
 
   @Column({ type: 'varchar', length: 120 })
   name!: string;
+
+  /**
+   * The server instance that handles this controller's events (its INSTANCE_ID). A door's
+   * readers live on the same instance, so the unlock it expects and the door-open it sees meet.
+   */
+  @Column({ type: 'varchar', length: 64, default: 'default' })
+  host!: string;
 
   /** MQTT client id and topic segment: acs/v1/<mqttId>/... */
   @Column({ name: 'mqtt_id', type: 'varchar', length: 64, unique: true })
