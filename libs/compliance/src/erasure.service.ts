@@ -15,8 +15,11 @@ import { ConflictError, NotFoundError } from '@acs/http';
 import { CustomerEntity, customerScope, customerStatus, GrantEntity, PersonalData, PersonEntity, RegistryChanges } from '@acs/registry';
 import { ErasureCertificateEntity, ErasureJobEntity, LegalHoldEntity, type ErasureKind, type ErasureStep } from './entities.js';
 import { scanFilesAsync, sqliteFiles, type FileScan } from './scan.js';
+import { scanTables } from './table-scan.js';
 
 const DAY_MS = 86_400_000;
+/** Tables an erasure deletes from or rewrites (old row versions hold the values until VACUUM on PostgreSQL). */
+const ERASED_TABLES = [FingerprintTemplateEntity, PersonEntity, GrantEntity, CustomerEntity, AccessEventEntity, DataKeyEntity];
 /** History rows deleted or rewritten per transaction: badge-in events and decisions interleave between chunks (about 35 ms each at 1M rows). */
 const HISTORY_CHUNK = 2000;
 /**
@@ -52,9 +55,16 @@ export interface ErasureData {
   };
   key?: { destroyed: boolean; reason?: string };
   physical?: {
-    checkpoint: { busy: number; log: number; checkpointed: number };
+    /** Absent: SQLite (the default, for certificates issued before PostgreSQL support). */
+    driver?: 'postgres';
+    /** SQLite: the WAL checkpoint after the deletes. */
+    checkpoint?: { busy: number; log: number; checkpointed: number };
+    /** SQLite: VACUUM ran because the scan still found a value; PostgreSQL: VACUUM always runs. */
     vacuumed: boolean;
+    /** PostgreSQL: the tables vacuumed after the deletes, and how long it took. */
+    vacuum?: { tables: string[]; ms: number };
     values: { plaintext: number; ciphertext: number; keyPrefix: boolean; collectedInThisRun: boolean };
+    /** SQLite: db, wal and shm files; PostgreSQL: `table:<name>` for every table. */
     files: FileScan[];
     clean: boolean;
     /** Wall time of the checkpoint(s) and of the scan(s), for the benchmark and the curious. */
@@ -582,19 +592,28 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     this.undefer(data, 'key');
   }
 
-  /** Step 5: checkpoint and truncate the WAL, then look for the erased values in every file. */
+  /**
+   * Step 5: make the erased rows physically unreachable, then look for the erased values.
+   * SQLite: checkpoint and truncate the WAL, then a byte scan of every file. PostgreSQL: VACUUM
+   * the tables the erasure wrote to, then a scan of every text and bytea column in SQL.
+   */
   private async stepPhysical(job: ErasureJobEntity, data: ErasureData): Promise<void> {
-    if (this.ds.options.type !== 'better-sqlite3') {
-      // PostgreSQL: no file of ours to scan; VACUUM and the storage are the operator's (crypto-shredding covers copies).
-      data.physical = { checkpoint: { busy: 0, log: 0, checkpointed: 0 }, vacuumed: false, values: { plaintext: 0, ciphertext: 0, keyPrefix: false, collectedInThisRun: false }, files: [], clean: false };
-      return;
-    }
     const collected = this.needles.get(job.id);
     // Names under a legal hold are legitimately still there: then only the templates are looked for.
     const namesHeld = data.deferred?.parts.includes('names') === true;
     const needles: Buffer[] = [...(namesHeld ? [] : [...(collected?.plaintext ?? []), ...(collected?.ciphertext ?? [])]), ...(collected?.templates ?? [])];
     const withPrefix = job.kind === 'customer' && data.keyId !== null && data.key?.destroyed === true;
     if (withPrefix) needles.push(keyPrefix(data.keyId!));
+    const values = {
+      plaintext: namesHeld ? 0 : (collected?.plaintext.length ?? 0),
+      ciphertext: (namesHeld ? 0 : (collected?.ciphertext.length ?? 0)) + (collected?.templates.length ?? 0),
+      keyPrefix: withPrefix,
+      collectedInThisRun: collected !== undefined,
+    };
+    if (this.ds.options.type === 'postgres') {
+      data.physical = await this.physicalPostgres(needles, values);
+      return;
+    }
     const files = sqliteFiles(this.config.databasePath);
     let t0 = performance.now();
     let checkpoint = await this.checkpoint();
@@ -617,15 +636,36 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     data.physical = {
       checkpoint,
       vacuumed,
-      values: {
-        plaintext: namesHeld ? 0 : (collected?.plaintext.length ?? 0),
-        ciphertext: (namesHeld ? 0 : (collected?.ciphertext.length ?? 0)) + (collected?.templates.length ?? 0),
-        keyPrefix: withPrefix,
-        collectedInThisRun: collected !== undefined,
-      },
+      values,
       files: scan,
       clean: scan.every((f) => f.hits === 0) && checkpoint.busy === 0,
       checkpointMs: Math.round(checkpointMs),
+      scanMs: Math.round(scanMs),
+    };
+  }
+
+  /**
+   * PostgreSQL keeps deleted and overwritten row versions in the table files until VACUUM (there
+   * is no secure_delete): every table the erasure deleted from or updated is vacuumed, through the
+   * write queue so no write of ours interleaves, and outside a transaction as VACUUM requires.
+   * This is defence in depth, not the guarantee: the bytes of freed space, WAL segments and
+   * backups are the cluster operator's, which is why the customer's data key was destroyed.
+   */
+  private async physicalPostgres(needles: Buffer[], values: NonNullable<ErasureData['physical']>['values']): Promise<NonNullable<ErasureData['physical']>> {
+    const tables = ERASED_TABLES.map((e) => this.ds.getMetadata(e).tableName);
+    let t0 = performance.now();
+    await this.writes.run(() => this.ds.query(`VACUUM (ANALYZE) ${tables.map((t) => `"${t}"`).join(', ')}`));
+    const vacuumMs = performance.now() - t0;
+    t0 = performance.now();
+    const scan = await scanTables(this.ds, needles);
+    const scanMs = performance.now() - t0;
+    return {
+      driver: 'postgres',
+      vacuumed: true,
+      vacuum: { tables, ms: Math.round(vacuumMs) },
+      values,
+      files: scan,
+      clean: scan.every((f) => f.hits === 0),
       scanMs: Math.round(scanMs),
     };
   }

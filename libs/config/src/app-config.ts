@@ -55,19 +55,40 @@ export class AppConfig {
   @IsString()
   DATA_DIR = './data';
 
+  /**
+   * PostgreSQL instead of the SQLite file: postgres://user:password@host:5432/database (the
+   * scale-out database). Unset: SQLite under DATA_DIR. Holds a password, so it is never logged.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s/]+\/[^\s/?]+(\?\S*)?$/, { message: 'must be a postgres:// or postgresql:// URL naming a host and a database' })
+  DATABASE_URL?: string;
+
+  /** PostgreSQL only: connections in the pool (writes are serialised; reads use the rest). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  /** PostgreSQL only: a statement running longer than this is cancelled (0: no limit). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DATABASE_STATEMENT_TIMEOUT_MS = 60000;
+
   /** SQLite file; defaults to DATA_DIR/acs.sqlite. `:memory:` is for tests only. */
   @IsOptional()
   @IsString()
   DATABASE_PATH?: string;
 
   /**
-   * FULL syncs the WAL on every commit: an acknowledged access event survives a power cut,
+   * SQLite only. FULL syncs the WAL on every commit: an acknowledged access event survives a power cut,
    * not only a process crash. NORMAL is faster but may lose the last commits on power loss.
    */
   @IsIn(['FULL', 'NORMAL'])
   DATABASE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
 
-  /** Milliseconds a writer waits for a lock held by another process (CLI, backup). */
+  /** SQLite only: milliseconds a writer waits for a lock held by another process (CLI, backup). */
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -245,6 +266,11 @@ export class AppConfig {
     return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
   }
 
+  /** Which database the settings select. */
+  get databaseDriver(): 'sqlite' | 'postgres' {
+    return this.DATABASE_URL ? 'postgres' : 'sqlite';
+  }
+
   get masterKeyFile(): string {
     return this.MASTER_KEY_FILE ?? `${this.DATA_DIR.replace(/\/$/, '')}/master-key.json`;
   }
@@ -269,6 +295,7 @@ function describe(errors: ValidationError[]): string[] {
 
 /** Settings without a default (so absent from a fresh instance's keys). */
 export const OPTIONAL_SETTINGS = [
+  'DATABASE_URL',
   'DATABASE_PATH',
   'MASTER_KEY',
   'MASTER_KEY_FILE',
@@ -303,6 +330,9 @@ function crossFieldProblems(c: AppConfig): string[] {
   const problems: string[] = [];
   if (c.MQTT_BROKER_URL && !c.MQTT_SERVER_PASSWORD) {
     problems.push('MQTT_SERVER_PASSWORD: must be set when MQTT_BROKER_URL names an external broker');
+  }
+  if (c.DATABASE_URL && c.DATABASE_PATH) {
+    problems.push('DATABASE_PATH: must not be set together with DATABASE_URL (one database or the other)');
   }
   if (Boolean(c.MQTT_TLS_CERT_FILE) !== Boolean(c.MQTT_TLS_KEY_FILE)) {
     problems.push('MQTT_TLS_CERT_FILE: must be set together with MQTT_TLS_KEY_FILE');

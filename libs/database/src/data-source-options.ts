@@ -14,15 +14,33 @@ export interface SchemaParts {
  * and the tests. Never `synchronize`: the schema comes from migrations only.
  */
 export function dataSourceOptions(config: AppConfig, schema: SchemaParts): DataSourceOptions {
-  return {
-    type: 'better-sqlite3',
-    database: config.databasePath,
+  const common = {
     entities: schema.entities,
     migrations: schema.migrations,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     migrationsRun: false,
     synchronize: false,
+  } as const;
+  if (config.DATABASE_URL) {
+    return {
+      ...common,
+      type: 'postgres',
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      // Names the server's sessions in pg_stat_activity, for the operator sharing the cluster.
+      applicationName: 'acs-server',
+      connectTimeoutMS: 10_000,
+      extra: {
+        // Server-side limit: a runaway query cannot hold the write queue for ever. 0 = no limit.
+        ...(config.DATABASE_STATEMENT_TIMEOUT_MS > 0 ? { statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS } : {}),
+      },
+    };
+  }
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: config.databasePath,
     timeout: config.DATABASE_BUSY_TIMEOUT_MS,
     prepareDatabase: (db) =>
       applySqlitePragmas(db, { synchronous: config.DATABASE_SYNCHRONOUS, busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS }),
