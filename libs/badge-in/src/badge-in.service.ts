@@ -193,6 +193,8 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
       return { loops: this.loops.size };
     });
     await this.refresh();
+    // Handlers attached and the topology loaded: events queued for us since the connect may come in.
+    this.doors.releaseEvents();
   }
 
   /**

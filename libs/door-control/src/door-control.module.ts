@@ -37,7 +37,8 @@ export function mqttOptions(config: AppConfig, ds: DataSource, secrets: Registry
         }),
     controllerSecrets: secrets,
     // Replies come back on our own reply topic, not to every instance.
-    commands: { commandTimeoutMs: config.MQTT_COMMAND_TIMEOUT_MS, ...(config.INSTANCE_ID === 'default' ? {} : { replyScope: config.INSTANCE_ID }) },
+    // Events wait for the badge-in service's handlers (it releases them once wired).
+    commands: { commandTimeoutMs: config.MQTT_COMMAND_TIMEOUT_MS, holdEvents: true, ...(config.INSTANCE_ID === 'default' ? {} : { replyScope: config.INSTANCE_ID }) },
     clock,
   };
 }

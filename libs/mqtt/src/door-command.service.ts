@@ -113,6 +113,12 @@ export interface DoorCommandServiceOptions {
   replyScope?: string;
   /** Delay before acknowledging received events, so a burst costs one ack; default 20 ms. */
   ackDelayMs?: number;
+  /**
+   * Keep incoming events (not acknowledged) until {@link DoorCommandService.releaseEvents}: a
+   * resumed session delivers queued events right after CONNACK, before the application's event
+   * handlers are attached, and an event handled by nobody but acknowledged would be lost.
+   */
+  holdEvents?: boolean;
 }
 
 interface Pending {
@@ -155,6 +161,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   /** Incoming messages are handled one at a time, in arrival order, across the async secret lookup. */
   private inbox: Promise<void> = Promise.resolve();
   private stopped = false;
+  private eventGate?: { promise: Promise<void>; open: () => void };
 
   constructor(
     private readonly transport: DoorTransport,
@@ -164,6 +171,11 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     logger?: MqttLogger,
   ) {
     super();
+    if (options.holdEvents) {
+      let open!: () => void;
+      const promise = new Promise<void>((r) => (open = r));
+      this.eventGate = { promise, open };
+    }
     this.timeoutMs = options.commandTimeoutMs ?? 3000;
     this.ackDelayMs = options.ackDelayMs ?? 20;
     this.logger = logger ?? SILENT_LOGGER;
@@ -178,6 +190,12 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     await this.transport.route(SERVER_SUBSCRIPTIONS.state, enqueue('state'));
     await this.transport.route(SERVER_SUBSCRIPTIONS.reply, enqueue('reply'));
     await this.transport.route(SERVER_SUBSCRIPTIONS.event, enqueue('event'));
+  }
+
+  /** The application's handlers are attached: events held since start-up are processed now, in order. */
+  releaseEvents(): void {
+    this.eventGate?.open();
+    this.eventGate = undefined;
   }
 
   /** Rejects whatever is still waiting and stops acknowledging; the transport is closed by its owner. */
@@ -307,6 +325,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   // ---- incoming -------------------------------------------------------------------------------
 
   private async handle(kind: TopicKind, topic: string, payload: Buffer): Promise<void> {
+    if (kind === 'event' && this.eventGate) await this.eventGate.promise;
     const parsed = parseTopic(topic);
     if (!parsed || parsed.kind !== kind) return;
     const controllerId = parsed.controllerId;

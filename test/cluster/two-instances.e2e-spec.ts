@@ -1,0 +1,242 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import type { EnrolmentView } from '@acs/enrollment';
+import { startVirtualController } from '@acs/mqtt/testing';
+import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
+import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { bearer, post } from '../support/registry-fixture.js';
+import type { TestApp } from '../support/test-app.js';
+
+jest.setTimeout(240_000);
+
+/**
+ * Two server instances, as built into dist/, share one PostgreSQL database and the machine's
+ * Mosquitto (127.0.0.1:1883): instance A is wired to the desk reader and suite 1's door, B to
+ * suite 2's door. Nothing passes between them but the database and the broker.
+ */
+const PG_ADMIN = process.env.ACS_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const BROKER = process.env.ACS_TEST_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+interface Instance {
+  id: string;
+  env: NodeJS.ProcessEnv;
+  base: string;
+  proc?: ChildProcess;
+  t: TestApp;
+}
+
+describe('several server instances on PostgreSQL and Mosquitto', () => {
+  const run = randomBytes(3).toString('hex');
+  const dbName = `acs_cluster_${run}`;
+  let admin: DataSource;
+  let a: Instance;
+  let b: Instance;
+  const dirs: string[] = [];
+  let desk: VirtualDevice;
+  let doorA: VirtualDevice;
+  let doorB: VirtualDevice;
+  let ctlA: VirtualController;
+  let ctlB: VirtualController;
+  const ids: Record<string, string> = {};
+
+  const start = async (i: Instance) => {
+    i.proc = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env: i.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    await until(`instance ${i.id} to start`, () => request(i.base).get('/health').then((r) => r.status === 200).catch(() => false), 60_000);
+  };
+  const kill = async (i: Instance) => {
+    const p = i.proc!;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+    i.proc = undefined;
+  };
+  const instance = async (id: string, shared: NodeJS.ProcessEnv): Promise<Instance> => {
+    const dir = mkdtempSync(join(tmpdir(), `acs-cluster-${id}-`));
+    dirs.push(dir);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { ...shared, INSTANCE_ID: id, DATA_DIR: dir, HTTP_PORT: String(port) };
+    return { id, env, base, t: { http: () => request(base), adminToken: '' } as unknown as TestApp };
+  };
+
+  beforeAll(async () => {
+    execFileSync('npx', ['nest', 'build', 'server'], { stdio: 'ignore', timeout: 120_000 });
+    execFileSync('npx', ['nest', 'build', 'cli'], { stdio: 'ignore', timeout: 120_000 });
+    admin = new DataSource({ type: 'postgres', url: PG_ADMIN });
+    await admin.initialize();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const shared: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      DATABASE_URL: PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`),
+      MQTT_BROKER_URL: BROKER,
+      MQTT_SERVER_PASSWORD: randomBytes(12).toString('hex'),
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      READER_SYNC_INTERVAL_S: '3600',
+      PURGE_SCHEDULE_ENABLED: 'false',
+      CLUSTER_LEASE_S: '3',
+      LOG_LEVEL: 'warn',
+    };
+    a = await instance(`a-${run}`, shared);
+    b = await instance(`b-${run}`, shared);
+    // A migrates the empty database; B then finds it current.
+    await start(a);
+    await start(b);
+    const token = (JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', `cluster-${run}`, '--json'], { env: a.env }).toString()) as { token: string }).token;
+    a.t = { ...a.t, adminToken: token } as TestApp;
+    b.t = { ...b.t, adminToken: token } as TestApp;
+
+    const tmp = dirs[0];
+    [desk, doorA, doorB] = await Promise.all([startVirtualReader(tmp), startVirtualReader(tmp), startVirtualReader(tmp)]);
+    // The registry is built through A; B learns of it through the database (and the notices).
+    const site = await post<{ id: string }>(a.t, '/sites', { name: `Cluster ${run}`, timeZone: 'Europe/Amsterdam' });
+    const zone1 = await post<{ id: string }>(a.t, '/zones', { siteId: site.id, name: 'Suite 1', kind: 'suite' });
+    const zone2 = await post<{ id: string }>(a.t, '/zones', { siteId: site.id, name: 'Suite 2', kind: 'suite' });
+    const reader = (name: string, d: VirtualDevice, role: string, host: string) => post<{ id: string }>(a.t, '/readers', { siteId: site.id, name, model: 'R50x', transport: d.url, role, host });
+    ids.desk = (await reader('Desk', desk, 'enrolment', a.id)).id;
+    ids.doorA = (await reader('Suite 1 entry', doorA, 'door', a.id)).id;
+    ids.doorB = (await reader('Suite 2 entry', doorB, 'door', b.id)).id;
+    const controller = async (mqttId: string, host: string) => {
+      const c = await post<{ id: string; mqttUsername: string; mqttPassword: string; signingSecret: string }>(a.t, '/controllers', { siteId: site.id, name: mqttId, mqttId, host });
+      return { id: c.id, identity: { controllerId: c.mqttUsername, password: c.mqttPassword, secret: Buffer.from(c.signingSecret, 'base64') } };
+    };
+    const cA = await controller(`cl-${run}-a`, a.id);
+    const cB = await controller(`cl-${run}-b`, b.id);
+    ids.door1 = (await post<{ id: string }>(a.t, '/doors', { zoneId: zone1.id, name: 'Suite 1 door', entryReaderId: ids.doorA, controllerId: cA.id, relayChannel: 1 })).id;
+    ids.door2 = (await post<{ id: string }>(a.t, '/doors', { zoneId: zone2.id, name: 'Suite 2 door', entryReaderId: ids.doorB, controllerId: cB.id, relayChannel: 1 })).id;
+    const level = await post<{ id: string }>(a.t, '/access-levels', { siteId: site.id, name: 'Both suites', zoneIds: [zone1.id, zone2.id] });
+    ids.level = level.id;
+    ctlA = await startVirtualController(BROKER, cA.identity, { doors: 1 });
+    ctlB = await startVirtualController(BROKER, cB.identity, { doors: 1 });
+  });
+
+  afterAll(async () => {
+    for (const i of [a, b]) if (i?.proc) await kill(i);
+    await Promise.all([ctlA?.stop(), ctlB?.stop()].filter(Boolean));
+    await Promise.all([desk, doorA, doorB].filter(Boolean).map((d) => d.close()));
+    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin?.destroy();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('an enrolment at A reaches the door reader owned by B; a badge-in at B is in the shared history and live on A', async () => {
+    const customer = await post<{ id: string }>(a.t, '/customers', { companyName: `Cluster ${run} B.V.`, contractRef: `CL-${run}`, serviceStart: '2026-01-01T00:00:00Z' });
+    ids.customer = customer.id;
+    const person = await post<{ id: string }>(a.t, `/customers/${customer.id}/people`, { fullName: 'Clara Cluster' });
+    ids.person = person.id;
+    await post(a.t, '/grants', { accessLevelId: ids.level, customerId: customer.id, personId: person.id });
+
+    const started = await post<EnrolmentView>(a.t, '/enrolments', { personId: person.id, finger: 1, readerId: ids.desk });
+    expect((await actAtDesk(a.t, desk.device, started.id, 'clara-right-index')).final.status).toBe('enrolled');
+    // A stored it on its own door reader; B heard of the outbox work and stored it on its reader.
+    await until('the template on both door readers', async () => flashTemplates(doorA).size === 1 && flashTemplates(doorB).size === 1);
+
+    // Live on A while the badge-in happens on B.
+    const live: string[] = [];
+    const abort = new AbortController();
+    const stream = fetch(`${a.base}/monitor/events?doorId=${ids.door2}`, { headers: bearer(a.t.adminToken), signal: abort.signal }).then(async (res) => {
+      const reader = res.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        live.push(Buffer.from(value).toString('utf8'));
+      }
+    });
+    await sleep(300);
+    doorB.device.place('clara-right-index');
+    const events = await until('the granted attempt at B in the shared history', async () => {
+      const res = await a.t.http().get(`/customers/${customer.id}/access-events`).set(bearer(a.t.adminToken));
+      const items = (res.body as { items: Array<{ doorId: string; result: string; reason: string }> }).items;
+      return items.some((e) => e.doorId === ids.door2 && e.result === 'granted') ? items : undefined;
+    });
+    doorB.device.lift();
+    expect(events.filter((e) => e.doorId === ids.door2 && e.result === 'granted')).toHaveLength(1);
+    await until('the attempt on A\'s live stream', async () => live.join('').includes('"result":"granted"'));
+    abort.abort();
+    await stream.catch(() => undefined);
+    // B's controller unlocked its door.
+    expect(ctlB.relayActivations(1)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('killing A loses none of its controller\'s events, and B keeps serving its door meanwhile', async () => {
+    await kill(a);
+    // A door forced open at A's door while A is down: B sees it but must not acknowledge it.
+    ctlA.openDoor(1);
+    await sleep(500);
+    ctlA.closeDoor(1);
+    // B keeps serving suite 2.
+    const before = await b.t.http().get(`/customers/${ids.customer}/access-events`).set(bearer(b.t.adminToken));
+    const grantedBefore = (before.body as { items: Array<{ doorId: string; result: string }> }).items.filter((e) => e.doorId === ids.door2 && e.result === 'granted').length;
+    doorB.device.place('clara-right-index');
+    await until('a second granted attempt at B with A down', async () => {
+      const res = await b.t.http().get(`/customers/${ids.customer}/access-events`).set(bearer(b.t.adminToken));
+      return (res.body as { items: Array<{ doorId: string; result: string }> }).items.filter((e) => e.doorId === ids.door2 && e.result === 'granted').length > grantedBefore;
+    });
+    doorB.device.lift();
+    const whileDown = await b.t.http().get('/alarms').query({ doorId: ids.door1 }).set(bearer(b.t.adminToken));
+    expect(whileDown.status).toBe(200);
+    expect(whileDown.body).toEqual([]);
+
+    // A comes back: its persistent session and the controller's unacknowledged events deliver the forced opening.
+    await start(a);
+    const alarms = await until('the forced-open alarm recorded by A', async () => {
+      const res = await a.t.http().get('/alarms').query({ doorId: ids.door1 }).set(bearer(a.t.adminToken));
+      const list = res.body as Array<{ kind: string; doorId: string }>;
+      return list.length > 0 ? list : undefined;
+    });
+    expect(alarms.map((x) => x.kind)).toEqual(['forced_open']);
+  });
+
+  it('a purge started on B erases the templates on A\'s readers and certifies', async () => {
+    await until('A to be ready with its readers', async () => (await a.t.http().get('/ready')).status === 200);
+    const ended = await b.t
+      .http()
+      .patch(`/customers/${ids.customer}`)
+      .set(bearer(b.t.adminToken))
+      .send({ serviceEnd: new Date(Date.now() - 60_000).toISOString() });
+    expect(ended.status).toBe(200);
+    const purge = await b.t.http().post(`/compliance/customers/${ids.customer}/purge`).set(bearer(b.t.adminToken)).send({});
+    expect(purge.status).toBeLessThan(300);
+    const jobId = (purge.body as { id: string }).id;
+    const job = await until(
+      'the purge to finish',
+      async () => {
+        const res = await b.t.http().get(`/compliance/erasures/${jobId}`).set(bearer(b.t.adminToken));
+        return (res.body as { state: string }).state === 'done' ? (res.body as Record<string, unknown>) : undefined;
+      },
+      60_000,
+    );
+    expect(job.state).toBe('done');
+    expect(flashTemplates(doorA).size).toBe(0);
+    expect(flashTemplates(doorB).size).toBe(0);
+    const certs = await b.t.http().get('/compliance/certificates').set(bearer(b.t.adminToken));
+    expect(JSON.stringify(certs.body)).toContain(ids.customer);
+  });
+});
