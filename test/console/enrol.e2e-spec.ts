@@ -20,6 +20,7 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
   let customerLabel: string;
   let deskName: string;
   let sanne: string;
+  let daan: string;
 
   beforeAll(async () => {
     h = await startConsoleHarness({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '15' } });
@@ -28,7 +29,7 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
     [desk, suiteEntry, suiteExit, cageEntry] = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(h.t.dir)));
     site = await buildVirtualSite(h.t, { desk: desk.url, suiteEntry: suiteEntry.url, suiteExit: suiteExit.url, cageEntry: cageEntry.url });
     sanne = (await post<{ id: string }>(h.t, `/customers/${site.customerId}/people`, { fullName: 'Sanne Bakker' })).id;
-    await post(h.t, `/customers/${site.customerId}/people`, { fullName: 'Daan Mulder' });
+    daan = (await post<{ id: string }>(h.t, `/customers/${site.customerId}/people`, { fullName: 'Daan Mulder' })).id;
     await post(h.t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: sanne });
     const customer = (await h.t.http().get(`/customers/${site.customerId}`).set(bearer(h.t.adminToken)).expect(200)).body as { companyName: string; contractRef: string };
     customerLabel = `${customer.companyName} (${customer.contractRef})`;
@@ -148,6 +149,28 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
     await page.getByRole('radio', { name: 'Right index finger, already enrolled' }).waitFor();
   });
 
+  it('explains a refusal in words without naming the other person, and "Try again" starts over', async () => {
+    const { page } = await h.newPage();
+    await h.signIn(page, h.t.adminToken);
+    await chooseAndStart(page, 'Daan Mulder', 'Right middle finger');
+    // Daan puts down Sanne's finger: the duplicate check refuses it.
+    await actOnPagePrompts(page, desk.device, 'sanne-right-index', {});
+    const result = page.getByRole('region', { name: 'Refused' });
+    await expect(result.textContent()).resolves.toContain('already enrolled for another person');
+    await expect(page.locator('.desk-prompt').textContent()).resolves.toBe('Enrolment did not succeed');
+    await expect(page.locator('main').textContent()).resolves.not.toMatch(/Sanne/);
+    // Focus moves to the result so the keyboard reaches "Try again" next.
+    await expect(page.evaluate('document.activeElement && document.activeElement.textContent')).resolves.toBe('Refused');
+    await screenshot(page, '39-enrol-refused');
+
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('.desk-prompt', { hasText: 'Place your finger on the reader' }).waitFor();
+    await actOnPagePrompts(page, desk.device, 'daan-right-middle', {});
+    await page.getByRole('heading', { name: 'Enrolled' }).waitFor();
+    const fingers = await h.t.http().get(`/people/${daan}/fingerprints`).set(bearer(h.t.adminToken)).expect(200);
+    expect(fingers.body).toEqual([expect.objectContaining({ finger: 2 })]);
+  });
+
   it('starts from a person\'s record with the person preselected by id, never by name', async () => {
     const { page } = await h.newPage();
     await h.signIn(page, h.t.adminToken);
@@ -173,7 +196,9 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
     await screenshot(page, '38-enrol-cancelled');
     const view = await h.t.http().get(`/enrolments/${id}`).set(bearer(h.t.adminToken)).expect(200);
     expect(view.body).toMatchObject({ status: 'cancelled', reason: 'cancelled' });
-    await expect(h.t.http().get(`/people/${view.body.personId as string}/fingerprints`).set(bearer(h.t.adminToken)).then((r) => r.body)).resolves.toEqual([]);
+    expect(view.body.personId).toBe(daan);
+    const fingers = (await h.t.http().get(`/people/${daan}/fingerprints`).set(bearer(h.t.adminToken)).expect(200)).body as Array<{ finger: number }>;
+    expect(fingers.map((f) => f.finger)).not.toContain(5);
     // The desk reader is free again: "Try again" starts a new enrolment there.
     await page.getByRole('button', { name: 'Try again' }).click();
     await page.locator('.desk-prompt', { hasText: 'Place your finger on the reader' }).waitFor();

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, Loading, PageHeader, Status, useLoad } from '../ui';
@@ -25,6 +25,13 @@ export function EnrolPage() {
   const [readerId, setReaderId] = useState('');
   const [running, setRunning] = useState<EnrolChoice | null>(null);
   const [nameFilter, setNameFilter] = useState('');
+  const heading = useRef<HTMLHeadingElement>(null);
+  const moved = useRef(false);
+  useEffect(() => {
+    // Keyboard and screen-reader users land on the new step's question, not on a vanished button.
+    if (moved.current) heading.current?.focus();
+    moved.current = true;
+  }, [step]);
 
   const customers = useLoad(() => api.all<Customer>('/customers', { limit: 200 }), [api]);
   const people = useLoad(() => (customerId ? api.all<Person>(`/customers/${customerId}/people`, { limit: 200 }) : Promise.resolve([])), [api, customerId]);
@@ -77,7 +84,7 @@ export function EnrolPage() {
 
       {step === 0 ? (
         <section className="panel wizard-panel" aria-labelledby="step-person">
-          <h2 id="step-person">Step 1 of 3: who is enrolling?</h2>
+          <h2 id="step-person" ref={heading} tabIndex={-1}>Step 1 of 3: who is enrolling?</h2>
           <ErrorNotice error={customers.error} />
           <div className="filters">
             <Field label="Customer">
@@ -150,7 +157,7 @@ export function EnrolPage() {
 
       {step === 1 ? (
         <section className="panel wizard-panel" aria-labelledby="step-finger">
-          <h2 id="step-finger">Step 2 of 3: which finger of {person?.fullName ?? 'the person'}?</h2>
+          <h2 id="step-finger" ref={heading} tabIndex={-1}>Step 2 of 3: which finger of {person?.fullName ?? 'the person'}?</h2>
           <ErrorNotice error={fingers.error} />
           {fingers.loading && !fingers.data ? <Loading what="Loading enrolled fingers" /> : null}
           <FingerPicker value={finger} enrolled={enrolled} onChange={setFinger} />
@@ -166,7 +173,7 @@ export function EnrolPage() {
       {step === 2 ? (
         <section className="panel wizard-panel" aria-labelledby="step-reader">
           <div className="panel-head">
-            <h2 id="step-reader">Step 3 of 3: at which desk reader?</h2>
+            <h2 id="step-reader" ref={heading} tabIndex={-1}>Step 3 of 3: at which desk reader?</h2>
             <button type="button" onClick={readers.reload} disabled={readers.loading}>
               Refresh readers
             </button>

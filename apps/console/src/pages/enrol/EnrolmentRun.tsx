@@ -117,10 +117,13 @@ export function EnrolmentRun({ choice, onClose }: { choice: EnrolChoice; onClose
 }
 
 function Result({ view, choice, onRetry, onClose }: { view: Enrolment; choice: EnrolChoice; onRetry: () => void; onClose: (next: 'another' | 'done') => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The Cancel button the clerk may have used is gone: put focus where the next actions are.
+  useEffect(() => heading.current?.focus(), []);
   if (view.status !== 'enrolled') {
     return (
       <section className="panel result result-bad" aria-labelledby="result-title">
-        <h2 id="result-title">{view.status === 'cancelled' ? 'Cancelled' : view.status === 'refused' ? 'Refused' : 'Failed'}</h2>
+        <h2 id="result-title" ref={heading} tabIndex={-1}>{view.status === 'cancelled' ? 'Cancelled' : view.status === 'refused' ? 'Refused' : 'Failed'}</h2>
         <p>
           {failureText(view.reason)} {view.reason ? <code className="code">{view.reason}</code> : null}
         </p>
@@ -137,7 +140,7 @@ function Result({ view, choice, onRetry, onClose }: { view: Enrolment; choice: E
   }
   return (
     <section className="panel result result-ok" aria-labelledby="result-title">
-      <h2 id="result-title">Enrolled</h2>
+      <h2 id="result-title" ref={heading} tabIndex={-1}>Enrolled</h2>
       <p>
         {fingerName(choice.finger)} of {choice.person.fullName} is stored{view.quality !== null ? ` (match quality ${view.quality})` : ''}. Template record{' '}
         <ShortId id={view.templateId} />. It now goes to the door readers this person&apos;s grants cover.
