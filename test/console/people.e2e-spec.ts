@@ -105,6 +105,7 @@ describe('web console: people', () => {
     const describedBy = (await email.getAttribute('aria-describedby')) ?? '';
     await expect(page.locator(`[id="${describedBy.split(' ')[0]}"]`).textContent()).resolves.toMatch(/email must be an email/);
     await expect(page.getByLabel('Full name').getAttribute('aria-invalid')).resolves.toBeNull();
+    await expect(page.evaluate("document.activeElement && document.activeElement.getAttribute('name')")).resolves.toBe('email');
     expect(await unlabelledControls(page)).toEqual([]);
     await screenshot(page, '23-people-add-invalid');
 

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSession } from '../../session';
 import { ErrorNotice } from '../../ui';
 import { FieldWithError } from './FieldWithError';
@@ -16,6 +16,11 @@ export function AddPersonForm({ customerId, onAdded, onCancel }: { customerId: s
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const errors = fieldErrors(error);
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    // Take the clerk straight to the first field the server refused.
+    if (error) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [error]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -37,7 +42,7 @@ export function AddPersonForm({ customerId, onAdded, onCancel }: { customerId: s
     <section className="panel" aria-labelledby="add-person-title">
       <h2 id="add-person-title">Add person</h2>
       {/* noValidate: the browser's own e-mail check would hide the server's field message. */}
-      <form noValidate onSubmit={(e) => void submit(e)} className="add-person">
+      <form ref={form} noValidate onSubmit={(e) => void submit(e)} className="add-person">
         <ErrorNotice error={error} />
         <div className="grid-3">
           <FieldWithError label="Full name" error={errors.fullName}>
