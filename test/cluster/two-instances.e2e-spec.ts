@@ -185,6 +185,24 @@ describe('several server instances on PostgreSQL and Mosquitto', () => {
     expect(ctlB.relayActivations(1)).toBeGreaterThanOrEqual(1);
   });
 
+  it('an enrolment asked of B runs on the desk reader wired to A and is followed through B (any instance behind a load balancer)', async () => {
+    const started = await post<EnrolmentView>(b.t, '/enrolments', { personId: ids.person, finger: 2, readerId: ids.desk });
+    expect(started.status).toBe('running');
+    const { final, prompts } = await actAtDesk(b.t, desk.device, started.id, 'clara-right-middle');
+    expect(final.status).toBe('enrolled');
+    expect(prompts).toContain('place_again');
+    // The same enrolment through A, where it ran.
+    const onA = await a.t.http().get(`/enrolments/${started.id}`).set(bearer(a.t.adminToken));
+    expect(onA.body).toMatchObject({ id: started.id, status: 'enrolled' });
+    const fingers = await b.t.http().get(`/people/${ids.person}/fingerprints`).set(bearer(b.t.adminToken));
+    expect((fingers.body as Array<{ finger: number }>).map((f) => f.finger).sort()).toEqual([1, 2]);
+    // A busy or missing desk answers with the host's own problem code, through B.
+    const unknown = await b.t.http().post('/enrolments').set(bearer(b.t.adminToken)).send({ personId: ids.person, finger: 3, readerId: ids.doorA });
+    expect(unknown.status).toBe(409);
+    expect(unknown.body.code).toBe('enrollment.not_an_enrolment_reader');
+    await until('both fingers on both door readers', async () => flashTemplates(doorA).size === 2 && flashTemplates(doorB).size === 2);
+  });
+
   it('killing A loses none of its controller\'s events, and B keeps serving its door meanwhile', async () => {
     await kill(a);
     // A door forced open at A's door while A is down: B sees it but must not acknowledge it.

@@ -17,7 +17,7 @@ import {
   StartEnrolmentDto,
 } from './enrollment.dto.js';
 import { FingerprintTemplateEntity } from './entities.js';
-import { EnrollmentService } from './enrollment.service.js';
+import { EnrolmentRouter } from './enrolment-router.js';
 import { ReaderLibraryService } from './reader-library.service.js';
 
 /** The enrolment desk: admins and the security desk [README roles]. */
@@ -27,7 +27,8 @@ const DESK = ['admin', 'security'] as const;
 @ApiBearerAuth()
 @Controller('enrolments')
 export class EnrolmentsController {
-  constructor(private readonly enrolments: EnrollmentService) {}
+  /** Through the router: the desk reader may be wired to another server instance. */
+  constructor(private readonly enrolments: EnrolmentRouter) {}
 
   @Post()
   @Allow(...DESK)
@@ -57,7 +58,7 @@ export class EnrolmentsController {
   @Allow(...DESK)
   @Audited({ action: 'enrollment.cancel', targetType: 'enrolment', targetParam: 'enrolmentId' })
   @ApiOkResponse({ type: EnrolmentView })
-  cancel(@Param('enrolmentId', ParseUUIDPipe) id: string): EnrolmentView {
+  cancel(@Param('enrolmentId', ParseUUIDPipe) id: string): Promise<EnrolmentView> {
     return this.enrolments.cancel(id);
   }
 }

@@ -6,12 +6,13 @@ import { HealthModule } from '@acs/health';
 import { RegistryModule } from '@acs/registry';
 import { EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController } from './enrollment.controller.js';
 import { EnrollmentService } from './enrollment.service.js';
+import { EnrolmentRouter } from './enrolment-router.js';
 import { FingerCountsModule } from './finger-counts.js';
 import { ReaderLibraryService } from './reader-library.service.js';
 import { ReaderManager } from './reader-manager.js';
 import { TemplateVault } from './template-vault.js';
 
-const SERVICES = [ReaderManager, TemplateVault, ReaderLibraryService, EnrollmentService];
+const SERVICES = [ReaderManager, TemplateVault, ReaderLibraryService, EnrollmentService, EnrolmentRouter];
 
 /** Enrolment, reader manager and reader libraries kept in step (issue 6). */
 @Module({

@@ -101,6 +101,7 @@ export class EnrollmentService implements OnApplicationShutdown {
   private readonly logger = new Logger('Enrolment');
   private readonly sessions = new Map<string, Session>();
   private readonly busyReaders = new Map<string, string>();
+  private readonly viewListeners = new Set<(view: EnrolmentView) => void>();
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -153,7 +154,7 @@ export class EnrollmentService implements OnApplicationShutdown {
     const session: Session = { view, actor, customerId: person.customerId, cancelled: false, events: new ReplaySubject<EnrolmentView>(1), done: Promise.resolve() };
     this.sessions.set(id, session);
     this.busyReaders.set(reader.id, id);
-    session.events.next({ ...view });
+    this.publish(session);
     session.done = this.run(session);
     return { ...view };
   }
@@ -214,7 +215,24 @@ export class EnrollmentService implements OnApplicationShutdown {
       const tail = ['merging', 'duplicate_check', 'storing', 'clearing_desk'].indexOf(s.view.step) + 1;
       s.view.progress = Math.min(0.99, (taken / needed) * 0.8 + tail * 0.05);
     }
-    s.events.next({ ...s.view });
+    this.publish(s);
+  }
+
+  private publish(s: Session): void {
+    const view = { ...s.view };
+    s.events.next(view);
+    for (const l of this.viewListeners) l(view);
+  }
+
+  /** Every view change of the enrolments running here (the cluster relays them to other instances). */
+  onView(listener: (view: EnrolmentView) => void): () => void {
+    this.viewListeners.add(listener);
+    return () => this.viewListeners.delete(listener);
+  }
+
+  /** Whether the enrolment runs in this process. */
+  has(id: string): boolean {
+    return this.sessions.has(id);
   }
 
   private async run(s: Session): Promise<void> {
