@@ -68,6 +68,8 @@ export function DoorBoard({ doors, dir, onMode }: { doors: DoorStatus[]; dir: Di
                 </button>
               </div>
             </div>
+            {/* Long door names scroll sideways inside the panel rather than push the feed away. */}
+            <div className="live-doors-scroll">
             <table className="live-doors" aria-labelledby={`site-${g.siteId}`}>
               <thead>
                 <tr>
@@ -122,6 +124,7 @@ export function DoorBoard({ doors, dir, onMode }: { doors: DoorStatus[]; dir: Di
                 );
               })}
             </table>
+            </div>
           </section>
         );
       })}

@@ -152,8 +152,7 @@ export function EventFeed({ rows, dir, doors }: { rows: FeedRow[]; dir: Director
             <th scope="col">Door / device</th>
             <th scope="col">Result</th>
             <th scope="col">Reason</th>
-            <th scope="col">Customer</th>
-            <th scope="col">Person</th>
+            <th scope="col">Person / customer</th>
           </tr>
         </thead>
         <tbody>
@@ -183,7 +182,7 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
   let where = place(null, '—');
   let result: { text: string; tone: Tone } | null = null;
   let reason: React.ReactNode = null;
-  let customer: React.ReactNode = <span className="muted">—</span>;
+  let customer: React.ReactNode = null;
   let person: React.ReactNode = <span className="muted">—</span>;
   switch (e.type) {
     case 'attempt':
@@ -203,7 +202,7 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
           {e.violations && e.violations.length > 0 ? <span className="live-sub">Violations: {e.violations.map(words).join(', ')}</span> : null}
         </span>
       );
-      customer = e.customerId ? (dir.customers.get(e.customerId)?.companyName ?? <span className="muted">Unknown customer</span>) : <span className="muted">—</span>;
+      customer = e.customerId ? (dir.customers.get(e.customerId)?.companyName ?? 'Unknown customer') : null;
       person = e.personId && e.customerId ? <PersonName customerId={e.customerId} personId={e.personId} /> : <span className="muted">Not identified</span>;
       break;
     }
@@ -251,8 +250,10 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
       <td className="live-nowrap">{where}</td>
       <td>{result ? <Status tone={result.tone}>{result.text}</Status> : null}</td>
       <td className="live-reason">{reason}</td>
-      <td>{customer}</td>
-      <td>{person}</td>
+      <td>
+        {person}{' '}
+        {customer ? <span className="live-sub">{customer}</span> : null}
+      </td>
     </tr>
   );
 }
