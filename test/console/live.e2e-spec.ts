@@ -206,8 +206,42 @@ describe('web console: Live page (security desk)', () => {
     await expect(feed().getByText(/new events? waiting/).count()).resolves.toBe(0);
   });
 
+  it('shows a controller going offline and coming back, live', async () => {
+    await ctlB.stop();
+    await doorCell(cageDoor, 4).getByText('Offline', { exact: true }).waitFor();
+    await feed().getByRole('row').filter({ hasText: 'Controller offline' }).first().waitFor();
+    // Status messages are ordered by the controller's clock: the new connection must be later than the last will.
+    h.t.clock.advance(1000);
+    ctlB = await connectController(h.t, site.controllerB);
+    await doorCell(cageDoor, 4).getByText('Online', { exact: true }).waitFor();
+    await expectSamePage();
+  });
+
+  it('says when the stream is down, reconnects by itself and catches up on what it missed', async () => {
+    const stream = page.locator('.live-stream');
+    await page.route('**/monitor/events*', (route) => route.abort());
+    (h.t.app.getHttpServer() as import('node:http').Server).closeAllConnections();
+    await stream.filter({ hasText: 'Reconnecting…' }).waitFor();
+    // Raised while the desk is not listening: the reconnect re-reads the open alarms.
+    ctlB.openDoor(1);
+    await until('forced-open alarm', async () => (await openAlarms()).find((a) => a.kind === 'forced_open') ?? undefined);
+    await expect(alarmsPanel().getByRole('row').filter({ hasText: 'Door forced open' }).count()).resolves.toBe(0);
+    await page.unroute('**/monitor/events*');
+    await stream.filter({ hasText: /Event stream:\s*Live$/ }).waitFor({ timeout: 15_000 });
+    await alarmsPanel().getByRole('row').filter({ hasText: 'Door forced open' }).filter({ hasText: cageDoor }).waitFor();
+    ctlB.closeDoor(1);
+    await doorCell(cageDoor, 1).getByText('Closed', { exact: true }).waitFor();
+    await expectSamePage();
+  });
+
   it('locks a zone down after confirmation and lifts it again', async () => {
     const zone = page.getByRole('region', { name: 'Doors' }).getByRole('button', { name: /^Lock down zone Suite \d+$/ });
+    // Escape cancels without changing anything.
+    await zone.click();
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expect(text(doorCell(suiteDoor, 2))).resolves.toBe('Normal');
     await zone.click();
     const dialog = page.getByRole('dialog', { name: /^Lock down zone Suite \d+\?$/ });
     await dialog.getByRole('button', { name: 'Lock down' }).click();
@@ -218,6 +252,22 @@ describe('web console: Live page (security desk)', () => {
     await page.getByRole('region', { name: 'Doors' }).getByRole('button', { name: /^Lift lockdown of zone Suite \d+$/ }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Lift lockdown' }).click();
     await doorCell(suiteDoor, 2).getByText('Normal', { exact: true }).waitFor();
+  });
+
+  it('starts and ends an emergency release of the site after confirmation', async () => {
+    await page.getByRole('button', { name: /^Emergency release of site BADGE-\d+$/ }).click();
+    const dialog = page.getByRole('dialog', { name: /^Start emergency release of site BADGE-\d+\?$/ });
+    await dialog.getByRole('button', { name: 'Release doors' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await doorCell(suiteDoor, 2).getByText('Emergency release', { exact: true }).waitFor();
+    await doorCell(cageDoor, 2).getByText('Emergency release', { exact: true }).waitFor();
+    const doors = (await h.t.http().get(`/monitor/doors?siteId=${site.siteId}`).set(bearer(security)).expect(200)).body as Array<{ override: string | null }>;
+    expect(doors.map((d) => d.override)).toEqual(['emergency_release', 'emergency_release']);
+    await feed().getByRole('row').filter({ hasText: 'Mode: Emergency release' }).first().waitFor();
+    await page.getByRole('button', { name: /^End emergency release of site BADGE-\d+$/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'End release' }).click();
+    await doorCell(suiteDoor, 2).getByText('Normal', { exact: true }).waitFor();
+    await doorCell(cageDoor, 2).getByText('Normal', { exact: true }).waitFor();
   });
 
   it('has no unlabelled controls and never puts a person\'s name in a URL', async () => {
