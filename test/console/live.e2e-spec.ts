@@ -131,6 +131,8 @@ describe('web console: Live page (security desk)', () => {
     ctlB.openDoor(1);
     await alarmsPanel().getByRole('row').filter({ hasText: 'Door forced open' }).filter({ hasText: cageDoor }).waitFor();
     await doorCell(cageDoor, 3).getByText('Door forced open').waitFor();
+    // Screen readers hear the alarm, not only see it in the table.
+    await expect(text(page.locator('.live [aria-live="assertive"]'))).resolves.toBe(`New alarm: Door forced open at ${cageDoor}.`);
     ctlB.closeDoor(1);
     await doorCell(cageDoor, 1).getByText('Closed', { exact: true }).waitFor();
     await expectSamePage();

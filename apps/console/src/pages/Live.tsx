@@ -7,7 +7,7 @@ import { ErrorNotice, Field, Loading, PageHeader, Status, useLoad, type Tone } f
 import { AlarmTable } from './live/Alarms';
 import { ConfirmDialog } from './live/Dialog';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
-import { emptyDirectory, loadDirectory, PeopleCache, PeopleContext, type Directory } from './live/directory';
+import { doorName, emptyDirectory, loadDirectory, PeopleCache, PeopleContext, type Directory } from './live/directory';
 import { EventFeed, FeedFilterBar, matches, type FeedFilters } from './live/EventFeed';
 import { alarmLabel, applyDoorEvent, FEED_CAP, type Alarm, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './live/model';
 import './Live.css';
@@ -36,11 +36,13 @@ export function LivePage() {
   const directory = useLoad((_signal) => loadDirectory(api), [api]);
   const [dirOverride, setDirOverride] = useState<Directory | null>(null);
   const dir = dirOverride ?? directory.data ?? emptyDirectory();
+  const doorNameRef = useRef<(id: string) => string | null>(() => null);
 
   const [doors, setDoors] = useState<DoorStatus[] | null>(null);
   const [readers, setReaders] = useState<ReaderLoop[]>([]);
   const [alarms, setAlarms] = useState<Alarm[]>([]);
   const [stateError, setStateError] = useState<unknown>(null);
+  doorNameRef.current = (id) => doorName(dir, doors ?? [], id);
   const [stream, setStream] = useState<StreamState>('connecting');
 
   const [feed, setFeed] = useState<FeedRow[]>([]);
@@ -64,6 +66,8 @@ export function LivePage() {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // Read out by screen readers as soon as an alarm arrives; the table alone would be silent.
+  const [announce, setAnnounce] = useState('');
 
   const refreshDoors = useCallback(async () => {
     const [d, r] = await Promise.all([api.get<DoorStatus[]>('/monitor/doors'), api.get<ReaderLoop[]>('/monitor/readers')]);
@@ -123,6 +127,7 @@ export function LivePage() {
           scheduleRefresh();
           break;
         case 'alarm':
+          setAnnounce(`New alarm: ${alarmLabel(e.kind)}${e.doorId ? ` at ${doorNameRef.current(e.doorId) ?? 'a door'}` : ''}.`);
           setAlarms((as) =>
             as.some((a) => a.id === e.id)
               ? as
@@ -228,6 +233,9 @@ export function LivePage() {
             Event stream: <Status tone={streamLabel.tone}>{streamLabel.text}</Status>
           </span>
         </PageHeader>
+        <div className="live-sr-only" aria-live="assertive">
+          {announce}
+        </div>
         <ErrorNotice error={directory.error} />
         <ErrorNotice error={stateError} />
         {notice ? (
@@ -244,11 +252,11 @@ export function LivePage() {
           <div className="live-col">
             <section className="panel live-panel" aria-labelledby="live-doors-title">
               <h2 id="live-doors-title">Doors</h2>
-              {doors === null ? <Loading what="Loading doors" /> : <DoorBoard doors={doors} dir={dir} onMode={setModeTarget} />}
+              <div className="live-scroll live-scroll-doors">{doors === null ? <Loading what="Loading doors" /> : <DoorBoard doors={doors} dir={dir} onMode={setModeTarget} />}</div>
             </section>
             <section className="panel live-panel" aria-labelledby="live-readers-title">
               <h2 id="live-readers-title">Readers</h2>
-              {doors === null ? <Loading what="Loading readers" /> : <ReaderTable readers={readers} doors={doors} dir={dir} />}
+              <div className="live-scroll live-scroll-readers">{doors === null ? <Loading what="Loading readers" /> : <ReaderTable readers={readers} doors={doors} dir={dir} />}</div>
             </section>
           </div>
           <div className="live-col">

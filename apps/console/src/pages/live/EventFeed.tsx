@@ -240,7 +240,7 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
     }
   }
   return (
-    <tr className={`live-row live-row-${e.type}`}>
+    <tr className={`live-row live-row-${e.type}${(e.type === 'attempt' || e.type === 'follow_up') && e.result === 'denied' ? ' live-row-denied' : ''}`}>
       <td className="live-time">
         <time dateTime={t.iso} title={t.full}>
           {t.short}
