@@ -158,7 +158,6 @@ export function LivePage() {
   useEffect(() => void refreshAll(), [refreshAll]);
 
   useEffect(() => {
-    let wasLive = false;
     return openStream({
       url: '/monitor/events',
       token,
@@ -167,8 +166,6 @@ export function LivePage() {
         setStream(s);
         // Whatever changed while the stream was down (or before it opened) is read afresh.
         if (s === 'live') void refreshAll();
-        if (s !== 'live' && wasLive) setStateError(null);
-        wasLive = s === 'live';
       },
     });
   }, [token, refreshAll]);
