@@ -256,6 +256,22 @@ describe('web console: Live page (security desk)', () => {
     await doorCell(suiteDoor, 2).getByText('Normal', { exact: true }).waitFor();
   });
 
+  it('holds one door locked from its row: a badge-in there is denied with the reason, and the hold is released again', async () => {
+    await doorRow(suiteDoor).getByRole('button', { name: suiteDoor }).click();
+    const dialog = page.getByRole('dialog', { name: `Hold door ${suiteDoor} locked?` });
+    await dialog.getByRole('button', { name: 'Hold locked' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await doorCell(suiteDoor, 2).getByText('Held locked', { exact: true }).waitFor();
+    const held = (await h.t.http().get(`/monitor/doors?doorId=${site.suiteDoorId}`).set(bearer(security)).expect(200)).body as Array<{ override: string | null }>;
+    expect(held[0].override).toBe('locked');
+    const o = await badgeAt(h.t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
+    expect(o.decision).toMatchObject({ granted: false, reason: 'door_locked' });
+    await feed().getByRole('row').filter({ hasText: 'The door is held locked by an operator.' }).filter({ hasText: personName }).waitFor();
+    await doorRow(suiteDoor).getByRole('button', { name: suiteDoor }).click();
+    await page.getByRole('dialog', { name: `Release the hold on door ${suiteDoor}?` }).getByRole('button', { name: 'Release hold' }).click();
+    await doorCell(suiteDoor, 2).getByText('Normal', { exact: true }).waitFor();
+  });
+
   it('starts and ends an emergency release of the site after confirmation', async () => {
     await page.getByRole('button', { name: /^Emergency release of site BADGE-\d+$/ }).click();
     const dialog = page.getByRole('dialog', { name: /^Start emergency release of site BADGE-\d+\?$/ });

@@ -208,7 +208,8 @@ export function LivePage() {
     setBusy(true);
     setActionError(null);
     try {
-      await api.post(`/${modeTarget.scope === 'site' ? 'sites' : 'zones'}/${modeTarget.id}/${modeTarget.kind}`, { active: modeTarget.active });
+      const collection = { site: 'sites', zone: 'zones', door: 'doors' }[modeTarget.scope];
+      await api.post(`/${collection}/${modeTarget.id}/${modeTarget.kind}`, { active: modeTarget.active });
       setNotice(modeText(modeTarget, true));
       setModeTarget(null);
       await refreshDoors();
@@ -305,16 +306,26 @@ export function LivePage() {
 
 function modeText(a: ModeAction, done: boolean): string {
   const what = `${a.scope} ${a.name}`;
+  if (a.kind === 'hold-locked') {
+    if (done) return a.active ? `Door ${a.name} is held locked.` : `Hold released on door ${a.name}.`;
+    return a.active ? `Hold door ${a.name} locked?` : `Release the hold on door ${a.name}?`;
+  }
   if (a.kind === 'lockdown') return a.active ? `${done ? 'Locked down' : 'Lock down'} ${what}${done ? '.' : '?'}` : `${done ? 'Lifted lockdown of' : 'Lift lockdown of'} ${what}${done ? '.' : '?'}`;
   return a.active ? `${done ? 'Emergency release started for' : 'Start emergency release of'} ${what}${done ? '.' : '?'}` : `${done ? 'Emergency release ended for' : 'End emergency release of'} ${what}${done ? '.' : '?'}`;
 }
 
 function modeConfirm(a: ModeAction): string {
+  if (a.kind === 'hold-locked') return a.active ? 'Hold locked' : 'Release hold';
   if (a.kind === 'lockdown') return a.active ? 'Lock down' : 'Lift lockdown';
   return a.active ? 'Release doors' : 'End release';
 }
 
 function modeExplain(a: ModeAction): string {
+  if (a.kind === 'hold-locked') {
+    return a.active
+      ? 'The door stays locked and every badge-in at it is denied (door locked) until the hold is released. The action is audited.'
+      : 'The door returns to normal access rules. The action is audited.';
+  }
   if (a.kind === 'lockdown') {
     return a.active
       ? `Every door of this ${a.scope} stays locked and every badge-in is denied until the lockdown is lifted. The action is audited.`

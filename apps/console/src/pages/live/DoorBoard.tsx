@@ -2,7 +2,9 @@ import { Empty, Status } from '../../ui';
 import type { Directory } from './directory';
 import { alarmBadge, contactBadge, controllerBadge, lockBadge, modeBadge, readerBadge, type Badge, type DoorStatus, type ReaderLoop } from './model';
 
-export type ModeAction = { kind: 'lockdown' | 'emergency-release'; scope: 'site' | 'zone'; id: string; name: string; active: boolean };
+export type ModeAction =
+  | { kind: 'lockdown' | 'emergency-release'; scope: 'site' | 'zone'; id: string; name: string; active: boolean }
+  | { kind: 'hold-locked'; scope: 'door'; id: string; name: string; active: boolean };
 
 function Cell({ b }: { b: Badge }) {
   return <Status tone={b.tone}>{b.text}</Status>;
@@ -101,7 +103,16 @@ export function DoorBoard({ doors, dir, onMode }: { doors: DoorStatus[]; dir: Di
                     {z.doors.map((d) => (
                       <tr key={d.doorId} data-door-id={d.doorId}>
                         <th scope="row" className="live-door-name">
-                          {d.name}
+                          {/* The door's own action sits behind its name: the row has no room for another button. */}
+                          <button
+                            type="button"
+                            className="link live-door-button"
+                            aria-haspopup="dialog"
+                            title={d.override === 'locked' ? 'Release the hold on this door' : 'Hold this door locked'}
+                            onClick={() => onMode({ kind: 'hold-locked', scope: 'door', id: d.doorId, name: d.name, active: d.override !== 'locked' })}
+                          >
+                            {d.name}
+                          </button>
                         </th>
                         <td>
                           <Cell b={lockBadge(d)} />
