@@ -55,8 +55,10 @@ export function LivePage() {
   const setFilters = (f: FeedFilters) => {
     const next = new URLSearchParams(params);
     // Ids and fixed words only: no names in the address bar.
-    for (const k of FILTER_KEYS) if (f[k]) next.set(k, f[k]);
-    else next.delete(k);
+    for (const k of FILTER_KEYS) {
+      if (f[k]) next.set(k, f[k]);
+      else next.delete(k);
+    }
     setParams(next, { replace: true });
   };
 
