@@ -1,6 +1,339 @@
-import { PageHeader } from '../ui';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { ApiError } from '../api';
+import { useSession } from '../session';
+import { openStream, type StreamState } from '../sse';
+import { ErrorNotice, Field, Loading, PageHeader, Status, useLoad, type Tone } from '../ui';
+import { AlarmTable } from './live/Alarms';
+import { ConfirmDialog } from './live/Dialog';
+import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
+import { doorName, emptyDirectory, loadDirectory, PeopleCache, PeopleContext, type Directory } from './live/directory';
+import { EventFeed, FeedFilterBar, matches, type FeedFilters } from './live/EventFeed';
+import { alarmLabel, applyDoorEvent, FEED_CAP, type Alarm, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './live/model';
+import './Live.css';
 
-// PLACEHOLDER: replaced by the Live page.
+const STREAM_LABELS: Record<StreamState, { text: string; tone: Tone }> = {
+  connecting: { text: 'Connecting…', tone: 'info' },
+  live: { text: 'Live', tone: 'ok' },
+  reconnecting: { text: 'Reconnecting…', tone: 'warn' },
+  closed: { text: 'Disconnected', tone: 'bad' },
+};
+
+const FILTER_KEYS = ['site', 'zone', 'door', 'result', 'type'] as const;
+
+/** Door state from /monitor/doors can lag a live door event by a few ms; re-read shortly after. */
+const REFRESH_DEBOUNCE_MS = 400;
+
+let rowSeq = 0;
+function feedRow(event: MonitorEvent): FeedRow {
+  rowSeq += 1;
+  return { key: `${event.type}:${'id' in event ? event.id : ''}:${rowSeq}`, event };
+}
+
 export function LivePage() {
-  return <PageHeader title="Live" />;
+  const { api, token } = useSession();
+  const people = useMemo(() => new PeopleCache(api), [api]);
+  const directory = useLoad((_signal) => loadDirectory(api), [api]);
+  const [dirOverride, setDirOverride] = useState<Directory | null>(null);
+  const dir = dirOverride ?? directory.data ?? emptyDirectory();
+  const doorNameRef = useRef<(id: string) => string | null>(() => null);
+
+  const [doors, setDoors] = useState<DoorStatus[] | null>(null);
+  const [readers, setReaders] = useState<ReaderLoop[]>([]);
+  const [alarms, setAlarms] = useState<Alarm[]>([]);
+  const [stateError, setStateError] = useState<unknown>(null);
+  doorNameRef.current = (id) => doorName(dir, doors ?? [], id);
+  const [stream, setStream] = useState<StreamState>('connecting');
+
+  const [feed, setFeed] = useState<FeedRow[]>([]);
+  const [pending, setPending] = useState<FeedRow[]>([]);
+  const [paused, setPaused] = useState(false);
+  const pausedRef = useRef(false);
+
+  const [params, setParams] = useSearchParams();
+  const filters: FeedFilters = { site: params.get('site') ?? '', zone: params.get('zone') ?? '', door: params.get('door') ?? '', result: params.get('result') ?? '', type: params.get('type') ?? '' };
+  const setFilters = (f: FeedFilters) => {
+    const next = new URLSearchParams(params);
+    // Ids and fixed words only: no names in the address bar.
+    for (const k of FILTER_KEYS) {
+      if (f[k]) next.set(k, f[k]);
+      else next.delete(k);
+    }
+    setParams(next, { replace: true });
+  };
+
+  const [ackTarget, setAckTarget] = useState<Alarm | null>(null);
+  const [ackNote, setAckNote] = useState('');
+  const [modeTarget, setModeTarget] = useState<ModeAction | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  // Read out by screen readers as soon as an alarm arrives; the table alone would be silent.
+  const [announce, setAnnounce] = useState('');
+
+  const refreshDoors = useCallback(async () => {
+    const [d, r] = await Promise.all([api.get<DoorStatus[]>('/monitor/doors'), api.get<ReaderLoop[]>('/monitor/readers')]);
+    setDoors(d);
+    setReaders(r);
+  }, [api]);
+
+  const refreshAll = useCallback(async () => {
+    try {
+      const [, open] = await Promise.all([refreshDoors(), api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 })]);
+      setAlarms(open);
+      setStateError(null);
+    } catch (e) {
+      setStateError(e);
+    }
+  }, [api, refreshDoors]);
+
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const scheduleRefresh = useCallback(() => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      refreshDoors().catch((e: unknown) => setStateError(e));
+    }, REFRESH_DEBOUNCE_MS);
+  }, [refreshDoors]);
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+
+  // A customer created after the page loaded: re-read the list once rather than per row.
+  const unknownCustomers = useRef(new Set<string>());
+  const noteCustomer = useCallback(
+    (customerId: string | null) => {
+      const d = directory.data;
+      if (!customerId || !d || d.customers.has(customerId) || unknownCustomers.current.has(customerId)) return;
+      unknownCustomers.current.add(customerId);
+      loadDirectory(api).then(setDirOverride, () => undefined);
+    },
+    [api, directory.data],
+  );
+
+  const onEvent = useCallback(
+    (type: string, data: unknown) => {
+      const e = data as MonitorEvent;
+      if (!e || typeof e !== 'object' || e.type !== type) return;
+      switch (e.type) {
+        case 'door':
+          setDoors((ds) => ds?.map((d) => (d.doorId === e.doorId ? applyDoorEvent(d, e.event) : d)) ?? ds);
+          scheduleRefresh();
+          break;
+        case 'controller':
+          setDoors((ds) => ds?.map((d) => (d.controllerId === e.controllerId ? { ...d, controllerStatus: e.status } : d)) ?? ds);
+          scheduleRefresh();
+          break;
+        case 'reader':
+          setReaders((rs) => rs.map((r) => (r.readerId === e.readerId ? { ...r, readerState: e.state } : r)));
+          break;
+        case 'mode':
+          scheduleRefresh();
+          break;
+        case 'alarm':
+          setAnnounce(`New alarm: ${alarmLabel(e.kind)}${e.doorId ? ` at ${doorNameRef.current(e.doorId) ?? 'a door'}` : ''}.`);
+          setAlarms((as) =>
+            as.some((a) => a.id === e.id)
+              ? as
+              : [
+                  { id: e.id, kind: e.kind, state: 'open', siteId: e.siteId, zoneId: e.zoneId, doorId: e.doorId, controllerId: e.controllerId, attemptId: e.attemptId, detail: null, raisedAt: new Date(e.at).toISOString() },
+                  ...as,
+                ],
+          );
+          break;
+        case 'alarm_acknowledged':
+          setAlarms((as) => as.filter((a) => a.id !== e.id));
+          break;
+        case 'attempt':
+        case 'follow_up':
+          noteCustomer(e.customerId);
+          break;
+      }
+      const row = feedRow(e);
+      if (pausedRef.current) setPending((p) => [row, ...p].slice(0, FEED_CAP));
+      else setFeed((f) => [row, ...f].slice(0, FEED_CAP));
+    },
+    [scheduleRefresh, noteCustomer],
+  );
+  const onEventRef = useRef(onEvent);
+  onEventRef.current = onEvent;
+
+  // Also without a stream (refused, proxy trouble) the desk sees the current state.
+  useEffect(() => void refreshAll(), [refreshAll]);
+
+  useEffect(() => {
+    return openStream({
+      url: '/monitor/events',
+      token,
+      onEvent: (type, data) => onEventRef.current(type, data),
+      onState: (s) => {
+        setStream(s);
+        // Whatever changed while the stream was down (or before it opened) is read afresh.
+        if (s === 'live') void refreshAll();
+      },
+    });
+  }, [token, refreshAll]);
+
+  const togglePause = () => {
+    const next = !paused;
+    pausedRef.current = next;
+    setPaused(next);
+    if (!next) {
+      setFeed((f) => [...pending, ...f].slice(0, FEED_CAP));
+      setPending([]);
+    }
+  };
+
+  const acknowledge = async () => {
+    if (!ackTarget) return;
+    setBusy(true);
+    setActionError(null);
+    try {
+      const note = ackNote.trim();
+      await api.post<Alarm>(`/alarms/${ackTarget.id}/acknowledge`, note ? { note } : {});
+      setAlarms((as) => as.filter((a) => a.id !== ackTarget.id));
+      setNotice(`Acknowledged: ${alarmLabel(ackTarget.kind)}.`);
+      setAckTarget(null);
+      setAckNote('');
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) {
+        // Someone else at the desk got there first: the alarm is no longer open.
+        setAlarms((as) => as.filter((a) => a.id !== ackTarget.id));
+        setNotice('That alarm was already acknowledged.');
+        setAckTarget(null);
+      } else setActionError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const changeMode = async () => {
+    if (!modeTarget) return;
+    setBusy(true);
+    setActionError(null);
+    try {
+      const collection = { site: 'sites', zone: 'zones', door: 'doors' }[modeTarget.scope];
+      await api.post(`/${collection}/${modeTarget.id}/${modeTarget.kind}`, { active: modeTarget.active });
+      setNotice(modeText(modeTarget, true));
+      setModeTarget(null);
+      await refreshDoors();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const visible = feed.filter((r) => matches(r, filters, doors ?? [], readers));
+  const streamLabel = STREAM_LABELS[stream];
+
+  return (
+    <PeopleContext.Provider value={people}>
+      <div className="live">
+        <PageHeader title="Live">
+          <span className="live-stream" role="status" aria-live="polite">
+            Event stream: <Status tone={streamLabel.tone}>{streamLabel.text}</Status>
+          </span>
+        </PageHeader>
+        <div className="live-sr-only" aria-live="assertive">
+          {announce}
+        </div>
+        <ErrorNotice error={directory.error} />
+        <ErrorNotice error={stateError} />
+        {notice ? (
+          <div className="notice notice-ok live-notice" role="status">
+            {notice}{' '}
+            <button type="button" className="link" onClick={() => setNotice(null)}>
+              Dismiss
+            </button>
+          </div>
+        ) : null}
+        {actionError && !ackTarget && !modeTarget ? <ErrorNotice error={actionError} /> : null}
+
+        <div className="live-grid">
+          <div className="live-col">
+            <section className="panel live-panel" aria-labelledby="live-doors-title">
+              <h2 id="live-doors-title">Doors</h2>
+              <div className="live-scroll live-scroll-doors">{doors === null ? <Loading what="Loading doors" /> : <DoorBoard doors={doors} dir={dir} onMode={setModeTarget} />}</div>
+            </section>
+            <section className="panel live-panel" aria-labelledby="live-readers-title">
+              <h2 id="live-readers-title">Readers</h2>
+              <div className="live-scroll live-scroll-readers">{doors === null ? <Loading what="Loading readers" /> : <ReaderTable readers={readers} doors={doors} dir={dir} />}</div>
+            </section>
+          </div>
+          <div className="live-col">
+            <section className="panel live-panel" aria-labelledby="live-alarms-title">
+              <h2 id="live-alarms-title">
+                Open alarms {alarms.length > 0 ? <span className="live-count">({alarms.length})</span> : null}
+              </h2>
+              <AlarmTable alarms={alarms} dir={dir} doors={doors ?? []} onAcknowledge={(a) => {
+                  setActionError(null);
+                  setAckNote('');
+                  setAckTarget(a);
+                }} />
+            </section>
+            <section className="panel live-panel" aria-labelledby="live-feed-title">
+              <div className="live-feed-head">
+                <h2 id="live-feed-title">Event feed</h2>
+                <span className="muted live-feed-count" aria-live="polite">
+                  {paused ? `Paused · ${pending.length} new event${pending.length === 1 ? '' : 's'} waiting` : `Showing ${visible.length} of ${feed.length} (last ${FEED_CAP} kept)`}
+                </span>
+                <button type="button" className={paused ? 'primary' : ''} aria-pressed={paused} onClick={togglePause}>
+                  {paused ? 'Resume feed' : 'Pause feed'}
+                </button>
+              </div>
+              <FeedFilterBar filters={filters} onChange={setFilters} dir={dir} doors={doors ?? []} />
+              <EventFeed rows={visible} dir={dir} doors={doors ?? []} />
+            </section>
+          </div>
+        </div>
+
+        {ackTarget ? (
+          <ConfirmDialog title={`Acknowledge: ${alarmLabel(ackTarget.kind)}`} confirmLabel="Acknowledge alarm" busy={busy} onConfirm={() => void acknowledge()} onCancel={() => setAckTarget(null)}>
+            <p>The alarm leaves the open list for every desk. Say what you found, without names of people.</p>
+            <Field label="Note (optional)" hint="Up to 500 characters">
+              {(id) => <textarea id={id} rows={3} maxLength={500} value={ackNote} onChange={(e) => setAckNote(e.target.value)} />}
+            </Field>
+            <ErrorNotice error={actionError} />
+          </ConfirmDialog>
+        ) : null}
+        {modeTarget ? (
+          <ConfirmDialog title={modeText(modeTarget, false)} confirmLabel={modeConfirm(modeTarget)} danger={modeTarget.active} busy={busy} onConfirm={() => void changeMode()} onCancel={() => setModeTarget(null)}>
+            <p>{modeExplain(modeTarget)}</p>
+            <ErrorNotice error={actionError} />
+          </ConfirmDialog>
+        ) : null}
+      </div>
+    </PeopleContext.Provider>
+  );
+}
+
+function modeText(a: ModeAction, done: boolean): string {
+  const what = `${a.scope} ${a.name}`;
+  if (a.kind === 'hold-locked') {
+    if (done) return a.active ? `Door ${a.name} is held locked.` : `Hold released on door ${a.name}.`;
+    return a.active ? `Hold door ${a.name} locked?` : `Release the hold on door ${a.name}?`;
+  }
+  if (a.kind === 'lockdown') return a.active ? `${done ? 'Locked down' : 'Lock down'} ${what}${done ? '.' : '?'}` : `${done ? 'Lifted lockdown of' : 'Lift lockdown of'} ${what}${done ? '.' : '?'}`;
+  return a.active ? `${done ? 'Emergency release started for' : 'Start emergency release of'} ${what}${done ? '.' : '?'}` : `${done ? 'Emergency release ended for' : 'End emergency release of'} ${what}${done ? '.' : '?'}`;
+}
+
+function modeConfirm(a: ModeAction): string {
+  if (a.kind === 'hold-locked') return a.active ? 'Hold locked' : 'Release hold';
+  if (a.kind === 'lockdown') return a.active ? 'Lock down' : 'Lift lockdown';
+  return a.active ? 'Release doors' : 'End release';
+}
+
+function modeExplain(a: ModeAction): string {
+  if (a.kind === 'hold-locked') {
+    return a.active
+      ? 'The door stays locked and every badge-in at it is denied (door locked) until the hold is released. The action is audited.'
+      : 'The door returns to normal access rules. The action is audited.';
+  }
+  if (a.kind === 'lockdown') {
+    return a.active
+      ? `Every door of this ${a.scope} stays locked and every badge-in is denied until the lockdown is lifted. The action is audited.`
+      : `Doors of this ${a.scope} return to normal access rules. The action is audited.`;
+  }
+  return a.active
+    ? `Every door of this ${a.scope} is released for evacuation: identified people pass without other checks. The action is audited.`
+    : `Doors of this ${a.scope} return to normal access rules. The action is audited.`;
 }

@@ -1,0 +1,86 @@
+import { createContext, useContext } from 'react';
+import { ApiError, type Api } from '../../api';
+import type { Customer, DoorStatus, Named, Reason, Zone } from './model';
+
+/**
+ * Names for the ids the live stream carries. Door, site and reader names are configuration, not
+ * personal data, so they are loaded up front; people are looked up one by one (see PeopleCache).
+ */
+export interface Directory {
+  sites: Map<string, Named>;
+  zones: Map<string, Zone>;
+  doors: Map<string, Named & { zoneId: string }>;
+  readers: Map<string, Named>;
+  controllers: Map<string, Named>;
+  customers: Map<string, Customer>;
+  reasons: Map<string, Reason>;
+}
+
+export async function loadDirectory(api: Api): Promise<Directory> {
+  const q = { limit: 200 };
+  const [sites, zones, doors, readers, controllers, customers, reasons] = await Promise.all([
+    api.all<Named>('/sites', q),
+    api.all<Zone>('/zones', q),
+    api.all<Named & { zoneId: string }>('/doors', q),
+    api.all<Named>('/readers', q),
+    api.all<Named>('/controllers', q),
+    api.all<Customer>('/customers', q),
+    api.get<Reason[]>('/badge-in/reasons'),
+  ]);
+  const byId = <T extends { id: string }>(xs: T[]) => new Map(xs.map((x) => [x.id, x]));
+  return {
+    sites: byId(sites),
+    zones: byId(zones),
+    doors: byId(doors),
+    readers: byId(readers),
+    controllers: byId(controllers),
+    customers: byId(customers),
+    reasons: new Map(reasons.map((r) => [r.code, r])),
+  };
+}
+
+export function emptyDirectory(): Directory {
+  return { sites: new Map(), zones: new Map(), doors: new Map(), readers: new Map(), controllers: new Map(), customers: new Map(), reasons: new Map() };
+}
+
+/** Door names also come with /monitor/doors, which knows doors added after the directory loaded. */
+export function doorName(dir: Directory, doors: DoorStatus[], id: string | null | undefined): string | null {
+  if (!id) return null;
+  return dir.doors.get(id)?.name ?? doors.find((d) => d.doorId === id)?.name ?? null;
+}
+
+export type PersonLookup = { state: 'found'; name: string } | { state: 'gone' } | { state: 'hidden' } | { state: 'error' };
+
+/**
+ * Person names, fetched only for rows the desk actually looks at and kept by id: every read is
+ * an audited access to personal data. The id goes in the path; the name never leaves the page.
+ */
+export class PeopleCache {
+  private readonly cache = new Map<string, Promise<PersonLookup>>();
+  constructor(private readonly api: Api) {}
+
+  lookup(customerId: string, personId: string): Promise<PersonLookup> {
+    let p = this.cache.get(personId);
+    if (!p) {
+      p = this.api.get<{ fullName: string }>(`/customers/${encodeURIComponent(customerId)}/people/${encodeURIComponent(personId)}`).then(
+        (person): PersonLookup => ({ state: 'found', name: person.fullName }),
+        (e: unknown): PersonLookup => {
+          if (e instanceof ApiError && (e.status === 404 || e.status === 410)) return { state: 'gone' };
+          if (e instanceof ApiError && e.status === 403) return { state: 'hidden' };
+          // A network failure should not stick: the next look tries again.
+          this.cache.delete(personId);
+          return { state: 'error' };
+        },
+      );
+      this.cache.set(personId, p);
+    }
+    return p;
+  }
+}
+
+export const PeopleContext = createContext<PeopleCache | null>(null);
+export function usePeople(): PeopleCache {
+  const p = useContext(PeopleContext);
+  if (!p) throw new Error('PeopleContext missing');
+  return p;
+}
