@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AccessLogService } from '@acs/access-log';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
-import { endService } from '../compliance/compliance-support.js';
-import { bearer, buildSite, createCustomer, createPerson, type SiteFixture } from '../support/registry-fixture.js';
+import { endService, erasure } from '../compliance/compliance-support.js';
+import { bearer, buildSite, createCustomer, createPerson, post, type SiteFixture } from '../support/registry-fixture.js';
 
 interface Cust {
   id: string;
@@ -190,4 +190,38 @@ describe('web console: compliance', () => {
     await page.getByRole('heading', { name: 'Erasures' }).waitFor();
     await expect(page.getByRole('button', { name: 'Start purge…' }).count()).resolves.toBe(0);
   }, 60_000);
+
+  it('shows a purge held by a legal hold at its step with the deferred parts, and follows it to done after the release', async () => {
+    const held = (await createCustomer(h.t, { companyName: 'Held Colo B.V.' })) as unknown as Cust;
+    await createPerson(h.t, held.id);
+    await endService(h.t, held.id);
+    await post(h.t, '/compliance/legal-holds', { customerId: held.id, reason: 'Dispute over unpaid invoices', reference: 'RB-2026-7' });
+    const job = await post<{ id: string }>(h.t, `/compliance/customers/${held.id}/purge`, {}, h.t.adminToken, 202);
+    await erasure(h.t).waitFor(job.id, ['held']);
+
+    const { page } = await h.newPage();
+    await h.signIn(page, await h.t.tokenFor('compliance'));
+    await page.goto('/console/compliance');
+    const row = page.getByRole('table', { name: 'Erasures' }).locator('tbody tr').filter({ hasText: 'Held Colo B.V.' });
+    await row.getByText('Held (legal hold)').waitFor();
+    const view = await api<{ step: string; deferred: string[] }>(`/compliance/erasures/${job.id}`);
+    expect(view.deferred.length).toBeGreaterThan(0);
+    await expect(row.textContent()).resolves.toContain(`Step 2 of 6`);
+    await row.getByRole('link', { name: /details/ }).click();
+    await page.getByRole('list', { name: 'Purge steps' }).getByText('current').waitFor();
+    await expect(page.getByText(view.deferred.join(', ')).count()).resolves.toBe(1);
+    await screenshot(page, '50-compliance-held');
+
+    await page.getByRole('link', { name: 'Legal holds' }).click();
+    const holdRow = page.getByRole('table', { name: 'Legal holds' }).locator('tbody tr').filter({ hasText: 'RB-2026-7' });
+    await holdRow.getByRole('button', { name: 'Release hold RB-2026-7' }).click();
+    await holdRow.getByLabel('Release reason').fill('Settled between the parties');
+    await holdRow.getByRole('button', { name: 'Release hold' }).click();
+    await holdRow.getByText('released').waitFor();
+    await page.getByRole('link', { name: 'Purges', exact: true }).click();
+    // The list refreshes itself while a job is unfinished.
+    await row.getByText('Done', { exact: true }).first().waitFor({ timeout: 30_000 });
+    const certs = await api<Array<{ complete: boolean }>>(`/compliance/certificates?customerId=${held.id}`);
+    expect(certs.map((c) => c.complete).sort()).toEqual([false, true]);
+  }, 90_000);
 });

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AccessEvent, EXPORT_COLUMNS } from '@acs/access-log';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
@@ -89,5 +91,27 @@ describe('web console: access history', () => {
     await expect(page.getByRole('button', { name: 'Export' }).count()).resolves.toBe(1);
     await expect(page.getByRole('button', { name: 'Verify chain' }).count()).resolves.toBe(0);
     await expect(page.getByRole('heading', { name: 'Chain verification' }).count()).resolves.toBe(0);
+  }, 60_000);
+
+  it('shows a broken chain with the first broken link the API names', async () => {
+    // Tampering the way test/access-log/tamper.e2e-spec.ts does: an edit straight in the database file.
+    const victim = stored.find((e) => e.customerId === f.b.id)!;
+    const db = new Database(join(h.t.dir, 'acs.sqlite'));
+    try {
+      expect(db.prepare("UPDATE access_event SET result = 'granted', reason = 'outside_schedule' WHERE id = ?").run(victim.id).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    const { page } = await h.newPage();
+    await h.signIn(page, await h.t.tokenFor('auditor'));
+    await page.goto(`/console/history?customer=${f.b.id}`);
+    await page.getByText('1 event shown').waitFor();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByText('Chain broken').waitFor();
+    const verdict = page.locator('.history-verdict');
+    await expect(verdict.textContent()).resolves.toContain('hash-mismatch');
+    await expect(verdict.textContent()).resolves.toContain(victim.id);
+    await expect(page.getByText('Chain intact').count()).resolves.toBe(0);
+    await screenshot(page, '40-history-broken');
   }, 60_000);
 });
