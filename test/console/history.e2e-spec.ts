@@ -58,6 +58,10 @@ describe('web console: access history', () => {
     const shown = await rows(page).allInnerTexts();
     expect(shown).toHaveLength(deniedOfA().length);
     for (const r of shown) expect(r).toContain('no_grant_for_door');
+    // Times are on the site's wall clock (Europe/Amsterdam, UTC+1 in November), not the browser's.
+    const newestDenied = deniedOfA().sort((x, y) => y.occurredAt - x.occurredAt)[0];
+    const amsterdam = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Europe/Amsterdam' }).format(newestDenied.occurredAt);
+    expect(shown[0]).toContain(amsterdam);
     await expect(page.getByTestId('total-granted').textContent()).resolves.toBe(String(ofA().length - deniedOfA().length));
 
     await page.getByRole('button', { name: 'Verify chain' }).click();
@@ -78,6 +82,7 @@ describe('web console: access history', () => {
     const done = page.getByRole('status').filter({ hasText: 'Export saved' });
     await done.waitFor();
     await expect(done.textContent()).resolves.toContain(`access-history-${f.a.id}.csv`);
+    await expect(done.textContent()).resolves.toContain(`(${deniedOfA().length} rows, `);
     await expect(page.getByRole('progressbar', { name: 'Export progress' }).count()).resolves.toBe(1);
     await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, '40-history');

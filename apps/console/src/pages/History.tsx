@@ -3,7 +3,7 @@ import { useSearchParams } from 'react-router';
 import type { Query } from '../api';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, saveBlob, ShortId, Status, useLoad } from '../ui';
-import { CustomerSelect, customerLabel, formatBytes, localToIso, usePaged, useCustomers } from './history/records';
+import { countExportRows, CustomerSelect, customerLabel, formatBytes, formatSiteTime, localToIso, usePaged, useCustomers } from './history/records';
 import './History.css';
 
 interface AccessEvent {
@@ -105,6 +105,8 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
   // Names are shown to staff; the request carries only the customer id.
   const people = useLoad(() => api.all<{ id: string; fullName: string }>(`/customers/${customerId}/people`, { limit: 200 }), [api, customerId]);
   const reasons = useLoad(() => api.get<Array<{ code: string; description: string }>>('/badge-in/reasons'), [api]);
+  const sites = useLoad(() => api.all<{ id: string; timeZone: string }>('/sites', { limit: 200 }), [api]);
+  const siteZone = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.timeZone])), [sites.data]);
   const doorName = useMemo(() => new Map((doors.data ?? []).map((d) => [d.id, d.name])), [doors.data]);
   const personName = useMemo(() => new Map((people.data ?? []).map((p) => [p.id, p.fullName])), [people.data]);
 
@@ -203,7 +205,7 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
               <table aria-label="Access events" aria-busy={events.loading}>
                 <thead>
                   <tr>
-                    <th scope="col">Time</th>
+                    <th scope="col" title="On the wall clock of the event's site">Time (site)</th>
                     <th scope="col">Door</th>
                     <th scope="col">Person</th>
                     <th scope="col">Direction</th>
@@ -216,7 +218,9 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
                 <tbody>
                   {events.items.map((e) => (
                     <tr key={e.id}>
-                      <td className="history-time">{formatTime(e.occurredAt)}</td>
+                      <td className="history-time" title={siteZone.get(e.siteId)}>
+                        {formatSiteTime(e.occurredAt, siteZone.get(e.siteId))}
+                      </td>
                       <td>{e.doorId ? (doorName.get(e.doorId) ?? <ShortId id={e.doorId} />) : <span className="muted">—</span>}</td>
                       <td>{e.personId ? (personName.get(e.personId) ?? <ShortId id={e.personId} />) : <span className="muted">unknown</span>}</td>
                       <td>{e.direction}</td>
@@ -378,7 +382,7 @@ function ExportPanel({ customerId, customerName, filters }: { customerId: string
   const { api } = useSession();
   const [format, setFormat] = useState<'csv' | 'jsonl'>('csv');
   const [timeZone, setTimeZone] = useState('');
-  const [progress, setProgress] = useState<{ bytes: number; done: boolean; filename?: string } | null>(null);
+  const [progress, setProgress] = useState<{ bytes: number; done: boolean; filename?: string; rows?: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const abort = useRef<AbortController | null>(null);
 
@@ -396,7 +400,7 @@ function ExportPanel({ customerId, customerName, filters }: { customerId: string
       );
       const filename = out.filename ?? `access-history-${customerId}.${format}`;
       saveBlob(out.blob, filename);
-      setProgress({ bytes: out.blob.size, done: true, filename });
+      setProgress({ bytes: out.blob.size, done: true, filename, rows: await countExportRows(out.blob, format) });
     } catch (e) {
       setProgress(null);
       if ((e as Error).name !== 'AbortError') setError(e);
@@ -437,7 +441,7 @@ function ExportPanel({ customerId, customerName, filters }: { customerId: string
           {/* The export is streamed without a known length, so the bar is indeterminate while it runs. */}
           <progress aria-label="Export progress" {...(progress.done ? { value: 1, max: 1 } : {})} />
           <p role="status" aria-live="polite">
-            {progress.done ? `Export saved: ${progress.filename} (${formatBytes(progress.bytes)})` : `Received ${formatBytes(progress.bytes)}…`}
+            {progress.done ? `Export saved: ${progress.filename} (${progress.rows ?? 0} rows, ${formatBytes(progress.bytes)})` : `Received ${formatBytes(progress.bytes)}…`}
           </p>
         </div>
       ) : null}

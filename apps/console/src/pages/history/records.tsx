@@ -101,3 +101,28 @@ export function usePaged<T>(fetchPage: (cursor: string | undefined, signal?: Abo
   };
   return { items, error: first.error ?? moreError, loading: first.loading, loadingMore, hasMore: Boolean(cursor), loadMore, reload };
 }
+
+const siteFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A time on the wall clock of the site where it happened (what the guard on the floor saw), with the zone's short name. */
+export function formatSiteTime(value: string, timeZone: string | undefined): string {
+  if (!timeZone) return new Date(value).toLocaleString();
+  let f = siteFormats.get(timeZone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium', timeZone });
+    } catch {
+      return new Date(value).toLocaleString();
+    }
+    siteFormats.set(timeZone, f);
+  }
+  return f.format(new Date(value));
+}
+
+/** Rows in an export, counted from the file: a CSV has a header line, JSON Lines has none. */
+export async function countExportRows(blob: Blob, format: 'csv' | 'jsonl'): Promise<number> {
+  const text = await blob.text();
+  // CSV fields may hold quoted line breaks; the export's fields are ids, codes and times, so lines are rows.
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0).length;
+  return format === 'csv' ? Math.max(0, lines - 1) : lines;
+}
