@@ -117,6 +117,8 @@ describe('web console: access history', () => {
     await expect(verdict.textContent()).resolves.toContain('hash-mismatch');
     await expect(verdict.textContent()).resolves.toContain(victim.id);
     await expect(page.getByText('Chain intact').count()).resolves.toBe(0);
+    // The tampered row is marked in the table too.
+    await expect(rows(page).filter({ hasText: 'first broken link' }).textContent()).resolves.toContain('outside_schedule');
     await screenshot(page, '40-history-broken');
   }, 60_000);
 });

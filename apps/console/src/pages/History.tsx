@@ -100,6 +100,9 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
   const { api } = useSession();
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // Lifted here so that a broken link found by verification is also marked in the table.
+  const [verdict, setVerdict] = useState<ChainVerdict | null>(null);
+  const brokenId = verdict && !verdict.ok ? String(verdict.firstBreak?.id ?? '') : '';
 
   const doors = useLoad(() => api.all<{ id: string; name: string }>('/doors', { limit: 200 }), [api]);
   // Names are shown to staff; the request carries only the customer id.
@@ -217,9 +220,14 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
                 </thead>
                 <tbody>
                   {events.items.map((e) => (
-                    <tr key={e.id}>
+                    <tr key={e.id} className={e.id === brokenId ? 'history-broken' : undefined}>
                       <td className="history-time" title={siteZone.get(e.siteId)}>
                         {formatSiteTime(e.occurredAt, siteZone.get(e.siteId))}
+                        {e.id === brokenId ? (
+                          <div>
+                            <Status tone="bad">first broken link</Status>
+                          </div>
+                        ) : null}
                       </td>
                       <td>{e.doorId ? (doorName.get(e.doorId) ?? <ShortId id={e.doorId} />) : <span className="muted">—</span>}</td>
                       <td>{e.personId ? (personName.get(e.personId) ?? <ShortId id={e.personId} />) : <span className="muted">unknown</span>}</td>
@@ -252,8 +260,8 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
           ) : null}
         </section>
         <aside className="history-side">
+          {canVerify ? <VerifyPanel customerId={customerId} verdict={verdict} setVerdict={setVerdict} /> : null}
           <TotalsPanel customerId={customerId} filters={filters} doorName={doorName} />
-          {canVerify ? <VerifyPanel customerId={customerId} /> : null}
           <ExportPanel customerId={customerId} customerName={customerName} filters={filters} />
         </aside>
       </div>
@@ -276,9 +284,7 @@ function TotalsPanel({ customerId, filters, doorName }: { customerId: string; fi
   return (
     <section className="panel" aria-labelledby="totals-title">
       <h2 id="totals-title">Totals</h2>
-      <p className="muted">
-        {formatTime(from)} – {formatTime(to)}
-      </p>
+      <p className="muted">{filters.from || filters.to ? `${formatTime(from)} – ${formatTime(to)}` : 'Last 30 days'}</p>
       <ErrorNotice error={totals.error} />
       {totals.data ? (
         <>
@@ -325,9 +331,8 @@ function TotalsPanel({ customerId, filters, doorName }: { customerId: string; fi
   );
 }
 
-function VerifyPanel({ customerId }: { customerId: string }) {
+function VerifyPanel({ customerId, verdict, setVerdict }: { customerId: string; verdict: ChainVerdict | null; setVerdict: (v: ChainVerdict | null) => void }) {
   const { api } = useSession();
-  const [verdict, setVerdict] = useState<ChainVerdict | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const verify = async () => {
