@@ -104,12 +104,26 @@ export function RequestsView({ customers }: { customers: Customer[] | undefined 
   );
 }
 
+/**
+ * A date is entered; the API wants an instant and refuses one in the future. An earlier day is
+ * taken at noon UTC (the same calendar day in every European zone); today is taken as a minute
+ * ago, so that a browser clock slightly ahead of the server's is not refused.
+ */
+function receivedInstant(day: string): string {
+  return day >= todayLocal() ? new Date(Date.now() - 60_000).toISOString() : `${day}T12:00:00Z`;
+}
+
+function todayLocal(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 function OpenCase({ customers, onOpened }: { customers: Customer[] | undefined; onOpened: () => void }) {
   const { api } = useSession();
   const [customerId, setCustomerId] = useState('');
   const [personId, setPersonId] = useState('');
   const [kind, setKind] = useState<string>('access');
-  const [receivedAt, setReceivedAt] = useState(() => new Date().toISOString().slice(0, 10));
+  const [receivedAt, setReceivedAt] = useState(todayLocal);
   const [identityMethod, setIdentityMethod] = useState('id_document_checked');
   const [error, setError] = useState<unknown>(null);
   const [opened, setOpened] = useState<DsrCase | null>(null);
@@ -120,8 +134,7 @@ function OpenCase({ customers, onOpened }: { customers: Customer[] | undefined; 
     setError(null);
     setOpened(null);
     try {
-      // A date is entered; the API wants an instant. Noon UTC keeps the day whatever the zone.
-      const c = await api.post<DsrCase>('/compliance/requests', { kind, personId, receivedAt: `${receivedAt}T12:00:00Z`, identityMethod });
+      const c = await api.post<DsrCase>('/compliance/requests', { kind, personId, receivedAt: receivedInstant(receivedAt), identityMethod });
       setOpened(c);
       setPersonId('');
       onOpened();
@@ -165,7 +178,7 @@ function OpenCase({ customers, onOpened }: { customers: Customer[] | undefined; 
             </select>
           )}
         </Field>
-        <Field label="Received on">{(id) => <input id={id} type="date" required value={receivedAt} onChange={(e) => setReceivedAt(e.target.value)} />}</Field>
+        <Field label="Received on">{(id) => <input id={id} type="date" required max={todayLocal()} value={receivedAt} onChange={(e) => setReceivedAt(e.target.value)} />}</Field>
         <Field label="Identity verified by" hint="Never upload or keep a copy of the ID.">
           {(id) => (
             <select id={id} value={identityMethod} onChange={(e) => setIdentityMethod(e.target.value)}>
