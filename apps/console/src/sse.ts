@@ -73,6 +73,8 @@ export function openStream(opts: StreamOptions): () => void {
         }
       }
       attempt += 1;
+      // Say so at once: the desk must not read "live" while the next attempt waits its turn.
+      if (!abort.signal.aborted) setState('reconnecting');
       await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** attempt)));
     }
     setState('closed');

@@ -91,12 +91,15 @@ export function formatDate(value: string | number | null | undefined): string {
   return Number.isNaN(d.getTime()) ? String(value) : dateOnly.format(d);
 }
 
-/** Ids are long; the desk needs enough to tell rows apart, the full id on hover. */
+/**
+ * Ids are long; the desk needs enough to tell rows apart, the full id on hover. The tail, not
+ * the head: UUIDv7 ids begin with their timestamp, so records made together share a head.
+ */
 export function ShortId({ id }: { id: string | null | undefined }) {
   if (!id) return <span className="muted">—</span>;
   return (
     <code title={id} className="id">
-      {id.slice(0, 8)}
+      …{id.slice(-8)}
     </code>
   );
 }
