@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { EnrolmentView } from '@acs/enrollment';
-import { startVirtualController } from '@acs/mqtt/testing';
+import { loadConfig } from '@acs/config';
+import { serverUsername } from '@acs/mqtt';
+import { startMosquitto, startVirtualController, type MosquittoInstance } from '@acs/mqtt/testing';
+import { mosquittoAuthInput } from '../../apps/cli/src/mqtt-acl.js';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
@@ -17,12 +20,47 @@ import type { TestApp } from '../support/test-app.js';
 jest.setTimeout(240_000);
 
 /**
- * Two server instances, as built into dist/, share one PostgreSQL database and the machine's
- * Mosquitto (127.0.0.1:1883): instance A is wired to the desk reader and suite 1's door, B to
- * suite 2's door. Nothing passes between them but the database and the broker.
+ * Two server instances, as built into dist/, share one PostgreSQL database and one Mosquitto:
+ * instance A is wired to the desk reader and suite 1's door, B to suite 2's door. Nothing
+ * passes between them but the database and the broker. Twice: on the machine's Mosquitto
+ * (127.0.0.1:1883, anonymous), and on a locked-down one configured the way production is, by
+ * `acsctl mqtt:acl --instances` (an account per instance, client id bound to the username,
+ * per-controller ACLs, reloaded with SIGHUP once the controllers are registered).
  */
 const PG_ADMIN = process.env.ACS_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const BROKER = process.env.ACS_TEST_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+const MACHINE_BROKER = process.env.ACS_TEST_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+
+interface Broker {
+  url: string;
+  /** Called once the controllers are in the registry. */
+  controllersRegistered(dbUrl: string, instances: string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const machineBroker = async (): Promise<Broker> => ({ url: MACHINE_BROKER, controllersRegistered: async () => undefined, stop: async () => undefined });
+
+const SERVER_PASSWORD = randomBytes(12).toString('hex');
+
+async function lockedDownBroker(instances: string[]): Promise<Broker> {
+  const accounts = instances.map((id) => ({ username: serverUsername('acs-server', id), password: SERVER_PASSWORD }));
+  let mosquitto: MosquittoInstance | undefined = await startMosquitto({ server: accounts[0], extraServers: accounts.slice(1), controllers: [] });
+  return {
+    url: mosquitto.url,
+    controllersRegistered: async (dbUrl, ids) => {
+      const ds = new DataSource({ type: 'postgres', url: dbUrl, entities: (await import('@acs/schema')).ENTITIES });
+      await ds.initialize();
+      try {
+        await mosquitto!.reload(await mosquittoAuthInput(loadConfig({ MQTT_SERVER_PASSWORD: SERVER_PASSWORD }), ds, ids));
+      } finally {
+        await ds.destroy();
+      }
+    },
+    stop: async () => {
+      await mosquitto?.stop();
+      mosquitto = undefined;
+    },
+  };
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -53,8 +91,13 @@ interface Instance {
   t: TestApp;
 }
 
-describe('several server instances on PostgreSQL and Mosquitto', () => {
+describe.each([
+  ["the machine's Mosquitto", 'open' as const],
+  ['a Mosquitto locked down by acsctl mqtt:acl --instances', 'locked' as const],
+])('several server instances on PostgreSQL and %s', (_name, brokerKind) => {
   const run = randomBytes(3).toString('hex');
+  let broker: Broker;
+  let BROKER: string;
   const dbName = `acs_cluster_${run}`;
   let admin: DataSource;
   let a: Instance;
@@ -93,11 +136,13 @@ describe('several server instances on PostgreSQL and Mosquitto', () => {
     admin = new DataSource({ type: 'postgres', url: PG_ADMIN });
     await admin.initialize();
     await admin.query(`CREATE DATABASE ${dbName}`);
+    broker = brokerKind === 'open' ? await machineBroker() : await lockedDownBroker([`a-${run}`, `b-${run}`]);
+    BROKER = broker.url;
     const shared: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       DATABASE_URL: PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`),
       MQTT_BROKER_URL: BROKER,
-      MQTT_SERVER_PASSWORD: randomBytes(12).toString('hex'),
+      MQTT_SERVER_PASSWORD: SERVER_PASSWORD,
       MASTER_KEY: randomBytes(32).toString('base64'),
       READER_SYNC_INTERVAL_S: '3600',
       PURGE_SCHEDULE_ENABLED: 'false',
@@ -133,6 +178,7 @@ describe('several server instances on PostgreSQL and Mosquitto', () => {
     ids.door2 = (await post<{ id: string }>(a.t, '/doors', { zoneId: zone2.id, name: 'Suite 2 door', entryReaderId: ids.doorB, controllerId: cB.id, relayChannel: 1 })).id;
     const level = await post<{ id: string }>(a.t, '/access-levels', { siteId: site.id, name: 'Both suites', zoneIds: [zone1.id, zone2.id] });
     ids.level = level.id;
+    await broker.controllersRegistered(shared.DATABASE_URL!, [a.id, b.id]);
     ctlA = await startVirtualController(BROKER, cA.identity, { doors: 1 });
     ctlB = await startVirtualController(BROKER, cB.identity, { doors: 1 });
   });
@@ -141,6 +187,7 @@ describe('several server instances on PostgreSQL and Mosquitto', () => {
     for (const i of [a, b]) if (i?.proc) await kill(i);
     await Promise.all([ctlA?.stop(), ctlB?.stop()].filter(Boolean));
     await Promise.all([desk, doorA, doorB].filter(Boolean).map((d) => d.close()));
+    await broker?.stop();
     await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin?.destroy();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

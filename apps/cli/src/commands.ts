@@ -124,11 +124,12 @@ export async function seedDemoCommand(config: AppConfig, out: Out, opts: { json?
   });
 }
 
-export async function mqttAcl(config: AppConfig, out: Out, opts: { outDir?: string }): Promise<void> {
+export async function mqttAcl(config: AppConfig, out: Out, opts: { outDir?: string; instances?: string }): Promise<void> {
+  const instances = (opts.instances ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   await withDataSource(config, async (ds) => {
     let files;
     try {
-      files = await mosquittoFiles(config, ds);
+      files = await mosquittoFiles(config, ds, instances);
     } catch (err) {
       throw new CliError((err as Error).message);
     }

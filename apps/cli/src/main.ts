@@ -60,7 +60,8 @@ program
   .command('mqtt:acl')
   .description('Print (or write) Mosquitto password and ACL entries for the server and every registered controller')
   .option('--out-dir <dir>', 'write mosquitto.passwd and mosquitto.acl (mode 0600) into this folder')
-  .action(async (opts: { outDir?: string }) => mqttAcl(config(), out, opts));
+  .option('--instances <ids>', 'comma-separated INSTANCE_IDs of several servers: one broker account each (<username>-<id>)')
+  .action(async (opts: { outDir?: string; instances?: string }) => mqttAcl(config(), out, opts));
 
 program
   .command('demo')

@@ -2,26 +2,29 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '@acs/config';
-import { type MosquittoAuthInput, renderMosquittoAuth } from '@acs/mqtt';
+import { type MosquittoAuthInput, renderMosquittoAuth, serverUsername } from '@acs/mqtt';
 import { ControllerEntity } from '@acs/registry';
 
 /**
  * Mosquitto password-file and ACL entries for every registered controller, from the hashes the
  * registry stores (no plaintext needed), plus the server's own account.
  */
-export async function mosquittoAuthInput(config: AppConfig, ds: DataSource): Promise<MosquittoAuthInput> {
+export async function mosquittoAuthInput(config: AppConfig, ds: DataSource, instances: string[] = []): Promise<MosquittoAuthInput> {
   if (!config.MQTT_SERVER_PASSWORD) {
     throw new Error('set MQTT_SERVER_PASSWORD: the password file needs the server account that the server will connect with');
   }
   const controllers = await ds.getRepository(ControllerEntity).find({ select: { mqttId: true, mqttPasswordHash: true }, order: { mqttId: 'ASC' } });
   return {
     server: { username: config.MQTT_SERVER_USERNAME, password: config.MQTT_SERVER_PASSWORD },
+    // Several server instances: one account each (username = client id under
+    // use_username_as_clientid), with the server's rights and the shared password.
+    extraServers: instances.map((id) => ({ username: serverUsername(config.MQTT_SERVER_USERNAME, id), password: config.MQTT_SERVER_PASSWORD! })),
     controllers: controllers.map((c) => ({ controllerId: c.mqttId, passwordHash: c.mqttPasswordHash })),
   };
 }
 
-export async function mosquittoFiles(config: AppConfig, ds: DataSource): Promise<{ passwordFile: string; aclFile: string; controllers: number }> {
-  const input = await mosquittoAuthInput(config, ds);
+export async function mosquittoFiles(config: AppConfig, ds: DataSource, instances: string[] = []): Promise<{ passwordFile: string; aclFile: string; controllers: number }> {
+  const input = await mosquittoAuthInput(config, ds, instances);
   return { ...renderMosquittoAuth(input), controllers: input.controllers.length };
 }
 

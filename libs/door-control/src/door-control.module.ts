@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { ReadinessRegistry } from '@acs/health';
-import { MqttEdge, MqttModule, type MqttModuleOptions } from '@acs/mqtt';
+import { MqttEdge, MqttModule, serverUsername, type MqttModuleOptions } from '@acs/mqtt';
 import { RegistryModule } from '@acs/registry';
 import { RegistryBrokerCredentials, RegistryControllerSecrets } from './registry-credentials.js';
 
@@ -16,10 +16,11 @@ export function mqttOptions(config: AppConfig, ds: DataSource, secrets: Registry
   return {
     ...(config.MQTT_BROKER_URL ? { brokerUrl: config.MQTT_BROKER_URL } : {}),
     server: {
-      username: config.MQTT_SERVER_USERNAME,
-      // Several instances share one account but each needs its own session: a second CONNECT
-      // with the same client id takes the first one's session over [MQTT-3.1.4-3].
-      ...(config.INSTANCE_ID === 'default' ? {} : { clientId: `${config.MQTT_SERVER_USERNAME}-${config.INSTANCE_ID}` }),
+      // Several instances on an external broker each have their own account and session (a second
+      // CONNECT with the same client id takes the first one's session over [MQTT-3.1.4-3]);
+      // `acsctl mqtt:acl --instances` writes those accounts.
+      username: config.MQTT_BROKER_URL ? serverUsername(config.MQTT_SERVER_USERNAME, config.INSTANCE_ID) : config.MQTT_SERVER_USERNAME,
+      ...(config.INSTANCE_ID === 'default' ? {} : { clientId: serverUsername(config.MQTT_SERVER_USERNAME, config.INSTANCE_ID) }),
       // With the embedded broker nobody else needs the server's password: a fresh one each start.
       password: config.MQTT_SERVER_PASSWORD ?? randomBytes(24).toString('base64url'),
     },

@@ -12,3 +12,12 @@ export function clusterTopic(channel: string): string {
 export function isClusterTopic(topic: string): boolean {
   return topic.startsWith(`${CLUSTER_TOPIC_PREFIX}/`);
 }
+
+/**
+ * The broker account of one instance of several: its own username (and client id), so a broker
+ * that ties client ids to usernames (Mosquitto's use_username_as_clientid) keeps one session
+ * per instance instead of letting them take each other's over [MQTT-3.1.4-3].
+ */
+export function serverUsername(base: string, instanceId: string): string {
+  return instanceId === 'default' ? base : `${base}-${instanceId}`;
+}

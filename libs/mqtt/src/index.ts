@@ -6,4 +6,4 @@ export * from './mqtt-client.js';
 export * from './door-command.service.js';
 export * from './mosquitto-auth.js';
 export * from './mqtt.module.js';
-export { CLUSTER_TOPIC_PREFIX, clusterTopic, isClusterTopic } from './cluster-topics.js';
+export { CLUSTER_TOPIC_PREFIX, clusterTopic, isClusterTopic, serverUsername } from './cluster-topics.js';

@@ -15,6 +15,8 @@ export interface MosquittoInstance {
   process: ChildProcess;
   /** Everything mosquitto logged (connection refusals, ACL denials at `log_type all`). */
   log(): string;
+  /** New password and ACL files (controllers registered since the start), applied with SIGHUP as an operator would. */
+  reload(auth: MosquittoAuthInput): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,16 @@ export async function startMosquitto(auth: MosquittoAuthInput, extraConfig: stri
     dir,
     process: child,
     log: () => log,
+    reload: async (next: MosquittoAuthInput) => {
+      const files = renderMosquittoAuth(next);
+      await writeFile(join(dir, 'passwd'), files.passwordFile, { mode: 0o600 });
+      await writeFile(join(dir, 'acl'), files.aclFile, { mode: 0o600 });
+      const before = log.length;
+      child.kill('SIGHUP');
+      // Mosquitto logs the reload; wait for it so the next CONNECT meets the new files.
+      const deadline = Date.now() + 5000;
+      while (!/Reloading config/i.test(log.slice(before)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
