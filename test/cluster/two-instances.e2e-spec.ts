@@ -230,6 +230,10 @@ describe.each([
     await stream.catch(() => undefined);
     // B's controller unlocked its door.
     expect(ctlB.relayActivations(1)).toBeGreaterThanOrEqual(1);
+    // B's desk view: its own reader as it sees it, A's as A announced it (never as a failed reader of B's).
+    const readersOnB = (await b.t.http().get('/monitor/readers').set(bearer(b.t.adminToken))).body as Array<{ readerId: string; readerState: string }>;
+    expect(readersOnB.find((r) => r.readerId === ids.doorB)?.readerState).toBe('ready');
+    expect(['ready', 'other_instance']).toContain(readersOnB.find((r) => r.readerId === ids.doorA)?.readerState);
   });
 
   it('an enrolment asked of B runs on the desk reader wired to A and is followed through B (any instance behind a load balancer)', async () => {

@@ -661,7 +661,8 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
         readerId: b.readerId,
         doorId: b.doorId,
         direction: b.direction,
-        readerState: this.readers.stateOf(b.readerId).state,
+        // A reader wired to another instance: the state its host last announced.
+        readerState: this.readers.has(b.readerId) || !this.readers.enabled ? this.readers.stateOf(b.readerId).state : (this.bus.remoteReaderState(b.readerId) ?? 'other_instance'),
         polls: loop?.polls ?? 0,
         badges: loop?.badges ?? 0,
         lastError: loop?.lastError ?? null,

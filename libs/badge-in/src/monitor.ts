@@ -70,6 +70,8 @@ export function matchesFilter(e: MonitorEvent, f: MonitorFilter): boolean {
 export class MonitorBus {
   private readonly subject = new Subject<MonitorEvent>();
   private readonly localListeners = new Set<(e: MonitorEvent) => void>();
+  /** Latest connection state of readers wired to other instances, as their notices reported it. */
+  private readonly remoteReaders = new Map<string, string>();
 
   /** An event of this instance. */
   publish(event: MonitorEvent): void {
@@ -79,7 +81,12 @@ export class MonitorBus {
 
   /** An event another instance raised: shown here, not passed on again. */
   publishRemote(event: MonitorEvent): void {
+    if (event.type === 'reader') this.remoteReaders.set(event.readerId, event.state);
     this.subject.next(event);
+  }
+
+  remoteReaderState(readerId: string): string | undefined {
+    return this.remoteReaders.get(readerId);
   }
 
   onLocal(listener: (e: MonitorEvent) => void): () => void {
