@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, ShortId, Status, type Tone } from '../ui';
-import { localToIso, usePaged } from './history/records';
+import { LoadMore, localToIso, usePaged } from './history/records';
 import './Audit.css';
 
 interface AuditEntry {
@@ -253,18 +253,7 @@ export function AuditPage() {
           </table>
         </div>
       ) : null}
-      {entries.items ? (
-        <div className="audit-more">
-          <span className="muted" role="status">
-            {entries.items.length} entr{entries.items.length === 1 ? 'y' : 'ies'} shown{entries.hasMore ? ', more available' : ''}
-          </span>
-          {entries.hasMore ? (
-            <button type="button" onClick={() => void entries.loadMore()} disabled={entries.loadingMore}>
-              {entries.loadingMore ? 'Loading…' : 'Load more'}
-            </button>
-          ) : null}
-        </div>
-      ) : null}
+      {entries.items ? <LoadMore pages={entries} one="entry" many="entries" className="audit-more" /> : null}
     </>
   );
 }

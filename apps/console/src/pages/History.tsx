@@ -3,7 +3,7 @@ import { useSearchParams } from 'react-router';
 import type { Query } from '../api';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, saveBlob, ShortId, Status, useLoad } from '../ui';
-import { countExportRows, CustomerSelect, customerLabel, formatBytes, formatSiteTime, localToIso, usePaged, useCustomers } from './history/records';
+import { countExportRows, CustomerSelect, customerLabel, formatBytes, formatSiteTime, LoadMore, localToIso, usePaged, useCustomers } from './history/records';
 import './History.css';
 
 interface AccessEvent {
@@ -246,18 +246,7 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
               </table>
             </div>
           ) : null}
-          {events.items ? (
-            <div className="history-more">
-              <span className="muted" role="status">
-                {events.items.length} event{events.items.length === 1 ? '' : 's'} shown{events.hasMore ? ', more available' : ''}
-              </span>
-              {events.hasMore ? (
-                <button type="button" onClick={() => void events.loadMore()} disabled={events.loadingMore}>
-                  {events.loadingMore ? 'Loading…' : 'Load more'}
-                </button>
-              ) : null}
-            </div>
-          ) : null}
+          {events.items ? <LoadMore pages={events} one="event" many="events" className="history-more" /> : null}
         </section>
         <aside className="history-side">
           {canVerify ? <VerifyPanel customerId={customerId} verdict={verdict} setVerdict={setVerdict} /> : null}

@@ -105,6 +105,23 @@ export function usePaged<T>(fetchPage: (cursor: string | undefined, signal?: Abo
 const siteFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** A time on the wall clock of the site where it happened (what the guard on the floor saw), with the zone's short name. */
+/** "N rows shown, more available" and the button that fetches the next keyset page. */
+export function LoadMore({ pages, one, many, className }: { pages: ReturnType<typeof usePaged<unknown>>; one: string; many: string; className: string }) {
+  const n = pages.items?.length ?? 0;
+  return (
+    <div className={className}>
+      <span className="muted" role="status">
+        {n} {n === 1 ? one : many} shown{pages.hasMore ? ', more available' : ''}
+      </span>
+      {pages.hasMore ? (
+        <button type="button" onClick={() => void pages.loadMore()} disabled={pages.loadingMore}>
+          {pages.loadingMore ? 'Loading…' : 'Load more'}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
 export function formatSiteTime(value: string, timeZone: string | undefined): string {
   if (!timeZone) return new Date(value).toLocaleString();
   let f = siteFormats.get(timeZone);
