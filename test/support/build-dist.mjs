@@ -1,8 +1,12 @@
 // Jest global setup for the end-to-end project: some suites run the real server and acsctl as
 // child processes (SIGKILL tests), so dist/ must hold the current code, not a stale build.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 
 export default function buildDist() {
+  // Names this run's PostgreSQL databases (ACS_TEST_DATABASE=postgres), so the teardown drops
+  // exactly those and never another run's on the same cluster.
+  process.env.ACS_TEST_PG_RUN ??= randomBytes(3).toString('hex');
   for (const project of ['server', 'cli']) {
     execFileSync('npx', ['nest', 'build', project], { stdio: 'inherit' });
   }
