@@ -96,13 +96,12 @@ export function insertChained(db: BetterSqlite3.Database, inputs: readonly Acces
   const sql = (n: number) => `INSERT INTO access_event (${ACCESS_EVENT_COLUMNS.join(',')}) VALUES ${placeholders(n)}`;
   const full = db.prepare(sql(rowsPerStatement));
   const heads = new Map<string, { seq: number; hash: string }>();
-  const stored: AccessEvent[] = [];
   const run = db.transaction((batch: AccessEvent[]) => {
     let i = 0;
     for (; i + rowsPerStatement <= batch.length; i += rowsPerStatement) full.run(batch.slice(i, i + rowsPerStatement).flatMap(toRow));
     if (i < batch.length) db.prepare(sql(batch.length - i)).run(batch.slice(i).flatMap(toRow));
   });
-  stored.push(...chainAfter(inputs, recordedAt, (chainId) => heads.get(chainId) ?? (head.get(chainId) as { seq: number; hash: string } | undefined), heads));
+  const stored = chainAfter(inputs, recordedAt, (chainId) => heads.get(chainId) ?? (head.get(chainId) as { seq: number; hash: string } | undefined), heads);
   const chunk = 10_000;
   for (let i = 0; i < stored.length; i += chunk) run(stored.slice(i, i + chunk));
   return stored;
