@@ -1,9 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import Database from 'better-sqlite3';
 import { AccessLogService, type AccessEventInput } from '@acs/access-log';
+import { openRawStore } from '../support/raw-store.js';
 import { startTestApp } from '../support/test-app.js';
+import { dropDatabaseFor } from '../support/test-database.js';
 import { buildSite } from '../support/registry-fixture.js';
 
 describe('access history durability', () => {
@@ -24,14 +25,14 @@ describe('access history durability', () => {
       };
       const receipts = log.append(Array.from({ length: 50 }, () => e));
       await Promise.all(receipts.map((r) => r.durable));
-      // An independent connection, as a restarted process would open the file.
-      const other = new Database(dbFile, { readonly: true });
+      // An independent connection, as a restarted process would open the database.
+      const other = await openRawStore(t.dir, { readonly: true });
       try {
         const ids = receipts.map((r) => r.id);
-        const found = other.prepare(`SELECT COUNT(*) AS n FROM access_event WHERE id IN (${ids.map(() => '?').join(',')})`).get(...ids) as { n: number };
-        expect(found.n).toBe(50);
+        const [found] = await other.all<{ n: number | string }>(`SELECT COUNT(*) AS n FROM access_event WHERE id IN (${ids.map(() => '?').join(',')})`, ids);
+        expect(Number(found.n)).toBe(50);
       } finally {
-        other.close();
+        await other.close();
       }
     } finally {
       await t.close();
@@ -58,12 +59,14 @@ describe('access history durability', () => {
     await t.app.close();
     const settled = await Promise.allSettled(receipts.map((r) => r.durable));
     expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(30);
-    const db = new Database(join(keepDir, 'acs.sqlite'), { readonly: true });
+    const db = await openRawStore(keepDir, { readonly: true });
     try {
-      expect((db.prepare('SELECT COUNT(*) AS n FROM access_event').get() as { n: number }).n).toBe(30);
+      const [row] = await db.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM access_event');
+      expect(Number(row.n)).toBe(30);
     } finally {
-      db.close();
+      await db.close();
     }
+    await dropDatabaseFor(keepDir);
     rmSync(keepDir, { recursive: true, force: true });
   });
 });

@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import Database from 'better-sqlite3';
 import type { AccessEvent } from '@acs/access-log';
 import { historyVerify } from '../../apps/cli/src/history-commands.js';
 import { bearer } from '../support/registry-fixture.js';
+import { openRawStore } from '../support/raw-store.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { attempt, type HistoryFixture, historyFixture } from './support.js';
 
@@ -13,7 +12,15 @@ describe('access history tamper evidence', () => {
   let ofA: AccessEvent[];
   let auditor: string;
 
-  const sqlite = () => new Database(join(t.dir, 'acs.sqlite'));
+  /** One statement on the stored rows behind the server's back (SQLite file or PostgreSQL database). */
+  const tamper = async (sql: string, params: unknown[]) => {
+    const db = await openRawStore(t.dir);
+    try {
+      return await db.run(sql, params);
+    } finally {
+      await db.close();
+    }
+  };
   const verify = async (customerId: string, token = auditor) => {
     const res = await t.http().get(`/customers/${customerId}/access-events/verify`).set(bearer(token));
     expect(res.status).toBe(200);
@@ -49,12 +56,7 @@ describe('access history tamper evidence', () => {
 
   it('an edited row breaks the chain at that row; the other customer stays valid', async () => {
     const victim = ofA[2];
-    const db = sqlite();
-    try {
-      expect(db.prepare("UPDATE access_event SET result = 'denied', reason = 'outside_schedule' WHERE id = ?").run(victim.id).changes).toBe(1);
-    } finally {
-      db.close();
-    }
+    await expect(tamper("UPDATE access_event SET result = 'denied', reason = 'outside_schedule' WHERE id = ?", [victim.id])).resolves.toBe(1);
     await expect(verify(f.a.id)).resolves.toMatchObject({ ok: false, checked: 2, firstBreak: { seq: 3, id: victim.id, reason: 'hash-mismatch' } });
     await expect(verify(f.b.id)).resolves.toMatchObject({ ok: true, checked: 6 });
 
@@ -65,34 +67,19 @@ describe('access history tamper evidence', () => {
     expect(all.ok).toBe(false);
     expect(all.lines.filter((l) => l.includes('BROKEN'))).toHaveLength(1);
 
-    const db2 = sqlite();
-    try {
-      db2.prepare("UPDATE access_event SET result = 'granted', reason = 'granted' WHERE id = ?").run(victim.id);
-    } finally {
-      db2.close();
-    }
+    await tamper("UPDATE access_event SET result = 'granted', reason = 'granted' WHERE id = ?", [victim.id]);
     await expect(verify(f.a.id)).resolves.toMatchObject({ ok: true });
   });
 
   it('a deleted row is named by the gap it leaves', async () => {
     const victim = ofA[3];
-    const db = sqlite();
-    try {
-      expect(db.prepare('DELETE FROM access_event WHERE id = ?').run(victim.id).changes).toBe(1);
-    } finally {
-      db.close();
-    }
+    await expect(tamper('DELETE FROM access_event WHERE id = ?', [victim.id])).resolves.toBe(1);
     await expect(verify(f.a.id)).resolves.toMatchObject({ ok: false, checked: 3, firstBreak: { seq: 5, id: ofA[4].id, reason: 'sequence-gap', expectedSeq: 4 } });
     await expect(verify(f.b.id)).resolves.toMatchObject({ ok: true });
   });
 
   it('a deletion hidden by renumbering is still caught by the previous-hash link', async () => {
-    const db = sqlite();
-    try {
-      db.prepare('UPDATE access_event SET seq = seq - 1 WHERE chain_id = ? AND seq > 4').run(f.a.id);
-    } finally {
-      db.close();
-    }
+    await tamper('UPDATE access_event SET seq = seq - 1 WHERE chain_id = ? AND seq > 4', [f.a.id]);
     await expect(verify(f.a.id)).resolves.toMatchObject({ ok: false, firstBreak: { seq: 4, id: ofA[4].id, reason: 'prev-hash-mismatch' } });
   });
 

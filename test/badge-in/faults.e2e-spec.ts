@@ -13,6 +13,7 @@ import { startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startAppAt } from '../enrollment/enrollment-support.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
 
 jest.setTimeout(120_000);
@@ -125,6 +126,7 @@ describe('badge-in faults', () => {
       child?.kill('SIGKILL');
       await controller?.stop();
       await Promise.all(Object.values(site?.readers ?? {}).map((d) => d.close()));
+      if (dir) await dropDatabaseFor(dir);
     });
 
     it('after the restart no access event whose unlock reached the controller is missing, and the chain verifies', async () => {
@@ -135,6 +137,7 @@ describe('badge-in faults', () => {
           ...process.env,
           NODE_OPTIONS: '',
           DATA_DIR: dir,
+          ...(await databaseEnvFor(dir)),
           MASTER_KEY: masterKey,
           HTTP_PORT: String(httpPort),
           MQTT_EMBEDDED_PORT: String(mqttPort),

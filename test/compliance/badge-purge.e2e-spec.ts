@@ -59,7 +59,7 @@ describe('purge with badge-in (virtual readers and controllers)', () => {
     const row = await ds.getRepository(PersonEntity).findOneByOrFail({ id: person.id });
     const tpl = await ds.getRepository(FingerprintTemplateEntity).findOneByOrFail({ personId: person.id });
     const values = { plaintext: Object.values(PERSON), ciphertexts: [row.nameCt, row.emailCt!, row.phoneCt!, tpl.templateCt] };
-    expect(scanDatabase(t, values).ciphertext).toBeGreaterThanOrEqual(4);
+    expect((await scanDatabase(t, values)).ciphertext).toBeGreaterThanOrEqual(4);
 
     await endService(t, site.customerId);
     const compliance = await t.tokenFor('compliance');
@@ -72,7 +72,7 @@ describe('purge with badge-in (virtual readers and controllers)', () => {
       const o = await badgeAt(t, device, readerId, 'marlies-right-index');
       expect(o.decision).toMatchObject({ granted: false, reason: 'unknown_finger', personId: null, customerId: null });
     }
-    expect(scanDatabase(t, values)).toEqual({ plaintext: 0, ciphertext: 0 });
+    expect(await scanDatabase(t, values)).toEqual({ plaintext: 0, ciphertext: 0 });
     expect(leaks(t.logs.text())).toEqual([]);
   });
 });

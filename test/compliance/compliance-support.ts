@@ -1,12 +1,15 @@
+import { dirname } from 'node:path';
 import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessLogService } from '@acs/access-log';
 import { ErasureService, scanFiles, sqliteFiles } from '@acs/compliance';
-import { type EnrolmentView, FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { type EnrolmentView, FingerprintTemplateEntity, ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
 import { PersonEntity } from '@acs/registry';
 import { actAtDesk, flashTemplates, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
+import { occurrences, storedBytes } from '../support/raw-store.js';
 import type { TestApp } from '../support/test-app.js';
+import { ON_POSTGRES } from '../support/test-database.js';
 
 export interface Enrolled {
   personId: string;
@@ -42,10 +45,19 @@ export async function enrolPerson(t: TestApp, site: Site, readers: VirtualDevice
   };
 }
 
-/** Byte scan of the SQLite file, its WAL and shared-memory file for the values (ciphertexts by a unique slice). */
-export function scanDatabase(t: TestApp, values: { plaintext: string[]; ciphertexts: string[] }): { plaintext: number; ciphertext: number } {
-  const files = sqliteFiles(t.config.databasePath);
-  const hits = (needles: Buffer[]) => scanFiles(files, needles).reduce((n, f) => n + f.hits, 0);
+/**
+ * Byte scan of the SQLite file, its WAL and shared-memory file for the values (ciphertexts by a
+ * unique slice); on PostgreSQL of every text and bytea value of every table (storedBytes).
+ */
+export async function scanDatabase(t: Pick<TestApp, 'config'>, values: { plaintext: string[]; ciphertexts: string[] }): Promise<{ plaintext: number; ciphertext: number }> {
+  let hits: (needles: Buffer[]) => number;
+  if (ON_POSTGRES) {
+    const stored = await storedBytes(dirname(t.config.databasePath));
+    hits = (needles) => needles.reduce((n, needle) => n + occurrences(stored, needle), 0);
+  } else {
+    const files = sqliteFiles(t.config.databasePath);
+    hits = (needles) => scanFiles(files, needles).reduce((n, f) => n + f.hits, 0);
+  }
   return {
     plaintext: hits(values.plaintext.map((v) => Buffer.from(v))),
     ciphertext: hits(values.ciphertexts.map((c) => Buffer.from(c.slice(60, 108)))),
@@ -73,6 +85,11 @@ export function anyFlashHolds(readers: VirtualDevice[], template: Buffer): boole
 
 export async function endService(t: TestApp, customerId: string): Promise<void> {
   await t.http().patch(`/customers/${customerId}`).set(bearer(t.adminToken)).send({ serviceEnd: new Date(t.clock.nowMs() + 60_000).toISOString() }).expect(200);
+  // The change triggers a re-plan of the reader libraries; it runs while the service is still
+  // on, so the templates are on the readers when the purge starts (otherwise a plan that sees
+  // the ended service races the purge to take them off, and the certificate counts depend on
+  // which one wins).
+  await t.app.get(ReaderLibraryService).settled();
   t.clock.advance(120_000);
 }
 

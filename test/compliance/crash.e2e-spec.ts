@@ -99,7 +99,7 @@ describe('purge survives a crash at every step', () => {
     await expect(after.ds.getRepository(FingerprintTemplateEntity).countBy({ customerId })).resolves.toBe(0);
     await expect(after.ds.getRepository(AccessEventEntity).countBy({ customerId })).resolves.toBe(0);
     await expect(after.ds.getRepository(DataKeyEntity).countBy({ scope: customerScope(customerId) })).resolves.toBe(0);
-    expect(scanDatabase(t, { plaintext: kees.plaintext, ciphertexts: kees.ciphertexts })).toEqual({ plaintext: 0, ciphertext: 0 });
+    expect(await scanDatabase(t, { plaintext: kees.plaintext, ciphertexts: kees.ciphertexts })).toEqual({ plaintext: 0, ciphertext: 0 });
 
     const certs = await after.eraser.certificates({ customerId });
     expect(certs).toHaveLength(1);

@@ -5,14 +5,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import Database from 'better-sqlite3';
 import request from 'supertest';
-import { generateEvents, insertChained } from '@acs/access-log/testing';
+import { generateEvents } from '@acs/access-log/testing';
 import { certificateHash } from '@acs/compliance';
 import type { EnrolmentView } from '@acs/enrollment';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
+import { insertChainedInto, openRawStore } from '../support/raw-store.js';
 import type { TestApp } from '../support/test-app.js';
+import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
 import { scanDatabase } from './compliance-support.js';
 
 jest.setTimeout(120_000);
@@ -79,6 +80,7 @@ describe('purge survives SIGKILL before every step', () => {
     baseEnv = {
       PATH: process.env.PATH,
       DATA_DIR: dir,
+      ...(await databaseEnvFor(dir)),
       MASTER_KEY: randomBytes(32).toString('base64'),
       HTTP_PORT: String(port),
       MQTT_EMBEDDED_PORT: String(await freePort()),
@@ -98,6 +100,7 @@ describe('purge survives SIGKILL before every step', () => {
   afterAll(async () => {
     if (server) await kill();
     await Promise.all((readers ?? []).map((d) => d.close()));
+    await dropDatabaseFor(dir);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -125,13 +128,13 @@ describe('purge survives SIGKILL before every step', () => {
     expect(flashTemplates(readers[1]).size).toBe(1);
     expect(flashTemplates(readers[2]).size).toBe(1);
 
-    const db = new Database(join(dir, 'acs.sqlite'));
-    db.pragma('busy_timeout = 10000');
-    const row = db.prepare('SELECT name_ct AS n, email_ct AS e, phone_ct AS ph FROM person WHERE id = ?').get(p.id) as { n: string; e: string; ph: string };
-    const tpl = db.prepare('SELECT template_ct AS c FROM fingerprint_template WHERE person_id = ?').get(p.id) as { c: string };
-    insertChained(db, generateEvents({ siteId: site.siteId, doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }], customers: [{ customerId, personIds: [p.id] }], count: EVENTS, startMs: Date.now() - 86_400_000, stepMs: 1000, unknownShare: 0 }), Date.now());
-    const head = db.prepare('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1').get(customerId) as { seq: number; hash: string };
-    db.close();
+    const db = await openRawStore(dir);
+    const [row] = await db.all<{ n: string; e: string; ph: string }>('SELECT name_ct AS n, email_ct AS e, phone_ct AS ph FROM person WHERE id = ?', [p.id]);
+    const [tpl] = await db.all<{ c: string }>('SELECT template_ct AS c FROM fingerprint_template WHERE person_id = ?', [p.id]);
+    await insertChainedInto(db, generateEvents({ siteId: site.siteId, doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }], customers: [{ customerId, personIds: [p.id] }], count: EVENTS, startMs: Date.now() - 86_400_000, stepMs: 1000, unknownShare: 0 }), Date.now());
+    const [last] = await db.all<{ seq: number | string; hash: string }>('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1', [customerId]);
+    const head = { seq: Number(last.seq), hash: last.hash };
+    await db.close();
 
     await t.http().patch(`/customers/${customerId}`).set(bearer(t.adminToken)).send({ serviceEnd: new Date(Date.now() + 1000).toISOString() }).expect(200);
     while ((await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken))).body.status !== 'ended') await sleep(100);
@@ -168,7 +171,7 @@ describe('purge survives SIGKILL before every step', () => {
     expect(readerRows.map((r) => r.readerId).sort()).toEqual([site.suiteEntryId, site.suiteExitId].sort());
     expect(readerRows.every((r) => r.confirmedAt !== null)).toBe(true);
     for (const d of readers) expect(flashTemplates(d).size).toBe(0);
-    expect(scanDatabase(t, person)).toEqual({ plaintext: 0, ciphertext: 0 });
+    expect(await scanDatabase(t, person)).toEqual({ plaintext: 0, ciphertext: 0 });
     return cert.body as { counts: Record<string, number> };
   }
 

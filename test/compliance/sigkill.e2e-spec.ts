@@ -5,13 +5,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import Database from 'better-sqlite3';
 import request from 'supertest';
-import { generateEvents, insertChained } from '@acs/access-log/testing';
+import { generateEvents } from '@acs/access-log/testing';
 import type { EnrolmentView } from '@acs/enrollment';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
+import { insertChainedInto, openRawStore } from '../support/raw-store.js';
 import type { TestApp } from '../support/test-app.js';
+import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
 import { scanDatabase } from './compliance-support.js';
 
 jest.setTimeout(240_000);
@@ -71,6 +72,7 @@ describe('purge survives SIGKILL of the server process', () => {
     env = {
       PATH: process.env.PATH,
       DATA_DIR: dir,
+      ...(await databaseEnvFor(dir)),
       MASTER_KEY: randomBytes(32).toString('base64'),
       HTTP_PORT: String(port),
       MQTT_EMBEDDED_PORT: String(await freePort()),
@@ -88,6 +90,7 @@ describe('purge survives SIGKILL of the server process', () => {
   afterAll(async () => {
     if (server) await kill();
     await Promise.all((readers ?? []).map((d) => d.close()));
+    await dropDatabaseFor(dir);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -113,41 +116,41 @@ describe('purge survives SIGKILL of the server process', () => {
     expect(flashTemplates(readers[1]).size).toBe(1);
     expect(flashTemplates(readers[2]).size).toBe(1);
 
-    // A second connection on the same file (as a restore tool would): history straight in, and the job watched.
-    const db = new Database(join(dir, 'acs.sqlite'));
-    db.pragma('busy_timeout = 10000');
-    const row = db.prepare('SELECT name_ct AS n, email_ct AS e, phone_ct AS ph FROM person WHERE id = ?').get(p.id) as { n: string; e: string; ph: string };
-    const tpl = db.prepare('SELECT template_ct AS c FROM fingerprint_template WHERE person_id = ?').get(p.id) as { c: string };
+    // A second connection on the same database (as a restore tool would): history straight in, and the job watched.
+    const db = await openRawStore(dir);
+    const [row] = await db.all<{ n: string; e: string; ph: string }>('SELECT name_ct AS n, email_ct AS e, phone_ct AS ph FROM person WHERE id = ?', [p.id]);
+    const [tpl] = await db.all<{ c: string }>('SELECT template_ct AS c FROM fingerprint_template WHERE person_id = ?', [p.id]);
     const person = { personId: p.id, plaintext: Object.values(values), ciphertexts: [row.n, row.e, row.ph, tpl.c] };
-    expect(scanDatabase(t, person).ciphertext).toBeGreaterThanOrEqual(4);
-    insertChained(db, generateEvents({ siteId: site.siteId, doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }], customers: [{ customerId, personIds: [person.personId] }], count: EVENTS, startMs: Date.now() - 86_400_000, stepMs: 100, unknownShare: 0 }), Date.now());
-    const head = db.prepare('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1').get(customerId) as { seq: number; hash: string };
-    const job = () => db.prepare('SELECT state, step FROM erasure_job WHERE customer_id = ?').get(customerId) as { state: string; step: string } | undefined;
-    const events = () => (db.prepare('SELECT COUNT(*) AS n FROM access_event WHERE customer_id = ?').get(customerId) as { n: number }).n;
+    expect((await scanDatabase(t, person)).ciphertext).toBeGreaterThanOrEqual(4);
+    await insertChainedInto(db, generateEvents({ siteId: site.siteId, doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }], customers: [{ customerId, personIds: [person.personId] }], count: EVENTS, startMs: Date.now() - 86_400_000, stepMs: 100, unknownShare: 0 }), Date.now());
+    const [last] = await db.all<{ seq: number | string; hash: string }>('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1', [customerId]);
+    const head = { seq: Number(last.seq), hash: last.hash };
+    const job = async () => (await db.all<{ state: string; step: string }>('SELECT state, step FROM erasure_job WHERE customer_id = ?', [customerId]))[0];
+    const events = async () => Number((await db.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM access_event WHERE customer_id = ?', [customerId]))[0].n);
 
     while ((await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken))).body.status !== 'ended') await sleep(200);
     await readers[2].unplug();
     const compliance = JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'compliance', '--username', 'sigkill-compliance', '--json'], { env }).toString()) as { token: string };
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance.token)).expect(202);
-    while (job()?.state !== 'waiting_for_devices') await sleep(20);
+    while ((await job())?.state !== 'waiting_for_devices') await sleep(20);
 
     await kill(); // 1: waiting for the offline reader
     await start();
     await readers[2].plug();
     for (let i = 0; ; i++) {
-      const j = job();
-      if (j?.step === 'history' && events() < EVENTS) break;
+      const j = await job();
+      if (j?.step === 'history' && (await events()) < EVENTS) break;
       expect(j?.state).not.toBe('done');
       if (i > 20_000) throw new Error('never reached the history step');
       await sleep(5);
     }
     await kill(); // 2: half-way through the history
-    const left = events();
+    const left = await events();
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThan(EVENTS);
     await start();
-    while (job()?.state !== 'done') await sleep(50);
-    db.close();
+    while ((await job())?.state !== 'done') await sleep(50);
+    await db.close();
 
     const certs = await t.http().get(`/compliance/certificates?customerId=${customerId}`).set(bearer(compliance.token)).expect(200);
     expect(certs.body).toHaveLength(1);
@@ -162,7 +165,7 @@ describe('purge survives SIGKILL of the server process', () => {
       physical: { clean: true },
     });
     expect((cert.body as { readers: Array<{ confirmedAt: string | null }> }).readers.every((r) => r.confirmedAt !== null)).toBe(true);
-    expect(scanDatabase(t, person)).toEqual({ plaintext: 0, ciphertext: 0 });
+    expect(await scanDatabase(t, person)).toEqual({ plaintext: 0, ciphertext: 0 });
     for (const d of readers) expect(flashTemplates(d).size).toBe(0);
   });
 });

@@ -173,7 +173,8 @@ export async function startAppAt(dir: string, masterKey: string, clock: import('
     import('../../apps/server/src/setup.js'),
     import('../support/log-capture.js'),
   ]);
-  const config = loadConfig({ DATA_DIR: dir, MASTER_KEY: masterKey, LOG_LEVEL: 'debug', READER_SYNC_INTERVAL_S: '3600' });
+  const { databaseEnvFor } = await import('../support/test-database.js');
+  const config = loadConfig({ DATA_DIR: dir, ...(await databaseEnvFor(dir)), MASTER_KEY: masterKey, LOG_LEVEL: 'debug', READER_SYNC_INTERVAL_S: '3600' });
   const logs = new LogCapture();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.register({ config, clock, logDestination: logs })] }).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });

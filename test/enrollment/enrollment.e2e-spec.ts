@@ -1,9 +1,9 @@
-import { readFileSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AuraColour } from '@acs/fingerprint';
 import { EnrollmentService, FingerprintTemplateEntity, ReaderOpEntity, type EnrolmentView, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
+import { storedBytes } from '../support/raw-store.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, containsRun, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
 
@@ -281,9 +281,9 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
   it('never stores, logs or audits template bytes in clear', async () => {
     // Positive control: the scan finds a template where it is.
     expect(containsRun(Buffer.concat([Buffer.alloc(100), aliceTemplate]), aliceTemplate)).toBe(true);
-    const files = [t.config.databasePath, `${t.config.databasePath}-wal`].filter((f) => existsSync(f));
-    expect(files.length).toBeGreaterThan(0);
-    const db = Buffer.concat(files.map((f) => readFileSync(f)));
+    // The SQLite file and its WAL, or every text and bytea value in PostgreSQL.
+    const db = await storedBytes(t.dir);
+    expect(db.length).toBeGreaterThan(0);
     expect(containsRun(db, aliceTemplate)).toBe(false);
     for (const enc of ['hex', 'base64'] as const) expect(db.includes(aliceTemplate.subarray(8, 40).toString(enc))).toBe(false);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import Database from 'better-sqlite3';
 import { auditVerify, type Out } from '../../apps/cli/src/commands.js';
+import { openRawStore } from '../support/raw-store.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -76,7 +76,7 @@ describe('audit trail', () => {
     expect(res.body.code).toBe('pagination.bad_cursor');
   });
 
-  it('verifies, then detects a row edited directly in the SQLite file (API and acsctl)', async () => {
+  it('verifies, then detects a row edited directly in the database (API and acsctl)', async () => {
     const ok = await t.http().get('/audit/verify').set(bearer(auditor)).expect(200);
     expect(ok.body.ok).toBe(true);
     expect(ok.body.checked).toBeGreaterThan(5);
@@ -84,9 +84,9 @@ describe('audit trail', () => {
     const out = collector();
     await expect(auditVerify(t.config, out, {})).resolves.toBe(true);
 
-    const raw = new Database(t.config.databasePath);
-    raw.prepare(`UPDATE audit_entry SET outcome = 'failure' WHERE seq = 3`).run();
-    raw.close();
+    const raw = await openRawStore(t.dir);
+    await raw.run(`UPDATE audit_entry SET outcome = 'failure' WHERE seq = 3`);
+    await raw.close();
 
     const broken = await t.http().get('/audit/verify').set(bearer(auditor)).expect(200);
     expect(broken.body).toMatchObject({ ok: false, checked: 2, firstBreak: { seq: 3, reason: 'hash-mismatch' } });
@@ -104,15 +104,15 @@ describe('audit trail deletion', () => {
   });
   afterAll(() => t.close());
 
-  it('detects a row deleted directly in the SQLite file', async () => {
+  it('detects a row deleted directly in the database', async () => {
     for (let i = 0; i < 4; i++) {
       await t.http().post('/staff').set(bearer(t.adminToken)).send({ username: `del-${i}`, role: 'auditor' }).expect(201);
     }
     const auditor = await t.tokenFor('auditor');
     await t.http().get('/audit/verify').set(bearer(auditor)).expect(200, /"ok":true/);
-    const raw = new Database(t.config.databasePath);
-    raw.prepare('DELETE FROM audit_entry WHERE seq = 2').run();
-    raw.close();
+    const raw = await openRawStore(t.dir);
+    await raw.run('DELETE FROM audit_entry WHERE seq = 2');
+    await raw.close();
     const res = await t.http().get('/audit/verify').set(bearer(auditor)).expect(200);
     expect(res.body).toMatchObject({ ok: false, checked: 1, firstBreak: { seq: 3, reason: 'sequence-gap', expectedSeq: 2 } });
   });

@@ -2,8 +2,12 @@
 // child processes (SIGKILL tests), so dist/ must hold the current code, not a stale build. The
 // browser tests load the web console the server serves from dist/console.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 
 export default function buildDist() {
+  // Names this run's PostgreSQL databases (ACS_TEST_DATABASE=postgres), so the teardown drops
+  // exactly those and never another run's on the same cluster.
+  process.env.ACS_TEST_PG_RUN ??= randomBytes(3).toString('hex');
   execFileSync('npx', ['vite', 'build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
   for (const project of ['server', 'cli']) {
     execFileSync('npx', ['nest', 'build', project], { stdio: 'inherit' });

@@ -11,6 +11,7 @@ import { type AppConfig, loadConfig } from '@acs/config';
 import { AppModule } from '../../apps/server/src/app.module.js';
 import { configureApp } from '../../apps/server/src/setup.js';
 import { LogCapture } from './log-capture.js';
+import { databaseEnvFor, dropDatabaseFor } from './test-database.js';
 
 export interface TestApp {
   app: INestApplication;
@@ -29,12 +30,13 @@ let accounts = 0;
 
 /**
  * The whole server as `npm start` builds it (same modules, same HTTP setup), on a fresh SQLite
- * file in a temp folder, a fake clock and captured logs.
+ * file in a temp folder (or, with ACS_TEST_DATABASE=postgres, a fresh PostgreSQL database tied to
+ * that folder), a fake clock and captured logs.
  */
 export async function startTestApp(opts: { env?: Record<string, string>; clock?: FakeClock; dir?: string; keepDir?: boolean } = {}): Promise<TestApp> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'acs-e2e-'));
   // A free port for the embedded broker, so suites never collide.
-  const config = loadConfig({ DATA_DIR: dir, MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'debug', MQTT_EMBEDDED_PORT: '0', ...opts.env });
+  const config = loadConfig({ DATA_DIR: dir, ...(await databaseEnvFor(dir)), MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'debug', MQTT_EMBEDDED_PORT: '0', ...opts.env });
   const clock = opts.clock ?? new FakeClock('2026-11-26T09:00:00Z');
   const logs = new LogCapture();
   const moduleRef = await Test.createTestingModule({
@@ -59,7 +61,10 @@ export async function startTestApp(opts: { env?: Record<string, string>; clock?:
     tokenFor,
     close: async () => {
       await app.close();
-      if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+      if (!opts.keepDir) {
+        await dropDatabaseFor(dir);
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -653,21 +653,32 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
    */
   private async physicalPostgres(needles: Buffer[], values: NonNullable<ErasureData['physical']>['values']): Promise<NonNullable<ErasureData['physical']>> {
     const tables = ERASED_TABLES.map((e) => this.ds.getMetadata(e).tableName);
-    let t0 = performance.now();
-    await this.writes.run(() => this.ds.query(`VACUUM (ANALYZE) ${tables.map((t) => `"${t}"`).join(', ')}`));
-    const vacuumMs = performance.now() - t0;
-    t0 = performance.now();
-    const scan = await scanTables(this.ds, needles);
-    const scanMs = performance.now() - t0;
-    return {
-      driver: 'postgres',
-      vacuumed: true,
-      vacuum: { tables, ms: Math.round(vacuumMs) },
-      values,
-      files: scan,
-      clean: scan.every((f) => f.hits === 0),
-      scanMs: Math.round(scanMs),
-    };
+    // A session of its own without the statement timeout: a vacuum or scan of a large history
+    // may take longer, and a cancelled one would only be retried from the start.
+    const session = this.ds.createQueryRunner();
+    try {
+      await session.query('SET statement_timeout = 0');
+      let t0 = performance.now();
+      // One table per turn of the queue: badge-in events are written between tables, not after all.
+      for (const table of tables) await this.writes.run(() => session.query(`VACUUM (ANALYZE) "${table}"`));
+      const vacuumMs = performance.now() - t0;
+      t0 = performance.now();
+      const scan = await scanTables(session, needles);
+      const scanMs = performance.now() - t0;
+      return {
+        driver: 'postgres',
+        vacuumed: true,
+        vacuum: { tables, ms: Math.round(vacuumMs) },
+        values,
+        files: scan,
+        clean: scan.every((f) => f.hits === 0),
+        scanMs: Math.round(scanMs),
+      };
+    } finally {
+      // The pool reuses the connection: it must not keep the lifted timeout.
+      await session.query('RESET statement_timeout').catch(() => undefined);
+      await session.release();
+    }
   }
 
   private db(): BetterSqlite3.Database {

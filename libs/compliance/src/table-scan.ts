@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { FileScan } from './scan.js';
 import { MIN_NEEDLE_BYTES } from './scan.js';
 
@@ -14,7 +14,7 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * reason for VACUUM after the deletes and, above all, for crypto-shredding. One row per table:
  * `file` is `table:<name>`, `bytes` its size on disk, `hits` the (row, column, value) matches.
  */
-export async function scanTables(ds: DataSource, needles: readonly Buffer[]): Promise<FileScan[]> {
+export async function scanTables(ds: DataSource | QueryRunner, needles: readonly Buffer[]): Promise<FileScan[]> {
   const values = [...new Set(needles.filter((n) => n.length >= MIN_NEEDLE_BYTES).map((n) => n.toString('utf8')))];
   const columns = (await ds.query(
     `SELECT c.table_name AS "table", c.column_name AS "column", c.data_type AS "type"

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { accessEventHash, GENESIS_HASH } from '../access-chain.js';
 import { ACCESS_EVENT_COLUMNS, toRow } from '../access-event.entity.js';
@@ -95,15 +96,23 @@ export function insertChained(db: BetterSqlite3.Database, inputs: readonly Acces
   const sql = (n: number) => `INSERT INTO access_event (${ACCESS_EVENT_COLUMNS.join(',')}) VALUES ${placeholders(n)}`;
   const full = db.prepare(sql(rowsPerStatement));
   const heads = new Map<string, { seq: number; hash: string }>();
-  const stored: AccessEvent[] = [];
   const run = db.transaction((batch: AccessEvent[]) => {
     let i = 0;
     for (; i + rowsPerStatement <= batch.length; i += rowsPerStatement) full.run(batch.slice(i, i + rowsPerStatement).flatMap(toRow));
     if (i < batch.length) db.prepare(sql(batch.length - i)).run(batch.slice(i).flatMap(toRow));
   });
+  const stored = chainAfter(inputs, recordedAt, (chainId) => heads.get(chainId) ?? (head.get(chainId) as { seq: number; hash: string } | undefined), heads);
+  const chunk = 10_000;
+  for (let i = 0; i < stored.length; i += chunk) run(stored.slice(i, i + chunk));
+  return stored;
+}
+
+/** Chains `inputs` after each chain's head (`headOf`), recording the new heads in `heads`. */
+function chainAfter(inputs: readonly AccessEventInput[], recordedAt: number, headOf: (chainId: string) => { seq: number; hash: string } | undefined, heads: Map<string, { seq: number; hash: string }>): AccessEvent[] {
+  const stored: AccessEvent[] = [];
   for (const input of inputs) {
     const chainId = chainIdFor({ customerId: input.customerId, siteId: input.siteId });
-    const h = heads.get(chainId) ?? (head.get(chainId) as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+    const h = headOf(chainId) ?? { seq: 0, hash: GENESIS_HASH };
     const id = input.id ?? uuidv7();
     const fields = {
       id,
@@ -128,7 +137,30 @@ export function insertChained(db: BetterSqlite3.Database, inputs: readonly Acces
     heads.set(chainId, { seq: e.seq, hash: e.hash });
     stored.push(e);
   }
-  const chunk = 10_000;
-  for (let i = 0; i < stored.length; i += chunk) run(stored.slice(i, i + chunk));
+  return stored;
+}
+
+/**
+ * insertChained for PostgreSQL (or any TypeORM data source): the same chaining, written in
+ * multi-row statements inside one transaction per chunk, through a connection of the caller's.
+ */
+export async function insertChainedVia(ds: DataSource, inputs: readonly AccessEventInput[], recordedAt: number, rowsPerStatement = 500): Promise<AccessEvent[]> {
+  const heads = new Map<string, { seq: number; hash: string }>();
+  for (const chainId of new Set(inputs.map((i) => chainIdFor({ customerId: i.customerId, siteId: i.siteId })))) {
+    const rows = (await ds.query('SELECT seq, hash FROM access_event WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1', [chainId])) as Array<{ seq: string | number; hash: string }>;
+    if (rows.length > 0) heads.set(chainId, { seq: Number(rows[0].seq), hash: rows[0].hash });
+  }
+  const stored = chainAfter(inputs, recordedAt, (chainId) => heads.get(chainId), heads);
+  const width = ACCESS_EVENT_COLUMNS.length;
+  for (let i = 0; i < stored.length; i += rowsPerStatement * 20) {
+    const chunk = stored.slice(i, i + rowsPerStatement * 20);
+    await ds.transaction(async (m) => {
+      for (let j = 0; j < chunk.length; j += rowsPerStatement) {
+        const rows = chunk.slice(j, j + rowsPerStatement);
+        const values = rows.map((_, r) => `(${ACCESS_EVENT_COLUMNS.map((__, c) => `$${r * width + c + 1}`).join(',')})`).join(',');
+        await m.query(`INSERT INTO access_event (${ACCESS_EVENT_COLUMNS.join(',')}) VALUES ${values}`, rows.flatMap(toRow));
+      }
+    });
+  }
   return stored;
 }
