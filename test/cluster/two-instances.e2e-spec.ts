@@ -131,8 +131,7 @@ describe.each([
   };
 
   beforeAll(async () => {
-    execFileSync('npx', ['nest', 'build', 'server'], { stdio: 'ignore', timeout: 120_000 });
-    execFileSync('npx', ['nest', 'build', 'cli'], { stdio: 'ignore', timeout: 120_000 });
+    // dist/ is fresh: the e2e global setup (test/support/build-dist.mjs) built server and CLI.
     admin = new DataSource({ type: 'postgres', url: PG_ADMIN });
     await admin.initialize();
     await admin.query(`CREATE DATABASE ${dbName}`);

@@ -64,8 +64,7 @@ describe('purge survives SIGKILL of the server process', () => {
   };
 
   beforeAll(async () => {
-    execFileSync('npx', ['nest', 'build', 'server'], { stdio: 'ignore', timeout: 120_000 });
-    execFileSync('npx', ['nest', 'build', 'cli'], { stdio: 'ignore', timeout: 120_000 });
+    // dist/ is fresh: the e2e global setup (test/support/build-dist.mjs) built server and CLI.
     dir = mkdtempSync(join(tmpdir(), 'acs-sigkill-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;

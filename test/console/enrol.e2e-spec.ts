@@ -178,8 +178,9 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
     await page.getByRole('region', { name: 'Enrolled fingers' }).getByText('Right index finger').waitFor();
     await page.getByRole('link', { name: 'Enrol a finger' }).click();
     await page.getByRole('heading', { name: /Step 1 of 3/ }).waitFor();
-    await expect(page.getByLabel('Person', { exact: true }).inputValue()).resolves.toBe(sanne);
+    // The people list loads after the heading: wait for the preselection to show before reading it.
     await page.getByText('Already enrolled: Right index finger.').waitFor();
+    await expect(page.getByLabel('Person', { exact: true }).inputValue()).resolves.toBe(sanne);
     expect(page.url()).not.toMatch(/sanne|bakker/i);
     expect(page.url()).toContain(`personId=${sanne}`);
   });

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openRawStore } from '../support/raw-store.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AccessEvent, EXPORT_COLUMNS } from '@acs/access-log';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
@@ -99,13 +98,13 @@ describe('web console: access history', () => {
   }, 60_000);
 
   it('shows a broken chain with the first broken link the API names', async () => {
-    // Tampering the way test/access-log/tamper.e2e-spec.ts does: an edit straight in the database file.
+    // Tampering the way test/access-log/tamper.e2e-spec.ts does: an edit straight in the database.
     const victim = stored.find((e) => e.customerId === f.b.id)!;
-    const db = new Database(join(h.t.dir, 'acs.sqlite'));
+    const db = await openRawStore(h.t.dir);
     try {
-      expect(db.prepare("UPDATE access_event SET result = 'granted', reason = 'outside_schedule' WHERE id = ?").run(victim.id).changes).toBe(1);
+      await expect(db.run("UPDATE access_event SET result = 'granted', reason = 'outside_schedule' WHERE id = ?", [victim.id])).resolves.toBe(1);
     } finally {
-      db.close();
+      await db.close();
     }
     const { page } = await h.newPage();
     await h.signIn(page, await h.t.tokenFor('auditor'));

@@ -8,6 +8,8 @@ export default function buildDist() {
   // Names this run's PostgreSQL databases (ACS_TEST_DATABASE=postgres), so the teardown drops
   // exactly those and never another run's on the same cluster.
   process.env.ACS_TEST_PG_RUN ??= randomBytes(3).toString('hex');
+  // .ci/run has just built all of it (npm run build) and says so: no second build per pass.
+  if (process.env.ACS_E2E_DIST_READY === '1') return;
   execFileSync('npx', ['vite', 'build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
   for (const project of ['server', 'cli']) {
     execFileSync('npx', ['nest', 'build', project], { stdio: 'inherit' });
