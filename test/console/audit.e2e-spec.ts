@@ -50,7 +50,7 @@ describe('web console: audit trail', () => {
     // Newest first, the same sequence numbers as the API.
     expect(narrowed.map((r) => Number(r.split(/\s/)[0]))).toEqual(expected.map((e) => e.seq));
 
-    await page.getByRole('button', { name: 'Details of entry ' + String(expected[0].seq) }).click();
+    await page.getByRole('button', { name: `Show details of entry ${expected[0].seq}` }).click();
     await expect(page.locator('.audit-details').textContent()).resolves.toContain('requestId');
 
     await page.getByRole('button', { name: 'Verify audit chain' }).click();

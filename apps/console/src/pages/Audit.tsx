@@ -237,7 +237,7 @@ export function AuditPage() {
                   </td>
                   <td>
                     {e.details || e.requestId ? (
-                      <button type="button" className="link" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? null : e.id)} aria-label={`Details of entry ${e.seq}`}>
+                      <button type="button" className="link" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? null : e.id)} aria-label={`${open === e.id ? 'Hide' : 'Show'} details of entry ${e.seq}`}>
                         {open === e.id ? 'Hide' : 'Show'}
                       </button>
                     ) : (
