@@ -1,31 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { pendingSchemaChanges, runMigrations } from '@acs/database';
+import { createPostgresDatabase, type ThrowawayPostgres } from '@acs/database/testing';
 import { ENTITIES, MIGRATIONS } from '@acs/schema';
 
-// The same migrations must build the same schema on PostgreSQL (the scale-out database). These
-// machines run PostgreSQL on 127.0.0.1:5432 with trust authentication; each run uses its own
-// throwaway database.
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-
+// The same migrations must build the same schema on PostgreSQL (the scale-out database), on a
+// throwaway database of the local cluster.
 describe('migrations on PostgreSQL', () => {
-  const name = `acs_mig_${randomBytes(4).toString('hex')}`;
-  let admin: DataSource;
+  let pg: ThrowawayPostgres;
   let ds: DataSource;
 
   beforeAll(async () => {
-    admin = new DataSource({ type: 'postgres', url: ADMIN_URL });
-    await admin.initialize();
-    await admin.query(`CREATE DATABASE ${name}`);
-    ds = new DataSource({ type: 'postgres', url: ADMIN_URL.replace(/\/postgres$/, `/${name}`), entities: ENTITIES, migrations: MIGRATIONS });
+    pg = await createPostgresDatabase('acs_mig');
+    ds = new DataSource({ type: 'postgres', url: pg.url, entities: ENTITIES, migrations: MIGRATIONS });
     await ds.initialize();
   });
 
   afterAll(async () => {
     await ds?.destroy();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin?.destroy();
+    await pg?.drop();
   });
 
   it('apply, agree with the entities, and revert', async () => {

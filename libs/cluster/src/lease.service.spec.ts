@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { FakeClock } from '@acs/clock';
 import { loadConfig } from '@acs/config';
 import { clusterLock, runMigrations, WriteQueue } from '@acs/database';
-import { createTestDatabase, type TestDatabase } from '@acs/database/testing';
+import { createPostgresDatabase, createTestDatabase, type TestDatabase } from '@acs/database/testing';
 import { SCHEMA } from '@acs/schema';
 import { LeaseService } from './lease.service.js';
-
-const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Backend {
   ds: DataSource;
@@ -22,11 +19,8 @@ async function sqliteBackend(): Promise<Backend> {
 
 /** Two instances share one PostgreSQL database: two data sources (two pools) on it. */
 async function postgresBackend(): Promise<Backend & { second: DataSource }> {
-  const name = `acs_lease_${randomBytes(4).toString('hex')}`;
-  const admin = new DataSource({ type: 'postgres', url: PG_ADMIN });
-  await admin.initialize();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = PG_ADMIN.replace(/\/postgres$/, `/${name}`);
+  const pg = await createPostgresDatabase('acs_lease');
+  const url = pg.url;
   const ds = new DataSource({ type: 'postgres', url, entities: SCHEMA.entities, migrations: SCHEMA.migrations });
   await ds.initialize();
   await runMigrations(ds);
@@ -38,8 +32,7 @@ async function postgresBackend(): Promise<Backend & { second: DataSource }> {
     close: async () => {
       await second.destroy();
       await ds.destroy();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
+      await pg.drop();
     },
   };
 }

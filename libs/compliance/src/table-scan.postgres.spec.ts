@@ -1,25 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@acs/config';
 import { dataSourceOptions, runMigrations } from '@acs/database';
+import { createPostgresDatabase, type ThrowawayPostgres } from '@acs/database/testing';
 import { SCHEMA } from '@acs/schema';
 import { scanTables } from './table-scan.js';
 
-// The erasure's scan on PostgreSQL, on a throwaway database of the local cluster (127.0.0.1:5432,
-// trust authentication, as the migrations spec), opened with the server's own options.
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-
+// The erasure's scan on PostgreSQL, on a throwaway database of the local cluster, opened with the
+// server's own options.
 describe('scanTables on PostgreSQL', () => {
-  const name = `acs_scan_${randomBytes(4).toString('hex')}`;
-  let admin: DataSource;
+  let pg: ThrowawayPostgres;
   let ds: DataSource;
 
   beforeAll(async () => {
-    admin = new DataSource({ type: 'postgres', url: ADMIN_URL });
-    await admin.initialize();
-    await admin.query(`CREATE DATABASE ${name}`);
-    ds = new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: ADMIN_URL.replace(/\/postgres$/, `/${name}`), DATABASE_STATEMENT_TIMEOUT_MS: '7000' }), SCHEMA));
+    pg = await createPostgresDatabase('acs_scan');
+    ds = new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: pg.url, DATABASE_STATEMENT_TIMEOUT_MS: '7000' }), SCHEMA));
     await ds.initialize();
     await runMigrations(ds);
     await ds.query('CREATE TABLE scan_probe (id integer PRIMARY KEY, t text, v varchar(200), b bytea, j jsonb)');
@@ -27,8 +22,7 @@ describe('scanTables on PostgreSQL', () => {
 
   afterAll(async () => {
     await ds?.destroy();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.destroy();
+    await pg?.drop();
   });
 
   it('runs with the server options: session name and statement timeout', async () => {
