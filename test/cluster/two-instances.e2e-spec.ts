@@ -253,6 +253,21 @@ describe.each([
     await until('both fingers on both door readers', async () => flashTemplates(doorA).size === 2 && flashTemplates(doorB).size === 2);
   });
 
+  it('a door of A held locked through B: A refuses there at once', async () => {
+    const held = await b.t.http().post(`/doors/${ids.door1}/hold-locked`).set(bearer(b.t.adminToken)).send({ active: true });
+    expect(held.status).toBeLessThan(300);
+    const denied = async () => {
+      const res = await a.t.http().get(`/customers/${ids.customer}/access-events`).set(bearer(a.t.adminToken));
+      return (res.body as { items: Array<{ doorId: string; result: string; reason: string }> }).items.filter((e) => e.doorId === ids.door1 && e.reason === 'door_locked');
+    };
+    doorA.device.place('clara-right-index');
+    await until('a door_locked denial at A', async () => ((await denied()).length > 0 ? true : undefined));
+    doorA.device.lift();
+    const released = await b.t.http().post(`/doors/${ids.door1}/hold-locked`).set(bearer(b.t.adminToken)).send({ active: false });
+    expect(released.status).toBeLessThan(300);
+    expect((await denied()).every((e) => e.result === 'denied')).toBe(true);
+  });
+
   it('killing A loses none of its controller\'s events, and B keeps serving its door meanwhile', async () => {
     await kill(a);
     // A door forced open at A's door while A is down: B sees it but must not acknowledge it.

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, MoreThanOrEqual, Not } from 'typeorm';
+import { ClusterBus } from '@acs/cluster';
 import {
   decideBadgeIn,
   indexSnapshot,
@@ -97,6 +98,8 @@ export interface BadgeInEvents {
 const MAX_BACKOFF_FACTOR = 4;
 const MAX_PRESENCE_RESTORE_MS = 7 * 86_400_000;
 const LED_SPEED = 0x40;
+/** Cluster notice channel: staff door overrides set on one instance apply on all. */
+const OVERRIDES_CHANNEL = 'door-overrides';
 
 /**
  * The badge-in engine: one identification loop per door reader (entry and exit), the decision
@@ -142,6 +145,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     private readonly alarms: AlarmService,
     private readonly bus: MonitorBus,
     private readonly readiness: ReadinessRegistry,
+    @Optional() private readonly cluster?: ClusterBus,
   ) {
     super();
     this.setMaxListeners(100);
@@ -180,6 +184,12 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
       this.sequences.set(s.mqttId, { epoch: s.epoch, seq: s.seq });
       this.doors.restoreSequence(s.mqttId, s.epoch, s.seq);
     }
+    await this.cluster?.subscribe(OVERRIDES_CHANNEL, (body) => {
+      const { doorIds, mode } = body as { doorIds?: unknown; mode?: unknown };
+      if (Array.isArray(doorIds) && (mode === null || mode === 'emergency_release' || mode === 'locked')) {
+        this.setOverrides(doorIds.filter((d): d is string => typeof d === 'string'), mode, 'remote');
+      }
+    });
     for (const o of await this.ds.getRepository(DoorOverrideEntity).find()) this.overrides.set(o.doorId, o.mode);
     await this.restorePresence();
     this.doors.on('door-event', this.onDoorEvent);
@@ -637,12 +647,16 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     return o === 'emergency_release' ? 'emergency_release' : o === 'locked' ? 'locked' : 'normal';
   }
 
-  /** Staff override of doors (emergency release, held locked); null clears. Persisted by the caller's transaction. */
-  setOverrides(doorIds: readonly string[], mode: DoorOverrideMode | null): void {
+  /**
+   * Staff override of doors (emergency release, held locked); null clears. Persisted by the
+   * caller's transaction; the other instances hear of it, since the doors may be theirs.
+   */
+  setOverrides(doorIds: readonly string[], mode: DoorOverrideMode | null, from: 'local' | 'remote' = 'local'): void {
     for (const id of doorIds) {
       if (mode === null) this.overrides.delete(id);
       else this.overrides.set(id, mode);
     }
+    if (from === 'local') this.cluster?.publish(OVERRIDES_CHANNEL, { doorIds, mode });
   }
 
   async wiring(): Promise<Topology> {

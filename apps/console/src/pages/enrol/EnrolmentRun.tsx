@@ -166,7 +166,9 @@ function Distribution() {
   const pending = (libraries.data ?? []).some((r) => r.pendingOps > 0 || r.present < r.expected);
   const polls = useRef(0);
   useEffect(() => {
-    if (!pending || polls.current >= 15) return;
+    // The new template is planned onto the door readers a moment after the enrolment ends: look a
+    // few times even when the first answer shows nothing to do yet.
+    if ((!pending && polls.current >= 3) || polls.current >= 15) return;
     const timer = setTimeout(() => {
       polls.current += 1;
       libraries.reload();
