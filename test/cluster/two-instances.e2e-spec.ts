@@ -10,7 +10,8 @@ import { DataSource } from 'typeorm';
 import type { EnrolmentView } from '@acs/enrollment';
 import { loadConfig } from '@acs/config';
 import { serverUsername } from '@acs/mqtt';
-import { startMosquitto, startVirtualController, type MosquittoInstance } from '@acs/mqtt/testing';
+import { connectRawClient, startMosquitto, startVirtualController, type MosquittoInstance } from '@acs/mqtt/testing';
+import { stateTopic, statusTopic } from '@acs/door-protocol';
 import { mosquittoAuthInput } from '../../apps/cli/src/mqtt-acl.js';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrollment/enrollment-support.js';
@@ -185,6 +186,15 @@ describe.each([
   afterAll(async () => {
     for (const i of [a, b]) if (i?.proc) await kill(i);
     await Promise.all([ctlA?.stop(), ctlB?.stop()].filter(Boolean));
+    if (brokerKind === 'open') {
+      // Leave no retained status or state behind on a broker other people use.
+      const cleaner = await connectRawClient(BROKER, { clientId: `acs-clean-cl-${run}` });
+      for (const c of [`cl-${run}-a`, `cl-${run}-b`]) {
+        await cleaner.publishAsync(statusTopic(c), '', { qos: 1, retain: true });
+        await cleaner.publishAsync(stateTopic(c), '', { qos: 1, retain: true });
+      }
+      await cleaner.endAsync();
+    }
     await Promise.all([desk, doorA, doorB].filter(Boolean).map((d) => d.close()));
     await broker?.stop();
     await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -174,7 +174,9 @@ export async function startAppAt(dir: string, masterKey: string, clock: import('
     import('../support/log-capture.js'),
   ]);
   const { databaseEnvFor } = await import('../support/test-database.js');
-  const config = loadConfig({ DATA_DIR: dir, ...(await databaseEnvFor(dir)), MASTER_KEY: masterKey, LOG_LEVEL: 'debug', READER_SYNC_INTERVAL_S: '3600' });
+  // A free broker port as startTestApp takes: a fixed one collides with any other suite (or CI's
+  // parallel PostgreSQL pass) restarting at the same moment.
+  const config = loadConfig({ DATA_DIR: dir, ...(await databaseEnvFor(dir)), MASTER_KEY: masterKey, LOG_LEVEL: 'debug', READER_SYNC_INTERVAL_S: '3600', MQTT_EMBEDDED_PORT: '0' });
   const logs = new LogCapture();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.register({ config, clock, logDestination: logs })] }).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
