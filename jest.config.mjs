@@ -28,10 +28,11 @@ export default {
       ...common,
       displayName: 'e2e',
       roots: ['<rootDir>/test/'],
-      // With ACS_TEST_DATABASE=postgres every test app first creates and migrates its own
-      // database (2-3 s instead of a fraction of one on a fresh SQLite file): the 5 s default
-      // would time out the hooks that start it on a busy machine.
-      ...(process.env.ACS_TEST_DATABASE === 'postgres' ? { testTimeout: 30_000 } : {}),
+      // A whole server per suite, a browser for the console, and (ACS_TEST_DATABASE=postgres) a
+      // database created and migrated per test app; CI runs the SQLite and PostgreSQL passes side
+      // by side on two cores. The 5 s default would time out hooks and browser steps there; a
+      // hung test still fails, after 30 s.
+      testTimeout: 30_000,
       globalSetup: '<rootDir>/test/support/build-dist.mjs',
       globalTeardown: '<rootDir>/test/support/drop-databases.mjs',
       testMatch: ['**/*.e2e-spec.ts'],
