@@ -28,11 +28,8 @@ export default {
       ...common,
       displayName: 'e2e',
       roots: ['<rootDir>/test/'],
-      // A whole server per suite, a browser for the console, and (ACS_TEST_DATABASE=postgres) a
-      // database created and migrated per test app; CI runs the SQLite and PostgreSQL passes side
-      // by side on two cores. The 5 s default would time out hooks and browser steps there; a
-      // hung test still fails, after 30 s.
-      testTimeout: 30_000,
+      // 30 s per test and hook (see the file for why).
+      setupFilesAfterEnv: ['<rootDir>/test/support/e2e-setup.ts'],
       globalSetup: '<rootDir>/test/support/build-dist.mjs',
       globalTeardown: '<rootDir>/test/support/drop-databases.mjs',
       testMatch: ['**/*.e2e-spec.ts'],

@@ -14,12 +14,25 @@ describe('fingerprint reader over raw TCP (serial device server)', () => {
   it('runs the enroll and identify flow over tcp://host:port', async () => {
     h = await openTcpReader({ device: { capacity: 20 } });
     expect(h.reader.name).toBe(h.url);
-    h.device.place('oscar');
+    // The person at the sensor follows the module's commands, not a stopwatch: lift once the first
+    // image is converted (Img2Tz), place again once the module has polled the empty sensor (GenImg).
+    const device = h.device;
+    const next = (op: number) => new Promise<void>((resolve) => {
+      const on = (seen: number) => {
+        if (seen !== op) return;
+        device.off('command', on);
+        resolve();
+      };
+      device.on('command', on);
+    });
+    device.place('oscar');
+    const converted = next(0x02);
     const enrolling = h.reader.enroll({ timeoutMs: 2000, pollIntervalMs: 5 });
-    await new Promise((r) => setTimeout(r, 20));
-    h.device.lift();
-    await new Promise((r) => setTimeout(r, 20));
-    h.device.place('oscar');
+    await converted;
+    const polledEmpty = next(0x01);
+    device.lift();
+    await polledEmpty;
+    device.place('oscar');
     const { slot } = await enrolling;
     await expect(h.reader.identify({ timeoutMs: 500 })).resolves.toMatchObject({ pageId: slot });
   });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe } from '@jest/globals';
 import { DataSource } from 'typeorm';
 
 /**
@@ -9,9 +8,6 @@ import { DataSource } from 'typeorm';
  * DATABASE_URL, which the test support passes like any other setting.
  */
 export const ON_POSTGRES = process.env.ACS_TEST_DATABASE === 'postgres';
-
-/** Tests of PostgreSQL's own mechanics (skipped on SQLite); the block's title says so. */
-export const describeOnPostgres = ON_POSTGRES ? describe : describe.skip;
 
 const ADMIN_URL = process.env.ACS_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Set by the global setup for one run, so its teardown (drop-databases.mjs) drops what a test left behind and nothing of other runs. */
