@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
@@ -9,7 +8,7 @@ import { BadgeInService, MonitorBus } from '@acs/badge-in';
 import { FakeClock } from '@acs/clock';
 import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
 import { MqttEdge } from '@acs/mqtt';
-import { startVirtualController } from '@acs/mqtt/testing';
+import { freePort, startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startAppAt } from '../enrollment/enrollment-support.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -17,14 +16,6 @@ import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
 
 jest.setTimeout(120_000);
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('badge-in faults', () => {
   describe('reader unplugged during identification', () => {

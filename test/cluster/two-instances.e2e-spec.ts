@@ -1,7 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -10,7 +9,7 @@ import { DataSource } from 'typeorm';
 import type { EnrolmentView } from '@acs/enrollment';
 import { loadConfig } from '@acs/config';
 import { serverUsername } from '@acs/mqtt';
-import { connectRawClient, startMosquitto, startVirtualController, type MosquittoInstance } from '@acs/mqtt/testing';
+import { connectRawClient, freePort, startMosquitto, startVirtualController, type MosquittoInstance } from '@acs/mqtt/testing';
 import { stateTopic, statusTopic } from '@acs/door-protocol';
 import { mosquittoAuthInput } from '../../apps/cli/src/mqtt-acl.js';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
@@ -61,15 +60,6 @@ async function lockedDownBroker(instances: string[]): Promise<Broker> {
       mosquitto = undefined;
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

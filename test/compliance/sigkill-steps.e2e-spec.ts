@@ -1,7 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -9,6 +8,7 @@ import request from 'supertest';
 import { generateEvents } from '@acs/access-log/testing';
 import { certificateHash } from '@acs/compliance';
 import type { EnrolmentView } from '@acs/enrollment';
+import { freePort } from '@acs/mqtt/testing';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { insertChainedInto, openRawStore } from '../support/raw-store.js';
@@ -20,15 +20,6 @@ jest.setTimeout(120_000);
 
 const EVENTS = 40;
 const STEPS = ['readers', 'server_data', 'history', 'key', 'physical', 'certificate'] as const;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let phones = 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
