@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { type AppConfig, loadConfig } from '@acs/config';
+import { type AppConfig, loadConfig, processEnv } from '@acs/config';
 import { dataSourceOptions, type SchemaParts } from '../data-source-options.js';
 import { runMigrations } from '../migrate.js';
 import { WriteQueue } from '../write-queue.js';
@@ -39,7 +39,7 @@ export async function createTestDatabase(schema: SchemaParts, env: Record<string
  * The local PostgreSQL cluster these machines run (127.0.0.1:5432, trust authentication);
  * ACS_TEST_PG_ADMIN_URL points tests elsewhere.
  */
-export const PG_ADMIN_URL = process.env.ACS_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL = processEnv().ACS_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface ThrowawayPostgres {
   name: string;
