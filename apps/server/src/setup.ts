@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { AppLogger } from '@acs/logging';
 import type { AppConfig } from '@acs/config';
 import { createValidationPipe, ProblemDetailsFilter } from '@acs/http';
 import { serveConsole } from './console.js';
@@ -13,7 +13,7 @@ import { serveConsole } from './console.js';
  */
 export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
   const express = app as NestExpressApplication;
-  express.useLogger(app.get(Logger));
+  express.useLogger(app.get(AppLogger));
   express.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
   express.use(
     helmet({

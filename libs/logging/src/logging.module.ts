@@ -1,10 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CanActivate, type DynamicModule, type ExecutionContext, Injectable, Module } from '@nestjs/common';
+import {
+  type CanActivate,
+  type DynamicModule,
+  type ExecutionContext,
+  Global,
+  Inject,
+  Injectable,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  RequestMethod,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { type HttpLogger, pinoHttp } from 'pino-http';
 import { AppConfig } from '@acs/config';
 import { requestIdFrom } from '@acs/http';
+import { AppLogger, requestLogger } from './app-logger.js';
 
 type Req = IncomingMessage & { id?: string | number; originalUrl?: string; routePattern?: string };
 
@@ -58,21 +70,43 @@ export class RoutePatternRecorder implements CanActivate {
   }
 }
 
+const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+
+/**
+ * One pino-http instance per application: its logger is the root of every log line, and its
+ * middleware writes the request lines and makes the request's child logger the current one for
+ * everything logged while the request is handled.
+ */
+@Global()
 @Module({})
-export class LoggingModule {
+export class LoggingModule implements NestModule {
+  constructor(@Inject(HTTP_LOGGER) private readonly http: HttpLogger) {}
+
   /** `destination` lets tests capture every line. */
   static forRoot(destination?: DestinationStream): DynamicModule {
     return {
       module: LoggingModule,
-      imports: [
-        LoggerModule.forRootAsync({
+      providers: [
+        {
+          provide: HTTP_LOGGER,
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({
-            pinoHttp: destination ? [pinoHttpOptions(config), destination] : pinoHttpOptions(config),
-          }),
-        }),
+          useFactory: (config: AppConfig) => (destination ? pinoHttp(pinoHttpOptions(config), destination) : pinoHttp(pinoHttpOptions(config))),
+        },
+        { provide: AppLogger, inject: [HTTP_LOGGER], useFactory: (http: HttpLogger) => new AppLogger(http.logger) },
+        { provide: APP_GUARD, useClass: RoutePatternRecorder },
       ],
-      providers: [{ provide: APP_GUARD, useClass: RoutePatternRecorder }],
+      exports: [AppLogger],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    const http = this.http;
+    consumer
+      .apply((req: IncomingMessage & { log?: HttpLogger['logger'] }, res: ServerResponse, next: () => void) => {
+        http(req, res);
+        requestLogger.run(req.log ?? http.logger, next);
+      })
+      // path-to-regexp 8 (Express 5) wants a named wildcard; `{/*splat}` also matches `/`.
+      .forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
   }
 }
