@@ -10,8 +10,6 @@ export default function buildDist() {
   process.env.ACS_TEST_PG_RUN ??= randomBytes(3).toString('hex');
   // .ci/run has just built all of it (npm run build) and says so: no second build per pass.
   if (process.env.ACS_E2E_DIST_READY === '1') return;
-  execFileSync('npx', ['vite', 'build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-  for (const project of ['server', 'cli']) {
-    execFileSync('npx', ['nest', 'build', project], { stdio: 'inherit' });
-  }
+  // Builds only what changed since the last build (scripts/build.mjs compares modification times).
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { AppModule } from './app.module.js';
@@ -23,6 +24,10 @@ async function bootstrap(): Promise<void> {
     configureApp(app, config);
     app.enableShutdownHooks();
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+    // One line a newcomer can act on: where everything is.
+    const http = `http://${config.HTTP_HOST.includes(':') ? `[${config.HTTP_HOST}]` : config.HTTP_HOST}:${config.HTTP_PORT}`;
+    const broker = config.MQTT_BROKER_URL ? 'external broker' : `mqtt://${config.MQTT_EMBEDDED_HOST}:${config.MQTT_EMBEDDED_PORT}`;
+    new Logger('Server').log(`listening on ${http} (console ${http}/console, API docs ${http}/docs, MQTT ${broker}, instance ${config.INSTANCE_ID})`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`HTTP_PORT ${config.HTTP_PORT} on ${config.HTTP_HOST} is already in use; set HTTP_PORT to a free port`);
