@@ -2,15 +2,28 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
+import { processEnv } from '@acs/config';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
- * Browser tests drive Debian's Chromium (installed by .ci/run, never downloaded) through
- * playwright-core against the real server listening on a loopback port, serving the console
- * built into dist/console by the e2e global setup.
+ * Browser tests drive Chromium through playwright-core against the real server listening on a
+ * loopback port, serving the console built into dist/console by the e2e global setup. The
+ * browser is CHROMIUM_PATH if set, else Debian's /usr/bin/chromium when installed, else the
+ * Chromium build that the npm package @sparticuz/chromium ships inside the package (unpacked
+ * into the temp folder on first use), so `npm ci && npm test` needs no browser download and no
+ * system package. Version 147.0.0 is pinned: later ones require Node 22.
  */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export async function chromiumExecutable(): Promise<string> {
+  const configured = processEnv().CHROMIUM_PATH;
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH=${configured} does not exist`);
+    return configured;
+  }
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  const { default: bundled } = await import('@sparticuz/chromium');
+  return bundled.executablePath();
+}
 /** The desk screen the console is designed for. */
 export const DESK_VIEWPORT = { width: 1366, height: 768 };
 /** Screenshots of the main pages, kept by CI as artefacts. */
@@ -42,12 +55,12 @@ export interface ConsoleHarness {
 }
 
 export async function startConsoleHarness(opts: Parameters<typeof startTestApp>[0] = {}): Promise<ConsoleHarness> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (what .ci/run does)`);
+  const executablePath = await chromiumExecutable();
   const t = await startTestApp(opts);
   const server = t.app.getHttpServer() as import('node:http').Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   const contexts: BrowserContext[] = [];
   return {
     t,
