@@ -7,10 +7,10 @@
  * because the demo resolves the ids it created itself; the server's stream carries ids only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { processEnv } from '@acs/config';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadConfig, processEnv } from '@acs/config';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -67,9 +67,17 @@ async function control(port: number, line: string): Promise<string> {
 export async function runDemo(opts: DemoOptions = {}): Promise<void> {
   const print = opts.print ?? ((l: string) => console.info(l));
   const dataDir = resolve(opts.dataDir ?? join('data', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  const httpPort = opts.httpPort ?? 3000;
-  const mqttPort = opts.mqttPort ?? 18830;
+  // The ports the server would take from this environment (HTTP_PORT, MQTT_EMBEDDED_PORT).
+  const defaults = loadConfig({ ...processEnv(), DATA_DIR: dataDir });
+  const httpPort = opts.httpPort ?? defaults.HTTP_PORT;
+  const mqttPort = opts.mqttPort ?? defaults.MQTT_EMBEDDED_PORT;
   mkdirSync(dataDir, { recursive: true });
+  if (!opts.dataDir) {
+    // data/demo-latest always names the newest run, so the README's commands work after a second run.
+    const latest = join(dirname(dataDir), 'demo-latest');
+    rmSync(latest, { force: true });
+    symlinkSync(basename(dataDir), latest);
+  }
   const env = { ...processEnv(), DATA_DIR: dataDir, HTTP_PORT: String(httpPort), MQTT_EMBEDDED_PORT: String(mqttPort), LOG_LEVEL: 'warn', BADGE_POLL_INTERVAL_MS: '40' };
   const children: ChildProcess[] = [];
   const base = `http://127.0.0.1:${httpPort}`;
