@@ -679,7 +679,8 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
         readerState: this.readers.has(b.readerId) || !this.readers.enabled ? this.readers.stateOf(b.readerId).state : (this.bus.remoteReaderState(b.readerId) ?? 'other_instance'),
         polls: loop?.polls ?? 0,
         badges: loop?.badges ?? 0,
-        lastError: loop?.lastError ?? null,
+        // A reader that never opened has no loop error: show why it is down instead.
+        lastError: loop?.lastError ?? (this.readers.has(b.readerId) ? this.readers.stateOf(b.readerId).error : null),
       };
     });
   }

@@ -69,7 +69,7 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
       const views = this.list();
       const failed = views.filter((v) => v.state === 'failed');
       const details = Object.fromEntries(views.map((v) => [v.readerId, v.state]));
-      if (failed.length > 0) throw new Error(`readers failed: ${failed.map((f) => f.readerId).join(', ')}`);
+      if (failed.length > 0) throw new Error(`readers failed: ${failed.map((f) => `${f.readerId} ${f.error ?? 'unknown error'}`).join(', ')}`);
       return details;
     });
     if (!this.enabled) return;

@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, type HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@acs/auth';
+import { DomainError } from '@acs/http';
 import { ReadinessRegistry } from './readiness.registry.js';
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -28,7 +29,20 @@ export class HealthController {
   @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database, broker and readers' })
-  ready() {
+  async ready() {
+    try {
+      return await this.checkAll();
+    } catch (err) {
+      // Terminus answers a failed check with a 503 whose body our problem filter would turn into a
+      // bare `internal`: say which checks failed and why (probe messages carry ids and codes only).
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      const result = err.getResponse() as HealthCheckResult;
+      const failed = Object.entries(result.error ?? {}).map(([check, v]) => ({ check, reason: String((v as { message?: unknown }).message ?? 'down') }));
+      throw new DomainError('health.not_ready', `not ready: ${failed.map((f) => `${f.check} (${f.reason})`).join('; ')}`, 503, { failed, checks: result.details });
+    }
+  }
+
+  private checkAll() {
     return this.health.check([
       () => this.db.pingCheck('database').withTimeout(PROBE_TIMEOUT_MS),
       ...this.registry.entries().map(

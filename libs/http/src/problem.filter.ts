@@ -100,7 +100,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
     const problem = toProblem(exception, req.id !== undefined ? String(req.id) : undefined);
-    if (problem.status >= 500) {
+    if (problem.status >= 500 && exception instanceof DomainError) {
+      // An expected refusal (not ready, dependency down): its code and message say it all.
+      this.logger.warn({ code: problem.code, detail: problem.detail }, 'service unavailable');
+    } else if (problem.status >= 500) {
       // The stack goes to the log (ids and code paths only), never to the client.
       this.logger.error({ err: exception, code: problem.code }, 'unhandled error');
     }
