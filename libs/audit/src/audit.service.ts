@@ -111,6 +111,23 @@ export class AuditService {
     return qb.orderBy('a.seq', 'DESC').limit(q.limit).getMany();
   }
 
+  /**
+   * The audit entries after `afterSeq` (oldest first, at most `limit`): how many were recorded by
+   * `actorType`, and the newest sequence number seen. Reads by primary key only, so polling it
+   * every few seconds costs next to nothing however long the trail is.
+   */
+  async activitySince(afterSeq: number, actorType: string, limit = 1000): Promise<{ newest: number; byActorType: number }> {
+    const rows = await this.dataSource
+      .getRepository(AuditEntryEntity)
+      .createQueryBuilder('a')
+      .select(['a.seq', 'a.actorType'])
+      .where('a.seq > :afterSeq', { afterSeq })
+      .orderBy('a.seq', 'ASC')
+      .limit(limit)
+      .getMany();
+    return { newest: rows.length > 0 ? Number(rows[rows.length - 1].seq) : afterSeq, byActorType: rows.filter((r) => r.actorType === actorType).length };
+  }
+
   /** Verifies the whole chain in pages so memory stays flat however long the trail is. */
   async verify(pageSize = 2000): Promise<ChainVerdict> {
     const verifier = new ChainVerifier();

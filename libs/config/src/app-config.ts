@@ -203,6 +203,16 @@ export class AppConfig {
   @Min(1)
   READER_SYNC_INTERVAL_S = 300;
 
+  /**
+   * How often the server looks for changes that acsctl wrote straight into the database (no
+   * cluster notice reaches the server from the CLI): new audit entries by the CLI refresh the
+   * registry-derived state (readers, controllers, decision snapshot).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  CLI_CHANGE_POLL_MS = 2000;
+
   /** Badge-in: Search scores below this count as no match (virtual and R503 modules report 0..400). */
   @Type(() => Number)
   @IsInt()
