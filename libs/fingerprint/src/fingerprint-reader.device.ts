@@ -185,6 +185,8 @@ export interface ReaderCounters {
   reconnects: number;
   /** OK replies whose shape did not fit the outstanding command (late answers to earlier ones). */
   staleReplies: number;
+  /** Packets that arrived with no command outstanding (late replies, a deaf module's burst). */
+  unsolicited: number;
 }
 
 interface PendingRequest {
@@ -235,7 +237,7 @@ export class FingerprintReader extends EventEmitter {
   /** No command goes out before this instant (ms since epoch): the settle period after a timeout. */
   private quietUntil = 0;
   private readonly settleMs: number;
-  private readonly counters: ReaderCounters = { framesOk: 0, malformed: 0, badChecksum: 0, notForUs: 0, timeouts: 0, retries: 0, reconnects: 0, staleReplies: 0 };
+  private readonly counters: ReaderCounters = { framesOk: 0, malformed: 0, badChecksum: 0, notForUs: 0, timeouts: 0, retries: 0, reconnects: 0, staleReplies: 0, unsolicited: 0 };
 
   constructor(options: FingerprintReaderOptions) {
     super();
@@ -616,10 +618,11 @@ export class FingerprintReader extends EventEmitter {
       throw new FingerprintError(FingerprintErrorCode.Protocol, `${command} issued while another command is outstanding`);
     }
     const wait = this.quietUntil - Date.now();
-    if (wait > 0) {
-      await sleep(wait);
-      this.framer.reset();
-    }
+    if (wait > 0) await sleep(wait);
+    // The module speaks only when spoken to, so nothing that arrived before this command can be
+    // part of its reply: a partial frame held now (a reply cut short, then silence) would only
+    // swallow the real answer until the deadline (issue 16).
+    this.framer.discardPartial('stale before a new command');
     const expectedResult = command === 'UpChar' || command === 'UpImage' ? 0 : REPLY_RESULT_LENGTH[command] ?? 0;
     return new Promise<Ack>((resolve, reject) => {
       let ack: Ack | undefined;
@@ -696,8 +699,16 @@ export class FingerprintReader extends EventEmitter {
 
   private onPacket(packet: Packet): void {
     this.counters.framesOk++;
-    if (this.pending) this.pending.onPacket(packet);
-    else this.logger.debug?.(`fingerprint reader ${this.name}: unsolicited packet PID ${packet.pid} dropped`);
+    if (this.pending) {
+      this.pending.onPacket(packet);
+      return;
+    }
+    // An answer nobody asked for: late replies, or a module that was deaf and now answers a
+    // burst of earlier commands at once. Let the line settle before the next command so the rest
+    // of the burst cannot be taken for its reply.
+    this.counters.unsolicited++;
+    this.quietUntil = Math.max(this.quietUntil, Date.now() + this.settleMs);
+    this.logger.debug?.(`fingerprint reader ${this.name}: unsolicited packet PID ${packet.pid} dropped`);
   }
 
   private onDrop(drop: FramerDrop): void {
