@@ -4,8 +4,19 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { DEFAULT_ADDRESS, encodeCommand, encodePacket, FingerprintErrorCode, Pid, R503 } from '@acs/fingerprint';
-import { openTcpReader, VirtualReader, VirtualReaderTcpServer, type TcpReaderHarness } from '@acs/fingerprint/testing';
+import {
+  DEFAULT_ADDRESS,
+  encodeCommand,
+  encodePacket,
+  FingerprintError,
+  FingerprintErrorCode,
+  FingerprintReader,
+  Pid,
+  R503,
+  type FingerprintReaderOptions,
+  type ReaderStateChange,
+} from '@acs/fingerprint';
+import { FAST_READER_OPTIONS, openTcpReader, VirtualReader, VirtualReaderTcpServer, type TcpReaderHarness } from '@acs/fingerprint/testing';
 import { VirtualReaderSerialAttachment } from '../../hardware/virtual-reader/src/serial.attachment.js';
 import { findSocat, PtyPair } from './socat-pty.js';
 
@@ -207,5 +218,104 @@ describe('the driver and a module line that carried a truncated frame (TCP devic
     await expect(h.reader.captureImage()).rejects.toMatchObject({ code: FingerprintErrorCode.Timeout });
     h.device.silent = false;
     await expect(h.reader.captureImage()).resolves.toBe(false);
+  });
+});
+
+/**
+ * A module that stays deaf for a while: one that waits forever for the bytes a header promised
+ * (interByteTimeoutMs 0), fed a data-packet header of its full 256-byte packet size. Every command
+ * the driver sends disappears into the phantom frame until 258 bytes have arrived (some twenty
+ * commands); then the module finds a bad checksum, resyncs and answers the complete commands it
+ * finds inside all at once.
+ */
+const DEAF_DEVICE = { interByteTimeoutMs: 0, packetSize: 256 } as const;
+const DEAF_NOISE = Buffer.concat([header(Pid.Data, 0x0102), Buffer.from([0x00, 0x11])]);
+const DEAF_READER: Partial<FingerprintReaderOptions> = {
+  ...FAST_READER_OPTIONS,
+  commandTimeoutMs: 100,
+  timeouts: { GenImg: 100, GetImageEx: 100, Search: 200, Store: 200 },
+  retries: 1,
+};
+const PAGE = Buffer.alloc(32, 0x42);
+
+/** Timeouts, resync, no stuck queue, then normal operation: the driver's side of item 9. */
+async function expectRecovery(reader: FingerprintReader, device: VirtualReader): Promise<void> {
+  const states: string[] = [];
+  reader.on('state', (c: ReaderStateChange) => states.push(c.to));
+  await reader.writeNotepad(3, PAGE);
+  const timeoutsBefore = reader.stats.timeouts;
+  device.receive(DEAF_NOISE);
+
+  // Deaf: a round of mixed commands queued at once. Every one settles, none hangs the queue, and
+  // whatever fails fails as a fingerprint error (a timeout; or, for the one outstanding when the
+  // module's burst of late answers arrives, that answer: the protocol has no sequence numbers).
+  let rounds = 0;
+  let recovered = false;
+  while (!recovered) {
+    rounds++;
+    expect(rounds).toBeLessThanOrEqual(12);
+    const started = Date.now();
+    const outcomes = await Promise.allSettled([reader.templateCount(), reader.readNotepad(3), reader.captureImage(), reader.templateCount()]);
+    // Four commands, each at most two attempts of ~100 ms plus the settle time: never seconds each.
+    expect(Date.now() - started).toBeLessThan(4 * 2 * (100 + 200) + 1000);
+    for (const o of outcomes) {
+      if (o.status === 'rejected') {
+        expect(o.reason).toBeInstanceOf(FingerprintError);
+        expect([FingerprintErrorCode.Timeout, FingerprintErrorCode.Confirmation]).toContain((o.reason as FingerprintError).code);
+      }
+    }
+    recovered = outcomes.every((o) => o.status === 'fulfilled');
+  }
+  expect(reader.stats.timeouts).toBeGreaterThan(timeoutsBefore);
+  expect(rounds).toBeGreaterThan(1);
+  // The module's burst of late answers reached the driver and was not taken for later replies.
+  expect(reader.stats.unsolicited + reader.stats.staleReplies).toBeGreaterThan(0);
+
+  // Back to normal: correct answers, no new timeouts, the reader never left ready.
+  const timeoutsAfter = reader.stats.timeouts;
+  for (let i = 0; i < 3; i++) {
+    await expect(reader.readNotepad(3)).resolves.toEqual(PAGE);
+    await expect(reader.templateCount()).resolves.toBe(0);
+    await expect(reader.captureImage()).resolves.toBe(false);
+  }
+  device.place('dana-left-thumb');
+  await reader.captureFinger(1, { timeoutMs: 1000, pollIntervalMs: 5 });
+  const slot = await reader.storeInFreeSlot(1);
+  await expect(reader.identify({ timeoutMs: 1000, pollIntervalMs: 5 })).resolves.toMatchObject({ pageId: slot });
+  await expect(reader.templateCount()).resolves.toBe(1);
+  expect(reader.stats.timeouts).toBe(timeoutsAfter);
+  expect(reader.state).toBe('ready');
+  expect(states).toEqual([]);
+}
+
+describe('the driver recovers from a module that stays deaf for a while', () => {
+  it('over a TCP device server', async () => {
+    const h = await openTcpReader({ device: DEAF_DEVICE, reader: DEAF_READER });
+    try {
+      await expectRecovery(h.reader, h.device);
+    } finally {
+      await h.close();
+    }
+  });
+
+  describeWithSocat('over a real pseudo-terminal', () => {
+    it('recovers the same way', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fp-deaf-'));
+      const pty = new PtyPair(socat!, join(dir, 'module'), join(dir, 'host'));
+      const device = new VirtualReader(DEAF_DEVICE);
+      const attachment = new VirtualReaderSerialAttachment(device);
+      const reader = new FingerprintReader({ ...DEAF_READER, path: join(dir, 'host') });
+      try {
+        await pty.start();
+        await attachment.open(pty.devicePath);
+        await reader.open();
+        await expectRecovery(reader, device);
+      } finally {
+        await reader.close();
+        await attachment.close();
+        await pty.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });
