@@ -94,6 +94,8 @@ export interface VirtualReaderStatus {
   mode: SensorMode;
   finger: string | null;
   led: { control: number; speed: number; colour: number; count: number } | null;
+  /** Silence after which a partly received frame is dropped; 0 = never. */
+  interByteTimeoutMs: number;
 }
 
 /**
@@ -224,6 +226,7 @@ export class VirtualReader extends EventEmitter {
       mode: this.mode,
       finger: this.finger,
       led: this.led,
+      interByteTimeoutMs: this.interByteTimeoutMs,
     };
   }
 
