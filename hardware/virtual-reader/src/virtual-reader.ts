@@ -192,6 +192,11 @@ export class VirtualReader extends EventEmitter {
     return this.image.address;
   }
 
+  /** Bytes of a partly received frame the module is holding (bounded by its longest frame). */
+  get pendingRxBytes(): number {
+    return this.framer.pending;
+  }
+
   /** Opcodes received, in order (for tests checking what went on the wire). */
   get commands(): readonly number[] {
     return this.commandLog;
