@@ -243,6 +243,16 @@ describe('FingerprintReader', () => {
       expect(h.reader.stats).toMatchObject({ timeouts: 0, malformed: 1 });
     });
 
+    it('refuses a reply header longer than any acknowledge at once, so the real reply behind it gets through', async () => {
+      const h = await open({ reader: { timeouts: { GenImg: 250 } } });
+      // Noise on the module's TX line between our command and its answer: an ACK header claiming
+      // 200 bytes. Waiting for them would swallow the answer until the deadline.
+      h.device.once('command', () => h.device.emit('output', Buffer.from([0xef, 0x01, 0xff, 0xff, 0xff, 0xff, 0x07, 0x00, 0xca])));
+      await expect(h.reader.captureImage()).resolves.toBe(false);
+      expect(h.reader.stats.timeouts).toBe(0);
+      expect(h.reader.stats.malformed).toBeGreaterThanOrEqual(1);
+    });
+
     it('lets the line settle after a packet nobody asked for', async () => {
       const h = await open({ reader: { settleMs: 150 } });
       h.device.emit('output', Buffer.from([0xef, 0x01, 0xff, 0xff, 0xff, 0xff, 0x07, 0x00, 0x03, 0x00, 0x00, 0x0a]));

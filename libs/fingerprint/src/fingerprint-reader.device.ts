@@ -8,6 +8,9 @@ import {
   encodeDataPackets,
   encodePacket,
   FRAME_OVERHEAD,
+  MAX_ACK_CONTENT_LENGTH,
+  MAX_COMMAND_CONTENT_LENGTH,
+  MAX_CONTENT_LENGTH,
   Pid,
   u16,
   u32,
@@ -276,7 +279,13 @@ export class FingerprintReader extends EventEmitter {
     }
     this.templateSizeOverride = options.templateSize;
 
-    this.framer = new FingerprintFramer({ address: this.address });
+    // A header promising more than the module can send is noise: refuse it at once rather than
+    // wait for bytes that would swallow the real reply behind it (issue 16).
+    this.framer = new FingerprintFramer({
+      address: this.address,
+      maxContentLength: (pid) =>
+        pid === Pid.Ack ? MAX_ACK_CONTENT_LENGTH : pid === Pid.Command ? MAX_COMMAND_CONTENT_LENGTH : (this._info?.packetSize ?? MAX_CONTENT_LENGTH),
+    });
     this.framer.on('data', (packet: Packet) => this.onPacket(packet));
     this.framer.on('drop', (drop: FramerDrop) => this.onDrop(drop));
     this.transport.on('data', (chunk: Buffer) => this.framer.write(chunk));

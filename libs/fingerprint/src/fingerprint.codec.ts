@@ -28,6 +28,12 @@ export const MAX_CONTENT_LENGTH = 256;
  * never has to wait for a longer command (docs/fingerprint-serial-framing.md).
  */
 export const MAX_COMMAND_CONTENT_LENGTH = 34;
+/**
+ * Bound on an acknowledge packet's content. The longest in the R503 manual is ReadProdInfo's
+ * (confirmation code and 46 bytes); 64 leaves room for other models' replies and is the payload
+ * buffer Adafruit's client library gives a packet (docs/fingerprint-serial-framing.md).
+ */
+export const MAX_ACK_CONTENT_LENGTH = 64;
 /** R503 sends this single byte when ready after power-up or SoftRst [anchors §3.1]. */
 export const READY_BYTE = 0x55;
 
