@@ -33,8 +33,12 @@ const TEMPLATE_NUM = encodeCommand(R503, ADDR, 'TemplateNum');
 const TEMPLATE_NUM_REPLY = encodePacket({ address: ADDR, pid: Pid.Ack, content: Buffer.from([0, 0, 0]) });
 /** Longer than the module's inter-byte timeout (docs/fingerprint-serial-framing.md). */
 const SILENCE_MS = 300;
-/** "Promptly": a reply at 57,600 baud takes ~2 ms on the wire; allow for a loaded test machine. */
-const PROMPT_MS = 150;
+/**
+ * "Promptly": a reply takes ~2 ms on the wire at 57,600 baud; the margin is for a loaded test
+ * machine. The module this replaces never answered at all, and the driver's GenImg deadline in
+ * these tests (~255 ms) fails a swallowed reply long before this.
+ */
+const PROMPT_MS = 400;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
