@@ -43,6 +43,16 @@ describe('sim:reader CLI', () => {
     await expect(reader.captureImage()).resolves.toBe(false);
   });
 
+  it('takes the inter-byte timeout from --inter-byte-timeout and shows it in status', async () => {
+    const lines: string[] = [];
+    sim = await runSimulator(['--tcp', '127.0.0.1:0', '--no-stdin', '--inter-byte-timeout', '0'], (l) => lines.push(l));
+    expect(sim.reader.status().interByteTimeoutMs).toBe(0);
+    expect(lines.at(-1)).toMatch(/inter-byte-timeout 0\n/);
+    await sim.close();
+    sim = await runSimulator(['--tcp', '127.0.0.1:0', '--no-stdin']);
+    expect(sim.reader.status().interByteTimeoutMs).toBe(100);
+  });
+
   it('refuses to start without somewhere to attach', async () => {
     await expect(runSimulator(['--no-stdin'])).rejects.toThrow('give --serial <path> or --tcp <[host:]port>');
     await expect(runSimulator(['--tcp', '0', '--no-stdin', '--image', 'big'])).rejects.toThrow('--image must look like 192x192');

@@ -33,6 +33,7 @@ interface CliOptions {
   seed?: number;
   finger?: string;
   image: string;
+  interByteTimeout?: number;
 }
 
 export interface RunningSimulator {
@@ -62,7 +63,8 @@ function buildProgram(): Command {
     .option('--ready-byte', 'send the R503 0x55 ready byte when a host attaches')
     .option('--seed <n>', 'seed for capture noise', int)
     .option('--finger <name>', 'start with this finger on the sensor')
-    .option('--image <WxH>', 'UpImage geometry (R503 192x192; ZFM/pyfingerprint 256x288)', '192x192');
+    .option('--image <WxH>', 'UpImage geometry (R503 192x192; ZFM/pyfingerprint 256x288)', '192x192')
+    .option('--inter-byte-timeout <ms>', 'drop a partly received frame after this much silence (default 100; 0 waits forever)', int);
 }
 
 /**
@@ -90,6 +92,7 @@ export async function runSimulator(argv: string[], log: (line: string) => void =
     seed: opts.seed,
     imageWidth: Number(image[1]),
     imageHeight: Number(image[2]),
+    interByteTimeoutMs: opts.interByteTimeout,
   });
   if (opts.finger) reader.place(opts.finger);
 

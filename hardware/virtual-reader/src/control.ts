@@ -48,7 +48,7 @@ export function handleControlLine(reader: VirtualReader, line: string): string {
           `address ${s.address.toString(16).padStart(8, '0')}`,
           `password ${s.passwordSet ? 'set' : 'default'}${s.passwordVerified ? ' (verified)' : ''}`,
           `capacity ${s.capacity} templates ${s.templateCount} template-size ${s.templateSize}`,
-          `packet-size ${s.packetSize} baud ${s.baudRate} security-level ${s.securityLevel}`,
+          `packet-size ${s.packetSize} baud ${s.baudRate} security-level ${s.securityLevel} inter-byte-timeout ${s.interByteTimeoutMs}`,
           `mode ${s.mode} finger ${s.finger ?? '-'}`,
           `led ${s.led ? `control ${s.led.control} colour ${s.led.colour} speed ${s.led.speed} count ${s.led.count}` : '-'}`,
           '.',

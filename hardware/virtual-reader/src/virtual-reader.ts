@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { SystemClock, type Clock } from '@acs/clock';
 import {
   ConfirmationCode,
   encodeDataPackets,
@@ -7,6 +8,7 @@ import {
   encodeProductInfo,
   encodeSystemParameters,
   FingerprintFramer,
+  MAX_COMMAND_CONTENT_LENGTH,
   PACKET_SIZES,
   Pid,
   READY_BYTE,
@@ -18,6 +20,12 @@ import { FlashStore, type FlashImage } from './flash.store.js';
 import { WirePacer } from './wire-pacer.js';
 
 export type SensorMode = 'normal' | 'poor' | 'nofinger';
+
+/**
+ * Silence after which the module drops a frame it has only partly received. The datasheets give
+ * no figure; see docs/fingerprint-serial-framing.md for why 100 ms.
+ */
+export const DEFAULT_INTER_BYTE_TIMEOUT_MS = 100;
 
 export interface VirtualReaderOptions {
   /** JSON file standing in for the module's flash; RAM only when absent. */
@@ -44,6 +52,20 @@ export interface VirtualReaderOptions {
   /** UpImage geometry: R503 192×192, ZFM 256×288 [anchors §3.2 0x0A] (pyfingerprint assumes ZFM). */
   imageWidth?: number;
   imageHeight?: number;
+  /**
+   * Drop a partly received frame after this much silence on the line, as a UART module does.
+   * Default {@link DEFAULT_INTER_BYTE_TIMEOUT_MS}; 0 never drops (a module that waits forever
+   * for the bytes a header promised, for tests of the host side).
+   */
+  interByteTimeoutMs?: number;
+  /**
+   * Longest command content the module waits for; a command header declaring more is refused at
+   * once. Default {@link MAX_COMMAND_CONTENT_LENGTH} (WriteNotepad). Data packets are bounded by
+   * the packet size instead.
+   */
+  maxCommandContentLength?: number;
+  /** Time source for the inter-byte gap. */
+  clock?: Clock;
 }
 
 interface CharBuffer {
@@ -72,6 +94,8 @@ export interface VirtualReaderStatus {
   mode: SensorMode;
   finger: string | null;
   led: { control: number; speed: number; colour: number; count: number } | null;
+  /** Silence after which a partly received frame is dropped; 0 = never. */
+  interByteTimeoutMs: number;
 }
 
 /**
@@ -86,8 +110,13 @@ export class VirtualReader extends EventEmitter {
   readonly charBufferCount: number;
   private readonly flash: FlashStore;
   private image: FlashImage;
-  private readonly framer = new FingerprintFramer();
+  private readonly framer: FingerprintFramer;
   private readonly pacer: WirePacer;
+  private readonly clock: Clock;
+  private readonly interByteTimeoutMs: number;
+  private readonly maxCommandContentLength: number;
+  /** When the last received byte finished arriving (clock ms); the inter-byte gap counts from here. */
+  private lastRxEndMs = Number.NEGATIVE_INFINITY;
   private readonly rnd: () => number;
   private readonly paceEnabled: boolean;
   private readonly sendReadyByte: boolean;
@@ -135,6 +164,18 @@ export class VirtualReader extends EventEmitter {
     this.sendReadyByte = options.readyByte ?? false;
     this.imagePixels = (options.imageWidth ?? 192) * (options.imageHeight ?? 192);
     this.pacer = new WirePacer(this.paceEnabled ? this.baudRate : undefined);
+    this.clock = options.clock ?? new SystemClock();
+    this.interByteTimeoutMs = options.interByteTimeoutMs ?? DEFAULT_INTER_BYTE_TIMEOUT_MS;
+    if (!(this.interByteTimeoutMs >= 0)) throw new RangeError('interByteTimeoutMs must be 0 or more');
+    this.maxCommandContentLength = options.maxCommandContentLength ?? MAX_COMMAND_CONTENT_LENGTH;
+    if (!Number.isInteger(this.maxCommandContentLength) || this.maxCommandContentLength < 1 || this.maxCommandContentLength > 256) {
+      throw new RangeError('maxCommandContentLength must be 1..256');
+    }
+    // A real module's receive buffer holds one command or one data packet of the configured
+    // packet size; a header promising more is noise and is refused before any byte is awaited.
+    this.framer = new FingerprintFramer({
+      maxContentLength: (pid) => (pid === Pid.Data || pid === Pid.EndData ? this.packetSize : this.maxCommandContentLength),
+    });
     this.framer.on('data', (packet: Packet) => this.onPacket(packet));
     this.framer.on('drop', (drop: FramerDrop) => this.emit('drop', drop));
   }
@@ -149,6 +190,11 @@ export class VirtualReader extends EventEmitter {
 
   get address(): number {
     return this.image.address;
+  }
+
+  /** Bytes of a partly received frame the module is holding (bounded by its longest frame). */
+  get pendingRxBytes(): number {
+    return this.framer.pending;
   }
 
   /** Opcodes received, in order (for tests checking what went on the wire). */
@@ -185,6 +231,7 @@ export class VirtualReader extends EventEmitter {
       mode: this.mode,
       finger: this.finger,
       led: this.led,
+      interByteTimeoutMs: this.interByteTimeoutMs,
     };
   }
 
@@ -219,10 +266,23 @@ export class VirtualReader extends EventEmitter {
 
   // ---------------------------------------------------------------- bytes
 
-  /** Bytes from the host. With pacing they are processed when they would have arrived. */
+  /**
+   * Bytes from the host. With pacing they are processed when they would have arrived. A partial
+   * frame followed by more than the inter-byte timeout of silence is dropped before these bytes
+   * are parsed, as a UART module's receive timeout does: otherwise the next commands would be
+   * swallowed into a frame whose rest never comes (issue 16; docs/fingerprint-serial-framing.md).
+   */
   receive(chunk: Buffer): void {
     const copy = Buffer.from(chunk);
-    this.pacer.schedule(copy.length, () => this.framer.write(copy));
+    const now = this.clock.nowMs();
+    const gapped = this.interByteTimeoutMs > 0 && now - this.lastRxEndMs > this.interByteTimeoutMs;
+    // Paced, a chunk still crossing the line when the next one arrives leaves no gap at all.
+    const wireMs = this.pacer.paced ? (copy.length * 10 * 1000) / this.baudRate : 0;
+    this.lastRxEndMs = Math.max(now, this.lastRxEndMs) + wireMs;
+    this.pacer.schedule(copy.length, () => {
+      if (gapped) this.framer.discardPartial('inter-byte timeout');
+      this.framer.write(copy);
+    });
   }
 
   private send(bytes: Buffer): void {

@@ -233,6 +233,36 @@ describe('FingerprintReader', () => {
       await expect(h.reader.captureImage()).resolves.toBe(false);
     });
 
+    it('drops a reply cut short before the next command instead of letting it swallow the answer', async () => {
+      const h = await open({ reader: { timeouts: { GenImg: 250 } } });
+      // An ACK header promising 60 bytes, two of them, then silence (issue 16).
+      const cut = Buffer.from([0xef, 0x01, 0xff, 0xff, 0xff, 0xff, 0x07, 0x00, 0x3e, 0x00, 0x01]);
+      h.device.emit('output', cut);
+      await new Promise((r) => setTimeout(r, 20));
+      await expect(h.reader.captureImage()).resolves.toBe(false);
+      expect(h.reader.stats).toMatchObject({ timeouts: 0, malformed: 1 });
+    });
+
+    it('refuses a reply header longer than any acknowledge at once, so the real reply behind it gets through', async () => {
+      const h = await open({ reader: { timeouts: { GenImg: 250 } } });
+      // Noise on the module's TX line between our command and its answer: an ACK header claiming
+      // 200 bytes. Waiting for them would swallow the answer until the deadline.
+      h.device.once('command', () => h.device.emit('output', Buffer.from([0xef, 0x01, 0xff, 0xff, 0xff, 0xff, 0x07, 0x00, 0xca])));
+      await expect(h.reader.captureImage()).resolves.toBe(false);
+      expect(h.reader.stats.timeouts).toBe(0);
+      expect(h.reader.stats.malformed).toBeGreaterThanOrEqual(1);
+    });
+
+    it('lets the line settle after a packet nobody asked for', async () => {
+      const h = await open({ reader: { settleMs: 150 } });
+      h.device.emit('output', Buffer.from([0xef, 0x01, 0xff, 0xff, 0xff, 0xff, 0x07, 0x00, 0x03, 0x00, 0x00, 0x0a]));
+      await new Promise((r) => setImmediate(r));
+      const started = Date.now();
+      await expect(h.reader.templateCount()).resolves.toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      expect(h.reader.stats.unsolicited).toBe(1);
+    });
+
     it('refuses a runtime baud change with a readable error', async () => {
       const h = await open();
       await expect(h.reader.setSystemParameter(SysParaRegister.BaudRate, 12)).rejects.toThrow(/baud rate at runtime is not supported/);

@@ -8,6 +8,9 @@ import {
   encodeDataPackets,
   encodePacket,
   FRAME_OVERHEAD,
+  MAX_ACK_CONTENT_LENGTH,
+  MAX_COMMAND_CONTENT_LENGTH,
+  MAX_CONTENT_LENGTH,
   Pid,
   u16,
   u32,
@@ -185,6 +188,8 @@ export interface ReaderCounters {
   reconnects: number;
   /** OK replies whose shape did not fit the outstanding command (late answers to earlier ones). */
   staleReplies: number;
+  /** Packets that arrived with no command outstanding (late replies, a deaf module's burst). */
+  unsolicited: number;
 }
 
 interface PendingRequest {
@@ -235,7 +240,7 @@ export class FingerprintReader extends EventEmitter {
   /** No command goes out before this instant (ms since epoch): the settle period after a timeout. */
   private quietUntil = 0;
   private readonly settleMs: number;
-  private readonly counters: ReaderCounters = { framesOk: 0, malformed: 0, badChecksum: 0, notForUs: 0, timeouts: 0, retries: 0, reconnects: 0, staleReplies: 0 };
+  private readonly counters: ReaderCounters = { framesOk: 0, malformed: 0, badChecksum: 0, notForUs: 0, timeouts: 0, retries: 0, reconnects: 0, staleReplies: 0, unsolicited: 0 };
 
   constructor(options: FingerprintReaderOptions) {
     super();
@@ -274,7 +279,13 @@ export class FingerprintReader extends EventEmitter {
     }
     this.templateSizeOverride = options.templateSize;
 
-    this.framer = new FingerprintFramer({ address: this.address });
+    // A header promising more than the module can send is noise: refuse it at once rather than
+    // wait for bytes that would swallow the real reply behind it (issue 16).
+    this.framer = new FingerprintFramer({
+      address: this.address,
+      maxContentLength: (pid) =>
+        pid === Pid.Ack ? MAX_ACK_CONTENT_LENGTH : pid === Pid.Command ? MAX_COMMAND_CONTENT_LENGTH : (this._info?.packetSize ?? MAX_CONTENT_LENGTH),
+    });
     this.framer.on('data', (packet: Packet) => this.onPacket(packet));
     this.framer.on('drop', (drop: FramerDrop) => this.onDrop(drop));
     this.transport.on('data', (chunk: Buffer) => this.framer.write(chunk));
@@ -616,10 +627,11 @@ export class FingerprintReader extends EventEmitter {
       throw new FingerprintError(FingerprintErrorCode.Protocol, `${command} issued while another command is outstanding`);
     }
     const wait = this.quietUntil - Date.now();
-    if (wait > 0) {
-      await sleep(wait);
-      this.framer.reset();
-    }
+    if (wait > 0) await sleep(wait);
+    // The module speaks only when spoken to, so nothing that arrived before this command can be
+    // part of its reply: a partial frame held now (a reply cut short, then silence) would only
+    // swallow the real answer until the deadline (issue 16).
+    this.framer.discardPartial('stale before a new command');
     const expectedResult = command === 'UpChar' || command === 'UpImage' ? 0 : REPLY_RESULT_LENGTH[command] ?? 0;
     return new Promise<Ack>((resolve, reject) => {
       let ack: Ack | undefined;
@@ -696,8 +708,16 @@ export class FingerprintReader extends EventEmitter {
 
   private onPacket(packet: Packet): void {
     this.counters.framesOk++;
-    if (this.pending) this.pending.onPacket(packet);
-    else this.logger.debug?.(`fingerprint reader ${this.name}: unsolicited packet PID ${packet.pid} dropped`);
+    if (this.pending) {
+      this.pending.onPacket(packet);
+      return;
+    }
+    // An answer nobody asked for: late replies, or a module that was deaf and now answers a
+    // burst of earlier commands at once. Let the line settle before the next command so the rest
+    // of the burst cannot be taken for its reply.
+    this.counters.unsolicited++;
+    this.quietUntil = Math.max(this.quietUntil, Date.now() + this.settleMs);
+    this.logger.debug?.(`fingerprint reader ${this.name}: unsolicited packet PID ${packet.pid} dropped`);
   }
 
   private onDrop(drop: FramerDrop): void {

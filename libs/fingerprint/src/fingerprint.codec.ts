@@ -22,6 +22,18 @@ export const PREFIX_LENGTH = 9;
 export const FRAME_OVERHEAD = 11;
 /** [anchors §3.4] The largest packet-size setting is 256 bytes of content. */
 export const MAX_CONTENT_LENGTH = 256;
+/**
+ * Content of the longest command packet in the instruction set: WriteNotepad (0x18) is the
+ * instruction, a page number and 32 bytes of data (R503 user manual, "Write note pad"). A module
+ * never has to wait for a longer command (docs/fingerprint-serial-framing.md).
+ */
+export const MAX_COMMAND_CONTENT_LENGTH = 34;
+/**
+ * Bound on an acknowledge packet's content. The longest in the R503 manual is ReadProdInfo's
+ * (confirmation code and 46 bytes); 64 leaves room for other models' replies and is the payload
+ * buffer Adafruit's client library gives a packet (docs/fingerprint-serial-framing.md).
+ */
+export const MAX_ACK_CONTENT_LENGTH = 64;
 /** R503 sends this single byte when ready after power-up or SoftRst [anchors §3.1]. */
 export const READY_BYTE = 0x55;
 
@@ -85,11 +97,14 @@ export type DecodeResult =
   | { kind: 'not-for-us'; consumed: number; address: number }
   | { kind: 'ok'; consumed: number; packet: Packet };
 
+/** Largest content length accepted, for every packet or per packet identifier. */
+export type MaxContentLength = number | ((pid: Pid) => number);
+
 export interface DecodeOptions {
   /** Accept only frames for this address; undefined accepts any. */
   address?: number;
   /** Largest content length accepted (defaults to {@link MAX_CONTENT_LENGTH}). */
-  maxContentLength?: number;
+  maxContentLength?: MaxContentLength;
 }
 
 function nextHeaderCandidate(buf: Buffer, from: number): number {
@@ -98,7 +113,7 @@ function nextHeaderCandidate(buf: Buffer, from: number): number {
 }
 
 export function decodePacket(buf: Buffer, options: DecodeOptions = {}): DecodeResult {
-  const maxContent = options.maxContentLength ?? MAX_CONTENT_LENGTH;
+  const limit = options.maxContentLength ?? MAX_CONTENT_LENGTH;
   if (buf.length === 0) return { kind: 'need-more' };
   if (buf[0] !== 0xef) {
     return { kind: 'malformed', consumed: nextHeaderCandidate(buf, 1), reason: 'no header' };
@@ -113,6 +128,7 @@ export function decodePacket(buf: Buffer, options: DecodeOptions = {}): DecodeRe
     return { kind: 'malformed', consumed: 2, reason: `unknown PID 0x${pid.toString(16).padStart(2, '0')}` };
   }
   const length = buf.readUInt16BE(7);
+  const maxContent = typeof limit === 'number' ? limit : limit(pid as Pid);
   // LEN counts content + checksum, and content is at least one byte (instruction, confirmation
   // code or data) [anchors §3.1]; the content may not exceed the packet size [anchors §3.5].
   if (length < 3 || length > maxContent + 2) {

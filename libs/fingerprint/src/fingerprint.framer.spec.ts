@@ -76,6 +76,30 @@ describe('FingerprintFramer', () => {
     expect(packets).toHaveLength(1);
   });
 
+  it('discards a held partial frame on request and reports it as a drop', () => {
+    const framer = new FingerprintFramer();
+    const frame = ack(0, 1, 2);
+    const { packets, drops } = feed(framer, [frame.subarray(0, 10)]);
+    expect(framer.discardPartial('inter-byte timeout')).toBe(10);
+    expect(framer.discardPartial('stale before a new command')).toBe(0);
+    framer.write(ack(9));
+    expect(packets.map((p) => p.content[0])).toEqual([9]);
+    expect(drops).toEqual([{ kind: 'malformed', consumed: 10, reason: 'inter-byte timeout' }]);
+  });
+
+  it('takes a length limit per packet identifier', () => {
+    const framer = new FingerprintFramer({ maxContentLength: (pid) => (pid === Pid.Command ? 34 : 128) });
+    const command = (n: number) => encodePacket({ address: ADDR, pid: Pid.Command, content: Buffer.alloc(n, 1) });
+    const data = encodePacket({ address: ADDR, pid: Pid.Data, content: Buffer.alloc(128, 2) });
+    const { packets, drops } = feed(framer, [command(34), data, command(35).subarray(0, 9), ack(0)]);
+    expect(packets.map((p) => [p.pid, p.content.length])).toEqual([
+      [Pid.Command, 34],
+      [Pid.Data, 128],
+      [Pid.Ack, 1],
+    ]);
+    expect(drops[0]).toMatchObject({ kind: 'malformed', reason: 'absurd length 37' });
+  });
+
   it('validates its options', () => {
     expect(() => new FingerprintFramer({ maxContentLength: 0 })).toThrow(TypeError);
   });

@@ -1,15 +1,21 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { decodePacket, MAX_CONTENT_LENGTH, type DecodeResult } from './fingerprint.codec.js';
+import { decodePacket, MAX_CONTENT_LENGTH, type DecodeResult, type MaxContentLength } from './fingerprint.codec.js';
 
 export interface FramerOptions {
   /** Only frames for this module address are emitted; others are dropped as not-for-us. */
   address?: number;
-  /** Largest content length accepted; longer LENGTH fields are rejected as absurd. Default 256. */
-  maxContentLength?: number;
+  /**
+   * Largest content length accepted; longer LENGTH fields are rejected as absurd at once. A number
+   * (1..65533, default 256) or a function of the packet identifier (e.g. commands are short).
+   */
+  maxContentLength?: MaxContentLength;
 }
 
 /** A dropped stretch of input and why, for counters and debug logs (never the bytes themselves). */
 export type FramerDrop = Exclude<DecodeResult, { kind: 'ok' } | { kind: 'need-more' }>;
+
+/** Why held bytes were thrown away without being decoded (see {@link FingerprintFramer.discardPartial}). */
+export type PartialDropReason = 'inter-byte timeout' | 'stale before a new command';
 
 /**
  * Bytes in, `Packet`s out (object mode). Frames may arrive split at any byte or glued
@@ -20,12 +26,12 @@ export type FramerDrop = Exclude<DecodeResult, { kind: 'ok' } | { kind: 'need-mo
 export class FingerprintFramer extends Transform {
   private buffer: Buffer = Buffer.alloc(0);
   private readonly address?: number;
-  private readonly maxContentLength: number;
+  private readonly maxContentLength: MaxContentLength;
 
   constructor(options: FramerOptions = {}) {
     super({ readableObjectMode: true });
     const { address, maxContentLength = MAX_CONTENT_LENGTH } = options;
-    if (maxContentLength < 1 || maxContentLength > 0xfffd) {
+    if (typeof maxContentLength === 'number' && (maxContentLength < 1 || maxContentLength > 0xfffd)) {
       throw new TypeError('"maxContentLength" must be between 1 and 65533');
     }
     this.address = address;
@@ -35,6 +41,20 @@ export class FingerprintFramer extends Transform {
   /** Forget a partial frame, e.g. after a command timed out and the stale bytes can't be trusted. */
   reset(): void {
     this.buffer = Buffer.alloc(0);
+  }
+
+  /**
+   * Drop a partial frame the rest of which will never come, and say so with a `drop` event
+   * (`malformed`, the reason, the byte count). A UART receiver does this after an inter-byte
+   * gap; a host does it before sending a command, since no byte that arrived earlier can belong
+   * to the reply. Returns the number of bytes dropped (0 when nothing was held).
+   */
+  discardPartial(reason: PartialDropReason): number {
+    const held = this.buffer.length;
+    if (held === 0) return 0;
+    this.buffer = Buffer.alloc(0);
+    this.emit('drop', { kind: 'malformed', consumed: held, reason } satisfies FramerDrop);
+    return held;
   }
 
   /** Bytes held waiting for the rest of a frame. */
