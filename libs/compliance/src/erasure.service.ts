@@ -14,7 +14,8 @@ import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, type Er
 import { ConflictError, NotFoundError } from '@acs/http';
 import { CustomerEntity, customerScope, customerStatus, GrantEntity, PersonalData, PersonEntity, RegistryChanges } from '@acs/registry';
 import { ErasureCertificateEntity, ErasureJobEntity, LegalHoldEntity, type ErasureKind, type ErasureStep } from './entities.js';
-import { scanFilesAsync, sqliteFiles, type FileScan } from './scan.js';
+import { sqliteFiles, type FileScan } from './scan-paths.js';
+import { scanFilesInChild } from './scan-process.js';
 import { scanTables } from './table-scan.js';
 
 const DAY_MS = 86_400_000;
@@ -619,7 +620,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     let checkpoint = await this.checkpoint();
     let checkpointMs = performance.now() - t0;
     t0 = performance.now();
-    let scan = await scanFilesAsync(files, needles);
+    let scan = await scanFilesInChild(files, needles);
     let scanMs = performance.now() - t0;
     let vacuumed = false;
     if (scan.some((f) => f.hits > 0)) {
@@ -629,7 +630,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       checkpoint = await this.checkpoint();
       checkpointMs += performance.now() - t0;
       t0 = performance.now();
-      scan = await scanFilesAsync(files, needles);
+      scan = await scanFilesInChild(files, needles);
       scanMs += performance.now() - t0;
       vacuumed = true;
     }
