@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { MIN_NEEDLE_BYTES, type FileScan } from './scan-paths.js';
 
 // Opens and closes the files it scans: load this module only in the scan child process
-// (scan-child.ts), never in a process that has the database open (libs/database/src/database-files.spec.ts checks it).
+// (scan-child.ts), never in a process that has the database open (libs/database/src/fs-descriptors.spec.ts checks it).
 
 /**
  * Counts occurrences of any needle in each file, streaming in chunks with an overlap so a value
