@@ -38,6 +38,8 @@ const OPENERS = new Set([
   'cpSync',
   'truncate',
   'truncateSync',
+  // fs.promises: every file function of the promise API, handles included.
+  'promises',
 ]);
 const FS_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises']);
 
@@ -113,6 +115,7 @@ describe('no descriptor of the database files in a process that has them open', 
     expect(fsOpeners("const { openSync } = await import('node:fs');")).toEqual(['*']);
     expect(fsOpeners("import { open as o } from 'node:fs/promises';")).toEqual(['open']);
     expect(fsOpeners("import type { Stats } from 'node:fs';")).toEqual([]);
+    expect(fsOpeners("import { promises } from 'fs';")).toEqual(['promises']);
   });
 
   it('only the listed modules open files, and every listed module still does', () => {
