@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessLogService } from '@acs/access-log';
-import { ErasureService, scanFiles, sqliteFiles } from '@acs/compliance';
+import { ErasureService, scanFilesInChild, sqliteFiles } from '@acs/compliance';
 import { type EnrolmentView, FingerprintTemplateEntity, ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
 import { PersonEntity } from '@acs/registry';
 import { actAtDesk, flashTemplates, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
@@ -50,17 +50,19 @@ export async function enrolPerson(t: TestApp, site: Site, readers: VirtualDevice
  * unique slice); on PostgreSQL of every text and bytea value of every table (storedBytes).
  */
 export async function scanDatabase(t: Pick<TestApp, 'config'>, values: { plaintext: string[]; ciphertexts: string[] }): Promise<{ plaintext: number; ciphertext: number }> {
-  let hits: (needles: Buffer[]) => number;
+  let hits: (needles: Buffer[]) => Promise<number>;
   if (ON_POSTGRES) {
     const stored = await storedBytes(dirname(t.config.databasePath));
-    hits = (needles) => needles.reduce((n, needle) => n + occurrences(stored, needle), 0);
+    hits = async (needles) => needles.reduce((n, needle) => n + occurrences(stored, needle), 0);
   } else {
+    // In a child process: this test process may be the server (TestApp), whose SQLite locks a
+    // descriptor closed here would drop.
     const files = sqliteFiles(t.config.databasePath);
-    hits = (needles) => scanFiles(files, needles).reduce((n, f) => n + f.hits, 0);
+    hits = async (needles) => (await scanFilesInChild(files, needles)).reduce((n, f) => n + f.hits, 0);
   }
   return {
-    plaintext: hits(values.plaintext.map((v) => Buffer.from(v))),
-    ciphertext: hits(values.ciphertexts.map((c) => Buffer.from(c.slice(60, 108)))),
+    plaintext: await hits(values.plaintext.map((v) => Buffer.from(v))),
+    ciphertext: await hits(values.ciphertexts.map((c) => Buffer.from(c.slice(60, 108)))),
   };
 }
 

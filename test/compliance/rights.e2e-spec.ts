@@ -191,7 +191,9 @@ describe('legal hold and data-subject rights', () => {
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.text.split('\n')[0]).toBe('section,index,field,value');
     expect(csv.text).toContain(jan.plaintext[0]);
-    expect(csv.text).toContain("'+31 6");
+    // The person's own data, exact: no spreadsheet formula escaping in this export (issue 15).
+    expect(csv.text).toContain(`,phone,${jan.plaintext[2]}\n`);
+    expect(csv.text).not.toContain("'+31 6");
     expect(csv.text).toContain('templatesNotExported');
     await t.http().get(`/compliance/people/${jan.personId}/export`).set(bearer(auditor)).expect(403);
 

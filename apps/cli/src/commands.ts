@@ -5,7 +5,7 @@ import { AuditService } from '@acs/audit';
 import { STAFF_ROLES, StaffService, type StaffRole } from '@acs/auth';
 import type { AppConfig } from '@acs/config';
 import { KeyService } from '@acs/crypto';
-import { dataSourceOptions, runMigrations } from '@acs/database';
+import { checkSqliteFiles, dataSourceOptions, runMigrations } from '@acs/database';
 import { SCHEMA } from '@acs/schema';
 import { Clock } from '@acs/clock';
 import { SiteEntity } from '@acs/registry';
@@ -31,6 +31,7 @@ async function withApp<T>(config: AppConfig, fn: (app: INestApplicationContext) 
 }
 
 async function withDataSource<T>(config: AppConfig, fn: (ds: DataSource) => Promise<T>): Promise<T> {
+  if (!config.DATABASE_URL) checkSqliteFiles(config.databasePath);
   const ds = new DataSource(dataSourceOptions(config, SCHEMA));
   await ds.initialize();
   try {

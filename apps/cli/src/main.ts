@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
+import { checkSqliteFiles } from '@acs/database';
 import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
 import { historyVerify } from './history-commands.js';
 import { purgeDue, purgeVerify } from './compliance-commands.js';
@@ -12,7 +13,10 @@ const out: Out = {
 };
 
 function config() {
-  return loadConfig(processEnv());
+  const c = loadConfig(processEnv());
+  // Before Nest starts: its application context ends the process with exit 1 on any start error.
+  if (!c.DATABASE_URL) checkSqliteFiles(c.databasePath);
+  return c;
 }
 
 const program = new Command()
@@ -90,7 +94,7 @@ program.command('migration:revert').description('Revert the newest migration').a
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof CliError) {
+  if (err instanceof ConfigError || err instanceof CliError || (err instanceof Error && err.name === 'DatabaseFileError')) {
     console.error(err.message);
     process.exitCode = 2;
   } else {

@@ -70,6 +70,7 @@ function retentionView(s: RetentionStatus): RetentionStatusView {
     policy: { ...s.policy },
     serviceEnd: isoOrNull(s.serviceEnd),
     appliesAt: isoOrNull(s.appliesAt),
+    keepUntil: isoOrNull(s.keepUntil),
     state: s.state,
     events: s.events,
     oldestAt: isoOrNull(s.oldestAt),

@@ -513,14 +513,16 @@ export class AccessLogService implements OnModuleDestroy {
       .addSelect('MAX(e.occurred_at)', 'newest')
       .where('e.customer_id = :customerId', { customerId })
       .getRawOne<{ n: string | number; oldest: string | number | null; newest: string | number | null }>();
-    const { appliesAt, state } = retentionState(this.options.retention, customer, this.clock.nowMs());
+    const events = Number(stats?.n ?? 0);
+    const { appliesAt, keepUntil, state } = retentionState(this.options.retention, customer, this.clock.nowMs(), events);
     return {
       customerId,
       policy: this.options.retention,
       serviceEnd: customer.serviceEnd,
       appliesAt,
+      keepUntil,
       state,
-      events: Number(stats?.n ?? 0),
+      events,
       oldestAt: stats?.oldest === null || stats?.oldest === undefined ? null : Number(stats.oldest),
       newestAt: stats?.newest === null || stats?.newest === undefined ? null : Number(stats.newest),
     };

@@ -143,8 +143,8 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.person.export', targetType: 'person', targetParam: 'personId' })
   @ApiOperation({ summary: 'Access and portability: everything held about the person (JSON or CSV); templates are not exported' })
-  async exportPerson(@Param('personId', ParseUUIDPipe) personId: string, @Query() q: ExportQueryDto, @Res({ passthrough: true }) res: Response) {
-    const doc = await this.dsr.exportPerson(personId);
+  async exportPerson(@Param('personId', ParseUUIDPipe) personId: string, @Query() q: ExportQueryDto, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal: Principal) {
+    const doc = await this.dsr.exportPerson(personId, { caseId: q.caseId, format: q.format, actor: actorOf(principal) });
     if (q.format === 'csv') {
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="person-${personId}.csv"`);

@@ -25,7 +25,7 @@ import { PurgeScheduler } from './purge.scheduler.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig): Partial<AccessLogOptions> => ({
         retention: {
-          mode: 'until_end_of_service',
+          ...(config.HISTORY_RETENTION === 'pseudonymise' ? { mode: 'pseudonymise' as const, keepDays: config.HISTORY_KEEP_DAYS } : { mode: 'until_end_of_service' as const }),
           graceDays: config.PURGE_GRACE_DAYS,
           // The statement's policy unless an operator changed it.
           source: config.PURGE_GRACE_DAYS === 0 && config.HISTORY_RETENTION === 'delete' ? 'default' : 'configuration',

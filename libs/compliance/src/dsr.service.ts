@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { stringify } from 'csv-stringify/sync';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
-import type { AuditActor } from '@acs/audit';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { FingerprintTemplateEntity } from '@acs/enrollment';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
-import { CustomerEntity, GrantEntity, PersonEntity, PersonService } from '@acs/registry';
+import { AuditService, type AuditActor } from '@acs/audit';
+import { CustomerEntity, DoorEntity, GrantEntity, PersonEntity, PersonService, SiteEntity, ZoneEntity } from '@acs/registry';
 import { DsrCaseEntity, type DsrKind, type IdentityMethod } from './entities.js';
 import { ErasureService, type ErasureJobView } from './erasure.service.js';
 
@@ -57,6 +57,7 @@ export class DsrService {
     private readonly clock: Clock,
     private readonly people: PersonService,
     private readonly erasure: ErasureService,
+    private readonly audit: AuditService,
   ) {}
 
   async open(dto: { kind: DsrKind; personId: string; receivedAt: string; identityMethod: IdentityMethod }, actor: AuditActor): Promise<DsrCaseView> {
@@ -129,9 +130,15 @@ export class DsrService {
 
   // ------------------------------------------------------------------ actions
 
-  /** Art. 15/20: everything held about the person, decrypted, with the history of their badges. */
-  async exportPerson(personId: string): Promise<Record<string, unknown>> {
+  /**
+   * Art. 15/20: everything held about the person, decrypted, with the history of their badges
+   * (sites, zones and doors by name as well as id: an id means nothing to the person). With a
+   * case id the export answers that case: the case must be the person's and still open, the
+   * document names it, and the audit trail links the two.
+   */
+  async exportPerson(personId: string, opts: { caseId?: string; format?: string; actor?: AuditActor } = {}): Promise<Record<string, unknown>> {
     const p = await this.mustPerson(personId);
+    const answering = opts.caseId ? await this.caseToAnswer(opts.caseId, p.id) : null;
     const [view, customer, grants, fingers, events, cases] = await Promise.all([
       this.people.get(p.customerId, p.id),
       this.ds.getRepository(CustomerEntity).findOneOrFail({ where: { id: p.customerId } }),
@@ -140,9 +147,11 @@ export class DsrService {
       this.ds.getRepository(AccessEventEntity).find({ where: { personId: p.id }, order: { occurredAt: 'ASC' } }),
       this.ds.getRepository(DsrCaseEntity).find({ where: { personId: p.id } }),
     ]);
+    const names = await this.placeNames(events);
     const applying = grants.filter((g) => g.personId === p.id || g.personId === null);
-    return {
+    const doc = {
       exportedAt: iso(this.clock.nowMs()),
+      ...(answering ? { answersRequest: { caseId: answering.id, kind: answering.kind, receivedAt: iso(answering.receivedAt), dueAt: iso(answering.dueAt) } } : {}),
       person: {
         id: view.id,
         fullName: view.fullName,
@@ -166,8 +175,11 @@ export class DsrService {
       accessHistory: events.map((e) => ({
         occurredAt: iso(e.occurredAt),
         siteId: e.siteId,
+        siteName: names.sites.get(e.siteId) ?? null,
         zoneId: e.zoneId,
+        zoneName: e.zoneId ? (names.zones.get(e.zoneId) ?? null) : null,
         doorId: e.doorId,
+        doorName: e.doorId ? (names.doors.get(e.doorId) ?? null) : null,
         readerId: e.readerId,
         direction: e.direction,
         result: e.result,
@@ -176,9 +188,46 @@ export class DsrService {
       })),
       requests: cases.map((c) => this.view(c)),
     };
+    if (answering && opts.actor) {
+      await this.audit.record({
+        actor: opts.actor,
+        action: 'compliance.request.answered',
+        targetType: 'dsr_case',
+        targetId: answering.id,
+        outcome: 'success',
+        details: { personId: p.id, answer: 'export', format: opts.format ?? 'json' },
+      });
+    }
+    return doc;
   }
 
-  /** The same export as CSV: one row per value, `section,index,field,value`. */
+  /** The open case of this person an export answers (access or portability). */
+  private async caseToAnswer(caseId: string, personId: string): Promise<DsrCaseEntity> {
+    const c = await this.mustCase(caseId);
+    if (c.personId !== personId) throw new ConflictError('compliance.case_other_person', 'the case belongs to another person');
+    if (c.kind !== 'access' && c.kind !== 'portability') throw new ConflictError('compliance.case_kind', `an export answers an access or portability request, not ${c.kind}`);
+    if (c.status !== 'open') throw new ConflictError('compliance.case_closed', 'the case is closed');
+    return c;
+  }
+
+  /** Names of the sites, zones and doors in the events (one query each, whatever the number of events). */
+  private async placeNames(events: AccessEventEntity[]): Promise<{ sites: Map<string, string>; zones: Map<string, string>; doors: Map<string, string> }> {
+    const ids = (pick: (e: AccessEventEntity) => string | null) => [...new Set(events.map(pick).filter((v): v is string => v !== null))];
+    const byId = async (entity: typeof SiteEntity | typeof ZoneEntity | typeof DoorEntity, list: string[]) => {
+      if (list.length === 0) return new Map<string, string>();
+      const rows = (await this.ds.getRepository(entity).find({ where: { id: In(list) }, select: { id: true, name: true } })) as Array<{ id: string; name: string }>;
+      return new Map(rows.map((r) => [r.id, r.name]));
+    };
+    const [sites, zones, doors] = await Promise.all([byId(SiteEntity, ids((e) => e.siteId)), byId(ZoneEntity, ids((e) => e.zoneId)), byId(DoorEntity, ids((e) => e.doorId))]);
+    return { sites, zones, doors };
+  }
+
+  /**
+   * The same export as CSV: one row per value, `section,index,field,value`. Values are exact: this
+   * file is the person's own data, handed to them, and `+44 20 ...` must read as their number.
+   * The formula guard (a leading `'` before `=`, `+`, `-`, `@`) stays on the operator exports
+   * (access history), which staff open in spreadsheets; the README says so.
+   */
   exportCsv(doc: Record<string, unknown>): string {
     const rows: string[][] = [];
     const push = (section: string, index: number | '', obj: Record<string, unknown>) => {
@@ -189,9 +238,7 @@ export class DsrService {
       else if (value && typeof value === 'object') push(section, '', value as Record<string, unknown>);
       else rows.push([section, '', '', value === null || value === undefined ? '' : String(value)]);
     }
-    // Formula-looking cells are neutralised (a phone number starts with '+').
-    const safe = rows.map((r) => r.map((c) => (/^[=+\-@\t\r]/.test(c) ? `'${c}` : c)));
-    return stringify(safe, { header: true, columns: ['section', 'index', 'field', 'value'] });
+    return stringify(rows, { header: true, columns: ['section', 'index', 'field', 'value'] });
   }
 
   async rectify(personId: string, dto: { fullName?: string; email?: string | null; phone?: string | null }): Promise<{ id: string; updated: string[] }> {

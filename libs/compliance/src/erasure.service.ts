@@ -5,6 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
 import { accessEventHash, AccessEventEntity, ACCESS_GENESIS_HASH } from '@acs/access-log';
 import { AuditService, type AuditActor } from '@acs/audit';
+import { ApiTokenEntity } from '@acs/auth';
 import { Clock } from '@acs/clock';
 import { LeaseService } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
@@ -13,8 +14,10 @@ import { WriteQueue } from '@acs/database';
 import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, type ErasureSubject } from '@acs/enrollment';
 import { ConflictError, NotFoundError } from '@acs/http';
 import { CustomerEntity, customerScope, customerStatus, GrantEntity, PersonalData, PersonEntity, RegistryChanges } from '@acs/registry';
+import { closeCaseForErasure } from './case-closure.js';
 import { ErasureCertificateEntity, ErasureJobEntity, LegalHoldEntity, type ErasureKind, type ErasureStep } from './entities.js';
-import { scanFilesAsync, sqliteFiles, type FileScan } from './scan.js';
+import { sqliteFiles, type FileScan } from './scan-paths.js';
+import { scanFilesInChild } from './scan-process.js';
 import { scanTables } from './table-scan.js';
 
 const DAY_MS = 86_400_000;
@@ -449,6 +452,12 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     await this.writes.transaction(async (m): Promise<unknown> => {
       const tWhere = job.kind === 'customer' ? { customerId: job.customerId } : { personId: job.personId! };
       await m.delete(FingerprintTemplateEntity, tWhere);
+      if (job.kind === 'customer') {
+        // A purged customer's self-service tokens stop working with the purge, hold or not: a hold
+        // keeps records for an authority, not the customer's access to them.
+        const revoked = await m.update(ApiTokenEntity, { customerId: job.customerId, revokedAt: IsNull() }, { revokedAt: now });
+        data.counts.tokensRevoked = (data.counts.tokensRevoked ?? 0) + (revoked.affected ?? 0);
+      }
       // The step's result is saved in its own transaction: a crash cannot separate the two.
       const commit = () => m.update(ErasureJobEntity, { id: job.id }, { step: 'history', data: JSON.stringify(data), updatedAt: now });
       if (job.kind === 'biometrics') return commit();
@@ -619,7 +628,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     let checkpoint = await this.checkpoint();
     let checkpointMs = performance.now() - t0;
     t0 = performance.now();
-    let scan = await scanFilesAsync(files, needles);
+    let scan = await scanFilesInChild(files, needles);
     let scanMs = performance.now() - t0;
     let vacuumed = false;
     if (scan.some((f) => f.hits > 0)) {
@@ -629,7 +638,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       checkpoint = await this.checkpoint();
       checkpointMs += performance.now() - t0;
       t0 = performance.now();
-      scan = await scanFilesAsync(files, needles);
+      scan = await scanFilesInChild(files, needles);
       scanMs += performance.now() - t0;
       vacuumed = true;
     }
@@ -718,6 +727,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         body: JSON.stringify({ ...body, hash }),
         hash,
       });
+      if (complete) await closeCaseForErasure(m, job.caseId, id, now);
       // Held: the remaining steps run again from server_data once the hold is released.
       await m.update(
         ErasureJobEntity,

@@ -1,14 +1,8 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { MIN_NEEDLE_BYTES, type FileScan } from './scan-paths.js';
 
-export interface FileScan {
-  /** `db`, `wal` or `shm` (a file name, never a path with a user's folder in it). */
-  file: string;
-  bytes: number;
-  hits: number;
-}
-
-/** Values shorter than this are not searched: they would match by chance (and a 3-letter name is not a fingerprint). */
-export const MIN_NEEDLE_BYTES = 4;
+// Opens and closes the files it scans: load this module only in the scan child process
+// (scan-child.ts), never in a process that has the database open (libs/database/src/fs-descriptors.spec.ts checks it).
 
 /**
  * Counts occurrences of any needle in each file, streaming in chunks with an overlap so a value
@@ -24,8 +18,8 @@ export function scanFiles(files: Array<{ label: string; path: string }>, needles
 }
 
 /**
- * The same scan, giving the event loop back after every chunk: a purge scans gigabytes while
- * badge-in decisions must keep flowing (each chunk of 4 MB is some 15-20 ms of work).
+ * The same scan, giving the event loop back after every chunk (each chunk of 4 MB is some 15-20 ms
+ * of work): the scan process notices at once that the server went away and stops.
  */
 export async function scanFilesAsync(files: Array<{ label: string; path: string }>, needles: readonly Buffer[], chunkBytes = 4 << 20): Promise<FileScan[]> {
   const run = scanner(files, needles, chunkBytes);
@@ -113,12 +107,4 @@ function countIn(buf: Buffer, end: number, limit: number, pairs: Uint8Array, byP
     }
   }
   return hits;
-}
-
-export function sqliteFiles(dbPath: string): Array<{ label: string; path: string }> {
-  return [
-    { label: 'db', path: dbPath },
-    { label: 'wal', path: `${dbPath}-wal` },
-    { label: 'shm', path: `${dbPath}-shm` },
-  ];
 }

@@ -1,6 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { FileScan } from './scan.js';
-import { MIN_NEEDLE_BYTES } from './scan.js';
+import { MIN_NEEDLE_BYTES, type FileScan } from './scan-paths.js';
 
 /** Column types that can hold a value or a ciphertext (text, JSON, bytes). */
 const SCANNED_TYPES = ['text', 'character varying', 'character', 'json', 'jsonb', 'bytea'];

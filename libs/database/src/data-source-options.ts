@@ -1,6 +1,7 @@
 import type { AppConfig } from '@acs/config';
 import type { DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
 import { applySqlitePragmas } from './sqlite.js';
+import { restrictSqliteFiles } from './sqlite-files.js';
 
 export interface SchemaParts {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -42,7 +43,10 @@ export function dataSourceOptions(config: AppConfig, schema: SchemaParts): DataS
     type: 'better-sqlite3',
     database: config.databasePath,
     timeout: config.DATABASE_BUSY_TIMEOUT_MS,
-    prepareDatabase: (db) =>
-      applySqlitePragmas(db, { synchronous: config.DATABASE_SYNCHRONOUS, busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS }),
+    prepareDatabase: (db) => {
+      applySqlitePragmas(db, { synchronous: config.DATABASE_SYNCHRONOUS, busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
+      // The pragmas created -wal and -shm: all three owner-only from here on.
+      restrictSqliteFiles(config.databasePath);
+    },
   };
 }

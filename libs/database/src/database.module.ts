@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@acs/config';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, type SchemaParts } from './data-source-options.js';
+import { checkSqliteFiles } from './sqlite-files.js';
 import { WriteQueue } from './write-queue.js';
 
 @Global()
@@ -18,10 +19,11 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({
-            ...dataSourceOptions(config, schema),
-            migrationsRun: config.DATABASE_MIGRATE_ON_START,
-          }),
+          useFactory: (config: AppConfig) => {
+            // Here and not in the connection factory, which TypeORM retries: a refusal is final.
+            if (!config.DATABASE_URL) checkSqliteFiles(config.databasePath);
+            return { ...dataSourceOptions(config, schema), migrationsRun: config.DATABASE_MIGRATE_ON_START };
+          },
         }),
       ],
       providers: [{ provide: WriteQueue, inject: [DataSource], useFactory: (ds: DataSource) => new WriteQueue(ds) }],

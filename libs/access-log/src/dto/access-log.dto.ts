@@ -98,10 +98,12 @@ export class AccessChainVerdictView {
 
 export class RetentionStatusView {
   @ApiProperty() customerId!: string;
-  @ApiProperty({ type: Object, example: { mode: 'until_end_of_service', graceDays: 0, source: 'default' } }) policy!: Record<string, unknown>;
+  @ApiProperty({ type: Object, example: { mode: 'pseudonymise', graceDays: 0, keepDays: 90, source: 'configuration' }, description: 'mode until_end_of_service (deleted then) or pseudonymise (persons stripped, kept keepDays)' })
+  policy!: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) serviceEnd!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) appliesAt!: string | null;
-  @ApiProperty({ enum: ['retained', 'due', 'applied'] }) state!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'until when any of the history is kept' }) keepUntil!: string | null;
+  @ApiProperty({ enum: ['retained', 'due', 'pseudonymised', 'applied'] }) state!: string;
   @ApiProperty() events!: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) oldestAt!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) newestAt!: string | null;
