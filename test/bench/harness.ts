@@ -27,6 +27,25 @@ export interface BenchContext {
 export interface Benchmark {
   name: string;
   run(ctx: BenchContext): Promise<Figure[]>;
+  /**
+   * Longest the run may take before it is stopped and reported as failed (milliseconds), for the
+   * full and the quick workload; {@link DEFAULT_DEADLINE_MS} when absent. Generous: a deadline
+   * tells a hang from a slow machine, it is not a performance target.
+   */
+  deadlineMs?: { full?: number; quick?: number };
+}
+
+export const DEFAULT_DEADLINE_MS = { full: 15 * 60_000, quick: 3 * 60_000 } as const;
+
+/** The deadline that applies: an override in seconds (BENCH_DEADLINE_S) wins over the benchmark's own. */
+export function deadlineFor(bench: Pick<Benchmark, 'deadlineMs'>, quick: boolean, overrideS?: string): number {
+  if (overrideS !== undefined && overrideS !== '') {
+    const s = Number(overrideS);
+    if (!Number.isFinite(s) || s <= 0) throw new RangeError(`BENCH_DEADLINE_S must be a positive number of seconds, got "${overrideS}"`);
+    return s * 1000;
+  }
+  const own = quick ? bench.deadlineMs?.quick : bench.deadlineMs?.full;
+  return own ?? (quick ? DEFAULT_DEADLINE_MS.quick : DEFAULT_DEADLINE_MS.full);
 }
 
 export function percentile(sortedAscending: readonly number[], p: number): number {
