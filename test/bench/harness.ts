@@ -35,7 +35,7 @@ export interface Benchmark {
   deadlineMs?: { full?: number; quick?: number };
 }
 
-export const DEFAULT_DEADLINE_MS = { full: 15 * 60_000, quick: 3 * 60_000 } as const;
+export const DEFAULT_DEADLINE_MS = { full: 15 * 60_000, quick: 5 * 60_000 } as const;
 
 /** The deadline that applies: an override in seconds (BENCH_DEADLINE_S) wins over the benchmark's own. */
 export function deadlineFor(bench: Pick<Benchmark, 'deadlineMs'>, quick: boolean, overrideS?: string): number {
