@@ -78,3 +78,26 @@ export function nextOpState(current: OpProgress, outcome: OpOutcome, maxAttempts
   if (outcome.transient) return { state: 'pending', attempts, lastError: outcome.error };
   return { state: attempts >= maxAttempts ? 'failed' : 'pending', attempts, lastError: outcome.error };
 }
+
+export interface SlotRun {
+  start: number;
+  count: number;
+}
+
+/**
+ * Slots to delete as runs of consecutive page ids, one DeletChar each: the instruction takes a
+ * start PageID and a count N and deletes N templates from there (R503 user manual, DeletChar
+ * 0x0C), so a run costs one command and one reply on the wire however long it is. Only slots
+ * that are all being deleted form a run: a gap is never bridged, it may hold someone else's
+ * template. Duplicates collapse; runs come out in ascending order.
+ */
+export function deleteRuns(slots: readonly number[]): SlotRun[] {
+  const sorted = [...new Set(slots)].sort((a, b) => a - b);
+  const runs: SlotRun[] = [];
+  for (const slot of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && slot === last.start + last.count) last.count++;
+    else runs.push({ start: slot, count: 1 });
+  }
+  return runs;
+}
