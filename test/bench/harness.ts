@@ -69,3 +69,21 @@ export function meetsTarget(f: Figure): boolean | undefined {
   if (r === undefined || f.target === undefined) return undefined;
   return f.better === 'higher' ? r >= f.target : r <= f.target;
 }
+
+/**
+ * What makes a benchmark's figures unusable, as messages; empty when they are fine. Every
+ * benchmark must measure at least one figure against a floor (baseline) from the same run, since
+ * only ratios compare across machines; values must be numbers (a step that never finished
+ * shows up as NaN), and a floor must be positive or the ratio means nothing.
+ */
+export function figureProblems(figures: readonly Figure[]): string[] {
+  const problems: string[] = [];
+  if (figures.length === 0) problems.push('no figures');
+  else if (!figures.some((f) => f.baseline !== undefined)) problems.push('no figure has a floor (baseline) measured in the same run');
+  for (const f of figures) {
+    if (!Number.isFinite(f.value)) problems.push(`"${f.name}" is ${f.value}`);
+    if (f.baseline !== undefined && !(Number.isFinite(f.baseline) && f.baseline > 0)) problems.push(`"${f.name}" has floor ${f.baseline}`);
+    if (f.target !== undefined && f.baseline === undefined) problems.push(`"${f.name}" has a target ratio but no floor`);
+  }
+  return problems;
+}

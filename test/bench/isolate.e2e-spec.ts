@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { DEFAULT_DEADLINE_MS, deadlineFor } from './harness.js';
+import { DEFAULT_DEADLINE_MS, deadlineFor, figureProblems } from './harness.js';
 import { runIsolated, summariseResources } from './isolate.js';
 
 /**
@@ -117,5 +117,20 @@ describe('deadlineFor', () => {
   it('summarises live handles by kind', () => {
     expect(summariseResources(['TCPServerWrap', 'TCPServerWrap', 'Timeout'])).toBe('TCPServerWrap ×2, Timeout');
     expect(summariseResources([])).toBe('none');
+  });
+});
+
+describe('figureProblems', () => {
+  const floor = { name: 'p99', value: 2, unit: 'ms', baseline: 1, better: 'lower' as const };
+  it.each([
+    [[floor], []],
+    [[floor, { name: 'total', value: 5, unit: 'ms' }], []],
+    [[], ['no figures']],
+    [[{ name: 'total', value: 5, unit: 'ms' }], ['no figure has a floor (baseline) measured in the same run']],
+    [[floor, { name: 'step 1', value: NaN, unit: 'ms' }], ['"step 1" is NaN']],
+    [[{ ...floor, baseline: 0 }], ['"p99" has floor 0']],
+    [[floor, { name: 'x', value: 1, unit: 'ms', target: 2 }], ['"x" has a target ratio but no floor']],
+  ])('%j → %j', (figures, problems) => {
+    expect(figureProblems(figures)).toEqual(problems);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deadlineFor, type Figure, meetsTarget, ratio } from './harness.js';
+import { deadlineFor, type Figure, figureProblems, meetsTarget, ratio } from './harness.js';
 import { runIsolated } from './isolate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +21,7 @@ const files = readdirSync(here)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
-const results: Array<{ bench: string; file: string; ms: number; figures: Figure[]; error?: string; timedOut?: boolean }> = [];
+const results: Array<{ bench: string; file: string; ms: number; figures: Array<Figure & { ratio?: number; meetsTarget?: boolean }>; error?: string; timedOut?: boolean }> = [];
 let failures = 0;
 for (const file of files) {
   const tmpDir = mkdtempSync(join(tmpdir(), 'acs-bench-'));
@@ -29,12 +29,11 @@ for (const file of files) {
   // and the others still run (isolate.ts says why a timer in this process would not do).
   const run = await runIsolated({ entry: join(here, 'child.js'), args: [join(here, file), tmpDir], label: file, onStart: (name) => console.log(`\n# ${name}`) });
   rmSync(tmpDir, { recursive: true, force: true });
-  results.push({ bench: run.name, file, ms: Math.round(run.ms), figures: run.figures ?? [], ...(run.error ? { error: run.error, timedOut: run.timedOut } : {}) });
-  if (run.error !== undefined) {
-    failures++;
-    console.error(`  FAILED: ${run.name}: ${run.error}`);
-    continue;
-  }
+  const problems = run.figures ? figureProblems(run.figures) : [];
+  if (run.error === undefined && problems.length > 0) run.error = `unusable figures: ${problems.join('; ')}`;
+  // Ratio and verdict stored with each figure, so tables built from bench.json need no arithmetic.
+  const figures = (run.figures ?? []).map((f) => ({ ...f, ratio: ratio(f), meetsTarget: meetsTarget(f) }));
+  results.push({ bench: run.name, file, ms: Math.round(run.ms), figures, ...(run.error ? { error: run.error, timedOut: run.timedOut } : {}) });
   for (const f of run.figures ?? []) {
     const r = ratio(f);
     const ok = meetsTarget(f);
@@ -44,6 +43,10 @@ for (const file of files) {
       `  ${f.name.padEnd(48)} ${fmt(f.value).padStart(10)} ${f.unit.padEnd(8)}` +
         (f.baseline === undefined ? '' : ` baseline ${fmt(f.baseline)} ratio ${fmt(r)}${target}${verdict}`),
     );
+  }
+  if (run.error !== undefined) {
+    failures++;
+    console.error(`  FAILED: ${run.name}: ${run.error}`);
   }
 }
 
