@@ -96,4 +96,21 @@ describe('reader library: batched deletes', () => {
       [4, 'done', 1],
     ]);
   });
+
+  it('an erasure asking again while the reader is away gets the deletes already owed, not new ones', async () => {
+    const c = await personWithTemplates('Batch Person C', [0, 1]);
+    const resumes = [site.suiteEntryId, site.suiteExitId].map((id) => manager.pause(id));
+    try {
+      const first = await library.eraseTemplatesOf({ personId: c.personId }, { keepServerCopy: true });
+      const again = await library.eraseTemplatesOf({ personId: c.personId }, { keepServerCopy: true });
+      expect(first.opIds).toHaveLength(4); // two templates on the suite's entry and exit readers
+      expect([...again.opIds].sort()).toEqual([...first.opIds].sort());
+      const pending = await t.app.get(DataSource).getRepository(ReaderOpEntity).find({ where: { readerId: site.suiteEntryId, kind: 'delete', state: 'pending' } });
+      expect(pending.map((o) => o.slot).sort()).toEqual(await slotsOf(c.personId));
+    } finally {
+      for (const resume of resumes) resume();
+    }
+    await library.settled([site.suiteEntryId, site.suiteExitId]);
+    expect(await slotsOf(c.personId)).toEqual([]);
+  });
 });

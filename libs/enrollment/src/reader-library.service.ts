@@ -331,11 +331,12 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
    * Mark a slot `deleting` and queue its delete; a pending store into that slot is superseded (a
    * store already on the wire is harmless: the delete follows it in order).
    */
-  private async enqueueDelete(m: EntityManager, readerId: string, slot: number, seq: number, now: number): Promise<number> {
+  private async enqueueDelete(m: EntityManager, readerId: string, slot: number, seq: number, now: number, opIds?: string[]): Promise<number> {
     await m.update(ReaderSlotEntity, { readerId, slot }, { state: 'deleting', updatedAt: now });
     await m.update(ReaderOpEntity, { readerId, slot, kind: 'store', state: 'pending' }, { state: 'skipped', lastError: 'superseded', doneAt: now });
     const op = this.op(readerId, 'delete', slot, null, seq + 1, now);
     await m.insert(ReaderOpEntity, op);
+    opIds?.push(op.id);
     return seq + 1;
   }
 
@@ -666,17 +667,19 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
       const slots = await m.find(ReaderSlotEntity, { where });
       const opIds: string[] = [];
       let seq = await this.maxSeq(m);
+      // The deletes already owed, in one query: an erasure calls this again on every pass while
+      // it waits for the readers, and a query per slot (1,000 for a big customer) held the
+      // write queue and the event loop for seconds each time (issue 24).
+      const readerIds = [...new Set(slots.filter((s) => s.state === 'deleting').map((s) => s.readerId))];
+      const owed = new Map<string, string[]>();
+      if (readerIds.length > 0) {
+        const pending = await m.find(ReaderOpEntity, { where: { readerId: In(readerIds), kind: 'delete', state: 'pending' }, select: { id: true, readerId: true, slot: true } });
+        for (const p of pending) owed.set(`${p.readerId}:${p.slot}`, [...(owed.get(`${p.readerId}:${p.slot}`) ?? []), p.id]);
+      }
       for (const s of slots) {
-        if (s.state === 'deleting') {
-          const pending = await m.find(ReaderOpEntity, { where: { readerId: s.readerId, slot: s.slot, kind: 'delete', state: 'pending' } });
-          if (pending.length > 0) {
-            opIds.push(...pending.map((p) => p.id));
-            continue;
-          }
-        }
-        seq = await this.enqueueDelete(m, s.readerId, s.slot, seq, now);
-        const op = await m.findOne(ReaderOpEntity, { where: { readerId: s.readerId, slot: s.slot, kind: 'delete', state: 'pending' }, order: { seq: 'DESC' } });
-        if (op) opIds.push(op.id);
+        const pending = s.state === 'deleting' ? owed.get(`${s.readerId}:${s.slot}`) : undefined;
+        if (pending) opIds.push(...pending);
+        else seq = await this.enqueueDelete(m, s.readerId, s.slot, seq, now, opIds);
       }
       let templatesDeleted = 0;
       if (!options.keepServerCopy) {
