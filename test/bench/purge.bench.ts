@@ -206,7 +206,9 @@ const bench: Benchmark = {
       const rawRead = performance.now() - t0;
       ctx.log(`counts ${JSON.stringify(body.counts)}; db file ${body.physical.files[0].bytes} bytes after the purge`);
       const figures: Figure[] = [
-        { name: 'purge total', value: total, unit: 'ms' },
+        // The sum of the floors: the readers work in parallel (one reader's verified deletes), the
+        // history and the scan one after the other.
+        { name: 'purge total (against the sum of its floors)', value: total, unit: 'ms', baseline: perReaderBound + rawHistory + rawRead, better: 'lower' },
         { name: 'step 1 readers (DeletChar+verify, all readers)', value: stepMs('readers'), unit: 'ms', baseline: perReaderBound, better: 'lower' },
         { name: 'step 2 server rows (templates, people, contact)', value: stepMs('server_data'), unit: 'ms' },
         { name: `step 3 history (${events} events deleted)`, value: stepMs('history'), unit: 'ms', baseline: rawHistory, better: 'lower' },
