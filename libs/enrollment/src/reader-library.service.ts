@@ -24,7 +24,7 @@ import {
   ReaderSlotEntity,
   type ReaderOpKind,
 } from './entities.js';
-import { deleteRuns, nextOpState, planLibrary, type OpOutcome } from './planner.js';
+import { deleteRuns, inRuns, nextOpState, planLibrary, type OpOutcome } from './planner.js';
 import { ReaderManager } from './reader-manager.js';
 import { TemplateFingerCounts } from './finger-counts.js';
 import { TemplateVault } from './template-vault.js';
@@ -105,6 +105,8 @@ class TemplateGone extends Error {}
 
 /** Deletes taken from the head of a reader's outbox at once (a purge of a full 1,000-slot module is ten turns). */
 const DELETE_BATCH = 100;
+/** DeletChar commands per reader job: 8 x (16 + 12 bytes) is under 40 ms of a 57,600 baud line. */
+const DELETE_RUNS_PER_JOB = 8;
 
 /** Cluster notice channel: "reader X has outbox work". */
 const READER_OPS_CHANNEL = 'reader-ops';
@@ -396,11 +398,15 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   private async workDeletes(readerId: string): Promise<boolean> {
     const head = await this.ds.getRepository(ReaderOpEntity).find({ where: { readerId, state: 'pending' }, order: { seq: 'ASC' }, take: DELETE_BATCH });
     const firstOther = head.findIndex((o) => o.kind !== 'delete');
-    const ops = firstOther === -1 ? head : head.slice(0, firstOther);
+    const leading = firstOther === -1 ? head : head.slice(0, firstOther);
+    // A bounded number of commands per job: badge-in polls the same reader between jobs.
+    const runs = deleteRuns(leading.map((o) => o.slot!), DELETE_RUNS_PER_JOB);
+    const ops = leading.filter((o) => inRuns(runs, o.slot!));
+    if (ops.length === 0) return true; // superseded since the worker looked; it looks again
     const outcomes = new Map<string, OpOutcome>();
     try {
       await this.manager.withReader(readerId, async (reader) => {
-        for (const run of deleteRuns(ops.map((o) => o.slot!))) await reader.deleteTemplates(run.start, run.count);
+        for (const run of runs) await reader.deleteTemplates(run.start, run.count);
         const pages = [...new Set(ops.map((o) => Math.floor(o.slot! / 256)))];
         const occupied = new Set((await Promise.all(pages.map((page) => reader.readIndexTable(page)))).flat());
         for (const o of ops) {
