@@ -1,12 +1,15 @@
 import { mkdtempSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Benchmark, type Figure, meetsTarget, ratio } from './harness.js';
+import { fileURLToPath } from 'node:url';
+import { deadlineFor, type Figure, figureProblems, meetsTarget, ratio } from './harness.js';
+import { runIsolated } from './isolate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 const quick = process.env.BENCH_QUICK === '1';
+// Checked here once, so a bad value fails before the first benchmark instead of in every child.
+deadlineFor({}, quick, process.env.BENCH_DEADLINE_S);
 
 function fmt(n: number | undefined, digits = 3): string {
   if (n === undefined) return '-';
@@ -18,31 +21,32 @@ const files = readdirSync(here)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
-const results: Array<{ bench: string; figures: Figure[] }> = [];
+const results: Array<{ bench: string; file: string; ms: number; figures: Array<Figure & { ratio?: number; meetsTarget?: boolean }>; error?: string; timedOut?: boolean }> = [];
 let failures = 0;
 for (const file of files) {
-  const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: Benchmark };
-  const bench = mod.default;
   const tmpDir = mkdtempSync(join(tmpdir(), 'acs-bench-'));
-  console.log(`\n# ${bench.name}`);
-  try {
-    const figures = await bench.run({ tmpDir, quick, log: (m) => console.log(`  ${m}`) });
-    results.push({ bench: bench.name, figures });
-    for (const f of figures) {
-      const r = ratio(f);
-      const ok = meetsTarget(f);
-      const target = f.target === undefined ? '' : ` target ${f.better === 'higher' ? '>=' : '<='} ${f.target}`;
-      const verdict = ok === undefined ? '' : ok ? '  ok' : '  MISSED';
-      console.log(
-        `  ${f.name.padEnd(48)} ${fmt(f.value).padStart(10)} ${f.unit.padEnd(8)}` +
-          (f.baseline === undefined ? '' : ` baseline ${fmt(f.baseline)} ratio ${fmt(r)}${target}${verdict}`),
-      );
-    }
-  } catch (err) {
+  // Each benchmark in its own process under its deadline: a hang fails that benchmark, clearly,
+  // and the others still run (isolate.ts says why a timer in this process would not do).
+  const run = await runIsolated({ entry: join(here, 'child.js'), args: [join(here, file), tmpDir], label: file, onStart: (name) => console.log(`\n# ${name}`) });
+  rmSync(tmpDir, { recursive: true, force: true });
+  const problems = run.figures ? figureProblems(run.figures) : [];
+  if (run.error === undefined && problems.length > 0) run.error = `unusable figures: ${problems.join('; ')}`;
+  // Ratio and verdict stored with each figure, so tables built from bench.json need no arithmetic.
+  const figures = (run.figures ?? []).map((f) => ({ ...f, ratio: ratio(f), meetsTarget: meetsTarget(f) }));
+  results.push({ bench: run.name, file, ms: Math.round(run.ms), figures, ...(run.error ? { error: run.error, timedOut: run.timedOut } : {}) });
+  for (const f of run.figures ?? []) {
+    const r = ratio(f);
+    const ok = meetsTarget(f);
+    const target = f.target === undefined ? '' : ` target ${f.better === 'higher' ? '>=' : '<='} ${f.target}`;
+    const verdict = ok === undefined ? '' : ok ? '  ok' : '  MISSED';
+    console.log(
+      `  ${f.name.padEnd(48)} ${fmt(f.value).padStart(10)} ${f.unit.padEnd(8)}` +
+        (f.baseline === undefined ? '' : ` baseline ${fmt(f.baseline)} ratio ${fmt(r)}${target}${verdict}`),
+    );
+  }
+  if (run.error !== undefined) {
     failures++;
-    console.error(`  FAILED: ${(err as Error).stack ?? String(err)}`);
-  } finally {
-    rmSync(tmpDir, { recursive: true, force: true });
+    console.error(`  FAILED: ${run.name}: ${run.error}`);
   }
 }
 

@@ -29,6 +29,12 @@ const VERIFIED_DELETE_BYTES = 16 + 12 + 13 + 44;
 const wireMs = (bytes: number) => (bytes * 10 * 1000) / BAUD;
 
 const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as DestinationStream;
+/**
+ * Between the synchronous history inserts: 1M events (and the twin's) in one go held the event
+ * loop for minutes, and the embedded broker dropped the server's MQTT connection for a missed
+ * keepalive, which is what made closing the set-up application hang (fixed in AcsMqttClient.end).
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The end-of-service purge of one big customer through the application (Nest context as the
@@ -41,6 +47,8 @@ const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as Desti
  */
 const bench: Benchmark = {
   name: 'purge: customer with 500 people, 1,000 templates on 10 paced readers, 1M history events',
+  // Set-up alone (a 1.9 GB database) takes minutes on a shared 2-vCPU machine.
+  deadlineMs: { full: 40 * 60_000, quick: 5 * 60_000 },
   async run(ctx) {
     const people = ctx.quick ? 50 : 500;
     const readersN = 10;
@@ -136,13 +144,16 @@ const bench: Benchmark = {
           seed: 1 + done,
         });
         insertChained(db, batch, clock.nowMs());
+        await yieldToEventLoop();
         insertChained(db, batch.map((e) => ({ ...e, id: undefined, attemptId: undefined, customerId: twin.id, personId: null })), clock.nowMs());
+        await yieldToEventLoop();
       }
+      ctx.log(`set-up ${((performance.now() - setupStart) / 1000).toFixed(1)} s: ${people} people, ${slots.length} templates on ${readersN} readers, ${events} events; closing the set-up application`);
       await app.close();
       app = undefined;
-      ctx.log(`set-up ${((performance.now() - setupStart) / 1000).toFixed(1)} s: ${people} people, ${slots.length} templates on ${readersN} readers, ${events} events`);
 
       // ------------------------------------------------------------ the purge, readers online
+      ctx.log('starting the application with the readers online');
       app = await NestFactory.createApplicationContext(AppModule.register({ config: loadConfig(env), clock, logDestination: silent }), { logger: false });
       await app.init();
       const manager = app.get(ReaderManager);
@@ -150,6 +161,7 @@ const bench: Benchmark = {
       manager.configureDriver({ baudRate: BAUD });
       await Promise.all(readers.map((r) => manager.whenReady(r.id, 60_000)));
       await library.settled(undefined, 120_000);
+      ctx.log('readers ready; purging');
       const onFlash = devices.reduce((n, d) => n + d.library().length, 0);
       if (onFlash !== slots.length) throw new Error(`readers hold ${onFlash} templates before the purge, expected ${slots.length}`);
       const eraser = app.get(ErasureService);
@@ -191,7 +203,9 @@ const bench: Benchmark = {
       const rawRead = Number(execFileSync(process.execPath, ['-e', reader, dbPath, `${dbPath}-wal`, `${dbPath}-shm`]).toString());
       ctx.log(`counts ${JSON.stringify(body.counts)}; db file ${body.physical.files[0].bytes} bytes after the purge`);
       const figures: Figure[] = [
-        { name: 'purge total', value: total, unit: 'ms' },
+        // The sum of the floors: the readers work in parallel (one reader's verified deletes), the
+        // history and the scan one after the other.
+        { name: 'purge total (against the sum of its floors)', value: total, unit: 'ms', baseline: perReaderBound + rawHistory + rawRead, better: 'lower' },
         { name: 'step 1 readers (DeletChar+verify, all readers)', value: stepMs('readers'), unit: 'ms', baseline: perReaderBound, better: 'lower' },
         { name: 'step 2 server rows (templates, people, contact)', value: stepMs('server_data'), unit: 'ms' },
         { name: `step 3 history (${events} events deleted)`, value: stepMs('history'), unit: 'ms', baseline: rawHistory, better: 'lower' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { nextOpState, planLibrary, type SlotFact } from './planner.js';
+import { deleteRuns, inRuns, nextOpState, planLibrary, type SlotFact } from './planner.js';
 
 const slots = (...s: Array<[number, string, SlotFact['state']]>): SlotFact[] => s.map(([slot, templateId, state]) => ({ slot, templateId, state }));
 
@@ -76,5 +76,33 @@ describe('nextOpState', () => {
     expect(nextOpState(done, { ok: false, error: 'x', transient: false })).toBe(done);
     const skipped = { state: 'skipped' as const, attempts: 0, lastError: 'superseded' };
     expect(nextOpState(skipped, { ok: true })).toBe(skipped);
+  });
+});
+
+describe('deleteRuns', () => {
+  it.each([
+    [[], []],
+    [[7], [{ start: 7, count: 1 }]],
+    [[0, 1, 2, 3], [{ start: 0, count: 4 }]],
+    [[3, 1, 2, 0], [{ start: 0, count: 4 }]],
+    [[0, 1, 3, 4, 9], [{ start: 0, count: 2 }, { start: 3, count: 2 }, { start: 9, count: 1 }]],
+    [[5, 5, 6], [{ start: 5, count: 2 }]],
+    [[255, 256, 257], [{ start: 255, count: 3 }]],
+  ])('%j → %j', (slots, runs) => {
+    expect(deleteRuns(slots)).toEqual(runs);
+  });
+
+  it.each([
+    [[0, 1, 3, 4, 9], 2, [{ start: 0, count: 2 }, { start: 3, count: 2 }]],
+    [[9, 0, 2, 4], 1, [{ start: 0, count: 1 }]],
+    [[0, 1, 2], 1, [{ start: 0, count: 3 }]],
+    [[0, 2, 4], 0, []],
+  ])('%j, at most %d run(s) → %j', (slots, maxRuns, runs) => {
+    expect(deleteRuns(slots, maxRuns)).toEqual(runs);
+  });
+
+  it('tells which slots a run covers', () => {
+    const runs = [{ start: 0, count: 2 }, { start: 5, count: 1 }];
+    expect([0, 1, 2, 4, 5, 6].map((s) => inRuns(runs, s))).toEqual([true, true, false, false, true, false]);
   });
 });

@@ -78,3 +78,32 @@ export function nextOpState(current: OpProgress, outcome: OpOutcome, maxAttempts
   if (outcome.transient) return { state: 'pending', attempts, lastError: outcome.error };
   return { state: attempts >= maxAttempts ? 'failed' : 'pending', attempts, lastError: outcome.error };
 }
+
+export interface SlotRun {
+  start: number;
+  count: number;
+}
+
+/**
+ * Slots to delete as runs of consecutive page ids, one DeletChar each: the instruction takes a
+ * start PageID and a count N and deletes N templates from there (R503 user manual, DeletChar
+ * 0x0C), so a run costs one command and one reply on the wire however long it is. Only slots
+ * that are all being deleted form a run: a gap is never bridged, it may hold someone else's
+ * template. Duplicates collapse; runs come out in ascending order, at most `maxRuns` of them (the
+ * lowest slots first; the rest wait for the next turn).
+ */
+export function deleteRuns(slots: readonly number[], maxRuns = Infinity): SlotRun[] {
+  const sorted = [...new Set(slots)].sort((a, b) => a - b);
+  const runs: SlotRun[] = [];
+  for (const slot of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && slot === last.start + last.count) last.count++;
+    else if (runs.length < maxRuns) runs.push({ start: slot, count: 1 });
+    else break;
+  }
+  return runs;
+}
+
+export function inRuns(runs: readonly SlotRun[], slot: number): boolean {
+  return runs.some((r) => slot >= r.start && slot < r.start + r.count);
+}

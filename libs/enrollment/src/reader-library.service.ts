@@ -24,7 +24,7 @@ import {
   ReaderSlotEntity,
   type ReaderOpKind,
 } from './entities.js';
-import { nextOpState, planLibrary, type OpOutcome } from './planner.js';
+import { deleteRuns, inRuns, nextOpState, planLibrary, type OpOutcome } from './planner.js';
 import { ReaderManager } from './reader-manager.js';
 import { TemplateFingerCounts } from './finger-counts.js';
 import { TemplateVault } from './template-vault.js';
@@ -102,6 +102,11 @@ function errorText(err: unknown): string {
 }
 
 class TemplateGone extends Error {}
+
+/** Deletes taken from the head of a reader's outbox at once (a purge of a full 1,000-slot module is ten turns). */
+const DELETE_BATCH = 100;
+/** DeletChar commands per reader job: 8 x (16 + 12 bytes) is under 40 ms of a 57,600 baud line. */
+const DELETE_RUNS_PER_JOB = 8;
 
 /** Cluster notice channel: "reader X has outbox work". */
 const READER_OPS_CHANNEL = 'reader-ops';
@@ -328,11 +333,12 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
    * Mark a slot `deleting` and queue its delete; a pending store into that slot is superseded (a
    * store already on the wire is harmless: the delete follows it in order).
    */
-  private async enqueueDelete(m: EntityManager, readerId: string, slot: number, seq: number, now: number): Promise<number> {
+  private async enqueueDelete(m: EntityManager, readerId: string, slot: number, seq: number, now: number, opIds?: string[]): Promise<number> {
     await m.update(ReaderSlotEntity, { readerId, slot }, { state: 'deleting', updatedAt: now });
     await m.update(ReaderOpEntity, { readerId, slot, kind: 'store', state: 'pending' }, { state: 'skipped', lastError: 'superseded', doneAt: now });
     const op = this.op(readerId, 'delete', slot, null, seq + 1, now);
     await m.insert(ReaderOpEntity, op);
+    opIds?.push(op.id);
     return seq + 1;
   }
 
@@ -356,6 +362,10 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
       if (!this.manager.isReady(readerId) || this.manager.isPaused(readerId)) return; // 'ready'/'resumed' restart us
       const op = await this.ds.getRepository(ReaderOpEntity).findOne({ where: { readerId, state: 'pending' }, order: { seq: 'ASC' } });
       if (!op) return;
+      if (op.kind === 'delete') {
+        if (await this.workDeletes(readerId)) continue;
+        return;
+      }
       let outcome: OpOutcome;
       try {
         await this.manager.withReader(readerId, (reader) => this.apply(reader, op));
@@ -375,6 +385,48 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
         return;
       }
     }
+  }
+
+  /**
+   * The deletes at the head of a reader's outbox, together: one DeletChar per run of consecutive
+   * slots ({@link deleteRuns}), one ReadIndexTable per index page to verify them all, and one
+   * durable commit for all their bookkeeping. One at a time, each delete cost its own command,
+   * verification and commit through the shared write queue, several times its wire time (issue
+   * 24). Only leading deletes are taken, so they still run before any later store; deletes
+   * commute with each other. False when a delete failed (a retry is scheduled).
+   */
+  private async workDeletes(readerId: string): Promise<boolean> {
+    const head = await this.ds.getRepository(ReaderOpEntity).find({ where: { readerId, state: 'pending' }, order: { seq: 'ASC' }, take: DELETE_BATCH });
+    const firstOther = head.findIndex((o) => o.kind !== 'delete');
+    const leading = firstOther === -1 ? head : head.slice(0, firstOther);
+    // A bounded number of commands per job: badge-in polls the same reader between jobs.
+    const runs = deleteRuns(leading.map((o) => o.slot!), DELETE_RUNS_PER_JOB);
+    const ops = leading.filter((o) => inRuns(runs, o.slot!));
+    if (ops.length === 0) return true; // superseded since the worker looked; it looks again
+    const outcomes = new Map<string, OpOutcome>();
+    try {
+      await this.manager.withReader(readerId, async (reader) => {
+        for (const run of runs) await reader.deleteTemplates(run.start, run.count);
+        const pages = [...new Set(ops.map((o) => Math.floor(o.slot! / 256)))];
+        const occupied = new Set((await Promise.all(pages.map((page) => reader.readIndexTable(page)))).flat());
+        for (const o of ops) {
+          outcomes.set(o.id, occupied.has(o.slot!) ? { ok: false, error: errorText(new FingerprintError(FingerprintErrorCode.Protocol, `slot ${o.slot} still occupied after DeletChar`)), transient: true } : { ok: true });
+        }
+      });
+    } catch (err) {
+      const failed: OpOutcome = { ok: false, error: errorText(err), transient: isTransient(err) };
+      for (const o of ops) outcomes.set(o.id, failed);
+    }
+    const now = this.clock.nowMs();
+    await this.tx(async (m) => {
+      for (const o of ops) await this.completeIn(m, o, outcomes.get(o.id)!, now);
+    });
+    const failures = ops.filter((o) => !outcomes.get(o.id)!.ok);
+    if (failures.length === 0) return true;
+    const first = outcomes.get(failures[0].id) as { error: string };
+    this.logger.warn(`reader ${readerId}: ${failures.length} of ${ops.length} delete op(s) failed (first ${failures[0].id}, attempt ${failures[0].attempts + 1}): ${first.error}`);
+    this.scheduleRetry(readerId);
+    return false;
   }
 
   private scheduleRetry(readerId: string): void {
@@ -404,9 +456,8 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
         return;
       }
       case 'delete':
-        await reader.deleteTemplates(op.slot!, 1);
-        if (await this.slotOccupied(reader, op.slot!)) throw new FingerprintError(FingerprintErrorCode.Protocol, `slot ${op.slot} still occupied after DeletChar`);
-        return;
+        // Run together by workDeletes, never here.
+        throw new Error('delete ops are applied in batches');
       case 'empty':
         await reader.emptyLibrary();
         if ((await reader.templateCount()) !== 0) throw new FingerprintError(FingerprintErrorCode.Protocol, 'library not empty after Empty');
@@ -419,22 +470,24 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   }
 
   private async complete(op: ReaderOpEntity, outcome: OpOutcome): Promise<void> {
-    const next = nextOpState({ state: op.state, attempts: op.attempts, lastError: op.lastError }, outcome);
     const now = this.clock.nowMs();
-    await this.tx(async (m) => {
-      // The op may have been superseded while it ran; its row decides, not our copy.
-      const current = await m.findOne(ReaderOpEntity, { where: { id: op.id } });
-      if (!current) return;
-      if (current.state !== 'pending') {
-        if (outcome.ok && op.kind === 'delete') await m.delete(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, state: 'deleting' });
-        return;
-      }
-      await m.update(ReaderOpEntity, { id: op.id }, { state: next.state, attempts: next.attempts, lastError: next.lastError, doneAt: next.state === 'pending' ? null : now });
-      if (next.state !== 'done') return;
-      if (op.kind === 'store') await m.update(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, templateId: op.templateId!, state: 'storing' }, { state: 'stored', updatedAt: now });
-      if (op.kind === 'delete') await m.delete(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, state: 'deleting' });
-      if (op.kind === 'empty') await m.delete(ReaderSlotEntity, { readerId: op.readerId, state: 'deleting' });
-    });
+    await this.tx((m) => this.completeIn(m, op, outcome, now));
+  }
+
+  private async completeIn(m: EntityManager, op: ReaderOpEntity, outcome: OpOutcome, now: number): Promise<void> {
+    const next = nextOpState({ state: op.state, attempts: op.attempts, lastError: op.lastError }, outcome);
+    // The op may have been superseded while it ran; its row decides, not our copy.
+    const current = await m.findOne(ReaderOpEntity, { where: { id: op.id } });
+    if (!current) return;
+    if (current.state !== 'pending') {
+      if (outcome.ok && op.kind === 'delete') await m.delete(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, state: 'deleting' });
+      return;
+    }
+    await m.update(ReaderOpEntity, { id: op.id }, { state: next.state, attempts: next.attempts, lastError: next.lastError, doneAt: next.state === 'pending' ? null : now });
+    if (next.state !== 'done') return;
+    if (op.kind === 'store') await m.update(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, templateId: op.templateId!, state: 'storing' }, { state: 'stored', updatedAt: now });
+    if (op.kind === 'delete') await m.delete(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, state: 'deleting' });
+    if (op.kind === 'empty') await m.delete(ReaderSlotEntity, { readerId: op.readerId, state: 'deleting' });
   }
 
   /** The template was deleted before its store ran: nothing to store; make sure the slot ends empty. */
@@ -620,17 +673,19 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
       const slots = await m.find(ReaderSlotEntity, { where });
       const opIds: string[] = [];
       let seq = await this.maxSeq(m);
+      // The deletes already owed, in one query: an erasure calls this again on every pass while
+      // it waits for the readers, and a query per slot (1,000 for a big customer) held the
+      // write queue and the event loop for seconds each time (issue 24).
+      const readerIds = [...new Set(slots.filter((s) => s.state === 'deleting').map((s) => s.readerId))];
+      const owed = new Map<string, string[]>();
+      if (readerIds.length > 0) {
+        const pending = await m.find(ReaderOpEntity, { where: { readerId: In(readerIds), kind: 'delete', state: 'pending' }, select: { id: true, readerId: true, slot: true } });
+        for (const p of pending) owed.set(`${p.readerId}:${p.slot}`, [...(owed.get(`${p.readerId}:${p.slot}`) ?? []), p.id]);
+      }
       for (const s of slots) {
-        if (s.state === 'deleting') {
-          const pending = await m.find(ReaderOpEntity, { where: { readerId: s.readerId, slot: s.slot, kind: 'delete', state: 'pending' } });
-          if (pending.length > 0) {
-            opIds.push(...pending.map((p) => p.id));
-            continue;
-          }
-        }
-        seq = await this.enqueueDelete(m, s.readerId, s.slot, seq, now);
-        const op = await m.findOne(ReaderOpEntity, { where: { readerId: s.readerId, slot: s.slot, kind: 'delete', state: 'pending' }, order: { seq: 'DESC' } });
-        if (op) opIds.push(op.id);
+        const pending = s.state === 'deleting' ? owed.get(`${s.readerId}:${s.slot}`) : undefined;
+        if (pending) opIds.push(...pending);
+        else seq = await this.enqueueDelete(m, s.readerId, s.slot, seq, now, opIds);
       }
       let templatesDeleted = 0;
       if (!options.keepServerCopy) {

@@ -16,6 +16,8 @@ export interface AcsMqttClientOptions {
   /** Default false: a persistent session, so QoS 1 events published while we reconnect are kept. */
   clean?: boolean;
   keepaliveSec?: number;
+  /** Longest `end()` waits for PUBACKs of QoS 1 messages in flight before it closes anyway. Default 2000. */
+  endGraceMs?: number;
   reconnectPeriodMs?: number;
   connectTimeoutMs?: number;
   /** CA (PEM) for mqtts with a private CA. */
@@ -50,6 +52,8 @@ export class AcsMqttClient implements DoorTransport {
   private readonly routes: Array<{ filter: string; handler: MessageHandler }> = [];
   private readonly logger: MqttLogger;
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
+  /** Publishes not yet acknowledged (QoS 1) or written (QoS 0): what a graceful end waits for. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   private readonly options: AcsMqttClientOptions;
 
@@ -152,15 +156,47 @@ export class AcsMqttClient implements DoorTransport {
 
   async publish(topic: string, payload: string | Buffer, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const opts: IClientPublishOptions = { qos: options.qos ?? 1, retain: options.retain ?? false };
-    await this.requireClient().publishAsync(topic, payload, opts);
+    const sent = this.requireClient().publishAsync(topic, payload, opts);
+    this.inFlight.add(sent);
+    try {
+      await sent;
+    } finally {
+      this.inFlight.delete(sent);
+    }
   }
 
+  /**
+   * Closes the connection: gracefully (DISCONNECT, [MQTT-3.14]) once the broker has acknowledged
+   * the QoS 1 messages in flight, forced when the connection is gone or the acks take longer
+   * than `endGraceMs`. mqtt.js's own graceful end is not used for the waiting: it switches
+   * reconnection off first and then waits for its 'outgoingEmpty' event without a bound, so a
+   * connection lost meanwhile (a broker restarting, or aedes closing us after a blocked event
+   * loop let the keepalive run out) leaves the acks, the event and `end()` pending for ever, and
+   * the application's shutdown with them.
+   */
   async end(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
-    // A graceful end waits for in-flight acks, which never come while disconnected.
-    await client.endAsync(!client.connected);
+    const acked = client.connected && (await this.acksSettled(client, this.options.endGraceMs ?? 2000));
+    // Forced (no DISCONNECT) when unacknowledged messages remain: they are given up, not sent.
+    await client.endAsync(!(acked && client.connected));
+  }
+
+  /** True once every publish has its PUBACK; false when the connection closes or the grace runs out first. */
+  private acksSettled(client: MqttClient, graceMs: number): Promise<boolean> {
+    if (this.inFlight.size === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        client.off('close', onClose);
+        resolve(ok);
+      };
+      const onClose = (): void => done(false);
+      const timer = setTimeout(() => done(false), graceMs);
+      client.on('close', onClose);
+      void Promise.allSettled([...this.inFlight]).then(() => done(true));
+    });
   }
 
   private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
