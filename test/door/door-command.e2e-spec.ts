@@ -255,7 +255,7 @@ describe('DoorCommandService against a virtual controller', () => {
   });
 
   it('keeps QoS 1 round trips sub-frame: TCP_NODELAY on broker and both clients', async () => {
-    // Without NODELAY every round trip costs a delayed ACK, ~40-88 ms on Linux loopback (reliability anchors §0.5).
+    // Without NODELAY every round trip costs a delayed ACK, ~40-88 ms on Linux loopback (docs/mqtt-and-broker.md §TCP_NODELAY).
     const samples: number[] = [];
     for (let i = 0; i < 60; i++) {
       const t0 = process.hrtime.bigint();

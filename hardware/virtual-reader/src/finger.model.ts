@@ -3,7 +3,7 @@
  * derived from the name. Each capture replaces a fraction of the features with noise, so two
  * captures of one finger agree on most features (high score) and two different fingers agree
  * only by chance (score near zero). Scores land in the 0..400 range real modules report
- * [anchors §3.6: FingerprintDoorbell reports 1..400].
+ * (FingerprintDoorbell reports 1..400: docs/r503-protocol.md §Flows).
  */
 
 export const FEATURE_COUNT = 128;
@@ -88,7 +88,7 @@ export function mergeFeatures(captures: Buffer[]): Buffer {
   return out;
 }
 
-/** [anchors §3.4] security level 1..5: higher means a stricter match threshold. */
+/** Security level 1..5: higher means a stricter match threshold (docs/r503-protocol.md §System parameters). */
 export function matchThreshold(securityLevel: number): number {
   return 30 + 15 * (Math.min(Math.max(securityLevel, 1), 5) - 1);
 }

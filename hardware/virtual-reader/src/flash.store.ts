@@ -7,7 +7,7 @@ export interface FlashImage {
   securityLevel: number;
   packetSizeCode: number;
   baudN: number;
-  /** 16 pages × 32 bytes [anchors §3.2 0x18]. */
+  /** 16 pages × 32 bytes (docs/r503-protocol.md §Notepad). */
   notepad: Buffer[];
   templates: Map<number, { template: Buffer; finger?: string }>;
 }
@@ -28,7 +28,7 @@ export function blankFlash(): FlashImage {
     address: 0xffffffff,
     password: 0,
     securityLevel: 3,
-    // [anchors §3.5] the ZFM datasheet gives 128 as the factory packet size.
+    // The ZFM datasheet gives 128 as the factory packet size (docs/r503-protocol.md §Data packets and template size).
     packetSizeCode: 2,
     baudN: 6,
     notepad: Array.from({ length: 16 }, () => Buffer.alloc(32)),

@@ -11,7 +11,7 @@ let nextPortId = 1;
  * A serialport binding whose one port has a {@link VirtualReader} on the other end of the
  * cable. Built on @serialport/binding-mock, which has no device behind its ports: we wrap the
  * opened MockPortBinding so host writes reach the reader and the reader's bytes come back
- * through `emitData` [reliability A5].
+ * through `emitData` (docs/r503-protocol.md §Host side: node-serialport).
  *
  * `unplug()` makes the pending read fail with a non-canceled error, which serialport turns into
  * `close` with `disconnected: true`, exactly like a USB adapter being pulled.

@@ -84,7 +84,8 @@ describe('VirtualReader', () => {
     expect(page1[1]).toBe(0b100);
   });
 
-  it('streams UpChar as ACK then data packets 02…08 with no gaps for ACKs [anchors §3.5]', async () => {
+  // docs/r503-protocol.md §Data packets and template size
+  it('streams UpChar as ACK then data packets 02…08 with no gaps for ACKs', async () => {
     const wire = new Wire({ templateSize: 1536, packetSize: 128 });
     wire.device.place('y');
     await wire.command('GenImg');

@@ -30,9 +30,9 @@ export const DEFAULT_INTER_BYTE_TIMEOUT_MS = 100;
 export interface VirtualReaderOptions {
   /** JSON file standing in for the module's flash; RAM only when absent. */
   flashPath?: string;
-  /** Library capacity (ReadSysPara word 2). R503: 200 [anchors §3.4]. */
+  /** Library capacity (ReadSysPara word 2). R503: 200 (docs/r503-protocol.md §System parameters). */
   capacity?: number;
-  /** Template size in bytes, reported by ReadProdInfo. R503: 1536 [anchors §3.5]. */
+  /** Template size in bytes, reported by ReadProdInfo. R503: 1536 (docs/r503-protocol.md §Data packets and template size). */
   templateSize?: number;
   /** Initial values for a fresh flash (ignored when the flash file already has them). */
   address?: number;
@@ -47,9 +47,9 @@ export interface VirtualReaderOptions {
   serialNumber?: string;
   /** Character buffers (R503: 6, ZFM: 2). */
   charBuffers?: number;
-  /** Send the R503 0x55 ready byte when a host attaches [anchors §3.1]. */
+  /** Send the R503 0x55 ready byte when a host attaches (docs/r503-protocol.md §Link and defaults). */
   readyByte?: boolean;
-  /** UpImage geometry: R503 192×192, ZFM 256×288 [anchors §3.2 0x0A] (pyfingerprint assumes ZFM). */
+  /** UpImage geometry: R503 192×192, ZFM 256×288 (docs/r503-protocol.md §Images) (pyfingerprint assumes ZFM). */
   imageWidth?: number;
   imageHeight?: number;
   /**
@@ -99,9 +99,10 @@ export interface VirtualReaderStatus {
 }
 
 /**
- * An R503-class module at the byte level. Bytes from the host go in through {@link receive};
- * bytes for the host come out as `output` events. Attachments (MockBinding, TCP, a serial
- * device) only move bytes; all protocol behaviour lives here and follows [anchors §3].
+ * An R503-class module at the byte level. Bytes from the host go in through {@link receive}; bytes
+ * for the host come out as `output` events. Attachments (MockBinding, TCP, a serial device) only
+ * move bytes; all protocol behaviour lives here and follows docs/r503-protocol.md and
+ * docs/fingerprint-serial-framing.md.
  */
 export class VirtualReader extends EventEmitter {
   readonly capacity: number;
@@ -308,10 +309,10 @@ export class VirtualReader extends EventEmitter {
     this.flash.save(this.image);
   }
 
-  // ---------------------------------------------------------------- protocol [anchors §3.2]
+  // ---------------------------------------------------------------- protocol (docs/r503-protocol.md §Instruction set)
 
   private onPacket(packet: Packet): void {
-    // [anchors §3.1] the module ignores frames for another address.
+    // The module ignores frames for another address (docs/r503-protocol.md §Link and defaults).
     if (packet.address !== this.image.address) return;
     if (this.silent) return;
     if (packet.pid === Pid.Data || packet.pid === Pid.EndData) {
@@ -325,7 +326,7 @@ export class VirtualReader extends EventEmitter {
     this.commandLog.push(op);
     const params = packet.content.subarray(1);
     this.emit('command', op);
-    // [anchors §3.3 0x21] with a non-default password, only VfyPwd is accepted until verified.
+    // With a non-default password, only VfyPwd is accepted until verified (docs/r503-protocol.md §Link and defaults).
     if (this.image.password !== 0 && !this.verified && op !== 0x13) {
       this.reply(ConfirmationCode.PasswordRequired);
       return;
@@ -334,7 +335,7 @@ export class VirtualReader extends EventEmitter {
   }
 
   private onDataPacket(packet: Packet): void {
-    // [anchors §3.5] DownChar data packets get no per-packet ACK.
+    // DownChar data packets get no per-packet ACK (docs/r503-protocol.md §Data packets and template size).
     if (!this.receiving) return;
     this.receiving.chunks.push(packet.content);
     if (packet.pid === Pid.EndData) {
@@ -365,7 +366,7 @@ export class VirtualReader extends EventEmitter {
   private execute(op: number, p: Buffer): void {
     switch (op) {
       case 0x01: // GenImg
-      case 0x28: // GetImageEx: refuses poor images with 07 [anchors §3.2]
+      case 0x28: // GetImageEx: refuses poor images with 07 (docs/r503-protocol.md §Instruction set)
         if (!this.expect(p, 0)) return;
         return this.captureImage(op === 0x28);
       case 0x02: {
@@ -440,7 +441,7 @@ export class VirtualReader extends EventEmitter {
         return this.reply(ConfirmationCode.Ok);
       }
       case 0x08: {
-        // UpChar: ACK then ⌈size/P⌉ data packets, last one PID 08 [anchors §3.5]
+        // UpChar: ACK then ⌈size/P⌉ data packets, last one PID 08 (docs/r503-protocol.md §Data packets and template size)
         if (!this.expect(p, 1) || !this.validBuffer(p[0])) return;
         const buf = this.charBuffers[p[0]];
         if (!buf) return this.reply(ConfirmationCode.UploadFailed);
@@ -456,7 +457,7 @@ export class VirtualReader extends EventEmitter {
         return;
       }
       case 0x0a: {
-        // UpImage: 4 bits per pixel over UART [anchors §3.2]
+        // UpImage: 4 bits per pixel over UART (docs/r503-protocol.md §Instruction set)
         if (!this.expect(p, 0)) return;
         if (!this.imageBuffer) return this.reply(ConfirmationCode.UploadImageFailed);
         this.reply(ConfirmationCode.Ok);
@@ -491,7 +492,7 @@ export class VirtualReader extends EventEmitter {
       case 0x0e:
         return this.setSysPara(p);
       case 0x0f: {
-        // ReadSysPara [anchors §3.4]
+        // ReadSysPara (docs/r503-protocol.md §System parameters)
         if (!this.expect(p, 0)) return;
         const status = (this.verified || this.image.password === 0 ? 0b100 : 0) | (this.imageBuffer ? 0b1000 : 0);
         return this.reply(
@@ -577,7 +578,7 @@ export class VirtualReader extends EventEmitter {
         v.write(op === 0x39 ? 'VR-ALG-1.0' : 'VR-FW-1.0', 'latin1');
         return this.reply(ConfirmationCode.Ok, v);
       }
-      case 0x3c: // ReadProdInfo [anchors §3.2]
+      case 0x3c: // ReadProdInfo (docs/r503-protocol.md §Instruction set)
         if (!this.expect(p, 0)) return;
         return this.reply(
           ConfirmationCode.Ok,
@@ -593,7 +594,7 @@ export class VirtualReader extends EventEmitter {
             databaseSize: this.capacity,
           }),
         );
-      case 0x3d: // SoftRst: reply, then the 0x55 ready byte [anchors §3.1]
+      case 0x3d: // SoftRst: reply, then the 0x55 ready byte (docs/r503-protocol.md §Link and defaults)
         if (!this.expect(p, 0)) return;
         this.reply(ConfirmationCode.Ok);
         this.resetVolatile();
@@ -636,7 +637,7 @@ export class VirtualReader extends EventEmitter {
   }
 
   private setSysPara(p: Buffer): void {
-    // [anchors §3.2 0x0E] 4 = baud N, 5 = security level, 6 = packet size code; applied after the reply.
+    // SetSysPara registers 4 = baud N, 5 = security level, 6 = packet size code; applied after the reply (docs/r503-protocol.md §System parameters).
     if (!this.expect(p, 2)) return;
     const [register, value] = p;
     let apply: () => void;

@@ -1,8 +1,9 @@
 /**
  * Half-duplex line model for wire-speed emulation: every byte in either direction occupies the
- * single line for 10 bit times (8N1) at the configured baud [anchors §3.1]. Jobs run when their
- * bytes would have finished crossing the line. Deadlines are computed from the line schedule,
- * not from when timers actually fired, so timer jitter doesn't accumulate.
+ * single line for 10 bit times (8N1) at the configured baud (docs/r503-protocol.md §Link and
+ * defaults). Jobs run when their bytes would have finished crossing the line. Deadlines are
+ * computed from the line schedule, not from when timers actually fired, so timer jitter doesn't
+ * accumulate.
  */
 export class WirePacer {
   private lineFreeAt = 0;

@@ -12,7 +12,8 @@ export interface SqlitePragmaOptions {
  * - synchronous: FULL by default so an acknowledged access event survives power loss
  *   (NORMAL in WAL mode survives process crashes only; sqlite.org/pragma.html#pragma_synchronous).
  * - secure_delete=ON (not FAST): deleted personal data is overwritten with zeros, freelist pages
- *   included (reliability anchors §A3 measured FAST leaving template bytes on the freelist).
+ *   included (FAST was measured leaving template bytes on the freelist: docs/sqlite-durability.md
+ *   §Secure delete).
  * - foreign_keys: referential integrity; TypeORM also sets it, we do not rely on that.
  */
 export function applySqlitePragmas(db: Database.Database, opts: SqlitePragmaOptions): void {

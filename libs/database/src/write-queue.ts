@@ -6,11 +6,11 @@ import type { DataSource, EntityManager } from 'typeorm';
  * One FIFO for every write in the process.
  *
  * TypeORM's SQLite drivers share a single connection and query runner, so two concurrent
- * `dataSource.transaction()` calls silently nest: the second becomes a savepoint inside the
- * first, and a rollback of the first discards rows the second already reported as committed
- * (measured, see reliability anchors §0.4). Serialising every write through this queue makes
- * each transaction run alone. Re-entrant calls from inside a queued task run in place instead
- * of deadlocking.
+ * `dataSource.transaction()` calls silently nest: the second becomes a savepoint inside the first,
+ * and a rollback of the first discards rows the second already reported as committed (measured:
+ * docs/sqlite-durability.md §One connection: concurrent transactions nest). Serialising every write
+ * through this queue makes each transaction run alone. Re-entrant calls from inside a queued task
+ * run in place instead of deadlocking.
  */
 export class WriteQueue {
   private readonly mutex = new Mutex();

@@ -1,5 +1,5 @@
 /**
- * Canonical JSON for signing (hardware/door-protocol/README.md §Signing).
+ * Canonical JSON for signing (hardware/door-protocol/README.md §Envelope and signing).
  *
  * Object keys sorted by UTF-16 code unit (JavaScript's default sort), no insignificant whitespace,
  * strings escaped as JSON.stringify does, numbers restricted to safe integers so every language

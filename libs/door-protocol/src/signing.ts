@@ -8,7 +8,7 @@ import { canonicalJson } from './canonical.js';
  *
  * The topic is bound into the MAC so a message signed for one topic (one controller, one
  * direction) cannot be replayed onto another; the domain prefix keeps these MACs apart from any
- * other use of the same key (hardware/door-protocol/README.md §Signing).
+ * other use of the same key (hardware/door-protocol/README.md §Envelope and signing).
  */
 export const MAC_DOMAIN = 'acs-door-v1';
 export const MIN_SECRET_BYTES = 16;

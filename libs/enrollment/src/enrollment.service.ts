@@ -65,7 +65,7 @@ class Stop extends Error {
   }
 }
 
-/** [anchors §3.3] image-quality codes: ask for another try, never fail the enrolment on them. */
+/** Image-quality codes: ask for another try, never fail the enrolment on them (docs/r503-protocol.md §Confirmation codes). */
 const QUALITY_CODES = new Set<number>([ConfirmationCode.ImageTooMessy, ConfirmationCode.TooFewFeatures, ConfirmationCode.NoValidImage, ConfirmationCode.ImagingFailed]);
 const MAX_QUALITY_RETRIES = 5;
 const MAX_MERGE_RETRIES = 2;
@@ -80,21 +80,22 @@ function isQuality(err: unknown): boolean {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Guided enrolment at a desk reader [anchors §1.1, §3.6]: the server drives the module step by
- * step (capture, lift, capture again; four captures on the R503 family, whose manual recommends
- * at least four feature files, two elsewhere), gates on image quality, merges (RegModel), reads
- * the template (UpChar), checks it against every enrolled template before anything is stored,
- * stores it encrypted and leaves the desk reader's library empty (verified with ReadIndexTable).
+ * Guided enrolment at a desk reader (docs/r503-protocol.md §Flows): the server drives the module
+ * step by step (capture, lift, capture again; four captures on the R503 family, whose manual
+ * recommends at least four feature files, two elsewhere), gates on image quality, merges
+ * (RegModel), reads the template (UpChar), checks it against every enrolled template before
+ * anything is stored, stores it encrypted and leaves the desk reader's library empty (verified with
+ * ReadIndexTable).
  *
- * Duplicate check (documented choice), before anything is stored: every enrolled template must
- * be compared. With few templates each is loaded into character buffer 2 of the desk reader
- * (DownChar) and matched 1:1 against the new one in buffer 1 (Match): one template transfer per
- * enrolled finger, about 0.3 s for a 1,536-byte R503 template at 57,600 baud [anchors §3.5]. With
- * more, the new template is first sent once to the fewest ready door readers that hold the most
- * of them and their libraries are searched (Search is done on the module, one transfer per
- * reader); only templates on no ready reader (people without door access, offline readers) are
- * then matched 1:1 at the desk. A template the bookkeeping lists as stored but that drifted off
- * its reader is missed until reconciliation puts it back.
+ * Duplicate check (documented choice), before anything is stored: every enrolled template must be
+ * compared. With few templates each is loaded into character buffer 2 of the desk reader (DownChar)
+ * and matched 1:1 against the new one in buffer 1 (Match): one template transfer per enrolled
+ * finger, about 0.3 s for a 1,536-byte R503 template at 57,600 baud (docs/r503-protocol.md §Data
+ * packets and template size). With more, the new template is first sent once to the fewest ready
+ * door readers that hold the most of them and their libraries are searched (Search is done on the
+ * module, one transfer per reader); only templates on no ready reader (people without door access,
+ * offline readers) are then matched 1:1 at the desk. A template the bookkeeping lists as stored but
+ * that drifted off its reader is missed until reconciliation puts it back.
  */
 @Injectable()
 export class EnrollmentService implements OnApplicationShutdown {
@@ -293,7 +294,7 @@ export class EnrollmentService implements OnApplicationShutdown {
       }
       this.update(s, { step: 'merging', prompt: 'wait' });
       // Captures 1 and 2 against each other: the quality figure kept with the template, and an
-      // early "not the same finger" before RegModel refuses with 0x0A [anchors §3.3].
+      // early "not the same finger" before RegModel refuses with 0x0A (docs/r503-protocol.md §Confirmation codes).
       const m = await r.match();
       if (m.matched) {
         quality = m.score;
@@ -368,7 +369,7 @@ export class EnrollmentService implements OnApplicationShutdown {
     await this.led(r, AuraControl.On, AuraColour.Green);
   }
 
-  /** One capture into `bufferId`, repeating on quality codes [anchors §3.3, §3.6 quality gate]. */
+  /** One capture into `bufferId`, repeating on quality codes (docs/r503-protocol.md §Confirmation codes, §Flows). */
   private async capture(s: Session, r: FingerprintReader, bufferId: number): Promise<void> {
     const useEx = r.profile.opcodes.GetImageEx !== undefined;
     for (let attempt = 0; ; attempt++) {
@@ -439,7 +440,7 @@ export class EnrollmentService implements OnApplicationShutdown {
     return null;
   }
 
-  /** The desk reader keeps nothing: delete whatever its library holds and verify [anchors §4.3]. */
+  /** The desk reader keeps nothing: delete whatever its library holds and verify (docs/privacy-and-regulation.md §What erasure must cover). */
   private async clearDesk(r: FingerprintReader): Promise<void> {
     for (const slot of await r.listTemplateIds()) await r.deleteTemplates(slot, 1);
     const left = await r.listTemplateIds();

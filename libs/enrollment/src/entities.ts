@@ -5,7 +5,8 @@ import { epochMs } from '@acs/database';
  * One enrolled finger. The template bytes exist on the server only as `templateCt`: AES-256-GCM
  * under the customer's data key, bound to `template:<id>:data`, so destroying the customer's key
  * (issue 9) makes every copy unreadable. No foreign keys on purpose: the erasure pipeline decides
- * the order in which readers, templates and people disappear [anchors §1.7 deletion order].
+ * the order in which readers, templates and people disappear (deletion order:
+ * docs/privacy-and-regulation.md §What a market-leading product does).
  */
 @Entity('fingerprint_template')
 @Index('uq_fingerprint_template_person_finger', ['personId', 'finger'], { unique: true })
@@ -27,7 +28,7 @@ export class FingerprintTemplateEntity {
   @Column({ name: 'template_ct', type: 'text' })
   templateCt!: string;
 
-  /** Driver model map the template was made with (r503, r30x): templates are vendor formats [anchors §3.5]. */
+  /** Driver model map the template was made with (r503, r30x): templates are vendor formats (docs/r503-protocol.md §Data packets and template size). */
   @Column({ type: 'varchar', length: 16 })
   model!: string;
 

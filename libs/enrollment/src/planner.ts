@@ -26,7 +26,7 @@ export interface LibraryPlan {
  * The diff between what a reader must hold and what the bookkeeping says it holds (or is about
  * to). Slots being deleted stay reserved until the delete is verified, so a slot is never reused
  * while the module may still hold the old template: a Search hit can always be mapped to the
- * right person. Lowest free slots first, as FPM's getFreeIndex does [anchors §3.6].
+ * right person. Lowest free slots first, as FPM's getFreeIndex does (docs/r503-protocol.md §Flows).
  */
 export function planLibrary(input: LibraryPlanInput): LibraryPlan {
   const plan: LibraryPlan = { stores: [], deletes: [], unplaced: [] };

@@ -438,7 +438,7 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     this.retryTimers.set(readerId, t);
   }
 
-  /** One library operation, verified with ReadIndexTable [anchors §3.6 Delete, §4.3]. */
+  /** One library operation, verified with ReadIndexTable (docs/r503-protocol.md §Flows; docs/privacy-and-regulation.md §What erasure must cover). */
   private async apply(reader: FingerprintReader, op: ReaderOpEntity): Promise<void> {
     switch (op.kind) {
       case 'store': {
@@ -446,7 +446,7 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
         if (!row) throw new TemplateGone();
         const template = await this.vault.open(row.id, row.templateCt);
         try {
-          // DownChar then Store [anchors §3.5]: the template travels in clear on the serial line (§3.8).
+          // DownChar then Store (docs/r503-protocol.md §Data packets and template size): the template travels in clear on the serial line (same page, §Module security).
           await reader.downloadTemplate(1, template);
           await reader.store(1, op.slot!);
         } finally {
@@ -507,8 +507,8 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   /**
    * Read the module's index table and bring it in line with the bookkeeping: a stored slot the
    * module lacks is pushed again; an occupied slot the server does not know is a biometric ghost
-   * and is deleted at once [anchors §3.8: the sensor flash is a biometric database]. Enrolment
-   * readers must hold nothing: everything there is a ghost.
+   * and is deleted at once (the module flash is a biometric database: docs/r503-protocol.md §Module
+   * security). Enrolment readers must hold nothing: everything there is a ghost.
    */
   reconcile(readerId: string): Promise<ReconciliationView | null> {
     const running = this.reconciling.get(readerId);
@@ -604,12 +604,12 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   }
 
   /**
-   * Duplicate-finger check over the door libraries [anchors §3.6 enroll: Search before Store]:
-   * the probe template goes into buffer 1 of as few ready door readers as cover the most
-   * candidate templates (greedy), and each library is searched. A hit on a slot that is not a
-   * candidate (the finger being replaced, a template on its way out) is stepped around by
-   * searching the ranges on either side. Returns the matching template id, and the candidates
-   * that were searched; the caller checks the rest another way.
+   * Duplicate-finger check over the door libraries (docs/r503-protocol.md §Flows, enrolment: Search
+   * before Store): the probe template goes into buffer 1 of as few ready door readers as cover the
+   * most candidate templates (greedy), and each library is searched. A hit on a slot that is not a
+   * candidate (the finger being replaced, a template on its way out) is stepped around by searching
+   * the ranges on either side. Returns the matching template id, and the candidates that were
+   * searched; the caller checks the rest another way.
    */
   async searchLibraries(probe: Buffer, candidates: ReadonlySet<string>): Promise<{ match: string | null; covered: Set<string> }> {
     const byReader = new Map<string, Map<number, string>>();
@@ -699,9 +699,9 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   }
 
   /**
-   * Wipe a reader's library with one Empty [anchors §3.2 0x0D] through the outbox (decommissioning,
-   * a module of unknown history). Pending stores are superseded; a door reader is then refilled by
-   * the next plan. Returns the op id.
+   * Wipe a reader's library with one Empty (docs/r503-protocol.md §Instruction set) through the
+   * outbox (decommissioning, a module of unknown history). Pending stores are superseded; a door
+   * reader is then refilled by the next plan. Returns the op id.
    */
   async emptyReader(readerId: string): Promise<string> {
     const now = this.clock.nowMs();

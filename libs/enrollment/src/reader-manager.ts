@@ -7,7 +7,7 @@ import { FingerprintReader, type FingerprintReaderOptions, type ReaderState, typ
 import { ReadinessRegistry } from '@acs/health';
 import { DeviceService, ReaderEntity, RegistryChanges, type ReaderModel, type ReaderRole } from '@acs/registry';
 
-/** Registry model → driver opcode map [anchors §3.2, §3.7]: R50x is the R503 family, AS608 speaks the ZFM set. */
+/** Registry model → driver opcode map (docs/r503-protocol.md §Instruction set, §Model differences): R50x is the R503 family, AS608 speaks the ZFM set. */
 export function driverModel(model: ReaderModel): string {
   return model === 'R50x' ? 'r503' : 'r30x';
 }
@@ -36,7 +36,7 @@ interface Entry {
  * step with the registry. Everything that talks to a module goes through {@link withReader}: the
  * driver already serialises single commands, but a library operation is several commands
  * (DownChar then Store, or GenImg/Img2Tz/Search for badge-in) that must not interleave with another
- * user of the same character buffers [anchors §3.1 half-duplex, §3.6 flows].
+ * user of the same character buffers (docs/r503-protocol.md §Link and defaults, §Flows).
  *
  * Events: `ready` (readerId) each time a reader completes a handshake, `state` ({ readerId, ...change }).
  */
@@ -182,7 +182,7 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     return this.entries.get(readerId)?.reader.profile;
   }
 
-  /** Template size the module reported at its last handshake [anchors §3.5]. */
+  /** Template size the module reported at its last handshake (docs/r503-protocol.md §Data packets and template size). */
   templateSizeOf(readerId: string): number | undefined {
     return this.entries.get(readerId)?.reader.info?.templateSize;
   }

@@ -6,8 +6,9 @@ import { customerScope } from '@acs/registry';
 export const templateAad = (templateId: string): string => `template:${templateId}:data`;
 
 /**
- * Templates at rest: encrypted under the customer's data key [anchors §1.7: BioStar encrypts
- * templates on the server], so crypto-shredding the customer (issue 9) erases every copy.
+ * Templates at rest: encrypted under the customer's data key (BioStar also encrypts templates on
+ * the server: docs/privacy-and-regulation.md §What a market-leading product does), so
+ * crypto-shredding the customer (issue 9) erases every copy.
  */
 @Injectable()
 export class TemplateVault {

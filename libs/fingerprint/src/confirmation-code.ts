@@ -1,4 +1,4 @@
-/** [anchors §3.3] Confirmation codes: first content byte of every ACK packet. */
+/** Confirmation codes: first content byte of every ACK packet (docs/r503-protocol.md §Confirmation codes). */
 export enum ConfirmationCode {
   Ok = 0x00,
   PacketReceiveError = 0x01,

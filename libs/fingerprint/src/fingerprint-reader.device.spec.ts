@@ -128,7 +128,8 @@ describe('FingerprintReader', () => {
     });
   });
 
-  describe('chunked transfers [anchors §3.5]', () => {
+  // docs/r503-protocol.md §Data packets and template size
+  describe('chunked transfers', () => {
     it.each([
       [32, 512],
       [64, 512],

@@ -73,7 +73,7 @@ export interface ReconnectOptions {
 export interface PairingOptions {
   /** Secret written to the module's notepad; up to 32 bytes (strings are UTF-8, zero padded). */
   code: Buffer | string;
-  /** Notepad page 0..15 [anchors §3.2 0x18]. Default 15. */
+  /** Notepad page 0..15 (docs/r503-protocol.md §Notepad). Default 15. */
   page?: number;
 }
 
@@ -85,14 +85,14 @@ export interface FingerprintReaderOptions {
   binding?: BindingInterface;
   /** Name used in logs and errors; defaults to the transport description. */
   name?: string;
-  /** [anchors §3.1] default 0xFFFFFFFF. */
+  /** Default 0xFFFFFFFF (docs/r503-protocol.md §Link and defaults). */
   address?: number;
-  /** [anchors §3.1] default 0x00000000. Verified on every (re)connect. */
+  /** Default 0x00000000. Verified on every (re)connect (docs/r503-protocol.md §Link and defaults). */
   password?: number;
   model?: string | ModelProfile;
   /** Only when the module cannot report its template size (no ReadProdInfo). */
   templateSize?: number;
-  /** Line speed, for deadline arithmetic; default 57600 [anchors §3.1]. */
+  /** Line speed, for deadline arithmetic; default 57600 (docs/r503-protocol.md §Link and defaults). */
   baudRate?: number;
   pairing?: PairingOptions;
   /** Base reply deadline for simple commands (wire time is added). Default 1000 ms. */
@@ -201,8 +201,9 @@ type Ack = { confirmation: number; result: Buffer };
 
 /**
  * Driver for one ZhianTec-family module on one port. Owns the command queue (one outstanding
- * command per port, as the half-duplex module requires [anchors §3.1]), deadlines, retries for
- * idempotent commands, reconnect with backoff, and the identity check on every connect.
+ * command per port, as the half-duplex module requires: docs/r503-protocol.md §Link and defaults),
+ * deadlines, retries for idempotent commands, reconnect with backoff, and the identity check on
+ * every connect.
  *
  * Expected outcomes are return values (no finger → `false`, no match → `null`); everything else
  * the module refuses is a {@link FingerprintError} naming the command and the confirmation code.
@@ -770,7 +771,7 @@ export class FingerprintReader extends EventEmitter {
     }
   }
 
-  // ---------------------------------------------------------------- commands [anchors §3.2]
+  // ---------------------------------------------------------------- commands (docs/r503-protocol.md §Instruction set)
 
   /** 0x13 VfyPwd. Returns false for a wrong password instead of throwing. */
   async verifyPassword(password = this.password): Promise<boolean> {
@@ -786,7 +787,7 @@ export class FingerprintReader extends EventEmitter {
     });
   }
 
-  /** 0x0F ReadSysPara [anchors §3.4]. */
+  /** 0x0F ReadSysPara (docs/r503-protocol.md §System parameters). */
   async readSystemParameters(): Promise<SystemParameters> {
     return parseSystemParameters(await this.simple('ReadSysPara'));
   }
@@ -951,9 +952,10 @@ export class FingerprintReader extends EventEmitter {
   }
 
   /**
-   * 0x08 UpChar: read a character buffer as a template. The module streams ⌈size/P⌉ data
-   * packets after its ACK without per-packet ACKs [anchors §3.5]; P and the size come from the
-   * handshake (ReadSysPara word 6, ReadProdInfo), never from assumptions.
+   * 0x08 UpChar: read a character buffer as a template. The module streams ⌈size/P⌉ data packets
+   * after its ACK without per-packet ACKs (docs/r503-protocol.md §Data packets and template size);
+   * P and the size come from the handshake (ReadSysPara word 6, ReadProdInfo), never from
+   * assumptions.
    */
   async uploadTemplate(bufferId = 1): Promise<Buffer> {
     this.checkBuffer(bufferId);
@@ -1008,9 +1010,9 @@ export class FingerprintReader extends EventEmitter {
   }
 
   /**
-   * 0x09 DownChar: send a template into a character buffer. After ACK 00 the host streams the
-   * data packets; the module answers none of them [anchors §3.5], so the wire time is added to
-   * the next command's deadline instead.
+   * 0x09 DownChar: send a template into a character buffer. After ACK 00 the host streams the data
+   * packets; the module answers none of them (docs/r503-protocol.md §Data packets and template
+   * size), so the wire time is added to the next command's deadline instead.
    */
   async downloadTemplate(bufferId: number, template: Buffer): Promise<void> {
     this.checkBuffer(bufferId);
@@ -1031,7 +1033,7 @@ export class FingerprintReader extends EventEmitter {
     });
   }
 
-  // ---------------------------------------------------------------- flows [anchors §3.6]
+  // ---------------------------------------------------------------- flows (docs/r503-protocol.md §Flows)
 
   /** Poll GenImg until a finger is captured, then extract features into `bufferId`. */
   async captureFinger(bufferId = 1, options: { timeoutMs?: number; pollIntervalMs?: number; poorImageCheck?: boolean } = {}): Promise<void> {
@@ -1076,15 +1078,16 @@ export class FingerprintReader extends EventEmitter {
     return slot;
   }
 
-  /** 1:N identification: capture, then Search over the whole library [anchors §3.6]. */
+  /** 1:N identification: capture, then Search over the whole library (docs/r503-protocol.md §Flows). */
   async identify(options: { timeoutMs?: number; pollIntervalMs?: number } = {}): Promise<SearchMatch | null> {
     await this.captureFinger(1, options);
     return this.search(1);
   }
 
   /**
-   * Classic two-capture enrollment [anchors §3.6]: capture, lift, capture, RegModel, duplicate
-   * check, store. Returns the template (UpChar) so the server can hold its own copy.
+   * Classic two-capture enrollment (docs/r503-protocol.md §Flows): capture, lift, capture,
+   * RegModel, duplicate check, store. Returns the template (UpChar) so the server can hold its own
+   * copy.
    */
   async enroll(options: { slot?: number; timeoutMs?: number; pollIntervalMs?: number; allowDuplicate?: boolean } = {}): Promise<{ slot: number; template: Buffer }> {
     await this.captureFinger(1, options);

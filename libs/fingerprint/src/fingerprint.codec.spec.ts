@@ -8,7 +8,7 @@ const ADDR = 0xffffffff;
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 describe('fingerprint codec', () => {
-  // [anchors §3.1] worked examples, checksums cross-checked against the datasheet.
+  // Worked examples, checksums cross-checked against the datasheet (docs/r503-protocol.md §Link and defaults).
   it.each([
     ['GenImg', encodeCommand(R503, ADDR, 'GenImg'), 'EF 01 FF FF FF FF 01 00 03 01 00 05'],
     ['Img2Tz buf1', encodeCommand(R503, ADDR, 'Img2Tz', 1), 'EF 01 FF FF FF FF 01 00 04 02 01 00 08'],
@@ -72,7 +72,8 @@ describe('fingerprint codec', () => {
     expect(decodePacket(hex('EF 01 FF FF FF FF 05 00 03 00 00 08')).kind).toBe('malformed');
   });
 
-  describe('data packets [anchors §3.5]', () => {
+  // docs/r503-protocol.md §Data packets and template size
+  describe('data packets', () => {
     it.each([
       [512, 128, 4, 139],
       [512, 256, 2, 267],

@@ -8,9 +8,9 @@
  *  +------+---------------+-----+---------+-------------+-----------+
  *  LEN = n + 2;  SUM = (PID + LEN_hi + LEN_lo + Σ content) mod 2^16
  * ```
- * [anchors §3.1] All multi-byte fields are big-endian; the module ignores frames for another
- * address. Pure functions only: no I/O, no timers, so the framer, the driver and the virtual
- * reader all share one definition of the bytes.
+ * All multi-byte fields are big-endian; the module ignores frames for another address
+ * (docs/r503-protocol.md §Link and defaults). Pure functions only: no I/O, no timers, so the
+ * framer, the driver and the virtual reader all share one definition of the bytes.
  */
 
 export const HEADER = 0xef01;
@@ -20,7 +20,7 @@ export const DEFAULT_PASSWORD = 0x00000000;
 export const PREFIX_LENGTH = 9;
 /** Prefix plus the 2-byte checksum: bytes on the wire around the content. */
 export const FRAME_OVERHEAD = 11;
-/** [anchors §3.4] The largest packet-size setting is 256 bytes of content. */
+/** The largest packet-size setting is 256 bytes of content (docs/r503-protocol.md §System parameters). */
 export const MAX_CONTENT_LENGTH = 256;
 /**
  * Content of the longest command packet in the instruction set: WriteNotepad (0x18) is the
@@ -34,10 +34,10 @@ export const MAX_COMMAND_CONTENT_LENGTH = 34;
  * buffer Adafruit's client library gives a packet (docs/fingerprint-serial-framing.md).
  */
 export const MAX_ACK_CONTENT_LENGTH = 64;
-/** R503 sends this single byte when ready after power-up or SoftRst [anchors §3.1]. */
+/** R503 sends this single byte when ready after power-up or SoftRst (docs/r503-protocol.md §Link and defaults). */
 export const READY_BYTE = 0x55;
 
-/** [anchors §3.1] Packet identifier. */
+/** Packet identifier (docs/r503-protocol.md §Link and defaults). */
 export enum Pid {
   Command = 0x01,
   Data = 0x02,
@@ -47,7 +47,7 @@ export enum Pid {
 
 const VALID_PIDS = new Set<number>([Pid.Command, Pid.Data, Pid.Ack, Pid.EndData]);
 
-/** [anchors §3.4] packet size code 0..3 in ReadSysPara word 6 / SetSysPara param 6. */
+/** Packet size code 0..3 in ReadSysPara word 6 / SetSysPara param 6 (docs/r503-protocol.md §System parameters). */
 export const PACKET_SIZES = [32, 64, 128, 256] as const;
 
 export interface Packet {
@@ -56,7 +56,7 @@ export interface Packet {
   content: Buffer;
 }
 
-/** [anchors §3.1] 16-bit arithmetic sum of PID, both LENGTH bytes and the content. */
+/** 16-bit arithmetic sum of PID, both LENGTH bytes and the content (docs/r503-protocol.md §Link and defaults). */
 export function checksum(pid: number, length: number, content: Uint8Array): number {
   let sum = pid + (length >> 8) + (length & 0xff);
   for (const b of content) sum += b;
@@ -130,7 +130,8 @@ export function decodePacket(buf: Buffer, options: DecodeOptions = {}): DecodeRe
   const length = buf.readUInt16BE(7);
   const maxContent = typeof limit === 'number' ? limit : limit(pid as Pid);
   // LEN counts content + checksum, and content is at least one byte (instruction, confirmation
-  // code or data) [anchors §3.1]; the content may not exceed the packet size [anchors §3.5].
+  // code or data; docs/fingerprint-serial-framing.md §The frame); the content may not exceed the
+  // packet size (docs/r503-protocol.md §Data packets and template size).
   if (length < 3 || length > maxContent + 2) {
     return { kind: 'malformed', consumed: 2, reason: `absurd length ${length}` };
   }
@@ -153,8 +154,9 @@ export function wireLength(contentLength: number): number {
 }
 
 /**
- * Split a template (or image) into data packets of `packetSize` content bytes: all PID 02 but
- * the last, which is PID 08. No per-packet ACK follows any of them [anchors §3.5].
+ * Split a template (or image) into data packets of `packetSize` content bytes: all PID 02 but the
+ * last, which is PID 08. No per-packet ACK follows any of them (docs/r503-protocol.md §Data packets
+ * and template size).
  */
 export function encodeDataPackets(address: number, data: Buffer, packetSize: number): Buffer[] {
   if (!PACKET_SIZES.includes(packetSize as (typeof PACKET_SIZES)[number])) {

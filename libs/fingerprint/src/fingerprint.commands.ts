@@ -23,7 +23,7 @@ export function opcodeOf(profile: ModelProfile, command: CommandName): number {
   return op;
 }
 
-/** Command content for the profile: its opcode then the parameters [anchors §3.2]. */
+/** Command content for the profile: its opcode then the parameters (docs/r503-protocol.md §Instruction set). */
 export function buildCommand(profile: ModelProfile, command: CommandName, ...params: CommandParam[]): Buffer {
   return commandContent(opcodeOf(profile, command), ...params);
 }
@@ -33,7 +33,7 @@ export function encodeCommand(profile: ModelProfile, address: number, command: C
   return encodePacket({ address, pid: Pid.Command, content: buildCommand(profile, command, ...params) });
 }
 
-/** Result bytes after the confirmation code, per command, on success [anchors §3.2]. */
+/** Result bytes after the confirmation code, per command, on success (docs/r503-protocol.md §Instruction set). */
 export const REPLY_RESULT_LENGTH: Partial<Record<CommandName, number>> = {
   Match: 2,
   Search: 4,
@@ -46,7 +46,7 @@ export const REPLY_RESULT_LENGTH: Partial<Record<CommandName, number>> = {
   ReadProdInfo: 46,
 };
 
-/** [anchors §3.4] ReadSysPara: 8 big-endian words. */
+/** ReadSysPara: 8 big-endian words (docs/r503-protocol.md §System parameters). */
 export interface SystemParameters {
   statusRegister: number;
   systemId: number;
@@ -89,7 +89,7 @@ export function encodeSystemParameters(p: Omit<SystemParameters, 'packetSize'>):
   return b;
 }
 
-/** [anchors §3.2 0x3C] R503 ReadProdInfo: 46 bytes. */
+/** R503 ReadProdInfo: 46 bytes (docs/r503-protocol.md §Product information). */
 export interface ProductInfo {
   model: string;
   batch: string;
@@ -142,8 +142,8 @@ export function encodeProductInfo(p: ProductInfo): Buffer {
 }
 
 /**
- * [anchors §3.2 0x1F] ReadIndexTable page p: byte i, bit j (LSB first) set ⇒ slot p*256 + 8i + j
- * holds a template.
+ * ReadIndexTable page p: byte i, bit j (LSB first) set ⇒ slot p*256 + 8i + j holds a template
+ * (docs/r503-protocol.md §Index table).
  */
 export function parseIndexTable(page: number, bitmap: Buffer): number[] {
   const ids: number[] = [];
@@ -162,7 +162,7 @@ export function encodeIndexTable(page: number, occupied: Iterable<number>): Buff
   return b;
 }
 
-/** [anchors §3.2 0x35] R503 Aura LED ring. */
+/** R503 Aura LED ring (docs/r503-protocol.md §Aura LED ring). */
 export enum AuraControl {
   Breathing = 1,
   Flashing = 2,
@@ -182,7 +182,7 @@ export enum AuraColour {
   White = 7,
 }
 
-/** [anchors §3.2 0x0E] SetSysPara register numbers. */
+/** SetSysPara register numbers (docs/r503-protocol.md §System parameters). */
 export enum SysParaRegister {
   BaudRate = 4,
   SecurityLevel = 5,

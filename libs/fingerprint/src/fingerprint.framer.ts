@@ -18,10 +18,11 @@ export type FramerDrop = Exclude<DecodeResult, { kind: 'ok' } | { kind: 'need-mo
 export type PartialDropReason = 'inter-byte timeout' | 'stale before a new command';
 
 /**
- * Bytes in, `Packet`s out (object mode). Frames may arrive split at any byte or glued
- * together; garbage before a header, bad checksums and absurd lengths are dropped and the
- * framer rescans from the next candidate header [anchors §3.1 "Parser advice"]. We need our own
- * instead of @serialport/parser-packet-length, which reads LENGTH little-endian [reliability A5].
+ * Bytes in, `Packet`s out (object mode). Frames may arrive split at any byte or glued together;
+ * garbage before a header, bad checksums and absurd lengths are dropped and the framer rescans from
+ * the next candidate header (docs/fingerprint-serial-framing.md §The frame). We need our own
+ * instead of @serialport/parser-packet-length, which reads LENGTH little-endian
+ * (docs/r503-protocol.md §Host side: node-serialport).
  */
 export class FingerprintFramer extends Transform {
   private buffer: Buffer = Buffer.alloc(0);

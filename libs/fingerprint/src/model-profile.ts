@@ -1,8 +1,9 @@
 /**
  * Model-specific command maps. The family shares most opcodes, but not all: on Hi-Link/Zhiwen
  * ZW-series modules 0x35 is HandShake and 0x3C is the LED control, while on the R503 they are
- * AuraLedConfig and ReadProdInfo [anchors §3.2, §3.7]. The driver resolves every command through
- * the profile and refuses a command the model lacks before a byte goes on the wire.
+ * AuraLedConfig and ReadProdInfo (docs/r503-protocol.md §Instruction set, §Model differences). The
+ * driver resolves every command through the profile and refuses a command the model lacks before a
+ * byte goes on the wire.
  */
 export type CommandName =
   | 'GenImg'
@@ -41,7 +42,7 @@ export type CommandName =
   | 'LedOn'
   | 'LedOff';
 
-/** [anchors §3.2] Opcodes common to the whole ZFM/R30x/R50x/AS608 family. */
+/** Opcodes common to the whole ZFM/R30x/R50x/AS608 family (docs/r503-protocol.md §Instruction set). */
 const BASE_OPCODES = {
   GenImg: 0x01,
   Img2Tz: 0x02,
@@ -76,7 +77,8 @@ export interface ModelProfile {
   charBuffers: number;
   /**
    * Template size to expect when the module cannot report it. R503-class modules report it in
-   * ReadProdInfo and the driver always prefers the reported value [anchors §3.5].
+   * ReadProdInfo and the driver always prefers the reported value (docs/r503-protocol.md §Data
+   * packets and template size).
    */
   fallbackTemplateSize: number;
 }
@@ -107,7 +109,7 @@ export const R503: ModelProfile = {
   fallbackTemplateSize: 1536,
 };
 
-/** Hi-Link/Zhiwen ZW101/ZW111: 0x35 and 0x3C mean something else than on the R503 [anchors §3.7]. */
+/** Hi-Link/Zhiwen ZW101/ZW111: 0x35 and 0x3C mean something else than on the R503 (docs/r503-protocol.md §Model differences). */
 export const ZW: ModelProfile = {
   name: 'zw',
   opcodes: { ...BASE_OPCODES, Cancel: 0x30, AutoEnroll: 0x31, AutoIdentify: 0x32, HandShake: 0x35 },

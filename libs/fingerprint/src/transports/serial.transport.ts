@@ -6,7 +6,7 @@ import type { FingerprintTransport, TransportCloseInfo } from '../transport.js';
 
 export interface SerialTransportOptions {
   path: string;
-  /** [anchors §3.1] 9600 x N; the family's factory default is N=6, 57600 baud. */
+  /** 9600 x N; the family's factory default is N=6, 57600 baud (docs/r503-protocol.md §Link and defaults). */
   baudRate?: number;
   /** Binding to use; defaults to the OS binding. Tests pass a MockBinding-based one. */
   binding?: BindingInterface;
@@ -16,8 +16,9 @@ export interface SerialTransportOptions {
 
 /**
  * A serial device through node-serialport. serialport 13 reports an unplug as `close` with a
- * DisconnectedError (`disconnected: true`) and never reconnects by itself [reliability A5]; the
- * reader owns reconnection, this class only opens a fresh stream each time.
+ * DisconnectedError (`disconnected: true`) and never reconnects by itself (docs/r503-protocol.md
+ * §Host side: node-serialport); the reader owns reconnection, this class only opens a fresh stream
+ * each time.
  */
 export class SerialTransport extends EventEmitter implements FingerprintTransport {
   readonly description: string;
