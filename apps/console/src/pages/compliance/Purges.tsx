@@ -18,12 +18,41 @@ export function stepText(job: ErasureJob): string {
   return `Step ${i + 1} of ${ERASURE_STEPS.length}: ${STEP_LABELS[job.step] ?? job.step}`;
 }
 
+interface PurgesDue {
+  customerIds: string[];
+  schedule?: { enabled: boolean; checkIntervalS: number; graceDays: number };
+}
+
+/** Every 3600 s → "every hour": the server's PURGE_CHECK_INTERVAL_S in words. */
+export function intervalWords(seconds: number): string {
+  const units: Array<[number, string]> = [
+    [86_400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ];
+  for (const [size, name] of units) {
+    if (seconds % size === 0) {
+      const n = seconds / size;
+      return n === 1 ? `every ${name}` : `every ${n} ${name}s`;
+    }
+  }
+  return `every ${seconds} seconds`;
+}
+
+/** What the server's purge schedule does with these, as configured (not as once assumed). */
+export function scheduleText(schedule: PurgesDue['schedule']): string {
+  if (!schedule) return 'You may start one now.';
+  if (!schedule.enabled) return 'Automatic purges are off on this server (PURGE_SCHEDULE_ENABLED): start each one here.';
+  return `The server looks for due purges ${intervalWords(schedule.checkIntervalS)} and starts them; you may start one now.`;
+}
+
 /** Overview: what is due, what ends soon, what is running. */
 export function PurgesView({ customers, canWrite }: { customers: Customer[] | undefined; canWrite: boolean }) {
   const { api } = useSession();
   const navigate = useNavigate();
   const [pick, setPick] = useState('');
-  const due = useLoad(() => (canWrite ? api.get<{ customerIds: string[] }>('/compliance/purges/due') : Promise.resolve(null)), [api, canWrite]);
+  const due = useLoad(() => (canWrite ? api.get<PurgesDue>('/compliance/purges/due') : Promise.resolve(null)), [api, canWrite]);
   const byId = new Map((customers ?? []).map((c) => [c.id, c]));
   const now = Date.now();
   const upcoming = (customers ?? [])
@@ -37,7 +66,7 @@ export function PurgesView({ customers, canWrite }: { customers: Customer[] | un
         <div className="grid-2">
           <section className="panel" aria-labelledby="due-title">
             <h2 id="due-title">Purges due</h2>
-            <p className="muted">Service ended (plus the grace period) and not purged yet. The nightly schedule purges these; you may start one now.</p>
+            <p className="muted">Service ended (plus the grace period) and not purged yet. {scheduleText(due.data?.schedule)}</p>
             <ErrorNotice error={due.error} />
             {due.loading && !due.data ? <Loading /> : null}
             {due.data && due.data.customerIds.length === 0 ? <Empty>No purge is due.</Empty> : null}
