@@ -127,7 +127,8 @@ describe('web console: access history', () => {
     await expect(verdict.textContent()).resolves.toContain(victim.id);
     await expect(page.getByText('Chain intact').count()).resolves.toBe(0);
     // The tampered row is marked in the table too.
-    await expect(rows(page).filter({ hasText: 'first broken link' }).textContent()).resolves.toContain('outside_schedule');
+    const reasons = (await h.t.http().get('/badge-in/reasons').set(bearer(h.t.adminToken)).expect(200)).body as Array<{ code: string; description: string }>;
+    await expect(rows(page).filter({ hasText: 'first broken link' }).textContent()).resolves.toContain(reasons.find((r) => r.code === 'outside_schedule')!.description);
     await screenshot(page, '40-history-broken');
   }, 60_000);
 });
