@@ -55,3 +55,20 @@ export function zoneLabel(timeZone: string | undefined, at: number | string | Da
     return zone;
   }
 }
+
+/** 3600 → "every hour", 900 → "every 15 minutes": a configured interval in the largest whole unit. */
+export function intervalWords(seconds: number): string {
+  const units: Array<[number, string]> = [
+    [86_400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return n === 1 ? `every ${name}` : `every ${n} ${name}s`;
+    }
+  }
+  return `every ${seconds} seconds`;
+}

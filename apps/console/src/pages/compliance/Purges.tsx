@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useSession } from '../../session';
 import { Empty, ErrorNotice, formatDate, formatTime, Loading, ShortId, Status, useLoad, type Tone } from '../../ui';
+import { intervalWords } from '../../time';
 import { CustomerSelect, customerLabel, type Customer } from '../history/records';
 import { ERASURE_STEPS, STEP_LABELS, type ErasureJob, type PurgePreview } from './types';
 
@@ -21,23 +22,6 @@ export function stepText(job: ErasureJob): string {
 interface PurgesDue {
   customerIds: string[];
   schedule?: { enabled: boolean; checkIntervalS: number; graceDays: number };
-}
-
-/** Every 3600 s → "every hour": the server's PURGE_CHECK_INTERVAL_S in words. */
-export function intervalWords(seconds: number): string {
-  const units: Array<[number, string]> = [
-    [86_400, 'day'],
-    [3600, 'hour'],
-    [60, 'minute'],
-    [1, 'second'],
-  ];
-  for (const [size, name] of units) {
-    if (seconds % size === 0) {
-      const n = seconds / size;
-      return n === 1 ? `every ${name}` : `every ${n} ${name}s`;
-    }
-  }
-  return `every ${seconds} seconds`;
 }
 
 /** What the server's purge schedule does with these, as configured (not as once assumed). */
