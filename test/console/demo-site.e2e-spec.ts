@@ -231,6 +231,8 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         await page.getByRole('heading', { name: 'Purges due' }).waitFor();
         await w.settle();
         const dueText = text(await page.getByRole('region', { name: 'Purges due' }).locator('p').first().textContent());
+        const due = (await t.http().get('/compliance/purges/due').set(bearer(t.adminToken)).expect(200)).body as { schedule?: { checkIntervalS: number } };
+        if (due.schedule?.checkIntervalS !== CHECK_INTERVAL_S) wrong.push(`API: GET /compliance/purges/due gives the schedule as ${JSON.stringify(due.schedule)}`);
         if (!dueText.includes('every 15 minutes')) wrong.push(`Compliance: "${dueText}" does not follow PURGE_CHECK_INTERVAL_S=${CHECK_INTERVAL_S}`);
         overflow.compliance = (await page.evaluate(OVERFLOWING_CARDS)) as string[];
         await screenshot(page, `demo-compliance-${size}`);
