@@ -177,6 +177,13 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
           const rows = [...box.querySelectorAll('tbody tr')];
           return { rows: rows.length, hidden: rows.filter((r) => r.getBoundingClientRect().bottom > Math.min(b.bottom, window.innerHeight) + 1).length };
         })()`)) as { rows: number; hidden: number };
+        const alarmRows = (await page.evaluate(`(() => {
+          const box = document.querySelector('.live-alarms-wrap');
+          const b = box.getBoundingClientRect();
+          const rows = [...box.querySelectorAll('tbody tr')];
+          return { rows: rows.length, hidden: rows.filter((r) => r.getBoundingClientRect().bottom > Math.min(b.bottom, window.innerHeight) + 1).length };
+        })()`)) as { rows: number; hidden: number };
+        if (alarmRows.rows !== 1 || alarmRows.hidden > 0) wrong.push(`Live: ${alarmRows.rows - alarmRows.hidden} of ${alarmRows.rows} open alarms visible`);
         if (readerRows.rows !== 6 || readerRows.hidden > 0) wrong.push(`Live: ${readerRows.rows - readerRows.hidden} of 6 readers visible`);
         // Lock down and Emergency release do opposite things: they must not look the same.
         const looks = (await page.evaluate(`(() => [...document.querySelectorAll('.live-site-actions button')].map((b) => { const s = getComputedStyle(b); return [b.textContent, s.backgroundColor, s.borderStyle, s.color].join(' | '); }))()`)) as string[];
