@@ -24,6 +24,10 @@ interface PurgesDue {
   schedule?: { enabled: boolean; checkIntervalS: number; graceDays: number };
 }
 
+function daysWords(n: number): string {
+  return n === 1 ? '1 day' : `${n} days`;
+}
+
 /** What the server's purge schedule does with these, as configured (not as once assumed). */
 export function scheduleText(schedule: PurgesDue['schedule']): string {
   if (!schedule) return 'You may start one now.';
@@ -117,7 +121,7 @@ export function PurgesView({ customers, canWrite }: { customers: Customer[] | un
                 <tr key={c.id}>
                   <td>{customerLabel(c)}</td>
                   <td>{formatDate(c.serviceEnd)}</td>
-                  <td>{Math.max(0, Math.ceil((Date.parse(c.serviceEnd!) - now) / 86_400_000))} days</td>
+                  <td>{daysWords(Math.max(0, Math.ceil((Date.parse(c.serviceEnd!) - now) / 86_400_000)))}</td>
                 </tr>
               ))}
             </tbody>
