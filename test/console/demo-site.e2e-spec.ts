@@ -106,8 +106,12 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         return out;
       },
       async leave(to: string) {
+        await this.follow(page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: to }));
+      },
+      /** Clicks a link inside the app; what the page being left still had open may be cancelled. */
+      async follow(link: ReturnType<Page['getByRole']>) {
         leaving = true;
-        await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: to }).click();
+        await link.click();
         await page.waitForTimeout(150);
         leaving = false;
       },
@@ -206,6 +210,20 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         await screenshot(page, `demo-people-${size}`);
         problems.people = w.take();
 
+        // ---- A customer's people, and a person
+        await w.follow(page.getByRole('link', { name: 'Acme Hosting B.V.' }));
+        await page.getByRole('link', { name: 'Alice Demo (Acme engineer)' }).waitFor();
+        await w.settle();
+        overflow.customer = (await page.evaluate(OVERFLOWING_CARDS)) as string[];
+        await screenshot(page, `demo-customer-${size}`);
+        problems.customer = w.take();
+        await w.follow(page.getByRole('link', { name: 'Alice Demo (Acme engineer)' }));
+        await page.getByRole('heading', { name: 'Alice Demo (Acme engineer)', level: 1 }).waitFor();
+        await w.settle();
+        overflow.person = (await page.evaluate(OVERFLOWING_CARDS)) as string[];
+        await screenshot(page, `demo-person-${size}`);
+        problems.person = w.take();
+
         // ---- Enrolment
         await w.leave('Enrolment');
         await page.locator('main h1').waitFor();
@@ -276,8 +294,8 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         await context.close();
       }
       expect({ problems, overflow, wrong }).toEqual({
-        problems: { live: [], people: [], enrol: [], history: [], compliance: [], audit: [] },
-        overflow: { live: [], people: [], enrol: [], history: [], compliance: [], audit: [] },
+        problems: { live: [], people: [], customer: [], person: [], enrol: [], history: [], compliance: [], audit: [] },
+        overflow: { live: [], people: [], customer: [], person: [], enrol: [], history: [], compliance: [], audit: [] },
         wrong: [],
       });
     });
