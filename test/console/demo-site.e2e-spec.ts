@@ -199,6 +199,18 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         await page.keyboard.press('Escape');
         await page.getByRole('dialog').waitFor({ state: 'detached' });
         overflow.live = (await page.evaluate(OVERFLOWING_CARDS)) as string[];
+        // The longest states ("Emergency release" on every door) must fit as well.
+        await page.getByRole('button', { name: /^Emergency release of site / }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Release doors' }).click();
+        const released = page.locator('.live-doors td .status', { hasText: /^Emergency release$/ });
+        await until('every door released', async () => ((await released.count()) === 5) || undefined);
+        overflow.live.push(...((await page.evaluate(OVERFLOWING_CARDS)) as string[]).map((o) => `in emergency release: ${o}`));
+        await screenshot(page, `demo-live-release-${size}`);
+        await page.getByRole('button', { name: /^End emergency release of site / }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'End release' }).click();
+        await page.getByRole('dialog').waitFor({ state: 'detached' });
+        await until('doors back to normal', async () => ((await released.count()) === 0) || undefined);
+        await w.settle(1);
         await screenshot(page, `demo-live-${size}`);
         problems.live = w.take();
 
