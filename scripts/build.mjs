@@ -32,7 +32,10 @@ const targets = {
     stamp: 'dist/console/.built',
     inputs: ['apps/console', 'package-lock.json'],
     skip: /\.spec\.tsx?$/,
-    run: () => execFileSync(bin('vite'), ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' }),
+    // NODE_ENV pinned: under Jest it is "test", with which Vite bundles React's development build
+    // (StrictMode runs every effect twice, aborting the first requests), not what users get.
+    run: () =>
+      execFileSync(bin('vite'), ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } }),
   },
 };
 

@@ -51,7 +51,13 @@ describe('web console: audit trail', () => {
     expect(narrowed.map((r) => Number(r.split(/\s/)[0]))).toEqual(expected.map((e) => e.seq));
 
     await page.getByRole('button', { name: `Show details of entry ${expected[0].seq}` }).click();
-    await expect(page.locator('.audit-details').textContent()).resolves.toContain('requestId');
+    // Readable: the target by its name, not a cut id; details as named fields, not JSON.
+    expect(narrowed[0]).toContain(`Renamed ${expected[0].targetId!.slice(0, 4)} B.V.`);
+    expect(narrowed.join('\n')).not.toContain('…');
+    const details = (await page.locator('.audit-details').textContent()) ?? '';
+    expect(details).toContain('Request');
+    expect(details).toContain(expected[0].targetId);
+    expect(details).not.toMatch(/[{}"]/);
 
     await page.getByRole('button', { name: 'Verify audit chain' }).click();
     await page.getByText('Chain intact').waitFor();

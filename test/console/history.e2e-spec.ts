@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { openRawStore } from '../support/raw-store.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AccessEvent, EXPORT_COLUMNS } from '@acs/access-log';
+import { bearer } from '../support/registry-fixture.js';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { attempt, type HistoryFixture, historyFixture, newestFirst, parseCsv } from '../access-log/support.js';
 
@@ -56,11 +57,20 @@ describe('web console: access history', () => {
     await page.getByText(`${deniedOfA().length} events shown`).waitFor();
     const shown = await rows(page).allInnerTexts();
     expect(shown).toHaveLength(deniedOfA().length);
-    for (const r of shown) expect(r).toContain('no_grant_for_door');
-    // Times are on the site's wall clock (Europe/Amsterdam, UTC+1 in November), not the browser's.
+    // The same sentence as on the Live page, from the server's one table of reasons; never the raw code.
+    const reasons = (await h.t.http().get('/badge-in/reasons').set(bearer(h.t.adminToken)).expect(200)).body as Array<{ code: string; description: string }>;
+    const sentence = reasons.find((r) => r.code === 'no_grant_for_door')!.description;
+    for (const r of shown) {
+      expect(r).toContain(sentence);
+      expect(r).not.toContain('no_grant_for_door');
+    }
+    // Times are on the site's wall clock (Europe/Amsterdam, UTC+1 in November), not the browser's,
+    // on a 24-hour clock although the browser's locale (en-US) counts to 12, and the zone is named.
     const newestDenied = deniedOfA().sort((x, y) => y.occurredAt - x.occurredAt)[0];
-    const amsterdam = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Europe/Amsterdam' }).format(newestDenied.occurredAt);
+    const amsterdam = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'medium', hourCycle: 'h23', timeZone: 'Europe/Amsterdam' }).format(newestDenied.occurredAt);
     expect(shown[0]).toContain(amsterdam);
+    expect(shown[0]).not.toMatch(/\b[AP]M\b/);
+    await page.getByText(/Times on the site's clock, 24-hour: Europe\/Amsterdam/).waitFor();
     await expect(page.getByTestId('total-granted').textContent()).resolves.toBe(String(ofA().length - deniedOfA().length));
 
     await page.getByRole('button', { name: 'Verify chain' }).click();
@@ -117,7 +127,8 @@ describe('web console: access history', () => {
     await expect(verdict.textContent()).resolves.toContain(victim.id);
     await expect(page.getByText('Chain intact').count()).resolves.toBe(0);
     // The tampered row is marked in the table too.
-    await expect(rows(page).filter({ hasText: 'first broken link' }).textContent()).resolves.toContain('outside_schedule');
+    const reasons = (await h.t.http().get('/badge-in/reasons').set(bearer(h.t.adminToken)).expect(200)).body as Array<{ code: string; description: string }>;
+    await expect(rows(page).filter({ hasText: 'first broken link' }).textContent()).resolves.toContain(reasons.find((r) => r.code === 'outside_schedule')!.description);
     await screenshot(page, '40-history-broken');
   }, 60_000);
 });

@@ -130,11 +130,18 @@ describe('web console: Live page (security desk)', () => {
     // A door opened without a grant or exit request: forced open.
     ctlB.openDoor(1);
     await alarmsPanel().getByRole('row').filter({ hasText: 'Door forced open' }).filter({ hasText: cageDoor }).waitFor();
-    await doorCell(cageDoor, 3).getByText('Door forced open').waitFor();
+    await doorCell(cageDoor, 3).getByText('Forced open', { exact: true }).waitFor();
+    // One incident, one feed row: the controller's door event and the server's alarm are shown once, as the alarm.
+    await feed().getByRole('row').filter({ hasText: 'Alarm raised' }).filter({ hasText: cageDoor }).waitFor();
+    await expect(feed().getByRole('row').filter({ hasText: 'Door forced open' }).filter({ hasText: cageDoor }).count()).resolves.toBe(1);
     // Screen readers hear the alarm, not only see it in the table.
     await expect(text(page.locator('.live [aria-live="assertive"]'))).resolves.toBe(`New alarm: Door forced open at ${cageDoor}.`);
     ctlB.closeDoor(1);
     await doorCell(cageDoor, 1).getByText('Closed', { exact: true }).waitFor();
+    // Closed again, but the alarm is open until someone acknowledges it: the door row says so.
+    await page.waitForTimeout(600);
+    await expect(text(doorCell(cageDoor, 3))).resolves.toBe('Forced open');
+    await expect(text(doorCell(suiteDoor, 3))).resolves.toBe('Held open');
     await expectSamePage();
     await screenshot(page, '10-live');
   });
@@ -166,6 +173,7 @@ describe('web console: Live page (security desk)', () => {
     await alarmsPanel().getByRole('row').filter({ hasText: 'Door forced open' }).waitFor({ state: 'detached' });
     await alarmsPanel().getByText('No open alarms').waitFor();
     await expect(openAlarms()).resolves.toEqual([]);
+    await doorCell(cageDoor, 3).getByText('None', { exact: true }).waitFor();
   });
 
   it('filters hide the rows that do not match', async () => {

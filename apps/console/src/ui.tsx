@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { describeError } from './api';
+import { formatDateOnly, formatDateTime } from './time';
 
 /** Loads data for a page; `reload` re-runs it. Aborts a stale load when inputs change. */
 export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
@@ -76,19 +77,13 @@ export function Status({ tone, children, label }: { tone: Tone; children: ReactN
   );
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-
+/** Date and 24-hour time in the browser's zone (see time.ts). */
 export function formatTime(value: string | number | null | undefined): string {
-  if (value === null || value === undefined || value === '') return '—';
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? String(value) : dateTime.format(d);
+  return formatDateTime(value);
 }
 
 export function formatDate(value: string | number | null | undefined): string {
-  if (value === null || value === undefined || value === '') return '—';
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? String(value) : dateOnly.format(d);
+  return formatDateOnly(value);
 }
 
 /**

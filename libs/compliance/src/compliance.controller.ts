@@ -2,6 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
+import { AppConfig } from '@acs/config';
 import { CaseActionDto, CaseQueryDto, CloseCaseDto, ExportQueryDto, ExtendCaseDto, JobQueryDto, OpenCaseDto, PlaceHoldDto, RectifyDto, ReleaseHoldDto } from './dto.js';
 import { DsrService } from './dsr.service.js';
 import { ErasureService } from './erasure.service.js';
@@ -18,6 +19,7 @@ export class ComplianceController {
   constructor(
     private readonly erasure: ErasureService,
     private readonly dsr: DsrService,
+    private readonly config: AppConfig,
   ) {}
 
   // ------------------------------------------------------------------ customer purge
@@ -40,9 +42,13 @@ export class ComplianceController {
 
   @Get('purges/due')
   @Allow(...COMPLIANCE)
-  @ApiOperation({ summary: 'Customers whose service ended (plus grace) and that no purge has taken yet' })
+  @ApiOperation({ summary: 'Customers whose service ended (plus grace) and that no purge has taken yet, and how often the schedule looks for them' })
   async due() {
-    return { customerIds: await this.erasure.dueCustomers() };
+    return {
+      customerIds: await this.erasure.dueCustomers(),
+      // The console says when these will be purged without a click; it must not guess the setting.
+      schedule: { enabled: this.config.PURGE_SCHEDULE_ENABLED, checkIntervalS: this.config.PURGE_CHECK_INTERVAL_S, graceDays: this.config.PURGE_GRACE_DAYS },
+    };
   }
 
   @Get('erasures')

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../session';
-import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, ShortId, Status, type Tone } from '../ui';
+import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, Status, useLoad, type Tone } from '../ui';
+import { detailLabel, detailValue, loadAuditNames, typeLabel, type AuditNames } from './audit/names';
 import { LoadMore, localToIso, usePaged } from './history/records';
 import './Audit.css';
 
@@ -121,6 +122,7 @@ export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [open, setOpen] = useState<string | null>(null);
+  const names = useLoad(() => loadAuditNames(api, principal.role), [api, principal.role]).data ?? new Map<string, string>();
 
   const entries = usePaged<AuditEntry>(
     (cursor, signal) =>
@@ -218,43 +220,69 @@ export function AuditPage() {
               </tr>
             </thead>
             <tbody>
-              {entries.items.map((e) => (
-                <tr key={e.id}>
-                  <td>{e.seq}</td>
-                  <td className="audit-time">{formatTime(e.at)}</td>
-                  <td>
-                    {e.actorType}
-                    {e.role ? <span className="muted"> ({e.role})</span> : null} <ShortId id={e.actorId} />
-                  </td>
-                  <td>
-                    <code>{e.action}</code>
-                  </td>
-                  <td>
-                    {e.targetType ?? <span className="muted">—</span>} <ShortId id={e.targetId} />
-                  </td>
-                  <td>
-                    <Status tone={OUTCOME_TONE[e.outcome] ?? 'idle'}>{e.outcome}</Status>
-                  </td>
-                  <td>
-                    {e.details || e.requestId ? (
+              {entries.items.map((e) => {
+                const actorName = e.actorId ? (e.actorId === principal.staffId ? 'You' : names.get(e.actorId)) : undefined;
+                const targetName = e.targetId ? names.get(e.targetId) : undefined;
+                return (
+                  <tr key={e.id}>
+                    <td>{e.seq}</td>
+                    <td className="audit-time">{formatTime(e.at)}</td>
+                    <td title={e.actorId ?? undefined}>
+                      {actorName ?? typeLabel(e.actorType)}
+                      <span className="audit-sub">{[actorName ? typeLabel(e.actorType) : null, e.role].filter(Boolean).join(' · ')}</span>
+                    </td>
+                    <td>
+                      <code>{e.action}</code>
+                    </td>
+                    <td title={e.targetId ?? undefined}>
+                      {e.targetType ? (
+                        <>
+                          {targetName ?? typeLabel(e.targetType)}
+                          {targetName ? <span className="audit-sub">{typeLabel(e.targetType)}</span> : null}
+                        </>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
+                    <td>
+                      <Status tone={OUTCOME_TONE[e.outcome] ?? 'idle'}>{e.outcome}</Status>
+                    </td>
+                    <td>
                       <button type="button" className="link" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? null : e.id)} aria-label={`${open === e.id ? 'Hide' : 'Show'} details of entry ${e.seq}`}>
                         {open === e.id ? 'Hide' : 'Show'}
                       </button>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                    {open === e.id ? (
-                      <pre className="audit-details">{JSON.stringify({ requestId: e.requestId, ...(e.details ?? {}), hash: e.hash }, null, 2)}</pre>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
+                      {open === e.id ? <AuditDetails entry={e} names={names} /> : null}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
       ) : null}
       {entries.items ? <LoadMore pages={entries} one="entry" many="entries" className="audit-more" /> : null}
     </>
+  );
+}
+
+/** One entry in full: who, what, and each detail field by its name, ids resolved where known. */
+function AuditDetails({ entry: e, names }: { entry: AuditEntry; names: AuditNames }) {
+  const rows: Array<[string, string, boolean]> = [
+    ['Actor id', e.actorId ?? '—', true],
+    ['Target id', e.targetId ?? '—', true],
+    ...Object.entries(e.details ?? {}).map(([k, v]): [string, string, boolean] => [detailLabel(k), detailValue(v, names), false]),
+    ['Request', e.requestId ?? '—', true],
+    ['Entry hash', e.hash, true],
+  ];
+  return (
+    <dl className="audit-details">
+      {rows.map(([k, v, code]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{code && v !== '—' ? <code>{v}</code> : v}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 

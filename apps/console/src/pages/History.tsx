@@ -1,7 +1,9 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Query } from '../api';
+import { useReasons, reasonText } from '../reasons';
 import { useSession } from '../session';
+import { zoneLabel } from '../time';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, saveBlob, ShortId, Status, useLoad } from '../ui';
 import { countExportRows, CustomerSelect, customerLabel, formatBytes, formatSiteTime, LoadMore, localToIso, usePaged, useCustomers } from './history/records';
 import './History.css';
@@ -107,7 +109,7 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
   const doors = useLoad(() => api.all<{ id: string; name: string }>('/doors', { limit: 200 }), [api]);
   // Names are shown to staff; the request carries only the customer id.
   const people = useLoad(() => api.all<{ id: string; fullName: string }>(`/customers/${customerId}/people`, { limit: 200 }), [api, customerId]);
-  const reasons = useLoad(() => api.get<Array<{ code: string; description: string }>>('/badge-in/reasons'), [api]);
+  const reasons = useReasons(api);
   const sites = useLoad(() => api.all<{ id: string; timeZone: string }>('/sites', { limit: 200 }), [api]);
   const siteZone = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.timeZone])), [sites.data]);
   const doorName = useMemo(() => new Map((doors.data ?? []).map((d) => [d.id, d.name])), [doors.data]);
@@ -117,6 +119,9 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
     (cursor, signal) => api.get(`/customers/${customerId}/access-events`, { ...filterQuery(filters), limit: PAGE_SIZE, cursor }, signal),
     [customerId, filters],
   );
+
+  // Each row is on its own site's wall clock; the zones in view are named once above the table.
+  const zonesShown = [...new Set((events.items ?? []).map((e) => siteZone.get(e.siteId)).filter((z): z is string => Boolean(z)))].map((z) => zoneLabel(z));
 
   const apply = (e: FormEvent) => {
     e.preventDefault();
@@ -168,11 +173,11 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
         </Field>
         <Field label="Reason">
           {(id) => (
-            <select id={id} value={draft.reason} onChange={set('reason')}>
+            <select id={id} className="history-reason-select" value={draft.reason} onChange={set('reason')}>
               <option value="">Any reason</option>
-              {(reasons.data ?? []).map((r) => (
-                <option key={r.code} value={r.code} title={r.description}>
-                  {r.code}
+              {[...(reasons.data?.values() ?? [])].map((r) => (
+                <option key={r.code} value={r.code}>
+                  {r.description}
                 </option>
               ))}
             </select>
@@ -199,7 +204,10 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
 
       <div className="history-layout">
         <section aria-labelledby="events-title">
-          <h2 id="events-title">Events</h2>
+          <div className="history-events-head">
+            <h2 id="events-title">Events</h2>
+            {zonesShown.length > 0 ? <span className="muted">Times on the site&apos;s clock, 24-hour: {zonesShown.join(', ')}</span> : null}
+          </div>
           <ErrorNotice error={events.error} />
           {events.loading && !events.items ? <Loading what="Loading events" /> : null}
           {events.items && events.items.length === 0 ? <Empty>No events match these filters.</Empty> : null}
@@ -221,7 +229,7 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
                 <tbody>
                   {events.items.map((e) => (
                     <tr key={e.id} className={e.id === brokenId ? 'history-broken' : undefined}>
-                      <td className="history-time" title={siteZone.get(e.siteId)}>
+                      <td className="history-time" title={zoneLabel(siteZone.get(e.siteId), e.occurredAt)}>
                         {formatSiteTime(e.occurredAt, siteZone.get(e.siteId))}
                         {e.id === brokenId ? (
                           <div>
@@ -235,8 +243,8 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
                       <td>
                         <Status tone={e.result === 'granted' ? 'ok' : 'bad'}>{e.result === 'granted' ? 'Granted' : 'Denied'}</Status>
                       </td>
-                      <td>
-                        <code>{e.reason}</code>
+                      <td className="history-reason" title={e.reason}>
+                        {reasonText(reasons.data, e.reason)}
                       </td>
                       <td>{e.kind === 'follow_up' ? 'follow-up' : 'attempt'}</td>
                       <td>{e.seq}</td>

@@ -9,7 +9,7 @@ import { ConfirmDialog } from './live/Dialog';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
 import { doorName, emptyDirectory, loadDirectory, PeopleCache, PeopleContext, type Directory } from './live/directory';
 import { EventFeed, FeedFilterBar, matches, type FeedFilters } from './live/EventFeed';
-import { alarmLabel, applyDoorEvent, FEED_CAP, type Alarm, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './live/model';
+import { addToFeed, alarmLabel, applyDoorEvent, FEED_CAP, type Alarm, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './live/model';
 import './Live.css';
 
 const STREAM_LABELS: Record<StreamState, { text: string; tone: Tone }> = {
@@ -148,8 +148,8 @@ export function LivePage() {
           break;
       }
       const row = feedRow(e);
-      if (pausedRef.current) setPending((p) => [row, ...p].slice(0, FEED_CAP));
-      else setFeed((f) => [row, ...f].slice(0, FEED_CAP));
+      if (pausedRef.current) setPending((p) => addToFeed(p, row));
+      else setFeed((f) => addToFeed(f, row));
     },
     [scheduleRefresh, noteCustomer],
   );
@@ -177,7 +177,8 @@ export function LivePage() {
     pausedRef.current = next;
     setPaused(next);
     if (!next) {
-      setFeed((f) => [...pending, ...f].slice(0, FEED_CAP));
+      // Oldest first, so an alarm held back meets the door event shown before the pause.
+      setFeed((f) => pending.reduceRight(addToFeed, f));
       setPending([]);
     }
   };
@@ -252,7 +253,7 @@ export function LivePage() {
           <div className="live-col">
             <section className="panel live-panel" aria-labelledby="live-doors-title">
               <h2 id="live-doors-title">Doors</h2>
-              <div className="live-scroll live-scroll-doors">{doors === null ? <Loading what="Loading doors" /> : <DoorBoard doors={doors} dir={dir} onMode={setModeTarget} />}</div>
+              <div className="live-scroll live-scroll-doors">{doors === null ? <Loading what="Loading doors" /> : <DoorBoard doors={doors} alarms={alarms} dir={dir} onMode={setModeTarget} />}</div>
             </section>
             <section className="panel live-panel" aria-labelledby="live-readers-title">
               <h2 id="live-readers-title">Readers</h2>
@@ -296,7 +297,7 @@ export function LivePage() {
           </ConfirmDialog>
         ) : null}
         {modeTarget ? (
-          <ConfirmDialog title={modeText(modeTarget, false)} confirmLabel={modeConfirm(modeTarget)} danger={modeTarget.active} busy={busy} onConfirm={() => void changeMode()} onCancel={() => setModeTarget(null)}>
+          <ConfirmDialog title={modeText(modeTarget, false)} confirmLabel={modeConfirm(modeTarget)} tone={!modeTarget.active ? 'primary' : modeTarget.kind === 'emergency-release' ? 'release' : 'danger'} busy={busy} onConfirm={() => void changeMode()} onCancel={() => setModeTarget(null)}>
             <p>{modeExplain(modeTarget)}</p>
             <ErrorNotice error={actionError} />
           </ConfirmDialog>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useSession } from '../../session';
 import { Empty, ErrorNotice, formatDate, formatTime, Loading, ShortId, Status, useLoad, type Tone } from '../../ui';
+import { intervalWords } from '../../time';
 import { CustomerSelect, customerLabel, type Customer } from '../history/records';
 import { ERASURE_STEPS, STEP_LABELS, type ErasureJob, type PurgePreview } from './types';
 
@@ -18,12 +19,28 @@ export function stepText(job: ErasureJob): string {
   return `Step ${i + 1} of ${ERASURE_STEPS.length}: ${STEP_LABELS[job.step] ?? job.step}`;
 }
 
+interface PurgesDue {
+  customerIds: string[];
+  schedule?: { enabled: boolean; checkIntervalS: number; graceDays: number };
+}
+
+function daysWords(n: number): string {
+  return n === 1 ? '1 day' : `${n} days`;
+}
+
+/** What the server's purge schedule does with these, as configured (not as once assumed). */
+export function scheduleText(schedule: PurgesDue['schedule']): string {
+  if (!schedule) return 'You may start one now.';
+  if (!schedule.enabled) return 'Automatic purges are off on this server (PURGE_SCHEDULE_ENABLED): start each one here.';
+  return `The server looks for due purges ${intervalWords(schedule.checkIntervalS)} and starts them; you may start one now.`;
+}
+
 /** Overview: what is due, what ends soon, what is running. */
 export function PurgesView({ customers, canWrite }: { customers: Customer[] | undefined; canWrite: boolean }) {
   const { api } = useSession();
   const navigate = useNavigate();
   const [pick, setPick] = useState('');
-  const due = useLoad(() => (canWrite ? api.get<{ customerIds: string[] }>('/compliance/purges/due') : Promise.resolve(null)), [api, canWrite]);
+  const due = useLoad(() => (canWrite ? api.get<PurgesDue>('/compliance/purges/due') : Promise.resolve(null)), [api, canWrite]);
   const byId = new Map((customers ?? []).map((c) => [c.id, c]));
   const now = Date.now();
   const upcoming = (customers ?? [])
@@ -37,7 +54,7 @@ export function PurgesView({ customers, canWrite }: { customers: Customer[] | un
         <div className="grid-2">
           <section className="panel" aria-labelledby="due-title">
             <h2 id="due-title">Purges due</h2>
-            <p className="muted">Service ended (plus the grace period) and not purged yet. The nightly schedule purges these; you may start one now.</p>
+            <p className="muted">Service ended (plus the grace period) and not purged yet. {scheduleText(due.data?.schedule)}</p>
             <ErrorNotice error={due.error} />
             {due.loading && !due.data ? <Loading /> : null}
             {due.data && due.data.customerIds.length === 0 ? <Empty>No purge is due.</Empty> : null}
@@ -104,7 +121,7 @@ export function PurgesView({ customers, canWrite }: { customers: Customer[] | un
                 <tr key={c.id}>
                   <td>{customerLabel(c)}</td>
                   <td>{formatDate(c.serviceEnd)}</td>
-                  <td>{Math.max(0, Math.ceil((Date.parse(c.serviceEnd!) - now) / 86_400_000))} days</td>
+                  <td>{daysWords(Math.max(0, Math.ceil((Date.parse(c.serviceEnd!) - now) / 86_400_000)))}</td>
                 </tr>
               ))}
             </tbody>

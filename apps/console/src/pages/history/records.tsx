@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Api } from '../../api';
+import { formatDateTime } from '../../time';
 import { Field, useLoad } from '../../ui';
 
 /**
@@ -102,9 +103,6 @@ export function usePaged<T>(fetchPage: (cursor: string | undefined, signal?: Abo
   return { items, error: first.error ?? moreError, loading: first.loading, loadingMore, hasMore: Boolean(cursor), loadMore, reload };
 }
 
-const siteFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** A time on the wall clock of the site where it happened (what the guard on the floor saw), with the zone's short name. */
 /** "N rows shown, more available" and the button that fetches the next keyset page. */
 export function LoadMore({ pages, one, many, className }: { pages: ReturnType<typeof usePaged<unknown>>; one: string; many: string; className: string }) {
   const n = pages.items?.length ?? 0;
@@ -122,18 +120,9 @@ export function LoadMore({ pages, one, many, className }: { pages: ReturnType<ty
   );
 }
 
+/** A time on the wall clock of the site where it happened (what the guard on the floor saw), 24-hour. */
 export function formatSiteTime(value: string, timeZone: string | undefined): string {
-  if (!timeZone) return new Date(value).toLocaleString();
-  let f = siteFormats.get(timeZone);
-  if (!f) {
-    try {
-      f = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium', timeZone });
-    } catch {
-      return new Date(value).toLocaleString();
-    }
-    siteFormats.set(timeZone, f);
-  }
-  return f.format(new Date(value));
+  return formatDateTime(value, timeZone);
 }
 
 /** Rows in an export, counted from the file: a CSV has a header line, JSON Lines has none. */

@@ -8,7 +8,7 @@ export function ConfirmDialog({
   title,
   children,
   confirmLabel,
-  danger,
+  tone = 'primary',
   busy,
   onConfirm,
   onCancel,
@@ -16,7 +16,8 @@ export function ConfirmDialog({
   title: string;
   children?: ReactNode;
   confirmLabel: string;
-  danger?: boolean;
+  /** The confirm button looks like the button that opened the dialog (locking red, releasing amber). */
+  tone?: 'primary' | 'danger' | 'release';
   busy?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
@@ -50,7 +51,7 @@ export function ConfirmDialog({
           <button type="button" onClick={onCancel} disabled={busy}>
             Cancel
           </button>
-          <button type="submit" className={danger ? 'danger' : 'primary'} disabled={busy}>
+          <button type="submit" className={tone} disabled={busy}>
             {busy ? 'Working…' : confirmLabel}
           </button>
         </div>

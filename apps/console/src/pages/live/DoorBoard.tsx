@@ -1,6 +1,6 @@
 import { Empty, Status } from '../../ui';
 import type { Directory } from './directory';
-import { alarmBadge, contactBadge, controllerBadge, lockBadge, modeBadge, readerBadge, type Badge, type DoorStatus, type ReaderLoop } from './model';
+import { alarmBadge, contactBadge, controllerBadge, lockBadge, modeBadge, readerBadge, type Alarm, type Badge, type DoorStatus, type ReaderLoop } from './model';
 
 export type ModeAction =
   | { kind: 'lockdown' | 'emergency-release'; scope: 'site' | 'zone'; id: string; name: string; active: boolean }
@@ -39,7 +39,7 @@ function groupDoors(doors: DoorStatus[], dir: Directory): Group[] {
 }
 
 /** Doors by site and zone, every state in words and colour, with the site-wide emergency actions. */
-export function DoorBoard({ doors, dir, onMode }: { doors: DoorStatus[]; dir: Directory; onMode: (a: ModeAction) => void }) {
+export function DoorBoard({ doors, alarms, dir, onMode }: { doors: DoorStatus[]; alarms: Alarm[]; dir: Directory; onMode: (a: ModeAction) => void }) {
   if (doors.length === 0) return <Empty>No doors are configured.</Empty>;
   return (
     <>
@@ -60,9 +60,10 @@ export function DoorBoard({ doors, dir, onMode }: { doors: DoorStatus[]; dir: Di
                 >
                   {lockedDown ? 'Lift lockdown' : 'Lock down'}
                 </button>
+                {/* Opposite actions, so they must not look alike: locking is red, releasing amber with a dashed edge. */}
                 <button
                   type="button"
-                  className={released ? '' : 'danger'}
+                  className={released ? '' : 'release'}
                   aria-label={`${released ? 'End emergency release of' : 'Emergency release of'} site ${g.siteName}`}
                   onClick={() => onMode({ kind: 'emergency-release', scope: 'site', id: g.siteId, name: g.siteName, active: !released })}
                 >
@@ -124,7 +125,7 @@ export function DoorBoard({ doors, dir, onMode }: { doors: DoorStatus[]; dir: Di
                           <Cell b={modeBadge(d)} />
                         </td>
                         <td>
-                          <Cell b={alarmBadge(d)} />
+                          <Cell b={alarmBadge(d, alarms)} />
                         </td>
                         <td>
                           <Cell b={controllerBadge(d.controllerStatus)} />

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { reasonText } from '../../reasons';
 import { Empty, Field, Status, type Tone } from '../../ui';
 import { doorName, usePeople, type Directory, type PersonLookup } from './directory';
 import { alarmLabel, clockTime, controllerBadge, DOOR_EVENT_LABELS, EVENT_TYPE_LABELS, MODE_LABELS, readerBadge, words, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './model';
@@ -168,7 +169,8 @@ export function EventFeed({ rows, dir, doors }: { rows: FeedRow[]; dir: Director
 function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors: DoorStatus[] }) {
   const e = row.event;
   const t = clockTime(e.at);
-  const site = dir.sites.get(e.siteId)?.name;
+  // With one site the site's name under every row says nothing and costs the feed a line.
+  const site = dir.sites.size > 1 ? dir.sites.get(e.siteId)?.name : undefined;
   const place = (doorId: string | null | undefined, fallback: string) => {
     const name = doorName(dir, doors, doorId) ?? fallback;
     return (
@@ -195,10 +197,9 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
       );
       where = place(e.doorId, e.readerId ? (dir.readers.get(e.readerId)?.name ?? 'Unknown reader') : 'Unknown door');
       result = e.result === 'granted' ? { text: 'Granted', tone: 'ok' } : { text: 'Denied', tone: 'bad' };
-      const r = dir.reasons.get(e.reason);
       reason = (
         <span title={e.reason}>
-          {r?.description ?? words(e.reason)}
+          {reasonText(dir.reasons, e.reason)}
           {e.violations && e.violations.length > 0 ? <span className="live-sub">Violations: {e.violations.map(words).join(', ')}</span> : null}
         </span>
       );
@@ -246,7 +247,7 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
           {t.short}
         </time>
       </td>
-      <td className="live-nowrap">{event}</td>
+      <td>{event}</td>
       <td className="live-nowrap">{where}</td>
       <td>{result ? <Status tone={result.tone}>{result.text}</Status> : null}</td>
       <td className="live-reason">{reason}</td>

@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import { ApiError, type Api } from '../../api';
-import type { Customer, DoorStatus, Named, Reason, Zone } from './model';
+import { loadReasons, type Reasons } from '../../reasons';
+import type { Customer, DoorStatus, Named, Zone } from './model';
 
 /**
  * Names for the ids the live stream carries. Door, site and reader names are configuration, not
@@ -13,7 +14,7 @@ export interface Directory {
   readers: Map<string, Named>;
   controllers: Map<string, Named>;
   customers: Map<string, Customer>;
-  reasons: Map<string, Reason>;
+  reasons: Reasons;
 }
 
 export async function loadDirectory(api: Api): Promise<Directory> {
@@ -25,7 +26,7 @@ export async function loadDirectory(api: Api): Promise<Directory> {
     api.all<Named>('/readers', q),
     api.all<Named>('/controllers', q),
     api.all<Customer>('/customers', q),
-    api.get<Reason[]>('/badge-in/reasons'),
+    loadReasons(api),
   ]);
   const byId = <T extends { id: string }>(xs: T[]) => new Map(xs.map((x) => [x.id, x]));
   return {
@@ -35,7 +36,7 @@ export async function loadDirectory(api: Api): Promise<Directory> {
     readers: byId(readers),
     controllers: byId(controllers),
     customers: byId(customers),
-    reasons: new Map(reasons.map((r) => [r.code, r])),
+    reasons,
   };
 }
 

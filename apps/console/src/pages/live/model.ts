@@ -1,3 +1,4 @@
+import { formatClock, formatDateTime } from '../../time';
 import type { Tone } from '../../ui';
 
 /** GET /monitor/doors */
@@ -56,11 +57,6 @@ export interface Customer {
   id: string;
   companyName: string;
 }
-export interface Reason {
-  code: string;
-  family: string;
-  description: string;
-}
 
 /** What GET /monitor/events sends (ids only; the console resolves names). */
 export type MonitorEvent =
@@ -112,6 +108,14 @@ export const ALARM_LABELS: Record<string, string> = {
   held_open: 'Door held open',
   tamper: 'Controller tamper',
   door_unreachable: 'Door unreachable',
+};
+
+/** In the door's own row the word "Door" is implied: the short form keeps the table inside its card. */
+export const DOOR_ALARM_LABELS: Record<string, string> = {
+  forced_open: 'Forced open',
+  held_open: 'Held open',
+  tamper: 'Tamper',
+  door_unreachable: 'Unreachable',
 };
 
 export const DOOR_EVENT_LABELS: Record<string, string> = {
@@ -169,9 +173,45 @@ export function modeBadge(d: DoorStatus): Badge {
   return { text: 'Normal', tone: 'ok' };
 }
 
-export function alarmBadge(d: DoorStatus): Badge {
+/**
+ * The door's alarm as the desk must treat it: an alarm stays open until someone acknowledges it,
+ * even after the controller reports the door closed again, so the open alarms (newest first)
+ * come before what the controller says right now. "None" only when neither has one.
+ */
+export function alarmBadge(d: DoorStatus, openAlarms: readonly Alarm[] = []): Badge {
+  const mine = openAlarms.filter((a) => a.doorId === d.doorId);
+  const label = (kind: string) => DOOR_ALARM_LABELS[kind] ?? words(kind);
+  if (mine.length > 0) return { text: label(mine[0].kind) + (mine.length > 1 ? ` +${mine.length - 1}` : ''), tone: 'bad' };
   if (!d.controllerAlarm || d.controllerAlarm === 'none') return { text: 'None', tone: 'idle' };
-  return { text: ALARM_LABELS[d.controllerAlarm.replace(/-/g, '_')] ?? words(d.controllerAlarm), tone: 'bad' };
+  return { text: label(d.controllerAlarm.replace(/-/g, '_')), tone: 'bad' };
+}
+
+/** Door events that the server follows with an alarm of this kind (alarm.service raises it). */
+const ALARM_OF_DOOR_EVENT: Record<string, string> = { 'forced-open': 'forced_open', 'held-open': 'held_open' };
+/** A door event and its alarm are stamped by two clocks (controller, server): this far apart is still one incident. */
+const SAME_INCIDENT_MS = 10_000;
+
+function sameIncident(door: MonitorEvent, alarm: MonitorEvent): boolean {
+  return (
+    door.type === 'door' &&
+    alarm.type === 'alarm' &&
+    door.doorId === alarm.doorId &&
+    ALARM_OF_DOOR_EVENT[door.event] === alarm.kind &&
+    Math.abs(door.at - alarm.at) <= SAME_INCIDENT_MS
+  );
+}
+
+/**
+ * A new row on top of the feed, newest first, at most FEED_CAP. A door forced (or held) open
+ * arrives twice on the stream, as the controller's door event and as the alarm the server raised
+ * for it: the feed shows the incident once, as the alarm. The door event stays when no alarm
+ * follows (the server keeps one open alarm per door and kind, so a repeat raises none).
+ */
+export function addToFeed(rows: readonly FeedRow[], row: FeedRow): FeedRow[] {
+  const e = row.event;
+  if (e.type === 'alarm') return [row, ...rows.filter((r) => !sameIncident(r.event, e))].slice(0, FEED_CAP);
+  if (e.type === 'door' && rows.some((r) => sameIncident(e, r.event))) return [...rows];
+  return [row, ...rows].slice(0, FEED_CAP);
 }
 
 export function controllerBadge(status: string): Badge {
@@ -222,11 +262,9 @@ export function applyDoorEvent(d: DoorStatus, event: string): DoorStatus {
   }
 }
 
-const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
-const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 /** The feed is live: the time of day is what the desk reads; the date is on hover. */
 export function clockTime(ms: number | string): { short: string; full: string; iso: string } {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return { short: String(ms), full: String(ms), iso: '' };
-  return { short: clock.format(d), full: full.format(d), iso: d.toISOString() };
+  return { short: formatClock(d), full: formatDateTime(d), iso: d.toISOString() };
 }
