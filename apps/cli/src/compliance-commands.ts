@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
-import { certificateHash, ErasureCertificateEntity, ErasureJobEntity } from '@acs/compliance';
+import { CertificateEvidence, certificateHash, ErasureCertificateEntity, ErasureJobEntity } from '@acs/compliance';
 import type { AppConfig } from '@acs/config';
-import { DataKeyEntity } from '@acs/crypto';
+import { DataKeyEntity, EvidenceSigner } from '@acs/crypto';
 import { FingerprintTemplateEntity } from '@acs/enrollment';
 import { CustomerEntity, customerScope, PersonEntity } from '@acs/registry';
 import { CliModule } from './cli.module.js';
@@ -21,13 +21,14 @@ interface CertificateCheck {
 }
 
 /**
- * Checks every erasure certificate: its own hash, and that what a complete customer purge
+ * Checks every erasure certificate: its own hash, its Ed25519 signature, and that what a complete customer purge
  * certified is still true today (a restored backup would bring rows or the key back).
  */
 export async function purgeVerify(config: AppConfig, out: Out, opts: { json?: boolean }): Promise<boolean> {
   const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
   try {
     const ds = app.get(DataSource);
+    const evidence = new CertificateEvidence(config, app.get(EvidenceSigner));
     const rows = await ds.getRepository(ErasureCertificateEntity).find({ order: { issuedAt: 'ASC' } });
     const checks: CertificateCheck[] = [];
     for (const r of rows) {
@@ -36,6 +37,9 @@ export async function purgeVerify(config: AppConfig, out: Out, opts: { json?: bo
       const problems: string[] = [];
       const hashOk = hash === r.hash && certificateHash(rest) === r.hash;
       if (!hashOk) problems.push('hash does not match the body');
+      const signed = await evidence.checkRow(r);
+      if (!signed.ok) problems.push(`signature: ${signed.problems.join(', ')}`);
+      const problemsBeforeData = problems.length;
       let stillErased: boolean | null = null;
       if (r.kind === 'customer' && r.complete) {
         const [people, templates, events, key] = await Promise.all([
@@ -50,7 +54,7 @@ export async function purgeVerify(config: AppConfig, out: Out, opts: { json?: bo
         if (templates > 0) problems.push(`${templates} template row(s) back`);
         if (events > 0 && !historyKept) problems.push(`${events} history event(s) back`);
         if (key > 0) problems.push('the data key is back');
-        stillErased = problems.length === (hashOk ? 0 : 1);
+        stillErased = problems.length === problemsBeforeData;
       }
       checks.push({ certificate: r.id, kind: r.kind, customerId: r.customerId, complete: r.complete, hashOk, stillErased, problems });
     }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
 import { historyVerify } from './history-commands.js';
 import { purgeDue, purgeVerify } from './compliance-commands.js';
+import { certificateVerify, keysPublic, keysRotateSigning } from './evidence-commands.js';
 
 const out: Out = {
   line: (text) => console.info(text),
@@ -32,6 +33,27 @@ program
   .command('keys:rotate')
   .description('Create a new master key, re-wrap every data key under it and retire the old one')
   .action(async () => keysRotate(config(), out));
+
+program
+  .command('keys:public')
+  .description('Print the public Ed25519 keys that verify certificates and checkpoints (PEM) with their SHA-256 fingerprints; retired keys stay listed')
+  .option('--json', 'print JSON')
+  .action((opts: { json?: boolean }) => keysPublic(config(), out, opts));
+
+program
+  .command('keys:rotate-signing')
+  .description('New Ed25519 signing key; the old private key is dropped, its public key kept so older evidence still verifies')
+  .action(() => keysRotateSigning(config(), out));
+
+program
+  .command('certificate:verify')
+  .description('Verify a signed erasure certificate file without database or server; exits 1 when it does not verify')
+  .argument('<file>', 'erasure-certificate-<id>.jws')
+  .option('--public-key <pem>', 'PEM file with the public key(s) to trust (default: the local signing key ring)')
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts: { publicKey?: string; json?: boolean }) => {
+    if (!(await certificateVerify(config(), out, file, opts))) process.exitCode = 1;
+  });
 
 program
   .command('audit:verify')

@@ -3,7 +3,9 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
 import { CaseActionDto, CaseQueryDto, CloseCaseDto, ExportQueryDto, ExtendCaseDto, JobQueryDto, OpenCaseDto, PlaceHoldDto, RectifyDto, ReleaseHoldDto } from './dto.js';
+import { CertificateEvidence } from './certificates/certificate-evidence.js';
 import { DsrService } from './dsr.service.js';
+import { NotFoundError } from '@acs/http';
 import { ErasureService } from './erasure.service.js';
 
 /** Purges, legal holds and data-subject requests are compliance work [README roles]. */
@@ -18,6 +20,7 @@ export class ComplianceController {
   constructor(
     private readonly erasure: ErasureService,
     private readonly dsr: DsrService,
+    private readonly evidence: CertificateEvidence,
   ) {}
 
   // ------------------------------------------------------------------ customer purge
@@ -69,12 +72,32 @@ export class ComplianceController {
   @Allow(...EVIDENCE)
   @Audited({ action: 'compliance.certificate.read', targetType: 'erasure_certificate', targetParam: 'certificateId' })
   @Header('Content-Type', 'application/json')
-  @ApiOperation({ summary: 'Download a certificate as JSON; X-Certificate-Valid says whether its own hash checks out' })
+  @ApiOperation({ summary: 'Download a certificate as JSON; X-Certificate-Valid: its Ed25519 signature and its own hash check out (X-Certificate-Signature: valid, invalid or unsigned)' })
   async certificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const c = await this.erasure.certificate(id);
     res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.json"`);
     res.setHeader('X-Certificate-Valid', String(c.valid));
+    res.setHeader('X-Certificate-Signature', c.signature);
     return c.body;
+  }
+
+  @Get('certificates/:certificateId/signed')
+  @Allow(...EVIDENCE)
+  @Audited({ action: 'compliance.certificate.read', targetType: 'erasure_certificate', targetParam: 'certificateId' })
+  @ApiOperation({ summary: 'The signed certificate (compact JWS, Ed25519) as issued: check it with `acsctl certificate:verify` or openssl; 404 for certificates issued before signing' })
+  async signedCertificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    const c = await this.erasure.certificate(id);
+    if (!c.jws) throw new NotFoundError('SignedErasureCertificate', id);
+    res.setHeader('Content-Type', 'application/jose');
+    res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.jws"`);
+    return `${c.jws}\n`;
+  }
+
+  @Get('signing-keys')
+  @Allow(...EVIDENCE)
+  @ApiOperation({ summary: 'Public Ed25519 keys that verify certificates and checkpoints (PEM, SHA-256 fingerprint of the DER key); old keys stay listed after a rotation' })
+  signingKeys() {
+    return this.evidence.publicKeys();
   }
 
   // ------------------------------------------------------------------ legal holds

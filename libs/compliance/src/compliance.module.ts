@@ -8,6 +8,7 @@ import { CryptoModule } from '@acs/crypto';
 import { EnrollmentModule } from '@acs/enrollment';
 import { RegistryModule } from '@acs/registry';
 import { ComplianceController } from './compliance.controller.js';
+import { CertificateEvidence } from './certificates/certificate-evidence.js';
 import { DsrService } from './dsr.service.js';
 import { ErasureService } from './erasure.service.js';
 import { PurgeScheduler } from './purge.scheduler.js';
@@ -41,7 +42,7 @@ export class AccessLogRetentionModule {}
 @Module({
   imports: [ScheduleModule.forRoot(), AccessLogRetentionModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, EnrollmentModule, AccessLogModule],
   controllers: [ComplianceController],
-  providers: [ErasureService, DsrService, PurgeScheduler],
-  exports: [ErasureService, DsrService],
+  providers: [ErasureService, DsrService, PurgeScheduler, CertificateEvidence],
+  exports: [ErasureService, DsrService, CertificateEvidence],
 })
 export class ComplianceModule {}

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -16,6 +16,8 @@ import { CustomerEntity, customerScope, customerStatus, GrantEntity, PersonalDat
 import { ErasureCertificateEntity, ErasureJobEntity, LegalHoldEntity, type ErasureKind, type ErasureStep } from './entities.js';
 import { scanFilesAsync, sqliteFiles, type FileScan } from './scan.js';
 import { scanTables } from './table-scan.js';
+import { certificateHash } from './certificates/certificate-hash.js';
+import { CertificateEvidence } from './certificates/certificate-evidence.js';
 
 const DAY_MS = 86_400_000;
 /** Tables an erasure deletes from or rewrites (old row versions hold the values until VACUUM on PostgreSQL). */
@@ -133,9 +135,7 @@ export function keyPrefix(keyId: string): Buffer {
   return Buffer.from(header.subarray(0, whole).toString('base64'));
 }
 
-export function certificateHash(body: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
-}
+export { certificateHash };
 
 /**
  * Erasure as a persisted state machine (issue 9): customer purge at end of service, erasure of
@@ -170,6 +170,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     private readonly manager: ReaderManager,
     private readonly changes: RegistryChanges,
     private readonly audit: AuditService,
+    private readonly certificateEvidence: CertificateEvidence,
     @Optional() private readonly leases?: LeaseService,
   ) {}
 
@@ -704,9 +705,14 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     const hash = certificateHash(body);
     data.certificateIds.push(id);
     this.faultHook?.('certificate:issue', job);
+    const text = JSON.stringify({ ...body, hash });
+    // Signed and on disk outside the database before the row commits (issue 15).
+    const { jws } = await this.certificateEvidence.issue(id, text);
+    let inserted = false;
     await this.writes.transaction(async (m) => {
       const fresh = await m.findOneOrFail(ErasureJobEntity, { where: { id: job.id } });
       if (fresh.step !== 'certificate') return;
+      inserted = true;
       await m.insert(ErasureCertificateEntity, {
         id,
         jobId: job.id,
@@ -715,8 +721,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         personId: job.personId,
         complete,
         issuedAt: now,
-        body: JSON.stringify({ ...body, hash }),
+        body: text,
         hash,
+        jws,
       });
       // Held: the remaining steps run again from server_data once the hold is released.
       await m.update(
@@ -727,6 +734,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
           : { state: 'held', step: 'server_data', data: JSON.stringify(data), updatedAt: now, lastError: null },
       );
     });
+    if (!inserted) this.certificateEvidence.discard(id);
     if (complete) this.needles.delete(job.id);
     await this.audit.record({
       actor: { actorType: 'system', actorId: null, role: null },
@@ -930,12 +938,16 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     return rows.map((r) => ({ id: r.id, jobId: r.jobId, kind: r.kind, customerId: r.customerId, personId: r.personId, complete: r.complete, issuedAt: iso(r.issuedAt), hash: r.hash }));
   }
 
-  async certificate(id: string): Promise<{ body: Record<string, unknown>; hash: string; valid: boolean }> {
+  async certificate(id: string): Promise<{ body: Record<string, unknown>; hash: string; valid: boolean; signature: 'valid' | 'invalid' | 'unsigned'; jws: string | null; problems: string[] }> {
     const row = await this.ds.getRepository(ErasureCertificateEntity).findOne({ where: { id } });
     if (!row) throw new NotFoundError('ErasureCertificate', id);
     const body = JSON.parse(row.body) as Record<string, unknown>;
     const { hash, ...rest } = body;
-    return { body, hash: row.hash, valid: hash === row.hash && certificateHash(rest) === row.hash };
+    const hashOk = hash === row.hash && certificateHash(rest) === row.hash;
+    const check = await this.certificateEvidence.checkRow(row);
+    // An unsigned row is not valid: clearing the signature must not downgrade a check to the bare hash.
+    const signature = !check.signed ? 'unsigned' : check.ok ? 'valid' : 'invalid';
+    return { body, hash: row.hash, valid: hashOk && signature === 'valid', signature, jws: row.jws, problems: hashOk ? check.problems : ['hash does not match the body', ...check.problems] };
   }
 
   private view(j: ErasureJobEntity): ErasureJobView {
