@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
-import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
+import { auditVerify, checkpointAcceptCommand, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
 import { historyVerify } from './history-commands.js';
 import { purgeDue, purgeVerify } from './compliance-commands.js';
 import { certificateVerify, keysPublic, keysRotateSigning } from './evidence-commands.js';
@@ -57,7 +57,7 @@ program
 
 program
   .command('audit:verify')
-  .description('Verify the audit hash chain; exits 1 and names the first broken link if it is broken')
+  .description('Verify the audit hash chain and compare it with the newest signed checkpoint; exits 1 naming the first broken link or the missing tail')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     if (!(await auditVerify(config(), out, opts))) process.exitCode = 1;
@@ -65,12 +65,17 @@ program
 
 program
   .command('history:verify')
-  .description('Verify the access-history hash chains (one customer or all); exits 1 and names the first broken link')
+  .description('Verify the access-history hash chains (one customer or all) and compare them with the newest signed checkpoint; exits 1 naming the first broken link or a missing tail')
   .option('--customer <id>', 'only this customer')
   .option('--json', 'print JSON')
   .action(async (opts: { customer?: string; json?: boolean }) => {
     if (!(await historyVerify(config(), out, opts))) process.exitCode = 1;
   });
+
+program
+  .command('checkpoint:accept')
+  .description('After a restore was investigated: sign the current chain heads as the new checkpoint (reason rollback_accepted), so the server resumes checkpoints')
+  .action(async () => checkpointAcceptCommand(config(), out));
 
 program
   .command('seed:demo')

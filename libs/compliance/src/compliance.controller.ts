@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
 import { CaseActionDto, CaseQueryDto, CloseCaseDto, ExportQueryDto, ExtendCaseDto, JobQueryDto, OpenCaseDto, PlaceHoldDto, RectifyDto, ReleaseHoldDto } from './dto.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
+import { CheckpointService } from './checkpoints/checkpoint.service.js';
 import { DsrService } from './dsr.service.js';
 import { NotFoundError } from '@acs/http';
 import { ErasureService } from './erasure.service.js';
@@ -21,6 +22,7 @@ export class ComplianceController {
     private readonly erasure: ErasureService,
     private readonly dsr: DsrService,
     private readonly evidence: CertificateEvidence,
+    private readonly checkpointService: CheckpointService,
   ) {}
 
   // ------------------------------------------------------------------ customer purge
@@ -91,6 +93,23 @@ export class ComplianceController {
     res.setHeader('Content-Type', 'application/jose');
     res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.jws"`);
     return `${c.jws}\n`;
+  }
+
+  @Get('checkpoints')
+  @Allow(...EVIDENCE)
+  @Audited({ action: 'compliance.checkpoint.verify', targetType: 'checkpoint' })
+  @ApiOperation({ summary: 'Checkpoint status: the folder, the last one written, the start-up comparison (alarm), and the database compared with the newest signed checkpoint now (missing tails by chain and sequence number)' })
+  async checkpoints() {
+    return { ...this.checkpointService.status(), now: await this.checkpointService.verify() };
+  }
+
+  @Post('checkpoints')
+  @HttpCode(201)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.checkpoint.take', targetType: 'checkpoint' })
+  @ApiOperation({ summary: 'Sign and append a checkpoint of the chain heads now (null while checkpoints are paused by a start-up alarm)' })
+  async takeCheckpoint() {
+    return { checkpoint: await this.checkpointService.take('manual') };
   }
 
   @Get('signing-keys')

@@ -9,6 +9,7 @@ import { EnrollmentModule } from '@acs/enrollment';
 import { RegistryModule } from '@acs/registry';
 import { ComplianceController } from './compliance.controller.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
+import { CheckpointService } from './checkpoints/checkpoint.service.js';
 import { DsrService } from './dsr.service.js';
 import { ErasureService } from './erasure.service.js';
 import { PurgeScheduler } from './purge.scheduler.js';
@@ -42,7 +43,7 @@ export class AccessLogRetentionModule {}
 @Module({
   imports: [ScheduleModule.forRoot(), AccessLogRetentionModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, EnrollmentModule, AccessLogModule],
   controllers: [ComplianceController],
-  providers: [ErasureService, DsrService, PurgeScheduler, CertificateEvidence],
-  exports: [ErasureService, DsrService, CertificateEvidence],
+  providers: [ErasureService, DsrService, PurgeScheduler, CertificateEvidence, CheckpointService],
+  exports: [ErasureService, DsrService, CertificateEvidence, CheckpointService],
 })
 export class ComplianceModule {}

@@ -18,6 +18,7 @@ import { scanFilesAsync, sqliteFiles, type FileScan } from './scan.js';
 import { scanTables } from './table-scan.js';
 import { certificateHash } from './certificates/certificate-hash.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
+import { CheckpointService } from './checkpoints/checkpoint.service.js';
 
 const DAY_MS = 86_400_000;
 /** Tables an erasure deletes from or rewrites (old row versions hold the values until VACUUM on PostgreSQL). */
@@ -172,6 +173,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     private readonly audit: AuditService,
     private readonly certificateEvidence: CertificateEvidence,
     @Optional() private readonly leases?: LeaseService,
+    @Optional() private readonly checkpoints?: CheckpointService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -735,6 +737,8 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       );
     });
     if (!inserted) this.certificateEvidence.discard(id);
+    // The erased chains' new heads are witnessed at once, so a later restore of an older copy shows.
+    else await this.checkpoints?.take(job.kind === 'customer' ? 'purge' : 'erasure').catch((err: Error) => this.logger.error(`checkpoint after erasure failed: ${err.message}`));
     if (complete) this.needles.delete(job.id);
     await this.audit.record({
       actor: { actorType: 'system', actorId: null, role: null },

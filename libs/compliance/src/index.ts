@@ -7,3 +7,8 @@ export { ComplianceModule, AccessLogRetentionModule } from './compliance.module.
 export { CertificateEvidence, type StoredCertificateCheck } from './certificates/certificate-evidence.js';
 export { checkCertificate, type CertificateCheck } from './certificates/certificate-check.js';
 export { certificateFileName, listCertificateFiles, writeDurably } from './certificates/evidence-files.js';
+export { CheckpointService, type CheckpointStatus } from './checkpoints/checkpoint.service.js';
+export { verifyAgainstCheckpoints, type CheckpointVerification } from './checkpoints/checkpoint-verify.js';
+export { compareWithCheckpoint, describeFinding, type CheckpointBody, type CheckpointComparison, type CheckpointFinding } from './checkpoints/checkpoint-compare.js';
+export { readChainHeads, type ChainHeads } from './checkpoints/chain-heads.js';
+export { appendCheckpoint, newestCheckpoint, lineHash } from './checkpoints/checkpoint-log.js';
