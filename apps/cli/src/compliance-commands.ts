@@ -1,7 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
-import { CertificateEvidence, certificateHash, ErasureCertificateEntity, ErasureJobEntity } from '@acs/compliance';
+import { CertificateEvidence, certificateHash, ErasureCertificateEntity, ErasureJobEntity, findUndonePurges, queueReapply } from '@acs/compliance';
+import { AuditService } from '@acs/audit';
+import { WriteQueue } from '@acs/database';
 import type { AppConfig } from '@acs/config';
 import { DataKeyEntity, EvidenceSigner } from '@acs/crypto';
 import { FingerprintTemplateEntity } from '@acs/enrollment';
@@ -58,6 +60,17 @@ export async function purgeVerify(config: AppConfig, out: Out, opts: { json?: bo
       }
       checks.push({ certificate: r.id, kind: r.kind, customerId: r.customerId, complete: r.complete, hashOk, stillErased, problems });
     }
+    // The signed files outside the database: a restored backup may lack the rows, not the files.
+    const folder = await findUndonePurges(ds, config.certificateDir, (jws) => evidence.checkJws(jws));
+    for (const u of folder.undone) {
+      const known = checks.find((c) => c.certificate === u.certificate);
+      const problem = `signed certificate file: ${u.back.join(', ')} back${u.personId ? ` (person ${u.personId})` : ''}; run acsctl purge:reapply`;
+      if (known) {
+        if (!known.problems.some((p) => p.includes('back'))) known.problems.push(problem);
+        known.stillErased = false;
+      } else checks.push({ certificate: u.certificate, kind: u.kind, customerId: u.customerId, complete: true, hashOk: true, stillErased: false, problems: [problem] });
+    }
+    for (const f of folder.invalid) checks.push({ certificate: f.file, kind: 'file', customerId: '-', complete: false, hashOk: false, stillErased: null, problems: f.problems });
     if (opts.json) out.json(checks);
     else if (checks.length === 0) out.line('No erasure certificates yet.');
     else
@@ -85,6 +98,34 @@ export async function purgeDue(config: AppConfig, out: Out, opts: { json?: boole
     if (opts.json) out.json(due);
     else if (due.length === 0) out.line('No customer is due for a purge.');
     else for (const d of due) out.line(`${d.customerId} ${d.contractRef} service ended ${d.serviceEnd}`);
+  } finally {
+    await app.close();
+  }
+}
+
+/**
+ * Erases again exactly the customers and people whose signed certificate (CERTIFICATE_DIR) exists
+ * but whose data is back in the database. The jobs are queued for the server's erasure runner,
+ * which owns the readers (reader step included) and issues new certificates naming the originals.
+ * Running it again queues nothing new.
+ */
+export async function purgeReapply(config: AppConfig, out: Out, opts: { json?: boolean }): Promise<void> {
+  const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
+  try {
+    const ds = app.get(DataSource);
+    const evidence = new CertificateEvidence(config, app.get(EvidenceSigner));
+    const folder = await findUndonePurges(ds, config.certificateDir, (jws) => evidence.checkJws(jws));
+    const plan = await queueReapply(ds, app.get(WriteQueue), folder.undone, Date.now(), 'cli:acsctl');
+    for (const s of plan.started) {
+      await app.get(AuditService).record({ actor: { actorType: 'cli', actorId: 'acsctl', role: 'admin' }, action: 'compliance.erasure.started', targetType: s.kind === 'customer' ? 'customer' : 'person', targetId: s.personId ?? s.customerId, outcome: 'success', details: { jobId: s.jobId, kind: s.kind, trigger: 'reapply', reapplies: s.reapplies.join(',') } });
+    }
+    if (opts.json) out.json({ ...plan, invalidFiles: folder.invalid });
+    else {
+      if (plan.started.length === 0 && plan.alreadyRunning.length === 0) out.line(`Nothing to re-apply: none of the ${folder.checked} signed certificate(s) in ${config.certificateDir} has its data back.`);
+      for (const s of plan.started) out.line(`Queued erasure job ${s.jobId} (${s.kind}, customer ${s.customerId}${s.personId ? `, person ${s.personId}` : ''}) re-applying ${s.reapplies.join(', ')}; the server runs it (readers included) and certifies it.`);
+      for (const r of plan.alreadyRunning) out.line(`Erasure job ${r.jobId} (${r.kind}, customer ${r.customerId}) is already running.`);
+      for (const f of folder.invalid) out.line(`Certificate file ${f.file} does not verify: ${f.problems.join('; ')}`);
+    }
   } finally {
     await app.close();
   }

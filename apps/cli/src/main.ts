@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { auditVerify, checkpointAcceptCommand, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
 import { historyVerify } from './history-commands.js';
-import { purgeDue, purgeVerify } from './compliance-commands.js';
+import { purgeDue, purgeReapply, purgeVerify } from './compliance-commands.js';
 import { certificateVerify, keysPublic, keysRotateSigning } from './evidence-commands.js';
 
 const out: Out = {
@@ -99,11 +99,17 @@ program
 
 program
   .command('purge:verify')
-  .description('Check every erasure certificate (its hash, and that a purged customer has not come back); exits 1 on a problem')
+  .description('Check every erasure certificate (hash, signature, and that a purged customer has not come back), and the signed files in CERTIFICATE_DIR against the database; exits 1 on a problem')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     if (!(await purgeVerify(config(), out, opts))) process.exitCode = 1;
   });
+
+program
+  .command('purge:reapply')
+  .description('Erase again every customer or person whose signed certificate exists but whose data is back (a restored backup); the server runs the jobs and certifies them; idempotent')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => purgeReapply(config(), out, opts));
 
 program
   .command('purge:due')

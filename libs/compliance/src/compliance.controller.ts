@@ -5,6 +5,7 @@ import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/
 import { CaseActionDto, CaseQueryDto, CloseCaseDto, ExportQueryDto, ExtendCaseDto, JobQueryDto, OpenCaseDto, PlaceHoldDto, RectifyDto, ReleaseHoldDto } from './dto.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
 import { CheckpointService } from './checkpoints/checkpoint.service.js';
+import { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
 import { DsrService } from './dsr.service.js';
 import { NotFoundError } from '@acs/http';
 import { ErasureService } from './erasure.service.js';
@@ -23,6 +24,7 @@ export class ComplianceController {
     private readonly dsr: DsrService,
     private readonly evidence: CertificateEvidence,
     private readonly checkpointService: CheckpointService,
+    private readonly undone: UndonePurgeMonitor,
   ) {}
 
   // ------------------------------------------------------------------ customer purge
@@ -93,6 +95,22 @@ export class ComplianceController {
     res.setHeader('Content-Type', 'application/jose');
     res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.jws"`);
     return `${c.jws}\n`;
+  }
+
+  @Get('undone-purges')
+  @Allow(...EVIDENCE)
+  @ApiOperation({ summary: 'Signed certificates in CERTIFICATE_DIR whose erased data is back in the database (a restored backup), by id; invalid certificate files' })
+  async undonePurges() {
+    return { ...(await this.undone.check()), startup: this.undone.status().startup };
+  }
+
+  @Post('purges/reapply')
+  @HttpCode(202)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.purge.reapply', targetType: 'erasure' })
+  @ApiOperation({ summary: 'Erase again exactly the subjects whose signed certificate exists but whose data is back; new certificates name the originals; idempotent' })
+  reapply(@CurrentPrincipal() principal: Principal) {
+    return this.undone.reapply(actorOf(principal));
   }
 
   @Get('checkpoints')

@@ -10,6 +10,7 @@ import { RegistryModule } from '@acs/registry';
 import { ComplianceController } from './compliance.controller.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
 import { CheckpointService } from './checkpoints/checkpoint.service.js';
+import { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
 import { DsrService } from './dsr.service.js';
 import { ErasureService } from './erasure.service.js';
 import { PurgeScheduler } from './purge.scheduler.js';
@@ -43,7 +44,7 @@ export class AccessLogRetentionModule {}
 @Module({
   imports: [ScheduleModule.forRoot(), AccessLogRetentionModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, EnrollmentModule, AccessLogModule],
   controllers: [ComplianceController],
-  providers: [ErasureService, DsrService, PurgeScheduler, CertificateEvidence, CheckpointService],
-  exports: [ErasureService, DsrService, CertificateEvidence, CheckpointService],
+  providers: [ErasureService, DsrService, PurgeScheduler, CertificateEvidence, CheckpointService, UndonePurgeMonitor],
+  exports: [ErasureService, DsrService, CertificateEvidence, CheckpointService, UndonePurgeMonitor],
 })
 export class ComplianceModule {}

@@ -77,6 +77,8 @@ export interface ErasureData {
   /** Parts postponed by a legal hold, with the hold ids. */
   deferred?: { parts: string[]; holdIds: string[] };
   certificateIds: string[];
+  /** A re-application after a restored backup brought the data back: the signed certificates it repeats. */
+  reapplies?: string[];
 }
 
 export interface ErasureJobView {
@@ -261,12 +263,23 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     return this.create(kind, c, personId, caseId ? 'request' : 'manual', actor, caseId);
   }
 
-  private async create(kind: ErasureKind, c: CustomerEntity, personId: string | null, trigger: string, actor: AuditActor | null, caseId: string | null): Promise<ErasureJobView> {
+  /**
+   * Erases again what a signed certificate says was erased and a restored backup brought back
+   * (issue 15, part 4); the new certificate names the ones it repeats. Idempotent: a running
+   * erasure of the same subject is returned.
+   */
+  async startReapply(u: { kind: ErasureKind; customerId: string; personId: string | null; certificates: string[] }, actor: AuditActor | null): Promise<ErasureJobView> {
+    const running = await this.ds.getRepository(ErasureJobEntity).findOne({ where: { customerId: u.customerId, kind: u.kind, ...(u.personId ? { personId: u.personId } : {}), state: In(['running', 'waiting_for_devices', 'held']) } });
+    if (running) return this.view(running);
+    return this.create(u.kind, await this.mustCustomer(u.customerId), u.personId, 'reapply', actor, null, u.certificates);
+  }
+
+  private async create(kind: ErasureKind, c: CustomerEntity, personId: string | null, trigger: string, actor: AuditActor | null, caseId: string | null, reapplies?: string[]): Promise<ErasureJobView> {
     const now = this.clock.nowMs();
     const key = await this.ds.getRepository(DataKeyEntity).findOne({ where: { scope: customerScope(c.id) } });
     const templateRows = await this.ds.getRepository(FingerprintTemplateEntity).countBy(kind === 'customer' ? { customerId: c.id } : { personId: personId! });
     // Counted before anything is erased: a resumed step cannot count what an earlier attempt removed.
-    const data: ErasureData = { keyId: key?.id ?? null, contractRef: c.contractRef, serviceEnd: c.serviceEnd, steps: {}, counts: { templateRows }, certificateIds: [] };
+    const data: ErasureData = { keyId: key?.id ?? null, contractRef: c.contractRef, serviceEnd: c.serviceEnd, steps: {}, counts: { templateRows }, certificateIds: [], ...(reapplies ? { reapplies } : {}) };
     const job: ErasureJobEntity = {
       id: randomUUID(),
       kind,
@@ -782,6 +795,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       physical: data.physical ?? null,
       deferred: data.deferred && data.deferred.parts.length > 0 ? { ...data.deferred, note: 'held under legal hold; erased after release, with a new certificate' } : null,
       previousCertificates: data.certificateIds.filter((c) => c !== id),
+      ...(data.reapplies ? { reapplies: data.reapplies } : {}),
     };
   }
 

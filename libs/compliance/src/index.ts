@@ -12,3 +12,6 @@ export { verifyAgainstCheckpoints, type CheckpointVerification } from './checkpo
 export { compareWithCheckpoint, describeFinding, type CheckpointBody, type CheckpointComparison, type CheckpointFinding } from './checkpoints/checkpoint-compare.js';
 export { readChainHeads, type ChainHeads } from './checkpoints/chain-heads.js';
 export { appendCheckpoint, newestCheckpoint, lineHash } from './checkpoints/checkpoint-log.js';
+export { findUndonePurges, type UndonePurge, type FolderComparison } from './certificates/undone-purges.js';
+export { queueReapply, type ReapplyPlan } from './certificates/reapply.js';
+export { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
