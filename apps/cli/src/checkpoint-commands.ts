@@ -33,6 +33,6 @@ export async function checkpointAccept(app: INestApplicationContext, config: App
   const now = new Date();
   const body: CheckpointBody = { version: 1, checkpoint: (previous?.body.checkpoint ?? 0) + 1, at: now.toISOString(), instance: config.INSTANCE_ID, reason: 'rollback_accepted', prev: previous ? lineHash(previous.jws) : null, heads };
   const jws = await app.get(EvidenceSigner).sign('acs-checkpoint', JSON.stringify(body));
-  const file = appendCheckpoint(config.checkpointDir, config.INSTANCE_ID, now, jws);
+  const file = await appendCheckpoint(config.checkpointDir, config.INSTANCE_ID, now, jws);
   out.line(`Checkpoint ${body.checkpoint} (rollback_accepted) appended to ${file}; the server resumes checkpoints at its next interval.`);
 }

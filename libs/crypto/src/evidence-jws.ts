@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
+import { CompactSign, compactVerify, type CryptoKey, decodeProtectedHeader } from 'jose';
 
 /**
  * Evidence is a JWS in compact serialization (RFC 7515 §7.1) signed with Ed25519 (`alg: EdDSA`,
@@ -8,7 +8,7 @@ import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
  */
 export type EvidenceType = 'acs-erasure-certificate' | 'acs-checkpoint';
 
-export async function signEvidence(typ: EvidenceType, payload: string, kid: string, privateKey: KeyObject): Promise<string> {
+export async function signEvidence(typ: EvidenceType, payload: string, kid: string, privateKey: KeyObject | CryptoKey): Promise<string> {
   return new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'EdDSA', kid, typ }).sign(privateKey);
 }
 

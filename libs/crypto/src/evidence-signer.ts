@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { type CryptoKey, importPKCS8 } from 'jose';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { signEvidence, verifyEvidence, type EvidenceType, type EvidenceVerdict } from './evidence-jws.js';
@@ -14,8 +15,12 @@ export class EvidenceSigner {
     this.ring = SigningKeyRing.open(config.signingKeyFile, () => clock.now());
   }
 
-  sign(typ: EvidenceType, payload: string): Promise<string> {
-    return signEvidence(typ, payload, this.ring.currentKid, this.ring.currentPrivateKey);
+  /** Imported once: converting the key for WebCrypto on every signature costs about 1 ms. */
+  private signingKey?: Promise<CryptoKey>;
+
+  async sign(typ: EvidenceType, payload: string): Promise<string> {
+    this.signingKey ??= importPKCS8(this.ring.currentPrivateKeyPem, 'EdDSA');
+    return signEvidence(typ, payload, this.ring.currentKid, await this.signingKey);
   }
 
   verify(jws: string, typ: EvidenceType): Promise<EvidenceVerdict> {

@@ -109,7 +109,11 @@ export class SigningKeyRing {
   }
 
   get currentPrivateKey(): KeyObject {
-    return createPrivateKey(this.content.keys[this.content.current].privateKey!);
+    return createPrivateKey(this.currentPrivateKeyPem);
+  }
+
+  get currentPrivateKeyPem(): string {
+    return this.content.keys[this.content.current].privateKey!;
   }
 
   publicKey(kid: string): KeyObject | undefined {

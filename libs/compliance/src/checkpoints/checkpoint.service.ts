@@ -107,7 +107,7 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       const now = this.clock.now();
       const body: CheckpointBody = { version: 1, checkpoint: (this.last?.number ?? 0) + 1, at: now.toISOString(), instance: this.config.INSTANCE_ID, reason, prev: this.last?.prev ?? null, heads };
       const jws = await this.signer.sign('acs-checkpoint', JSON.stringify(body));
-      appendCheckpoint(this.folder, this.config.INSTANCE_ID, now, jws);
+      await appendCheckpoint(this.folder, this.config.INSTANCE_ID, now, jws);
       this.last = { number: body.checkpoint, prev: lineHash(jws), heads: fingerprint, at: body.at, reason };
       return body;
     });
