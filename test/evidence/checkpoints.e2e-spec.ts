@@ -75,7 +75,13 @@ describe('signed checkpoints outside the database (issue 15, part 2)', () => {
     await expect(auditVerify(t.config, audit.out, {})).resolves.toBe(false);
     expect(audit.lines.join('\n')).toContain(`audit chain: MISSING TAIL, the checkpoint saw seq ${auditHead}, the database has head ${auditHead - 2}`);
 
-    const api = await t.http().get('/compliance/checkpoints').set(bearer(await t.tokenFor('auditor'))).expect(200);
+    const auditor = await t.tokenFor('auditor');
+    const chain = await t.http().get(`/customers/${customer.id}/access-events/verify`).set(bearer(auditor)).expect(200);
+    expect(chain.body).toMatchObject({ ok: false, headSeq: 7, checkpoint: { ok: false, problem: 'missing_tail', checkpointSeq: 10, databaseSeq: 7, signature: 'valid' } });
+    expect(chain.body.firstBreak).toBeUndefined(); // the chain itself is intact: only the checkpoint sees the loss
+    const trail = await t.http().get('/audit/verify').set(bearer(auditor)).expect(200);
+    expect(trail.body).toMatchObject({ ok: false, checkpoint: { ok: false, problem: 'missing_tail', checkpointSeq: auditHead } });
+    const api = await t.http().get('/compliance/checkpoints').set(bearer(auditor)).expect(200);
     expect(api.body.now).toMatchObject({ ok: false, databaseOlder: true, signature: 'valid' });
     expect(api.body.now.findings).toEqual(
       expect.arrayContaining([

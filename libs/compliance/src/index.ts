@@ -15,3 +15,4 @@ export { appendCheckpoint, newestCheckpoint, lineHash } from './checkpoints/chec
 export { findUndonePurges, type UndonePurge, type FolderComparison } from './certificates/undone-purges.js';
 export { queueReapply, type ReapplyPlan } from './certificates/reapply.js';
 export { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
+export { CheckpointModule } from './checkpoints/checkpoint.module.js';

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { EvidenceSigner } from '@acs/crypto';
-import { WriteQueue } from '@acs/database';
+import { type ChainWitness, type ChainWitnessVerdict, WriteQueue } from '@acs/database';
 import { ReadinessRegistry } from '@acs/health';
 import { readChainHeads, type ChainHeads } from './chain-heads.js';
 import { describeFinding, type CheckpointBody } from './checkpoint-compare.js';
@@ -28,7 +28,7 @@ export interface CheckpointStatus {
  * that its newest entries are gone; the newest checkpoint can.
  */
 @Injectable()
-export class CheckpointService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CheckpointService implements OnApplicationBootstrap, OnApplicationShutdown, ChainWitness {
   private readonly logger = new Logger('Checkpoints');
   private timer?: NodeJS.Timeout;
   private chain: Promise<unknown> = Promise.resolve();
@@ -129,6 +129,21 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
   /** The database against the newest checkpoint (any instance's, in this folder). */
   verify(): Promise<CheckpointVerification> {
     return verifyAgainstCheckpoints(this.ds, this.folder, (jws) => this.signer.verify(jws, 'acs-checkpoint'));
+  }
+
+  /** One chain against the newest checkpoint, for the audit and access-history verify routes. */
+  async witness(chain: string): Promise<ChainWitnessVerdict> {
+    const v = await this.verify();
+    const f = v.findings.find((x) => x.chain === chain) ?? null;
+    const signatureOk = v.signature === null || v.signature === 'valid';
+    return {
+      ok: signatureOk && (f === null || f.problem === 'erased_since'),
+      checkpoint: v.checkpoint ? { number: v.checkpoint.number, at: v.checkpoint.at } : null,
+      signature: v.signature,
+      problem: f?.problem ?? null,
+      checkpointSeq: f?.checkpointSeq ?? null,
+      databaseSeq: f?.databaseSeq ?? null,
+    };
   }
 
   status(): CheckpointStatus {
