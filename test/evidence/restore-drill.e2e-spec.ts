@@ -14,7 +14,8 @@ import { bearer, buildSite, createCustomer, createPerson, type SiteFixture } fro
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeReapply, purgeVerify } from '../../apps/cli/src/compliance-commands.js';
-import { endService } from '../compliance/compliance-support.js';
+import { anyFlashHolds, endService, enrolPerson, erasure, newCustomer, searchEveryReader } from '../compliance/compliance-support.js';
+import { buildVirtualSite, startVirtualReader, tuneForTests } from '../enrollment/enrollment-support.js';
 
 jest.setTimeout(90_000);
 
@@ -120,6 +121,59 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
     } finally {
       errors.mockRestore();
       await t.close();
+    }
+  });
+
+  it('readers included: the restored registry puts the finger back on the door readers, and the re-applied purge takes it off again', async () => {
+    const drillDir = mkdtempSync(join(tmpdir(), 'acs-drill-readers-'));
+    const flashDir = mkdtempSync(join(tmpdir(), 'acs-drill-flash-'));
+    const backup = join(backupDir, 'readers.sqlite');
+    const readerEnv = { PURGE_SCHEDULE_ENABLED: 'false', READER_SYNC_INTERVAL_S: '3600', MASTER_KEY: randomBytes(32).toString('base64') };
+    const readers = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(flashDir)));
+    let t = await startTestApp({ env: readerEnv, dir: drillDir, keepDir: true });
+    try {
+      let { manager, library } = tuneForTests(t);
+      const site = await buildVirtualSite(t, { desk: readers[0].url, suiteEntry: readers[1].url, suiteExit: readers[2].url, cageEntry: readers[3].url });
+      const doorReaders = [site.suiteEntryId, site.suiteExitId, site.cageEntryId];
+      await Promise.all([site.deskId, ...doorReaders].map((id) => manager.whenReady(id)));
+      const customerId = await newCustomer(t, 'DRILL', 'Contactpersoon Drill-Marker');
+      const enrolled = await enrolPerson(t, site, readers, library, customerId, 'Drilla');
+      await t.app.get(WriteQueue).run(() => t.app.get(DataSource).query(`VACUUM INTO '${backup}'`));
+      await endService(t, customerId);
+      const eraser = erasure(t);
+      await eraser.waitFor((await eraser.startCustomerPurge(customerId, 'manual', null)).id);
+      expect(anyFlashHolds(readers.slice(1), enrolled.template)).toBe(false);
+      await t.close();
+
+      for (const f of readdirSync(drillDir)) if (f.startsWith('acs.sqlite')) rmSync(join(drillDir, f));
+      copyFileSync(backup, join(drillDir, 'acs.sqlite'));
+      t = await startTestApp({ env: readerEnv, dir: drillDir, keepDir: true });
+      ({ manager, library } = tuneForTests(t));
+      await Promise.all(doorReaders.map((id) => manager.whenReady(id)));
+      // The restored registry says the person may still enter: reconciliation stores the template again.
+      for (const id of doorReaders) await t.http().post(`/reader-libraries/${id}/reconcile`).set(bearer(t.adminToken)).expect(200);
+      await library.settled();
+      expect(anyFlashHolds(readers.slice(1), enrolled.template)).toBe(true);
+
+      const plan = capture();
+      await purgeReapply(t.config, plan.out, { json: true });
+      const started = (plan.json[0] as { started: Array<{ jobId: string }> }).started;
+      expect(started).toHaveLength(1);
+      await erasure(t).waitFor(started[0].jobId);
+      await library.settled();
+      expect(anyFlashHolds(readers.slice(1), enrolled.template)).toBe(false);
+      await expect(searchEveryReader(manager, doorReaders, enrolled.template)).resolves.toEqual([null, null, null]);
+      const [cert] = await erasure(t).certificates({ customerId });
+      const body = (await erasure(t).certificate(cert.id)).body as { trigger: string; readers: unknown[]; physical: { clean: boolean } };
+      expect(body.trigger).toBe('reapply');
+      expect(body.readers.length).toBeGreaterThan(0);
+      expect(body.physical.clean).toBe(true);
+      await expect(purgeVerify(t.config, capture().out, {})).resolves.toBe(true);
+    } finally {
+      await t.close();
+      await Promise.all(readers.map((d) => d.close()));
+      rmSync(drillDir, { recursive: true, force: true });
+      rmSync(flashDir, { recursive: true, force: true });
     }
   });
 });
