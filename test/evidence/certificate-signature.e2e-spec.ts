@@ -131,4 +131,20 @@ describe('signed erasure certificates (issue 15, part 3)', () => {
     const { sink } = lines();
     await expect(purgeVerify(t.config, sink, {})).resolves.toBe(true);
   });
+
+  it('after keys:rotate-signing the old certificate still verifies with the ring, and keys:public lists both keys', () => {
+    const before = JSON.parse(acsctl(['keys:public', '--json'], t.dir).out) as PublicSigningKey[];
+    expect(before).toHaveLength(1);
+    const rotated = acsctl(['keys:rotate-signing'], t.dir);
+    expect(rotated.status).toBe(0);
+    const after = JSON.parse(acsctl(['keys:public', '--json'], t.dir).out) as PublicSigningKey[];
+    expect(after.map((k) => [k.kid, k.current])).toEqual([
+      [before[0].kid, false],
+      [expect.stringMatching(/^ed25519-[0-9a-f]{16}$/), true],
+    ]);
+    expect(after[1].kid).not.toBe(before[0].kid);
+    const ok = acsctl(['certificate:verify', file], t.dir);
+    expect(ok.out).toContain(`signed by ${before[0].kid}`);
+    expect(ok.status).toBe(0);
+  });
 });

@@ -43,14 +43,18 @@ export async function findUndonePurges(ds: DataSource, folder: string, check: (j
       invalid.push({ file: f.path, problems: c.problems });
       continue;
     }
-    const body = JSON.parse(c.body) as CertificateCheck & CertifiedFacts & { complete?: boolean };
+    const body = JSON.parse(c.body) as CertifiedFacts & { complete?: boolean };
     if (body.complete !== true || !c.customerId || !c.kind) continue;
     const back = await whatIsBack(ds, c.kind as ErasureKind, c.customerId, c.personId, body);
     if (back.length > 0) undone.push({ certificate: c.certificate!, kind: c.kind as ErasureKind, customerId: c.customerId, personId: c.personId, issuedAt: c.issuedAt, back });
   }
-  // One line per subject: several certificates (a purge and its re-application) may name it.
-  const seen = new Set<string>();
-  return { undone: undone.filter((u) => { const k = `${u.kind}:${u.customerId}:${u.personId}`; return seen.has(k) ? false : (seen.add(k), true); }), invalid, checked: files.length };
+  // One entry per subject: several certificates (a purge and its re-application) may name it.
+  const bySubject = new Map<string, UndonePurge>();
+  for (const u of undone) {
+    const key = `${u.kind}:${u.customerId}:${u.personId ?? ''}`;
+    if (!bySubject.has(key)) bySubject.set(key, u);
+  }
+  return { undone: [...bySubject.values()], invalid, checked: files.length };
 }
 
 async function whatIsBack(ds: DataSource, kind: ErasureKind, customerId: string, personId: string | null, body: CertifiedFacts): Promise<string[]> {
