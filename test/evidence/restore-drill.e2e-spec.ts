@@ -124,6 +124,43 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
     }
   });
 
+  it('a person erasure undone by a restore is named with the person, and re-applied to that person only', async () => {
+    const personDir = mkdtempSync(join(tmpdir(), 'acs-drill-person-'));
+    const backup = join(backupDir, 'person.sqlite');
+    const personEnv = { ...env, MASTER_KEY: randomBytes(32).toString('base64') };
+    let t = await startTestApp({ env: personEnv, dir: personDir, keepDir: true });
+    try {
+      const customer = await createCustomer(t);
+      const erased = await createPerson(t, customer.id);
+      const colleague = await createPerson(t, customer.id);
+      await t.app.get(WriteQueue).run(() => t.app.get(DataSource).query(`VACUUM INTO '${backup}'`));
+      const eraser = erasure(t);
+      await eraser.waitFor((await eraser.startPersonErasure(erased.id, 'person', null, null)).id);
+      const [original] = await eraser.certificates({ customerId: customer.id });
+      await t.close();
+
+      for (const f of readdirSync(personDir)) if (f.startsWith('acs.sqlite')) rmSync(join(personDir, f));
+      copyFileSync(backup, join(personDir, 'acs.sqlite'));
+      t = await startTestApp({ env: personEnv, dir: personDir, keepDir: true });
+      const listed = await t.http().get('/compliance/undone-purges').set(bearer(t.adminToken)).expect(200);
+      expect(listed.body.undone).toEqual([{ certificate: original.id, kind: 'person', customerId: customer.id, personId: erased.id, issuedAt: expect.any(String), back: ['1 person row(s)'] }]);
+      const reapplied = await t.http().post('/compliance/purges/reapply').set(bearer(await t.tokenFor('compliance'))).expect(202);
+      const jobs = (reapplied.body as { jobs: Array<{ id: string; kind: string; personId: string; trigger: string }> }).jobs;
+      expect(jobs).toEqual([expect.objectContaining({ kind: 'person', personId: erased.id, trigger: 'reapply' })]);
+      await erasure(t).waitFor(jobs[0].id);
+      const ds = t.app.get(DataSource);
+      await expect(ds.getRepository(PersonEntity).countBy({ id: erased.id })).resolves.toBe(0);
+      await expect(ds.getRepository(PersonEntity).countBy({ id: colleague.id })).resolves.toBe(1);
+      const again = await t.http().get('/compliance/undone-purges').set(bearer(t.adminToken)).expect(200);
+      expect(again.body.undone).toEqual([]);
+      const [renewed] = await erasure(t).certificates({ customerId: customer.id });
+      await expect(erasure(t).certificate(renewed.id)).resolves.toMatchObject({ valid: true, body: { kind: 'person', personId: erased.id, reapplies: [original.id] } });
+    } finally {
+      await t.close();
+      rmSync(personDir, { recursive: true, force: true });
+    }
+  });
+
   it('readers included: the restored registry puts the finger back on the door readers, and the re-applied purge takes it off again', async () => {
     const drillDir = mkdtempSync(join(tmpdir(), 'acs-drill-readers-'));
     const flashDir = mkdtempSync(join(tmpdir(), 'acs-drill-flash-'));
