@@ -49,7 +49,9 @@ describe('access history tamper evidence', () => {
     await expect(verify(f.a.id, f.a.token)).resolves.toMatchObject({ ok: true });
     const all = await cli();
     expect(all.ok).toBe(true);
-    expect(all.lines).toHaveLength(3); // two customers and the site's unknown-finger chain
+    // Two customers and the site's unknown-finger chain, then the comparison with the newest checkpoint.
+    expect(all.lines).toHaveLength(4);
+    expect(all.lines[3]).toMatch(/^Checkpoint \d+ of .*: the database holds everything it witnessed\.$/);
     const site = await t.http().get(`/sites/${f.site.siteId}/access-events/verify`).set(bearer(auditor));
     expect(site.body).toMatchObject({ ok: true, checked: 1 });
   });

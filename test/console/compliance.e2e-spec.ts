@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
 import { AccessLogService } from '@acs/access-log';
+import { WriteQueue } from '@acs/database';
+import { ON_POSTGRES } from '../support/test-database.js';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { endService, erasure } from '../compliance/compliance-support.js';
 import { bearer, buildSite, createCustomer, createPerson, post, type SiteFixture } from '../support/registry-fixture.js';
@@ -101,7 +104,9 @@ describe('web console: compliance', () => {
     await screenshot(page, '50-compliance-job');
 
     await page.getByRole('link', { name: 'View certificate' }).click();
-    await page.getByText('Hash valid').waitFor();
+    await page.getByText('Signature valid (Ed25519)').waitFor();
+    await page.getByText('Certificate valid', { exact: true }).waitFor();
+    await page.getByText(/^Database matches checkpoint \d+$/).waitFor();
     await expect(page.getByText('Complete', { exact: true }).count()).resolves.toBe(1);
     await expect(page.getByText(ended.contractRef).count()).resolves.toBeGreaterThan(0);
     await screenshot(page, '50-compliance-certificate');
@@ -182,7 +187,7 @@ describe('web console: compliance', () => {
     await expect(page.locator('main button').count()).resolves.toBe(0);
     await page.getByRole('link', { name: 'Certificates' }).click();
     await page.getByRole('table', { name: 'Certificates' }).locator('tbody tr a').first().click();
-    await page.getByText('Hash valid').waitFor();
+    await page.getByText('Signature valid (Ed25519)').waitFor();
     // Only reading actions: downloading the evidence.
     expect(await page.locator('main button').allTextContents()).toEqual(['Download JSON']);
     // Direct URLs to write views fall back to the overview for an auditor.
@@ -224,4 +229,19 @@ describe('web console: compliance', () => {
     const certs = await api<Array<{ complete: boolean }>>(`/compliance/certificates?customerId=${held.id}`);
     expect(certs.map((c) => c.complete).sort()).toEqual([false, true]);
   }, 90_000);
+
+  it('raises the evidence alarm when the database lacks audit entries a signed checkpoint saw', async () => {
+    const taken = await post<{ checkpoint: { heads: { audit: { seq: number } } } }>(h.t, '/compliance/checkpoints', {});
+    const seen = taken.checkpoint.heads.audit.seq;
+    const ds = h.t.app.get(DataSource);
+    await h.t.app.get(WriteQueue).run(() => ds.query(`DELETE FROM audit_entry WHERE seq > ${ON_POSTGRES ? '$1' : '?'}`, [seen - 2]));
+    const { page } = await h.newPage();
+    await h.signIn(page, await h.t.tokenFor('auditor'));
+    await page.goto('/console/compliance');
+    const alert = page.getByRole('alert').filter({ hasText: 'Entries the signed checkpoint saw are missing' });
+    await alert.waitFor();
+    await expect(alert.textContent()).resolves.toContain(`audit trail: checkpoint saw entry ${seen}, database ends at`);
+    await page.getByText(/^Database older than checkpoint \d+$/).waitFor();
+    await screenshot(page, '50-compliance-evidence-alarm');
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import { SiteEntity } from '@acs/registry';
 import { CliModule } from './cli.module.js';
 import { DEMO_SITE, seedDemo } from './seed-demo.js';
 import { mosquittoFiles, writeMosquittoFiles } from './mqtt-acl.js';
+import { checkpointAccept, checkpointCheck } from './checkpoint-commands.js';
 
 /** Output of a command: lines for people, or a JSON document with --json. */
 export interface Out {
@@ -82,10 +83,22 @@ export async function keysRotate(config: AppConfig, out: Out): Promise<void> {
 export async function auditVerify(config: AppConfig, out: Out, opts: { json?: boolean }): Promise<boolean> {
   return withApp(config, async (app) => {
     const verdict = await app.get(AuditService).verify();
-    if (opts.json) out.json(verdict);
-    else if (verdict.ok) out.line(`Audit chain intact: ${verdict.checked} entries, head ${verdict.headSeq ?? '-'} ${verdict.headHash}.`);
-    else out.line(`Audit chain BROKEN at entry ${verdict.firstBreak!.seq} (${verdict.firstBreak!.reason}); ${verdict.checked} entries before it verified.`);
-    return verdict.ok;
+    // The chain alone cannot tell that its newest entries are gone: the signed checkpoint can.
+    const cp = await checkpointCheck(app, config, (chain) => chain === 'audit');
+    if (opts.json) out.json({ ...verdict, checkpoint: cp.json });
+    else {
+      if (verdict.ok) out.line(`Audit chain intact: ${verdict.checked} entries, head ${verdict.headSeq ?? '-'} ${verdict.headHash}.`);
+      else out.line(`Audit chain BROKEN at entry ${verdict.firstBreak!.seq} (${verdict.firstBreak!.reason}); ${verdict.checked} entries before it verified.`);
+      for (const l of cp.lines) out.line(l);
+    }
+    return verdict.ok && cp.ok;
+  });
+}
+
+export async function checkpointAcceptCommand(config: AppConfig, out: Out): Promise<void> {
+  await withApp(config, async (app) => {
+    await checkpointAccept(app, config, out);
+    await app.get(AuditService).record({ actor: CLI_ACTOR, action: 'evidence.checkpoint.accept', targetType: 'checkpoint', targetId: null, outcome: 'success' });
   });
 }
 

@@ -3,9 +3,10 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { checkSqliteFiles } from '@acs/database';
-import { auditVerify, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
+import { auditVerify, checkpointAcceptCommand, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
 import { historyVerify } from './history-commands.js';
-import { purgeDue, purgeVerify } from './compliance-commands.js';
+import { purgeDue, purgeReapply, purgeVerify } from './compliance-commands.js';
+import { certificateVerify, keysPublic, keysRotateSigning } from './evidence-commands.js';
 
 const out: Out = {
   line: (text) => console.info(text),
@@ -38,8 +39,29 @@ program
   .action(async () => keysRotate(config(), out));
 
 program
+  .command('keys:public')
+  .description('Print the public Ed25519 keys that verify certificates and checkpoints (PEM) with their SHA-256 fingerprints; retired keys stay listed')
+  .option('--json', 'print JSON')
+  .action((opts: { json?: boolean }) => keysPublic(config(), out, opts));
+
+program
+  .command('keys:rotate-signing')
+  .description('New Ed25519 signing key; the old private key is dropped, its public key kept so older evidence still verifies')
+  .action(() => keysRotateSigning(config(), out));
+
+program
+  .command('certificate:verify')
+  .description('Verify a signed erasure certificate file without database or server; exits 1 when it does not verify')
+  .argument('<file>', 'erasure-certificate-<id>.jws')
+  .option('--public-key <pem>', 'PEM file with the public key(s) to trust (default: the local signing key ring)')
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts: { publicKey?: string; json?: boolean }) => {
+    if (!(await certificateVerify(config(), out, file, opts))) process.exitCode = 1;
+  });
+
+program
   .command('audit:verify')
-  .description('Verify the audit hash chain; exits 1 and names the first broken link if it is broken')
+  .description('Verify the audit hash chain and compare it with the newest signed checkpoint; exits 1 naming the first broken link or the missing tail')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     if (!(await auditVerify(config(), out, opts))) process.exitCode = 1;
@@ -47,12 +69,17 @@ program
 
 program
   .command('history:verify')
-  .description('Verify the access-history hash chains (one customer or all); exits 1 and names the first broken link')
+  .description('Verify the access-history hash chains (one customer or all) and compare them with the newest signed checkpoint; exits 1 naming the first broken link or a missing tail')
   .option('--customer <id>', 'only this customer')
   .option('--json', 'print JSON')
   .action(async (opts: { customer?: string; json?: boolean }) => {
     if (!(await historyVerify(config(), out, opts))) process.exitCode = 1;
   });
+
+program
+  .command('checkpoint:accept')
+  .description('After a restore was investigated: sign the current chain heads as the new checkpoint (reason rollback_accepted), so the server resumes checkpoints')
+  .action(async () => checkpointAcceptCommand(config(), out));
 
 program
   .command('seed:demo')
@@ -76,11 +103,17 @@ program
 
 program
   .command('purge:verify')
-  .description('Check every erasure certificate (its hash, and that a purged customer has not come back); exits 1 on a problem')
+  .description('Check every erasure certificate (hash, signature, and that a purged customer has not come back), and the signed files in CERTIFICATE_DIR against the database; exits 1 on a problem')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     if (!(await purgeVerify(config(), out, opts))) process.exitCode = 1;
   });
+
+program
+  .command('purge:reapply')
+  .description('Erase again every customer or person whose signed certificate exists but whose data is back (a restored backup); the server runs the jobs and certifies them; idempotent')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => purgeReapply(config(), out, opts));
 
 program
   .command('purge:due')

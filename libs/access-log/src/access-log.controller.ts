@@ -1,7 +1,8 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Param, ParseUUIDPipe, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Allow, AllowStaffOrOwnCustomer, Audited, type StaffRole } from '@acs/auth';
+import { CHAIN_WITNESS, type ChainWitness } from '@acs/database';
 import { iso, isoOrNull } from '@acs/http';
 import { AccessLogExporter } from './access-log.exporter.js';
 import { type AccessEventFilter, AccessLogService, type AccessEventPage } from './access-log.service.js';
@@ -90,7 +91,15 @@ export class AccessLogController {
   constructor(
     private readonly log: AccessLogService,
     private readonly exporter: AccessLogExporter,
+    @Optional() @Inject(CHAIN_WITNESS) private readonly witness?: ChainWitness,
   ) {}
+
+  /** The chain's own verdict, and whether it still holds what the newest signed checkpoint saw. */
+  private async witnessed(verdict: AccessChainVerdictView): Promise<AccessChainVerdictView> {
+    if (!this.witness) return verdict;
+    const checkpoint = await this.witness.witness(verdict.chainId);
+    return { ...verdict, ok: verdict.ok && checkpoint.ok, checkpoint: { ...checkpoint } };
+  }
 
   @Get('customers/:customerId/access-events')
   @AllowStaffOrOwnCustomer('customerId', ...HISTORY_READ)
@@ -142,7 +151,7 @@ export class AccessLogController {
   @ApiOkResponse({ type: AccessChainVerdictView })
   async verify(@Param('customerId', ParseUUIDPipe) customerId: string): Promise<AccessChainVerdictView> {
     await this.log.requireCustomer(customerId);
-    return this.log.verify(customerId);
+    return this.witnessed(await this.log.verify(customerId));
   }
 
   @Get('customers/:customerId/access-events/retention')
@@ -186,7 +195,7 @@ export class AccessLogController {
   @Audited({ action: 'access_event.verify', targetType: 'site', targetParam: 'siteId' })
   @ApiOperation({ summary: "Verify the chain of a site's attempts that belong to no customer (unknown fingers)" })
   @ApiOkResponse({ type: AccessChainVerdictView })
-  verifySite(@Param('siteId', ParseUUIDPipe) siteId: string): Promise<AccessChainVerdictView> {
-    return this.log.verifySite(siteId);
+  async verifySite(@Param('siteId', ParseUUIDPipe) siteId: string): Promise<AccessChainVerdictView> {
+    return this.witnessed(await this.log.verifySite(siteId));
   }
 }

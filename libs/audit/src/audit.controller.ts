@@ -1,6 +1,7 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '@acs/auth';
+import { CHAIN_WITNESS, type ChainWitness } from '@acs/database';
 import { decodeCursor, encodeCursor, iso } from '@acs/http';
 import type { AuditEntryEntity } from './audit-entry.entity.js';
 import { AuditService } from './audit.service.js';
@@ -28,7 +29,10 @@ function view(e: AuditEntryEntity): AuditEntryView {
 @ApiBearerAuth()
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    @Optional() @Inject(CHAIN_WITNESS) private readonly witness?: ChainWitness,
+  ) {}
 
   @Get()
   @Allow('auditor', 'admin', 'compliance')
@@ -54,9 +58,12 @@ export class AuditController {
 
   @Get('verify')
   @Allow('auditor', 'admin')
-  @ApiOperation({ summary: 'Verify the hash chain; names the first broken link' })
+  @ApiOperation({ summary: 'Verify the hash chain; names the first broken link, and (checkpoint) a missing tail against the newest signed checkpoint' })
   @ApiOkResponse({ type: ChainVerdictView })
-  verify(): Promise<ChainVerdictView> {
-    return this.audit.verify();
+  async verify(): Promise<ChainVerdictView> {
+    const verdict = await this.audit.verify();
+    if (!this.witness) return verdict;
+    const checkpoint = await this.witness.witness('audit');
+    return { ...verdict, ok: verdict.ok && checkpoint.ok, checkpoint: { ...checkpoint } };
   }
 }

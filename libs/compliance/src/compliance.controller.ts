@@ -4,7 +4,11 @@ import type { Response } from 'express';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
 import { AppConfig } from '@acs/config';
 import { CaseActionDto, CaseQueryDto, CloseCaseDto, ExportQueryDto, ExtendCaseDto, JobQueryDto, OpenCaseDto, PlaceHoldDto, RectifyDto, ReleaseHoldDto } from './dto.js';
+import { CertificateEvidence } from './certificates/certificate-evidence.js';
+import { CheckpointService } from './checkpoints/checkpoint.service.js';
+import { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
 import { DsrService } from './dsr.service.js';
+import { NotFoundError } from '@acs/http';
 import { ErasureService } from './erasure.service.js';
 
 /** Purges, legal holds and data-subject requests are compliance work [README roles]. */
@@ -20,6 +24,9 @@ export class ComplianceController {
     private readonly erasure: ErasureService,
     private readonly dsr: DsrService,
     private readonly config: AppConfig,
+    private readonly evidence: CertificateEvidence,
+    private readonly checkpointService: CheckpointService,
+    private readonly undone: UndonePurgeMonitor,
   ) {}
 
   // ------------------------------------------------------------------ customer purge
@@ -75,12 +82,65 @@ export class ComplianceController {
   @Allow(...EVIDENCE)
   @Audited({ action: 'compliance.certificate.read', targetType: 'erasure_certificate', targetParam: 'certificateId' })
   @Header('Content-Type', 'application/json')
-  @ApiOperation({ summary: 'Download a certificate as JSON; X-Certificate-Valid says whether its own hash checks out' })
+  @ApiOperation({ summary: 'Download a certificate as JSON; X-Certificate-Valid: its Ed25519 signature and its own hash check out (X-Certificate-Signature: valid, invalid or unsigned)' })
   async certificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const c = await this.erasure.certificate(id);
     res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.json"`);
     res.setHeader('X-Certificate-Valid', String(c.valid));
+    res.setHeader('X-Certificate-Signature', c.signature);
     return c.body;
+  }
+
+  @Get('certificates/:certificateId/signed')
+  @Allow(...EVIDENCE)
+  @Audited({ action: 'compliance.certificate.read', targetType: 'erasure_certificate', targetParam: 'certificateId' })
+  @ApiOperation({ summary: 'The signed certificate (compact JWS, Ed25519) as issued: check it with `acsctl certificate:verify` or openssl; 404 for certificates issued before signing' })
+  async signedCertificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    const c = await this.erasure.certificate(id);
+    if (!c.jws) throw new NotFoundError('SignedErasureCertificate', id);
+    res.setHeader('Content-Type', 'application/jose');
+    res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.jws"`);
+    return `${c.jws}\n`;
+  }
+
+  @Get('undone-purges')
+  @Allow(...EVIDENCE)
+  @ApiOperation({ summary: 'Signed certificates in CERTIFICATE_DIR whose erased data is back in the database (a restored backup), by id; invalid certificate files' })
+  async undonePurges() {
+    return { ...(await this.undone.check()), startup: this.undone.status().startup };
+  }
+
+  @Post('purges/reapply')
+  @HttpCode(202)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.purge.reapply', targetType: 'erasure' })
+  @ApiOperation({ summary: 'Erase again exactly the subjects whose signed certificate exists but whose data is back; new certificates name the originals; idempotent' })
+  reapply(@CurrentPrincipal() principal: Principal) {
+    return this.undone.reapply(actorOf(principal));
+  }
+
+  @Get('checkpoints')
+  @Allow(...EVIDENCE)
+  @Audited({ action: 'compliance.checkpoint.verify', targetType: 'checkpoint' })
+  @ApiOperation({ summary: 'Checkpoint status: the folder, the last one written, the start-up comparison (alarm), and the database compared with the newest signed checkpoint now (missing tails by chain and sequence number)' })
+  async checkpoints() {
+    return { ...this.checkpointService.status(), now: await this.checkpointService.verify() };
+  }
+
+  @Post('checkpoints')
+  @HttpCode(201)
+  @Allow(...COMPLIANCE)
+  @Audited({ action: 'compliance.checkpoint.take', targetType: 'checkpoint' })
+  @ApiOperation({ summary: 'Sign and append a checkpoint of the chain heads now (null while checkpoints are paused by a start-up alarm)' })
+  async takeCheckpoint() {
+    return { checkpoint: await this.checkpointService.take('manual') };
+  }
+
+  @Get('signing-keys')
+  @Allow(...EVIDENCE)
+  @ApiOperation({ summary: 'Public Ed25519 keys that verify certificates and checkpoints (PEM, SHA-256 fingerprint of the DER key); old keys stay listed after a rotation' })
+  signingKeys() {
+    return this.evidence.publicKeys();
   }
 
   // ------------------------------------------------------------------ legal holds

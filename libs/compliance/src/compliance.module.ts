@@ -8,6 +8,9 @@ import { CryptoModule } from '@acs/crypto';
 import { EnrollmentModule } from '@acs/enrollment';
 import { RegistryModule } from '@acs/registry';
 import { ComplianceController } from './compliance.controller.js';
+import { CertificateEvidence } from './certificates/certificate-evidence.js';
+import { CheckpointModule } from './checkpoints/checkpoint.module.js';
+import { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
 import { DsrService } from './dsr.service.js';
 import { ErasureService } from './erasure.service.js';
 import { PurgeScheduler } from './purge.scheduler.js';
@@ -39,9 +42,9 @@ export class AccessLogRetentionModule {}
 
 /** End of service and data-subject rights (issue 9). */
 @Module({
-  imports: [ScheduleModule.forRoot(), AccessLogRetentionModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, EnrollmentModule, AccessLogModule],
+  imports: [ScheduleModule.forRoot(), AccessLogRetentionModule, CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, EnrollmentModule, AccessLogModule],
   controllers: [ComplianceController],
-  providers: [ErasureService, DsrService, PurgeScheduler],
-  exports: [ErasureService, DsrService],
+  providers: [ErasureService, DsrService, PurgeScheduler, CertificateEvidence, UndonePurgeMonitor],
+  exports: [ErasureService, DsrService, CertificateEvidence, CheckpointModule, UndonePurgeMonitor],
 })
 export class ComplianceModule {}

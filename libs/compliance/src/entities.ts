@@ -94,6 +94,10 @@ export class ErasureCertificateEntity {
 
   @Column({ type: 'varchar', length: 64 })
   hash!: string;
+
+  /** Compact JWS of `body`, Ed25519 (null: issued before certificates were signed). */
+  @Column({ type: 'text', nullable: true })
+  jws!: string | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -19,6 +19,9 @@ import { ErasureCertificateEntity, ErasureJobEntity, LegalHoldEntity, type Erasu
 import { sqliteFiles, type FileScan } from './scan-paths.js';
 import { scanFilesInChild } from './scan-process.js';
 import { scanTables } from './table-scan.js';
+import { certificateHash } from './certificates/certificate-hash.js';
+import { CertificateEvidence } from './certificates/certificate-evidence.js';
+import { CheckpointService } from './checkpoints/checkpoint.service.js';
 
 const DAY_MS = 86_400_000;
 /** Tables an erasure deletes from or rewrites (old row versions hold the values until VACUUM on PostgreSQL). */
@@ -77,6 +80,8 @@ export interface ErasureData {
   /** Parts postponed by a legal hold, with the hold ids. */
   deferred?: { parts: string[]; holdIds: string[] };
   certificateIds: string[];
+  /** A re-application after a restored backup brought the data back: the signed certificates it repeats. */
+  reapplies?: string[];
 }
 
 export interface ErasureJobView {
@@ -136,9 +141,7 @@ export function keyPrefix(keyId: string): Buffer {
   return Buffer.from(header.subarray(0, whole).toString('base64'));
 }
 
-export function certificateHash(body: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
-}
+export { certificateHash };
 
 /**
  * Erasure as a persisted state machine (issue 9): customer purge at end of service, erasure of
@@ -173,7 +176,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     private readonly manager: ReaderManager,
     private readonly changes: RegistryChanges,
     private readonly audit: AuditService,
+    private readonly certificateEvidence: CertificateEvidence,
     @Optional() private readonly leases?: LeaseService,
+    @Optional() private readonly checkpoints?: CheckpointService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -261,12 +266,23 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     return this.create(kind, c, personId, caseId ? 'request' : 'manual', actor, caseId);
   }
 
-  private async create(kind: ErasureKind, c: CustomerEntity, personId: string | null, trigger: string, actor: AuditActor | null, caseId: string | null): Promise<ErasureJobView> {
+  /**
+   * Erases again what a signed certificate says was erased and a restored backup brought back
+   * (issue 15, part 4); the new certificate names the ones it repeats. Idempotent: a running
+   * erasure of the same subject is returned.
+   */
+  async startReapply(u: { kind: ErasureKind; customerId: string; personId: string | null; certificates: string[] }, actor: AuditActor | null): Promise<ErasureJobView> {
+    const running = await this.ds.getRepository(ErasureJobEntity).findOne({ where: { customerId: u.customerId, kind: u.kind, ...(u.personId ? { personId: u.personId } : {}), state: In(['running', 'waiting_for_devices', 'held']) } });
+    if (running) return this.view(running);
+    return this.create(u.kind, await this.mustCustomer(u.customerId), u.personId, 'reapply', actor, null, u.certificates);
+  }
+
+  private async create(kind: ErasureKind, c: CustomerEntity, personId: string | null, trigger: string, actor: AuditActor | null, caseId: string | null, reapplies?: string[]): Promise<ErasureJobView> {
     const now = this.clock.nowMs();
     const key = await this.ds.getRepository(DataKeyEntity).findOne({ where: { scope: customerScope(c.id) } });
     const templateRows = await this.ds.getRepository(FingerprintTemplateEntity).countBy(kind === 'customer' ? { customerId: c.id } : { personId: personId! });
     // Counted before anything is erased: a resumed step cannot count what an earlier attempt removed.
-    const data: ErasureData = { keyId: key?.id ?? null, contractRef: c.contractRef, serviceEnd: c.serviceEnd, steps: {}, counts: { templateRows }, certificateIds: [] };
+    const data: ErasureData = { keyId: key?.id ?? null, contractRef: c.contractRef, serviceEnd: c.serviceEnd, steps: {}, counts: { templateRows }, certificateIds: [], ...(reapplies ? { reapplies } : {}) };
     const job: ErasureJobEntity = {
       id: randomUUID(),
       kind,
@@ -713,9 +729,14 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     const hash = certificateHash(body);
     data.certificateIds.push(id);
     this.faultHook?.('certificate:issue', job);
+    const text = JSON.stringify({ ...body, hash });
+    // Signed and on disk outside the database before the row commits (issue 15).
+    const { jws } = await this.certificateEvidence.issue(id, text);
+    let inserted = false;
     await this.writes.transaction(async (m) => {
       const fresh = await m.findOneOrFail(ErasureJobEntity, { where: { id: job.id } });
       if (fresh.step !== 'certificate') return;
+      inserted = true;
       await m.insert(ErasureCertificateEntity, {
         id,
         jobId: job.id,
@@ -724,8 +745,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         personId: job.personId,
         complete,
         issuedAt: now,
-        body: JSON.stringify({ ...body, hash }),
+        body: text,
         hash,
+        jws,
       });
       if (complete) await closeCaseForErasure(m, job.caseId, id, now);
       // Held: the remaining steps run again from server_data once the hold is released.
@@ -737,6 +759,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
           : { state: 'held', step: 'server_data', data: JSON.stringify(data), updatedAt: now, lastError: null },
       );
     });
+    if (!inserted) this.certificateEvidence.discard(id);
+    // The erased chains' new heads are witnessed at once, so a later restore of an older copy shows.
+    else await this.checkpoints?.take(job.kind === 'customer' ? 'purge' : 'erasure').catch((err: Error) => this.logger.error(`checkpoint after erasure failed: ${err.message}`));
     if (complete) this.needles.delete(job.id);
     await this.audit.record({
       actor: { actorType: 'system', actorId: null, role: null },
@@ -780,6 +805,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       physical: data.physical ?? null,
       deferred: data.deferred && data.deferred.parts.length > 0 ? { ...data.deferred, note: 'held under legal hold; erased after release, with a new certificate' } : null,
       previousCertificates: data.certificateIds.filter((c) => c !== id),
+      ...(data.reapplies ? { reapplies: data.reapplies } : {}),
     };
   }
 
@@ -940,12 +966,16 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     return rows.map((r) => ({ id: r.id, jobId: r.jobId, kind: r.kind, customerId: r.customerId, personId: r.personId, complete: r.complete, issuedAt: iso(r.issuedAt), hash: r.hash }));
   }
 
-  async certificate(id: string): Promise<{ body: Record<string, unknown>; hash: string; valid: boolean }> {
+  async certificate(id: string): Promise<{ body: Record<string, unknown>; hash: string; valid: boolean; signature: 'valid' | 'invalid' | 'unsigned'; jws: string | null; problems: string[] }> {
     const row = await this.ds.getRepository(ErasureCertificateEntity).findOne({ where: { id } });
     if (!row) throw new NotFoundError('ErasureCertificate', id);
     const body = JSON.parse(row.body) as Record<string, unknown>;
     const { hash, ...rest } = body;
-    return { body, hash: row.hash, valid: hash === row.hash && certificateHash(rest) === row.hash };
+    const hashOk = hash === row.hash && certificateHash(rest) === row.hash;
+    const check = await this.certificateEvidence.checkRow(row);
+    // An unsigned row is not valid: clearing the signature must not downgrade a check to the bare hash.
+    const signature = !check.signed ? 'unsigned' : check.ok ? 'valid' : 'invalid';
+    return { body, hash: row.hash, valid: hashOk && signature === 'valid', signature, jws: row.jws, problems: hashOk ? check.problems : ['hash does not match the body', ...check.problems] };
   }
 
   private view(j: ErasureJobEntity): ErasureJobView {

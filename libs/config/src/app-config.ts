@@ -264,6 +264,31 @@ export class AppConfig {
   HISTORY_KEEP_DAYS = 90;
 
   /**
+   * Evidence: the Ed25519 signing key ring (certificates and checkpoints); defaults to
+   * signing-keys.json beside the master key file. Created with mode 0600; kept out of the database
+   * so that whoever can write the database cannot forge evidence.
+   */
+  @IsOptional()
+  @IsString()
+  SIGNING_KEY_FILE?: string;
+
+  /** Evidence: folder the signed erasure certificates are written to (outside the database); defaults to DATA_DIR/certificates. */
+  @IsOptional()
+  @IsString()
+  CERTIFICATE_DIR?: string;
+
+  /** Evidence: folder of the signed checkpoint log of the chain heads (outside the database); defaults to DATA_DIR/checkpoints. */
+  @IsOptional()
+  @IsString()
+  CHECKPOINT_DIR?: string;
+
+  /** Evidence: seconds between signed checkpoints of the audit and access-history chain heads (also one at every purge). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CHECKPOINT_INTERVAL_S = 300;
+
+  /**
    * Fault testing only, never in production: the erasure runner does not start the named step of
    * any purge job (the job stays `running` at that step, nothing else is written), so a test can
    * kill the process there and restart it without the setting to see the job finish.
@@ -283,6 +308,21 @@ export class AppConfig {
 
   get masterKeyFile(): string {
     return this.MASTER_KEY_FILE ?? `${this.DATA_DIR.replace(/\/$/, '')}/master-key.json`;
+  }
+
+  get signingKeyFile(): string {
+    if (this.SIGNING_KEY_FILE) return this.SIGNING_KEY_FILE;
+    const master = this.masterKeyFile;
+    const slash = master.lastIndexOf('/');
+    return `${slash >= 0 ? master.slice(0, slash) : '.'}/signing-keys.json`;
+  }
+
+  get certificateDir(): string {
+    return this.CERTIFICATE_DIR ?? `${this.DATA_DIR.replace(/\/$/, '')}/certificates`;
+  }
+
+  get checkpointDir(): string {
+    return this.CHECKPOINT_DIR ?? `${this.DATA_DIR.replace(/\/$/, '')}/checkpoints`;
   }
 }
 
@@ -315,6 +355,9 @@ export const OPTIONAL_SETTINGS = [
   'MQTT_TLS_KEY_FILE',
   'MQTT_TLS_CA_FILE',
   'ERASURE_PAUSE_BEFORE_STEP',
+  'SIGNING_KEY_FILE',
+  'CERTIFICATE_DIR',
+  'CHECKPOINT_DIR',
 ];
 
 const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { EvidenceSigner } from './evidence-signer.js';
 import { KeyService } from './key.service.js';
 
 @Global()
-@Module({ providers: [KeyService], exports: [KeyService] })
+@Module({ providers: [KeyService, EvidenceSigner], exports: [KeyService, EvidenceSigner] })
 export class CryptoModule {}

@@ -6,3 +6,4 @@ export { runMigrations, pendingSchemaChanges } from './migrate.js';
 export { DatabaseModule } from './database.module.js';
 export { epochMs, bigintAsNumber } from './columns.js';
 export { clusterLock } from './cluster-lock.js';
+export { CHAIN_WITNESS, type ChainWitness, type ChainWitnessVerdict } from './chain-witness.js';

@@ -5,6 +5,7 @@ import { useCustomers } from './history/records';
 import { CertificateDetail, CertificatesView, HoldsView } from './compliance/Evidence';
 import { JobDetail, PreviewView, PurgesView } from './compliance/Purges';
 import { RequestsView } from './compliance/Requests';
+import { EvidenceStatus } from './compliance/EvidenceStatus';
 import './Compliance.css';
 
 /**
@@ -39,6 +40,7 @@ export function CompliancePage() {
         </ul>
       </nav>
       <ErrorNotice error={customers.error} />
+      <EvidenceStatus />
       <Routes>
         <Route index element={<PurgesView customers={customers.data} canWrite={canWrite} />} />
         <Route path="jobs/:jobId" element={<JobDetail customers={customers.data} />} />

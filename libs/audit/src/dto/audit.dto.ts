@@ -47,4 +47,6 @@ export class ChainVerdictView {
   @ApiProperty({ nullable: true, type: Number }) headSeq!: number | null;
   @ApiProperty() headHash!: string;
   @ApiPropertyOptional({ type: Object, example: { seq: 42, reason: 'hash-mismatch' } }) firstBreak?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: Object, description: 'The chain against the newest signed checkpoint', example: { ok: false, checkpoint: { number: 12, at: '2026-12-01T10:00:00.000Z' }, signature: 'valid', problem: 'missing_tail', checkpointSeq: 50, databaseSeq: 48 } })
+  checkpoint?: Record<string, unknown>;
 }

@@ -65,7 +65,7 @@ export function CertificateDetail() {
       throw new ApiError({ title: body.title ?? res.statusText, status: res.status, code: body.code ?? `http.${res.status}`, ...body } as Problem);
     }
     const text = await res.text();
-    return { text, body: JSON.parse(text) as Record<string, unknown>, valid: res.headers.get('x-certificate-valid') === 'true' };
+    return { text, body: JSON.parse(text) as Record<string, unknown>, valid: res.headers.get('x-certificate-valid') === 'true', signature: res.headers.get('x-certificate-signature') ?? 'unsigned' };
   }, [api, certificateId]);
   const b = cert.data?.body;
   const history = b?.history as { events?: number; mode?: string } | null | undefined;
@@ -81,7 +81,8 @@ export function CertificateDetail() {
       {cert.data && b ? (
         <>
           <p>
-            {cert.data.valid ? <Status tone="ok">Hash valid</Status> : <Status tone="bad">Hash does not match</Status>}{' '}
+            {cert.data.signature === 'valid' ? <Status tone="ok">Signature valid (Ed25519)</Status> : cert.data.signature === 'unsigned' ? <Status tone="bad">Not signed</Status> : <Status tone="bad">Signature invalid</Status>}{' '}
+            {cert.data.valid ? <Status tone="ok">Certificate valid</Status> : <Status tone="bad">Certificate not valid</Status>}{' '}
             {b.complete ? <Status tone="ok">Complete</Status> : <Status tone="warn">Partial: parts held</Status>}
           </p>
           <dl className="compliance-dl">
