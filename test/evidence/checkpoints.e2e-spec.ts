@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -132,6 +132,8 @@ describe('signed checkpoints outside the database (issue 15, part 2)', () => {
     // Restore: the server is stopped, the older copy replaces the database.
     for (const f of readdirSync(dir)) if (f.startsWith('acs.sqlite')) rmSync(join(dir, f));
     copyFileSync(backup, join(dir, 'acs.sqlite'));
+    // As an operator restores it: the server refuses a database others can read.
+    chmodSync(join(dir, 'acs.sqlite'), 0o600);
 
     // The second app's pino capture stays empty in one Jest process, so the logger call itself is watched.
     const errors = jest.spyOn(Logger.prototype, 'error');

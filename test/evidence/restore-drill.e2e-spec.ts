@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
@@ -70,6 +70,8 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
     // Restore the backup taken before the purge (server stopped).
     for (const f of readdirSync(dir)) if (f.startsWith('acs.sqlite')) rmSync(join(dir, f));
     copyFileSync(backup, join(dir, 'acs.sqlite'));
+    // As an operator restores it: the server refuses a database others can read.
+    chmodSync(join(dir, 'acs.sqlite'), 0o600);
 
     const errors = jest.spyOn(Logger.prototype, 'error');
     t = await startTestApp({ env, dir, keepDir: true });
@@ -141,6 +143,8 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
 
       for (const f of readdirSync(personDir)) if (f.startsWith('acs.sqlite')) rmSync(join(personDir, f));
       copyFileSync(backup, join(personDir, 'acs.sqlite'));
+      // As an operator restores it: the server refuses a database others can read.
+      chmodSync(join(personDir, 'acs.sqlite'), 0o600);
       t = await startTestApp({ env: personEnv, dir: personDir, keepDir: true });
       const listed = await t.http().get('/compliance/undone-purges').set(bearer(t.adminToken)).expect(200);
       expect(listed.body.undone).toEqual([{ certificate: original.id, kind: 'person', customerId: customer.id, personId: erased.id, issuedAt: expect.any(String), back: ['1 person row(s)'] }]);
@@ -184,6 +188,8 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
 
       for (const f of readdirSync(drillDir)) if (f.startsWith('acs.sqlite')) rmSync(join(drillDir, f));
       copyFileSync(backup, join(drillDir, 'acs.sqlite'));
+      // As an operator restores it: the server refuses a database others can read.
+      chmodSync(join(drillDir, 'acs.sqlite'), 0o600);
       t = await startTestApp({ env: readerEnv, dir: drillDir, keepDir: true });
       ({ manager, library } = tuneForTests(t));
       await Promise.all(doorReaders.map((id) => manager.whenReady(id)));
