@@ -14,6 +14,10 @@ import { serveConsole } from './console.js';
 export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));
+  // req.ip is the socket's peer unless it is one of the configured proxies, and then the
+  // nearest X-Forwarded-For hop not itself a trusted proxy (proxy-addr): a spoofed header from
+  // anywhere else changes nothing.
+  express.set('trust proxy', config.trustedProxies);
   express.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
   express.use(
     helmet({

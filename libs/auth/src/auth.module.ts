@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { AppConfig } from '@acs/config';
 import { AuthController, StaffController, TokensController } from './auth.controller.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
@@ -14,8 +16,11 @@ import { TokenService } from './token.service.js';
     StaffService,
     {
       provide: AuthFailureLimiter,
-      inject: [AppConfig],
-      useFactory: (c: AppConfig) => new AuthFailureLimiter(c.AUTH_FAILURE_LIMIT, c.AUTH_FAILURE_WINDOW_S),
+      inject: [AppConfig, getDataSourceToken()],
+      useFactory: (c: AppConfig, dataSource: DataSource) =>
+        c.databaseDriver === 'postgres'
+          ? AuthFailureLimiter.shared(c.AUTH_FAILURE_LIMIT, c.AUTH_FAILURE_WINDOW_S, dataSource)
+          : AuthFailureLimiter.inMemory(c.AUTH_FAILURE_LIMIT, c.AUTH_FAILURE_WINDOW_S),
     },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
