@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PlainText } from '@acs/http';
 import { STAFF_ROLES, type StaffRole } from '../roles.js';
 
 export class CreateStaffDto {
@@ -15,7 +16,7 @@ export class CreateStaffDto {
 export class IssueTokenDto {
   @ApiPropertyOptional({ example: 'enrolment desk terminal', maxLength: 100 })
   @IsOptional()
-  @IsString()
+  @PlainText()
   @MaxLength(100)
   label?: string;
 
