@@ -127,6 +127,13 @@ export class AppConfig {
   @Min(1)
   AUTH_FAILURE_WINDOW_S = 300;
 
+  /** Server-sent event streams (live monitoring, enrolment progress) one token may hold open at once, per instance. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LIVE_STREAMS_PER_TOKEN = 10;
+
   /**
    * The reverse proxies in front of the API (comma-separated addresses or CIDR ranges, or
    * `loopback`, `linklocal`, `uniquelocal`). Only a request arriving from one of these has its
