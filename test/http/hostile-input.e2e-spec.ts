@@ -124,6 +124,12 @@ describe('smaller HTTP defects', () => {
     expect(refused.headers['cache-control']).toBe('no-store');
   });
 
+  it('answers an unknown route without repeating the URL', async () => {
+    const res = await t.http().get('/no/such/route').query({ q: 'jan.devries@example.com' }).set(bearer(t.adminToken));
+    expect([res.status, res.body.code]).toEqual([404, 'http.not_found']);
+    expect(res.text).not.toContain('jan.devries');
+  });
+
   it('puts the request id on the JSON parser 400 and 413', async () => {
     const malformed = await t.http().post('/sites').set(bearer(t.adminToken)).set('Content-Type', 'application/json').send('{"name": ');
     const large = await t.http().post('/sites').set(bearer(t.adminToken)).send({ name: 'x'.repeat(4096) });
