@@ -124,6 +124,13 @@ describe('smaller HTTP defects', () => {
     expect(refused.headers['cache-control']).toBe('no-store');
   });
 
+  it('refuses a token listing filtered by something that is not an id (PostgreSQL answered 500)', async () => {
+    for (const staffId of ['not-a-uuid', '\u0000']) {
+      const res = await t.http().get('/tokens').query({ staffId }).set(bearer(t.adminToken));
+      expect([res.status, res.body.code, res.body.errors?.[0]?.field]).toEqual([400, 'validation.failed', 'staffId']);
+    }
+  });
+
   it('answers an unknown route without repeating the URL', async () => {
     const res = await t.http().get('/no/such/route').query({ q: 'jan.devries@example.com' }).set(bearer(t.adminToken));
     expect([res.status, res.body.code]).toEqual([404, 'http.not_found']);
