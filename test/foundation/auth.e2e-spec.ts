@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { TokenService } from '@acs/auth';
+import { createPostgresDatabase, type ThrowawayPostgres } from '@acs/database/testing';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -100,15 +101,85 @@ describe('authentication failure limit', () => {
   });
   afterAll(() => t.close());
 
-  it('answers 429 with Retry-After after too many bad tokens, even for a valid token from that address', async () => {
+  it('answers 429 with Retry-After after too many bad tokens, but never refuses a valid token from that address', async () => {
     for (let i = 0; i < 3; i++) {
       await t.http().get('/auth/me').set(bearer(`acs_guess${i}`)).expect(401);
     }
     const limited = await t.http().get('/auth/me').set(bearer('acs_guess4')).expect(429);
     expect(limited.body.code).toBe('auth.rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    await t.http().get('/auth/me').set(bearer(t.adminToken)).expect(429);
+    // Behind one proxy every client shares this address: staff and customers keep working.
+    await t.http().get('/auth/me').set(bearer(t.adminToken)).expect(200);
+    const anonymous = await t.http().get('/auth/me').expect(429);
+    expect(anonymous.body.code).toBe('auth.rate_limited');
     // public routes stay reachable
     await t.http().get('/health').expect(200);
+  });
+
+  it('accepts the bearer scheme in any case (RFC 7235 section 2.1)', async () => {
+    const lower = await t.http().get('/auth/me').set('Authorization', `bearer ${t.adminToken}`);
+    const upper = await t.http().get('/auth/me').set('Authorization', `BEARER ${t.adminToken}`);
+    expect([lower.status, lower.body.kind, upper.status, upper.body.kind]).toEqual([200, 'staff', 200, 'staff']);
+  });
+});
+
+describe('authentication failure limit behind a trusted proxy', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // supertest connects from the loopback address: it plays the TLS proxy here.
+    t = await startTestApp({ env: { AUTH_FAILURE_LIMIT: '2', AUTH_FAILURE_WINDOW_S: '60', TRUST_PROXY: 'loopback' } });
+  });
+  afterAll(() => t.close());
+
+  it('counts failures per client address the proxy forwards', async () => {
+    const from = (ip: string) => ({ ...bearer('acs_guess'), 'X-Forwarded-For': ip });
+    await t.http().get('/auth/me').set(from('203.0.113.7')).expect(401);
+    await t.http().get('/auth/me').set(from('203.0.113.7')).expect(401);
+    const limited = await t.http().get('/auth/me').set(from('203.0.113.7'));
+    // another client behind the same proxy is not punished for it
+    const other = await t.http().get('/auth/me').set(from('203.0.113.8'));
+    expect([limited.body.code, other.body.code]).toEqual(['auth.rate_limited', 'auth.unauthenticated']);
+  });
+});
+
+describe('authentication failure limit with a proxy elsewhere', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { AUTH_FAILURE_LIMIT: '2', AUTH_FAILURE_WINDOW_S: '60', TRUST_PROXY: '10.20.30.40' } });
+  });
+  afterAll(() => t.close());
+
+  it('ignores X-Forwarded-For from a client that is not the trusted proxy', async () => {
+    for (const ip of ['198.51.100.1', '198.51.100.2']) {
+      await t.http().get('/auth/me').set({ ...bearer('acs_guess'), 'X-Forwarded-For': ip }).expect(401);
+    }
+    const res = await t.http().get('/auth/me').set({ ...bearer('acs_guess'), 'X-Forwarded-For': '198.51.100.3' }).expect(429);
+    expect(res.body.code).toBe('auth.rate_limited');
+  });
+});
+
+describe('authentication failure limit across instances (PostgreSQL)', () => {
+  let pg: ThrowawayPostgres;
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    pg = await createPostgresDatabase('acs_e2e_authfail');
+    const env = { DATABASE_URL: pg.url, AUTH_FAILURE_LIMIT: '2', AUTH_FAILURE_WINDOW_S: '60' };
+    a = await startTestApp({ env: { ...env, INSTANCE_ID: 'auth-a' } });
+    b = await startTestApp({ env: { ...env, INSTANCE_ID: 'auth-b', DATABASE_MIGRATE_ON_START: 'false' } });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await pg?.drop();
+  });
+
+  it('refuses on one instance the address that failed on another', async () => {
+    await a.http().get('/auth/me').set(bearer('acs_guess1')).expect(401);
+    await b.http().get('/auth/me').set(bearer('acs_guess2')).expect(401);
+    const res = await a.http().get('/auth/me').set(bearer('acs_guess3')).expect(429);
+    expect(res.body.code).toBe('auth.rate_limited');
+    await b.http().get('/auth/me').set(bearer('acs_guess4')).expect(429);
+    await b.http().get('/auth/me').set(bearer(b.adminToken)).expect(200);
   });
 });

@@ -37,6 +37,22 @@ export function serveConsole(app: NestExpressApplication, dir: string | null = c
   app.use(
     '/console/assets',
     express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
+    // serve-static refuses a path with `..` with a 403, which the API's filter would report as
+    // auth.forbidden (a token problem, which it is not). Any asset it cannot serve is simply not there.
+    (err: { status?: number }, req: express.Request & { id?: string | number }, res: express.Response, next: express.NextFunction) => {
+      if (err.status !== 403 && err.status !== 404) return next(err);
+      res.status(404).type('application/problem+json').setHeader('cache-control', 'no-store');
+      res.send(
+        JSON.stringify({
+          type: 'urn:acs:problem:console.not_found',
+          title: 'Not Found',
+          status: 404,
+          code: 'console.not_found',
+          detail: 'no such console file',
+          ...(req.id !== undefined ? { requestId: String(req.id) } : {}),
+        }),
+      );
+    },
   );
   app.use('/console', express.static(dir, { index: false, redirect: false }));
   app.use('/console', (req: express.Request, res: express.Response, next: express.NextFunction) => {

@@ -4,7 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppLogger } from '@acs/logging';
 import type { AppConfig } from '@acs/config';
-import { createValidationPipe, ProblemDetailsFilter } from '@acs/http';
+import { assignRequestId, bodyDepthLimit, createValidationPipe, noStoreByDefault, ProblemDetailsFilter } from '@acs/http';
 import { serveConsole } from './console.js';
 
 /**
@@ -14,7 +14,14 @@ import { serveConsole } from './console.js';
 export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
   const express = app as NestExpressApplication;
   express.useLogger(app.get(AppLogger));
+  // req.ip is the socket's peer unless it is one of the configured proxies, and then the
+  // nearest X-Forwarded-For hop not itself a trusted proxy (proxy-addr): a spoofed header from
+  // anywhere else changes nothing.
+  express.set('trust proxy', config.trustedProxies);
+  express.use(assignRequestId());
+  express.use(noStoreByDefault(['/console', '/docs']));
   express.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
+  express.use(bodyDepthLimit());
   express.use(
     helmet({
       contentSecurityPolicy: {

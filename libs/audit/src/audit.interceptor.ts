@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestI
 import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { actorOf, AUDIT_POLICY, type AuditPolicy, type AuthenticatedRequest } from '@acs/auth';
-import { DomainError } from '@acs/http';
+import { toProblem } from '@acs/http';
 import { AuditService } from './audit.service.js';
 
 // A route parameter is caller input: keep it only when it looks like an id, never free text.
@@ -45,7 +45,8 @@ export class AuditInterceptor implements NestInterceptor {
       await this.audit.record({ ...base, targetId: paramId ?? responseId ?? null, outcome: 'success' });
       return result;
     } catch (err) {
-      const code = err instanceof DomainError ? err.code : 'internal';
+      // The code the client is answered with (a pipe's 400 included), never a guess.
+      const code = toProblem(err, undefined).code;
       await this.audit
         .record({ ...base, targetId: paramId ?? null, outcome: 'failure', details: { code } })
         .catch((auditErr: unknown) => this.logger.error({ err: auditErr, action: policy.action }, 'could not audit a failed call'));

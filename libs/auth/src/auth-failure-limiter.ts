@@ -1,27 +1,61 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { createHash } from 'node:crypto';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { DataSource } from 'typeorm';
+
+/** Table of the shared failure counters (migration AuthFailuresHttpHardening1795690000000). */
+export const AUTH_FAILURE_TABLE = 'auth_failure';
 
 /**
- * Counts failed authentications per client address. Successful requests cost nothing, so a
- * busy but honest terminal is never throttled; a token-guessing client is, for the window.
+ * Counts failed authentications per client address. Only failures cost points, and the guard asks
+ * only when a request brought no valid token: a busy but honest terminal is never throttled, and
+ * a token-guessing client behind the same proxy cannot lock the valid ones out.
  */
 export class AuthFailureLimiter {
-  private readonly limiter: RateLimiterMemory;
+  constructor(
+    readonly limit: number,
+    private readonly limiter: RateLimiterAbstract,
+  ) {}
 
-  constructor(readonly limit: number, windowSeconds: number) {
-    this.limiter = new RateLimiterMemory({ points: limit, duration: windowSeconds, keyPrefix: 'auth-fail' });
+  /** One process (SQLite: there is only ever one instance): counters in memory. */
+  static inMemory(limit: number, windowSeconds: number): AuthFailureLimiter {
+    return new AuthFailureLimiter(limit, new RateLimiterMemory({ points: limit, duration: windowSeconds, keyPrefix: 'auth-fail' }));
+  }
+
+  /**
+   * Several instances behind one load balancer: counters in PostgreSQL so a guesser spreading
+   * requests over the instances meets the same limit. The table comes from a migration; should
+   * the database fail, counting goes on in memory rather than refusing or waving everyone through.
+   */
+  static shared(limit: number, windowSeconds: number, dataSource: DataSource): AuthFailureLimiter {
+    const limiter = new RateLimiterPostgres({
+      storeClient: dataSource,
+      storeType: 'typeorm',
+      tableName: AUTH_FAILURE_TABLE,
+      tableCreated: true,
+      points: limit,
+      duration: windowSeconds,
+      keyPrefix: 'auth-fail',
+      insuranceLimiter: new RateLimiterMemory({ points: limit, duration: windowSeconds, keyPrefix: 'auth-fail' }),
+    });
+    return new AuthFailureLimiter(limit, limiter);
   }
 
   /** Seconds to wait when the address is blocked, otherwise 0. */
   async blockedFor(address: string): Promise<number> {
-    const res = await this.limiter.get(address);
-    return res !== null && res.consumedPoints >= this.limit ? Math.ceil(res.msBeforeNext / 1000) : 0;
+    const res = await this.limiter.get(keyOf(address));
+    return res !== null && res.consumedPoints >= this.limit ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
   }
 
   async recordFailure(address: string): Promise<void> {
     try {
-      await this.limiter.consume(address);
+      await this.limiter.consume(keyOf(address));
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
     }
   }
+}
+
+// A client address is personal data: the shared table holds only a digest of it.
+function keyOf(address: string): string {
+  return createHash('sha256').update(address).digest('base64url').slice(0, 22);
 }

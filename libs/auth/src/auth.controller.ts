@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { iso, isoOrNull } from '@acs/http';
 import type { ApiTokenEntity } from './api-token.entity.js';
-import { CreateStaffDto, CreatedStaffView, IssuedTokenView, IssueTokenDto, StaffView, TokenView } from './dto/staff.dto.js';
+import { CreateStaffDto, CreatedStaffView, IssuedTokenView, IssueTokenDto, StaffView, TokenQueryDto, TokenView } from './dto/staff.dto.js';
 import { CurrentPrincipal } from './principal.decorator.js';
 import type { Principal } from './roles.js';
 import { Allow, Audited, Authenticated } from './route-policy.js';
@@ -97,11 +97,9 @@ export class TokensController {
 
   @Get()
   @Allow('admin')
-  @ApiQuery({ name: 'staffId', required: false })
-  @ApiQuery({ name: 'customerId', required: false })
   @ApiOkResponse({ type: [TokenView] })
-  async list(@Query('staffId') staffId?: string, @Query('customerId') customerId?: string): Promise<TokenView[]> {
-    const where = { ...(staffId ? { staffId } : {}), ...(customerId ? { customerId } : {}) };
+  async list(@Query() q: TokenQueryDto): Promise<TokenView[]> {
+    const where = { ...(q.staffId ? { staffId: q.staffId } : {}), ...(q.customerId ? { customerId: q.customerId } : {}) };
     return (await this.tokens.list(where)).map(tokenView);
   }
 

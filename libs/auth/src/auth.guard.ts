@@ -10,7 +10,8 @@ import { TokenService } from './token.service.js';
 
 export type AuthenticatedRequest = Request & { principal?: Principal; id?: string };
 
-const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;
+// RFC 7235 section 2.1: the scheme is case-insensitive; token68 after one or more spaces.
+const BEARER = /^bearer +([A-Za-z0-9_\-.~+/]+=*) *$/i;
 
 /** Default deny: a route without an access declaration is refused for everyone. */
 @Injectable()
@@ -29,16 +30,18 @@ export class AuthGuard implements CanActivate {
     if (policy.kind === 'public') return true;
 
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const wait = await this.limiter.blockedFor(address);
-    if (wait > 0) {
-      throw new DomainError('auth.rate_limited', 'too many failed authentications; try again later', 429, { retryAfterSeconds: wait });
-    }
     const header = req.headers.authorization;
-    if (!header) throw new DomainError('auth.unauthenticated', 'a bearer token is required', 401);
-    const match = BEARER.exec(header);
+    const match = header ? BEARER.exec(header) : null;
     const principal = match ? await this.tokens.authenticate(match[1]) : null;
     if (!principal) {
+      // The limiter is asked only now: a valid token is never refused for what others sent from
+      // the same address (behind one TLS proxy, that is everyone). req.ip honours TRUST_PROXY.
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const wait = await this.limiter.blockedFor(address);
+      if (wait > 0) {
+        throw new DomainError('auth.rate_limited', 'too many failed authentications; try again later', 429, { retryAfterSeconds: wait });
+      }
+      if (!header) throw new DomainError('auth.unauthenticated', 'a bearer token is required', 401);
       await this.limiter.recordFailure(address);
       throw new DomainError('auth.unauthenticated', 'the bearer token is not valid', 401);
     }

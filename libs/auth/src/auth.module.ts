@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { AppConfig } from '@acs/config';
 import { AuthController, StaffController, TokensController } from './auth.controller.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { AuthGuard } from './auth.guard.js';
+import { LiveStreamLimit } from './live-stream-limit.interceptor.js';
 import { StaffService } from './staff.service.js';
 import { TokenService } from './token.service.js';
 
@@ -14,10 +17,14 @@ import { TokenService } from './token.service.js';
     StaffService,
     {
       provide: AuthFailureLimiter,
-      inject: [AppConfig],
-      useFactory: (c: AppConfig) => new AuthFailureLimiter(c.AUTH_FAILURE_LIMIT, c.AUTH_FAILURE_WINDOW_S),
+      inject: [AppConfig, getDataSourceToken()],
+      useFactory: (c: AppConfig, dataSource: DataSource) =>
+        c.databaseDriver === 'postgres'
+          ? AuthFailureLimiter.shared(c.AUTH_FAILURE_LIMIT, c.AUTH_FAILURE_WINDOW_S, dataSource)
+          : AuthFailureLimiter.inMemory(c.AUTH_FAILURE_LIMIT, c.AUTH_FAILURE_WINDOW_S),
     },
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: LiveStreamLimit },
   ],
   exports: [TokenService, StaffService],
 })

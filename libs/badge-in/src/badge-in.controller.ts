@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { PlainText } from '@acs/http';
 import { Type } from 'class-transformer';
 import { map, merge, interval, type Observable } from 'rxjs';
 import { Allow, AllowStaffOrOwnCustomer, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
@@ -31,7 +32,7 @@ export class AlarmQuery {
 }
 
 export class AcknowledgeAlarmDto {
-  @ApiPropertyOptional({ description: 'What the desk found (no personal data)' }) @IsOptional() @IsString() @MaxLength(500) note?: string;
+  @ApiPropertyOptional({ description: 'What the desk found (no personal data)' }) @IsOptional() @PlainText() @MaxLength(500) note?: string;
 }
 
 export class ModeDto {

@@ -54,6 +54,8 @@ interface ExpectedEntry {
   direction: 'entry' | 'exit';
   readerId: string;
   timer: NodeJS.Timeout;
+  /** Replaced by another customer's grant: still ends with its own timer, never at the other grant. */
+  superseded?: boolean;
 }
 
 export interface BadgeOutcome {
@@ -517,24 +519,29 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   private expectEntry(door: DoorWiring, attemptId: string, event: AccessEventInput): void {
     const previous = this.expected.get(door.doorId);
     if (previous) {
-      clearTimeout(previous.timer);
-      this.followUp(this.eventOf(door, previous), previous.attemptId, 'not_entered', 'granted');
+      if (previous.customerId === event.customerId) {
+        clearTimeout(previous.timer);
+        this.followUp(this.eventOf(door, previous), previous.attemptId, 'not_entered', 'granted');
+      } else {
+        // Closing it now would put the instant another tenant was admitted into this customer's
+        // history and live stream: its not_entered comes when its own unlock window ends.
+        previous.superseded = true;
+      }
     }
-    const timer = setTimeout(() => {
-      const e = this.expected.get(door.doorId);
-      if (e?.attemptId !== attemptId) return;
-      this.expected.delete(door.doorId);
-      this.followUp(event, attemptId, 'not_entered', 'granted');
-    }, this.unlockMs + 1000);
-    timer.unref();
-    this.expected.set(door.doorId, {
+    const entry: ExpectedEntry = {
       attemptId,
       customerId: event.customerId,
       personId: event.personId ?? null,
       direction: event.direction,
       readerId: event.readerId ?? '',
-      timer,
-    });
+      timer: setTimeout(() => {
+        if (this.expected.get(door.doorId)?.attemptId === attemptId) this.expected.delete(door.doorId);
+        else if (!entry.superseded) return;
+        this.followUp(event, attemptId, 'not_entered', 'granted');
+      }, this.unlockMs + 1000),
+    };
+    entry.timer.unref();
+    this.expected.set(door.doorId, entry);
   }
 
   private eventOf(door: DoorWiring, e: ExpectedEntry): AccessEventInput {

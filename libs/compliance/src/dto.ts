@@ -1,17 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { PlainText } from '@acs/http';
 import { DSR_KINDS, DSR_STATUSES, IDENTITY_METHODS, type DsrKind, type IdentityMethod } from './entities.js';
 
 export class PlaceHoldDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() customerId!: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'Hold one person only; omit for the whole customer' }) @IsOptional() @IsUUID() personId?: string;
-  @ApiProperty({ maxLength: 500 }) @IsString() @MinLength(3) @MaxLength(500) reason!: string;
-  @ApiProperty({ maxLength: 100, description: "The authority's case or order reference" }) @IsString() @MinLength(1) @MaxLength(100) reference!: string;
+  @ApiProperty({ maxLength: 500 }) @PlainText() @MinLength(3) @MaxLength(500) reason!: string;
+  @ApiProperty({ maxLength: 100, description: "The authority's case or order reference" }) @PlainText() @MinLength(1) @MaxLength(100) reference!: string;
 }
 
 export class ReleaseHoldDto {
-  @ApiProperty({ maxLength: 500 }) @IsString() @MinLength(3) @MaxLength(500) reason!: string;
+  @ApiProperty({ maxLength: 500 }) @PlainText() @MinLength(3) @MaxLength(500) reason!: string;
 }
 
 export class OpenCaseDto {
@@ -24,12 +25,12 @@ export class OpenCaseDto {
 }
 
 export class ExtendCaseDto {
-  @ApiProperty({ maxLength: 500 }) @IsString() @MinLength(3) @MaxLength(500) reason!: string;
+  @ApiProperty({ maxLength: 500 }) @PlainText() @MinLength(3) @MaxLength(500) reason!: string;
 }
 
 export class CloseCaseDto {
   @ApiProperty({ enum: ['completed', 'rejected'] }) @IsIn(['completed', 'rejected']) status!: 'completed' | 'rejected';
-  @ApiProperty({ maxLength: 500 }) @IsString() @MinLength(1) @MaxLength(500) outcome!: string;
+  @ApiProperty({ maxLength: 500 }) @PlainText() @MinLength(1) @MaxLength(500) outcome!: string;
 }
 
 export class CaseQueryDto {
@@ -43,7 +44,7 @@ export class CaseActionDto {
 }
 
 export class RectifyDto extends CaseActionDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) fullName?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(200) fullName?: string;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
   @ApiPropertyOptional({ nullable: true })
   @IsOptional()

@@ -127,6 +127,25 @@ export class AppConfig {
   @Min(1)
   AUTH_FAILURE_WINDOW_S = 300;
 
+  /** Server-sent event streams (live monitoring, enrolment progress) one token may hold open at once, per instance. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LIVE_STREAMS_PER_TOKEN = 10;
+
+  /**
+   * The reverse proxies in front of the API (comma-separated addresses or CIDR ranges, or
+   * `loopback`, `linklocal`, `uniquelocal`). Only a request arriving from one of these has its
+   * X-Forwarded-For believed for the client address (rate limits, logs); from anyone else the
+   * header is ignored, so a client cannot pick the address it is counted under. Unset: no proxy.
+   */
+  @IsOptional()
+  @Matches(/^\s*(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(\/\d{1,3})?))*\s*$/, {
+    message: 'must be a comma-separated list of proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal',
+  })
+  TRUST_PROXY?: string;
+
   /**
    * External MQTT broker (mqtt://host:port or mqtts://...). Unset: the server starts its embedded
    * broker on MQTT_EMBEDDED_HOST:MQTT_EMBEDDED_PORT.
@@ -306,6 +325,12 @@ export class AppConfig {
     return this.DATABASE_URL ? 'postgres' : 'sqlite';
   }
 
+  /** TRUST_PROXY as Express's `trust proxy` setting: the list, or false (trust no X-Forwarded-For). */
+  get trustedProxies(): string[] | false {
+    const list = (this.TRUST_PROXY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    return list.length > 0 ? list : false;
+  }
+
   get masterKeyFile(): string {
     return this.MASTER_KEY_FILE ?? `${this.DATA_DIR.replace(/\/$/, '')}/master-key.json`;
   }
@@ -358,6 +383,7 @@ export const OPTIONAL_SETTINGS = [
   'SIGNING_KEY_FILE',
   'CERTIFICATE_DIR',
   'CHECKPOINT_DIR',
+  'TRUST_PROXY',
 ];
 
 const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));

@@ -4,3 +4,5 @@ export { createValidationPipe, flattenValidationErrors, type FieldProblem } from
 export { encodeCursor, decodeCursor, type Page } from './pagination.js';
 export { requestIdFrom } from './request-id.js';
 export { iso, isoOrNull } from './views.js';
+export { PlainText, plainTextProblem, normalisePlainText } from './plain-text.js';
+export { assignRequestId, bodyDepthLimit, jsonDepth, MAX_BODY_DEPTH, noStoreByDefault } from './body-guards.js';

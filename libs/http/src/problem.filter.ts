@@ -58,8 +58,11 @@ export function toProblem(exception: unknown, requestId: string | undefined): Pr
     // Nest's own messages ("Cannot GET /x", body-parser's "request entity too large") are safe
     // to show; anything else from a 5xx is not.
     const response = exception.getResponse();
-    const message =
+    let message =
       status < 500 ? (typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message)) : undefined;
+    // The router's "Cannot GET /path?query" repeats the caller's URL, which may hold a name or an
+    // e-mail address typed into a query: say what happened without it.
+    if (status === 404 && message?.startsWith('Cannot ')) message = 'no route matches this method and path';
     return {
       type: `urn:acs:problem:${code}`,
       title: TITLES[status] ?? 'Error',

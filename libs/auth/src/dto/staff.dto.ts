@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PlainText } from '@acs/http';
 import { STAFF_ROLES, type StaffRole } from '../roles.js';
 
 export class CreateStaffDto {
@@ -15,7 +16,7 @@ export class CreateStaffDto {
 export class IssueTokenDto {
   @ApiPropertyOptional({ example: 'enrolment desk terminal', maxLength: 100 })
   @IsOptional()
-  @IsString()
+  @PlainText()
   @MaxLength(100)
   label?: string;
 
@@ -57,4 +58,10 @@ export class TokenView {
   @ApiProperty({ type: String, format: 'date-time' }) expiresAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) revokedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastUsedAt!: string | null;
+}
+
+/** Ids are UUIDs: anything else is refused here rather than reaching a PostgreSQL uuid column (a 500). */
+export class TokenQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() staffId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() customerId?: string;
 }

@@ -13,6 +13,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { PlainText } from '@acs/http';
 import type { IsoWeekday } from '@acs/access-rules';
 import { PageQueryDto } from '../common/paging.js';
 
@@ -28,7 +29,7 @@ export class WeeklyWindowDto {
 }
 
 export class CreateScheduleDto {
-  @ApiProperty({ example: 'Office hours' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ example: 'Office hours' }) @PlainText() @MinLength(1) @MaxLength(120) name!: string;
   @ApiPropertyOptional({ example: 'Europe/Amsterdam' }) @IsOptional() @IsString() @MaxLength(64) timeZone?: string;
   @ApiProperty({ type: [WeeklyWindowDto] })
   @IsArray()
@@ -52,7 +53,7 @@ export class CreateScheduleDto {
 }
 
 export class UpdateScheduleDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) timeZone?: string;
   @ApiPropertyOptional({ type: [WeeklyWindowDto] })
   @IsOptional()
@@ -92,14 +93,14 @@ export class SchedulePageView {
 
 export class CreateAccessLevelDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() siteId!: string;
-  @ApiProperty({ example: 'Acme suite 2.14, office hours' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ example: 'Acme suite 2.14, office hours' }) @PlainText() @MinLength(1) @MaxLength(120) name!: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'None = at all times' }) @IsOptional() @IsUUID() scheduleId?: string;
   @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) zoneIds?: string[];
   @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) doorIds?: string[];
 }
 
 export class UpdateAccessLevelDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() scheduleId?: string | null;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) zoneIds?: string[];
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) doorIds?: string[];

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { PlainText } from '@acs/http';
 
 export class IssueCustomerTokenDto {
-  @ApiPropertyOptional({ example: 'customer portal', maxLength: 100 }) @IsOptional() @IsString() @MaxLength(100) label?: string;
+  @ApiPropertyOptional({ example: 'customer portal', maxLength: 100 }) @IsOptional() @PlainText() @MaxLength(100) label?: string;
   @ApiPropertyOptional({ example: 90 }) @IsOptional() @IsInt() @Min(1) @Max(3650) ttlDays?: number;
 }
 

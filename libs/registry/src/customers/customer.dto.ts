@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { PlainText } from '@acs/http';
 import { PageQueryDto } from '../common/paging.js';
 
 export class ContactDto {
   @ApiProperty({ example: 'Jan de Vries', maxLength: 200 })
-  @IsString()
+  @PlainText()
   @MinLength(1)
   @MaxLength(200)
   name!: string;
@@ -24,7 +25,7 @@ export class ContactDto {
 
 export class CreateCustomerDto {
   @ApiProperty({ example: 'Acme Hosting B.V.' })
-  @IsString()
+  @PlainText()
   @MinLength(1)
   @MaxLength(200)
   companyName!: string;
@@ -50,7 +51,7 @@ export class CreateCustomerDto {
 }
 
 export class UpdateCustomerDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) companyName?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(200) companyName?: string;
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Set when notice is given; null withdraws it' })
   @IsOptional()

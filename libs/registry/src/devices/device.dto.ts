@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PlainText } from '@acs/http';
 import { PageQueryDto } from '../common/paging.js';
 import { FAIL_MODES, READER_MODELS, READER_ROLES, type FailMode, type ReaderModel, type ReaderRole } from '../entities/index.js';
 
@@ -8,7 +9,7 @@ const HEX32 = /^[0-9A-Fa-f]{8}$/;
 
 export class CreateReaderDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() siteId!: string;
-  @ApiProperty({ example: 'Suite 2.14 entry' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ example: 'Suite 2.14 entry' }) @PlainText() @MinLength(1) @MaxLength(120) name!: string;
   @ApiProperty({ enum: READER_MODELS }) @IsIn(READER_MODELS) model!: ReaderModel;
   @ApiProperty({ example: '/dev/serial/by-id/usb-FTDI_FT232R-if00-port0', description: 'Serial device path or tcp://host:port of a serial device server' })
   @Matches(TRANSPORT, { message: 'transport must be a /dev/... path or tcp://host:port' })
@@ -35,7 +36,7 @@ export class CreateReaderDto {
 }
 
 export class UpdateReaderDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(TRANSPORT, { message: 'transport must be a /dev/... path or tcp://host:port' }) transport?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(HEX32, { message: 'address must be 8 hex digits' }) address?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(HEX32, { message: 'password must be 8 hex digits' }) password?: string;
@@ -66,7 +67,7 @@ export class ReaderPageView {
 
 export class CreateControllerDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() siteId!: string;
-  @ApiProperty({ example: 'Suite 2 controller' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ example: 'Suite 2 controller' }) @PlainText() @MinLength(1) @MaxLength(120) name!: string;
   @ApiProperty({ example: 'ams1-ctl-07', description: 'MQTT client id and topic segment' })
   @Matches(/^[a-z0-9][a-z0-9_-]{1,63}$/, { message: 'mqttId must be 2-64 characters of a-z, 0-9, dash or underscore' })
   mqttId!: string;
@@ -77,7 +78,7 @@ export class CreateControllerDto {
 }
 
 export class UpdateControllerDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional({ example: 'dc1-a', description: "The server instance wired to it (its INSTANCE_ID); 'default' for a single server" })
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
@@ -108,7 +109,7 @@ export class ControllerPageView {
 
 export class CreateDoorDto {
   @ApiProperty({ format: 'uuid', description: 'The zone this door leads into' }) @IsUUID() zoneId!: string;
-  @ApiProperty({ example: 'Suite 2.14 main door' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ example: 'Suite 2.14 main door' }) @PlainText() @MinLength(1) @MaxLength(120) name!: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() entryReaderId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() exitReaderId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() controllerId?: string;
@@ -118,7 +119,7 @@ export class CreateDoorDto {
 }
 
 export class UpdateDoorDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() entryReaderId?: string | null;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() exitReaderId?: string | null;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() controllerId?: string | null;

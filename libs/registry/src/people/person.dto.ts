@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PlainText } from '@acs/http';
 import type { PersonStatus } from '@acs/access-rules';
 import { PageQueryDto } from '../common/paging.js';
 
@@ -7,7 +8,7 @@ export const PERSON_STATUSES = ['active', 'suspended', 'restricted'] as const;
 
 export class CreatePersonDto {
   @ApiProperty({ example: 'Jan de Vries', maxLength: 200 })
-  @IsString()
+  @PlainText()
   @MinLength(1)
   @MaxLength(200)
   fullName!: string;
@@ -37,7 +38,7 @@ export class CreatePersonDto {
 
 /** Rectification: any field may be corrected; null clears an optional one. */
 export class UpdatePersonDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) fullName?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(200) fullName?: string;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsEmail() @MaxLength(254) email?: string | null;
   @ApiPropertyOptional({ nullable: true })
   @IsOptional()

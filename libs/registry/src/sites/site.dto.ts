@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PlainText } from '@acs/http';
 import { PageQueryDto } from '../common/paging.js';
 import { ZONE_KINDS, type ZoneKind } from '../entities/index.js';
 
 const APB = ['off', 'soft', 'hard'] as const;
 
 export class CreateSiteDto {
-  @ApiProperty({ example: 'AMS-1' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ example: 'AMS-1' }) @PlainText() @MinLength(1) @MaxLength(120) name!: string;
   @ApiPropertyOptional({ example: 'Europe/Amsterdam', description: 'IANA time zone; defaults to DEFAULT_TIME_ZONE' })
   @IsOptional()
   @IsString()
@@ -15,7 +16,7 @@ export class CreateSiteDto {
 }
 
 export class UpdateSiteDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) timeZone?: string;
 }
 
@@ -33,7 +34,7 @@ export class SitePageView {
 export class CreateZoneDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() siteId!: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'Enclosing zone (e.g. the suite of a cage)' }) @IsOptional() @IsUUID() parentZoneId?: string;
-  @ApiProperty({ example: 'Suite 2.14' }) @IsString() @MinLength(1) @MaxLength(120) name!: string;
+  @ApiProperty({ example: 'Suite 2.14' }) @PlainText() @MinLength(1) @MaxLength(120) name!: string;
   @ApiProperty({ enum: ZONE_KINDS }) @IsIn(ZONE_KINDS) kind!: ZoneKind;
   @ApiPropertyOptional({ enum: APB, default: 'off', description: 'Needs entry and exit readers on its doors' })
   @IsOptional()
@@ -52,7 +53,7 @@ export class CreateZoneDto {
 }
 
 export class UpdateZoneDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional({ enum: APB }) @IsOptional() @IsIn(APB) antiPassback?: (typeof APB)[number];
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(/^[A-Za-z0-9._-]{1,64}$/) interlockGroup?: string | null;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(600) twoPersonWindowSeconds?: number | null;
