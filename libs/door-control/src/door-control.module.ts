@@ -33,6 +33,13 @@ export function mqttOptions(config: AppConfig, ds: DataSource, secrets: Registry
             portSetting: 'MQTT_EMBEDDED_PORT',
             serverClientIdPrefix: config.MQTT_SERVER_USERNAME,
             credentials: new RegistryBrokerCredentials(ds, config.MQTT_SERVER_USERNAME),
+            hardening: {
+              maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+              connectTimeout: config.MQTT_CONNECT_TIMEOUT_MS,
+              maxConnections: config.MQTT_MAX_CONNECTIONS,
+              maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+            },
+            clock,
             ...(tls ? { tls } : {}),
           },
         }),
