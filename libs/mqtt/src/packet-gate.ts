@@ -123,6 +123,16 @@ export class GatedConnection extends Duplex {
     else this.socket.once('drain', () => callback());
   }
 
+  // mqtt-packet corks the stream around the parts of one packet; keep them in one segment (TCP_NODELAY is on).
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.socket.cork();
+    let ok = true;
+    for (const { chunk } of chunks) ok = this.socket.write(chunk);
+    this.socket.uncork();
+    if (ok) callback();
+    else this.socket.once('drain', () => callback());
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.socket.end(() => callback());
   }

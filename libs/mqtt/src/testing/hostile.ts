@@ -94,11 +94,16 @@ export function streamHostile(port: number, opts: { login?: Buffer; head: Buffer
     sock.once('connect', () => {
       if (!opts.login) return attack();
       sock.write(opts.login);
-      sock.once('data', (d: Buffer) => {
+      let d = Buffer.alloc(0);
+      const onData = (part: Buffer): void => {
+        d = Buffer.concat([d, part]);
+        if (d.length < 4) return;
+        sock.off('data', onData);
         // CONNACK [MQTT-3.2]: 0x20 0x02 flags returnCode
         if (d[0] !== 0x20 || d[3] !== 0) return reject(new Error(`login refused: ${d.toString('hex')}`));
         attack();
-      });
+      };
+      sock.on('data', onData);
     });
   });
 }
