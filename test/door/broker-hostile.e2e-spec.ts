@@ -25,7 +25,7 @@ describe('embedded broker against hostile clients', () => {
   let tb: TestBroker;
 
   beforeAll(async () => {
-    tb = suite.add(await startTestBroker({ hardening: { maxConnectionsPerAddress: 6, maxConnections: 10 } }));
+    tb = suite.add(await startTestBroker({ hardening: { maxConnectionsPerAddress: 6, maxConnections: 10, refusalPenaltyMs: 0 } }));
   });
   afterAll(() => suite.run());
 
@@ -107,6 +107,26 @@ describe('embedded broker against hostile clients', () => {
       await c.endAsync();
     } finally {
       for (const s of sockets) s.destroy();
+    }
+  });
+
+  it('shuts an address whose packet was refused out for the penalty time, and only that address', async () => {
+    const strict = await startTestBroker({ hardening: { refusalPenaltyMs: 1500 } });
+    try {
+      const r = await streamHostile(strict.port, { head: fixedHeader(1, 200 * MB), limit: 16 * MB, localAddress: '127.0.0.5' });
+      expect(r.closedByServer).toBe(true);
+      const again = await idleUntilClosed(strict.port, connectPacket('x', 'y', 'z'), '127.0.0.5');
+      expect(again.closedAfterMs).toBeLessThan(500);
+      expect(strict.denials.at(-1)).toMatchObject({ address: '127.0.0.5', reason: 'address-penalised' });
+      const id = strict.addController();
+      const honest = await connectRawClient(strict.url, { username: id.controllerId, password: id.password, clientId: id.controllerId });
+      expect(honest.connected).toBe(true);
+      await honest.endAsync();
+      await new Promise((res) => setTimeout(res, 1600));
+      const later = await streamHostile(strict.port, { login: connectPacket(id.controllerId, id.controllerId, id.password), head: publishHead(eventTopic(id.controllerId), 10), limit: 10, localAddress: '127.0.0.5' });
+      expect(later.closedByServer).toBe(false); // logged in and published after the penalty ran out
+    } finally {
+      await strict.stop();
     }
   });
 

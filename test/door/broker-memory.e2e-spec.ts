@@ -48,8 +48,9 @@ describe('broker memory under 20 hostile clients (server process)', () => {
       MASTER_KEY: randomBytes(32).toString('base64'),
       HTTP_PORT: String(port),
       MQTT_EMBEDDED_PORT: String(mqttPort),
-      // All attackers come from 127.0.0.1: a per-address cap would stop most of them; here the packet gate must hold alone.
+      // The per-address cap and the refusal penalty would stop most of these clients at accept: here the packet gate must hold alone.
       MQTT_MAX_CONNECTIONS_PER_ADDRESS: '100',
+      MQTT_REFUSAL_PENALTY_S: '0',
       READERS_ENABLED: 'false',
       PURGE_SCHEDULE_ENABLED: 'false',
       LOG_LEVEL: 'error',

@@ -1,6 +1,6 @@
 // A hostile MQTT load in its own process, so the process under test pays only for what it
 // receives: `node test/support/mqtt-flood.mjs '<json>'` with
-// { port, anonymous: n, logins: [{ id, password }], announce, perAttempt, durationMs }.
+// { port, anonymous: n, logins: [{ id, password }], announce, perAttempt, durationMs, localAddress? }.
 // Each anonymous client sends a CONNECT fixed header announcing `announce` bytes, each login
 // completes a real CONNECT and then sends a PUBLISH header announcing `announce` bytes; both then
 // stream zeros (up to `perAttempt` bytes) as fast as the socket takes them, and start over when
@@ -9,7 +9,9 @@
 import { connect } from 'node:net';
 
 const cfg = JSON.parse(process.argv[2]);
-const until = Date.now() + cfg.durationMs;
+let until = Date.now() + cfg.durationMs;
+// SIGTERM ends the flood early: running attempts finish, then the summary is printed.
+process.on('SIGTERM', () => (until = 0));
 const chunk = Buffer.alloc(64 * 1024);
 const stats = { attempts: 0, closedByServer: 0, bytes: 0, refusedLogins: 0 };
 
@@ -37,7 +39,7 @@ function connectPacket(id, password) {
 function attackOnce(login) {
   return new Promise((resolve) => {
     stats.attempts++;
-    const sock = connect({ host: '127.0.0.1', port: cfg.port });
+    const sock = connect({ host: '127.0.0.1', port: cfg.port, ...(cfg.localAddress ? { localAddress: cfg.localAddress } : {}) });
     let sent = 0;
     let done = false;
     const finish = (byServer) => {

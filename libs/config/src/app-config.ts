@@ -205,6 +205,13 @@ export class AppConfig {
   @Min(1)
   MQTT_MAX_CONNECTIONS_PER_ADDRESS = 32;
 
+  /** Seconds an address whose packet the broker refused (oversize, malformed) has new connections closed at once; 0: off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  MQTT_REFUSAL_PENALTY_S = 10;
+
   /** Security events (forged MACs, broker refusals, ...) within a minute that raise the console alarm. */
   @Type(() => Number)
   @IsInt()

@@ -38,6 +38,7 @@ export function mqttOptions(config: AppConfig, ds: DataSource, secrets: Registry
               connectTimeout: config.MQTT_CONNECT_TIMEOUT_MS,
               maxConnections: config.MQTT_MAX_CONNECTIONS,
               maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+              refusalPenaltyMs: config.MQTT_REFUSAL_PENALTY_S * 1000,
             },
             clock,
             ...(tls ? { tls } : {}),

@@ -54,6 +54,8 @@ export interface EmbeddedBrokerHardening {
   maxConnections?: number;
   /** Open connections from one client address. */
   maxConnectionsPerAddress?: number;
+  /** ms during which an address whose packet the gate refused has its new connections closed at once (0: off). */
+  refusalPenaltyMs?: number;
 }
 
 export interface EmbeddedBrokerOptions {
@@ -102,6 +104,7 @@ const DEFAULT_HARDENING: Required<EmbeddedBrokerHardening> = {
   maxPacketBytes: 8192 + 1024,
   maxConnections: 1000,
   maxConnectionsPerAddress: 32,
+  refusalPenaltyMs: 10_000,
 };
 
 export class EmbeddedBrokerError extends Error {
@@ -139,10 +142,11 @@ export class EmbeddedBroker {
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.hardening = { ...DEFAULT_HARDENING, ...options.hardening };
-    this.limits = new ConnectionLimits(this.hardening.maxConnections, this.hardening.maxConnectionsPerAddress);
     this.logger = options.logger ?? SILENT_LOGGER;
-    this.denialLog = new RateLimitedLog(this.logger, options.clock ?? new SystemClock());
+    const clock = options.clock ?? new SystemClock();
+    this.denialLog = new RateLimitedLog(this.logger, clock);
     this.serverPrefix = options.serverClientIdPrefix ?? DEFAULT_SERVER_CLIENT_ID_PREFIX;
+    this.limits = new ConnectionLimits(this.hardening.maxConnections, this.hardening.maxConnectionsPerAddress, this.hardening.refusalPenaltyMs, () => clock.nowMs());
   }
 
   get port(): number {
@@ -241,6 +245,7 @@ export class EmbeddedBroker {
         admitted.release();
       });
       const conn = new GatedConnection(sock, h.maxPacketBytes, (refusal) => {
+        this.limits.penalise(address);
         const client = (conn as unknown as { client?: Client }).client;
         this.deny({ action: 'connection', clientId: client?.id ?? '(none)', address, reason: describeRefusal(refusal) });
       });
