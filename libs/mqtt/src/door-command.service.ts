@@ -23,6 +23,7 @@ import {
   validateStatus,
   verifyEnvelope,
   DOOR_MODES,
+  aheadOfClock,
   MAX_DOORS,
   MAX_UNLOCK_MS,
   type TopicKind,
@@ -80,6 +81,8 @@ export type SecurityEventKind =
   | 'forged-status'
   | 'unknown-controller'
   | 'malformed-message'
+  /** A timestamp or epoch beyond the server clock plus MAX_FUTURE_SKEW_MS: refused, never stored. */
+  | 'future-timestamp'
   | 'command-rejected';
 
 export interface SecurityEvent {
@@ -338,6 +341,9 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     }
     const body = envelope.value.body as { controllerId?: unknown };
     if (body.controllerId !== controllerId) return this.security('malformed-message', topic, 'body names another controller than its topic', controllerId);
+    // Before anything orders by these times (status, door state, event epochs) or stores them.
+    const ahead = aheadOfClock({ ts: (body as { ts?: unknown }).ts, epoch: (body as { epoch?: unknown }).epoch }, this.clock.nowMs());
+    if (ahead) return this.security('future-timestamp', topic, `${ahead.field} ${ahead.value} is ahead of the server clock by more than the allowed skew`, controllerId);
     switch (kind) {
       case 'reply':
         return this.onReply(topic, controllerId, body);
