@@ -31,6 +31,7 @@ import {
 import type { ControllerSecretProvider } from './credentials.js';
 import type { DoorTransport } from './mqtt-client.js';
 import { SILENT_LOGGER, type MqttLogger } from './logger.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 
 export type DoorCommandErrorCode =
   /** The controller's retained status says offline (its last will fired), or it went offline while we waited. */
@@ -165,6 +166,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   private inbox: Promise<void> = Promise.resolve();
   private stopped = false;
   private eventGate?: { promise: Promise<void>; open: () => void };
+  private readonly securityLog: RateLimitedLog;
 
   constructor(
     private readonly transport: DoorTransport,
@@ -182,6 +184,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     this.timeoutMs = options.commandTimeoutMs ?? 3000;
     this.ackDelayMs = options.ackDelayMs ?? 20;
     this.logger = logger ?? SILENT_LOGGER;
+    this.securityLog = new RateLimitedLog(this.logger, clock);
   }
 
   async start(): Promise<void> {
@@ -526,7 +529,8 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   }
 
   private security(kind: SecurityEventKind, topic: string, reason: string, controllerId?: string): void {
-    this.logger.warn(`security: ${kind} on ${topic}: ${reason}`);
+    // One forged flood must not bury the log: a few lines per controller and minute, then a count.
+    this.securityLog.warn(controllerId ?? topic, `security: ${kind} on ${topic}: ${reason}`);
     this.emit('security', { kind, controllerId, topic, reason, at: this.clock.now() });
   }
 }

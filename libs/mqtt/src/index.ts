@@ -5,6 +5,7 @@ export * from './embedded-broker.js';
 export * from './packet-gate.js';
 export * from './connection-limits.js';
 export * from './rate-limited-log.js';
+export * from './security-aggregator.js';
 export * from './mqtt-client.js';
 export * from './door-command.service.js';
 export * from './mosquitto-auth.js';
