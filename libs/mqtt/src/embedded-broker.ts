@@ -28,7 +28,7 @@ export interface EmbeddedBrokerTlsOptions {
   requireClientCert?: boolean;
 }
 
-/** Limits that stop a misbehaving or hostile client from exhausting the broker (reliability anchors §A2). */
+/** Limits that stop a misbehaving or hostile client from exhausting the broker (docs/mqtt-hardening.md). */
 export interface EmbeddedBrokerHardening {
   /** The tree is 4-5 levels deep; anything deeper is refused before persistence (aedes clamps to 100). */
   maxTopicLevels?: number;
