@@ -44,7 +44,7 @@ export class RateLimitedLog {
     this.lastPrune = now;
     for (const [key, k] of this.keys) {
       if (now - k.windowStart < this.windowMs) continue;
-      if (k.suppressed > 0) this.logger.warn(`${k.suppressed} similar lines for ${key} suppressed`);
+      if (k.suppressed > 0) this.logger.warn(`${k.suppressed} similar lines for ${key} suppressed in the last ${Math.round((now - k.windowStart) / 1000)} s`);
       this.keys.delete(key);
     }
   }
