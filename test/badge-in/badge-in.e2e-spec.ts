@@ -100,8 +100,10 @@ describe('badge-in (virtual readers and controllers)', () => {
     await ctlB.stop();
     // Status messages are ordered by the controller's clock: a new connection must be later than the last will.
     t.clock.advance(1000);
-    // Its clock is two minutes ahead: online, but every command is refused as stale.
-    ctlB = await connectController(t, site.controllerB, { clockAheadMs: 120_000 });
+    // Its clock is 20 s ahead: within the server's 30 s bound on controller times, so online, but
+    // beyond the commands' 2 s ttl, so every command is refused as stale. (Further ahead, its
+    // messages would be refused as future-timestamp and it would stay offline.)
+    ctlB = await connectController(t, site.controllerB, { clockAheadMs: 20_000 });
     await until('controller B online', () => service.doorViews().find((d) => d.doorId === site.cageDoorId)?.controllerStatus === 'online' || undefined);
     const o = await badgeAt(t, site.readers.cageEntry, site.cageEntryId, 'alice-right-index');
     expect(o.decision).toMatchObject({ granted: true, reason: 'granted' });

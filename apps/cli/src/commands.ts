@@ -147,6 +147,9 @@ export async function mqttAcl(config: AppConfig, out: Out, opts: { outDir?: stri
     } catch (err) {
       throw new CliError((err as Error).message);
     }
+    if (files.skipped.length > 0) {
+      console.error(`Left out controller(s) ${files.skipped.join(', ')}: their MQTT ids are reserved for the server's broker accounts. Delete them and register them again under another id.`);
+    }
     if (opts.outDir) {
       const paths = writeMosquittoFiles(opts.outDir, files);
       out.line(`Wrote ${paths.join(' and ')} (mode 0600) for ${files.controllers} controller(s).`);

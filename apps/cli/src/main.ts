@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { checkSqliteFiles } from '@acs/database';
 import { auditVerify, checkpointAcceptCommand, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
 import { historyVerify } from './history-commands.js';
+import { controllerResetSequence } from './controller-commands.js';
 import { purgeDue, purgeReapply, purgeVerify } from './compliance-commands.js';
 import { certificateVerify, keysPublic, keysRotateSigning } from './evidence-commands.js';
 
@@ -93,6 +94,12 @@ program
   .option('--out-dir <dir>', 'write mosquitto.passwd and mosquitto.acl (mode 0600) into this folder')
   .option('--instances <ids>', 'comma-separated INSTANCE_IDs of several servers: one broker account each (<username>-<id>)')
   .action(async (opts: { outDir?: string; instances?: string }) => mqttAcl(config(), out, opts));
+
+program
+  .command('controller:reset-sequence')
+  .description('Forget the stored event epoch and sequence of a controller (recovers from a bad epoch stored in the future); restart its server afterwards')
+  .requiredOption('--mqtt-id <id>', 'the controller\'s MQTT id')
+  .action(async (opts: { mqttId: string }) => controllerResetSequence(config(), out, opts));
 
 program
   .command('demo')

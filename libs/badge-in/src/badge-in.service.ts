@@ -22,6 +22,7 @@ import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
 import { AuraColour, AuraControl, FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { ReadinessRegistry } from '@acs/health';
 import { DoorCommandError, DoorCommandService, type DoorEventRecord } from '@acs/mqtt';
+import { aheadOfClock } from '@acs/door-protocol';
 import { RegistryChanges, RegistrySnapshotService } from '@acs/registry';
 import { AlarmService } from './alarm.service.js';
 import { ControllerSequenceEntity, DoorOverrideEntity, type DoorOverrideMode } from './entities.js';
@@ -183,6 +184,11 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   async onApplicationBootstrap(): Promise<void> {
     const sequences = await this.ds.getRepository(ControllerSequenceEntity).find();
     for (const s of sequences) {
+      // A bad epoch stored before epochs were bounded would drop every later real event as older.
+      if (aheadOfClock({ epoch: s.epoch }, this.clock.nowMs())) {
+        this.logger.error(`stored event epoch ${s.epoch} of controller ${s.mqttId} is in the future: ignored; run acsctl controller:reset-sequence --mqtt-id ${s.mqttId}`);
+        continue;
+      }
       this.sequences.set(s.mqttId, { epoch: s.epoch, seq: s.seq });
       this.doors.restoreSequence(s.mqttId, s.epoch, s.seq);
     }

@@ -196,6 +196,47 @@ export class AppConfig {
   @Max(60000)
   MQTT_COMMAND_TIMEOUT_MS = 2000;
 
+  /**
+   * Largest MQTT packet (remaining length, bytes) the embedded broker accepts, checked from the
+   * fixed header before the body is read: a door message is under 1 KiB, the payload limit is 8 KiB.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(268435455)
+  MQTT_MAX_PACKET_BYTES = 9216;
+
+  /** A connection that has not completed its CONNECT within this is closed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  @Max(60000)
+  MQTT_CONNECT_TIMEOUT_MS = 5000;
+
+  /** Open connections to the embedded broker, in total and from one client address. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  MQTT_MAX_CONNECTIONS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  MQTT_MAX_CONNECTIONS_PER_ADDRESS = 32;
+
+  /** Seconds an address whose packet the broker refused (oversize, malformed) has new connections closed at once; 0: off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  MQTT_REFUSAL_PENALTY_S = 10;
+
+  /** Security events (forged MACs, broker refusals, ...) within a minute that raise the console alarm. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SECURITY_ALARM_THRESHOLD = 20;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

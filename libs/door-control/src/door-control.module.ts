@@ -4,12 +4,13 @@ import { DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { ReadinessRegistry } from '@acs/health';
-import { MqttEdge, MqttModule, serverUsername, type MqttModuleOptions } from '@acs/mqtt';
+import { type BrokerDenial, MqttEdge, MqttModule, serverUsername, type MqttModuleOptions } from '@acs/mqtt';
 import { RegistryModule } from '@acs/registry';
 import { RegistryBrokerCredentials, RegistryControllerSecrets } from './registry-credentials.js';
+import { BrokerDenialRelay, MqttSecurityAudit } from './security-audit.js';
 
 /** Turns configuration and the registry into the MQTT edge's options. */
-export function mqttOptions(config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock): MqttModuleOptions {
+export function mqttOptions(config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock, denials?: BrokerDenialRelay): MqttModuleOptions {
   const tls = config.MQTT_TLS_CERT_FILE && config.MQTT_TLS_KEY_FILE
     ? { certFile: config.MQTT_TLS_CERT_FILE, keyFile: config.MQTT_TLS_KEY_FILE, ...(config.MQTT_TLS_CA_FILE ? { caFile: config.MQTT_TLS_CA_FILE } : {}) }
     : undefined;
@@ -33,6 +34,15 @@ export function mqttOptions(config: AppConfig, ds: DataSource, secrets: Registry
             portSetting: 'MQTT_EMBEDDED_PORT',
             serverClientIdPrefix: config.MQTT_SERVER_USERNAME,
             credentials: new RegistryBrokerCredentials(ds, config.MQTT_SERVER_USERNAME),
+            hardening: {
+              maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+              connectTimeout: config.MQTT_CONNECT_TIMEOUT_MS,
+              maxConnections: config.MQTT_MAX_CONNECTIONS,
+              maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+              refusalPenaltyMs: config.MQTT_REFUSAL_PENALTY_S * 1000,
+            },
+            clock,
+            ...(denials ? { onDenied: (d: BrokerDenial) => denials.emit('denial', d) } : {}),
             ...(tls ? { tls } : {}),
           },
         }),
@@ -61,8 +71,8 @@ class MqttReadiness implements OnApplicationBootstrap {
 
 @Module({
   imports: [RegistryModule],
-  providers: [RegistryControllerSecrets],
-  exports: [RegistryControllerSecrets],
+  providers: [RegistryControllerSecrets, BrokerDenialRelay],
+  exports: [RegistryControllerSecrets, BrokerDenialRelay],
 })
 class DoorSecretsModule {}
 
@@ -75,10 +85,12 @@ class DoorSecretsModule {}
   imports: [
     MqttModule.forRootAsync({
       imports: [DoorSecretsModule],
-      inject: [AppConfig, DataSource, RegistryControllerSecrets, Clock],
-      useFactory: (config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock) => mqttOptions(config, ds, secrets, clock),
+      inject: [AppConfig, DataSource, RegistryControllerSecrets, Clock, BrokerDenialRelay],
+      useFactory: (config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock, denials: BrokerDenialRelay) => mqttOptions(config, ds, secrets, clock, denials),
     }),
+    DoorSecretsModule,
   ],
-  providers: [MqttReadiness],
+  providers: [MqttReadiness, MqttSecurityAudit],
+  exports: [MqttSecurityAudit],
 })
 export class DoorControlModule {}

@@ -23,6 +23,7 @@ import {
   validateStatus,
   verifyEnvelope,
   DOOR_MODES,
+  aheadOfClock,
   MAX_DOORS,
   MAX_UNLOCK_MS,
   type TopicKind,
@@ -30,6 +31,7 @@ import {
 import type { ControllerSecretProvider } from './credentials.js';
 import type { DoorTransport } from './mqtt-client.js';
 import { SILENT_LOGGER, type MqttLogger } from './logger.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 
 export type DoorCommandErrorCode =
   /** The controller's retained status says offline (its last will fired), or it went offline while we waited. */
@@ -80,6 +82,8 @@ export type SecurityEventKind =
   | 'forged-status'
   | 'unknown-controller'
   | 'malformed-message'
+  /** A timestamp or epoch beyond the server clock plus MAX_FUTURE_SKEW_MS: refused, never stored. */
+  | 'future-timestamp'
   | 'command-rejected';
 
 export interface SecurityEvent {
@@ -162,6 +166,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   private inbox: Promise<void> = Promise.resolve();
   private stopped = false;
   private eventGate?: { promise: Promise<void>; open: () => void };
+  private readonly securityLog: RateLimitedLog;
 
   constructor(
     private readonly transport: DoorTransport,
@@ -179,6 +184,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     this.timeoutMs = options.commandTimeoutMs ?? 3000;
     this.ackDelayMs = options.ackDelayMs ?? 20;
     this.logger = logger ?? SILENT_LOGGER;
+    this.securityLog = new RateLimitedLog(this.logger, clock);
   }
 
   async start(): Promise<void> {
@@ -338,6 +344,9 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     }
     const body = envelope.value.body as { controllerId?: unknown };
     if (body.controllerId !== controllerId) return this.security('malformed-message', topic, 'body names another controller than its topic', controllerId);
+    // Before anything orders by these times (status, door state, event epochs) or stores them.
+    const ahead = aheadOfClock({ ts: (body as { ts?: unknown }).ts, epoch: (body as { epoch?: unknown }).epoch }, this.clock.nowMs());
+    if (ahead) return this.security('future-timestamp', topic, `${ahead.field} ${ahead.value} is ahead of the server clock by more than the allowed skew`, controllerId);
     switch (kind) {
       case 'reply':
         return this.onReply(topic, controllerId, body);
@@ -520,7 +529,8 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   }
 
   private security(kind: SecurityEventKind, topic: string, reason: string, controllerId?: string): void {
-    this.logger.warn(`security: ${kind} on ${topic}: ${reason}`);
+    // One forged flood must not bury the log: a few lines per controller and minute, then a count.
+    this.securityLog.warn(controllerId ?? topic, `security: ${kind} on ${topic}: ${reason}`);
     this.emit('security', { kind, controllerId, topic, reason, at: this.clock.now() });
   }
 }

@@ -2,10 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Aedes, AedesOptions, AuthenticateError, Client } from 'aedes';
+import { type Clock, SystemClock } from '@acs/clock';
 import { isValidControllerId } from '@acs/door-protocol';
 import type { MqttPrincipal, BrokerCredentialProvider } from './credentials.js';
 import { mayForward, publishDenial, subscribeDenial } from './broker-acl.js';
 import { SILENT_LOGGER, type MqttLogger } from './logger.js';
+import { CONNECT_PACKET_TYPE, GatedConnection, type GateRefusal } from './packet-gate.js';
+import { ConnectionLimits } from './connection-limits.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 
 /**
  * Default port of the embedded broker. Not 1883: the hosts this runs on usually have Mosquitto
@@ -24,11 +28,11 @@ export interface EmbeddedBrokerTlsOptions {
   requireClientCert?: boolean;
 }
 
-/** Limits that stop a misbehaving or hostile client from exhausting the broker (reliability anchors §A2). */
+/** Limits that stop a misbehaving or hostile client from exhausting the broker (docs/mqtt-hardening.md). */
 export interface EmbeddedBrokerHardening {
   /** The tree is 4-5 levels deep; anything deeper is refused before persistence (aedes clamps to 100). */
   maxTopicLevels?: number;
-  /** ms a socket may take to send CONNECT. */
+  /** ms a socket may take to complete its CONNECT packet. */
   connectTimeout?: number;
   /** Highest keepalive (s) a client may ask for. */
   keepaliveLimit?: number;
@@ -41,6 +45,17 @@ export interface EmbeddedBrokerHardening {
   maxClientsIdLength?: number;
   /** Larger PUBLISH payloads close the connection. */
   maxPayloadBytes?: number;
+  /**
+   * Largest Remaining Length of any packet, before or after CONNECT; a larger one closes the
+   * connection from its fixed header, before its body is read (see packet-gate.ts).
+   */
+  maxPacketBytes?: number;
+  /** Open connections in total; beyond it new ones are closed at once. */
+  maxConnections?: number;
+  /** Open connections from one client address. */
+  maxConnectionsPerAddress?: number;
+  /** ms during which an address whose packet the gate refused has its new connections closed at once (0: off). */
+  refusalPenaltyMs?: number;
 }
 
 export interface EmbeddedBrokerOptions {
@@ -59,13 +74,18 @@ export interface EmbeddedBrokerOptions {
   /** Name of the setting that chose the port, quoted in the "port in use" error. */
   portSetting?: string;
   logger?: MqttLogger;
+  /** Windows of the rate-limited refusal log. */
+  clock?: Clock;
   /** Called for every refused connection, publish or subscription (feed to the audit log). */
   onDenied?: (denial: BrokerDenial) => void;
 }
 
 export interface BrokerDenial {
-  action: 'connect' | 'publish' | 'subscribe';
+  /** `connection`: refused by the connection caps or the packet gate, before any MQTT identity. */
+  action: 'connection' | 'connect' | 'publish' | 'subscribe';
   clientId: string;
+  /** The client's network address (connection refusals; for the others where known). */
+  address?: string;
   username?: string;
   topic?: string;
   reason: string;
@@ -73,13 +93,18 @@ export interface BrokerDenial {
 
 const DEFAULT_HARDENING: Required<EmbeddedBrokerHardening> = {
   maxTopicLevels: 8,
-  connectTimeout: 10_000,
+  connectTimeout: 5_000,
   keepaliveLimit: 300,
   queueLimit: 64,
   drainTimeout: 10_000,
   maxInflightInbound: 100,
   maxClientsIdLength: 64,
   maxPayloadBytes: 8192,
+  // The payload limit plus room for the topic and packet id of our topic tree.
+  maxPacketBytes: 8192 + 1024,
+  maxConnections: 1000,
+  maxConnectionsPerAddress: 32,
+  refusalPenaltyMs: 10_000,
 };
 
 export class EmbeddedBrokerError extends Error {
@@ -112,11 +137,16 @@ export class EmbeddedBroker {
   private readonly logger: MqttLogger;
   private readonly serverPrefix: string;
   private boundPort?: number;
+  private readonly limits: ConnectionLimits;
+  private readonly denialLog: RateLimitedLog;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.hardening = { ...DEFAULT_HARDENING, ...options.hardening };
     this.logger = options.logger ?? SILENT_LOGGER;
+    const clock = options.clock ?? new SystemClock();
+    this.denialLog = new RateLimitedLog(this.logger, clock);
     this.serverPrefix = options.serverClientIdPrefix ?? DEFAULT_SERVER_CLIENT_ID_PREFIX;
+    this.limits = new ConnectionLimits(this.hardening.maxConnections, this.hardening.maxConnectionsPerAddress, this.hardening.refusalPenaltyMs, () => clock.nowMs());
   }
 
   get port(): number {
@@ -140,6 +170,11 @@ export class EmbeddedBroker {
     return this.aedes?.connectedClients ?? 0;
   }
 
+  /** Open sockets, authenticated or not. */
+  get openConnections(): number {
+    return this.limits.open;
+  }
+
   async start(): Promise<void> {
     if (this.server) return;
     const { Aedes } = await import('aedes');
@@ -159,7 +194,7 @@ export class EmbeddedBroker {
             done(null, true);
           },
           (err: AuthenticateError) => {
-            this.deny({ action: 'connect', clientId: client.id, username, reason: err.message });
+            this.deny({ action: 'connect', clientId: client.id, username, address: addressOf(client), reason: err.message });
             done(err, false);
           },
         );
@@ -170,7 +205,7 @@ export class EmbeddedBroker {
         let reason = principal ? publishDenial(principal, packet.topic, packet.retain) : 'unauthenticated';
         if (!reason && packet.payload.length > h.maxPayloadBytes) reason = `payload exceeds ${h.maxPayloadBytes} bytes`;
         if (reason) {
-          this.deny({ action: 'publish', clientId: client?.id ?? '(none)', topic: packet.topic, reason });
+          this.deny({ action: 'publish', clientId: client?.id ?? '(none)', address: client ? addressOf(client) : undefined, topic: packet.topic, reason });
           // MQTT 3.1.1 has no negative PUBACK; aedes closes the connection [MQTT-3.3.5-2].
           return done(new Error(reason));
         }
@@ -180,7 +215,7 @@ export class EmbeddedBroker {
         const principal = this.principals.get(client);
         const reason = principal ? subscribeDenial(principal, sub.topic) : 'unauthenticated';
         if (reason) {
-          this.deny({ action: 'subscribe', clientId: client.id, topic: sub.topic, reason });
+          this.deny({ action: 'subscribe', clientId: client.id, address: addressOf(client), topic: sub.topic, reason });
           return done(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3-2]
         }
         done(null, sub);
@@ -195,11 +230,37 @@ export class EmbeddedBroker {
     aedes.on('connectionError', (client, err) => this.logger.debug?.(`connection ${client.id ?? '?'}: ${err.message}`));
 
     const onSocket = (sock: Socket): void => {
-      // Nagle + delayed ACK adds ~40-88 ms to every QoS 1 round trip on loopback (reliability anchors §0.5).
+      const address = sock.remoteAddress ?? 'unknown';
+      const admitted = this.limits.admit(address);
+      if (!admitted.ok) {
+        sock.destroy();
+        this.deny({ action: 'connection', clientId: '(none)', address, reason: admitted.reason });
+        return;
+      }
+      // Nagle + delayed ACK adds ~40-88 ms to every QoS 1 round trip on loopback (TCP_NODELAY, RFC 896 / RFC 1122 §4.2.3.2).
       sock.setNoDelay(true);
       this.sockets.add(sock);
-      sock.once('close', () => this.sockets.delete(sock));
-      aedes.handle(sock);
+      sock.once('close', () => {
+        this.sockets.delete(sock);
+        admitted.release();
+      });
+      const conn = new GatedConnection(sock, h.maxPacketBytes, (refusal) => {
+        this.limits.penalise(address);
+        const client = (conn as unknown as { client?: Client }).client;
+        this.deny({ action: 'connection', clientId: client?.id ?? '(none)', address, reason: describeRefusal(refusal) });
+      });
+      // aedes gets the connection (and builds a client, a parser and its timers) only once a CONNECT
+      // header of acceptable size has passed: a flood of refused connections then costs a socket
+      // each, nothing more. Until then the deadline is ours; after it, aedes' connectTimeout.
+      const deadline = setTimeout(() => {
+        sock.destroy();
+        this.deny({ action: 'connection', clientId: '(none)', address, reason: 'no CONNECT in time' });
+      }, h.connectTimeout);
+      sock.once('close', () => clearTimeout(deadline));
+      conn.once('connect-header', () => {
+        clearTimeout(deadline);
+        aedes.handle(conn as unknown as Socket);
+      });
     };
     let server: Server;
     if (this.options.tls) {
@@ -286,9 +347,26 @@ export class EmbeddedBroker {
   }
 
   private deny(denial: BrokerDenial): void {
-    this.logger.warn(
-      `MQTT ${denial.action} refused for client ${denial.clientId}${denial.topic ? ` on ${denial.topic}` : ''}: ${denial.reason}`,
+    // A flood of refusals from one client must not flood the log: a few lines per client and window, then a count.
+    this.denialLog.warn(
+      `${denial.clientId}@${denial.address ?? '?'}`,
+      `MQTT ${denial.action} refused for client ${denial.clientId}${denial.address ? ` from ${denial.address}` : ''}${denial.topic ? ` on ${denial.topic}` : ''}: ${denial.reason}`,
     );
     this.options.onDenied?.(denial);
+  }
+}
+
+function addressOf(client: Client): string | undefined {
+  return (client.conn as unknown as { remoteAddress?: string } | undefined)?.remoteAddress;
+}
+
+function describeRefusal(r: GateRefusal): string {
+  switch (r.reason) {
+    case 'packet-too-large':
+      return `${r.packetType === CONNECT_PACKET_TYPE ? 'CONNECT' : `packet type ${r.packetType}`} announces ${r.announced} bytes, limit ${r.limit}`;
+    case 'malformed-length':
+      return 'malformed remaining length';
+    case 'connect-expected':
+      return `first packet is type ${r.packetType}, not CONNECT`;
   }
 }

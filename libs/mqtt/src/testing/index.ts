@@ -212,4 +212,5 @@ export function collect(client: MqttClient, ms: number): Promise<Array<{ topic: 
 }
 
 export { VirtualController };
+export * from './hostile.js';
 export { startMosquitto, runMosquittoTool, freePort, MOSQUITTO_BIN, type MosquittoInstance } from './mosquitto.js';

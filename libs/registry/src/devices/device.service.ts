@@ -3,11 +3,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '@acs/clock';
+import { AppConfig } from '@acs/config';
 import { KeyService, mosquittoPasswordHash } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, DomainError, iso, NotFoundError, type Page } from '@acs/http';
 import { ControllerEntity, DoorEntity, ReaderEntity, SiteEntity, ZoneEntity, type ReaderModel } from '../entities/index.js';
 import { newId } from '../common/ids.js';
+import { mqttIdReservedBy } from './mqtt-id.js';
 import { pageById } from '../common/paging.js';
 import { SYSTEM_SCOPE } from '../common/personal-data.js';
 import { assertUnreferenced } from '../common/references.js';
@@ -77,6 +79,7 @@ export class DeviceService {
     private readonly keys: KeyService,
     private readonly capacity: CapacityGuard,
     private readonly changes: RegistryChanges,
+    private readonly config: AppConfig,
   ) {}
 
   // ----- readers -----
@@ -179,6 +182,9 @@ export class DeviceService {
   // ----- door controllers -----
 
   async createController(dto: CreateControllerDto): Promise<ControllerSecretsView> {
+    if (mqttIdReservedBy(dto.mqttId, this.config.MQTT_SERVER_USERNAME)) {
+      throw new ConflictError('controller.mqtt_id_reserved', `MQTT ids starting with ${this.config.MQTT_SERVER_USERNAME} are reserved for the server's own broker accounts`, { reservedPrefix: this.config.MQTT_SERVER_USERNAME });
+    }
     const id = newId();
     const secrets = this.newSecrets();
     const c = await this.writes.transaction(async (m) => {
