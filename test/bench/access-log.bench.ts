@@ -41,7 +41,7 @@ async function samples(n: number, fn: () => Promise<unknown> | unknown): Promise
 
 /**
  * Issue 8 figures, each next to a raw better-sqlite3 baseline measured in the same run
- * (reliability anchors §B4, §B5):
+ * (docs/measured-baselines.md §History pages: keyset against OFFSET, §Benchmark definitions):
  * - history pages: first page and page 1,000 (50 rows a page) of the largest customer in a log of
  *   1,000,000 events across 100 customers, through AccessLogService, vs the identical raw keyset
  *   SELECT; and page 1,000 ÷ first page (target < 2; both under 10 ms).

@@ -9,7 +9,7 @@ import { SCHEMA } from '@acs/schema';
 import type { Benchmark } from './harness.js';
 
 /**
- * Benchmark definition 2 (reliability anchors §B5): durable audit entries per second through
+ * Benchmark definition 2 (docs/measured-baselines.md §Benchmark definitions): durable audit entries per second through
  * the application path (TypeORM, synchronous=FULL, write queue, hash chain, one commit each)
  * against raw better-sqlite3 commit-per-row inserts of rows of the same shape at FULL.
  */

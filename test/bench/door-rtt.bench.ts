@@ -1,13 +1,13 @@
 /**
  * Unlock command round trip (server publish -> controller verifies, actuates, signs reply ->
  * server verifies reply), p50/p99 over 2,000 sequential commands, against a bare mqtt.js QoS 1
- * publish -> echo -> receive round trip through the same broker in the same run (reliability
- * anchors §B3/§B5). Target: p99 ratio <= 3.
+ * publish -> echo -> receive round trip through the same broker in the same run
+ * (docs/measured-baselines.md §MQTT round trips, §Benchmark definitions). Target: p99 ratio <= 3.
  *
  * Process layout (2 vCPUs): the broker runs in its own process (a child Node process for the
  * embedded aedes broker, the mosquitto binary otherwise). Both responders, the virtual controller
  * and the bare echo client, share a second child process. The measuring clients live in the
- * bench process. This is the layout of the reference measurements (reliability anchors §B3), so
+ * bench process. This is the layout of the reference measurements (docs/measured-baselines.md §MQTT round trips), so
  * the figures compare with them, and the controller's work never runs on the server's event loop
  * (a real controller is a separate device).
  *

@@ -5,7 +5,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 import type { Benchmark, Figure } from './harness.js';
 
 const BAUD = 57600;
-const TEMPLATE_SIZE = 1536; // R503 [anchors §3.5]
+const TEMPLATE_SIZE = 1536; // R503 (docs/r503-protocol.md §Data packets and template size)
 const PACKET_SIZE = 128;
 
 /** Bytes at 8N1 take 10 bit times each; the line is half-duplex so both directions add up. */

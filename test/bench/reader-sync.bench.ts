@@ -23,7 +23,7 @@ import { createTestDatabase } from '../../libs/database/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
 
 const BAUD = 57600;
-const TEMPLATE_SIZE = 1536; // R503 [anchors §3.5]
+const TEMPLATE_SIZE = 1536; // R503 (docs/r503-protocol.md §Data packets and template size)
 const PACKET_SIZE = 128;
 const FRAME = 12; // header 2, address 4, PID 1, length 2, checksum 2, plus the instruction/confirmation byte
 

@@ -648,7 +648,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     let scanMs = performance.now() - t0;
     let vacuumed = false;
     if (scan.some((f) => f.hits > 0)) {
-      // secure_delete zeroes freed cells; VACUUM rebuilds the file for anything else (anchors A3).
+      // secure_delete zeroes freed cells; VACUUM rebuilds the file for anything else (docs/sqlite-durability.md §Secure delete).
       t0 = performance.now();
       await this.writes.run(async () => this.db().exec('VACUUM'));
       checkpoint = await this.checkpoint();

@@ -58,7 +58,7 @@ export class InMemoryCredentialProvider implements BrokerCredentialProvider {
 }
 
 /**
- * Controller HMAC secrets (hardware/door-protocol/README.md §Signing). The registry implements
+ * Controller HMAC secrets (hardware/door-protocol/README.md §Envelope and signing). The registry implements
  * this later; keep secrets out of logs and out of the broker's credential store.
  */
 export interface ControllerSecretProvider {

@@ -13,7 +13,7 @@ import { assertValidControllerId, commandTopic, eventTopic, replyTopic, SERVER_S
  *   password_file <file>
  *   acl_file <file>
  *   use_username_as_clientid true   # a controller cannot take over another's session
- *   set_tcp_nodelay true            # reliability anchors §0.5
+ *   set_tcp_nodelay true            # docs/mqtt-and-broker.md §TCP_NODELAY
  */
 /**
  * A broker identity with its password in clear (hashed here) or already hashed in Mosquitto's

@@ -97,7 +97,7 @@ export class AcsMqttClient implements DoorTransport {
     const client = connect(o.url, opts);
     this.client = client;
     client.on('connect', (connack) => {
-      // mqtt.js never sets TCP_NODELAY; without it every QoS 1 round trip waits for delayed ACKs (reliability anchors §0.5).
+      // mqtt.js never sets TCP_NODELAY; without it every QoS 1 round trip waits for delayed ACKs (docs/mqtt-and-broker.md §TCP_NODELAY).
       (client.stream as unknown as Partial<Socket>).setNoDelay?.(true);
       this.logger.log(`MQTT connected to ${this.safeUrl()} (session ${connack.sessionPresent ? 'resumed' : 'new'})`);
       for (const l of this.connectionListeners) l(true);

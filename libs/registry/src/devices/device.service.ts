@@ -31,7 +31,7 @@ import type {
   UpdateReaderDto,
 } from './device.dto.js';
 
-/** Library sizes to plan with until a device reports its own (anchors §1.8, §3.4). */
+/** Library sizes to plan with until a device reports its own (docs/r503-protocol.md §Library capacity). */
 export const DEFAULT_CAPACITY: Record<ReaderModel, number> = { R30x: 1000, R50x: 200, AS608: 300 };
 
 const readerView = (r: ReaderEntity): ReaderView => ({
