@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KEY_BYTES, randomKey } from './aead.js';
+import { writeFileDurably } from './durable-file.js';
 
 export class MasterKeyError extends Error {
   constructor(message: string) {
@@ -105,10 +106,7 @@ export class MasterKeyRing {
       current: this.currentId,
       keys: Object.fromEntries([...this.keys].map(([id, k]) => [id, k.toString('base64')])),
     };
-    // Write-then-rename so a crash never leaves a half-written key file.
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(content, null, 2), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    // Durable replace: a power cut leaves the old ring or the new one, never none.
+    writeFileDurably(this.file, JSON.stringify(content, null, 2));
   }
 }

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileDurably } from './durable-file.js';
 
 export class SigningKeyError extends Error {
   constructor(message: string) {
@@ -135,11 +136,8 @@ export class SigningKeyRing {
     const old = this.content.keys[retired];
     const keys: Record<string, StoredSigningKey> = { ...this.content.keys, [retired]: { publicKey: old.publicKey, createdAt: old.createdAt, retiredAt: now.toISOString() }, [fresh.kid]: fresh.stored };
     this.content = { version: 1, current: fresh.kid, keys };
-    // Write-then-rename so a crash never leaves a half-written key file.
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.content, null, 2), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+    // Durable replace: a power cut leaves the old ring or the new one, never none.
+    writeFileDurably(this.file, JSON.stringify(this.content, null, 2));
     return { kid: fresh.kid, retired };
   }
 }

@@ -47,6 +47,12 @@ const FS_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises'])
 const ALLOWED: Record<string, string> = {
   'libs/compliance/src/scan.ts': 'the byte scan; loaded only by the scan child process (scan-child.ts), checked below',
   'libs/crypto/src/master-key-ring.ts': 'the master key file',
+  'libs/crypto/src/signing-key-ring.ts': 'the signing key file (beside the master key, never the database)',
+  'libs/crypto/src/durable-file.ts': 'durable replacement of the key files (temporary file, fsync, rename, fsync of the folder)',
+  'libs/compliance/src/certificates/evidence-files.ts': 'signed certificate files in CERTIFICATE_DIR',
+  'libs/compliance/src/checkpoints/checkpoint-log.ts': 'the checkpoint log in CHECKPOINT_DIR',
+  'apps/cli/src/evidence-commands.ts': 'a certificate file and a public key file named on the command line',
+  'test/support/problem-codes.ts': 'docs/http-problems.md',
   'libs/mqtt/src/embedded-broker.ts': 'TLS certificate and key files of the embedded broker',
   'libs/mqtt/src/testing/mosquitto.ts': 'configuration of private Mosquitto instances for tests',
   'apps/cli/src/demo.ts': "the demo's token and credential files",
