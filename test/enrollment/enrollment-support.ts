@@ -164,15 +164,15 @@ export function containsRun(haystack: Buffer, needle: Buffer, runs = [8, 200, 70
  * database (startTestApp always makes a fresh folder).
  */
 export async function startAppAt(dir: string, masterKey: string, clock: import('@acs/clock').FakeClock): Promise<TestApp> {
-  const [{ Test }, { default: request }, { StaffService }, { loadConfig }, { AppModule }, { configureApp }, { LogCapture }] = await Promise.all([
-    import('@nestjs/testing'),
-    import('supertest'),
-    import('@acs/auth'),
-    import('@acs/config'),
-    import('../../apps/server/src/app.module.js'),
-    import('../../apps/server/src/setup.js'),
-    import('../support/log-capture.js'),
-  ]);
+  // One after another: Jest's ESM loader can fail to link a module that two concurrent dynamic
+  // imports reach at once ("request for … is not in cache"), as app.module and setup both do.
+  const { Test } = await import('@nestjs/testing');
+  const { default: request } = await import('supertest');
+  const { StaffService } = await import('@acs/auth');
+  const { loadConfig } = await import('@acs/config');
+  const { AppModule } = await import('../../apps/server/src/app.module.js');
+  const { configureApp } = await import('../../apps/server/src/setup.js');
+  const { LogCapture } = await import('../support/log-capture.js');
   const { databaseEnvFor } = await import('../support/test-database.js');
   // A free broker port as startTestApp takes: a fixed one collides with any other suite (or CI's
   // parallel PostgreSQL pass) restarting at the same moment.
