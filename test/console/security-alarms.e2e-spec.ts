@@ -5,7 +5,8 @@ import type { Page } from 'playwright-core';
 import { eventTopic } from '@acs/door-protocol';
 import { MqttSecurityAudit } from '@acs/door-control';
 import { MqttEdge } from '@acs/mqtt';
-import { connectRawClient, waitFor } from '@acs/mqtt/testing';
+import { connectRawClient } from '@acs/mqtt/testing';
+import { until } from '../badge-in/badge-in-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 
@@ -55,7 +56,7 @@ describe('web console: MQTT security alarms on the Live page', () => {
     const c = await connectRawClient(h.t.app.get(MqttEdge).broker!.url, { username: ctl.mqttUsername, password: ctl.mqttPassword, clientId: ctl.mqttUsername });
     const forged = JSON.stringify({ body: { v: 1, controllerId: ctl.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) }, mac: '0'.repeat(64) });
     for (let i = 0; i < 15; i++) c.publish(eventTopic(ctl.mqttUsername), forged, { qos: 0 });
-    await waitFor(async () => (await alarms()).length === 1, 10_000, 'the security alarm');
+    await until('the security alarm', async () => ((await alarms()).length === 1 ? true : undefined));
     await c.endAsync();
     await h.t.app.get(MqttSecurityAudit).flushAll();
 
