@@ -111,6 +111,23 @@ export class AuditService {
     return qb.orderBy('a.seq', 'DESC').limit(q.limit).getMany();
   }
 
+  async findById(id: string): Promise<AuditEntryEntity | null> {
+    return this.dataSource.getRepository(AuditEntryEntity).findOne({ where: { id } });
+  }
+
+  /** The entries of `action` on any of `targetIds` (of `targetType`), e.g. the acknowledgements of some alarms. */
+  async findTargeting(action: string, targetType: string, targetIds: string[]): Promise<AuditEntryEntity[]> {
+    if (targetIds.length === 0) return [];
+    return this.dataSource
+      .getRepository(AuditEntryEntity)
+      .createQueryBuilder('a')
+      .where('a.targetType = :targetType', { targetType })
+      .andWhere('a.targetId IN (:...targetIds)', { targetIds })
+      .andWhere('a.action = :action', { action })
+      .orderBy('a.seq', 'ASC')
+      .getMany();
+  }
+
   /**
    * The audit entries after `afterSeq` (oldest first, at most `limit`): how many were recorded by
    * `actorType`, and the newest sequence number seen. Reads by primary key only, so polling it

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccessLogCoreModule } from '@acs/access-log';
 import { AuthModule } from '@acs/auth';
+import { DoorControlModule } from '@acs/door-control';
 import { EnrollmentModule } from '@acs/enrollment';
 import { HealthModule } from '@acs/health';
 import { RegistryModule } from '@acs/registry';
@@ -10,17 +11,19 @@ import { BadgeInService } from './badge-in.service.js';
 import { DoorModesService } from './door-modes.service.js';
 import { MonitorBus } from './monitor.js';
 import { MonitorClusterRelay } from './monitor-relay.js';
+import { SecurityAlarmsController } from './security-alarms.controller.js';
+import { SecurityAlarmService } from './security-alarms.service.js';
 
-const SERVICES = [MonitorBus, MonitorClusterRelay, AlarmService, BadgeInService, DoorModesService];
+const SERVICES = [MonitorBus, MonitorClusterRelay, AlarmService, BadgeInService, DoorModesService, SecurityAlarmService];
 
 /**
  * Badge-in (issue 7): identification loops on the door readers, decisions, unlocks, access
- * events, door alarms, lockdown and emergency release, live monitoring. Needs the door edge
- * (DoorControlModule, global) in the application.
+ * events, door alarms, lockdown and emergency release, live monitoring, and the door edge's
+ * security alarms (DoorControlModule).
  */
 @Module({
-  imports: [AuthModule, HealthModule, RegistryModule, AccessLogCoreModule, EnrollmentModule],
-  controllers: [MonitorController, AlarmsController, DoorModesController],
+  imports: [AuthModule, HealthModule, RegistryModule, AccessLogCoreModule, EnrollmentModule, DoorControlModule],
+  controllers: [MonitorController, AlarmsController, DoorModesController, SecurityAlarmsController],
   providers: SERVICES,
   exports: SERVICES,
 })

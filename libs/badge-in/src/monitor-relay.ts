@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ClusterBus } from '@acs/cluster';
-import { MonitorBus, type MonitorEvent } from './monitor.js';
+import { isSecurityAlarm, MonitorBus, type MonitorEvent } from './monitor.js';
 
 const CHANNEL = 'monitor';
 
@@ -17,7 +17,7 @@ export class MonitorClusterRelay implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.cluster.subscribe(CHANNEL, (body) => {
       const e = body as MonitorEvent;
-      if (typeof e?.type === 'string' && typeof e.siteId === 'string') this.monitor.publishRemote(e);
+      if (typeof e?.type === 'string' && (typeof e.siteId === 'string' || isSecurityAlarm(e))) this.monitor.publishRemote(e);
     });
     this.off = this.monitor.onLocal((e) => this.cluster.publish(CHANNEL, e));
   }

@@ -40,6 +40,14 @@ describe('monitor filters', () => {
     expect(matchesFilter({ type: 'door', doorId: 'd1', siteId: 's1', zoneId: 'z1', event: 'opened', at: 0 }, { onlyCustomer: 'c1' })).toBe(false);
   });
 
+  it('a security alarm reaches every desk view whatever its site, zone or door, never a customer', () => {
+    const sec: MonitorEvent = { type: 'security_alarm', id: 'x1', at: 0, count: 20, windowS: 60, kind: 'forged-event', source: 'ctl-1' };
+    expect(matchesFilter(sec, {})).toBe(true);
+    expect(matchesFilter(sec, { siteId: 's1', zoneId: 'z1', doorId: 'd1' })).toBe(true);
+    expect(matchesFilter(sec, { customerId: 'c1' })).toBe(false);
+    expect(matchesFilter(sec, { onlyCustomer: 'c1' })).toBe(false);
+  });
+
   it('fans out to every subscriber with its own filter', async () => {
     const bus = new MonitorBus();
     const all = firstValueFrom(bus.stream({}).pipe(take(2), toArray()));

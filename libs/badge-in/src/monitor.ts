@@ -38,6 +38,20 @@ export type MonitorEvent =
   | { type: 'door'; doorId: string; siteId: string; zoneId: string; event: string; at: number; customerId?: undefined }
   | { type: 'controller'; controllerId: string; siteId: string; status: string; at: number; zoneId?: undefined; doorId?: undefined; customerId?: undefined }
   | { type: 'reader'; readerId: string; siteId: string; state: string; at: number; zoneId?: undefined; doorId?: undefined; customerId?: undefined }
+  | {
+      /** MQTT security events past SECURITY_ALARM_THRESHOLD a minute; `id` is the alarm's audit entry. Not tied to a site. */
+      type: 'security_alarm' | 'security_alarm_acknowledged';
+      id: string;
+      at: number;
+      count: number;
+      windowS: number;
+      kind: string;
+      source: string;
+      siteId?: undefined;
+      zoneId?: undefined;
+      doorId?: undefined;
+      customerId?: undefined;
+    }
   | { type: 'mode'; siteId: string; zoneId: string | null; doorId: string | null; mode: string; at: number; customerId?: undefined };
 
 export interface MonitorFilter {
@@ -49,11 +63,17 @@ export interface MonitorFilter {
   onlyCustomer?: string;
 }
 
+export function isSecurityAlarm(e: MonitorEvent): boolean {
+  return e.type === 'security_alarm' || e.type === 'security_alarm_acknowledged';
+}
+
 export function matchesFilter(e: MonitorEvent, f: MonitorFilter): boolean {
   if (f.onlyCustomer !== undefined) {
     if (e.type !== 'attempt' && e.type !== 'follow_up') return false;
     if (e.customerId !== f.onlyCustomer) return false;
   }
+  // The broker and the controllers' messages are everybody's concern: every desk view shows them.
+  if (isSecurityAlarm(e)) return f.customerId === undefined;
   if (f.siteId !== undefined && e.siteId !== f.siteId) return false;
   if (f.zoneId !== undefined && ('zoneId' in e ? e.zoneId : undefined) !== f.zoneId) return false;
   if (f.doorId !== undefined && ('doorId' in e ? e.doorId : undefined) !== f.doorId) return false;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { AuditService } from '@acs/audit';
+import { type AuditEntryEntity, AuditService } from '@acs/audit';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { type BrokerDenial, MqttEdge, type SecurityAggregate, SecurityEventAggregator, type SecurityEvent } from '@acs/mqtt';
@@ -8,6 +8,17 @@ import { type BrokerDenial, MqttEdge, type SecurityAggregate, SecurityEventAggre
 /** Carries the embedded broker's refusals from its options (built before Nest wires anything) to the audit. */
 @Injectable()
 export class BrokerDenialRelay extends EventEmitter<{ denial: [BrokerDenial] }> {}
+
+/** An alarm once its audit entry is written: the entry's id is the alarm's id on the desk. */
+export interface SecurityAlarmRaised {
+  id: string;
+  at: number;
+  count: number;
+  windowS: number;
+  /** Kind and source of the event that crossed the threshold (codes, as in the event entries). */
+  kind: string;
+  source: string;
+}
 
 /** Audit detail values are identifiers and codes only (assertSafeDetails): free text becomes one. */
 function code(text: string): string {
@@ -18,12 +29,14 @@ function code(text: string): string {
  * Security events of the MQTT edge into the audit trail: the door command service's (forged
  * MACs, malformed messages, future timestamps, unknown controllers, rejected commands) and the
  * embedded broker's refusals (connections, CONNECT, publish and subscribe ACLs). Aggregated per
- * source and kind (one audit entry with a count per 10 s window), and an alarm on the server
- * console (error log line and an audit entry) once SECURITY_ALARM_THRESHOLD events arrive within
- * a minute.
+ * source and kind (one audit entry with a count per 10 s window), and an alarm (error log line,
+ * an audit entry, and `alarms` for the security desk's live monitor) once SECURITY_ALARM_THRESHOLD
+ * events arrive within a minute.
  */
 @Injectable()
 export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationShutdown {
+  /** Alarms after their audit entry is written (the live monitor passes them to the desk). */
+  readonly alarms = new EventEmitter<{ alarm: [SecurityAlarmRaised] }>();
   private readonly logger = new Logger('MqttSecurity');
   private readonly aggregator: SecurityEventAggregator;
   private timer?: NodeJS.Timeout;
@@ -73,12 +86,11 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
     const alarm = this.aggregator.note({ source: n.source, kind: n.kind, reason: n.topic ? `${n.reason} (${n.topic})` : n.reason }, this.clock.nowMs());
     if (!alarm) return;
     this.logger.error(`SECURITY ALARM: ${alarm.count} MQTT security events within ${alarm.windowMs / 1000} s; see the audit trail (action mqtt.security_event)`);
-    this.write({
-      actor: { actorType: 'system', actorId: null, role: null },
-      action: 'mqtt.security_alarm',
-      outcome: 'denied',
-      details: { count: alarm.count, windowS: alarm.windowMs / 1000 },
-    });
+    const details = { count: alarm.count, windowS: alarm.windowMs / 1000, kind: code(n.kind), source: code(n.source).slice(0, 64) };
+    this.write(
+      { actor: { actorType: 'system', actorId: null, role: null }, action: 'mqtt.security_alarm', outcome: 'denied', details },
+      (row) => this.alarms.emit('alarm', { id: row.id, at: row.at, ...details }),
+    );
   }
 
   private flush(all: boolean): void {
@@ -94,8 +106,10 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
     };
   }
 
-  private write(r: Parameters<AuditService['record']>[0]): void {
+  private write(r: Parameters<AuditService['record']>[0], written?: (row: AuditEntryEntity) => void): void {
     // One at a time and in order; a failed write is logged, never thrown into the MQTT path.
-    this.writing = this.writing.then(() => this.audit.record(r).then(() => undefined)).catch((err: Error) => this.logger.error(`security event not audited: ${err.message}`));
+    this.writing = this.writing
+      .then(() => this.audit.record(r).then((row) => written?.(row)))
+      .catch((err: Error) => this.logger.error(`security event not audited: ${err.message}`));
   }
 }

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, Status, useLoad, type Tone } from '../ui';
 import { detailLabel, detailValue, loadAuditNames, typeLabel, type AuditNames } from './audit/names';
@@ -85,6 +86,9 @@ const KNOWN_ACTIONS = [
   'grant.create',
   'grant.delete',
   'grant.update',
+  'mqtt.security_alarm',
+  'mqtt.security_alarm_acknowledge',
+  'mqtt.security_event',
   'person.access.read',
   'person.create',
   'person.delete',
@@ -119,8 +123,11 @@ const OUTCOME_TONE: Record<string, Tone> = { success: 'ok', failure: 'warn', den
 
 export function AuditPage() {
   const { api, principal } = useSession();
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // Other pages link here with an action filter (the Live page's security alarms: ?action=mqtt.security_event).
+  const [params] = useSearchParams();
+  const linked = /^[a-z0-9._-]{1,64}$/.test(params.get('action') ?? '') ? { ...NO_FILTERS, action: params.get('action') ?? '' } : NO_FILTERS;
+  const [draft, setDraft] = useState<Filters>(linked);
+  const [filters, setFilters] = useState<Filters>(linked);
   const [open, setOpen] = useState<string | null>(null);
   const names = useLoad(() => loadAuditNames(api, principal.role), [api, principal.role]).data ?? new Map<string, string>();
 

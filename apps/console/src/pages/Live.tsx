@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError } from '../api';
+import { PAGES } from '../roles';
 import { useSession } from '../session';
 import { openStream, type StreamState } from '../sse';
 import { ErrorNotice, Field, Loading, PageHeader, Status, useLoad, type Tone } from '../ui';
 import { AlarmTable } from './live/Alarms';
 import { ConfirmDialog } from './live/Dialog';
+import { isSecurityAlarmEvent, SecurityAlarmBanner, securityKindLabel, type SecurityAlarm } from './live/SecurityAlarms';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
 import { doorName, emptyDirectory, loadDirectory, PeopleCache, PeopleContext, type Directory } from './live/directory';
 import { EventFeed, FeedFilterBar, matches, type FeedFilters } from './live/EventFeed';
@@ -31,7 +33,8 @@ function feedRow(event: MonitorEvent): FeedRow {
 }
 
 export function LivePage() {
-  const { api, token } = useSession();
+  const { api, token, principal } = useSession();
+  const canReadAudit = (PAGES.find((p) => p.path === 'audit')?.roles as readonly string[] | undefined)?.includes(principal.role) ?? false;
   const people = useMemo(() => new PeopleCache(api), [api]);
   const directory = useLoad((_signal) => loadDirectory(api), [api]);
   const [dirOverride, setDirOverride] = useState<Directory | null>(null);
@@ -41,6 +44,7 @@ export function LivePage() {
   const [doors, setDoors] = useState<DoorStatus[] | null>(null);
   const [readers, setReaders] = useState<ReaderLoop[]>([]);
   const [alarms, setAlarms] = useState<Alarm[]>([]);
+  const [securityAlarms, setSecurityAlarms] = useState<SecurityAlarm[]>([]);
   const [stateError, setStateError] = useState<unknown>(null);
   doorNameRef.current = (id) => doorName(dir, doors ?? [], id);
   const [stream, setStream] = useState<StreamState>('connecting');
@@ -63,6 +67,7 @@ export function LivePage() {
   };
 
   const [ackTarget, setAckTarget] = useState<Alarm | null>(null);
+  const [secAckTarget, setSecAckTarget] = useState<SecurityAlarm | null>(null);
   const [ackNote, setAckNote] = useState('');
   const [modeTarget, setModeTarget] = useState<ModeAction | null>(null);
   const [busy, setBusy] = useState(false);
@@ -79,8 +84,9 @@ export function LivePage() {
 
   const refreshAll = useCallback(async () => {
     try {
-      const [, open] = await Promise.all([refreshDoors(), api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 })]);
+      const [, open, security] = await Promise.all([refreshDoors(), api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 }), api.get<SecurityAlarm[]>('/monitor/security-alarms')]);
       setAlarms(open);
+      setSecurityAlarms(security.filter((a) => a.state === 'open'));
       setStateError(null);
     } catch (e) {
       setStateError(e);
@@ -111,6 +117,18 @@ export function LivePage() {
 
   const onEvent = useCallback(
     (type: string, data: unknown) => {
+      if (isSecurityAlarmEvent(data) && data.type === type) {
+        const s = data;
+        // The banner shows them; the feed is for doors and people.
+        if (s.type === 'security_alarm_acknowledged') setSecurityAlarms((as) => as.filter((a) => a.id !== s.id));
+        else {
+          setAnnounce(`New security alarm: ${s.count} MQTT security events within ${s.windowS} s.`);
+          setSecurityAlarms((as) =>
+            as.some((a) => a.id === s.id) ? as : [{ id: s.id, at: new Date(s.at).toISOString(), count: s.count, windowS: s.windowS, kind: s.kind, source: s.source, state: 'open', acknowledgedAt: null }, ...as],
+          );
+        }
+        return;
+      }
       const e = data as MonitorEvent;
       if (!e || typeof e !== 'object' || e.type !== type) return;
       switch (e.type) {
@@ -206,6 +224,28 @@ export function LivePage() {
     }
   };
 
+  const acknowledgeSecurity = async () => {
+    if (!secAckTarget) return;
+    setBusy(true);
+    setActionError(null);
+    try {
+      const note = ackNote.trim();
+      await api.post<SecurityAlarm>(`/monitor/security-alarms/${secAckTarget.id}/acknowledge`, note ? { note } : {});
+      setSecurityAlarms((as) => as.filter((a) => a.id !== secAckTarget.id));
+      setNotice(`Acknowledged: security alarm (${secAckTarget.count} events from ${secAckTarget.source}).`);
+      setSecAckTarget(null);
+      setAckNote('');
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) {
+        setSecurityAlarms((as) => as.filter((a) => a.id !== secAckTarget.id));
+        setNotice('That security alarm was already acknowledged.');
+        setSecAckTarget(null);
+      } else setActionError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const changeMode = async () => {
     if (!modeTarget) return;
     setBusy(true);
@@ -247,7 +287,16 @@ export function LivePage() {
             </button>
           </div>
         ) : null}
-        {actionError && !ackTarget && !modeTarget ? <ErrorNotice error={actionError} /> : null}
+        {actionError && !ackTarget && !secAckTarget && !modeTarget ? <ErrorNotice error={actionError} /> : null}
+        <SecurityAlarmBanner
+          alarms={securityAlarms}
+          canReadAudit={canReadAudit}
+          onAcknowledge={(a) => {
+            setActionError(null);
+            setAckNote('');
+            setSecAckTarget(a);
+          }}
+        />
 
         <div className="live-grid">
           <div className="live-col">
@@ -292,6 +341,17 @@ export function LivePage() {
             <p>The alarm leaves the open list for every desk. Say what you found, without names of people.</p>
             <Field label="Note (optional)" hint="Up to 500 characters">
               {(id) => <textarea id={id} rows={3} maxLength={500} value={ackNote} onChange={(e) => setAckNote(e.target.value)} />}
+            </Field>
+            <ErrorNotice error={actionError} />
+          </ConfirmDialog>
+        ) : null}
+        {secAckTarget ? (
+          <ConfirmDialog title="Acknowledge: security alarm" confirmLabel="Acknowledge security alarm" busy={busy} onConfirm={() => void acknowledgeSecurity()} onCancel={() => setSecAckTarget(null)}>
+            <p>
+              {secAckTarget.count} MQTT security events within {secAckTarget.windowS} s ({securityKindLabel(secAckTarget.kind)} from <code>{secAckTarget.source}</code>). The alarm leaves the open list for every desk.
+            </p>
+            <Field label="Ticket reference (optional)" hint="Letters, digits and . _ : / + - only: the audit trail keeps no free text">
+              {(id) => <input id={id} maxLength={80} value={ackNote} onChange={(e) => setAckNote(e.target.value)} spellCheck={false} />}
             </Field>
             <ErrorNotice error={actionError} />
           </ConfirmDialog>
