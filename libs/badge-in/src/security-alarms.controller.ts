@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { actorOf, Allow, type AuthenticatedRequest } from '@acs/auth';
+import { actorOf, Allow, Audited, type AuthenticatedRequest } from '@acs/auth';
 import { SecurityAlarmService } from './security-alarms.service.js';
 
 export class AcknowledgeSecurityAlarmDto {
@@ -41,6 +41,9 @@ export class SecurityAlarmsController {
   @Post(':alarmId/acknowledge')
   @HttpCode(200)
   @Allow('admin', 'security')
+  // The call itself (refusals included), like every state-changing route; the service records the
+  // acknowledgement with its reference as mqtt.security_alarm_acknowledge.
+  @Audited({ action: 'security_alarm.acknowledge', targetType: 'audit_entry', targetParam: 'alarmId' })
   @ApiOperation({ summary: 'Acknowledge a security alarm (once; recorded as mqtt.security_alarm_acknowledge)' })
   @ApiOkResponse({ type: SecurityAlarmViewDto })
   acknowledge(@Param('alarmId', ParseUUIDPipe) id: string, @Body() dto: AcknowledgeSecurityAlarmDto, @Req() req: AuthenticatedRequest): Promise<SecurityAlarmViewDto> {
