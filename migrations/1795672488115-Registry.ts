@@ -131,12 +131,7 @@ export class Registry1795672488115 implements MigrationInterface {
           instant('created_at'),
         ],
         indices: [{ name: 'idx_door_zone', columnNames: ['zone_id'] }],
-        foreignKeys: [
-          fk('zone_id', 'zone'),
-          fk('entry_reader_id', 'reader'),
-          fk('exit_reader_id', 'reader'),
-          fk('controller_id', 'door_controller'),
-        ],
+        foreignKeys: [fk('zone_id', 'zone'), fk('entry_reader_id', 'reader'), fk('exit_reader_id', 'reader'), fk('controller_id', 'door_controller')],
       }),
     );
     await q.createTable(
@@ -156,13 +151,7 @@ export class Registry1795672488115 implements MigrationInterface {
     await q.createTable(
       new Table({
         name: 'access_level',
-        columns: [
-          id(),
-          ref('site_id'),
-          { name: 'name', type: 'varchar', length: '120', isUnique: true },
-          ref('schedule_id', true),
-          instant('created_at'),
-        ],
+        columns: [id(), ref('site_id'), { name: 'name', type: 'varchar', length: '120', isUnique: true }, ref('schedule_id', true), instant('created_at')],
         foreignKeys: [fk('site_id', 'site'), fk('schedule_id', 'schedule')],
       }),
     );
@@ -205,7 +194,20 @@ export class Registry1795672488115 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['access_grant', 'access_level_door', 'access_level_zone', 'access_level', 'schedule', 'door', 'door_controller', 'reader', 'zone', 'site', 'person', 'customer']) {
+    for (const t of [
+      'access_grant',
+      'access_level_door',
+      'access_level_zone',
+      'access_level',
+      'schedule',
+      'door',
+      'door_controller',
+      'reader',
+      'zone',
+      'site',
+      'person',
+      'customer',
+    ]) {
       await q.dropTable(t);
     }
   }

@@ -33,7 +33,10 @@ export class Cluster1795680000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.dropTable('cluster_lease');
     await q.dropIndex('reader', 'uq_reader_host_transport');
-    await q.createUniqueConstraint('reader', new TableUnique({ name: q.connection.namingStrategy.uniqueConstraintName('reader', ['transport']), columnNames: ['transport'] }));
+    await q.createUniqueConstraint(
+      'reader',
+      new TableUnique({ name: q.connection.namingStrategy.uniqueConstraintName('reader', ['transport']), columnNames: ['transport'] }),
+    );
     await q.dropColumn('door_controller', 'host');
     await q.dropColumn('reader', 'host');
   }

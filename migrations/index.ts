@@ -9,4 +9,14 @@ import { AuthFailuresHttpHardening1795690000000 } from './1795690000000-AuthFail
 import { EvidenceSignatures1795690412000 } from './1795690412000-EvidenceSignatures.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
-export const MIGRATIONS = [Foundation1795671853739, Registry1795672488115, AccessLog1795673233310, Enrollment1795673547839, Compliance1795675381360, BadgeIn1795675757794, Cluster1795680000000, AuthFailuresHttpHardening1795690000000, EvidenceSignatures1795690412000];
+export const MIGRATIONS = [
+  Foundation1795671853739,
+  Registry1795672488115,
+  AccessLog1795673233310,
+  Enrollment1795673547839,
+  Compliance1795675381360,
+  BadgeIn1795675757794,
+  Cluster1795680000000,
+  AuthFailuresHttpHardening1795690000000,
+  EvidenceSignatures1795690412000,
+];

@@ -35,7 +35,11 @@ const targets = {
     // NODE_ENV pinned: under Jest it is "test", with which Vite bundles React's development build
     // (StrictMode runs every effect twice, aborting the first requests), not what users get.
     run: () =>
-      execFileSync(bin('vite'), ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } }),
+      execFileSync(bin('vite'), ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'], {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, NODE_ENV: 'production' },
+      }),
   },
 };
 

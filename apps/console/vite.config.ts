@@ -20,7 +20,31 @@ export default defineConfig({
   server: {
     // `npm run dev:console`: proxy the API to a server started with `npm start`.
     proxy: Object.fromEntries(
-      ['/auth', '/staff', '/customers', '/people', '/sites', '/zones', '/doors', '/readers', '/controllers', '/schedules', '/access-levels', '/grants', '/reader-loads', '/reader-libraries', '/enrolments', '/monitor', '/alarms', '/badge-in', '/compliance', '/audit', '/access-events', '/health', '/ready'].map((p) => [p, 'http://127.0.0.1:3000']),
+      [
+        '/auth',
+        '/staff',
+        '/customers',
+        '/people',
+        '/sites',
+        '/zones',
+        '/doors',
+        '/readers',
+        '/controllers',
+        '/schedules',
+        '/access-levels',
+        '/grants',
+        '/reader-loads',
+        '/reader-libraries',
+        '/enrolments',
+        '/monitor',
+        '/alarms',
+        '/badge-in',
+        '/compliance',
+        '/audit',
+        '/access-events',
+        '/health',
+        '/ready',
+      ].map((p) => [p, 'http://127.0.0.1:3000']),
     ),
   },
 });

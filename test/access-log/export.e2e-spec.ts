@@ -82,7 +82,10 @@ describe('access history exports', () => {
       .set(bearer(t.adminToken))
       .buffer(true);
     expect(res.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
-    const lines = res.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string | number>);
+    const lines = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string | number>);
     expect(listed.length).toBeGreaterThan(3);
     expect(res.headers['x-total-count']).toBe(String(listed.length));
     expect(lines.map((l) => l.event_id)).toEqual(listed.map((e) => e.id));
@@ -105,7 +108,9 @@ describe('access history exports', () => {
   it('reports progress page by page up to the announced total', async () => {
     const { AccessLogExporter } = await import('@acs/access-log');
     const progress: Array<[number, number]> = [];
-    const out = await t.app.get(AccessLogExporter).export({ customerId: f.a.id }, { format: 'jsonl', pageSize: 1000, onProgress: (w, n) => progress.push([w, n]) });
+    const out = await t.app
+      .get(AccessLogExporter)
+      .export({ customerId: f.a.id }, { format: 'jsonl', pageSize: 1000, onProgress: (w, n) => progress.push([w, n]) });
     let lines = 0;
     for await (const chunk of out.stream) lines += String(chunk).split('\n').length - 1;
     expect(lines).toBe(out.total);

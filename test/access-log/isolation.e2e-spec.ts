@@ -68,12 +68,15 @@ describe('access history customer isolation', () => {
     expect(all.map((e) => e.customerId)).toEqual([f.a.id, f.a.id]);
   });
 
-  it("exports only its own rows whatever the filters", async () => {
+  it('exports only its own rows whatever the filters', async () => {
     const res = await t.http().get(`/customers/${f.a.id}/access-events/export`).query({ format: 'jsonl', personId: f.b.people[0] }).set(bearer(f.a.token));
     expect(res.status).toBe(200);
     expect(res.text).toBe('');
     const all = await t.http().get(`/customers/${f.a.id}/access-events/export`).query({ format: 'jsonl' }).set(bearer(f.a.token));
-    const rows = all.text.trim().split('\n').map((l) => JSON.parse(l) as { customer_id: string; event_id: string });
+    const rows = all.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { customer_id: string; event_id: string });
     expect(rows.map((r) => r.customer_id)).toEqual([f.a.id, f.a.id]);
     expect(rows.map((r) => r.event_id)).not.toEqual(expect.arrayContaining([ofB[0].id]));
   });

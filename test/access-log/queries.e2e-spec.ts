@@ -118,7 +118,11 @@ describe('access history queries', () => {
     expect(res.body.timeZones).toEqual({ [f.site.siteId]: 'Europe/Amsterdam' });
     expect(res.body.days).toEqual([{ date: '2026-11-25', siteId: f.site.siteId, doorId: f.site.cageDoorId, granted: 1, denied: 1 }]);
 
-    const all = await t.http().get(`/customers/${f.a.id}/access-events/totals`).query({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }).set(bearer(auditor));
+    const all = await t
+      .http()
+      .get(`/customers/${f.a.id}/access-events/totals`)
+      .query({ from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' })
+      .set(bearer(auditor));
     const sum = (all.body.days as Array<{ granted: number; denied: number }>).reduce((s, d) => s + d.granted + d.denied, 0);
     expect(sum).toBe(stored.filter((e) => e.customerId === f.a.id && e.kind === 'attempt').length);
   });

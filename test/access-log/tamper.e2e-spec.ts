@@ -76,7 +76,11 @@ describe('access history tamper evidence', () => {
   it('a deleted row is named by the gap it leaves', async () => {
     const victim = ofA[3];
     await expect(tamper('DELETE FROM access_event WHERE id = ?', [victim.id])).resolves.toBe(1);
-    await expect(verify(f.a.id)).resolves.toMatchObject({ ok: false, checked: 3, firstBreak: { seq: 5, id: ofA[4].id, reason: 'sequence-gap', expectedSeq: 4 } });
+    await expect(verify(f.a.id)).resolves.toMatchObject({
+      ok: false,
+      checked: 3,
+      firstBreak: { seq: 5, id: ofA[4].id, reason: 'sequence-gap', expectedSeq: 4 },
+    });
     await expect(verify(f.b.id)).resolves.toMatchObject({ ok: true });
   });
 

@@ -67,11 +67,26 @@ export async function buildBadgeSite(t: TestApp): Promise<BadgeSite> {
     relayChannel: 1,
     heldOpenSeconds: 1,
   });
-  const cageDoor = await post<{ id: string }>(t, '/doors', { zoneId: cage.id, name: `Cage ${n} door`, entryReaderId: ce.id, controllerId: controllerB.id, relayChannel: 1 });
+  const cageDoor = await post<{ id: string }>(t, '/doors', {
+    zoneId: cage.id,
+    name: `Cage ${n} door`,
+    entryReaderId: ce.id,
+    controllerId: controllerB.id,
+    relayChannel: 1,
+  });
   const suiteLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Suite ${n} always`, zoneIds: [suite.id] });
   const cageLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Cage ${n} always`, zoneIds: [cage.id] });
-  const saturday = await post<{ id: string }>(t, '/schedules', { name: `Saturdays ${n}`, timeZone: 'Europe/Amsterdam', windows: [{ day: 6, start: '08:00', end: '18:00' }] });
-  const weekendLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Suite ${n} Saturdays`, zoneIds: [suite.id], scheduleId: saturday.id });
+  const saturday = await post<{ id: string }>(t, '/schedules', {
+    name: `Saturdays ${n}`,
+    timeZone: 'Europe/Amsterdam',
+    windows: [{ day: 6, start: '08:00', end: '18:00' }],
+  });
+  const weekendLevel = await post<{ id: string }>(t, '/access-levels', {
+    siteId: site.id,
+    name: `Suite ${n} Saturdays`,
+    zoneIds: [suite.id],
+    scheduleId: saturday.id,
+  });
   const customer = await post<{ id: string }>(t, '/customers', {
     companyName: `Badge ${n} B.V.`,
     contractRef: `BADGE-${n}-${Date.now() % 100000}`,
@@ -153,7 +168,10 @@ export async function badgeAt(t: TestApp, device: VirtualDevice, readerId: strin
 }
 
 export async function eventsOf(t: TestApp, attemptId: string): Promise<AccessEventEntity[]> {
-  return t.app.get(DataSource).getRepository(AccessEventEntity).find({ where: { attemptId }, order: { seq: 'ASC' } });
+  return t.app
+    .get(DataSource)
+    .getRepository(AccessEventEntity)
+    .find({ where: { attemptId }, order: { seq: 'ASC' } });
 }
 
 export async function setupBadgeApp(t: TestApp): Promise<void> {
@@ -163,7 +181,11 @@ export async function setupBadgeApp(t: TestApp): Promise<void> {
 export { bearer, post };
 
 /** Opens a server-sent events stream with a bearer header (what a desk console does with fetch) and collects parsed events. */
-export async function openSse(t: TestApp, path: string, token: string): Promise<{ events: Array<{ event: string; data: Record<string, unknown> }>; status: number; close(): void }> {
+export async function openSse(
+  t: TestApp,
+  path: string,
+  token: string,
+): Promise<{ events: Array<{ event: string; data: Record<string, unknown> }>; status: number; close(): void }> {
   const server = t.app.getHttpServer() as import('node:http').Server;
   if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as import('node:net').AddressInfo;

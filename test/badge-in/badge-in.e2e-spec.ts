@@ -6,7 +6,19 @@ import { ReaderLibraryService } from '@acs/enrollment';
 import { AuraColour } from '@acs/fingerprint';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, openSse, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
+import {
+  badgeAt,
+  bearer,
+  buildBadgeSite,
+  connectController,
+  enrol,
+  eventsOf,
+  openSse,
+  post,
+  setupBadgeApp,
+  until,
+  type BadgeSite,
+} from './badge-in-support.js';
 
 jest.setTimeout(30_000);
 
@@ -22,11 +34,14 @@ describe('badge-in (virtual readers and controllers)', () => {
   let service: BadgeInService;
   const monitor: MonitorEvent[] = [];
 
-  const grant = async (personId: string, accessLevelId: string) => (await post<{ id: string }>(t, '/grants', { accessLevelId, customerId: site.customerId, personId })).id;
+  const grant = async (personId: string, accessLevelId: string) =>
+    (await post<{ id: string }>(t, '/grants', { accessLevelId, customerId: site.customerId, personId })).id;
   const patch = (path: string, body: object) => t.http().patch(path).set(bearer(t.adminToken)).send(body).expect(200);
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', MQTT_COMMAND_TIMEOUT_MS: '500', BADGE_UNLOCK_MS: '1000' } });
+    t = await startTestApp({
+      env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', MQTT_COMMAND_TIMEOUT_MS: '500', BADGE_UNLOCK_MS: '1000' },
+    });
     await setupBadgeApp(t);
     service = t.app.get(BadgeInService);
     site = await buildBadgeSite(t);
@@ -45,7 +60,10 @@ describe('badge-in (virtual readers and controllers)', () => {
     await t.app.get(ReaderLibraryService).settled();
     t.app.get(BadgeInService).on('badge', () => undefined);
     const { MonitorBus } = await import('@acs/badge-in');
-    t.app.get(MonitorBus).stream({}).subscribe((e) => monitor.push(e));
+    t.app
+      .get(MonitorBus)
+      .stream({})
+      .subscribe((e) => monitor.push(e));
     await until('controllers online', () => service.doorViews().every((d) => d.controllerStatus === 'online') || undefined);
   });
 
@@ -61,9 +79,23 @@ describe('badge-in (virtual readers and controllers)', () => {
     site.readers.suiteEntry.device.on('led', (l: { colour: number }) => leds.push(l.colour));
     const before = ctlA.relayActivations(1);
     const o = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
-    expect(o.decision).toMatchObject({ granted: true, reason: 'granted', personId: alice, customerId: site.customerId, doorId: site.suiteDoorId, direction: 'entry' });
+    expect(o.decision).toMatchObject({
+      granted: true,
+      reason: 'granted',
+      personId: alice,
+      customerId: site.customerId,
+      doorId: site.suiteDoorId,
+      direction: 'entry',
+    });
     const [attempt] = await eventsOf(t, o.attemptId);
-    expect(attempt).toMatchObject({ kind: 'attempt', result: 'granted', reason: 'granted', personId: alice, customerId: site.customerId, readerId: site.suiteEntryId });
+    expect(attempt).toMatchObject({
+      kind: 'attempt',
+      result: 'granted',
+      reason: 'granted',
+      personId: alice,
+      customerId: site.customerId,
+      readerId: site.suiteEntryId,
+    });
     expect(ctlA.relayActivations(1)).toBe(before + 1);
     expect(leds).toContain(AuraColour.Green);
 
@@ -112,7 +144,13 @@ describe('badge-in (virtual readers and controllers)', () => {
       ['attempt', 'granted', 'granted'],
       ['follow_up', 'denied', 'door_unreachable'],
     ]);
-    const alarm = await until('alarm', () => t.app.get(DataSource).getRepository(DoorAlarmEntity).findOne({ where: { attemptId: o.attemptId } }).then((a) => a ?? undefined));
+    const alarm = await until('alarm', () =>
+      t.app
+        .get(DataSource)
+        .getRepository(DoorAlarmEntity)
+        .findOne({ where: { attemptId: o.attemptId } })
+        .then((a) => a ?? undefined),
+    );
     expect(alarm).toMatchObject({ kind: 'door_unreachable', state: 'open', doorId: site.cageDoorId });
   });
 
@@ -148,18 +186,35 @@ describe('badge-in (virtual readers and controllers)', () => {
   it('raises forced-open and held-open alarms from door events; staff acknowledge them (audited)', async () => {
     ctlB.openDoor(1);
     const forced = await until('forced-open alarm', () =>
-      t.app.get(DataSource).getRepository(DoorAlarmEntity).findOne({ where: { kind: 'forced_open', doorId: site.cageDoorId, state: 'open' } }).then((a) => a ?? undefined),
+      t.app
+        .get(DataSource)
+        .getRepository(DoorAlarmEntity)
+        .findOne({ where: { kind: 'forced_open', doorId: site.cageDoorId, state: 'open' } })
+        .then((a) => a ?? undefined),
     );
     ctlB.closeDoor(1);
     // The suite door's own limit is 1 s (the controller's firmware default is 30 s).
     ctlA.pressExit(1);
     ctlA.openDoor(1);
-    const held = await until('held-open alarm', () =>
-      t.app.get(DataSource).getRepository(DoorAlarmEntity).findOne({ where: { kind: 'held_open', doorId: site.suiteDoorId, state: 'open' } }).then((a) => a ?? undefined),
-    3000);
+    const held = await until(
+      'held-open alarm',
+      () =>
+        t.app
+          .get(DataSource)
+          .getRepository(DoorAlarmEntity)
+          .findOne({ where: { kind: 'held_open', doorId: site.suiteDoorId, state: 'open' } })
+          .then((a) => a ?? undefined),
+      3000,
+    );
     ctlA.closeDoor(1);
     ctlB.tamper();
-    await until('tamper alarm', () => t.app.get(DataSource).getRepository(DoorAlarmEntity).findOne({ where: { kind: 'tamper', state: 'open' } }).then((a) => a ?? undefined));
+    await until('tamper alarm', () =>
+      t.app
+        .get(DataSource)
+        .getRepository(DoorAlarmEntity)
+        .findOne({ where: { kind: 'tamper', state: 'open' } })
+        .then((a) => a ?? undefined),
+    );
 
     const open = await t.http().get('/alarms?state=open').set(bearer(t.adminToken)).expect(200);
     expect((open.body as Array<{ id: string }>).map((a) => a.id)).toEqual(expect.arrayContaining([forced.id, held.id]));
@@ -229,7 +284,11 @@ describe('badge-in (virtual readers and controllers)', () => {
   });
 
   it('streams live events to the desk with filters; a customer token sees only its own people', async () => {
-    const other = await post<{ id: string }>(t, '/customers', { companyName: 'Other B.V.', contractRef: `OTHER-${Date.now() % 100000}`, serviceStart: '2026-01-01T00:00:00+01:00' });
+    const other = await post<{ id: string }>(t, '/customers', {
+      companyName: 'Other B.V.',
+      contractRef: `OTHER-${Date.now() % 100000}`,
+      serviceStart: '2026-01-01T00:00:00+01:00',
+    });
     const own = await post<{ token: string }>(t, `/customers/${site.customerId}/tokens`, { label: 'live' });
     const desk = await openSse(t, `/monitor/events?doorId=${site.suiteDoorId}`, t.adminToken);
     const mine = await openSse(t, `/customers/${site.customerId}/monitor/events`, own.token);
@@ -261,8 +320,13 @@ describe('badge-in (virtual readers and controllers)', () => {
     const doors = await t.http().get(`/monitor/doors?siteId=${site.siteId}`).set(bearer(t.adminToken)).expect(200);
     expect(doors.body).toEqual(expect.arrayContaining([expect.objectContaining({ doorId: site.suiteDoorId, controllerStatus: 'online', open: false })]));
     const readers = await t.http().get('/monitor/readers').set(bearer(t.adminToken)).expect(200);
-    expect(readers.body).toEqual(expect.arrayContaining([expect.objectContaining({ readerId: site.suiteExitId, doorId: site.suiteDoorId, direction: 'exit', readerState: 'ready' })]));
-    const events = await t.app.get(DataSource).getRepository(AccessEventEntity).count({ where: { siteId: site.siteId } });
+    expect(readers.body).toEqual(
+      expect.arrayContaining([expect.objectContaining({ readerId: site.suiteExitId, doorId: site.suiteDoorId, direction: 'exit', readerState: 'ready' })]),
+    );
+    const events = await t.app
+      .get(DataSource)
+      .getRepository(AccessEventEntity)
+      .count({ where: { siteId: site.siteId } });
     expect(events).toBeGreaterThan(5);
   });
 });

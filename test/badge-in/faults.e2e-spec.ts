@@ -26,7 +26,16 @@ describe('badge-in faults', () => {
 
     beforeAll(async () => {
       // A fixed port, so the broker restarted below listens where the clients reconnect.
-      t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', BADGE_UNLOCK_MS: '1000', MQTT_COMMAND_TIMEOUT_MS: '500', MQTT_EMBEDDED_PORT: String(await freePort()) } });
+      t = await startTestApp({
+        env: {
+          READER_SYNC_INTERVAL_S: '3600',
+          ENROLMENT_TIMEOUT_S: '5',
+          BADGE_POLL_INTERVAL_MS: '10',
+          BADGE_UNLOCK_MS: '1000',
+          MQTT_COMMAND_TIMEOUT_MS: '500',
+          MQTT_EMBEDDED_PORT: String(await freePort()),
+        },
+      });
       await setupBadgeApp(t);
       site = await buildBadgeSite(t);
       ctlA = await connectController(t, site.controllerA);
@@ -34,7 +43,14 @@ describe('badge-in faults', () => {
       await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: alice });
       await enrol(t, site, alice, 1, 'alice-right-index');
       await t.app.get(ReaderLibraryService).settled();
-      await until('controller online', () => t.app.get(BadgeInService).doorViews().find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online' || undefined);
+      await until(
+        'controller online',
+        () =>
+          t.app
+            .get(BadgeInService)
+            .doorViews()
+            .find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online' || undefined,
+      );
     });
 
     afterAll(async () => {
@@ -46,9 +62,12 @@ describe('badge-in faults', () => {
     it('the loop survives the unplug, other readers keep working, and it resumes after the reconnect', async () => {
       const manager = t.app.get(ReaderManager);
       const states: string[] = [];
-      const sub = t.app.get(MonitorBus).stream({ siteId: site.siteId }).subscribe((e) => {
-        if (e.type === 'reader' && e.readerId === site.suiteEntryId) states.push(e.state);
-      });
+      const sub = t.app
+        .get(MonitorBus)
+        .stream({ siteId: site.siteId })
+        .subscribe((e) => {
+          if (e.type === 'reader' && e.readerId === site.suiteEntryId) states.push(e.state);
+        });
       // The finger goes on and the device server drops at once: the poll in flight fails mid-way.
       site.readers.suiteEntry.device.place('alice-right-index');
       await site.readers.suiteEntry.unplug();
@@ -81,7 +100,14 @@ describe('badge-in faults', () => {
       await edge.broker!.start();
       expect(edge.broker!.url).toBe(url);
       t.clock.advance(1000);
-      await until('server and controller back', () => (edge.client.connected && ctlA.connected && service.doorViews().find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online' ? true : undefined), 15_000);
+      await until(
+        'server and controller back',
+        () =>
+          edge.client.connected && ctlA.connected && service.doorViews().find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online'
+            ? true
+            : undefined,
+        15_000,
+      );
       const before = ctlA.relayActivations(1);
       const after = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
       expect(after.decision).toMatchObject({ granted: true, reason: 'granted' });
@@ -141,19 +167,27 @@ describe('badge-in faults', () => {
       });
       const api = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { Authorization: `Bearer ${token}` } });
       await until('child server up', async () => ((await api('/monitor/readers').catch(() => null))?.ok ? true : undefined), 30_000);
-      controller = await startVirtualController(`mqtt://127.0.0.1:${mqttPort}`, {
-        controllerId: site.controllerA.mqttUsername,
-        password: site.controllerA.mqttPassword,
-        secret: Buffer.from(site.controllerA.signingSecret, 'base64'),
-      }, { doors: 2 });
-      await until('door readers and controller ready', async () => {
-        const doors = (await (await api('/monitor/doors')).json()) as Array<{ doorId: string; controllerStatus: string }>;
-        const readers = (await (await api('/monitor/readers')).json()) as Array<{ readerId: string; readerState: string }>;
-        return doors.find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online' &&
-          [site.suiteEntryId, site.suiteExitId].every((id) => readers.find((r) => r.readerId === id)?.readerState === 'ready')
-          ? true
-          : undefined;
-      }, 30_000);
+      controller = await startVirtualController(
+        `mqtt://127.0.0.1:${mqttPort}`,
+        {
+          controllerId: site.controllerA.mqttUsername,
+          password: site.controllerA.mqttPassword,
+          secret: Buffer.from(site.controllerA.signingSecret, 'base64'),
+        },
+        { doors: 2 },
+      );
+      await until(
+        'door readers and controller ready',
+        async () => {
+          const doors = (await (await api('/monitor/doors')).json()) as Array<{ doorId: string; controllerStatus: string }>;
+          const readers = (await (await api('/monitor/readers')).json()) as Array<{ readerId: string; readerState: string }>;
+          return doors.find((d) => d.doorId === site.suiteDoorId)?.controllerStatus === 'online' &&
+            [site.suiteEntryId, site.suiteExitId].every((id) => readers.find((r) => r.readerId === id)?.readerState === 'ready')
+            ? true
+            : undefined;
+        },
+        30_000,
+      );
 
       // Fingers on the entry and exit readers, on and off as fast as the loop takes them.
       let stop = false;
@@ -180,7 +214,10 @@ describe('badge-in faults', () => {
 
       const app = await startAppAt(dir, masterKey, new FakeClock(Date.now()));
       try {
-        const granted = await app.app.get(DataSource).getRepository(AccessEventEntity).count({ where: { kind: 'attempt', result: 'granted', doorId: site.suiteDoorId } });
+        const granted = await app.app
+          .get(DataSource)
+          .getRepository(AccessEventEntity)
+          .count({ where: { kind: 'attempt', result: 'granted', doorId: site.suiteDoorId } });
         // Every unlock the controller received followed a durable event; a few more events may be on record whose unlock never left.
         expect(granted).toBeGreaterThanOrEqual(acknowledged);
         const verify = await app.http().get(`/customers/${site.customerId}/access-events/verify`).set(bearer(app.adminToken)).expect(200);

@@ -61,7 +61,11 @@ describe('controller times beyond the server clock', () => {
     await app?.close();
   };
   const controller = async (clock: FakeClock) => {
-    const vc = await startVirtualController(t!.app.get(MqttEdge).broker!.url, { controllerId: ctl.mqttUsername, password: ctl.mqttPassword, secret: Buffer.from(ctl.signingSecret, 'base64') }, { clock, doors: 1 });
+    const vc = await startVirtualController(
+      t!.app.get(MqttEdge).broker!.url,
+      { controllerId: ctl.mqttUsername, password: ctl.mqttPassword, secret: Buffer.from(ctl.signingSecret, 'base64') },
+      { clock, doors: 1 },
+    );
     started.push(vc);
     return vc;
   };
@@ -73,7 +77,13 @@ describe('controller times beyond the server clock', () => {
     const site = await post<{ id: string }>(t, '/sites', { name: 'Future site', timeZone: 'Europe/Amsterdam' });
     const zone = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: 'Future hall', kind: 'suite' });
     ctl = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Future controller', mqttId: 'future-ctl' });
-    const reader = await post<{ id: string }>(t, '/readers', { siteId: site.id, name: 'Future reader', model: 'R50x', transport: 'tcp://127.0.0.1:9', role: 'door' });
+    const reader = await post<{ id: string }>(t, '/readers', {
+      siteId: site.id,
+      name: 'Future reader',
+      model: 'R50x',
+      transport: 'tcp://127.0.0.1:9',
+      role: 'door',
+    });
     await post(t, '/doors', { zoneId: zone.id, name: 'Future door', entryReaderId: reader.id, controllerId: ctl.id, relayChannel: 1 });
     await t.app.get(BadgeInService).wiring();
     const security: SecurityEvent[] = [];
@@ -118,7 +128,8 @@ describe('controller times beyond the server clock', () => {
     expect(await badRow()).toBe(1);
 
     const env = { PATH: process.env.PATH, DATA_DIR: dir, ...(await databaseEnvFor(dir)), MASTER_KEY: masterKey, LOG_LEVEL: 'error' };
-    const cli = (mqttId: string) => execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'controller:reset-sequence', '--mqtt-id', mqttId], { env }).toString();
+    const cli = (mqttId: string) =>
+      execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'controller:reset-sequence', '--mqtt-id', mqttId], { env }).toString();
     expect(cli(ctl.mqttUsername)).toContain(`Forgot the event sequence of ${ctl.mqttUsername} (epoch ${YEAR_2100}`);
     expect(await raw.all('SELECT mqtt_id FROM controller_event_sequence WHERE mqtt_id = ?', [ctl.mqttUsername])).toEqual([]);
     expect(cli(ctl.mqttUsername)).toContain('No stored event sequence');

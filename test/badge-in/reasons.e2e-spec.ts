@@ -46,7 +46,9 @@ describe('badge-in reasons at the service level', () => {
   const iso = (ms: number) => new Date(ms).toISOString();
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', MQTT_COMMAND_TIMEOUT_MS: '500', BADGE_UNLOCK_MS: '1000' } });
+    t = await startTestApp({
+      env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', MQTT_COMMAND_TIMEOUT_MS: '500', BADGE_UNLOCK_MS: '1000' },
+    });
     await setupBadgeApp(t);
     service = t.app.get(BadgeInService);
     site = await buildBadgeSite(t);
@@ -79,7 +81,13 @@ describe('badge-in reasons at the service level', () => {
   });
 
   it('unknown_door: a door reader no door names yet', async () => {
-    const loose = await post<{ id: string }>(t, '/readers', { siteId: site.siteId, name: 'Loose reader', model: 'R50x', transport: 'tcp://127.0.0.1:9', role: 'door' });
+    const loose = await post<{ id: string }>(t, '/readers', {
+      siteId: site.siteId,
+      name: 'Loose reader',
+      model: 'R50x',
+      transport: 'tcp://127.0.0.1:9',
+      role: 'door',
+    });
     await service.wiring();
     expect(await badge(loose.id, alicesFinger())).toMatchObject({ reason: 'unknown_door' });
   });

@@ -21,11 +21,23 @@ describe("a customer's live stream and another tenant's admission at the same do
   let globexToken: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', MQTT_COMMAND_TIMEOUT_MS: '500', BADGE_UNLOCK_MS: String(UNLOCK_MS) } });
+    t = await startTestApp({
+      env: {
+        READER_SYNC_INTERVAL_S: '3600',
+        ENROLMENT_TIMEOUT_S: '5',
+        BADGE_POLL_INTERVAL_MS: '10',
+        MQTT_COMMAND_TIMEOUT_MS: '500',
+        BADGE_UNLOCK_MS: String(UNLOCK_MS),
+      },
+    });
     await setupBadgeApp(t);
     site = await buildBadgeSite(t);
     ctl = await connectController(t, site.controllerA);
-    const other = await post<{ id: string }>(t, '/customers', { companyName: 'Initech B.V.', contractRef: `INI-${Date.now() % 100000}`, serviceStart: '2026-01-01T00:00:00+01:00' });
+    const other = await post<{ id: string }>(t, '/customers', {
+      companyName: 'Initech B.V.',
+      contractRef: `INI-${Date.now() % 100000}`,
+      serviceStart: '2026-01-01T00:00:00+01:00',
+    });
     globexPerson = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Gina Globex' })).id;
     otherPerson = (await post<{ id: string }>(t, `/customers/${other.id}/people`, { fullName: 'Ivan Initech' })).id;
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: globexPerson });
@@ -35,7 +47,12 @@ describe("a customer's live stream and another tenant's admission at the same do
     await t.app.get(ReaderLibraryService).settled();
     t.app.get(BadgeInService).on('badge', () => undefined);
     globexToken = (await post<{ token: string }>(t, `/customers/${site.customerId}/tokens`, { label: 'live' })).token;
-    await until('controller online', () => t.app.get(BadgeInService).doorViews().find((d) => d.doorId === site.suiteDoorId && d.controllerStatus === 'online'));
+    await until('controller online', () =>
+      t.app
+        .get(BadgeInService)
+        .doorViews()
+        .find((d) => d.doorId === site.suiteDoorId && d.controllerStatus === 'online'),
+    );
   });
 
   afterAll(async () => {

@@ -44,22 +44,57 @@ describe('badge-in latency while the broker is under attack', () => {
     t = await startTestApp({ env: { READERS_ENABLED: 'false', LOG_LEVEL: 'warn', BADGE_UNLOCK_MS: '1000', MQTT_COMMAND_TIMEOUT_MS: '5000' } });
     const site = await post<{ id: string }>(t, '/sites', { name: 'Attack site', timeZone: 'Europe/Amsterdam' });
     const zone = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: 'Attack hall', kind: 'suite' });
-    const customer = await post<{ id: string }>(t, '/customers', { companyName: 'Attack B.V.', contractRef: 'ATTACK-1', serviceStart: '2026-01-01T00:00:00+01:00' });
+    const customer = await post<{ id: string }>(t, '/customers', {
+      companyName: 'Attack B.V.',
+      contractRef: 'ATTACK-1',
+      serviceStart: '2026-01-01T00:00:00+01:00',
+    });
     const person = await post<{ id: string }>(t, `/customers/${customer.id}/people`, { fullName: 'Attack Person' });
     const level = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: 'Attack always', zoneIds: [zone.id] });
     await post(t, '/grants', { accessLevelId: level.id, customerId: customer.id, personId: person.id });
     const ctl = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Attack door controller', mqttId: 'attack-door' });
-    const reader = await post<{ id: string }>(t, '/readers', { siteId: site.id, name: 'Attack reader', model: 'R50x', transport: 'tcp://127.0.0.1:9', role: 'door', declaredCapacity: 200 });
-    await post(t, '/doors', { zoneId: zone.id, name: 'Attack door', entryReaderId: reader.id, controllerId: (ctl as unknown as { id: string }).id, relayChannel: 1 });
+    const reader = await post<{ id: string }>(t, '/readers', {
+      siteId: site.id,
+      name: 'Attack reader',
+      model: 'R50x',
+      transport: 'tcp://127.0.0.1:9',
+      role: 'door',
+      declaredCapacity: 200,
+    });
+    await post(t, '/doors', {
+      zoneId: zone.id,
+      name: 'Attack door',
+      entryReaderId: reader.id,
+      controllerId: (ctl as unknown as { id: string }).id,
+      relayChannel: 1,
+    });
     readerId = reader.id;
     // The slot bookkeeping enrolment would have written: slot 0 holds the person's finger.
-    await t.app.get(DataSource).getRepository(ReaderSlotEntity).insert(Object.assign(new ReaderSlotEntity(), { readerId: reader.id, slot: 0, templateId: randomUUID(), personId: person.id, customerId: customer.id, state: 'stored', updatedAt: Date.now() }));
+    await t.app
+      .get(DataSource)
+      .getRepository(ReaderSlotEntity)
+      .insert(
+        Object.assign(new ReaderSlotEntity(), {
+          readerId: reader.id,
+          slot: 0,
+          templateId: randomUUID(),
+          personId: person.id,
+          customerId: customer.id,
+          state: 'stored',
+          updatedAt: Date.now(),
+        }),
+      );
     attackers = [];
-    for (let i = 0; i < 10; i++) attackers.push(await post<Secrets>(t, '/controllers', { siteId: site.id, name: `Attacker ${i}`, mqttId: `attack-hostile-${i}` }));
-    vc = await startVirtualController(t.app.get(MqttEdge).broker!.url, { controllerId: ctl.mqttUsername, password: ctl.mqttPassword, secret: Buffer.from(ctl.signingSecret, 'base64') }, { clock: t.clock, doors: 1 });
+    for (let i = 0; i < 10; i++)
+      attackers.push(await post<Secrets>(t, '/controllers', { siteId: site.id, name: `Attacker ${i}`, mqttId: `attack-hostile-${i}` }));
+    vc = await startVirtualController(
+      t.app.get(MqttEdge).broker!.url,
+      { controllerId: ctl.mqttUsername, password: ctl.mqttPassword, secret: Buffer.from(ctl.signingSecret, 'base64') },
+      { clock: t.clock, doors: 1 },
+    );
     const service = t.app.get(BadgeInService);
     await service.wiring();
-    for (const deadline = Date.now() + 10_000; service.doorViews().some((d) => d.controllerStatus !== 'online'); ) {
+    for (const deadline = Date.now() + 10_000; service.doorViews().some((d) => d.controllerStatus !== 'online');) {
       if (Date.now() > deadline) throw new Error('controller never came online');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -97,11 +132,21 @@ describe('badge-in latency while the broker is under attack', () => {
 
   /** Starts the flood in its own process; `stop()` ends it and resolves with its summary. */
   function startFlood(): { stop(): Promise<FloodStats> } {
-    const cfg = { port: t.app.get(MqttEdge).broker!.port, anonymous: 10, logins: attackers.map((a) => ({ id: a.mqttUsername, password: a.mqttPassword })), announce: 200 * MB, perAttempt: 8 * MB, durationMs: 60_000, localAddress: '127.0.0.2' };
+    const cfg = {
+      port: t.app.get(MqttEdge).broker!.port,
+      anonymous: 10,
+      logins: attackers.map((a) => ({ id: a.mqttUsername, password: a.mqttPassword })),
+      announce: 200 * MB,
+      perAttempt: 8 * MB,
+      durationMs: 60_000,
+      localAddress: '127.0.0.2',
+    };
     let child: ChildProcess;
     const done = new Promise<FloodStats>((resolve, reject) => {
       // A real attacker runs on another machine; here it shares the test's two cores, so it runs at the lowest priority.
-      child = execFile(process.execPath, ['test/support/mqtt-flood.mjs', JSON.stringify(cfg)], { maxBuffer: MB }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout) as FloodStats)));
+      child = execFile(process.execPath, ['test/support/mqtt-flood.mjs', JSON.stringify(cfg)], { maxBuffer: MB }, (err, stdout) =>
+        err ? reject(err) : resolve(JSON.parse(stdout) as FloodStats),
+      );
     });
     setPriority(child!.pid!, 19);
     return {
@@ -140,7 +185,10 @@ describe('badge-in latency while the broker is under attack', () => {
     const verdict =
       q.quiet.p99 <= 25
         ? { attackedP99WithinTarget: q.attacked.p99 <= 25 }
-        : { attackedP95WithinQuiet: q.attacked.p95 <= Math.max(25, 1.5 * q.quiet.p95), attackedP50WithinQuiet: q.attacked.p50 <= Math.max(5, 1.5 * q.quiet.p50) };
+        : {
+            attackedP95WithinQuiet: q.attacked.p95 <= Math.max(25, 1.5 * q.quiet.p95),
+            attackedP50WithinQuiet: q.attacked.p50 <= Math.max(5, 1.5 * q.quiet.p50),
+          };
     expect(verdict).toEqual(Object.fromEntries(Object.keys(verdict).map((k) => [k, true])));
   });
 });

@@ -112,7 +112,9 @@ const bench: Benchmark = {
       loader.pragma('wal_checkpoint(TRUNCATE)');
       loader.close();
       const bigCount = Math.ceil(total / 10);
-      ctx.log(`fixture: ${total} events (${bigCount} for the largest customer) inserted raw with chain hashes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      ctx.log(
+        `fixture: ${total} events (${bigCount} for the largest customer) inserted raw with chain hashes in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
 
       const log = new AccessLogService(db.dataSource, db.writes, new SystemClock(), db.config);
       const exporter = new AccessLogExporter(log);
@@ -141,9 +143,15 @@ const bench: Benchmark = {
       const deepRaw = summarise(await samples(reps, () => deepStmt.all(big, deepKey.t, deepKey.id, PAGE + 1)));
       const offsetStmt = raw.prepare(`SELECT ${COLUMNS} FROM access_event WHERE customer_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?`);
       const offsetRaw = summarise(await samples(Math.min(reps, 50), () => offsetStmt.all(big, PAGE + 1, (deepPage - 1) * PAGE)));
-      const plan = raw.prepare(`EXPLAIN QUERY PLAN SELECT ${COLUMNS} FROM access_event WHERE customer_id = ? AND (occurred_at, id) < (?, ?) ORDER BY occurred_at DESC, id DESC LIMIT 51`).all(big, 0, '') as Array<{ detail: string }>;
+      const plan = raw
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT ${COLUMNS} FROM access_event WHERE customer_id = ? AND (occurred_at, id) < (?, ?) ORDER BY occurred_at DESC, id DESC LIMIT 51`,
+        )
+        .all(big, 0, '') as Array<{ detail: string }>;
       ctx.log(`keyset plan: ${plan.map((p) => p.detail).join('; ')}`);
-      ctx.log(`page 1 p50/p99 ${firstApp.p50.toFixed(3)}/${firstApp.p99.toFixed(3)} ms; page ${deepPage} p50/p99 ${deepApp.p50.toFixed(3)}/${deepApp.p99.toFixed(3)} ms (target: both < 10 ms)`);
+      ctx.log(
+        `page 1 p50/p99 ${firstApp.p50.toFixed(3)}/${firstApp.p99.toFixed(3)} ms; page ${deepPage} p50/p99 ${deepApp.p50.toFixed(3)}/${deepApp.p99.toFixed(3)} ms (target: both < 10 ms)`,
+      );
       ctx.log(`raw OFFSET ${(deepPage - 1) * PAGE} p50 ${offsetRaw.p50.toFixed(3)} ms vs raw keyset ${deepRaw.p50.toFixed(3)} ms`);
       figures.push(
         { name: 'history page 1 p50 (service vs raw SELECT)', value: firstApp.p50, unit: 'ms', baseline: firstRaw.p50, better: 'lower' },
@@ -163,7 +171,9 @@ const bench: Benchmark = {
       const httpReps = Math.min(reps, 100);
       const firstHttp = summarise(await samples(httpReps, httpPage()));
       const deepHttp = summarise(await samples(httpReps, httpPage(deepCursor)));
-      ctx.log(`over HTTP (token check + audit entry at FULL): page 1 p50/p99 ${firstHttp.p50.toFixed(2)}/${firstHttp.p99.toFixed(2)} ms; page ${deepPage} ${deepHttp.p50.toFixed(2)}/${deepHttp.p99.toFixed(2)} ms`);
+      ctx.log(
+        `over HTTP (token check + audit entry at FULL): page 1 p50/p99 ${firstHttp.p50.toFixed(2)}/${firstHttp.p99.toFixed(2)} ms; page ${deepPage} ${deepHttp.p50.toFixed(2)}/${deepHttp.p99.toFixed(2)} ms`,
+      );
       figures.push(
         { name: 'history page 1 over HTTP p50 (vs service)', value: firstHttp.p50, unit: 'ms', baseline: firstApp.p50, better: 'lower' },
         { name: `history page ${deepPage} over HTTP p50 (vs service)`, value: deepHttp.p50, unit: 'ms', baseline: deepApp.p50, better: 'lower' },
@@ -211,7 +221,14 @@ const bench: Benchmark = {
           `peak retained heap growth ${fullMem.heapGrowthMb.toFixed(2)} MB (${smallMem.heapGrowthMb.toFixed(2)} MB exporting ${smallMem.rows} rows)`,
       );
       figures.push(
-        { name: 'CSV export rows/s (vs raw SELECT iterate)', value: rawRows / (full.ms / 1000), unit: 'rows/s', baseline: rawRows / (rawMs / 1000), better: 'higher', target: 0.3 },
+        {
+          name: 'CSV export rows/s (vs raw SELECT iterate)',
+          value: rawRows / (full.ms / 1000),
+          unit: 'rows/s',
+          baseline: rawRows / (rawMs / 1000),
+          better: 'higher',
+          target: 0.3,
+        },
         { name: 'CSV export peak retained heap growth', value: fullMem.heapGrowthMb, unit: 'MB' },
       );
 
@@ -254,9 +271,18 @@ const bench: Benchmark = {
       const callerMs = performance.now() - b0;
       await Promise.all(receipts.map((r) => r.durable));
       const burstMs = performance.now() - b0;
-      ctx.log(`burst of ${burst}: append() returned in ${callerMs.toFixed(1)} ms, all durable after ${burstMs.toFixed(0)} ms; raw inserts ${rawInsertMs.toFixed(0)} ms`);
+      ctx.log(
+        `burst of ${burst}: append() returned in ${callerMs.toFixed(1)} ms, all durable after ${burstMs.toFixed(0)} ms; raw inserts ${rawInsertMs.toFixed(0)} ms`,
+      );
       figures.push(
-        { name: 'burst ingestion events/s (vs raw batched inserts)', value: burst / (burstMs / 1000), unit: 'rows/s', baseline: burst / (rawInsertMs / 1000), better: 'higher', target: 0.5 },
+        {
+          name: 'burst ingestion events/s (vs raw batched inserts)',
+          value: burst / (burstMs / 1000),
+          unit: 'rows/s',
+          baseline: burst / (rawInsertMs / 1000),
+          better: 'higher',
+          target: 0.5,
+        },
         { name: `append() time for ${burst} events (caller)`, value: callerMs, unit: 'ms' },
       );
 

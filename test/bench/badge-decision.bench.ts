@@ -1,12 +1,4 @@
-import {
-  ZoneState,
-  decideBadgeIn,
-  evaluateAccess,
-  indexSnapshot,
-  type BadgeInAttempt,
-  type BadgeInDecision,
-  type RegistrySnapshot,
-} from '@acs/access-rules';
+import { ZoneState, decideBadgeIn, evaluateAccess, indexSnapshot, type BadgeInAttempt, type BadgeInDecision, type RegistrySnapshot } from '@acs/access-rules';
 // A relative import: the build's alias rewriting does not handle the /testing sub-path.
 import { snapshotBuilder, weekdays } from '../../libs/access-rules/src/testing/index.js';
 import { type Benchmark, summarise } from './harness.js';
@@ -130,7 +122,12 @@ const bench: Benchmark = {
     const a = decideAll(snapshot, sample, true);
     const b = decideAll(snapshot, sample, false);
     if (JSON.stringify([...a].sort()) !== JSON.stringify([...b].sort())) throw new Error('indexed and unindexed decisions differ');
-    ctx.log(`reasons (${sample.length} sampled): ${[...a].sort((x, y) => y[1] - x[1]).map(([r, k]) => `${r} ${k}`).join(', ')}`);
+    ctx.log(
+      `reasons (${sample.length} sampled): ${[...a]
+        .sort((x, y) => y[1] - x[1])
+        .map(([r, k]) => `${r} ${k}`)
+        .join(', ')}`,
+    );
     // Warm up the JIT on the measured paths before timing them.
     decideAll(snapshot, list, true);
     for (const at of [0, 1]) evaluateAccess(snapshot, 'p0-0', 'd-hall', MONDAY_08 + at);

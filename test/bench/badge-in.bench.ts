@@ -41,7 +41,11 @@ interface Secrets {
 const SERVER_PASSWORD = randomUUID();
 
 async function post<T>(t: TestApp, path: string, body: object): Promise<T> {
-  const res = await t.http().post(path).set({ Authorization: `Bearer ${t.adminToken}` }).send(body);
+  const res = await t
+    .http()
+    .post(path)
+    .set({ Authorization: `Bearer ${t.adminToken}` })
+    .send(body);
   if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as T;
 }
@@ -68,10 +72,16 @@ interface Rig {
 }
 
 async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
-  const t = await startTestApp({ env: { READERS_ENABLED: 'false', LOG_LEVEL: 'warn', MQTT_SERVER_PASSWORD: SERVER_PASSWORD, BADGE_UNLOCK_MS: '1000', MQTT_COMMAND_TIMEOUT_MS: '5000' } });
+  const t = await startTestApp({
+    env: { READERS_ENABLED: 'false', LOG_LEVEL: 'warn', MQTT_SERVER_PASSWORD: SERVER_PASSWORD, BADGE_UNLOCK_MS: '1000', MQTT_COMMAND_TIMEOUT_MS: '5000' },
+  });
   const site = await post<{ id: string }>(t, '/sites', { name: 'Bench site', timeZone: 'Europe/Amsterdam' });
   const zone = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: 'Bench hall', kind: 'suite' });
-  const customer = await post<{ id: string }>(t, '/customers', { companyName: 'Bench B.V.', contractRef: 'BENCH-1', serviceStart: '2026-01-01T00:00:00+01:00' });
+  const customer = await post<{ id: string }>(t, '/customers', {
+    companyName: 'Bench B.V.',
+    contractRef: 'BENCH-1',
+    serviceStart: '2026-01-01T00:00:00+01:00',
+  });
   const person = await post<{ id: string }>(t, `/customers/${customer.id}/people`, { fullName: 'Bench Person' });
   const level = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: 'Bench always', zoneIds: [zone.id] });
   await post(t, '/grants', { accessLevelId: level.id, customerId: customer.id, personId: person.id });
@@ -83,12 +93,37 @@ async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
   for (let c = 0; c < controllers; c++) {
     const ctl = await post<Secrets>(t, '/controllers', { siteId: site.id, name: `Bench controller ${c}`, mqttId: `bench-badge-${c}` });
     for (let d = 1; d <= doorsPer; d++) {
-      const reader = await post<{ id: string }>(t, '/readers', { siteId: site.id, name: `Bench reader ${c}-${d}`, model: 'R50x', transport: `tcp://127.0.0.1:${port++}`, role: 'door', declaredCapacity: 200 });
+      const reader = await post<{ id: string }>(t, '/readers', {
+        siteId: site.id,
+        name: `Bench reader ${c}-${d}`,
+        model: 'R50x',
+        transport: `tcp://127.0.0.1:${port++}`,
+        role: 'door',
+        declaredCapacity: 200,
+      });
       await post(t, '/doors', { zoneId: zone.id, name: `Bench door ${c}-${d}`, entryReaderId: reader.id, controllerId: ctl.id, relayChannel: d });
       readers.push({ readerId: reader.id, key: `${ctl.mqttUsername}:${d}` });
-      slots.push(Object.assign(new ReaderSlotEntity(), { readerId: reader.id, slot: 0, templateId: randomUUID(), personId: person.id, customerId: customer.id, state: 'stored', updatedAt: Date.now() }));
+      slots.push(
+        Object.assign(new ReaderSlotEntity(), {
+          readerId: reader.id,
+          slot: 0,
+          templateId: randomUUID(),
+          personId: person.id,
+          customerId: customer.id,
+          state: 'stored',
+          updatedAt: Date.now(),
+        }),
+      );
     }
-    const vc = new VirtualController({ url, controllerId: ctl.mqttUsername, password: ctl.mqttPassword, secret: Buffer.from(ctl.signingSecret, 'base64'), doors: doorsPer, clock: t.clock, reconnectPeriodMs: 100 });
+    const vc = new VirtualController({
+      url,
+      controllerId: ctl.mqttUsername,
+      password: ctl.mqttPassword,
+      secret: Buffer.from(ctl.signingSecret, 'base64'),
+      doors: doorsPer,
+      clock: t.clock,
+      reconnectPeriodMs: 100,
+    });
     await vc.start();
     started.push(vc);
   }
@@ -155,7 +190,10 @@ async function bareRoundTrips(rig: Rig, n: number): Promise<number[]> {
     let waiting: (() => void) | undefined;
     server.on('message', () => waiting?.());
     await server.subscribeAsync(reply, { qos: 1 });
-    const probe = JSON.stringify({ body: { v: 1, cmd: 'unlock', requestId: randomUUID(), replyTo: reply, door: 1, durationMs: 1000, ts: Date.now(), nonce: 'x'.repeat(32) }, mac: 'f'.repeat(64) });
+    const probe = JSON.stringify({
+      body: { v: 1, cmd: 'unlock', requestId: randomUUID(), replyTo: reply, door: 1, durationMs: 1000, ts: Date.now(), nonce: 'x'.repeat(32) },
+      mac: 'f'.repeat(64),
+    });
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
@@ -178,20 +216,34 @@ async function bareRoundTrips(rig: Rig, n: number): Promise<number[]> {
  * resolves) to the unlock command arriving at the controller.
  */
 async function throughTheLoop(badges: number, log: (m: string) => void): Promise<number[]> {
-  const t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '10', LOG_LEVEL: 'warn', BADGE_POLL_INTERVAL_MS: '5', BADGE_UNLOCK_MS: '1000' } });
+  const t = await startTestApp({
+    env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '10', LOG_LEVEL: 'warn', BADGE_POLL_INTERVAL_MS: '5', BADGE_UNLOCK_MS: '1000' },
+  });
   const devices = [new VirtualReader({ seed: 1, serialNumber: 'VR-BENCH-DESK' }), new VirtualReader({ seed: 2, serialNumber: 'VR-BENCH-DOOR' })];
   const servers = devices.map((d) => new VirtualReaderTcpServer(d));
   let vc: VirtualController | undefined;
   try {
     const [desk, door] = await Promise.all(servers.map((srv) => srv.listen(0)));
-    t.app.get(ReaderManager).configureDriver({ ...FAST_READER_OPTIONS, reconnect: { initialDelayMs: 20, maxDelayMs: 100, factor: 2, failAfterAttempts: 1000 } });
+    t.app
+      .get(ReaderManager)
+      .configureDriver({ ...FAST_READER_OPTIONS, reconnect: { initialDelayMs: 20, maxDelayMs: 100, factor: 2, failAfterAttempts: 1000 } });
     const site = await post<{ id: string }>(t, '/sites', { name: 'Loop bench', timeZone: 'Europe/Amsterdam' });
     const zone = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: 'Loop hall', kind: 'suite' });
     const deskReader = await post<{ id: string }>(t, '/readers', { siteId: site.id, name: 'Loop desk', model: 'R50x', transport: desk.url, role: 'enrolment' });
-    const doorReader = await post<{ id: string }>(t, '/readers', { siteId: site.id, name: 'Loop door reader', model: 'R50x', transport: door.url, role: 'door' });
+    const doorReader = await post<{ id: string }>(t, '/readers', {
+      siteId: site.id,
+      name: 'Loop door reader',
+      model: 'R50x',
+      transport: door.url,
+      role: 'door',
+    });
     const ctl = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Loop controller', mqttId: 'bench-loop' });
     await post(t, '/doors', { zoneId: zone.id, name: 'Loop door', entryReaderId: doorReader.id, controllerId: ctl.id, relayChannel: 1 });
-    const customer = await post<{ id: string }>(t, '/customers', { companyName: 'Loop B.V.', contractRef: 'LOOP-1', serviceStart: '2026-01-01T00:00:00+01:00' });
+    const customer = await post<{ id: string }>(t, '/customers', {
+      companyName: 'Loop B.V.',
+      contractRef: 'LOOP-1',
+      serviceStart: '2026-01-01T00:00:00+01:00',
+    });
     const person = await post<{ id: string }>(t, `/customers/${customer.id}/people`, { fullName: 'Loop Person' });
     const level = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: 'Loop always', zoneIds: [zone.id] });
     await post(t, '/grants', { accessLevelId: level.id, customerId: customer.id, personId: person.id });
@@ -199,8 +251,13 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
     await manager.whenReady(deskReader.id, 10_000);
     await manager.whenReady(doorReader.id, 10_000);
     const enrolment = await post<{ id: string }>(t, '/enrolments', { personId: person.id, finger: 1, readerId: deskReader.id });
-    for (const deadline = Date.now() + 30_000; ; ) {
-      const view = (await t.http().get(`/enrolments/${enrolment.id}`).set({ Authorization: `Bearer ${t.adminToken}` })).body as { status: string; prompt: string | null };
+    for (const deadline = Date.now() + 30_000; ;) {
+      const view = (
+        await t
+          .http()
+          .get(`/enrolments/${enrolment.id}`)
+          .set({ Authorization: `Bearer ${t.adminToken}` })
+      ).body as { status: string; prompt: string | null };
       const placed = devices[0].status().finger !== null;
       if (view.status !== 'running') {
         if (view.status !== 'enrolled') throw new Error(`bench enrolment ${view.status}`);
@@ -214,7 +271,15 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
       await new Promise((r) => setTimeout(r, 10));
     }
     await t.app.get(ReaderLibraryService).settled();
-    vc = new VirtualController({ url: t.app.get(MqttEdge).broker!.url, controllerId: ctl.mqttUsername, password: ctl.mqttPassword, secret: Buffer.from(ctl.signingSecret, 'base64'), doors: 1, clock: t.clock, reconnectPeriodMs: 100 });
+    vc = new VirtualController({
+      url: t.app.get(MqttEdge).broker!.url,
+      controllerId: ctl.mqttUsername,
+      password: ctl.mqttPassword,
+      secret: Buffer.from(ctl.signingSecret, 'base64'),
+      doors: 1,
+      clock: t.clock,
+      reconnectPeriodMs: 100,
+    });
     await vc.start();
     const service = t.app.get(BadgeInService);
     while ((await service.wiring()) && service.doorViews()[0]?.controllerStatus !== 'online') await new Promise((r) => setTimeout(r, 20));

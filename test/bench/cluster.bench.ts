@@ -40,7 +40,22 @@ const bench: Benchmark = {
       const h = 'f'.repeat(64);
       let t0 = performance.now();
       for (let i = 1; i <= n; i++) {
-        await raw.query('INSERT INTO e VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)', [i, `id-${i}`, Date.now(), 'staff', 'a', 'admin', 'staff.create', 'staff', `t${i}`, 'success', null, null, h, h]);
+        await raw.query('INSERT INTO e VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)', [
+          i,
+          `id-${i}`,
+          Date.now(),
+          'staff',
+          'a',
+          'admin',
+          'staff.create',
+          'staff',
+          `t${i}`,
+          'success',
+          null,
+          null,
+          h,
+          h,
+        ]);
       }
       const rawRate = n / ((performance.now() - t0) / 1000);
       await raw.end();
@@ -56,7 +71,8 @@ const bench: Benchmark = {
       t0 = performance.now();
       await Promise.all(
         writers.map(async (w, k) => {
-          for (let i = k; i < n; i += writers.length) await w.record({ actor, action: 'staff.create', targetType: 'staff', targetId: `t${i}`, outcome: 'success' });
+          for (let i = k; i < n; i += writers.length)
+            await w.record({ actor, action: 'staff.create', targetType: 'staff', targetId: `t${i}`, outcome: 'success' });
         }),
       );
       const appRate = n / ((performance.now() - t0) / 1000);

@@ -87,7 +87,13 @@ async function runBrokerChild(cfg: BenchConfig): Promise<void> {
 }
 
 async function startResponders(cfg: BenchConfig, url: string): Promise<() => Promise<void>> {
-  const controller = new VirtualController({ url, controllerId: cfg.controller.username, password: cfg.controller.password, secret: cfg.controller.secret, doors: 1 });
+  const controller = new VirtualController({
+    url,
+    controllerId: cfg.controller.username,
+    password: cfg.controller.password,
+    secret: cfg.controller.secret,
+    doors: 1,
+  });
   await controller.start();
   // The bare responder: echo every command payload to the reply topic, no parsing, no crypto.
   const echo = await connectRaw(url, cfg.echo);
@@ -117,7 +123,10 @@ function waitForParentToGo(): Promise<void> {
 }
 
 async function spawnChild(args: string[], cfg: BenchConfig, until: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [thisFile, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, DOOR_BENCH_CONFIG: JSON.stringify(cfg) } });
+  const child = spawn(process.execPath, [thisFile, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, DOOR_BENCH_CONFIG: JSON.stringify(cfg) },
+  });
   const rl = createInterface({ input: child.stdout! });
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
     rl.on('line', (line) => {
@@ -161,7 +170,19 @@ async function measure(url: string, cfg: BenchConfig, commands: number, warmup: 
       await new Promise((r) => setTimeout(r, 20));
     }
     // Same payload size as a signed unlock command, so both round trips move the same bytes.
-    const probe = JSON.stringify({ body: { v: 1, cmd: 'unlock', requestId: '00000000-0000-0000-0000-000000000000', replyTo: replyTopic(cfg.controller.username), door: 1, durationMs: 5000, ts: Date.now(), nonce: 'x'.repeat(32) }, mac: 'f'.repeat(64) });
+    const probe = JSON.stringify({
+      body: {
+        v: 1,
+        cmd: 'unlock',
+        requestId: '00000000-0000-0000-0000-000000000000',
+        replyTo: replyTopic(cfg.controller.username),
+        door: 1,
+        durationMs: 5000,
+        ts: Date.now(),
+        nonce: 'x'.repeat(32),
+      },
+      mac: 'f'.repeat(64),
+    });
     let waiting: (() => void) | undefined;
     bare.on('message', () => waiting?.());
     await bare.subscribeAsync(replyTopic(cfg.echo.username), { qos: 1 });
@@ -232,14 +253,17 @@ const bench: Benchmark = {
     // 2. Mosquitto with generated password/ACL files and set_tcp_nodelay
     {
       const cfg = newConfig();
-      const mosq = await startMosquitto({
-        server: cfg.server,
-        extraServers: [cfg.baselineServer],
-        controllers: [
-          { controllerId: cfg.controller.username, password: cfg.controller.password },
-          { controllerId: cfg.echo.username, password: cfg.echo.password },
-        ],
-      }, ['log_type error']);
+      const mosq = await startMosquitto(
+        {
+          server: cfg.server,
+          extraServers: [cfg.baselineServer],
+          controllers: [
+            { controllerId: cfg.controller.username, password: cfg.controller.password },
+            { controllerId: cfg.echo.username, password: cfg.echo.password },
+          ],
+        },
+        ['log_type error'],
+      );
       const responders = await spawnChild(['responders', mosq.url], cfg, /^ready$/);
       try {
         ctx.log(`mosquitto (own process, ACLs, set_tcp_nodelay) at ${mosq.url}`);

@@ -51,7 +51,9 @@ const bench: Benchmark = {
       applySqlitePragmas(loader, { synchronous: 'NORMAL', busyTimeoutMs: 5000 });
       loader.pragma('synchronous = OFF'); // fixture only: nothing to lose
       const t0 = performance.now();
-      const addCustomer = loader.prepare('INSERT INTO customer (id, company_name, contract_ref, service_start, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+      const addCustomer = loader.prepare(
+        'INSERT INTO customer (id, company_name, contract_ref, service_start, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      );
       customerIds.forEach((id, i) => addCustomer.run(id, `Bench ${i} B.V.`, `BENCH-EV-${i}`, start, start, start));
       loader.prepare('INSERT INTO site (id, name, time_zone, created_at) VALUES (?, ?, ?, ?)').run(siteId, 'Bench site', 'Europe/Amsterdam', start);
       const make = (i: number): AccessEventInput => ({
@@ -63,7 +65,12 @@ const bench: Benchmark = {
         reason: 'granted',
         occurredAt: start + i * 30_000,
       });
-      for (let i = 0; i < total; i += 50_000) insertChained(loader, Array.from({ length: Math.min(50_000, total - i) }, (_, k) => make(i + k)), start + total * 30_000);
+      for (let i = 0; i < total; i += 50_000)
+        insertChained(
+          loader,
+          Array.from({ length: Math.min(50_000, total - i) }, (_, k) => make(i + k)),
+          start + total * 30_000,
+        );
       loader.pragma('wal_checkpoint(TRUNCATE)');
       loader.close();
       ctx.log(`fixture: ${total} events in ${customers} customer chains and one site chain, inserted raw in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -93,12 +100,16 @@ const bench: Benchmark = {
       );
       const cpuCost = summarise(cpu.slice(Math.min(10, reps)));
       const base = summarise(await samples(reps, rawRead));
-      ctx.log(`checkpoint of ${chains} chains: CPU p50 ${cpuCost.p50.toFixed(2)} ms p99 ${cpuCost.p99.toFixed(2)} ms (bound 5 ms: ${cpuCost.p50 < 5 ? 'met' : 'MISSED'}); until durable on disk p50 ${take.p50.toFixed(2)} ms p99 ${take.p99.toFixed(2)} ms; raw heads read p50 ${base.p50.toFixed(2)} ms`);
+      ctx.log(
+        `checkpoint of ${chains} chains: CPU p50 ${cpuCost.p50.toFixed(2)} ms p99 ${cpuCost.p99.toFixed(2)} ms (bound 5 ms: ${cpuCost.p50 < 5 ? 'met' : 'MISSED'}); until durable on disk p50 ${take.p50.toFixed(2)} ms p99 ${take.p99.toFixed(2)} ms; raw heads read p50 ${base.p50.toFixed(2)} ms`,
+      );
 
       const verify = summarise(await samples(ctx.quick ? 5 : 20, () => checkpoints.verify()));
       const verdict = await checkpoints.verify();
       if (!verdict.ok) throw new Error('the fixture does not verify against its own checkpoint');
-      ctx.log(`start-up verification against ${total} events p50 ${verify.p50.toFixed(1)} ms p99 ${verify.p99.toFixed(1)} ms (bound 2 s: ${verify.p99 < 2000 ? 'met' : 'MISSED'})`);
+      ctx.log(
+        `start-up verification against ${total} events p50 ${verify.p50.toFixed(1)} ms p99 ${verify.p99.toFixed(1)} ms (bound 2 s: ${verify.p99 < 2000 ? 'met' : 'MISSED'})`,
+      );
       raw.close();
       const figures: Figure[] = [
         { name: `checkpoint CPU, ${customers} customers, p50 (< 5 ms)`, value: cpuCost.p50, unit: 'ms', baseline: base.p50, better: 'lower' },

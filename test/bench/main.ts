@@ -21,13 +21,25 @@ const files = readdirSync(here)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
-const results: Array<{ bench: string; file: string; ms: number; figures: Array<Figure & { ratio?: number; meetsTarget?: boolean }>; error?: string; timedOut?: boolean }> = [];
+const results: Array<{
+  bench: string;
+  file: string;
+  ms: number;
+  figures: Array<Figure & { ratio?: number; meetsTarget?: boolean }>;
+  error?: string;
+  timedOut?: boolean;
+}> = [];
 let failures = 0;
 for (const file of files) {
   const tmpDir = mkdtempSync(join(tmpdir(), 'acs-bench-'));
   // Each benchmark in its own process under its deadline: a hang fails that benchmark, clearly,
   // and the others still run (isolate.ts says why a timer in this process would not do).
-  const run = await runIsolated({ entry: join(here, 'child.js'), args: [join(here, file), tmpDir], label: file, onStart: (name) => console.log(`\n# ${name}`) });
+  const run = await runIsolated({
+    entry: join(here, 'child.js'),
+    args: [join(here, file), tmpDir],
+    label: file,
+    onStart: (name) => console.log(`\n# ${name}`),
+  });
   rmSync(tmpDir, { recursive: true, force: true });
   const problems = run.figures ? figureProblems(run.figures) : [];
   if (run.error === undefined && problems.length > 0) run.error = `unusable figures: ${problems.join('; ')}`;

@@ -55,7 +55,14 @@ const bench: Benchmark = {
     const events = ctx.quick ? 20_000 : 1_000_000;
     const dataDir = join(ctx.tmpDir, 'purge');
     mkdirSync(dataDir, { recursive: true });
-    const env = { DATA_DIR: dataDir, MASTER_KEY: randomBytes(32).toString('base64'), READER_SYNC_INTERVAL_S: '3600', PURGE_SCHEDULE_ENABLED: 'false', MQTT_EMBEDDED_PORT: '0', LOG_LEVEL: 'error' };
+    const env = {
+      DATA_DIR: dataDir,
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      READER_SYNC_INTERVAL_S: '3600',
+      PURGE_SCHEDULE_ENABLED: 'false',
+      MQTT_EMBEDDED_PORT: '0',
+      LOG_LEVEL: 'error',
+    };
     const clock = new SystemClock();
     const devices: VirtualReader[] = [];
     const servers: VirtualReaderTcpServer[] = [];
@@ -63,7 +70,10 @@ const bench: Benchmark = {
     try {
       // ------------------------------------------------------------ set-up, no device I/O
       const setupStart = performance.now();
-      app = await NestFactory.createApplicationContext(AppModule.register({ config: loadConfig({ ...env, READERS_ENABLED: 'false' }), clock, logDestination: silent }), { logger: false });
+      app = await NestFactory.createApplicationContext(
+        AppModule.register({ config: loadConfig({ ...env, READERS_ENABLED: 'false' }), clock, logDestination: silent }),
+        { logger: false },
+      );
       const ds = app.get(DataSource);
       const sites = app.get(SiteService);
       const deviceService = app.get(DeviceService);
@@ -75,7 +85,14 @@ const bench: Benchmark = {
       const readers: Array<{ id: string; zoneId: string; doorId: string; levelId: string }> = [];
       for (let r = 0; r < readersN; r++) {
         const zone = await sites.createZone({ siteId: site.id, name: `Hall ${r}`, kind: 'suite' });
-        const reader = await deviceService.createReader({ siteId: site.id, name: `Hall ${r} entry`, model: 'R50x', transport: `tcp://127.0.0.1:${1 + r}`, role: 'door', declaredCapacity: 200 });
+        const reader = await deviceService.createReader({
+          siteId: site.id,
+          name: `Hall ${r} entry`,
+          model: 'R50x',
+          transport: `tcp://127.0.0.1:${1 + r}`,
+          role: 'door',
+          declaredCapacity: 200,
+        });
         const door = await deviceService.createDoor({ zoneId: zone.id, name: `Hall ${r} door`, entryReaderId: reader.id });
         const level = await access.createAccessLevel({ siteId: site.id, name: `Hall ${r} always`, zoneIds: [zone.id] });
         readers.push({ id: reader.id, zoneId: zone.id, doorId: door.id, levelId: level.id });
@@ -101,10 +118,32 @@ const bench: Benchmark = {
           const id = randomUUID();
           const template = featuresToTemplate(captureFeatures(`bench-${i}-${finger}`, rnd), TEMPLATE_SIZE);
           const templateCt = await vault.seal(customer.id, id, template);
-          await ds.getRepository(FingerprintTemplateEntity).insert({ id, personId: p.id, customerId: customer.id, finger, templateCt, model: 'r503', format: 'r503-native', size: TEMPLATE_SIZE, quality: 300, enrolledBy: null, enrolledAt: clock.nowMs() });
+          await ds.getRepository(FingerprintTemplateEntity).insert({
+            id,
+            personId: p.id,
+            customerId: customer.id,
+            finger,
+            templateCt,
+            model: 'r503',
+            format: 'r503-native',
+            size: TEMPLATE_SIZE,
+            quality: 300,
+            enrolledBy: null,
+            enrolledAt: clock.nowMs(),
+          });
           const slot = flash[r].size;
           flash[r].set(slot, { template, finger: `bench-${i}-${finger}` });
-          slots.push(Object.assign(new ReaderSlotEntity(), { readerId: readers[r].id, slot, templateId: id, personId: p.id, customerId: customer.id, state: 'stored', updatedAt: clock.nowMs() }));
+          slots.push(
+            Object.assign(new ReaderSlotEntity(), {
+              readerId: readers[r].id,
+              slot,
+              templateId: id,
+              personId: p.id,
+              customerId: customer.id,
+              state: 'stored',
+              updatedAt: clock.nowMs(),
+            }),
+          );
         }
       }
       for (let i = 0; i < slots.length; i += 200) await ds.getRepository(ReaderSlotEntity).insert(slots.slice(i, i + 200));
@@ -145,10 +184,16 @@ const bench: Benchmark = {
         });
         insertChained(db, batch, clock.nowMs());
         await yieldToEventLoop();
-        insertChained(db, batch.map((e) => ({ ...e, id: undefined, attemptId: undefined, customerId: twin.id, personId: null })), clock.nowMs());
+        insertChained(
+          db,
+          batch.map((e) => ({ ...e, id: undefined, attemptId: undefined, customerId: twin.id, personId: null })),
+          clock.nowMs(),
+        );
         await yieldToEventLoop();
       }
-      ctx.log(`set-up ${((performance.now() - setupStart) / 1000).toFixed(1)} s: ${people} people, ${slots.length} templates on ${readersN} readers, ${events} events; closing the set-up application`);
+      ctx.log(
+        `set-up ${((performance.now() - setupStart) / 1000).toFixed(1)} s: ${people} people, ${slots.length} templates on ${readersN} readers, ${events} events; closing the set-up application`,
+      );
       await app.close();
       app = undefined;
 
@@ -180,7 +225,11 @@ const bench: Benchmark = {
       if (left !== 0) throw new Error(`${left} templates left on the readers`);
       const [certRow] = await eraser.certificates({ customerId: customer.id });
       const cert = await eraser.certificate(certRow.id);
-      const body = cert.body as { steps: Record<string, { startedAt: string; finishedAt: string | null }>; physical: { clean: boolean; files: Array<{ file: string; bytes: number }>; checkpointMs: number; scanMs: number }; counts: Record<string, number> };
+      const body = cert.body as {
+        steps: Record<string, { startedAt: string; finishedAt: string | null }>;
+        physical: { clean: boolean; files: Array<{ file: string; bytes: number }>; checkpointMs: number; scanMs: number };
+        counts: Record<string, number>;
+      };
       if (!cert.valid || !body.physical.clean) throw new Error('certificate invalid or scan not clean');
       const stepMs = (s: string) => {
         const v = body.steps[s];
@@ -212,7 +261,13 @@ const bench: Benchmark = {
         { name: 'step 4 key destroyed', value: stepMs('key'), unit: 'ms' },
         { name: 'step 5 checkpoint(TRUNCATE) + byte scan', value: stepMs('physical'), unit: 'ms' },
         { name: '  of which checkpoint(TRUNCATE)', value: body.physical.checkpointMs, unit: 'ms' },
-        { name: `  of which byte scan (${(body.physical.files.reduce((n, f) => n + f.bytes, 0) / 1e6).toFixed(0)} MB)`, value: body.physical.scanMs, unit: 'ms', baseline: rawRead, better: 'lower' },
+        {
+          name: `  of which byte scan (${(body.physical.files.reduce((n, f) => n + f.bytes, 0) / 1e6).toFixed(0)} MB)`,
+          value: body.physical.scanMs,
+          unit: 'ms',
+          baseline: rawRead,
+          better: 'lower',
+        },
         { name: 'step 6 certificate', value: stepMs('certificate'), unit: 'ms' },
         { name: 'event-loop delay during the purge, p99', value: loop.percentile(99) / 1e6, unit: 'ms' },
         { name: 'event-loop delay during the purge, max', value: loop.max / 1e6, unit: 'ms' },

@@ -40,7 +40,11 @@ const bench: Benchmark = {
   name: 'reader sync: fresh door reader to 200 templates (virtual R503, 57600 baud)',
   async run(ctx) {
     const count = ctx.quick ? 20 : 200;
-    const db = await createTestDatabase(SCHEMA, { MASTER_KEY: randomBytes(32).toString('base64'), DATABASE_SYNCHRONOUS: 'NORMAL', READER_SYNC_INTERVAL_S: '3600' });
+    const db = await createTestDatabase(SCHEMA, {
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      DATABASE_SYNCHRONOUS: 'NORMAL',
+      READER_SYNC_INTERVAL_S: '3600',
+    });
     const device = new VirtualReader({ capacity: 200, templateSize: TEMPLATE_SIZE, packetSize: PACKET_SIZE, pace: true, seed: 7 });
     let bytes = 0;
     const receive = device.receive.bind(device);

@@ -103,7 +103,15 @@ describe.each([
 
   const start = async (i: Instance) => {
     i.proc = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env: i.env, stdio: ['ignore', 'ignore', 'inherit'] });
-    await until(`instance ${i.id} to start`, () => request(i.base).get('/health').then((r) => r.status === 200).catch(() => false), 60_000);
+    await until(
+      `instance ${i.id} to start`,
+      () =>
+        request(i.base)
+          .get('/health')
+          .then((r) => r.status === 200)
+          .catch(() => false),
+      60_000,
+    );
   };
   const kill = async (i: Instance) => {
     const p = i.proc!;
@@ -144,7 +152,13 @@ describe.each([
     // A migrates the empty database; B then finds it current.
     await start(a);
     await start(b);
-    const token = (JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', `cluster-${run}`, '--json'], { env: a.env }).toString()) as { token: string }).token;
+    const token = (
+      JSON.parse(
+        execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', `cluster-${run}`, '--json'], {
+          env: a.env,
+        }).toString(),
+      ) as { token: string }
+    ).token;
     a.t = { ...a.t, adminToken: token } as TestApp;
     b.t = { ...b.t, adminToken: token } as TestApp;
 
@@ -154,18 +168,28 @@ describe.each([
     const site = await post<{ id: string }>(a.t, '/sites', { name: `Cluster ${run}`, timeZone: 'Europe/Amsterdam' });
     const zone1 = await post<{ id: string }>(a.t, '/zones', { siteId: site.id, name: 'Suite 1', kind: 'suite' });
     const zone2 = await post<{ id: string }>(a.t, '/zones', { siteId: site.id, name: 'Suite 2', kind: 'suite' });
-    const reader = (name: string, d: VirtualDevice, role: string, host: string) => post<{ id: string }>(a.t, '/readers', { siteId: site.id, name, model: 'R50x', transport: d.url, role, host });
+    const reader = (name: string, d: VirtualDevice, role: string, host: string) =>
+      post<{ id: string }>(a.t, '/readers', { siteId: site.id, name, model: 'R50x', transport: d.url, role, host });
     ids.desk = (await reader('Desk', desk, 'enrolment', a.id)).id;
     ids.doorA = (await reader('Suite 1 entry', doorA, 'door', a.id)).id;
     ids.doorB = (await reader('Suite 2 entry', doorB, 'door', b.id)).id;
     const controller = async (mqttId: string, host: string) => {
-      const c = await post<{ id: string; mqttUsername: string; mqttPassword: string; signingSecret: string }>(a.t, '/controllers', { siteId: site.id, name: mqttId, mqttId, host });
+      const c = await post<{ id: string; mqttUsername: string; mqttPassword: string; signingSecret: string }>(a.t, '/controllers', {
+        siteId: site.id,
+        name: mqttId,
+        mqttId,
+        host,
+      });
       return { id: c.id, identity: { controllerId: c.mqttUsername, password: c.mqttPassword, secret: Buffer.from(c.signingSecret, 'base64') } };
     };
     const cA = await controller(`cl-${run}-a`, a.id);
     const cB = await controller(`cl-${run}-b`, b.id);
-    ids.door1 = (await post<{ id: string }>(a.t, '/doors', { zoneId: zone1.id, name: 'Suite 1 door', entryReaderId: ids.doorA, controllerId: cA.id, relayChannel: 1 })).id;
-    ids.door2 = (await post<{ id: string }>(a.t, '/doors', { zoneId: zone2.id, name: 'Suite 2 door', entryReaderId: ids.doorB, controllerId: cB.id, relayChannel: 1 })).id;
+    ids.door1 = (
+      await post<{ id: string }>(a.t, '/doors', { zoneId: zone1.id, name: 'Suite 1 door', entryReaderId: ids.doorA, controllerId: cA.id, relayChannel: 1 })
+    ).id;
+    ids.door2 = (
+      await post<{ id: string }>(a.t, '/doors', { zoneId: zone2.id, name: 'Suite 2 door', entryReaderId: ids.doorB, controllerId: cB.id, relayChannel: 1 })
+    ).id;
     const level = await post<{ id: string }>(a.t, '/access-levels', { siteId: site.id, name: 'Both suites', zoneIds: [zone1.id, zone2.id] });
     ids.level = level.id;
     await broker.controllersRegistered(shared.DATABASE_URL!, [a.id, b.id]);
@@ -193,7 +217,11 @@ describe.each([
   });
 
   it('an enrolment at A reaches the door reader owned by B; a badge-in at B is in the shared history and live on A', async () => {
-    const customer = await post<{ id: string }>(a.t, '/customers', { companyName: `Cluster ${run} B.V.`, contractRef: `CL-${run}`, serviceStart: '2026-01-01T00:00:00Z' });
+    const customer = await post<{ id: string }>(a.t, '/customers', {
+      companyName: `Cluster ${run} B.V.`,
+      contractRef: `CL-${run}`,
+      serviceStart: '2026-01-01T00:00:00Z',
+    });
     ids.customer = customer.id;
     const person = await post<{ id: string }>(a.t, `/customers/${customer.id}/people`, { fullName: 'Clara Cluster' });
     ids.person = person.id;
@@ -224,7 +252,7 @@ describe.each([
     });
     doorB.device.lift();
     expect(events.filter((e) => e.doorId === ids.door2 && e.result === 'granted')).toHaveLength(1);
-    await until('the attempt on A\'s live stream', async () => live.join('').includes('"result":"granted"'));
+    await until("the attempt on A's live stream", async () => live.join('').includes('"result":"granted"'));
     abort.abort();
     await stream.catch(() => undefined);
     // B's controller unlocked its door.
@@ -258,7 +286,9 @@ describe.each([
     expect(held.status).toBeLessThan(300);
     const denied = async () => {
       const res = await a.t.http().get(`/customers/${ids.customer}/access-events`).set(bearer(a.t.adminToken));
-      return (res.body as { items: Array<{ doorId: string; result: string; reason: string }> }).items.filter((e) => e.doorId === ids.door1 && e.reason === 'door_locked');
+      return (res.body as { items: Array<{ doorId: string; result: string; reason: string }> }).items.filter(
+        (e) => e.doorId === ids.door1 && e.reason === 'door_locked',
+      );
     };
     doorA.device.place('clara-right-index');
     await until('a door_locked denial at A', async () => ((await denied()).length > 0 ? true : undefined));
@@ -268,7 +298,7 @@ describe.each([
     expect((await denied()).every((e) => e.result === 'denied')).toBe(true);
   });
 
-  it('killing A loses none of its controller\'s events, and B keeps serving its door meanwhile', async () => {
+  it("killing A loses none of its controller's events, and B keeps serving its door meanwhile", async () => {
     await kill(a);
     // A door forced open at A's door while A is down: B sees it but must not acknowledge it.
     ctlA.openDoor(1);
@@ -276,11 +306,16 @@ describe.each([
     ctlA.closeDoor(1);
     // B keeps serving suite 2.
     const before = await b.t.http().get(`/customers/${ids.customer}/access-events`).set(bearer(b.t.adminToken));
-    const grantedBefore = (before.body as { items: Array<{ doorId: string; result: string }> }).items.filter((e) => e.doorId === ids.door2 && e.result === 'granted').length;
+    const grantedBefore = (before.body as { items: Array<{ doorId: string; result: string }> }).items.filter(
+      (e) => e.doorId === ids.door2 && e.result === 'granted',
+    ).length;
     doorB.device.place('clara-right-index');
     await until('a second granted attempt at B with A down', async () => {
       const res = await b.t.http().get(`/customers/${ids.customer}/access-events`).set(bearer(b.t.adminToken));
-      return (res.body as { items: Array<{ doorId: string; result: string }> }).items.filter((e) => e.doorId === ids.door2 && e.result === 'granted').length > grantedBefore;
+      return (
+        (res.body as { items: Array<{ doorId: string; result: string }> }).items.filter((e) => e.doorId === ids.door2 && e.result === 'granted').length >
+        grantedBefore
+      );
     });
     doorB.device.lift();
     const whileDown = await b.t.http().get('/alarms').query({ doorId: ids.door1 }).set(bearer(b.t.adminToken));
@@ -297,7 +332,7 @@ describe.each([
     expect(alarms.map((x) => x.kind)).toEqual(['forced_open']);
   });
 
-  it('a purge started on B erases the templates on A\'s readers and certifies', async () => {
+  it("a purge started on B erases the templates on A's readers and certifies", async () => {
     await until('A to be ready with its readers', async () => (await a.t.http().get('/ready')).status === 200);
     const ended = await b.t
       .http()

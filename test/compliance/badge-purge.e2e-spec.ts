@@ -22,13 +22,29 @@ describe('purge with badge-in (virtual readers and controllers)', () => {
   let ctlB: VirtualController;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', MQTT_COMMAND_TIMEOUT_MS: '500', BADGE_UNLOCK_MS: '1000', PURGE_SCHEDULE_ENABLED: 'false' } });
+    t = await startTestApp({
+      env: {
+        READER_SYNC_INTERVAL_S: '3600',
+        ENROLMENT_TIMEOUT_S: '5',
+        BADGE_POLL_INTERVAL_MS: '10',
+        MQTT_COMMAND_TIMEOUT_MS: '500',
+        BADGE_UNLOCK_MS: '1000',
+        PURGE_SCHEDULE_ENABLED: 'false',
+      },
+    });
     await setupBadgeApp(t);
     site = await buildBadgeSite(t);
     ctlA = await connectController(t, site.controllerA);
     ctlB = await connectController(t, site.controllerB);
     t.app.get(BadgeInService).on('badge', () => undefined);
-    await until('controllers online', () => t.app.get(BadgeInService).doorViews().every((d) => d.controllerStatus === 'online') || undefined);
+    await until(
+      'controllers online',
+      () =>
+        t.app
+          .get(BadgeInService)
+          .doorViews()
+          .every((d) => d.controllerStatus === 'online') || undefined,
+    );
   });
 
   afterAll(async () => {

@@ -23,8 +23,19 @@ export interface Enrolled {
 let fingers = 0;
 
 /** A person with the planted values, granted the suite, enrolled at the desk and on the suite readers. */
-export async function enrolPerson(t: TestApp, site: Site, readers: VirtualDevice[], library: ReaderLibraryService, customerId: string, marker: string): Promise<Enrolled> {
-  const person = { fullName: `Zwanenburg-Oudshoorn ${marker}`, email: `${marker.toLowerCase()}@voorbeeld-klant.nl`, phone: `+31 6 4821${String(1000 + (++fingers % 9000))}` };
+export async function enrolPerson(
+  t: TestApp,
+  site: Site,
+  readers: VirtualDevice[],
+  library: ReaderLibraryService,
+  customerId: string,
+  marker: string,
+): Promise<Enrolled> {
+  const person = {
+    fullName: `Zwanenburg-Oudshoorn ${marker}`,
+    email: `${marker.toLowerCase()}@voorbeeld-klant.nl`,
+    phone: `+31 6 4821${String(1000 + (++fingers % 9000))}`,
+  };
   const p = await post<{ id: string }>(t, `/customers/${customerId}/people`, person);
   await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId, personId: p.id });
   const started = await post<EnrolmentView>(t, '/enrolments', { personId: p.id, finger: 1, readerId: site.deskId });
@@ -35,7 +46,9 @@ export async function enrolPerson(t: TestApp, site: Site, readers: VirtualDevice
   const row = await ds.getRepository(PersonEntity).findOneByOrFail({ id: p.id });
   const tpl = await ds.getRepository(FingerprintTemplateEntity).findOneByOrFail({ personId: p.id });
   const onEntry = [...flashTemplates(readers[1]).entries()];
-  const slot = (await Promise.all(onEntry.map(async ([s]) => ((await library.slotOwner(site.suiteEntryId, s))?.personId === p.id ? s : null)))).find((s) => s !== null);
+  const slot = (await Promise.all(onEntry.map(async ([s]) => ((await library.slotOwner(site.suiteEntryId, s))?.personId === p.id ? s : null)))).find(
+    (s) => s !== null,
+  );
   expect(slot).not.toBeUndefined();
   return {
     personId: p.id,
@@ -49,7 +62,10 @@ export async function enrolPerson(t: TestApp, site: Site, readers: VirtualDevice
  * Byte scan of the SQLite file, its WAL and shared-memory file for the values (ciphertexts by a
  * unique slice); on PostgreSQL of every text and bytea value of every table (storedBytes).
  */
-export async function scanDatabase(t: Pick<TestApp, 'config'>, values: { plaintext: string[]; ciphertexts: string[] }): Promise<{ plaintext: number; ciphertext: number }> {
+export async function scanDatabase(
+  t: Pick<TestApp, 'config'>,
+  values: { plaintext: string[]; ciphertexts: string[] },
+): Promise<{ plaintext: number; ciphertext: number }> {
   let hits: (needles: Buffer[]) => Promise<number>;
   if (ON_POSTGRES) {
     const stored = await storedBytes(dirname(t.config.databasePath));
@@ -86,7 +102,12 @@ export function anyFlashHolds(readers: VirtualDevice[], template: Buffer): boole
 }
 
 export async function endService(t: TestApp, customerId: string): Promise<void> {
-  await t.http().patch(`/customers/${customerId}`).set(bearer(t.adminToken)).send({ serviceEnd: new Date(t.clock.nowMs() + 60_000).toISOString() }).expect(200);
+  await t
+    .http()
+    .patch(`/customers/${customerId}`)
+    .set(bearer(t.adminToken))
+    .send({ serviceEnd: new Date(t.clock.nowMs() + 60_000).toISOString() })
+    .expect(200);
   // The change triggers a re-plan of the reader libraries; it runs while the service is still
   // on, so the templates are on the readers when the purge starts (otherwise a plan that sees
   // the ended service races the purge to take them off, and the certificate counts depend on

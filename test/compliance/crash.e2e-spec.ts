@@ -62,7 +62,10 @@ describe('purge survives a crash at every step', () => {
 
   it.each(CRASH_POINTS)('crash at %s: after a restart the purge completes and the certificate is correct', async (point) => {
     const { library, eraser } = services();
-    const tag = point.replace(/[^a-z]/gi, '').slice(0, 12).toUpperCase();
+    const tag = point
+      .replace(/[^a-z]/gi, '')
+      .slice(0, 12)
+      .toUpperCase();
     const customerId = await newCustomer(t, tag, `Contactpersoon ${tag}-Marker`);
     const kees = await enrolPerson(t, site, readers, library, customerId, `Kees${tag}`);
     await badgeEvents(t, site, customerId, kees.personId, 12);

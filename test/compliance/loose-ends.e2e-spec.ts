@@ -33,8 +33,10 @@ describe('purge and data-subject loose ends', () => {
     await t?.close();
   });
 
-  const customer = (tag: string) => post<{ id: string }>(t, '/customers', { companyName: `Loose ${tag} B.V.`, contractRef: `LOOSE-${tag}`, serviceStart: '2026-01-01T00:00:00Z' });
-  const person = (customerId: string, phone: string) => post<{ id: string }>(t, `/customers/${customerId}/people`, { fullName: 'Hendrika Losse-Eindjes', email: 'h.losse@voorbeeld-klant.nl', phone });
+  const customer = (tag: string) =>
+    post<{ id: string }>(t, '/customers', { companyName: `Loose ${tag} B.V.`, contractRef: `LOOSE-${tag}`, serviceStart: '2026-01-01T00:00:00Z' });
+  const person = (customerId: string, phone: string) =>
+    post<{ id: string }>(t, `/customers/${customerId}/people`, { fullName: 'Hendrika Losse-Eindjes', email: 'h.losse@voorbeeld-klant.nl', phone });
   const badge = async (customerId: string, personId: string, n: number) => {
     const receipts = t.app.get(AccessLogService).append(
       Array.from({ length: n }, (_, i) => ({
@@ -53,7 +55,12 @@ describe('purge and data-subject loose ends', () => {
     await Promise.all(receipts.map((r) => r.durable));
   };
   const openCase = (personId: string, kind: string) =>
-    post<{ id: string }>(t, '/compliance/requests', { kind, personId, receivedAt: new Date(t.clock.nowMs() - DAY).toISOString(), identityMethod: 'id_document_checked' }, compliance);
+    post<{ id: string }>(
+      t,
+      '/compliance/requests',
+      { kind, personId, receivedAt: new Date(t.clock.nowMs() - DAY).toISOString(), identityMethod: 'id_document_checked' },
+      compliance,
+    );
 
   /** A customer with one person and a few events, its service ended (serviceEnd returned), not yet purged. */
   async function endedCustomer(tag: string) {
@@ -61,7 +68,12 @@ describe('purge and data-subject loose ends', () => {
     const p = await person(c.id, '+31 6 48209999');
     await badge(c.id, p.id, 5);
     const serviceEnd = t.clock.nowMs() + 60_000;
-    await t.http().patch(`/customers/${c.id}`).set(bearer(t.adminToken)).send({ serviceEnd: new Date(serviceEnd).toISOString() }).expect(200);
+    await t
+      .http()
+      .patch(`/customers/${c.id}`)
+      .set(bearer(t.adminToken))
+      .send({ serviceEnd: new Date(serviceEnd).toISOString() })
+      .expect(200);
     t.clock.advance(120_000);
     return { customerId: c.id, serviceEnd };
   }
@@ -74,7 +86,12 @@ describe('purge and data-subject loose ends', () => {
     const c = await customer('TOKENS');
     const token = (await post<{ token: string }>(t, `/customers/${c.id}/tokens`, { label: 'portal' })).token;
     await t.http().get('/auth/me').set(bearer(token)).expect(200);
-    await t.http().patch(`/customers/${c.id}`).set(bearer(t.adminToken)).send({ serviceEnd: new Date(t.clock.nowMs() + 60_000).toISOString() }).expect(200);
+    await t
+      .http()
+      .patch(`/customers/${c.id}`)
+      .set(bearer(t.adminToken))
+      .send({ serviceEnd: new Date(t.clock.nowMs() + 60_000).toISOString() })
+      .expect(200);
     t.clock.advance(120_000);
     await purge(c.id);
     const me = await t.http().get('/auth/me').set(bearer(token));

@@ -36,7 +36,10 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
     server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ok = await request(base).get('/health').then((r) => r.status === 200).catch(() => false);
+      const ok = await request(base)
+        .get('/health')
+        .then((r) => r.status === 200)
+        .catch(() => false);
       if (ok) return;
       if (Date.now() > deadline) throw new Error('server did not start');
       await sleep(100);
@@ -57,7 +60,10 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
   const http = () => request(base);
 
   const writeSite = async (tag: string): Promise<string> => {
-    const res = await http().post('/sites').set(bearer(admin)).send({ name: `LOST-${tag}`, timeZone: 'Europe/Amsterdam' });
+    const res = await http()
+      .post('/sites')
+      .set(bearer(admin))
+      .send({ name: `LOST-${tag}`, timeZone: 'Europe/Amsterdam' });
     expect(res.status).toBe(201);
     return res.body.id as string;
   };
@@ -79,7 +85,12 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
     const c = await http()
       .post('/customers')
       .set(bearer(admin))
-      .send({ companyName: `Lost ${tag} B.V.`, contractRef: `LOST-${tag}`, serviceStart: '2026-01-01T00:00:00Z', contact: { name: `Contact ${tag}`, email: `${tag.toLowerCase()}@voorbeeld-klant.nl` } })
+      .send({
+        companyName: `Lost ${tag} B.V.`,
+        contractRef: `LOST-${tag}`,
+        serviceStart: '2026-01-01T00:00:00Z',
+        contact: { name: `Contact ${tag}`, email: `${tag.toLowerCase()}@voorbeeld-klant.nl` },
+      })
       .expect(201);
     const p = await http()
       .post(`/customers/${c.body.id}/people`)
@@ -92,7 +103,11 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
   async function waitDone(jobId: string) {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const j = (await http().get(`/compliance/erasures/${jobId}`).set(bearer(compliance)).expect(200)).body as { state: string; step: string; lastError: string | null };
+      const j = (await http().get(`/compliance/erasures/${jobId}`).set(bearer(compliance)).expect(200)).body as {
+        state: string;
+        step: string;
+        lastError: string | null;
+      };
       if (j.state === 'done') return;
       if (Date.now() > deadline) throw new Error(`job ${jobId} is ${j.state} at ${j.step} (${j.lastError})`);
       await sleep(100);
@@ -144,7 +159,8 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
       LOG_LEVEL: 'error',
     };
     await start();
-    const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args, '--json'], { env }).toString()) as { token: string };
+    const cli = (...args: string[]) =>
+      JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args, '--json'], { env }).toString()) as { token: string };
     admin = cli('staff:create', '--role', 'admin', '--username', 'lost-admin').token;
     compliance = cli('staff:create', '--role', 'compliance', '--username', 'lost-compliance').token;
   });
@@ -157,7 +173,11 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
 
   it('customer purge, then acsctl purge:verify, audit:verify, history:verify and a backup, then SIGKILL: nothing acknowledged is lost', async () => {
     const { customerId } = await personToErase('CUST');
-    await http().patch(`/customers/${customerId}`).set(bearer(admin)).send({ serviceEnd: new Date(Date.now() + 500).toISOString() }).expect(200);
+    await http()
+      .patch(`/customers/${customerId}`)
+      .set(bearer(admin))
+      .send({ serviceEnd: new Date(Date.now() + 500).toISOString() })
+      .expect(200);
     while ((await http().get(`/customers/${customerId}`).set(bearer(admin))).body.status !== 'ended') await sleep(100);
     const job = await http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
     await waitDone(job.body.id);

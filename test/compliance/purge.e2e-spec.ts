@@ -126,7 +126,11 @@ describe('end-of-service purge with virtual readers', () => {
     // secure_delete): the tables the purge wrote to were vacuumed, then every table scanned in SQL.
     const evidence = {
       postgres: {
-        physical: { driver: 'postgres', vacuumed: true, vacuum: { tables: expect.arrayContaining(['person', 'fingerprint_template', 'customer', 'access_event', 'data_key']) } },
+        physical: {
+          driver: 'postgres',
+          vacuumed: true,
+          vacuum: { tables: expect.arrayContaining(['person', 'fingerprint_template', 'customer', 'access_event', 'data_key']) },
+        },
         files: expect.arrayContaining(['table:person', 'table:customer', 'table:fingerprint_template', 'table:access_event', 'table:audit_entry']),
       },
       sqlite: { physical: { checkpoint: { busy: 0 } }, files: ['db', 'wal', 'shm'] },
@@ -157,7 +161,9 @@ describe('end-of-service purge with virtual readers', () => {
   // stays free of Jest so the benchmarks can start test apps too.
   (ON_POSTGRES ? describe : describe.skip)('on PostgreSQL (no secure_delete; runs with ACS_TEST_DATABASE=postgres)', () => {
     it('the purge vacuumed every table it deleted personal data from', async () => {
-      const stats = (await ds.query(`SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname IN ('person', 'customer', 'fingerprint_template', 'access_event', 'data_key')`)) as Array<{ relname: string; last_vacuum: Date | null }>;
+      const stats = (await ds.query(
+        `SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname IN ('person', 'customer', 'fingerprint_template', 'access_event', 'data_key')`,
+      )) as Array<{ relname: string; last_vacuum: Date | null }>;
       expect(stats.map((r) => r.relname).sort()).toEqual(['access_event', 'customer', 'data_key', 'fingerprint_template', 'person']);
       // Only the erasure vacuums by hand: autovacuum runs would show in last_autovacuum instead.
       expect(stats.filter((r) => r.last_vacuum === null).map((r) => r.relname)).toEqual([]);
@@ -172,7 +178,12 @@ describe('end-of-service purge with virtual readers', () => {
     const [row] = await ds.getRepository(ErasureCertificateEntity).find();
     await ds.getRepository(ErasureCertificateEntity).update({ id: row.id }, { body: row.body.replace('"complete":true', '"complete":false') });
     await expect(purgeVerify(t.config, out, { json: true })).resolves.toBe(false);
-    expect(lines[1]).toEqual([expect.objectContaining({ hashOk: false, problems: ['hash does not match the body', 'signature: the certificate in the database differs from the signed one'] })]);
+    expect(lines[1]).toEqual([
+      expect.objectContaining({
+        hashOk: false,
+        problems: ['hash does not match the body', 'signature: the certificate in the database differs from the signed one'],
+      }),
+    ]);
     await ds.getRepository(ErasureCertificateEntity).update({ id: row.id }, { body: row.body });
   });
 
@@ -188,9 +199,14 @@ describe('end-of-service purge with virtual readers', () => {
     expect(waiting.step).toBe('readers');
     // The online reader's delete runs beside the job: the job may first wait for both readers and
     // confirm the online one on its next look (pollMs), so the view is read until that happened.
-    const viewOf = async () => (await t.http().get(`/compliance/erasures/${started.body.id}`).set(bearer(compliance)).expect(200)).body as { state: string; outstandingReaders: Array<{ readerId: string }> };
+    const viewOf = async () =>
+      (await t.http().get(`/compliance/erasures/${started.body.id}`).set(bearer(compliance)).expect(200)).body as {
+        state: string;
+        outstandingReaders: Array<{ readerId: string }>;
+      };
     let view = await viewOf();
-    for (const deadline = Date.now() + 10_000; view.outstandingReaders.length > 1 && Date.now() < deadline; view = await viewOf()) await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 10_000; view.outstandingReaders.length > 1 && Date.now() < deadline; view = await viewOf())
+      await new Promise((r) => setTimeout(r, 50));
     expect(view.state).toBe('waiting_for_devices');
     expect(view.outstandingReaders).toEqual([expect.objectContaining({ readerId: site.suiteExitId, confirmedAt: null })]);
     // The online reader is already clean; the server still has the template (step 2 not run).
@@ -203,9 +219,7 @@ describe('end-of-service purge with virtual readers', () => {
     expect(anyFlashHolds(readers, carla.template)).toBe(false);
     const cert = await eraser.certificate((await eraser.certificates({ customerId }))[0].id);
     expect(cert.valid).toBe(true);
-    expect(cert.body.readers).toEqual(
-      expect.arrayContaining([expect.objectContaining({ readerId: site.suiteExitId, confirmedAt: expect.any(String) })]),
-    );
+    expect(cert.body.readers).toEqual(expect.arrayContaining([expect.objectContaining({ readerId: site.suiteExitId, confirmedAt: expect.any(String) })]));
     expect(await scanDatabase(t, { plaintext: carla.plaintext, ciphertexts: carla.ciphertexts })).toEqual({ plaintext: 0, ciphertext: 0 });
   });
 

@@ -14,7 +14,9 @@ describe('history retention: pseudonymise and keep', () => {
   let site: SiteFixture;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { READERS_ENABLED: 'false', PURGE_SCHEDULE_ENABLED: 'false', HISTORY_RETENTION: 'pseudonymise', HISTORY_KEEP_DAYS: '30', PURGE_GRACE_DAYS: '2' } });
+    t = await startTestApp({
+      env: { READERS_ENABLED: 'false', PURGE_SCHEDULE_ENABLED: 'false', HISTORY_RETENTION: 'pseudonymise', HISTORY_KEEP_DAYS: '30', PURGE_GRACE_DAYS: '2' },
+    });
     site = await buildSite(t);
   });
 

@@ -47,7 +47,12 @@ describe('legal hold and data-subject rights', () => {
     const customerId = await newCustomer(t, 'HOLD', 'Contactpersoon Hold-Marker');
     const eva = await enrolPerson(t, site, readers, library, customerId, 'Eva');
     await badgeEvents(t, site, customerId, eva.personId, 10);
-    const hold = await t.http().post('/compliance/legal-holds').set(bearer(compliance)).send({ customerId, reason: 'Request of the public prosecutor', reference: 'OM-2026-1234' }).expect(201);
+    const hold = await t
+      .http()
+      .post('/compliance/legal-holds')
+      .set(bearer(compliance))
+      .send({ customerId, reason: 'Request of the public prosecutor', reference: 'OM-2026-1234' })
+      .expect(201);
     await t.http().post('/compliance/legal-holds').set(bearer(auditor)).send({ customerId, reason: 'nope', reference: 'x' }).expect(403);
 
     await endService(t, customerId);
@@ -68,7 +73,12 @@ describe('legal hold and data-subject rights', () => {
     const [first] = await eraser.certificates({ customerId });
     const c1 = await eraser.certificate(first.id);
     expect(c1.valid).toBe(true);
-    expect(c1.body).toMatchObject({ complete: false, counts: { templateRows: 1 }, dataKey: { destroyed: false, reason: 'legal_hold' }, physical: { clean: true, values: { plaintext: 0, ciphertext: 1 } } });
+    expect(c1.body).toMatchObject({
+      complete: false,
+      counts: { templateRows: 1 },
+      dataKey: { destroyed: false, reason: 'legal_hold' },
+      physical: { clean: true, values: { plaintext: 0, ciphertext: 1 } },
+    });
     expect((c1.body.deferred as { parts: string[]; holdIds: string[] }).parts.sort()).toEqual(['history', 'key', 'names']);
     expect((c1.body.deferred as { holdIds: string[] }).holdIds).toEqual([hold.body.id]);
 
@@ -82,7 +92,14 @@ describe('legal hold and data-subject rights', () => {
     const certs = await eraser.certificates({ customerId });
     expect(certs).toHaveLength(2);
     const final = await eraser.certificate(certs.find((c) => c.complete)!.id);
-    expect(final.body).toMatchObject({ complete: true, deferred: null, counts: { people: 1 }, dataKey: { destroyed: true }, history: { events: 10 }, previousCertificates: [first.id] });
+    expect(final.body).toMatchObject({
+      complete: true,
+      deferred: null,
+      counts: { people: 1 },
+      dataKey: { destroyed: true },
+      history: { events: 10 },
+      previousCertificates: [first.id],
+    });
 
     const audit = await t.http().get('/audit?action=compliance.legal_hold.release').set(bearer(t.adminToken)).expect(200);
     expect(audit.body.items).toEqual([expect.objectContaining({ targetId: hold.body.id, outcome: 'success' })]);
@@ -115,7 +132,14 @@ describe('legal hold and data-subject rights', () => {
     const [cert] = await eraser.certificates({ customerId });
     const c = await eraser.certificate(cert.id);
     expect(c.valid).toBe(true);
-    expect(c.body).toMatchObject({ kind: 'person', personId: frits.personId, complete: true, counts: { people: 1, templateRows: 1 }, history: { mode: 'strip_person', events: 10, newHeadSeq: 5 }, physical: { clean: true } });
+    expect(c.body).toMatchObject({
+      kind: 'person',
+      personId: frits.personId,
+      complete: true,
+      counts: { people: 1, templateRows: 1 },
+      history: { mode: 'strip_person', events: 10, newHeadSeq: 5 },
+      physical: { clean: true },
+    });
     expect(leaks(JSON.stringify(c.body), [...frits.plaintext, ...gerda.plaintext])).toEqual([]);
   });
 
@@ -123,7 +147,12 @@ describe('legal hold and data-subject rights', () => {
     const customerId = await newCustomer(t, 'PHOLD', 'Contactpersoon PHold-Marker');
     const lars = await enrolPerson(t, site, readers, library, customerId, 'Lars');
     await badgeEvents(t, site, customerId, lars.personId, 4);
-    const hold = await t.http().post('/compliance/legal-holds').set(bearer(compliance)).send({ customerId, personId: lars.personId, reason: 'Labour court case', reference: 'RB-2026-77' }).expect(201);
+    const hold = await t
+      .http()
+      .post('/compliance/legal-holds')
+      .set(bearer(compliance))
+      .send({ customerId, personId: lars.personId, reason: 'Labour court case', reference: 'RB-2026-77' })
+      .expect(201);
     const started = await t.http().post(`/compliance/people/${lars.personId}/erase`).set(bearer(compliance)).send({}).expect(202);
     await eraser.waitFor(started.body.id as string, ['held']);
     expect(anyFlashHolds(readers, lars.template)).toBe(false);
@@ -176,13 +205,26 @@ describe('legal hold and data-subject rights', () => {
     const jan = await enrolPerson(t, site, readers, library, customerId, 'Jan');
     await badgeEvents(t, site, customerId, jan.personId, 3);
     const receivedAt = new Date(t.clock.nowMs() - 86_400_000).toISOString();
-    const opened = await t.http().post('/compliance/requests').set(bearer(compliance)).send({ kind: 'access', personId: jan.personId, receivedAt, identityMethod: 'id_document_checked' }).expect(201);
+    const opened = await t
+      .http()
+      .post('/compliance/requests')
+      .set(bearer(compliance))
+      .send({ kind: 'access', personId: jan.personId, receivedAt, identityMethod: 'id_document_checked' })
+      .expect(201);
     expect(opened.body).toMatchObject({ status: 'open', overdue: false, extended: false, identityMethod: 'id_document_checked' });
     expect(new Date(opened.body.dueAt as string).getUTCMonth()).toBe((new Date(receivedAt).getUTCMonth() + 1) % 12);
-    await t.http().post('/compliance/requests').set(bearer(compliance)).send({ kind: 'access', personId: jan.personId, receivedAt, identityMethod: 'scan_of_passport' }).expect(400);
+    await t
+      .http()
+      .post('/compliance/requests')
+      .set(bearer(compliance))
+      .send({ kind: 'access', personId: jan.personId, receivedAt, identityMethod: 'scan_of_passport' })
+      .expect(400);
 
     const json = await t.http().get(`/compliance/people/${jan.personId}/export`).set(bearer(compliance)).expect(200);
-    expect(json.body).toMatchObject({ person: { id: jan.personId, fullName: jan.plaintext[0], email: jan.plaintext[1], phone: jan.plaintext[2] }, templatesNotExported: TEMPLATES_NOT_EXPORTED });
+    expect(json.body).toMatchObject({
+      person: { id: jan.personId, fullName: jan.plaintext[0], email: jan.plaintext[1], phone: jan.plaintext[2] },
+      templatesNotExported: TEMPLATES_NOT_EXPORTED,
+    });
     expect(json.body.enrolledFingers).toEqual([expect.objectContaining({ finger: 1, model: 'r503' })]);
     expect(json.body.accessHistory).toHaveLength(3);
     expect(json.body.grants).toHaveLength(1);
@@ -208,10 +250,20 @@ describe('legal hold and data-subject rights', () => {
     t.clock.advance(40 * 86_400_000);
     const overdue = await t.http().get('/compliance/requests?overdue=true').set(bearer(compliance)).expect(200);
     expect(overdue.body.map((c: { id: string }) => c.id)).toContain(opened.body.id);
-    const extended = await t.http().post(`/compliance/requests/${opened.body.id}/extend`).set(bearer(compliance)).send({ reason: 'Complex request: history over several sites' }).expect(200);
+    const extended = await t
+      .http()
+      .post(`/compliance/requests/${opened.body.id}/extend`)
+      .set(bearer(compliance))
+      .send({ reason: 'Complex request: history over several sites' })
+      .expect(200);
     expect(extended.body).toMatchObject({ extended: true, overdue: false });
     await t.http().post(`/compliance/requests/${opened.body.id}/extend`).set(bearer(compliance)).send({ reason: 'again' }).expect(409);
-    const closed = await t.http().post(`/compliance/requests/${opened.body.id}/close`).set(bearer(compliance)).send({ status: 'completed', outcome: 'Export sent by registered mail' }).expect(200);
+    const closed = await t
+      .http()
+      .post(`/compliance/requests/${opened.body.id}/close`)
+      .set(bearer(compliance))
+      .send({ status: 'completed', outcome: 'Export sent by registered mail' })
+      .expect(200);
     expect(closed.body).toMatchObject({ status: 'completed', overdue: false });
   });
 });

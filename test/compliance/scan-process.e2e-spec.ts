@@ -49,6 +49,8 @@ describe('byte scan in a child process', () => {
   it('a child that runs past the deadline is killed and the scan rejects', async () => {
     const big = join(dir, 'big');
     writeFileSync(big, Buffer.alloc(64 << 20, 0x41));
-    await expect(scanFilesInChild([{ label: 'db', path: big }], [Buffer.from('AAAB')], { timeoutMs: 1 })).rejects.toThrow(/ended without an answer \(SIGKILL\)/);
+    await expect(scanFilesInChild([{ label: 'db', path: big }], [Buffer.from('AAAB')], { timeoutMs: 1 })).rejects.toThrow(
+      /ended without an answer \(SIGKILL\)/,
+    );
   });
 });

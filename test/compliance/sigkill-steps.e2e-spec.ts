@@ -48,7 +48,10 @@ describe('purge survives SIGKILL before every step', () => {
     server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ok = await request(base).get('/health').then((r) => r.status === 200).catch(() => false);
+      const ok = await request(base)
+        .get('/health')
+        .then((r) => r.status === 200)
+        .catch(() => false);
       if (ok) return;
       if (Date.now() > deadline) throw new Error('server did not start');
       await sleep(100);
@@ -61,8 +64,10 @@ describe('purge survives SIGKILL before every step', () => {
     await exited;
     server = undefined;
   };
-  const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args, '--json'], { env: baseEnv }).toString()) as { token: string };
-  const jobView = async (id: string) => (await t.http().get(`/compliance/erasures/${id}`).set(bearer(compliance)).expect(200)).body as { state: string; step: string };
+  const cli = (...args: string[]) =>
+    JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args, '--json'], { env: baseEnv }).toString()) as { token: string };
+  const jobView = async (id: string) =>
+    (await t.http().get(`/compliance/erasures/${id}`).set(bearer(compliance)).expect(200)).body as { state: string; step: string };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'acs-sigkill-steps-'));
@@ -122,12 +127,31 @@ describe('purge survives SIGKILL before every step', () => {
     const db = await openRawStore(dir);
     const [row] = await db.all<{ n: string; e: string; ph: string }>('SELECT name_ct AS n, email_ct AS e, phone_ct AS ph FROM person WHERE id = ?', [p.id]);
     const [tpl] = await db.all<{ c: string }>('SELECT template_ct AS c FROM fingerprint_template WHERE person_id = ?', [p.id]);
-    await insertChainedInto(db, generateEvents({ siteId: site.siteId, doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }], customers: [{ customerId, personIds: [p.id] }], count: EVENTS, startMs: Date.now() - 86_400_000, stepMs: 1000, unknownShare: 0 }), Date.now());
-    const [last] = await db.all<{ seq: number | string; hash: string }>('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1', [customerId]);
+    await insertChainedInto(
+      db,
+      generateEvents({
+        siteId: site.siteId,
+        doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }],
+        customers: [{ customerId, personIds: [p.id] }],
+        count: EVENTS,
+        startMs: Date.now() - 86_400_000,
+        stepMs: 1000,
+        unknownShare: 0,
+      }),
+      Date.now(),
+    );
+    const [last] = await db.all<{ seq: number | string; hash: string }>('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1', [
+      customerId,
+    ]);
     const head = { seq: Number(last.seq), hash: last.hash };
     await db.close();
 
-    await t.http().patch(`/customers/${customerId}`).set(bearer(t.adminToken)).send({ serviceEnd: new Date(Date.now() + 1000).toISOString() }).expect(200);
+    await t
+      .http()
+      .patch(`/customers/${customerId}`)
+      .set(bearer(t.adminToken))
+      .send({ serviceEnd: new Date(Date.now() + 1000).toISOString() })
+      .expect(200);
     while ((await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken))).body.status !== 'ended') await sleep(100);
     return { customerId, head, person: { plaintext: Object.values(values), ciphertexts: [row.n, row.e, row.ph, tpl.c] } };
   }
@@ -143,7 +167,12 @@ describe('purge survives SIGKILL before every step', () => {
   }
 
   /** One certificate, its hash verified (server and recomputed here), complete and clean; every flash and file free of the person. */
-  async function checkCertified(customerId: string, jobId: string, head: { seq: number; hash: string }, person: { plaintext: string[]; ciphertexts: string[] }) {
+  async function checkCertified(
+    customerId: string,
+    jobId: string,
+    head: { seq: number; hash: string },
+    person: { plaintext: string[]; ciphertexts: string[] },
+  ) {
     const certs = await t.http().get(`/compliance/certificates?customerId=${customerId}`).set(bearer(compliance)).expect(200);
     expect(certs.body).toHaveLength(1);
     const cert = await t.http().get(`/compliance/certificates/${certs.body[0].id}`).set(bearer(compliance)).expect(200);

@@ -40,7 +40,10 @@ describe('purge survives SIGKILL of the server process', () => {
     server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ok = await request(base).get('/health').then((r) => r.status === 200).catch(() => false);
+      const ok = await request(base)
+        .get('/health')
+        .then((r) => r.status === 200)
+        .catch(() => false);
       if (ok) return;
       if (Date.now() > deadline) throw new Error('server did not start');
       await sleep(100);
@@ -71,7 +74,11 @@ describe('purge survives SIGKILL of the server process', () => {
       LOG_LEVEL: 'error',
     };
     await start();
-    const admin = JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', 'sigkill-admin', '--json'], { env }).toString()) as { token: string };
+    const admin = JSON.parse(
+      execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', 'sigkill-admin', '--json'], {
+        env,
+      }).toString(),
+    ) as { token: string };
     t = { http: () => request(base), adminToken: admin.token, config: { databasePath: join(dir, 'acs.sqlite') } } as unknown as TestApp;
     readers = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(dir)));
     site = await buildVirtualSite(t, { desk: readers[0].url, suiteEntry: readers[1].url, suiteExit: readers[2].url, cageEntry: readers[3].url });
@@ -96,7 +103,14 @@ describe('purge survives SIGKILL of the server process', () => {
       },
     };
     await settled.settled();
-    const customerId = (await post<{ id: string }>(t, '/customers', { companyName: 'Killed B.V.', contractRef: 'KILL-1', serviceStart: '2026-01-01T00:00:00Z', serviceEnd: new Date(Date.now() + 20_000).toISOString() })).id;
+    const customerId = (
+      await post<{ id: string }>(t, '/customers', {
+        companyName: 'Killed B.V.',
+        contractRef: 'KILL-1',
+        serviceStart: '2026-01-01T00:00:00Z',
+        serviceEnd: new Date(Date.now() + 20_000).toISOString(),
+      })
+    ).id;
     const values = { fullName: 'Nina Zwanenburg-Killed', email: 'nina.killed@voorbeeld-klant.nl', phone: '+31 6 48219999' };
     const p = await post<{ id: string }>(t, `/customers/${customerId}/people`, values);
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId, personId: p.id });
@@ -112,15 +126,34 @@ describe('purge survives SIGKILL of the server process', () => {
     const [tpl] = await db.all<{ c: string }>('SELECT template_ct AS c FROM fingerprint_template WHERE person_id = ?', [p.id]);
     const person = { personId: p.id, plaintext: Object.values(values), ciphertexts: [row.n, row.e, row.ph, tpl.c] };
     expect((await scanDatabase(t, person)).ciphertext).toBeGreaterThanOrEqual(4);
-    await insertChainedInto(db, generateEvents({ siteId: site.siteId, doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }], customers: [{ customerId, personIds: [person.personId] }], count: EVENTS, startMs: Date.now() - 86_400_000, stepMs: 100, unknownShare: 0 }), Date.now());
-    const [last] = await db.all<{ seq: number | string; hash: string }>('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1', [customerId]);
+    await insertChainedInto(
+      db,
+      generateEvents({
+        siteId: site.siteId,
+        doors: [{ doorId: site.siteId, zoneId: site.suiteZoneId, readerId: site.suiteEntryId }],
+        customers: [{ customerId, personIds: [person.personId] }],
+        count: EVENTS,
+        startMs: Date.now() - 86_400_000,
+        stepMs: 100,
+        unknownShare: 0,
+      }),
+      Date.now(),
+    );
+    const [last] = await db.all<{ seq: number | string; hash: string }>('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1', [
+      customerId,
+    ]);
     const head = { seq: Number(last.seq), hash: last.hash };
     const job = async () => (await db.all<{ state: string; step: string }>('SELECT state, step FROM erasure_job WHERE customer_id = ?', [customerId]))[0];
-    const events = async () => Number((await db.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM access_event WHERE customer_id = ?', [customerId]))[0].n);
+    const events = async () =>
+      Number((await db.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM access_event WHERE customer_id = ?', [customerId]))[0].n);
 
     while ((await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken))).body.status !== 'ended') await sleep(200);
     await readers[2].unplug();
-    const compliance = JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'compliance', '--username', 'sigkill-compliance', '--json'], { env }).toString()) as { token: string };
+    const compliance = JSON.parse(
+      execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'compliance', '--username', 'sigkill-compliance', '--json'], {
+        env,
+      }).toString(),
+    ) as { token: string };
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance.token)).expect(202);
     while ((await job())?.state !== 'waiting_for_devices') await sleep(20);
 

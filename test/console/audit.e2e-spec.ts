@@ -13,7 +13,11 @@ describe('web console: audit trail', () => {
     // More than one page (50) of entries, so that paging has something to do.
     for (let i = 0; i < 55; i++) customerIds.push((await createCustomer(h.t)).id);
     for (const id of customerIds.slice(0, 3)) {
-      const res = await h.t.http().patch(`/customers/${id}`).set(bearer(h.t.adminToken)).send({ companyName: `Renamed ${id.slice(0, 4)} B.V.` });
+      const res = await h.t
+        .http()
+        .patch(`/customers/${id}`)
+        .set(bearer(h.t.adminToken))
+        .send({ companyName: `Renamed ${id.slice(0, 4)} B.V.` });
       if (res.status !== 200) throw new Error(`rename ${id}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     await createPerson(h.t, customerIds[0]);
@@ -24,7 +28,11 @@ describe('web console: audit trail', () => {
 
   const rows = (page: Page) => page.getByRole('table', { name: 'Audit entries' }).locator('tbody tr');
   const apiEntries = async (query: Record<string, string>) => {
-    const res = await h.t.http().get('/audit').query({ limit: 500, ...query }).set(bearer(h.t.adminToken));
+    const res = await h.t
+      .http()
+      .get('/audit')
+      .query({ limit: 500, ...query })
+      .set(bearer(h.t.adminToken));
     expect(res.status).toBe(200);
     return res.body.items as Array<{ seq: number; action: string; targetId: string | null }>;
   };

@@ -20,7 +20,7 @@ describe('web console: compliance', () => {
   let upcoming: Cust;
   let upcomingPeople: string[];
 
-  const api = async <T,>(path: string, token = h.t.adminToken): Promise<T> => {
+  const api = async <T>(path: string, token = h.t.adminToken): Promise<T> => {
     const res = await h.t.http().get(path).set(bearer(token));
     if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as T;
@@ -55,7 +55,7 @@ describe('web console: compliance', () => {
     await h?.close();
   });
 
-  it('lists the ended customer as due, previews the API\'s counts, refuses a wrong contract reference, then purges to a certificate', async () => {
+  it("lists the ended customer as due, previews the API's counts, refuses a wrong contract reference, then purges to a certificate", async () => {
     const { page } = await h.newPage();
     await h.signIn(page, await h.t.tokenFor('compliance'));
     await page.getByRole('link', { name: 'Compliance' }).click();
@@ -117,7 +117,7 @@ describe('web console: compliance', () => {
     await expect(due.getByText('Ended Hosting B.V.').count()).resolves.toBe(0);
   }, 90_000);
 
-  it('shows the server\'s problem code when a purge is started before the contract ends', async () => {
+  it("shows the server's problem code when a purge is started before the contract ends", async () => {
     const { page } = await h.newPage();
     await h.signIn(page, h.t.adminToken);
     await page.goto(`/console/compliance/preview/${upcoming.id}`);

@@ -54,14 +54,24 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
     }
     const url = t.app.get(MqttEdge).broker!.url;
     for (const c of Object.values(demo.controllers)) {
-      controllers.push(await startVirtualController(url, { controllerId: c.mqttId, password: c.mqttPassword, secret: Buffer.from(c.signingSecret, 'base64') }, { clock: t.clock, doors: 3 }));
+      controllers.push(
+        await startVirtualController(
+          url,
+          { controllerId: c.mqttId, password: c.mqttPassword, secret: Buffer.from(c.signingSecret, 'base64') },
+          { clock: t.clock, doors: 3 },
+        ),
+      );
     }
     const started = await post<EnrolmentView>(t, '/enrolments', { personId: demo.people.alice, finger: 1, readerId: demo.readers.desk });
     const { final } = await actAtDesk(t, readers.desk.device, started.id, 'alice-right-index');
     if (final.status !== 'enrolled') throw new Error(`the demo enrolment ended ${final.status}`);
     await t.app.get(ReaderLibraryService).settled();
     const service = t.app.get(BadgeInService);
-    await until('readers and controllers up', () => (service.doorViews().every((d) => d.controllerStatus === 'online') && service.readerViews().every((r) => r.readerState === 'ready')) || undefined, 30_000);
+    await until(
+      'readers and controllers up',
+      () => (service.doorViews().every((d) => d.controllerStatus === 'online') && service.readerViews().every((r) => r.readerState === 'ready')) || undefined,
+      30_000,
+    );
     reasons = (await t.http().get('/badge-in/reasons').set(bearer(t.adminToken)).expect(200)).body as typeof reasons;
   }, 120_000);
 
@@ -94,11 +104,15 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
     return {
       /** Waits until no request other than the live stream is open for a moment. */
       settle: async (streams = 0) => {
-        await until('requests settled', async () => {
-          if (inflight > streams) return undefined;
-          await page.waitForTimeout(300);
-          return inflight <= streams || undefined;
-        }, 15_000);
+        await until(
+          'requests settled',
+          async () => {
+            if (inflight > streams) return undefined;
+            await page.waitForTimeout(300);
+            return inflight <= streams || undefined;
+          },
+          15_000,
+        );
       },
       take: () => {
         const out = problems;
@@ -148,16 +162,30 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         await badgeAt(t, readers.dock, demo.readers.dock, 'visitor-unknown-finger');
         const main = controllers[0];
         main.openDoor(2);
-        await page.getByRole('region', { name: /Open alarms/ }).getByRole('row').filter({ hasText: 'Door forced open' }).waitFor();
+        await page
+          .getByRole('region', { name: /Open alarms/ })
+          .getByRole('row')
+          .filter({ hasText: 'Door forced open' })
+          .waitFor();
         main.closeDoor(2);
         await feed.getByRole('row').filter({ hasText: 'Door closed' }).filter({ hasText: 'Loading dock door' }).waitFor();
         for (let i = 0; i < 4; i++) await badgeAt(t, readers.lobby, demo.readers.lobby, 'alice-right-index');
         await w.settle(1);
 
         // The door's Alarm column agrees with the open alarms: closed again, the alarm is still open.
-        const alarmDoors = await page.getByRole('region', { name: /Open alarms/ }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
+        const alarmDoors = await page
+          .getByRole('region', { name: /Open alarms/ })
+          .locator('tbody tr')
+          .evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
         for (const name of ['Lobby door', 'Loading dock door', 'Suite 2.14 door', 'Cage C3 door', 'Suite 2.20 door']) {
-          const cell = text(await page.getByRole('region', { name: 'Doors' }).getByRole('row', { name: new RegExp(`^${name}\\b`) }).getByRole('cell').nth(3).textContent());
+          const cell = text(
+            await page
+              .getByRole('region', { name: 'Doors' })
+              .getByRole('row', { name: new RegExp(`^${name}\\b`) })
+              .getByRole('cell')
+              .nth(3)
+              .textContent(),
+          );
           const open = alarmDoors.some((r) => r.includes(name));
           if (open === (cell === 'None')) wrong.push(`Live: door ${name} Alarm column says "${cell}" while ${open ? 'an alarm is open' : 'no alarm is open'}`);
         }
@@ -173,7 +201,8 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
           const box = wrap.getBoundingClientRect();
           return { last: last.bottom, box: box.bottom, window: window.innerHeight, rows: rows.length };
         })()`)) as { last: number; box: number; window: number; rows: number };
-        if (lastRow.last > lastRow.box + 1 || lastRow.box > lastRow.window) wrong.push(`Live: the last of ${lastRow.rows} feed rows is cut off (${JSON.stringify(lastRow)})`);
+        if (lastRow.last > lastRow.box + 1 || lastRow.box > lastRow.window)
+          wrong.push(`Live: the last of ${lastRow.rows} feed rows is cut off (${JSON.stringify(lastRow)})`);
         // Every reader is on screen without scrolling the Readers box.
         const readerRows = (await page.evaluate(`(() => {
           const box = document.querySelector('.live-scroll-readers');
@@ -190,7 +219,9 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         if (alarmRows.rows !== 1 || alarmRows.hidden > 0) wrong.push(`Live: ${alarmRows.rows - alarmRows.hidden} of ${alarmRows.rows} open alarms visible`);
         if (readerRows.rows !== 6 || readerRows.hidden > 0) wrong.push(`Live: ${readerRows.rows - readerRows.hidden} of 6 readers visible`);
         // Lock down and Emergency release do opposite things: they must not look the same.
-        const looks = (await page.evaluate(`(() => [...document.querySelectorAll('.live-site-actions button')].map((b) => { const s = getComputedStyle(b); return [b.textContent, s.backgroundColor, s.borderStyle, s.color].join(' | '); }))()`)) as string[];
+        const looks = (await page.evaluate(
+          `(() => [...document.querySelectorAll('.live-site-actions button')].map((b) => { const s = getComputedStyle(b); return [b.textContent, s.backgroundColor, s.borderStyle, s.color].join(' | '); }))()`,
+        )) as string[];
         const [lock, release] = looks.map((l) => l.split(' | ').slice(1).join(' | '));
         if (looks.length !== 2 || lock === release) wrong.push(`Live: "Lock down" and "Emergency release" look alike: ${JSON.stringify(looks)}`);
         // The confirmation is still asked for.
@@ -203,13 +234,13 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         await page.getByRole('button', { name: /^Emergency release of site / }).click();
         await page.getByRole('dialog').getByRole('button', { name: 'Release doors' }).click();
         const released = page.locator('.live-doors td .status', { hasText: /^Emergency release$/ });
-        await until('every door released', async () => ((await released.count()) === 5) || undefined);
+        await until('every door released', async () => (await released.count()) === 5 || undefined);
         overflow.live.push(...((await page.evaluate(OVERFLOWING_CARDS)) as string[]).map((o) => `in emergency release: ${o}`));
         await screenshot(page, `demo-live-release-${size}`);
         await page.getByRole('button', { name: /^End emergency release of site / }).click();
         await page.getByRole('dialog').getByRole('button', { name: 'End release' }).click();
         await page.getByRole('dialog').waitFor({ state: 'detached' });
-        await until('doors back to normal', async () => ((await released.count()) === 0) || undefined);
+        await until('doors back to normal', async () => (await released.count()) === 0 || undefined);
         await w.settle(1);
         await screenshot(page, `demo-live-${size}`);
         problems.live = w.take();
@@ -251,14 +282,18 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         await historyRows.first().waitFor();
         await w.settle();
         const sentences = new Set(reasons.map((r) => r.description));
-        const cells = await historyRows.evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim())));
+        const cells = await historyRows.evaluateAll((rows) =>
+          rows.map((r) => [...r.querySelectorAll('td')].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim())),
+        );
         const header = await page.getByRole('table', { name: 'Access events' }).locator('thead th').allTextContents();
         const reasonAt = header.indexOf('Reason');
         for (const row of cells) {
           if (!sentences.has(row[reasonAt])) wrong.push(`History: reason "${row[reasonAt]}" is not one of the sentences of GET /badge-in/reasons`);
-          if (!/\b([01]\d|2[0-3]):[0-5]\d:[0-5]\d\b/.test(row[0]) || /\b[AP]M\b/.test(row[0])) wrong.push(`History: time "${row[0]}" is not on a 24-hour clock`);
+          if (!/\b([01]\d|2[0-3]):[0-5]\d:[0-5]\d\b/.test(row[0]) || /\b[AP]M\b/.test(row[0]))
+            wrong.push(`History: time "${row[0]}" is not on a 24-hour clock`);
         }
-        if (!(await page.locator('main').textContent())?.includes('Europe/Amsterdam')) wrong.push('History: the site time zone (Europe/Amsterdam) is not shown');
+        if (!(await page.locator('main').textContent())?.includes('Europe/Amsterdam'))
+          wrong.push('History: the site time zone (Europe/Amsterdam) is not shown');
         overflow.history = (await page.evaluate(OVERFLOWING_CARDS)) as string[];
         await screenshot(page, `demo-history-${size}`);
         problems.history = w.take();
@@ -269,7 +304,8 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         await w.settle();
         const dueText = text(await page.getByRole('region', { name: 'Purges due' }).locator('p').first().textContent());
         const due = (await t.http().get('/compliance/purges/due').set(bearer(t.adminToken)).expect(200)).body as { schedule?: { checkIntervalS: number } };
-        if (due.schedule?.checkIntervalS !== CHECK_INTERVAL_S) wrong.push(`API: GET /compliance/purges/due gives the schedule as ${JSON.stringify(due.schedule)}`);
+        if (due.schedule?.checkIntervalS !== CHECK_INTERVAL_S)
+          wrong.push(`API: GET /compliance/purges/due gives the schedule as ${JSON.stringify(due.schedule)}`);
         if (!dueText.includes('every 15 minutes')) wrong.push(`Compliance: "${dueText}" does not follow PURGE_CHECK_INTERVAL_S=${CHECK_INTERVAL_S}`);
         overflow.compliance = (await page.evaluate(OVERFLOWING_CARDS)) as string[];
         await screenshot(page, `demo-compliance-${size}`);
@@ -280,7 +316,9 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
         const auditRows = page.getByRole('table', { name: 'Audit entries' }).locator('tbody tr');
         await auditRows.first().waitFor();
         await w.settle();
-        const audit = await auditRows.evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim())));
+        const audit = await auditRows.evaluateAll((rows) =>
+          rows.map((r) => [...r.querySelectorAll('td')].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim())),
+        );
         for (const row of audit) {
           if (row[2].includes('…') || row[4].includes('…')) wrong.push(`Audit: entry ${row[0]} shows a cut id ("${row[2]}" / "${row[4]}")`);
         }

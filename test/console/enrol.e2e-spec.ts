@@ -31,7 +31,10 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
     sanne = (await post<{ id: string }>(h.t, `/customers/${site.customerId}/people`, { fullName: 'Sanne Bakker' })).id;
     daan = (await post<{ id: string }>(h.t, `/customers/${site.customerId}/people`, { fullName: 'Daan Mulder' })).id;
     await post(h.t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: sanne });
-    const customer = (await h.t.http().get(`/customers/${site.customerId}`).set(bearer(h.t.adminToken)).expect(200)).body as { companyName: string; contractRef: string };
+    const customer = (await h.t.http().get(`/customers/${site.customerId}`).set(bearer(h.t.adminToken)).expect(200)).body as {
+      companyName: string;
+      contractRef: string;
+    };
     customerLabel = `${customer.companyName} (${customer.contractRef})`;
     deskName = ((await h.t.http().get(`/readers/${site.deskId}`).set(bearer(h.t.adminToken)).expect(200)).body as { name: string }).name;
     await Promise.all([site.deskId, site.suiteEntryId, site.suiteExitId, site.cageEntryId].map((id) => tuned.manager.whenReady(id)));
@@ -115,14 +118,23 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
   it('walks a clerk through person, finger and desk reader, then guides the person at the desk to an enrolled finger on the door readers', async () => {
     const { page } = await h.newPage();
     await h.signIn(page, await h.t.tokenFor('security'));
-    await chooseAndStart(page, 'Sanne Bakker', 'Right index finger', { person: '30-enrol-step1-person', finger: '31-enrol-step2-finger', reader: '32-enrol-step3-reader' });
+    await chooseAndStart(page, 'Sanne Bakker', 'Right index finger', {
+      person: '30-enrol-step1-person',
+      finger: '31-enrol-step2-finger',
+      reader: '32-enrol-step3-reader',
+    });
     await expect(page.locator('.desk-prompt').getAttribute('aria-live')).resolves.toBe('assertive');
 
     const seen = await actOnPagePrompts(
       page,
       desk.device,
       'sanne-right-index',
-      { 'Place your finger': '33-enrol-prompt-place', 'Try again': '34-enrol-prompt-try-again', 'Lift your finger': '35-enrol-prompt-lift', 'Place the same finger again': '36-enrol-prompt-place-again' },
+      {
+        'Place your finger': '33-enrol-prompt-place',
+        'Try again': '34-enrol-prompt-try-again',
+        'Lift your finger': '35-enrol-prompt-lift',
+        'Place the same finger again': '36-enrol-prompt-place-again',
+      },
       { poorFirst: true },
     );
     expect(seen).toEqual(expect.arrayContaining(['Place your finger on the reader', 'Lift your finger', 'Place the same finger again']));
@@ -171,7 +183,7 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
     expect(fingers.body).toEqual([expect.objectContaining({ finger: 2 })]);
   });
 
-  it('starts from a person\'s record with the person preselected by id, never by name', async () => {
+  it("starts from a person's record with the person preselected by id, never by name", async () => {
     const { page } = await h.newPage();
     await h.signIn(page, h.t.adminToken);
     await page.goto(`/console/people/${site.customerId}/${sanne}`);

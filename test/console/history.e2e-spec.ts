@@ -67,7 +67,9 @@ describe('web console: access history', () => {
     // Times are on the site's wall clock (Europe/Amsterdam, UTC+1 in November), not the browser's,
     // on a 24-hour clock although the browser's locale (en-US) counts to 12, and the zone is named.
     const newestDenied = deniedOfA().sort((x, y) => y.occurredAt - x.occurredAt)[0];
-    const amsterdam = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'medium', hourCycle: 'h23', timeZone: 'Europe/Amsterdam' }).format(newestDenied.occurredAt);
+    const amsterdam = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'medium', hourCycle: 'h23', timeZone: 'Europe/Amsterdam' }).format(
+      newestDenied.occurredAt,
+    );
     expect(shown[0]).toContain(amsterdam);
     expect(shown[0]).not.toMatch(/\b[AP]M\b/);
     await page.getByText(/Times on the site's clock, 24-hour: Europe\/Amsterdam/).waitFor();
@@ -128,7 +130,9 @@ describe('web console: access history', () => {
     await expect(page.getByText('Chain intact').count()).resolves.toBe(0);
     // The tampered row is marked in the table too.
     const reasons = (await h.t.http().get('/badge-in/reasons').set(bearer(h.t.adminToken)).expect(200)).body as Array<{ code: string; description: string }>;
-    await expect(rows(page).filter({ hasText: 'first broken link' }).textContent()).resolves.toContain(reasons.find((r) => r.code === 'outside_schedule')!.description);
+    await expect(rows(page).filter({ hasText: 'first broken link' }).textContent()).resolves.toContain(
+      reasons.find((r) => r.code === 'outside_schedule')!.description,
+    );
     await screenshot(page, '40-history-broken');
   }, 60_000);
 });

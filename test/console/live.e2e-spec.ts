@@ -44,7 +44,9 @@ describe('web console: Live page (security desk)', () => {
   const openAlarms = async () => (await h.t.http().get('/alarms?state=open').set(bearer(security)).expect(200)).body as AlarmView[];
 
   beforeAll(async () => {
-    h = await startConsoleHarness({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', MQTT_COMMAND_TIMEOUT_MS: '500', BADGE_UNLOCK_MS: '1000' } });
+    h = await startConsoleHarness({
+      env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '5', BADGE_POLL_INTERVAL_MS: '10', MQTT_COMMAND_TIMEOUT_MS: '500', BADGE_UNLOCK_MS: '1000' },
+    });
     const t = h.t;
     await setupBadgeApp(t);
     site = await buildBadgeSite(t);
@@ -94,7 +96,7 @@ describe('web console: Live page (security desk)', () => {
     await expect(text(reader)).resolves.toContain(suiteDoor);
   });
 
-  it('shows a granted badge-in live with the door, the customer and the person\'s name, fetched by id', async () => {
+  it("shows a granted badge-in live with the door, the customer and the person's name, fetched by id", async () => {
     const o = await badgeAt(h.t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
     expect(o.decision).toMatchObject({ granted: true });
     const row = feed().getByRole('row').filter({ hasText: 'Badge-in Entry' }).filter({ hasText: suiteDoor }).filter({ hasText: 'Granted' });
@@ -149,7 +151,9 @@ describe('web console: Live page (security desk)', () => {
   it('acknowledges an alarm from the desk with a note; the server has it acknowledged', async () => {
     const held = (await openAlarms()).find((a) => a.kind === 'held_open' && a.doorId === site.suiteDoorId);
     expect(held).toBeDefined();
-    await alarmsPanel().getByRole('button', { name: `Acknowledge: Door held open at ${suiteDoor}` }).click();
+    await alarmsPanel()
+      .getByRole('button', { name: `Acknowledge: Door held open at ${suiteDoor}` })
+      .click();
     const dialog = page.getByRole('dialog', { name: 'Acknowledge: Door held open' });
     await dialog.waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
@@ -167,7 +171,7 @@ describe('web console: Live page (security desk)', () => {
     expect((await openAlarms()).some((a) => a.kind === 'forced_open')).toBe(true);
   });
 
-  it('an alarm acknowledged at another desk leaves this desk\'s open list too', async () => {
+  it("an alarm acknowledged at another desk leaves this desk's open list too", async () => {
     const forced = (await openAlarms()).find((a) => a.kind === 'forced_open')!;
     await h.t.http().post(`/alarms/${forced.id}/acknowledge`).set(bearer(h.t.adminToken)).send({}).expect(200);
     await alarmsPanel().getByRole('row').filter({ hasText: 'Door forced open' }).waitFor({ state: 'detached' });
@@ -209,11 +213,17 @@ describe('web console: Live page (security desk)', () => {
     const before = await strangers.count();
     await feed().getByRole('button', { name: 'Pause feed' }).click();
     await badgeAt(h.t, site.readers.suiteEntry, site.suiteEntryId, 'stranger-right-thumb');
-    await feed().getByText(/Paused · [1-9]\d* new events? waiting/).waitFor();
+    await feed()
+      .getByText(/Paused · [1-9]\d* new events? waiting/)
+      .waitFor();
     await expect(strangers.count()).resolves.toBe(before);
     await feed().getByRole('button', { name: 'Resume feed' }).click();
-    await until('resumed row', async () => ((await strangers.count()) === before + 1) || undefined);
-    await expect(feed().getByText(/new events? waiting/).count()).resolves.toBe(0);
+    await until('resumed row', async () => (await strangers.count()) === before + 1 || undefined);
+    await expect(
+      feed()
+        .getByText(/new events? waiting/)
+        .count(),
+    ).resolves.toBe(0);
   });
 
   it('shows a controller going offline and coming back, live', async () => {
@@ -259,7 +269,10 @@ describe('web console: Live page (security desk)', () => {
     await doorCell(suiteDoor, 2).getByText('Lockdown', { exact: true }).waitFor();
     const doors = (await h.t.http().get(`/monitor/doors?doorId=${site.suiteDoorId}`).set(bearer(security)).expect(200)).body as Array<{ lockdown: boolean }>;
     expect(doors[0].lockdown).toBe(true);
-    await page.getByRole('region', { name: 'Doors' }).getByRole('button', { name: /^Lift lockdown of zone Suite \d+$/ }).click();
+    await page
+      .getByRole('region', { name: 'Doors' })
+      .getByRole('button', { name: /^Lift lockdown of zone Suite \d+$/ })
+      .click();
     await page.getByRole('dialog').getByRole('button', { name: 'Lift lockdown' }).click();
     await doorCell(suiteDoor, 2).getByText('Normal', { exact: true }).waitFor();
   });
@@ -270,13 +283,18 @@ describe('web console: Live page (security desk)', () => {
     await dialog.getByRole('button', { name: 'Hold locked' }).click();
     await dialog.waitFor({ state: 'detached' });
     await doorCell(suiteDoor, 2).getByText('Held locked', { exact: true }).waitFor();
-    const held = (await h.t.http().get(`/monitor/doors?doorId=${site.suiteDoorId}`).set(bearer(security)).expect(200)).body as Array<{ override: string | null }>;
+    const held = (await h.t.http().get(`/monitor/doors?doorId=${site.suiteDoorId}`).set(bearer(security)).expect(200)).body as Array<{
+      override: string | null;
+    }>;
     expect(held[0].override).toBe('locked');
     const o = await badgeAt(h.t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
     expect(o.decision).toMatchObject({ granted: false, reason: 'door_locked' });
     await feed().getByRole('row').filter({ hasText: 'The door is held locked by an operator.' }).filter({ hasText: personName }).waitFor();
     await doorRow(suiteDoor).getByRole('button', { name: suiteDoor }).click();
-    await page.getByRole('dialog', { name: `Release the hold on door ${suiteDoor}?` }).getByRole('button', { name: 'Release hold' }).click();
+    await page
+      .getByRole('dialog', { name: `Release the hold on door ${suiteDoor}?` })
+      .getByRole('button', { name: 'Release hold' })
+      .click();
     await doorCell(suiteDoor, 2).getByText('Normal', { exact: true }).waitFor();
   });
 
@@ -296,7 +314,7 @@ describe('web console: Live page (security desk)', () => {
     await doorCell(cageDoor, 2).getByText('Normal', { exact: true }).waitFor();
   });
 
-  it('has no unlabelled controls and never puts a person\'s name in a URL', async () => {
+  it("has no unlabelled controls and never puts a person's name in a URL", async () => {
     expect(await unlabelledControls(page)).toEqual([]);
     expect(requested.filter((u) => /alice|livewell/i.test(decodeURIComponent(u)))).toEqual([]);
     await expectSamePage();

@@ -35,7 +35,8 @@ describe('web console: people', () => {
     await h?.close();
   });
 
-  const accessRow = (page: Page, door: string) => page.locator('table.access-table tbody tr', { has: page.getByRole('rowheader', { name: door, exact: true }) });
+  const accessRow = (page: Page, door: string) =>
+    page.locator('table.access-table tbody tr', { has: page.getByRole('rowheader', { name: door, exact: true }) });
 
   it('browses customer → person and shows which doors the person can open now, and why not', async () => {
     const { page } = await h.newPage();
@@ -90,7 +91,7 @@ describe('web console: people', () => {
     expect(after.body.items).toHaveLength(0);
   });
 
-  it('adds a person, showing the server\'s validation error under the e-mail field', async () => {
+  it("adds a person, showing the server's validation error under the e-mail field", async () => {
     const { page } = await h.newPage();
     record(page);
     await h.signIn(page, h.t.adminToken);

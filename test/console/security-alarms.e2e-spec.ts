@@ -31,7 +31,8 @@ describe('web console: MQTT security alarms on the Live page', () => {
   let security: string;
 
   const banner = () => page.getByRole('region', { name: /Security alarms/ });
-  const alarms = async (): Promise<SecurityAlarm[]> => (await h.t.http().get('/monitor/security-alarms').set(bearer(security)).expect(200)).body as SecurityAlarm[];
+  const alarms = async (): Promise<SecurityAlarm[]> =>
+    (await h.t.http().get('/monitor/security-alarms').set(bearer(security)).expect(200)).body as SecurityAlarm[];
 
   beforeAll(async () => {
     h = await startConsoleHarness({ env: { READERS_ENABLED: 'false', SECURITY_ALARM_THRESHOLD: '10' } });
@@ -54,7 +55,10 @@ describe('web console: MQTT security alarms on the Live page', () => {
 
   it('a flood of forged messages shows the alarm live with its count, window, kind and source', async () => {
     const c = await connectRawClient(h.t.app.get(MqttEdge).broker!.url, { username: ctl.mqttUsername, password: ctl.mqttPassword, clientId: ctl.mqttUsername });
-    const forged = JSON.stringify({ body: { v: 1, controllerId: ctl.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) }, mac: '0'.repeat(64) });
+    const forged = JSON.stringify({
+      body: { v: 1, controllerId: ctl.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) },
+      mac: '0'.repeat(64),
+    });
     for (let i = 0; i < 15; i++) c.publish(eventTopic(ctl.mqttUsername), forged, { qos: 0 });
     await until('the security alarm', async () => ((await alarms()).length === 1 ? true : undefined));
     await c.endAsync();
@@ -72,7 +76,9 @@ describe('web console: MQTT security alarms on the Live page', () => {
     // At the desk size the page does not scroll sideways, and axe finds nothing.
     await expect(page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).resolves.toBe(true);
     await page.evaluate(axeSource);
-    const violations = await page.evaluate(`(async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })).violations.map((v) => v.id))()`);
+    const violations = await page.evaluate(
+      `(async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })).violations.map((v) => v.id))()`,
+    );
     expect(violations).toEqual([]);
     await screenshot(page, '12-live-security-alarm');
   });
@@ -90,7 +96,9 @@ describe('web console: MQTT security alarms on the Live page', () => {
 
   it('acknowledges the alarm with a ticket reference; it leaves the banner and the server has it acknowledged', async () => {
     const [open] = await alarms();
-    await banner().getByRole('button', { name: `Acknowledge security alarm: 10 events from ${ctl.mqttUsername}` }).click();
+    await banner()
+      .getByRole('button', { name: `Acknowledge security alarm: 10 events from ${ctl.mqttUsername}` })
+      .click();
     const dialog = page.getByRole('dialog', { name: 'Acknowledge: security alarm' });
     await dialog.waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
@@ -105,7 +113,8 @@ describe('web console: MQTT security alarms on the Live page', () => {
     await banner().waitFor({ state: 'detached' });
     await page.getByRole('status').filter({ hasText: 'Acknowledged: security alarm' }).waitFor();
     expect(await alarms()).toEqual([expect.objectContaining({ id: open.id, state: 'acknowledged' })]);
-    const acks = (await h.t.http().get('/audit').query({ action: 'mqtt.security_alarm_acknowledge' }).set(bearer(h.t.adminToken)).expect(200)).body.items as Array<{ targetId: string; details: Record<string, string> }>;
+    const acks = (await h.t.http().get('/audit').query({ action: 'mqtt.security_alarm_acknowledge' }).set(bearer(h.t.adminToken)).expect(200)).body
+      .items as Array<{ targetId: string; details: Record<string, string> }>;
     expect(acks).toEqual([expect.objectContaining({ targetId: open.id, details: { note: 'INC-2026-118' } })]);
   });
 });

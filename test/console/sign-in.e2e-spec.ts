@@ -11,7 +11,7 @@ describe('web console: sign in and roles', () => {
     await h?.close();
   });
 
-  it('is served under /console with the API\'s security headers, client routes included', async () => {
+  it("is served under /console with the API's security headers, client routes included", async () => {
     const index = await h.t.http().get('/console/');
     expect(index.status).toBe(200);
     expect(index.headers['content-type']).toMatch(/text\/html/);
@@ -23,7 +23,7 @@ describe('web console: sign in and roles', () => {
     expect((await h.t.http().get('/monitor/doors')).status).toBe(401);
   });
 
-  it('refuses a wrong token with the server\'s problem code and keeps the form', async () => {
+  it("refuses a wrong token with the server's problem code and keeps the form", async () => {
     const { page } = await h.newPage();
     await page.goto('/console/');
     await page.getByLabel('Staff token').fill('not-a-real-token');
@@ -35,7 +35,11 @@ describe('web console: sign in and roles', () => {
   });
 
   it('refuses a customer token: the console is for staff', async () => {
-    const customer = await post<{ id: string }>(h.t, '/customers', { companyName: 'Console Cust B.V.', contractRef: 'CON-1', serviceStart: '2026-01-01T00:00:00Z' });
+    const customer = await post<{ id: string }>(h.t, '/customers', {
+      companyName: 'Console Cust B.V.',
+      contractRef: 'CON-1',
+      serviceStart: '2026-01-01T00:00:00Z',
+    });
     const issued = await h.t.http().post(`/customers/${customer.id}/tokens`).set(bearer(h.t.adminToken)).send({});
     expect(issued.status).toBe(201);
     const { page } = await h.newPage();
@@ -66,7 +70,10 @@ describe('web console: sign in and roles', () => {
     await page.reload();
     await page.getByRole('navigation', { name: 'Console' }).waitFor();
     const me = await h.t.http().get('/auth/me').set(bearer(token));
-    const revoked = await h.t.http().delete(`/tokens/${me.body.tokenId as string}`).set(bearer(h.t.adminToken));
+    const revoked = await h.t
+      .http()
+      .delete(`/tokens/${me.body.tokenId as string}`)
+      .set(bearer(h.t.adminToken));
     expect(revoked.status).toBeLessThan(300);
     await page.reload();
     await page.getByLabel('Staff token').waitFor();

@@ -22,8 +22,7 @@ describe('door control wired to the registry', () => {
   let url: string;
   const controllers: VirtualController[] = [];
 
-  const register = async (mqttId: string): Promise<Secrets> =>
-    post<Secrets>(t, '/controllers', { siteId, name: `Controller ${mqttId}`, mqttId });
+  const register = async (mqttId: string): Promise<Secrets> => post<Secrets>(t, '/controllers', { siteId, name: `Controller ${mqttId}`, mqttId });
   const virtual = async (s: Pick<Secrets, 'mqttUsername' | 'mqttPassword' | 'signingSecret'>) => {
     const c = await startVirtualController(
       url,
@@ -58,9 +57,13 @@ describe('door control wired to the registry', () => {
 
   it('refuses a controller with a wrong password and stops the old one after rotation', async () => {
     const s = await register('e2e-ctl-2');
-    await expect(connectRawClient(url, { username: 'e2e-ctl-2', password: 'not-the-password', clientId: 'e2e-ctl-2' })).rejects.toThrow(/Not authorized|Bad username/i);
+    await expect(connectRawClient(url, { username: 'e2e-ctl-2', password: 'not-the-password', clientId: 'e2e-ctl-2' })).rejects.toThrow(
+      /Not authorized|Bad username/i,
+    );
     const rotated = await post<Secrets>(t, `/controllers/${s.id}/rotate-secrets`, {});
-    await expect(connectRawClient(url, { username: 'e2e-ctl-2', password: s.mqttPassword, clientId: 'e2e-ctl-2' })).rejects.toThrow(/Not authorized|Bad username/i);
+    await expect(connectRawClient(url, { username: 'e2e-ctl-2', password: s.mqttPassword, clientId: 'e2e-ctl-2' })).rejects.toThrow(
+      /Not authorized|Bad username/i,
+    );
     await virtual(rotated);
     await expect(t.app.get(DoorCommandService).unlock('e2e-ctl-2', 1, 500)).resolves.toMatchObject({ ok: true });
   });
@@ -88,7 +91,9 @@ describe('door control wired to the registry', () => {
   });
 
   it('refuses MQTT connections that claim the server identity without its password', async () => {
-    await expect(connectRawClient(url, { username: 'acs-server', password: 'guess-guess-guess', clientId: 'acs-server-x' })).rejects.toThrow(/Not authorized|Bad username/i);
+    await expect(connectRawClient(url, { username: 'acs-server', password: 'guess-guess-guess', clientId: 'acs-server-x' })).rejects.toThrow(
+      /Not authorized|Bad username/i,
+    );
     const res = await t.http().get('/controllers').set(bearer(t.adminToken)).expect(200);
     expect(res.body.items.length).toBeGreaterThan(0);
   });

@@ -3,15 +3,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { commandTopic, eventTopic, replyTopic, stateTopic, statusTopic } from '@acs/door-protocol';
 import { DEFAULT_EMBEDDED_PORT, EmbeddedBroker, EmbeddedBrokerError, InMemoryCredentialProvider } from '@acs/mqtt';
-import {
-  collect,
-  connectRawClient,
-  type ControllerIdentity,
-  startTestBroker,
-  Teardown,
-  type TestBroker,
-  waitFor,
-} from '@acs/mqtt/testing';
+import { collect, connectRawClient, type ControllerIdentity, startTestBroker, Teardown, type TestBroker, waitFor } from '@acs/mqtt/testing';
 
 /**
  * Nobody with a door controller's broker credentials may command a door, or impersonate or
@@ -42,8 +34,7 @@ describe('embedded broker authentication and topic ACLs', () => {
     connectRawClient(tb.url, { username: id.controllerId, password: id.password, clientId }).then((c) => perTest.add(c));
 
   /** Waits for the broker to drop `client` (aedes closes on an unauthorised PUBLISH [MQTT-3.3.5-2]). */
-  const closed = (client: MqttClient): Promise<void> =>
-    new Promise((resolve) => (client.connected ? client.once('close', () => resolve()) : resolve()));
+  const closed = (client: MqttClient): Promise<void> => new Promise((resolve) => (client.connected ? client.once('close', () => resolve()) : resolve()));
 
   describe('connect', () => {
     // CONNACK return codes [MQTT-3.2.2.3]: 2 identifier rejected, 4 bad user name or password, 5 not authorised
@@ -52,7 +43,9 @@ describe('embedded broker authentication and topic ACLs', () => {
     });
 
     it('refuses a wrong password and an unknown user', async () => {
-      await expect(connectRawClient(tb.url, { username: a.controllerId, password: 'not-the-password', clientId: a.controllerId })).rejects.toMatchObject({ code: 4 });
+      await expect(connectRawClient(tb.url, { username: a.controllerId, password: 'not-the-password', clientId: a.controllerId })).rejects.toMatchObject({
+        code: 4,
+      });
       await expect(connectRawClient(tb.url, { username: 'nobody', password: 'whatever-password', clientId: 'nobody' })).rejects.toMatchObject({ code: 4 });
     });
 
@@ -63,20 +56,24 @@ describe('embedded broker authentication and topic ACLs', () => {
 
     it('refuses a controller whose id squats the server client-id prefix', async () => {
       const squatter = tb.addController('acs-server-2');
-      await expect(connectRawClient(tb.url, { username: squatter.controllerId, password: squatter.password, clientId: squatter.controllerId })).rejects.toMatchObject({ code: 2 });
+      await expect(
+        connectRawClient(tb.url, { username: squatter.controllerId, password: squatter.password, clientId: squatter.controllerId }),
+      ).rejects.toMatchObject({ code: 2 });
     });
 
     it('accepts the server only with its client-id prefix', async () => {
-      await expect(connectRawClient(tb.url, { username: tb.server.username, password: tb.server.password, clientId: 'door-ctl-a' })).rejects.toMatchObject({ code: 2 });
+      await expect(connectRawClient(tb.url, { username: tb.server.username, password: tb.server.password, clientId: 'door-ctl-a' })).rejects.toMatchObject({
+        code: 2,
+      });
     });
   });
 
   describe('publish', () => {
     it.each([
-      ['another controller\'s event topic', () => eventTopic('door-ctl-b')],
-      ['another controller\'s reply topic', () => replyTopic('door-ctl-b')],
-      ['another controller\'s status topic', () => statusTopic('door-ctl-b')],
-      ['another controller\'s command topic', () => commandTopic('door-ctl-b')],
+      ["another controller's event topic", () => eventTopic('door-ctl-b')],
+      ["another controller's reply topic", () => replyTopic('door-ctl-b')],
+      ["another controller's status topic", () => statusTopic('door-ctl-b')],
+      ["another controller's command topic", () => commandTopic('door-ctl-b')],
       ['its own command topic', () => commandTopic('door-ctl-a')],
       ['a topic outside the tree', () => 'door/open'],
       ['a $SYS topic', () => '$SYS/broker/clients'],
@@ -97,7 +94,13 @@ describe('embedded broker authentication and topic ACLs', () => {
 
     it('lets a controller publish its own event, reply, state and status topics', async () => {
       const ctl = await asController(a);
-      const topics = [eventTopic(a.controllerId), replyTopic(a.controllerId), `${replyTopic(a.controllerId)}/srv-1`, stateTopic(a.controllerId), statusTopic(a.controllerId)];
+      const topics = [
+        eventTopic(a.controllerId),
+        replyTopic(a.controllerId),
+        `${replyTopic(a.controllerId)}/srv-1`,
+        stateTopic(a.controllerId),
+        statusTopic(a.controllerId),
+      ];
       for (const t of topics) await ctl.publishAsync(t, '{}', { qos: 1 });
       await waitFor(() => topics.every((t) => serverSeen.some((m) => m.topic === t)), 2000, 'all five topics at the server');
       expect(ctl.connected).toBe(true);
@@ -135,7 +138,7 @@ describe('embedded broker authentication and topic ACLs', () => {
       expect(tb.denials.at(-1)).toMatchObject({ reason: 'payload exceeds 4096 bytes' });
     });
 
-    it('refuses a last will on another controller\'s status topic', async () => {
+    it("refuses a last will on another controller's status topic", async () => {
       const before = serverSeen.length;
       const ctl = perTest.add(
         await connectRawClient(tb.url, {
@@ -155,11 +158,11 @@ describe('embedded broker authentication and topic ACLs', () => {
 
   describe('subscribe', () => {
     it.each([
-      ['another controller\'s command topic', commandTopic('door-ctl-b')],
+      ["another controller's command topic", commandTopic('door-ctl-b')],
       ['all command topics', 'acs/v1/+/cmd'],
-      ['another controller\'s events', eventTopic('door-ctl-b')],
+      ["another controller's events", eventTopic('door-ctl-b')],
       ['everything', '#'],
-      ['the broker\'s $SYS tree', '$SYS/#'],
+      ["the broker's $SYS tree", '$SYS/#'],
     ])('refuses a controller subscribing to %s (SUBACK 0x80) and delivers nothing', async (_label, filter) => {
       const ctl = await asController(a);
       const got = collect(ctl, 300);

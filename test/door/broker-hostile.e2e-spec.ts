@@ -47,7 +47,11 @@ describe('embedded broker against hostile clients', () => {
 
   it('closes an authenticated controller announcing a 50 MB PUBLISH, before the payload is read', async () => {
     const id = tb.addController();
-    const r = await streamHostile(tb.port, { login: connectPacket(id.controllerId, id.controllerId, id.password), head: publishHead(eventTopic(id.controllerId), 50 * MB), limit: 64 * MB });
+    const r = await streamHostile(tb.port, {
+      login: connectPacket(id.controllerId, id.controllerId, id.password),
+      head: publishHead(eventTopic(id.controllerId), 50 * MB),
+      limit: 64 * MB,
+    });
     expect(r.closedByServer).toBe(true);
     expect(r.bodyBytesWritten).toBeLessThan(16 * MB);
     expect(tb.denials.at(-1)).toMatchObject({ action: 'connection', clientId: id.controllerId, reason: expect.stringContaining('packet type 3 announces') });
@@ -59,7 +63,11 @@ describe('embedded broker against hostile clients', () => {
     await ok.publishAsync(eventTopic(id.controllerId), Buffer.alloc(8192), { qos: 1 });
     expect(ok.connected).toBe(true);
     await ok.endAsync();
-    const r = await streamHostile(tb.port, { login: connectPacket(id.controllerId, id.controllerId, id.password), head: publishHead(eventTopic(id.controllerId), 9217), limit: 4 * MB });
+    const r = await streamHostile(tb.port, {
+      login: connectPacket(id.controllerId, id.controllerId, id.password),
+      head: publishHead(eventTopic(id.controllerId), 9217),
+      limit: 4 * MB,
+    });
     expect(r.closedByServer).toBe(true);
     expect(tb.denials.at(-1)).toMatchObject({ clientId: id.controllerId, reason: expect.stringContaining('limit 9216') });
   });
@@ -123,7 +131,12 @@ describe('embedded broker against hostile clients', () => {
       expect(honest.connected).toBe(true);
       await honest.endAsync();
       await new Promise((res) => setTimeout(res, 1600));
-      const later = await streamHostile(strict.port, { login: connectPacket(id.controllerId, id.controllerId, id.password), head: publishHead(eventTopic(id.controllerId), 10), limit: 10, localAddress: '127.0.0.5' });
+      const later = await streamHostile(strict.port, {
+        login: connectPacket(id.controllerId, id.controllerId, id.password),
+        head: publishHead(eventTopic(id.controllerId), 10),
+        limit: 10,
+        localAddress: '127.0.0.5',
+      });
       expect(later.closedByServer).toBe(false); // logged in and published after the penalty ran out
     } finally {
       await strict.stop();

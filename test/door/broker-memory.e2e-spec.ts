@@ -61,8 +61,14 @@ describe('broker memory under 20 hostile clients (server process)', () => {
       LOG_LEVEL: 'error',
     };
     server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
-    for (const deadline = Date.now() + 60_000; ; ) {
-      if (await request(base).get('/health').then((r) => r.status === 200).catch(() => false)) break;
+    for (const deadline = Date.now() + 60_000; ;) {
+      if (
+        await request(base)
+          .get('/health')
+          .then((r) => r.status === 200)
+          .catch(() => false)
+      )
+        break;
       if (Date.now() > deadline) throw new Error('server did not start');
       await sleep(100);
     }
@@ -79,12 +85,24 @@ describe('broker memory under 20 hostile clients (server process)', () => {
   });
 
   it('stays within 50 MB of idle, answers /health and admits a real controller during the attack', async () => {
-    const admin = JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', 'memory-admin', '--json'], { env }).toString()) as { token: string };
+    const admin = JSON.parse(
+      execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', 'memory-admin', '--json'], {
+        env,
+      }).toString(),
+    ) as { token: string };
     const auth = { Authorization: `Bearer ${admin.token}` };
     const site = (await request(base).post('/sites').set(auth).send({ name: 'Memory site', timeZone: 'Europe/Amsterdam' }).expect(201)).body as { id: string };
     const controllers: Array<{ mqttUsername: string; mqttPassword: string }> = [];
     for (let i = 0; i < 11; i++) {
-      controllers.push((await request(base).post('/controllers').set(auth).send({ siteId: site.id, name: `Memory ${i}`, mqttId: `memory-ctl-${i}` }).expect(201)).body);
+      controllers.push(
+        (
+          await request(base)
+            .post('/controllers')
+            .set(auth)
+            .send({ siteId: site.id, name: `Memory ${i}`, mqttId: `memory-ctl-${i}` })
+            .expect(201)
+        ).body,
+      );
     }
     const honest = controllers.pop()!;
 
@@ -94,8 +112,18 @@ describe('broker memory under 20 hostile clients (server process)', () => {
     for (let i = 0; i < 10; i++, await sleep(100)) idle = Math.max(idle, rssOf(server.pid!));
 
     const flood = new Promise<{ attempts: number; closedByServer: number; bytes: number; refusedLogins: number }>((resolve, reject) => {
-      const cfg = { port: mqttPort, anonymous: 10, logins: controllers.map((c) => ({ id: c.mqttUsername, password: c.mqttPassword })), announce: 200 * MB, perAttempt: 8 * MB, durationMs: 6000, pauseMs: 50 };
-      execFile(process.execPath, ['test/support/mqtt-flood.mjs', JSON.stringify(cfg)], { maxBuffer: MB }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))));
+      const cfg = {
+        port: mqttPort,
+        anonymous: 10,
+        logins: controllers.map((c) => ({ id: c.mqttUsername, password: c.mqttPassword })),
+        announce: 200 * MB,
+        perAttempt: 8 * MB,
+        durationMs: 6000,
+        pauseMs: 50,
+      };
+      execFile(process.execPath, ['test/support/mqtt-flood.mjs', JSON.stringify(cfg)], { maxBuffer: MB }, (err, stdout) =>
+        err ? reject(err) : resolve(JSON.parse(stdout)),
+      );
     });
     let peak = 0;
     let slowestHealth = 0;
@@ -109,14 +137,20 @@ describe('broker memory under 20 hostile clients (server process)', () => {
       await request(base).get('/health').expect(200);
       slowestHealth = Math.max(slowestHealth, Date.now() - t0);
       if (!honestLoggedIn) {
-        const c = await connectRawClient(`mqtt://127.0.0.1:${mqttPort}`, { username: honest.mqttUsername, password: honest.mqttPassword, clientId: honest.mqttUsername });
+        const c = await connectRawClient(`mqtt://127.0.0.1:${mqttPort}`, {
+          username: honest.mqttUsername,
+          password: honest.mqttPassword,
+          clientId: honest.mqttUsername,
+        });
         honestLoggedIn = c.connected;
         await c.endAsync();
       }
       await sleep(50);
     }
     const stats = await flood;
-    process.stdout.write(`broker memory: idle ${(idle / MB).toFixed(1)} MB, peak ${(peak / MB).toFixed(1)} MB, ${stats.attempts} attempts, ${(stats.bytes / MB).toFixed(0)} MB sent, /health worst ${slowestHealth} ms\n`);
+    process.stdout.write(
+      `broker memory: idle ${(idle / MB).toFixed(1)} MB, peak ${(peak / MB).toFixed(1)} MB, ${stats.attempts} attempts, ${(stats.bytes / MB).toFixed(0)} MB sent, /health worst ${slowestHealth} ms\n`,
+    );
     expect(peak - idle).toBeLessThan(50 * MB);
 
     expect(stats).toMatchObject({ refusedLogins: 0 });

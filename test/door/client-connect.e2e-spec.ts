@@ -17,9 +17,18 @@ describe('AcsMqttClient.connect', () => {
     const lines: string[] = [];
     const logger = { log: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
     try {
-      const client = new AcsMqttClient({ url: `mqtt://acs-server:hunter2-hunter2@127.0.0.1:${tb.port}`, username: 'acs-server', password: 'hunter2-hunter2', clientId: 'acs-server-x', logger });
+      const client = new AcsMqttClient({
+        url: `mqtt://acs-server:hunter2-hunter2@127.0.0.1:${tb.port}`,
+        username: 'acs-server',
+        password: 'hunter2-hunter2',
+        clientId: 'acs-server-x',
+        logger,
+      });
       const attempt = client.connect();
-      await expect(attempt).rejects.toMatchObject({ returnCode: 4, message: expect.stringContaining(`MQTT broker mqtt://127.0.0.1:${tb.port} refused the connection`) });
+      await expect(attempt).rejects.toMatchObject({
+        returnCode: 4,
+        message: expect.stringContaining(`MQTT broker mqtt://127.0.0.1:${tb.port} refused the connection`),
+      });
       await expect(attempt).rejects.toMatchObject({ message: expect.not.stringContaining('hunter2') });
       expect(JSON.stringify(lines)).not.toContain('hunter2');
     } finally {

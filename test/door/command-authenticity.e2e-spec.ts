@@ -88,7 +88,7 @@ describe('virtual controller command authenticity', () => {
     expect(controller.relayActivations(1)).toBe(0);
   });
 
-  it('rejects a command signed for another controller\'s topic', async () => {
+  it("rejects a command signed for another controller's topic", async () => {
     const body = unlockBody();
     await send(signEnvelope(id.secret, commandTopic('some-other-controller'), body));
     await expect(replyTo(body.requestId)).resolves.toMatchObject({ code: 'bad-mac' });
@@ -140,7 +140,9 @@ describe('virtual controller command authenticity', () => {
   });
 
   it('never replies outside its own reply topic, whatever replyTo says', async () => {
-    const spy = teardown.add(await connectRawClient(tb.url, { username: tb.server.username, password: tb.server.password, clientId: `${tb.server.username}-spy` }));
+    const spy = teardown.add(
+      await connectRawClient(tb.url, { username: tb.server.username, password: tb.server.password, clientId: `${tb.server.username}-spy` }),
+    );
     const seen: string[] = [];
     spy.on('message', (t) => seen.push(t));
     await spy.subscribeAsync('acs/v1/#', { qos: 1 });

@@ -56,7 +56,7 @@ describe('DoorCommandService against a virtual controller', () => {
 
   const types = (): string[] => events.map((e) => `${e.type}${e.door ? `:${e.door}` : ''}`);
 
-  it('unlocks a door, resolves with the controller\'s reply and tracks the door state', async () => {
+  it("unlocks a door, resolves with the controller's reply and tracks the door state", async () => {
     const reply = await doors.unlock(id.controllerId, 2, 150);
     expect(reply).toMatchObject({ ok: true, code: 'ok', cmd: 'unlock', doors: [{ door: 2, locked: false, open: false, mode: 'normal' }] });
     expect(doors.doorState(id.controllerId, 2)).toMatchObject({ locked: false });
@@ -93,15 +93,27 @@ describe('DoorCommandService against a virtual controller', () => {
     await controller.kill();
     await waitFor(() => doors.status(id.controllerId) === 'offline', 2000, 'last will');
     const started = Date.now();
-    await expect(doors.unlock(id.controllerId, 1, 1000)).rejects.toMatchObject({ code: 'controller-offline', message: expect.stringContaining('the controller is offline') });
+    await expect(doors.unlock(id.controllerId, 1, 1000)).rejects.toMatchObject({
+      code: 'controller-offline',
+      message: expect.stringContaining('the controller is offline'),
+    });
     expect(Date.now() - started).toBeLessThan(100);
   });
 
-  it('fails a waiting command at once when the controller\'s last will arrives, not at the timeout', async () => {
+  it("fails a waiting command at once when the controller's last will arrives, not at the timeout", async () => {
     // A controller that accepts the command but dies before answering.
     const dying = tb.addController();
     const status = (st: 'online' | 'offline'): string =>
-      JSON.stringify(signEnvelope(dying.secret, statusTopic(dying.controllerId), { v: 1, controllerId: dying.controllerId, status: st, epoch: 1, ts: 1_000, nonce: newNonce() }));
+      JSON.stringify(
+        signEnvelope(dying.secret, statusTopic(dying.controllerId), {
+          v: 1,
+          controllerId: dying.controllerId,
+          status: st,
+          epoch: 1,
+          ts: 1_000,
+          nonce: newNonce(),
+        }),
+      );
     const raw = teardown.add(
       await connectRawClient(tb.url, {
         username: dying.controllerId,
@@ -115,7 +127,10 @@ describe('DoorCommandService against a virtual controller', () => {
     await waitFor(() => doors.status(dying.controllerId) === 'online', 2000, 'online');
     raw.once('message', () => raw.stream.destroy()); // no DISCONNECT: the broker publishes the will [MQTT-3.1.2-8]
     const started = Date.now();
-    await expect(doors.unlock(dying.controllerId, 1, 1000)).rejects.toMatchObject({ code: 'controller-offline', message: expect.stringContaining('went offline before replying to unlock') });
+    await expect(doors.unlock(dying.controllerId, 1, 1000)).rejects.toMatchObject({
+      code: 'controller-offline',
+      message: expect.stringContaining('went offline before replying to unlock'),
+    });
     expect(Date.now() - started).toBeLessThan(400); // the timeout is 500 ms
   });
 
@@ -130,7 +145,10 @@ describe('DoorCommandService against a virtual controller', () => {
   it('fails with "no-reply" within the timeout when nobody answers', async () => {
     const silent = tb.addController();
     const started = Date.now();
-    await expect(doors.unlock(silent.controllerId, 1, 1000)).rejects.toMatchObject({ code: 'no-reply', message: expect.stringContaining('did not reply to unlock within 500 ms (status unknown)') });
+    await expect(doors.unlock(silent.controllerId, 1, 1000)).rejects.toMatchObject({
+      code: 'no-reply',
+      message: expect.stringContaining('did not reply to unlock within 500 ms (status unknown)'),
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(490);
     expect(Date.now() - started).toBeLessThan(1000);
   });
@@ -151,7 +169,7 @@ describe('DoorCommandService against a virtual controller', () => {
     await expect(doors.ping(id.controllerId)).rejects.toMatchObject({ code: 'broker-unavailable' });
   });
 
-  it('records forced-open, held-open, request-to-exit and closed from the door\'s own state', async () => {
+  it("records forced-open, held-open, request-to-exit and closed from the door's own state", async () => {
     controller.openDoor(1); // strike locked -> forced
     await waitFor(() => types().includes('held-open:1'), 2000, 'held-open after 150 ms');
     expect(doors.doorState(id.controllerId, 1)).toMatchObject({ open: true, alarm: 'held-open' });
@@ -168,11 +186,13 @@ describe('DoorCommandService against a virtual controller', () => {
     await waitFor(() => controller.pendingEvents === 0, 2000, 'server acknowledgement of all events');
   });
 
-  describe('with a client holding the controller\'s broker credentials', () => {
+  describe("with a client holding the controller's broker credentials", () => {
     // The broker lets these through (right user, right topic); only the MAC tells them apart.
     const publishAs = async (identity: ControllerIdentity, topic: string, payload: unknown): Promise<void> => {
       await controller.kill(); // free the client id
-      const raw = teardown.add(await connectRawClient(tb.url, { username: identity.controllerId, password: identity.password, clientId: identity.controllerId }));
+      const raw = teardown.add(
+        await connectRawClient(tb.url, { username: identity.controllerId, password: identity.password, clientId: identity.controllerId }),
+      );
       await raw.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
     };
 
@@ -238,8 +258,19 @@ describe('DoorCommandService against a virtual controller', () => {
       const raw = teardown.add(await connectRawClient(tb.url, { username: target.controllerId, password: target.password, clientId: target.controllerId }));
       spy.on('message', (_topic, payload) => {
         const { body } = JSON.parse(payload.toString()) as { body: { requestId: string } };
-        const reply: ReplyBody = { v: 1, controllerId: target.controllerId, requestId: body.requestId, cmd: 'unlock', ok: true, code: 'ok', ts: Date.now(), nonce: newNonce() };
-        void raw.publishAsync(replyTopic(target.controllerId), JSON.stringify(signEnvelope(Buffer.alloc(32, 9), replyTopic(target.controllerId), reply)), { qos: 1 });
+        const reply: ReplyBody = {
+          v: 1,
+          controllerId: target.controllerId,
+          requestId: body.requestId,
+          cmd: 'unlock',
+          ok: true,
+          code: 'ok',
+          ts: Date.now(),
+          nonce: newNonce(),
+        };
+        void raw.publishAsync(replyTopic(target.controllerId), JSON.stringify(signEnvelope(Buffer.alloc(32, 9), replyTopic(target.controllerId), reply)), {
+          qos: 1,
+        });
       });
       await expect(doors.unlock(target.controllerId, 1, 1000)).rejects.toMatchObject({ code: 'no-reply' });
       expect(security).toEqual([expect.objectContaining({ kind: 'forged-reply', controllerId: target.controllerId })]);
@@ -248,7 +279,11 @@ describe('DoorCommandService against a virtual controller', () => {
     it('reports events from a controller that has broker credentials but no registered secret', async () => {
       const stranger = tb.addController();
       tb.secrets.delete(stranger.controllerId);
-      await publishAs(stranger, eventTopic(stranger.controllerId), signEnvelope(stranger.secret, eventTopic(stranger.controllerId), event(1, { controllerId: stranger.controllerId })));
+      await publishAs(
+        stranger,
+        eventTopic(stranger.controllerId),
+        signEnvelope(stranger.secret, eventTopic(stranger.controllerId), event(1, { controllerId: stranger.controllerId })),
+      );
       await waitFor(() => security.length > 0, 2000, 'security event');
       expect(security[0]).toMatchObject({ kind: 'unknown-controller', controllerId: stranger.controllerId });
     });

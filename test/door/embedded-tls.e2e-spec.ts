@@ -17,9 +17,21 @@ describe('embedded broker with TLS', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'acs-mqtt-tls-'));
     await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
     ]);
     ca = await readFile(join(dir, 'cert.pem'));
     const credentials = new InMemoryCredentialProvider().addServer('acs-server', 'server-password-tls');
@@ -43,12 +55,20 @@ describe('embedded broker with TLS', () => {
   });
 
   it('refuses a client that does not trust the certificate, and plaintext MQTT', async () => {
-    await expect(connectRawClient(broker.url, { username: 'acs-server', password: 'server-password-tls', clientId: 'acs-server-tls' })).rejects.toThrow(/self[- ]signed/);
-    await expect(connectRawClient(`mqtt://127.0.0.1:${broker.port}`, { username: 'acs-server', password: 'server-password-tls', clientId: 'acs-server-plain' })).rejects.toThrow();
+    await expect(connectRawClient(broker.url, { username: 'acs-server', password: 'server-password-tls', clientId: 'acs-server-tls' })).rejects.toThrow(
+      /self[- ]signed/,
+    );
+    await expect(
+      connectRawClient(`mqtt://127.0.0.1:${broker.port}`, { username: 'acs-server', password: 'server-password-tls', clientId: 'acs-server-plain' }),
+    ).rejects.toThrow();
   });
 
   it('fails to start with a clear error when the certificate files are missing', async () => {
-    const b = new EmbeddedBroker({ port: 0, credentials: new InMemoryCredentialProvider(), tls: { certFile: join(dir, 'nope.pem'), keyFile: join(dir, 'key.pem') } });
+    const b = new EmbeddedBroker({
+      port: 0,
+      credentials: new InMemoryCredentialProvider(),
+      tls: { certFile: join(dir, 'nope.pem'), keyFile: join(dir, 'key.pem') },
+    });
     await expect(b.start()).rejects.toMatchObject({ code: 'tls-files', message: expect.stringContaining('TLS files unreadable') });
   });
 });

@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { EmbeddedBroker } from '@acs/mqtt';
 import type { DoorEventRecord } from '@acs/mqtt';
-import {
-  startServerSide,
-  startTestBroker,
-  startVirtualController,
-  Teardown,
-  waitFor,
-} from '@acs/mqtt/testing';
+import { startServerSide, startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
 import type { VirtualController } from '@acs/mqtt/testing';
 
 /** Drives the controller's inputs: one event every `everyMs` until `total` events exist. */
@@ -69,7 +63,7 @@ describe('event delivery across outages', () => {
     await expect(side.doors.unlock(id.controllerId, 1, 100)).resolves.toMatchObject({ ok: true });
   });
 
-  it('delivers events queued in the server\'s persistent session after the server reconnects', async () => {
+  it("delivers events queued in the server's persistent session after the server reconnects", async () => {
     const tb = teardown.add(await startTestBroker());
     const id = tb.addController();
     // A resend interval longer than the test: only the broker's session queue can deliver these.

@@ -4,7 +4,7 @@ import { startServerSide, startTestBroker, startVirtualController, Teardown, wai
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('who records a controller\'s events', () => {
+describe("who records a controller's events", () => {
   const teardown = new Teardown();
   afterEach(() => teardown.run());
 
@@ -26,7 +26,7 @@ describe('who records a controller\'s events', () => {
     expect(record.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('leaves another instance\'s controller alone: shows its door state, records and acknowledges nothing', async () => {
+  it("leaves another instance's controller alone: shows its door state, records and acknowledges nothing", async () => {
     const tb = teardown.add(await startTestBroker());
     const id = tb.addController();
     // Unacknowledged events are resent every second: the owner, once up, gets the ones it missed.

@@ -78,7 +78,7 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
 
   afterAll(() => teardown.run());
 
-  it('unlocks, records the controller\'s events and acknowledges them', async () => {
+  it("unlocks, records the controller's events and acknowledges them", async () => {
     await expect(side.doors.unlock(a.controllerId, 1, 100)).resolves.toMatchObject({ ok: true, doors: [{ door: 1, locked: false }] });
     await waitFor(() => record.some((e) => e.controllerId === a.controllerId && e.type === 'locked'), 3000, 'relock event');
     await waitFor(() => controllerA.pendingEvents === 0, 3000, 'acknowledged');
@@ -99,19 +99,30 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
   it('refuses anonymous clients and wrong passwords', async () => {
     await expect(connectRawClient(mosq.url, { clientId: 'anon' })).rejects.toMatchObject({ code: 5 });
     // Mosquitto answers 5 (not authorised) rather than 4 for a bad password [MQTT-3.2.2.3]
-    await expect(connectRawClient(mosq.url, { username: b.controllerId, password: 'wrong-password', clientId: b.controllerId })).rejects.toMatchObject({ code: 5 });
+    await expect(connectRawClient(mosq.url, { username: b.controllerId, password: 'wrong-password', clientId: b.controllerId })).rejects.toMatchObject({
+      code: 5,
+    });
   });
 
-  describe('with controller B\'s credentials', () => {
+  describe("with controller B's credentials", () => {
     let rawB: MqttClient;
     beforeAll(async () => {
       rawB = await connectRawClient(mosq.url, { username: b.controllerId, password: b.password, clientId: b.controllerId });
     });
     afterAll(() => rawB.endAsync(true));
 
-    it('cannot command controller A or post on A\'s topics (Mosquitto drops them silently)', async () => {
+    it("cannot command controller A or post on A's topics (Mosquitto drops them silently)", async () => {
       const before = { accepted: controllerA.stats.accepted, rejected: controllerA.stats.rejected, events: record.length };
-      const unlock = { v: 1, cmd: 'unlock', requestId: randomUUID(), replyTo: replyTopic(a.controllerId), door: 1, durationMs: 5000, ts: Date.now(), nonce: newNonce() };
+      const unlock = {
+        v: 1,
+        cmd: 'unlock',
+        requestId: randomUUID(),
+        replyTo: replyTopic(a.controllerId),
+        door: 1,
+        durationMs: 5000,
+        ts: Date.now(),
+        nonce: newNonce(),
+      };
       // Even a correctly signed command: B's credentials may not write any command topic.
       await rawB.publishAsync(commandTopic(a.controllerId), JSON.stringify(signEnvelope(a.secret, commandTopic(a.controllerId), unlock)), { qos: 1 });
       await rawB.publishAsync(eventTopic(a.controllerId), JSON.stringify(signEnvelope(a.secret, eventTopic(a.controllerId), {})), { qos: 1 });
@@ -122,7 +133,7 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
       expect(side.doors.status(a.controllerId)).toBe('online');
     });
 
-    it('cannot read controller A\'s commands', async () => {
+    it("cannot read controller A's commands", async () => {
       const got = collect(rawB, 400);
       const outcome = await rawB.subscribeAsync(commandTopic(a.controllerId), { qos: 1 }).then(
         (granted) => granted.map((g) => g.qos),
@@ -139,7 +150,7 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
   describe('independent clients (mosquitto_pub / mosquitto_sub)', () => {
     const auth = (id: ControllerIdentity): string[] => ['-h', '127.0.0.1', '-p', String(mosq.port), '-u', id.controllerId, '-P', id.password, '-V', 'mqttv311'];
 
-    it('mosquitto_sub as controller B receives a command it can verify with B\'s secret', async () => {
+    it("mosquitto_sub as controller B receives a command it can verify with B's secret", async () => {
       const sub = runMosquittoTool('mosquitto_sub', [...auth(b), '-t', commandTopic(b.controllerId), '-q', '1', '-C', '1', '-W', '8'], 10_000);
       let finished = false;
       void sub.then(() => (finished = true));
@@ -160,7 +171,15 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
 
     it('mosquitto_pub as controller B cannot command controller A', async () => {
       const before = controllerA.stats.accepted + controllerA.stats.rejected;
-      const { code } = await runMosquittoTool('mosquitto_pub', [...auth(b), '-t', commandTopic(a.controllerId), '-q', '1', '-m', '{"body":{"cmd":"unlock","door":1},"mac":"00"}']);
+      const { code } = await runMosquittoTool('mosquitto_pub', [
+        ...auth(b),
+        '-t',
+        commandTopic(a.controllerId),
+        '-q',
+        '1',
+        '-m',
+        '{"body":{"cmd":"unlock","door":1},"mac":"00"}',
+      ]);
       expect(code).toBe(0); // MQTT 3.1.1 cannot say no to a PUBLISH; the broker acks and drops it
       await new Promise((r) => setTimeout(r, 300));
       expect(controllerA.stats.accepted + controllerA.stats.rejected).toBe(before);
@@ -197,7 +216,9 @@ describe('door protocol over the shared Mosquitto on 127.0.0.1:1883 (anonymous, 
       await cleaner.endAsync();
     });
     controller = teardown.add(await startVirtualController(url, id));
-    side = teardown.add(await startServerSide(url, { username: 'acs-server', password: '' }, secrets, { clientId: `acs-server-${id.controllerId}`, commandTimeoutMs: 2000 }));
+    side = teardown.add(
+      await startServerSide(url, { username: 'acs-server', password: '' }, secrets, { clientId: `acs-server-${id.controllerId}`, commandTimeoutMs: 2000 }),
+    );
     await waitFor(() => side.doors.status(id.controllerId) === 'online', 3000, 'online via the shared broker');
   });
 
@@ -213,8 +234,19 @@ describe('door protocol over the shared Mosquitto on 127.0.0.1:1883 (anonymous, 
     const replies: ReplyBody[] = [];
     anyone.on('message', (_t, p) => replies.push((JSON.parse(p.toString()) as { body: ReplyBody }).body));
     await anyone.subscribeAsync(SERVER_SUBSCRIPTIONS.reply.replace('+', id.controllerId), { qos: 1 });
-    const body = { v: 1, cmd: 'unlock', requestId: randomUUID(), replyTo: replyTopic(id.controllerId), door: 1, durationMs: 5000, ts: Date.now(), nonce: newNonce() };
-    await anyone.publishAsync(commandTopic(id.controllerId), JSON.stringify(signEnvelope(Buffer.alloc(32, 3), commandTopic(id.controllerId), body)), { qos: 1 });
+    const body = {
+      v: 1,
+      cmd: 'unlock',
+      requestId: randomUUID(),
+      replyTo: replyTopic(id.controllerId),
+      door: 1,
+      durationMs: 5000,
+      ts: Date.now(),
+      nonce: newNonce(),
+    };
+    await anyone.publishAsync(commandTopic(id.controllerId), JSON.stringify(signEnvelope(Buffer.alloc(32, 3), commandTopic(id.controllerId), body)), {
+      qos: 1,
+    });
     await waitFor(() => replies.some((r) => r.requestId === body.requestId), 3000, 'rejection reply');
     expect(replies.find((r) => r.requestId === body.requestId)).toMatchObject({ ok: false, code: 'bad-mac' });
     expect(controller.relayActivations(1)).toBe(1);

@@ -41,7 +41,8 @@ describe('MQTT security alarms on the security desk', () => {
   });
   afterAll(() => t?.close());
 
-  const list = async (token = security): Promise<SecurityAlarm[]> => (await t.http().get('/monitor/security-alarms').set(bearer(token)).expect(200)).body as SecurityAlarm[];
+  const list = async (token = security): Promise<SecurityAlarm[]> =>
+    (await t.http().get('/monitor/security-alarms').set(bearer(token)).expect(200)).body as SecurityAlarm[];
 
   it('a flood of forged and malformed messages raises one open alarm with its count, pushed live, and acknowledge closes it', async () => {
     const stream = await openSse(t, '/monitor/events', security);
@@ -50,7 +51,10 @@ describe('MQTT security alarms on the security desk', () => {
       const seen: string[] = [];
       t.app.get(MqttEdge).doors.on('security', (e) => seen.push(e.kind));
       const c = await connectRawClient(t.app.get(MqttEdge).broker!.url, { username: a.mqttUsername, password: a.mqttPassword, clientId: a.mqttUsername });
-      const forged = JSON.stringify({ body: { v: 1, controllerId: a.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) }, mac: '0'.repeat(64) });
+      const forged = JSON.stringify({
+        body: { v: 1, controllerId: a.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) },
+        mac: '0'.repeat(64),
+      });
       for (let i = 0; i < 20; i++) c.publish(eventTopic(a.mqttUsername), forged, { qos: 0 });
       for (let i = 0; i < 20; i++) c.publish(eventTopic(a.mqttUsername), '{not json', { qos: 0 });
       await waitFor(() => seen.length >= 40, 20_000, '40 security events');
@@ -77,7 +81,8 @@ describe('MQTT security alarms on the security desk', () => {
       // Once only; the acknowledgement is its own audit entry.
       const again = await t.http().post(`/monitor/security-alarms/${open[0].id}/acknowledge`).set(bearer(security)).send({}).expect(409);
       expect(again.body.code).toBe('security_alarm.already_acknowledged');
-      const acks = (await t.http().get('/audit').query({ action: 'mqtt.security_alarm_acknowledge' }).set(bearer(t.adminToken)).expect(200)).body.items as Array<{ targetId: string; details: Record<string, unknown> }>;
+      const acks = (await t.http().get('/audit').query({ action: 'mqtt.security_alarm_acknowledge' }).set(bearer(t.adminToken)).expect(200)).body
+        .items as Array<{ targetId: string; details: Record<string, unknown> }>;
       expect(acks).toHaveLength(1);
       expect(acks[0]).toMatchObject({ targetId: open[0].id, details: { note: 'INC-4711' } });
     } finally {

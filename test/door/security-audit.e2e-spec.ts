@@ -44,7 +44,10 @@ describe('MQTT security events in the audit trail', () => {
     const security: string[] = [];
     t.app.get(MqttEdge).doors.on('security', (e) => security.push(e.kind));
     const c = await connectRawClient(t.app.get(MqttEdge).broker!.url, { username: a.mqttUsername, password: a.mqttPassword, clientId: a.mqttUsername });
-    const forged = JSON.stringify({ body: { v: 1, controllerId: a.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) }, mac: '0'.repeat(64) });
+    const forged = JSON.stringify({
+      body: { v: 1, controllerId: a.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) },
+      mac: '0'.repeat(64),
+    });
     for (let i = 0; i < 3568; i++) c.publish(eventTopic(a.mqttUsername), forged, { qos: 0 });
     await waitFor(() => security.length >= 3568, 20_000, '3,568 security events');
     await c.endAsync();
@@ -58,13 +61,18 @@ describe('MQTT security events in the audit trail', () => {
     expect(alarms[0].details).toMatchObject({ count: 50 });
     // Log lines limited per client: a handful, not 3,568.
     await waitFor(() => t.logs.text().includes('security: forged-event'), 5000, 'security log lines');
-    const lines = t.logs.text().split('\n').filter((l) => l.includes('security: forged-event'));
+    const lines = t.logs
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('security: forged-event'));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.length).toBeLessThanOrEqual(5);
   });
 
   it('broker refusals (bad password, ACL denial) reach the audit trail too', async () => {
-    await expect(connectRawClient(t.app.get(MqttEdge).broker!.url, { username: b.mqttUsername, password: 'not-the-password', clientId: b.mqttUsername })).rejects.toMatchObject({ code: 4 });
+    await expect(
+      connectRawClient(t.app.get(MqttEdge).broker!.url, { username: b.mqttUsername, password: 'not-the-password', clientId: b.mqttUsername }),
+    ).rejects.toMatchObject({ code: 4 });
     const c = await connectRawClient(t.app.get(MqttEdge).broker!.url, { username: b.mqttUsername, password: b.mqttPassword, clientId: b.mqttUsername });
     const closed = new Promise<void>((r) => c.once('close', () => r()));
     c.publish(eventTopic(a.mqttUsername), 'impersonation', { qos: 1 }); // another controller's topic: ACL denial, connection closed

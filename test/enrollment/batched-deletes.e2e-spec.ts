@@ -37,24 +37,34 @@ describe('reader library: batched deletes', () => {
     const id = randomUUID();
     const template = featuresToTemplate(captureFeatures(`${personId}-${finger}`, rnd), 1536);
     const templateCt = await t.app.get(TemplateVault).seal(site.customerId, id, template);
-    await t.app.get(DataSource).getRepository(FingerprintTemplateEntity).insert({
-      id,
-      personId,
-      customerId: site.customerId,
-      finger,
-      templateCt,
-      model: 'r503',
-      format: 'r503-native',
-      size: 1536,
-      quality: 300,
-      enrolledBy: null,
-      enrolledAt: t.app.get(Clock).nowMs(),
-    });
+    await t.app
+      .get(DataSource)
+      .getRepository(FingerprintTemplateEntity)
+      .insert({
+        id,
+        personId,
+        customerId: site.customerId,
+        finger,
+        templateCt,
+        model: 'r503',
+        format: 'r503-native',
+        size: 1536,
+        quality: 300,
+        enrolledBy: null,
+        enrolledAt: t.app.get(Clock).nowMs(),
+      });
     await library.plan();
     await library.settled([site.suiteEntryId]);
   };
   const slotsOf = async (personId: string) =>
-    (await t.app.get(DataSource).getRepository(ReaderSlotEntity).find({ where: { readerId: site.suiteEntryId, personId } })).map((s) => s.slot).sort((a, b) => a - b);
+    (
+      await t.app
+        .get(DataSource)
+        .getRepository(ReaderSlotEntity)
+        .find({ where: { readerId: site.suiteEntryId, personId } })
+    )
+      .map((s) => s.slot)
+      .sort((a, b) => a - b);
 
   beforeAll(async () => {
     t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600' } });
@@ -88,7 +98,10 @@ describe('reader library: batched deletes', () => {
     expect(await slotsOf(a.personId)).toEqual([]);
     expect(await slotsOf(b.personId)).toEqual([3]);
     expect({ delet: count(DELET_CHAR) - before.delet, index: count(READ_INDEX_TABLE) - before.index }).toEqual({ delet: 2, index: 1 });
-    const ops = await t.app.get(DataSource).getRepository(ReaderOpEntity).find({ where: { readerId: site.suiteEntryId, kind: 'delete' } });
+    const ops = await t.app
+      .get(DataSource)
+      .getRepository(ReaderOpEntity)
+      .find({ where: { readerId: site.suiteEntryId, kind: 'delete' } });
     expect(ops.map((o) => [o.slot, o.state, o.attempts]).sort()).toEqual([
       [0, 'done', 1],
       [1, 'done', 1],
@@ -105,7 +118,10 @@ describe('reader library: batched deletes', () => {
       const again = await library.eraseTemplatesOf({ personId: c.personId }, { keepServerCopy: true });
       expect(first.opIds).toHaveLength(4); // two templates on the suite's entry and exit readers
       expect([...again.opIds].sort()).toEqual([...first.opIds].sort());
-      const pending = await t.app.get(DataSource).getRepository(ReaderOpEntity).find({ where: { readerId: site.suiteEntryId, kind: 'delete', state: 'pending' } });
+      const pending = await t.app
+        .get(DataSource)
+        .getRepository(ReaderOpEntity)
+        .find({ where: { readerId: site.suiteEntryId, kind: 'delete', state: 'pending' } });
       expect(pending.map((o) => o.slot).sort()).toEqual(await slotsOf(c.personId));
     } finally {
       for (const resume of resumes) resume();

@@ -88,7 +88,14 @@ export async function buildVirtualSite(t: TestApp, urls: { desk: string; suiteEn
   const sx = await reader(`Suite ${n} exit`, urls.suiteExit, 'door');
   const ce = await reader(`Cage ${n} entry`, urls.cageEntry, 'door');
   const controller = await post<{ id: string }>(t, '/controllers', { siteId: site.id, name: `Controller ${n}`, mqttId: `enr-ctl-${n}` });
-  await post(t, '/doors', { zoneId: suite.id, name: `Suite ${n} door`, entryReaderId: se.id, exitReaderId: sx.id, controllerId: controller.id, relayChannel: 1 });
+  await post(t, '/doors', {
+    zoneId: suite.id,
+    name: `Suite ${n} door`,
+    entryReaderId: se.id,
+    exitReaderId: sx.id,
+    controllerId: controller.id,
+    relayChannel: 1,
+  });
   await post(t, '/doors', { zoneId: cage.id, name: `Cage ${n} door`, entryReaderId: ce.id, controllerId: controller.id, relayChannel: 2 });
   const suiteLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Suite ${n} always`, zoneIds: [suite.id] });
   const cageLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Cage ${n} always`, zoneIds: [cage.id] });
@@ -176,14 +183,22 @@ export async function startAppAt(dir: string, masterKey: string, clock: import('
   const { databaseEnvFor } = await import('../support/test-database.js');
   // A free broker port as startTestApp takes: a fixed one collides with any other suite (or CI's
   // parallel PostgreSQL pass) restarting at the same moment.
-  const config = loadConfig({ DATA_DIR: dir, ...(await databaseEnvFor(dir)), MASTER_KEY: masterKey, LOG_LEVEL: 'debug', READER_SYNC_INTERVAL_S: '3600', MQTT_EMBEDDED_PORT: '0' });
+  const config = loadConfig({
+    DATA_DIR: dir,
+    ...(await databaseEnvFor(dir)),
+    MASTER_KEY: masterKey,
+    LOG_LEVEL: 'debug',
+    READER_SYNC_INTERVAL_S: '3600',
+    MQTT_EMBEDDED_PORT: '0',
+  });
   const logs = new LogCapture();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.register({ config, clock, logDestination: logs })] }).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
   configureApp(app, config);
   await app.init();
   const staff = app.get(StaffService);
-  const tokenFor = async (role: 'admin' | 'security' | 'compliance' | 'auditor') => (await staff.create(`restart-${role}-${Date.now()}-${Math.random()}`, role)).token.token;
+  const tokenFor = async (role: 'admin' | 'security' | 'compliance' | 'auditor') =>
+    (await staff.create(`restart-${role}-${Date.now()}-${Math.random()}`, role)).token.token;
   const adminToken = await tokenFor('admin');
   return { app, config, clock, logs, dir, adminToken, http: () => request(app.getHttpServer()), tokenFor, close: () => app.close() };
 }

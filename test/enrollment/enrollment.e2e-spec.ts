@@ -1,11 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AuraColour } from '@acs/fingerprint';
-import { EnrollmentService, FingerprintTemplateEntity, ReaderOpEntity, type EnrolmentView, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import {
+  EnrollmentService,
+  FingerprintTemplateEntity,
+  ReaderOpEntity,
+  type EnrolmentView,
+  type ReaderLibraryService,
+  type ReaderManager,
+} from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { storedBytes } from '../support/raw-store.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { actAtDesk, buildVirtualSite, containsRun, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+import {
+  actAtDesk,
+  buildVirtualSite,
+  containsRun,
+  flashTemplates,
+  startVirtualReader,
+  tuneForTests,
+  type Site,
+  type VirtualDevice,
+} from './enrollment-support.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -30,7 +46,8 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
     return actAtDesk(t, desk.device, started.id, virtualFinger, options);
   };
 
-  const grant = async (personId: string, accessLevelId: string) => (await post<{ id: string }>(t, '/grants', { accessLevelId, customerId: site.customerId, personId })).id;
+  const grant = async (personId: string, accessLevelId: string) =>
+    (await post<{ id: string }>(t, '/grants', { accessLevelId, customerId: site.customerId, personId })).id;
 
   beforeAll(async () => {
     t = await startTestApp({ env: { READER_SYNC_INTERVAL_S: '3600', ENROLMENT_TIMEOUT_S: '3' } });
@@ -92,11 +109,16 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
 
   it('streams progress as server-sent events', async () => {
     const started = await post<EnrolmentView>(t, '/enrolments', { personId: alice, finger: 2, readerId: site.deskId });
-    const stream = t.http().get(`/enrolments/${started.id}/events`).set(bearer(t.adminToken)).buffer(true).parse((res, cb) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => cb(null, text));
-    });
+    const stream = t
+      .http()
+      .get(`/enrolments/${started.id}/events`)
+      .set(bearer(t.adminToken))
+      .buffer(true)
+      .parse((res, cb) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => cb(null, text));
+      });
     const [res] = await Promise.all([stream, actAtDesk(t, desk.device, started.id, 'alice-right-middle')]);
     expect(res.headers['content-type']).toMatch(/text\/event-stream/);
     const events = String(res.body)
@@ -112,14 +134,29 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
     const started = await post<EnrolmentView>(t, '/enrolments', { personId: bob, finger: 1, readerId: site.deskId });
     const { final } = await actAtDesk(t, desk.device, started.id, 'alice-right-index');
     expect(final).toMatchObject({ status: 'refused', reason: 'duplicate_finger', templateId: null });
-    const everything = JSON.stringify(await t.http().get(`/enrolments/${started.id}`).set(bearer(t.adminToken)).expect(200).then((r) => r.body));
+    const everything = JSON.stringify(
+      await t
+        .http()
+        .get(`/enrolments/${started.id}`)
+        .set(bearer(t.adminToken))
+        .expect(200)
+        .then((r) => r.body),
+    );
     expect(everything).not.toContain(alice);
-    const aliceTemplates = await t.app.get(DataSource).getRepository(FingerprintTemplateEntity).find({ where: { personId: alice } });
+    const aliceTemplates = await t.app
+      .get(DataSource)
+      .getRepository(FingerprintTemplateEntity)
+      .find({ where: { personId: alice } });
     for (const row of aliceTemplates) expect(everything).not.toContain(row.id);
 
     const audit = await t.http().get('/audit?action=enrollment.duplicate_refused').set(bearer(t.adminToken)).expect(200);
     expect(audit.body.items).toEqual([expect.objectContaining({ targetId: bob, outcome: 'failure' })]);
-    await expect(t.app.get(DataSource).getRepository(FingerprintTemplateEntity).count({ where: { personId: bob } })).resolves.toBe(0);
+    await expect(
+      t.app
+        .get(DataSource)
+        .getRepository(FingerprintTemplateEntity)
+        .count({ where: { personId: bob } }),
+    ).resolves.toBe(0);
     expect(desk.device.library()).toEqual([]);
   });
 
@@ -251,7 +288,10 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
     await expect(library.slotOwner(site.cageEntryId, newSlot)).resolves.toMatchObject({ templateId: final.templateId, personId: bob });
     expect(final.templateId).not.toBe(old?.templateId);
     await expect(t.app.get(DataSource).getRepository(FingerprintTemplateEntity).existsBy({ id: old!.templateId })).resolves.toBe(false);
-    const ops = await t.app.get(DataSource).getRepository(ReaderOpEntity).find({ where: { readerId: site.cageEntryId, kind: 'delete', slot: oldSlot, state: 'done' } });
+    const ops = await t.app
+      .get(DataSource)
+      .getRepository(ReaderOpEntity)
+      .find({ where: { readerId: site.cageEntryId, kind: 'delete', slot: oldSlot, state: 'done' } });
     expect(ops.length).toBeGreaterThan(0);
 
     const del = await t.http().delete(`/people/${bob}/fingerprints/5`).set(bearer(t.adminToken)).expect(200);
@@ -264,7 +304,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
     await t.http().get(`/people/${bob}/fingerprints`).set(bearer(t.adminToken)).expect(200, []);
   });
 
-  it('erases a customer\'s templates from every reader through the outbox', async () => {
+  it("erases a customer's templates from every reader through the outbox", async () => {
     await grant(alice, site.suiteLevelId);
     await library.settled();
     expect(flashTemplates(suiteEntry).size).toBe(2);

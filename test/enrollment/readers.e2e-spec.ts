@@ -51,11 +51,24 @@ describe('reader manager with virtual readers', () => {
     });
     // the registry's grant check counts the same enrolled fingers: one more person cannot fit
     const other = await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Second Person' });
-    const grant = await t.http().post('/grants').set(bearer(t.adminToken)).send({ accessLevelId: site.cageLevelId, customerId: site.customerId, personId: other.id });
-    expect({ status: grant.status, code: grant.body.code, required: grant.body.required }).toEqual({ status: 409, code: 'reader.capacity_exceeded', required: 3 });
+    const grant = await t
+      .http()
+      .post('/grants')
+      .set(bearer(t.adminToken))
+      .send({ accessLevelId: site.cageLevelId, customerId: site.customerId, personId: other.id });
+    expect({ status: grant.status, code: grant.body.code, required: grant.body.required }).toEqual({
+      status: 409,
+      code: 'reader.capacity_exceeded',
+      required: 3,
+    });
     await library.settled();
     const libs = await t.http().get('/reader-libraries').set(bearer(t.adminToken)).expect(200);
-    expect((libs.body as Array<{ readerId: string }>).find((l) => l.readerId === site.cageEntryId)).toMatchObject({ required: 2, expected: 2, present: 2, capacity: 2 });
+    expect((libs.body as Array<{ readerId: string }>).find((l) => l.readerId === site.cageEntryId)).toMatchObject({
+      required: 2,
+      expected: 2,
+      present: 2,
+      capacity: 2,
+    });
   });
 
   it('reopens a reader whose transport changes and fills the new module through reconciliation', async () => {
@@ -106,7 +119,12 @@ describe('reader manager disabled', () => {
   });
 
   it('opens no reader and refuses enrolment instead of touching a device', async () => {
-    const site = await buildVirtualSite(t, { desk: device.url, suiteEntry: 'tcp://127.0.0.1:9', suiteExit: 'tcp://127.0.0.1:10', cageEntry: 'tcp://127.0.0.1:11' });
+    const site = await buildVirtualSite(t, {
+      desk: device.url,
+      suiteEntry: 'tcp://127.0.0.1:9',
+      suiteExit: 'tcp://127.0.0.1:10',
+      cageEntry: 'tcp://127.0.0.1:11',
+    });
     const person = await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Nobody' });
     await new Promise((r) => setTimeout(r, 100));
     expect(t.app.get(ReaderManager).list()).toEqual([]);

@@ -8,7 +8,16 @@ import { FakeClock } from '@acs/clock';
 import { ReaderOpEntity, type EnrolmentView } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
-import { actAtDesk, buildVirtualSite, flashTemplates, startAppAt, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+import {
+  actAtDesk,
+  buildVirtualSite,
+  flashTemplates,
+  startAppAt,
+  startVirtualReader,
+  tuneForTests,
+  type Site,
+  type VirtualDevice,
+} from './enrollment-support.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -48,7 +57,10 @@ describe('reader outbox across a server restart', () => {
     expect((await actAtDesk(t, readers[0].device, started.id, 'restart-finger')).final.status).toBe('enrolled');
     await library.settled([site.suiteExitId]);
     expect(flashTemplates(readers[2]).size).toBe(1);
-    const owed = await t.app.get(DataSource).getRepository(ReaderOpEntity).count({ where: { readerId: site.suiteEntryId, state: 'pending' } });
+    const owed = await t.app
+      .get(DataSource)
+      .getRepository(ReaderOpEntity)
+      .count({ where: { readerId: site.suiteEntryId, state: 'pending' } });
     expect(owed).toBe(1);
 
     await t.close();

@@ -50,7 +50,11 @@ describe('signed erasure certificates (issue 15, part 3)', () => {
     await eraser.waitFor(started.body.id as string);
     [{ id: certificateId }] = await eraser.certificates({ customerId: customer.id });
     file = join(t.config.certificateDir, certificateFileName(certificateId));
-    const keys = await t.http().get('/compliance/signing-keys').set(bearer(await t.tokenFor('auditor'))).expect(200);
+    const keys = await t
+      .http()
+      .get('/compliance/signing-keys')
+      .set(bearer(await t.tokenFor('auditor')))
+      .expect(200);
     pem = join(verifierDir, 'acs-signing.pem');
     writeFileSync(pem, (keys.body as PublicSigningKey[]).map((k) => k.pem).join(''));
   });

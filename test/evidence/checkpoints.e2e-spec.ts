@@ -24,7 +24,15 @@ const capture = () => {
 
 async function events(t: TestApp, site: SiteFixture, customerId: string, personId: string, n: number): Promise<void> {
   const receipts = t.app.get(AccessLogService).append(
-    Array.from({ length: n }, (_, i) => ({ customerId, personId, siteId: site.siteId, direction: 'entry' as const, result: 'granted' as const, reason: 'granted', occurredAt: t.clock.nowMs() - (n - i) * 1000 })),
+    Array.from({ length: n }, (_, i) => ({
+      customerId,
+      personId,
+      siteId: site.siteId,
+      direction: 'entry' as const,
+      result: 'granted' as const,
+      reason: 'granted',
+      occurredAt: t.clock.nowMs() - (n - i) * 1000,
+    })),
   );
   await Promise.all(receipts.map((r) => r.durable));
 }
@@ -70,14 +78,20 @@ describe('signed checkpoints outside the database (issue 15, part 2)', () => {
 
     const history = capture();
     await expect(historyVerify(t.config, history.out, { customer: customer.id })).resolves.toBe(false);
-    expect(history.lines.join('\n')).toContain(`history chain ${customer.id}: MISSING TAIL, the checkpoint saw seq 10, the database has head 7 (entries 8-10 gone)`);
+    expect(history.lines.join('\n')).toContain(
+      `history chain ${customer.id}: MISSING TAIL, the checkpoint saw seq 10, the database has head 7 (entries 8-10 gone)`,
+    );
     const audit = capture();
     await expect(auditVerify(t.config, audit.out, {})).resolves.toBe(false);
     expect(audit.lines.join('\n')).toContain(`audit chain: MISSING TAIL, the checkpoint saw seq ${auditHead}, the database has head ${auditHead - 2}`);
 
     const auditor = await t.tokenFor('auditor');
     const chain = await t.http().get(`/customers/${customer.id}/access-events/verify`).set(bearer(auditor)).expect(200);
-    expect(chain.body).toMatchObject({ ok: false, headSeq: 7, checkpoint: { ok: false, problem: 'missing_tail', checkpointSeq: 10, databaseSeq: 7, signature: 'valid' } });
+    expect(chain.body).toMatchObject({
+      ok: false,
+      headSeq: 7,
+      checkpoint: { ok: false, problem: 'missing_tail', checkpointSeq: 10, databaseSeq: 7, signature: 'valid' },
+    });
     expect(chain.body.firstBreak).toBeUndefined(); // the chain itself is intact: only the checkpoint sees the loss
     const trail = await t.http().get('/audit/verify').set(bearer(auditor)).expect(200);
     expect(trail.body).toMatchObject({ ok: false, checkpoint: { ok: false, problem: 'missing_tail', checkpointSeq: auditHead } });

@@ -27,7 +27,15 @@ const capture = () => {
 
 async function events(t: TestApp, site: SiteFixture, customerId: string, personId: string, n: number): Promise<void> {
   const receipts = t.app.get(AccessLogService).append(
-    Array.from({ length: n }, (_, i) => ({ customerId, personId, siteId: site.siteId, direction: 'entry' as const, result: 'granted' as const, reason: 'granted', occurredAt: t.clock.nowMs() - (n - i) * 1000 })),
+    Array.from({ length: n }, (_, i) => ({
+      customerId,
+      personId,
+      siteId: site.siteId,
+      direction: 'entry' as const,
+      result: 'granted' as const,
+      reason: 'granted',
+      occurredAt: t.clock.nowMs() - (n - i) * 1000,
+    })),
   );
   await Promise.all(receipts.map((r) => r.durable));
 }
@@ -83,12 +91,18 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       expect(alarm).toContain('1 person row(s)');
       const ready = await t.http().get('/ready');
       expect(ready.body.details.erasure_evidence).toMatchObject({ status: 'up', undonePurges: 1, invalidCertificateFiles: 0 });
-      const listed = await t.http().get('/compliance/undone-purges').set(bearer(await t.tokenFor('auditor'))).expect(200);
+      const listed = await t
+        .http()
+        .get('/compliance/undone-purges')
+        .set(bearer(await t.tokenFor('auditor')))
+        .expect(200);
       expect(listed.body.undone).toEqual([expect.objectContaining({ certificate: original.id, kind: 'customer', customerId: gone.id, personId: null })]);
 
       const verify = capture();
       await expect(purgeVerify(t.config, verify.out, {})).resolves.toBe(false);
-      expect(verify.lines.join('\n')).toContain(`${original.id} customer customer ${gone.id}: signed certificate file: customer not marked purged, 1 person row(s), 5 history event(s), 1 data key(s) back; run acsctl purge:reapply`);
+      expect(verify.lines.join('\n')).toContain(
+        `${original.id} customer customer ${gone.id}: signed certificate file: customer not marked purged, 1 person row(s), 5 history event(s), 1 data key(s) back; run acsctl purge:reapply`,
+      );
 
       const first = capture();
       await purgeReapply(t.config, first.out, { json: true });
@@ -105,7 +119,11 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       const certs = await eraser2.certificates({ customerId: gone.id });
       expect(certs).toHaveLength(1); // the restored database never had the original row
       const renewed = await eraser2.certificate(certs[0].id);
-      expect(renewed).toMatchObject({ valid: true, signature: 'valid', body: { trigger: 'reapply', reapplies: [original.id], complete: true, physical: { clean: true } } });
+      expect(renewed).toMatchObject({
+        valid: true,
+        signature: 'valid',
+        body: { trigger: 'reapply', reapplies: [original.id], complete: true, physical: { clean: true } },
+      });
       expect(existsSync(join(t.config.certificateDir, certificateFileName(certs[0].id)))).toBe(true);
 
       await expect(ds.getRepository(PersonEntity).countBy({ customerId: gone.id })).resolves.toBe(0);
@@ -147,8 +165,14 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       chmodSync(join(personDir, 'acs.sqlite'), 0o600);
       t = await startTestApp({ env: personEnv, dir: personDir, keepDir: true });
       const listed = await t.http().get('/compliance/undone-purges').set(bearer(t.adminToken)).expect(200);
-      expect(listed.body.undone).toEqual([{ certificate: original.id, kind: 'person', customerId: customer.id, personId: erased.id, issuedAt: expect.any(String), back: ['1 person row(s)'] }]);
-      const reapplied = await t.http().post('/compliance/purges/reapply').set(bearer(await t.tokenFor('compliance'))).expect(202);
+      expect(listed.body.undone).toEqual([
+        { certificate: original.id, kind: 'person', customerId: customer.id, personId: erased.id, issuedAt: expect.any(String), back: ['1 person row(s)'] },
+      ]);
+      const reapplied = await t
+        .http()
+        .post('/compliance/purges/reapply')
+        .set(bearer(await t.tokenFor('compliance')))
+        .expect(202);
       const jobs = (reapplied.body as { jobs: Array<{ id: string; kind: string; personId: string; trigger: string }> }).jobs;
       expect(jobs).toEqual([expect.objectContaining({ kind: 'person', personId: erased.id, trigger: 'reapply' })]);
       await erasure(t).waitFor(jobs[0].id);
@@ -158,7 +182,10 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       const again = await t.http().get('/compliance/undone-purges').set(bearer(t.adminToken)).expect(200);
       expect(again.body.undone).toEqual([]);
       const [renewed] = await erasure(t).certificates({ customerId: customer.id });
-      await expect(erasure(t).certificate(renewed.id)).resolves.toMatchObject({ valid: true, body: { kind: 'person', personId: erased.id, reapplies: [original.id] } });
+      await expect(erasure(t).certificate(renewed.id)).resolves.toMatchObject({
+        valid: true,
+        body: { kind: 'person', personId: erased.id, reapplies: [original.id] },
+      });
     } finally {
       await t.close();
       rmSync(personDir, { recursive: true, force: true });

@@ -17,14 +17,15 @@ describe('fingerprint reader over raw TCP (serial device server)', () => {
     // The person at the sensor follows the module's commands, not a stopwatch: lift once the first
     // image is converted (Img2Tz), place again once the module has polled the empty sensor (GenImg).
     const device = h.device;
-    const next = (op: number) => new Promise<void>((resolve) => {
-      const on = (seen: number) => {
-        if (seen !== op) return;
-        device.off('command', on);
-        resolve();
-      };
-      device.on('command', on);
-    });
+    const next = (op: number) =>
+      new Promise<void>((resolve) => {
+        const on = (seen: number) => {
+          if (seen !== op) return;
+          device.off('command', on);
+          resolve();
+        };
+        device.on('command', on);
+      });
     device.place('oscar');
     const converted = next(0x02);
     const enrolling = h.reader.enroll({ timeoutMs: 2000, pollIntervalMs: 5 });

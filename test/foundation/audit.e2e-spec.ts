@@ -52,7 +52,12 @@ describe('audit trail', () => {
 
   it('pages newest first with a stable keyset cursor', async () => {
     for (let i = 0; i < 7; i++) {
-      await t.http().post('/staff').set(bearer(t.adminToken)).send({ username: `paged-${i}`, role: 'auditor' }).expect(201);
+      await t
+        .http()
+        .post('/staff')
+        .set(bearer(t.adminToken))
+        .send({ username: `paged-${i}`, role: 'auditor' })
+        .expect(201);
     }
     const seen: number[] = [];
     let cursor: string | undefined;
@@ -106,10 +111,19 @@ describe('audit trail deletion', () => {
 
   it('detects a row deleted directly in the database', async () => {
     for (let i = 0; i < 4; i++) {
-      await t.http().post('/staff').set(bearer(t.adminToken)).send({ username: `del-${i}`, role: 'auditor' }).expect(201);
+      await t
+        .http()
+        .post('/staff')
+        .set(bearer(t.adminToken))
+        .send({ username: `del-${i}`, role: 'auditor' })
+        .expect(201);
     }
     const auditor = await t.tokenFor('auditor');
-    await t.http().get('/audit/verify').set(bearer(auditor)).expect(200, /"ok":true/);
+    await t
+      .http()
+      .get('/audit/verify')
+      .set(bearer(auditor))
+      .expect(200, /"ok":true/);
     const raw = await openRawStore(t.dir);
     await raw.run('DELETE FROM audit_entry WHERE seq = 2');
     await raw.close();

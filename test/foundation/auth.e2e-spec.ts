@@ -103,7 +103,11 @@ describe('authentication failure limit', () => {
 
   it('answers 429 with Retry-After after too many bad tokens, but never refuses a valid token from that address', async () => {
     for (let i = 0; i < 3; i++) {
-      await t.http().get('/auth/me').set(bearer(`acs_guess${i}`)).expect(401);
+      await t
+        .http()
+        .get('/auth/me')
+        .set(bearer(`acs_guess${i}`))
+        .expect(401);
     }
     const limited = await t.http().get('/auth/me').set(bearer('acs_guess4')).expect(429);
     expect(limited.body.code).toBe('auth.rate_limited');
@@ -151,9 +155,17 @@ describe('authentication failure limit with a proxy elsewhere', () => {
 
   it('ignores X-Forwarded-For from a client that is not the trusted proxy', async () => {
     for (const ip of ['198.51.100.1', '198.51.100.2']) {
-      await t.http().get('/auth/me').set({ ...bearer('acs_guess'), 'X-Forwarded-For': ip }).expect(401);
+      await t
+        .http()
+        .get('/auth/me')
+        .set({ ...bearer('acs_guess'), 'X-Forwarded-For': ip })
+        .expect(401);
     }
-    const res = await t.http().get('/auth/me').set({ ...bearer('acs_guess'), 'X-Forwarded-For': '198.51.100.3' }).expect(429);
+    const res = await t
+      .http()
+      .get('/auth/me')
+      .set({ ...bearer('acs_guess'), 'X-Forwarded-For': '198.51.100.3' })
+      .expect(429);
     expect(res.body.code).toBe('auth.rate_limited');
   });
 });

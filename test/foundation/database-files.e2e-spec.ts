@@ -55,7 +55,12 @@ describe('database folder and file permissions', () => {
   it('a fresh start creates DATA_DIR 0700 and acs.sqlite, -wal and -shm 0600', async () => {
     server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
     const deadline = Date.now() + 60_000;
-    while (!(await request(base).get('/health').then((r) => r.status === 200).catch(() => false))) {
+    while (
+      !(await request(base)
+        .get('/health')
+        .then((r) => r.status === 200)
+        .catch(() => false))
+    ) {
       if (Date.now() > deadline) throw new Error('server did not start');
       await sleep(100);
     }
@@ -72,7 +77,11 @@ describe('database folder and file permissions', () => {
   it('the server and acsctl refuse a database file others can read, naming the fix', () => {
     chmodSync(join(dataDir, 'acs.sqlite'), 0o644);
     const srv = spawnSync(process.execPath, ['dist/apps/server/src/main.js'], { env, encoding: 'utf8', timeout: 60_000 });
-    expect({ status: srv.status, stderr: srv.stderr.slice(-400), refused: /acs\.sqlite is accessible to other users \(mode 644\); run chmod 600/.test(srv.stderr) }).toMatchObject({ status: 2, refused: true });
+    expect({
+      status: srv.status,
+      stderr: srv.stderr.slice(-400),
+      refused: /acs\.sqlite is accessible to other users \(mode 644\); run chmod 600/.test(srv.stderr),
+    }).toMatchObject({ status: 2, refused: true });
     const cli = spawnSync(process.execPath, ['dist/apps/cli/src/main.js', 'audit:verify'], { env, encoding: 'utf8', timeout: 60_000 });
     expect({ status: cli.status, refused: /run chmod 600/.test(cli.stderr) }).toEqual({ status: 2, refused: true });
     expect(mode(join(dataDir, 'acs.sqlite'))).toBe('644');

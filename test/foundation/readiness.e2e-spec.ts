@@ -17,11 +17,20 @@ describe('readiness explains itself', () => {
     t = await startTestApp();
     t.app.get(ReaderManager).configureDriver({ ...FAST_READER_OPTIONS, reconnect: { initialDelayMs: 20, maxDelayMs: 50, factor: 2, failAfterAttempts: 1 } });
     const auth = { Authorization: `Bearer ${t.adminToken}` };
-    const post = async (path: string, body: unknown) => (await t.http().post(path).set(auth).send(body as object).expect(201)).body as { id: string };
+    const post = async (path: string, body: unknown) =>
+      (
+        await t
+          .http()
+          .post(path)
+          .set(auth)
+          .send(body as object)
+          .expect(201)
+      ).body as { id: string };
     const site = await post('/sites', { name: 'Ready', timeZone: 'Europe/Amsterdam' });
     const zone = await post('/zones', { siteId: site.id, name: 'Suite R', kind: 'suite' });
     // Nothing listens on this port: the reader fails to open.
-    readerId = (await post('/readers', { siteId: site.id, name: 'Unplugged', model: 'R50x', transport: `tcp://127.0.0.1:${await freePort()}`, role: 'door' })).id;
+    readerId = (await post('/readers', { siteId: site.id, name: 'Unplugged', model: 'R50x', transport: `tcp://127.0.0.1:${await freePort()}`, role: 'door' }))
+      .id;
     const controller = await post('/controllers', { siteId: site.id, name: 'Ctl R', mqttId: 'ready-ctl-1' });
     await post('/doors', { zoneId: zone.id, name: 'Suite R door', entryReaderId: readerId, controllerId: controller.id, relayChannel: 1 });
   });
@@ -47,7 +56,11 @@ describe('readiness explains itself', () => {
   });
 
   it('shows the reader error on the monitor', async () => {
-    const res = await t.http().get('/monitor/readers').set({ Authorization: `Bearer ${t.adminToken}` }).expect(200);
+    const res = await t
+      .http()
+      .get('/monitor/readers')
+      .set({ Authorization: `Bearer ${t.adminToken}` })
+      .expect(200);
     const view = (res.body as Array<{ readerId: string; readerState: string; lastError: string | null }>).find((r) => r.readerId === readerId);
     expect(view?.readerState).toBe('failed');
     expect(view?.lastError).toEqual(expect.any(String));

@@ -30,7 +30,10 @@ function collectRoutes(t: TestApp): RouteInfo[] {
       const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
       if (path === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const full = `/${[base, path].map((p) => p.replace(/^\/|\/$/g, '')).filter(Boolean).join('/')}`;
+      const full = `/${[base, path]
+        .map((p) => p.replace(/^\/|\/$/g, ''))
+        .filter(Boolean)
+        .join('/')}`;
       routes.push({
         route: `${method} ${full}`,
         method,
@@ -60,7 +63,12 @@ describe('route policy', () => {
   });
 
   it('only health and readiness are public', () => {
-    expect(routes.filter((r) => r.access?.kind === 'public').map((r) => r.route).sort()).toEqual([...PUBLIC_ROUTES].sort());
+    expect(
+      routes
+        .filter((r) => r.access?.kind === 'public')
+        .map((r) => r.route)
+        .sort(),
+    ).toEqual([...PUBLIC_ROUTES].sort());
   });
 
   it('every state-changing route is audited', () => {

@@ -13,7 +13,11 @@ import { fuzzSettings } from '../support/fuzz.js';
 const ADDR = 0xffffffff;
 
 const header = fc
-  .record({ pid: fc.constantFrom(Pid.Command, Pid.Data, Pid.EndData, Pid.Ack), length: fc.integer({ min: 0, max: 0xffff }), tail: fc.uint8Array({ maxLength: 20 }) })
+  .record({
+    pid: fc.constantFrom(Pid.Command, Pid.Data, Pid.EndData, Pid.Ack),
+    length: fc.integer({ min: 0, max: 0xffff }),
+    tail: fc.uint8Array({ maxLength: 20 }),
+  })
   .map(({ pid, length, tail }) => {
     const b = Buffer.alloc(9);
     b.writeUInt16BE(0xef01, 0);
@@ -30,9 +34,7 @@ const reply = fc
     return f.subarray(0, cut % (f.length + 1));
   });
 
-const noise = fc
-  .array(fc.oneof(fc.constantFrom(0xef, 0x01, 0xff, 0x07, 0x55), fc.integer({ min: 0, max: 255 })), { maxLength: 40 })
-  .map((b) => Buffer.from(b));
+const noise = fc.array(fc.oneof(fc.constantFrom(0xef, 0x01, 0xff, 0x07, 0x55), fc.integer({ min: 0, max: 255 })), { maxLength: 40 }).map((b) => Buffer.from(b));
 
 const junk = fc.array(fc.oneof(header, reply, noise), { minLength: 1, maxLength: 4 });
 

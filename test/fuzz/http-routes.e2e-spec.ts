@@ -28,7 +28,10 @@ interface Answer {
 }
 
 type OpenApi = {
-  paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }>; requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } }>>;
+  paths: Record<
+    string,
+    Record<string, { parameters?: Array<{ in: string; name: string }>; requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } }>
+  >;
   components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
 };
 
@@ -147,9 +150,15 @@ describe('HTTP routes under generated bad input', () => {
   let secretsOf: { a: string[]; b: string[] };
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { AUTH_FAILURE_LIMIT: '1000000', MQTT_COMMAND_TIMEOUT_MS: '100', READERS_ENABLED: 'false', PURGE_SCHEDULE_ENABLED: 'false' } });
+    t = await startTestApp({
+      env: { AUTH_FAILURE_LIMIT: '1000000', MQTT_COMMAND_TIMEOUT_MS: '100', READERS_ENABLED: 'false', PURGE_SCHEDULE_ENABLED: 'false' },
+    });
     f = await historyFixture(t);
-    const events = await f.log.appendDurable([attempt(f, 'a', '2026-11-25T08:00:00Z'), attempt(f, 'b', '2026-11-25T08:01:00Z'), attempt(f, 'b', '2026-11-25T08:02:00Z')]);
+    const events = await f.log.appendDurable([
+      attempt(f, 'a', '2026-11-25T08:00:00Z'),
+      attempt(f, 'b', '2026-11-25T08:01:00Z'),
+      attempt(f, 'b', '2026-11-25T08:02:00Z'),
+    ]);
     const server = t.app.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -166,7 +175,19 @@ describe('HTTP routes under generated bad input', () => {
       forged: 'acs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     };
     const s = f.site;
-    realIds = [f.a.id, f.b.id, ...f.a.people, ...f.b.people, s.siteId, s.suiteZoneId, s.suiteDoorId, s.entryReaderId, s.controllerId, s.officeHoursId, s.suiteLevelId];
+    realIds = [
+      f.a.id,
+      f.b.id,
+      ...f.a.people,
+      ...f.b.people,
+      s.siteId,
+      s.suiteZoneId,
+      s.suiteDoorId,
+      s.entryReaderId,
+      s.controllerId,
+      s.officeHoursId,
+      s.suiteLevelId,
+    ];
     const secrets = (c: { id: string; people: string[] }) => [c.id, ...c.people, ...events.filter((e) => e.customerId === c.id).map((e) => e.id)];
     secretsOf = { a: secrets(f.a), b: secrets(f.b) };
     codes = documentedProblemCodes();
@@ -209,7 +230,12 @@ describe('HTTP routes under generated bad input', () => {
     const isProblem = a.contentType.startsWith('application/problem+json');
     if (a.status >= 400 && !(NOT_PROBLEM_JSON_ON_SUCCESS.has(c.op.path) && a.status === 503)) {
       const body = isProblem ? (JSON.parse(a.text) as { code?: string }) : {};
-      expect({ where, isProblem, code: body.code, documented: codes.has(body.code ?? '') }).toEqual({ where, isProblem: true, code: body.code, documented: true });
+      expect({ where, isProblem, code: body.code, documented: codes.has(body.code ?? '') }).toEqual({
+        where,
+        isProblem: true,
+        code: body.code,
+        documented: true,
+      });
     }
     if (c.token === 'customerA' || c.token === 'customerB') {
       const theirs = secretsOf[c.token === 'customerA' ? 'b' : 'a'];
@@ -226,7 +252,7 @@ describe('HTTP routes under generated bad input', () => {
     expect(ops.some((o) => o.path === '/customers/{customerId}/access-events')).toBe(true);
   });
 
-  it('answers every route, with every kind of token, without a 500, a stray code or another tenant\'s data', async () => {
+  it("answers every route, with every kind of token, without a 500, a stray code or another tenant's data", async () => {
     // Every route meets every token kind at least once; then random cases across everything.
     const runsPerPair = settings.factor;
     let calls = 0;

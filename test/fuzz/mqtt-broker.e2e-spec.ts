@@ -49,7 +49,11 @@ function packets(topic: string): Buffer[] {
   ];
 }
 
-type Mutation = { op: 'flip'; at: number; bit: number } | { op: 'set'; at: number; value: number } | { op: 'insert'; at: number; bytes: Uint8Array } | { op: 'cut'; at: number };
+type Mutation =
+  | { op: 'flip'; at: number; bit: number }
+  | { op: 'set'; at: number; value: number }
+  | { op: 'insert'; at: number; bytes: Uint8Array }
+  | { op: 'cut'; at: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
@@ -126,7 +130,11 @@ describe('fuzzing the embedded MQTT broker', () => {
     honest = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Honest controller', mqttId: 'fuzz-honest' });
     const edge = t.app.get(MqttEdge);
     port = edge.broker!.port;
-    vc = await startVirtualController(edge.broker!.url, { controllerId: honest.mqttUsername, password: honest.mqttPassword, secret: Buffer.from(honest.signingSecret, 'base64') }, { clock: t.clock, doors: 1 });
+    vc = await startVirtualController(
+      edge.broker!.url,
+      { controllerId: honest.mqttUsername, password: honest.mqttPassword, secret: Buffer.from(honest.signingSecret, 'base64') },
+      { clock: t.clock, doors: 1 },
+    );
     await waitFor(() => edge.doors.status(honest.mqttUsername) === 'online', 5000, 'honest controller online');
     baselineConnections = edge.broker!.openConnections;
     rssBefore = process.memoryUsage().rss;
@@ -144,7 +152,11 @@ describe('fuzzing the embedded MQTT broker', () => {
 
   it('random bytes and mutated packets before CONNECT', async () => {
     let cases = 0;
-    const bases = [connectPacket('fuzz-anon', 'nobody', 'nothing'), connectPacket(fuzzCtl.mqttUsername, fuzzCtl.mqttUsername, fuzzCtl.mqttPassword), ...packets(eventTopic(fuzzCtl.mqttUsername))];
+    const bases = [
+      connectPacket('fuzz-anon', 'nobody', 'nothing'),
+      connectPacket(fuzzCtl.mqttUsername, fuzzCtl.mqttUsername, fuzzCtl.mqttPassword),
+      ...packets(eventTopic(fuzzCtl.mqttUsername)),
+    ];
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -166,9 +178,16 @@ describe('fuzzing the embedded MQTT broker', () => {
     const login = connectPacket(fuzzCtl.mqttUsername, fuzzCtl.mqttUsername, fuzzCtl.mqttPassword);
     const bases = [...packets(eventTopic(fuzzCtl.mqttUsername)), ...packets(commandTopic(honest.mqttUsername)), ...packets('acs/v1/#'), login];
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(mutation, { maxLength: 4 })), { minLength: 1, maxLength: 5 }), async (picks) => {
-        await send(port, picks.map(([i, ms]) => mutate(bases[i], ms)), login);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: bases.length - 1 }), fc.array(mutation, { maxLength: 4 })), { minLength: 1, maxLength: 5 }),
+        async (picks) => {
+          await send(
+            port,
+            picks.map(([i, ms]) => mutate(bases[i], ms)),
+            login,
+          );
+        },
+      ),
       { seed: settings.seed + 1, numRuns: runs(60) },
     );
     await stillWorking();
@@ -176,7 +195,7 @@ describe('fuzzing the embedded MQTT broker', () => {
     expect(vc.connected).toBe(true);
   });
 
-  it('hostile door messages on the controller\'s own topics reach the door service and are refused cleanly', async () => {
+  it("hostile door messages on the controller's own topics reach the door service and are refused cleanly", async () => {
     const edge = t.app.get(MqttEdge);
     const secret = Buffer.from(fuzzCtl.signingSecret, 'base64');
     const c = await connectRawClient(edge.broker!.url, { username: fuzzCtl.mqttUsername, password: fuzzCtl.mqttPassword, clientId: fuzzCtl.mqttUsername });

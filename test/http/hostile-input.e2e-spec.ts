@@ -28,7 +28,11 @@ describe('crafted input never answers 500', () => {
     ['the audit trail, beyond safe integers', () => '/audit', 'admin', '{"seq":1e300}'],
     ['a cursor that is JSON null', () => '/audit', 'admin', 'null'],
   ])('a page cursor holding a non-finite number: %s', async (_what, path, who, key) => {
-    const res = await t.http().get(path()).query({ cursor: cursorOf(key) }).set(bearer(who === 'customer' ? customerToken : t.adminToken));
+    const res = await t
+      .http()
+      .get(path())
+      .query({ cursor: cursorOf(key) })
+      .set(bearer(who === 'customer' ? customerToken : t.adminToken));
     expect([res.status, res.body.code]).toEqual([400, 'pagination.bad_cursor']);
   });
 
@@ -75,7 +79,11 @@ describe('text fields', () => {
   });
 
   it.each(bad)('refuses a company name and a site name with %s', async (_what, name) => {
-    const company = await t.http().post('/customers').set(bearer(t.adminToken)).send({ companyName: name, contractRef: 'COLO-TXT-1', serviceStart: '2026-01-01T00:00:00Z' });
+    const company = await t
+      .http()
+      .post('/customers')
+      .set(bearer(t.adminToken))
+      .send({ companyName: name, contractRef: 'COLO-TXT-1', serviceStart: '2026-01-01T00:00:00Z' });
     const site = await t.http().post('/sites').set(bearer(t.adminToken)).send({ name, timeZone: 'Europe/Amsterdam' });
     expect([company.status, company.body.errors?.[0]?.field, site.status, site.body.errors?.[0]?.field]).toEqual([400, 'companyName', 400, 'name']);
   });
@@ -139,7 +147,11 @@ describe('smaller HTTP defects', () => {
 
   it('puts the request id on the JSON parser 400 and 413', async () => {
     const malformed = await t.http().post('/sites').set(bearer(t.adminToken)).set('Content-Type', 'application/json').send('{"name": ');
-    const large = await t.http().post('/sites').set(bearer(t.adminToken)).send({ name: 'x'.repeat(4096) });
+    const large = await t
+      .http()
+      .post('/sites')
+      .set(bearer(t.adminToken))
+      .send({ name: 'x'.repeat(4096) });
     expect([malformed.status, large.status]).toEqual([400, 413]);
     expect(malformed.body.requestId).toBe(malformed.headers['x-request-id']);
     expect(large.body.requestId).toBe(large.headers['x-request-id']);

@@ -51,7 +51,11 @@ describe('live streams per token', () => {
     const first = [await stream(path, token), await stream(path, token), await stream(path, token)];
     expect(first.map((s) => s.status)).toEqual([200, 200, 200]);
     const refused = await stream(path, token);
-    expect([refused.status, refused.type.split(';')[0], (JSON.parse((await refused.body) || '{}') as { code?: string }).code]).toEqual([429, 'application/problem+json', 'monitor.too_many_streams']);
+    expect([refused.status, refused.type.split(';')[0], (JSON.parse((await refused.body) || '{}') as { code?: string }).code]).toEqual([
+      429,
+      'application/problem+json',
+      'monitor.too_many_streams',
+    ]);
 
     // Another token is counted on its own.
     const staff = await stream('/monitor/events', t.adminToken);

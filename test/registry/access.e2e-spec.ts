@@ -100,9 +100,7 @@ describe('reader capacity', () => {
     const person = await createPerson(t, customer.id);
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: customer.id, personId: person.id });
     const loads = await t.http().get('/reader-loads').set(bearer(t.adminToken)).expect(200);
-    expect(loads.body).toEqual(
-      expect.arrayContaining([expect.objectContaining({ readerId: site.entryReaderId, capacity: 3, required: 1, persons: 1 })]),
-    );
+    expect(loads.body).toEqual(expect.arrayContaining([expect.objectContaining({ readerId: site.entryReaderId, capacity: 3, required: 1, persons: 1 })]));
   });
 });
 

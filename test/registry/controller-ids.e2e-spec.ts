@@ -22,7 +22,11 @@ describe('controller MQTT ids reserved for the server', () => {
   afterAll(() => t?.close());
 
   it.each(['acs-server', 'acs-server-ams1-a', 'acs-server-b', 'acs-serverx'])('refuses %s with 409 controller.mqtt_id_reserved', async (mqttId) => {
-    const res = await t.http().post('/controllers').set(bearer(t.adminToken)).send({ siteId, name: `Reserved ${mqttId}`, mqttId });
+    const res = await t
+      .http()
+      .post('/controllers')
+      .set(bearer(t.adminToken))
+      .send({ siteId, name: `Reserved ${mqttId}`, mqttId });
     expect(res.status).toBe(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ code: 'controller.mqtt_id_reserved', reservedPrefix: 'acs-server' });

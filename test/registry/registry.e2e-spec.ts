@@ -33,7 +33,11 @@ describe('registry over HTTP', () => {
 
   it.each([
     ['/customers', { companyName: 'X', contractRef: 'bad ref!', serviceStart: 'yesterday' }, ['contractRef', 'serviceStart']],
-    ['/customers', { companyName: 'X', contractRef: 'R1', serviceStart: '2026-01-01T00:00:00Z', contact: { name: '', email: 'no' } }, ['contact.email', 'contact.name']],
+    [
+      '/customers',
+      { companyName: 'X', contractRef: 'R1', serviceStart: '2026-01-01T00:00:00Z', contact: { name: '', email: 'no' } },
+      ['contact.email', 'contact.name'],
+    ],
     ['/zones', { siteId: 'not-a-uuid', name: 'Z', kind: 'basement' }, ['kind', 'siteId']],
     ['/readers', { siteId: '00000000-0000-4000-8000-000000000000', name: 'R', model: 'R999', transport: 'COM3', role: 'door' }, ['model', 'transport']],
     ['/schedules', { name: 'S', windows: [{ day: 8, start: '7:00', end: '25:00' }] }, ['windows.0.day', 'windows.0.end', 'windows.0.start']],

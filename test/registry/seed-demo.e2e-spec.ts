@@ -23,7 +23,10 @@ describe('acsctl seed:demo', () => {
       .query({ at })
       .set(bearer(t.adminToken))
       .expect(200);
-    const allowed = (alice.body as Array<{ doorId: string; allowed: boolean }>).filter((d) => d.allowed).map((d) => d.doorId).sort();
+    const allowed = (alice.body as Array<{ doorId: string; allowed: boolean }>)
+      .filter((d) => d.allowed)
+      .map((d) => d.doorId)
+      .sort();
     expect(allowed).toEqual([demo.doors.lobby, demo.doors.suiteA, demo.doors.cageA].sort());
 
     const carolNight = await t

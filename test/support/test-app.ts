@@ -36,7 +36,14 @@ let accounts = 0;
 export async function startTestApp(opts: { env?: Record<string, string>; clock?: FakeClock; dir?: string; keepDir?: boolean } = {}): Promise<TestApp> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'acs-e2e-'));
   // A free port for the embedded broker, so suites never collide.
-  const config = loadConfig({ DATA_DIR: dir, ...(await databaseEnvFor(dir)), MASTER_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'debug', MQTT_EMBEDDED_PORT: '0', ...opts.env });
+  const config = loadConfig({
+    DATA_DIR: dir,
+    ...(await databaseEnvFor(dir)),
+    MASTER_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'debug',
+    MQTT_EMBEDDED_PORT: '0',
+    ...opts.env,
+  });
   const clock = opts.clock ?? new FakeClock('2026-11-26T09:00:00Z');
   const logs = new LogCapture();
   const moduleRef = await Test.createTestingModule({

@@ -1,13 +1,26 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { appendCheckpoint, describeFinding, lineHash, newestCheckpoint, readChainHeads, verifyAgainstCheckpoints, type CheckpointBody, type CheckpointVerification } from '@acs/compliance';
+import {
+  appendCheckpoint,
+  describeFinding,
+  lineHash,
+  newestCheckpoint,
+  readChainHeads,
+  verifyAgainstCheckpoints,
+  type CheckpointBody,
+  type CheckpointVerification,
+} from '@acs/compliance';
 import type { AppConfig } from '@acs/config';
 import { EvidenceSigner } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
 import type { Out } from './commands.js';
 
 /** The database against the newest signed checkpoint, for the chains a command is about. */
-export async function checkpointCheck(app: INestApplicationContext, config: AppConfig, only: (chain: string) => boolean): Promise<{ ok: boolean; lines: string[]; json: unknown }> {
+export async function checkpointCheck(
+  app: INestApplicationContext,
+  config: AppConfig,
+  only: (chain: string) => boolean,
+): Promise<{ ok: boolean; lines: string[]; json: unknown }> {
   const signer = app.get(EvidenceSigner);
   const v: CheckpointVerification = await verifyAgainstCheckpoints(app.get(DataSource), config.checkpointDir, (jws) => signer.verify(jws, 'acs-checkpoint'));
   const findings = v.findings.filter((f) => only(f.chain));
@@ -16,7 +29,9 @@ export async function checkpointCheck(app: INestApplicationContext, config: AppC
   if (!v.checkpoint) lines.push(`No checkpoint in ${config.checkpointDir}: a missing tail cannot be detected.`);
   else if (v.signature !== 'valid') lines.push(`Checkpoint ${v.checkpoint.number} of ${v.checkpoint.at} does NOT verify (${v.signature}): ${v.file}`);
   else {
-    lines.push(`Checkpoint ${v.checkpoint.number} of ${v.checkpoint.at} (${v.checkpoint.instance}, ${v.checkpoint.reason}): ${lost.length === 0 ? 'the database holds everything it witnessed' : 'the database is OLDER than the checkpoint'}.`);
+    lines.push(
+      `Checkpoint ${v.checkpoint.number} of ${v.checkpoint.at} (${v.checkpoint.instance}, ${v.checkpoint.reason}): ${lost.length === 0 ? 'the database holds everything it witnessed' : 'the database is OLDER than the checkpoint'}.`,
+    );
     for (const f of findings) lines.push(`  ${describeFinding(f)}`);
   }
   const ok = v.signature === null || (v.signature === 'valid' && lost.length === 0);
@@ -31,7 +46,15 @@ export async function checkpointAccept(app: INestApplicationContext, config: App
   const heads = await app.get(WriteQueue).run(() => readChainHeads(app.get(DataSource)));
   const previous = newestCheckpoint(config.checkpointDir, config.INSTANCE_ID);
   const now = new Date();
-  const body: CheckpointBody = { version: 1, checkpoint: (previous?.body.checkpoint ?? 0) + 1, at: now.toISOString(), instance: config.INSTANCE_ID, reason: 'rollback_accepted', prev: previous ? lineHash(previous.jws) : null, heads };
+  const body: CheckpointBody = {
+    version: 1,
+    checkpoint: (previous?.body.checkpoint ?? 0) + 1,
+    at: now.toISOString(),
+    instance: config.INSTANCE_ID,
+    reason: 'rollback_accepted',
+    prev: previous ? lineHash(previous.jws) : null,
+    heads,
+  };
   const jws = await app.get(EvidenceSigner).sign('acs-checkpoint', JSON.stringify(body));
   const file = await appendCheckpoint(config.checkpointDir, config.INSTANCE_ID, now, jws);
   out.line(`Checkpoint ${body.checkpoint} (rollback_accepted) appended to ${file}; the server resumes checkpoints at its next interval.`);

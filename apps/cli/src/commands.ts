@@ -98,7 +98,9 @@ export async function auditVerify(config: AppConfig, out: Out, opts: { json?: bo
 export async function checkpointAcceptCommand(config: AppConfig, out: Out): Promise<void> {
   await withApp(config, async (app) => {
     await checkpointAccept(app, config, out);
-    await app.get(AuditService).record({ actor: CLI_ACTOR, action: 'evidence.checkpoint.accept', targetType: 'checkpoint', targetId: null, outcome: 'success' });
+    await app
+      .get(AuditService)
+      .record({ actor: CLI_ACTOR, action: 'evidence.checkpoint.accept', targetType: 'checkpoint', targetId: null, outcome: 'success' });
   });
 }
 
@@ -111,7 +113,7 @@ export async function migrationRun(config: AppConfig, out: Out): Promise<void> {
 
 export async function migrationRevert(config: AppConfig, out: Out): Promise<void> {
   await withDataSource(config, async (ds) => {
-    const before = await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1') as Array<{ name: string }>;
+    const before = (await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1')) as Array<{ name: string }>;
     if (before.length === 0) {
       out.line('Nothing to revert.');
       return;
@@ -133,13 +135,18 @@ export async function seedDemoCommand(config: AppConfig, out: Out, opts: { json?
       out.json(summary);
       return;
     }
-    out.line(`Demo site ${DEMO_SITE} (${summary.siteId}): 2 customers, ${Object.keys(summary.people).length} people, ${Object.keys(summary.doors).length} doors, ${Object.keys(summary.readers).length} readers, 2 controllers.`);
+    out.line(
+      `Demo site ${DEMO_SITE} (${summary.siteId}): 2 customers, ${Object.keys(summary.people).length} people, ${Object.keys(summary.doors).length} doors, ${Object.keys(summary.readers).length} readers, 2 controllers.`,
+    );
     out.line(`Controller credentials were written to ${config.DATA_DIR}/demo.json (mode 0600); they are not shown again.`);
   });
 }
 
 export async function mqttAcl(config: AppConfig, out: Out, opts: { outDir?: string; instances?: string }): Promise<void> {
-  const instances = (opts.instances ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const instances = (opts.instances ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   await withDataSource(config, async (ds) => {
     let files;
     try {
@@ -148,7 +155,9 @@ export async function mqttAcl(config: AppConfig, out: Out, opts: { outDir?: stri
       throw new CliError((err as Error).message);
     }
     if (files.skipped.length > 0) {
-      console.error(`Left out controller(s) ${files.skipped.join(', ')}: their MQTT ids are reserved for the server's broker accounts. Delete them and register them again under another id.`);
+      console.error(
+        `Left out controller(s) ${files.skipped.join(', ')}: their MQTT ids are reserved for the server's broker accounts. Delete them and register them again under another id.`,
+      );
     }
     if (opts.outDir) {
       const paths = writeMosquittoFiles(opts.outDir, files);

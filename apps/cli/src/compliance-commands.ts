@@ -68,14 +68,26 @@ export async function purgeVerify(config: AppConfig, out: Out, opts: { json?: bo
       if (known) {
         if (!known.problems.some((p) => p.includes('back'))) known.problems.push(problem);
         known.stillErased = false;
-      } else checks.push({ certificate: u.certificate, kind: u.kind, customerId: u.customerId, complete: true, hashOk: true, stillErased: false, problems: [problem] });
+      } else
+        checks.push({
+          certificate: u.certificate,
+          kind: u.kind,
+          customerId: u.customerId,
+          complete: true,
+          hashOk: true,
+          stillErased: false,
+          problems: [problem],
+        });
     }
-    for (const f of folder.invalid) checks.push({ certificate: f.file, kind: 'file', customerId: '-', complete: false, hashOk: false, stillErased: null, problems: f.problems });
+    for (const f of folder.invalid)
+      checks.push({ certificate: f.file, kind: 'file', customerId: '-', complete: false, hashOk: false, stillErased: null, problems: f.problems });
     if (opts.json) out.json(checks);
     else if (checks.length === 0) out.line('No erasure certificates yet.');
     else
       for (const c of checks) {
-        out.line(`${c.certificate} ${c.kind} customer ${c.customerId}${c.complete ? '' : ' (partial: legal hold)'}: ${c.problems.length === 0 ? 'ok' : c.problems.join('; ')}`);
+        out.line(
+          `${c.certificate} ${c.kind} customer ${c.customerId}${c.complete ? '' : ' (partial: legal hold)'}: ${c.problems.length === 0 ? 'ok' : c.problems.join('; ')}`,
+        );
       }
     return checks.every((c) => c.problems.length === 0);
   } finally {
@@ -92,9 +104,15 @@ export async function purgeDue(config: AppConfig, out: Out, opts: { json?: boole
   try {
     const ds = app.get(DataSource);
     const cutoff = Date.now() - config.PURGE_GRACE_DAYS * 86_400_000;
-    const ended = await ds.getRepository(CustomerEntity).find({ where: { purgedAt: IsNull(), serviceEnd: LessThanOrEqual(cutoff) }, select: { id: true, contractRef: true, serviceEnd: true } });
-    const started = new Set((await ds.getRepository(ErasureJobEntity).find({ where: { kind: 'customer' }, select: { customerId: true } })).map((j) => j.customerId));
-    const due = ended.filter((c) => !started.has(c.id)).map((c) => ({ customerId: c.id, contractRef: c.contractRef, serviceEnd: new Date(c.serviceEnd!).toISOString() }));
+    const ended = await ds
+      .getRepository(CustomerEntity)
+      .find({ where: { purgedAt: IsNull(), serviceEnd: LessThanOrEqual(cutoff) }, select: { id: true, contractRef: true, serviceEnd: true } });
+    const started = new Set(
+      (await ds.getRepository(ErasureJobEntity).find({ where: { kind: 'customer' }, select: { customerId: true } })).map((j) => j.customerId),
+    );
+    const due = ended
+      .filter((c) => !started.has(c.id))
+      .map((c) => ({ customerId: c.id, contractRef: c.contractRef, serviceEnd: new Date(c.serviceEnd!).toISOString() }));
     if (opts.json) out.json(due);
     else if (due.length === 0) out.line('No customer is due for a purge.');
     else for (const d of due) out.line(`${d.customerId} ${d.contractRef} service ended ${d.serviceEnd}`);
@@ -117,12 +135,23 @@ export async function purgeReapply(config: AppConfig, out: Out, opts: { json?: b
     const folder = await findUndonePurges(ds, config.certificateDir, (jws) => evidence.checkJws(jws));
     const plan = await queueReapply(ds, app.get(WriteQueue), folder.undone, Date.now(), 'cli:acsctl');
     for (const s of plan.started) {
-      await app.get(AuditService).record({ actor: { actorType: 'cli', actorId: 'acsctl', role: 'admin' }, action: 'compliance.erasure.started', targetType: s.kind === 'customer' ? 'customer' : 'person', targetId: s.personId ?? s.customerId, outcome: 'success', details: { jobId: s.jobId, kind: s.kind, trigger: 'reapply', reapplies: s.reapplies.join(',') } });
+      await app.get(AuditService).record({
+        actor: { actorType: 'cli', actorId: 'acsctl', role: 'admin' },
+        action: 'compliance.erasure.started',
+        targetType: s.kind === 'customer' ? 'customer' : 'person',
+        targetId: s.personId ?? s.customerId,
+        outcome: 'success',
+        details: { jobId: s.jobId, kind: s.kind, trigger: 'reapply', reapplies: s.reapplies.join(',') },
+      });
     }
     if (opts.json) out.json({ ...plan, invalidFiles: folder.invalid });
     else {
-      if (plan.started.length === 0 && plan.alreadyRunning.length === 0) out.line(`Nothing to re-apply: none of the ${folder.checked} signed certificate(s) in ${config.certificateDir} has its data back.`);
-      for (const s of plan.started) out.line(`Queued erasure job ${s.jobId} (${s.kind}, customer ${s.customerId}${s.personId ? `, person ${s.personId}` : ''}) re-applying ${s.reapplies.join(', ')}; the server runs it (readers included) and certifies it.`);
+      if (plan.started.length === 0 && plan.alreadyRunning.length === 0)
+        out.line(`Nothing to re-apply: none of the ${folder.checked} signed certificate(s) in ${config.certificateDir} has its data back.`);
+      for (const s of plan.started)
+        out.line(
+          `Queued erasure job ${s.jobId} (${s.kind}, customer ${s.customerId}${s.personId ? `, person ${s.personId}` : ''}) re-applying ${s.reapplies.join(', ')}; the server runs it (readers included) and certifies it.`,
+        );
       for (const r of plan.alreadyRunning) out.line(`Erasure job ${r.jobId} (${r.kind}, customer ${r.customerId}) is already running.`);
       for (const f of folder.invalid) out.line(`Certificate file ${f.file} does not verify: ${f.problems.join('; ')}`);
     }

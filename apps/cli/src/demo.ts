@@ -43,7 +43,13 @@ const READER_PORTS: Record<string, number> = { desk: 17100, lobby: 17101, lobbyE
 const CONTROLLER_PORTS: Record<string, number> = { 'demo-ctl-main': 17300, 'demo-ctl-suites': 17301 };
 const FINGERS: Record<string, string> = { alice: 'alice-right-index', bob: 'bob-left-index', carol: 'carol-right-thumb' };
 const PERSON_NAMES: Record<string, string> = { alice: 'Alice (Acme)', bob: 'Bob (Acme contractor)', carol: 'Carol (Globex)' };
-const DOOR_NAMES: Record<string, string> = { lobby: 'Lobby door', dock: 'Loading dock door', suiteA: 'Suite 2.14 door', cageA: 'Cage C3 door', suiteB: 'Suite 2.20 door' };
+const DOOR_NAMES: Record<string, string> = {
+  lobby: 'Lobby door',
+  dock: 'Loading dock door',
+  suiteA: 'Suite 2.14 door',
+  cageA: 'Cage C3 door',
+  suiteB: 'Suite 2.20 door',
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,7 +84,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
     rmSync(latest, { force: true });
     symlinkSync(basename(dataDir), latest);
   }
-  const env = { ...processEnv(), DATA_DIR: dataDir, HTTP_PORT: String(httpPort), MQTT_EMBEDDED_PORT: String(mqttPort), LOG_LEVEL: 'warn', BADGE_POLL_INTERVAL_MS: '40' };
+  const env = {
+    ...processEnv(),
+    DATA_DIR: dataDir,
+    HTTP_PORT: String(httpPort),
+    MQTT_EMBEDDED_PORT: String(mqttPort),
+    LOG_LEVEL: 'warn',
+    BADGE_POLL_INTERVAL_MS: '40',
+  };
   const children: ChildProcess[] = [];
   const base = `http://127.0.0.1:${httpPort}`;
 
@@ -122,7 +135,22 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
 
     print('2. Starting 7 virtual readers, the server, 2 virtual door controllers (separate processes)');
     for (const [name, port] of Object.entries(READER_PORTS)) {
-      await run([SIM_READER, '--tcp', `127.0.0.1:${port}`, '--control-port', String(port + 100), '--no-stdin', '--flash', join(dataDir, `reader-${name}.json`), '--seed', String(port)], `reader ${name}`, /listening|control|ready/i);
+      await run(
+        [
+          SIM_READER,
+          '--tcp',
+          `127.0.0.1:${port}`,
+          '--control-port',
+          String(port + 100),
+          '--no-stdin',
+          '--flash',
+          join(dataDir, `reader-${name}.json`),
+          '--seed',
+          String(port),
+        ],
+        `reader ${name}`,
+        /listening|control|ready/i,
+      );
     }
     const server = spawn(process.execPath, [SERVER], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(server);
@@ -130,28 +158,48 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
     for (const [mqttId, port] of Object.entries(CONTROLLER_PORTS)) {
       const c = summary.controllers[mqttId];
       await new Promise<void>((res, rej) => {
-        const child = spawn(process.execPath, [SIM_CONTROLLER, '--url', `mqtt://127.0.0.1:${mqttPort}`, '--id', mqttId, '--doors', '3', '--control-port', String(port), '--quiet'], {
-          env: { ...env, ACS_CONTROLLER_PASSWORD: c.mqttPassword, ACS_CONTROLLER_SECRET: c.signingSecret },
-          stdio: ['pipe', 'pipe', 'inherit'],
-        });
+        const child = spawn(
+          process.execPath,
+          [SIM_CONTROLLER, '--url', `mqtt://127.0.0.1:${mqttPort}`, '--id', mqttId, '--doors', '3', '--control-port', String(port), '--quiet'],
+          {
+            env: { ...env, ACS_CONTROLLER_PASSWORD: c.mqttPassword, ACS_CONTROLLER_SECRET: c.signingSecret },
+            stdio: ['pipe', 'pipe', 'inherit'],
+          },
+        );
         children.push(child);
         createInterface({ input: child.stdout! }).on('line', (l) => /^ready/.test(l) && res());
         child.once('exit', (code) => rej(new Error(`controller ${mqttId} exited with ${code}`)));
       });
     }
     const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
-      const res = await fetch(`${base}${path}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
     };
-    await waitFor(async () => {
-      const r = await api('GET', '/monitor/readers');
-      return Array.isArray(r.body) && (r.body as Array<{ readerState: string }>).length === 6 && (r.body as Array<{ readerState: string }>).every((x) => x.readerState === 'ready');
-    }, 30_000, 'door readers ready');
-    await waitFor(async () => {
-      const r = await api('GET', '/monitor/doors');
-      return Array.isArray(r.body) && (r.body as Array<{ controllerStatus: string }>).every((x) => x.controllerStatus === 'online');
-    }, 30_000, 'controllers online');
+    await waitFor(
+      async () => {
+        const r = await api('GET', '/monitor/readers');
+        return (
+          Array.isArray(r.body) &&
+          (r.body as Array<{ readerState: string }>).length === 6 &&
+          (r.body as Array<{ readerState: string }>).every((x) => x.readerState === 'ready')
+        );
+      },
+      30_000,
+      'door readers ready',
+    );
+    await waitFor(
+      async () => {
+        const r = await api('GET', '/monitor/doors');
+        return Array.isArray(r.body) && (r.body as Array<{ controllerStatus: string }>).every((x) => x.controllerStatus === 'online');
+      },
+      30_000,
+      'controllers online',
+    );
 
     print(`3. Live stream: curl -N -H "Authorization: Bearer $(cat ${join(dataDir, 'demo-token')})" ${base}/monitor/events`);
     const names = new Map<string, string>();
@@ -173,39 +221,61 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
       if (started.status !== 201) throw new Error(`enrolment of ${person} refused: ${JSON.stringify(started.body)}`);
       const id = (started.body as { id: string }).id;
       let placed = false;
-      await waitFor(async () => {
-        const view = (await api('GET', `/enrolments/${id}`)).body as { status: string; prompt: string | null };
-        if (view.status !== 'running') {
-          if (placed) await control(READER_PORTS.desk + 100, 'lift');
-          if (view.status !== 'enrolled') throw new Error(`enrolment of ${person}: ${view.status}`);
-          return true;
-        }
-        if (view.prompt === 'lift_finger' && placed) {
-          await control(READER_PORTS.desk + 100, 'lift');
-          placed = false;
-        } else if ((view.prompt === 'place_finger' || view.prompt === 'place_again') && !placed) {
-          await control(READER_PORTS.desk + 100, `place ${FINGERS[person]}`);
-          placed = true;
-        }
-        return false;
-      }, 60_000, `enrolment of ${person}`);
+      await waitFor(
+        async () => {
+          const view = (await api('GET', `/enrolments/${id}`)).body as { status: string; prompt: string | null };
+          if (view.status !== 'running') {
+            if (placed) await control(READER_PORTS.desk + 100, 'lift');
+            if (view.status !== 'enrolled') throw new Error(`enrolment of ${person}: ${view.status}`);
+            return true;
+          }
+          if (view.prompt === 'lift_finger' && placed) {
+            await control(READER_PORTS.desk + 100, 'lift');
+            placed = false;
+          } else if ((view.prompt === 'place_finger' || view.prompt === 'place_again') && !placed) {
+            await control(READER_PORTS.desk + 100, `place ${FINGERS[person]}`);
+            placed = true;
+          }
+          return false;
+        },
+        60_000,
+        `enrolment of ${person}`,
+      );
       print(`   ${PERSON_NAMES[person]} enrolled`);
     }
     // For scene c: Bob's dock access moves to a schedule that is closed today.
     const today = ((new Date().getDay() + 6) % 7) + 1;
     const otherDays = [1, 2, 3, 4, 5, 6, 7].filter((d) => d !== today && d !== (today % 7) + 1);
-    const schedule = (await api('POST', '/schedules', { name: 'Demo: not today', timeZone: 'Europe/Amsterdam', windows: otherDays.map((day) => ({ day, start: '00:00', end: '24:00' })) })).body as { id: string };
-    const level = (await api('POST', '/access-levels', { siteId: summary.siteId, name: 'Demo: dock, not today', zoneIds: [], doorIds: [summary.doors.dock], scheduleId: schedule.id })).body as { id: string };
+    const schedule = (
+      await api('POST', '/schedules', {
+        name: 'Demo: not today',
+        timeZone: 'Europe/Amsterdam',
+        windows: otherDays.map((day) => ({ day, start: '00:00', end: '24:00' })),
+      })
+    ).body as { id: string };
+    const level = (
+      await api('POST', '/access-levels', {
+        siteId: summary.siteId,
+        name: 'Demo: dock, not today',
+        zoneIds: [],
+        doorIds: [summary.doors.dock],
+        scheduleId: schedule.id,
+      })
+    ).body as { id: string };
     // Bob's office-hours grant for the dock makes way for one that is closed today.
     const grants = (await api('GET', `/customers/${summary.customers.acme}/grants`)).body as { items?: Array<{ id: string; personId: string | null }> };
     for (const g of grants.items ?? []) {
       if (g.personId === summary.people.bob) await api('DELETE', `/grants/${g.id}`);
     }
     await api('POST', '/grants', { accessLevelId: level.id, customerId: summary.customers.acme, personId: summary.people.bob });
-    await waitFor(async () => {
-      const r = (await api('GET', '/reader-libraries')).body as Array<{ pendingOps: number }>;
-      return Array.isArray(r) && r.every((x) => x.pendingOps === 0);
-    }, 60_000, 'door reader libraries in step');
+    await waitFor(
+      async () => {
+        const r = (await api('GET', '/reader-libraries')).body as Array<{ pendingOps: number }>;
+        return Array.isArray(r) && r.every((x) => x.pendingOps === 0);
+      },
+      60_000,
+      'door reader libraries in step',
+    );
     print('   door reader libraries in step');
 
     const badge = async (person: string, reader: string) => {
@@ -243,7 +313,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<void> {
     print(`6. Open alarms for the desk: ${alarms.length} (GET /alarms?state=open; acknowledge with POST /alarms/{id}/acknowledge)`);
     stream.close();
     if (opts.stay) {
-      print(`Everything keeps running: watch ${base}/monitor/events, place fingers with: printf 'place alice-right-index\\n' | nc 127.0.0.1 17201. Ctrl-C ends the demo.`);
+      print(
+        `Everything keeps running: watch ${base}/monitor/events, place fingers with: printf 'place alice-right-index\\n' | nc 127.0.0.1 17201. Ctrl-C ends the demo.`,
+      );
       await new Promise<void>((r) => process.once('SIGINT', () => r()));
     }
   } finally {

@@ -8,7 +8,8 @@ import { CliError, type Out } from './commands.js';
 function ring(config: AppConfig, create: boolean): SigningKeyRing {
   try {
     const r = create ? SigningKeyRing.open(config.signingKeyFile, () => new Date()) : SigningKeyRing.openExisting(config.signingKeyFile);
-    if (!r) throw new CliError(`no signing key ring at ${config.signingKeyFile}; pass --public-key with the server's public key (acsctl keys:public on the server)`);
+    if (!r)
+      throw new CliError(`no signing key ring at ${config.signingKeyFile}; pass --public-key with the server's public key (acsctl keys:public on the server)`);
     return r;
   } catch (err) {
     if (err instanceof SigningKeyError) throw new CliError(err.message);
@@ -68,7 +69,10 @@ export async function certificateVerify(config: AppConfig, out: Out, file: strin
   }
   const check = await checkCertificate(jws, keyFor);
   if (opts.json) out.json({ file, ...check });
-  else if (check.ok) out.line(`VALID: erasure certificate ${check.certificate} (${check.kind}, customer ${check.customerId}${check.personId ? `, person ${check.personId}` : ''}) issued ${check.issuedAt}, signed by ${check.kid}.`);
+  else if (check.ok)
+    out.line(
+      `VALID: erasure certificate ${check.certificate} (${check.kind}, customer ${check.customerId}${check.personId ? `, person ${check.personId}` : ''}) issued ${check.issuedAt}, signed by ${check.kid}.`,
+    );
   else out.line(`INVALID: ${file}: ${check.problems.join('; ')}.`);
   return check.ok;
 }

@@ -3,7 +3,18 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { checkSqliteFiles } from '@acs/database';
-import { auditVerify, checkpointAcceptCommand, CliError, keysRotate, migrationRevert, migrationRun, mqttAcl, type Out, seedDemoCommand, staffCreate } from './commands.js';
+import {
+  auditVerify,
+  checkpointAcceptCommand,
+  CliError,
+  keysRotate,
+  migrationRevert,
+  migrationRun,
+  mqttAcl,
+  type Out,
+  seedDemoCommand,
+  staffCreate,
+} from './commands.js';
 import { historyVerify } from './history-commands.js';
 import { controllerResetSequence } from './controller-commands.js';
 import { purgeDue, purgeReapply, purgeVerify } from './compliance-commands.js';
@@ -70,7 +81,9 @@ program
 
 program
   .command('history:verify')
-  .description('Verify the access-history hash chains (one customer or all) and compare them with the newest signed checkpoint; exits 1 naming the first broken link or a missing tail')
+  .description(
+    'Verify the access-history hash chains (one customer or all) and compare them with the newest signed checkpoint; exits 1 naming the first broken link or a missing tail',
+  )
   .option('--customer <id>', 'only this customer')
   .option('--json', 'print JSON')
   .action(async (opts: { customer?: string; json?: boolean }) => {
@@ -79,7 +92,9 @@ program
 
 program
   .command('checkpoint:accept')
-  .description('After a restore was investigated: sign the current chain heads as the new checkpoint (reason rollback_accepted), so the server resumes checkpoints')
+  .description(
+    'After a restore was investigated: sign the current chain heads as the new checkpoint (reason rollback_accepted), so the server resumes checkpoints',
+  )
   .action(async () => checkpointAcceptCommand(config(), out));
 
 program
@@ -98,7 +113,7 @@ program
 program
   .command('controller:reset-sequence')
   .description('Forget the stored event epoch and sequence of a controller (recovers from a bad epoch stored in the future); restart its server afterwards')
-  .requiredOption('--mqtt-id <id>', 'the controller\'s MQTT id')
+  .requiredOption('--mqtt-id <id>', "the controller's MQTT id")
   .action(async (opts: { mqttId: string }) => controllerResetSequence(config(), out, opts));
 
 program
@@ -110,7 +125,9 @@ program
 
 program
   .command('purge:verify')
-  .description('Check every erasure certificate (hash, signature, and that a purged customer has not come back), and the signed files in CERTIFICATE_DIR against the database; exits 1 on a problem')
+  .description(
+    'Check every erasure certificate (hash, signature, and that a purged customer has not come back), and the signed files in CERTIFICATE_DIR against the database; exits 1 on a problem',
+  )
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     if (!(await purgeVerify(config(), out, opts))) process.exitCode = 1;
@@ -118,7 +135,9 @@ program
 
 program
   .command('purge:reapply')
-  .description('Erase again every customer or person whose signed certificate exists but whose data is back (a restored backup); the server runs the jobs and certifies them; idempotent')
+  .description(
+    'Erase again every customer or person whose signed certificate exists but whose data is back (a restored backup); the server runs the jobs and certifies them; idempotent',
+  )
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => purgeReapply(config(), out, opts));
 
@@ -128,8 +147,14 @@ program
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => purgeDue(config(), out, opts));
 
-program.command('migration:run').description('Apply pending database migrations').action(async () => migrationRun(config(), out));
-program.command('migration:revert').description('Revert the newest migration').action(async () => migrationRevert(config(), out));
+program
+  .command('migration:run')
+  .description('Apply pending database migrations')
+  .action(async () => migrationRun(config(), out));
+program
+  .command('migration:revert')
+  .description('Revert the newest migration')
+  .action(async () => migrationRevert(config(), out));
 
 try {
   await program.parseAsync(process.argv);

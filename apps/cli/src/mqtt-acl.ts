@@ -27,7 +27,11 @@ export async function mosquittoAuthInput(config: AppConfig, ds: DataSource, inst
   };
 }
 
-export async function mosquittoFiles(config: AppConfig, ds: DataSource, instances: string[] = []): Promise<{ passwordFile: string; aclFile: string; controllers: number; skipped: string[] }> {
+export async function mosquittoFiles(
+  config: AppConfig,
+  ds: DataSource,
+  instances: string[] = [],
+): Promise<{ passwordFile: string; aclFile: string; controllers: number; skipped: string[] }> {
   const input = await mosquittoAuthInput(config, ds, instances);
   return { ...renderMosquittoAuth(input), controllers: input.controllers.length, skipped: input.skipped };
 }

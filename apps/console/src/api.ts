@@ -116,7 +116,12 @@ export class Api {
    * progress, and hands back a Blob to save. Total size is unknown for streamed exports, so
    * progress is bytes and rows, not a percentage.
    */
-  async download(path: string, query: Query, onProgress: (bytes: number) => void, signal?: AbortSignal): Promise<{ blob: Blob; filename: string | null; contentType: string }> {
+  async download(
+    path: string,
+    query: Query,
+    onProgress: (bytes: number) => void,
+    signal?: AbortSignal,
+  ): Promise<{ blob: Blob; filename: string | null; contentType: string }> {
     const res = await fetch(withQuery(path, query), { headers: this.headers({ accept: '*/*' }), signal });
     if (res.status === 401) this.onUnauthorized();
     if (!res.ok || !res.body) throw new ApiError(await problemOf(res));

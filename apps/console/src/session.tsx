@@ -48,7 +48,8 @@ export function SessionProvider({ children, initial }: { children: ReactNode; in
   }, []);
 
   const session = useMemo<Session | null>(
-    () => (current ? { ...current, api: new Api(current.token, () => signOut('Your session has ended (token expired or revoked). Sign in again.')), signOut } : null),
+    () =>
+      current ? { ...current, api: new Api(current.token, () => signOut('Your session has ended (token expired or revoked). Sign in again.')), signOut } : null,
     [current, signOut],
   );
   const value = useMemo(() => ({ session, notice, signIn }), [session, notice, signIn]);

@@ -11,7 +11,11 @@ function format(kind: 'dateTime' | 'date' | 'time', timeZone: string | undefined
   let f = formats.get(key);
   if (!f) {
     const style: Intl.DateTimeFormatOptions =
-      kind === 'date' ? { dateStyle: 'medium' } : kind === 'time' ? { timeStyle: 'medium', hourCycle: 'h23' } : { dateStyle: 'medium', timeStyle: 'medium', hourCycle: 'h23' };
+      kind === 'date'
+        ? { dateStyle: 'medium' }
+        : kind === 'time'
+          ? { timeStyle: 'medium', hourCycle: 'h23' }
+          : { dateStyle: 'medium', timeStyle: 'medium', hourCycle: 'h23' };
     try {
       f = new Intl.DateTimeFormat(undefined, { ...style, ...(timeZone ? { timeZone } : {}) });
     } catch {
@@ -49,7 +53,9 @@ export function formatClock(value: string | number | Date, timeZone?: string): s
 export function zoneLabel(timeZone: string | undefined, at: number | string | Date = Date.now()): string {
   const zone = timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   try {
-    const short = new Intl.DateTimeFormat(undefined, { timeZone: zone, timeZoneName: 'short' }).formatToParts(new Date(at)).find((p) => p.type === 'timeZoneName')?.value;
+    const short = new Intl.DateTimeFormat(undefined, { timeZone: zone, timeZoneName: 'short' })
+      .formatToParts(new Date(at))
+      .find((p) => p.type === 'timeZoneName')?.value;
     return short && short !== zone ? `${zone} (${short})` : zone;
   } catch {
     return zone;

@@ -3,7 +3,10 @@ import { describeError } from './api';
 import { formatDateOnly, formatDateTime } from './time';
 
 /** Loads data for a page; `reload` re-runs it. Aborts a stale load when inputs change. */
-export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+export function useLoad<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  deps: unknown[],
+): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
   const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true });
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);

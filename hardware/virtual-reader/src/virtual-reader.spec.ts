@@ -28,7 +28,7 @@ class Wire {
   async command(name: Parameters<typeof encodeCommand>[2], ...params: Parameters<typeof encodeCommand>[3][]): Promise<Packet[]> {
     const raw = await this.send(encodeCommand(R503, ADDR, name, ...params));
     const packets: Packet[] = [];
-    for (let rest = raw; rest.length > 0; ) {
+    for (let rest = raw; rest.length > 0;) {
       const r = decodePacket(rest);
       if (r.kind !== 'ok') throw new Error(`undecodable reply: ${r.kind}`);
       packets.push(r.packet);
@@ -160,7 +160,7 @@ describe('VirtualReader', () => {
     expect(params[0].content.readUInt16BE(1 + 4)).toBe(200);
   });
 
-  it('merges only this enrollment\'s captures in RegModel, not a stale buffer 3', async () => {
+  it("merges only this enrollment's captures in RegModel, not a stale buffer 3", async () => {
     const wire = new Wire();
     wire.device.place('old-finger');
     await wire.command('GenImg');
@@ -195,7 +195,7 @@ describe('VirtualReader', () => {
     burst.push(encodeCommand(R503, ADDR, 'UpChar', 2));
     const reply = await wire.send(Buffer.concat(burst));
     const packets: Packet[] = [];
-    for (let rest = reply; rest.length > 0; ) {
+    for (let rest = reply; rest.length > 0;) {
       const r = decodePacket(rest);
       if (r.kind !== 'ok') throw new Error(r.kind);
       packets.push(r.packet);

@@ -18,7 +18,7 @@ describe(csvLines.name, () => {
   it('matches csv-stringify on random rows', () => {
     const alphabet = ['a', '0', ',', '"', '\n', '\r', '=', '+', '-', '@', '\t', ' ', "'", '\uFF20', 'é'];
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const rows: CsvCell[][] = Array.from({ length: 500 }, () =>
       Array.from({ length: 5 }, () => {
         const r = rnd();

@@ -65,8 +65,13 @@ describe('AccessLogService on PostgreSQL', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(expected);
-    expect((await log.findPage({ customerId: C1, result: 'denied', personId: `0193a000-0000-7000-8000-000000000000` }, { limit: 100 })).items.map((e) => e.id)).toEqual(
-      ofC1.filter((e) => e.result === 'denied' && e.personId?.endsWith('0')).sort((a, b) => b.occurredAt - a.occurredAt || (b.id < a.id ? -1 : 1)).map((e) => e.id),
+    expect(
+      (await log.findPage({ customerId: C1, result: 'denied', personId: `0193a000-0000-7000-8000-000000000000` }, { limit: 100 })).items.map((e) => e.id),
+    ).toEqual(
+      ofC1
+        .filter((e) => e.result === 'denied' && e.personId?.endsWith('0'))
+        .sort((a, b) => b.occurredAt - a.occurredAt || (b.id < a.id ? -1 : 1))
+        .map((e) => e.id),
     );
     await expect(log.count({ customerId: C2 })).resolves.toBe(10);
     await expect(log.verify(C1)).resolves.toMatchObject({ ok: true, checked: 30 });

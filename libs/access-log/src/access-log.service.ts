@@ -404,7 +404,12 @@ export class AccessLogService implements OnModuleDestroy {
   /** IANA zone of each site (the configured default for a site that no longer exists). */
   async siteTimeZones(siteIds?: readonly string[]): Promise<Map<string, string>> {
     const repo = this.dataSource.getRepository(SiteEntity);
-    const sites = siteIds ? await repo.createQueryBuilder('s').where('s.id IN (:...ids)', { ids: siteIds.length ? siteIds : [''] }).getMany() : await repo.find();
+    const sites = siteIds
+      ? await repo
+          .createQueryBuilder('s')
+          .where('s.id IN (:...ids)', { ids: siteIds.length ? siteIds : [''] })
+          .getMany()
+      : await repo.find();
     const zones = new Map(sites.map((s) => [s.id, s.timeZone]));
     for (const id of siteIds ?? []) if (!zones.has(id)) zones.set(id, this.config.DEFAULT_TIME_ZONE);
     return zones;
@@ -425,7 +430,10 @@ export class AccessLogService implements OnModuleDestroy {
       throw new DomainError('access_log.bad_period', `the period may span at most ${MAX_TOTALS_DAYS} days`, 400);
     }
     const base = { ...filter, kind: 'attempt' as const };
-    const siteRows = await this.applyFilter(this.dataSource.createQueryBuilder().from(AccessEventEntity, 'e').select('DISTINCT e.site_id', 'site_id'), base).getRawMany<{
+    const siteRows = await this.applyFilter(
+      this.dataSource.createQueryBuilder().from(AccessEventEntity, 'e').select('DISTINCT e.site_id', 'site_id'),
+      base,
+    ).getRawMany<{
       site_id: string;
     }>();
     const zones = await this.siteTimeZones(siteRows.map((r) => r.site_id));

@@ -27,7 +27,11 @@ describe(Batcher.name, () => {
     const promises = Array.from({ length: 10 }, (_, i) => batcher.push(i));
     expect(batches).toEqual([]); // nothing written synchronously: the caller is not delayed
     await expect(Promise.all(promises)).resolves.toEqual(Array.from({ length: 10 }, (_, i) => `ok:${i}`));
-    expect(batches).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(batches).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
   });
 
   it('flushes a lone item after maxDelayMs, not before', async () => {

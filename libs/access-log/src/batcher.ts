@@ -87,12 +87,14 @@ export class Batcher<T, R> {
     if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.opts.maxBatch);
     this.writing = batch.length;
-    this.inFlight = this.scope.runInAsyncScope(() => this.write(batch)).finally(() => {
-      this.inFlight = undefined;
-      this.writing = 0;
-      // Whatever arrived during the write has waited long enough already.
-      if (this.pending.length > 0) this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), 0));
-    });
+    this.inFlight = this.scope
+      .runInAsyncScope(() => this.write(batch))
+      .finally(() => {
+        this.inFlight = undefined;
+        this.writing = 0;
+        // Whatever arrived during the write has waited long enough already.
+        if (this.pending.length > 0) this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), 0));
+      });
   }
 
   private async write(batch: Array<Pending<T, R>>): Promise<void> {

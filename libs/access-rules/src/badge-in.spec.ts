@@ -133,7 +133,17 @@ const alice = (after: number, doorId: string, direction: 'entry' | 'exit' = 'ent
 const reasonRows: Row[] = [
   {
     name: 'granted: plain door, no zone rules',
-    expected: { granted: true, reason: 'granted', violations: [], personId: 'alice', customerId: 'acme', siteId: 'site-1', zoneId: 'hall', grantId: 'g-acme', accessLevelId: 'everywhere' },
+    expected: {
+      granted: true,
+      reason: 'granted',
+      violations: [],
+      personId: 'alice',
+      customerId: 'acme',
+      siteId: 'site-1',
+      zoneId: 'hall',
+      grantId: 'g-acme',
+      accessLevelId: 'everywhere',
+    },
   },
   {
     name: 'two_person_granted: second distinct person within the window opens for both',
@@ -148,12 +158,12 @@ const reasonRows: Row[] = [
     expected: { granted: true, reason: 'emergency_release', personId: 'alice', customerId: 'acme' },
   },
   {
-    name: 'unknown_door: the reader\'s door is not in the registry',
+    name: "unknown_door: the reader's door is not in the registry",
     attempt: { doorId: 'd-nowhere' },
     expected: { granted: false, reason: 'unknown_door', siteId: null, zoneId: null, personId: 'alice', customerId: 'acme' },
   },
   {
-    name: 'unknown_door: the door\'s zone is missing',
+    name: "unknown_door: the door's zone is missing",
     setup: (b) => b.remove('zones', 'hall'),
     expected: { granted: false, reason: 'unknown_door', zoneId: null },
   },
@@ -383,7 +393,7 @@ describe('decideBadgeIn: reasons and check order', () => {
   });
 
   it('echoes the attempt', () => {
-    const { decision } = run({ name: '', attempt: { readerId: 'r-9', direction: 'exit', at: T + 5 } , expected: { granted: true, reason: 'granted' } }, true);
+    const { decision } = run({ name: '', attempt: { readerId: 'r-9', direction: 'exit', at: T + 5 }, expected: { granted: true, reason: 'granted' } }, true);
     expect(decision).toMatchObject({ readerId: 'r-9', doorId: 'd-hall', direction: 'exit', at: T + 5 });
   });
 });
@@ -414,13 +424,11 @@ function expectScenario(s: Scenario): void {
 const ok: Expected = { granted: true, reason: 'granted', violations: [] };
 const flagged: Expected = { granted: true, reason: 'granted', violations: ['anti_passback'] };
 const apbDenied: Expected = { granted: false, reason: 'anti_passback' };
-const step = (
-  doorId: string,
-  direction: 'entry' | 'exit',
-  expectation: Expected,
-  after = 0,
-  personId = 'alice',
-): Step => ({ badge: { personId, doorId, direction }, after, expect: expectation });
+const step = (doorId: string, direction: 'entry' | 'exit', expectation: Expected, after = 0, personId = 'alice'): Step => ({
+  badge: { personId, doorId, direction },
+  after,
+  expect: expectation,
+});
 const MIN = 60 * S;
 
 const antiPassback: Scenario[] = [
@@ -531,7 +539,7 @@ const interlock: Scenario[] = [
     name: 'a redelivered old "opened" does not reopen a closed door',
     steps: [ev('opened', 'd-outer', 0), ev('closed', 'd-outer', S), ev('opened', 'd-outer', 0), step('d-inner', 'entry', ok, 2 * S)],
   },
-  { name: 'the door\'s own state does not block it', steps: [ev('opened', 'd-inner', 0), step('d-inner', 'entry', ok, S)] },
+  { name: "the door's own state does not block it", steps: [ev('opened', 'd-inner', 0), step('d-inner', 'entry', ok, S)] },
   {
     name: 'doors outside the group do not matter',
     steps: [ev('opened', 'd-hall', 0), ev('unlocked', 'd-cage', 0), step('d-inner', 'entry', ok, S)],
@@ -611,9 +619,7 @@ describe('decideBadgeIn: two-person rule', () => {
 describe('reason list', () => {
   const tables: Expected[] = [
     ...reasonRows.map((r) => r.expected),
-    ...[...antiPassback, ...interlock, ...twoPerson].flatMap((s) =>
-      s.steps.flatMap((st) => ('badge' in st && st.expect ? [st.expect] : [])),
-    ),
+    ...[...antiPassback, ...interlock, ...twoPerson].flatMap((s) => s.steps.flatMap((st) => ('badge' in st && st.expect ? [st.expect] : []))),
   ];
 
   it('every documented reason is produced by some row of the tables above', () => {

@@ -118,18 +118,18 @@ export const REASON_DESCRIPTIONS: Readonly<Record<BadgeInReason, string>> = {
   granted: 'Identified and authorised; the door is unlocked.',
   two_person_granted: 'Second distinct authorised person within the window; one unlock lets both in.',
   emergency_release: 'Door is released for evacuation; identified person passes without other checks.',
-  unknown_door: 'The reader\'s door (or its zone) is not in the registry: a configuration error.',
+  unknown_door: "The reader's door (or its zone) is not in the registry: a configuration error.",
   low_score: 'The reader matched with a score under the threshold (or none): treated as no match.',
   unknown_finger: 'The finger matches no enrolled template (or the slot maps to no person).',
   unknown_person: 'The matched person is not in the registry (deleted, or the customer is missing).',
-  customer_purged: 'The person\'s customer has been purged.',
-  customer_not_started: 'The customer\'s service has not started yet.',
-  customer_service_ended: 'The customer\'s service has ended (from the exact end instant on).',
+  customer_purged: "The person's customer has been purged.",
+  customer_not_started: "The customer's service has not started yet.",
+  customer_service_ended: "The customer's service has ended (from the exact end instant on).",
   person_suspended: 'The person is suspended.',
   person_restricted: 'The person is restricted.',
-  person_not_yet_valid: 'The person\'s validity has not started yet.',
-  person_expired: 'The person\'s validity has ended.',
-  zone_lockdown: 'The door\'s zone is in lockdown (registry).',
+  person_not_yet_valid: "The person's validity has not started yet.",
+  person_expired: "The person's validity has ended.",
+  zone_lockdown: "The door's zone is in lockdown (registry).",
   no_grant_for_door: 'No grant of the person covers this door.',
   grant_not_yet_valid: 'A covering grant exists but starts later.',
   grant_expired: 'Covering grants exist but all have ended.',
@@ -300,11 +300,7 @@ export function decideBadgeIn(input: BadgeInInput): BadgeInDecision {
   const window = zone.twoPersonWindowSeconds;
   if (window !== null && attempt.direction === 'entry') {
     const pending = state.pendingAt(door.id, attempt.at);
-    if (
-      pending &&
-      pending.personId !== personId &&
-      evaluateAccess(snapshot, pending.personId, door.id, attempt.at, index).allowed
-    ) {
+    if (pending && pending.personId !== personId && evaluateAccess(snapshot, pending.personId, door.id, attempt.at, index).allowed) {
       return decided({ ...base, companionPersonId: pending.personId }, true, 'two_person_granted', violations);
     }
     return decided({ ...base, pendingUntil: attempt.at + window * 1000 }, false, 'two_person_pending', violations);

@@ -1,13 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  ACCESS_REASONS,
-  doorsForPerson,
-  evaluateAccess,
-  personsCoveredByDoors,
-  whoMayOpen,
-  type AccessAnswer,
-  type AccessReason,
-} from '@acs/access-rules';
+import { ACCESS_REASONS, doorsForPerson, evaluateAccess, personsCoveredByDoors, whoMayOpen, type AccessAnswer, type AccessReason } from '@acs/access-rules';
 import { instant, onDays, snapshotBuilder, weekdays, type SnapshotBuilder } from '@acs/access-rules/testing';
 
 // Two customers in one building. acme has suite-1 (office hours, whole customer) and cage-7
@@ -284,9 +276,7 @@ describe('evaluateAccess: edges of time', () => {
 
 describe('evaluateAccess: across DST in Europe/Amsterdam', () => {
   const withNightLevel = (b: SnapshotBuilder, start: string, end: string): SnapshotBuilder =>
-    b
-      .schedule('sunday-night', { windows: onDays([7], start, end) })
-      .accessLevel('suite-office', { zoneIds: ['suite-1'], scheduleId: 'sunday-night' });
+    b.schedule('sunday-night', { windows: onDays([7], start, end) }).accessLevel('suite-office', { zoneIds: ['suite-1'], scheduleId: 'sunday-night' });
 
   it.each<Row>([
     {
@@ -360,8 +350,7 @@ describe('evaluateAccess: several grants', () => {
   it.each<Row>([
     {
       name: 'one expired, one valid: granted by the valid one',
-      setup: (b) =>
-        b.grant('g-old', { accessLevelId: 'suite-office', customerId: 'acme', personId: 'alice', validUntil: EARLIER }),
+      setup: (b) => b.grant('g-old', { accessLevelId: 'suite-office', customerId: 'acme', personId: 'alice', validUntil: EARLIER }),
       expected: { allowed: true, reason: 'granted', grantId: 'g-acme-suite', accessLevelId: 'suite-office', until: MONDAY_18 },
     },
     {
@@ -390,12 +379,14 @@ describe('evaluateAccess: several grants', () => {
     {
       name: 'two granting: the longer-lasting one is named',
       setup: (b) =>
-        b.grant('g-alice-week', {
-          accessLevelId: 'suite-evening',
-          customerId: 'acme',
-          personId: 'alice',
-          validUntil: LATER,
-        }).accessLevel('suite-evening', { zoneIds: ['suite-1'] }),
+        b
+          .grant('g-alice-week', {
+            accessLevelId: 'suite-evening',
+            customerId: 'acme',
+            personId: 'alice',
+            validUntil: LATER,
+          })
+          .accessLevel('suite-evening', { zoneIds: ['suite-1'] }),
       expected: { allowed: true, reason: 'granted', grantId: 'g-alice-week', accessLevelId: 'suite-evening', until: LATER },
     },
     {
@@ -407,17 +398,13 @@ describe('evaluateAccess: several grants', () => {
     {
       name: 'a future grant beats an expired one',
       setup: (b) =>
-        b
-          .patch('grants', 'g-acme-suite', { validUntil: EARLIER })
-          .grant('g-future', { accessLevelId: 'suite-evening', customerId: 'acme', validFrom: LATER }),
+        b.patch('grants', 'g-acme-suite', { validUntil: EARLIER }).grant('g-future', { accessLevelId: 'suite-evening', customerId: 'acme', validFrom: LATER }),
       expected: { allowed: false, reason: 'grant_not_yet_valid', grantId: 'g-future', accessLevelId: 'suite-evening', until: LATER },
     },
     {
       name: 'two future grants: the sooner is named',
       setup: (b) =>
-        b
-          .patch('grants', 'g-acme-suite', { validFrom: LATER + 5 })
-          .grant('g-sooner', { accessLevelId: 'suite-evening', customerId: 'acme', validFrom: LATER }),
+        b.patch('grants', 'g-acme-suite', { validFrom: LATER + 5 }).grant('g-sooner', { accessLevelId: 'suite-evening', customerId: 'acme', validFrom: LATER }),
       expected: { allowed: false, reason: 'grant_not_yet_valid', grantId: 'g-sooner', accessLevelId: 'suite-evening', until: LATER },
     },
     {
@@ -531,15 +518,15 @@ describe('whoMayOpen', () => {
   });
 
   it('leaves out people whose only grants are for other doors or from another customer', () => {
-    const snapshot = base()
-      .grant('g-cross', { accessLevelId: 'cage-always', customerId: 'globex', personId: 'bob' })
-      .build();
+    const snapshot = base().grant('g-cross', { accessLevelId: 'cage-always', customerId: 'globex', personId: 'bob' }).build();
     expect(whoMayOpen(snapshot, 'd-cage', MONDAY_NOON).map((a) => a.personId)).toEqual(['alice']);
     expect(whoMayOpen(snapshot, 'd-lobby', MONDAY_NOON).map((a) => a.personId)).toEqual(['carol']);
   });
 
   it('agrees with evaluateAccess person by person', () => {
-    const snapshot = base().patch('customers', 'acme', { serviceEnd: MONDAY_NOON + 1 }).build();
+    const snapshot = base()
+      .patch('customers', 'acme', { serviceEnd: MONDAY_NOON + 1 })
+      .build();
     const answers = whoMayOpen(snapshot, 'd-suite', MONDAY_NOON);
     expect(answers.length).toBeGreaterThan(0);
     for (const { personId, ...answer } of answers) {
@@ -603,20 +590,14 @@ describe('personsCoveredByDoors', () => {
   it('unions over doors, ignores schedules and lockdown, and skips unknown doors', () => {
     const snapshot = base().patch('zones', 'suite-1', { lockdown: true }).build();
     // At 19:00 the suite's office schedule is closed and the zone is locked down: still covered.
-    expect([...personsCoveredByDoors(snapshot, ['d-suite', 'd-lobby', 'd-nowhere'], MONDAY_19)].sort()).toEqual([
-      'alice',
-      'bob',
-      'carol',
-    ]);
+    expect([...personsCoveredByDoors(snapshot, ['d-suite', 'd-lobby', 'd-nowhere'], MONDAY_19)].sort()).toEqual(['alice', 'bob', 'carol']);
     expect([...personsCoveredByDoors(snapshot, ['d-cage'], MONDAY_19)]).toEqual(['alice']);
     expect(personsCoveredByDoors(snapshot, ['d-nowhere'], MONDAY_19).size).toBe(0);
     expect(personsCoveredByDoors(snapshot, [], MONDAY_19).size).toBe(0);
   });
 
   it('a grant of customer A naming a person of customer B does not put B on the reader', () => {
-    const snapshot = base()
-      .grant('g-cross', { accessLevelId: 'cage-always', customerId: 'acme', personId: 'carol' })
-      .build();
+    const snapshot = base().grant('g-cross', { accessLevelId: 'cage-always', customerId: 'acme', personId: 'carol' }).build();
     expect(personsCoveredByDoors(snapshot, ['d-cage'], T).has('carol')).toBe(false);
   });
 

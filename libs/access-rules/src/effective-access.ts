@@ -20,16 +20,7 @@
  * door whose zone is missing is `unknown_door`; a grant whose access level is missing covers
  * nothing; an access level whose schedule is missing is never within schedule.
  */
-import type {
-  AccessAnswer,
-  AccessLevelFacts,
-  CustomerFacts,
-  DoorFacts,
-  GrantFacts,
-  Instant,
-  PersonFacts,
-  RegistrySnapshot,
-} from './model.js';
+import type { AccessAnswer, AccessLevelFacts, CustomerFacts, DoorFacts, GrantFacts, Instant, PersonFacts, RegistrySnapshot } from './model.js';
 import { isWithinSchedule, nextScheduleChange } from './schedule.js';
 import type { ResolvedGrant, ScheduleState, SnapshotIndex } from './snapshot-index.js';
 
@@ -55,9 +46,7 @@ class ScheduleCache {
         state = this.index.scheduleState(scheduleId, this.at);
       } else {
         const schedule = this.snapshot.schedules.get(scheduleId);
-        state = schedule
-          ? { within: isWithinSchedule(schedule, this.at), next: nextScheduleChange(schedule, this.at) }
-          : null;
+        state = schedule ? { within: isWithinSchedule(schedule, this.at), next: nextScheduleChange(schedule, this.at) } : null;
       }
       this.states.set(scheduleId, state);
     }
@@ -102,13 +91,7 @@ function deny(reason: AccessAnswer['reason'], until?: Instant, grant?: GrantFact
 }
 
 /** The checks that do not depend on grants, in `ACCESS_REASONS` order. */
-function checkPersonAndDoor(
-  snapshot: RegistrySnapshot,
-  person: PersonFacts,
-  customer: CustomerFacts,
-  door: DoorFacts,
-  at: Instant,
-): AccessAnswer | undefined {
+function checkPersonAndDoor(snapshot: RegistrySnapshot, person: PersonFacts, customer: CustomerFacts, door: DoorFacts, at: Instant): AccessAnswer | undefined {
   // A purge is irreversible, so it denies regardless of the instant asked about.
   if (customer.purgedAt !== null) return deny('customer_purged');
   if (at < customer.serviceStart) return deny('customer_not_started', customer.serviceStart);
@@ -127,13 +110,7 @@ function lastsLonger(a: Instant | undefined, b: Instant | undefined): boolean {
   return b !== undefined && a > b;
 }
 
-function decideByGrants(
-  covering: readonly ResolvedGrant[],
-  person: PersonFacts,
-  customer: CustomerFacts,
-  at: Instant,
-  schedules: ScheduleCache,
-): AccessAnswer {
+function decideByGrants(covering: readonly ResolvedGrant[], person: PersonFacts, customer: CustomerFacts, at: Instant, schedules: ScheduleCache): AccessAnswer {
   if (covering.length === 0) return deny('no_grant_for_door');
   // Time limits outside the grant that end any answer below.
   const outerEnd = earliest(person.validUntil, customer.serviceEnd);
@@ -204,11 +181,7 @@ function groupByCustomer(grants: readonly ResolvedGrant[]): Map<string, Resolved
   return groups;
 }
 
-function applicableGrants(
-  snapshot: RegistrySnapshot,
-  person: PersonFacts | undefined,
-  index?: SnapshotIndex,
-): ResolvedGrant[] {
+function applicableGrants(snapshot: RegistrySnapshot, person: PersonFacts | undefined, index?: SnapshotIndex): ResolvedGrant[] {
   if (!person) return [];
   if (index) return index.grantsFor(person);
   return resolveGrants(
@@ -221,24 +194,11 @@ function applicableGrants(
  * May `personId` open `doorId` at `at`, and why (not). `index`, built from this very snapshot,
  * only makes it faster: the answer is the same with or without it.
  */
-export function evaluateAccess(
-  snapshot: RegistrySnapshot,
-  personId: string,
-  doorId: string,
-  at: Instant,
-  index?: SnapshotIndex,
-): AccessAnswer {
+export function evaluateAccess(snapshot: RegistrySnapshot, personId: string, doorId: string, at: Instant, index?: SnapshotIndex): AccessAnswer {
   // An index of an older snapshot would silently answer from stale grants.
   if (index && index.snapshot !== snapshot) throw new Error('evaluateAccess: the index belongs to another snapshot');
   const person = snapshot.persons.get(personId);
-  return evaluateResolved(
-    snapshot,
-    person,
-    snapshot.doors.get(doorId),
-    at,
-    applicableGrants(snapshot, person, index),
-    new ScheduleCache(snapshot, at, index),
-  );
+  return evaluateResolved(snapshot, person, snapshot.doors.get(doorId), at, applicableGrants(snapshot, person, index), new ScheduleCache(snapshot, at, index));
 }
 
 /** The answer for every door in the snapshot (snapshot order), allowed or not. */
@@ -259,9 +219,7 @@ export function doorsForPerson(snapshot: RegistrySnapshot, personId: string, at:
 export function whoMayOpen(snapshot: RegistrySnapshot, doorId: string, at: Instant): PersonAccessAnswer[] {
   const door = snapshot.doors.get(doorId);
   if (!door) return [];
-  const byCustomer = groupByCustomer(
-    resolveGrants(snapshot, snapshot.grants).filter((g) => levelCoversDoor(g.level, door)),
-  );
+  const byCustomer = groupByCustomer(resolveGrants(snapshot, snapshot.grants).filter((g) => levelCoversDoor(g.level, door)));
   const schedules = new ScheduleCache(snapshot, at);
   const result: PersonAccessAnswer[] = [];
   for (const person of snapshot.persons.values()) {
@@ -282,9 +240,7 @@ export function whoMayOpen(snapshot: RegistrySnapshot, doorId: string, at: Insta
  */
 export function personsCoveredByDoors(snapshot: RegistrySnapshot, doorIds: readonly string[], at: Instant): Set<string> {
   const doors = doorIds.map((id) => snapshot.doors.get(id)).filter((d): d is DoorFacts => d !== undefined);
-  const covering = resolveGrants(snapshot, snapshot.grants).filter((g) =>
-    doors.some((door) => levelCoversDoor(g.level, door)),
-  );
+  const covering = resolveGrants(snapshot, snapshot.grants).filter((g) => doors.some((door) => levelCoversDoor(g.level, door)));
   const result = new Set<string>();
   if (covering.length === 0) return result;
   const byCustomer = groupByCustomer(covering);

@@ -26,11 +26,5 @@ export type {
   DoorMode,
   ReasonFamily,
 } from './badge-in.js';
-export {
-  ZoneState,
-  DOOR_EVENT_KINDS,
-  DEFAULT_ANTI_PASSBACK_RESET_MINUTES,
-  DEFAULT_UNLOCK_GRACE_MS,
-  MAX_ANTI_PASSBACK_RESET_MINUTES,
-} from './zone-state.js';
+export { ZoneState, DOOR_EVENT_KINDS, DEFAULT_ANTI_PASSBACK_RESET_MINUTES, DEFAULT_UNLOCK_GRACE_MS, MAX_ANTI_PASSBACK_RESET_MINUTES } from './zone-state.js';
 export type { DoorEvent, DoorEventKind, DoorStatus, PendingTwoPerson, PresenceSide, ZoneStateOptions, ZoneStateView } from './zone-state.js';

@@ -95,7 +95,7 @@ function compile(schedule: ScheduleFacts): CompiledSchedule {
 
 /** ISO weekday of a local day number; day 0 (1970-01-01) was a Thursday. */
 function weekdayOf(day: number): number {
-  return (((day + 3) % 7) + 7) % 7 + 1;
+  return ((((day + 3) % 7) + 7) % 7) + 1;
 }
 
 function spansOn(compiled: CompiledSchedule, day: number): Span[] {
@@ -158,11 +158,7 @@ function firstFlipAtConstantOffset(
  * a window boundary (spring forward) or jump back out of a window (fall back), so the jump
  * itself can be the moment the answer flips.
  */
-export function nextScheduleChange(
-  schedule: ScheduleFacts,
-  at: Instant,
-  horizonMs: number = SCHEDULE_LOOKAHEAD_MS,
-): Instant | undefined {
+export function nextScheduleChange(schedule: ScheduleFacts, at: Instant, horizonMs: number = SCHEDULE_LOOKAHEAD_MS): Instant | undefined {
   const compiled = compile(schedule);
   const zone = compiled.zone;
   if (!zone) return undefined;

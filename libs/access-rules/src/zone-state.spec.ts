@@ -170,20 +170,30 @@ const doorRows: DoorRow[] = [
   { name: 'opened: busy', steps: [{ kind: 'opened', after: 0 }], after: S, expected: { ...idle, open: true, busy: true } },
   {
     name: 'opened then closed: idle',
-    steps: [{ kind: 'opened', after: 0 }, { kind: 'closed', after: S }],
+    steps: [
+      { kind: 'opened', after: 0 },
+      { kind: 'closed', after: S },
+    ],
     after: 2 * S,
     expected: idle,
   },
   { name: 'unlocked: busy', steps: [{ kind: 'unlocked', after: 0 }], after: S, expected: { ...idle, unlocked: true, busy: true } },
   {
     name: 'unlocked then locked: idle',
-    steps: [{ kind: 'unlocked', after: 0 }, { kind: 'locked', after: S }],
+    steps: [
+      { kind: 'unlocked', after: 0 },
+      { kind: 'locked', after: S },
+    ],
     after: 2 * S,
     expected: idle,
   },
   {
     name: 'locked but still open: busy',
-    steps: [{ kind: 'unlocked', after: 0 }, { kind: 'opened', after: S }, { kind: 'locked', after: 2 * S }],
+    steps: [
+      { kind: 'unlocked', after: 0 },
+      { kind: 'opened', after: S },
+      { kind: 'locked', after: 2 * S },
+    ],
     after: 3 * S,
     expected: { ...idle, open: true, busy: true },
   },
@@ -196,31 +206,49 @@ const doorRows: DoorRow[] = [
   { name: 'a grant: idle after the grace period', steps: [{ kind: 'grant', after: 0 }], after: DEFAULT_UNLOCK_GRACE_MS, expected: idle },
   {
     name: 'a grant confirmed by the relay: its state takes over',
-    steps: [{ kind: 'grant', after: 0 }, { kind: 'unlocked', after: 100 }],
+    steps: [
+      { kind: 'grant', after: 0 },
+      { kind: 'unlocked', after: 100 },
+    ],
     after: DEFAULT_UNLOCK_GRACE_MS + S,
     expected: { ...idle, unlocked: true, busy: true },
   },
   {
     name: 'a grant, unlock, lock: idle before the grace period ends',
-    steps: [{ kind: 'grant', after: 0 }, { kind: 'unlocked', after: 100 }, { kind: 'locked', after: 5 * S }],
+    steps: [
+      { kind: 'grant', after: 0 },
+      { kind: 'unlocked', after: 100 },
+      { kind: 'locked', after: 5 * S },
+    ],
     after: 6 * S,
     expected: idle,
   },
   {
     name: 'a relay event older than the grant does not cancel it',
-    steps: [{ kind: 'grant', after: S }, { kind: 'locked', after: 0 }],
+    steps: [
+      { kind: 'grant', after: S },
+      { kind: 'locked', after: 0 },
+    ],
     after: 2 * S,
     expected: { ...idle, grantPendingUntil: T + S + DEFAULT_UNLOCK_GRACE_MS, busy: true },
   },
   {
     name: 'a late redelivery of an older sensor event is ignored',
-    steps: [{ kind: 'opened', after: 0 }, { kind: 'closed', after: S }, { kind: 'opened', after: 0 }],
+    steps: [
+      { kind: 'opened', after: 0 },
+      { kind: 'closed', after: S },
+      { kind: 'opened', after: 0 },
+    ],
     after: 2 * S,
     expected: idle,
   },
   {
     name: 'a late redelivery of an older relay event is ignored',
-    steps: [{ kind: 'unlocked', after: 0 }, { kind: 'locked', after: S }, { kind: 'unlocked', after: S - 1 }],
+    steps: [
+      { kind: 'unlocked', after: 0 },
+      { kind: 'locked', after: S },
+      { kind: 'unlocked', after: S - 1 },
+    ],
     after: 2 * S,
     expected: idle,
   },

@@ -39,9 +39,7 @@ export function auditHash(row: ChainedAuditFields, prevHash: string): string {
 }
 
 export type ChainBreak =
-  | { seq: number; reason: 'hash-mismatch' }
-  | { seq: number; reason: 'prev-hash-mismatch' }
-  | { seq: number; reason: 'sequence-gap'; expectedSeq: number };
+  { seq: number; reason: 'hash-mismatch' } | { seq: number; reason: 'prev-hash-mismatch' } | { seq: number; reason: 'sequence-gap'; expectedSeq: number };
 
 export interface ChainVerdict {
   ok: boolean;

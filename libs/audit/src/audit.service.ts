@@ -69,13 +69,7 @@ export class AuditService {
     return this.writes.transaction(async (m) => {
       // Several server instances append to one chain: read the head and insert as one step.
       await clusterLock(m, 'audit-chain');
-      const head = await m
-        .getRepository(AuditEntryEntity)
-        .createQueryBuilder('a')
-        .select(['a.seq', 'a.hash'])
-        .orderBy('a.seq', 'DESC')
-        .limit(1)
-        .getOne();
+      const head = await m.getRepository(AuditEntryEntity).createQueryBuilder('a').select(['a.seq', 'a.hash']).orderBy('a.seq', 'DESC').limit(1).getOne();
       const row: AuditEntryEntity = {
         seq: (head?.seq ?? 0) + 1,
         id: randomUUID(),

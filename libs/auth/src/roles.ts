@@ -9,13 +9,9 @@
 export const STAFF_ROLES = ['admin', 'security', 'compliance', 'auditor'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-export type Principal =
-  | { kind: 'staff'; tokenId: string; staffId: string; role: StaffRole }
-  | { kind: 'customer'; tokenId: string; customerId: string };
+export type Principal = { kind: 'staff'; tokenId: string; staffId: string; role: StaffRole } | { kind: 'customer'; tokenId: string; customerId: string };
 
 export function actorOf(p: Principal | undefined): { actorType: string; actorId: string | null; role: string | null } {
   if (!p) return { actorType: 'anonymous', actorId: null, role: null };
-  return p.kind === 'staff'
-    ? { actorType: 'staff', actorId: p.staffId, role: p.role }
-    : { actorType: 'customer', actorId: p.customerId, role: 'customer' };
+  return p.kind === 'staff' ? { actorType: 'staff', actorId: p.staffId, role: p.role } : { actorType: 'customer', actorId: p.customerId, role: 'customer' };
 }

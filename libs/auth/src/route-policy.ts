@@ -4,10 +4,7 @@ import type { StaffRole } from './roles.js';
 export const ACCESS_POLICY = 'acs:access-policy';
 export const AUDIT_POLICY = 'acs:audit-policy';
 
-export type AccessPolicy =
-  | { kind: 'public' }
-  | { kind: 'roles'; staff: readonly StaffRole[]; customerParam?: string }
-  | { kind: 'authenticated' };
+export type AccessPolicy = { kind: 'public' } | { kind: 'roles'; staff: readonly StaffRole[]; customerParam?: string } | { kind: 'authenticated' };
 
 /**
  * Every route declares who may call it; the guard denies routes without a declaration and a
@@ -16,8 +13,7 @@ export type AccessPolicy =
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_POLICY, { kind: 'public' } satisfies AccessPolicy);
 
 /** Staff with one of these roles. `admin` is never implied: list it where it belongs. */
-export const Allow = (...staff: StaffRole[]): MethodDecorator & ClassDecorator =>
-  SetMetadata(ACCESS_POLICY, { kind: 'roles', staff } satisfies AccessPolicy);
+export const Allow = (...staff: StaffRole[]): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_POLICY, { kind: 'roles', staff } satisfies AccessPolicy);
 
 /**
  * Staff with one of these roles, or a customer token whose customer is the route parameter
@@ -27,8 +23,7 @@ export const AllowStaffOrOwnCustomer = (customerParam: string, ...staff: StaffRo
   SetMetadata(ACCESS_POLICY, { kind: 'roles', staff, customerParam } satisfies AccessPolicy);
 
 /** Any valid token, staff or customer (e.g. "who am I"). */
-export const Authenticated = (): MethodDecorator & ClassDecorator =>
-  SetMetadata(ACCESS_POLICY, { kind: 'authenticated' } satisfies AccessPolicy);
+export const Authenticated = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_POLICY, { kind: 'authenticated' } satisfies AccessPolicy);
 
 export interface AuditPolicy {
   /** Stable action name, e.g. `staff.create`, `person.read`. */

@@ -46,9 +46,7 @@ export class TokenService {
 
   /** The principal behind a bearer token, or null when it is unknown, expired, revoked or disabled. */
   async authenticate(token: string): Promise<Principal | null> {
-    const row = await this.dataSource
-      .getRepository(ApiTokenEntity)
-      .findOne({ where: { tokenHash: hashToken(token) }, relations: { staff: true } });
+    const row = await this.dataSource.getRepository(ApiTokenEntity).findOne({ where: { tokenHash: hashToken(token) }, relations: { staff: true } });
     const now = this.clock.nowMs();
     if (!row || row.revokedAt !== null || row.expiresAt <= now) return null;
     this.touch(row.id, now);
@@ -79,10 +77,7 @@ export class TokenService {
     return this.dataSource.getRepository(ApiTokenEntity).find({ where, order: { createdAt: 'DESC' } });
   }
 
-  private async issue(
-    owner: Pick<ApiTokenEntity, 'kind' | 'staffId' | 'customerId'>,
-    opts: { label?: string; ttlDays?: number },
-  ): Promise<IssuedToken> {
+  private async issue(owner: Pick<ApiTokenEntity, 'kind' | 'staffId' | 'customerId'>, opts: { label?: string; ttlDays?: number }): Promise<IssuedToken> {
     const token = newToken('acs');
     const id = randomUUID();
     const now = this.clock.nowMs();

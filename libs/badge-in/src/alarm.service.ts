@@ -101,7 +101,11 @@ export class AlarmService {
 
   async list(filter: { state?: AlarmState; siteId?: string; doorId?: string; limit?: number }): Promise<AlarmView[]> {
     const rows = await this.ds.getRepository(DoorAlarmEntity).find({
-      where: { ...(filter.state ? { state: filter.state } : {}), ...(filter.siteId ? { siteId: filter.siteId } : {}), ...(filter.doorId ? { doorId: filter.doorId } : {}) },
+      where: {
+        ...(filter.state ? { state: filter.state } : {}),
+        ...(filter.siteId ? { siteId: filter.siteId } : {}),
+        ...(filter.doorId ? { doorId: filter.doorId } : {}),
+      },
       order: { raisedAt: 'DESC', id: 'DESC' },
       take: Math.min(filter.limit ?? 200, 1000),
     });
@@ -132,6 +136,15 @@ export class AlarmService {
   }
 
   private busFields(a: DoorAlarmEntity) {
-    return { id: a.id, kind: a.kind, at: a.raisedAt, siteId: a.siteId, zoneId: a.zoneId, doorId: a.doorId, controllerId: a.controllerId, attemptId: a.attemptId };
+    return {
+      id: a.id,
+      kind: a.kind,
+      at: a.raisedAt,
+      siteId: a.siteId,
+      zoneId: a.zoneId,
+      doorId: a.doorId,
+      controllerId: a.controllerId,
+      attemptId: a.attemptId,
+    };
   }
 }

@@ -81,7 +81,9 @@ export class MonitorController {
   @ApiOperation({ summary: 'Every door: controller online, contact, relay, mode, alarm, override, lockdown' })
   async doors(@Query() q: MonitorQuery): Promise<DoorStatusView[]> {
     await this.badgeIn.wiring();
-    return this.badgeIn.doorViews().filter((d) => (!q.siteId || d.siteId === q.siteId) && (!q.zoneId || d.zoneId === q.zoneId) && (!q.doorId || d.doorId === q.doorId));
+    return this.badgeIn
+      .doorViews()
+      .filter((d) => (!q.siteId || d.siteId === q.siteId) && (!q.zoneId || d.zoneId === q.zoneId) && (!q.doorId || d.doorId === q.doorId));
   }
 
   @Get('monitor/readers')

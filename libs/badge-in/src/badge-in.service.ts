@@ -186,7 +186,9 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     for (const s of sequences) {
       // A bad epoch stored before epochs were bounded would drop every later real event as older.
       if (aheadOfClock({ epoch: s.epoch }, this.clock.nowMs())) {
-        this.logger.error(`stored event epoch ${s.epoch} of controller ${s.mqttId} is in the future: ignored; run acsctl controller:reset-sequence --mqtt-id ${s.mqttId}`);
+        this.logger.error(
+          `stored event epoch ${s.epoch} of controller ${s.mqttId} is in the future: ignored; run acsctl controller:reset-sequence --mqtt-id ${s.mqttId}`,
+        );
         continue;
       }
       this.sequences.set(s.mqttId, { epoch: s.epoch, seq: s.seq });
@@ -195,7 +197,11 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     await this.cluster?.subscribe(OVERRIDES_CHANNEL, (body) => {
       const { doorIds, mode } = body as { doorIds?: unknown; mode?: unknown };
       if (Array.isArray(doorIds) && (mode === null || mode === 'emergency_release' || mode === 'locked')) {
-        this.setOverrides(doorIds.filter((d): d is string => typeof d === 'string'), mode, 'remote');
+        this.setOverrides(
+          doorIds.filter((d): d is string => typeof d === 'string'),
+          mode,
+          'remote',
+        );
       }
     });
     for (const o of await this.ds.getRepository(DoorOverrideEntity).find()) this.overrides.set(o.doorId, o.mode);
@@ -344,7 +350,11 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
         loop.badges++;
         loop.awaitingLift = true;
         loop.delayMs = this.pollIntervalMs;
-        void this.track(this.badge(loop.readerId, result.hit, result.searchAt).catch((err: Error) => this.logger.error(`badge-in on reader ${loop.readerId} failed: ${err.message}`)));
+        void this.track(
+          this.badge(loop.readerId, result.hit, result.searchAt).catch((err: Error) =>
+            this.logger.error(`badge-in on reader ${loop.readerId} failed: ${err.message}`),
+          ),
+        );
         break;
       default:
         loop.delayMs = this.pollIntervalMs;
@@ -491,7 +501,15 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
       this.logger.warn(`unlock for attempt ${attemptId} failed: ${code}`);
       this.followUp(event, attemptId, 'door_unreachable', 'denied');
       void this.alarms
-        .raise({ kind: 'door_unreachable', siteId: door.siteId, zoneId: door.zoneId, doorId: door.doorId, controllerId: door.controllerId, attemptId, detail: code })
+        .raise({
+          kind: 'door_unreachable',
+          siteId: door.siteId,
+          zoneId: door.zoneId,
+          doorId: door.doorId,
+          controllerId: door.controllerId,
+          attemptId,
+          detail: code,
+        })
         .catch((e: Error) => this.logger.error(`alarm not recorded: ${e.message}`));
       await this.led(readerId, AuraColour.Red);
       return;
@@ -608,7 +626,14 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
         return;
       case 'tamper':
         if (!controller) return;
-        await this.alarms.raise({ kind: 'tamper', siteId: controller.siteId, doorId: door?.doorId ?? null, zoneId: door?.zoneId ?? null, controllerId: controller.controllerId, detail: e.detail ?? null });
+        await this.alarms.raise({
+          kind: 'tamper',
+          siteId: controller.siteId,
+          doorId: door?.doorId ?? null,
+          zoneId: door?.zoneId ?? null,
+          controllerId: controller.controllerId,
+          detail: e.detail ?? null,
+        });
         return;
       default:
         return;
@@ -628,7 +653,14 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
 
   private async raiseHeldOpen(door: DoorWiring, by: string): Promise<void> {
     await this.alarms
-      .raise({ kind: 'held_open', siteId: door.siteId, zoneId: door.zoneId, doorId: door.doorId, controllerId: door.controllerId, detail: `limit ${door.heldOpenSeconds}s (${by})` })
+      .raise({
+        kind: 'held_open',
+        siteId: door.siteId,
+        zoneId: door.zoneId,
+        doorId: door.doorId,
+        controllerId: door.controllerId,
+        detail: `limit ${door.heldOpenSeconds}s (${by})`,
+      })
       .catch((err: Error) => this.logger.error(`held-open alarm not recorded: ${err.message}`));
   }
 
@@ -689,7 +721,10 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
         doorId: b.doorId,
         direction: b.direction,
         // A reader wired to another instance: the state its host last announced.
-        readerState: this.readers.has(b.readerId) || !this.readers.enabled ? this.readers.stateOf(b.readerId).state : (this.bus.remoteReaderState(b.readerId) ?? 'other_instance'),
+        readerState:
+          this.readers.has(b.readerId) || !this.readers.enabled
+            ? this.readers.stateOf(b.readerId).state
+            : (this.bus.remoteReaderState(b.readerId) ?? 'other_instance'),
         polls: loop?.polls ?? 0,
         badges: loop?.badges ?? 0,
         // A reader that never opened has no loop error: show why it is down instead.

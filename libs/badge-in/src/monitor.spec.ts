@@ -18,7 +18,17 @@ const attempt = (over: Partial<Extract<MonitorEvent, { type: 'attempt' | 'follow
   personId: 'p1',
   ...over,
 });
-const alarm: MonitorEvent = { type: 'alarm', id: 'a1', kind: 'forced_open', at: 0, siteId: 's1', zoneId: 'z1', doorId: 'd1', controllerId: 'k1', attemptId: null };
+const alarm: MonitorEvent = {
+  type: 'alarm',
+  id: 'a1',
+  kind: 'forced_open',
+  at: 0,
+  siteId: 's1',
+  zoneId: 'z1',
+  doorId: 'd1',
+  controllerId: 'k1',
+  attemptId: null,
+};
 
 describe('monitor filters', () => {
   it('filters by site, zone, door and customer', () => {

@@ -46,7 +46,11 @@ export class SecurityAlarmsController {
   @Audited({ action: 'security_alarm.acknowledge', targetType: 'audit_entry', targetParam: 'alarmId' })
   @ApiOperation({ summary: 'Acknowledge a security alarm (once; recorded as mqtt.security_alarm_acknowledge)' })
   @ApiOkResponse({ type: SecurityAlarmViewDto })
-  acknowledge(@Param('alarmId', ParseUUIDPipe) id: string, @Body() dto: AcknowledgeSecurityAlarmDto, @Req() req: AuthenticatedRequest): Promise<SecurityAlarmViewDto> {
+  acknowledge(
+    @Param('alarmId', ParseUUIDPipe) id: string,
+    @Body() dto: AcknowledgeSecurityAlarmDto,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<SecurityAlarmViewDto> {
     return this.alarms.acknowledge(id, actorOf(req.principal), dto.note ?? null, req.id !== undefined ? String(req.id) : null);
   }
 }

@@ -69,7 +69,15 @@ export class SecurityAlarmService implements OnApplicationBootstrap, OnApplicati
   /** The alarms of the last 24 hours, newest first. */
   async recent(): Promise<SecurityAlarmView[]> {
     const rows = await this.audit.find({ action: SECURITY_ALARM_ACTION, from: this.clock.nowMs() - SECURITY_ALARM_RECENT_MS, limit: MAX_LISTED });
-    const acks = new Map((await this.audit.findTargeting(SECURITY_ALARM_ACK_ACTION, 'audit_entry', rows.map((r) => r.id))).map((a) => [a.targetId, a]));
+    const acks = new Map(
+      (
+        await this.audit.findTargeting(
+          SECURITY_ALARM_ACK_ACTION,
+          'audit_entry',
+          rows.map((r) => r.id),
+        )
+      ).map((a) => [a.targetId, a]),
+    );
     return rows.map((r) => view(r, acks.get(r.id)));
   }
 
@@ -79,7 +87,9 @@ export class SecurityAlarmService implements OnApplicationBootstrap, OnApplicati
       await clusterLock(m, 'audit-chain');
       const alarm = await m.getRepository(AuditEntryEntity).findOne({ where: { id } });
       if (!alarm || alarm.action !== SECURITY_ALARM_ACTION) throw new NotFoundError('Security alarm', id);
-      const earlier = await m.getRepository(AuditEntryEntity).findOne({ where: { action: SECURITY_ALARM_ACK_ACTION, targetType: 'audit_entry', targetId: id } });
+      const earlier = await m
+        .getRepository(AuditEntryEntity)
+        .findOne({ where: { action: SECURITY_ALARM_ACK_ACTION, targetType: 'audit_entry', targetId: id } });
       if (earlier) throw new ConflictError('security_alarm.already_acknowledged', `security alarm ${id} was acknowledged already`);
       const ack = await this.audit.record({
         actor,

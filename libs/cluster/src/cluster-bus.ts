@@ -28,7 +28,9 @@ export class ClusterBus {
 
   publish(channel: string, body: unknown): void {
     const payload = JSON.stringify({ from: this.config.INSTANCE_ID, body } satisfies Envelope);
-    this.client.publish(clusterTopic(channel), payload, { qos: 1 }).catch((err: Error) => this.logger.warn(`cluster notice on ${channel} not sent: ${err.message}`));
+    this.client
+      .publish(clusterTopic(channel), payload, { qos: 1 })
+      .catch((err: Error) => this.logger.warn(`cluster notice on ${channel} not sent: ${err.message}`));
   }
 
   async subscribe(channel: string, handler: (body: unknown, from: string) => void): Promise<void> {

@@ -21,7 +21,8 @@ export class RegistryClusterRelay implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.cluster.subscribe(CHANNEL, (body) => {
       const c = body as RegistryChange;
-      if (typeof c?.kind === 'string' && typeof c.id === 'string') this.changes.emit({ kind: c.kind, id: c.id, op: c.op, ...(c.customerId ? { customerId: c.customerId } : {}), remote: true });
+      if (typeof c?.kind === 'string' && typeof c.id === 'string')
+        this.changes.emit({ kind: c.kind, id: c.id, op: c.op, ...(c.customerId ? { customerId: c.customerId } : {}), remote: true });
     });
     this.off = this.changes.subscribe((c) => {
       if (!c.remote) this.cluster.publish(CHANNEL, { kind: c.kind, id: c.id, op: c.op, customerId: c.customerId });

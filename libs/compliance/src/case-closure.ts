@@ -9,5 +9,9 @@ import { DsrCaseEntity } from './entities.js';
  */
 export async function closeCaseForErasure(m: EntityManager, caseId: string | null, certificateId: string, now: number): Promise<void> {
   if (!caseId) return;
-  await m.update(DsrCaseEntity, { id: caseId, status: 'open' }, { status: 'completed', outcome: `erasure certified: certificate ${certificateId}`, closedAt: now });
+  await m.update(
+    DsrCaseEntity,
+    { id: caseId, status: 'open' },
+    { status: 'completed', outcome: `erasure certified: certificate ${certificateId}`, closedAt: now },
+  );
 }

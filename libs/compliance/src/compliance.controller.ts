@@ -3,7 +3,18 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
 import { AppConfig } from '@acs/config';
-import { CaseActionDto, CaseQueryDto, CloseCaseDto, ExportQueryDto, ExtendCaseDto, JobQueryDto, OpenCaseDto, PlaceHoldDto, RectifyDto, ReleaseHoldDto } from './dto.js';
+import {
+  CaseActionDto,
+  CaseQueryDto,
+  CloseCaseDto,
+  ExportQueryDto,
+  ExtendCaseDto,
+  JobQueryDto,
+  OpenCaseDto,
+  PlaceHoldDto,
+  RectifyDto,
+  ReleaseHoldDto,
+} from './dto.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
 import { CheckpointService } from './checkpoints/checkpoint.service.js';
 import { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
@@ -82,7 +93,10 @@ export class ComplianceController {
   @Allow(...EVIDENCE)
   @Audited({ action: 'compliance.certificate.read', targetType: 'erasure_certificate', targetParam: 'certificateId' })
   @Header('Content-Type', 'application/json')
-  @ApiOperation({ summary: 'Download a certificate as JSON; X-Certificate-Valid: its Ed25519 signature and its own hash check out (X-Certificate-Signature: valid, invalid or unsigned)' })
+  @ApiOperation({
+    summary:
+      'Download a certificate as JSON; X-Certificate-Valid: its Ed25519 signature and its own hash check out (X-Certificate-Signature: valid, invalid or unsigned)',
+  })
   async certificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const c = await this.erasure.certificate(id);
     res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.json"`);
@@ -94,7 +108,10 @@ export class ComplianceController {
   @Get('certificates/:certificateId/signed')
   @Allow(...EVIDENCE)
   @Audited({ action: 'compliance.certificate.read', targetType: 'erasure_certificate', targetParam: 'certificateId' })
-  @ApiOperation({ summary: 'The signed certificate (compact JWS, Ed25519) as issued: check it with `acsctl certificate:verify` or openssl; 404 for certificates issued before signing' })
+  @ApiOperation({
+    summary:
+      'The signed certificate (compact JWS, Ed25519) as issued: check it with `acsctl certificate:verify` or openssl; 404 for certificates issued before signing',
+  })
   async signedCertificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const c = await this.erasure.certificate(id);
     if (!c.jws) throw new NotFoundError('SignedErasureCertificate', id);
@@ -105,7 +122,9 @@ export class ComplianceController {
 
   @Get('undone-purges')
   @Allow(...EVIDENCE)
-  @ApiOperation({ summary: 'Signed certificates in CERTIFICATE_DIR whose erased data is back in the database (a restored backup), by id; invalid certificate files' })
+  @ApiOperation({
+    summary: 'Signed certificates in CERTIFICATE_DIR whose erased data is back in the database (a restored backup), by id; invalid certificate files',
+  })
   async undonePurges() {
     return { ...(await this.undone.check()), startup: this.undone.status().startup };
   }
@@ -114,7 +133,9 @@ export class ComplianceController {
   @HttpCode(202)
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.purge.reapply', targetType: 'erasure' })
-  @ApiOperation({ summary: 'Erase again exactly the subjects whose signed certificate exists but whose data is back; new certificates name the originals; idempotent' })
+  @ApiOperation({
+    summary: 'Erase again exactly the subjects whose signed certificate exists but whose data is back; new certificates name the originals; idempotent',
+  })
   reapply(@CurrentPrincipal() principal: Principal) {
     return this.undone.reapply(actorOf(principal));
   }
@@ -122,7 +143,10 @@ export class ComplianceController {
   @Get('checkpoints')
   @Allow(...EVIDENCE)
   @Audited({ action: 'compliance.checkpoint.verify', targetType: 'checkpoint' })
-  @ApiOperation({ summary: 'Checkpoint status: the folder, the last one written, the start-up comparison (alarm), and the database compared with the newest signed checkpoint now (missing tails by chain and sequence number)' })
+  @ApiOperation({
+    summary:
+      'Checkpoint status: the folder, the last one written, the start-up comparison (alarm), and the database compared with the newest signed checkpoint now (missing tails by chain and sequence number)',
+  })
   async checkpoints() {
     return { ...this.checkpointService.status(), now: await this.checkpointService.verify() };
   }
@@ -138,7 +162,9 @@ export class ComplianceController {
 
   @Get('signing-keys')
   @Allow(...EVIDENCE)
-  @ApiOperation({ summary: 'Public Ed25519 keys that verify certificates and checkpoints (PEM, SHA-256 fingerprint of the DER key); old keys stay listed after a rotation' })
+  @ApiOperation({
+    summary: 'Public Ed25519 keys that verify certificates and checkpoints (PEM, SHA-256 fingerprint of the DER key); old keys stay listed after a rotation',
+  })
   signingKeys() {
     return this.evidence.publicKeys();
   }
@@ -209,7 +235,12 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.person.export', targetType: 'person', targetParam: 'personId' })
   @ApiOperation({ summary: 'Access and portability: everything held about the person (JSON or CSV); templates are not exported' })
-  async exportPerson(@Param('personId', ParseUUIDPipe) personId: string, @Query() q: ExportQueryDto, @Res({ passthrough: true }) res: Response, @CurrentPrincipal() principal: Principal) {
+  async exportPerson(
+    @Param('personId', ParseUUIDPipe) personId: string,
+    @Query() q: ExportQueryDto,
+    @Res({ passthrough: true }) res: Response,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     const doc = await this.dsr.exportPerson(personId, { caseId: q.caseId, format: q.format, actor: actorOf(principal) });
     if (q.format === 'csv') {
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');

@@ -28,7 +28,9 @@ import { PurgeScheduler } from './purge.scheduler.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig): Partial<AccessLogOptions> => ({
         retention: {
-          ...(config.HISTORY_RETENTION === 'pseudonymise' ? { mode: 'pseudonymise' as const, keepDays: config.HISTORY_KEEP_DAYS } : { mode: 'until_end_of_service' as const }),
+          ...(config.HISTORY_RETENTION === 'pseudonymise'
+            ? { mode: 'pseudonymise' as const, keepDays: config.HISTORY_KEEP_DAYS }
+            : { mode: 'until_end_of_service' as const }),
           graceDays: config.PURGE_GRACE_DAYS,
           // The statement's policy unless an operator changed it.
           source: config.PURGE_GRACE_DAYS === 0 && config.HISTORY_RETENTION === 'delete' ? 'default' : 'configuration',
@@ -42,7 +44,17 @@ export class AccessLogRetentionModule {}
 
 /** End of service and data-subject rights (issue 9). */
 @Module({
-  imports: [ScheduleModule.forRoot(), AccessLogRetentionModule, CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, EnrollmentModule, AccessLogModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    AccessLogRetentionModule,
+    CheckpointModule,
+    AuthModule,
+    AuditCoreModule,
+    CryptoModule,
+    RegistryModule,
+    EnrollmentModule,
+    AccessLogModule,
+  ],
   controllers: [ComplianceController],
   providers: [ErasureService, DsrService, PurgeScheduler, CertificateEvidence, UndonePurgeMonitor],
   exports: [ErasureService, DsrService, CertificateEvidence, CheckpointModule, UndonePurgeMonitor],

@@ -143,7 +143,9 @@ export class DsrService {
       this.people.get(p.customerId, p.id),
       this.ds.getRepository(CustomerEntity).findOneOrFail({ where: { id: p.customerId } }),
       this.ds.getRepository(GrantEntity).find({ where: [{ personId: p.id }, { customerId: p.customerId, personId: IsNull() }] }),
-      this.ds.getRepository(FingerprintTemplateEntity).find({ where: { personId: p.id }, select: { id: true, finger: true, model: true, format: true, quality: true, enrolledAt: true } }),
+      this.ds
+        .getRepository(FingerprintTemplateEntity)
+        .find({ where: { personId: p.id }, select: { id: true, finger: true, model: true, format: true, quality: true, enrolledAt: true } }),
       this.ds.getRepository(AccessEventEntity).find({ where: { personId: p.id }, order: { occurredAt: 'ASC' } }),
       this.ds.getRepository(DsrCaseEntity).find({ where: { personId: p.id } }),
     ]);
@@ -151,7 +153,9 @@ export class DsrService {
     const applying = grants.filter((g) => g.personId === p.id || g.personId === null);
     const doc = {
       exportedAt: iso(this.clock.nowMs()),
-      ...(answering ? { answersRequest: { caseId: answering.id, kind: answering.kind, receivedAt: iso(answering.receivedAt), dueAt: iso(answering.dueAt) } } : {}),
+      ...(answering
+        ? { answersRequest: { caseId: answering.id, kind: answering.kind, receivedAt: iso(answering.receivedAt), dueAt: iso(answering.dueAt) } }
+        : {}),
       person: {
         id: view.id,
         fullName: view.fullName,
@@ -205,7 +209,8 @@ export class DsrService {
   private async caseToAnswer(caseId: string, personId: string): Promise<DsrCaseEntity> {
     const c = await this.mustCase(caseId);
     if (c.personId !== personId) throw new ConflictError('compliance.case_other_person', 'the case belongs to another person');
-    if (c.kind !== 'access' && c.kind !== 'portability') throw new ConflictError('compliance.case_kind', `an export answers an access or portability request, not ${c.kind}`);
+    if (c.kind !== 'access' && c.kind !== 'portability')
+      throw new ConflictError('compliance.case_kind', `an export answers an access or portability request, not ${c.kind}`);
     if (c.status !== 'open') throw new ConflictError('compliance.case_closed', 'the case is closed');
     return c;
   }
@@ -215,10 +220,26 @@ export class DsrService {
     const ids = (pick: (e: AccessEventEntity) => string | null) => [...new Set(events.map(pick).filter((v): v is string => v !== null))];
     const byId = async (entity: typeof SiteEntity | typeof ZoneEntity | typeof DoorEntity, list: string[]) => {
       if (list.length === 0) return new Map<string, string>();
-      const rows = (await this.ds.getRepository(entity).find({ where: { id: In(list) }, select: { id: true, name: true } })) as Array<{ id: string; name: string }>;
+      const rows = (await this.ds.getRepository(entity).find({ where: { id: In(list) }, select: { id: true, name: true } })) as Array<{
+        id: string;
+        name: string;
+      }>;
       return new Map(rows.map((r) => [r.id, r.name]));
     };
-    const [sites, zones, doors] = await Promise.all([byId(SiteEntity, ids((e) => e.siteId)), byId(ZoneEntity, ids((e) => e.zoneId)), byId(DoorEntity, ids((e) => e.doorId))]);
+    const [sites, zones, doors] = await Promise.all([
+      byId(
+        SiteEntity,
+        ids((e) => e.siteId),
+      ),
+      byId(
+        ZoneEntity,
+        ids((e) => e.zoneId),
+      ),
+      byId(
+        DoorEntity,
+        ids((e) => e.doorId),
+      ),
+    ]);
     return { sites, zones, doors };
   }
 
@@ -306,4 +327,3 @@ export class DsrService {
     };
   }
 }
-

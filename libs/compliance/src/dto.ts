@@ -53,11 +53,17 @@ export class RectifyDto extends CaseActionDto {
 }
 
 export class ExportQueryDto {
-  @ApiPropertyOptional({ enum: ['json', 'csv'], description: 'csv: one row per value, values exact (no spreadsheet formula escaping: this is the person\'s own data)' })
+  @ApiPropertyOptional({
+    enum: ['json', 'csv'],
+    description: "csv: one row per value, values exact (no spreadsheet formula escaping: this is the person's own data)",
+  })
   @IsOptional()
   @IsIn(['json', 'csv'])
   format?: 'json' | 'csv';
-  @ApiPropertyOptional({ format: 'uuid', description: 'The open access or portability case this export answers: named in the export and linked in the audit trail' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The open access or portability case this export answers: named in the export and linked in the audit trail',
+  })
   @IsOptional()
   @IsUUID()
   caseId?: string;

@@ -238,7 +238,8 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       templates,
       readersHoldingTemplates: slots.length,
       historyEvents,
-      historyPolicy: this.config.HISTORY_RETENTION === 'delete' ? 'delete at end of service' : `pseudonymise, delete after ${this.config.HISTORY_KEEP_DAYS} days`,
+      historyPolicy:
+        this.config.HISTORY_RETENTION === 'delete' ? 'delete at end of service' : `pseudonymise, delete after ${this.config.HISTORY_KEEP_DAYS} days`,
       legalHolds: holds,
       dataKeyPresent: key,
     };
@@ -271,18 +272,44 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
    * (issue 15, part 4); the new certificate names the ones it repeats. Idempotent: a running
    * erasure of the same subject is returned.
    */
-  async startReapply(u: { kind: ErasureKind; customerId: string; personId: string | null; certificates: string[] }, actor: AuditActor | null): Promise<ErasureJobView> {
-    const running = await this.ds.getRepository(ErasureJobEntity).findOne({ where: { customerId: u.customerId, kind: u.kind, ...(u.personId ? { personId: u.personId } : {}), state: In(['running', 'waiting_for_devices', 'held']) } });
+  async startReapply(
+    u: { kind: ErasureKind; customerId: string; personId: string | null; certificates: string[] },
+    actor: AuditActor | null,
+  ): Promise<ErasureJobView> {
+    const running = await this.ds.getRepository(ErasureJobEntity).findOne({
+      where: {
+        customerId: u.customerId,
+        kind: u.kind,
+        ...(u.personId ? { personId: u.personId } : {}),
+        state: In(['running', 'waiting_for_devices', 'held']),
+      },
+    });
     if (running) return this.view(running);
     return this.create(u.kind, await this.mustCustomer(u.customerId), u.personId, 'reapply', actor, null, u.certificates);
   }
 
-  private async create(kind: ErasureKind, c: CustomerEntity, personId: string | null, trigger: string, actor: AuditActor | null, caseId: string | null, reapplies?: string[]): Promise<ErasureJobView> {
+  private async create(
+    kind: ErasureKind,
+    c: CustomerEntity,
+    personId: string | null,
+    trigger: string,
+    actor: AuditActor | null,
+    caseId: string | null,
+    reapplies?: string[],
+  ): Promise<ErasureJobView> {
     const now = this.clock.nowMs();
     const key = await this.ds.getRepository(DataKeyEntity).findOne({ where: { scope: customerScope(c.id) } });
     const templateRows = await this.ds.getRepository(FingerprintTemplateEntity).countBy(kind === 'customer' ? { customerId: c.id } : { personId: personId! });
     // Counted before anything is erased: a resumed step cannot count what an earlier attempt removed.
-    const data: ErasureData = { keyId: key?.id ?? null, contractRef: c.contractRef, serviceEnd: c.serviceEnd, steps: {}, counts: { templateRows }, certificateIds: [], ...(reapplies ? { reapplies } : {}) };
+    const data: ErasureData = {
+      keyId: key?.id ?? null,
+      contractRef: c.contractRef,
+      serviceEnd: c.serviceEnd,
+      steps: {},
+      counts: { templateRows },
+      certificateIds: [],
+      ...(reapplies ? { reapplies } : {}),
+    };
     const job: ErasureJobEntity = {
       id: randomUUID(),
       kind,
@@ -324,7 +351,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       .catch(async (err: unknown) => {
         const msg = `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`.slice(0, 255);
         this.logger.warn(`erasure job ${jobId} stopped at a step, will resume: ${msg}`);
-        await this.writes.transaction((m) => m.update(ErasureJobEntity, { id: jobId }, { lastError: msg, updatedAt: this.clock.nowMs() })).catch(() => undefined);
+        await this.writes
+          .transaction((m) => m.update(ErasureJobEntity, { id: jobId }, { lastError: msg, updatedAt: this.clock.nowMs() }))
+          .catch(() => undefined);
       })
       .finally(() => this.running.delete(jobId));
     this.running.set(jobId, run);
@@ -481,7 +510,10 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         this.defer(data, 'names', holds);
         return commit();
       }
-      const people = await m.find(PersonEntity, { where: job.kind === 'customer' ? { customerId: job.customerId } : { id: job.personId! }, select: { id: true } });
+      const people = await m.find(PersonEntity, {
+        where: job.kind === 'customer' ? { customerId: job.customerId } : { id: job.personId! },
+        select: { id: true },
+      });
       const ids = people.map((p) => p.id);
       if (ids.length > 0) {
         data.counts.personGrants = (data.counts.personGrants ?? 0) + (await m.delete(GrantEntity, { personId: In(ids) })).affected!;
@@ -492,7 +524,11 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         const c = await m.findOneOrFail(CustomerEntity, { where: { id: job.customerId } });
         if (c.contactNameCt !== null || c.contactEmailCt !== null || c.contactPhoneCt !== null) data.counts.contactPerson = 1;
         data.counts.contactPerson ??= 0;
-        await m.update(CustomerEntity, { id: c.id }, { contactNameCt: null, contactEmailCt: null, contactPhoneCt: null, purgedAt: c.purgedAt ?? now, updatedAt: now });
+        await m.update(
+          CustomerEntity,
+          { id: c.id },
+          { contactNameCt: null, contactEmailCt: null, contactPhoneCt: null, purgedAt: c.purgedAt ?? now, updatedAt: now },
+        );
       }
       this.undefer(data, 'names');
       data.steps.server_data!.finishedAt = now;
@@ -513,7 +549,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     const chainId = job.customerId;
     if (!data.history) {
       const head = await this.head(chainId);
-      const events = await this.ds.getRepository(AccessEventEntity).count({ where: job.kind === 'customer' ? { customerId: chainId } : { personId: job.personId! } });
+      const events = await this.ds
+        .getRepository(AccessEventEntity)
+        .count({ where: job.kind === 'customer' ? { customerId: chainId } : { personId: job.personId! } });
       const mode = job.kind === 'person' ? 'strip_person' : this.config.HISTORY_RETENTION;
       data.history = { mode, events, erasedHeadSeq: head?.seq ?? null, erasedHeadHash: head?.hash ?? null };
       // The head is written down before the first row goes, so a resumed step certifies the original chain.
@@ -571,7 +609,15 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async stripIdentity(_chainId: string, where: { customerId: string }): Promise<void> {
-    await this.writes.transaction((m) => m.createQueryBuilder().update(AccessEventEntity).set({ personId: null }).where('customer_id = :c', { c: where.customerId }).andWhere('person_id IS NOT NULL').execute());
+    await this.writes.transaction((m) =>
+      m
+        .createQueryBuilder()
+        .update(AccessEventEntity)
+        .set({ personId: null })
+        .where('customer_id = :c', { c: where.customerId })
+        .andWhere('person_id IS NOT NULL')
+        .execute(),
+    );
   }
 
   /**
@@ -583,7 +629,14 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     let seq = 0;
     let after = -1;
     for (;;) {
-      const rows = await this.ds.getRepository(AccessEventEntity).createQueryBuilder('e').where('e.chainId = :chainId', { chainId }).andWhere('e.seq > :after', { after }).orderBy('e.seq', 'ASC').take(HISTORY_CHUNK).getMany();
+      const rows = await this.ds
+        .getRepository(AccessEventEntity)
+        .createQueryBuilder('e')
+        .where('e.chainId = :chainId', { chainId })
+        .andWhere('e.seq > :after', { after })
+        .orderBy('e.seq', 'ASC')
+        .take(HISTORY_CHUNK)
+        .getMany();
       if (rows.length === 0) break;
       await this.writes.transaction(async (m) => {
         for (const r of rows) {
@@ -761,7 +814,10 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     });
     if (!inserted) this.certificateEvidence.discard(id);
     // The erased chains' new heads are witnessed at once, so a later restore of an older copy shows.
-    else await this.checkpoints?.take(job.kind === 'customer' ? 'purge' : 'erasure').catch((err: Error) => this.logger.error(`checkpoint after erasure failed: ${err.message}`));
+    else
+      await this.checkpoints
+        ?.take(job.kind === 'customer' ? 'purge' : 'erasure')
+        .catch((err: Error) => this.logger.error(`checkpoint after erasure failed: ${err.message}`));
     if (complete) this.needles.delete(job.id);
     await this.audit.record({
       actor: { actorType: 'system', actorId: null, role: null },
@@ -775,7 +831,9 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private certificateBody(id: string, job: ErasureJobEntity, data: ErasureData, now: number, complete: boolean): Record<string, unknown> {
-    const steps = Object.fromEntries(Object.entries(data.steps).map(([k, v]) => [k, { startedAt: iso(v.startedAt), finishedAt: v.finishedAt ? iso(v.finishedAt) : null }]));
+    const steps = Object.fromEntries(
+      Object.entries(data.steps).map(([k, v]) => [k, { startedAt: iso(v.startedAt), finishedAt: v.finishedAt ? iso(v.finishedAt) : null }]),
+    );
     return {
       certificate: id,
       version: 1,
@@ -793,7 +851,11 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
       complete,
       steps,
       counts: data.counts,
-      readers: Object.values(data.readers?.confirmations ?? {}).map((r) => ({ readerId: r.readerId, confirmedAt: r.confirmedAt ? iso(r.confirmedAt) : null, verifiedWith: 'ReadIndexTable' })),
+      readers: Object.values(data.readers?.confirmations ?? {}).map((r) => ({
+        readerId: r.readerId,
+        confirmedAt: r.confirmedAt ? iso(r.confirmedAt) : null,
+        verifiedWith: 'ReadIndexTable',
+      })),
       history: data.history
         ? {
             ...data.history,
@@ -803,7 +865,10 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         : null,
       dataKey: data.key ?? null,
       physical: data.physical ?? null,
-      deferred: data.deferred && data.deferred.parts.length > 0 ? { ...data.deferred, note: 'held under legal hold; erased after release, with a new certificate' } : null,
+      deferred:
+        data.deferred && data.deferred.parts.length > 0
+          ? { ...data.deferred, note: 'held under legal hold; erased after release, with a new certificate' }
+          : null,
       previousCertificates: data.certificateIds.filter((c) => c !== id),
       ...(data.reapplies ? { reapplies: data.reapplies } : {}),
     };
@@ -843,7 +908,10 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
         }
       }
     }
-    const templates = await m.find(FingerprintTemplateEntity, { where: job.kind === 'customer' ? { customerId: job.customerId } : { personId: job.personId! }, select: { id: true, templateCt: true } });
+    const templates = await m.find(FingerprintTemplateEntity, {
+      where: job.kind === 'customer' ? { customerId: job.customerId } : { personId: job.personId! },
+      select: { id: true, templateCt: true },
+    });
     for (const t of templates) {
       const slice = ctSlice(t.templateCt);
       if (slice) templateSlices.push(slice);
@@ -961,12 +1029,37 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     return this.view(await this.mustJob(id));
   }
 
-  async certificates(filter: { customerId?: string } = {}): Promise<Array<{ id: string; jobId: string; kind: string; customerId: string; personId: string | null; complete: boolean; issuedAt: string; hash: string }>> {
-    const rows = await this.ds.getRepository(ErasureCertificateEntity).find({ where: filter, order: { issuedAt: 'DESC' }, take: 500, select: { id: true, jobId: true, kind: true, customerId: true, personId: true, complete: true, issuedAt: true, hash: true } });
-    return rows.map((r) => ({ id: r.id, jobId: r.jobId, kind: r.kind, customerId: r.customerId, personId: r.personId, complete: r.complete, issuedAt: iso(r.issuedAt), hash: r.hash }));
+  async certificates(
+    filter: { customerId?: string } = {},
+  ): Promise<
+    Array<{ id: string; jobId: string; kind: string; customerId: string; personId: string | null; complete: boolean; issuedAt: string; hash: string }>
+  > {
+    const rows = await this.ds.getRepository(ErasureCertificateEntity).find({
+      where: filter,
+      order: { issuedAt: 'DESC' },
+      take: 500,
+      select: { id: true, jobId: true, kind: true, customerId: true, personId: true, complete: true, issuedAt: true, hash: true },
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      jobId: r.jobId,
+      kind: r.kind,
+      customerId: r.customerId,
+      personId: r.personId,
+      complete: r.complete,
+      issuedAt: iso(r.issuedAt),
+      hash: r.hash,
+    }));
   }
 
-  async certificate(id: string): Promise<{ body: Record<string, unknown>; hash: string; valid: boolean; signature: 'valid' | 'invalid' | 'unsigned'; jws: string | null; problems: string[] }> {
+  async certificate(id: string): Promise<{
+    body: Record<string, unknown>;
+    hash: string;
+    valid: boolean;
+    signature: 'valid' | 'invalid' | 'unsigned';
+    jws: string | null;
+    problems: string[];
+  }> {
     const row = await this.ds.getRepository(ErasureCertificateEntity).findOne({ where: { id } });
     if (!row) throw new NotFoundError('ErasureCertificate', id);
     const body = JSON.parse(row.body) as Record<string, unknown>;
@@ -975,7 +1068,14 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     const check = await this.certificateEvidence.checkRow(row);
     // An unsigned row is not valid: clearing the signature must not downgrade a check to the bare hash.
     const signature = !check.signed ? 'unsigned' : check.ok ? 'valid' : 'invalid';
-    return { body, hash: row.hash, valid: hashOk && signature === 'valid', signature, jws: row.jws, problems: hashOk ? check.problems : ['hash does not match the body', ...check.problems] };
+    return {
+      body,
+      hash: row.hash,
+      valid: hashOk && signature === 'valid',
+      signature,
+      jws: row.jws,
+      problems: hashOk ? check.problems : ['hash does not match the body', ...check.problems],
+    };
   }
 
   private view(j: ErasureJobEntity): ErasureJobView {
@@ -1012,4 +1112,3 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     return c;
   }
 }
-

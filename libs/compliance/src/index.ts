@@ -1,5 +1,13 @@
 export * from './entities.js';
-export { ErasureService, keyPrefix, certificateHash, type ErasureData, type ErasureJobView, type PurgePreview, type ReaderConfirmation } from './erasure.service.js';
+export {
+  ErasureService,
+  keyPrefix,
+  certificateHash,
+  type ErasureData,
+  type ErasureJobView,
+  type PurgePreview,
+  type ReaderConfirmation,
+} from './erasure.service.js';
 export { DsrService, addMonths, TEMPLATES_NOT_EXPORTED, type DsrCaseView } from './dsr.service.js';
 export { sqliteFiles, MIN_NEEDLE_BYTES, type FileScan } from './scan-paths.js';
 export { scanFilesInChild, scanChildEntry } from './scan-process.js';
@@ -10,7 +18,13 @@ export { checkCertificate, type CertificateCheck } from './certificates/certific
 export { certificateFileName, listCertificateFiles, writeDurably } from './certificates/evidence-files.js';
 export { CheckpointService, type CheckpointStatus } from './checkpoints/checkpoint.service.js';
 export { verifyAgainstCheckpoints, type CheckpointVerification } from './checkpoints/checkpoint-verify.js';
-export { compareWithCheckpoint, describeFinding, type CheckpointBody, type CheckpointComparison, type CheckpointFinding } from './checkpoints/checkpoint-compare.js';
+export {
+  compareWithCheckpoint,
+  describeFinding,
+  type CheckpointBody,
+  type CheckpointComparison,
+  type CheckpointFinding,
+} from './checkpoints/checkpoint-compare.js';
 export { readChainHeads, type ChainHeads } from './checkpoints/chain-heads.js';
 export { appendCheckpoint, newestCheckpoint, lineHash } from './checkpoints/checkpoint-log.js';
 export { findUndonePurges, type UndonePurge, type FolderComparison } from './certificates/undone-purges.js';

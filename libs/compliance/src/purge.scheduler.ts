@@ -32,7 +32,8 @@ export class PurgeScheduler implements OnApplicationBootstrap {
       // Several instances share the schedule: the lease holder checks, the others skip this round.
       if (this.leases && !(await this.leases.acquire('compliance.purge-schedule', this.config.PURGE_CHECK_INTERVAL_S * 1000 * 2))) return;
       const r = await this.erasure.runScheduled();
-      if (r.started.length > 0 || r.historyExpired > 0) this.logger.log(`scheduled purges started: ${r.started.length}; pseudonymised histories deleted: ${r.historyExpired}`);
+      if (r.started.length > 0 || r.historyExpired > 0)
+        this.logger.log(`scheduled purges started: ${r.started.length}; pseudonymised histories deleted: ${r.historyExpired}`);
     } catch (err) {
       this.logger.error(`scheduled purge check failed: ${(err as Error).message}`);
     } finally {

@@ -21,7 +21,11 @@ export function scanChildEntry(): string {
  * files is ever opened or closed in this one (see scan-child.ts for why). It also leaves the
  * server's event loop and the badge-in decisions alone while gigabytes are read.
  */
-export function scanFilesInChild(files: Array<{ label: string; path: string }>, needles: readonly Buffer[], opts: { timeoutMs?: number } = {}): Promise<FileScan[]> {
+export function scanFilesInChild(
+  files: Array<{ label: string; path: string }>,
+  needles: readonly Buffer[],
+  opts: { timeoutMs?: number } = {},
+): Promise<FileScan[]> {
   const entry = scanChildEntry();
   if (!existsSync(entry)) return Promise.reject(new Error(`the scan process is not built (${entry}); run npm run build`));
   return new Promise<FileScan[]>((resolvePromise, reject) => {

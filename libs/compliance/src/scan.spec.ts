@@ -39,7 +39,15 @@ describe('scanFiles', () => {
   it('reports a missing file as empty and ignores needles too short to mean anything', () => {
     const path = join(dir, 'g.bin');
     writeFileSync(path, 'abcabc');
-    expect(scanFiles([{ label: 'wal', path: join(dir, 'none') }, { label: 'db', path }], [Buffer.from('abc')])).toEqual([
+    expect(
+      scanFiles(
+        [
+          { label: 'wal', path: join(dir, 'none') },
+          { label: 'db', path },
+        ],
+        [Buffer.from('abc')],
+      ),
+    ).toEqual([
       { file: 'wal', bytes: 0, hits: 0 },
       { file: 'db', bytes: 6, hits: 0 },
     ]);

@@ -26,7 +26,10 @@ describe('scanTables on PostgreSQL', () => {
   });
 
   it('runs with the server options: session name and statement timeout', async () => {
-    const [row] = (await ds.query(`SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS timeout`)) as Array<{ app: string; timeout: string }>;
+    const [row] = (await ds.query(`SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS timeout`)) as Array<{
+      app: string;
+      timeout: string;
+    }>;
     expect(row).toEqual({ app: 'acs-server', timeout: '7s' });
   });
 

@@ -36,7 +36,9 @@ export async function scanTables(ds: DataSource | QueryRunner, needles: readonly
           ? `(SELECT count(*) FROM unnest($1::text[]) AS n(v) WHERE position(convert_to(n.v, 'UTF8') IN t.${ident(column)}) > 0)`
           : `(SELECT count(*) FROM unnest($1::text[]) AS n(v) WHERE strpos(t.${ident(column)}::text, n.v) > 0)`,
       );
-      const [row] = (await ds.query(`SELECT coalesce(sum(${perColumn.join(' + ')}), 0)::bigint AS hits FROM ${ident(table)} t`, [values])) as Array<{ hits: string }>;
+      const [row] = (await ds.query(`SELECT coalesce(sum(${perColumn.join(' + ')}), 0)::bigint AS hits FROM ${ident(table)} t`, [values])) as Array<{
+        hits: string;
+      }>;
       hits = Number(row.hits);
     }
     results.push({ file: `table:${table}`, bytes: Number(bytes), hits });

@@ -41,21 +41,27 @@ describe(loadConfig.name, () => {
     expect(problems.some((p) => p.startsWith(`${expected}:`))).toBe(true);
   });
 
-  it.each(['postgres://acs:pw@db.example:5432/acs', 'postgresql://acs@10.0.0.5/acs_prod?sslmode=require'])('accepts DATABASE_URL=%s and selects PostgreSQL', (url) => {
-    const config = loadConfig({ DATABASE_URL: url });
-    expect(config.databaseDriver).toBe('postgres');
-    expect(config.DATABASE_POOL_SIZE).toBe(10);
-  });
+  it.each(['postgres://acs:pw@db.example:5432/acs', 'postgresql://acs@10.0.0.5/acs_prod?sslmode=require'])(
+    'accepts DATABASE_URL=%s and selects PostgreSQL',
+    (url) => {
+      const config = loadConfig({ DATABASE_URL: url });
+      expect(config.databaseDriver).toBe('postgres');
+      expect(config.DATABASE_POOL_SIZE).toBe(10);
+    },
+  );
 
   it('uses the SQLite file when DATABASE_URL is unset', () => {
     expect(loadConfig({}).databaseDriver).toBe('sqlite');
   });
 
-  it.each(['mysql://acs:pw@db/acs', 'postgres://db.example:5432', 'db.example/acs', 'postgres:// spaced/acs'])('rejects DATABASE_URL=%s naming the variable', (url) => {
-    const caught = catchError(() => loadConfig({ DATABASE_URL: url }));
-    expect(caught).toBeInstanceOf(ConfigError);
-    expect((caught as ConfigError).problems).toEqual([expect.stringMatching(/^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/)]);
-  });
+  it.each(['mysql://acs:pw@db/acs', 'postgres://db.example:5432', 'db.example/acs', 'postgres:// spaced/acs'])(
+    'rejects DATABASE_URL=%s naming the variable',
+    (url) => {
+      const caught = catchError(() => loadConfig({ DATABASE_URL: url }));
+      expect(caught).toBeInstanceOf(ConfigError);
+      expect((caught as ConfigError).problems).toEqual([expect.stringMatching(/^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/)]);
+    },
+  );
 
   it('never echoes a rejected DATABASE_URL, which holds a password', () => {
     const caught = catchError(() => loadConfig({ DATABASE_URL: 'mysql://acs:S3cret-Pa55@db/acs' }));

@@ -1,21 +1,14 @@
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import {
-  IsBase64,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-  validateSync,
-  type ValidationError,
-} from 'class-validator';
+import { IsBase64, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, type ValidationError } from 'class-validator';
 
 const toBool = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? (['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) ? true : ['0', 'false', 'no', 'off', ''].includes(value.toLowerCase()) ? false : value) : value;
+  typeof value === 'string'
+    ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase())
+      ? true
+      : ['0', 'false', 'no', 'off', ''].includes(value.toLowerCase())
+        ? false
+        : value
+    : value;
 
 /**
  * Every setting the server reads, validated once at start-up. The field names are the
@@ -368,7 +361,10 @@ export class AppConfig {
 
   /** TRUST_PROXY as Express's `trust proxy` setting: the list, or false (trust no X-Forwarded-For). */
   get trustedProxies(): string[] | false {
-    const list = (this.TRUST_PROXY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const list = (this.TRUST_PROXY ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     return list.length > 0 ? list : false;
   }
 
@@ -401,10 +397,11 @@ export class ConfigError extends Error {
 
 function describe(errors: ValidationError[]): string[] {
   return errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((msg) =>
-      // class-validator puts the property name first; say which variable and never echo the value
-      // (it may be a secret such as MASTER_KEY).
-      `${e.property}: ${msg.startsWith(e.property) ? msg.slice(e.property.length).trim() : msg}`,
+    Object.values(e.constraints ?? {}).map(
+      (msg) =>
+        // class-validator puts the property name first; say which variable and never echo the value
+        // (it may be a secret such as MASTER_KEY).
+        `${e.property}: ${msg.startsWith(e.property) ? msg.slice(e.property.length).trim() : msg}`,
     ),
   );
 }

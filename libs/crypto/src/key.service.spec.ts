@@ -10,8 +10,7 @@ import { SCHEMA } from '@acs/schema';
 describe(KeyService.name, () => {
   let db: TestDatabase;
   let clock: FakeClock;
-  const make = (env: Record<string, string> = {}) =>
-    new KeyService(loadConfig({ DATA_DIR: db.dir, ...env }), db.dataSource, db.writes, clock);
+  const make = (env: Record<string, string> = {}) => new KeyService(loadConfig({ DATA_DIR: db.dir, ...env }), db.dataSource, db.writes, clock);
 
   beforeEach(async () => {
     db = await createTestDatabase(SCHEMA);

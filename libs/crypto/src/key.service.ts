@@ -37,9 +37,7 @@ export class KeyService {
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
   ) {
-    this.ring = config.MASTER_KEY
-      ? MasterKeyRing.fromBase64(config.MASTER_KEY)
-      : MasterKeyRing.fromFile(config.masterKeyFile, () => this.newMasterKeyId());
+    this.ring = config.MASTER_KEY ? MasterKeyRing.fromBase64(config.MASTER_KEY) : MasterKeyRing.fromFile(config.masterKeyFile, () => this.newMasterKeyId());
   }
 
   async encrypt(scope: string, plaintext: Buffer | string, aad: string): Promise<string> {

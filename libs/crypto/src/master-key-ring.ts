@@ -46,9 +46,7 @@ export class MasterKeyRing {
     }
     const mode = statSync(path).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      throw new MasterKeyError(
-        `master key file ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 600 on it`,
-      );
+      throw new MasterKeyError(`master key file ${path} is accessible to other users (mode ${mode.toString(8)}); run chmod 600 on it`);
     }
     let parsed: KeyFile;
     try {

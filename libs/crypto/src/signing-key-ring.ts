@@ -37,7 +37,9 @@ export interface PublicSigningKey {
 
 /** SHA-256 over the DER SubjectPublicKeyInfo, the form openssl can recompute from the PEM alone. */
 export function publicKeyFingerprint(key: KeyObject): string {
-  return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** Key id derived from the key itself, so a verifier with only the PEM can match a signature's `kid`. */
@@ -125,7 +127,14 @@ export class SigningKeyRing {
   publicKeys(): PublicSigningKey[] {
     return Object.entries(this.content.keys).map(([kid, k]) => {
       const key = createPublicKey(k.publicKey);
-      return { kid, pem: k.publicKey, fingerprint: publicKeyFingerprint(key), current: kid === this.content.current, createdAt: k.createdAt, retiredAt: k.retiredAt ?? null };
+      return {
+        kid,
+        pem: k.publicKey,
+        fingerprint: publicKeyFingerprint(key),
+        current: kid === this.content.current,
+        createdAt: k.createdAt,
+        retiredAt: k.retiredAt ?? null,
+      };
     });
   }
 
@@ -134,7 +143,11 @@ export class SigningKeyRing {
     const fresh = newKey(now);
     const retired = this.content.current;
     const old = this.content.keys[retired];
-    const keys: Record<string, StoredSigningKey> = { ...this.content.keys, [retired]: { publicKey: old.publicKey, createdAt: old.createdAt, retiredAt: now.toISOString() }, [fresh.kid]: fresh.stored };
+    const keys: Record<string, StoredSigningKey> = {
+      ...this.content.keys,
+      [retired]: { publicKey: old.publicKey, createdAt: old.createdAt, retiredAt: now.toISOString() },
+      [fresh.kid]: fresh.stored,
+    };
     this.content = { version: 1, current: fresh.kid, keys };
     // Durable replace: a power cut leaves the old ring or the new one, never none.
     writeFileDurably(this.file, JSON.stringify(this.content, null, 2));

@@ -11,7 +11,10 @@ describe(dataSourceOptions.name, () => {
   });
 
   it('selects PostgreSQL for DATABASE_URL, with the pool size, a session name and the statement timeout', () => {
-    const o = dataSourceOptions(loadConfig({ DATABASE_URL: 'postgres://acs:pw@db.example:5432/acs', DATABASE_POOL_SIZE: '4', DATABASE_STATEMENT_TIMEOUT_MS: '1500' }), schema);
+    const o = dataSourceOptions(
+      loadConfig({ DATABASE_URL: 'postgres://acs:pw@db.example:5432/acs', DATABASE_POOL_SIZE: '4', DATABASE_STATEMENT_TIMEOUT_MS: '1500' }),
+      schema,
+    );
     expect(o).toMatchObject({
       type: 'postgres',
       url: 'postgres://acs:pw@db.example:5432/acs',

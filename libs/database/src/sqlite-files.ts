@@ -28,7 +28,9 @@ export function checkSqliteFiles(path: string): void {
     if (!existsSync(file)) continue;
     const mode = statSync(file).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      throw new DatabaseFileError(`database file ${file} is accessible to other users (mode ${mode.toString(8)}); run chmod 600 on it (and on its -wal and -shm files)`);
+      throw new DatabaseFileError(
+        `database file ${file} is accessible to other users (mode ${mode.toString(8)}); run chmod 600 on it (and on its -wal and -shm files)`,
+      );
     }
   }
 }

@@ -28,9 +28,7 @@ export class WriteQueue {
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const current = this.inside.getStore();
     if (current !== undefined && current !== true) return work(current);
-    return this.run(() =>
-      this.dataSource.transaction((manager) => this.inside.run(manager, () => work(manager))),
-    );
+    return this.run(() => this.dataSource.transaction((manager) => this.inside.run(manager, () => work(manager))));
   }
 
   /** Number of writes waiting, for metrics and back-pressure decisions. */

@@ -10,10 +10,17 @@ import { RegistryBrokerCredentials, RegistryControllerSecrets } from './registry
 import { BrokerDenialRelay, MqttSecurityAudit } from './security-audit.js';
 
 /** Turns configuration and the registry into the MQTT edge's options. */
-export function mqttOptions(config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock, denials?: BrokerDenialRelay): MqttModuleOptions {
-  const tls = config.MQTT_TLS_CERT_FILE && config.MQTT_TLS_KEY_FILE
-    ? { certFile: config.MQTT_TLS_CERT_FILE, keyFile: config.MQTT_TLS_KEY_FILE, ...(config.MQTT_TLS_CA_FILE ? { caFile: config.MQTT_TLS_CA_FILE } : {}) }
-    : undefined;
+export function mqttOptions(
+  config: AppConfig,
+  ds: DataSource,
+  secrets: RegistryControllerSecrets,
+  clock: Clock,
+  denials?: BrokerDenialRelay,
+): MqttModuleOptions {
+  const tls =
+    config.MQTT_TLS_CERT_FILE && config.MQTT_TLS_KEY_FILE
+      ? { certFile: config.MQTT_TLS_CERT_FILE, keyFile: config.MQTT_TLS_KEY_FILE, ...(config.MQTT_TLS_CA_FILE ? { caFile: config.MQTT_TLS_CA_FILE } : {}) }
+      : undefined;
   return {
     ...(config.MQTT_BROKER_URL ? { brokerUrl: config.MQTT_BROKER_URL } : {}),
     server: {
@@ -49,7 +56,11 @@ export function mqttOptions(config: AppConfig, ds: DataSource, secrets: Registry
     controllerSecrets: secrets,
     // Replies come back on our own reply topic, not to every instance.
     // Events wait for the badge-in service's handlers (it releases them once wired).
-    commands: { commandTimeoutMs: config.MQTT_COMMAND_TIMEOUT_MS, holdEvents: true, ...(config.INSTANCE_ID === 'default' ? {} : { replyScope: config.INSTANCE_ID }) },
+    commands: {
+      commandTimeoutMs: config.MQTT_COMMAND_TIMEOUT_MS,
+      holdEvents: true,
+      ...(config.INSTANCE_ID === 'default' ? {} : { replyScope: config.INSTANCE_ID }),
+    },
     clock,
   };
 }
@@ -86,7 +97,8 @@ class DoorSecretsModule {}
     MqttModule.forRootAsync({
       imports: [DoorSecretsModule],
       inject: [AppConfig, DataSource, RegistryControllerSecrets, Clock, BrokerDenialRelay],
-      useFactory: (config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock, denials: BrokerDenialRelay) => mqttOptions(config, ds, secrets, clock, denials),
+      useFactory: (config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock, denials: BrokerDenialRelay) =>
+        mqttOptions(config, ds, secrets, clock, denials),
     }),
     DoorSecretsModule,
   ],

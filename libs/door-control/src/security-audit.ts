@@ -85,11 +85,12 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
   private note(n: { source: string; kind: string; reason: string; topic?: string }): void {
     const alarm = this.aggregator.note({ source: n.source, kind: n.kind, reason: n.topic ? `${n.reason} (${n.topic})` : n.reason }, this.clock.nowMs());
     if (!alarm) return;
-    this.logger.error(`SECURITY ALARM: ${alarm.count} MQTT security events within ${alarm.windowMs / 1000} s; see the audit trail (action mqtt.security_event)`);
+    this.logger.error(
+      `SECURITY ALARM: ${alarm.count} MQTT security events within ${alarm.windowMs / 1000} s; see the audit trail (action mqtt.security_event)`,
+    );
     const details = { count: alarm.count, windowS: alarm.windowMs / 1000, kind: code(n.kind), source: code(n.source).slice(0, 64) };
-    this.write(
-      { actor: { actorType: 'system', actorId: null, role: null }, action: 'mqtt.security_alarm', outcome: 'denied', details },
-      (row) => this.alarms.emit('alarm', { id: row.id, at: row.at, ...details }),
+    this.write({ actor: { actorType: 'system', actorId: null, role: null }, action: 'mqtt.security_alarm', outcome: 'denied', details }, (row) =>
+      this.alarms.emit('alarm', { id: row.id, at: row.at, ...details }),
     );
   }
 

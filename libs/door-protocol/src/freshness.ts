@@ -28,7 +28,11 @@ export function checkFreshness(ts: number, clock: Clock, maxSkewMs = DEFAULT_MAX
 export const MAX_FUTURE_SKEW_MS = DEFAULT_MAX_SKEW_MS;
 
 /** The first of the reported times that lies beyond the server clock plus the skew, or undefined. */
-export function aheadOfClock(times: Record<string, unknown>, nowMs: number, maxFutureSkewMs = MAX_FUTURE_SKEW_MS): { field: string; value: number } | undefined {
+export function aheadOfClock(
+  times: Record<string, unknown>,
+  nowMs: number,
+  maxFutureSkewMs = MAX_FUTURE_SKEW_MS,
+): { field: string; value: number } | undefined {
   for (const [field, value] of Object.entries(times)) {
     if (typeof value === 'number' && Number.isFinite(value) && value > nowMs + maxFutureSkewMs) return { field, value };
   }

@@ -46,7 +46,7 @@ describe('message validation', () => {
     expect(parseEnvelope('{"body":{"a":1},"mac":"00"}')).toEqual({ ok: true, value: { body: { a: 1 }, mac: '00' } });
   });
 
-  it('peeks a reply address only when it is the controller\'s own', () => {
+  it("peeks a reply address only when it is the controller's own", () => {
     expect(peekRequest(unlock, 'c1')).toEqual({ requestId: 'req-000001', replyTo: 'acs/v1/c1/reply', cmd: 'unlock' });
     expect(peekRequest({ ...unlock, replyTo: 'acs/v1/c2/event' }, 'c1')).toBeNull();
   });

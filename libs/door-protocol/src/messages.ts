@@ -18,16 +18,7 @@ export type DoorMode = (typeof DOOR_MODES)[number];
 export const COMMAND_NAMES = ['unlock', 'lock', 'set-mode', 'read-state', 'ping', 'ack-events'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-export const REPLY_CODES = [
-  'ok',
-  'bad-mac',
-  'stale',
-  'replayed',
-  'invalid',
-  'unknown-door',
-  'mode-forbids',
-  'busy',
-] as const;
+export const REPLY_CODES = ['ok', 'bad-mac', 'stale', 'replayed', 'invalid', 'unknown-door', 'mode-forbids', 'busy'] as const;
 export type ReplyCode = (typeof REPLY_CODES)[number];
 
 export const EVENT_TYPES = [
@@ -312,7 +303,7 @@ export function validateCommand(body: unknown, controllerId: string): Validated<
   }
   const result = validated<CommandBody>(COMMAND_SPECS[cmd as CommandName], 'command', body);
   if (result.ok && 'replyTo' in result.value && !isOwnReplyTopic(controllerId, result.value.replyTo)) {
-    return { ok: false, error: 'command.replyTo is not this controller\'s reply topic' };
+    return { ok: false, error: "command.replyTo is not this controller's reply topic" };
   }
   return result;
 }
@@ -331,4 +322,3 @@ export function peekRequest(body: unknown, controllerId: string): { requestId: s
   if (typeof cmd !== 'string' || !(COMMAND_NAMES as readonly string[]).includes(cmd) || cmd === 'ack-events') return null;
   return { requestId, replyTo, cmd: cmd as CommandName };
 }
-

@@ -26,7 +26,9 @@ export function assertUsableSecret(secret: Buffer): void {
 
 export function computeMac(secret: Buffer, topic: string, body: unknown): Buffer {
   assertUsableSecret(secret);
-  return createHmac('sha256', secret).update(`${MAC_DOMAIN}\n${topic}\n${canonicalJson(body)}`, 'utf8').digest();
+  return createHmac('sha256', secret)
+    .update(`${MAC_DOMAIN}\n${topic}\n${canonicalJson(body)}`, 'utf8')
+    .digest();
 }
 
 export function signEnvelope<B>(secret: Buffer, topic: string, body: B): SignedEnvelope<B> {

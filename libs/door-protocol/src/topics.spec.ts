@@ -1,14 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  commandTopic,
-  eventTopic,
-  isOwnReplyTopic,
-  isValidControllerId,
-  parseTopic,
-  replyTopic,
-  SERVER_SUBSCRIPTIONS,
-  topicMatches,
-} from './topics.js';
+import { commandTopic, eventTopic, isOwnReplyTopic, isValidControllerId, parseTopic, replyTopic, SERVER_SUBSCRIPTIONS, topicMatches } from './topics.js';
 
 describe('topic tree', () => {
   it('builds versioned per-controller topics', () => {
@@ -34,7 +25,7 @@ describe('topic tree', () => {
     expect(parseTopic('acs/v1/c1/bogus')).toBeNull();
   });
 
-  it('accepts only the controller\'s own reply topic as replyTo', () => {
+  it("accepts only the controller's own reply topic as replyTo", () => {
     expect(isOwnReplyTopic('c1', 'acs/v1/c1/reply')).toBe(true);
     expect(isOwnReplyTopic('c1', 'acs/v1/c1/reply/srv')).toBe(true);
     expect(isOwnReplyTopic('c1', 'acs/v1/c2/reply')).toBe(false);

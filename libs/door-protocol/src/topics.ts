@@ -29,9 +29,7 @@ export function isValidControllerId(id: unknown): id is string {
 
 export function assertValidControllerId(id: unknown): asserts id is string {
   if (!isValidControllerId(id)) {
-    throw new RangeError(
-      `invalid controller id ${JSON.stringify(id)}: use 1-64 of [A-Za-z0-9_.-], starting with a letter or digit`,
-    );
+    throw new RangeError(`invalid controller id ${JSON.stringify(id)}: use 1-64 of [A-Za-z0-9_.-], starting with a letter or digit`);
   }
 }
 

@@ -83,7 +83,16 @@ export class PersonFingerprintsController {
       order: { finger: 'ASC' },
       select: { id: true, finger: true, model: true, format: true, size: true, quality: true, enrolledBy: true, enrolledAt: true },
     });
-    return rows.map((r) => ({ id: r.id, finger: r.finger, model: r.model, format: r.format, size: r.size, quality: r.quality, enrolledBy: r.enrolledBy, enrolledAt: iso(r.enrolledAt) }));
+    return rows.map((r) => ({
+      id: r.id,
+      finger: r.finger,
+      model: r.model,
+      format: r.format,
+      size: r.size,
+      quality: r.quality,
+      enrolledBy: r.enrolledBy,
+      enrolledAt: iso(r.enrolledAt),
+    }));
   }
 
   @Delete(':finger')

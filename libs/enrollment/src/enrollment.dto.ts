@@ -26,7 +26,11 @@ export class EnrolmentView {
   @ApiPropertyOptional({ enum: ['place_finger', 'lift_finger', 'place_again', 'try_again', 'wait', 'done'], nullable: true }) prompt!: string | null;
   @ApiProperty({ minimum: 0, maximum: 1 }) progress!: number;
   @ApiProperty({ type: EnrolmentCapturesView }) captures!: EnrolmentCapturesView;
-  @ApiPropertyOptional({ nullable: true, example: 'duplicate_finger', description: 'timeout, cancelled, duplicate_finger, poor_quality, fingers_differ, reader_error' })
+  @ApiPropertyOptional({
+    nullable: true,
+    example: 'duplicate_finger',
+    description: 'timeout, cancelled, duplicate_finger, poor_quality, fingers_differ, reader_error',
+  })
   reason!: string | null;
   @ApiPropertyOptional({ nullable: true, description: 'Id of the stored template record; the template itself is never returned' }) templateId!: string | null;
   @ApiPropertyOptional({ nullable: true }) quality!: number | null;

@@ -7,14 +7,7 @@ import { AuditService, type AuditActor } from '@acs/audit';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
-import {
-  AuraColour,
-  AuraControl,
-  ConfirmationCode,
-  FingerprintError,
-  FingerprintErrorCode,
-  type FingerprintReader,
-} from '@acs/fingerprint';
+import { AuraColour, AuraControl, ConfirmationCode, FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
 import { CustomerEntity, PersonEntity, ReaderEntity } from '@acs/registry';
 import { FingerprintTemplateEntity } from './entities.js';
@@ -66,7 +59,12 @@ class Stop extends Error {
 }
 
 /** Image-quality codes: ask for another try, never fail the enrolment on them (docs/r503-protocol.md §Confirmation codes). */
-const QUALITY_CODES = new Set<number>([ConfirmationCode.ImageTooMessy, ConfirmationCode.TooFewFeatures, ConfirmationCode.NoValidImage, ConfirmationCode.ImagingFailed]);
+const QUALITY_CODES = new Set<number>([
+  ConfirmationCode.ImageTooMessy,
+  ConfirmationCode.TooFewFeatures,
+  ConfirmationCode.NoValidImage,
+  ConfirmationCode.ImagingFailed,
+]);
 const MAX_QUALITY_RETRIES = 5;
 const MAX_MERGE_RETRIES = 2;
 const POLL_MS = 40;
@@ -131,7 +129,8 @@ export class EnrollmentService implements OnApplicationShutdown {
     if (!this.manager.isReady(reader.id)) {
       throw new ConflictError('enrollment.reader_unavailable', `the desk reader is ${this.manager.stateOf(reader.id).state}`, { readerId: reader.id });
     }
-    if (this.busyReaders.has(reader.id)) throw new ConflictError('enrollment.reader_busy', 'another enrolment is running on this desk reader', { readerId: reader.id });
+    if (this.busyReaders.has(reader.id))
+      throw new ConflictError('enrollment.reader_busy', 'another enrolment is running on this desk reader', { readerId: reader.id });
     await this.assertFits(person.id, input.finger);
 
     const id = randomUUID();
@@ -152,7 +151,14 @@ export class EnrollmentService implements OnApplicationShutdown {
       startedAt: this.clock.nowMs(),
       finishedAt: null,
     };
-    const session: Session = { view, actor, customerId: person.customerId, cancelled: false, events: new ReplaySubject<EnrolmentView>(1), done: Promise.resolve() };
+    const session: Session = {
+      view,
+      actor,
+      customerId: person.customerId,
+      cancelled: false,
+      events: new ReplaySubject<EnrolmentView>(1),
+      done: Promise.resolve(),
+    };
     this.sessions.set(id, session);
     this.busyReaders.set(reader.id, id);
     this.publish(session);
@@ -200,11 +206,15 @@ export class EnrollmentService implements OnApplicationShutdown {
     const loads = await this.library.capacityLoadsWith((p) => (counts.get(p) ?? 0) + (p === personId ? 1 : 0));
     const over = loads.find((l) => l.required > l.capacity);
     if (over) {
-      throw new ConflictError('reader.capacity_exceeded', `reader "${over.readerName}" holds ${over.capacity} templates; this finger would need ${over.required}`, {
-        readerId: over.readerId,
-        capacity: over.capacity,
-        required: over.required,
-      });
+      throw new ConflictError(
+        'reader.capacity_exceeded',
+        `reader "${over.readerName}" holds ${over.capacity} templates; this finger would need ${over.required}`,
+        {
+          readerId: over.readerId,
+          capacity: over.capacity,
+          required: over.required,
+        },
+      );
     }
   }
 

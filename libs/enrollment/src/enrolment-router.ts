@@ -18,7 +18,12 @@ const KEEP_REMOTE_MS = 10 * 60_000;
 type Request =
   | { requestId: string; to: string; op: 'start'; input: { personId: string; finger: number; readerId: string }; actor: AuditActor }
   | { requestId: string; to: string; op: 'cancel'; id: string };
-type Reply = { requestId: string; to: string; view?: EnrolmentView; error?: { code: string; message: string; status: number; extra?: Record<string, unknown> } };
+type Reply = {
+  requestId: string;
+  to: string;
+  view?: EnrolmentView;
+  error?: { code: string; message: string; status: number; extra?: Record<string, unknown> };
+};
 
 interface RemoteEnrolment {
   view: EnrolmentView;
@@ -113,7 +118,11 @@ export class EnrolmentRouter implements OnModuleInit, OnModuleDestroy {
     return new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(req.requestId);
-        resolve({ requestId: req.requestId, to: this.config.INSTANCE_ID, error: { code: 'enrollment.host_unreachable', message: 'the server instance wired to the desk reader did not answer', status: 503 } });
+        resolve({
+          requestId: req.requestId,
+          to: this.config.INSTANCE_ID,
+          error: { code: 'enrollment.host_unreachable', message: 'the server instance wired to the desk reader did not answer', status: 503 },
+        });
       }, REMOTE_TIMEOUT_MS);
       this.pending.set(req.requestId, { resolve, timer });
       this.cluster!.publish('enrolment-request', req);

@@ -20,5 +20,8 @@ export class TemplateFingerCounts extends EnrolledFingerCounts {
 
 /** Global so the registry's CapacityGuard sees it without depending on this context. */
 @Global()
-@Module({ providers: [TemplateFingerCounts, { provide: EnrolledFingerCounts, useExisting: TemplateFingerCounts }], exports: [EnrolledFingerCounts, TemplateFingerCounts] })
+@Module({
+  providers: [TemplateFingerCounts, { provide: EnrolledFingerCounts, useExisting: TemplateFingerCounts }],
+  exports: [EnrolledFingerCounts, TemplateFingerCounts],
+})
 export class FingerCountsModule {}

@@ -1,5 +1,14 @@
 export * from './entities.js';
-export { planLibrary, nextOpState, MAX_OP_ATTEMPTS, type LibraryPlan, type LibraryPlanInput, type SlotFact, type OpOutcome, type OpProgress } from './planner.js';
+export {
+  planLibrary,
+  nextOpState,
+  MAX_OP_ATTEMPTS,
+  type LibraryPlan,
+  type LibraryPlanInput,
+  type SlotFact,
+  type OpOutcome,
+  type OpProgress,
+} from './planner.js';
 export { ReaderManager, driverModel, type ManagedReaderView } from './reader-manager.js';
 export { TemplateVault, templateAad } from './template-vault.js';
 export {

@@ -85,7 +85,14 @@ describe('deleteRuns', () => {
     [[7], [{ start: 7, count: 1 }]],
     [[0, 1, 2, 3], [{ start: 0, count: 4 }]],
     [[3, 1, 2, 0], [{ start: 0, count: 4 }]],
-    [[0, 1, 3, 4, 9], [{ start: 0, count: 2 }, { start: 3, count: 2 }, { start: 9, count: 1 }]],
+    [
+      [0, 1, 3, 4, 9],
+      [
+        { start: 0, count: 2 },
+        { start: 3, count: 2 },
+        { start: 9, count: 1 },
+      ],
+    ],
     [[5, 5, 6], [{ start: 5, count: 2 }]],
     [[255, 256, 257], [{ start: 255, count: 3 }]],
   ])('%j → %j', (slots, runs) => {
@@ -93,7 +100,14 @@ describe('deleteRuns', () => {
   });
 
   it.each([
-    [[0, 1, 3, 4, 9], 2, [{ start: 0, count: 2 }, { start: 3, count: 2 }]],
+    [
+      [0, 1, 3, 4, 9],
+      2,
+      [
+        { start: 0, count: 2 },
+        { start: 3, count: 2 },
+      ],
+    ],
     [[9, 0, 2, 4], 1, [{ start: 0, count: 1 }]],
     [[0, 1, 2], 1, [{ start: 0, count: 3 }]],
     [[0, 2, 4], 0, []],
@@ -102,7 +116,10 @@ describe('deleteRuns', () => {
   });
 
   it('tells which slots a run covers', () => {
-    const runs = [{ start: 0, count: 2 }, { start: 5, count: 1 }];
+    const runs = [
+      { start: 0, count: 2 },
+      { start: 5, count: 1 },
+    ];
     expect([0, 1, 2, 4, 5, 6].map((s) => inRuns(runs, s))).toEqual([true, true, false, false, true, false]);
   });
 });

@@ -9,21 +9,8 @@ import { AppConfig } from '@acs/config';
 import { clusterLock, WriteQueue } from '@acs/database';
 import { FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { NotFoundError } from '@acs/http';
-import {
-  DoorEntity,
-  ReaderEntity,
-  readerLoads,
-  RegistryChanges,
-  RegistrySnapshotService,
-  type ReaderLoad,
-} from '@acs/registry';
-import {
-  FingerprintTemplateEntity,
-  ReaderOpEntity,
-  ReaderReconciliationEntity,
-  ReaderSlotEntity,
-  type ReaderOpKind,
-} from './entities.js';
+import { DoorEntity, ReaderEntity, readerLoads, RegistryChanges, RegistrySnapshotService, type ReaderLoad } from '@acs/registry';
+import { FingerprintTemplateEntity, ReaderOpEntity, ReaderReconciliationEntity, ReaderSlotEntity, type ReaderOpKind } from './entities.js';
 import { deleteRuns, inRuns, nextOpState, planLibrary, type OpOutcome } from './planner.js';
 import { ReaderManager } from './reader-manager.js';
 import { TemplateFingerCounts } from './finger-counts.js';
@@ -400,7 +387,10 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     const firstOther = head.findIndex((o) => o.kind !== 'delete');
     const leading = firstOther === -1 ? head : head.slice(0, firstOther);
     // A bounded number of commands per job: badge-in polls the same reader between jobs.
-    const runs = deleteRuns(leading.map((o) => o.slot!), DELETE_RUNS_PER_JOB);
+    const runs = deleteRuns(
+      leading.map((o) => o.slot!),
+      DELETE_RUNS_PER_JOB,
+    );
     const ops = leading.filter((o) => inRuns(runs, o.slot!));
     if (ops.length === 0) return true; // superseded since the worker looked; it looks again
     const outcomes = new Map<string, OpOutcome>();
@@ -410,7 +400,16 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
         const pages = [...new Set(ops.map((o) => Math.floor(o.slot! / 256)))];
         const occupied = new Set((await Promise.all(pages.map((page) => reader.readIndexTable(page)))).flat());
         for (const o of ops) {
-          outcomes.set(o.id, occupied.has(o.slot!) ? { ok: false, error: errorText(new FingerprintError(FingerprintErrorCode.Protocol, `slot ${o.slot} still occupied after DeletChar`)), transient: true } : { ok: true });
+          outcomes.set(
+            o.id,
+            occupied.has(o.slot!)
+              ? {
+                  ok: false,
+                  error: errorText(new FingerprintError(FingerprintErrorCode.Protocol, `slot ${o.slot} still occupied after DeletChar`)),
+                  transient: true,
+                }
+              : { ok: true },
+          );
         }
       });
     } catch (err) {
@@ -424,7 +423,9 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     const failures = ops.filter((o) => !outcomes.get(o.id)!.ok);
     if (failures.length === 0) return true;
     const first = outcomes.get(failures[0].id) as { error: string };
-    this.logger.warn(`reader ${readerId}: ${failures.length} of ${ops.length} delete op(s) failed (first ${failures[0].id}, attempt ${failures[0].attempts + 1}): ${first.error}`);
+    this.logger.warn(
+      `reader ${readerId}: ${failures.length} of ${ops.length} delete op(s) failed (first ${failures[0].id}, attempt ${failures[0].attempts + 1}): ${first.error}`,
+    );
     this.scheduleRetry(readerId);
     return false;
   }
@@ -483,9 +484,18 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
       if (outcome.ok && op.kind === 'delete') await m.delete(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, state: 'deleting' });
       return;
     }
-    await m.update(ReaderOpEntity, { id: op.id }, { state: next.state, attempts: next.attempts, lastError: next.lastError, doneAt: next.state === 'pending' ? null : now });
+    await m.update(
+      ReaderOpEntity,
+      { id: op.id },
+      { state: next.state, attempts: next.attempts, lastError: next.lastError, doneAt: next.state === 'pending' ? null : now },
+    );
     if (next.state !== 'done') return;
-    if (op.kind === 'store') await m.update(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, templateId: op.templateId!, state: 'storing' }, { state: 'stored', updatedAt: now });
+    if (op.kind === 'store')
+      await m.update(
+        ReaderSlotEntity,
+        { readerId: op.readerId, slot: op.slot!, templateId: op.templateId!, state: 'storing' },
+        { state: 'stored', updatedAt: now },
+      );
     if (op.kind === 'delete') await m.delete(ReaderSlotEntity, { readerId: op.readerId, slot: op.slot!, state: 'deleting' });
     if (op.kind === 'empty') await m.delete(ReaderSlotEntity, { readerId: op.readerId, state: 'deleting' });
   }
@@ -568,7 +578,9 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     await this.tx((m) => m.insert(ReaderReconciliationEntity, { id: randomUUID(), readerId, ...view }));
     this.lastReconciliation.set(readerId, view);
     if (view.ghostsDeleted > 0 || view.missingPushed > 0) {
-      this.logger.warn(`reader ${readerId}: reconciliation found drift: ${view.ghostsDeleted} ghost(s) deleted, ${view.missingPushed} missing template(s) queued`);
+      this.logger.warn(
+        `reader ${readerId}: reconciliation found drift: ${view.ghostsDeleted} ghost(s) deleted, ${view.missingPushed} missing template(s) queued`,
+      );
     }
     this.kick(readerId);
     return view;
@@ -667,7 +679,12 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
    */
   async eraseTemplatesOf(subject: ErasureSubject, options: { keepServerCopy?: boolean } = {}): Promise<ErasureTicket> {
     const now = this.clock.nowMs();
-    const where = 'personId' in subject ? { personId: subject.personId } : 'customerId' in subject ? { customerId: subject.customerId } : { templateId: subject.templateId };
+    const where =
+      'personId' in subject
+        ? { personId: subject.personId }
+        : 'customerId' in subject
+          ? { customerId: subject.customerId }
+          : { templateId: subject.templateId };
     const ticket = await this.tx(async (m) => {
       await clusterLock(m, 'reader-ops');
       const slots = await m.find(ReaderSlotEntity, { where });
@@ -679,7 +696,10 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
       const readerIds = [...new Set(slots.filter((s) => s.state === 'deleting').map((s) => s.readerId))];
       const owed = new Map<string, string[]>();
       if (readerIds.length > 0) {
-        const pending = await m.find(ReaderOpEntity, { where: { readerId: In(readerIds), kind: 'delete', state: 'pending' }, select: { id: true, readerId: true, slot: true } });
+        const pending = await m.find(ReaderOpEntity, {
+          where: { readerId: In(readerIds), kind: 'delete', state: 'pending' },
+          select: { id: true, readerId: true, slot: true },
+        });
         for (const p of pending) owed.set(`${p.readerId}:${p.slot}`, [...(owed.get(`${p.readerId}:${p.slot}`) ?? []), p.id]);
       }
       for (const s of slots) {
@@ -723,13 +743,20 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
    * named in `readerIds` (from the {@link ErasureTicket}).
    */
   async erasureStatus(subject: ErasureSubject, readerIds: string[] = []): Promise<ReaderErasureStatus[]> {
-    const where = 'personId' in subject ? { personId: subject.personId } : 'customerId' in subject ? { customerId: subject.customerId } : { templateId: subject.templateId };
+    const where =
+      'personId' in subject
+        ? { personId: subject.personId }
+        : 'customerId' in subject
+          ? { customerId: subject.customerId }
+          : { templateId: subject.templateId };
     const slots = await this.ds.getRepository(ReaderSlotEntity).find({ where });
     const byReader = new Map<string, ReaderSlotEntity[]>();
     for (const s of slots) byReader.set(s.readerId, [...(byReader.get(s.readerId) ?? []), s]);
     const result: ReaderErasureStatus[] = [];
     for (const [readerId, rs] of byReader) {
-      const pending = await this.ds.getRepository(ReaderOpEntity).find({ where: { readerId, slot: In(rs.map((s) => s.slot)), kind: 'delete', state: 'pending' } });
+      const pending = await this.ds
+        .getRepository(ReaderOpEntity)
+        .find({ where: { readerId, slot: In(rs.map((s) => s.slot)), kind: 'delete', state: 'pending' } });
       result.push({ readerId, remainingSlots: rs.length, pendingOpIds: pending.map((p) => p.id), confirmed: false });
     }
     // Readers named by the caller (an ErasureTicket) with no slot left are confirmed.
@@ -816,9 +843,11 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
       required: load?.required ?? null,
       pendingOps,
       failedOps,
-      lastReconciliation: this.lastReconciliation.get(r.id) ?? (last
-        ? { at: last.at, found: last.found, expected: last.expected, missingPushed: last.missingPushed, ghostsDeleted: last.ghostsDeleted, error: last.error }
-        : null),
+      lastReconciliation:
+        this.lastReconciliation.get(r.id) ??
+        (last
+          ? { at: last.at, found: last.found, expected: last.expected, missingPushed: last.missingPushed, ghostsDeleted: last.ghostsDeleted, error: last.error }
+          : null),
     };
   }
 }

@@ -241,7 +241,17 @@ export class FingerprintReader extends EventEmitter {
   /** No command goes out before this instant (ms since epoch): the settle period after a timeout. */
   private quietUntil = 0;
   private readonly settleMs: number;
-  private readonly counters: ReaderCounters = { framesOk: 0, malformed: 0, badChecksum: 0, notForUs: 0, timeouts: 0, retries: 0, reconnects: 0, staleReplies: 0, unsolicited: 0 };
+  private readonly counters: ReaderCounters = {
+    framesOk: 0,
+    malformed: 0,
+    badChecksum: 0,
+    notForUs: 0,
+    timeouts: 0,
+    retries: 0,
+    reconnects: 0,
+    staleReplies: 0,
+    unsolicited: 0,
+  };
 
   constructor(options: FingerprintReaderOptions) {
     super();
@@ -633,7 +643,7 @@ export class FingerprintReader extends EventEmitter {
     // part of its reply: a partial frame held now (a reply cut short, then silence) would only
     // swallow the real answer until the deadline (issue 16).
     this.framer.discardPartial('stale before a new command');
-    const expectedResult = command === 'UpChar' || command === 'UpImage' ? 0 : REPLY_RESULT_LENGTH[command] ?? 0;
+    const expectedResult = command === 'UpChar' || command === 'UpImage' ? 0 : (REPLY_RESULT_LENGTH[command] ?? 0);
     return new Promise<Ack>((resolve, reject) => {
       let ack: Ack | undefined;
       let timer: NodeJS.Timeout;
@@ -693,9 +703,13 @@ export class FingerprintReader extends EventEmitter {
       };
       this.pending = pending;
       arm(timeoutMs);
-      this.transport.write(frame).catch((err: Error) =>
-        finish(new FingerprintError(FingerprintErrorCode.Disconnected, `${command}: write to ${this.name} failed: ${err.message}`, { command, reader: this.name })),
-      );
+      this.transport
+        .write(frame)
+        .catch((err: Error) =>
+          finish(
+            new FingerprintError(FingerprintErrorCode.Disconnected, `${command}: write to ${this.name} failed: ${err.message}`, { command, reader: this.name }),
+          ),
+        );
     });
   }
 
@@ -737,11 +751,10 @@ export class FingerprintReader extends EventEmitter {
     this.check(command, ack);
     const expected = REPLY_RESULT_LENGTH[command] ?? 0;
     if (ack.result.length < expected) {
-      throw new FingerprintError(
-        FingerprintErrorCode.Protocol,
-        `${command}: reply carries ${ack.result.length} result bytes, expected ${expected}`,
-        { command, reader: this.name },
-      );
+      throw new FingerprintError(FingerprintErrorCode.Protocol, `${command}: reply carries ${ack.result.length} result bytes, expected ${expected}`, {
+        command,
+        reader: this.name,
+      });
     }
     return ack.result.subarray(0, expected);
   }
@@ -926,13 +939,15 @@ export class FingerprintReader extends EventEmitter {
 
   /** 0x18 WriteNotepad: 32 bytes to page 0..15 (flash). */
   async writeNotepad(page: number, data: Buffer | string): Promise<void> {
-    if (!Number.isInteger(page) || page < 0 || page >= NOTEPAD_PAGES) throw new FingerprintError(FingerprintErrorCode.InvalidArgument, `notepad page ${page} outside 0..15`);
+    if (!Number.isInteger(page) || page < 0 || page >= NOTEPAD_PAGES)
+      throw new FingerprintError(FingerprintErrorCode.InvalidArgument, `notepad page ${page} outside 0..15`);
     await this.simple('WriteNotepad', page, toNotepadPage(data));
   }
 
   /** 0x19 ReadNotepad: 32 bytes from page 0..15. */
   async readNotepad(page: number): Promise<Buffer> {
-    if (!Number.isInteger(page) || page < 0 || page >= NOTEPAD_PAGES) throw new FingerprintError(FingerprintErrorCode.InvalidArgument, `notepad page ${page} outside 0..15`);
+    if (!Number.isInteger(page) || page < 0 || page >= NOTEPAD_PAGES)
+      throw new FingerprintError(FingerprintErrorCode.InvalidArgument, `notepad page ${page} outside 0..15`);
     return Buffer.from(await this.simple('ReadNotepad', page));
   }
 
@@ -971,7 +986,10 @@ export class FingerprintReader extends EventEmitter {
           this.counters.retries++;
           // The module may still be streaming the abandoned transfer: let it drain first, or its
           // tail would be counted into the retry.
-          this.quietUntil = Math.max(this.quietUntil, Date.now() + this.wireMsFor(Math.ceil(templateSize / packetSize) * wireLength(packetSize)) + this.settleMs);
+          this.quietUntil = Math.max(
+            this.quietUntil,
+            Date.now() + this.wireMsFor(Math.ceil(templateSize / packetSize) * wireLength(packetSize)) + this.settleMs,
+          );
         }
       }
     });
@@ -1000,11 +1018,10 @@ export class FingerprintReader extends EventEmitter {
     );
     this.check('UpChar', ack);
     if (received !== templateSize) {
-      throw new FingerprintError(
-        FingerprintErrorCode.Protocol,
-        `UpChar: module sent ${received} bytes, expected a ${templateSize}-byte template`,
-        { command: 'UpChar', reader: this.name },
-      );
+      throw new FingerprintError(FingerprintErrorCode.Protocol, `UpChar: module sent ${received} bytes, expected a ${templateSize}-byte template`, {
+        command: 'UpChar',
+        reader: this.name,
+      });
     }
     return Buffer.concat(chunks);
   }
@@ -1018,10 +1035,7 @@ export class FingerprintReader extends EventEmitter {
     this.checkBuffer(bufferId);
     const { templateSize, packetSize } = this.requireInfo();
     if (template.length !== templateSize) {
-      throw new FingerprintError(
-        FingerprintErrorCode.InvalidArgument,
-        `template is ${template.length} bytes, module ${this.name} takes ${templateSize}`,
-      );
+      throw new FingerprintError(FingerprintErrorCode.InvalidArgument, `template is ${template.length} bytes, module ${this.name} takes ${templateSize}`);
     }
     await this.run(async () => {
       this.check('DownChar', await this.transact('DownChar', [bufferId]));
@@ -1055,7 +1069,8 @@ export class FingerprintReader extends EventEmitter {
     const { timeoutMs = 10_000, pollIntervalMs = 100 } = options;
     const deadline = this.clock.nowMs() + timeoutMs;
     while (await this.captureImage()) {
-      if (this.clock.nowMs() >= deadline) throw new FingerprintError(FingerprintErrorCode.Timeout, `finger not lifted from ${this.name} within ${timeoutMs} ms`);
+      if (this.clock.nowMs() >= deadline)
+        throw new FingerprintError(FingerprintErrorCode.Timeout, `finger not lifted from ${this.name} within ${timeoutMs} ms`);
       await sleep(pollIntervalMs);
     }
   }
@@ -1089,7 +1104,9 @@ export class FingerprintReader extends EventEmitter {
    * RegModel, duplicate check, store. Returns the template (UpChar) so the server can hold its own
    * copy.
    */
-  async enroll(options: { slot?: number; timeoutMs?: number; pollIntervalMs?: number; allowDuplicate?: boolean } = {}): Promise<{ slot: number; template: Buffer }> {
+  async enroll(
+    options: { slot?: number; timeoutMs?: number; pollIntervalMs?: number; allowDuplicate?: boolean } = {},
+  ): Promise<{ slot: number; template: Buffer }> {
     await this.captureFinger(1, options);
     await this.waitForFingerLift(options);
     await this.captureFinger(2, options);

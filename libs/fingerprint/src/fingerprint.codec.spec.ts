@@ -14,7 +14,11 @@ describe('fingerprint codec', () => {
     ['Img2Tz buf1', encodeCommand(R503, ADDR, 'Img2Tz', 1), 'EF 01 FF FF FF FF 01 00 04 02 01 00 08'],
     ['RegModel', encodeCommand(R503, ADDR, 'RegModel'), 'EF 01 FF FF FF FF 01 00 03 05 00 09'],
     ['Store buf1 -> #5', encodeCommand(R503, ADDR, 'Store', 1, Buffer.from([0, 5])), 'EF 01 FF FF FF FF 01 00 06 06 01 00 05 00 13'],
-    ['Search buf1 0..200', encodeCommand(R503, ADDR, 'Search', 1, Buffer.from([0, 0]), Buffer.from([0, 0xc8])), 'EF 01 FF FF FF FF 01 00 08 04 01 00 00 00 C8 00 D6'],
+    [
+      'Search buf1 0..200',
+      encodeCommand(R503, ADDR, 'Search', 1, Buffer.from([0, 0]), Buffer.from([0, 0xc8])),
+      'EF 01 FF FF FF FF 01 00 08 04 01 00 00 00 C8 00 D6',
+    ],
     ['DeletChar #5 x1', encodeCommand(R503, ADDR, 'DeletChar', Buffer.from([0, 5]), Buffer.from([0, 1])), 'EF 01 FF FF FF FF 01 00 07 0C 00 05 00 01 00 1A'],
     ['TemplateNum', encodeCommand(R503, ADDR, 'TemplateNum'), 'EF 01 FF FF FF FF 01 00 03 1D 00 21'],
     ['ReadIndexTable 0', encodeCommand(R503, ADDR, 'ReadIndexTable', 0), 'EF 01 FF FF FF FF 01 00 04 1F 00 00 24'],
@@ -86,11 +90,13 @@ describe('fingerprint codec', () => {
       expect(packets).toHaveLength(count);
       expect(packets[0]).toHaveLength(wire);
       expect(packets.map((f) => f[6])).toEqual([...Array<number>(count - 1).fill(Pid.Data), Pid.EndData]);
-      const reassembled = Buffer.concat(packets.map((f) => {
-        const r = decodePacket(f);
-        if (r.kind !== 'ok') throw new Error(r.kind);
-        return r.packet.content;
-      }));
+      const reassembled = Buffer.concat(
+        packets.map((f) => {
+          const r = decodePacket(f);
+          if (r.kind !== 'ok') throw new Error(r.kind);
+          return r.packet.content;
+        }),
+      );
       expect(reassembled.equals(data)).toBe(true);
     });
 

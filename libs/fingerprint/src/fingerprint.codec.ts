@@ -166,9 +166,7 @@ export function encodeDataPackets(address: number, data: Buffer, packetSize: num
   const packets: Buffer[] = [];
   for (let offset = 0; offset < data.length; offset += packetSize) {
     const last = offset + packetSize >= data.length;
-    packets.push(
-      encodePacket({ address, pid: last ? Pid.EndData : Pid.Data, content: data.subarray(offset, offset + packetSize) }),
-    );
+    packets.push(encodePacket({ address, pid: last ? Pid.EndData : Pid.Data, content: data.subarray(offset, offset + packetSize) }));
   }
   return packets;
 }
@@ -193,5 +191,8 @@ export function u32(value: number): Buffer {
 }
 
 export function toHex(buf: Uint8Array): string {
-  return Buffer.from(buf).toString('hex').replace(/(..)(?!$)/g, '$1 ').toUpperCase();
+  return Buffer.from(buf)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ')
+    .toUpperCase();
 }

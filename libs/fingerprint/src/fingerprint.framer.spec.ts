@@ -25,7 +25,10 @@ describe('FingerprintFramer', () => {
 
   it('emits frames fed one byte at a time', () => {
     const frame = Buffer.concat([ack(0, 1, 2), ack(2)]);
-    const { packets } = feed(new FingerprintFramer(), [...frame].map((b) => Buffer.from([b])));
+    const { packets } = feed(
+      new FingerprintFramer(),
+      [...frame].map((b) => Buffer.from([b])),
+    );
     expect(packets.map((p) => [...p.content])).toEqual([[0, 1, 2], [2]]);
   });
 

@@ -61,7 +61,7 @@ describe('fuzz: framer', () => {
       parts.push(FLUSH, SENTINEL);
       const stream = Buffer.concat(parts);
       // Re-chunk at random boundaries.
-      for (let off = 0; off < stream.length; ) {
+      for (let off = 0; off < stream.length;) {
         const n = 1 + Math.floor(rnd() * 40);
         expect(() => framer.write(stream.subarray(off, off + n))).not.toThrow();
         off += n;

@@ -109,10 +109,7 @@ export class FingerprintModule {
     return {
       module: FingerprintModule,
       imports: options.imports ?? [],
-      providers: [
-        { provide: FINGERPRINT_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
-        FingerprintReaderRegistry,
-      ],
+      providers: [{ provide: FINGERPRINT_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }, FingerprintReaderRegistry],
       exports: [FingerprintReaderRegistry],
     };
   }

@@ -38,7 +38,10 @@ export class HealthController {
       if (!(err instanceof ServiceUnavailableException)) throw err;
       const result = err.getResponse() as HealthCheckResult;
       const failed = Object.entries(result.error ?? {}).map(([check, v]) => ({ check, reason: String((v as { message?: unknown }).message ?? 'down') }));
-      throw new DomainError('health.not_ready', `not ready: ${failed.map((f) => `${f.check} (${f.reason})`).join('; ')}`, 503, { failed, checks: result.details });
+      throw new DomainError('health.not_ready', `not ready: ${failed.map((f) => `${f.check} (${f.reason})`).join('; ')}`, 503, {
+        failed,
+        checks: result.details,
+      });
     }
   }
 

@@ -19,10 +19,7 @@ const MAX_CURSOR_LENGTH = 512;
  * milliseconds, sequence numbers): JSON such as `1e400` parses to Infinity and a fraction or a huge
  * value would reach SQL, so anything else is refused like a malformed cursor.
  */
-export function decodeCursor<K extends Record<string, string | number>>(
-  cursor: string,
-  shape: { [P in keyof K]: 'string' | 'number' },
-): K {
+export function decodeCursor<K extends Record<string, string | number>>(cursor: string, shape: { [P in keyof K]: 'string' | 'number' }): K {
   const bad = () => new DomainError('pagination.bad_cursor', 'cursor is not valid', 400);
   if (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH) throw bad();
   let parsed: unknown;

@@ -43,9 +43,7 @@ export function PlainText(): PropertyDecorator {
         validate: (value: unknown) => plainTextProblem(value) === null,
         defaultMessage: (args) => {
           const problem = plainTextProblem(args?.value);
-          return problem === 'blank'
-            ? `${args?.property} must not be blank`
-            : `${args?.property} must not contain control or bidirectional-control characters`;
+          return problem === 'blank' ? `${args?.property} must not be blank` : `${args?.property} must not contain control or bidirectional-control characters`;
         },
       },
     }),

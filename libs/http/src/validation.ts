@@ -21,7 +21,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) =>
-      new DomainError('validation.failed', 'request validation failed', 400, { errors: flattenValidationErrors(errors) }),
+    exceptionFactory: (errors) => new DomainError('validation.failed', 'request validation failed', 400, { errors: flattenValidationErrors(errors) }),
   });
 }

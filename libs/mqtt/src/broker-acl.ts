@@ -26,7 +26,7 @@ export function publishDenial(principal: MqttPrincipal, topic: string, retain: b
     if (retain) return 'commands must not be retained';
     return null;
   }
-  if (parsed.controllerId !== principal.controllerId) return "topic belongs to another controller";
+  if (parsed.controllerId !== principal.controllerId) return 'topic belongs to another controller';
   switch (parsed.kind) {
     case 'cmd':
       return 'only the server publishes commands';

@@ -5,8 +5,7 @@
  * connection is closed before any of its bytes are read.
  */
 export type ConnectionVerdict =
-  | { ok: true; release: () => void }
-  | { ok: false; reason: 'too-many-connections' | 'too-many-from-address' | 'address-penalised' };
+  { ok: true; release: () => void } | { ok: false; reason: 'too-many-connections' | 'too-many-from-address' | 'address-penalised' };
 
 /** Addresses remembered in the penalty box at most; beyond it the oldest penalty is forgotten. */
 const MAX_PENALISED = 10_000;

@@ -190,7 +190,9 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   async start(): Promise<void> {
     this.stopped = false;
     const enqueue = (kind: TopicKind) => (topic: string, payload: Buffer) => {
-      this.inbox = this.inbox.then(() => this.handle(kind, topic, payload)).catch((err: Error) => this.logger.error(`door message handling failed: ${err.message}`));
+      this.inbox = this.inbox
+        .then(() => this.handle(kind, topic, payload))
+        .catch((err: Error) => this.logger.error(`door message handling failed: ${err.message}`));
     };
     await this.transport.route(SERVER_SUBSCRIPTIONS.status, enqueue('status'));
     await this.transport.route(SERVER_SUBSCRIPTIONS.state, enqueue('state'));
@@ -340,13 +342,19 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     const secret = await this.secrets.getSecret(controllerId);
     if (!secret) return this.security('unknown-controller', topic, 'message from a controller without a registered secret', controllerId);
     if (!verifyEnvelope(secret, topic, envelope.value)) {
-      return this.security(`forged-${kind === 'reply' ? 'reply' : kind === 'event' ? 'event' : kind === 'state' ? 'state' : 'status'}`, topic, 'MAC does not verify', controllerId);
+      return this.security(
+        `forged-${kind === 'reply' ? 'reply' : kind === 'event' ? 'event' : kind === 'state' ? 'state' : 'status'}`,
+        topic,
+        'MAC does not verify',
+        controllerId,
+      );
     }
     const body = envelope.value.body as { controllerId?: unknown };
     if (body.controllerId !== controllerId) return this.security('malformed-message', topic, 'body names another controller than its topic', controllerId);
     // Before anything orders by these times (status, door state, event epochs) or stores them.
     const ahead = aheadOfClock({ ts: (body as { ts?: unknown }).ts, epoch: (body as { epoch?: unknown }).epoch }, this.clock.nowMs());
-    if (ahead) return this.security('future-timestamp', topic, `${ahead.field} ${ahead.value} is ahead of the server clock by more than the allowed skew`, controllerId);
+    if (ahead)
+      return this.security('future-timestamp', topic, `${ahead.field} ${ahead.value} is ahead of the server clock by more than the allowed skew`, controllerId);
     switch (kind) {
       case 'reply':
         return this.onReply(topic, controllerId, body);
@@ -373,7 +381,15 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     clearTimeout(p.timer);
     this.pending.delete(reply.requestId);
     if (reply.ok) p.resolve(reply);
-    else p.reject(new DoorCommandError('rejected', `controller ${controllerId} rejected ${p.cmd}: ${reply.code}${reply.reason ? ` (${reply.reason})` : ''}`, controllerId, reply));
+    else
+      p.reject(
+        new DoorCommandError(
+          'rejected',
+          `controller ${controllerId} rejected ${p.cmd}: ${reply.code}${reply.reason ? ` (${reply.reason})` : ''}`,
+          controllerId,
+          reply,
+        ),
+      );
   }
 
   private onEvent(topic: string, controllerId: string, raw: unknown, secret: Buffer, owned: boolean): void {
@@ -396,7 +412,8 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
         this.emit('gap', { controllerId, epoch: ev.epoch, ...verdict.gap, at });
       }
       this.applyEvent(controllerId, ev);
-      if (ev.type === 'command-rejected') this.security('command-rejected', topic, `controller rejected a command: ${ev.detail ?? 'unspecified'}`, controllerId);
+      if (ev.type === 'command-rejected')
+        this.security('command-rejected', topic, `controller rejected a command: ${ev.detail ?? 'unspecified'}`, controllerId);
       this.emit('door-event', {
         controllerId,
         epoch: ev.epoch,
@@ -520,7 +537,15 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
       const upTo = this.tracker.contiguous(controllerId);
       if (!upTo || upTo.seq === 0 || !this.transport.connected) return;
       const topic = commandTopic(controllerId);
-      const body: CommandBody = { v: 1, cmd: 'ack-events', requestId: randomUUID(), epoch: upTo.epoch, seq: upTo.seq, ts: this.clock.nowMs(), nonce: newNonce() };
+      const body: CommandBody = {
+        v: 1,
+        cmd: 'ack-events',
+        requestId: randomUUID(),
+        epoch: upTo.epoch,
+        seq: upTo.seq,
+        ts: this.clock.nowMs(),
+        nonce: newNonce(),
+      };
       this.transport
         .publish(topic, JSON.stringify(signEnvelope(secret, topic, body)), { qos: 1 })
         .then(() => (view.ackedSeq = upTo))

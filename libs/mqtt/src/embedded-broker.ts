@@ -108,7 +108,10 @@ const DEFAULT_HARDENING: Required<EmbeddedBrokerHardening> = {
 };
 
 export class EmbeddedBrokerError extends Error {
-  constructor(message: string, readonly code: 'port-in-use' | 'listen-failed' | 'tls-files') {
+  constructor(
+    message: string,
+    readonly code: 'port-in-use' | 'listen-failed' | 'tls-files',
+  ) {
     super(message);
     this.name = 'EmbeddedBrokerError';
   }
@@ -146,7 +149,9 @@ export class EmbeddedBroker {
     const clock = options.clock ?? new SystemClock();
     this.denialLog = new RateLimitedLog(this.logger, clock);
     this.serverPrefix = options.serverClientIdPrefix ?? DEFAULT_SERVER_CLIENT_ID_PREFIX;
-    this.limits = new ConnectionLimits(this.hardening.maxConnections, this.hardening.maxConnectionsPerAddress, this.hardening.refusalPenaltyMs, () => clock.nowMs());
+    this.limits = new ConnectionLimits(this.hardening.maxConnections, this.hardening.maxConnectionsPerAddress, this.hardening.refusalPenaltyMs, () =>
+      clock.nowMs(),
+    );
   }
 
   get port(): number {

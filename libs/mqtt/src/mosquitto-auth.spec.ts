@@ -33,7 +33,9 @@ describe('renderMosquittoAuth', () => {
   });
 
   it.each(['evil\ntopic readwrite #', 'a b', '#', 'x:y'])('refuses the id %j that would inject rules', (controllerId) => {
-    expect(() => renderMosquittoAuth({ server: { username: 'acs-server', password: 'p' }, controllers: [{ controllerId, password: 'p' }] })).toThrow(RangeError);
+    expect(() => renderMosquittoAuth({ server: { username: 'acs-server', password: 'p' }, controllers: [{ controllerId, password: 'p' }] })).toThrow(
+      RangeError,
+    );
   });
 
   it('takes stored $7$ hashes verbatim and refuses anything else in their place', () => {
@@ -41,7 +43,10 @@ describe('renderMosquittoAuth', () => {
     const out = renderMosquittoAuth({ server: { username: 'acs-server', passwordHash: hash }, controllers: [{ controllerId: 'c1', passwordHash: hash }] });
     expect(out.passwordFile).toBe(`acs-server:${hash}\nc1:${hash}\n`);
     expect(() =>
-      renderMosquittoAuth({ server: { username: 'acs-server', passwordHash: hash }, controllers: [{ controllerId: 'c1', passwordHash: `${hash}\nroot:$7$1$a$b` }] }),
+      renderMosquittoAuth({
+        server: { username: 'acs-server', passwordHash: hash },
+        controllers: [{ controllerId: 'c1', passwordHash: `${hash}\nroot:$7$1$a$b` }],
+      }),
     ).toThrow("password hash of c1 is not in Mosquitto's $7$ format");
   });
 

@@ -36,7 +36,10 @@ export interface DoorTransport {
 }
 
 export class MqttConnectError extends Error {
-  constructor(message: string, readonly returnCode?: number) {
+  constructor(
+    message: string,
+    readonly returnCode?: number,
+  ) {
     super(message);
     this.name = 'MqttConnectError';
   }
@@ -109,7 +112,10 @@ export class AcsMqttClient implements DoorTransport {
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
 
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new MqttConnectError(`no CONNACK from ${this.safeUrl()} within ${opts.connectTimeout} ms`)), (opts.connectTimeout ?? 5000) + 500);
+      const timer = setTimeout(
+        () => fail(new MqttConnectError(`no CONNACK from ${this.safeUrl()} within ${opts.connectTimeout} ms`)),
+        (opts.connectTimeout ?? 5000) + 500,
+      );
       const onConnect = (): void => {
         cleanup();
         resolve();

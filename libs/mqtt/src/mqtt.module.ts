@@ -1,13 +1,4 @@
-import {
-  type DynamicModule,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-  type Provider,
-} from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Clock, SystemClock } from '@acs/clock';
 import { type BrokerCredentialProvider, type ControllerSecretProvider } from './credentials.js';
@@ -79,7 +70,13 @@ export class MqttEdge implements OnModuleInit, OnApplicationShutdown {
       clientId: serverPrincipal.clientId ?? serverPrincipal.username,
       logger: new Logger('MqttClient'),
     });
-    this.doors = new DoorCommandService(this.client, options.controllerSecrets, options.clock ?? new SystemClock(), options.commands, new Logger('DoorCommandService'));
+    this.doors = new DoorCommandService(
+      this.client,
+      options.controllerSecrets,
+      options.clock ?? new SystemClock(),
+      options.commands,
+      new Logger('DoorCommandService'),
+    );
   }
 
   async onModuleInit(): Promise<void> {

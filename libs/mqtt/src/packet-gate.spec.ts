@@ -15,7 +15,15 @@ describe('FixedHeaderScanner', () => {
     ['a PUBLISH over the limit after CONNECT', [CONNECT_10, [0x30, 0xe5, 0x00]], 'packet-too-large'],
     ['packets at exactly the limit after CONNECT', [CONNECT_10, [0x30, 100, ...Array(100).fill(1)], [0xc0, 0]], undefined],
     ['a header split across chunks, one byte each', [[0x10], [0x80], [0x01]], 'packet-too-large'],
-    ['a body split across chunks, then the next header', [[0x10, 10, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0x30], [0xe5, 0x00]], 'packet-too-large'],
+    [
+      'a body split across chunks, then the next header',
+      [
+        [0x10, 10, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0, 0x30],
+        [0xe5, 0x00],
+      ],
+      'packet-too-large',
+    ],
   ])('%s', (_what, chunks, expected) => {
     const scanner = new FixedHeaderScanner(100);
     let refusal: string | undefined;
@@ -24,7 +32,12 @@ describe('FixedHeaderScanner', () => {
   });
 
   it('reports the announced length and the limit', () => {
-    expect(new FixedHeaderScanner(9216).feed(Uint8Array.from([0x10, 0x80, 0x80, 0x80, 0x64]))).toEqual({ reason: 'packet-too-large', packetType: 1, announced: 200 * 1024 * 1024, limit: 9216 });
+    expect(new FixedHeaderScanner(9216).feed(Uint8Array.from([0x10, 0x80, 0x80, 0x80, 0x64]))).toEqual({
+      reason: 'packet-too-large',
+      packetType: 1,
+      announced: 200 * 1024 * 1024,
+      limit: 9216,
+    });
   });
 });
 

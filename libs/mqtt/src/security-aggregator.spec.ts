@@ -8,7 +8,9 @@ describe('SecurityEventAggregator', () => {
     const agg = new SecurityEventAggregator({ alarmThreshold: 1_000_000 });
     for (let i = 0; i < 3568; i++) agg.note({ source: 'ctl-a', kind: 'broker-publish', reason: 'topic not allowed' }, t0 + Math.floor(i / 12));
     expect(agg.due(t0 + 9_999)).toEqual([]);
-    expect(agg.due(t0 + 10_000)).toEqual([{ source: 'ctl-a', kind: 'broker-publish', reason: 'topic not allowed', count: 3568, firstAt: t0, lastAt: t0 + 297 }]);
+    expect(agg.due(t0 + 10_000)).toEqual([
+      { source: 'ctl-a', kind: 'broker-publish', reason: 'topic not allowed', count: 3568, firstAt: t0, lastAt: t0 + 297 },
+    ]);
     expect(agg.due(t0 + 20_000)).toEqual([]);
   });
 
@@ -17,7 +19,12 @@ describe('SecurityEventAggregator', () => {
     agg.note({ source: 'a', kind: 'forged-event', reason: 'mac' }, t0);
     agg.note({ source: 'b', kind: 'forged-event', reason: 'mac' }, t0);
     agg.note({ source: 'a', kind: 'malformed-message', reason: 'json' }, t0);
-    expect(agg.due(t0 + 10_000).map((a) => `${a.source}/${a.kind}/${a.count}`).sort()).toEqual(['a/forged-event/1', 'a/malformed-message/1', 'b/forged-event/1']);
+    expect(
+      agg
+        .due(t0 + 10_000)
+        .map((a) => `${a.source}/${a.kind}/${a.count}`)
+        .sort(),
+    ).toEqual(['a/forged-event/1', 'a/malformed-message/1', 'b/forged-event/1']);
     agg.note({ source: 'a', kind: 'forged-event', reason: 'mac' }, t0 + 11_000);
     expect(agg.due(t0 + 12_000, true)).toHaveLength(1);
   });

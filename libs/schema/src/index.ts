@@ -14,7 +14,18 @@ import { MIGRATIONS } from '../../../migrations/index.js';
  * Every entity and migration of the application, in one place for the server, the CLI and the
  * tests. A context adds its entities here when it adds a migration for them.
  */
-export const ENTITIES = [DataKeyEntity, StaffAccountEntity, ApiTokenEntity, AuditEntryEntity, ...REGISTRY_ENTITIES, AccessEventEntity, ...ENROLLMENT_ENTITIES, ...COMPLIANCE_ENTITIES, ...BADGE_IN_ENTITIES, ...CLUSTER_ENTITIES];
+export const ENTITIES = [
+  DataKeyEntity,
+  StaffAccountEntity,
+  ApiTokenEntity,
+  AuditEntryEntity,
+  ...REGISTRY_ENTITIES,
+  AccessEventEntity,
+  ...ENROLLMENT_ENTITIES,
+  ...COMPLIANCE_ENTITIES,
+  ...BADGE_IN_ENTITIES,
+  ...CLUSTER_ENTITIES,
+];
 
 export const SCHEMA: SchemaParts = { entities: ENTITIES, migrations: MIGRATIONS };
 export { MIGRATIONS };

@@ -179,7 +179,9 @@ export function AuditPage() {
           )}
         </Field>
         <Field label="Actor id">{(id) => <input id={id} value={draft.actorId} onChange={set('actorId')} spellCheck={false} />}</Field>
-        <Field label="Target type">{(id) => <input id={id} value={draft.targetType} onChange={set('targetType')} placeholder="e.g. customer" spellCheck={false} />}</Field>
+        <Field label="Target type">
+          {(id) => <input id={id} value={draft.targetType} onChange={set('targetType')} placeholder="e.g. customer" spellCheck={false} />}
+        </Field>
         <Field label="Target id">{(id) => <input id={id} value={draft.targetId} onChange={set('targetId')} spellCheck={false} />}</Field>
         <Field label="Outcome">
           {(id) => (
@@ -255,7 +257,13 @@ export function AuditPage() {
                       <Status tone={OUTCOME_TONE[e.outcome] ?? 'idle'}>{e.outcome}</Status>
                     </td>
                     <td>
-                      <button type="button" className="link" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? null : e.id)} aria-label={`${open === e.id ? 'Hide' : 'Show'} details of entry ${e.seq}`}>
+                      <button
+                        type="button"
+                        className="link"
+                        aria-expanded={open === e.id}
+                        onClick={() => setOpen(open === e.id ? null : e.id)}
+                        aria-label={`${open === e.id ? 'Hide' : 'Show'} details of entry ${e.seq}`}
+                      >
                         {open === e.id ? 'Hide' : 'Show'}
                       </button>
                       {open === e.id ? <AuditDetails entry={e} names={names} /> : null}

@@ -35,7 +35,10 @@ export function EnrolPage() {
 
   const customers = useLoad(() => api.all<Customer>('/customers', { limit: 200 }), [api]);
   const people = useLoad(() => (customerId ? api.all<Person>(`/customers/${customerId}/people`, { limit: 200 }) : Promise.resolve([])), [api, customerId]);
-  const fingers = useLoad((signal) => (personId ? api.get<Fingerprint[]>(`/people/${personId}/fingerprints`, undefined, signal) : Promise.resolve([])), [api, personId, running]);
+  const fingers = useLoad(
+    (signal) => (personId ? api.get<Fingerprint[]>(`/people/${personId}/fingerprints`, undefined, signal) : Promise.resolve([])),
+    [api, personId, running],
+  );
   const readers = useLoad(async () => (await api.get<ReaderLibrary[]>('/reader-libraries')).filter((r) => r.role === 'enrolment'), [api]);
 
   const customer = customers.data?.find((c) => c.id === customerId);
@@ -84,7 +87,9 @@ export function EnrolPage() {
 
       {step === 0 ? (
         <section className="panel wizard-panel" aria-labelledby="step-person">
-          <h2 id="step-person" ref={heading} tabIndex={-1}>Step 1 of 3: who is enrolling?</h2>
+          <h2 id="step-person" ref={heading} tabIndex={-1}>
+            Step 1 of 3: who is enrolling?
+          </h2>
           <ErrorNotice error={customers.error} />
           <div className="filters">
             <Field label="Customer">
@@ -157,7 +162,9 @@ export function EnrolPage() {
 
       {step === 1 ? (
         <section className="panel wizard-panel" aria-labelledby="step-finger">
-          <h2 id="step-finger" ref={heading} tabIndex={-1}>Step 2 of 3: which finger of {person?.fullName ?? 'the person'}?</h2>
+          <h2 id="step-finger" ref={heading} tabIndex={-1}>
+            Step 2 of 3: which finger of {person?.fullName ?? 'the person'}?
+          </h2>
           <ErrorNotice error={fingers.error} />
           {fingers.loading && !fingers.data ? <Loading what="Loading enrolled fingers" /> : null}
           <FingerPicker value={finger} enrolled={enrolled} onChange={setFinger} />
@@ -173,7 +180,9 @@ export function EnrolPage() {
       {step === 2 ? (
         <section className="panel wizard-panel" aria-labelledby="step-reader">
           <div className="panel-head">
-            <h2 id="step-reader" ref={heading} tabIndex={-1}>Step 3 of 3: at which desk reader?</h2>
+            <h2 id="step-reader" ref={heading} tabIndex={-1}>
+              Step 3 of 3: at which desk reader?
+            </h2>
             <button type="button" onClick={readers.reload} disabled={readers.loading}>
               Refresh readers
             </button>
@@ -213,7 +222,17 @@ export function EnrolPage() {
   );
 }
 
-function WizardNav({ onBack, onNext, nextDisabled, nextLabel = 'Next' }: { onBack?: () => void; onNext: () => void; nextDisabled: boolean; nextLabel?: string }) {
+function WizardNav({
+  onBack,
+  onNext,
+  nextDisabled,
+  nextLabel = 'Next',
+}: {
+  onBack?: () => void;
+  onNext: () => void;
+  nextDisabled: boolean;
+  nextLabel?: string;
+}) {
   return (
     <div className="wizard-nav">
       {onBack ? (

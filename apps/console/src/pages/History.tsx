@@ -82,18 +82,23 @@ export function HistoryPage() {
       <PageHeader title="Access history" />
       <ErrorNotice error={customers.error} />
       <div className="panel history-pick">
-        <CustomerSelect
-          customers={customers.data}
-          value={customerId}
-          onChange={(id) => setParams(id ? { customer: id } : {}, { replace: false })}
-        />
+        <CustomerSelect customers={customers.data} value={customerId} onChange={(id) => setParams(id ? { customer: id } : {}, { replace: false })} />
         {customer ? (
           <p className="muted">
             Service {customer.serviceEnd ? `ends ${formatTime(customer.serviceEnd)}` : 'has no end date'} · status <strong>{customer.status}</strong>
           </p>
         ) : null}
       </div>
-      {customerId ? <CustomerHistory key={customerId} customerId={customerId} customerName={customer ? customerLabel(customer) : customerId} canVerify={ASSURANCE.includes(principal.role)} /> : <Empty>Choose a customer to see its access history.</Empty>}
+      {customerId ? (
+        <CustomerHistory
+          key={customerId}
+          customerId={customerId}
+          customerName={customer ? customerLabel(customer) : customerId}
+          canVerify={ASSURANCE.includes(principal.role)}
+        />
+      ) : (
+        <Empty>Choose a customer to see its access history.</Empty>
+      )}
     </>
   );
 }
@@ -216,7 +221,9 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
               <table aria-label="Access events" aria-busy={events.loading}>
                 <thead>
                   <tr>
-                    <th scope="col" title="On the wall clock of the event's site">Time (site)</th>
+                    <th scope="col" title="On the wall clock of the event's site">
+                      Time (site)
+                    </th>
                     <th scope="col">Door</th>
                     <th scope="col">Person</th>
                     <th scope="col">Direction</th>
@@ -273,7 +280,12 @@ function TotalsPanel({ customerId, filters, doorName }: { customerId: string; fi
   const from = localToIso(filters.from) ?? new Date(now - 30 * 86_400_000).toISOString().slice(0, 10) + 'T00:00:00Z';
   const to = localToIso(filters.to) ?? new Date(now + 86_400_000).toISOString().slice(0, 10) + 'T00:00:00Z';
   const totals = useLoad(
-    (signal) => api.get<Totals>(`/customers/${customerId}/access-events/totals`, { from, to, doorId: filters.doorId || undefined, personId: filters.personId || undefined }, signal),
+    (signal) =>
+      api.get<Totals>(
+        `/customers/${customerId}/access-events/totals`,
+        { from, to, doorId: filters.doorId || undefined, personId: filters.personId || undefined },
+        signal,
+      ),
     [api, customerId, from, to, filters.doorId, filters.personId],
   );
   const granted = (totals.data?.days ?? []).reduce((n, d) => n + d.granted, 0);
@@ -443,7 +455,9 @@ function ExportPanel({ customerId, customerName, filters }: { customerId: string
           {/* The export is streamed without a known length, so the bar is indeterminate while it runs. */}
           <progress aria-label="Export progress" {...(progress.done ? { value: 1, max: 1 } : {})} />
           <p role="status" aria-live="polite">
-            {progress.done ? `Export saved: ${progress.filename} (${progress.rows ?? 0} rows, ${formatBytes(progress.bytes)})` : `Received ${formatBytes(progress.bytes)}…`}
+            {progress.done
+              ? `Export saved: ${progress.filename} (${progress.rows ?? 0} rows, ${formatBytes(progress.bytes)})`
+              : `Received ${formatBytes(progress.bytes)}…`}
           </p>
         </div>
       ) : null}

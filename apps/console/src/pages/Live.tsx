@@ -55,7 +55,13 @@ export function LivePage() {
   const pausedRef = useRef(false);
 
   const [params, setParams] = useSearchParams();
-  const filters: FeedFilters = { site: params.get('site') ?? '', zone: params.get('zone') ?? '', door: params.get('door') ?? '', result: params.get('result') ?? '', type: params.get('type') ?? '' };
+  const filters: FeedFilters = {
+    site: params.get('site') ?? '',
+    zone: params.get('zone') ?? '',
+    door: params.get('door') ?? '',
+    result: params.get('result') ?? '',
+    type: params.get('type') ?? '',
+  };
   const setFilters = (f: FeedFilters) => {
     const next = new URLSearchParams(params);
     // Ids and fixed words only: no names in the address bar.
@@ -84,7 +90,11 @@ export function LivePage() {
 
   const refreshAll = useCallback(async () => {
     try {
-      const [, open, security] = await Promise.all([refreshDoors(), api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 }), api.get<SecurityAlarm[]>('/monitor/security-alarms')]);
+      const [, open, security] = await Promise.all([
+        refreshDoors(),
+        api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 }),
+        api.get<SecurityAlarm[]>('/monitor/security-alarms'),
+      ]);
       setAlarms(open);
       setSecurityAlarms(security.filter((a) => a.state === 'open'));
       setStateError(null);
@@ -124,7 +134,21 @@ export function LivePage() {
         else {
           setAnnounce(`New security alarm: ${s.count} MQTT security events within ${s.windowS} s.`);
           setSecurityAlarms((as) =>
-            as.some((a) => a.id === s.id) ? as : [{ id: s.id, at: new Date(s.at).toISOString(), count: s.count, windowS: s.windowS, kind: s.kind, source: s.source, state: 'open', acknowledgedAt: null }, ...as],
+            as.some((a) => a.id === s.id)
+              ? as
+              : [
+                  {
+                    id: s.id,
+                    at: new Date(s.at).toISOString(),
+                    count: s.count,
+                    windowS: s.windowS,
+                    kind: s.kind,
+                    source: s.source,
+                    state: 'open',
+                    acknowledgedAt: null,
+                  },
+                  ...as,
+                ],
           );
         }
         return;
@@ -152,7 +176,18 @@ export function LivePage() {
             as.some((a) => a.id === e.id)
               ? as
               : [
-                  { id: e.id, kind: e.kind, state: 'open', siteId: e.siteId, zoneId: e.zoneId, doorId: e.doorId, controllerId: e.controllerId, attemptId: e.attemptId, detail: null, raisedAt: new Date(e.at).toISOString() },
+                  {
+                    id: e.id,
+                    kind: e.kind,
+                    state: 'open',
+                    siteId: e.siteId,
+                    zoneId: e.zoneId,
+                    doorId: e.doorId,
+                    controllerId: e.controllerId,
+                    attemptId: e.attemptId,
+                    detail: null,
+                    raisedAt: new Date(e.at).toISOString(),
+                  },
                   ...as,
                 ],
           );
@@ -302,29 +337,38 @@ export function LivePage() {
           <div className="live-col">
             <section className="panel live-panel" aria-labelledby="live-doors-title">
               <h2 id="live-doors-title">Doors</h2>
-              <div className="live-scroll live-scroll-doors">{doors === null ? <Loading what="Loading doors" /> : <DoorBoard doors={doors} alarms={alarms} dir={dir} onMode={setModeTarget} />}</div>
+              <div className="live-scroll live-scroll-doors">
+                {doors === null ? <Loading what="Loading doors" /> : <DoorBoard doors={doors} alarms={alarms} dir={dir} onMode={setModeTarget} />}
+              </div>
             </section>
             <section className="panel live-panel" aria-labelledby="live-readers-title">
               <h2 id="live-readers-title">Readers</h2>
-              <div className="live-scroll live-scroll-readers">{doors === null ? <Loading what="Loading readers" /> : <ReaderTable readers={readers} doors={doors} dir={dir} />}</div>
+              <div className="live-scroll live-scroll-readers">
+                {doors === null ? <Loading what="Loading readers" /> : <ReaderTable readers={readers} doors={doors} dir={dir} />}
+              </div>
             </section>
           </div>
           <div className="live-col">
             <section className="panel live-panel" aria-labelledby="live-alarms-title">
-              <h2 id="live-alarms-title">
-                Open alarms {alarms.length > 0 ? <span className="live-count">({alarms.length})</span> : null}
-              </h2>
-              <AlarmTable alarms={alarms} dir={dir} doors={doors ?? []} onAcknowledge={(a) => {
+              <h2 id="live-alarms-title">Open alarms {alarms.length > 0 ? <span className="live-count">({alarms.length})</span> : null}</h2>
+              <AlarmTable
+                alarms={alarms}
+                dir={dir}
+                doors={doors ?? []}
+                onAcknowledge={(a) => {
                   setActionError(null);
                   setAckNote('');
                   setAckTarget(a);
-                }} />
+                }}
+              />
             </section>
             <section className="panel live-panel" aria-labelledby="live-feed-title">
               <div className="live-feed-head">
                 <h2 id="live-feed-title">Event feed</h2>
                 <span className="muted live-feed-count" aria-live="polite">
-                  {paused ? `Paused · ${pending.length} new event${pending.length === 1 ? '' : 's'} waiting` : `Showing ${visible.length} of ${feed.length} (last ${FEED_CAP} kept)`}
+                  {paused
+                    ? `Paused · ${pending.length} new event${pending.length === 1 ? '' : 's'} waiting`
+                    : `Showing ${visible.length} of ${feed.length} (last ${FEED_CAP} kept)`}
                 </span>
                 <button type="button" className={paused ? 'primary' : ''} aria-pressed={paused} onClick={togglePause}>
                   {paused ? 'Resume feed' : 'Pause feed'}
@@ -337,7 +381,13 @@ export function LivePage() {
         </div>
 
         {ackTarget ? (
-          <ConfirmDialog title={`Acknowledge: ${alarmLabel(ackTarget.kind)}`} confirmLabel="Acknowledge alarm" busy={busy} onConfirm={() => void acknowledge()} onCancel={() => setAckTarget(null)}>
+          <ConfirmDialog
+            title={`Acknowledge: ${alarmLabel(ackTarget.kind)}`}
+            confirmLabel="Acknowledge alarm"
+            busy={busy}
+            onConfirm={() => void acknowledge()}
+            onCancel={() => setAckTarget(null)}
+          >
             <p>The alarm leaves the open list for every desk. Say what you found, without names of people.</p>
             <Field label="Note (optional)" hint="Up to 500 characters">
               {(id) => <textarea id={id} rows={3} maxLength={500} value={ackNote} onChange={(e) => setAckNote(e.target.value)} />}
@@ -346,9 +396,16 @@ export function LivePage() {
           </ConfirmDialog>
         ) : null}
         {secAckTarget ? (
-          <ConfirmDialog title="Acknowledge: security alarm" confirmLabel="Acknowledge security alarm" busy={busy} onConfirm={() => void acknowledgeSecurity()} onCancel={() => setSecAckTarget(null)}>
+          <ConfirmDialog
+            title="Acknowledge: security alarm"
+            confirmLabel="Acknowledge security alarm"
+            busy={busy}
+            onConfirm={() => void acknowledgeSecurity()}
+            onCancel={() => setSecAckTarget(null)}
+          >
             <p>
-              {secAckTarget.count} MQTT security events within {secAckTarget.windowS} s ({securityKindLabel(secAckTarget.kind)} from <code>{secAckTarget.source}</code>). The alarm leaves the open list for every desk.
+              {secAckTarget.count} MQTT security events within {secAckTarget.windowS} s ({securityKindLabel(secAckTarget.kind)} from{' '}
+              <code>{secAckTarget.source}</code>). The alarm leaves the open list for every desk.
             </p>
             <Field label="Ticket reference (optional)" hint="Letters, digits and . _ : / + - only: the audit trail keeps no free text">
               {(id) => <input id={id} maxLength={80} value={ackNote} onChange={(e) => setAckNote(e.target.value)} spellCheck={false} />}
@@ -357,7 +414,14 @@ export function LivePage() {
           </ConfirmDialog>
         ) : null}
         {modeTarget ? (
-          <ConfirmDialog title={modeText(modeTarget, false)} confirmLabel={modeConfirm(modeTarget)} tone={!modeTarget.active ? 'primary' : modeTarget.kind === 'emergency-release' ? 'release' : 'danger'} busy={busy} onConfirm={() => void changeMode()} onCancel={() => setModeTarget(null)}>
+          <ConfirmDialog
+            title={modeText(modeTarget, false)}
+            confirmLabel={modeConfirm(modeTarget)}
+            tone={!modeTarget.active ? 'primary' : modeTarget.kind === 'emergency-release' ? 'release' : 'danger'}
+            busy={busy}
+            onConfirm={() => void changeMode()}
+            onCancel={() => setModeTarget(null)}
+          >
             <p>{modeExplain(modeTarget)}</p>
             <ErrorNotice error={actionError} />
           </ConfirmDialog>
@@ -373,8 +437,13 @@ function modeText(a: ModeAction, done: boolean): string {
     if (done) return a.active ? `Door ${a.name} is held locked.` : `Hold released on door ${a.name}.`;
     return a.active ? `Hold door ${a.name} locked?` : `Release the hold on door ${a.name}?`;
   }
-  if (a.kind === 'lockdown') return a.active ? `${done ? 'Locked down' : 'Lock down'} ${what}${done ? '.' : '?'}` : `${done ? 'Lifted lockdown of' : 'Lift lockdown of'} ${what}${done ? '.' : '?'}`;
-  return a.active ? `${done ? 'Emergency release started for' : 'Start emergency release of'} ${what}${done ? '.' : '?'}` : `${done ? 'Emergency release ended for' : 'End emergency release of'} ${what}${done ? '.' : '?'}`;
+  if (a.kind === 'lockdown')
+    return a.active
+      ? `${done ? 'Locked down' : 'Lock down'} ${what}${done ? '.' : '?'}`
+      : `${done ? 'Lifted lockdown of' : 'Lift lockdown of'} ${what}${done ? '.' : '?'}`;
+  return a.active
+    ? `${done ? 'Emergency release started for' : 'Start emergency release of'} ${what}${done ? '.' : '?'}`
+    : `${done ? 'Emergency release ended for' : 'End emergency release of'} ${what}${done ? '.' : '?'}`;
 }
 
 function modeConfirm(a: ModeAction): string {

@@ -124,8 +124,8 @@ function CustomerPeople() {
       <ErrorNotice error={customer.error} />
       {customer.data ? (
         <p className="customer-facts">
-          <Status tone={CUSTOMER_TONE[customer.data.status] ?? 'idle'}>{customer.data.status}</Status> Contract <code>{customer.data.contractRef}</code> · service{' '}
-          {formatDate(customer.data.serviceStart)} – {customer.data.serviceEnd ? formatDate(customer.data.serviceEnd) : 'open-ended'}
+          <Status tone={CUSTOMER_TONE[customer.data.status] ?? 'idle'}>{customer.data.status}</Status> Contract <code>{customer.data.contractRef}</code> ·
+          service {formatDate(customer.data.serviceStart)} – {customer.data.serviceEnd ? formatDate(customer.data.serviceEnd) : 'open-ended'}
         </p>
       ) : null}
       {added ? (

@@ -34,7 +34,9 @@ export function SignIn() {
         ) : null}
         <ErrorNotice error={error} />
         <Field label="Staff token">
-          {(id) => <input id={id} name="token" type="password" autoComplete="off" required value={token} onChange={(e) => setToken(e.target.value)} autoFocus />}
+          {(id) => (
+            <input id={id} name="token" type="password" autoComplete="off" required value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
+          )}
         </Field>
         <button type="submit" className="primary" disabled={busy || token.trim() === ''}>
           {busy ? 'Signing in…' : 'Sign in'}

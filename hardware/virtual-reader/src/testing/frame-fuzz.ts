@@ -38,7 +38,11 @@ const frame = fc.oneof(command, dataOrAck);
 
 /** A header promising any length at all, and perhaps a few bytes of it. */
 const header = fc
-  .record({ pid: fc.constantFrom(Pid.Command, Pid.Data, Pid.EndData, Pid.Ack, 0x05), length: fc.integer({ min: 0, max: 0xffff }), tail: fc.uint8Array({ maxLength: 12 }) })
+  .record({
+    pid: fc.constantFrom(Pid.Command, Pid.Data, Pid.EndData, Pid.Ack, 0x05),
+    length: fc.integer({ min: 0, max: 0xffff }),
+    tail: fc.uint8Array({ maxLength: 12 }),
+  })
   .map(({ pid, length, tail }) => {
     const b = Buffer.alloc(9);
     b.writeUInt16BE(0xef01, 0);
@@ -51,12 +55,14 @@ const header = fc
 const truncated = fc.tuple(frame, fc.nat()).map(([f, cut]) => f.subarray(0, cut % f.length));
 
 /** One byte changed (XOR with a non-zero value), or the LEN field replaced. */
-const mutated = fc.tuple(frame, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), fc.integer({ min: 0, max: 0xffff })).map(([f, at, xor, len, value]) => {
-  const m = Buffer.from(f);
-  if (len) m.writeUInt16BE(value, 7);
-  else m[at % m.length] ^= xor;
-  return m;
-});
+const mutated = fc
+  .tuple(frame, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), fc.integer({ min: 0, max: 0xffff }))
+  .map(([f, at, xor, len, value]) => {
+    const m = Buffer.from(f);
+    if (len) m.writeUInt16BE(value, 7);
+    else m[at % m.length] ^= xor;
+    return m;
+  });
 
 export interface JunkStep {
   /** Silence before these bytes, on the module's clock. */

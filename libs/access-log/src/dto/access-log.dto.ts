@@ -94,13 +94,28 @@ export class AccessChainVerdictView {
   @ApiProperty({ nullable: true, type: Number }) headSeq!: number | null;
   @ApiProperty() headHash!: string;
   @ApiPropertyOptional({ type: Object, example: { seq: 42, id: '0193…', reason: 'hash-mismatch' } }) firstBreak?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: Object, description: 'The chain against the newest signed checkpoint', example: { ok: false, checkpoint: { number: 12, at: '2026-12-01T10:00:00.000Z' }, signature: 'valid', problem: 'missing_tail', checkpointSeq: 10, databaseSeq: 7 } })
+  @ApiPropertyOptional({
+    type: Object,
+    description: 'The chain against the newest signed checkpoint',
+    example: {
+      ok: false,
+      checkpoint: { number: 12, at: '2026-12-01T10:00:00.000Z' },
+      signature: 'valid',
+      problem: 'missing_tail',
+      checkpointSeq: 10,
+      databaseSeq: 7,
+    },
+  })
   checkpoint?: Record<string, unknown>;
 }
 
 export class RetentionStatusView {
   @ApiProperty() customerId!: string;
-  @ApiProperty({ type: Object, example: { mode: 'pseudonymise', graceDays: 0, keepDays: 90, source: 'configuration' }, description: 'mode until_end_of_service (deleted then) or pseudonymise (persons stripped, kept keepDays)' })
+  @ApiProperty({
+    type: Object,
+    example: { mode: 'pseudonymise', graceDays: 0, keepDays: 90, source: 'configuration' },
+    description: 'mode until_end_of_service (deleted then) or pseudonymise (persons stripped, kept keepDays)',
+  })
   policy!: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) serviceEnd!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) appliesAt!: string | null;

@@ -108,7 +108,12 @@ export function insertChained(db: BetterSqlite3.Database, inputs: readonly Acces
 }
 
 /** Chains `inputs` after each chain's head (`headOf`), recording the new heads in `heads`. */
-function chainAfter(inputs: readonly AccessEventInput[], recordedAt: number, headOf: (chainId: string) => { seq: number; hash: string } | undefined, heads: Map<string, { seq: number; hash: string }>): AccessEvent[] {
+function chainAfter(
+  inputs: readonly AccessEventInput[],
+  recordedAt: number,
+  headOf: (chainId: string) => { seq: number; hash: string } | undefined,
+  heads: Map<string, { seq: number; hash: string }>,
+): AccessEvent[] {
   const stored: AccessEvent[] = [];
   for (const input of inputs) {
     const chainId = chainIdFor({ customerId: input.customerId, siteId: input.siteId });
@@ -144,10 +149,18 @@ function chainAfter(inputs: readonly AccessEventInput[], recordedAt: number, hea
  * insertChained for PostgreSQL (or any TypeORM data source): the same chaining, written in
  * multi-row statements inside one transaction per chunk, through a connection of the caller's.
  */
-export async function insertChainedVia(ds: DataSource, inputs: readonly AccessEventInput[], recordedAt: number, rowsPerStatement = 500): Promise<AccessEvent[]> {
+export async function insertChainedVia(
+  ds: DataSource,
+  inputs: readonly AccessEventInput[],
+  recordedAt: number,
+  rowsPerStatement = 500,
+): Promise<AccessEvent[]> {
   const heads = new Map<string, { seq: number; hash: string }>();
   for (const chainId of new Set(inputs.map((i) => chainIdFor({ customerId: i.customerId, siteId: i.siteId })))) {
-    const rows = (await ds.query('SELECT seq, hash FROM access_event WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1', [chainId])) as Array<{ seq: string | number; hash: string }>;
+    const rows = (await ds.query('SELECT seq, hash FROM access_event WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1', [chainId])) as Array<{
+      seq: string | number;
+      hash: string;
+    }>;
     if (rows.length > 0) heads.set(chainId, { seq: Number(rows[0].seq), hash: rows[0].hash });
   }
   const stored = chainAfter(inputs, recordedAt, (chainId) => heads.get(chainId), heads);

@@ -125,10 +125,7 @@ export class SnapshotBuilder {
     return this;
   }
 
-  grant(
-    id: string,
-    facts: Pick<GrantFacts, 'accessLevelId' | 'customerId'> & Facts<Omit<GrantFacts, 'accessLevelId' | 'customerId'>>,
-  ): this {
+  grant(id: string, facts: Pick<GrantFacts, 'accessLevelId' | 'customerId'> & Facts<Omit<GrantFacts, 'accessLevelId' | 'customerId'>>): this {
     this.tables.grants.set(id, { id, personId: null, validFrom: null, validUntil: null, ...facts });
     return this;
   }

@@ -7,7 +7,8 @@ export class AuditQueryDto {
   @ApiPropertyOptional({ example: 'staff.create' }) @IsOptional() @Matches(/^[a-z0-9._-]{1,64}$/) action?: string;
   @ApiPropertyOptional({ example: 'staff' }) @IsOptional() @Matches(/^[a-z0-9_-]{1,32}$/) targetType?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,64}$/) targetId?: string;
-  @ApiPropertyOptional({ enum: ['success', 'failure', 'denied'] }) @IsOptional() @IsIn(['success', 'failure', 'denied']) outcome?: 'success' | 'failure' | 'denied';
+  @ApiPropertyOptional({ enum: ['success', 'failure', 'denied'] }) @IsOptional() @IsIn(['success', 'failure', 'denied']) outcome?:
+    'success' | 'failure' | 'denied';
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
   @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
   @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' }) @IsOptional() @IsString() cursor?: string;
@@ -47,6 +48,17 @@ export class ChainVerdictView {
   @ApiProperty({ nullable: true, type: Number }) headSeq!: number | null;
   @ApiProperty() headHash!: string;
   @ApiPropertyOptional({ type: Object, example: { seq: 42, reason: 'hash-mismatch' } }) firstBreak?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: Object, description: 'The chain against the newest signed checkpoint', example: { ok: false, checkpoint: { number: 12, at: '2026-12-01T10:00:00.000Z' }, signature: 'valid', problem: 'missing_tail', checkpointSeq: 50, databaseSeq: 48 } })
+  @ApiPropertyOptional({
+    type: Object,
+    description: 'The chain against the newest signed checkpoint',
+    example: {
+      ok: false,
+      checkpoint: { number: 12, at: '2026-12-01T10:00:00.000Z' },
+      signature: 'valid',
+      problem: 'missing_tail',
+      checkpointSeq: 50,
+      databaseSeq: 48,
+    },
+  })
   checkpoint?: Record<string, unknown>;
 }

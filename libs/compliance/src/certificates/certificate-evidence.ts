@@ -41,7 +41,19 @@ export class CertificateEvidence {
   /** A stored certificate: signature valid under our keys, and the row's body is what was signed. */
   async checkRow(row: { body: string; hash: string; jws: string | null }): Promise<StoredCertificateCheck> {
     if (!row.jws) {
-      return { ok: false, signed: false, certificate: null, kind: null, customerId: null, personId: null, issuedAt: null, kid: null, signature: 'malformed', problems: ['not signed (issued before certificates were signed)'], body: row.body };
+      return {
+        ok: false,
+        signed: false,
+        certificate: null,
+        kind: null,
+        customerId: null,
+        personId: null,
+        issuedAt: null,
+        kid: null,
+        signature: 'malformed',
+        problems: ['not signed (issued before certificates were signed)'],
+        body: row.body,
+      };
     }
     const check = await this.checkJws(row.jws);
     const problems = [...check.problems];

@@ -32,8 +32,31 @@ export async function queueReapply(ds: DataSource, writes: WriteQueue, undone: U
     const key = await ds.getRepository(DataKeyEntity).findOne({ where: { scope: customerScope(c.id) } });
     const templateRows = await ds.getRepository(FingerprintTemplateEntity).countBy(u.kind === 'customer' ? { customerId: c.id } : { personId: u.personId! });
     const reapplies = undone.filter((o) => o.kind === u.kind && o.customerId === u.customerId && o.personId === u.personId).map((o) => o.certificate);
-    const data: ErasureData = { keyId: key?.id ?? null, contractRef: c.contractRef, serviceEnd: c.serviceEnd, steps: {}, counts: { templateRows }, certificateIds: [], reapplies };
-    const job: ErasureJobEntity = { id: randomUUID(), kind: u.kind, customerId: c.id, personId: u.personId, state: 'running', step: 'readers', trigger: 'reapply', requestedBy, caseId: null, data: JSON.stringify(data), lastError: null, createdAt: now, updatedAt: now, finishedAt: null };
+    const data: ErasureData = {
+      keyId: key?.id ?? null,
+      contractRef: c.contractRef,
+      serviceEnd: c.serviceEnd,
+      steps: {},
+      counts: { templateRows },
+      certificateIds: [],
+      reapplies,
+    };
+    const job: ErasureJobEntity = {
+      id: randomUUID(),
+      kind: u.kind,
+      customerId: c.id,
+      personId: u.personId,
+      state: 'running',
+      step: 'readers',
+      trigger: 'reapply',
+      requestedBy,
+      caseId: null,
+      data: JSON.stringify(data),
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    };
     await writes.transaction((m) => m.insert(ErasureJobEntity, job));
     plan.started.push({ jobId: job.id, kind: job.kind, customerId: job.customerId, personId: job.personId, reapplies });
   }

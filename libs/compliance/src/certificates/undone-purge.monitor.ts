@@ -26,11 +26,16 @@ export class UndonePurgeMonitor implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     this.startup = await this.check();
     for (const u of this.startup.undone) {
-      this.logger.error(`EVIDENCE ALARM: ${u.kind} erasure undone: certificate ${u.certificate} (customer ${u.customerId}${u.personId ? `, person ${u.personId}` : ''}) is signed, yet ${u.back.join(', ')} are back (a restored backup?). Run acsctl purge:reapply.`);
+      this.logger.error(
+        `EVIDENCE ALARM: ${u.kind} erasure undone: certificate ${u.certificate} (customer ${u.customerId}${u.personId ? `, person ${u.personId}` : ''}) is signed, yet ${u.back.join(', ')} are back (a restored backup?). Run acsctl purge:reapply.`,
+      );
     }
     for (const f of this.startup.invalid) this.logger.error(`EVIDENCE ALARM: certificate file ${f.file} does not verify: ${f.problems.join('; ')}`);
     // /ready is public: counts only; GET /compliance/undone-purges names them.
-    this.readiness?.register('erasure_evidence', async () => ({ undonePurges: this.startup?.undone.length ?? 0, invalidCertificateFiles: this.startup?.invalid.length ?? 0 }));
+    this.readiness?.register('erasure_evidence', async () => ({
+      undonePurges: this.startup?.undone.length ?? 0,
+      invalidCertificateFiles: this.startup?.invalid.length ?? 0,
+    }));
   }
 
   check(): Promise<FolderComparison> {

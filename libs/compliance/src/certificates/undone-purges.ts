@@ -46,7 +46,8 @@ export async function findUndonePurges(ds: DataSource, folder: string, check: (j
     const body = JSON.parse(c.body) as CertifiedFacts & { complete?: boolean };
     if (body.complete !== true || !c.customerId || !c.kind) continue;
     const back = await whatIsBack(ds, c.kind as ErasureKind, c.customerId, c.personId, body);
-    if (back.length > 0) undone.push({ certificate: c.certificate!, kind: c.kind as ErasureKind, customerId: c.customerId, personId: c.personId, issuedAt: c.issuedAt, back });
+    if (back.length > 0)
+      undone.push({ certificate: c.certificate!, kind: c.kind as ErasureKind, customerId: c.customerId, personId: c.personId, issuedAt: c.issuedAt, back });
   }
   // One entry per subject: several certificates (a purge and its re-application) may name it.
   const bySubject = new Map<string, UndonePurge>();

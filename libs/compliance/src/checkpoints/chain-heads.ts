@@ -33,9 +33,11 @@ export async function hashesAt(ds: DataSource, positions: Array<{ chain: string;
   const out = new Map<string, string | null>();
   const pg = ds.options.type === 'postgres';
   for (const p of positions) {
-    const rows = (p.chain === 'audit'
-      ? await ds.query(`SELECT hash FROM audit_entry WHERE seq = ${pg ? '$1' : '?'}`, [p.seq])
-      : await ds.query(`SELECT hash FROM access_event WHERE chain_id = ${pg ? '$1' : '?'} AND seq = ${pg ? '$2' : '?'}`, [p.chain, p.seq])) as Array<{ hash: string }>;
+    const rows = (
+      p.chain === 'audit'
+        ? await ds.query(`SELECT hash FROM audit_entry WHERE seq = ${pg ? '$1' : '?'}`, [p.seq])
+        : await ds.query(`SELECT hash FROM access_event WHERE chain_id = ${pg ? '$1' : '?'} AND seq = ${pg ? '$2' : '?'}`, [p.chain, p.seq])
+    ) as Array<{ hash: string }>;
     out.set(`${p.chain}#${p.seq}`, rows[0]?.hash ?? null);
   }
   return out;

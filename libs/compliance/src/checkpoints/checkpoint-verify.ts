@@ -17,9 +17,23 @@ export interface CheckpointVerification extends CheckpointComparison {
  * are gone or whose entries differ are reported by name with sequence numbers. Used at start-up,
  * by the API and by acsctl (which has no server).
  */
-export async function verifyAgainstCheckpoints(ds: DataSource, folder: string, verify: (jws: string) => Promise<EvidenceVerdict>): Promise<CheckpointVerification> {
+export async function verifyAgainstCheckpoints(
+  ds: DataSource,
+  folder: string,
+  verify: (jws: string) => Promise<EvidenceVerdict>,
+): Promise<CheckpointVerification> {
   const newest = newestCheckpoint(folder);
-  if (!newest) return { ...compareWithCheckpoint({ audit: null, history: {} }, null, () => null, () => false), signature: null, file: null };
+  if (!newest)
+    return {
+      ...compareWithCheckpoint(
+        { audit: null, history: {} },
+        null,
+        () => null,
+        () => false,
+      ),
+      signature: null,
+      file: null,
+    };
   const verdict = await verify(newest.jws);
   // A checkpoint whose signature fails proves nothing: it is reported, and its heads not trusted.
   if (!verdict.ok) {
@@ -40,7 +54,12 @@ export async function verifyAgainstCheckpoints(ds: DataSource, folder: string, v
     ...(await ds.getRepository(ErasureJobEntity).find({ where: { updatedAt: MoreThanOrEqual(atMs) }, select: { customerId: true } })).map((j) => j.customerId),
     ...(await ds.getRepository(CustomerEntity).find({ where: { purgedAt: Not(IsNull()) }, select: { id: true } })).map((c) => c.id),
   ]);
-  const comparison = compareWithCheckpoint(db, cp, (chain, seq) => hashes.get(`${chain}#${seq}`) ?? null, (chain) => erased.has(chain));
+  const comparison = compareWithCheckpoint(
+    db,
+    cp,
+    (chain, seq) => hashes.get(`${chain}#${seq}`) ?? null,
+    (chain) => erased.has(chain),
+  );
   return { ...comparison, signature: 'valid', file: newest.file };
 }
 

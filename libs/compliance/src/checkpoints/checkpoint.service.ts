@@ -55,7 +55,10 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
     this.startup = await this.verify();
     if (!this.startup.ok) {
       this.paused = true;
-      const what = this.startup.signature !== 'valid' ? [`the newest checkpoint's signature does not verify (${this.startup.signature})`] : this.startup.findings.filter((f) => f.problem !== 'erased_since').map(describeFinding);
+      const what =
+        this.startup.signature !== 'valid'
+          ? [`the newest checkpoint's signature does not verify (${this.startup.signature})`]
+          : this.startup.findings.filter((f) => f.problem !== 'erased_since').map(describeFinding);
       this.logger.error(
         `EVIDENCE ALARM: the database is older than (or differs from) checkpoint ${this.startup.checkpoint?.number} of ${this.startup.checkpoint?.at}: ${what.join('; ')}. ` +
           'Acknowledged writes or audit entries are missing (restored backup, lost WAL). Checkpoints are paused until `acsctl checkpoint:accept` records the decision.',
@@ -105,7 +108,15 @@ export class CheckpointService implements OnApplicationBootstrap, OnApplicationS
       const fingerprint = JSON.stringify(heads);
       if (reason === 'interval' && this.last?.heads === fingerprint) return null;
       const now = this.clock.now();
-      const body: CheckpointBody = { version: 1, checkpoint: (this.last?.number ?? 0) + 1, at: now.toISOString(), instance: this.config.INSTANCE_ID, reason, prev: this.last?.prev ?? null, heads };
+      const body: CheckpointBody = {
+        version: 1,
+        checkpoint: (this.last?.number ?? 0) + 1,
+        at: now.toISOString(),
+        instance: this.config.INSTANCE_ID,
+        reason,
+        prev: this.last?.prev ?? null,
+        heads,
+      };
       const jws = await this.signer.sign('acs-checkpoint', JSON.stringify(body));
       await appendCheckpoint(this.folder, this.config.INSTANCE_ID, now, jws);
       this.last = { number: body.checkpoint, prev: lineHash(jws), heads: fingerprint, at: body.at, reason };

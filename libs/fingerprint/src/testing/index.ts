@@ -1,9 +1,4 @@
-import {
-  VirtualReader,
-  VirtualReaderBinding,
-  VirtualReaderTcpServer,
-  type VirtualReaderOptions,
-} from '../../../../hardware/virtual-reader/src/index.js';
+import { VirtualReader, VirtualReaderBinding, VirtualReaderTcpServer, type VirtualReaderOptions } from '../../../../hardware/virtual-reader/src/index.js';
 import { FingerprintReader, type FingerprintReaderOptions } from '../fingerprint-reader.device.js';
 
 export { VirtualReader, VirtualReaderBinding, VirtualReaderTcpServer, type VirtualReaderOptions };
@@ -50,10 +45,11 @@ export async function openMockReader(options: HarnessOptions = {}): Promise<Mock
   const reader = new FingerprintReader({ ...FAST_READER_OPTIONS, ...options.reader, path: binding.path, binding });
   const ready = reader.open();
   if (options.waitReady === false) ready.catch(() => undefined);
-  else await ready.catch(async (err: unknown) => {
-    await reader.close();
-    throw err;
-  });
+  else
+    await ready.catch(async (err: unknown) => {
+      await reader.close();
+      throw err;
+    });
   return { reader, device, binding, close: () => reader.close() };
 }
 
@@ -74,10 +70,11 @@ export async function openTcpReader(options: HarnessOptions = {}): Promise<TcpRe
   };
   const ready = reader.open();
   if (options.waitReady === false) ready.catch(() => undefined);
-  else await ready.catch(async (err: unknown) => {
-    await close();
-    throw err;
-  });
+  else
+    await ready.catch(async (err: unknown) => {
+      await close();
+      throw err;
+    });
   return { reader, device, server, url, close };
 }
 

@@ -60,7 +60,10 @@ export interface StreamResult {
  * Connects, optionally completes a CONNECT first (waits for CONNACK), sends `head`, then streams
  * zero bytes as fast as the socket takes them until the server closes it or `limit` bytes went.
  */
-export function streamHostile(port: number, opts: { login?: Buffer; head: Buffer; limit: number; localAddress?: string; chunkBytes?: number }): Promise<StreamResult> {
+export function streamHostile(
+  port: number,
+  opts: { login?: Buffer; head: Buffer; limit: number; localAddress?: string; chunkBytes?: number },
+): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
     const sock: Socket = netConnect({ host: '127.0.0.1', port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     const chunk = Buffer.alloc(opts.chunkBytes ?? 64 * 1024);

@@ -6,16 +6,7 @@ import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, DomainError, isoOrNull, NotFoundError, type Page } from '@acs/http';
-import {
-  AccessLevelEntity,
-  CustomerEntity,
-  DoorEntity,
-  GrantEntity,
-  PersonEntity,
-  ScheduleEntity,
-  SiteEntity,
-  ZoneEntity,
-} from '../entities/index.js';
+import { AccessLevelEntity, CustomerEntity, DoorEntity, GrantEntity, PersonEntity, ScheduleEntity, SiteEntity, ZoneEntity } from '../entities/index.js';
 import { newId } from '../common/ids.js';
 import { pageById, type PageQueryDto } from '../common/paging.js';
 import { assertUnreferenced } from '../common/references.js';
@@ -138,7 +129,8 @@ export class AccessService {
     const id = newId();
     const level = await this.writes.transaction(async (m) => {
       if (!(await m.exists(SiteEntity, { where: { id: dto.siteId } }))) throw new NotFoundError('Site', dto.siteId);
-      if (await m.exists(AccessLevelEntity, { where: { name: dto.name } })) throw new ConflictError('access_level.name_taken', 'an access level with this name exists');
+      if (await m.exists(AccessLevelEntity, { where: { name: dto.name } }))
+        throw new ConflictError('access_level.name_taken', 'an access level with this name exists');
       if (dto.scheduleId) await this.mustGetSchedule(dto.scheduleId, m);
       const e = m.create(AccessLevelEntity, {
         id,
@@ -180,11 +172,7 @@ export class AccessService {
   }
 
   listAccessLevels(q: PageQueryDto): Promise<Page<AccessLevelView>> {
-    const qb = this.ds
-      .getRepository(AccessLevelEntity)
-      .createQueryBuilder('l')
-      .leftJoinAndSelect('l.zones', 'z')
-      .leftJoinAndSelect('l.doors', 'd');
+    const qb = this.ds.getRepository(AccessLevelEntity).createQueryBuilder('l').leftJoinAndSelect('l.zones', 'z').leftJoinAndSelect('l.doors', 'd');
     // Paged by level id; the joins only decorate each level.
     return pageById(qb, 'l', q, levelView);
   }

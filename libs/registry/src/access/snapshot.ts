@@ -2,15 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RegistrySnapshot } from '@acs/access-rules';
-import {
-  AccessLevelEntity,
-  CustomerEntity,
-  DoorEntity,
-  GrantEntity,
-  PersonEntity,
-  ScheduleEntity,
-  ZoneEntity,
-} from '../entities/index.js';
+import { AccessLevelEntity, CustomerEntity, DoorEntity, GrantEntity, PersonEntity, ScheduleEntity, ZoneEntity } from '../entities/index.js';
 import { RegistryChanges } from '../common/registry-changes.js';
 
 /** Reads the registry into the plain snapshot the access rules work on. No personal data. */
@@ -23,15 +15,21 @@ export async function loadSnapshot(m: EntityManager): Promise<RegistrySnapshot> 
     m.find(GrantEntity),
     m.find(ZoneEntity),
     m.find(DoorEntity, { relations: { zone: true } }),
-    m.createQueryBuilder().select(['j.access_level_id AS level', 'j.zone_id AS target']).from('access_level_zone', 'j').getRawMany<{ level: string; target: string }>(),
-    m.createQueryBuilder().select(['j.access_level_id AS level', 'j.door_id AS target']).from('access_level_door', 'j').getRawMany<{ level: string; target: string }>(),
+    m
+      .createQueryBuilder()
+      .select(['j.access_level_id AS level', 'j.zone_id AS target'])
+      .from('access_level_zone', 'j')
+      .getRawMany<{ level: string; target: string }>(),
+    m
+      .createQueryBuilder()
+      .select(['j.access_level_id AS level', 'j.door_id AS target'])
+      .from('access_level_door', 'j')
+      .getRawMany<{ level: string; target: string }>(),
   ]);
   const byLevel = (rows: Array<{ level: string; target: string }>, level: string) => rows.filter((r) => r.level === level).map((r) => r.target);
   return {
     customers: new Map(customers.map((c) => [c.id, { id: c.id, serviceStart: c.serviceStart, serviceEnd: c.serviceEnd, purgedAt: c.purgedAt }])),
-    persons: new Map(
-      persons.map((p) => [p.id, { id: p.id, customerId: p.customerId, status: p.status, validFrom: p.validFrom, validUntil: p.validUntil }]),
-    ),
+    persons: new Map(persons.map((p) => [p.id, { id: p.id, customerId: p.customerId, status: p.status, validFrom: p.validFrom, validUntil: p.validUntil }])),
     schedules: new Map(
       schedules.map((s) => [s.id, { id: s.id, timeZone: s.timeZone, windows: s.windows, holidays: s.holidays, holidayWindows: s.holidayWindows }]),
     ),

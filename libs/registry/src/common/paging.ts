@@ -31,7 +31,10 @@ export async function pageById<E extends ObjectLiteral & { id: string }, V>(
     const { id } = decodeCursor<{ id: string }>(q.cursor, { id: 'string' });
     qb.andWhere(`${alias}.id > :afterId`, { afterId: id });
   }
-  const rows = await qb.orderBy(`${alias}.id`, 'ASC').take(limit + 1).getMany();
+  const rows = await qb
+    .orderBy(`${alias}.id`, 'ASC')
+    .take(limit + 1)
+    .getMany();
   const page = rows.slice(0, limit);
   const items = await Promise.all(page.map(view));
   return rows.length > limit ? { items, nextCursor: encodeCursor({ id: page[page.length - 1].id }) } : { items };

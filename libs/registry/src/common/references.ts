@@ -12,12 +12,8 @@ export type ReferenceCheck<E extends ObjectLiteral> =
 
 async function countOf(m: EntityManager, c: ReferenceCheck<ObjectLiteral>): Promise<number> {
   if ('entity' in c) return m.count(c.entity, { where: c.where });
-  const row = (await m
-    .createQueryBuilder()
-    .select('COUNT(*)', 'n')
-    .from(c.junction, 'j')
-    .where(`j.${c.column} = :id`, { id: c.id })
-    .getRawOne()) as { n: number | string } | undefined;
+  const row = (await m.createQueryBuilder().select('COUNT(*)', 'n').from(c.junction, 'j').where(`j.${c.column} = :id`, { id: c.id }).getRawOne()) as
+    { n: number | string } | undefined;
   return Number(row?.n ?? 0);
 }
 
@@ -25,11 +21,7 @@ async function countOf(m: EntityManager, c: ReferenceCheck<ObjectLiteral>): Prom
  * Refuses to delete something still referenced, with a 409 that says what refers to it,
  * instead of letting a foreign-key error surface.
  */
-export async function assertUnreferenced(
-  m: EntityManager,
-  what: string,
-  checks: Array<ReferenceCheck<ObjectLiteral>>,
-): Promise<void> {
+export async function assertUnreferenced(m: EntityManager, what: string, checks: Array<ReferenceCheck<ObjectLiteral>>): Promise<void> {
   const blocking: Record<string, number> = {};
   for (const c of checks) {
     const n = await countOf(m, c);

@@ -1,17 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
 
-export type RegistryChangeKind =
-  | 'customer'
-  | 'person'
-  | 'site'
-  | 'zone'
-  | 'reader'
-  | 'controller'
-  | 'door'
-  | 'schedule'
-  | 'access_level'
-  | 'grant';
+export type RegistryChangeKind = 'customer' | 'person' | 'site' | 'zone' | 'reader' | 'controller' | 'door' | 'schedule' | 'access_level' | 'grant';
 
 export interface RegistryChange {
   kind: RegistryChangeKind;

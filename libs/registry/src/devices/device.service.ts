@@ -165,9 +165,7 @@ export class DeviceService {
   async deleteReader(id: string): Promise<void> {
     await this.writes.transaction(async (m) => {
       await this.mustGetReader(id, m);
-      await assertUnreferenced(m, 'the reader', [
-        { entity: DoorEntity, where: [{ entryReaderId: id }, { exitReaderId: id }], label: 'doors' },
-      ]);
+      await assertUnreferenced(m, 'the reader', [{ entity: DoorEntity, where: [{ entryReaderId: id }, { exitReaderId: id }], label: 'doors' }]);
       await m.delete(ReaderEntity, { id });
     });
     this.changes.emit({ kind: 'reader', id, op: 'deleted' });
@@ -183,7 +181,11 @@ export class DeviceService {
 
   async createController(dto: CreateControllerDto): Promise<ControllerSecretsView> {
     if (mqttIdReservedBy(dto.mqttId, this.config.MQTT_SERVER_USERNAME)) {
-      throw new ConflictError('controller.mqtt_id_reserved', `MQTT ids starting with ${this.config.MQTT_SERVER_USERNAME} are reserved for the server's own broker accounts`, { reservedPrefix: this.config.MQTT_SERVER_USERNAME });
+      throw new ConflictError(
+        'controller.mqtt_id_reserved',
+        `MQTT ids starting with ${this.config.MQTT_SERVER_USERNAME} are reserved for the server's own broker accounts`,
+        { reservedPrefix: this.config.MQTT_SERVER_USERNAME },
+      );
     }
     const id = newId();
     const secrets = this.newSecrets();

@@ -58,18 +58,29 @@ export function CertificatesView({ customers }: { customers: Customer[] | undefi
 export function CertificateDetail() {
   const { api } = useSession();
   const { certificateId = '' } = useParams();
-  const cert = useLoad(async (signal) => {
-    const res = await fetch(`/compliance/certificates/${certificateId}`, { headers: api.headers(), signal });
-    if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as Partial<Problem>;
-      throw new ApiError({ title: body.title ?? res.statusText, status: res.status, code: body.code ?? `http.${res.status}`, ...body } as Problem);
-    }
-    const text = await res.text();
-    return { text, body: JSON.parse(text) as Record<string, unknown>, valid: res.headers.get('x-certificate-valid') === 'true', signature: res.headers.get('x-certificate-signature') ?? 'unsigned' };
-  }, [api, certificateId]);
+  const cert = useLoad(
+    async (signal) => {
+      const res = await fetch(`/compliance/certificates/${certificateId}`, { headers: api.headers(), signal });
+      if (!res.ok) {
+        const body = (await res.json().catch(() => ({}))) as Partial<Problem>;
+        throw new ApiError({ title: body.title ?? res.statusText, status: res.status, code: body.code ?? `http.${res.status}`, ...body } as Problem);
+      }
+      const text = await res.text();
+      return {
+        text,
+        body: JSON.parse(text) as Record<string, unknown>,
+        valid: res.headers.get('x-certificate-valid') === 'true',
+        signature: res.headers.get('x-certificate-signature') ?? 'unsigned',
+      };
+    },
+    [api, certificateId],
+  );
   const b = cert.data?.body;
   const history = b?.history as { events?: number; mode?: string } | null | undefined;
-  const counts = { ...((b?.counts ?? {}) as Record<string, number>), ...(history?.events !== undefined ? { [`history events (${history.mode})`]: history.events } : {}) };
+  const counts = {
+    ...((b?.counts ?? {}) as Record<string, number>),
+    ...(history?.events !== undefined ? { [`history events (${history.mode})`]: history.events } : {}),
+  };
   return (
     <section className="panel" aria-labelledby="cert-title">
       <p>
@@ -81,7 +92,13 @@ export function CertificateDetail() {
       {cert.data && b ? (
         <>
           <p>
-            {cert.data.signature === 'valid' ? <Status tone="ok">Signature valid (Ed25519)</Status> : cert.data.signature === 'unsigned' ? <Status tone="bad">Not signed</Status> : <Status tone="bad">Signature invalid</Status>}{' '}
+            {cert.data.signature === 'valid' ? (
+              <Status tone="ok">Signature valid (Ed25519)</Status>
+            ) : cert.data.signature === 'unsigned' ? (
+              <Status tone="bad">Not signed</Status>
+            ) : (
+              <Status tone="bad">Signature invalid</Status>
+            )}{' '}
             {cert.data.valid ? <Status tone="ok">Certificate valid</Status> : <Status tone="bad">Certificate not valid</Status>}{' '}
             {b.complete ? <Status tone="ok">Complete</Status> : <Status tone="warn">Partial: parts held</Status>}
           </p>
@@ -127,7 +144,10 @@ export function CertificateDetail() {
             </>
           ) : null}
           <p>
-            <button type="button" onClick={() => saveBlob(new Blob([cert.data!.text], { type: 'application/json' }), `erasure-certificate-${certificateId}.json`)}>
+            <button
+              type="button"
+              onClick={() => saveBlob(new Blob([cert.data!.text], { type: 'application/json' }), `erasure-certificate-${certificateId}.json`)}
+            >
               Download JSON
             </button>
           </p>
@@ -155,7 +175,12 @@ export function HoldsView({ customers, canWrite }: { customers: Customer[] | und
     setBusy(true);
     setError(null);
     try {
-      await api.post('/compliance/legal-holds', { customerId: form.customerId, personId: form.personId.trim() || undefined, reason: form.reason, reference: form.reference });
+      await api.post('/compliance/legal-holds', {
+        customerId: form.customerId,
+        personId: form.personId.trim() || undefined,
+        reason: form.reason,
+        reference: form.reference,
+      });
       setForm({ customerId: '', personId: '', reason: '', reference: '' });
       holds.reload();
     } catch (err) {
@@ -176,9 +201,22 @@ export function HoldsView({ customers, canWrite }: { customers: Customer[] | und
             <Field label="Person id (optional)" hint="Only this person; empty holds the whole customer.">
               {(id) => <input id={id} value={form.personId} onChange={(e) => setForm((f) => ({ ...f, personId: e.target.value }))} spellCheck={false} />}
             </Field>
-            <Field label="Reason">{(id) => <input id={id} required minLength={3} maxLength={500} value={form.reason} onChange={(e) => setForm((f) => ({ ...f, reason: e.target.value }))} />}</Field>
+            <Field label="Reason">
+              {(id) => (
+                <input
+                  id={id}
+                  required
+                  minLength={3}
+                  maxLength={500}
+                  value={form.reason}
+                  onChange={(e) => setForm((f) => ({ ...f, reason: e.target.value }))}
+                />
+              )}
+            </Field>
             <Field label="Authority reference" hint="The case or order number.">
-              {(id) => <input id={id} required maxLength={100} value={form.reference} onChange={(e) => setForm((f) => ({ ...f, reference: e.target.value }))} />}
+              {(id) => (
+                <input id={id} required maxLength={100} value={form.reference} onChange={(e) => setForm((f) => ({ ...f, reference: e.target.value }))} />
+              )}
             </Field>
           </div>
           <ErrorNotice error={error} />
@@ -211,7 +249,15 @@ export function HoldsView({ customers, canWrite }: { customers: Customer[] | und
                 return (
                   <tr key={h.id}>
                     <td>{c ? customerLabel(c) : <ShortId id={h.customerId} />}</td>
-                    <td>{h.personId ? <>person <ShortId id={h.personId} /></> : 'whole customer'}</td>
+                    <td>
+                      {h.personId ? (
+                        <>
+                          person <ShortId id={h.personId} />
+                        </>
+                      ) : (
+                        'whole customer'
+                      )}
+                    </td>
                     <td>{h.reference}</td>
                     <td>{h.reason}</td>
                     <td>
@@ -276,7 +322,9 @@ function ReleaseForm({ hold, onDone, onCancel }: { hold: LegalHold; onDone: () =
   };
   return (
     <form onSubmit={(e) => void submit(e)} className="compliance-inline">
-      <Field label="Release reason">{(id) => <input id={id} required minLength={3} value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />}</Field>
+      <Field label="Release reason">
+        {(id) => <input id={id} required minLength={3} value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />}
+      </Field>
       <ErrorNotice error={error} />
       <button type="submit" className="primary">
         Release hold

@@ -20,7 +20,8 @@ interface UndoneView {
   invalid: Array<{ file: string; problems: string[] }>;
 }
 
-const chainName = (c: string) => (c === 'audit' ? 'audit trail' : c.startsWith('site:') ? `site ${c.slice(5, 13)}… (unknown fingers)` : `customer ${c.slice(0, 8)}…`);
+const chainName = (c: string) =>
+  c === 'audit' ? 'audit trail' : c.startsWith('site:') ? `site ${c.slice(5, 13)}… (unknown fingers)` : `customer ${c.slice(0, 8)}…`;
 
 /**
  * The evidence outside the database at a glance: the newest signed checkpoint against the
@@ -63,7 +64,10 @@ export function EvidenceStatus() {
               <ul>
                 {lost.map((f) => (
                   <li key={f.chain}>
-                    {chainName(f.chain)}: {f.problem === 'missing_tail' ? `checkpoint saw entry ${f.checkpointSeq}, database ends at ${f.databaseSeq ?? 'none'}` : `entry ${f.checkpointSeq} differs`}
+                    {chainName(f.chain)}:{' '}
+                    {f.problem === 'missing_tail'
+                      ? `checkpoint saw entry ${f.checkpointSeq}, database ends at ${f.databaseSeq ?? 'none'}`
+                      : `entry ${f.checkpointSeq} differs`}
                   </li>
                 ))}
               </ul>

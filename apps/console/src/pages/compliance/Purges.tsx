@@ -233,7 +233,10 @@ export function JobDetail({ customers }: { customers: Customer[] | undefined }) 
         <Link to="/compliance">← All purges</Link>
       </p>
       <h2 id="job-title">
-        Erasure{j ? ` of ${j.kind === 'customer' ? 'customer' : j.kind === 'person' ? 'a person of' : 'the fingerprints of a person of'} ${jobCustomer ? customerLabel(jobCustomer) : j.customerId}` : ''}
+        Erasure
+        {j
+          ? ` of ${j.kind === 'customer' ? 'customer' : j.kind === 'person' ? 'a person of' : 'the fingerprints of a person of'} ${jobCustomer ? customerLabel(jobCustomer) : j.customerId}`
+          : ''}
       </h2>
       <ErrorNotice error={job.error} />
       {!j ? <Loading /> : null}
@@ -371,7 +374,9 @@ export function PreviewView({ customers }: { customers: Customer[] | undefined }
             </div>
           </dl>
           <p className="muted">History policy: {p.historyPolicy}.</p>
-          {p.legalHolds > 0 ? <p className="notice">A legal hold is active: the held parts are kept and erased after its release, with a new certificate.</p> : null}
+          {p.legalHolds > 0 ? (
+            <p className="notice">A legal hold is active: the held parts are kept and erased after its release, with a new certificate.</p>
+          ) : null}
           <button type="button" className="danger" onClick={() => setConfirming(true)}>
             Start purge…
           </button>
@@ -443,7 +448,15 @@ function ConfirmPurge({
           <label htmlFor="confirm-purge-ref">
             Type the contract reference <code>{contractRef}</code> to confirm
           </label>
-          <input id="confirm-purge-ref" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus aria-invalid={mismatch} />
+          <input
+            id="confirm-purge-ref"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            autoFocus
+            aria-invalid={mismatch}
+          />
         </div>
         {mismatch ? (
           <div className="notice notice-error" role="alert">

@@ -9,7 +9,10 @@ export function RequestsView({ customers }: { customers: Customer[] | undefined 
   const { api } = useSession();
   const [status, setStatus] = useState('open');
   const [overdue, setOverdue] = useState(false);
-  const cases = useLoad(() => api.get<DsrCase[]>('/compliance/requests', { status: overdue ? undefined : status || undefined, overdue: overdue || undefined }), [api, status, overdue]);
+  const cases = useLoad(
+    () => api.get<DsrCase[]>('/compliance/requests', { status: overdue ? undefined : status || undefined, overdue: overdue || undefined }),
+    [api, status, overdue],
+  );
   const [acting, setActing] = useState<{ id: string; action: 'extend' | 'close' } | null>(null);
   const byId = new Map((customers ?? []).map((c) => [c.id, c]));
 
@@ -65,7 +68,15 @@ export function RequestsView({ customers }: { customers: Customer[] | undefined 
                       {c.extended ? <div className="muted">extended: {c.extensionReason}</div> : null}
                     </td>
                     <td>
-                      {c.status === 'open' ? c.overdue ? <Status tone="bad">overdue</Status> : <Status tone="info">open</Status> : <Status tone={c.status === 'completed' ? 'ok' : 'idle'}>{c.status}</Status>}
+                      {c.status === 'open' ? (
+                        c.overdue ? (
+                          <Status tone="bad">overdue</Status>
+                        ) : (
+                          <Status tone="info">open</Status>
+                        )
+                      ) : (
+                        <Status tone={c.status === 'completed' ? 'ok' : 'idle'}>{c.status}</Status>
+                      )}
                       {c.outcome ? <div className="muted">{c.outcome}</div> : null}
                     </td>
                     <td>
@@ -127,7 +138,10 @@ function OpenCase({ customers, onOpened }: { customers: Customer[] | undefined; 
   const [identityMethod, setIdentityMethod] = useState('id_document_checked');
   const [error, setError] = useState<unknown>(null);
   const [opened, setOpened] = useState<DsrCase | null>(null);
-  const people = useLoad(() => (customerId ? api.all<{ id: string; fullName: string }>(`/customers/${customerId}/people`, { limit: 200 }) : Promise.resolve([])), [api, customerId]);
+  const people = useLoad(
+    () => (customerId ? api.all<{ id: string; fullName: string }>(`/customers/${customerId}/people`, { limit: 200 }) : Promise.resolve([])),
+    [api, customerId],
+  );
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -178,7 +192,9 @@ function OpenCase({ customers, onOpened }: { customers: Customer[] | undefined; 
             </select>
           )}
         </Field>
-        <Field label="Received on">{(id) => <input id={id} type="date" required max={todayLocal()} value={receivedAt} onChange={(e) => setReceivedAt(e.target.value)} />}</Field>
+        <Field label="Received on">
+          {(id) => <input id={id} type="date" required max={todayLocal()} value={receivedAt} onChange={(e) => setReceivedAt(e.target.value)} />}
+        </Field>
         <Field label="Identity verified by" hint="Never upload or keep a copy of the ID.">
           {(id) => (
             <select id={id} value={identityMethod} onChange={(e) => setIdentityMethod(e.target.value)}>

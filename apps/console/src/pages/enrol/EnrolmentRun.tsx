@@ -94,7 +94,9 @@ export function EnrolmentRun({ choice, onClose }: { choice: EnrolChoice; onClose
         <ErrorNotice error={actionError} />
         {view && running ? (
           <div className="run-actions">
-            <span className="muted">{stream === 'live' ? 'Following live' : stream === 'closed' ? 'Live updates lost; checking every second' : 'Connecting…'}</span>
+            <span className="muted">
+              {stream === 'live' ? 'Following live' : stream === 'closed' ? 'Live updates lost; checking every second' : 'Connecting…'}
+            </span>
             <button type="button" className="danger" onClick={() => void cancel()} disabled={cancelling}>
               {cancelling ? 'Cancelling…' : 'Cancel enrolment'}
             </button>
@@ -116,14 +118,26 @@ export function EnrolmentRun({ choice, onClose }: { choice: EnrolChoice; onClose
   );
 }
 
-function Result({ view, choice, onRetry, onClose }: { view: Enrolment; choice: EnrolChoice; onRetry: () => void; onClose: (next: 'another' | 'done') => void }) {
+function Result({
+  view,
+  choice,
+  onRetry,
+  onClose,
+}: {
+  view: Enrolment;
+  choice: EnrolChoice;
+  onRetry: () => void;
+  onClose: (next: 'another' | 'done') => void;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
   // The Cancel button the clerk may have used is gone: put focus where the next actions are.
   useEffect(() => heading.current?.focus(), []);
   if (view.status !== 'enrolled') {
     return (
       <section className="panel result result-bad" aria-labelledby="result-title">
-        <h2 id="result-title" ref={heading} tabIndex={-1}>{view.status === 'cancelled' ? 'Cancelled' : view.status === 'refused' ? 'Refused' : 'Failed'}</h2>
+        <h2 id="result-title" ref={heading} tabIndex={-1}>
+          {view.status === 'cancelled' ? 'Cancelled' : view.status === 'refused' ? 'Refused' : 'Failed'}
+        </h2>
         <p>
           {failureText(view.reason)} {view.reason ? <code className="code">{view.reason}</code> : null}
         </p>
@@ -140,7 +154,9 @@ function Result({ view, choice, onRetry, onClose }: { view: Enrolment; choice: E
   }
   return (
     <section className="panel result result-ok" aria-labelledby="result-title">
-      <h2 id="result-title" ref={heading} tabIndex={-1}>Enrolled</h2>
+      <h2 id="result-title" ref={heading} tabIndex={-1}>
+        Enrolled
+      </h2>
       <p>
         {fingerName(choice.finger)} of {choice.person.fullName} is stored{view.quality !== null ? ` (match quality ${view.quality})` : ''}. Template record{' '}
         <ShortId id={view.templateId} />. It now goes to the door readers this person&apos;s grants cover.
@@ -201,7 +217,15 @@ function Distribution() {
                 <td>
                   {r.present} / {r.expected}
                 </td>
-                <td>{r.pendingOps > 0 ? <Status tone="warn">{r.pendingOps} pending</Status> : r.failedOps > 0 ? <Status tone="bad">{r.failedOps} failed</Status> : <Status tone="ok">up to date</Status>}</td>
+                <td>
+                  {r.pendingOps > 0 ? (
+                    <Status tone="warn">{r.pendingOps} pending</Status>
+                  ) : r.failedOps > 0 ? (
+                    <Status tone="bad">{r.failedOps} failed</Status>
+                  ) : (
+                    <Status tone="ok">up to date</Status>
+                  )}
+                </td>
               </tr>
             );
           })}

@@ -4,7 +4,18 @@ import { FINGERS } from '../people/model';
 // far left, thumbs in the middle. Heights roughly follow real fingers so the layout reads as hands.
 const LEFT = [9, 8, 7, 6, 5];
 const RIGHT = [0, 1, 2, 3, 4];
-const HEIGHT: Record<number, string> = { 0: 'thumb', 5: 'thumb', 1: 'index', 6: 'index', 2: 'middle', 7: 'middle', 3: 'ring', 8: 'ring', 4: 'little', 9: 'little' };
+const HEIGHT: Record<number, string> = {
+  0: 'thumb',
+  5: 'thumb',
+  1: 'index',
+  6: 'index',
+  2: 'middle',
+  7: 'middle',
+  3: 'ring',
+  8: 'ring',
+  4: 'little',
+  9: 'little',
+};
 
 /** One radio group over the ten fingers (arrow keys move between them), drawn as two hands. */
 export function FingerPicker({ value, enrolled, onChange }: { value: number | null; enrolled: Set<number>; onChange: (finger: number) => void }) {
@@ -13,7 +24,14 @@ export function FingerPicker({ value, enrolled, onChange }: { value: number | nu
     const short = name.replace(/^(Left|Right) /, '').replace(' finger', '');
     return (
       <label key={n} className={`finger finger-${HEIGHT[n]}${value === n ? ' selected' : ''}${enrolled.has(n) ? ' enrolled' : ''}`}>
-        <input type="radio" name="finger" value={n} checked={value === n} onChange={() => onChange(n)} aria-label={`${name}${enrolled.has(n) ? ', already enrolled' : ''}`} />
+        <input
+          type="radio"
+          name="finger"
+          value={n}
+          checked={value === n}
+          onChange={() => onChange(n)}
+          aria-label={`${name}${enrolled.has(n) ? ', already enrolled' : ''}`}
+        />
         <span className="finger-short" aria-hidden="true">
           {short}
         </span>

@@ -27,7 +27,10 @@ export function AlarmTable({ alarms, dir, doors, onAcknowledge }: { alarms: Alar
           {alarms.map((a) => {
             const t = clockTime(a.raisedAt);
             const where =
-              doorName(dir, doors, a.doorId) ?? (a.controllerId ? dir.controllers.get(a.controllerId)?.name : null) ?? (a.zoneId ? dir.zones.get(a.zoneId)?.name : null) ?? 'Unknown';
+              doorName(dir, doors, a.doorId) ??
+              (a.controllerId ? dir.controllers.get(a.controllerId)?.name : null) ??
+              (a.zoneId ? dir.zones.get(a.zoneId)?.name : null) ??
+              'Unknown';
             const label = alarmLabel(a.kind);
             return (
               <tr key={a.id} data-alarm-id={a.id}>

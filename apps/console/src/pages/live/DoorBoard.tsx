@@ -1,6 +1,17 @@
 import { Empty, Status } from '../../ui';
 import type { Directory } from './directory';
-import { alarmBadge, contactBadge, controllerBadge, lockBadge, modeBadge, readerBadge, type Alarm, type Badge, type DoorStatus, type ReaderLoop } from './model';
+import {
+  alarmBadge,
+  contactBadge,
+  controllerBadge,
+  lockBadge,
+  modeBadge,
+  readerBadge,
+  type Alarm,
+  type Badge,
+  type DoorStatus,
+  type ReaderLoop,
+} from './model';
 
 export type ModeAction =
   | { kind: 'lockdown' | 'emergency-release'; scope: 'site' | 'zone'; id: string; name: string; active: boolean }
@@ -31,7 +42,8 @@ function groupDoors(doors: DoorStatus[], dir: Directory): Group[] {
     }
     z.doors.push(d);
   }
-  const byName = (a: { name?: string; siteName?: string; zoneName?: string }, b: typeof a) => (a.siteName ?? a.zoneName ?? a.name ?? '').localeCompare(b.siteName ?? b.zoneName ?? b.name ?? '');
+  const byName = (a: { name?: string; siteName?: string; zoneName?: string }, b: typeof a) =>
+    (a.siteName ?? a.zoneName ?? a.name ?? '').localeCompare(b.siteName ?? b.zoneName ?? b.name ?? '');
   return [...sites.values()].sort(byName).map((g) => ({
     ...g,
     zones: g.zones.sort(byName).map((z) => ({ ...z, doors: [...z.doors].sort((a, b) => a.name.localeCompare(b.name)) })),
@@ -73,69 +85,69 @@ export function DoorBoard({ doors, alarms, dir, onMode }: { doors: DoorStatus[];
             </div>
             {/* Long door names scroll sideways inside the panel rather than push the feed away. */}
             <div className="live-doors-scroll">
-            <table className="live-doors" aria-labelledby={`site-${g.siteId}`}>
-              <thead>
-                <tr>
-                  <th scope="col">Door</th>
-                  <th scope="col">Relay</th>
-                  <th scope="col">Contact</th>
-                  <th scope="col">Mode</th>
-                  <th scope="col">Alarm</th>
-                  <th scope="col">Controller</th>
-                </tr>
-              </thead>
-              {g.zones.map((z) => {
-                const zoneDown = z.doors.every((d) => d.lockdown);
-                return (
-                  <tbody key={z.zoneId}>
-                    <tr className="live-zone">
-                      <th scope="rowgroup" colSpan={6}>
-                        <span>Zone: {z.zoneName}</span>
-                        <button
-                          type="button"
-                          className="link"
-                          aria-label={`${zoneDown ? 'Lift lockdown of' : 'Lock down'} zone ${z.zoneName}`}
-                          onClick={() => onMode({ kind: 'lockdown', scope: 'zone', id: z.zoneId, name: z.zoneName, active: !zoneDown })}
-                        >
-                          {zoneDown ? 'Lift zone lockdown' : 'Lock down zone'}
-                        </button>
-                      </th>
-                    </tr>
-                    {z.doors.map((d) => (
-                      <tr key={d.doorId} data-door-id={d.doorId}>
-                        <th scope="row" className="live-door-name">
-                          {/* The door's own action sits behind its name: the row has no room for another button. */}
+              <table className="live-doors" aria-labelledby={`site-${g.siteId}`}>
+                <thead>
+                  <tr>
+                    <th scope="col">Door</th>
+                    <th scope="col">Relay</th>
+                    <th scope="col">Contact</th>
+                    <th scope="col">Mode</th>
+                    <th scope="col">Alarm</th>
+                    <th scope="col">Controller</th>
+                  </tr>
+                </thead>
+                {g.zones.map((z) => {
+                  const zoneDown = z.doors.every((d) => d.lockdown);
+                  return (
+                    <tbody key={z.zoneId}>
+                      <tr className="live-zone">
+                        <th scope="rowgroup" colSpan={6}>
+                          <span>Zone: {z.zoneName}</span>
                           <button
                             type="button"
-                            className="link live-door-button"
-                            aria-haspopup="dialog"
-                            title={d.override === 'locked' ? 'Release the hold on this door' : 'Hold this door locked'}
-                            onClick={() => onMode({ kind: 'hold-locked', scope: 'door', id: d.doorId, name: d.name, active: d.override !== 'locked' })}
+                            className="link"
+                            aria-label={`${zoneDown ? 'Lift lockdown of' : 'Lock down'} zone ${z.zoneName}`}
+                            onClick={() => onMode({ kind: 'lockdown', scope: 'zone', id: z.zoneId, name: z.zoneName, active: !zoneDown })}
                           >
-                            {d.name}
+                            {zoneDown ? 'Lift zone lockdown' : 'Lock down zone'}
                           </button>
                         </th>
-                        <td>
-                          <Cell b={lockBadge(d)} />
-                        </td>
-                        <td>
-                          <Cell b={contactBadge(d)} />
-                        </td>
-                        <td>
-                          <Cell b={modeBadge(d)} />
-                        </td>
-                        <td>
-                          <Cell b={alarmBadge(d, alarms)} />
-                        </td>
-                        <td>
-                          <Cell b={controllerBadge(d.controllerStatus)} />
-                        </td>
                       </tr>
-                    ))}
-                  </tbody>
-                );
-              })}
-            </table>
+                      {z.doors.map((d) => (
+                        <tr key={d.doorId} data-door-id={d.doorId}>
+                          <th scope="row" className="live-door-name">
+                            {/* The door's own action sits behind its name: the row has no room for another button. */}
+                            <button
+                              type="button"
+                              className="link live-door-button"
+                              aria-haspopup="dialog"
+                              title={d.override === 'locked' ? 'Release the hold on this door' : 'Hold this door locked'}
+                              onClick={() => onMode({ kind: 'hold-locked', scope: 'door', id: d.doorId, name: d.name, active: d.override !== 'locked' })}
+                            >
+                              {d.name}
+                            </button>
+                          </th>
+                          <td>
+                            <Cell b={lockBadge(d)} />
+                          </td>
+                          <td>
+                            <Cell b={contactBadge(d)} />
+                          </td>
+                          <td>
+                            <Cell b={modeBadge(d)} />
+                          </td>
+                          <td>
+                            <Cell b={alarmBadge(d, alarms)} />
+                          </td>
+                          <td>
+                            <Cell b={controllerBadge(d.controllerStatus)} />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  );
+                })}
+              </table>
             </div>
           </section>
         );

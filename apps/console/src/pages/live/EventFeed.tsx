@@ -2,7 +2,20 @@ import { useEffect, useRef, useState } from 'react';
 import { reasonText } from '../../reasons';
 import { Empty, Field, Status, type Tone } from '../../ui';
 import { doorName, usePeople, type Directory, type PersonLookup } from './directory';
-import { alarmLabel, clockTime, controllerBadge, DOOR_EVENT_LABELS, EVENT_TYPE_LABELS, MODE_LABELS, readerBadge, words, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './model';
+import {
+  alarmLabel,
+  clockTime,
+  controllerBadge,
+  DOOR_EVENT_LABELS,
+  EVENT_TYPE_LABELS,
+  MODE_LABELS,
+  readerBadge,
+  words,
+  type DoorStatus,
+  type FeedRow,
+  type MonitorEvent,
+  type ReaderLoop,
+} from './model';
 
 export interface FeedFilters {
   site: string;
@@ -56,7 +69,17 @@ export function matches(row: FeedRow, f: FeedFilters, doors: DoorStatus[], reade
   return true;
 }
 
-export function FeedFilterBar({ filters, onChange, dir, doors }: { filters: FeedFilters; onChange: (f: FeedFilters) => void; dir: Directory; doors: DoorStatus[] }) {
+export function FeedFilterBar({
+  filters,
+  onChange,
+  dir,
+  doors,
+}: {
+  filters: FeedFilters;
+  onChange: (f: FeedFilters) => void;
+  dir: Directory;
+  doors: DoorStatus[];
+}) {
   const sites = [...dir.sites.values()].sort((a, b) => a.name.localeCompare(b.name));
   const zones = [...dir.zones.values()].filter((z) => !filters.site || z.siteId === filters.site).sort((a, b) => a.name.localeCompare(b.name));
   const doorOptions = doors
@@ -175,8 +198,7 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
     const name = doorName(dir, doors, doorId) ?? fallback;
     return (
       <>
-        {name}{' '}
-        {site ? <span className="live-sub">{site}</span> : null}
+        {name} {site ? <span className="live-sub">{site}</span> : null}
       </>
     );
   };
@@ -191,8 +213,7 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
     case 'follow_up': {
       event = (
         <>
-          {EVENT_TYPE_LABELS[e.type]}{' '}
-          <span className="live-sub">{e.direction === 'exit' ? 'Exit' : 'Entry'}</span>
+          {EVENT_TYPE_LABELS[e.type]} <span className="live-sub">{e.direction === 'exit' ? 'Exit' : 'Entry'}</span>
         </>
       );
       where = place(e.doorId, e.readerId ? (dir.readers.get(e.readerId)?.name ?? 'Unknown reader') : 'Unknown door');
@@ -252,8 +273,7 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
       <td>{result ? <Status tone={result.tone}>{result.text}</Status> : null}</td>
       <td className="live-reason">{reason}</td>
       <td>
-        {person}{' '}
-        {customer ? <span className="live-sub">{customer}</span> : null}
+        {person} {customer ? <span className="live-sub">{customer}</span> : null}
       </td>
     </tr>
   );

@@ -54,7 +54,15 @@ export function securityKindLabel(kind: string): string {
  * the 1366x768 layout below keeps its room the rest of the time. The audit trail holds the events
  * behind each alarm; only roles that may read it get the link.
  */
-export function SecurityAlarmBanner({ alarms, canReadAudit, onAcknowledge }: { alarms: SecurityAlarm[]; canReadAudit: boolean; onAcknowledge: (a: SecurityAlarm) => void }) {
+export function SecurityAlarmBanner({
+  alarms,
+  canReadAudit,
+  onAcknowledge,
+}: {
+  alarms: SecurityAlarm[];
+  canReadAudit: boolean;
+  onAcknowledge: (a: SecurityAlarm) => void;
+}) {
   if (alarms.length === 0) return null;
   return (
     <section className="panel live-panel live-security" aria-labelledby="live-security-title">
@@ -101,7 +109,12 @@ export function SecurityAlarmBanner({ alarms, canReadAudit, onAcknowledge }: { a
                     <code>{a.source}</code>
                   </td>
                   <td className="live-action">
-                    <button type="button" className="primary" aria-label={`Acknowledge security alarm: ${a.count} events from ${a.source}`} onClick={() => onAcknowledge(a)}>
+                    <button
+                      type="button"
+                      className="primary"
+                      aria-label={`Acknowledge security alarm: ${a.count} events from ${a.source}`}
+                      onClick={() => onAcknowledge(a)}
+                    >
                       Acknowledge
                     </button>
                   </td>

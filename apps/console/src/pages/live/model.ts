@@ -76,7 +76,17 @@ export type MonitorEvent =
       customerId: string | null;
       personId: string | null;
     }
-  | { type: 'alarm' | 'alarm_acknowledged'; id: string; kind: string; at: number; siteId: string; zoneId: string | null; doorId: string | null; controllerId: string | null; attemptId: string | null }
+  | {
+      type: 'alarm' | 'alarm_acknowledged';
+      id: string;
+      kind: string;
+      at: number;
+      siteId: string;
+      zoneId: string | null;
+      doorId: string | null;
+      controllerId: string | null;
+      attemptId: string | null;
+    }
   | { type: 'door'; doorId: string; siteId: string; zoneId: string; event: string; at: number }
   | { type: 'controller'; controllerId: string; siteId: string; status: string; at: number }
   | { type: 'reader'; readerId: string; siteId: string; state: string; at: number }

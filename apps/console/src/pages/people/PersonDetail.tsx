@@ -12,7 +12,10 @@ export function PersonDetail() {
   const customer = useLoad((signal) => api.get<Customer>(`/customers/${customerId}`, undefined, signal), [api, customerId]);
   const levels = useLoad(() => api.all<AccessLevel>('/access-levels', { limit: 200 }), [api]);
   const grants = useLoad(() => api.all<Grant>(`/customers/${customerId}/grants`, { limit: 200 }), [api, customerId]);
-  const access = useLoad((signal) => api.get<DoorAccess[]>(`/customers/${customerId}/people/${personId}/access`, undefined, signal), [api, customerId, personId]);
+  const access = useLoad(
+    (signal) => api.get<DoorAccess[]>(`/customers/${customerId}/people/${personId}/access`, undefined, signal),
+    [api, customerId, personId],
+  );
   const fingers = useLoad(
     (signal) => (can.seeFingerprints(principal.role) ? api.get<Fingerprint[]>(`/people/${personId}/fingerprints`, undefined, signal) : Promise.resolve([])),
     [api, personId, principal.role],
@@ -26,7 +29,9 @@ export function PersonDetail() {
   const name = person.data?.fullName ?? 'Person';
   return (
     <>
-      <Crumbs items={[{ label: 'Customers', to: '/people' }, { label: customer.data?.companyName ?? 'Customer', to: `/people/${customerId}` }, { label: name }]} />
+      <Crumbs
+        items={[{ label: 'Customers', to: '/people' }, { label: customer.data?.companyName ?? 'Customer', to: `/people/${customerId}` }, { label: name }]}
+      />
       <PageHeader title={name}>
         {person.data ? <Status tone={PERSON_TONE[person.data.status] ?? 'idle'}>{person.data.status}</Status> : null}
         {can.enrol(principal.role) ? (
@@ -283,7 +288,9 @@ function GrantsPanel(props: {
                 </select>
               )}
             </Field>
-            <Field label="Valid until (optional)">{(id) => <input id={id} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}</Field>
+            <Field label="Valid until (optional)">
+              {(id) => <input id={id} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}
+            </Field>
             <button type="submit" className="primary" disabled={busy || !levelId}>
               Grant
             </button>
