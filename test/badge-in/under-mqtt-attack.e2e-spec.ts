@@ -178,12 +178,13 @@ describe('badge-in latency while the broker is under attack', () => {
     const f = (s: { p50: number; p95: number; p99: number }) => `p50 ${s.p50.toFixed(1)} / p95 ${s.p95.toFixed(1)} / p99 ${s.p99.toFixed(1)} ms`;
     process.stdout.write(`badge-in under attack: quiet ${f(q.quiet)}; attacked (${attempts} hostile attempts) ${f(q.attacked)}\n`);
     expect(attempts).toBeGreaterThan(100);
-    // On a machine quiet enough to meet the target, the attack must not push badge-in past it. On a
-    // shared machine that misses the target even without an attack, the p99 of 240 samples is its
-    // worst few scheduling stalls, so the body of the distribution is compared with quiet instead.
-    // The unpatched broker fails either by an order of magnitude (p99 644 ms against 129 ms quiet).
+    // On a machine quiet enough to meet the target with room to spare (quiet p99 within half of
+    // it), the attack must not push badge-in past it. On a shared machine (CI runs two suites side
+    // by side on two cores), the p99 of 240 samples is its worst few scheduling stalls, so the body
+    // of the distribution is compared with quiet instead. The unpatched broker fails either by an
+    // order of magnitude (p99 644 ms against 129 ms quiet).
     const verdict =
-      q.quiet.p99 <= 25
+      q.quiet.p99 <= 12.5
         ? { attackedP99WithinTarget: q.attacked.p99 <= 25 }
         : {
             attackedP95WithinQuiet: q.attacked.p95 <= Math.max(25, 1.5 * q.quiet.p95),
