@@ -1,18 +1,15 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
-import request from 'supertest';
-import { freePort } from '@acs/mqtt/testing';
 import { bearer } from '../support/registry-fixture.js';
-import { databaseEnvFor, dropDatabaseFor, ON_POSTGRES } from '../support/test-database.js';
+import { SpawnedServer } from '../support/spawned-server.js';
+import { dropDatabaseFor, ON_POSTGRES } from '../support/test-database.js';
 
 jest.setTimeout(180_000);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Issue 15, part 1: a purge must not cost acknowledged writes. The scan of the database files
@@ -25,39 +22,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('acknowledged writes survive an erasure, other processes and SIGKILL', () => {
   let dir: string;
-  let env: NodeJS.ProcessEnv;
-  let server: ChildProcess | undefined;
-  let base: string;
+  let srv: SpawnedServer;
   let admin: string;
   let compliance: string;
   const dbFile = () => join(dir, 'acs.sqlite');
-
-  const start = async () => {
-    server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ok = await request(base)
-        .get('/health')
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error('server did not start');
-      await sleep(100);
-    }
-  };
-  const kill = async () => {
-    const s = server!;
-    const exited = new Promise((r) => s.once('exit', r));
-    s.kill('SIGKILL');
-    await exited;
-    server = undefined;
-  };
+  const start = () => srv.start();
+  const kill = () => srv.kill();
   /** acsctl as the README runs it: another process opening the same database. */
-  const acsctl = (...args: string[]) => {
-    const r = spawnSync(process.execPath, ['dist/apps/cli/src/main.js', ...args], { env, encoding: 'utf8' });
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
-  };
-  const http = () => request(base);
+  const acsctl = (...args: string[]) => srv.acsctl(...args);
+  const http = () => srv.http();
 
   const writeSite = async (tag: string): Promise<string> => {
     const res = await http()
@@ -78,7 +51,7 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
       .split('\n')
       .filter((l) => l.includes('POSIX'))
       .map((l) => l.trim().split(/\s+/))
-      .filter((f) => Number(f[4]) === server!.pid && Number(f[5].split(':')[2]) === inode).length;
+      .filter((f) => Number(f[4]) === srv.pid && Number(f[5].split(':')[2]) === inode).length;
   };
 
   async function personToErase(tag: string): Promise<{ customerId: string; personId: string }> {
@@ -128,7 +101,7 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
   async function backupHolds(sites: string[]): Promise<string[]> {
     let dump: string;
     if (ON_POSTGRES) {
-      dump = execFileSync('pg_dump', ['--data-only', '--table=site', env.DATABASE_URL!]).toString();
+      dump = execFileSync('pg_dump', ['--data-only', '--table=site', srv.env.DATABASE_URL!]).toString();
     } else {
       const backupFile = join(dir, 'backup.sqlite');
       rmSync(backupFile, { force: true });
@@ -145,28 +118,15 @@ describe('acknowledged writes survive an erasure, other processes and SIGKILL', 
   beforeAll(async () => {
     // dist/ is fresh: the e2e global setup (test/support/build-dist.mjs) built server and CLI.
     dir = mkdtempSync(join(tmpdir(), 'acs-lost-writes-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    env = {
-      PATH: process.env.PATH,
-      DATA_DIR: dir,
-      ...(await databaseEnvFor(dir)),
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      HTTP_PORT: String(port),
-      MQTT_EMBEDDED_PORT: String(await freePort()),
-      READERS_ENABLED: 'false',
-      PURGE_SCHEDULE_ENABLED: 'false',
-      LOG_LEVEL: 'error',
-    };
+    srv = await SpawnedServer.over(dir, { READERS_ENABLED: 'false' });
     await start();
-    const cli = (...args: string[]) =>
-      JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args, '--json'], { env }).toString()) as { token: string };
+    const cli = (...args: string[]) => srv.acsctlJson<{ token: string }>(...args);
     admin = cli('staff:create', '--role', 'admin', '--username', 'lost-admin').token;
     compliance = cli('staff:create', '--role', 'compliance', '--username', 'lost-compliance').token;
   });
 
   afterAll(async () => {
-    if (server) await kill();
+    await srv?.kill();
     await dropDatabaseFor(dir);
     rmSync(dir, { recursive: true, force: true });
   });

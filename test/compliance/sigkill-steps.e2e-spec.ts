@@ -1,19 +1,17 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import request from 'supertest';
 import { generateEvents } from '@acs/access-log/testing';
 import { certificateHash } from '@acs/compliance';
 import type { EnrolmentView } from '@acs/enrollment';
-import { freePort } from '@acs/mqtt/testing';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { insertChainedInto, openRawStore } from '../support/raw-store.js';
+import { SpawnedServer } from '../support/spawned-server.js';
 import type { TestApp } from '../support/test-app.js';
-import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
+import { dropDatabaseFor } from '../support/test-database.js';
 import { scanDatabase } from './compliance-support.js';
 
 jest.setTimeout(120_000);
@@ -22,7 +20,6 @@ const EVENTS = 40;
 const STEPS = ['readers', 'server_data', 'history', 'key', 'physical', 'certificate'] as const;
 
 let phones = 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * SIGKILL at every step of the purge state machine, in turn (issue 9). The built server runs as a
@@ -33,68 +30,33 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('purge survives SIGKILL before every step', () => {
   let dir: string;
-  let baseEnv: NodeJS.ProcessEnv;
-  let server: ChildProcess | undefined;
-  let base: string;
+  let srv: SpawnedServer;
   let readers: VirtualDevice[];
   let t: TestApp;
   let site: Site;
   let compliance: string;
   let baseline: { counts: Record<string, number> } | undefined;
 
-  const start = async (pauseBefore?: string) => {
-    if (server) await kill(); // a failed case may have left its server running
-    const env = pauseBefore ? { ...baseEnv, ERASURE_PAUSE_BEFORE_STEP: pauseBefore } : baseEnv;
-    server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ok = await request(base)
-        .get('/health')
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error('server did not start');
-      await sleep(100);
-    }
-  };
-  const kill = async () => {
-    const s = server!;
-    const exited = new Promise((r) => s.once('exit', r));
-    s.kill('SIGKILL');
-    await exited;
-    server = undefined;
-  };
-  const cli = (...args: string[]) =>
-    JSON.parse(execFileSync(process.execPath, ['dist/apps/cli/src/main.js', ...args, '--json'], { env: baseEnv }).toString()) as { token: string };
+  const start = (pauseBefore?: string) => srv.start(pauseBefore ? { ERASURE_PAUSE_BEFORE_STEP: pauseBefore } : {});
+  const kill = () => srv.kill();
+  const cli = (...args: string[]) => srv.acsctlJson<{ token: string }>(...args);
   const jobView = async (id: string) =>
     (await t.http().get(`/compliance/erasures/${id}`).set(bearer(compliance)).expect(200)).body as { state: string; step: string };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'acs-sigkill-steps-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    baseEnv = {
-      PATH: process.env.PATH,
-      DATA_DIR: dir,
-      ...(await databaseEnvFor(dir)),
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      HTTP_PORT: String(port),
-      MQTT_EMBEDDED_PORT: String(await freePort()),
-      READER_SYNC_INTERVAL_S: '3600',
-      PURGE_SCHEDULE_ENABLED: 'false',
-      LOG_LEVEL: 'error',
-    };
+    srv = await SpawnedServer.over(dir);
     await start();
     const admin = cli('staff:create', '--role', 'admin', '--username', 'steps-admin');
     compliance = cli('staff:create', '--role', 'compliance', '--username', 'steps-compliance').token;
-    t = { http: () => request(base), adminToken: admin.token, config: { databasePath: join(dir, 'acs.sqlite') } } as unknown as TestApp;
+    t = { http: () => srv.http(), adminToken: admin.token, config: { databasePath: join(dir, 'acs.sqlite') } } as unknown as TestApp;
     readers = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(dir)));
     site = await buildVirtualSite(t, { desk: readers[0].url, suiteEntry: readers[1].url, suiteExit: readers[2].url, cageEntry: readers[3].url });
     await kill();
   });
 
   afterAll(async () => {
-    if (server) await kill();
+    await srv?.kill();
     await Promise.all((readers ?? []).map((d) => d.close()));
     await dropDatabaseFor(dir);
     rmSync(dir, { recursive: true, force: true });

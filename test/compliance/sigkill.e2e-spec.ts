@@ -1,25 +1,21 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import request from 'supertest';
 import { generateEvents } from '@acs/access-log/testing';
 import type { EnrolmentView } from '@acs/enrollment';
-import { freePort } from '@acs/mqtt/testing';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { insertChainedInto, openRawStore } from '../support/raw-store.js';
+import { SpawnedServer } from '../support/spawned-server.js';
 import type { TestApp } from '../support/test-app.js';
-import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
+import { dropDatabaseFor } from '../support/test-database.js';
 import { scanDatabase } from './compliance-support.js';
 
 jest.setTimeout(240_000);
 
 const EVENTS = 150_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The real thing: the server (built into dist/) runs as a child process and is killed with
@@ -29,63 +25,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('purge survives SIGKILL of the server process', () => {
   let dir: string;
-  let env: NodeJS.ProcessEnv;
-  let server: ChildProcess | undefined;
-  let base: string;
+  let srv: SpawnedServer;
   let readers: VirtualDevice[];
   let t: TestApp;
   let site: Site;
-
-  const start = async () => {
-    server = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env, stdio: 'ignore' });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const ok = await request(base)
-        .get('/health')
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error('server did not start');
-      await sleep(100);
-    }
-  };
-  const kill = async () => {
-    const s = server!;
-    const exited = new Promise((r) => s.once('exit', r));
-    s.kill('SIGKILL');
-    await exited;
-    server = undefined;
-  };
+  const start = () => srv.start();
+  const kill = () => srv.kill();
 
   beforeAll(async () => {
     // dist/ is fresh: the e2e global setup (test/support/build-dist.mjs) built server and CLI.
     dir = mkdtempSync(join(tmpdir(), 'acs-sigkill-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    env = {
-      PATH: process.env.PATH,
-      DATA_DIR: dir,
-      ...(await databaseEnvFor(dir)),
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      HTTP_PORT: String(port),
-      MQTT_EMBEDDED_PORT: String(await freePort()),
-      READER_SYNC_INTERVAL_S: '3600',
-      PURGE_SCHEDULE_ENABLED: 'false',
-      LOG_LEVEL: 'error',
-    };
+    srv = await SpawnedServer.over(dir);
     await start();
-    const admin = JSON.parse(
-      execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', 'sigkill-admin', '--json'], {
-        env,
-      }).toString(),
-    ) as { token: string };
-    t = { http: () => request(base), adminToken: admin.token, config: { databasePath: join(dir, 'acs.sqlite') } } as unknown as TestApp;
+    const admin = srv.acsctlJson<{ token: string }>('staff:create', '--role', 'admin', '--username', 'sigkill-admin');
+    t = { http: () => srv.http(), adminToken: admin.token, config: { databasePath: join(dir, 'acs.sqlite') } } as unknown as TestApp;
     readers = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(dir)));
     site = await buildVirtualSite(t, { desk: readers[0].url, suiteEntry: readers[1].url, suiteExit: readers[2].url, cageEntry: readers[3].url });
   });
 
   afterAll(async () => {
-    if (server) await kill();
+    await srv?.kill();
     await Promise.all((readers ?? []).map((d) => d.close()));
     await dropDatabaseFor(dir);
     rmSync(dir, { recursive: true, force: true });
@@ -149,11 +108,7 @@ describe('purge survives SIGKILL of the server process', () => {
 
     while ((await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken))).body.status !== 'ended') await sleep(200);
     await readers[2].unplug();
-    const compliance = JSON.parse(
-      execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'compliance', '--username', 'sigkill-compliance', '--json'], {
-        env,
-      }).toString(),
-    ) as { token: string };
+    const compliance = srv.acsctlJson<{ token: string }>('staff:create', '--role', 'compliance', '--username', 'sigkill-compliance');
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance.token)).expect(202);
     while ((await job())?.state !== 'waiting_for_devices') await sleep(20);
 
