@@ -1,2 +1,3 @@
 export { Clock, SystemClock, FakeClock } from './clock.js';
 export { ClockModule } from './clock.module.js';
+export { PeriodicJobs, type PeriodicJobOptions } from './periodic-jobs.js';

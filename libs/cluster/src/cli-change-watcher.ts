@@ -1,5 +1,6 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuditService } from '@acs/audit';
+import { PeriodicJobs } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { RegistryChanges } from '@acs/registry';
 
@@ -12,9 +13,8 @@ import { RegistryChanges } from '@acs/registry';
  * CLI_CHANGE_POLL_MS (2 s) rather than at the next restart.
  */
 @Injectable()
-export class CliChangeWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CliChangeWatcher implements OnApplicationBootstrap {
   private readonly logger = new Logger(CliChangeWatcher.name);
-  private timer?: NodeJS.Timeout;
   private lastSeq = 0;
   private polling = false;
 
@@ -22,6 +22,7 @@ export class CliChangeWatcher implements OnApplicationBootstrap, OnApplicationSh
     private readonly audit: AuditService,
     private readonly changes: RegistryChanges,
     private readonly config: AppConfig,
+    private readonly jobs: PeriodicJobs,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,12 +32,7 @@ export class CliChangeWatcher implements OnApplicationBootstrap, OnApplicationSh
       if (step.newest === this.lastSeq) break;
       this.lastSeq = step.newest;
     }
-    this.timer = setInterval(() => void this.poll(), this.config.CLI_CHANGE_POLL_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.jobs.every({ name: 'cluster.cli-changes', everyMs: this.config.CLI_CHANGE_POLL_MS, run: () => this.poll() });
   }
 
   /** One look at the trail's head; exposed for tests that do not want to wait for the timer. */
