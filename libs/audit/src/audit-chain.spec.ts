@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { auditHash, type ChainedAuditFields, ChainVerifier, GENESIS_HASH } from '@acs/audit';
+import { auditHash, type ChainedAuditFields, ChainVerifier, GENESIS_HASH } from './audit-chain.js';
 
 type Row = ChainedAuditFields & { prevHash: string; hash: string };
 

@@ -1,5 +1,4 @@
-export { AuditEntryEntity, type AuditOutcome } from './audit-entry.entity.js';
-export { auditHash, ChainVerifier, GENESIS_HASH, type ChainVerdict, type ChainBreak, type ChainedAuditFields } from './audit-chain.js';
-export { AuditService, assertSafeDetails, type AuditRecord, type AuditActor, type AuditQuery } from './audit.service.js';
-export { AuditInterceptor } from './audit.interceptor.js';
-export { AuditModule, AuditCoreModule, AuditSecurityEventSink } from './audit.module.js';
+export { AuditEntryEntity } from './audit-entry.entity.js';
+export type { ChainVerdict } from './audit-chain.js';
+export { AuditService, type AuditRecord, type AuditActor, type AuditQuery } from './audit.service.js';
+export { AuditModule, AuditCoreModule } from './audit.module.js';

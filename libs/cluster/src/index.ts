@@ -1,6 +1,5 @@
 import { ClusterLeaseEntity } from './lease.entity.js';
 
-export { ClusterLeaseEntity };
 export { LeaseService } from './lease.service.js';
 export { ClusterBus } from './cluster-bus.js';
 export { ClusterModule } from './cluster.module.js';

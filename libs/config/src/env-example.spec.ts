@@ -1,6 +1,7 @@
+import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { AppConfig, loadConfig, OPTIONAL_SETTINGS } from '@acs/config';
+import { AppConfig, loadConfig, OPTIONAL_SETTINGS } from './app-config.js';
 
 // .env.example documents every variable with its default; this keeps the two from drifting.
 describe('.env.example', () => {

@@ -1,2 +1,2 @@
-export { AppConfig, ConfigError, loadConfig, OPTIONAL_SETTINGS } from './app-config.js';
+export { AppConfig, ConfigError, loadConfig } from './app-config.js';
 export { ConfigModule, processEnv } from './config.module.js';

@@ -1,7 +1,7 @@
 export { WriteQueue } from './write-queue.js';
-export { applySqlitePragmas, readSqlitePragmas, type SqlitePragmaReport } from './sqlite.js';
+export { applySqlitePragmas } from './sqlite.js';
 export { dataSourceOptions, type SchemaParts } from './data-source-options.js';
-export { checkSqliteFiles, restrictSqliteFiles, sqliteFileSet, DatabaseFileError } from './sqlite-files.js';
+export { checkSqliteFiles } from './sqlite-files.js';
 export { runMigrations, pendingSchemaChanges } from './migrate.js';
 export { DatabaseModule } from './database.module.js';
 export { epochMs, bigintAsNumber } from './columns.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { applySqlitePragmas, readSqlitePragmas } from '@acs/database';
+import { applySqlitePragmas, readSqlitePragmas } from './sqlite.js';
 
 describe(applySqlitePragmas.name, () => {
   it.each([

@@ -1,2 +1,2 @@
-export { LoggingModule, pinoHttpOptions, loggablePath } from './logging.module.js';
+export { LoggingModule } from './logging.module.js';
 export { AppLogger } from './app-logger.js';
