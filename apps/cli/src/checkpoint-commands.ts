@@ -13,7 +13,7 @@ import {
 import type { AppConfig } from '@acs/config';
 import { EvidenceSigner } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
-import type { Out } from './commands.js';
+import type { Out } from './out.js';
 
 /** The database against the newest signed checkpoint, for the chains a command is about. */
 export async function checkpointCheck(

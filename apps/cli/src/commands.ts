@@ -13,12 +13,9 @@ import { CliModule } from './cli.module.js';
 import { DEMO_SITE, seedDemo } from './seed-demo.js';
 import { mosquittoFiles, writeMosquittoFiles } from './mqtt-acl.js';
 import { checkpointAccept, checkpointCheck } from './checkpoint-commands.js';
+import type { Out } from './out.js';
 
-/** Output of a command: lines for people, or a JSON document with --json. */
-export interface Out {
-  line(text: string): void;
-  json(value: unknown): void;
-}
+export { CliError, type Out } from './out.js';
 
 const CLI_ACTOR = { actorType: 'cli', actorId: 'acsctl', role: 'admin' } as const;
 
@@ -41,8 +38,6 @@ async function withDataSource<T>(config: AppConfig, fn: (ds: DataSource) => Prom
     await ds.destroy();
   }
 }
-
-export class CliError extends Error {}
 
 export async function staffCreate(config: AppConfig, out: Out, opts: { username: string; role: string; json?: boolean }): Promise<void> {
   if (!(STAFF_ROLES as readonly string[]).includes(opts.role)) {

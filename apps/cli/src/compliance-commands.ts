@@ -9,7 +9,7 @@ import { DataKeyEntity, EvidenceSigner } from '@acs/crypto';
 import { FingerprintTemplateEntity } from '@acs/enrollment';
 import { CustomerEntity, customerScope, PersonEntity } from '@acs/registry';
 import { CliModule } from './cli.module.js';
-import type { Out } from './commands.js';
+import type { Out } from './out.js';
 
 interface CertificateCheck {
   certificate: string;

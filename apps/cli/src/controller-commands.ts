@@ -5,7 +5,7 @@ import type { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
 import { isValidControllerId } from '@acs/door-protocol';
 import { CliModule } from './cli.module.js';
-import { CliError, type Out } from './commands.js';
+import { CliError, type Out } from './out.js';
 
 /**
  * Forgets the stored event sequence (epoch and highest seq) of one controller, so the next

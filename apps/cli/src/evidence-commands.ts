@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { checkCertificate } from '@acs/compliance';
 import type { AppConfig } from '@acs/config';
 import { kidOf, parsePublicKeys, SigningKeyError, SigningKeyRing } from '@acs/crypto';
-import { CliError, type Out } from './commands.js';
+import { CliError, type Out } from './out.js';
 
 function ring(config: AppConfig, create: boolean): SigningKeyRing {
   try {

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { AccessLogService, type AccessChainVerdict } from '@acs/access-log';
 import type { AppConfig } from '@acs/config';
 import { CliModule } from './cli.module.js';
-import { CliError, type Out } from './commands.js';
+import { CliError, type Out } from './out.js';
 import { checkpointCheck } from './checkpoint-commands.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
