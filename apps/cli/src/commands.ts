@@ -13,7 +13,7 @@ import { CliModule } from './cli.module.js';
 import { DEMO_SITE, seedDemo } from './seed-demo.js';
 import { mosquittoFiles, writeMosquittoFiles } from './mqtt-acl.js';
 import { checkpointAccept, checkpointCheck } from './checkpoint-commands.js';
-import type { Out } from './out.js';
+import { CliError, type Out } from './out.js';
 
 export { CliError, type Out } from './out.js';
 
