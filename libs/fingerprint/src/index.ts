@@ -9,4 +9,3 @@ export { SerialTransport, listSerialPorts, type SerialTransportOptions } from '.
 export { TcpTransport, type TcpTransportOptions } from './transports/tcp.transport.js';
 export { createTransport, type TransportFactoryOptions } from './transports/transport.factory.js';
 export * from './fingerprint-reader.device.js';
-export * from './fingerprint.module.js';
