@@ -3,6 +3,7 @@
 // from here would make the lib and the hardware emulator depend on each other.
 import type { FingerprintReader, FingerprintReaderOptions } from '../fingerprint-reader.device.js';
 
+export { FakeTransport } from './fake-transport.js';
 export { FLUSH, mutateFrame, randomFrame, randomJunk, seededRandom } from './junk.js';
 
 /** Fast deadlines for tests: failures show up in milliseconds, not seconds. */
