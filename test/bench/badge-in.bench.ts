@@ -27,7 +27,8 @@ import { ReaderLibraryService, ReaderManager, ReaderSlotEntity } from '@acs/enro
 import { MqttEdge } from '@acs/mqtt';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
 // Relative: the build's alias rewriting does not handle the /testing sub-path.
-import { FAST_READER_OPTIONS, VirtualReader, VirtualReaderTcpServer } from '../../libs/fingerprint/src/testing/index.js';
+import { FAST_READER_OPTIONS } from '../../libs/fingerprint/src/testing/index.js';
+import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import type { VirtualReader } from '@acs/fingerprint/testing';
+import type { VirtualReader } from '../../hardware/virtual-reader/src/index.js';
 import type { ReaderLibraryService } from '@acs/enrollment';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { bearer, post } from '../support/registry-fixture.js';

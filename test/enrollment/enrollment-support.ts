@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
-import { FAST_READER_OPTIONS, VirtualReader, VirtualReaderTcpServer } from '@acs/fingerprint/testing';
+import { FAST_READER_OPTIONS } from '@acs/fingerprint/testing';
+import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
 import { ReaderLibraryService, ReaderManager, type EnrolmentView } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';

@@ -16,7 +16,9 @@ import {
   type FingerprintReaderOptions,
   type ReaderStateChange,
 } from '@acs/fingerprint';
-import { FAST_READER_OPTIONS, openTcpReader, VirtualReader, VirtualReaderTcpServer, type TcpReaderHarness } from '@acs/fingerprint/testing';
+import { FAST_READER_OPTIONS } from '@acs/fingerprint/testing';
+import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
+import { openTcpReader, type TcpReaderHarness } from '../../hardware/virtual-reader/src/testing/harness.js';
 import { VirtualReaderSerialAttachment } from '../../hardware/virtual-reader/src/serial.attachment.js';
 import { findSocat, PtyPair } from './socat-pty.js';
 

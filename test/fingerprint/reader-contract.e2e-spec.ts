@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FingerprintErrorCode, FingerprintReader } from '@acs/fingerprint';
-import { FAST_READER_OPTIONS, openMockReader, openTcpReader, VirtualReader } from '@acs/fingerprint/testing';
+import { FAST_READER_OPTIONS } from '@acs/fingerprint/testing';
+import { VirtualReader } from '../../hardware/virtual-reader/src/index.js';
+import { openMockReader, openTcpReader } from '../../hardware/virtual-reader/src/testing/harness.js';
 import { VirtualReaderSerialAttachment } from '../../hardware/virtual-reader/src/serial.attachment.js';
 import { findSocat, PtyPair } from './socat-pty.js';
 

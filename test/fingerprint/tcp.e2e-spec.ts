@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { FingerprintErrorCode, FingerprintReader } from '@acs/fingerprint';
-import { FAST_READER_OPTIONS, openTcpReader, VirtualReader, VirtualReaderTcpServer, waitForState, type TcpReaderHarness } from '@acs/fingerprint/testing';
+import { FAST_READER_OPTIONS, waitForState } from '@acs/fingerprint/testing';
+import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
+import { openTcpReader, type TcpReaderHarness } from '../../hardware/virtual-reader/src/testing/harness.js';
 
 describe('fingerprint reader over raw TCP (serial device server)', () => {
   let h: TcpReaderHarness | undefined;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { encodePacket, Pid } from '@acs/fingerprint';
-import { openMockReader, type MockReaderHarness } from '@acs/fingerprint/testing';
+import { openMockReader, type MockReaderHarness } from '../../hardware/virtual-reader/src/testing/harness.js';
 import { fuzzSettings } from '../support/fuzz.js';
 
 /**

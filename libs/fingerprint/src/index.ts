@@ -1,12 +1,27 @@
-export * from './fingerprint.codec.js';
-export * from './fingerprint.commands.js';
-export * from './fingerprint.framer.js';
-export * from './fingerprint.errors.js';
-export * from './confirmation-code.js';
-export * from './model-profile.js';
-export type { FingerprintTransport, TransportCloseInfo } from './transport.js';
-export { SerialTransport, listSerialPorts, type SerialTransportOptions } from './transports/serial.transport.js';
-export { TcpTransport, type TcpTransportOptions } from './transports/tcp.transport.js';
-export { createTransport, type TransportFactoryOptions } from './transports/transport.factory.js';
-export * from './fingerprint-reader.device.js';
-export * from './fingerprint.module.js';
+// The lib's public surface: what other libs, the hardware emulator and the tests use. Everything
+// else (link, connection, command and flow layers, transports, parsers) is reached through
+// FingerprintReader; add a name here only when something outside the lib needs it.
+
+// The driver, and what callers name when they hold one.
+export { FingerprintReader, type FingerprintReaderOptions, type ReaderState, type ReaderStateChange } from './fingerprint-reader.device.js';
+export { FingerprintError, FingerprintErrorCode } from './fingerprint.errors.js';
+export { ConfirmationCode } from './confirmation-code.js';
+export { AuraColour, AuraControl, SysParaRegister } from './fingerprint.commands.js';
+
+// The protocol codec, for the emulated module (hardware/virtual-reader) and byte-level tests.
+export {
+  DEFAULT_ADDRESS,
+  decodePacket,
+  encodeDataPackets,
+  encodePacket,
+  FRAME_OVERHEAD,
+  MAX_COMMAND_CONTENT_LENGTH,
+  PACKET_SIZES,
+  Pid,
+  READY_BYTE,
+  toHex,
+  type Packet,
+} from './fingerprint.codec.js';
+export { encodeCommand, encodeIndexTable, encodeProductInfo, encodeSystemParameters } from './fingerprint.commands.js';
+export { FingerprintFramer, type FramerDrop } from './fingerprint.framer.js';
+export { R503 } from './model-profile.js';

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Pid } from './fingerprint.codec.js';
-import { AuraColour, AuraControl, SysParaRegister } from './fingerprint.commands.js';
-import { FingerprintErrorCode } from './fingerprint.errors.js';
-import type { ReaderStateChange } from './fingerprint-reader.device.js';
-import { openMockReader, VirtualReader, waitForState, type MockReaderHarness } from './testing/index.js';
+import { AuraColour, AuraControl, encodeDataPackets, FingerprintErrorCode, Pid, SysParaRegister, type ReaderStateChange } from '@acs/fingerprint';
+import { FLUSH, mutateFrame, randomJunk, seededRandom, waitForState } from '@acs/fingerprint/testing';
+import { VirtualReader } from '../../hardware/virtual-reader/src/index.js';
+import { openMockReader, type MockReaderHarness } from '../../hardware/virtual-reader/src/testing/harness.js';
+
+// The driver (libs/fingerprint) against the byte-level emulated module over the real
+// SerialPortStream: the whole stack but the UART. Each layer's own seam is tested in the lib.
 
 let harnesses: MockReaderHarness[] = [];
 async function open(...args: Parameters<typeof openMockReader>): Promise<MockReaderHarness> {
@@ -442,5 +444,22 @@ describe('FingerprintReader', () => {
       await expect(h.reader.handShake()).resolves.toBeUndefined();
       await expect(h.reader.readSystemParameters()).resolves.toMatchObject({ capacity: 200, baudRate: 57600 });
     });
+  });
+});
+
+describe('fuzz: driver', () => {
+  it('survives junk from the module between and during commands and keeps working (seeded)', async () => {
+    const h = await open({ device: { capacity: 20 } });
+    const rnd = seededRandom(0xdead);
+    for (let i = 0; i < 60; i++) {
+      const junk = rnd() < 0.5 ? randomJunk(rnd, 60) : mutateFrame(encodeDataPackets(0xffffffff, Buffer.alloc(64, i), 32)[0], rnd);
+      h.device.emit('output', junk);
+      // Whatever the junk did to this command, the next clean one must succeed.
+      await h.reader.templateCount().catch(() => undefined);
+      h.device.emit('output', FLUSH);
+      await expect(h.reader.templateCount()).resolves.toBe(0);
+    }
+    expect(h.reader.state).toBe('ready');
+    expect(h.reader.stats.malformed + h.reader.stats.badChecksum).toBeGreaterThan(0);
   });
 });
