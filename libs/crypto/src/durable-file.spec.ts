@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -14,7 +14,15 @@ describe('writeFileDurably', () => {
     writeFileDurably(path, '{"new":true}');
     expect(readFileSync(path, 'utf8')).toBe('{"new":true}');
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(existsSync(`${path}.tmp`)).toBe(false);
+    expect(readdirSync(dir)).toEqual(['ring.json']);
+  });
+
+  it('creates exclusively: refuses an existing file and leaves it and the folder as they were', () => {
+    const path = join(dir, 'exclusive.json');
+    writeFileDurably(path, 'first', { exclusive: true });
+    expect(() => writeFileDurably(path, 'second', { exclusive: true })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    expect(readFileSync(path, 'utf8')).toBe('first');
+    expect(readdirSync(dir).filter((f) => f.includes('exclusive'))).toEqual(['exclusive.json']);
   });
 
   it('leaves the old file alone when the folder cannot take the new one', () => {

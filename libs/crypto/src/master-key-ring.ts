@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KEY_BYTES, randomKey } from './aead.js';
 import { writeFileDurably } from './durable-file.js';
@@ -42,7 +42,14 @@ export class MasterKeyRing {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const id = newId();
       const content: KeyFile = { version: 1, current: id, keys: { [id]: randomKey().toString('base64') } };
-      writeFileSync(path, JSON.stringify(content, null, 2), { mode: 0o600, flag: 'wx' });
+      // Durable and exclusive: a power cut right after start-up must not leave an empty or torn
+      // file (every record encrypted in the meantime would be lost with it), and a second process
+      // starting at the same moment must not replace the key the first one already uses.
+      try {
+        writeFileDurably(path, JSON.stringify(content, null, 2), { exclusive: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
     }
     const mode = statSync(path).mode & 0o777;
     if ((mode & 0o077) !== 0) {

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileDurably } from './durable-file.js';
 
@@ -75,7 +75,8 @@ export class SigningKeyRing {
       const fresh = newKey(now());
       const content: SigningKeyFile = { version: 1, current: fresh.kid, keys: { [fresh.kid]: fresh.stored } };
       try {
-        writeFileSync(path, JSON.stringify(content, null, 2), { mode: 0o600, flag: 'wx' });
+        // Durable and exclusive, like the master key file: never a torn file after a power cut.
+        writeFileDurably(path, JSON.stringify(content, null, 2), { exclusive: true });
       } catch (err) {
         // Another process (a second instance, acsctl) created it first: use theirs.
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

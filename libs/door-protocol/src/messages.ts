@@ -1,9 +1,15 @@
 import { isOwnReplyTopic } from './topics.js';
 import type { SignedEnvelope } from './signing.js';
+import { bodyValidator, type DoorMessageKey } from './schema-validation.js';
 
 /**
  * Message bodies of protocol v1 (hardware/door-protocol/README.md §Messages). Every body carries
  * `v`, `ts` (ms since the epoch, sender's clock) and `nonce`; the envelope adds the MAC.
+ *
+ * The schemas that bodies are validated against are the payload schemas of
+ * hardware/door-protocol/asyncapi.yaml (generated/door-schemas.ts, compiled in
+ * schema-validation.ts). The types and constants below describe the same messages for TypeScript;
+ * messages-contract.spec.ts proves the three agree on every message.
  */
 export const MESSAGE_VERSION = 1;
 /** Upper bound for any payload on the tree; larger payloads are dropped before JSON parsing. */
@@ -139,134 +145,11 @@ export interface StatusBody {
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
 
-// ---- hand schema -------------------------------------------------------------------------------
-
-type Field =
-  | { t: 'str'; re: RegExp; opt?: boolean }
-  | { t: 'int'; min: number; max: number; opt?: boolean }
-  | { t: 'bool' }
-  | { t: 'enum'; values: readonly string[]; opt?: boolean }
-  | { t: 'lit'; value: unknown }
-  | { t: 'doors'; opt?: boolean };
-
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
-const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
-const TEXT = /^[\x20-\x7e]{0,200}$/;
-const TOPIC = /^[\x21-\x7e]{1,200}$/;
-const TS: Field = { t: 'int', min: 0, max: 8_640_000_000_000_000 };
-const SEQ: Field = { t: 'int', min: 1, max: Number.MAX_SAFE_INTEGER };
-const DOOR: Field = { t: 'int', min: 1, max: MAX_DOORS };
-const CONTROLLER_ID: Field = { t: 'str', re: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/ };
-
-const DOOR_STATE_SPEC: Record<string, Field> = {
-  door: DOOR,
-  locked: { t: 'bool' },
-  open: { t: 'bool' },
-  mode: { t: 'enum', values: DOOR_MODES },
-  alarm: { t: 'enum', values: ['none', 'forced-open', 'held-open'] },
-};
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-
-function checkField(name: string, spec: Field, value: unknown): string | null {
-  if (value === undefined) return 'opt' in spec && spec.opt ? null : `${name} is required`;
-  switch (spec.t) {
-    case 'str':
-      return typeof value === 'string' && spec.re.test(value) ? null : `${name} is malformed`;
-    case 'int':
-      return Number.isSafeInteger(value) && (value as number) >= spec.min && (value as number) <= spec.max
-        ? null
-        : `${name} must be an integer in [${spec.min}, ${spec.max}]`;
-    case 'bool':
-      return typeof value === 'boolean' ? null : `${name} must be a boolean`;
-    case 'enum':
-      return typeof value === 'string' && spec.values.includes(value) ? null : `${name} must be one of ${spec.values.join('|')}`;
-    case 'lit':
-      return value === spec.value ? null : `${name} must be ${JSON.stringify(spec.value)}`;
-    case 'doors': {
-      if (!Array.isArray(value) || value.length > MAX_DOORS) return `${name} must be an array of at most ${MAX_DOORS}`;
-      for (const [i, d] of value.entries()) {
-        const err = checkObject(`${name}[${i}]`, DOOR_STATE_SPEC, d);
-        if (err) return err;
-      }
-      return null;
-    }
-  }
-}
-
-/** Strict: unknown keys are refused so a typo or a smuggled field never passes silently. */
-function checkObject(name: string, spec: Record<string, Field>, value: unknown): string | null {
-  if (!isPlainObject(value)) return `${name} must be an object`;
-  for (const key of Object.keys(value)) if (!Object.hasOwn(spec, key)) return `${name}.${key} is not allowed`;
-  for (const [key, field] of Object.entries(spec)) {
-    const err = checkField(`${name}.${key}`, field, value[key]);
-    if (err) return err;
-  }
-  return null;
-}
-
-const COMMON: Record<string, Field> = {
-  v: { t: 'lit', value: MESSAGE_VERSION },
-  requestId: { t: 'str', re: REQUEST_ID },
-  ts: TS,
-  ttlMs: { t: 'int', min: 1, max: 600_000, opt: true },
-  nonce: { t: 'str', re: NONCE },
-};
-const REPLIED: Record<string, Field> = { ...COMMON, replyTo: { t: 'str', re: TOPIC } };
-
-const COMMAND_SPECS: Record<CommandName, Record<string, Field>> = {
-  unlock: { ...REPLIED, cmd: { t: 'lit', value: 'unlock' }, door: DOOR, durationMs: { t: 'int', min: 1, max: MAX_UNLOCK_MS } },
-  lock: { ...REPLIED, cmd: { t: 'lit', value: 'lock' }, door: DOOR },
-  'set-mode': { ...REPLIED, cmd: { t: 'lit', value: 'set-mode' }, door: DOOR, mode: { t: 'enum', values: DOOR_MODES } },
-  'read-state': { ...REPLIED, cmd: { t: 'lit', value: 'read-state' } },
-  ping: { ...REPLIED, cmd: { t: 'lit', value: 'ping' } },
-  'ack-events': { ...COMMON, cmd: { t: 'lit', value: 'ack-events' }, epoch: TS, seq: { t: 'int', min: 0, max: Number.MAX_SAFE_INTEGER } },
-};
-
-const REPLY_SPEC: Record<string, Field> = {
-  v: { t: 'lit', value: MESSAGE_VERSION },
-  controllerId: CONTROLLER_ID,
-  requestId: { t: 'str', re: REQUEST_ID },
-  cmd: { t: 'enum', values: COMMAND_NAMES },
-  ok: { t: 'bool' },
-  code: { t: 'enum', values: REPLY_CODES },
-  reason: { t: 'str', re: TEXT, opt: true },
-  doors: { t: 'doors', opt: true },
-  ts: TS,
-  nonce: { t: 'str', re: NONCE },
-};
-
-const EVENT_SPEC: Record<string, Field> = {
-  v: { t: 'lit', value: MESSAGE_VERSION },
-  controllerId: CONTROLLER_ID,
-  epoch: TS,
-  seq: SEQ,
-  type: { t: 'enum', values: EVENT_TYPES },
-  door: { ...DOOR, opt: true },
-  detail: { t: 'str', re: TEXT, opt: true },
-  ts: TS,
-  nonce: { t: 'str', re: NONCE },
-};
-
-const STATE_SPEC: Record<string, Field> = {
-  v: { t: 'lit', value: MESSAGE_VERSION },
-  controllerId: CONTROLLER_ID,
-  epoch: TS,
-  doors: { t: 'doors' },
-  ts: TS,
-  nonce: { t: 'str', re: NONCE },
-};
-
-const STATUS_SPEC: Record<string, Field> = {
-  v: { t: 'lit', value: MESSAGE_VERSION },
-  controllerId: CONTROLLER_ID,
-  status: { t: 'enum', values: ['online', 'offline'] },
-  epoch: TS,
-  ts: TS,
-  nonce: { t: 'str', re: NONCE },
-};
 
 /**
  * Size-limit first, then JSON, then the envelope shape. The body is validated separately, after
@@ -289,29 +172,63 @@ export function parseEnvelope(payload: Buffer | string, maxBytes = MAX_MESSAGE_B
   return { ok: true, value: { body: parsed.body, mac: parsed.mac } };
 }
 
-function validated<T>(spec: Record<string, Field>, name: string, body: unknown): Validated<T> {
-  const error = checkObject(name, spec, body);
-  return error ? { ok: false, error } : { ok: true, value: body as T };
+/** The TypeScript type of every message of the AsyncAPI document, by its component key. */
+export interface DoorMessageBodies {
+  unlock: UnlockCommand;
+  lock: LockCommand;
+  setMode: SetModeCommand;
+  readState: ReadStateCommand;
+  ping: PingCommand;
+  ackEvents: AckEventsCommand;
+  reply: ReplyBody;
+  event: EventBody;
+  state: StateBody;
+  status: StatusBody;
 }
+
+/** One validator per AsyncAPI message, by component key; error paths start with the message kind. */
+export const BODY_VALIDATORS: { [K in DoorMessageKey]: (body: unknown) => Validated<DoorMessageBodies[K]> } = {
+  unlock: bodyValidator('unlock', 'command'),
+  lock: bodyValidator('lock', 'command'),
+  setMode: bodyValidator('setMode', 'command'),
+  readState: bodyValidator('readState', 'command'),
+  ping: bodyValidator('ping', 'command'),
+  ackEvents: bodyValidator('ackEvents', 'command'),
+  reply: bodyValidator('reply', 'reply'),
+  event: bodyValidator('event', 'event'),
+  state: bodyValidator('state', 'state'),
+  status: bodyValidator('status', 'status'),
+};
+
+/** Command validators by wire name (`cmd`). */
+const COMMAND_VALIDATORS: Record<CommandName, (body: unknown) => Validated<CommandBody>> = {
+  unlock: BODY_VALIDATORS.unlock,
+  lock: BODY_VALIDATORS.lock,
+  'set-mode': BODY_VALIDATORS.setMode,
+  'read-state': BODY_VALIDATORS.readState,
+  ping: BODY_VALIDATORS.ping,
+  'ack-events': BODY_VALIDATORS.ackEvents,
+};
 
 /** Validates a command body; `controllerId` is the receiving controller, whose reply topic `replyTo` must be. */
 export function validateCommand(body: unknown, controllerId: string): Validated<CommandBody> {
   if (!isPlainObject(body)) return { ok: false, error: 'command must be an object' };
   const cmd = body.cmd;
-  if (typeof cmd !== 'string' || !(COMMAND_NAMES as readonly string[]).includes(cmd)) {
+  if (typeof cmd !== 'string' || !Object.hasOwn(COMMAND_VALIDATORS, cmd)) {
     return { ok: false, error: `command.cmd must be one of ${COMMAND_NAMES.join('|')}` };
   }
-  const result = validated<CommandBody>(COMMAND_SPECS[cmd as CommandName], 'command', body);
+  const result = COMMAND_VALIDATORS[cmd as CommandName](body);
+  // Beyond the schema: the reply topic must be this controller's own (README §What a controller must reject).
   if (result.ok && 'replyTo' in result.value && !isOwnReplyTopic(controllerId, result.value.replyTo)) {
     return { ok: false, error: "command.replyTo is not this controller's reply topic" };
   }
   return result;
 }
 
-export const validateReply = (body: unknown): Validated<ReplyBody> => validated(REPLY_SPEC, 'reply', body);
-export const validateEvent = (body: unknown): Validated<EventBody> => validated(EVENT_SPEC, 'event', body);
-export const validateState = (body: unknown): Validated<StateBody> => validated(STATE_SPEC, 'state', body);
-export const validateStatus = (body: unknown): Validated<StatusBody> => validated(STATUS_SPEC, 'status', body);
+export const validateReply = BODY_VALIDATORS.reply;
+export const validateEvent = BODY_VALIDATORS.event;
+export const validateState = BODY_VALIDATORS.state;
+export const validateStatus = BODY_VALIDATORS.status;
 
 /** Best-effort extraction of a request id from an unauthenticated body, used only to address a rejection reply. */
 export function peekRequest(body: unknown, controllerId: string): { requestId: string; replyTo: string; cmd: CommandName } | null {
