@@ -1,15 +1,18 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError } from '../api';
 import { PAGES } from '../roles';
 import { useSession } from '../session';
 import { openStream, type StreamState } from '../sse';
-import { ErrorNotice, Field, Loading, PageHeader, Status, useLoad, type Tone } from '../ui';
+import { keys } from '../queries';
+import { reasonsQuery } from '../reasons';
+import { ErrorNotice, Field, Loading, PageHeader, Status, type Tone } from '../ui';
 import { AlarmTable } from './live/Alarms';
 import { ConfirmDialog } from './live/Dialog';
 import { isSecurityAlarmEvent, SecurityAlarmBanner, securityKindLabel, type SecurityAlarm } from './live/SecurityAlarms';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
-import { doorName, emptyDirectory, loadDirectory, PeopleCache, PeopleContext, type Directory } from './live/directory';
+import { doorName, emptyDirectory, loadDirectory, PeopleCache, PeopleContext } from './live/directory';
 import { EventFeed, FeedFilterBar, matches, type FeedFilters } from './live/EventFeed';
 import { addToFeed, alarmLabel, applyDoorEvent, FEED_CAP, type Alarm, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './live/model';
 import './Live.css';
@@ -36,9 +39,11 @@ export function LivePage() {
   const { api, token, principal } = useSession();
   const canReadAudit = (PAGES.find((p) => p.path === 'audit')?.roles as readonly string[] | undefined)?.includes(principal.role) ?? false;
   const people = useMemo(() => new PeopleCache(api), [api]);
-  const directory = useLoad((_signal) => loadDirectory(api), [api]);
-  const [dirOverride, setDirOverride] = useState<Directory | null>(null);
-  const dir = dirOverride ?? directory.data ?? emptyDirectory();
+  const client = useQueryClient();
+  const directory = useQuery({ queryKey: keys.liveDirectory(), queryFn: () => loadDirectory(api, () => client.fetchQuery(reasonsQuery(api))) });
+  const dir = directory.data ?? emptyDirectory();
+  // Stable across renders (the query observer's own): callbacks that hold it do not change.
+  const refetchDirectory = directory.refetch;
   const doorNameRef = useRef<(id: string) => string | null>(() => null);
 
   const [doors, setDoors] = useState<DoorStatus[] | null>(null);
@@ -120,9 +125,9 @@ export function LivePage() {
       const d = directory.data;
       if (!customerId || !d || d.customers.has(customerId) || unknownCustomers.current.has(customerId)) return;
       unknownCustomers.current.add(customerId);
-      loadDirectory(api).then(setDirOverride, () => undefined);
+      void refetchDirectory();
     },
-    [api, directory.data],
+    [directory.data, refetchDirectory],
   );
 
   const onEvent = useCallback(

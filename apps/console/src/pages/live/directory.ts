@@ -1,6 +1,6 @@
 import { createContext, useContext } from 'react';
 import { ApiError, type Api } from '../../api';
-import { loadReasons, type Reasons } from '../../reasons';
+import type { Reasons } from '../../reasons';
 import type { Customer, DoorStatus, Named, Zone } from './model';
 
 /**
@@ -17,16 +17,17 @@ export interface Directory {
   reasons: Reasons;
 }
 
-export async function loadDirectory(api: Api): Promise<Directory> {
+/** `reasons` reads the reason table through the session's query cache (it is read once). */
+export async function loadDirectory(api: Api, reasons: () => Promise<Reasons>): Promise<Directory> {
   const q = { limit: 200 };
-  const [sites, zones, doors, readers, controllers, customers, reasons] = await Promise.all([
+  const [sites, zones, doors, readers, controllers, customers, reasonTable] = await Promise.all([
     api.all<Named>('/sites', q),
     api.all<Zone>('/zones', q),
     api.all<Named & { zoneId: string }>('/doors', q),
     api.all<Named>('/readers', q),
     api.all<Named>('/controllers', q),
     api.all<Customer>('/customers', q),
-    loadReasons(api),
+    reasons(),
   ]);
   const byId = <T extends { id: string }>(xs: T[]) => new Map(xs.map((x) => [x.id, x]));
   return {
@@ -36,7 +37,7 @@ export async function loadDirectory(api: Api): Promise<Directory> {
     readers: byId(readers),
     controllers: byId(controllers),
     customers: byId(customers),
-    reasons,
+    reasons: reasonTable,
   };
 }
 
