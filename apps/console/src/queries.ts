@@ -43,6 +43,10 @@ export const keys = {
   readerLibraries: () => ['reader-libraries'] as const,
   reasons: () => ['badge-in', 'reasons'] as const,
   liveDirectory: () => ['monitor', 'directory'] as const,
+  /** Doors with their controllers and the reader loops: read together, shown together. */
+  liveBoard: () => ['monitor', 'board'] as const,
+  openAlarms: () => ['alarms', 'open'] as const,
+  openSecurityAlarms: () => ['monitor', 'security-alarms', 'open'] as const,
   auditNames: (role: string) => ['audit', 'names', role] as const,
   audit: (filters: unknown) => ['audit', 'entries', filters] as const,
   certificates: () => ['compliance', 'certificates'] as const,

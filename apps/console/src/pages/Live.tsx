@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError } from '../api';
 import { PAGES } from '../roles';
@@ -12,7 +12,7 @@ import { AlarmTable } from './live/Alarms';
 import { ConfirmDialog } from './live/Dialog';
 import { isSecurityAlarmEvent, SecurityAlarmBanner, securityKindLabel, type SecurityAlarm } from './live/SecurityAlarms';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
-import { doorName, emptyDirectory, loadDirectory, PeopleCache, PeopleContext } from './live/directory';
+import { doorName, emptyDirectory, loadDirectory } from './live/directory';
 import { EventFeed, FeedFilterBar, matches, type FeedFilters } from './live/EventFeed';
 import { addToFeed, alarmLabel, applyDoorEvent, FEED_CAP, type Alarm, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './live/model';
 import './Live.css';
@@ -29,6 +29,11 @@ const FILTER_KEYS = ['site', 'zone', 'door', 'result', 'type'] as const;
 /** Door state from /monitor/doors can lag a live door event by a few ms; re-read shortly after. */
 const REFRESH_DEBOUNCE_MS = 400;
 
+interface Board {
+  doors: DoorStatus[];
+  readers: ReaderLoop[];
+}
+
 let rowSeq = 0;
 function feedRow(event: MonitorEvent): FeedRow {
   rowSeq += 1;
@@ -38,7 +43,6 @@ function feedRow(event: MonitorEvent): FeedRow {
 export function LivePage() {
   const { api, token, principal } = useSession();
   const canReadAudit = (PAGES.find((p) => p.path === 'audit')?.roles as readonly string[] | undefined)?.includes(principal.role) ?? false;
-  const people = useMemo(() => new PeopleCache(api), [api]);
   const client = useQueryClient();
   const directory = useQuery({ queryKey: keys.liveDirectory(), queryFn: () => loadDirectory(api, () => client.fetchQuery(reasonsQuery(api))) });
   const dir = directory.data ?? emptyDirectory();
@@ -46,11 +50,39 @@ export function LivePage() {
   const refetchDirectory = directory.refetch;
   const doorNameRef = useRef<(id: string) => string | null>(() => null);
 
-  const [doors, setDoors] = useState<DoorStatus[] | null>(null);
-  const [readers, setReaders] = useState<ReaderLoop[]>([]);
-  const [alarms, setAlarms] = useState<Alarm[]>([]);
-  const [securityAlarms, setSecurityAlarms] = useState<SecurityAlarm[]>([]);
-  const [stateError, setStateError] = useState<unknown>(null);
+  // The state the stream's events apply to lives in the query cache: read on opening (also without
+  // a stream, refused or broken by a proxy, the desk sees the current state), read again whenever
+  // the stream (re)connects, and patched in place by each event in between.
+  const board = useQuery({
+    queryKey: keys.liveBoard(),
+    queryFn: async (): Promise<Board> => {
+      const [doors, readers] = await Promise.all([api.get<DoorStatus[]>('/monitor/doors'), api.get<ReaderLoop[]>('/monitor/readers')]);
+      return { doors, readers };
+    },
+  });
+  const openAlarms = useQuery({ queryKey: keys.openAlarms(), queryFn: () => api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 }) });
+  const openSecurityAlarms = useQuery({
+    queryKey: keys.openSecurityAlarms(),
+    queryFn: async () => (await api.get<SecurityAlarm[]>('/monitor/security-alarms')).filter((a) => a.state === 'open'),
+  });
+  const doors = board.data?.doors ?? null;
+  const readers = board.data?.readers ?? [];
+  const alarms = openAlarms.data ?? [];
+  const securityAlarms = openSecurityAlarms.data ?? [];
+  const stateError = board.error ?? openAlarms.error ?? openSecurityAlarms.error;
+  const setDoors = useCallback(
+    (f: (ds: DoorStatus[]) => DoorStatus[]) => client.setQueryData<Board>(keys.liveBoard(), (b) => b && { ...b, doors: f(b.doors) }),
+    [client],
+  );
+  const setReaders = useCallback(
+    (f: (rs: ReaderLoop[]) => ReaderLoop[]) => client.setQueryData<Board>(keys.liveBoard(), (b) => b && { ...b, readers: f(b.readers) }),
+    [client],
+  );
+  const setAlarms = useCallback((f: (as: Alarm[]) => Alarm[]) => client.setQueryData<Alarm[]>(keys.openAlarms(), (as) => f(as ?? [])), [client]);
+  const setSecurityAlarms = useCallback(
+    (f: (as: SecurityAlarm[]) => SecurityAlarm[]) => client.setQueryData<SecurityAlarm[]>(keys.openSecurityAlarms(), (as) => f(as ?? [])),
+    [client],
+  );
   doorNameRef.current = (id) => doorName(dir, doors ?? [], id);
   const [stream, setStream] = useState<StreamState>('connecting');
 
@@ -87,33 +119,22 @@ export function LivePage() {
   // Read out by screen readers as soon as an alarm arrives; the table alone would be silent.
   const [announce, setAnnounce] = useState('');
 
-  const refreshDoors = useCallback(async () => {
-    const [d, r] = await Promise.all([api.get<DoorStatus[]>('/monitor/doors'), api.get<ReaderLoop[]>('/monitor/readers')]);
-    setDoors(d);
-    setReaders(r);
-  }, [api]);
+  const refreshDoors = useCallback(() => client.invalidateQueries({ queryKey: keys.liveBoard() }), [client]);
 
   const refreshAll = useCallback(async () => {
-    try {
-      const [, open, security] = await Promise.all([
-        refreshDoors(),
-        api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 }),
-        api.get<SecurityAlarm[]>('/monitor/security-alarms'),
-      ]);
-      setAlarms(open);
-      setSecurityAlarms(security.filter((a) => a.state === 'open'));
-      setStateError(null);
-    } catch (e) {
-      setStateError(e);
-    }
-  }, [api, refreshDoors]);
+    await Promise.all([
+      refreshDoors(),
+      client.invalidateQueries({ queryKey: keys.openAlarms() }),
+      client.invalidateQueries({ queryKey: keys.openSecurityAlarms() }),
+    ]);
+  }, [client, refreshDoors]);
 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const scheduleRefresh = useCallback(() => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => {
       timer.current = null;
-      refreshDoors().catch((e: unknown) => setStateError(e));
+      void refreshDoors();
     }, REFRESH_DEBOUNCE_MS);
   }, [refreshDoors]);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
@@ -162,11 +183,11 @@ export function LivePage() {
       if (!e || typeof e !== 'object' || e.type !== type) return;
       switch (e.type) {
         case 'door':
-          setDoors((ds) => ds?.map((d) => (d.doorId === e.doorId ? applyDoorEvent(d, e.event) : d)) ?? ds);
+          setDoors((ds) => ds.map((d) => (d.doorId === e.doorId ? applyDoorEvent(d, e.event) : d)));
           scheduleRefresh();
           break;
         case 'controller':
-          setDoors((ds) => ds?.map((d) => (d.controllerId === e.controllerId ? { ...d, controllerStatus: e.status } : d)) ?? ds);
+          setDoors((ds) => ds.map((d) => (d.controllerId === e.controllerId ? { ...d, controllerStatus: e.status } : d)));
           scheduleRefresh();
           break;
         case 'reader':
@@ -209,13 +230,10 @@ export function LivePage() {
       if (pausedRef.current) setPending((p) => addToFeed(p, row));
       else setFeed((f) => addToFeed(f, row));
     },
-    [scheduleRefresh, noteCustomer],
+    [scheduleRefresh, noteCustomer, setDoors, setReaders, setAlarms, setSecurityAlarms],
   );
   const onEventRef = useRef(onEvent);
   onEventRef.current = onEvent;
-
-  // Also without a stream (refused, proxy trouble) the desk sees the current state.
-  useEffect(() => void refreshAll(), [refreshAll]);
 
   useEffect(() => {
     return openStream({
@@ -307,7 +325,7 @@ export function LivePage() {
   const streamLabel = STREAM_LABELS[stream];
 
   return (
-    <PeopleContext.Provider value={people}>
+    <>
       <div className="live">
         <PageHeader title="Live">
           <span className="live-stream" role="status" aria-live="polite">
@@ -432,7 +450,7 @@ export function LivePage() {
           </ConfirmDialog>
         ) : null}
       </div>
-    </PeopleContext.Provider>
+    </>
   );
 }
 
