@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError } from '../api';
@@ -113,8 +113,6 @@ export function LivePage() {
   const [secAckTarget, setSecAckTarget] = useState<SecurityAlarm | null>(null);
   const [ackNote, setAckNote] = useState('');
   const [modeTarget, setModeTarget] = useState<ModeAction | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   // Read out by screen readers as soon as an alarm arrives; the table alone would be silent.
   const [announce, setAnnounce] = useState('');
@@ -259,66 +257,71 @@ export function LivePage() {
     }
   };
 
-  const acknowledge = async () => {
-    if (!ackTarget) return;
-    setBusy(true);
-    setActionError(null);
+  /** Someone else at the desk may have got there first: a 409 says the alarm is no longer open. */
+  const acknowledgeOnce = async (path: string, note: string): Promise<'acknowledged' | 'already'> => {
     try {
-      const note = ackNote.trim();
-      await api.post<Alarm>(`/alarms/${ackTarget.id}/acknowledge`, note ? { note } : {});
-      setAlarms((as) => as.filter((a) => a.id !== ackTarget.id));
-      setNotice(`Acknowledged: ${alarmLabel(ackTarget.kind)}.`);
+      await api.post(path, note ? { note } : {});
+      return 'acknowledged';
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) return 'already';
+      throw e;
+    }
+  };
+  const ack = useMutation({
+    mutationFn: ({ alarm, note }: { alarm: Alarm; note: string }) => acknowledgeOnce(`/alarms/${alarm.id}/acknowledge`, note),
+    onSuccess: (result, { alarm }) => {
+      setAlarms((as) => as.filter((a) => a.id !== alarm.id));
+      setNotice(result === 'acknowledged' ? `Acknowledged: ${alarmLabel(alarm.kind)}.` : 'That alarm was already acknowledged.');
       setAckTarget(null);
-      setAckNote('');
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
-        // Someone else at the desk got there first: the alarm is no longer open.
-        setAlarms((as) => as.filter((a) => a.id !== ackTarget.id));
-        setNotice('That alarm was already acknowledged.');
-        setAckTarget(null);
-      } else setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const acknowledgeSecurity = async () => {
-    if (!secAckTarget) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      const note = ackNote.trim();
-      await api.post<SecurityAlarm>(`/monitor/security-alarms/${secAckTarget.id}/acknowledge`, note ? { note } : {});
-      setSecurityAlarms((as) => as.filter((a) => a.id !== secAckTarget.id));
-      setNotice(`Acknowledged: security alarm (${secAckTarget.count} events from ${secAckTarget.source}).`);
+      if (result === 'acknowledged') setAckNote('');
+    },
+  });
+  const ackSecurity = useMutation({
+    mutationFn: ({ alarm, note }: { alarm: SecurityAlarm; note: string }) => acknowledgeOnce(`/monitor/security-alarms/${alarm.id}/acknowledge`, note),
+    onSuccess: (result, { alarm }) => {
+      setSecurityAlarms((as) => as.filter((a) => a.id !== alarm.id));
+      setNotice(
+        result === 'acknowledged'
+          ? `Acknowledged: security alarm (${alarm.count} events from ${alarm.source}).`
+          : 'That security alarm was already acknowledged.',
+      );
       setSecAckTarget(null);
-      setAckNote('');
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
-        setSecurityAlarms((as) => as.filter((a) => a.id !== secAckTarget.id));
-        setNotice('That security alarm was already acknowledged.');
-        setSecAckTarget(null);
-      } else setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const changeMode = async () => {
-    if (!modeTarget) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      const collection = { site: 'sites', zone: 'zones', door: 'doors' }[modeTarget.scope];
-      await api.post(`/${collection}/${modeTarget.id}/${modeTarget.kind}`, { active: modeTarget.active });
-      setNotice(modeText(modeTarget, true));
+      if (result === 'acknowledged') setAckNote('');
+    },
+  });
+  const mode = useMutation({
+    mutationFn: (target: ModeAction) => {
+      const collection = { site: 'sites', zone: 'zones', door: 'doors' }[target.scope];
+      return api.post(`/${collection}/${target.id}/${target.kind}`, { active: target.active });
+    },
+    onSuccess: async (_answer, target) => {
+      setNotice(modeText(target, true));
       setModeTarget(null);
       await refreshDoors();
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  // The three actions share one busy flag and one error, as the desk sees one dialog at a time.
+  const busy = ack.isPending || ackSecurity.isPending || mode.isPending;
+  const actionError = ack.error ?? ackSecurity.error ?? mode.error;
+  const clearActionError = () => {
+    ack.reset();
+    ackSecurity.reset();
+    mode.reset();
+  };
+  const acknowledge = () => {
+    if (!ackTarget) return;
+    clearActionError();
+    ack.mutate({ alarm: ackTarget, note: ackNote.trim() });
+  };
+  const acknowledgeSecurity = () => {
+    if (!secAckTarget) return;
+    clearActionError();
+    ackSecurity.mutate({ alarm: secAckTarget, note: ackNote.trim() });
+  };
+  const changeMode = () => {
+    if (!modeTarget) return;
+    clearActionError();
+    mode.mutate(modeTarget);
   };
 
   const visible = feed.filter((r) => matches(r, filters, doors ?? [], readers));
@@ -350,7 +353,7 @@ export function LivePage() {
           alarms={securityAlarms}
           canReadAudit={canReadAudit}
           onAcknowledge={(a) => {
-            setActionError(null);
+            clearActionError();
             setAckNote('');
             setSecAckTarget(a);
           }}
@@ -379,7 +382,7 @@ export function LivePage() {
                 dir={dir}
                 doors={doors ?? []}
                 onAcknowledge={(a) => {
-                  setActionError(null);
+                  clearActionError();
                   setAckNote('');
                   setAckTarget(a);
                 }}
@@ -408,7 +411,7 @@ export function LivePage() {
             title={`Acknowledge: ${alarmLabel(ackTarget.kind)}`}
             confirmLabel="Acknowledge alarm"
             busy={busy}
-            onConfirm={() => void acknowledge()}
+            onConfirm={acknowledge}
             onCancel={() => setAckTarget(null)}
           >
             <p>The alarm leaves the open list for every desk. Say what you found, without names of people.</p>
@@ -423,7 +426,7 @@ export function LivePage() {
             title="Acknowledge: security alarm"
             confirmLabel="Acknowledge security alarm"
             busy={busy}
-            onConfirm={() => void acknowledgeSecurity()}
+            onConfirm={acknowledgeSecurity}
             onCancel={() => setSecAckTarget(null)}
           >
             <p>
@@ -442,7 +445,7 @@ export function LivePage() {
             confirmLabel={modeConfirm(modeTarget)}
             tone={!modeTarget.active ? 'primary' : modeTarget.kind === 'emergency-release' ? 'release' : 'danger'}
             busy={busy}
-            onConfirm={() => void changeMode()}
+            onConfirm={changeMode}
             onCancel={() => setModeTarget(null)}
           >
             <p>{modeExplain(modeTarget)}</p>
