@@ -30,7 +30,7 @@ const targets = {
   },
   console: {
     stamp: 'dist/console/.built',
-    inputs: ['apps/console', 'package-lock.json'],
+    inputs: ['apps/console', 'libs/event-stream', 'package-lock.json'],
     skip: /\.spec\.tsx?$/,
     // NODE_ENV pinned: under Jest it is "test", with which Vite bundles React's development build
     // (StrictMode runs every effect twice, aborting the first requests), not what users get.

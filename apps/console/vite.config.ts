@@ -10,6 +10,9 @@ export default defineConfig({
   root: here,
   base: '/console/',
   plugins: [react()],
+  // The one lib the console bundles: it shares the server-sent events reader with the CLI demo
+  // and the tests, and imports nothing of Nest or Node (see libs/event-stream).
+  resolve: { alias: { '@acs/event-stream': fileURLToPath(new URL('../../libs/event-stream/src/index.ts', import.meta.url)) } },
   build: {
     outDir: fileURLToPath(new URL('../../dist/console', import.meta.url)),
     emptyOutDir: true,

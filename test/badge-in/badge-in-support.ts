@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import { FakeClock } from '@acs/clock';
+import { readEventStream } from '@acs/event-stream';
 import { DataSource } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
 import { BadgeInService, type BadgeOutcome } from '@acs/badge-in';
@@ -192,22 +193,11 @@ export async function openSse(
   const ac = new AbortController();
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: `Bearer ${token}` }, signal: ac.signal });
   const events: Array<{ event: string; data: Record<string, unknown> }> = [];
-  if (res.body) {
+  const body = res.body;
+  if (body) {
     void (async () => {
-      const decoder = new TextDecoder();
-      let buf = '';
       try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buf += decoder.decode(chunk, { stream: true });
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const ev = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (data) events.push({ event: ev, data: JSON.parse(data) as Record<string, unknown> });
-          }
-        }
+        for await (const e of readEventStream(body)) events.push({ event: e.event, data: JSON.parse(e.data) as Record<string, unknown> });
       } catch {
         // aborted
       }

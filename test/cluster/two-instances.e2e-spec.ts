@@ -8,6 +8,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { EnrolmentView } from '@acs/enrollment';
 import { loadConfig } from '@acs/config';
+import { readEventStream } from '@acs/event-stream';
 import { serverUsername } from '@acs/mqtt';
 import { connectRawClient, freePort, startMosquitto, startVirtualController, type MosquittoInstance } from '@acs/mqtt/testing';
 import { stateTopic, statusTopic } from '@acs/door-protocol';
@@ -236,12 +237,7 @@ describe.each([
     const live: string[] = [];
     const abort = new AbortController();
     const stream = fetch(`${a.base}/monitor/events?doorId=${ids.door2}`, { headers: bearer(a.t.adminToken), signal: abort.signal }).then(async (res) => {
-      const reader = res.body!.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        live.push(Buffer.from(value).toString('utf8'));
-      }
+      for await (const e of readEventStream(res.body!)) live.push(e.data);
     });
     await sleep(300);
     doorB.device.place('clara-right-index');

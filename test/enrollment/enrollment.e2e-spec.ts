@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
+import { readEventStream } from '@acs/event-stream';
 import { AuraColour } from '@acs/fingerprint';
 import {
   EnrollmentService,
@@ -121,10 +122,8 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
       });
     const [res] = await Promise.all([stream, actAtDesk(t, desk.device, started.id, 'alice-right-middle')]);
     expect(res.headers['content-type']).toMatch(/text\/event-stream/);
-    const events = String(res.body)
-      .split('\n')
-      .filter((l) => l.startsWith('data: '))
-      .map((l) => JSON.parse(l.slice(6)) as EnrolmentView);
+    const events: EnrolmentView[] = [];
+    for await (const e of readEventStream(new Response(String(res.body)).body!)) events.push(JSON.parse(e.data) as EnrolmentView);
     expect(events.length).toBeGreaterThan(3);
     expect(events.map((e) => e.prompt)).toEqual(expect.arrayContaining(['lift_finger', 'place_again']));
     expect(events[events.length - 1]).toMatchObject({ status: 'enrolled', progress: 1 });

@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadConfig, processEnv } from '@acs/config';
+import { readEventStream } from '@acs/event-stream';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -332,23 +333,15 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: s
   }
 }
 
-async function openStream(url: string, token: string, onEvent: (e: Record<string, unknown>) => void): Promise<{ close(): void }> {
+/** The desk's live stream: each event's JSON data, until closed (exported for its test). */
+export async function openStream(url: string, token: string, onEvent: (e: Record<string, unknown>) => void): Promise<{ close(): void }> {
   const ac = new AbortController();
   const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, signal: ac.signal });
   if (!res.ok || !res.body) throw new Error(`live stream refused: ${res.status}`);
+  const body = res.body;
   void (async () => {
-    const decoder = new TextDecoder();
-    let buf = '';
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const data = /^data: (.*)$/m.exec(buf.slice(0, i))?.[1];
-          buf = buf.slice(i + 2);
-          if (data) onEvent(JSON.parse(data) as Record<string, unknown>);
-        }
-      }
+      for await (const { event, data } of readEventStream(body)) if (event !== 'keepalive') onEvent(JSON.parse(data) as Record<string, unknown>);
     } catch {
       // closed
     }

@@ -1,5 +1,6 @@
+import { useQuery } from '@tanstack/react-query';
 import type { Api } from './api';
-import { useLoad } from './ui';
+import { keys } from './queries';
 
 /**
  * The sentences for badge-in and follow-up reason codes come from one place, the server
@@ -14,22 +15,20 @@ export interface Reason {
 
 export type Reasons = Map<string, Reason>;
 
-const loaded = new WeakMap<Api, Promise<Reasons>>();
-
-/** Read once per signed-in session (the table only changes with a server release). */
-export function loadReasons(api: Api): Promise<Reasons> {
-  let p = loaded.get(api);
-  if (!p) {
-    p = api.get<Reason[]>('/badge-in/reasons').then((list) => new Map(list.map((r) => [r.code, r])));
-    // A failed read should not stick for the rest of the session.
-    p.catch(() => loaded.delete(api));
-    loaded.set(api, p);
-  }
-  return p;
+/**
+ * Read once per signed-in session (the table only changes with a server release): never stale.
+ * A failed read is not cached as data, so the next page that asks reads again.
+ */
+export function reasonsQuery(api: Api) {
+  return {
+    queryKey: keys.reasons(),
+    queryFn: async (): Promise<Reasons> => new Map((await api.get<Reason[]>('/badge-in/reasons')).map((r) => [r.code, r])),
+    staleTime: Infinity,
+  };
 }
 
 export function useReasons(api: Api) {
-  return useLoad(() => loadReasons(api), [api]);
+  return useQuery(reasonsQuery(api));
 }
 
 /** The sentence for a code; a code the server does not document (newer server) in plain words. */

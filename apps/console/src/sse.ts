@@ -1,8 +1,10 @@
 /**
  * Server-sent events over fetch. The server refuses tokens in query strings (they would end up
  * in proxy logs), and EventSource cannot send an Authorization header, so the console reads
- * the text/event-stream body itself (WHATWG HTML §9.2 event stream interpretation).
+ * the text/event-stream body itself, through the parser the CLI demo and the tests share.
  */
+import { readEventStream } from '@acs/event-stream';
+
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface StreamOptions {
@@ -12,26 +14,6 @@ export interface StreamOptions {
   onState?: (state: StreamState) => void;
   /** Streams that end by design (an enrolment's result) should not be reopened. */
   reconnect?: boolean;
-}
-
-/** Parses complete events out of `buffer`; returns the unconsumed tail. */
-export function parseEventStream(buffer: string, emit: (type: string, data: string) => void): string {
-  const blocks = buffer.replace(/\r\n?/g, '\n').split('\n\n');
-  const tail = blocks.pop() ?? '';
-  for (const block of blocks) {
-    let type = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') type = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (data.length > 0) emit(type, data.join('\n'));
-  }
-  return tail;
 }
 
 /** Opens the stream and keeps it open (with backoff) until the returned function is called. */
@@ -48,21 +30,15 @@ export function openStream(opts: StreamOptions): () => void {
         if (!res.ok || !res.body) throw new Error(`stream refused: ${res.status}`);
         setState('live');
         attempt = 0;
-        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          buffer = parseEventStream(buffer + value, (type, data) => {
-            if (type === 'keepalive') return;
-            let parsed: unknown = data;
-            try {
-              parsed = JSON.parse(data);
-            } catch {
-              // not JSON: hand over the text
-            }
-            opts.onEvent(type, parsed);
-          });
+        for await (const { event, data } of readEventStream(res.body)) {
+          if (event === 'keepalive') continue;
+          let parsed: unknown = data;
+          try {
+            parsed = JSON.parse(data);
+          } catch {
+            // not JSON: hand over the text
+          }
+          opts.onEvent(event, parsed);
         }
         if (opts.reconnect === false) break;
       } catch (e) {

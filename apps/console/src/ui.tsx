@@ -1,28 +1,6 @@
-import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 import { describeError } from './api';
 import { formatDateOnly, formatDateTime } from './time';
-
-/** Loads data for a page; `reload` re-runs it. Aborts a stale load when inputs change. */
-export function useLoad<T>(
-  load: (signal: AbortSignal) => Promise<T>,
-  deps: unknown[],
-): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true });
-  const [tick, setTick] = useState(0);
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  useEffect(() => {
-    const abort = new AbortController();
-    setState((s) => ({ ...s, loading: true, error: null }));
-    loadRef.current(abort.signal).then(
-      (data) => !abort.signal.aborted && setState({ data, error: null, loading: false }),
-      (error: unknown) => !abort.signal.aborted && setState((s) => ({ data: s.data, error, loading: false })),
-    );
-    return () => abort.abort();
-  }, [...deps, tick]);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { ...state, reload };
-}
 
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   return (

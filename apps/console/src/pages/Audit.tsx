@@ -1,9 +1,11 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { useSession } from '../session';
-import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, Status, useLoad, type Tone } from '../ui';
+import { keys, usePaged } from '../queries';
+import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, Status, type Tone } from '../ui';
 import { detailLabel, detailValue, loadAuditNames, typeLabel, type AuditNames } from './audit/names';
-import { LoadMore, localToIso, usePaged } from './history/records';
+import { LoadMore, localToIso } from './history/records';
 import './Audit.css';
 
 interface AuditEntry {
@@ -129,26 +131,24 @@ export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(linked);
   const [filters, setFilters] = useState<Filters>(linked);
   const [open, setOpen] = useState<string | null>(null);
-  const names = useLoad(() => loadAuditNames(api, principal.role), [api, principal.role]).data ?? new Map<string, string>();
+  const names = useQuery({ queryKey: keys.auditNames(principal.role), queryFn: () => loadAuditNames(api, principal.role) }).data ?? new Map<string, string>();
 
-  const entries = usePaged<AuditEntry>(
-    (cursor, signal) =>
-      api.get(
-        '/audit',
-        {
-          action: filters.action.trim() || undefined,
-          actorId: filters.actorId.trim() || undefined,
-          targetType: filters.targetType.trim() || undefined,
-          targetId: filters.targetId.trim() || undefined,
-          outcome: filters.outcome || undefined,
-          from: localToIso(filters.from),
-          to: localToIso(filters.to),
-          limit: PAGE_SIZE,
-          cursor,
-        },
-        signal,
-      ),
-    [filters],
+  const entries = usePaged<AuditEntry>(keys.audit(filters), (cursor, signal) =>
+    api.get(
+      '/audit',
+      {
+        action: filters.action.trim() || undefined,
+        actorId: filters.actorId.trim() || undefined,
+        targetType: filters.targetType.trim() || undefined,
+        targetId: filters.targetId.trim() || undefined,
+        outcome: filters.outcome || undefined,
+        from: localToIso(filters.from),
+        to: localToIso(filters.to),
+        limit: PAGE_SIZE,
+        cursor,
+      },
+      signal,
+    ),
   );
 
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [k]: e.target.value }));

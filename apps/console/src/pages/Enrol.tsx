@@ -1,14 +1,18 @@
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useSession } from '../session';
-import { Empty, ErrorNotice, Field, Loading, PageHeader, Status, useLoad } from '../ui';
+import { keys, useInvalidate } from '../queries';
+import { Empty, ErrorNotice, Field, Loading, PageHeader, Status } from '../ui';
+import { customersQuery, peopleQuery } from './history/records';
 import { EnrolmentRun } from './enrol/EnrolmentRun';
 import { FingerPicker } from './enrol/FingerPicker';
-import { READER_TONE, type EnrolChoice, type ReaderLibrary } from './enrol/model';
+import { READER_TONE, readerLibrariesQuery, type EnrolChoice, type ReaderLibrary } from './enrol/model';
 import { fingerName, searchable, type Customer, type Fingerprint, type Person } from './people/model';
 import './Enrol.css';
 
 const STEPS = ['Person', 'Finger', 'Desk reader'] as const;
+const enrolmentReaders = (list: ReaderLibrary[]) => list.filter((r) => r.role === 'enrolment');
 
 /**
  * The enrolment desk: who, which finger, which desk reader, then the guided captures. Customer
@@ -33,13 +37,14 @@ export function EnrolPage() {
     moved.current = true;
   }, [step]);
 
-  const customers = useLoad(() => api.all<Customer>('/customers', { limit: 200 }), [api]);
-  const people = useLoad(() => (customerId ? api.all<Person>(`/customers/${customerId}/people`, { limit: 200 }) : Promise.resolve([])), [api, customerId]);
-  const fingers = useLoad(
-    (signal) => (personId ? api.get<Fingerprint[]>(`/people/${personId}/fingerprints`, undefined, signal) : Promise.resolve([])),
-    [api, personId, running],
-  );
-  const readers = useLoad(async () => (await api.get<ReaderLibrary[]>('/reader-libraries')).filter((r) => r.role === 'enrolment'), [api]);
+  const invalidate = useInvalidate();
+  const customers = useQuery(customersQuery<Customer>(api));
+  const people = useQuery(peopleQuery<Person>(api, customerId));
+  const fingers = useQuery({
+    queryKey: keys.fingerprints(personId),
+    queryFn: ({ signal }) => (personId ? api.get<Fingerprint[]>(`/people/${personId}/fingerprints`, undefined, signal) : Promise.resolve([])),
+  });
+  const readers = useQuery({ ...readerLibrariesQuery(api), select: enrolmentReaders });
 
   const customer = customers.data?.find((c) => c.id === customerId);
   const person = people.data?.find((p) => p.id === personId);
@@ -63,7 +68,8 @@ export function EnrolPage() {
               setFinger(null);
               setStep(1);
             } else setStep(0);
-            readers.reload();
+            // The run stored a template: the person's fingers and the readers' libraries changed.
+            void invalidate(keys.fingerprints(running.person.id), keys.readerLibraries());
           }}
         />
       </>
@@ -166,7 +172,7 @@ export function EnrolPage() {
             Step 2 of 3: which finger of {person?.fullName ?? 'the person'}?
           </h2>
           <ErrorNotice error={fingers.error} />
-          {fingers.loading && !fingers.data ? <Loading what="Loading enrolled fingers" /> : null}
+          {fingers.isPending ? <Loading what="Loading enrolled fingers" /> : null}
           <FingerPicker value={finger} enrolled={enrolled} onChange={setFinger} />
           {finger !== null && enrolled.has(finger) ? (
             <p className="notice" role="status">
@@ -183,12 +189,12 @@ export function EnrolPage() {
             <h2 id="step-reader" ref={heading} tabIndex={-1}>
               Step 3 of 3: at which desk reader?
             </h2>
-            <button type="button" onClick={readers.reload} disabled={readers.loading}>
+            <button type="button" onClick={() => void readers.refetch()} disabled={readers.isFetching}>
               Refresh readers
             </button>
           </div>
           <ErrorNotice error={readers.error} />
-          {readers.loading && !readers.data ? <Loading what="Loading desk readers" /> : null}
+          {readers.isPending ? <Loading what="Loading desk readers" /> : null}
           {readers.data && readers.data.length === 0 ? <Empty>No reader has the enrolment role. An administrator sets it on the reader.</Empty> : null}
           {readers.data && readers.data.length > 0 ? (
             <fieldset className="reader-choice">

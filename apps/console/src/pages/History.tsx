@@ -1,11 +1,23 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Query } from '../api';
 import { useReasons, reasonText } from '../reasons';
 import { useSession } from '../session';
 import { zoneLabel } from '../time';
-import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, saveBlob, ShortId, Status, useLoad } from '../ui';
-import { countExportRows, CustomerSelect, customerLabel, formatBytes, formatSiteTime, LoadMore, localToIso, usePaged, useCustomers } from './history/records';
+import { keys, usePaged } from '../queries';
+import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, saveBlob, ShortId, Status } from '../ui';
+import {
+  countExportRows,
+  CustomerSelect,
+  customerLabel,
+  formatBytes,
+  formatSiteTime,
+  LoadMore,
+  localToIso,
+  peopleQuery,
+  useCustomers,
+} from './history/records';
 import './History.css';
 
 interface AccessEvent {
@@ -111,18 +123,17 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
   const [verdict, setVerdict] = useState<ChainVerdict | null>(null);
   const brokenId = verdict && !verdict.ok ? String(verdict.firstBreak?.id ?? '') : '';
 
-  const doors = useLoad(() => api.all<{ id: string; name: string }>('/doors', { limit: 200 }), [api]);
+  const doors = useQuery({ queryKey: keys.doors(), queryFn: () => api.all<{ id: string; name: string }>('/doors', { limit: 200 }) });
   // Names are shown to staff; the request carries only the customer id.
-  const people = useLoad(() => api.all<{ id: string; fullName: string }>(`/customers/${customerId}/people`, { limit: 200 }), [api, customerId]);
+  const people = useQuery(peopleQuery<{ id: string; fullName: string }>(api, customerId));
   const reasons = useReasons(api);
-  const sites = useLoad(() => api.all<{ id: string; timeZone: string }>('/sites', { limit: 200 }), [api]);
+  const sites = useQuery({ queryKey: keys.sites(), queryFn: () => api.all<{ id: string; timeZone: string }>('/sites', { limit: 200 }) });
   const siteZone = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.timeZone])), [sites.data]);
   const doorName = useMemo(() => new Map((doors.data ?? []).map((d) => [d.id, d.name])), [doors.data]);
   const personName = useMemo(() => new Map((people.data ?? []).map((p) => [p.id, p.fullName])), [people.data]);
 
-  const events = usePaged<AccessEvent>(
-    (cursor, signal) => api.get(`/customers/${customerId}/access-events`, { ...filterQuery(filters), limit: PAGE_SIZE, cursor }, signal),
-    [customerId, filters],
+  const events = usePaged<AccessEvent>(keys.accessEvents(customerId, filters), (cursor, signal) =>
+    api.get(`/customers/${customerId}/access-events`, { ...filterQuery(filters), limit: PAGE_SIZE, cursor }, signal),
   );
 
   // Each row is on its own site's wall clock; the zones in view are named once above the table.
@@ -279,15 +290,13 @@ function TotalsPanel({ customerId, filters, doorName }: { customerId: string; fi
   const now = Date.now();
   const from = localToIso(filters.from) ?? new Date(now - 30 * 86_400_000).toISOString().slice(0, 10) + 'T00:00:00Z';
   const to = localToIso(filters.to) ?? new Date(now + 86_400_000).toISOString().slice(0, 10) + 'T00:00:00Z';
-  const totals = useLoad(
-    (signal) =>
-      api.get<Totals>(
-        `/customers/${customerId}/access-events/totals`,
-        { from, to, doorId: filters.doorId || undefined, personId: filters.personId || undefined },
-        signal,
-      ),
-    [api, customerId, from, to, filters.doorId, filters.personId],
-  );
+  const query = { from, to, doorId: filters.doorId || undefined, personId: filters.personId || undefined };
+  const totals = useQuery({
+    queryKey: keys.totals(customerId, query),
+    queryFn: ({ signal }) => api.get<Totals>(`/customers/${customerId}/access-events/totals`, query, signal),
+    // New filters count again with the old figures still shown, as the event list does.
+    placeholderData: keepPreviousData,
+  });
   const granted = (totals.data?.days ?? []).reduce((n, d) => n + d.granted, 0);
   const denied = (totals.data?.days ?? []).reduce((n, d) => n + d.denied, 0);
   return (
@@ -333,7 +342,7 @@ function TotalsPanel({ customerId, filters, doorName }: { customerId: string; fi
             </details>
           ) : null}
         </>
-      ) : totals.loading ? (
+      ) : totals.isFetching ? (
         <Loading what="Counting" />
       ) : null}
     </section>

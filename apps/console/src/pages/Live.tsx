@@ -1,15 +1,18 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError } from '../api';
 import { PAGES } from '../roles';
 import { useSession } from '../session';
 import { openStream, type StreamState } from '../sse';
-import { ErrorNotice, Field, Loading, PageHeader, Status, useLoad, type Tone } from '../ui';
+import { keys } from '../queries';
+import { reasonsQuery } from '../reasons';
+import { ErrorNotice, Field, Loading, PageHeader, Status, type Tone } from '../ui';
 import { AlarmTable } from './live/Alarms';
 import { ConfirmDialog } from './live/Dialog';
 import { isSecurityAlarmEvent, SecurityAlarmBanner, securityKindLabel, type SecurityAlarm } from './live/SecurityAlarms';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
-import { doorName, emptyDirectory, loadDirectory, PeopleCache, PeopleContext, type Directory } from './live/directory';
+import { doorName, emptyDirectory, loadDirectory } from './live/directory';
 import { EventFeed, FeedFilterBar, matches, type FeedFilters } from './live/EventFeed';
 import { addToFeed, alarmLabel, applyDoorEvent, FEED_CAP, type Alarm, type DoorStatus, type FeedRow, type MonitorEvent, type ReaderLoop } from './live/model';
 import './Live.css';
@@ -26,6 +29,11 @@ const FILTER_KEYS = ['site', 'zone', 'door', 'result', 'type'] as const;
 /** Door state from /monitor/doors can lag a live door event by a few ms; re-read shortly after. */
 const REFRESH_DEBOUNCE_MS = 400;
 
+interface Board {
+  doors: DoorStatus[];
+  readers: ReaderLoop[];
+}
+
 let rowSeq = 0;
 function feedRow(event: MonitorEvent): FeedRow {
   rowSeq += 1;
@@ -35,17 +43,46 @@ function feedRow(event: MonitorEvent): FeedRow {
 export function LivePage() {
   const { api, token, principal } = useSession();
   const canReadAudit = (PAGES.find((p) => p.path === 'audit')?.roles as readonly string[] | undefined)?.includes(principal.role) ?? false;
-  const people = useMemo(() => new PeopleCache(api), [api]);
-  const directory = useLoad((_signal) => loadDirectory(api), [api]);
-  const [dirOverride, setDirOverride] = useState<Directory | null>(null);
-  const dir = dirOverride ?? directory.data ?? emptyDirectory();
+  const client = useQueryClient();
+  const directory = useQuery({ queryKey: keys.liveDirectory(), queryFn: () => loadDirectory(api, () => client.fetchQuery(reasonsQuery(api))) });
+  const dir = directory.data ?? emptyDirectory();
+  // Stable across renders (the query observer's own): callbacks that hold it do not change.
+  const refetchDirectory = directory.refetch;
   const doorNameRef = useRef<(id: string) => string | null>(() => null);
 
-  const [doors, setDoors] = useState<DoorStatus[] | null>(null);
-  const [readers, setReaders] = useState<ReaderLoop[]>([]);
-  const [alarms, setAlarms] = useState<Alarm[]>([]);
-  const [securityAlarms, setSecurityAlarms] = useState<SecurityAlarm[]>([]);
-  const [stateError, setStateError] = useState<unknown>(null);
+  // The state the stream's events apply to lives in the query cache: read on opening (also without
+  // a stream, refused or broken by a proxy, the desk sees the current state), read again whenever
+  // the stream (re)connects, and patched in place by each event in between.
+  const board = useQuery({
+    queryKey: keys.liveBoard(),
+    queryFn: async (): Promise<Board> => {
+      const [doors, readers] = await Promise.all([api.get<DoorStatus[]>('/monitor/doors'), api.get<ReaderLoop[]>('/monitor/readers')]);
+      return { doors, readers };
+    },
+  });
+  const openAlarms = useQuery({ queryKey: keys.openAlarms(), queryFn: () => api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 }) });
+  const openSecurityAlarms = useQuery({
+    queryKey: keys.openSecurityAlarms(),
+    queryFn: async () => (await api.get<SecurityAlarm[]>('/monitor/security-alarms')).filter((a) => a.state === 'open'),
+  });
+  const doors = board.data?.doors ?? null;
+  const readers = board.data?.readers ?? [];
+  const alarms = openAlarms.data ?? [];
+  const securityAlarms = openSecurityAlarms.data ?? [];
+  const stateError = board.error ?? openAlarms.error ?? openSecurityAlarms.error;
+  const setDoors = useCallback(
+    (f: (ds: DoorStatus[]) => DoorStatus[]) => client.setQueryData<Board>(keys.liveBoard(), (b) => b && { ...b, doors: f(b.doors) }),
+    [client],
+  );
+  const setReaders = useCallback(
+    (f: (rs: ReaderLoop[]) => ReaderLoop[]) => client.setQueryData<Board>(keys.liveBoard(), (b) => b && { ...b, readers: f(b.readers) }),
+    [client],
+  );
+  const setAlarms = useCallback((f: (as: Alarm[]) => Alarm[]) => client.setQueryData<Alarm[]>(keys.openAlarms(), (as) => f(as ?? [])), [client]);
+  const setSecurityAlarms = useCallback(
+    (f: (as: SecurityAlarm[]) => SecurityAlarm[]) => client.setQueryData<SecurityAlarm[]>(keys.openSecurityAlarms(), (as) => f(as ?? [])),
+    [client],
+  );
   doorNameRef.current = (id) => doorName(dir, doors ?? [], id);
   const [stream, setStream] = useState<StreamState>('connecting');
 
@@ -76,39 +113,26 @@ export function LivePage() {
   const [secAckTarget, setSecAckTarget] = useState<SecurityAlarm | null>(null);
   const [ackNote, setAckNote] = useState('');
   const [modeTarget, setModeTarget] = useState<ModeAction | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   // Read out by screen readers as soon as an alarm arrives; the table alone would be silent.
   const [announce, setAnnounce] = useState('');
 
-  const refreshDoors = useCallback(async () => {
-    const [d, r] = await Promise.all([api.get<DoorStatus[]>('/monitor/doors'), api.get<ReaderLoop[]>('/monitor/readers')]);
-    setDoors(d);
-    setReaders(r);
-  }, [api]);
+  const refreshDoors = useCallback(() => client.invalidateQueries({ queryKey: keys.liveBoard() }), [client]);
 
   const refreshAll = useCallback(async () => {
-    try {
-      const [, open, security] = await Promise.all([
-        refreshDoors(),
-        api.get<Alarm[]>('/alarms', { state: 'open', limit: 200 }),
-        api.get<SecurityAlarm[]>('/monitor/security-alarms'),
-      ]);
-      setAlarms(open);
-      setSecurityAlarms(security.filter((a) => a.state === 'open'));
-      setStateError(null);
-    } catch (e) {
-      setStateError(e);
-    }
-  }, [api, refreshDoors]);
+    await Promise.all([
+      refreshDoors(),
+      client.invalidateQueries({ queryKey: keys.openAlarms() }),
+      client.invalidateQueries({ queryKey: keys.openSecurityAlarms() }),
+    ]);
+  }, [client, refreshDoors]);
 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const scheduleRefresh = useCallback(() => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => {
       timer.current = null;
-      refreshDoors().catch((e: unknown) => setStateError(e));
+      void refreshDoors();
     }, REFRESH_DEBOUNCE_MS);
   }, [refreshDoors]);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
@@ -120,9 +144,9 @@ export function LivePage() {
       const d = directory.data;
       if (!customerId || !d || d.customers.has(customerId) || unknownCustomers.current.has(customerId)) return;
       unknownCustomers.current.add(customerId);
-      loadDirectory(api).then(setDirOverride, () => undefined);
+      void refetchDirectory();
     },
-    [api, directory.data],
+    [directory.data, refetchDirectory],
   );
 
   const onEvent = useCallback(
@@ -157,11 +181,11 @@ export function LivePage() {
       if (!e || typeof e !== 'object' || e.type !== type) return;
       switch (e.type) {
         case 'door':
-          setDoors((ds) => ds?.map((d) => (d.doorId === e.doorId ? applyDoorEvent(d, e.event) : d)) ?? ds);
+          setDoors((ds) => ds.map((d) => (d.doorId === e.doorId ? applyDoorEvent(d, e.event) : d)));
           scheduleRefresh();
           break;
         case 'controller':
-          setDoors((ds) => ds?.map((d) => (d.controllerId === e.controllerId ? { ...d, controllerStatus: e.status } : d)) ?? ds);
+          setDoors((ds) => ds.map((d) => (d.controllerId === e.controllerId ? { ...d, controllerStatus: e.status } : d)));
           scheduleRefresh();
           break;
         case 'reader':
@@ -204,13 +228,10 @@ export function LivePage() {
       if (pausedRef.current) setPending((p) => addToFeed(p, row));
       else setFeed((f) => addToFeed(f, row));
     },
-    [scheduleRefresh, noteCustomer],
+    [scheduleRefresh, noteCustomer, setDoors, setReaders, setAlarms, setSecurityAlarms],
   );
   const onEventRef = useRef(onEvent);
   onEventRef.current = onEvent;
-
-  // Also without a stream (refused, proxy trouble) the desk sees the current state.
-  useEffect(() => void refreshAll(), [refreshAll]);
 
   useEffect(() => {
     return openStream({
@@ -236,73 +257,78 @@ export function LivePage() {
     }
   };
 
-  const acknowledge = async () => {
-    if (!ackTarget) return;
-    setBusy(true);
-    setActionError(null);
+  /** Someone else at the desk may have got there first: a 409 says the alarm is no longer open. */
+  const acknowledgeOnce = async (path: string, note: string): Promise<'acknowledged' | 'already'> => {
     try {
-      const note = ackNote.trim();
-      await api.post<Alarm>(`/alarms/${ackTarget.id}/acknowledge`, note ? { note } : {});
-      setAlarms((as) => as.filter((a) => a.id !== ackTarget.id));
-      setNotice(`Acknowledged: ${alarmLabel(ackTarget.kind)}.`);
+      await api.post(path, note ? { note } : {});
+      return 'acknowledged';
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) return 'already';
+      throw e;
+    }
+  };
+  const ack = useMutation({
+    mutationFn: ({ alarm, note }: { alarm: Alarm; note: string }) => acknowledgeOnce(`/alarms/${alarm.id}/acknowledge`, note),
+    onSuccess: (result, { alarm }) => {
+      setAlarms((as) => as.filter((a) => a.id !== alarm.id));
+      setNotice(result === 'acknowledged' ? `Acknowledged: ${alarmLabel(alarm.kind)}.` : 'That alarm was already acknowledged.');
       setAckTarget(null);
-      setAckNote('');
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
-        // Someone else at the desk got there first: the alarm is no longer open.
-        setAlarms((as) => as.filter((a) => a.id !== ackTarget.id));
-        setNotice('That alarm was already acknowledged.');
-        setAckTarget(null);
-      } else setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const acknowledgeSecurity = async () => {
-    if (!secAckTarget) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      const note = ackNote.trim();
-      await api.post<SecurityAlarm>(`/monitor/security-alarms/${secAckTarget.id}/acknowledge`, note ? { note } : {});
-      setSecurityAlarms((as) => as.filter((a) => a.id !== secAckTarget.id));
-      setNotice(`Acknowledged: security alarm (${secAckTarget.count} events from ${secAckTarget.source}).`);
+      if (result === 'acknowledged') setAckNote('');
+    },
+  });
+  const ackSecurity = useMutation({
+    mutationFn: ({ alarm, note }: { alarm: SecurityAlarm; note: string }) => acknowledgeOnce(`/monitor/security-alarms/${alarm.id}/acknowledge`, note),
+    onSuccess: (result, { alarm }) => {
+      setSecurityAlarms((as) => as.filter((a) => a.id !== alarm.id));
+      setNotice(
+        result === 'acknowledged'
+          ? `Acknowledged: security alarm (${alarm.count} events from ${alarm.source}).`
+          : 'That security alarm was already acknowledged.',
+      );
       setSecAckTarget(null);
-      setAckNote('');
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
-        setSecurityAlarms((as) => as.filter((a) => a.id !== secAckTarget.id));
-        setNotice('That security alarm was already acknowledged.');
-        setSecAckTarget(null);
-      } else setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const changeMode = async () => {
-    if (!modeTarget) return;
-    setBusy(true);
-    setActionError(null);
-    try {
-      const collection = { site: 'sites', zone: 'zones', door: 'doors' }[modeTarget.scope];
-      await api.post(`/${collection}/${modeTarget.id}/${modeTarget.kind}`, { active: modeTarget.active });
-      setNotice(modeText(modeTarget, true));
+      if (result === 'acknowledged') setAckNote('');
+    },
+  });
+  const mode = useMutation({
+    mutationFn: (target: ModeAction) => {
+      const collection = { site: 'sites', zone: 'zones', door: 'doors' }[target.scope];
+      return api.post(`/${collection}/${target.id}/${target.kind}`, { active: target.active });
+    },
+    onSuccess: async (_answer, target) => {
+      setNotice(modeText(target, true));
       setModeTarget(null);
       await refreshDoors();
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  // The three actions share one busy flag and one error, as the desk sees one dialog at a time.
+  const busy = ack.isPending || ackSecurity.isPending || mode.isPending;
+  const actionError = ack.error ?? ackSecurity.error ?? mode.error;
+  const clearActionError = () => {
+    ack.reset();
+    ackSecurity.reset();
+    mode.reset();
+  };
+  const acknowledge = () => {
+    if (!ackTarget) return;
+    clearActionError();
+    ack.mutate({ alarm: ackTarget, note: ackNote.trim() });
+  };
+  const acknowledgeSecurity = () => {
+    if (!secAckTarget) return;
+    clearActionError();
+    ackSecurity.mutate({ alarm: secAckTarget, note: ackNote.trim() });
+  };
+  const changeMode = () => {
+    if (!modeTarget) return;
+    clearActionError();
+    mode.mutate(modeTarget);
   };
 
   const visible = feed.filter((r) => matches(r, filters, doors ?? [], readers));
   const streamLabel = STREAM_LABELS[stream];
 
   return (
-    <PeopleContext.Provider value={people}>
+    <>
       <div className="live">
         <PageHeader title="Live">
           <span className="live-stream" role="status" aria-live="polite">
@@ -327,7 +353,7 @@ export function LivePage() {
           alarms={securityAlarms}
           canReadAudit={canReadAudit}
           onAcknowledge={(a) => {
-            setActionError(null);
+            clearActionError();
             setAckNote('');
             setSecAckTarget(a);
           }}
@@ -356,7 +382,7 @@ export function LivePage() {
                 dir={dir}
                 doors={doors ?? []}
                 onAcknowledge={(a) => {
-                  setActionError(null);
+                  clearActionError();
                   setAckNote('');
                   setAckTarget(a);
                 }}
@@ -385,7 +411,7 @@ export function LivePage() {
             title={`Acknowledge: ${alarmLabel(ackTarget.kind)}`}
             confirmLabel="Acknowledge alarm"
             busy={busy}
-            onConfirm={() => void acknowledge()}
+            onConfirm={acknowledge}
             onCancel={() => setAckTarget(null)}
           >
             <p>The alarm leaves the open list for every desk. Say what you found, without names of people.</p>
@@ -400,7 +426,7 @@ export function LivePage() {
             title="Acknowledge: security alarm"
             confirmLabel="Acknowledge security alarm"
             busy={busy}
-            onConfirm={() => void acknowledgeSecurity()}
+            onConfirm={acknowledgeSecurity}
             onCancel={() => setSecAckTarget(null)}
           >
             <p>
@@ -419,7 +445,7 @@ export function LivePage() {
             confirmLabel={modeConfirm(modeTarget)}
             tone={!modeTarget.active ? 'primary' : modeTarget.kind === 'emergency-release' ? 'release' : 'danger'}
             busy={busy}
-            onConfirm={() => void changeMode()}
+            onConfirm={changeMode}
             onCancel={() => setModeTarget(null)}
           >
             <p>{modeExplain(modeTarget)}</p>
@@ -427,7 +453,7 @@ export function LivePage() {
           </ConfirmDialog>
         ) : null}
       </div>
-    </PeopleContext.Provider>
+    </>
   );
 }
 

@@ -1,7 +1,10 @@
+import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, Route, Routes, useParams } from 'react-router';
 import { useSession } from '../session';
-import { Empty, ErrorNotice, Field, Loading, PageHeader, Status, formatDate, formatTime, useLoad } from '../ui';
+import { keys } from '../queries';
+import { Empty, ErrorNotice, Field, Loading, PageHeader, Status, formatDate, formatTime } from '../ui';
+import { customersQuery, peopleQuery } from './history/records';
 import { AddPersonForm } from './people/AddPersonForm';
 import { Crumbs } from './people/Crumbs';
 import { PersonDetail } from './people/PersonDetail';
@@ -28,7 +31,7 @@ function CustomerList() {
   const { api } = useSession();
   const [filter, setFilter] = useState('');
   const [status, setStatus] = useState('');
-  const customers = useLoad(() => api.all<Customer>('/customers', { limit: 200 }), [api]);
+  const customers = useQuery(customersQuery<Customer>(api));
   const shown = useMemo(() => {
     const needle = searchable(filter.trim());
     return (customers.data ?? []).filter(
@@ -56,7 +59,7 @@ function CustomerList() {
           </Field>
         </div>
         <ErrorNotice error={customers.error} />
-        {customers.loading && !customers.data ? <Loading what="Loading customers" /> : null}
+        {customers.isPending ? <Loading what="Loading customers" /> : null}
         {customers.data && shown.length === 0 ? <Empty>No customer matches.</Empty> : null}
         {shown.length > 0 ? (
           <div className="table-wrap">
@@ -103,8 +106,8 @@ function CustomerPeople() {
   const [status, setStatus] = useState('');
   const [adding, setAdding] = useState(false);
   const [added, setAdded] = useState<Person | null>(null);
-  const customer = useLoad((signal) => api.get<Customer>(`/customers/${customerId}`, undefined, signal), [api, customerId]);
-  const people = useLoad(() => api.all<Person>(`/customers/${customerId}/people`, { limit: 200 }), [api, customerId]);
+  const customer = useQuery({ queryKey: keys.customer(customerId), queryFn: ({ signal }) => api.get<Customer>(`/customers/${customerId}`, undefined, signal) });
+  const people = useQuery(peopleQuery<Person>(api, customerId));
   const shown = useMemo(() => {
     const needle = searchable(filter.trim());
     return (people.data ?? []).filter((p) => (!status || p.status === status) && (!needle || searchable(p.fullName).includes(needle)));
@@ -140,7 +143,6 @@ function CustomerPeople() {
           onAdded={(p) => {
             setAdding(false);
             setAdded(p);
-            people.reload();
           }}
         />
       ) : null}
@@ -162,7 +164,7 @@ function CustomerPeople() {
           </Field>
         </div>
         <ErrorNotice error={people.error} />
-        {people.loading && !people.data ? <Loading what="Loading people" /> : null}
+        {people.isPending ? <Loading what="Loading people" /> : null}
         {people.data && shown.length === 0 ? <Empty>{people.data.length === 0 ? 'This customer has no people yet.' : 'No person matches.'}</Empty> : null}
         {shown.length > 0 ? (
           <div className="table-wrap">

@@ -1,21 +1,23 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, type Problem } from '../../api';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, Field, formatTime, Loading, saveBlob, ShortId, Status, useLoad } from '../../ui';
+import { keys, useInvalidate } from '../../queries';
+import { Empty, ErrorNotice, Field, formatTime, Loading, saveBlob, ShortId, Status } from '../../ui';
 import { CustomerSelect, customerLabel, type Customer } from '../history/records';
 import type { CertificateSummary, LegalHold } from './types';
 
 export function CertificatesView({ customers }: { customers: Customer[] | undefined }) {
   const { api } = useSession();
-  const certs = useLoad(() => api.get<CertificateSummary[]>('/compliance/certificates'), [api]);
+  const certs = useQuery({ queryKey: keys.certificates(), queryFn: () => api.get<CertificateSummary[]>('/compliance/certificates') });
   const byId = new Map((customers ?? []).map((c) => [c.id, c]));
   return (
     <section className="panel" aria-labelledby="certs-title">
       <h2 id="certs-title">Erasure certificates</h2>
       <p className="muted">Evidence of each erasure: ids, counts and hashes, no personal data.</p>
       <ErrorNotice error={certs.error} />
-      {certs.loading && !certs.data ? <Loading /> : null}
+      {certs.isPending ? <Loading /> : null}
       {certs.data && certs.data.length === 0 ? <Empty>No certificate has been issued yet.</Empty> : null}
       {certs.data && certs.data.length > 0 ? (
         <div className="table-wrap">
@@ -58,8 +60,9 @@ export function CertificatesView({ customers }: { customers: Customer[] | undefi
 export function CertificateDetail() {
   const { api } = useSession();
   const { certificateId = '' } = useParams();
-  const cert = useLoad(
-    async (signal) => {
+  const cert = useQuery({
+    queryKey: keys.certificate(certificateId),
+    queryFn: async ({ signal }) => {
       const res = await fetch(`/compliance/certificates/${certificateId}`, { headers: api.headers(), signal });
       if (!res.ok) {
         const body = (await res.json().catch(() => ({}))) as Partial<Problem>;
@@ -73,8 +76,7 @@ export function CertificateDetail() {
         signature: res.headers.get('x-certificate-signature') ?? 'unsigned',
       };
     },
-    [api, certificateId],
-  );
+  });
   const b = cert.data?.body;
   const history = b?.history as { events?: number; mode?: string } | null | undefined;
   const counts = {
@@ -88,7 +90,7 @@ export function CertificateDetail() {
       </p>
       <h2 id="cert-title">Erasure certificate</h2>
       <ErrorNotice error={cert.error} />
-      {!cert.data && cert.loading ? <Loading /> : null}
+      {cert.isPending ? <Loading /> : null}
       {cert.data && b ? (
         <>
           <p>
@@ -161,33 +163,29 @@ export function CertificateDetail() {
   );
 }
 
+/** A hold placed or released changes the holds and what purges may take now. */
+const HOLD_CHANGES = [keys.legalHolds(), keys.purgesDue(), ['compliance', 'purge-preview']];
+
 export function HoldsView({ customers, canWrite }: { customers: Customer[] | undefined; canWrite: boolean }) {
   const { api } = useSession();
-  const holds = useLoad(() => api.get<LegalHold[]>('/compliance/legal-holds'), [api]);
+  const holds = useQuery({ queryKey: keys.legalHolds(), queryFn: () => api.get<LegalHold[]>('/compliance/legal-holds') });
+  const invalidate = useInvalidate();
   const byId = new Map((customers ?? []).map((c) => [c.id, c]));
   const [form, setForm] = useState({ customerId: '', personId: '', reason: '', reference: '' });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [releasing, setReleasing] = useState<string | null>(null);
-
-  const place = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post('/compliance/legal-holds', {
-        customerId: form.customerId,
-        personId: form.personId.trim() || undefined,
-        reason: form.reason,
-        reference: form.reference,
-      });
+  const placeHold = useMutation({
+    mutationFn: (body: { customerId: string; personId?: string; reason: string; reference: string }) => api.post('/compliance/legal-holds', body),
+    onSuccess: async () => {
       setForm({ customerId: '', personId: '', reason: '', reference: '' });
-      holds.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+      await invalidate(...HOLD_CHANGES);
+    },
+  });
+  const error = placeHold.error;
+  const busy = placeHold.isPending;
+
+  const place = (e: FormEvent) => {
+    e.preventDefault();
+    placeHold.mutate({ customerId: form.customerId, personId: form.personId.trim() || undefined, reason: form.reason, reference: form.reference });
   };
 
   return (
@@ -228,7 +226,7 @@ export function HoldsView({ customers, canWrite }: { customers: Customer[] | und
       <section className="panel" aria-labelledby="holds-title">
         <h2 id="holds-title">Legal holds</h2>
         <ErrorNotice error={holds.error} />
-        {holds.loading && !holds.data ? <Loading /> : null}
+        {holds.isPending ? <Loading /> : null}
         {holds.data && holds.data.length === 0 ? <Empty>No legal hold.</Empty> : null}
         {holds.data && holds.data.length > 0 ? (
           <table aria-label="Legal holds">
@@ -283,16 +281,7 @@ export function HoldsView({ customers, canWrite }: { customers: Customer[] | und
                             Release…
                           </button>
                         ) : null}
-                        {releasing === h.id ? (
-                          <ReleaseForm
-                            hold={h}
-                            onDone={() => {
-                              setReleasing(null);
-                              holds.reload();
-                            }}
-                            onCancel={() => setReleasing(null)}
-                          />
-                        ) : null}
+                        {releasing === h.id ? <ReleaseForm hold={h} onDone={() => setReleasing(null)} onCancel={() => setReleasing(null)} /> : null}
                       </td>
                     ) : null}
                   </tr>
@@ -309,16 +298,18 @@ export function HoldsView({ customers, canWrite }: { customers: Customer[] | und
 function ReleaseForm({ hold, onDone, onCancel }: { hold: LegalHold; onDone: () => void; onCancel: () => void }) {
   const { api } = useSession();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      await api.post(`/compliance/legal-holds/${hold.id}/release`, { reason });
+  const invalidate = useInvalidate();
+  const release = useMutation({
+    mutationFn: () => api.post(`/compliance/legal-holds/${hold.id}/release`, { reason }),
+    onSuccess: async () => {
+      await invalidate(...HOLD_CHANGES);
       onDone();
-    } catch (err) {
-      setError(err);
-    }
+    },
+  });
+  const error = release.error;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    release.mutate();
   };
   return (
     <form onSubmit={(e) => void submit(e)} className="compliance-inline">

@@ -1,5 +1,7 @@
+import { useQuery } from '@tanstack/react-query';
+import { keys } from '../../queries';
 import { useSession } from '../../session';
-import { ErrorNotice, formatTime, Status, useLoad } from '../../ui';
+import { ErrorNotice, formatTime, Status } from '../../ui';
 
 interface Finding {
   chain: string;
@@ -30,8 +32,8 @@ const chainName = (c: string) =>
  */
 export function EvidenceStatus() {
   const { api } = useSession();
-  const cps = useLoad(() => api.get<CheckpointsView>('/compliance/checkpoints'), [api]);
-  const undone = useLoad(() => api.get<UndoneView>('/compliance/undone-purges'), [api]);
+  const cps = useQuery({ queryKey: keys.checkpoints(), queryFn: () => api.get<CheckpointsView>('/compliance/checkpoints') });
+  const undone = useQuery({ queryKey: keys.undonePurges(), queryFn: () => api.get<UndoneView>('/compliance/undone-purges') });
   const lost = (cps.data?.now.findings ?? []).filter((f) => f.problem !== 'erased_since');
   const signatureBad = cps.data && cps.data.now.signature !== null && cps.data.now.signature !== 'valid';
   const alarm = lost.length > 0 || signatureBad || (undone.data?.undone.length ?? 0) > 0 || (undone.data?.invalid.length ?? 0) > 0;

@@ -1,7 +1,9 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, formatDate, formatTime, Loading, ShortId, Status, useLoad, type Tone } from '../../ui';
+import { keys, useInvalidate } from '../../queries';
+import { Empty, ErrorNotice, formatDate, formatTime, Loading, ShortId, Status, type Tone } from '../../ui';
 import { intervalWords } from '../../time';
 import { CustomerSelect, customerLabel, type Customer } from '../history/records';
 import { ERASURE_STEPS, STEP_LABELS, type ErasureJob, type PurgePreview } from './types';
@@ -40,7 +42,7 @@ export function PurgesView({ customers, canWrite }: { customers: Customer[] | un
   const { api } = useSession();
   const navigate = useNavigate();
   const [pick, setPick] = useState('');
-  const due = useLoad(() => (canWrite ? api.get<PurgesDue>('/compliance/purges/due') : Promise.resolve(null)), [api, canWrite]);
+  const due = useQuery({ queryKey: keys.purgesDue(), queryFn: () => api.get<PurgesDue>('/compliance/purges/due'), enabled: canWrite });
   const byId = new Map((customers ?? []).map((c) => [c.id, c]));
   const now = Date.now();
   const upcoming = (customers ?? [])
@@ -56,7 +58,7 @@ export function PurgesView({ customers, canWrite }: { customers: Customer[] | un
             <h2 id="due-title">Purges due</h2>
             <p className="muted">Service ended (plus the grace period) and not purged yet. {scheduleText(due.data?.schedule)}</p>
             <ErrorNotice error={due.error} />
-            {due.loading && !due.data ? <Loading /> : null}
+            {due.isPending ? <Loading /> : null}
             {due.data && due.data.customerIds.length === 0 ? <Empty>No purge is due.</Empty> : null}
             {due.data && due.data.customerIds.length > 0 ? (
               <table aria-label="Purges due">
@@ -135,25 +137,23 @@ export function PurgesView({ customers, canWrite }: { customers: Customer[] | un
 
 function JobsList({ customers }: { customers: Customer[] | undefined }) {
   const { api } = useSession();
-  const jobs = useLoad(() => api.get<ErasureJob[]>('/compliance/erasures'), [api]);
-  const active = (jobs.data ?? []).some((j) => j.state !== 'done');
-  // Jobs move on their own (readers confirm, holds release): refresh while any is unfinished.
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(jobs.reload, 3000);
-    return () => clearInterval(timer);
-  }, [active, jobs.reload]);
+  const jobs = useQuery({
+    queryKey: keys.erasures(),
+    queryFn: () => api.get<ErasureJob[]>('/compliance/erasures'),
+    // Jobs move on their own (readers confirm, holds release): refresh while any is unfinished.
+    refetchInterval: (q) => ((q.state.data ?? []).some((j) => j.state !== 'done') ? 3000 : false),
+  });
   const byId = new Map((customers ?? []).map((c) => [c.id, c]));
   return (
     <section className="panel" aria-labelledby="jobs-title">
       <div className="compliance-section-head">
         <h2 id="jobs-title">Erasures</h2>
-        <button type="button" onClick={jobs.reload}>
+        <button type="button" onClick={() => void jobs.refetch()}>
           Refresh
         </button>
       </div>
       <ErrorNotice error={jobs.error} />
-      {jobs.loading && !jobs.data ? <Loading /> : null}
+      {jobs.isPending ? <Loading /> : null}
       {jobs.data && jobs.data.length === 0 ? <Empty>No erasure has run yet.</Empty> : null}
       {jobs.data && jobs.data.length > 0 ? (
         <div className="table-wrap">
@@ -217,13 +217,11 @@ function JobsList({ customers }: { customers: Customer[] | undefined }) {
 export function JobDetail({ customers }: { customers: Customer[] | undefined }) {
   const { api } = useSession();
   const { jobId = '' } = useParams();
-  const job = useLoad(() => api.get<ErasureJob>(`/compliance/erasures/${jobId}`), [api, jobId]);
-  const unfinished = job.data && job.data.state !== 'done';
-  useEffect(() => {
-    if (!unfinished) return;
-    const timer = setInterval(job.reload, 2000);
-    return () => clearInterval(timer);
-  }, [unfinished, job.reload]);
+  const job = useQuery({
+    queryKey: keys.erasure(jobId),
+    queryFn: () => api.get<ErasureJob>(`/compliance/erasures/${jobId}`),
+    refetchInterval: (q) => (q.state.data && q.state.data.state !== 'done' ? 2000 : false),
+  });
   const j = job.data;
   const jobCustomer = j ? customers?.find((c) => c.id === j.customerId) : undefined;
   const current = j ? (j.step === 'done' ? ERASURE_STEPS.length : ERASURE_STEPS.indexOf(j.step as (typeof ERASURE_STEPS)[number])) : -1;
@@ -328,7 +326,10 @@ export function PreviewView({ customers }: { customers: Customer[] | undefined }
   const { api } = useSession();
   const { customerId = '' } = useParams();
   const navigate = useNavigate();
-  const preview = useLoad(() => api.get<PurgePreview>(`/compliance/customers/${customerId}/purge-preview`), [api, customerId]);
+  const preview = useQuery({
+    queryKey: keys.purgePreview(customerId),
+    queryFn: () => api.get<PurgePreview>(`/compliance/customers/${customerId}/purge-preview`),
+  });
   const [confirming, setConfirming] = useState(false);
   const customer = customers?.find((c) => c.id === customerId);
   const name = customer?.companyName ?? customerId;
@@ -340,7 +341,7 @@ export function PreviewView({ customers }: { customers: Customer[] | undefined }
       </p>
       <h2 id="preview-title">Purge preview: {customer ? customerLabel(customer) : customerId}</h2>
       <ErrorNotice error={preview.error} />
-      {!p ? preview.loading ? <Loading /> : null : null}
+      {preview.isPending ? <Loading /> : null}
       {p ? (
         <>
           <p>
@@ -413,29 +414,31 @@ function ConfirmPurge({
   const ref = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState('');
   const [mismatch, setMismatch] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const invalidate = useInvalidate();
+  const purge = useMutation({
+    mutationFn: () => api.post<ErasureJob>(`/compliance/customers/${customerId}/purge`),
+    onSuccess: async (job) => {
+      // The customer's status, what is due and the job list all change with a started purge.
+      await invalidate(keys.customers(), keys.purgesDue(), keys.erasures(), keys.purgePreview(customerId));
+      onStarted(job);
+    },
+  });
+  const error = purge.error;
+  const busy = purge.isPending;
   useEffect(() => {
     const d = ref.current;
     if (d && !d.open) d.showModal();
     return () => d?.close();
   }, []);
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
+    purge.reset();
     if (typed.trim() !== contractRef) {
       setMismatch(true);
       return;
     }
     setMismatch(false);
-    setBusy(true);
-    try {
-      onStarted(await api.post<ErasureJob>(`/compliance/customers/${customerId}/purge`));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    purge.mutate();
   };
   return (
     <dialog ref={ref} className="compliance-dialog" aria-labelledby="confirm-purge-title" onCancel={onClose}>

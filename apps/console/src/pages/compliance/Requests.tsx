@@ -1,7 +1,9 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, Field, formatDate, Loading, ShortId, Status, useLoad } from '../../ui';
-import { CustomerSelect, customerLabel, type Customer } from '../history/records';
+import { keys, useInvalidate } from '../../queries';
+import { Empty, ErrorNotice, Field, formatDate, Loading, ShortId, Status } from '../../ui';
+import { CustomerSelect, customerLabel, peopleQuery, type Customer } from '../history/records';
 import { DSR_KINDS, IDENTITY_METHODS, type DsrCase } from './types';
 
 /** Data-subject requests: one month to answer, extendable once by two months (GDPR Art. 12(3)). */
@@ -9,16 +11,14 @@ export function RequestsView({ customers }: { customers: Customer[] | undefined 
   const { api } = useSession();
   const [status, setStatus] = useState('open');
   const [overdue, setOverdue] = useState(false);
-  const cases = useLoad(
-    () => api.get<DsrCase[]>('/compliance/requests', { status: overdue ? undefined : status || undefined, overdue: overdue || undefined }),
-    [api, status, overdue],
-  );
+  const filter = { status: overdue ? undefined : status || undefined, overdue: overdue || undefined };
+  const cases = useQuery({ queryKey: keys.requests(filter), queryFn: () => api.get<DsrCase[]>('/compliance/requests', filter) });
   const [acting, setActing] = useState<{ id: string; action: 'extend' | 'close' } | null>(null);
   const byId = new Map((customers ?? []).map((c) => [c.id, c]));
 
   return (
     <>
-      <OpenCase customers={customers} onOpened={cases.reload} />
+      <OpenCase customers={customers} />
       <section className="panel" aria-labelledby="cases-title">
         <h2 id="cases-title">Requests</h2>
         <div className="filters">
@@ -37,7 +37,7 @@ export function RequestsView({ customers }: { customers: Customer[] | undefined 
           </label>
         </div>
         <ErrorNotice error={cases.error} />
-        {cases.loading && !cases.data ? <Loading /> : null}
+        {cases.isPending ? <Loading /> : null}
         {cases.data && cases.data.length === 0 ? <Empty>No request matches.</Empty> : null}
         {cases.data && cases.data.length > 0 ? (
           <table aria-label="Data-subject requests">
@@ -93,15 +93,7 @@ export function RequestsView({ customers }: { customers: Customer[] | undefined 
                         </div>
                       ) : null}
                       {acting?.id === c.id ? (
-                        <CaseAction
-                          dsr={c}
-                          action={acting.action}
-                          onDone={() => {
-                            setActing(null);
-                            cases.reload();
-                          }}
-                          onCancel={() => setActing(null)}
-                        />
+                        <CaseAction dsr={c} action={acting.action} onDone={() => setActing(null)} onCancel={() => setActing(null)} />
                       ) : null}
                     </td>
                   </tr>
@@ -129,32 +121,28 @@ function todayLocal(): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-function OpenCase({ customers, onOpened }: { customers: Customer[] | undefined; onOpened: () => void }) {
+function OpenCase({ customers }: { customers: Customer[] | undefined }) {
   const { api } = useSession();
   const [customerId, setCustomerId] = useState('');
   const [personId, setPersonId] = useState('');
   const [kind, setKind] = useState<string>('access');
   const [receivedAt, setReceivedAt] = useState(todayLocal);
   const [identityMethod, setIdentityMethod] = useState('id_document_checked');
-  const [error, setError] = useState<unknown>(null);
-  const [opened, setOpened] = useState<DsrCase | null>(null);
-  const people = useLoad(
-    () => (customerId ? api.all<{ id: string; fullName: string }>(`/customers/${customerId}/people`, { limit: 200 }) : Promise.resolve([])),
-    [api, customerId],
-  );
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    setOpened(null);
-    try {
-      const c = await api.post<DsrCase>('/compliance/requests', { kind, personId, receivedAt: receivedInstant(receivedAt), identityMethod });
-      setOpened(c);
+  const invalidate = useInvalidate();
+  const people = useQuery(peopleQuery<{ id: string; fullName: string }>(api, customerId));
+  const open = useMutation({
+    mutationFn: (body: Record<string, string>) => api.post<DsrCase>('/compliance/requests', body),
+    onSuccess: async () => {
       setPersonId('');
-      onOpened();
-    } catch (err) {
-      setError(err);
-    }
+      await invalidate(keys.requests());
+    },
+  });
+  const error = open.error;
+  const opened = open.data ?? null;
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    open.mutate({ kind, personId, receivedAt: receivedInstant(receivedAt), identityMethod });
   };
 
   return (
@@ -224,17 +212,21 @@ function CaseAction({ dsr, action, onDone, onCancel }: { dsr: DsrCase; action: '
   const { api } = useSession();
   const [text, setText] = useState('');
   const [status, setStatus] = useState<'completed' | 'rejected'>('completed');
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      if (action === 'extend') await api.post(`/compliance/requests/${dsr.id}/extend`, { reason: text });
-      else await api.post(`/compliance/requests/${dsr.id}/close`, { status, outcome: text });
+  const invalidate = useInvalidate();
+  const act = useMutation({
+    mutationFn: () =>
+      action === 'extend'
+        ? api.post(`/compliance/requests/${dsr.id}/extend`, { reason: text })
+        : api.post(`/compliance/requests/${dsr.id}/close`, { status, outcome: text }),
+    onSuccess: async () => {
+      await invalidate(keys.requests());
       onDone();
-    } catch (err) {
-      setError(err);
-    }
+    },
+  });
+  const error = act.error;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    act.mutate();
   };
   return (
     <form onSubmit={(e) => void submit(e)} className="compliance-inline">

@@ -1,10 +1,11 @@
+import { useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useSession } from '../../session';
 import { openStream, type StreamState } from '../../sse';
-import { ErrorNotice, ShortId, Status, useLoad } from '../../ui';
+import { ErrorNotice, ShortId, Status } from '../../ui';
 import { fingerName } from '../people/model';
-import { READER_TONE, failureText, promptText, stepText, type EnrolChoice, type Enrolment, type ReaderLibrary } from './model';
+import { READER_TONE, failureText, promptText, readerLibrariesQuery, stepText, type EnrolChoice, type Enrolment, type ReaderLibrary } from './model';
 
 /**
  * One guided enrolment: started here, then followed over the server's event stream. The stream
@@ -175,10 +176,13 @@ function Result({
   );
 }
 
+const doorReaders = (list: ReaderLibrary[]) => list.filter((r) => r.role === 'door');
+
 /** Door readers' libraries: what each must hold against what it confirmed, while the outbox works. */
 function Distribution() {
   const { api } = useSession();
-  const libraries = useLoad(async () => (await api.get<ReaderLibrary[]>('/reader-libraries')).filter((r) => r.role === 'door'), [api]);
+  const libraries = useQuery({ ...readerLibrariesQuery(api), select: doorReaders });
+  const refetch = libraries.refetch;
   const pending = (libraries.data ?? []).some((r) => r.pendingOps > 0 || r.present < r.expected);
   const polls = useRef(0);
   useEffect(() => {
@@ -187,10 +191,11 @@ function Distribution() {
     if ((!pending && polls.current >= 3) || polls.current >= 15) return;
     const timer = setTimeout(() => {
       polls.current += 1;
-      libraries.reload();
+      void refetch();
     }, 2000);
     return () => clearTimeout(timer);
-  }, [pending, libraries.data, libraries.reload]);
+    // dataUpdatedAt, not data: a read that finds nothing changed keeps the same data object.
+  }, [pending, libraries.dataUpdatedAt, refetch]);
   if (!libraries.data || libraries.data.length === 0) return <ErrorNotice error={libraries.error} />;
   return (
     <>

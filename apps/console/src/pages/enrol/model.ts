@@ -1,3 +1,5 @@
+import type { Api } from '../../api';
+import { keys } from '../../queries';
 import type { Customer, Person } from '../people/model';
 
 /** The enrolment view of libs/enrollment (EnrolmentView): ids, steps and codes, never a template. */
@@ -97,4 +99,9 @@ export interface EnrolChoice {
   person: Person;
   finger: number;
   reader: ReaderLibrary;
+}
+
+/** Every reader's library (GET /reader-libraries); the desk and the distribution view filter it by role. */
+export function readerLibrariesQuery(api: Api) {
+  return { queryKey: keys.readerLibraries(), queryFn: () => api.get<ReaderLibrary[]>('/reader-libraries') };
 }

@@ -1,11 +1,12 @@
-import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import type { Api } from '../../api';
+import { keys, type Paged } from '../../queries';
 import { formatDateTime } from '../../time';
-import { Field, useLoad } from '../../ui';
+import { Field } from '../../ui';
 
 /**
- * Shared by History, Compliance and Audit: the customer list, the door names and a "Load more"
- * list over the API's keyset cursors.
+ * Shared by History, Compliance and Audit: the customer list, the door names and the "Load more"
+ * button of a list over the API's keyset cursors (usePaged in queries.ts).
  */
 export interface Customer {
   id: string;
@@ -21,11 +22,26 @@ export function customerLabel(c: Customer): string {
   return `${c.companyName} (${c.contractRef})`;
 }
 
+/** Every customer, by name (the People page shows the same query in the API's order). */
 export function useCustomers(api: Api) {
-  return useLoad(async () => {
-    const list = await api.all<Customer>('/customers', { limit: 200 });
-    return list.sort((a, b) => a.companyName.localeCompare(b.companyName));
-  }, [api]);
+  return useQuery({ ...customersQuery(api), select: byCompanyName });
+}
+
+/** One query for GET /customers; pages that type its rows more narrowly say so with C. */
+export function customersQuery<C extends Customer = Customer>(api: Api) {
+  return { queryKey: keys.customers(), queryFn: () => api.all<C>('/customers', { limit: 200 }) };
+}
+
+/** A customer's people (names decrypted by the server); none without a customer. */
+export function peopleQuery<P extends { id: string; fullName: string }>(api: Api, customerId: string) {
+  return {
+    queryKey: keys.people(customerId),
+    queryFn: () => (customerId ? api.all<P>(`/customers/${customerId}/people`, { limit: 200 }) : Promise.resolve([] as P[])),
+  };
+}
+
+function byCompanyName(list: Customer[]): Customer[] {
+  return [...list].sort((a, b) => a.companyName.localeCompare(b.companyName));
 }
 
 /** A select of customers; the value is the id so that only ids travel in URLs. */
@@ -70,41 +86,8 @@ export function localToIso(v: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-/**
- * A keyset-paged list: the first page loads when `key` changes, "Load more" follows nextCursor
- * and appends, so rows already read stay where they are.
- */
-export function usePaged<T>(fetchPage: (cursor: string | undefined, signal?: AbortSignal) => Promise<{ items: T[]; nextCursor?: string }>, key: unknown[]) {
-  const [more, setMore] = useState<{ key: string; items: T[]; cursor: string | undefined } | null>(null);
-  const [moreError, setMoreError] = useState<unknown>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const keyString = JSON.stringify(key);
-  const first = useLoad((signal) => fetchPage(undefined, signal), [keyString]);
-  const extra = more && more.key === keyString ? more : null;
-  const items = first.data ? [...first.data.items, ...(extra?.items ?? [])] : undefined;
-  const cursor = extra ? extra.cursor : first.data?.nextCursor;
-  const loadMore = async () => {
-    if (!cursor) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      const page = await fetchPage(cursor);
-      setMore({ key: keyString, items: [...(extra?.items ?? []), ...page.items], cursor: page.nextCursor });
-    } catch (e) {
-      setMoreError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-  const reload = () => {
-    setMore(null);
-    first.reload();
-  };
-  return { items, error: first.error ?? moreError, loading: first.loading, loadingMore, hasMore: Boolean(cursor), loadMore, reload };
-}
-
 /** "N rows shown, more available" and the button that fetches the next keyset page. */
-export function LoadMore({ pages, one, many, className }: { pages: ReturnType<typeof usePaged<unknown>>; one: string; many: string; className: string }) {
+export function LoadMore({ pages, one, many, className }: { pages: Paged<unknown>; one: string; many: string; className: string }) {
   const n = pages.items?.length ?? 0;
   return (
     <div className={className}>

@@ -1,7 +1,9 @@
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { reasonText } from '../../reasons';
 import { Empty, Field, Status, type Tone } from '../../ui';
-import { doorName, usePeople, type Directory, type PersonLookup } from './directory';
+import { useSession } from '../../session';
+import { doorName, personNameQuery, type Directory, type PersonLookup } from './directory';
 import {
   alarmLabel,
   clockTime,
@@ -281,10 +283,9 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
 
 /** Resolves the person's name only once the cell is on screen. */
 function PersonName({ customerId, personId }: { customerId: string; personId: string }) {
-  const people = usePeople();
+  const { api } = useSession();
   const ref = useRef<HTMLSpanElement>(null);
   const [seen, setSeen] = useState(false);
-  const [found, setFound] = useState<PersonLookup | null>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el || seen) return;
@@ -297,14 +298,8 @@ function PersonName({ customerId, personId }: { customerId: string; personId: st
     io.observe(el);
     return () => io.disconnect();
   }, [seen]);
-  useEffect(() => {
-    if (!seen) return;
-    let live = true;
-    void people.lookup(customerId, personId).then((r) => live && setFound(r));
-    return () => {
-      live = false;
-    };
-  }, [seen, people, customerId, personId]);
+  const lookup = useQuery({ ...personNameQuery(api, customerId, personId), enabled: seen });
+  const found: PersonLookup | null = lookup.data ?? (lookup.isError ? { state: 'error' } : null);
   let text: React.ReactNode = <span className="muted">…</span>;
   if (found?.state === 'found') text = found.name;
   else if (found?.state === 'gone') text = <span className="muted">No longer on record</span>;

@@ -1,11 +1,11 @@
-import { createContext, useContext } from 'react';
 import { ApiError, type Api } from '../../api';
-import { loadReasons, type Reasons } from '../../reasons';
+import { keys } from '../../queries';
+import type { Reasons } from '../../reasons';
 import type { Customer, DoorStatus, Named, Zone } from './model';
 
 /**
  * Names for the ids the live stream carries. Door, site and reader names are configuration, not
- * personal data, so they are loaded up front; people are looked up one by one (see PeopleCache).
+ * personal data, so they are loaded up front; people are looked up one by one (see personNameQuery).
  */
 export interface Directory {
   sites: Map<string, Named>;
@@ -17,16 +17,17 @@ export interface Directory {
   reasons: Reasons;
 }
 
-export async function loadDirectory(api: Api): Promise<Directory> {
+/** `reasons` reads the reason table through the session's query cache (it is read once). */
+export async function loadDirectory(api: Api, reasons: () => Promise<Reasons>): Promise<Directory> {
   const q = { limit: 200 };
-  const [sites, zones, doors, readers, controllers, customers, reasons] = await Promise.all([
+  const [sites, zones, doors, readers, controllers, customers, reasonTable] = await Promise.all([
     api.all<Named>('/sites', q),
     api.all<Zone>('/zones', q),
     api.all<Named & { zoneId: string }>('/doors', q),
     api.all<Named>('/readers', q),
     api.all<Named>('/controllers', q),
     api.all<Customer>('/customers', q),
-    loadReasons(api),
+    reasons(),
   ]);
   const byId = <T extends { id: string }>(xs: T[]) => new Map(xs.map((x) => [x.id, x]));
   return {
@@ -36,7 +37,7 @@ export async function loadDirectory(api: Api): Promise<Directory> {
     readers: byId(readers),
     controllers: byId(controllers),
     customers: byId(customers),
-    reasons,
+    reasons: reasonTable,
   };
 }
 
@@ -53,35 +54,24 @@ export function doorName(dir: Directory, doors: DoorStatus[], id: string | null 
 export type PersonLookup = { state: 'found'; name: string } | { state: 'gone' } | { state: 'hidden' } | { state: 'error' };
 
 /**
- * Person names, fetched only for rows the desk actually looks at and kept by id: every read is
- * an audited access to personal data. The id goes in the path; the name never leaves the page.
+ * Person names, fetched only for rows the desk actually looks at and kept by id for the session:
+ * every read is an audited access to personal data. The id goes in the path; the name never
+ * leaves the page. A person who is gone or hidden from this role is an answer and is kept; a
+ * failed read is thrown, so it is not kept and the next row that shows the person asks again.
  */
-export class PeopleCache {
-  private readonly cache = new Map<string, Promise<PersonLookup>>();
-  constructor(private readonly api: Api) {}
-
-  lookup(customerId: string, personId: string): Promise<PersonLookup> {
-    let p = this.cache.get(personId);
-    if (!p) {
-      p = this.api.get<{ fullName: string }>(`/customers/${encodeURIComponent(customerId)}/people/${encodeURIComponent(personId)}`).then(
-        (person): PersonLookup => ({ state: 'found', name: person.fullName }),
-        (e: unknown): PersonLookup => {
-          if (e instanceof ApiError && (e.status === 404 || e.status === 410)) return { state: 'gone' };
-          if (e instanceof ApiError && e.status === 403) return { state: 'hidden' };
-          // A network failure should not stick: the next look tries again.
-          this.cache.delete(personId);
-          return { state: 'error' };
-        },
-      );
-      this.cache.set(personId, p);
-    }
-    return p;
-  }
-}
-
-export const PeopleContext = createContext<PeopleCache | null>(null);
-export function usePeople(): PeopleCache {
-  const p = useContext(PeopleContext);
-  if (!p) throw new Error('PeopleContext missing');
-  return p;
+export function personNameQuery(api: Api, customerId: string, personId: string) {
+  return {
+    queryKey: [...keys.person(customerId, personId), 'name'] as const,
+    queryFn: async (): Promise<PersonLookup> => {
+      try {
+        const person = await api.get<{ fullName: string }>(`/customers/${encodeURIComponent(customerId)}/people/${encodeURIComponent(personId)}`);
+        return { state: 'found', name: person.fullName };
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 410)) return { state: 'gone' };
+        if (e instanceof ApiError && e.status === 403) return { state: 'hidden' };
+        throw e;
+      }
+    },
+    staleTime: Infinity,
+  };
 }

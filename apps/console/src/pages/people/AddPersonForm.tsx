@@ -1,4 +1,6 @@
+import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { keys, useInvalidate } from '../../queries';
 import { useSession } from '../../session';
 import { ErrorNotice } from '../../ui';
 import { FieldWithError } from './FieldWithError';
@@ -13,8 +15,16 @@ export function AddPersonForm({ customerId, onAdded, onCancel }: { customerId: s
   const [fullName, setFullName] = useState('');
   const [email, setEmail] = useState('');
   const [phone, setPhone] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const invalidate = useInvalidate();
+  const add = useMutation({
+    mutationFn: (body: Record<string, string>) => api.post<Person>(`/customers/${customerId}/people`, body),
+    onSuccess: async (p) => {
+      await invalidate(keys.people(customerId));
+      onAdded(p);
+    },
+  });
+  const error = add.error;
+  const busy = add.isPending;
   const errors = fieldErrors(error);
   const form = useRef<HTMLFormElement>(null);
   useEffect(() => {
@@ -22,20 +32,12 @@ export function AddPersonForm({ customerId, onAdded, onCancel }: { customerId: s
     if (error) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [error]);
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body: Record<string, string> = { fullName: fullName.trim() };
-      if (email.trim()) body.email = email.trim();
-      if (phone.trim()) body.phone = phone.trim();
-      onAdded(await api.post<Person>(`/customers/${customerId}/people`, body));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    const body: Record<string, string> = { fullName: fullName.trim() };
+    if (email.trim()) body.email = email.trim();
+    if (phone.trim()) body.phone = phone.trim();
+    add.mutate(body);
   };
 
   return (

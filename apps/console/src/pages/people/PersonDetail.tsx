@@ -1,30 +1,32 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, Field, Loading, PageHeader, ShortId, Status, formatTime, useLoad } from '../../ui';
+import { keys, useInvalidate } from '../../queries';
+import { Empty, ErrorNotice, Field, Loading, PageHeader, ShortId, Status, formatTime } from '../../ui';
 import { Crumbs } from './Crumbs';
 import { PERSON_TONE, can, fingerName, reasonText, type AccessLevel, type Customer, type DoorAccess, type Fingerprint, type Grant, type Person } from './model';
 
 export function PersonDetail() {
   const { customerId = '', personId = '' } = useParams();
   const { api, principal } = useSession();
-  const person = useLoad((signal) => api.get<Person>(`/customers/${customerId}/people/${personId}`, undefined, signal), [api, customerId, personId]);
-  const customer = useLoad((signal) => api.get<Customer>(`/customers/${customerId}`, undefined, signal), [api, customerId]);
-  const levels = useLoad(() => api.all<AccessLevel>('/access-levels', { limit: 200 }), [api]);
-  const grants = useLoad(() => api.all<Grant>(`/customers/${customerId}/grants`, { limit: 200 }), [api, customerId]);
-  const access = useLoad(
-    (signal) => api.get<DoorAccess[]>(`/customers/${customerId}/people/${personId}/access`, undefined, signal),
-    [api, customerId, personId],
-  );
-  const fingers = useLoad(
-    (signal) => (can.seeFingerprints(principal.role) ? api.get<Fingerprint[]>(`/people/${personId}/fingerprints`, undefined, signal) : Promise.resolve([])),
-    [api, personId, principal.role],
-  );
+  const person = useQuery({
+    queryKey: keys.person(customerId, personId),
+    queryFn: ({ signal }) => api.get<Person>(`/customers/${customerId}/people/${personId}`, undefined, signal),
+  });
+  const customer = useQuery({ queryKey: keys.customer(customerId), queryFn: ({ signal }) => api.get<Customer>(`/customers/${customerId}`, undefined, signal) });
+  const levels = useQuery({ queryKey: keys.accessLevels(), queryFn: () => api.all<AccessLevel>('/access-levels', { limit: 200 }) });
+  const grants = useQuery({ queryKey: keys.grants(customerId), queryFn: () => api.all<Grant>(`/customers/${customerId}/grants`, { limit: 200 }) });
+  const access = useQuery({
+    queryKey: keys.access(customerId, personId),
+    queryFn: ({ signal }) => api.get<DoorAccess[]>(`/customers/${customerId}/people/${personId}/access`, undefined, signal),
+  });
+  const fingers = useQuery({
+    queryKey: keys.fingerprints(personId),
+    queryFn: ({ signal }) => api.get<Fingerprint[]>(`/people/${personId}/fingerprints`, undefined, signal),
+    enabled: can.seeFingerprints(principal.role),
+  });
   const levelName = useMemo(() => new Map((levels.data ?? []).map((l) => [l.id, l.name])), [levels.data]);
-  const changed = () => {
-    grants.reload();
-    access.reload();
-  };
 
   const name = person.data?.fullName ?? 'Person';
   return (
@@ -71,13 +73,13 @@ export function PersonDetail() {
       <section className="panel" aria-labelledby="access-title">
         <div className="panel-head">
           <h2 id="access-title">Effective access now</h2>
-          <button type="button" onClick={access.reload} disabled={access.loading}>
+          <button type="button" onClick={() => void access.refetch()} disabled={access.isFetching}>
             Refresh
           </button>
         </div>
         <p className="muted">Which doors this person can open at this moment, and why.</p>
         <ErrorNotice error={access.error} />
-        {access.loading && !access.data ? <Loading what="Working out access" /> : null}
+        {access.isPending ? <Loading what="Working out access" /> : null}
         {access.data && access.data.length === 0 ? <Empty>There are no doors yet.</Empty> : null}
         {access.data && access.data.length > 0 ? <AccessTable rows={access.data} levelName={levelName} /> : null}
       </section>
@@ -88,11 +90,10 @@ export function PersonDetail() {
           personId={personId}
           grants={grants.data}
           error={grants.error}
-          loading={grants.loading}
+          loading={grants.isPending}
           levels={levels.data ?? []}
           levelName={levelName}
           canWrite={can.grant(principal.role)}
-          onChanged={changed}
         />
         <section className="panel" aria-labelledby="fingers-title">
           <h2 id="fingers-title">Enrolled fingers</h2>
@@ -101,7 +102,7 @@ export function PersonDetail() {
           ) : (
             <>
               <ErrorNotice error={fingers.error} />
-              {fingers.loading && !fingers.data ? <Loading what="Loading fingers" /> : null}
+              {fingers.isPending ? <Loading what="Loading fingers" /> : null}
               {fingers.data && fingers.data.length === 0 ? <Empty>No finger enrolled: this person cannot badge in yet.</Empty> : null}
               {fingers.data && fingers.data.length > 0 ? (
                 <table>
@@ -175,47 +176,45 @@ function GrantsPanel(props: {
   levels: AccessLevel[];
   levelName: Map<string, string>;
   canWrite: boolean;
-  onChanged: () => void;
 }) {
   const { api } = useSession();
   const [levelId, setLevelId] = useState('');
   const [until, setUntil] = useState('');
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const invalidate = useInvalidate();
+  // A grant changes the customer's grant list and what this person can open now.
+  const changed = () => invalidate(keys.grants(props.customerId), keys.access(props.customerId, props.personId));
+  const grant = useMutation({
+    mutationFn: (body: Record<string, string>) => api.post('/grants', body),
+    onSuccess: async () => {
+      setLevelId('');
+      setUntil('');
+      await changed();
+    },
+  });
+  const revokeGrant = useMutation({
+    mutationFn: (id: string) => api.delete(`/grants/${id}`),
+    onSuccess: async () => {
+      setConfirming(null);
+      await changed();
+    },
+  });
+  const actionError = grant.error ?? revokeGrant.error;
+  const busy = grant.isPending || revokeGrant.isPending;
   // The person's own grants plus the customer-wide ones, which apply to everyone of the customer.
   const mine = (props.grants ?? []).filter((g) => g.personId === props.personId || g.personId === null);
 
-  const create = async (e: FormEvent) => {
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setActionError(null);
-    try {
-      const body: Record<string, string> = { accessLevelId: levelId, customerId: props.customerId, personId: props.personId };
-      if (until) body.validUntil = new Date(until).toISOString();
-      await api.post('/grants', body);
-      setLevelId('');
-      setUntil('');
-      props.onChanged();
-    } catch (err) {
-      setActionError(err);
-    } finally {
-      setBusy(false);
-    }
+    const body: Record<string, string> = { accessLevelId: levelId, customerId: props.customerId, personId: props.personId };
+    if (until) body.validUntil = new Date(until).toISOString();
+    revokeGrant.reset();
+    grant.mutate(body);
   };
 
-  const revoke = async (id: string) => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      await api.delete(`/grants/${id}`);
-      setConfirming(null);
-      props.onChanged();
-    } catch (err) {
-      setActionError(err);
-    } finally {
-      setBusy(false);
-    }
+  const revoke = (id: string) => {
+    grant.reset();
+    revokeGrant.mutate(id);
   };
 
   return (

@@ -1,0 +1,1 @@
+export { readEventStream, type StreamEvent } from './read-event-stream.js';

@@ -1,0 +1,1 @@
+export { chunkedBody } from './chunked-body.js';
