@@ -1,4 +1,5 @@
 export { WriteQueue } from './write-queue.js';
+export { nativeSqlite } from './native-sqlite.js';
 export { applySqlitePragmas, readSqlitePragmas, type SqlitePragmaReport } from './sqlite.js';
 export { dataSourceOptions, type SchemaParts } from './data-source-options.js';
 export { checkSqliteFiles, restrictSqliteFiles, sqliteFileSet, DatabaseFileError } from './sqlite-files.js';
