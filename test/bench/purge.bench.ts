@@ -21,6 +21,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
+import { waitForErasure } from '../compliance/wait-for-erasure.js';
 
 const BAUD = 57600;
 const TEMPLATE_SIZE = 1536;
@@ -218,7 +219,7 @@ const bench: Benchmark = {
       loop.enable();
       const started = performance.now();
       const job = await eraser.startCustomerPurge(customer.id, 'manual', { actorType: 'system', actorId: null, role: null });
-      await eraser.waitFor(job.id, ['done'], 60 * 60_000);
+      await waitForErasure(eraser, job.id, ['done'], 60 * 60_000);
       const total = performance.now() - started;
       loop.disable();
       const left = devices.reduce((n, d) => n + d.library().length, 0);

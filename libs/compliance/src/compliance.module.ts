@@ -13,6 +13,13 @@ import { CheckpointModule } from './checkpoints/checkpoint.module.js';
 import { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
 import { DsrService } from './dsr.service.js';
 import { ErasureService } from './erasure.service.js';
+import { ErasureCertificates } from './erasure/erasure-certificates.js';
+import { ErasureJobs } from './erasure/erasure-jobs.js';
+import { ErasureProbe } from './erasure/erasure-probe.js';
+import { ErasureSteps } from './erasure/erasure-steps.js';
+import { LegalHolds } from './erasure/legal-holds.js';
+import { ErasureNeedles } from './erasure/needles.js';
+import { PhysicalErasure } from './erasure/physical-step.js';
 import { PurgeScheduler } from './purge.scheduler.js';
 
 /**
@@ -56,7 +63,20 @@ export class AccessLogRetentionModule {}
     AccessLogModule,
   ],
   controllers: [ComplianceController],
-  providers: [ErasureService, DsrService, PurgeScheduler, CertificateEvidence, UndonePurgeMonitor],
-  exports: [ErasureService, DsrService, CertificateEvidence, CheckpointModule, UndonePurgeMonitor],
+  providers: [
+    ErasureService,
+    ErasureJobs,
+    ErasureSteps,
+    PhysicalErasure,
+    ErasureCertificates,
+    LegalHolds,
+    ErasureNeedles,
+    ErasureProbe,
+    DsrService,
+    PurgeScheduler,
+    CertificateEvidence,
+    UndonePurgeMonitor,
+  ],
+  exports: [ErasureService, ErasureProbe, DsrService, CertificateEvidence, CheckpointModule, UndonePurgeMonitor],
 })
 export class ComplianceModule {}
