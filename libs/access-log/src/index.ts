@@ -35,3 +35,4 @@ export { AccessHistoryErasure, type ChainHead } from './history-erasure.js';
 export { LocalTimeFormatter } from './local-time.js';
 export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy, type RetentionStatus, type RetentionState } from './retention.js';
 export { AccessLogModule, AccessLogCoreModule } from './access-log.module.js';
+export { AccessLogRetentionModule } from './retention-port.js';

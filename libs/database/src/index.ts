@@ -8,3 +8,4 @@ export { DatabaseModule } from './database.module.js';
 export { epochMs, bigintAsNumber } from './columns.js';
 export { clusterLock } from './cluster-lock.js';
 export { CHAIN_WITNESS, type ChainWitness, type ChainWitnessVerdict } from './chain-witness.js';
+export { ChainWitnessModule } from './chain-witness.module.js';
