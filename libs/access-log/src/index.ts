@@ -32,6 +32,7 @@ export {
   type ExportRecord,
 } from './access-log.exporter.js';
 export { AccessHistoryErasure, type ChainHead } from './history-erasure.js';
+export { PersonHistory } from './person-history.js';
 export { LocalTimeFormatter } from './local-time.js';
 export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy, type RetentionStatus, type RetentionState } from './retention.js';
 export { AccessLogModule, AccessLogCoreModule } from './access-log.module.js';

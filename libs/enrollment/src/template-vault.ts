@@ -49,6 +49,14 @@ export class TemplateVault {
     return rows.map((r) => r.templateCt);
   }
 
+  /** The person's enrolled fingers, metadata only (a data-subject export never carries a template). */
+  async enrolledFingers(personId: string): Promise<Array<{ finger: number; model: string; format: string; quality: number; enrolledAt: number }>> {
+    const rows = await this.ds
+      .getRepository(FingerprintTemplateEntity)
+      .find({ where: { personId }, select: { id: true, finger: true, model: true, format: true, quality: true, enrolledAt: true } });
+    return rows.map((f) => ({ finger: f.finger, model: f.model, format: f.format, quality: f.quality, enrolledAt: f.enrolledAt }));
+  }
+
   /** Deletes the server copies in the caller's transaction (idempotent). */
   async deleteStoredTemplates(m: EntityManager, owner: TemplateOwner): Promise<number> {
     return (await m.delete(FingerprintTemplateEntity, owner)).affected ?? 0;

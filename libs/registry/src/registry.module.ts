@@ -13,6 +13,7 @@ import { DoorControllersController, DoorsController, ReadersController } from '.
 import { DeviceService } from './devices/device.service.js';
 import { PeopleController } from './people/people.controller.js';
 import { PersonDataErasure } from './people/person-data-erasure.js';
+import { PersonRecords } from './people/person-records.js';
 import { PersonService } from './people/person.service.js';
 import { SitesController, ZonesController } from './sites/sites.controller.js';
 import { SiteService } from './sites/site.service.js';
@@ -29,6 +30,7 @@ const SERVICES = [
   RegistrySnapshotService,
   EffectiveAccessService,
   PersonDataErasure,
+  PersonRecords,
 ];
 
 /** Customers, people, sites, zones, devices, schedules, access levels and grants. */
