@@ -6,12 +6,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { SystemClock } from '@acs/clock';
 import { ErasureService } from '@acs/compliance';
 import { loadConfig } from '@acs/config';
+import { nativeSqlite } from '@acs/database';
 import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, ReaderSlotEntity, TemplateVault } from '@acs/enrollment';
 import { AccessService, CustomerService, DeviceService, PersonService, ReaderEntity, SiteService } from '@acs/registry';
 import { AppModule } from '../../apps/server/src/app.module.js';
@@ -21,6 +21,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
+import { waitForErasure } from '../compliance/wait-for-erasure.js';
 
 const BAUD = 57600;
 const TEMPLATE_SIZE = 1536;
@@ -169,7 +170,7 @@ const bench: Benchmark = {
         servers.push(server);
         await ds.getRepository(ReaderEntity).update({ id: readers[r].id }, { transport: url });
       }
-      const db = (ds.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+      const db = nativeSqlite(ds);
       const endOfService = clock.nowMs() - 60_000;
       for (let done = 0; done < events; done += 100_000) {
         const batch = generateEvents({
@@ -218,7 +219,7 @@ const bench: Benchmark = {
       loop.enable();
       const started = performance.now();
       const job = await eraser.startCustomerPurge(customer.id, 'manual', { actorType: 'system', actorId: null, role: null });
-      await eraser.waitFor(job.id, ['done'], 60 * 60_000);
+      await waitForErasure(eraser, job.id, ['done'], 60 * 60_000);
       const total = performance.now() - started;
       loop.disable();
       const left = devices.reduce((n, d) => n + d.library().length, 0);
@@ -238,7 +239,7 @@ const bench: Benchmark = {
       const perReaderBound = wireMs((slots.length / readersN) * VERIFIED_DELETE_BYTES);
       // Raw baselines in the same run: one DELETE of the twin's equal history in a single
       // transaction (same pragmas, secure_delete on), and a plain sequential read of the files.
-      const native = (app.get(DataSource).driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+      const native = nativeSqlite(app.get(DataSource));
       const t0 = performance.now();
       native.transaction(() => native.prepare('DELETE FROM access_event WHERE customer_id = ?').run(twin.id))();
       const rawHistory = performance.now() - t0;

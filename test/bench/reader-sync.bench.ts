@@ -69,7 +69,7 @@ const bench: Benchmark = {
     const persons = new PersonService(db.dataSource, db.writes, clock, pd, changes);
     const snapshots = new RegistrySnapshotService(db.dataSource, changes);
     const manager = new ReaderManager(db.dataSource, db.config, devices, changes, new ReadinessRegistry());
-    const vault = new TemplateVault(keys);
+    const vault = new TemplateVault(keys, db.dataSource);
     const library = new ReaderLibraryService(db.dataSource, db.writes, clock, db.config, manager, snapshots, changes, vault, fingers);
     manager.configureDriver({ baudRate: BAUD });
     try {

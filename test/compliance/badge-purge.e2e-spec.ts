@@ -11,6 +11,7 @@ import { leaks, PERSON } from '../support/personal-data.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { endService, scanDatabase } from './compliance-support.js';
+import { waitForErasure } from './wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 
@@ -80,7 +81,7 @@ describe('purge with badge-in (virtual readers and controllers)', () => {
     await endService(t, site.customerId);
     const compliance = await t.tokenFor('compliance');
     const started = await t.http().post(`/compliance/customers/${site.customerId}/purge`).set(bearer(compliance)).expect(202);
-    const job = await t.app.get(ErasureService).waitFor(started.body.id as string);
+    const job = await waitForErasure(t.app.get(ErasureService), started.body.id as string);
     expect(job.state).toBe('done');
 
     for (const d of Object.values(site.readers)) expect(flashTemplates(d).size).toBe(0);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessEventEntity, AccessLogService } from '@acs/access-log';
-import { ErasureJobEntity, ErasureService } from '@acs/compliance';
+import { ErasureJobEntity, ErasureProbe, ErasureService } from '@acs/compliance';
 import { DataKeyEntity } from '@acs/crypto';
 import { FingerprintTemplateEntity } from '@acs/enrollment';
 import { customerScope, PersonEntity } from '@acs/registry';
@@ -9,6 +9,7 @@ import { buildVirtualSite, startAppAt, startVirtualReader, tuneForTests, type Si
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, newCustomer, scanDatabase } from './compliance-support.js';
+import { waitForErasure } from './wait-for-erasure.js';
 
 jest.setTimeout(120_000);
 
@@ -73,13 +74,13 @@ describe('purge survives a crash at every step', () => {
     await endService(t, customerId);
 
     let crashed = false;
-    eraser.faultHook = (at) => {
+    t.app.get(ErasureProbe).listen((at) => {
       if (at !== point || crashed) return;
       crashed = true;
       // The process dies here: the runner stops at once, nothing after this point runs.
       void eraser.onApplicationShutdown();
       throw new Error(`simulated crash at ${at}`);
-    };
+    });
     const compliance = await t.tokenFor('compliance');
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
     const jobId = started.body.id as string;
@@ -94,7 +95,7 @@ describe('purge survives a crash at every step', () => {
     const after = services();
     await Promise.all([site.suiteEntryId, site.suiteExitId].map((id) => after.manager.whenReady(id)));
     after.eraser.pollMs = 50;
-    const job = await after.eraser.waitFor(jobId, ['done'], 30_000);
+    const job = await waitForErasure(after.eraser, jobId, ['done'], 30_000);
     expect(job.state).toBe('done');
 
     expect(anyFlashHolds(readers, kees.template)).toBe(false);

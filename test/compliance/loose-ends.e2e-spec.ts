@@ -4,6 +4,7 @@ import type { ErasureService } from '@acs/compliance';
 import { bearer, buildSite, post, type SiteFixture } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { erasure } from './compliance-support.js';
+import { waitForErasure } from './wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 
@@ -79,7 +80,7 @@ describe('purge and data-subject loose ends', () => {
   }
   const purge = async (customerId: string) => {
     const job = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
-    await eraser.waitFor(job.body.id as string);
+    await waitForErasure(eraser, job.body.id as string);
   };
 
   it("a purge revokes the customer's self-service tokens (/auth/me answers 401) and the certificate counts them", async () => {
@@ -119,7 +120,7 @@ describe('purge and data-subject loose ends', () => {
     const p = await person(c.id, '+31 6 48208888');
     const kase = await openCase(p.id, 'erasure');
     const job = await t.http().post(`/compliance/people/${p.id}/erase`).set(bearer(compliance)).send({ caseId: kase.id }).expect(202);
-    await eraser.waitFor(job.body.id as string);
+    await waitForErasure(eraser, job.body.id as string);
     const [cert] = await eraser.certificates({ customerId: c.id });
     const closed = await t.http().get(`/compliance/requests/${kase.id}`).set(bearer(compliance)).expect(200);
     expect(closed.body).toMatchObject({ status: 'completed', outcome: `erasure certified: certificate ${cert.id}` });

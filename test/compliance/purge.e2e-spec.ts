@@ -12,6 +12,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
+import { waitForErasure } from './wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 
@@ -84,7 +85,7 @@ describe('end-of-service purge with virtual readers', () => {
     await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(auditor)).expect(403);
 
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
-    const job = await eraser.waitFor(started.body.id as string);
+    const job = await waitForErasure(eraser, started.body.id as string);
     expect(job.state).toBe('done');
 
     // Readers: nothing in any flash, and the finger is unknown at every door reader.
@@ -195,7 +196,7 @@ describe('end-of-service purge with virtual readers', () => {
     await new Promise((r) => setTimeout(r, 300));
 
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
-    const waiting = await eraser.waitFor(started.body.id as string, ['waiting_for_devices'], 20_000);
+    const waiting = await waitForErasure(eraser, started.body.id as string, ['waiting_for_devices'], 20_000);
     expect(waiting.step).toBe('readers');
     // The online reader's delete runs beside the job: the job may first wait for both readers and
     // confirm the online one on its next look (pollMs), so the view is read until that happened.
@@ -214,7 +215,7 @@ describe('end-of-service purge with virtual readers', () => {
     await expect(ds.getRepository(FingerprintTemplateEntity).countBy({ customerId })).resolves.toBe(1);
 
     await readers[2].plug();
-    const done = await eraser.waitFor(started.body.id as string, ['done'], 30_000);
+    const done = await waitForErasure(eraser, started.body.id as string, ['done'], 30_000);
     expect(done.state).toBe('done');
     expect(anyFlashHolds(readers, carla.template)).toBe(false);
     const cert = await eraser.certificate((await eraser.certificates({ customerId }))[0].id);
@@ -231,7 +232,7 @@ describe('end-of-service purge with virtual readers', () => {
     await expect(eraser.dueCustomers()).resolves.toContain(customerId);
     const { started } = await eraser.runScheduled();
     expect(started).toHaveLength(1);
-    const job = await eraser.waitFor(started[0]);
+    const job = await waitForErasure(eraser, started[0]);
     expect(job).toMatchObject({ state: 'done', trigger: 'schedule' });
     await expect(eraser.dueCustomers()).resolves.not.toContain(customerId);
   });

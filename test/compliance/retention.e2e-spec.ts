@@ -5,6 +5,7 @@ import { ErasureService } from '@acs/compliance';
 import { bearer, buildSite, createCustomer, createPerson, type SiteFixture } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { endService } from './compliance-support.js';
+import { waitForErasure } from './wait-for-erasure.js';
 
 const DAY = 86_400_000;
 
@@ -51,7 +52,7 @@ describe('history retention: pseudonymise and keep', () => {
     t.clock.advance(2 * DAY);
     const { started } = await eraser.runScheduled();
     expect(started).toHaveLength(1);
-    await eraser.waitFor(started[0]);
+    await waitForErasure(eraser, started[0]);
 
     const ds = t.app.get(DataSource);
     await expect(ds.getRepository(AccessEventEntity).countBy({ customerId: customer.id })).resolves.toBe(5);

@@ -10,6 +10,7 @@ import { leaks } from '../support/personal-data.js';
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
+import { waitForErasure } from './wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 
@@ -57,7 +58,7 @@ describe('legal hold and data-subject rights', () => {
 
     await endService(t, customerId);
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
-    const held = await eraser.waitFor(started.body.id as string, ['held']);
+    const held = await waitForErasure(eraser, started.body.id as string, ['held']);
     expect(held.step).toBe('server_data');
 
     // Biometrics gone everywhere regardless of the hold.
@@ -83,7 +84,7 @@ describe('legal hold and data-subject rights', () => {
     expect((c1.body.deferred as { holdIds: string[] }).holdIds).toEqual([hold.body.id]);
 
     await t.http().post(`/compliance/legal-holds/${hold.body.id}/release`).set(bearer(compliance)).send({ reason: 'Investigation closed' }).expect(200);
-    const done = await eraser.waitFor(started.body.id as string, ['done']);
+    const done = await waitForErasure(eraser, started.body.id as string, ['done']);
     expect(done.state).toBe('done');
     await expect(ds.getRepository(PersonEntity).countBy({ customerId })).resolves.toBe(0);
     await expect(ds.getRepository(AccessEventEntity).countBy({ customerId })).resolves.toBe(0);
@@ -114,7 +115,7 @@ describe('legal hold and data-subject rights', () => {
     await badgeEvents(t, site, customerId, frits.personId, 5);
 
     const started = await t.http().post(`/compliance/people/${frits.personId}/erase`).set(bearer(compliance)).send({}).expect(202);
-    const job = await eraser.waitFor(started.body.id as string);
+    const job = await waitForErasure(eraser, started.body.id as string);
     expect(job.state).toBe('done');
 
     expect(anyFlashHolds(readers, frits.template)).toBe(false);
@@ -154,13 +155,13 @@ describe('legal hold and data-subject rights', () => {
       .send({ customerId, personId: lars.personId, reason: 'Labour court case', reference: 'RB-2026-77' })
       .expect(201);
     const started = await t.http().post(`/compliance/people/${lars.personId}/erase`).set(bearer(compliance)).send({}).expect(202);
-    await eraser.waitFor(started.body.id as string, ['held']);
+    await waitForErasure(eraser, started.body.id as string, ['held']);
     expect(anyFlashHolds(readers, lars.template)).toBe(false);
     await expect(ds.getRepository(FingerprintTemplateEntity).countBy({ personId: lars.personId })).resolves.toBe(0);
     await expect(ds.getRepository(PersonEntity).countBy({ id: lars.personId })).resolves.toBe(1);
     await expect(ds.getRepository(AccessEventEntity).countBy({ personId: lars.personId })).resolves.toBe(4);
     await t.http().post(`/compliance/legal-holds/${hold.body.id}/release`).set(bearer(compliance)).send({ reason: 'Case settled' }).expect(200);
-    await eraser.waitFor(started.body.id as string, ['done']);
+    await waitForErasure(eraser, started.body.id as string, ['done']);
     await expect(ds.getRepository(PersonEntity).countBy({ id: lars.personId })).resolves.toBe(0);
     await expect(ds.getRepository(AccessEventEntity).countBy({ personId: lars.personId })).resolves.toBe(0);
     const certs = await eraser.certificates({ customerId });
@@ -190,7 +191,7 @@ describe('legal hold and data-subject rights', () => {
     const customerId = await newCustomer(t, 'CONSENT', 'Contactpersoon Consent-Marker');
     const ida = await enrolPerson(t, site, readers, library, customerId, 'Ida');
     const started = await t.http().post(`/compliance/people/${ida.personId}/withdraw-biometrics`).set(bearer(compliance)).send({}).expect(202);
-    await eraser.waitFor(started.body.id as string);
+    await waitForErasure(eraser, started.body.id as string);
     expect(anyFlashHolds(readers, ida.template)).toBe(false);
     await expect(ds.getRepository(FingerprintTemplateEntity).countBy({ personId: ida.personId })).resolves.toBe(0);
     const person = await t.http().get(`/customers/${customerId}/people/${ida.personId}`).set(bearer(t.adminToken)).expect(200);

@@ -6,6 +6,7 @@ import { ON_POSTGRES } from '../support/test-database.js';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { endService, erasure } from '../compliance/compliance-support.js';
 import { bearer, buildSite, createCustomer, createPerson, post, type SiteFixture } from '../support/registry-fixture.js';
+import { waitForErasure } from '../compliance/wait-for-erasure.js';
 
 interface Cust {
   id: string;
@@ -202,7 +203,7 @@ describe('web console: compliance', () => {
     await endService(h.t, held.id);
     await post(h.t, '/compliance/legal-holds', { customerId: held.id, reason: 'Dispute over unpaid invoices', reference: 'RB-2026-7' });
     const job = await post<{ id: string }>(h.t, `/compliance/customers/${held.id}/purge`, {}, h.t.adminToken, 202);
-    await erasure(h.t).waitFor(job.id, ['held']);
+    await waitForErasure(erasure(h.t), job.id, ['held']);
 
     const { page } = await h.newPage();
     await h.signIn(page, await h.t.tokenFor('compliance'));

@@ -11,6 +11,7 @@ import { bearer, createCustomer, createPerson } from '../support/registry-fixtur
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { endService } from '../compliance/compliance-support.js';
+import { waitForErasure } from '../compliance/wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 
@@ -47,7 +48,7 @@ describe('signed erasure certificates (issue 15, part 3)', () => {
     const started = await t.http().post(`/compliance/customers/${customer.id}/purge`).set(bearer(compliance)).expect(202);
     const eraser = t.app.get(ErasureService);
     eraser.pollMs = 50;
-    await eraser.waitFor(started.body.id as string);
+    await waitForErasure(eraser, started.body.id as string);
     [{ id: certificateId }] = await eraser.certificates({ customerId: customer.id });
     file = join(t.config.certificateDir, certificateFileName(certificateId));
     const keys = await t

@@ -14,6 +14,7 @@ import { ON_POSTGRES } from '../support/test-database.js';
 import { auditVerify, checkpointAcceptCommand } from '../../apps/cli/src/commands.js';
 import { historyVerify } from '../../apps/cli/src/history-commands.js';
 import { endService } from '../compliance/compliance-support.js';
+import { waitForErasure } from '../compliance/wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 
@@ -117,7 +118,7 @@ describe('signed checkpoints outside the database (issue 15, part 2)', () => {
     const eraser = t.app.get(ErasureService);
     eraser.pollMs = 50;
     const job = await eraser.startCustomerPurge(customer.id, 'manual', { actorType: 'system', actorId: null, role: null });
-    await eraser.waitFor(job.id);
+    await waitForErasure(eraser, job.id);
     expect(t.app.get(CheckpointService).status().lastWritten).toMatchObject({ reason: 'purge' });
     await expect(t.app.get(CheckpointService).verify()).resolves.toMatchObject({ ok: true, databaseOlder: false });
     await expect(historyVerify(t.config, capture().out, {})).resolves.toBe(true);

@@ -16,6 +16,7 @@ import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeReapply, purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { anyFlashHolds, endService, enrolPerson, erasure, newCustomer, searchEveryReader } from '../compliance/compliance-support.js';
 import { buildVirtualSite, startVirtualReader, tuneForTests } from '../enrollment/enrollment-support.js';
+import { waitForErasure } from '../compliance/wait-for-erasure.js';
 
 jest.setTimeout(90_000);
 
@@ -69,7 +70,7 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
     const eraser = t.app.get(ErasureService);
     eraser.pollMs = 50;
     const job = await eraser.startCustomerPurge(gone.id, 'manual', { actorType: 'system', actorId: null, role: null });
-    await eraser.waitFor(job.id);
+    await waitForErasure(eraser, job.id);
     const [original] = await eraser.certificates({ customerId: gone.id });
     expect(existsSync(join(t.config.certificateDir, certificateFileName(original.id)))).toBe(true);
     await expect(purgeVerify(t.config, capture().out, {})).resolves.toBe(true);
@@ -114,7 +115,7 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       expect(again.json[0]).toMatchObject({ started: [], alreadyRunning: [expect.objectContaining({ jobId: plan.started[0].jobId })] });
       const eraser2 = t.app.get(ErasureService);
       eraser2.pollMs = 50;
-      await eraser2.waitFor(plan.started[0].jobId);
+      await waitForErasure(eraser2, plan.started[0].jobId);
 
       const certs = await eraser2.certificates({ customerId: gone.id });
       expect(certs).toHaveLength(1); // the restored database never had the original row
@@ -155,7 +156,7 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       const colleague = await createPerson(t, customer.id);
       await t.app.get(WriteQueue).run(() => t.app.get(DataSource).query(`VACUUM INTO '${backup}'`));
       const eraser = erasure(t);
-      await eraser.waitFor((await eraser.startPersonErasure(erased.id, 'person', null, null)).id);
+      await waitForErasure(eraser, (await eraser.startPersonErasure(erased.id, 'person', null, null)).id);
       const [original] = await eraser.certificates({ customerId: customer.id });
       await t.close();
 
@@ -175,7 +176,7 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
         .expect(202);
       const jobs = (reapplied.body as { jobs: Array<{ id: string; kind: string; personId: string; trigger: string }> }).jobs;
       expect(jobs).toEqual([expect.objectContaining({ kind: 'person', personId: erased.id, trigger: 'reapply' })]);
-      await erasure(t).waitFor(jobs[0].id);
+      await waitForErasure(erasure(t), jobs[0].id);
       const ds = t.app.get(DataSource);
       await expect(ds.getRepository(PersonEntity).countBy({ id: erased.id })).resolves.toBe(0);
       await expect(ds.getRepository(PersonEntity).countBy({ id: colleague.id })).resolves.toBe(1);
@@ -209,7 +210,7 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       await t.app.get(WriteQueue).run(() => t.app.get(DataSource).query(`VACUUM INTO '${backup}'`));
       await endService(t, customerId);
       const eraser = erasure(t);
-      await eraser.waitFor((await eraser.startCustomerPurge(customerId, 'manual', null)).id);
+      await waitForErasure(eraser, (await eraser.startCustomerPurge(customerId, 'manual', null)).id);
       expect(anyFlashHolds(readers.slice(1), enrolled.template)).toBe(false);
       await t.close();
 
@@ -229,7 +230,7 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       await purgeReapply(t.config, plan.out, { json: true });
       const started = (plan.json[0] as { started: Array<{ jobId: string }> }).started;
       expect(started).toHaveLength(1);
-      await erasure(t).waitFor(started[0].jobId);
+      await waitForErasure(erasure(t), started[0].jobId);
       await library.settled();
       expect(anyFlashHolds(readers.slice(1), enrolled.template)).toBe(false);
       await expect(searchEveryReader(manager, doorReaders, enrolled.template)).resolves.toEqual([null, null, null]);

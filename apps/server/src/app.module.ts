@@ -1,15 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { AccessLogModule } from '@acs/access-log';
+import { AccessLogModule, AccessLogRetentionModule } from '@acs/access-log';
 import { AuditModule } from '@acs/audit';
 import { BadgeInModule } from '@acs/badge-in';
 import { AuthModule } from '@acs/auth';
 import { ClusterModule } from '@acs/cluster';
 import { Clock, ClockModule, SystemClock } from '@acs/clock';
-import { ComplianceModule } from '@acs/compliance';
-import { type AppConfig, ConfigModule } from '@acs/config';
+import { CheckpointModule, CheckpointService, ComplianceModule, historyRetentionPolicy } from '@acs/compliance';
+import { AppConfig, ConfigModule } from '@acs/config';
 import { CryptoModule } from '@acs/crypto';
-import { DatabaseModule } from '@acs/database';
+import { ChainWitnessModule, DatabaseModule } from '@acs/database';
 import { EnrollmentModule } from '@acs/enrollment';
 import { DoorControlModule } from '@acs/door-control';
 import { HealthModule } from '@acs/health';
@@ -46,6 +46,9 @@ export class AppModule {
         EnrollmentModule,
         ComplianceModule,
         BadgeInModule,
+        // Ports: what compliance supplies to libraries that must not import it.
+        AccessLogRetentionModule.with({ inject: [AppConfig], useFactory: historyRetentionPolicy }),
+        ChainWitnessModule.with({ imports: [CheckpointModule], useExisting: CheckpointService }),
       ],
     };
   }

@@ -6,7 +6,7 @@ import { type DataSource, type EntityManager, type SelectQueryBuilder } from 'ty
 import { v7 as uuidv7 } from 'uuid';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { clusterLock, WriteQueue } from '@acs/database';
+import { clusterLock, nativeSqlite, WriteQueue } from '@acs/database';
 import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/http';
 import { CustomerEntity, SiteEntity } from '@acs/registry';
 import { AccessChainVerifier, type AccessChainVerdict, accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
@@ -258,7 +258,7 @@ export class AccessLogService implements OnModuleDestroy {
   }
 
   private nativeStatements() {
-    const db = (this.dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+    const db = nativeSqlite(this.dataSource);
     if (this.native?.db !== db) {
       this.native = {
         db,

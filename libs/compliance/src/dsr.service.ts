@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { stringify } from 'csv-stringify/sync';
-import { DataSource, In, IsNull } from 'typeorm';
-import { AccessEventEntity } from '@acs/access-log';
+import { DataSource } from 'typeorm';
+import { PersonHistory } from '@acs/access-log';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
-import { FingerprintTemplateEntity } from '@acs/enrollment';
+import { TemplateVault } from '@acs/enrollment';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
 import { AuditService, type AuditActor } from '@acs/audit';
-import { CustomerEntity, DoorEntity, GrantEntity, PersonEntity, PersonService, SiteEntity, ZoneEntity } from '@acs/registry';
+import { PersonRecords, PersonService, type PersonRecord } from '@acs/registry';
 import { DsrCaseEntity, type DsrKind, type IdentityMethod } from './entities.js';
 import { ErasureService, type ErasureJobView } from './erasure.service.js';
 
@@ -58,6 +58,9 @@ export class DsrService {
     private readonly people: PersonService,
     private readonly erasure: ErasureService,
     private readonly audit: AuditService,
+    private readonly records: PersonRecords,
+    private readonly vault: TemplateVault,
+    private readonly history: PersonHistory,
   ) {}
 
   async open(dto: { kind: DsrKind; personId: string; receivedAt: string; identityMethod: IdentityMethod }, actor: AuditActor): Promise<DsrCaseView> {
@@ -139,18 +142,20 @@ export class DsrService {
   async exportPerson(personId: string, opts: { caseId?: string; format?: string; actor?: AuditActor } = {}): Promise<Record<string, unknown>> {
     const p = await this.mustPerson(personId);
     const answering = opts.caseId ? await this.caseToAnswer(opts.caseId, p.id) : null;
-    const [view, customer, grants, fingers, events, cases] = await Promise.all([
+    const [view, employer, applying, fingers, events, cases] = await Promise.all([
       this.people.get(p.customerId, p.id),
-      this.ds.getRepository(CustomerEntity).findOneOrFail({ where: { id: p.customerId } }),
-      this.ds.getRepository(GrantEntity).find({ where: [{ personId: p.id }, { customerId: p.customerId, personId: IsNull() }] }),
-      this.ds
-        .getRepository(FingerprintTemplateEntity)
-        .find({ where: { personId: p.id }, select: { id: true, finger: true, model: true, format: true, quality: true, enrolledAt: true } }),
-      this.ds.getRepository(AccessEventEntity).find({ where: { personId: p.id }, order: { occurredAt: 'ASC' } }),
+      this.records.employer(p.customerId),
+      this.records.grantsOf(p),
+      this.vault.enrolledFingers(p.id),
+      this.history.eventsOf(p.id),
       this.ds.getRepository(DsrCaseEntity).find({ where: { personId: p.id } }),
     ]);
-    const names = await this.placeNames(events);
-    const applying = grants.filter((g) => g.personId === p.id || g.personId === null);
+    const distinct = (list: Array<string | null>) => [...new Set(list.filter((v): v is string => v !== null))];
+    const names = await this.records.placeNames({
+      sites: distinct(events.map((e) => e.siteId)),
+      zones: distinct(events.map((e) => e.zoneId)),
+      doors: distinct(events.map((e) => e.doorId)),
+    });
     const doc = {
       exportedAt: iso(this.clock.nowMs()),
       ...(answering
@@ -166,7 +171,7 @@ export class DsrService {
         validUntil: view.validUntil,
         createdAt: iso(p.createdAt),
       },
-      employer: { customerId: customer.id, companyName: customer.companyName, contractRef: customer.contractRef },
+      employer,
       grants: applying.map((g) => ({
         id: g.id,
         accessLevelId: g.accessLevelId,
@@ -213,34 +218,6 @@ export class DsrService {
       throw new ConflictError('compliance.case_kind', `an export answers an access or portability request, not ${c.kind}`);
     if (c.status !== 'open') throw new ConflictError('compliance.case_closed', 'the case is closed');
     return c;
-  }
-
-  /** Names of the sites, zones and doors in the events (one query each, whatever the number of events). */
-  private async placeNames(events: AccessEventEntity[]): Promise<{ sites: Map<string, string>; zones: Map<string, string>; doors: Map<string, string> }> {
-    const ids = (pick: (e: AccessEventEntity) => string | null) => [...new Set(events.map(pick).filter((v): v is string => v !== null))];
-    const byId = async (entity: typeof SiteEntity | typeof ZoneEntity | typeof DoorEntity, list: string[]) => {
-      if (list.length === 0) return new Map<string, string>();
-      const rows = (await this.ds.getRepository(entity).find({ where: { id: In(list) }, select: { id: true, name: true } })) as Array<{
-        id: string;
-        name: string;
-      }>;
-      return new Map(rows.map((r) => [r.id, r.name]));
-    };
-    const [sites, zones, doors] = await Promise.all([
-      byId(
-        SiteEntity,
-        ids((e) => e.siteId),
-      ),
-      byId(
-        ZoneEntity,
-        ids((e) => e.zoneId),
-      ),
-      byId(
-        DoorEntity,
-        ids((e) => e.doorId),
-      ),
-    ]);
-    return { sites, zones, doors };
   }
 
   /**
@@ -295,10 +272,8 @@ export class DsrService {
     return this.erasure.startPersonErasure(personId, 'biometrics', actor, caseId);
   }
 
-  private async mustPerson(id: string): Promise<PersonEntity> {
-    const p = await this.ds.getRepository(PersonEntity).findOne({ where: { id } });
-    if (!p) throw new NotFoundError('Person', id);
-    return p;
+  private mustPerson(id: string): Promise<PersonRecord> {
+    return this.records.person(id);
   }
 
   private async mustCase(id: string, find = this.ds.manager.findOne.bind(this.ds.manager)): Promise<DsrCaseEntity> {

@@ -8,11 +8,13 @@ export {
   type PurgePreview,
   type ReaderConfirmation,
 } from './erasure.service.js';
+export { ErasureProbe, type ErasureProbeListener } from './erasure/erasure-probe.js';
 export { DsrService, addMonths, TEMPLATES_NOT_EXPORTED, type DsrCaseView } from './dsr.service.js';
 export { sqliteFiles, MIN_NEEDLE_BYTES, type FileScan } from './scan-paths.js';
 export { scanFilesInChild, scanChildEntry } from './scan-process.js';
 export { scanTables } from './table-scan.js';
-export { ComplianceModule, AccessLogRetentionModule } from './compliance.module.js';
+export { ComplianceModule } from './compliance.module.js';
+export { historyRetentionPolicy } from './history-retention.js';
 export { CertificateEvidence, type StoredCertificateCheck } from './certificates/certificate-evidence.js';
 export { checkCertificate, type CertificateCheck } from './certificates/certificate-check.js';
 export { certificateFileName, listCertificateFiles, writeDurably } from './certificates/evidence-files.js';

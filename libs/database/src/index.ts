@@ -1,4 +1,5 @@
 export { WriteQueue } from './write-queue.js';
+export { nativeSqlite } from './native-sqlite.js';
 export { applySqlitePragmas } from './sqlite.js';
 export { dataSourceOptions, type SchemaParts } from './data-source-options.js';
 export { checkSqliteFiles } from './sqlite-files.js';
@@ -7,3 +8,4 @@ export { DatabaseModule } from './database.module.js';
 export { epochMs, bigintAsNumber } from './columns.js';
 export { clusterLock } from './cluster-lock.js';
 export { CHAIN_WITNESS, type ChainWitness, type ChainWitnessVerdict } from './chain-witness.js';
+export { ChainWitnessModule } from './chain-witness.module.js';

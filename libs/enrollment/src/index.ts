@@ -10,7 +10,7 @@ export {
   type OpProgress,
 } from './planner.js';
 export { ReaderManager, driverModel, type ManagedReaderView } from './reader-manager.js';
-export { TemplateVault, templateAad } from './template-vault.js';
+export { TemplateVault, templateAad, type TemplateOwner } from './template-vault.js';
 export {
   ReaderLibraryService,
   type SlotOwner,

@@ -5,6 +5,8 @@ export { PersonalData, customerScope, SYSTEM_SCOPE } from './common/personal-dat
 export { CustomerService } from './customers/customer.service.js';
 export { customerStatus } from './customers/customer-status.js';
 export { PersonService, searchable } from './people/person.service.js';
+export { PersonDataErasure, type PersonDataSubject, type PersonDataErased, type ErasableCustomer, type SealedValue } from './people/person-data-erasure.js';
+export { PersonRecords, type PersonRecord, type GrantRecord } from './people/person-records.js';
 export { SiteService } from './sites/site.service.js';
 export { DeviceService, DEFAULT_CAPACITY } from './devices/device.service.js';
 export { mqttIdReservedBy } from './devices/mqtt-id.js';

@@ -12,6 +12,8 @@ import { CustomerService } from './customers/customer.service.js';
 import { DoorControllersController, DoorsController, ReadersController } from './devices/devices.controller.js';
 import { DeviceService } from './devices/device.service.js';
 import { PeopleController } from './people/people.controller.js';
+import { PersonDataErasure } from './people/person-data-erasure.js';
+import { PersonRecords } from './people/person-records.js';
 import { PersonService } from './people/person.service.js';
 import { SitesController, ZonesController } from './sites/sites.controller.js';
 import { SiteService } from './sites/site.service.js';
@@ -27,6 +29,8 @@ const SERVICES = [
   CapacityGuard,
   RegistrySnapshotService,
   EffectiveAccessService,
+  PersonDataErasure,
+  PersonRecords,
 ];
 
 /** Customers, people, sites, zones, devices, schedules, access levels and grants. */

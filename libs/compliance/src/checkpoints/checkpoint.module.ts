@@ -1,14 +1,10 @@
-import { Global, Module } from '@nestjs/common';
-import { CHAIN_WITNESS } from '@acs/database';
+import { Module } from '@nestjs/common';
 import { CheckpointService } from './checkpoint.service.js';
 
 /**
- * Global so that the audit and access-history verify routes, in modules that do not know this
- * one, find the checkpoints through the CHAIN_WITNESS token.
+ * Signed checkpoints of the chain heads (issue 15). The audit and access-history verify routes
+ * reach them through the CHAIN_WITNESS port, which the composition root wires
+ * (ChainWitnessModule.with in apps/server).
  */
-@Global()
-@Module({
-  providers: [CheckpointService, { provide: CHAIN_WITNESS, useExisting: CheckpointService }],
-  exports: [CheckpointService, CHAIN_WITNESS],
-})
+@Module({ providers: [CheckpointService], exports: [CheckpointService] })
 export class CheckpointModule {}
