@@ -10,7 +10,7 @@ import {
   REASON_FAMILIES,
   ZoneState,
   type BadgeInDecision,
-  type DoorMode,
+  type DoorHoldMode,
   type RegistrySnapshot,
   type SnapshotIndex,
 } from '@acs/access-rules';
@@ -687,7 +687,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
 
   // ---- modes and views -------------------------------------------------------------------------
 
-  doorMode(doorId: string): DoorMode {
+  doorMode(doorId: string): DoorHoldMode {
     const o = this.overrides.get(doorId);
     return o === 'emergency_release' ? 'emergency_release' : o === 'locked' ? 'locked' : 'normal';
   }
