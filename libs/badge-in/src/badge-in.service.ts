@@ -21,7 +21,7 @@ import { WriteQueue } from '@acs/database';
 import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
 import { AuraColour, AuraControl, FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { ReadinessRegistry } from '@acs/health';
-import { DoorCommandError, DoorCommandService, type DoorEventRecord } from '@acs/mqtt';
+import { DoorCommandError, DoorCommandService, type DoorEventRecord } from '@acs/door-control';
 import { aheadOfClock } from '@acs/door-protocol';
 import { RegistryChanges, RegistrySnapshotService } from '@acs/registry';
 import { AlarmService } from './alarm.service.js';
