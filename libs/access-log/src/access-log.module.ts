@@ -3,12 +3,13 @@ import { AuthModule } from '@acs/auth';
 import { AccessLogController } from './access-log.controller.js';
 import { AccessLogExporter } from './access-log.exporter.js';
 import { AccessLogService } from './access-log.service.js';
+import { PassageHistory } from './passage-history.js';
 
 /**
  * The services without HTTP: the badge-in engine appends through {@link AccessLogService};
  * the CLI verifies chains.
  */
-@Module({ providers: [AccessLogService, AccessLogExporter], exports: [AccessLogService, AccessLogExporter] })
+@Module({ providers: [AccessLogService, AccessLogExporter, PassageHistory], exports: [AccessLogService, AccessLogExporter, PassageHistory] })
 export class AccessLogCoreModule {}
 
 /** Access history over HTTP (issue 8). */

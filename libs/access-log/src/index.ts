@@ -32,5 +32,6 @@ export {
   type ExportRecord,
 } from './access-log.exporter.js';
 export { LocalTimeFormatter } from './local-time.js';
+export { PassageHistory, type GrantedPassage } from './passage-history.js';
 export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy, type RetentionStatus, type RetentionState } from './retention.js';
 export { AccessLogModule, AccessLogCoreModule } from './access-log.module.js';

@@ -2,17 +2,17 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, MoreThanOrEqual, Not } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ClusterBus } from '@acs/cluster';
 import { indexSnapshot, ZoneState, type DoorHoldMode, type RegistrySnapshot } from '@acs/access-rules';
-import { AccessEventEntity, AccessLogService } from '@acs/access-log';
+import { AccessLogService, PassageHistory } from '@acs/access-log';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
 import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
 import { ReadinessRegistry } from '@acs/health';
 import { DoorCommandService, type DoorEventRecord } from '@acs/door-control';
-import { RegistryChanges, RegistrySnapshotService } from '@acs/registry';
+import { DeviceWiringService, RegistryChanges, RegistrySnapshotService } from '@acs/registry';
 import { AlarmService } from './alarm.service.js';
 import { BadgeAttempts, type BadgeOutcome, type SiteModel } from './badge-attempts.js';
 import { ControllerSequences } from './controller-sequences.js';
@@ -97,10 +97,12 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     private readonly clock: Clock,
     private readonly snapshots: RegistrySnapshotService,
     private readonly changes: RegistryChanges,
+    private readonly devices: DeviceWiringService,
     private readonly readers: ReaderManager,
     library: ReaderLibraryService,
     private readonly doors: DoorCommandService,
     accessLog: AccessLogService,
+    private readonly passages: PassageHistory,
     alarms: AlarmService,
     private readonly bus: MonitorBus,
     private readonly readiness: ReadinessRegistry,
@@ -216,12 +218,8 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
    */
   private async restorePresence(): Promise<void> {
     const windowMs = this.zoneState.antiPassbackResetMs > 0 ? this.zoneState.antiPassbackResetMs : MAX_PRESENCE_RESTORE_MS;
-    const rows = await this.ds.getRepository(AccessEventEntity).find({
-      select: { personId: true, zoneId: true, direction: true, occurredAt: true },
-      where: { kind: 'attempt', result: 'granted', occurredAt: MoreThanOrEqual(this.clock.nowMs() - windowMs), personId: Not(IsNull()), zoneId: Not(IsNull()) },
-      order: { occurredAt: 'ASC', id: 'ASC' },
-    });
-    for (const r of rows) this.zoneState.recordPassage(r.personId!, r.zoneId!, r.direction === 'entry' ? 'inside' : 'outside', r.occurredAt);
+    const rows = await this.passages.grantedSince(this.clock.nowMs() - windowMs);
+    for (const r of rows) this.zoneState.recordPassage(r.personId, r.zoneId, r.direction === 'entry' ? 'inside' : 'outside', r.occurredAt);
     if (rows.length > 0) this.logger.log(`anti-passback presence restored from ${rows.length} access events`);
   }
 
@@ -256,7 +254,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     if (this.loading) return this.loading.then(() => this.refresh());
     const version = this.changes.currentVersion;
     this.loading = (async () => {
-      const [snapshot, topology] = await Promise.all([this.snapshots.current(), loadTopology(this.ds.manager)]);
+      const [snapshot, topology] = await Promise.all([this.snapshots.current(), loadTopology(this.devices)]);
       this.snapshot = snapshot;
       this.topology = topology;
       this.model = { snapshot, index: indexSnapshot(snapshot), topology };

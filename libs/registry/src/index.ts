@@ -7,6 +7,7 @@ export { customerStatus } from './customers/customer-status.js';
 export { PersonService, searchable } from './people/person.service.js';
 export { SiteService } from './sites/site.service.js';
 export { DeviceService, DEFAULT_CAPACITY } from './devices/device.service.js';
+export { DeviceWiringService, type DeviceWiring, type DoorWiringRow } from './devices/device-wiring.service.js';
 export { mqttIdReservedBy } from './devices/mqtt-id.js';
 export { AccessService } from './access/access.service.js';
 export { EffectiveAccessService } from './access/effective-access.service.js';
