@@ -1,5 +1,5 @@
-export { DoorControlModule, doorCommandOptions, mqttOptions } from './door-control.module.js';
-export { DoorCommandModule, DOOR_COMMAND_OPTIONS, type DoorCommandModuleOptions } from './door-command.module.js';
+export { DoorControlModule, mqttOptions } from './door-control.module.js';
+export { DoorCommandModule, type DoorCommandModuleOptions } from './door-command.module.js';
 export { DoorCommandService } from './door-command.service.js';
 export {
   DoorCommandError,
