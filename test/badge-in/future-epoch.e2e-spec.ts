@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { BadgeInService, ControllerSequenceEntity } from '@acs/badge-in';
 import { FakeClock } from '@acs/clock';
-import { MqttEdge, type SecurityEvent } from '@acs/mqtt';
+import { DoorCommandService, type SecurityEvent } from '@acs/door-control';
+import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController, type VirtualController } from '@acs/mqtt/testing';
 import { openRawStore } from '../support/raw-store.js';
 import { post } from '../support/registry-fixture.js';
@@ -87,9 +88,9 @@ describe('controller times beyond the server clock', () => {
     await post(t, '/doors', { zoneId: zone.id, name: 'Future door', entryReaderId: reader.id, controllerId: ctl.id, relayChannel: 1 });
     await t.app.get(BadgeInService).wiring();
     const security: SecurityEvent[] = [];
-    t.app.get(MqttEdge).doors.on('security', (e) => security.push(e));
+    t.app.get(DoorCommandService).on('security', (e) => security.push(e));
     const events: Array<{ epoch: number; seq: number }> = [];
-    t.app.get(MqttEdge).doors.on('door-event', (e) => events.push({ epoch: e.epoch, seq: e.seq }));
+    t.app.get(DoorCommandService).on('door-event', (e) => events.push({ epoch: e.epoch, seq: e.seq }));
 
     // The controller of 2100: birth (online, 2100), one event, then its offline status (2100).
     const future = await controller(new FakeClock(YEAR_2100));
@@ -113,7 +114,7 @@ describe('controller times beyond the server clock', () => {
     t = await boot();
     t.clock.advance(60_000);
     const after: number[] = [];
-    t.app.get(MqttEdge).doors.on('door-event', (e) => after.push(e.epoch));
+    t.app.get(DoorCommandService).on('door-event', (e) => after.push(e.epoch));
     const rebooted = await controller(t.clock);
     rebooted.power('mains');
     await until('event after restart', () => after.includes(rebooted.epoch));
@@ -140,7 +141,7 @@ describe('controller times beyond the server clock', () => {
     const t = await boot();
     t.clock.advance(120_000);
     const after: number[] = [];
-    t.app.get(MqttEdge).doors.on('door-event', (e) => after.push(e.epoch));
+    t.app.get(DoorCommandService).on('door-event', (e) => after.push(e.epoch));
     const vc = await controller(t.clock);
     vc.power('battery');
     await until('event recorded despite the stored 2100 epoch', () => after.includes(vc.epoch));

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { BadgeInService } from '@acs/badge-in';
+import { type InFlight, watchAttempts } from '@acs/badge-in/testing';
 import { ReaderSlotEntity } from '@acs/enrollment';
 import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController, type VirtualController } from '@acs/mqtt/testing';
@@ -37,11 +38,13 @@ function quantile(xs: number[], q: number): number {
 describe('badge-in latency while the broker is under attack', () => {
   let t: TestApp;
   let vc: VirtualController;
+  let inFlight: InFlight | undefined;
   let readerId: string;
   let attackers: Secrets[];
 
   beforeAll(async () => {
     t = await startTestApp({ env: { READERS_ENABLED: 'false', LOG_LEVEL: 'warn', BADGE_UNLOCK_MS: '1000', MQTT_COMMAND_TIMEOUT_MS: '5000' } });
+    inFlight = watchAttempts(t.app.get(BadgeInService));
     const site = await post<{ id: string }>(t, '/sites', { name: 'Attack site', timeZone: 'Europe/Amsterdam' });
     const zone = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: 'Attack hall', kind: 'suite' });
     const customer = await post<{ id: string }>(t, '/customers', {
@@ -101,7 +104,7 @@ describe('badge-in latency while the broker is under attack', () => {
   });
 
   afterAll(async () => {
-    await t?.app.get(BadgeInService).settled();
+    await inFlight?.settled();
     await vc?.stop();
     await t?.close();
   });

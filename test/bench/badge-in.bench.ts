@@ -27,6 +27,7 @@ import { ReaderLibraryService, ReaderManager, ReaderSlotEntity } from '@acs/enro
 import { MqttEdge } from '@acs/mqtt';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
 // Relative: the build's alias rewriting does not handle the /testing sub-path.
+import { watchAttempts } from '../../libs/badge-in/src/testing/index.js';
 import { FAST_READER_OPTIONS } from '../../libs/fingerprint/src/testing/index.js';
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -132,6 +133,7 @@ async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
   await t.app.get(DataSource).getRepository(ReaderSlotEntity).insert(slots);
   const echo = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Bench echo', mqttId: 'bench-echo' });
   const service = t.app.get(BadgeInService);
+  const inFlight = watchAttempts(service);
   await service.wiring();
   const deadline = Date.now() + 10_000;
   while (service.doorViews().some((d) => d.controllerStatus !== 'online')) {
@@ -145,7 +147,7 @@ async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
     controllers: started,
     echo,
     close: async () => {
-      await service.settled();
+      await inFlight.settled();
       await Promise.all(started.map((c) => c.stop()));
       await t.close();
     },
@@ -222,6 +224,7 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
   });
   const devices = [new VirtualReader({ seed: 1, serialNumber: 'VR-BENCH-DESK' }), new VirtualReader({ seed: 2, serialNumber: 'VR-BENCH-DOOR' })];
   const servers = devices.map((d) => new VirtualReaderTcpServer(d));
+  const inFlight = watchAttempts(t.app.get(BadgeInService));
   let vc: VirtualController | undefined;
   try {
     const [desk, door] = await Promise.all(servers.map((srv) => srv.listen(0)));
@@ -316,7 +319,7 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
     log(`${samples.length} badge-ins through the identification loop (virtual R503 over TCP)`);
     return samples;
   } finally {
-    await t.app.get(BadgeInService).settled();
+    await inFlight.settled();
     await vc?.stop();
     await t.close();
     await Promise.all(servers.map((srv) => srv.close()));

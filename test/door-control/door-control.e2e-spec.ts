@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { DoorCommandError, DoorCommandService, MqttEdge } from '@acs/mqtt';
+import { DoorCommandError, DoorCommandService } from '@acs/door-control';
+import { MqttEdge } from '@acs/mqtt';
 import { connectRawClient, startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { bearer, post } from '../support/registry-fixture.js';

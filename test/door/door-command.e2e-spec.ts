@@ -2,26 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { commandTopic, eventTopic, newNonce, replyTopic, signEnvelope, statusTopic, type EventBody, type ReplyBody } from '@acs/door-protocol';
-import {
-  DoorCommandError,
-  DoorCommandService,
-  InMemoryControllerSecretProvider,
-  InMemoryCredentialProvider,
-  MqttEdge,
-  MqttModule,
-  type DoorEventRecord,
-  type GapNotice,
-  type SecurityEvent,
-} from '@acs/mqtt';
+import { DoorCommandError, DoorCommandModule, DoorCommandService, type DoorEventRecord, type GapNotice, type SecurityEvent } from '@acs/door-control';
+import { startServerSide, type TestServerSide } from '@acs/door-control/testing';
+import { InMemoryControllerSecretProvider, InMemoryCredentialProvider, MqttEdge, MqttModule } from '@acs/mqtt';
 import {
   connectRawClient,
   type ControllerIdentity,
-  startServerSide,
   startTestBroker,
   startVirtualController,
   Teardown,
   type TestBroker,
-  type TestServerSide,
   VirtualController,
   waitFor,
 } from '@acs/mqtt/testing';
@@ -302,7 +292,7 @@ describe('DoorCommandService against a virtual controller', () => {
   });
 });
 
-describe('MqttModule', () => {
+describe('MqttModule with DoorCommandModule', () => {
   it('starts the embedded broker, connects the server and serves door commands through Nest', async () => {
     const credentials = new InMemoryCredentialProvider();
     const secrets = new InMemoryControllerSecretProvider();
@@ -314,9 +304,8 @@ describe('MqttModule', () => {
         MqttModule.forRoot({
           server: { username: 'acs-server', password: 'server-password-1' },
           embedded: { host: '127.0.0.1', port: 0, credentials },
-          controllerSecrets: secrets,
-          commands: { commandTimeoutMs: 1000 },
         }),
+        DoorCommandModule.forRoot({ controllerSecrets: secrets, commands: { commandTimeoutMs: 1000 } }),
       ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
@@ -335,18 +324,26 @@ describe('MqttModule', () => {
     expect(app.get(MqttEdge).broker!.running).toBe(false);
   });
 
-  it('takes its options from a factory (forRootAsync), e.g. config plus the device registry', async () => {
+  it('takes its options from factories (forRootAsync), e.g. config for the edge and the device registry for the door commands', async () => {
     const REGISTRY = Symbol('registry');
+    const SERVER = Symbol('server');
     const secrets = new InMemoryControllerSecretProvider();
     const moduleRef = await Test.createTestingModule({
       imports: [
         MqttModule.forRootAsync({
+          inject: [SERVER],
+          useFactory: (server: { username: string; password: string }) => ({ server, embedded: { port: 0, credentials: new InMemoryCredentialProvider() } }),
+          imports: [
+            {
+              module: class ConfigModule {},
+              providers: [{ provide: SERVER, useValue: { username: 'acs-server', password: 'server-password-2' } }],
+              exports: [SERVER],
+            },
+          ],
+        }),
+        DoorCommandModule.forRootAsync({
           inject: [REGISTRY],
-          useFactory: (registry: InMemoryControllerSecretProvider) => ({
-            server: { username: 'acs-server', password: 'server-password-2' },
-            embedded: { port: 0, credentials: new InMemoryCredentialProvider() },
-            controllerSecrets: registry,
-          }),
+          useFactory: (registry: InMemoryControllerSecretProvider) => ({ controllerSecrets: registry }),
           imports: [{ module: class RegistryModule {}, providers: [{ provide: REGISTRY, useValue: secrets }], exports: [REGISTRY] }],
         }),
       ],

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { EmbeddedBroker } from '@acs/mqtt';
-import type { DoorEventRecord } from '@acs/mqtt';
-import { startServerSide, startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
+import type { DoorEventRecord } from '@acs/door-control';
+import { startServerSide } from '@acs/door-control/testing';
+import { startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
 import type { VirtualController } from '@acs/mqtt/testing';
 
 /** Drives the controller's inputs: one event every `everyMs` until `total` events exist. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { DoorEventRecord } from '@acs/mqtt';
-import { startServerSide, startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
+import type { DoorEventRecord } from '@acs/door-control';
+import { startServerSide } from '@acs/door-control/testing';
+import { startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -15,7 +15,9 @@ import {
   type EventBody,
   type ReplyBody,
 } from '@acs/door-protocol';
-import { InMemoryControllerSecretProvider, type DoorEventRecord, type SecurityEvent } from '@acs/mqtt';
+import type { DoorEventRecord, SecurityEvent } from '@acs/door-control';
+import { startServerSide, type TestServerSide } from '@acs/door-control/testing';
+import { InMemoryControllerSecretProvider } from '@acs/mqtt';
 import {
   collect,
   connectRawClient,
@@ -24,10 +26,8 @@ import {
   newIdentity,
   runMosquittoTool,
   startMosquitto,
-  startServerSide,
   startVirtualController,
   Teardown,
-  type TestServerSide,
   uniqueControllerId,
   VirtualController,
   waitFor,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventTopic } from '@acs/door-protocol';
 import { MqttSecurityAudit } from '@acs/door-control';
+import { DoorCommandService } from '@acs/door-control';
 import { MqttEdge } from '@acs/mqtt';
 import { connectRawClient, waitFor } from '@acs/mqtt/testing';
 import { openSse } from '../badge-in/badge-in-support.js';
@@ -49,7 +50,7 @@ describe('MQTT security alarms on the security desk', () => {
     expect(stream.status).toBe(200);
     try {
       const seen: string[] = [];
-      t.app.get(MqttEdge).doors.on('security', (e) => seen.push(e.kind));
+      t.app.get(DoorCommandService).on('security', (e) => seen.push(e.kind));
       const c = await connectRawClient(t.app.get(MqttEdge).broker!.url, { username: a.mqttUsername, password: a.mqttPassword, clientId: a.mqttUsername });
       const forged = JSON.stringify({
         body: { v: 1, controllerId: a.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) },

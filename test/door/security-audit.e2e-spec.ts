@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventTopic } from '@acs/door-protocol';
 import { MqttSecurityAudit } from '@acs/door-control';
+import { DoorCommandService } from '@acs/door-control';
 import { MqttEdge } from '@acs/mqtt';
 import { connectRawClient, waitFor } from '@acs/mqtt/testing';
 import { bearer, post } from '../support/registry-fixture.js';
@@ -42,7 +43,7 @@ describe('MQTT security events in the audit trail', () => {
 
   it('a flood of 3,568 forged events from one login (as reported) is one audit record with its count, and one alarm', async () => {
     const security: string[] = [];
-    t.app.get(MqttEdge).doors.on('security', (e) => security.push(e.kind));
+    t.app.get(DoorCommandService).on('security', (e) => security.push(e.kind));
     const c = await connectRawClient(t.app.get(MqttEdge).broker!.url, { username: a.mqttUsername, password: a.mqttPassword, clientId: a.mqttUsername });
     const forged = JSON.stringify({
       body: { v: 1, controllerId: a.mqttUsername, epoch: 1, seq: 1, type: 'opened', door: 1, ts: 1, nonce: 'n'.repeat(32) },

@@ -2,6 +2,7 @@ import { connect as netConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { commandTopic, eventTopic, newNonce, signEnvelope } from '@acs/door-protocol';
+import { DoorCommandService } from '@acs/door-control';
 import { MqttEdge } from '@acs/mqtt';
 import { connectPacket, connectRawClient, fixedHeader, remainingLength, startVirtualController, type VirtualController, waitFor } from '@acs/mqtt/testing';
 import { fuzzSettings } from '../support/fuzz.js';
@@ -135,7 +136,7 @@ describe('fuzzing the embedded MQTT broker', () => {
       { controllerId: honest.mqttUsername, password: honest.mqttPassword, secret: Buffer.from(honest.signingSecret, 'base64') },
       { clock: t.clock, doors: 1 },
     );
-    await waitFor(() => edge.doors.status(honest.mqttUsername) === 'online', 5000, 'honest controller online');
+    await waitFor(() => t.app.get(DoorCommandService).status(honest.mqttUsername) === 'online', 5000, 'honest controller online');
     baselineConnections = edge.broker!.openConnections;
     rssBefore = process.memoryUsage().rss;
   });
@@ -146,7 +147,7 @@ describe('fuzzing the embedded MQTT broker', () => {
   });
 
   const stillWorking = async () => {
-    const doors = t.app.get(MqttEdge).doors;
+    const doors = t.app.get(DoorCommandService);
     await expect(doors.ping(honest.mqttUsername)).resolves.toMatchObject({ ok: true });
   };
 
@@ -201,7 +202,7 @@ describe('fuzzing the embedded MQTT broker', () => {
     const c = await connectRawClient(edge.broker!.url, { username: fuzzCtl.mqttUsername, password: fuzzCtl.mqttPassword, clientId: fuzzCtl.mqttUsername });
     const refused: string[] = [];
     const onSecurity = (e: { kind: string }) => refused.push(e.kind);
-    edge.doors.on('security', onSecurity);
+    t.app.get(DoorCommandService).on('security', onSecurity);
     const kinds = ['event', 'status', 'state', 'reply'] as const;
     const hostileNumber = fc.oneof(fc.constantFrom(4102444800000, -1, 0, Number.MAX_SAFE_INTEGER, 1e308, 2 ** 53 + 1), fc.integer(), fc.double());
     const body = fc.record(
@@ -237,7 +238,7 @@ describe('fuzzing the embedded MQTT broker', () => {
       { seed: settings.seed + 2, numRuns: runs(150) },
     );
     await c.endAsync();
-    edge.doors.off('security', onSecurity);
+    t.app.get(DoorCommandService).off('security', onSecurity);
     // The cases reached the door service (most are refused there), and every one was handled:
     // the inbox logs "door message handling failed" for anything that threw.
     expect(refused.length).toBeGreaterThan(runs(150) / 2);

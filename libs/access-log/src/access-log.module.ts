@@ -4,6 +4,7 @@ import { AccessLogController } from './access-log.controller.js';
 import { AccessLogExporter } from './access-log.exporter.js';
 import { AccessLogService } from './access-log.service.js';
 import { AccessHistoryErasure } from './history-erasure.js';
+import { PassageHistory } from './passage-history.js';
 import { PersonHistory } from './person-history.js';
 
 /**
@@ -11,8 +12,8 @@ import { PersonHistory } from './person-history.js';
  * the CLI verifies chains.
  */
 @Module({
-  providers: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory],
-  exports: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory],
+  providers: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
+  exports: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
 })
 export class AccessLogCoreModule {}
 

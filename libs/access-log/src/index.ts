@@ -34,6 +34,7 @@ export {
 export { AccessHistoryErasure, type ChainHead } from './history-erasure.js';
 export { PersonHistory } from './person-history.js';
 export { LocalTimeFormatter } from './local-time.js';
+export { PassageHistory, type GrantedPassage } from './passage-history.js';
 export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy, type RetentionStatus, type RetentionState } from './retention.js';
 export { AccessLogModule, AccessLogCoreModule } from './access-log.module.js';
 export { AccessLogRetentionModule } from './retention-port.js';

@@ -49,9 +49,11 @@ export type BadgeInDirection = (typeof BADGE_IN_DIRECTIONS)[number];
  * How the door is held besides the registry: `locked` by an operator (maintenance, incident),
  * `emergency_release` when unlocked for evacuation (fire input, or staff for a site or zone).
  * Registry lockdown of a zone is `ZoneFacts.lockdown` and comes through `evaluateAccess`.
+ * Not the controller's own relay modes (`DOOR_MODES` in @acs/door-protocol, sent in `set-mode`):
+ * the two sets differ and once shared a name.
  */
-export const DOOR_MODES = ['normal', 'locked', 'emergency_release'] as const;
-export type DoorMode = (typeof DOOR_MODES)[number];
+export const DOOR_HOLD_MODES = ['normal', 'locked', 'emergency_release'] as const;
+export type DoorHoldMode = (typeof DOOR_HOLD_MODES)[number];
 
 /** The codes the badge-in decision adds to `ACCESS_REASONS`. */
 export const BADGE_IN_ONLY_REASONS = [
@@ -185,7 +187,7 @@ export interface BadgeInAttempt {
 export interface DoorConditions {
   controllerOnline: boolean;
   /** Default `normal`. */
-  mode?: DoorMode;
+  mode?: DoorHoldMode;
 }
 
 export interface BadgeInInput {

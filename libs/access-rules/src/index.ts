@@ -9,7 +9,7 @@ export {
   BADGE_IN_DECISION_REASONS,
   BADGE_IN_ONLY_REASONS,
   BADGE_IN_VIOLATIONS,
-  DOOR_MODES,
+  DOOR_HOLD_MODES,
   GRANTING_REASONS,
   REASON_DESCRIPTIONS,
   REASON_FAMILIES,
@@ -23,7 +23,7 @@ export type {
   BadgeInReason,
   BadgeInViolation,
   DoorConditions,
-  DoorMode,
+  DoorHoldMode,
   ReasonFamily,
 } from './badge-in.js';
 export { ZoneState, DOOR_EVENT_KINDS, DEFAULT_ANTI_PASSBACK_RESET_MINUTES, DEFAULT_UNLOCK_GRACE_MS, MAX_ANTI_PASSBACK_RESET_MINUTES } from './zone-state.js';

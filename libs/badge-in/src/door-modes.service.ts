@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { NotFoundError } from '@acs/http';
-import { DoorCommandError, DoorCommandService } from '@acs/mqtt';
+import { DoorCommandError, DoorCommandService } from '@acs/door-control';
 import { SiteService } from '@acs/registry';
 import { BadgeInService } from './badge-in.service.js';
 import { DoorOverrideEntity } from './entities.js';

@@ -4,5 +4,5 @@ export { BadgeInService, type BadgeOutcome, type BadgeInEvents, type DoorStatusV
 export { AlarmService, alarmView, type AlarmView, type RaiseAlarm } from './alarm.service.js';
 export { DoorModesService, type ModeChangeResult, type ModeScope } from './door-modes.service.js';
 export { MonitorBus, matchesFilter, isSecurityAlarm, type MonitorEvent, type MonitorFilter } from './monitor.js';
-export { loadTopology, channelKey, type DoorWiring, type ReaderBinding, type Topology } from './topology.js';
+export { channelKey, type DoorWiring, type ReaderBinding, type Topology } from './topology.js';
 export { SecurityAlarmService, SECURITY_ALARM_ACTION, SECURITY_ALARM_ACK_ACTION, type SecurityAlarmView } from './security-alarms.service.js';

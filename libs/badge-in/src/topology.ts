@@ -1,6 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import type { BadgeInDirection } from '@acs/access-rules';
-import { ControllerEntity, DoorEntity, ReaderEntity } from '@acs/registry';
+import type { DeviceWiring, DeviceWiringService } from '@acs/registry';
 
 /** What badge-in needs about a door besides the decision facts: where its readers and relay are. */
 export interface DoorWiring {
@@ -37,13 +36,11 @@ export interface Topology {
 
 export const channelKey = (mqttId: string, channel: number): string => `${mqttId}:${channel}`;
 
-/** Read once per registry change, next to the decision snapshot, so the badge-in path reads no database. */
-export async function loadTopology(m: EntityManager): Promise<Topology> {
-  const [doors, readers, controllers] = await Promise.all([
-    m.find(DoorEntity, { relations: { zone: true } }),
-    m.find(ReaderEntity, { select: { id: true, siteId: true, role: true } }),
-    m.find(ControllerEntity, { select: { id: true, siteId: true, mqttId: true } }),
-  ]);
+/**
+ * The wiring as badge-in looks it up, built once per registry change next to the decision
+ * snapshot, so the badge-in path reads no database.
+ */
+export function buildTopology({ doors, readers, controllers }: DeviceWiring): Topology {
   const mqttOf = new Map(controllers.map((c) => [c.id, c.mqttId]));
   const doorMap = new Map<string, DoorWiring>();
   const byChannel = new Map<string, string>();
@@ -57,7 +54,7 @@ export async function loadTopology(m: EntityManager): Promise<Topology> {
       doorId: d.id,
       name: d.name,
       zoneId: d.zoneId,
-      siteId: d.zone!.siteId,
+      siteId: d.siteId,
       controllerId: d.controllerId,
       mqttId,
       relayChannel: d.relayChannel,
@@ -80,4 +77,8 @@ export async function loadTopology(m: EntityManager): Promise<Topology> {
     byChannel,
     controllers: new Map(controllers.map((c) => [c.mqttId, { controllerId: c.id, siteId: c.siteId }])),
   };
+}
+
+export async function loadTopology(devices: Pick<DeviceWiringService, 'wiring'>): Promise<Topology> {
+  return buildTopology(await devices.wiring());
 }

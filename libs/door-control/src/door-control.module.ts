@@ -1,22 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { ReadinessRegistry } from '@acs/health';
 import { type BrokerDenial, MqttEdge, MqttModule, serverUsername, type MqttModuleOptions } from '@acs/mqtt';
-import { RegistryModule } from '@acs/registry';
+import { DeviceWiringService, RegistryModule } from '@acs/registry';
+import { type DoorCommandModuleOptions, DoorCommandModule } from './door-command.module.js';
 import { RegistryBrokerCredentials, RegistryControllerSecrets } from './registry-credentials.js';
 import { BrokerDenialRelay, MqttSecurityAudit } from './security-audit.js';
 
 /** Turns configuration and the registry into the MQTT edge's options. */
-export function mqttOptions(
-  config: AppConfig,
-  ds: DataSource,
-  secrets: RegistryControllerSecrets,
-  clock: Clock,
-  denials?: BrokerDenialRelay,
-): MqttModuleOptions {
+export function mqttOptions(config: AppConfig, devices: DeviceWiringService, clock: Clock, denials?: BrokerDenialRelay): MqttModuleOptions {
   const tls =
     config.MQTT_TLS_CERT_FILE && config.MQTT_TLS_KEY_FILE
       ? { certFile: config.MQTT_TLS_CERT_FILE, keyFile: config.MQTT_TLS_KEY_FILE, ...(config.MQTT_TLS_CA_FILE ? { caFile: config.MQTT_TLS_CA_FILE } : {}) }
@@ -40,7 +34,7 @@ export function mqttOptions(
             port: config.MQTT_EMBEDDED_PORT,
             portSetting: 'MQTT_EMBEDDED_PORT',
             serverClientIdPrefix: config.MQTT_SERVER_USERNAME,
-            credentials: new RegistryBrokerCredentials(ds, config.MQTT_SERVER_USERNAME),
+            credentials: new RegistryBrokerCredentials(devices, config.MQTT_SERVER_USERNAME),
             hardening: {
               maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
               connectTimeout: config.MQTT_CONNECT_TIMEOUT_MS,
@@ -53,6 +47,12 @@ export function mqttOptions(
             ...(tls ? { tls } : {}),
           },
         }),
+  };
+}
+
+/** The door command service signs with the registry's controller secrets. */
+export function doorCommandOptions(config: AppConfig, secrets: RegistryControllerSecrets, clock: Clock): DoorCommandModuleOptions {
+  return {
     controllerSecrets: secrets,
     // Replies come back on our own reply topic, not to every instance.
     // Events wait for the badge-in service's handlers (it releases them once wired).
@@ -83,22 +83,28 @@ class MqttReadiness implements OnApplicationBootstrap {
 @Module({
   imports: [RegistryModule],
   providers: [RegistryControllerSecrets, BrokerDenialRelay],
-  exports: [RegistryControllerSecrets, BrokerDenialRelay],
+  // The registry too: the MQTT options read controller logins through it.
+  exports: [RegistryControllerSecrets, BrokerDenialRelay, RegistryModule],
 })
 class DoorSecretsModule {}
 
 /**
  * The door-controller edge wired to the registry: the embedded broker (unless MQTT_BROKER_URL
  * names an external one) authenticates controllers against their stored hashes, the door
- * command service signs with their registry secrets, and /ready reports the broker.
+ * command service (DoorCommandModule, on the MQTT module's client) signs with their registry
+ * secrets, and /ready reports the broker.
  */
 @Module({
   imports: [
     MqttModule.forRootAsync({
       imports: [DoorSecretsModule],
-      inject: [AppConfig, DataSource, RegistryControllerSecrets, Clock, BrokerDenialRelay],
-      useFactory: (config: AppConfig, ds: DataSource, secrets: RegistryControllerSecrets, clock: Clock, denials: BrokerDenialRelay) =>
-        mqttOptions(config, ds, secrets, clock, denials),
+      inject: [AppConfig, DeviceWiringService, Clock, BrokerDenialRelay],
+      useFactory: (config: AppConfig, devices: DeviceWiringService, clock: Clock, denials: BrokerDenialRelay) => mqttOptions(config, devices, clock, denials),
+    }),
+    DoorCommandModule.forRootAsync({
+      imports: [DoorSecretsModule],
+      inject: [AppConfig, RegistryControllerSecrets, Clock],
+      useFactory: (config: AppConfig, secrets: RegistryControllerSecrets, clock: Clock) => doorCommandOptions(config, secrets, clock),
     }),
     DoorSecretsModule,
   ],

@@ -1,10 +1,8 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@acs/config';
 import { verifyMosquittoPassword } from '@acs/crypto';
 import type { BrokerCredentialProvider, ControllerSecretProvider, MqttPrincipal } from '@acs/mqtt';
-import { ControllerEntity, DeviceService, RegistryChanges } from '@acs/registry';
+import { DeviceService, DeviceWiringService, RegistryChanges } from '@acs/registry';
 
 /**
  * The embedded broker's controller accounts come from the registry: username = the controller's
@@ -14,14 +12,14 @@ import { ControllerEntity, DeviceService, RegistryChanges } from '@acs/registry'
 @Injectable()
 export class RegistryBrokerCredentials implements BrokerCredentialProvider {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly wiring: Pick<DeviceWiringService, 'controllerLogin'>,
     private readonly serverPrefix: string,
   ) {}
 
   async authenticate(username: string, password: Buffer): Promise<MqttPrincipal | null> {
     // A controller id may never pass for (and so take over) the server's own session.
     if (username.startsWith(this.serverPrefix)) return null;
-    const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId: username }, select: { mqttId: true, mqttPasswordHash: true } });
+    const c = await this.wiring.controllerLogin(username);
     if (!c || !verifyMosquittoPassword(password.toString('utf8'), c.mqttPasswordHash)) return null;
     return { kind: 'controller', controllerId: c.mqttId };
   }
@@ -35,7 +33,7 @@ export class RegistryControllerSecrets implements ControllerSecretProvider, OnMo
   private readonly unsubscribe: () => void;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly wiring: DeviceWiringService,
     private readonly devices: DeviceService,
     changes: RegistryChanges,
     private readonly config: AppConfig,
@@ -52,7 +50,7 @@ export class RegistryControllerSecrets implements ControllerSecretProvider, OnMo
   async owns(mqttId: string): Promise<boolean> {
     let host = this.hosts.get(mqttId);
     if (host === undefined) {
-      const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId }, select: { id: true, host: true } });
+      const c = await this.wiring.controllerByMqttId(mqttId);
       host = c?.host ?? null;
       this.hosts.set(mqttId, host);
     }
@@ -62,7 +60,7 @@ export class RegistryControllerSecrets implements ControllerSecretProvider, OnMo
   async getSecret(mqttId: string): Promise<Buffer | null> {
     const cached = this.cache.get(mqttId);
     if (cached) return cached;
-    const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId }, select: { id: true } });
+    const c = await this.wiring.controllerByMqttId(mqttId);
     if (!c) return null;
     const secret = await this.devices.controllerSigningSecret(c.id);
     this.cache.set(mqttId, secret);

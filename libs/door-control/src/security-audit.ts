@@ -3,7 +3,9 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { type AuditEntryEntity, AuditService } from '@acs/audit';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { type BrokerDenial, MqttEdge, type SecurityAggregate, SecurityEventAggregator, type SecurityEvent } from '@acs/mqtt';
+import { type BrokerDenial, type SecurityAggregate, SecurityEventAggregator } from '@acs/mqtt';
+import { DoorCommandService } from './door-command.service.js';
+import type { SecurityEvent } from './door-command.types.js';
 
 /** Carries the embedded broker's refusals from its options (built before Nest wires anything) to the audit. */
 @Injectable()
@@ -43,7 +45,7 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly edge: MqttEdge,
+    private readonly doors: DoorCommandService,
     private readonly relay: BrokerDenialRelay,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -53,7 +55,7 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.edge.doors.on('security', this.onSecurity);
+    this.doors.on('security', this.onSecurity);
     this.relay.on('denial', this.onDenial);
     this.timer = setInterval(() => this.flush(false), 1000);
     this.timer.unref();
@@ -61,7 +63,7 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    this.edge.doors.off('security', this.onSecurity);
+    this.doors.off('security', this.onSecurity);
     this.relay.off('denial', this.onDenial);
     this.flush(true);
     await this.writing;

@@ -7,7 +7,6 @@ export * from './connection-limits.js';
 export * from './rate-limited-log.js';
 export * from './security-aggregator.js';
 export * from './mqtt-client.js';
-export * from './door-command.service.js';
 export * from './mosquitto-auth.js';
 export * from './mqtt.module.js';
 export { CLUSTER_TOPIC_PREFIX, clusterTopic, isClusterTopic, serverUsername } from './cluster-topics.js';

@@ -1,10 +1,8 @@
 import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type Clock, SystemClock } from '@acs/clock';
-import { type BrokerCredentialProvider, type ControllerSecretProvider } from './credentials.js';
+import { type BrokerCredentialProvider } from './credentials.js';
 import { EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
 import { AcsMqttClient, type AcsMqttClientOptions } from './mqtt-client.js';
-import { DoorCommandService, type DoorCommandServiceOptions } from './door-command.service.js';
 
 export const MQTT_MODULE_OPTIONS = Symbol('MQTT_MODULE_OPTIONS');
 
@@ -21,23 +19,29 @@ export interface MqttModuleOptions {
     /** Controller credentials; the server's own are added by the module. */
     credentials: BrokerCredentialProvider;
   };
-  /** Per-controller HMAC secrets (the device registry implements this). */
-  controllerSecrets: ControllerSecretProvider;
   client?: Omit<AcsMqttClientOptions, 'url' | 'username' | 'password' | 'clientId' | 'logger'>;
-  commands?: DoorCommandServiceOptions;
-  clock?: Clock;
 }
 
 /**
- * Composes the broker (embedded only), the server's MQTT client and the door command service,
- * and runs them with the application's lifecycle.
+ * Something that routes topics on the server's client (the door command service): started before
+ * the client connects, because a resumed persistent session delivers its queued messages right
+ * after CONNACK and a message without a route is lost; stopped before the client ends.
+ */
+export interface MqttParticipant {
+  start(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Composes the broker (embedded only) and the server's MQTT client, and runs them and their
+ * attached participants with the application's lifecycle.
  */
 @Injectable()
 export class MqttEdge implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('MqttEdge');
   readonly broker?: EmbeddedBroker;
   readonly client: AcsMqttClient;
-  readonly doors: DoorCommandService;
+  private readonly participants: MqttParticipant[] = [];
 
   constructor(@Inject(MQTT_MODULE_OPTIONS) options: MqttModuleOptions) {
     const serverPrincipal = options.server;
@@ -70,25 +74,23 @@ export class MqttEdge implements OnModuleInit, OnApplicationShutdown {
       clientId: serverPrincipal.clientId ?? serverPrincipal.username,
       logger: new Logger('MqttClient'),
     });
-    this.doors = new DoorCommandService(
-      this.client,
-      options.controllerSecrets,
-      options.clock ?? new SystemClock(),
-      options.commands,
-      new Logger('DoorCommandService'),
-    );
+  }
+
+  /** Call while providers are built (before the module initialises), as the door-control module does. */
+  attach(participant: MqttParticipant): void {
+    this.participants.push(participant);
   }
 
   async onModuleInit(): Promise<void> {
     if (this.broker) await this.broker.start();
     // Routes first: a resumed persistent session delivers queued events right after CONNACK.
-    await this.doors.start();
+    for (const p of this.participants) await p.start();
     await this.client.connect(this.broker?.url);
     this.logger.log('MQTT door edge ready');
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.doors.stop();
+    for (const p of this.participants) p.stop();
     await this.client.end();
     await this.broker?.stop();
   }
@@ -113,13 +115,8 @@ export class MqttModule {
     return {
       module: MqttModule,
       global: true,
-      providers: [
-        ...optionProviders,
-        MqttEdge,
-        { provide: DoorCommandService, inject: [MqttEdge], useFactory: (edge: MqttEdge) => edge.doors },
-        { provide: AcsMqttClient, inject: [MqttEdge], useFactory: (edge: MqttEdge) => edge.client },
-      ],
-      exports: [MqttEdge, DoorCommandService, AcsMqttClient],
+      providers: [...optionProviders, MqttEdge, { provide: AcsMqttClient, inject: [MqttEdge], useFactory: (edge: MqttEdge) => edge.client }],
+      exports: [MqttEdge, AcsMqttClient],
     };
   }
 }

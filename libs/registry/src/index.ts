@@ -9,6 +9,7 @@ export { PersonDataErasure, type PersonDataSubject, type PersonDataErased, type 
 export { PersonRecords, type PersonRecord, type GrantRecord } from './people/person-records.js';
 export { SiteService } from './sites/site.service.js';
 export { DeviceService, DEFAULT_CAPACITY } from './devices/device.service.js';
+export { DeviceWiringService, type DeviceWiring, type DoorWiringRow } from './devices/device-wiring.service.js';
 export { mqttIdReservedBy } from './devices/mqtt-id.js';
 export { AccessService } from './access/access.service.js';
 export { EffectiveAccessService } from './access/effective-access.service.js';

@@ -11,6 +11,7 @@ import { CustomersController } from './customers/customers.controller.js';
 import { CustomerService } from './customers/customer.service.js';
 import { DoorControllersController, DoorsController, ReadersController } from './devices/devices.controller.js';
 import { DeviceService } from './devices/device.service.js';
+import { DeviceWiringService } from './devices/device-wiring.service.js';
 import { PeopleController } from './people/people.controller.js';
 import { PersonDataErasure } from './people/person-data-erasure.js';
 import { PersonRecords } from './people/person-records.js';
@@ -25,6 +26,7 @@ const SERVICES = [
   PersonService,
   SiteService,
   DeviceService,
+  DeviceWiringService,
   AccessService,
   CapacityGuard,
   RegistrySnapshotService,

@@ -1,16 +1,13 @@
 /**
  * Test helpers for the MQTT door edge: an authenticated embedded broker on a free port, virtual
- * controllers on it, the server side wired to it, and a teardown that closes all of it (the
+ * controllers on it, and a teardown that closes all of it (the
  * MQTT.js TeardownHelper discipline). Import as `@acs/mqtt/testing` in jest.
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Socket } from 'node:net';
-import { type Clock, SystemClock } from '@acs/clock';
 import { EmbeddedBroker, type BrokerDenial, type EmbeddedBrokerOptions } from '../embedded-broker.js';
 import { InMemoryControllerSecretProvider, InMemoryCredentialProvider } from '../credentials.js';
-import { AcsMqttClient } from '../mqtt-client.js';
-import { DoorCommandService, type DoorCommandServiceOptions } from '../door-command.service.js';
 import { VirtualController, type VirtualControllerOptions } from '../../../../hardware/virtual-controller/src/virtual-controller.js';
 
 export interface ControllerIdentity {
@@ -96,45 +93,6 @@ export async function startVirtualController(
   });
   await controller.start();
   return controller;
-}
-
-export interface TestServerSide {
-  client: AcsMqttClient;
-  doors: DoorCommandService;
-  stop(): Promise<void>;
-}
-
-/** The server half: its MQTT client (persistent session) and a started door command service. */
-export async function startServerSide(
-  url: string,
-  server: { username: string; password: string },
-  secrets: InMemoryControllerSecretProvider,
-  options: DoorCommandServiceOptions & {
-    clock?: Clock;
-    clientId?: string;
-    /** Runs before connecting: attach listeners, seed sequences (a resumed session delivers at once). */
-    prepare?: (doors: DoorCommandService) => void;
-  } = {},
-): Promise<TestServerSide> {
-  const client = new AcsMqttClient({
-    url,
-    username: server.username,
-    password: server.password,
-    clientId: options.clientId ?? `${server.username}-${process.pid}-${++counter}`,
-    reconnectPeriodMs: 100,
-  });
-  const doors = new DoorCommandService(client, secrets, options.clock ?? new SystemClock(), options);
-  await doors.start();
-  options.prepare?.(doors);
-  await client.connect();
-  return {
-    client,
-    doors,
-    stop: async () => {
-      doors.stop();
-      await client.end();
-    },
-  };
 }
 
 /**

@@ -7,7 +7,6 @@ import {
   type CommandBody,
   type DoorMode,
   type DoorState,
-  type EventBody,
   newNonce,
   parseEnvelope,
   parseTopic,
@@ -28,120 +27,13 @@ import {
   MAX_UNLOCK_MS,
   type TopicKind,
 } from '@acs/door-protocol';
-import type { ControllerSecretProvider } from './credentials.js';
-import type { DoorTransport } from './mqtt-client.js';
-import { SILENT_LOGGER, type MqttLogger } from './logger.js';
-import { RateLimitedLog } from './rate-limited-log.js';
-
-export type DoorCommandErrorCode =
-  /** The controller's retained status says offline (its last will fired), or it went offline while we waited. */
-  | 'controller-offline'
-  /** Published, but no authentic reply within the timeout. */
-  | 'no-reply'
-  /** The controller answered and refused (see `reply.code`). */
-  | 'rejected'
-  /** The server itself has no broker connection. */
-  | 'broker-unavailable'
-  /** No secret for this controller: it is not registered. */
-  | 'unknown-controller'
-  | 'invalid-argument';
-
-export class DoorCommandError extends Error {
-  constructor(
-    readonly code: DoorCommandErrorCode,
-    message: string,
-    readonly controllerId: string,
-    readonly reply?: ReplyBody,
-  ) {
-    super(message);
-    this.name = 'DoorCommandError';
-  }
-}
+import { type ControllerSecretProvider, type DoorTransport, type MqttLogger, RateLimitedLog, SILENT_LOGGER } from '@acs/mqtt';
+import { ControllerViews } from './controller-views.js';
+import { type ControllerStatus, DoorCommandError, type DoorCommandServiceOptions, type DoorEdgeEvents, type SecurityEventKind } from './door-command.types.js';
+import { PendingCommands } from './pending-commands.js';
 
 /** Upper bound of a command's ttlMs in the v1 schema. */
 const MAX_TTL_MS = 600_000;
-
-export type ControllerStatus = 'online' | 'offline' | 'unknown';
-
-export interface DoorEventRecord {
-  controllerId: string;
-  epoch: number;
-  seq: number;
-  type: EventBody['type'];
-  door?: number;
-  detail?: string;
-  /** The controller's clock at the event. */
-  occurredAt: Date;
-  receivedAt: Date;
-}
-
-export type SecurityEventKind =
-  | 'forged-event'
-  | 'forged-reply'
-  | 'forged-state'
-  | 'forged-status'
-  | 'unknown-controller'
-  | 'malformed-message'
-  /** A timestamp or epoch beyond the server clock plus MAX_FUTURE_SKEW_MS: refused, never stored. */
-  | 'future-timestamp'
-  | 'command-rejected';
-
-export interface SecurityEvent {
-  kind: SecurityEventKind;
-  controllerId?: string;
-  topic: string;
-  reason: string;
-  at: Date;
-}
-
-export interface GapNotice {
-  controllerId: string;
-  epoch: number;
-  from: number;
-  to: number;
-  at: Date;
-}
-
-export interface DoorEdgeEvents {
-  'door-event': [DoorEventRecord];
-  security: [SecurityEvent];
-  gap: [GapNotice];
-  status: [{ controllerId: string; status: ControllerStatus; at: Date }];
-  'door-state': [{ controllerId: string; state: DoorState }];
-}
-
-export interface DoorCommandServiceOptions {
-  /** How long a command waits for the reply; default 3000 ms. */
-  commandTimeoutMs?: number;
-  /** Reply-topic scope (`acs/v1/<id>/reply/<scope>`) when several servers share a broker. */
-  replyScope?: string;
-  /** Delay before acknowledging received events, so a burst costs one ack; default 20 ms. */
-  ackDelayMs?: number;
-  /**
-   * Keep incoming events (not acknowledged) until {@link DoorCommandService.releaseEvents}: a
-   * resumed session delivers queued events right after CONNACK, before the application's event
-   * handlers are attached, and an event handled by nobody but acknowledged would be lost.
-   */
-  holdEvents?: boolean;
-}
-
-interface Pending {
-  controllerId: string;
-  cmd: RepliedCommandBody['cmd'];
-  timer: NodeJS.Timeout;
-  resolve: (reply: ReplyBody) => void;
-  reject: (err: DoorCommandError) => void;
-}
-
-interface ControllerView {
-  status: ControllerStatus;
-  statusTs: number;
-  doors: Map<number, DoorState>;
-  /** Controller ts of the newest information applied per door, so replayed old events cannot roll state back. */
-  doorTs: Map<number, number>;
-  ackTimer?: NodeJS.Timeout;
-  ackedSeq?: { epoch: number; seq: number };
-}
 
 type CommandArgs =
   | { cmd: 'unlock'; door: number; durationMs: number }
@@ -151,14 +43,18 @@ type CommandArgs =
   | { cmd: 'ping' };
 
 /**
- * Server side of the door protocol: sends signed commands and correlates replies by request id,
- * tracks controller status and door state, ingests signed events (dedup by sequence, gap notices,
- * cumulative acknowledgement) and reports anything inauthentic as a security event.
+ * Server side of the door protocol: sends signed commands and correlates replies by request id
+ * ({@link PendingCommands}), tracks controller status and door state ({@link ControllerViews}),
+ * ingests signed events (dedup by sequence, gap notices, cumulative acknowledgement) and reports
+ * anything inauthentic as a security event. It runs on any {@link DoorTransport}; the MQTT edge
+ * starts it before connecting (see MqttEdge.attach).
  */
 export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
-  private readonly pending = new Map<string, Pending>();
-  private readonly controllers = new Map<string, ControllerView>();
+  private readonly views = new ControllerViews((controllerId, state) => this.emit('door-state', { controllerId, state }));
+  private readonly pending: PendingCommands;
   private readonly tracker = new SequenceTracker();
+  /** One acknowledgement timer per controller, so a burst of events costs one ack. */
+  private readonly ackTimers = new Map<string, NodeJS.Timeout | undefined>();
   private readonly timeoutMs: number;
   private readonly ackDelayMs: number;
   private readonly logger: MqttLogger;
@@ -183,6 +79,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     }
     this.timeoutMs = options.commandTimeoutMs ?? 3000;
     this.ackDelayMs = options.ackDelayMs ?? 20;
+    this.pending = new PendingCommands(this.timeoutMs, (id) => this.status(id));
     this.logger = logger ?? SILENT_LOGGER;
     this.securityLog = new RateLimitedLog(this.logger, clock);
   }
@@ -209,12 +106,8 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   /** Rejects whatever is still waiting and stops acknowledging; the transport is closed by its owner. */
   stop(): void {
     this.stopped = true;
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(new DoorCommandError('broker-unavailable', 'door command service stopped', p.controllerId));
-    }
-    for (const view of this.controllers.values()) clearTimeout(view.ackTimer);
+    this.pending.stopped();
+    for (const timer of this.ackTimers.values()) clearTimeout(timer);
   }
 
   /** Every failure, argument errors included, arrives as a rejected promise with a DoorCommandError. */
@@ -246,16 +139,15 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   }
 
   status(controllerId: string): ControllerStatus {
-    return this.controllers.get(controllerId)?.status ?? 'unknown';
+    return this.views.status(controllerId);
   }
 
   doorState(controllerId: string, door: number): DoorState | undefined {
-    const s = this.controllers.get(controllerId)?.doors.get(door);
-    return s ? { ...s } : undefined;
+    return this.views.doorState(controllerId, door);
   }
 
   doorStates(controllerId: string): DoorState[] {
-    return [...(this.controllers.get(controllerId)?.doors.values() ?? [])].map((s) => ({ ...s })).sort((a, b) => a.door - b.door);
+    return this.views.doorStates(controllerId);
   }
 
   /** Sequence numbers the server is still missing for the controller's current epoch. */
@@ -305,28 +197,10 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     const topic = commandTopic(controllerId);
     const payload = JSON.stringify(signEnvelope(secret, topic, body));
 
-    const reply = new Promise<ReplyBody>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(requestId);
-        reject(
-          new DoorCommandError(
-            'no-reply',
-            `controller ${controllerId} did not reply to ${args.cmd} within ${this.timeoutMs} ms (status ${this.status(controllerId)})`,
-            controllerId,
-          ),
-        );
-      }, this.timeoutMs);
-      this.pending.set(requestId, { controllerId, cmd: args.cmd, timer, resolve, reject });
-    });
+    const reply = this.pending.wait(requestId, controllerId, args.cmd);
     // Not awaited: the reply can overtake our PUBACK, and a publish stuck in mqtt.js' offline
     // queue must not hold the caller past the timeout.
-    this.transport.publish(topic, payload, { qos: 1 }).catch((err: Error) => {
-      const p = this.pending.get(requestId);
-      if (!p) return;
-      clearTimeout(p.timer);
-      this.pending.delete(requestId);
-      p.reject(new DoorCommandError('broker-unavailable', `publishing ${args.cmd} for ${controllerId} failed: ${err.message}`, controllerId));
-    });
+    this.transport.publish(topic, payload, { qos: 1 }).catch((err: Error) => this.pending.publishFailed(requestId, err.message));
     return reply;
   }
 
@@ -373,23 +247,8 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     const v = validateReply(raw);
     if (!v.ok) return this.security('malformed-message', topic, v.error, controllerId);
     const reply = v.value;
-    if (reply.doors) this.applySnapshot(controllerId, reply.doors, reply.ts);
-    const p = this.pending.get(reply.requestId);
-    // Unknown request ids are QoS 1 duplicates, late replies after a timeout, or "replayed"
-    // answers to a duplicate delivery of an already executed command: all harmless, all ignored.
-    if (!p || p.controllerId !== controllerId) return;
-    clearTimeout(p.timer);
-    this.pending.delete(reply.requestId);
-    if (reply.ok) p.resolve(reply);
-    else
-      p.reject(
-        new DoorCommandError(
-          'rejected',
-          `controller ${controllerId} rejected ${p.cmd}: ${reply.code}${reply.reason ? ` (${reply.reason})` : ''}`,
-          controllerId,
-          reply,
-        ),
-      );
+    if (reply.doors) this.views.applySnapshot(controllerId, reply.doors, reply.ts);
+    this.pending.settle(controllerId, reply);
   }
 
   private onEvent(topic: string, controllerId: string, raw: unknown, secret: Buffer, owned: boolean): void {
@@ -400,18 +259,17 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
       // Another instance's controller: show its doors, but leave sequence, records and the
       // acknowledgement to the owner (an ack from us would let the controller drop an event
       // the owner never stored).
-      this.applyEvent(controllerId, ev);
+      this.views.applyEvent(controllerId, ev);
       return;
     }
     const verdict = this.tracker.accept(controllerId, ev.epoch, ev.seq);
-    const view = this.view(controllerId);
     if (verdict.kind === 'new') {
       const at = this.clock.now();
       if (verdict.gap) {
         this.logger.warn(`events ${verdict.gap.from}..${verdict.gap.to} of ${controllerId} missing so far`);
         this.emit('gap', { controllerId, epoch: ev.epoch, ...verdict.gap, at });
       }
-      this.applyEvent(controllerId, ev);
+      this.views.applyEvent(controllerId, ev);
       if (ev.type === 'command-rejected')
         this.security('command-rejected', topic, `controller rejected a command: ${ev.detail ?? 'unspecified'}`, controllerId);
       this.emit('door-event', {
@@ -425,102 +283,23 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
         receivedAt: at,
       });
     }
-    if (verdict.kind !== 'stale-epoch') this.scheduleAck(controllerId, view, secret);
+    if (verdict.kind !== 'stale-epoch') this.scheduleAck(controllerId, secret);
   }
 
   private onState(topic: string, controllerId: string, raw: unknown): void {
     const v = validateState(raw);
     if (!v.ok) return this.security('malformed-message', topic, v.error, controllerId);
-    this.applySnapshot(controllerId, v.value.doors, v.value.ts);
+    this.views.applySnapshot(controllerId, v.value.doors, v.value.ts);
   }
 
   private onStatus(topic: string, controllerId: string, raw: unknown): void {
     const v = validateStatus(raw);
     if (!v.ok) return this.security('malformed-message', topic, v.error, controllerId);
     const s = v.value;
-    const view = this.view(controllerId);
-    // A will and the birth of the same connection carry the same ts, and the will comes last; a
-    // will of an older connection arriving after a newer birth carries an older ts and is ignored.
-    if (s.ts < view.statusTs || (s.ts === view.statusTs && s.status === 'online' && view.status === 'offline')) return;
-    view.statusTs = s.ts;
-    if (view.status === s.status) return;
-    view.status = s.status;
+    if (!this.views.applyStatus(controllerId, s)) return;
     this.logger.log(`controller ${controllerId} is ${s.status}`);
     this.emit('status', { controllerId, status: s.status, at: this.clock.now() });
-    if (s.status === 'offline') {
-      for (const [id, p] of this.pending) {
-        if (p.controllerId !== controllerId) continue;
-        clearTimeout(p.timer);
-        this.pending.delete(id);
-        p.reject(new DoorCommandError('controller-offline', `controller ${controllerId} went offline before replying to ${p.cmd}`, controllerId));
-      }
-    }
-  }
-
-  // ---- state ----------------------------------------------------------------------------------
-
-  private view(controllerId: string): ControllerView {
-    let v = this.controllers.get(controllerId);
-    if (!v) {
-      v = { status: 'unknown', statusTs: 0, doors: new Map(), doorTs: new Map() };
-      this.controllers.set(controllerId, v);
-    }
-    return v;
-  }
-
-  private applySnapshot(controllerId: string, doors: DoorState[], ts: number): void {
-    const view = this.view(controllerId);
-    for (const d of doors) {
-      if (ts < (view.doorTs.get(d.door) ?? 0)) continue;
-      view.doorTs.set(d.door, ts);
-      this.setDoor(controllerId, { ...d });
-    }
-  }
-
-  private applyEvent(controllerId: string, ev: EventBody): void {
-    if (ev.door === undefined) return;
-    const view = this.view(controllerId);
-    if (ev.ts < (view.doorTs.get(ev.door) ?? 0)) return; // a replayed old event must not overwrite newer state
-    const cur: DoorState = view.doors.get(ev.door) ?? { door: ev.door, locked: true, open: false, mode: 'normal', alarm: 'none' };
-    const next = { ...cur };
-    switch (ev.type) {
-      case 'opened':
-        next.open = true;
-        break;
-      case 'forced-open':
-        next.open = true;
-        next.alarm = 'forced-open';
-        break;
-      case 'held-open':
-        next.alarm = 'held-open';
-        break;
-      case 'closed':
-        next.open = false;
-        next.alarm = 'none';
-        break;
-      case 'unlocked':
-        next.locked = false;
-        break;
-      case 'locked':
-        next.locked = true;
-        break;
-      case 'mode-changed':
-        if (DOOR_MODES.includes(ev.detail as DoorMode)) next.mode = ev.detail as DoorMode;
-        break;
-      default:
-        return;
-    }
-    view.doorTs.set(ev.door, ev.ts);
-    this.setDoor(controllerId, next);
-  }
-
-  private setDoor(controllerId: string, state: DoorState): void {
-    const view = this.view(controllerId);
-    const prev = view.doors.get(state.door);
-    view.doors.set(state.door, state);
-    if (!prev || prev.locked !== state.locked || prev.open !== state.open || prev.mode !== state.mode || prev.alarm !== state.alarm) {
-      this.emit('door-state', { controllerId, state: { ...state } });
-    }
+    if (s.status === 'offline') this.pending.controllerOffline(controllerId);
   }
 
   // ---- acknowledgements ------------------------------------------------------------------------
@@ -530,10 +309,10 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
    * highest seq with nothing missing below), and replays the rest on reconnect. This, not broker
    * persistence, is what makes the event record complete across broker restarts.
    */
-  private scheduleAck(controllerId: string, view: ControllerView, secret: Buffer): void {
-    if (this.stopped || view.ackTimer) return;
-    view.ackTimer = setTimeout(() => {
-      view.ackTimer = undefined;
+  private scheduleAck(controllerId: string, secret: Buffer): void {
+    if (this.stopped || this.ackTimers.get(controllerId)) return;
+    const timer = setTimeout(() => {
+      this.ackTimers.set(controllerId, undefined);
       const upTo = this.tracker.contiguous(controllerId);
       if (!upTo || upTo.seq === 0 || !this.transport.connected) return;
       const topic = commandTopic(controllerId);
@@ -548,9 +327,9 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
       };
       this.transport
         .publish(topic, JSON.stringify(signEnvelope(secret, topic, body)), { qos: 1 })
-        .then(() => (view.ackedSeq = upTo))
         .catch((err: Error) => this.logger.warn(`acknowledging events of ${controllerId} failed: ${err.message}`));
     }, this.ackDelayMs);
+    this.ackTimers.set(controllerId, timer);
   }
 
   private security(kind: SecurityEventKind, topic: string, reason: string, controllerId?: string): void {

@@ -1,0 +1,201 @@
+import { performance } from 'node:perf_hooks';
+import {
+  decideBadgeIn,
+  REASON_FAMILIES,
+  type BadgeInDecision,
+  type DoorHoldMode,
+  type RegistrySnapshot,
+  type SnapshotIndex,
+  type ZoneState,
+} from '@acs/access-rules';
+import type { AccessEventInput, AccessLogService } from '@acs/access-log';
+import type { Clock } from '@acs/clock';
+import { DoorCommandError, type DoorCommandService } from '@acs/door-control';
+import { AuraColour, AuraControl } from '@acs/fingerprint';
+import type { AlarmService } from './alarm.service.js';
+import type { DoorEventCorrelator } from './door-event-correlator.js';
+import type { FollowUps } from './follow-ups.js';
+import type { MonitorBus } from './monitor.js';
+import type { LoopReaders, SearchHit } from './reader-loops.js';
+import type { DoorWiring, ReaderBinding, Topology } from './topology.js';
+
+export interface BadgeOutcome {
+  decision: BadgeInDecision;
+  attemptId: string;
+  /** Settles once every action of the attempt is done (unlock, follow-ups, LED). */
+  done: Promise<void>;
+}
+
+/** What the decision reads: the registry snapshot, its index and the wiring, loaded together. */
+export interface SiteModel {
+  snapshot: RegistrySnapshot;
+  index: SnapshotIndex;
+  topology: Topology;
+}
+
+export interface BadgeAttemptsDeps {
+  /** Who a reader slot belongs to (the reader fleet's slot directory). */
+  slotOwner: (readerId: string, pageId: number) => Promise<{ personId: string; customerId: string } | null>;
+  /** True when the registry changed since the model was loaded (or it never was): `refresh` first. */
+  stale: () => boolean;
+  refresh: () => Promise<void>;
+  /** The model last loaded; not null once `refresh` resolved. */
+  model: () => SiteModel | null;
+  doorMode: (doorId: string) => DoorHoldMode;
+  doors: Pick<DoorCommandService, 'status' | 'unlock'>;
+  zoneState: ZoneState;
+  accessLog: Pick<AccessLogService, 'append'>;
+  bus: Pick<MonitorBus, 'publish'>;
+  alarms: Pick<AlarmService, 'raise'>;
+  followUps: Pick<FollowUps, 'record'>;
+  correlator: Pick<DoorEventCorrelator, 'expectEntry'>;
+  readers: Pick<LoopReaders, 'withReader'>;
+  clock: Clock;
+  threshold: number;
+  /** Door commands wait this long for their reply before the attempt is recorded as door_unreachable. */
+  unlockMs: number;
+  onUnlockSent: (e: { attemptId: string; doorId: string; searchAt: number; sentAt: number }) => void;
+  logger: { log(message: string): void; warn(message: string): void; error(message: string): void };
+}
+
+const LED_SPEED = 0x40;
+
+/**
+ * Decide and act: a Search result from a door reader becomes a decision over the snapshot and
+ * live zone state, an access event made durable, then (granted and recorded) a signed unlock, the
+ * LED ring, and follow-ups (violations, door_unreachable, the expected entry).
+ */
+export class BadgeAttempts {
+  constructor(private readonly deps: BadgeAttemptsDeps) {}
+
+  async badge(readerId: string, hit: SearchHit, searchAt = performance.now()): Promise<BadgeOutcome> {
+    const d = this.deps;
+    const owner = hit ? await d.slotOwner(readerId, hit.pageId) : null;
+    if (d.stale()) await d.refresh();
+    const model = d.model()!;
+    const binding: ReaderBinding | undefined = model.topology.readers.get(readerId);
+    if (!binding) throw new Error(`reader ${readerId} is not a door reader`);
+    const door = binding.doorId ? model.topology.doors.get(binding.doorId) : undefined;
+    const at = d.clock.nowMs();
+    const mode = binding.doorId ? d.doorMode(binding.doorId) : 'normal';
+    const controllerOnline = door?.mqttId ? d.doors.status(door.mqttId) === 'online' : false;
+    // A slot on its way out (access ended, erasure) still names its person: the decision says why not.
+    const personId = hit && owner ? owner.personId : null;
+    const decision = decideBadgeIn({
+      snapshot: model.snapshot,
+      index: model.index,
+      attempt: {
+        readerId,
+        doorId: binding.doorId ?? '',
+        direction: binding.direction,
+        personId,
+        score: hit && owner ? hit.score : null,
+        threshold: d.threshold,
+        at,
+      },
+      door: { controllerOnline, mode },
+      state: d.zoneState,
+    });
+    d.zoneState.applyDecision(decision);
+
+    const siteId = decision.siteId ?? binding.siteId;
+    // The event's customer: the person's (from the snapshot), or the slot owner's for a person no longer in it.
+    const customerId = decision.personId !== null ? (decision.customerId ?? owner?.customerId ?? null) : null;
+    const event: AccessEventInput = {
+      customerId,
+      personId: customerId !== null ? decision.personId : null,
+      siteId,
+      zoneId: decision.zoneId,
+      doorId: binding.doorId,
+      readerId,
+      direction: decision.direction,
+      result: decision.granted ? 'granted' : 'denied',
+      reason: decision.reason,
+      occurredAt: at,
+    };
+    const [receipt] = d.accessLog.append([event]);
+    const attemptId = receipt.attemptId;
+    d.bus.publish({
+      type: 'attempt',
+      id: receipt.id,
+      attemptId,
+      at,
+      siteId,
+      zoneId: decision.zoneId,
+      doorId: binding.doorId,
+      readerId,
+      direction: decision.direction,
+      result: event.result,
+      reason: decision.reason,
+      family: REASON_FAMILIES[decision.reason],
+      violations: decision.violations,
+      customerId,
+      personId: event.personId ?? null,
+    });
+    d.logger.log(`badge-in reader=${readerId} door=${binding.doorId ?? '-'} attempt=${attemptId} ${event.result} ${decision.reason}`);
+
+    const done = this.act(decision, event, receipt, door, searchAt);
+    return { decision, attemptId, done };
+  }
+
+  private async act(
+    decision: BadgeInDecision,
+    event: AccessEventInput,
+    receipt: { attemptId: string; durable: Promise<unknown> },
+    door: DoorWiring | undefined,
+    searchAt: number,
+  ): Promise<void> {
+    const d = this.deps;
+    const { readerId } = decision;
+    const attemptId = receipt.attemptId;
+    if (decision.violations.length > 0) {
+      // Soft anti-passback: the grant stands, and the violation is on record against the same attempt.
+      for (const v of decision.violations) d.followUps.record(event, attemptId, v, event.result);
+    }
+    if (!decision.granted || !door?.mqttId) {
+      await receipt.durable.catch(() => undefined);
+      await this.led(readerId, AuraColour.Red);
+      return;
+    }
+    try {
+      await receipt.durable;
+    } catch (err) {
+      // Not on record means not opened: the history must never miss an entry.
+      d.logger.error(`attempt ${attemptId} could not be recorded, door stays shut: ${(err as Error).message}`);
+      await this.led(readerId, AuraColour.Red);
+      return;
+    }
+    const unlock = d.doors.unlock(door.mqttId, door.relayChannel, d.unlockMs);
+    d.onUnlockSent({ attemptId, doorId: door.doorId, searchAt, sentAt: performance.now() });
+    try {
+      await unlock;
+    } catch (err) {
+      const code = err instanceof DoorCommandError ? err.code : 'error';
+      d.logger.warn(`unlock for attempt ${attemptId} failed: ${code}`);
+      d.followUps.record(event, attemptId, 'door_unreachable', 'denied');
+      void d.alarms
+        .raise({
+          kind: 'door_unreachable',
+          siteId: door.siteId,
+          zoneId: door.zoneId,
+          doorId: door.doorId,
+          controllerId: door.controllerId,
+          attemptId,
+          detail: code,
+        })
+        .catch((e: Error) => d.logger.error(`alarm not recorded: ${e.message}`));
+      await this.led(readerId, AuraColour.Red);
+      return;
+    }
+    d.correlator.expectEntry(door, attemptId, event);
+    await this.led(readerId, AuraColour.Green);
+  }
+
+  private async led(readerId: string, colour: AuraColour): Promise<void> {
+    try {
+      await this.deps.readers.withReader(readerId, (r) => r.auraLed(AuraControl.Flashing, colour, LED_SPEED, 2));
+    } catch {
+      // The LED is a courtesy: an unplugged reader or a module without a ring must not fail the attempt.
+    }
+  }
+}

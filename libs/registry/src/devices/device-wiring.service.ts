@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ControllerEntity, DoorEntity, ReaderEntity } from '../entities/device.entity.js';
+
+/** A door as the door edge and badge-in see it: where it is, its relay, its readers. */
+export interface DoorWiringRow {
+  id: string;
+  name: string;
+  zoneId: string;
+  siteId: string;
+  controllerId: string | null;
+  relayChannel: number;
+  heldOpenSeconds: number;
+  entryReaderId: string | null;
+  exitReaderId: string | null;
+}
+
+export interface DeviceWiring {
+  doors: DoorWiringRow[];
+  readers: Array<{ id: string; siteId: string; role: ReaderEntity['role'] }>;
+  controllers: Array<{ id: string; siteId: string; mqttId: string }>;
+}
+
+/**
+ * Read operations on the device tables for the libraries that act on devices (badge-in, the door
+ * edge), so they never read the registry's entities themselves. Plain rows, nothing secret but
+ * what a caller asks for by name (the broker login hash).
+ */
+@Injectable()
+export class DeviceWiringService {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Every door, reader and controller: what badge-in loads once per registry change. */
+  async wiring(): Promise<DeviceWiring> {
+    const m = this.ds.manager;
+    const [doors, readers, controllers] = await Promise.all([
+      m.find(DoorEntity, { relations: { zone: true } }),
+      m.find(ReaderEntity, { select: { id: true, siteId: true, role: true } }),
+      m.find(ControllerEntity, { select: { id: true, siteId: true, mqttId: true } }),
+    ]);
+    return {
+      doors: doors.map((d) => ({
+        id: d.id,
+        name: d.name,
+        zoneId: d.zoneId,
+        siteId: d.zone!.siteId,
+        controllerId: d.controllerId,
+        relayChannel: d.relayChannel,
+        heldOpenSeconds: d.heldOpenSeconds,
+        entryReaderId: d.entryReaderId,
+        exitReaderId: d.exitReaderId,
+      })),
+      readers: readers.map((r) => ({ id: r.id, siteId: r.siteId, role: r.role })),
+      controllers: controllers.map((c) => ({ id: c.id, siteId: c.siteId, mqttId: c.mqttId })),
+    };
+  }
+
+  /** The controller's broker login (Mosquitto-format password hash), by MQTT id. */
+  async controllerLogin(mqttId: string): Promise<{ mqttId: string; mqttPasswordHash: string } | null> {
+    const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId }, select: { mqttId: true, mqttPasswordHash: true } });
+    return c ? { mqttId: c.mqttId, mqttPasswordHash: c.mqttPasswordHash } : null;
+  }
+
+  /** Row id and hosting instance of the controller with this MQTT id. */
+  async controllerByMqttId(mqttId: string): Promise<{ id: string; host: string } | null> {
+    const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId }, select: { id: true, host: true } });
+    return c ? { id: c.id, host: c.host } : null;
+  }
+}
