@@ -1,13 +1,15 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthView } from './health.responses.js';
 import { HealthCheck, type HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@acs/auth';
-import { DomainError } from '@acs/http';
+import { ApiProblems, DomainError } from '@acs/http';
 import { ReadinessRegistry } from './readiness.registry.js';
 
 const PROBE_TIMEOUT_MS = 2000;
 
 @ApiTags('health')
+@ApiProblems()
 @Controller()
 export class HealthController {
   constructor(
@@ -21,6 +23,7 @@ export class HealthController {
   @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process is up and serving' })
+  @ApiOkResponse({ type: HealthView })
   live() {
     return this.health.check([]);
   }
@@ -29,6 +32,7 @@ export class HealthController {
   @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database, broker and readers' })
+  @ApiOkResponse({ type: HealthView })
   async ready() {
     try {
       return await this.checkAll();
