@@ -8,7 +8,7 @@ import { PageQueryDto } from '../common/paging.js';
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 export class WeeklyWindowDto {
-  @ApiProperty({ minimum: 1, maximum: 7, description: 'ISO weekday, 1 = Monday', example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 7, description: 'ISO weekday, 1 = Monday', example: 1 })
   @IsIn([1, 2, 3, 4, 5, 6, 7])
   day!: IsoWeekday;
 
