@@ -13,6 +13,7 @@ type Schema = {
   items?: Schema;
   allOf?: Schema[];
   enum?: unknown[];
+  additionalProperties?: boolean | Schema;
 };
 interface Operation {
   operationId: string;
@@ -79,6 +80,19 @@ describe('OpenAPI contract', () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('describes every member of every schema (no object without members, which would generate as Record<string, never>)', () => {
+    const vague: string[] = [];
+    const visit = (schema: Schema, at: string) => {
+      if (schema.$ref || schema.allOf || schema.enum) return;
+      if (!schema.type) vague.push(`${at}: no type`);
+      if (schema.type === 'object' && !schema.properties && !schema.additionalProperties) vague.push(`${at}: object without members`);
+      if (schema.items) visit(schema.items, `${at}[]`);
+      for (const [k, v] of Object.entries(schema.properties ?? {})) visit(v, `${at}.${k}`);
+    };
+    for (const [name, schema] of Object.entries(doc.components.schemas)) visit(schema, name);
+    expect(vague).toEqual([]);
   });
 
   it('documents problem+json as the error response of every operation', () => {

@@ -1656,7 +1656,9 @@ export interface components {
       /** @enum {string} */
       outcome: 'success' | 'failure' | 'denied';
       requestId: string | null;
-      details: Record<string, never> | null;
+      details: {
+        [key: string]: unknown;
+      } | null;
       hash: string;
     };
     AuditPageView: {
@@ -1674,7 +1676,9 @@ export interface components {
        *       "reason": "hash-mismatch"
        *     }
        */
-      firstBreak?: Record<string, never>;
+      firstBreak?: {
+        [key: string]: unknown;
+      };
       /**
        * @description The chain against the newest signed checkpoint
        * @example {
@@ -1689,7 +1693,9 @@ export interface components {
        *       "databaseSeq": 48
        *     }
        */
-      checkpoint?: Record<string, never>;
+      checkpoint?: {
+        [key: string]: unknown;
+      };
     };
     PrincipalView: {
       /** @enum {string} */
@@ -1863,7 +1869,7 @@ export interface components {
        * Format: date-time
        * @description Set when notice is given; null withdraws it
        */
-      serviceEnd?: Record<string, never> | null;
+      serviceEnd?: string | null;
       contact?: components['schemas']['ContactDto'] | null;
     };
     IssueCustomerTokenDto: {
@@ -1923,14 +1929,14 @@ export interface components {
     };
     UpdatePersonDto: {
       fullName?: string;
-      email?: Record<string, never> | null;
-      phone?: Record<string, never> | null;
+      email?: string | null;
+      phone?: string | null;
       /** @enum {string} */
       status?: 'active' | 'suspended' | 'restricted';
       /** Format: date-time */
-      validFrom?: Record<string, never> | null;
+      validFrom?: string | null;
       /** Format: date-time */
-      validUntil?: Record<string, never> | null;
+      validUntil?: string | null;
     };
     CreateSiteDto: {
       /** @example AMS-1 */
@@ -2008,8 +2014,8 @@ export interface components {
       name?: string;
       /** @enum {string} */
       antiPassback?: 'off' | 'soft' | 'hard';
-      interlockGroup?: Record<string, never> | null;
-      twoPersonWindowSeconds?: Record<string, never> | null;
+      interlockGroup?: string | null;
+      twoPersonWindowSeconds?: number | null;
       /** @description Lockdown: every door into the zone denies */
       lockdown?: boolean;
     };
@@ -2181,9 +2187,9 @@ export interface components {
     };
     UpdateDoorDto: {
       name?: string;
-      entryReaderId?: Record<string, never> | null;
-      exitReaderId?: Record<string, never> | null;
-      controllerId?: Record<string, never> | null;
+      entryReaderId?: string | null;
+      exitReaderId?: string | null;
+      controllerId?: string | null;
       relayChannel?: number;
       heldOpenSeconds?: number;
       /** @enum {string} */
@@ -2268,7 +2274,7 @@ export interface components {
     };
     UpdateAccessLevelDto: {
       name?: string;
-      scheduleId?: Record<string, never> | null;
+      scheduleId?: string | null;
       zoneIds?: string[];
       doorIds?: string[];
     };
@@ -2309,9 +2315,9 @@ export interface components {
     };
     UpdateGrantDto: {
       /** Format: date-time */
-      validFrom?: Record<string, never> | null;
+      validFrom?: string | null;
       /** Format: date-time */
-      validUntil?: Record<string, never> | null;
+      validUntil?: string | null;
     };
     CustomerZoneView: {
       /** Format: uuid */
@@ -2406,7 +2412,9 @@ export interface components {
       /** Format: date-time */
       to: string;
       /** @description site id → IANA zone whose days are counted */
-      timeZones: Record<string, never>;
+      timeZones: {
+        [key: string]: string;
+      };
       days: components['schemas']['DoorDayTotalView'][];
     };
     AccessChainVerdictView: {
@@ -2422,7 +2430,9 @@ export interface components {
        *       "reason": "hash-mismatch"
        *     }
        */
-      firstBreak?: Record<string, never>;
+      firstBreak?: {
+        [key: string]: unknown;
+      };
       /**
        * @description The chain against the newest signed checkpoint
        * @example {
@@ -2437,7 +2447,9 @@ export interface components {
        *       "databaseSeq": 7
        *     }
        */
-      checkpoint?: Record<string, never>;
+      checkpoint?: {
+        [key: string]: unknown;
+      };
     };
     RetentionStatusView: {
       customerId: string;
@@ -2450,7 +2462,9 @@ export interface components {
        *       "source": "configuration"
        *     }
        */
-      policy: Record<string, never>;
+      policy: {
+        [key: string]: unknown;
+      };
       /** Format: date-time */
       serviceEnd: string | null;
       /** Format: date-time */
@@ -2503,12 +2517,12 @@ export interface components {
        * @description timeout, cancelled, duplicate_finger, poor_quality, fingers_differ, reader_error
        * @example duplicate_finger
        */
-      reason?: Record<string, never> | null;
+      reason?: string | null;
       /** @description Id of the stored template record; the template itself is never returned */
-      templateId?: Record<string, never> | null;
-      quality?: Record<string, never> | null;
+      templateId?: string | null;
+      quality?: number | null;
       startedAt: number;
-      finishedAt?: Record<string, never> | null;
+      finishedAt?: number | null;
     };
     FingerprintView: {
       /** Format: uuid */
@@ -2518,7 +2532,7 @@ export interface components {
       format: string;
       size: number;
       quality: number;
-      enrolledBy?: Record<string, never> | null;
+      enrolledBy?: string | null;
       enrolledAt: string;
     };
     ErasureView: {
@@ -2532,7 +2546,7 @@ export interface components {
       expected: number;
       missingPushed: number;
       ghostsDeleted: number;
-      error?: Record<string, never> | null;
+      error?: string | null;
     };
     ReaderLibraryView: {
       /** Format: uuid */
@@ -2547,7 +2561,7 @@ export interface components {
       /** @description Templates confirmed on the module */
       present: number;
       /** @description Capacity planning with real finger counts */
-      required?: Record<string, never> | null;
+      required?: number | null;
       pendingOps: number;
       failedOps: number;
       lastReconciliation?: components['schemas']['ReconciliationView'] | null;
@@ -2558,12 +2572,12 @@ export interface components {
       seq: number;
       /** @enum {string} */
       kind: 'store' | 'delete' | 'empty';
-      slot?: Record<string, never> | null;
-      templateId?: Record<string, never> | null;
+      slot?: number | null;
+      templateId?: string | null;
       /** @enum {string} */
       state: 'pending' | 'done' | 'failed' | 'skipped';
       attempts: number;
-      lastError?: Record<string, never> | null;
+      lastError?: string | null;
       createdAt: number;
     };
     ReaderLibraryDetailView: {
@@ -2579,7 +2593,7 @@ export interface components {
       /** @description Templates confirmed on the module */
       present: number;
       /** @description Capacity planning with real finger counts */
-      required?: Record<string, never> | null;
+      required?: number | null;
       pendingOps: number;
       failedOps: number;
       lastReconciliation?: components['schemas']['ReconciliationView'] | null;
@@ -2865,8 +2879,8 @@ export interface components {
        */
       caseId?: string;
       fullName?: string;
-      email?: Record<string, never> | null;
-      phone?: Record<string, never> | null;
+      email?: string | null;
+      phone?: string | null;
     };
     RectifiedView: {
       /** Format: uuid */
