@@ -2510,19 +2510,19 @@ export interface components {
       /** @example capture_2 */
       step: string;
       /** @enum {string|null} */
-      prompt?: 'place_finger' | 'lift_finger' | 'place_again' | 'try_again' | 'wait' | 'done' | null;
+      prompt: 'place_finger' | 'lift_finger' | 'place_again' | 'try_again' | 'wait' | 'done' | null;
       progress: number;
       captures: components['schemas']['EnrolmentCapturesView'];
       /**
        * @description timeout, cancelled, duplicate_finger, poor_quality, fingers_differ, reader_error
        * @example duplicate_finger
        */
-      reason?: string | null;
+      reason: string | null;
       /** @description Id of the stored template record; the template itself is never returned */
-      templateId?: string | null;
-      quality?: number | null;
+      templateId: string | null;
+      quality: number | null;
       startedAt: number;
-      finishedAt?: number | null;
+      finishedAt: number | null;
     };
     FingerprintView: {
       /** Format: uuid */
@@ -2532,7 +2532,7 @@ export interface components {
       format: string;
       size: number;
       quality: number;
-      enrolledBy?: string | null;
+      enrolledBy: string | null;
       enrolledAt: string;
     };
     ErasureView: {
@@ -2546,7 +2546,7 @@ export interface components {
       expected: number;
       missingPushed: number;
       ghostsDeleted: number;
-      error?: string | null;
+      error: string | null;
     };
     ReaderLibraryView: {
       /** Format: uuid */
@@ -2561,10 +2561,10 @@ export interface components {
       /** @description Templates confirmed on the module */
       present: number;
       /** @description Capacity planning with real finger counts */
-      required?: number | null;
+      required: number | null;
       pendingOps: number;
       failedOps: number;
-      lastReconciliation?: components['schemas']['ReconciliationView'] | null;
+      lastReconciliation: components['schemas']['ReconciliationView'] | null;
     };
     ReaderOpView: {
       /** Format: uuid */
@@ -2572,12 +2572,12 @@ export interface components {
       seq: number;
       /** @enum {string} */
       kind: 'store' | 'delete' | 'empty';
-      slot?: number | null;
-      templateId?: string | null;
+      slot: number | null;
+      templateId: string | null;
       /** @enum {string} */
       state: 'pending' | 'done' | 'failed' | 'skipped';
       attempts: number;
-      lastError?: string | null;
+      lastError: string | null;
       createdAt: number;
     };
     ReaderLibraryDetailView: {
@@ -2593,10 +2593,10 @@ export interface components {
       /** @description Templates confirmed on the module */
       present: number;
       /** @description Capacity planning with real finger counts */
-      required?: number | null;
+      required: number | null;
       pendingOps: number;
       failedOps: number;
-      lastReconciliation?: components['schemas']['ReconciliationView'] | null;
+      lastReconciliation: components['schemas']['ReconciliationView'] | null;
       ops: components['schemas']['ReaderOpView'][];
     };
     EmptyReaderView: {
