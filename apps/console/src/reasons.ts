@@ -1,4 +1,4 @@
-import type { Api } from './api';
+import type { Api, Schemas } from './api';
 import { useLoad } from './ui';
 
 /**
@@ -6,11 +6,7 @@ import { useLoad } from './ui';
  * (GET /badge-in/reasons, the same table the decision engine documents), so Live, History and
  * anything else say the same thing for the same code.
  */
-export interface Reason {
-  code: string;
-  family: string;
-  description: string;
-}
+export type Reason = Schemas['ReasonViewDto'];
 
 export type Reasons = Map<string, Reason>;
 

@@ -1,34 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
+import type { Schemas } from '../api';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, Status, useLoad, type Tone } from '../ui';
 import { detailLabel, detailValue, loadAuditNames, typeLabel, type AuditNames } from './audit/names';
 import { LoadMore, localToIso, usePaged } from './history/records';
 import './Audit.css';
 
-interface AuditEntry {
-  seq: number;
-  id: string;
-  at: string;
-  actorType: string;
-  actorId: string | null;
-  role: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  requestId: string | null;
-  details: Record<string, unknown> | null;
-  hash: string;
-}
+type AuditEntry = Schemas['AuditEntryView'];
 
-interface ChainVerdict {
-  ok: boolean;
-  checked: number;
-  headSeq: number | null;
-  headHash: string;
-  firstBreak?: Record<string, unknown>;
-}
+type ChainVerdict = Schemas['ChainVerdictView'];
 
 interface Filters {
   action: string;

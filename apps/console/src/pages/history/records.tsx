@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Api } from '../../api';
+import type { Api, Schemas } from '../../api';
 import { formatDateTime } from '../../time';
 import { Field, useLoad } from '../../ui';
 
@@ -7,15 +7,7 @@ import { Field, useLoad } from '../../ui';
  * Shared by History, Compliance and Audit: the customer list, the door names and a "Load more"
  * list over the API's keyset cursors.
  */
-export interface Customer {
-  id: string;
-  companyName: string;
-  contractRef: string;
-  serviceStart: string;
-  serviceEnd: string | null;
-  status: string;
-  purgedAt: string | null;
-}
+export type Customer = Schemas['CustomerView'];
 
 export function customerLabel(c: Customer): string {
   return `${c.companyName} (${c.contractRef})`;

@@ -1,18 +1,10 @@
 import { Link } from 'react-router';
+import type { Schemas } from '../../api';
 import { Status } from '../../ui';
 import { clockTime } from './model';
 
 /** GET /monitor/security-alarms: an MQTT security alarm (its audit entry), ids and counts only. */
-export interface SecurityAlarm {
-  id: string;
-  at: string;
-  count: number;
-  windowS: number;
-  kind: string;
-  source: string;
-  state: 'open' | 'acknowledged';
-  acknowledgedAt: string | null;
-}
+export type SecurityAlarm = Schemas['SecurityAlarmViewDto'];
 
 /** The live stream's security alarm events (not feed rows: the banner shows them). */
 export interface SecurityAlarmEvent {

@@ -1,62 +1,27 @@
+import type { Schemas } from '../../api';
 import { formatClock, formatDateTime } from '../../time';
 import type { Tone } from '../../ui';
 
 /** GET /monitor/doors */
-export interface DoorStatus {
-  doorId: string;
-  name: string;
-  siteId: string;
-  zoneId: string;
-  controllerId: string | null;
-  controllerStatus: string;
-  relayChannel: number;
-  open: boolean | null;
-  locked: boolean | null;
-  controllerMode: string | null;
-  controllerAlarm: string | null;
-  override: 'locked' | 'emergency_release' | null;
-  lockdown: boolean;
-}
+export type DoorStatus = Schemas['DoorStatusViewDto'];
 
 /** GET /monitor/readers */
-export interface ReaderLoop {
-  readerId: string;
-  doorId: string | null;
-  direction: 'entry' | 'exit';
-  readerState: string;
-  polls: number;
-  badges: number;
-  lastError: string | null;
-}
+export type ReaderLoop = Schemas['ReaderLoopViewDto'];
 
-export interface Alarm {
-  id: string;
-  kind: string;
-  state: 'open' | 'acknowledged';
-  siteId: string;
-  zoneId: string | null;
-  doorId: string | null;
-  controllerId: string | null;
-  attemptId: string | null;
-  detail: string | null;
-  raisedAt: string;
-  acknowledgedBy?: string | null;
-  acknowledgedAt?: string | null;
-  ackNote?: string | null;
-}
+type AlarmView = Schemas['AlarmViewDto'];
+type Acknowledgement = 'acknowledgedBy' | 'acknowledgedAt' | 'ackNote';
+/**
+ * GET /alarms. An alarm raised while the desk watches is made from its monitor event, which has no
+ * acknowledgement yet and names its kind as a plain string.
+ */
+export type Alarm = Omit<AlarmView, Acknowledgement | 'kind'> & Partial<Pick<AlarmView, Acknowledgement>> & { kind: string };
 
 export interface Named {
   id: string;
   name: string;
 }
-export interface Zone extends Named {
-  siteId: string;
-  parentZoneId?: string | null;
-}
-export interface Customer {
-  id: string;
-  companyName: string;
-}
+export type Zone = Named & Pick<Schemas['ZoneView'], 'siteId' | 'parentZoneId'>;
+export type Customer = Pick<Schemas['CustomerView'], 'id' | 'companyName'>;
 
 /** What GET /monitor/events sends (ids only; the console resolves names). */
 export type MonitorEvent =
