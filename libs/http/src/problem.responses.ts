@@ -23,7 +23,7 @@ export class ProblemView {
 }
 
 /** Where the problem schema sits in the OpenAPI document. */
-export const PROBLEM_SCHEMA_REF = getSchemaPath(ProblemView);
+const PROBLEM_SCHEMA_REF = getSchemaPath(ProblemView);
 
 /**
  * On a controller: every error of its routes is application/problem+json (ProblemDetailsFilter
