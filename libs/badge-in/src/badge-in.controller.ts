@@ -12,7 +12,16 @@ import { BadgeInService, type DoorStatusView, type ReaderLoopView } from './badg
 import { DoorModesService, type ModeChangeResult } from './door-modes.service.js';
 import { ALARM_STATES, type AlarmState } from './entities.js';
 import { MonitorBus, type MonitorFilter } from './monitor.js';
-import { AlarmViewDto, DoorStatusViewDto, EVENT_STREAM, ModeChangeResultDto, ReaderLoopViewDto, ReasonViewDto } from './badge-in.responses.js';
+import {
+  AlarmViewDto,
+  ALL_MONITOR_EVENTS,
+  ApiMonitorStream,
+  DoorStatusViewDto,
+  ModeChangeResultDto,
+  MonitorAttemptEvent,
+  ReaderLoopViewDto,
+  ReasonViewDto,
+} from './badge-in.responses.js';
 
 const DESK = ['admin', 'security'] as const;
 /** Comment lines keep proxies from closing an idle stream. */
@@ -64,7 +73,7 @@ export class MonitorController {
   @Sse('monitor/events')
   @Allow(...DESK)
   @ApiOperation({ summary: 'Live events (attempts, follow-ups, alarms, door, controller and reader status), filtered by site, zone, door, customer' })
-  @ApiOkResponse(EVENT_STREAM)
+  @ApiMonitorStream(...ALL_MONITOR_EVENTS)
   events(@Query() q: MonitorQuery): Observable<MessageEvent> {
     const f: MonitorFilter = { ...q };
     return sse(this.bus.stream(f));
@@ -73,7 +82,7 @@ export class MonitorController {
   @Sse('customers/:customerId/monitor/events')
   @AllowStaffOrOwnCustomer('customerId', ...DESK)
   @ApiOperation({ summary: "Live attempts and follow-ups of one customer's people (customer tokens: their own only)" })
-  @ApiOkResponse(EVENT_STREAM)
+  @ApiMonitorStream(MonitorAttemptEvent)
   customerEvents(@Param('customerId', ParseUUIDPipe) customerId: string, @Query() q: MonitorQuery): Observable<MessageEvent> {
     const f: MonitorFilter = { siteId: q.siteId, zoneId: q.zoneId, doorId: q.doorId, onlyCustomer: customerId };
     for (const k of ['siteId', 'zoneId', 'doorId'] as const) if (f[k] === undefined) delete f[k];

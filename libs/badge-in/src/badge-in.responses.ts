@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ALARM_KINDS, ALARM_STATES, DOOR_OVERRIDE_MODES } from './entities.js';
 
 /**
@@ -69,8 +70,103 @@ export class ModeChangeResultDto {
   @ApiProperty({ type: [ModeChangeDoorDto] }) doors!: ModeChangeDoorDto[];
 }
 
-/** Server-sent events: one JSON object per `data:` field, its `type` also in the `event:` field. */
-export const EVENT_STREAM = {
-  description: 'A text/event-stream of monitor events (attempt, follow_up, alarm, door, controller, reader status) and keepalives',
-  content: { 'text/event-stream': { schema: { type: 'string' } } },
-} as const;
+// The monitor stream's events (monitor.ts MonitorEvent), one class per member of the union: the
+// `type` enum is the discriminator, also sent as the SSE `event:` field.
+
+export class MonitorAttemptEvent {
+  @ApiProperty({ enum: ['attempt', 'follow_up'] }) type!: 'attempt' | 'follow_up';
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) attemptId!: string;
+  @ApiProperty({ type: 'integer', description: 'Epoch ms' }) at!: number;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) zoneId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) doorId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) readerId!: string | null;
+  @ApiProperty({ enum: ['entry', 'exit'] }) direction!: 'entry' | 'exit';
+  @ApiProperty({ enum: ['granted', 'denied'] }) result!: 'granted' | 'denied';
+  @ApiProperty({ description: 'A code of GET /badge-in/reasons' }) reason!: string;
+  @ApiPropertyOptional() family?: string;
+  @ApiPropertyOptional({ type: [String] }) violations?: string[];
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) customerId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) personId!: string | null;
+}
+
+export class MonitorAlarmEvent {
+  @ApiProperty({ enum: ['alarm', 'alarm_acknowledged'] }) type!: 'alarm' | 'alarm_acknowledged';
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() kind!: string;
+  @ApiProperty({ type: 'integer', description: 'Epoch ms' }) at!: number;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) zoneId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) doorId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) controllerId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) attemptId!: string | null;
+}
+
+export class MonitorDoorEvent {
+  @ApiProperty({ enum: ['door'] }) type!: 'door';
+  @ApiProperty({ format: 'uuid' }) doorId!: string;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty({ format: 'uuid' }) zoneId!: string;
+  @ApiProperty({ description: "The controller's door event (opened, forced-open, unlocked, ...)" }) event!: string;
+  @ApiProperty({ type: 'integer', description: 'Epoch ms' }) at!: number;
+}
+
+export class MonitorControllerEvent {
+  @ApiProperty({ enum: ['controller'] }) type!: 'controller';
+  @ApiProperty({ format: 'uuid' }) controllerId!: string;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty() status!: string;
+  @ApiProperty({ type: 'integer', description: 'Epoch ms' }) at!: number;
+}
+
+export class MonitorReaderEvent {
+  @ApiProperty({ enum: ['reader'] }) type!: 'reader';
+  @ApiProperty({ format: 'uuid' }) readerId!: string;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty() state!: string;
+  @ApiProperty({ type: 'integer', description: 'Epoch ms' }) at!: number;
+}
+
+export class MonitorSecurityAlarmEvent {
+  @ApiProperty({ enum: ['security_alarm', 'security_alarm_acknowledged'] }) type!: 'security_alarm' | 'security_alarm_acknowledged';
+  @ApiProperty({ format: 'uuid', description: "The alarm's audit entry" }) id!: string;
+  @ApiProperty({ type: 'integer', description: 'Epoch ms' }) at!: number;
+  @ApiProperty({ type: 'integer' }) count!: number;
+  @ApiProperty({ type: 'integer' }) windowS!: number;
+  @ApiProperty() kind!: string;
+  @ApiProperty() source!: string;
+}
+
+export class MonitorModeEvent {
+  @ApiProperty({ enum: ['mode'] }) type!: 'mode';
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) zoneId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) doorId!: string | null;
+  @ApiProperty() mode!: string;
+  @ApiProperty({ type: 'integer', description: 'Epoch ms' }) at!: number;
+}
+
+/**
+ * A server-sent event stream whose events' data are these classes (one JSON object per `data:`
+ * field), plus a `keepalive` event with empty data every 15 s.
+ */
+export function ApiMonitorStream(...events: Array<new () => object>): MethodDecorator {
+  return applyDecorators(
+    ApiExtraModels(...events),
+    ApiOkResponse({
+      description: "text/event-stream; each event's data is one of these, its `type` also the SSE event name; keepalive events carry {}",
+      content: { 'text/event-stream': { schema: { oneOf: events.map((e) => ({ $ref: getSchemaPath(e) })) } } },
+    }),
+  );
+}
+
+export const ALL_MONITOR_EVENTS = [
+  MonitorAttemptEvent,
+  MonitorAlarmEvent,
+  MonitorDoorEvent,
+  MonitorControllerEvent,
+  MonitorReaderEvent,
+  MonitorSecurityAlarmEvent,
+  MonitorModeEvent,
+];

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Sse, type MessageEvent } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { map, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -52,7 +52,7 @@ export class EnrolmentsController {
   @ApiOperation({ summary: 'Server-sent events: the enrolment view on every step; the stream ends with the result' })
   @ApiOkResponse({
     description: 'One `enrolment` event per step, its data an EnrolmentView; the stream ends with the result',
-    content: { 'text/event-stream': { schema: { type: 'string' } } },
+    content: { 'text/event-stream': { schema: { $ref: getSchemaPath(EnrolmentView) } } },
   })
   events(@Param('enrolmentId', ParseUUIDPipe) id: string): Observable<MessageEvent> {
     return this.enrolments.events(id).pipe(map((view) => ({ type: 'enrolment', data: view })));

@@ -2900,6 +2900,119 @@ export interface components {
       id: string;
       status: string;
     };
+    MonitorAttemptEvent: {
+      /** @enum {string} */
+      type: 'attempt' | 'follow_up';
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      attemptId: string;
+      /** @description Epoch ms */
+      at: number;
+      /** Format: uuid */
+      siteId: string;
+      /** Format: uuid */
+      zoneId: string | null;
+      /** Format: uuid */
+      doorId: string | null;
+      /** Format: uuid */
+      readerId: string | null;
+      /** @enum {string} */
+      direction: 'entry' | 'exit';
+      /** @enum {string} */
+      result: 'granted' | 'denied';
+      /** @description A code of GET /badge-in/reasons */
+      reason: string;
+      family?: string;
+      violations?: string[];
+      /** Format: uuid */
+      customerId: string | null;
+      /** Format: uuid */
+      personId: string | null;
+    };
+    MonitorAlarmEvent: {
+      /** @enum {string} */
+      type: 'alarm' | 'alarm_acknowledged';
+      /** Format: uuid */
+      id: string;
+      kind: string;
+      /** @description Epoch ms */
+      at: number;
+      /** Format: uuid */
+      siteId: string;
+      /** Format: uuid */
+      zoneId: string | null;
+      /** Format: uuid */
+      doorId: string | null;
+      /** Format: uuid */
+      controllerId: string | null;
+      /** Format: uuid */
+      attemptId: string | null;
+    };
+    MonitorDoorEvent: {
+      /** @enum {string} */
+      type: 'door';
+      /** Format: uuid */
+      doorId: string;
+      /** Format: uuid */
+      siteId: string;
+      /** Format: uuid */
+      zoneId: string;
+      /** @description The controller's door event (opened, forced-open, unlocked, ...) */
+      event: string;
+      /** @description Epoch ms */
+      at: number;
+    };
+    MonitorControllerEvent: {
+      /** @enum {string} */
+      type: 'controller';
+      /** Format: uuid */
+      controllerId: string;
+      /** Format: uuid */
+      siteId: string;
+      status: string;
+      /** @description Epoch ms */
+      at: number;
+    };
+    MonitorReaderEvent: {
+      /** @enum {string} */
+      type: 'reader';
+      /** Format: uuid */
+      readerId: string;
+      /** Format: uuid */
+      siteId: string;
+      state: string;
+      /** @description Epoch ms */
+      at: number;
+    };
+    MonitorSecurityAlarmEvent: {
+      /** @enum {string} */
+      type: 'security_alarm' | 'security_alarm_acknowledged';
+      /**
+       * Format: uuid
+       * @description The alarm's audit entry
+       */
+      id: string;
+      /** @description Epoch ms */
+      at: number;
+      count: number;
+      windowS: number;
+      kind: string;
+      source: string;
+    };
+    MonitorModeEvent: {
+      /** @enum {string} */
+      type: 'mode';
+      /** Format: uuid */
+      siteId: string;
+      /** Format: uuid */
+      zoneId: string | null;
+      /** Format: uuid */
+      doorId: string | null;
+      mode: string;
+      /** @description Epoch ms */
+      at: number;
+    };
     DoorStatusViewDto: {
       /** Format: uuid */
       doorId: string;
@@ -5623,7 +5736,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': string;
+          'text/event-stream': components['schemas']['EnrolmentView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
@@ -6712,13 +6825,20 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A text/event-stream of monitor events (attempt, follow_up, alarm, door, controller, reader status) and keepalives */
+      /** @description text/event-stream; each event's data is one of these, its `type` also the SSE event name; keepalive events carry {} */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': string;
+          'text/event-stream':
+            | components['schemas']['MonitorAttemptEvent']
+            | components['schemas']['MonitorAlarmEvent']
+            | components['schemas']['MonitorDoorEvent']
+            | components['schemas']['MonitorControllerEvent']
+            | components['schemas']['MonitorReaderEvent']
+            | components['schemas']['MonitorSecurityAlarmEvent']
+            | components['schemas']['MonitorModeEvent'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
@@ -6748,13 +6868,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A text/event-stream of monitor events (attempt, follow_up, alarm, door, controller, reader status) and keepalives */
+      /** @description text/event-stream; each event's data is one of these, its `type` also the SSE event name; keepalive events carry {} */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': string;
+          'text/event-stream': components['schemas']['MonitorAttemptEvent'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

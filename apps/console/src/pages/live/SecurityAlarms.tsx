@@ -7,15 +7,7 @@ import { clockTime } from './model';
 export type SecurityAlarm = Schemas['SecurityAlarmViewDto'];
 
 /** The live stream's security alarm events (not feed rows: the banner shows them). */
-export interface SecurityAlarmEvent {
-  type: 'security_alarm' | 'security_alarm_acknowledged';
-  id: string;
-  at: number;
-  count: number;
-  windowS: number;
-  kind: string;
-  source: string;
-}
+export type SecurityAlarmEvent = Schemas['MonitorSecurityAlarmEvent'];
 
 export function isSecurityAlarmEvent(e: unknown): e is SecurityAlarmEvent {
   const t = (e as { type?: unknown } | null)?.type;

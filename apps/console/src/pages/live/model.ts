@@ -23,39 +23,14 @@ export interface Named {
 export type Zone = Named & Pick<Schemas['ZoneView'], 'siteId' | 'parentZoneId'>;
 export type Customer = Pick<Schemas['CustomerView'], 'id' | 'companyName'>;
 
-/** What GET /monitor/events sends (ids only; the console resolves names). */
+/** What GET /monitor/events sends (ids only; the console resolves names); security alarms go to their banner. */
 export type MonitorEvent =
-  | {
-      type: 'attempt' | 'follow_up';
-      id: string;
-      attemptId: string;
-      at: number;
-      siteId: string;
-      zoneId: string | null;
-      doorId: string | null;
-      readerId: string | null;
-      direction: 'entry' | 'exit';
-      result: 'granted' | 'denied';
-      reason: string;
-      violations?: string[];
-      customerId: string | null;
-      personId: string | null;
-    }
-  | {
-      type: 'alarm' | 'alarm_acknowledged';
-      id: string;
-      kind: string;
-      at: number;
-      siteId: string;
-      zoneId: string | null;
-      doorId: string | null;
-      controllerId: string | null;
-      attemptId: string | null;
-    }
-  | { type: 'door'; doorId: string; siteId: string; zoneId: string; event: string; at: number }
-  | { type: 'controller'; controllerId: string; siteId: string; status: string; at: number }
-  | { type: 'reader'; readerId: string; siteId: string; state: string; at: number }
-  | { type: 'mode'; siteId: string; zoneId: string | null; doorId: string | null; mode: string; at: number };
+  | Schemas['MonitorAttemptEvent']
+  | Schemas['MonitorAlarmEvent']
+  | Schemas['MonitorDoorEvent']
+  | Schemas['MonitorControllerEvent']
+  | Schemas['MonitorReaderEvent']
+  | Schemas['MonitorModeEvent'];
 
 export type EventType = MonitorEvent['type'];
 
