@@ -62,17 +62,11 @@ export function reasonText(code: string): string {
   return ACCESS_REASON_TEXT[code] ?? code.replace(/_/g, ' ');
 }
 
-/**
- * Per-field messages of a validation problem. The server lists `{ field, problems }`; older
- * shapes used `constraints`/`rules`, accepted too so the form never hides an error.
- */
+/** Per-field messages of a validation problem: the server lists `{ field, problems }` (ProblemView.errors). */
 export function fieldErrors(e: unknown): Record<string, string> {
   if (!(e instanceof ApiError)) return {};
   const out: Record<string, string> = {};
-  for (const f of (e.problem.errors ?? []) as Array<{ field: string; problems?: string[]; constraints?: string[]; rules?: string[] }>) {
-    const messages = f.problems ?? f.constraints ?? f.rules ?? [];
-    out[f.field] = messages.length > 0 ? messages.join('; ') : 'invalid';
-  }
+  for (const f of e.problem.errors ?? []) out[f.field] = f.problems.length > 0 ? f.problems.join('; ') : 'invalid';
   return out;
 }
 
