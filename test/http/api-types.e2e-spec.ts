@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { buildOpenApiDocument } from '../../apps/server/src/openapi.js';
-// @ts-expect-error -- a plain ES module script without type declarations
 import { API_TYPES_FILE, renderApiTypes } from '../../scripts/api-types.mjs';
 
 /**
@@ -11,8 +10,8 @@ import { API_TYPES_FILE, renderApiTypes } from '../../scripts/api-types.mjs';
  */
 describe('console API types', () => {
   it('are what `npm run api:types` generates from the current server', async () => {
-    const fresh = (await renderApiTypes(await buildOpenApiDocument())) as string;
-    const committed = readFileSync(API_TYPES_FILE as string, 'utf8');
+    const fresh = await renderApiTypes(await buildOpenApiDocument());
+    const committed = readFileSync(API_TYPES_FILE, 'utf8');
     // On drift: run `npm run api:types`, then fix what the console's typecheck reports.
     expect(committed).toBe(fresh);
   });
