@@ -3,16 +3,16 @@
  * Errors arrive as problem+json (RFC 9457) with a stable `code`; they are surfaced as
  * ApiError so pages can show the title and react to the code.
  */
-export interface Problem {
-  type?: string;
-  title: string;
-  status: number;
-  code: string;
-  detail?: string;
-  requestId?: string;
-  errors?: Array<{ field: string; rules?: string[]; constraints?: string[] }>;
-  [extra: string]: unknown;
-}
+import type { components } from './generated/api-types';
+
+/** The server's request and response shapes, generated from its OpenAPI document (`npm run api:types`). */
+export type Schemas = components['schemas'];
+
+/**
+ * The server's problem document (ProblemView). `type` is optional here because the console makes
+ * its own problems for a server it cannot reach; codes may add members of their own.
+ */
+export type Problem = Omit<Schemas['ProblemView'], 'type'> & { type?: string; [extra: string]: unknown };
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {

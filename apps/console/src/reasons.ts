@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type { Api } from './api';
+import type { Api, Schemas } from './api';
 import { keys } from './queries';
 
 /**
@@ -7,11 +7,7 @@ import { keys } from './queries';
  * (GET /badge-in/reasons, the same table the decision engine documents), so Live, History and
  * anything else say the same thing for the same code.
  */
-export interface Reason {
-  code: string;
-  family: string;
-  description: string;
-}
+export type Reason = Schemas['ReasonViewDto'];
 
 export type Reasons = Map<string, Reason>;
 

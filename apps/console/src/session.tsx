@@ -1,13 +1,10 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import { Api, ApiError } from './api';
+import { Api, ApiError, type Schemas } from './api';
 
-export type StaffRole = 'admin' | 'security' | 'compliance' | 'auditor';
-export interface StaffPrincipal {
-  kind: 'staff';
-  staffId: string;
-  role: StaffRole;
-  tokenId: string;
-}
+type PrincipalView = Schemas['PrincipalView'];
+export type StaffRole = NonNullable<PrincipalView['role']>;
+/** GET /auth/me for a staff token: the console is for staff, so these members are always there. */
+export type StaffPrincipal = Required<Pick<PrincipalView, 'staffId' | 'role' | 'tokenId'>> & { kind: 'staff' };
 
 interface Session {
   token: string;
@@ -57,7 +54,7 @@ export function SessionProvider({ children, initial }: { children: ReactNode; in
 }
 
 export async function whoAmI(token: string): Promise<StaffPrincipal> {
-  const me = await new Api(token).get<{ kind: string } & Partial<StaffPrincipal>>('/auth/me');
+  const me = await new Api(token).get<PrincipalView>('/auth/me');
   if (me.kind !== 'staff' || !me.role) {
     throw new ApiError({ title: 'This console is for datacenter staff. Customer tokens use the API directly.', status: 403, code: 'console.staff_only' });
   }

@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppLogger } from '@acs/logging';
 import type { AppConfig } from '@acs/config';
 import { assignRequestId, bodyDepthLimit, createValidationPipe, noStoreByDefault, ProblemDetailsFilter } from '@acs/http';
 import { serveConsole } from './console.js';
+import { openApiDocument } from './openapi.js';
 
 /**
  * Everything about the HTTP surface that is not a module: shared by main.ts and the
@@ -35,15 +36,6 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
 
-  const doc = new DocumentBuilder()
-    .setTitle('Colocation access control')
-    .setDescription(
-      'Fingerprint access control for colocation datacenters. Every route needs a bearer token except /health, /ready and /docs. ' +
-        'Errors are application/problem+json with a stable `code`.',
-    )
-    .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Token from `acsctl staff:create` or POST /staff' })
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from
 import type { Response } from 'express';
 import { Allow, AllowStaffOrOwnCustomer, Audited, type StaffRole } from '@acs/auth';
 import { CHAIN_WITNESS, type ChainWitness } from '@acs/database';
-import { iso, isoOrNull } from '@acs/http';
+import { ApiProblems, iso, isoOrNull } from '@acs/http';
 import { AccessLogExporter } from './access-log.exporter.js';
 import { type AccessEventFilter, AccessLogService, type AccessEventPage } from './access-log.service.js';
 import {
@@ -86,6 +86,7 @@ function retentionView(s: RetentionStatus): RetentionStatusView {
  */
 @ApiTags('access history')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller()
 export class AccessLogController {
   constructor(
@@ -118,6 +119,10 @@ export class AccessLogController {
     summary: "Export a customer's access history as CSV or JSON Lines (streamed; X-Total-Count announces the rows; audited)",
   })
   @ApiProduces('text/csv', 'application/x-ndjson')
+  @ApiOkResponse({
+    description: 'Streamed rows; X-Total-Count announces how many',
+    content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } },
+  })
   async export(
     @Param('customerId', ParseUUIDPipe) customerId: string,
     @Query() q: AccessEventExportQueryDto,

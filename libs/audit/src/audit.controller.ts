@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Optional, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow } from '@acs/auth';
 import { CHAIN_WITNESS, type ChainWitness } from '@acs/database';
-import { decodeCursor, encodeCursor, iso } from '@acs/http';
+import { ApiProblems, decodeCursor, encodeCursor, iso } from '@acs/http';
 import type { AuditEntryEntity } from './audit-entry.entity.js';
 import { AuditService } from './audit.service.js';
 import { AuditEntryView, AuditPageView, AuditQueryDto, ChainVerdictView } from './dto/audit.dto.js';
@@ -27,6 +27,7 @@ function view(e: AuditEntryEntity): AuditEntryView {
 
 @ApiTags('audit')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('audit')
 export class AuditController {
   constructor(

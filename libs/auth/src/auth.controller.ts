@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { iso, isoOrNull } from '@acs/http';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PrincipalView } from './auth.responses.js';
+import { ApiProblems, iso, isoOrNull } from '@acs/http';
 import type { ApiTokenEntity } from './api-token.entity.js';
 import { CreateStaffDto, CreatedStaffView, IssuedTokenView, IssueTokenDto, StaffView, TokenQueryDto, TokenView } from './dto/staff.dto.js';
 import { CurrentPrincipal } from './principal.decorator.js';
@@ -34,11 +35,13 @@ function issuedView(t: IssuedToken): IssuedTokenView {
 
 @ApiTags('auth')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('auth')
 export class AuthController {
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: 'The principal behind the bearer token' })
+  @ApiOkResponse({ type: PrincipalView })
   me(@CurrentPrincipal() principal: Principal): Principal {
     return principal;
   }
@@ -46,6 +49,7 @@ export class AuthController {
 
 @ApiTags('staff')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('staff')
 export class StaffController {
   constructor(
@@ -57,7 +61,7 @@ export class StaffController {
   @Allow('admin')
   @Audited({ action: 'staff.create', targetType: 'staff' })
   @ApiOperation({ summary: 'Create a staff account; the response holds its first token, shown once' })
-  @ApiOkResponse({ type: CreatedStaffView })
+  @ApiCreatedResponse({ type: CreatedStaffView })
   async create(@Body() dto: CreateStaffDto): Promise<CreatedStaffView> {
     const { staff, token } = await this.staff.create(dto.username, dto.role);
     return { id: staff.id, staff: staffView(staff), token: issuedView(token) };
@@ -83,7 +87,7 @@ export class StaffController {
   @Allow('admin')
   @Audited({ action: 'token.issue', targetType: 'staff', targetParam: 'staffId' })
   @ApiOperation({ summary: 'Issue another token for a staff account (shown once)' })
-  @ApiOkResponse({ type: IssuedTokenView })
+  @ApiCreatedResponse({ type: IssuedTokenView })
   async issue(@Param('staffId', ParseUUIDPipe) staffId: string, @Body() dto: IssueTokenDto): Promise<IssuedTokenView> {
     return issuedView(await this.tokens.issueForStaff(staffId, dto));
   }
@@ -91,6 +95,7 @@ export class StaffController {
 
 @ApiTags('auth')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('tokens')
 export class TokensController {
   constructor(private readonly tokens: TokenService) {}

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { PlainText } from '@acs/http';
+import { ApiProblems, PlainText } from '@acs/http';
 import { Type } from 'class-transformer';
 import { map, merge, interval, type Observable } from 'rxjs';
 import { Allow, AllowStaffOrOwnCustomer, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
@@ -12,6 +12,16 @@ import { BadgeInService, type DoorStatusView, type ReaderLoopView } from './badg
 import { DoorModesService, type ModeChangeResult } from './door-modes.service.js';
 import { ALARM_STATES, type AlarmState } from './entities.js';
 import { MonitorBus, type MonitorFilter } from './monitor.js';
+import {
+  AlarmViewDto,
+  ALL_MONITOR_EVENTS,
+  ApiMonitorStream,
+  DoorStatusViewDto,
+  ModeChangeResultDto,
+  MonitorAttemptEvent,
+  ReaderLoopViewDto,
+  ReasonViewDto,
+} from './badge-in.responses.js';
 
 const DESK = ['admin', 'security'] as const;
 /** Comment lines keep proxies from closing an idle stream. */
@@ -52,6 +62,7 @@ function sse(source: Observable<unknown>): Observable<MessageEvent> {
  */
 @ApiTags('badge-in')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller()
 export class MonitorController {
   constructor(
@@ -62,6 +73,7 @@ export class MonitorController {
   @Sse('monitor/events')
   @Allow(...DESK)
   @ApiOperation({ summary: 'Live events (attempts, follow-ups, alarms, door, controller and reader status), filtered by site, zone, door, customer' })
+  @ApiMonitorStream(...ALL_MONITOR_EVENTS)
   events(@Query() q: MonitorQuery): Observable<MessageEvent> {
     const f: MonitorFilter = { ...q };
     return sse(this.bus.stream(f));
@@ -70,6 +82,7 @@ export class MonitorController {
   @Sse('customers/:customerId/monitor/events')
   @AllowStaffOrOwnCustomer('customerId', ...DESK)
   @ApiOperation({ summary: "Live attempts and follow-ups of one customer's people (customer tokens: their own only)" })
+  @ApiMonitorStream(MonitorAttemptEvent)
   customerEvents(@Param('customerId', ParseUUIDPipe) customerId: string, @Query() q: MonitorQuery): Observable<MessageEvent> {
     const f: MonitorFilter = { siteId: q.siteId, zoneId: q.zoneId, doorId: q.doorId, onlyCustomer: customerId };
     for (const k of ['siteId', 'zoneId', 'doorId'] as const) if (f[k] === undefined) delete f[k];
@@ -79,6 +92,7 @@ export class MonitorController {
   @Get('monitor/doors')
   @Allow(...DESK)
   @ApiOperation({ summary: 'Every door: controller online, contact, relay, mode, alarm, override, lockdown' })
+  @ApiOkResponse({ type: [DoorStatusViewDto] })
   async doors(@Query() q: MonitorQuery): Promise<DoorStatusView[]> {
     await this.badgeIn.wiring();
     return this.badgeIn
@@ -89,6 +103,7 @@ export class MonitorController {
   @Get('monitor/readers')
   @Allow(...DESK)
   @ApiOperation({ summary: 'Every door reader: connection state and identification loop' })
+  @ApiOkResponse({ type: [ReaderLoopViewDto] })
   async readers(): Promise<ReaderLoopView[]> {
     await this.badgeIn.wiring();
     return this.badgeIn.readerViews();
@@ -97,6 +112,7 @@ export class MonitorController {
   @Get('badge-in/reasons')
   @Allow('admin', 'security', 'auditor', 'compliance')
   @ApiOperation({ summary: 'The documented reason codes of badge-in decisions and follow-ups' })
+  @ApiOkResponse({ type: [ReasonViewDto] })
   reasons(): Array<{ code: string; family: string; description: string }> {
     return [
       ...BADGE_IN_DECISION_REASONS.map((code) => ({ code, family: REASON_FAMILIES[code], description: REASON_DESCRIPTIONS[code] })),
@@ -113,6 +129,7 @@ const FOLLOW_UP_DESCRIPTIONS: Record<(typeof FOLLOW_UP_REASONS)[number], string>
 
 @ApiTags('badge-in')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('alarms')
 export class AlarmsController {
   constructor(private readonly alarms: AlarmService) {}
@@ -120,12 +137,14 @@ export class AlarmsController {
   @Get()
   @Allow(...DESK)
   @ApiOperation({ summary: 'Door alarms, newest first (state=open for the desk)' })
+  @ApiOkResponse({ type: [AlarmViewDto] })
   list(@Query() q: AlarmQuery): Promise<AlarmView[]> {
     return this.alarms.list(q);
   }
 
   @Get(':alarmId')
   @Allow(...DESK)
+  @ApiOkResponse({ type: AlarmViewDto })
   get(@Param('alarmId', ParseUUIDPipe) id: string): Promise<AlarmView> {
     return this.alarms.get(id);
   }
@@ -135,6 +154,7 @@ export class AlarmsController {
   @Allow(...DESK)
   @Audited({ action: 'alarm.acknowledge', targetType: 'alarm', targetParam: 'alarmId' })
   @ApiOperation({ summary: 'Acknowledge an alarm (once)' })
+  @ApiOkResponse({ type: AlarmViewDto })
   acknowledge(@Param('alarmId', ParseUUIDPipe) id: string, @Body() dto: AcknowledgeAlarmDto, @CurrentPrincipal() p: Principal): Promise<AlarmView> {
     return this.alarms.acknowledge(id, p.kind === 'staff' ? p.staffId : null, dto.note ?? null);
   }
@@ -142,6 +162,7 @@ export class AlarmsController {
 
 @ApiTags('badge-in')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller()
 export class DoorModesController {
   constructor(private readonly modes: DoorModesService) {}
@@ -151,6 +172,7 @@ export class DoorModesController {
   @Allow(...DESK)
   @Audited({ action: 'site.lockdown', targetType: 'site', targetParam: 'siteId' })
   @ApiOperation({ summary: 'Lock down every zone of a site (active: true) or lift it (false)' })
+  @ApiOkResponse({ type: ModeChangeResultDto })
   siteLockdown(@Param('siteId', ParseUUIDPipe) siteId: string, @Body() dto: ModeDto): Promise<ModeChangeResult> {
     return this.modes.lockdown({ siteId }, dto.active);
   }
@@ -160,6 +182,7 @@ export class DoorModesController {
   @Allow(...DESK)
   @Audited({ action: 'zone.lockdown', targetType: 'zone', targetParam: 'zoneId' })
   @ApiOperation({ summary: 'Lock down a zone (active: true) or lift it (false)' })
+  @ApiOkResponse({ type: ModeChangeResultDto })
   zoneLockdown(@Param('zoneId', ParseUUIDPipe) zoneId: string, @Body() dto: ModeDto): Promise<ModeChangeResult> {
     return this.modes.lockdown({ zoneId }, dto.active);
   }
@@ -169,6 +192,7 @@ export class DoorModesController {
   @Allow(...DESK)
   @Audited({ action: 'site.emergency_release', targetType: 'site', targetParam: 'siteId' })
   @ApiOperation({ summary: 'Release every door of a site for evacuation (active: true) or end it (false)' })
+  @ApiOkResponse({ type: ModeChangeResultDto })
   siteRelease(@Param('siteId', ParseUUIDPipe) siteId: string, @Body() dto: ModeDto, @CurrentPrincipal() p: Principal): Promise<ModeChangeResult> {
     return this.modes.emergencyRelease({ siteId }, dto.active, p.kind === 'staff' ? p.staffId : null);
   }
@@ -178,6 +202,7 @@ export class DoorModesController {
   @Allow(...DESK)
   @Audited({ action: 'door.hold_locked', targetType: 'door', targetParam: 'doorId' })
   @ApiOperation({ summary: 'Hold one door locked (active: true; badge-ins denied door_locked) or release the hold (false)' })
+  @ApiOkResponse({ type: ModeChangeResultDto })
   holdLocked(@Param('doorId', ParseUUIDPipe) doorId: string, @Body() dto: ModeDto, @CurrentPrincipal() p: Principal): Promise<ModeChangeResult> {
     return this.modes.holdLocked(doorId, dto.active, p.kind === 'staff' ? p.staffId : null);
   }
@@ -187,6 +212,7 @@ export class DoorModesController {
   @Allow(...DESK)
   @Audited({ action: 'zone.emergency_release', targetType: 'zone', targetParam: 'zoneId' })
   @ApiOperation({ summary: 'Release every door of a zone for evacuation (active: true) or end it (false)' })
+  @ApiOkResponse({ type: ModeChangeResultDto })
   zoneRelease(@Param('zoneId', ParseUUIDPipe) zoneId: string, @Body() dto: ModeDto, @CurrentPrincipal() p: Principal): Promise<ModeChangeResult> {
     return this.modes.emergencyRelease({ zoneId }, dto.active, p.kind === 'staff' ? p.staffId : null);
   }

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOpt
 import { IsOptional, Matches } from 'class-validator';
 import { actorOf, Allow, Audited, type AuthenticatedRequest } from '@acs/auth';
 import { SecurityAlarmService } from './security-alarms.service.js';
+import { ApiProblems } from '@acs/http';
 
 export class AcknowledgeSecurityAlarmDto {
   // The acknowledgement lives in the audit trail, which keeps identifiers and codes only.
@@ -26,6 +27,7 @@ export class SecurityAlarmViewDto {
 /** MQTT security alarms (issue 16) for the security desk: the same roles as door alarms. */
 @ApiTags('badge-in')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('monitor/security-alarms')
 export class SecurityAlarmsController {
   constructor(private readonly alarms: SecurityAlarmService) {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
 import { AppConfig } from '@acs/config';
@@ -19,7 +19,23 @@ import { CertificateEvidence } from './certificates/certificate-evidence.js';
 import { CheckpointService } from './checkpoints/checkpoint.service.js';
 import { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
 import { DsrService } from './dsr.service.js';
-import { NotFoundError } from '@acs/http';
+import { ApiProblems, NotFoundError } from '@acs/http';
+import {
+  CertificateSummaryView,
+  CheckpointsView,
+  DsrCaseView,
+  DuePurgesView,
+  ErasureJobView,
+  FREE_FORM_OBJECT,
+  LegalHoldView,
+  PersonStatusView,
+  PurgePreviewView,
+  ReappliedJobsView,
+  RectifiedView,
+  SigningKeyView,
+  TakenCheckpointView,
+  UndonePurgesView,
+} from './compliance.responses.js';
 import { ErasureService } from './erasure.service.js';
 
 /** Purges, legal holds and data-subject requests are compliance work [README roles]. */
@@ -29,6 +45,7 @@ const EVIDENCE = ['compliance', 'admin', 'auditor'] as const;
 
 @ApiTags('compliance')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('compliance')
 export class ComplianceController {
   constructor(
@@ -45,6 +62,7 @@ export class ComplianceController {
   @Get('customers/:customerId/purge-preview')
   @Allow(...COMPLIANCE)
   @ApiOperation({ summary: 'Dry run of the end-of-service purge: counts only, no names' })
+  @ApiOkResponse({ type: PurgePreviewView })
   preview(@Param('customerId', ParseUUIDPipe) customerId: string) {
     return this.erasure.preview(customerId);
   }
@@ -54,6 +72,7 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.purge.start', targetType: 'customer', targetParam: 'customerId' })
   @ApiOperation({ summary: 'Purge a customer whose service has ended (or return the purge already running)' })
+  @ApiAcceptedResponse({ type: ErasureJobView })
   purge(@Param('customerId', ParseUUIDPipe) customerId: string, @CurrentPrincipal() principal: Principal) {
     return this.erasure.startCustomerPurge(customerId, 'manual', actorOf(principal));
   }
@@ -61,6 +80,7 @@ export class ComplianceController {
   @Get('purges/due')
   @Allow(...COMPLIANCE)
   @ApiOperation({ summary: 'Customers whose service ended (plus grace) and that no purge has taken yet, and how often the schedule looks for them' })
+  @ApiOkResponse({ type: DuePurgesView })
   async due() {
     return {
       customerIds: await this.erasure.dueCustomers(),
@@ -72,12 +92,14 @@ export class ComplianceController {
   @Get('erasures')
   @Allow(...EVIDENCE)
   @ApiOperation({ summary: 'Erasure jobs (customer purges, person erasures, biometrics withdrawals), with outstanding readers' })
+  @ApiOkResponse({ type: [ErasureJobView] })
   jobs(@Query() q: JobQueryDto) {
     return this.erasure.jobs({ ...(q.customerId ? { customerId: q.customerId } : {}), ...(q.personId ? { personId: q.personId } : {}) });
   }
 
   @Get('erasures/:jobId')
   @Allow(...EVIDENCE)
+  @ApiOkResponse({ type: ErasureJobView })
   job(@Param('jobId', ParseUUIDPipe) id: string) {
     return this.erasure.job(id);
   }
@@ -85,6 +107,7 @@ export class ComplianceController {
   @Get('certificates')
   @Allow(...EVIDENCE)
   @ApiOperation({ summary: 'Erasure certificates (no personal data)' })
+  @ApiOkResponse({ type: [CertificateSummaryView] })
   certificates(@Query() q: JobQueryDto) {
     return this.erasure.certificates(q.customerId ? { customerId: q.customerId } : {});
   }
@@ -97,6 +120,7 @@ export class ComplianceController {
     summary:
       'Download a certificate as JSON; X-Certificate-Valid: its Ed25519 signature and its own hash check out (X-Certificate-Signature: valid, invalid or unsigned)',
   })
+  @ApiOkResponse({ description: 'The certificate body as issued (its own hash inside)', schema: FREE_FORM_OBJECT })
   async certificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const c = await this.erasure.certificate(id);
     res.setHeader('Content-Disposition', `attachment; filename="erasure-certificate-${id}.json"`);
@@ -112,6 +136,7 @@ export class ComplianceController {
     summary:
       'The signed certificate (compact JWS, Ed25519) as issued: check it with `acsctl certificate:verify` or openssl; 404 for certificates issued before signing',
   })
+  @ApiOkResponse({ description: 'Compact JWS', content: { 'application/jose': { schema: { type: 'string' } } } })
   async signedCertificate(@Param('certificateId', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const c = await this.erasure.certificate(id);
     if (!c.jws) throw new NotFoundError('SignedErasureCertificate', id);
@@ -125,6 +150,7 @@ export class ComplianceController {
   @ApiOperation({
     summary: 'Signed certificates in CERTIFICATE_DIR whose erased data is back in the database (a restored backup), by id; invalid certificate files',
   })
+  @ApiOkResponse({ type: UndonePurgesView })
   async undonePurges() {
     return { ...(await this.undone.check()), startup: this.undone.status().startup };
   }
@@ -136,6 +162,7 @@ export class ComplianceController {
   @ApiOperation({
     summary: 'Erase again exactly the subjects whose signed certificate exists but whose data is back; new certificates name the originals; idempotent',
   })
+  @ApiAcceptedResponse({ type: ReappliedJobsView })
   reapply(@CurrentPrincipal() principal: Principal) {
     return this.undone.reapply(actorOf(principal));
   }
@@ -147,6 +174,7 @@ export class ComplianceController {
     summary:
       'Checkpoint status: the folder, the last one written, the start-up comparison (alarm), and the database compared with the newest signed checkpoint now (missing tails by chain and sequence number)',
   })
+  @ApiOkResponse({ type: CheckpointsView })
   async checkpoints() {
     return { ...this.checkpointService.status(), now: await this.checkpointService.verify() };
   }
@@ -156,6 +184,7 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.checkpoint.take', targetType: 'checkpoint' })
   @ApiOperation({ summary: 'Sign and append a checkpoint of the chain heads now (null while checkpoints are paused by a start-up alarm)' })
+  @ApiCreatedResponse({ type: TakenCheckpointView })
   async takeCheckpoint() {
     return { checkpoint: await this.checkpointService.take('manual') };
   }
@@ -165,6 +194,7 @@ export class ComplianceController {
   @ApiOperation({
     summary: 'Public Ed25519 keys that verify certificates and checkpoints (PEM, SHA-256 fingerprint of the DER key); old keys stay listed after a rotation',
   })
+  @ApiOkResponse({ type: [SigningKeyView] })
   signingKeys() {
     return this.evidence.publicKeys();
   }
@@ -173,6 +203,7 @@ export class ComplianceController {
 
   @Get('legal-holds')
   @Allow(...EVIDENCE)
+  @ApiOkResponse({ type: [LegalHoldView] })
   holds(@Query() q: JobQueryDto) {
     return this.erasure.holds(q.customerId);
   }
@@ -180,6 +211,7 @@ export class ComplianceController {
   @Post('legal-holds')
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.legal_hold.place', targetType: 'legal_hold' })
+  @ApiCreatedResponse({ type: LegalHoldView })
   placeHold(@Body() dto: PlaceHoldDto, @CurrentPrincipal() principal: Principal) {
     return this.erasure.placeHold(dto.customerId, dto.personId ?? null, dto.reason, dto.reference, actorOf(principal));
   }
@@ -188,6 +220,7 @@ export class ComplianceController {
   @HttpCode(200)
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.legal_hold.release', targetType: 'legal_hold', targetParam: 'holdId' })
+  @ApiOkResponse({ type: LegalHoldView })
   releaseHold(@Param('holdId', ParseUUIDPipe) id: string, @Body() dto: ReleaseHoldDto, @CurrentPrincipal() principal: Principal) {
     return this.erasure.releaseHold(id, dto.reason, actorOf(principal));
   }
@@ -197,6 +230,7 @@ export class ComplianceController {
   @Get('requests')
   @Allow(...COMPLIANCE)
   @ApiOperation({ summary: 'Data-subject request cases; ?overdue=true for open cases past their due date' })
+  @ApiOkResponse({ type: [DsrCaseView] })
   cases(@Query() q: CaseQueryDto) {
     return this.dsr.list(q);
   }
@@ -205,12 +239,14 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.request.open', targetType: 'dsr_case' })
   @ApiOperation({ summary: 'Open a case: kind, received date, how identity was verified (the ID copy is never stored)' })
+  @ApiCreatedResponse({ type: DsrCaseView })
   openCase(@Body() dto: OpenCaseDto, @CurrentPrincipal() principal: Principal) {
     return this.dsr.open(dto, actorOf(principal));
   }
 
   @Get('requests/:caseId')
   @Allow(...COMPLIANCE)
+  @ApiOkResponse({ type: DsrCaseView })
   getCase(@Param('caseId', ParseUUIDPipe) id: string) {
     return this.dsr.get(id);
   }
@@ -219,6 +255,7 @@ export class ComplianceController {
   @HttpCode(200)
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.request.extend', targetType: 'dsr_case', targetParam: 'caseId' })
+  @ApiOkResponse({ type: DsrCaseView })
   extend(@Param('caseId', ParseUUIDPipe) id: string, @Body() dto: ExtendCaseDto) {
     return this.dsr.extend(id, dto.reason);
   }
@@ -227,6 +264,7 @@ export class ComplianceController {
   @HttpCode(200)
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.request.close', targetType: 'dsr_case', targetParam: 'caseId' })
+  @ApiOkResponse({ type: DsrCaseView })
   close(@Param('caseId', ParseUUIDPipe) id: string, @Body() dto: CloseCaseDto) {
     return this.dsr.close(id, dto.status, dto.outcome);
   }
@@ -235,6 +273,10 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.person.export', targetType: 'person', targetParam: 'personId' })
   @ApiOperation({ summary: 'Access and portability: everything held about the person (JSON or CSV); templates are not exported' })
+  @ApiOkResponse({
+    description: 'Everything held about the person; CSV with ?format=csv',
+    content: { 'application/json': { schema: FREE_FORM_OBJECT }, 'text/csv': { schema: { type: 'string' } } },
+  })
   async exportPerson(
     @Param('personId', ParseUUIDPipe) personId: string,
     @Query() q: ExportQueryDto,
@@ -255,6 +297,7 @@ export class ComplianceController {
   @HttpCode(200)
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.person.rectify', targetType: 'person', targetParam: 'personId' })
+  @ApiOkResponse({ type: RectifiedView })
   rectify(@Param('personId', ParseUUIDPipe) personId: string, @Body() dto: RectifyDto) {
     return this.dsr.rectify(personId, dto);
   }
@@ -264,6 +307,7 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.person.restrict', targetType: 'person', targetParam: 'personId' })
   @ApiOperation({ summary: 'Restriction: data kept, templates taken off every reader, access denied (person_restricted)' })
+  @ApiOkResponse({ type: PersonStatusView })
   restrict(@Param('personId', ParseUUIDPipe) personId: string, @Body() _dto: CaseActionDto) {
     return this.dsr.restrict(personId);
   }
@@ -272,6 +316,7 @@ export class ComplianceController {
   @HttpCode(200)
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.person.lift_restriction', targetType: 'person', targetParam: 'personId' })
+  @ApiOkResponse({ type: PersonStatusView })
   lift(@Param('personId', ParseUUIDPipe) personId: string, @Body() _dto: CaseActionDto) {
     return this.dsr.lift(personId);
   }
@@ -281,6 +326,7 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.person.erase', targetType: 'person', targetParam: 'personId' })
   @ApiOperation({ summary: 'Erase one person: the purge pipeline for one person, with a certificate' })
+  @ApiAcceptedResponse({ type: ErasureJobView })
   erase(@Param('personId', ParseUUIDPipe) personId: string, @Body() dto: CaseActionDto, @CurrentPrincipal() principal: Principal) {
     return this.dsr.erase(personId, actorOf(principal), dto.caseId ?? null);
   }
@@ -290,6 +336,7 @@ export class ComplianceController {
   @Allow(...COMPLIANCE)
   @Audited({ action: 'compliance.person.withdraw_biometrics', targetType: 'person', targetParam: 'personId' })
   @ApiOperation({ summary: 'Consent withdrawn / objection to biometrics: templates erased everywhere, the person keeps the record' })
+  @ApiAcceptedResponse({ type: ErasureJobView })
   withdraw(@Param('personId', ParseUUIDPipe) personId: string, @Body() dto: CaseActionDto, @CurrentPrincipal() principal: Principal) {
     return this.dsr.withdrawBiometrics(personId, actorOf(principal), dto.caseId ?? null);
   }

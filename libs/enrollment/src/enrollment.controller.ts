@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Sse, type MessageEvent } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { map, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
-import { iso, NotFoundError } from '@acs/http';
+import { ApiProblems, iso, NotFoundError } from '@acs/http';
 import { PersonEntity } from '@acs/registry';
 import {
   EmptyReaderView,
@@ -25,6 +25,7 @@ const DESK = ['admin', 'security'] as const;
 
 @ApiTags('enrolment')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('enrolments')
 export class EnrolmentsController {
   /** Through the router: the desk reader may be wired to another server instance. */
@@ -34,7 +35,7 @@ export class EnrolmentsController {
   @Allow(...DESK)
   @Audited({ action: 'enrollment.start', targetType: 'enrolment' })
   @ApiOperation({ summary: 'Start a guided enrolment of one finger at a desk reader; follow it with GET or the events stream' })
-  @ApiOkResponse({ type: EnrolmentView })
+  @ApiCreatedResponse({ type: EnrolmentView })
   start(@Body() dto: StartEnrolmentDto, @CurrentPrincipal() principal: Principal): Promise<EnrolmentView> {
     return this.enrolments.start(dto, actorOf(principal));
   }
@@ -49,6 +50,10 @@ export class EnrolmentsController {
   @Sse(':enrolmentId/events')
   @Allow(...DESK)
   @ApiOperation({ summary: 'Server-sent events: the enrolment view on every step; the stream ends with the result' })
+  @ApiOkResponse({
+    description: 'One `enrolment` event per step, its data an EnrolmentView; the stream ends with the result',
+    content: { 'text/event-stream': { schema: { $ref: getSchemaPath(EnrolmentView) } } },
+  })
   events(@Param('enrolmentId', ParseUUIDPipe) id: string): Observable<MessageEvent> {
     return this.enrolments.events(id).pipe(map((view) => ({ type: 'enrolment', data: view })));
   }
@@ -65,6 +70,7 @@ export class EnrolmentsController {
 
 @ApiTags('enrolment')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('people/:personId/fingerprints')
 export class PersonFingerprintsController {
   constructor(
@@ -114,6 +120,7 @@ export class PersonFingerprintsController {
 
 @ApiTags('enrolment')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('reader-libraries')
 export class ReaderLibrariesController {
   constructor(private readonly library: ReaderLibraryService) {}
@@ -138,7 +145,7 @@ export class ReaderLibrariesController {
   @Allow('admin')
   @Audited({ action: 'reader.empty', targetType: 'reader', targetParam: 'readerId' })
   @ApiOperation({ summary: 'Wipe the reader library (Empty) through the outbox; a door reader is refilled by the next plan' })
-  @ApiOkResponse({ type: EmptyReaderView })
+  @ApiAcceptedResponse({ type: EmptyReaderView })
   async empty(@Param('readerId', ParseUUIDPipe) readerId: string): Promise<EmptyReaderView> {
     await this.library.library(readerId);
     return { opId: await this.library.emptyReader(readerId) };

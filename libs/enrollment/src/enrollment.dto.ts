@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsUUID, Max, Min } from 'class-validator';
 
 export class StartEnrolmentDto {
@@ -23,19 +23,21 @@ export class EnrolmentView {
   @ApiProperty({ format: 'uuid' }) readerId!: string;
   @ApiProperty({ enum: ['running', 'enrolled', 'refused', 'failed', 'cancelled'] }) status!: string;
   @ApiProperty({ example: 'capture_2' }) step!: string;
-  @ApiPropertyOptional({ enum: ['place_finger', 'lift_finger', 'place_again', 'try_again', 'wait', 'done'], nullable: true }) prompt!: string | null;
+  @ApiProperty({ enum: ['place_finger', 'lift_finger', 'place_again', 'try_again', 'wait', 'done'], nullable: true }) prompt!: string | null;
   @ApiProperty({ minimum: 0, maximum: 1 }) progress!: number;
   @ApiProperty({ type: EnrolmentCapturesView }) captures!: EnrolmentCapturesView;
-  @ApiPropertyOptional({
+  @ApiProperty({
+    type: String,
     nullable: true,
     example: 'duplicate_finger',
     description: 'timeout, cancelled, duplicate_finger, poor_quality, fingers_differ, reader_error',
   })
   reason!: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'Id of the stored template record; the template itself is never returned' }) templateId!: string | null;
-  @ApiPropertyOptional({ nullable: true }) quality!: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Id of the stored template record; the template itself is never returned' }) templateId!:
+    string | null;
+  @ApiProperty({ type: Number, nullable: true }) quality!: number | null;
   @ApiProperty() startedAt!: number;
-  @ApiPropertyOptional({ nullable: true }) finishedAt!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) finishedAt!: number | null;
 }
 
 export class FingerprintView {
@@ -45,7 +47,7 @@ export class FingerprintView {
   @ApiProperty() format!: string;
   @ApiProperty() size!: number;
   @ApiProperty() quality!: number;
-  @ApiPropertyOptional({ nullable: true }) enrolledBy!: string | null;
+  @ApiProperty({ type: String, nullable: true }) enrolledBy!: string | null;
   @ApiProperty() enrolledAt!: string;
 }
 
@@ -61,7 +63,7 @@ export class ReconciliationView {
   @ApiProperty() expected!: number;
   @ApiProperty() missingPushed!: number;
   @ApiProperty() ghostsDeleted!: number;
-  @ApiPropertyOptional({ nullable: true }) error!: string | null;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
 }
 
 export class ReaderLibraryView {
@@ -72,21 +74,21 @@ export class ReaderLibraryView {
   @ApiProperty() capacity!: number;
   @ApiProperty({ description: 'Templates the reader must hold' }) expected!: number;
   @ApiProperty({ description: 'Templates confirmed on the module' }) present!: number;
-  @ApiPropertyOptional({ nullable: true, description: 'Capacity planning with real finger counts' }) required!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Capacity planning with real finger counts' }) required!: number | null;
   @ApiProperty() pendingOps!: number;
   @ApiProperty() failedOps!: number;
-  @ApiPropertyOptional({ type: ReconciliationView, nullable: true }) lastReconciliation!: ReconciliationView | null;
+  @ApiProperty({ type: ReconciliationView, nullable: true }) lastReconciliation!: ReconciliationView | null;
 }
 
 export class ReaderOpView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() seq!: number;
   @ApiProperty({ enum: ['store', 'delete', 'empty'] }) kind!: string;
-  @ApiPropertyOptional({ nullable: true }) slot!: number | null;
-  @ApiPropertyOptional({ nullable: true }) templateId!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) slot!: number | null;
+  @ApiProperty({ type: String, nullable: true }) templateId!: string | null;
   @ApiProperty({ enum: ['pending', 'done', 'failed', 'skipped'] }) state!: string;
   @ApiProperty() attempts!: number;
-  @ApiPropertyOptional({ nullable: true }) lastError!: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
   @ApiProperty() createdAt!: number;
 }
 

@@ -1,13 +1,15 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthView } from './health.responses.js';
 import { HealthCheck, type HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@acs/auth';
-import { DomainError } from '@acs/http';
+import { ApiProblems, DomainError } from '@acs/http';
 import { ReadinessRegistry } from './readiness.registry.js';
 
 const PROBE_TIMEOUT_MS = 2000;
 
 @ApiTags('health')
+@ApiProblems()
 @Controller()
 export class HealthController {
   constructor(
@@ -19,16 +21,20 @@ export class HealthController {
 
   @Get('health')
   @Public()
-  @HealthCheck()
+  // Terminus's own OpenAPI schema is left out: it is added only where require() can load
+  // @nestjs/swagger (under Jest, not in the ESM server), and a failed readiness is our problem+json.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: the process is up and serving' })
+  @ApiOkResponse({ type: HealthView })
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
   @Public()
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: database, broker and readers' })
+  @ApiOkResponse({ type: HealthView })
   async ready() {
     try {
       return await this.checkAll();

@@ -6,3 +6,4 @@ export { requestIdFrom } from './request-id.js';
 export { iso, isoOrNull } from './views.js';
 export { PlainText, plainTextProblem, normalisePlainText } from './plain-text.js';
 export { assignRequestId, bodyDepthLimit, jsonDepth, MAX_BODY_DEPTH, noStoreByDefault } from './body-guards.js';
+export { ApiProblems } from './problem.responses.js';

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
+import type { Schemas } from '../api';
 import { useSession } from '../session';
 import { keys, usePaged } from '../queries';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, Status, type Tone } from '../ui';
@@ -8,29 +9,9 @@ import { detailLabel, detailValue, loadAuditNames, typeLabel, type AuditNames } 
 import { LoadMore, localToIso } from './history/records';
 import './Audit.css';
 
-interface AuditEntry {
-  seq: number;
-  id: string;
-  at: string;
-  actorType: string;
-  actorId: string | null;
-  role: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  requestId: string | null;
-  details: Record<string, unknown> | null;
-  hash: string;
-}
+type AuditEntry = Schemas['AuditEntryView'];
 
-interface ChainVerdict {
-  ok: boolean;
-  checked: number;
-  headSeq: number | null;
-  headHash: string;
-  firstBreak?: Record<string, unknown>;
-}
+type ChainVerdict = Schemas['ChainVerdictView'];
 
 interface Filters {
   action: string;

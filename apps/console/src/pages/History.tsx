@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
-import type { Query } from '../api';
+import type { Query, Schemas } from '../api';
 import { useReasons, reasonText } from '../reasons';
 import { useSession } from '../session';
 import { zoneLabel } from '../time';
@@ -20,40 +20,11 @@ import {
 } from './history/records';
 import './History.css';
 
-interface AccessEvent {
-  id: string;
-  occurredAt: string;
-  recordedAt: string;
-  customerId: string | null;
-  personId: string | null;
-  siteId: string;
-  zoneId: string | null;
-  doorId: string | null;
-  readerId: string | null;
-  direction: string;
-  result: string;
-  reason: string;
-  kind: string;
-  attemptId: string;
-  seq: number;
-  hash: string;
-}
+type AccessEvent = Schemas['AccessEventView'];
 
-interface Totals {
-  from: string;
-  to: string;
-  timeZones: Record<string, string>;
-  days: Array<{ date: string; siteId: string; doorId: string | null; granted: number; denied: number }>;
-}
+type Totals = Schemas['AccessTotalsView'];
 
-interface ChainVerdict {
-  chainId: string;
-  ok: boolean;
-  checked: number;
-  headSeq: number | null;
-  headHash: string;
-  firstBreak?: Record<string, unknown>;
-}
+type ChainVerdict = Schemas['AccessChainVerdictView'];
 
 interface Filters {
   from: string;

@@ -83,7 +83,10 @@ export class DoorDayTotalView {
 export class AccessTotalsView {
   @ApiProperty({ format: 'date-time' }) from!: string;
   @ApiProperty({ format: 'date-time' }) to!: string;
-  @ApiProperty({ type: Object, description: 'site id → IANA zone whose days are counted' }) timeZones!: Record<string, string>;
+  @ApiProperty({ type: Object, additionalProperties: { type: 'string' }, description: 'site id → IANA zone whose days are counted' }) timeZones!: Record<
+    string,
+    string
+  >;
   @ApiProperty({ type: [DoorDayTotalView] }) days!: DoorDayTotalView[];
 }
 
@@ -93,9 +96,13 @@ export class AccessChainVerdictView {
   @ApiProperty() checked!: number;
   @ApiProperty({ nullable: true, type: Number }) headSeq!: number | null;
   @ApiProperty() headHash!: string;
-  @ApiPropertyOptional({ type: Object, example: { seq: 42, id: '0193…', reason: 'hash-mismatch' } }) firstBreak?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: Object, additionalProperties: true, example: { seq: 42, id: '0193…', reason: 'hash-mismatch' } }) firstBreak?: Record<
+    string,
+    unknown
+  >;
   @ApiPropertyOptional({
     type: Object,
+    additionalProperties: true,
     description: 'The chain against the newest signed checkpoint',
     example: {
       ok: false,
@@ -113,6 +120,7 @@ export class RetentionStatusView {
   @ApiProperty() customerId!: string;
   @ApiProperty({
     type: Object,
+    additionalProperties: true,
     example: { mode: 'pseudonymise', graceDays: 0, keepDays: 90, source: 'configuration' },
     description: 'mode until_end_of_service (deleted then) or pseudonymise (persons stripped, kept keepDays)',
   })

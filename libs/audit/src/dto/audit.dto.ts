@@ -33,7 +33,7 @@ export class AuditEntryView {
   @ApiProperty({ nullable: true, type: String }) targetId!: string | null;
   @ApiProperty({ enum: ['success', 'failure', 'denied'] }) outcome!: string;
   @ApiProperty({ nullable: true, type: String }) requestId!: string | null;
-  @ApiProperty({ nullable: true, type: Object }) details!: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: Object, additionalProperties: true }) details!: Record<string, unknown> | null;
   @ApiProperty() hash!: string;
 }
 
@@ -47,9 +47,10 @@ export class ChainVerdictView {
   @ApiProperty() checked!: number;
   @ApiProperty({ nullable: true, type: Number }) headSeq!: number | null;
   @ApiProperty() headHash!: string;
-  @ApiPropertyOptional({ type: Object, example: { seq: 42, reason: 'hash-mismatch' } }) firstBreak?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: Object, additionalProperties: true, example: { seq: 42, reason: 'hash-mismatch' } }) firstBreak?: Record<string, unknown>;
   @ApiPropertyOptional({
     type: Object,
+    additionalProperties: true,
     description: 'The chain against the newest signed checkpoint',
     example: {
       ok: false,

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow, AllowStaffOrOwnCustomer, Audited } from '@acs/auth';
 import { PageQueryDto } from '../common/paging.js';
 import { CONFIGURE, PEOPLE_READ, VIEW } from '../common/roles.js';
@@ -25,11 +25,13 @@ import {
 } from './access.dto.js';
 import { AccessService } from './access.service.js';
 import { EffectiveAccessService } from './effective-access.service.js';
+import { ApiProblems } from '@acs/http';
 
 const at = (q: AtQueryDto): number | undefined => (q.at ? Date.parse(q.at) : undefined);
 
 @ApiTags('access')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('schedules')
 export class SchedulesController {
   constructor(private readonly access: AccessService) {}
@@ -37,7 +39,7 @@ export class SchedulesController {
   @Post()
   @Allow(...CONFIGURE)
   @Audited({ action: 'schedule.create', targetType: 'schedule' })
-  @ApiOkResponse({ type: ScheduleView })
+  @ApiCreatedResponse({ type: ScheduleView })
   create(@Body() dto: CreateScheduleDto): Promise<ScheduleView> {
     return this.access.createSchedule(dto);
   }
@@ -75,6 +77,7 @@ export class SchedulesController {
 
 @ApiTags('access')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('access-levels')
 export class AccessLevelsController {
   constructor(private readonly access: AccessService) {}
@@ -82,7 +85,7 @@ export class AccessLevelsController {
   @Post()
   @Allow(...CONFIGURE)
   @Audited({ action: 'access_level.create', targetType: 'access_level' })
-  @ApiOkResponse({ type: AccessLevelView })
+  @ApiCreatedResponse({ type: AccessLevelView })
   create(@Body() dto: CreateAccessLevelDto): Promise<AccessLevelView> {
     return this.access.createAccessLevel(dto);
   }
@@ -120,6 +123,7 @@ export class AccessLevelsController {
 
 @ApiTags('access')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller()
 export class GrantsController {
   constructor(
@@ -131,7 +135,7 @@ export class GrantsController {
   @Allow(...CONFIGURE)
   @Audited({ action: 'grant.create', targetType: 'grant' })
   @ApiOperation({ summary: 'Grant an access level to a customer or one person; refused with 409 if a reader could not hold the templates' })
-  @ApiOkResponse({ type: GrantView })
+  @ApiCreatedResponse({ type: GrantView })
   create(@Body() dto: CreateGrantDto): Promise<GrantView> {
     return this.access.createGrant(dto);
   }

@@ -8,7 +8,7 @@ import { PageQueryDto } from '../common/paging.js';
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 export class WeeklyWindowDto {
-  @ApiProperty({ minimum: 1, maximum: 7, description: 'ISO weekday, 1 = Monday', example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 7, description: 'ISO weekday, 1 = Monday', example: 1 })
   @IsIn([1, 2, 3, 4, 5, 6, 7])
   day!: IsoWeekday;
 
@@ -89,7 +89,7 @@ export class CreateAccessLevelDto {
 
 export class UpdateAccessLevelDto {
   @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() scheduleId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsUUID() scheduleId?: string | null;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) zoneIds?: string[];
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(500) @IsUUID('all', { each: true }) doorIds?: string[];
 }
@@ -117,8 +117,8 @@ export class CreateGrantDto {
 }
 
 export class UpdateGrantDto {
-  @ApiPropertyOptional({ format: 'date-time', nullable: true }) @IsOptional() @IsISO8601({ strict: true }) validFrom?: string | null;
-  @ApiPropertyOptional({ format: 'date-time', nullable: true }) @IsOptional() @IsISO8601({ strict: true }) validUntil?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) @IsOptional() @IsISO8601({ strict: true }) validFrom?: string | null;
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true }) @IsOptional() @IsISO8601({ strict: true }) validUntil?: string | null;
 }
 
 export class GrantView {

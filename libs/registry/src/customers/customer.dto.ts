@@ -53,7 +53,7 @@ export class CreateCustomerDto {
 export class UpdateCustomerDto {
   @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(200) companyName?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Set when notice is given; null withdraws it' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'Set when notice is given; null withdraws it' })
   @IsOptional()
   @IsISO8601({ strict: true })
   serviceEnd?: string | null;

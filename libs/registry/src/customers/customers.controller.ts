@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow, AllowStaffOrOwnCustomer, Audited, TokenService } from '@acs/auth';
-import { iso } from '@acs/http';
+import { ApiProblems, iso } from '@acs/http';
 import { VIEW } from '../common/roles.js';
 import { CreateCustomerDto, CustomerPageView, CustomerQueryDto, CustomerView, UpdateCustomerDto } from './customer.dto.js';
 import { CustomerService } from './customer.service.js';
@@ -9,6 +9,7 @@ import { IssueCustomerTokenDto, IssuedCustomerTokenView } from './customer-token
 
 @ApiTags('customers')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('customers')
 export class CustomersController {
   constructor(
@@ -19,7 +20,7 @@ export class CustomersController {
   @Post()
   @Allow('admin')
   @Audited({ action: 'customer.create', targetType: 'customer' })
-  @ApiOkResponse({ type: CustomerView })
+  @ApiCreatedResponse({ type: CustomerView })
   create(@Body() dto: CreateCustomerDto): Promise<CustomerView> {
     return this.customers.create(dto);
   }
@@ -63,7 +64,7 @@ export class CustomersController {
   @Allow('admin')
   @Audited({ action: 'token.issue', targetType: 'customer', targetParam: 'customerId' })
   @ApiOperation({ summary: 'Issue a customer self-service token (shown once), scoped to this customer' })
-  @ApiOkResponse({ type: IssuedCustomerTokenView })
+  @ApiCreatedResponse({ type: IssuedCustomerTokenView })
   async issueToken(@Param('customerId', ParseUUIDPipe) customerId: string, @Body() dto: IssueCustomerTokenDto): Promise<IssuedCustomerTokenView> {
     await this.customers.mustGet(customerId);
     const t = await this.tokens.issueForCustomer(customerId, dto);

@@ -120,9 +120,9 @@ export class CreateDoorDto {
 
 export class UpdateDoorDto {
   @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() entryReaderId?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() exitReaderId?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsUUID() controllerId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsUUID() entryReaderId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsUUID() exitReaderId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsUUID() controllerId?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(64) relayChannel?: number;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3600) heldOpenSeconds?: number;
   @ApiPropertyOptional({ enum: FAIL_MODES }) @IsOptional() @IsIn(FAIL_MODES) failMode?: FailMode;

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow, Audited } from '@acs/auth';
 import { CONFIGURE, VIEW } from '../common/roles.js';
 import {
@@ -21,9 +21,11 @@ import {
   UpdateReaderDto,
 } from './device.dto.js';
 import { DeviceService } from './device.service.js';
+import { ApiProblems } from '@acs/http';
 
 @ApiTags('devices')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('readers')
 export class ReadersController {
   constructor(private readonly devices: DeviceService) {}
@@ -31,7 +33,7 @@ export class ReadersController {
   @Post()
   @Allow(...CONFIGURE)
   @Audited({ action: 'reader.create', targetType: 'reader' })
-  @ApiOkResponse({ type: ReaderView })
+  @ApiCreatedResponse({ type: ReaderView })
   create(@Body() dto: CreateReaderDto): Promise<ReaderView> {
     return this.devices.createReader(dto);
   }
@@ -69,6 +71,7 @@ export class ReadersController {
 
 @ApiTags('devices')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('controllers')
 export class DoorControllersController {
   constructor(private readonly devices: DeviceService) {}
@@ -77,7 +80,7 @@ export class DoorControllersController {
   @Allow(...CONFIGURE)
   @Audited({ action: 'controller.create', targetType: 'controller' })
   @ApiOperation({ summary: 'Register a door controller; the response holds its broker password and signing secret, shown once' })
-  @ApiOkResponse({ type: ControllerSecretsView })
+  @ApiCreatedResponse({ type: ControllerSecretsView })
   create(@Body() dto: CreateControllerDto): Promise<ControllerSecretsView> {
     return this.devices.createController(dto);
   }
@@ -109,7 +112,7 @@ export class DoorControllersController {
   @Allow(...CONFIGURE)
   @Audited({ action: 'controller.rotate_secrets', targetType: 'controller', targetParam: 'controllerId' })
   @ApiOperation({ summary: 'New broker password and signing secret, shown once; the old ones stop working' })
-  @ApiOkResponse({ type: ControllerSecretsView })
+  @ApiCreatedResponse({ type: ControllerSecretsView })
   rotate(@Param('controllerId', ParseUUIDPipe) id: string): Promise<ControllerSecretsView> {
     return this.devices.rotateControllerSecrets(id);
   }
@@ -125,6 +128,7 @@ export class DoorControllersController {
 
 @ApiTags('devices')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('doors')
 export class DoorsController {
   constructor(private readonly devices: DeviceService) {}
@@ -132,7 +136,7 @@ export class DoorsController {
   @Post()
   @Allow(...CONFIGURE)
   @Audited({ action: 'door.create', targetType: 'door' })
-  @ApiOkResponse({ type: DoorView })
+  @ApiCreatedResponse({ type: DoorView })
   create(@Body() dto: CreateDoorDto): Promise<DoorView> {
     return this.devices.createDoor(dto);
   }

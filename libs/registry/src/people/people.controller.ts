@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow, AllowStaffOrOwnCustomer, Audited } from '@acs/auth';
 import { PEOPLE_READ, PEOPLE_WRITE } from '../common/roles.js';
 import { CreatePersonDto, PersonPageView, PersonQueryDto, PersonView, UpdatePersonDto } from './person.dto.js';
 import { PersonService } from './person.service.js';
+import { ApiProblems } from '@acs/http';
 
 @ApiTags('people')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller()
 export class PeopleController {
   constructor(private readonly people: PersonService) {}
@@ -14,7 +16,7 @@ export class PeopleController {
   @Post('customers/:customerId/people')
   @Allow('admin', 'security')
   @Audited({ action: 'person.create', targetType: 'person' })
-  @ApiOkResponse({ type: PersonView })
+  @ApiCreatedResponse({ type: PersonView })
   create(@Param('customerId', ParseUUIDPipe) customerId: string, @Body() dto: CreatePersonDto): Promise<PersonView> {
     return this.people.create(customerId, dto);
   }

@@ -55,8 +55,8 @@ export class CreateZoneDto {
 export class UpdateZoneDto {
   @ApiPropertyOptional() @IsOptional() @PlainText() @MinLength(1) @MaxLength(120) name?: string;
   @ApiPropertyOptional({ enum: APB }) @IsOptional() @IsIn(APB) antiPassback?: (typeof APB)[number];
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @Matches(/^[A-Za-z0-9._-]{1,64}$/) interlockGroup?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(600) twoPersonWindowSeconds?: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @Matches(/^[A-Za-z0-9._-]{1,64}$/) interlockGroup?: string | null;
+  @ApiPropertyOptional({ type: Number, nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(600) twoPersonWindowSeconds?: number | null;
   @ApiPropertyOptional({ description: 'Lockdown: every door into the zone denies' }) @IsOptional() @IsBoolean() lockdown?: boolean;
 }
 

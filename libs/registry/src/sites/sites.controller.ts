@@ -1,13 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, Audited } from '@acs/auth';
 import { PageQueryDto } from '../common/paging.js';
 import { CONFIGURE, VIEW } from '../common/roles.js';
 import { CreateSiteDto, CreateZoneDto, SitePageView, SiteView, UpdateSiteDto, UpdateZoneDto, ZonePageView, ZoneQueryDto, ZoneView } from './site.dto.js';
 import { SiteService } from './site.service.js';
+import { ApiProblems } from '@acs/http';
 
 @ApiTags('sites')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('sites')
 export class SitesController {
   constructor(private readonly sites: SiteService) {}
@@ -15,7 +17,7 @@ export class SitesController {
   @Post()
   @Allow('admin')
   @Audited({ action: 'site.create', targetType: 'site' })
-  @ApiOkResponse({ type: SiteView })
+  @ApiCreatedResponse({ type: SiteView })
   create(@Body() dto: CreateSiteDto): Promise<SiteView> {
     return this.sites.createSite(dto);
   }
@@ -53,6 +55,7 @@ export class SitesController {
 
 @ApiTags('sites')
 @ApiBearerAuth()
+@ApiProblems()
 @Controller('zones')
 export class ZonesController {
   constructor(private readonly sites: SiteService) {}
@@ -60,7 +63,7 @@ export class ZonesController {
   @Post()
   @Allow(...CONFIGURE)
   @Audited({ action: 'zone.create', targetType: 'zone' })
-  @ApiOkResponse({ type: ZoneView })
+  @ApiCreatedResponse({ type: ZoneView })
   create(@Body() dto: CreateZoneDto): Promise<ZoneView> {
     return this.sites.createZone(dto);
   }

@@ -1,26 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
+import type { Schemas } from '../../api';
 import { keys } from '../../queries';
 import { useSession } from '../../session';
 import { ErrorNotice, formatTime, Status } from '../../ui';
 
-interface Finding {
-  chain: string;
-  problem: 'missing_tail' | 'rewritten' | 'erased_since';
-  checkpointSeq: number;
-  databaseSeq: number | null;
-}
-
-interface CheckpointsView {
-  paused: boolean;
-  intervalS: number;
-  lastWritten: { number: number; at: string; reason: string } | null;
-  now: { ok: boolean; databaseOlder: boolean; signature: string | null; checkpoint: { number: number; at: string } | null; findings: Finding[] };
-}
-
-interface UndoneView {
-  undone: Array<{ certificate: string; kind: string; customerId: string; personId: string | null; back: string[] }>;
-  invalid: Array<{ file: string; problems: string[] }>;
-}
+/** Generated from the OpenAPI document (libs/compliance compliance.responses.ts). */
+type CheckpointsView = Schemas['CheckpointsView'];
+type UndoneView = Schemas['UndonePurgesView'];
 
 const chainName = (c: string) =>
   c === 'audit' ? 'audit trail' : c.startsWith('site:') ? `site ${c.slice(5, 13)}… (unknown fingers)` : `customer ${c.slice(0, 8)}…`;

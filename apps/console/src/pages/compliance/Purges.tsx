@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import type { Schemas } from '../../api';
 import { useSession } from '../../session';
 import { keys, useInvalidate } from '../../queries';
 import { Empty, ErrorNotice, formatDate, formatTime, Loading, ShortId, Status, type Tone } from '../../ui';
@@ -21,17 +22,14 @@ export function stepText(job: ErasureJob): string {
   return `Step ${i + 1} of ${ERASURE_STEPS.length}: ${STEP_LABELS[job.step] ?? job.step}`;
 }
 
-interface PurgesDue {
-  customerIds: string[];
-  schedule?: { enabled: boolean; checkIntervalS: number; graceDays: number };
-}
+type PurgesDue = Schemas['DuePurgesView'];
 
 function daysWords(n: number): string {
   return n === 1 ? '1 day' : `${n} days`;
 }
 
 /** What the server's purge schedule does with these, as configured (not as once assumed). */
-export function scheduleText(schedule: PurgesDue['schedule']): string {
+export function scheduleText(schedule: PurgesDue['schedule'] | undefined): string {
   if (!schedule) return 'You may start one now.';
   if (!schedule.enabled) return 'Automatic purges are off on this server (PURGE_SCHEDULE_ENABLED): start each one here.';
   return `The server looks for due purges ${intervalWords(schedule.checkIntervalS)} and starts them; you may start one now.`;

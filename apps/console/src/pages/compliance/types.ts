@@ -1,86 +1,12 @@
-/** Shapes of libs/compliance (erasure.service.ts, dsr.service.ts, entities.ts) as the API returns them. */
-export interface ReaderConfirmation {
-  readerId: string;
-  confirmedAt: number | null;
-  remainingSlots: number;
-  pendingOps: number;
-}
+import type { Schemas } from '../../api';
 
-export interface ErasureJob {
-  id: string;
-  kind: 'customer' | 'person' | 'biometrics';
-  customerId: string;
-  personId: string | null;
-  state: 'running' | 'waiting_for_devices' | 'held' | 'done';
-  step: string;
-  trigger: string;
-  requestedBy: string | null;
-  caseId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  outstandingReaders: ReaderConfirmation[];
-  deferred: string[];
-  lastError: string | null;
-  certificateIds: string[];
-}
-
-export interface PurgePreview {
-  customerId: string;
-  contractRef: string;
-  status: string;
-  due: boolean;
-  dueAt: string | null;
-  people: number;
-  templates: number;
-  readersHoldingTemplates: number;
-  historyEvents: number;
-  historyPolicy: string;
-  legalHolds: number;
-  dataKeyPresent: boolean;
-}
-
-export interface CertificateSummary {
-  id: string;
-  jobId: string;
-  kind: string;
-  customerId: string;
-  personId: string | null;
-  complete: boolean;
-  issuedAt: string;
-  hash: string;
-}
-
-export interface LegalHold {
-  id: string;
-  customerId: string;
-  personId: string | null;
-  reason: string;
-  reference: string;
-  placedBy: string;
-  placedAt: number | string;
-  releasedBy: string | null;
-  releasedAt: number | string | null;
-  releaseReason: string | null;
-}
-
-export interface DsrCase {
-  id: string;
-  kind: string;
-  personId: string;
-  customerId: string;
-  receivedAt: string;
-  identityMethod: string;
-  identityCheckedBy: string;
-  identityCheckedAt: string;
-  dueAt: string;
-  extended: boolean;
-  extensionReason: string | null;
-  status: string;
-  overdue: boolean;
-  outcome: string | null;
-  closedAt: string | null;
-}
+/** Shapes of libs/compliance as the API returns them (generated from the OpenAPI document). */
+export type ReaderConfirmation = Schemas['ReaderConfirmationView'];
+export type ErasureJob = Schemas['ErasureJobView'];
+export type PurgePreview = Schemas['PurgePreviewView'];
+export type CertificateSummary = Schemas['CertificateSummaryView'];
+export type LegalHold = Schemas['LegalHoldView'];
+export type DsrCase = Schemas['DsrCaseView'];
 
 /** The purge pipeline in order (ERASURE_STEPS); `step` on a job is the next one to run. */
 export const ERASURE_STEPS = ['readers', 'server_data', 'history', 'key', 'physical', 'certificate'] as const;

@@ -1,37 +1,11 @@
-import type { Api } from '../../api';
+import type { Api, Schemas } from '../../api';
 import { keys } from '../../queries';
 import type { Customer, Person } from '../people/model';
 
 /** The enrolment view of libs/enrollment (EnrolmentView): ids, steps and codes, never a template. */
-export interface Enrolment {
-  id: string;
-  personId: string;
-  finger: number;
-  readerId: string;
-  status: 'running' | 'enrolled' | 'refused' | 'failed' | 'cancelled';
-  step: string;
-  prompt: 'place_finger' | 'lift_finger' | 'place_again' | 'try_again' | 'wait' | 'done' | null;
-  progress: number;
-  captures: { taken: number; needed: number };
-  reason: string | null;
-  templateId: string | null;
-  quality: number | null;
-  startedAt: number;
-  finishedAt: number | null;
-}
+export type Enrolment = Schemas['EnrolmentView'];
 
-export interface ReaderLibrary {
-  readerId: string;
-  name: string;
-  role: string;
-  state: 'idle' | 'connecting' | 'ready' | 'failed' | 'closed' | 'disabled';
-  capacity: number;
-  expected: number;
-  present: number;
-  required: number | null;
-  pendingOps: number;
-  failedOps: number;
-}
+export type ReaderLibrary = Schemas['ReaderLibraryView'];
 
 /** Words for the person at the desk: short, imperative, readable from a step away. */
 export function promptText(view: Enrolment): string {

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type { Api } from '../../api';
+import type { Api, Schemas } from '../../api';
 import { keys, type Paged } from '../../queries';
 import { formatDateTime } from '../../time';
 import { Field } from '../../ui';
@@ -8,15 +8,7 @@ import { Field } from '../../ui';
  * Shared by History, Compliance and Audit: the customer list, the door names and the "Load more"
  * button of a list over the API's keyset cursors (usePaged in queries.ts).
  */
-export interface Customer {
-  id: string;
-  companyName: string;
-  contractRef: string;
-  serviceStart: string;
-  serviceEnd: string | null;
-  status: string;
-  purgedAt: string | null;
-}
+export type Customer = Schemas['CustomerView'];
 
 export function customerLabel(c: Customer): string {
   return `${c.companyName} (${c.contractRef})`;

@@ -1,29 +1,13 @@
 import { Link } from 'react-router';
+import type { Schemas } from '../../api';
 import { Status } from '../../ui';
 import { clockTime } from './model';
 
 /** GET /monitor/security-alarms: an MQTT security alarm (its audit entry), ids and counts only. */
-export interface SecurityAlarm {
-  id: string;
-  at: string;
-  count: number;
-  windowS: number;
-  kind: string;
-  source: string;
-  state: 'open' | 'acknowledged';
-  acknowledgedAt: string | null;
-}
+export type SecurityAlarm = Schemas['SecurityAlarmViewDto'];
 
 /** The live stream's security alarm events (not feed rows: the banner shows them). */
-export interface SecurityAlarmEvent {
-  type: 'security_alarm' | 'security_alarm_acknowledged';
-  id: string;
-  at: number;
-  count: number;
-  windowS: number;
-  kind: string;
-  source: string;
-}
+export type SecurityAlarmEvent = Schemas['MonitorSecurityAlarmEvent'];
 
 export function isSecurityAlarmEvent(e: unknown): e is SecurityAlarmEvent {
   const t = (e as { type?: unknown } | null)?.type;

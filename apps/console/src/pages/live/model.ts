@@ -1,96 +1,36 @@
+import type { Schemas } from '../../api';
 import { formatClock, formatDateTime } from '../../time';
 import type { Tone } from '../../ui';
 
 /** GET /monitor/doors */
-export interface DoorStatus {
-  doorId: string;
-  name: string;
-  siteId: string;
-  zoneId: string;
-  controllerId: string | null;
-  controllerStatus: string;
-  relayChannel: number;
-  open: boolean | null;
-  locked: boolean | null;
-  controllerMode: string | null;
-  controllerAlarm: string | null;
-  override: 'locked' | 'emergency_release' | null;
-  lockdown: boolean;
-}
+export type DoorStatus = Schemas['DoorStatusViewDto'];
 
 /** GET /monitor/readers */
-export interface ReaderLoop {
-  readerId: string;
-  doorId: string | null;
-  direction: 'entry' | 'exit';
-  readerState: string;
-  polls: number;
-  badges: number;
-  lastError: string | null;
-}
+export type ReaderLoop = Schemas['ReaderLoopViewDto'];
 
-export interface Alarm {
-  id: string;
-  kind: string;
-  state: 'open' | 'acknowledged';
-  siteId: string;
-  zoneId: string | null;
-  doorId: string | null;
-  controllerId: string | null;
-  attemptId: string | null;
-  detail: string | null;
-  raisedAt: string;
-  acknowledgedBy?: string | null;
-  acknowledgedAt?: string | null;
-  ackNote?: string | null;
-}
+type AlarmView = Schemas['AlarmViewDto'];
+type Acknowledgement = 'acknowledgedBy' | 'acknowledgedAt' | 'ackNote';
+/**
+ * GET /alarms. An alarm raised while the desk watches is made from its monitor event, which has no
+ * acknowledgement yet and names its kind as a plain string.
+ */
+export type Alarm = Omit<AlarmView, Acknowledgement | 'kind'> & Partial<Pick<AlarmView, Acknowledgement>> & { kind: string };
 
 export interface Named {
   id: string;
   name: string;
 }
-export interface Zone extends Named {
-  siteId: string;
-  parentZoneId?: string | null;
-}
-export interface Customer {
-  id: string;
-  companyName: string;
-}
+export type Zone = Named & Pick<Schemas['ZoneView'], 'siteId' | 'parentZoneId'>;
+export type Customer = Pick<Schemas['CustomerView'], 'id' | 'companyName'>;
 
-/** What GET /monitor/events sends (ids only; the console resolves names). */
+/** What GET /monitor/events sends (ids only; the console resolves names); security alarms go to their banner. */
 export type MonitorEvent =
-  | {
-      type: 'attempt' | 'follow_up';
-      id: string;
-      attemptId: string;
-      at: number;
-      siteId: string;
-      zoneId: string | null;
-      doorId: string | null;
-      readerId: string | null;
-      direction: 'entry' | 'exit';
-      result: 'granted' | 'denied';
-      reason: string;
-      violations?: string[];
-      customerId: string | null;
-      personId: string | null;
-    }
-  | {
-      type: 'alarm' | 'alarm_acknowledged';
-      id: string;
-      kind: string;
-      at: number;
-      siteId: string;
-      zoneId: string | null;
-      doorId: string | null;
-      controllerId: string | null;
-      attemptId: string | null;
-    }
-  | { type: 'door'; doorId: string; siteId: string; zoneId: string; event: string; at: number }
-  | { type: 'controller'; controllerId: string; siteId: string; status: string; at: number }
-  | { type: 'reader'; readerId: string; siteId: string; state: string; at: number }
-  | { type: 'mode'; siteId: string; zoneId: string | null; doorId: string | null; mode: string; at: number };
+  | Schemas['MonitorAttemptEvent']
+  | Schemas['MonitorAlarmEvent']
+  | Schemas['MonitorDoorEvent']
+  | Schemas['MonitorControllerEvent']
+  | Schemas['MonitorReaderEvent']
+  | Schemas['MonitorModeEvent'];
 
 export type EventType = MonitorEvent['type'];
 

@@ -1,67 +1,14 @@
-import { ApiError } from '../../api';
+import { ApiError, type Schemas } from '../../api';
 import type { StaffRole } from '../../session';
 import type { Tone } from '../../ui';
 
-/** Shapes of the API views these pages read (libs/registry, libs/enrollment DTOs). */
-export interface Customer {
-  id: string;
-  companyName: string;
-  contractRef: string;
-  serviceStart: string;
-  serviceEnd: string | null;
-  status: 'upcoming' | 'active' | 'ended' | 'purged';
-  purgedAt: string | null;
-}
-
-export interface Person {
-  id: string;
-  customerId: string;
-  fullName: string;
-  email: string | null;
-  phone: string | null;
-  status: 'active' | 'suspended' | 'restricted';
-  validFrom: string | null;
-  validUntil: string | null;
-}
-
-export interface Grant {
-  id: string;
-  accessLevelId: string;
-  customerId: string;
-  personId: string | null;
-  validFrom: string | null;
-  validUntil: string | null;
-}
-
-export interface AccessLevel {
-  id: string;
-  siteId: string;
-  name: string;
-  scheduleId: string | null;
-  zoneIds: string[];
-  doorIds: string[];
-}
-
-export interface Fingerprint {
-  id: string;
-  finger: number;
-  model: string;
-  format: string;
-  size: number;
-  quality: number;
-  enrolledBy: string | null;
-  enrolledAt: string;
-}
-
-export interface DoorAccess {
-  doorId: string;
-  doorName: string;
-  allowed: boolean;
-  reason: string;
-  grantId?: string;
-  accessLevelId?: string;
-  until?: string;
-}
+/** Shapes of the API views these pages read (libs/registry, libs/enrollment DTOs), generated from the OpenAPI document. */
+export type Customer = Schemas['CustomerView'];
+export type Person = Schemas['PersonView'];
+export type Grant = Schemas['GrantView'];
+export type AccessLevel = Schemas['AccessLevelView'];
+export type Fingerprint = Schemas['FingerprintView'];
+export type DoorAccess = Schemas['DoorAccessView'];
 
 /** Mirrors the route policies of the controllers (the API stays the real gate). */
 export const can = {
@@ -115,17 +62,11 @@ export function reasonText(code: string): string {
   return ACCESS_REASON_TEXT[code] ?? code.replace(/_/g, ' ');
 }
 
-/**
- * Per-field messages of a validation problem. The server lists `{ field, problems }`; older
- * shapes used `constraints`/`rules`, accepted too so the form never hides an error.
- */
+/** Per-field messages of a validation problem: the server lists `{ field, problems }` (ProblemView.errors). */
 export function fieldErrors(e: unknown): Record<string, string> {
   if (!(e instanceof ApiError)) return {};
   const out: Record<string, string> = {};
-  for (const f of (e.problem.errors ?? []) as Array<{ field: string; problems?: string[]; constraints?: string[]; rules?: string[] }>) {
-    const messages = f.problems ?? f.constraints ?? f.rules ?? [];
-    out[f.field] = messages.length > 0 ? messages.join('; ') : 'invalid';
-  }
+  for (const f of e.problem.errors ?? []) out[f.field] = f.problems.length > 0 ? f.problems.join('; ') : 'invalid';
   return out;
 }
 
