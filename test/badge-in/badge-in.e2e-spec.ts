@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
 import { BadgeInService, DoorAlarmEntity, type MonitorEvent } from '@acs/badge-in';
-import { ReaderLibraryService } from '@acs/enrollment';
+import { ReaderLibraryService } from '@acs/reader-fleet';
 import { AuraColour } from '@acs/fingerprint';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

@@ -6,7 +6,7 @@ import { AccessEventEntity } from '@acs/access-log';
 import { StaffService } from '@acs/auth';
 import { BadgeInService, MonitorBus } from '@acs/badge-in';
 import { FakeClock } from '@acs/clock';
-import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { MqttEdge } from '@acs/mqtt';
 import { freePort, startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';

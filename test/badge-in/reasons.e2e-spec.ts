@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { BADGE_IN_DECISION_REASONS } from '@acs/access-rules';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';

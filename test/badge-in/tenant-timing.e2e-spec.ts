@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderLibraryService } from '@acs/enrollment';
+import { ReaderLibraryService } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { badgeAt, buildBadgeSite, connectController, enrol, openSse, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderSlotEntity } from '@acs/enrollment';
+import { ReaderSlotEntity } from '@acs/reader-fleet';
 import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController, type VirtualController } from '@acs/mqtt/testing';
 import { post } from '../support/registry-fixture.js';

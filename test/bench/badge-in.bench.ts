@@ -23,7 +23,7 @@ import { connect, type MqttClient } from 'mqtt';
 import { DataSource } from 'typeorm';
 import { BadgeInService } from '@acs/badge-in';
 import { commandTopic, replyTopic } from '@acs/door-protocol';
-import { ReaderLibraryService, ReaderManager, ReaderSlotEntity } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager, ReaderSlotEntity } from '@acs/reader-fleet';
 import { MqttEdge } from '@acs/mqtt';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
 // Relative: the build's alias rewriting does not handle the /testing sub-path.

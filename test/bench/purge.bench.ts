@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { SystemClock } from '@acs/clock';
 import { ErasureService } from '@acs/compliance';
 import { loadConfig } from '@acs/config';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, ReaderSlotEntity, TemplateVault } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, ReaderSlotEntity, TemplateVault } from '@acs/reader-fleet';
 import { AccessService, CustomerService, DeviceService, PersonService, ReaderEntity, SiteService } from '@acs/registry';
 import { AppModule } from '../../apps/server/src/app.module.js';
 import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SystemClock } from '@acs/clock';
 import { KeyService } from '@acs/crypto';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateFingerCounts, TemplateVault } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateFingerCounts, TemplateVault } from '@acs/reader-fleet';
 import { ReadinessRegistry } from '@acs/health';
 import {
   AccessService,

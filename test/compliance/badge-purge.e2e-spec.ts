@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { BadgeInService } from '@acs/badge-in';
 import { ErasureService } from '@acs/compliance';
-import { FingerprintTemplateEntity, ReaderLibraryService } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService } from '@acs/reader-fleet';
 import { PersonEntity } from '@acs/registry';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { badgeAt, buildBadgeSite, connectController, enrol, setupBadgeApp, until, type BadgeSite } from '../badge-in/badge-in-support.js';

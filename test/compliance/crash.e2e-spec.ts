@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AccessEventEntity, AccessLogService } from '@acs/access-log';
 import { ErasureJobEntity, ErasureService } from '@acs/compliance';
 import { DataKeyEntity } from '@acs/crypto';
-import { FingerprintTemplateEntity } from '@acs/enrollment';
+import { FingerprintTemplateEntity } from '@acs/reader-fleet';
 import { customerScope, PersonEntity } from '@acs/registry';
 import { buildVirtualSite, startAppAt, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { bearer } from '../support/registry-fixture.js';

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AccessEventEntity, AccessLogService } from '@acs/access-log';
 import { type ErasureService, TEMPLATES_NOT_EXPORTED } from '@acs/compliance';
 import { DataKeyEntity } from '@acs/crypto';
-import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
 import { customerScope, PersonEntity } from '@acs/registry';
 import { buildVirtualSite, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
 import { leaks } from '../support/personal-data.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderLibraryService, type EnrolmentView } from '@acs/enrollment';
+import { ReaderLibraryService } from '@acs/reader-fleet';
+import { type EnrolmentView } from '@acs/enrollment';
 import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController } from '@acs/mqtt/testing';
 import { seedDemo, type DemoSummary } from '../../apps/cli/src/seed-demo.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { VirtualReader } from '@acs/fingerprint/testing';
-import type { ReaderLibraryService } from '@acs/enrollment';
+import type { ReaderLibraryService } from '@acs/reader-fleet';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';

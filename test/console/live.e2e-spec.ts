@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Locator, Page } from 'playwright-core';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderLibraryService } from '@acs/enrollment';
+import { ReaderLibraryService } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, post, setupBadgeApp, until, type BadgeSite } from '../badge-in/badge-in-support.js';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
-import { FingerprintTemplateEntity, ReaderOpEntity, ReaderSlotEntity, TemplateVault, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderOpEntity, ReaderSlotEntity, TemplateVault, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
 import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { FAST_READER_OPTIONS, VirtualReader, VirtualReaderTcpServer } from '@acs/fingerprint/testing';
-import { ReaderLibraryService, ReaderManager, type EnrolmentView } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
+import { type EnrolmentView } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 

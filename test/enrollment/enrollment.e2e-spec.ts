@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AuraColour } from '@acs/fingerprint';
-import {
-  EnrollmentService,
-  FingerprintTemplateEntity,
-  ReaderOpEntity,
-  type EnrolmentView,
-  type ReaderLibraryService,
-  type ReaderManager,
-} from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderOpEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
+import { EnrollmentService, type EnrolmentView } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { storedBytes } from '../support/raw-store.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { FakeClock } from '@acs/clock';
-import { ReaderOpEntity, type EnrolmentView } from '@acs/enrollment';
+import { ReaderOpEntity } from '@acs/reader-fleet';
+import { type EnrolmentView } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 import {

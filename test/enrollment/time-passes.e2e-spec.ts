@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { EnrolmentView, ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import type { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
+import type { EnrolmentView } from '@acs/enrollment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';

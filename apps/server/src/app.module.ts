@@ -14,6 +14,7 @@ import { EnrollmentModule } from '@acs/enrollment';
 import { DoorControlModule } from '@acs/door-control';
 import { HealthModule } from '@acs/health';
 import { LoggingModule } from '@acs/logging';
+import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
 
@@ -43,6 +44,7 @@ export class AppModule {
         DoorControlModule,
         ClusterModule,
         AccessLogModule,
+        ReaderFleetModule,
         EnrollmentModule,
         ComplianceModule,
         BadgeInModule,

@@ -18,7 +18,7 @@ import { AccessEventEntity, AccessLogService, type AccessEventInput } from '@acs
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
-import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { AuraColour, AuraControl, FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { ReadinessRegistry } from '@acs/health';
 import { DoorCommandError, DoorCommandService, type DoorEventRecord } from '@acs/mqtt';

@@ -5,7 +5,7 @@ import { AuditCoreModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
 import { AppConfig } from '@acs/config';
 import { CryptoModule } from '@acs/crypto';
-import { EnrollmentModule } from '@acs/enrollment';
+import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
 import { ComplianceController } from './compliance.controller.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
@@ -52,7 +52,7 @@ export class AccessLogRetentionModule {}
     AuditCoreModule,
     CryptoModule,
     RegistryModule,
-    EnrollmentModule,
+    ReaderFleetModule,
     AccessLogModule,
   ],
   controllers: [ComplianceController],

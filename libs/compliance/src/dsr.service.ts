@@ -6,7 +6,7 @@ import { DataSource, In, IsNull } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
-import { FingerprintTemplateEntity } from '@acs/enrollment';
+import { FingerprintTemplateEntity } from '@acs/reader-fleet';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
 import { AuditService, type AuditActor } from '@acs/audit';
 import { CustomerEntity, DoorEntity, GrantEntity, PersonEntity, PersonService, SiteEntity, ZoneEntity } from '@acs/registry';

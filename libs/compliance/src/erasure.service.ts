@@ -11,7 +11,7 @@ import { LeaseService } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { DataKeyEntity, KeyService } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, type ErasureSubject } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, type ErasureSubject } from '@acs/reader-fleet';
 import { ConflictError, NotFoundError } from '@acs/http';
 import { CustomerEntity, customerScope, customerStatus, GrantEntity, PersonalData, PersonEntity, RegistryChanges } from '@acs/registry';
 import { closeCaseForErasure } from './case-closure.js';

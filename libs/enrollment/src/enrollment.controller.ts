@@ -16,9 +16,8 @@ import {
   ReconciliationView,
   StartEnrolmentDto,
 } from './enrollment.dto.js';
-import { FingerprintTemplateEntity } from './entities.js';
+import { FingerprintTemplateEntity, ReaderLibraryService } from '@acs/reader-fleet';
 import { EnrolmentRouter } from './enrolment-router.js';
-import { ReaderLibraryService } from './reader-library.service.js';
 
 /** The enrolment desk: admins and the security desk [README roles]. */
 const DESK = ['admin', 'security'] as const;

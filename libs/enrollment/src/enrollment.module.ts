@@ -1,22 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AuditCoreModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
-import { CryptoModule } from '@acs/crypto';
-import { HealthModule } from '@acs/health';
+import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
 import { EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController } from './enrollment.controller.js';
 import { EnrollmentService } from './enrollment.service.js';
 import { EnrolmentRouter } from './enrolment-router.js';
-import { FingerCountsModule } from './finger-counts.js';
-import { ReaderLibraryService } from './reader-library.service.js';
-import { ReaderManager } from './reader-manager.js';
-import { TemplateVault } from './template-vault.js';
 
-const SERVICES = [ReaderManager, TemplateVault, ReaderLibraryService, EnrollmentService, EnrolmentRouter];
+const SERVICES = [EnrollmentService, EnrolmentRouter];
 
-/** Enrolment, reader manager and reader libraries kept in step (issue 6). */
+/** Enrolment at the desk (issue 6); the readers and their libraries are `@acs/reader-fleet`'s. */
 @Module({
-  imports: [AuthModule, AuditCoreModule, CryptoModule, HealthModule, RegistryModule, FingerCountsModule],
+  imports: [AuthModule, AuditCoreModule, RegistryModule, ReaderFleetModule],
   controllers: [EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController],
   providers: SERVICES,
   exports: SERVICES,

@@ -10,10 +10,7 @@ import { WriteQueue } from '@acs/database';
 import { AuraColour, AuraControl, ConfirmationCode, FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
 import { CustomerEntity, PersonEntity, ReaderEntity } from '@acs/registry';
-import { FingerprintTemplateEntity } from './entities.js';
-import { ReaderLibraryService } from './reader-library.service.js';
-import { ReaderManager } from './reader-manager.js';
-import { TemplateVault } from './template-vault.js';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateVault } from '@acs/reader-fleet';
 
 export type EnrolmentStatus = 'running' | 'enrolled' | 'refused' | 'failed' | 'cancelled';
 export type EnrolmentPrompt = 'place_finger' | 'lift_finger' | 'place_again' | 'try_again' | 'wait' | 'done' | null;

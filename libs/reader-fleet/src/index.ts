@@ -1,0 +1,23 @@
+export {
+  FingerprintTemplateEntity,
+  ReaderSlotEntity,
+  ReaderOpEntity,
+  ReaderReconciliationEntity,
+  READER_FLEET_ENTITIES,
+  type SlotState,
+  type ReaderOpKind,
+  type ReaderOpState,
+} from './entities.js';
+export { ReaderManager, driverModel, type ManagedReaderView } from './reader-manager.js';
+export { TemplateVault, templateAad } from './template-vault.js';
+export {
+  ReaderLibraryService,
+  type SlotOwner,
+  type ErasureSubject,
+  type ErasureTicket,
+  type ReaderErasureStatus,
+  type ReaderLibraryView,
+  type ReconciliationView,
+} from './reader-library.service.js';
+export { TemplateFingerCounts, FingerCountsModule } from './finger-counts.js';
+export { ReaderFleetModule } from './reader-fleet.module.js';
