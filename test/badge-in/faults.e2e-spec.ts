@@ -10,7 +10,7 @@ import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { MqttEdge } from '@acs/mqtt';
 import { freePort, startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
-import { startAppAt } from '../enrollment/enrollment-support.js';
+import { startAppAt } from '../enrolment/enrolment-support.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';

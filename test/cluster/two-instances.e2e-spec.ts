@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import type { EnrolmentView } from '@acs/enrollment';
+import type { EnrolmentView } from '@acs/enrolment';
 import { loadConfig } from '@acs/config';
 import { serverUsername } from '@acs/mqtt';
 import { connectRawClient, freePort, startMosquitto, startVirtualController, type MosquittoInstance } from '@acs/mqtt/testing';
 import { stateTopic, statusTopic } from '@acs/door-protocol';
 import { mosquittoAuthInput } from '../../apps/cli/src/mqtt-acl.js';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
-import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 

@@ -6,7 +6,7 @@ import { FingerprintTemplateEntity, ReaderLibraryService } from '@acs/reader-fle
 import { PersonEntity } from '@acs/registry';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { badgeAt, buildBadgeSite, connectController, enrol, setupBadgeApp, until, type BadgeSite } from '../badge-in/badge-in-support.js';
-import { flashTemplates } from '../enrollment/enrollment-support.js';
+import { flashTemplates } from '../enrolment/enrolment-support.js';
 import { leaks, PERSON } from '../support/personal-data.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

@@ -5,7 +5,7 @@ import { ErasureJobEntity, ErasureService } from '@acs/compliance';
 import { DataKeyEntity } from '@acs/crypto';
 import { FingerprintTemplateEntity } from '@acs/reader-fleet';
 import { customerScope, PersonEntity } from '@acs/registry';
-import { buildVirtualSite, startAppAt, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { buildVirtualSite, startAppAt, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, newCustomer, scanDatabase } from './compliance-support.js';

@@ -5,7 +5,7 @@ import { ErasureCertificateEntity, type ErasureService } from '@acs/compliance';
 import { DataKeyEntity } from '@acs/crypto';
 import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
 import { CustomerEntity, customerScope, PersonEntity } from '@acs/registry';
-import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { leaks } from '../support/personal-data.js';
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

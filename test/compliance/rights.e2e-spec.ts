@@ -5,7 +5,7 @@ import { type ErasureService, TEMPLATES_NOT_EXPORTED } from '@acs/compliance';
 import { DataKeyEntity } from '@acs/crypto';
 import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
 import { customerScope, PersonEntity } from '@acs/registry';
-import { buildVirtualSite, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { buildVirtualSite, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { leaks } from '../support/personal-data.js';
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

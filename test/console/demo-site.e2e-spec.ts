@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { BadgeInService } from '@acs/badge-in';
 import { ReaderLibraryService } from '@acs/reader-fleet';
-import { type EnrolmentView } from '@acs/enrollment';
+import { type EnrolmentView } from '@acs/enrolment';
 import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController } from '@acs/mqtt/testing';
 import { seedDemo, type DemoSummary } from '../../apps/cli/src/seed-demo.js';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { badgeAt, bearer, post, setupBadgeApp, until } from '../badge-in/badge-in-support.js';
-import { actAtDesk, startVirtualReader, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { actAtDesk, startVirtualReader, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { screenshot, startConsoleHarness, type ConsoleHarness } from './console-support.js';
 
 jest.setTimeout(120_000);

@@ -4,7 +4,7 @@ import type { VirtualReader } from '@acs/fingerprint/testing';
 import type { ReaderLibraryService } from '@acs/reader-fleet';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
-import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
 
 // Real serial timing over TCP to virtual readers plus a browser: give slow CI machines room.
 jest.setTimeout(90_000);

@@ -15,7 +15,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeReapply, purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { anyFlashHolds, endService, enrolPerson, erasure, newCustomer, searchEveryReader } from '../compliance/compliance-support.js';
-import { buildVirtualSite, startVirtualReader, tuneForTests } from '../enrollment/enrollment-support.js';
+import { buildVirtualSite, startVirtualReader, tuneForTests } from '../enrolment/enrolment-support.js';
 
 jest.setTimeout(90_000);
 

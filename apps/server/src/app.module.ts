@@ -10,7 +10,7 @@ import { ComplianceModule } from '@acs/compliance';
 import { type AppConfig, ConfigModule } from '@acs/config';
 import { CryptoModule } from '@acs/crypto';
 import { DatabaseModule } from '@acs/database';
-import { EnrollmentModule } from '@acs/enrollment';
+import { EnrolmentModule } from '@acs/enrolment';
 import { DoorControlModule } from '@acs/door-control';
 import { HealthModule } from '@acs/health';
 import { LoggingModule } from '@acs/logging';
@@ -45,7 +45,7 @@ export class AppModule {
         ClusterModule,
         AccessLogModule,
         ReaderFleetModule,
-        EnrollmentModule,
+        EnrolmentModule,
         ComplianceModule,
         BadgeInModule,
       ],

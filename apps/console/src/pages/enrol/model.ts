@@ -1,6 +1,6 @@
 import type { Customer, Person } from '../people/model';
 
-/** The enrolment view of libs/enrollment (EnrolmentView): ids, steps and codes, never a template. */
+/** The enrolment view of libs/enrolment (EnrolmentView): ids, steps and codes, never a template. */
 export interface Enrolment {
   id: string;
   personId: string;

@@ -2,7 +2,7 @@ import { ApiError } from '../../api';
 import type { StaffRole } from '../../session';
 import type { Tone } from '../../ui';
 
-/** Shapes of the API views these pages read (libs/registry, libs/enrollment DTOs). */
+/** Shapes of the API views these pages read (libs/registry, libs/enrolment DTOs). */
 export interface Customer {
   id: string;
   companyName: string;

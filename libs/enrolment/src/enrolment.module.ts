@@ -3,11 +3,11 @@ import { AuditCoreModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
 import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
-import { EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController } from './enrollment.controller.js';
-import { EnrollmentService } from './enrollment.service.js';
+import { EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController } from './enrolment.controller.js';
+import { EnrolmentService } from './enrolment.service.js';
 import { EnrolmentRouter } from './enrolment-router.js';
 
-const SERVICES = [EnrollmentService, EnrolmentRouter];
+const SERVICES = [EnrolmentService, EnrolmentRouter];
 
 /** Enrolment at the desk (issue 6); the readers and their libraries are `@acs/reader-fleet`'s. */
 @Module({
@@ -16,4 +16,4 @@ const SERVICES = [EnrollmentService, EnrolmentRouter];
   providers: SERVICES,
   exports: SERVICES,
 })
-export class EnrollmentModule {}
+export class EnrolmentModule {}

@@ -8,7 +8,7 @@ import { ClusterBus } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { DomainError, NotFoundError } from '@acs/http';
 import { ReaderEntity } from '@acs/registry';
-import { EnrollmentService, type EnrolmentView } from './enrollment.service.js';
+import { EnrolmentService, type EnrolmentView } from './enrolment.service.js';
 
 /** How long a request to the instance wired to the desk reader may take before the desk is told. */
 const REMOTE_TIMEOUT_MS = 5000;
@@ -47,7 +47,7 @@ export class EnrolmentRouter implements OnModuleInit, OnModuleDestroy {
   private offViews?: () => void;
 
   constructor(
-    private readonly local: EnrollmentService,
+    private readonly local: EnrolmentService,
     @InjectDataSource() private readonly ds: DataSource,
     private readonly config: AppConfig,
     @Optional() private readonly cluster?: ClusterBus,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { FakeClock } from '@acs/clock';
 import { ReaderOpEntity } from '@acs/reader-fleet';
-import { type EnrolmentView } from '@acs/enrollment';
+import { type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 import {
@@ -18,7 +18,7 @@ import {
   tuneForTests,
   type Site,
   type VirtualDevice,
-} from './enrollment-support.js';
+} from './enrolment-support.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);

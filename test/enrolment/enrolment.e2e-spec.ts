@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AuraColour } from '@acs/fingerprint';
 import { FingerprintTemplateEntity, ReaderOpEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
-import { EnrollmentService, type EnrolmentView } from '@acs/enrollment';
+import { EnrolmentService, type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { storedBytes } from '../support/raw-store.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -15,7 +15,7 @@ import {
   tuneForTests,
   type Site,
   type VirtualDevice,
-} from './enrollment-support.js';
+} from './enrolment-support.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -155,7 +155,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
   });
 
   it('with many templates the duplicate check searches the door libraries, stepping around the finger being replaced', async () => {
-    const enrolments = t.app.get(EnrollmentService);
+    const enrolments = t.app.get(EnrolmentService);
     enrolments.directMatchLimit = 0;
     try {
       const searchesBefore = suiteEntry.device.commands.filter((c) => c === 0x04).length + suiteExit.device.commands.filter((c) => c === 0x04).length;

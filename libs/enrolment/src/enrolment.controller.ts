@@ -15,7 +15,7 @@ import {
   ReaderLibraryView,
   ReconciliationView,
   StartEnrolmentDto,
-} from './enrollment.dto.js';
+} from './enrolment.dto.js';
 import { FingerprintTemplateEntity, ReaderLibraryService } from '@acs/reader-fleet';
 import { EnrolmentRouter } from './enrolment-router.js';
 

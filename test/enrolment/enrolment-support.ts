@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { FAST_READER_OPTIONS, VirtualReader, VirtualReaderTcpServer } from '@acs/fingerprint/testing';
 import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
-import { type EnrolmentView } from '@acs/enrollment';
+import { type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 

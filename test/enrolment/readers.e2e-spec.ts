@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ReaderManager, type ReaderLibraryService } from '@acs/reader-fleet';
-import { type EnrolmentView } from '@acs/enrollment';
+import { type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);

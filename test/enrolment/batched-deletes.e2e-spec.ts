@@ -6,7 +6,7 @@ import { FingerprintTemplateEntity, ReaderOpEntity, ReaderSlotEntity, TemplateVa
 import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
 
 jest.setTimeout(30_000);
 

@@ -93,7 +93,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * that drifted off its reader is missed until reconciliation puts it back.
  */
 @Injectable()
-export class EnrollmentService implements OnApplicationShutdown {
+export class EnrolmentService implements OnApplicationShutdown {
   private readonly logger = new Logger('Enrolment');
   private readonly sessions = new Map<string, Session>();
   private readonly busyReaders = new Map<string, string>();
