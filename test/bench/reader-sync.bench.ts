@@ -6,6 +6,7 @@ import { ReadinessRegistry } from '@acs/health';
 import {
   AccessService,
   CapacityGuard,
+  FingerCountsPort,
   CustomerService,
   DeviceService,
   PersonalData,
@@ -61,7 +62,9 @@ const bench: Benchmark = {
     const pd = new PersonalData(keys);
     const changes = new RegistryChanges();
     const fingers = new TemplateFingerCounts();
-    const capacity = new CapacityGuard(clock, fingers);
+    const fingerCounts = new FingerCountsPort();
+    fingerCounts.connect(fingers);
+    const capacity = new CapacityGuard(clock, fingerCounts);
     const sites = new SiteService(db.dataSource, db.writes, clock, db.config, changes);
     const devices = new DeviceService(db.dataSource, db.writes, clock, keys, capacity, changes, db.config);
     const access = new AccessService(db.dataSource, db.writes, clock, db.config, capacity, changes);

@@ -14,8 +14,8 @@ import { EnrolmentModule } from '@acs/enrolment';
 import { DoorControlModule } from '@acs/door-control';
 import { HealthModule } from '@acs/health';
 import { LoggingModule } from '@acs/logging';
-import { ReaderFleetModule } from '@acs/reader-fleet';
-import { RegistryModule } from '@acs/registry';
+import { ReaderFleetModule, TemplateFingerCounts } from '@acs/reader-fleet';
+import { FingerCountsPort, RegistryModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
 
 export interface AppOptions {
@@ -28,6 +28,11 @@ export interface AppOptions {
 /** The composition root: wiring only. */
 @Module({})
 export class AppModule {
+  /** Ports a lower lib declares and a higher one implements are connected here, in plain sight. */
+  constructor(fingerCounts: FingerCountsPort, templateFingerCounts: TemplateFingerCounts) {
+    fingerCounts.connect(templateFingerCounts);
+  }
+
   static register(opts: AppOptions): DynamicModule {
     return {
       module: AppModule,

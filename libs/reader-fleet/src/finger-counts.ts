@@ -1,11 +1,14 @@
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { EnrolledFingerCounts } from '@acs/registry';
+import type { EnrolledFingerCounts } from '@acs/registry';
 import { FingerprintTemplateEntity } from './entities.js';
 
-/** Enrolled fingers per person, for the registry's capacity check (inside its transaction). */
+/**
+ * Enrolled fingers per person, for the registry's capacity check (inside its transaction). The
+ * app module connects it to the registry's `FingerCountsPort`.
+ */
 @Injectable()
-export class TemplateFingerCounts extends EnrolledFingerCounts {
+export class TemplateFingerCounts implements EnrolledFingerCounts {
   async counts(m: EntityManager): Promise<Map<string, number>> {
     const rows = await m
       .getRepository(FingerprintTemplateEntity)
@@ -17,11 +20,3 @@ export class TemplateFingerCounts extends EnrolledFingerCounts {
     return new Map(rows.map((r) => [r.personId, Number(r.n)]));
   }
 }
-
-/** Global so the registry's CapacityGuard sees it without depending on this context. */
-@Global()
-@Module({
-  providers: [TemplateFingerCounts, { provide: EnrolledFingerCounts, useExisting: TemplateFingerCounts }],
-  exports: [EnrolledFingerCounts, TemplateFingerCounts],
-})
-export class FingerCountsModule {}

@@ -19,5 +19,5 @@ export {
   type ReaderLibraryView,
   type ReconciliationView,
 } from './reader-library.service.js';
-export { TemplateFingerCounts, FingerCountsModule } from './finger-counts.js';
+export { TemplateFingerCounts } from './finger-counts.js';
 export { ReaderFleetModule } from './reader-fleet.module.js';

@@ -2,16 +2,16 @@ import { Module } from '@nestjs/common';
 import { CryptoModule } from '@acs/crypto';
 import { HealthModule } from '@acs/health';
 import { RegistryModule } from '@acs/registry';
-import { FingerCountsModule } from './finger-counts.js';
+import { TemplateFingerCounts } from './finger-counts.js';
 import { ReaderLibraryService } from './reader-library.service.js';
 import { ReaderManager } from './reader-manager.js';
 import { TemplateVault } from './template-vault.js';
 
-const SERVICES = [ReaderManager, TemplateVault, ReaderLibraryService];
+const SERVICES = [ReaderManager, TemplateVault, TemplateFingerCounts, ReaderLibraryService];
 
 /** The door and desk readers, and every reader library kept in step with the registry (issue 6). */
 @Module({
-  imports: [CryptoModule, HealthModule, RegistryModule, FingerCountsModule],
+  imports: [CryptoModule, HealthModule, RegistryModule],
   providers: SERVICES,
   exports: SERVICES,
 })
