@@ -5,7 +5,7 @@ import { map, type Observable } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
 import { iso, NotFoundError } from '@acs/http';
-import { PersonEntity } from '@acs/registry';
+import { PersonService } from '@acs/registry';
 import {
   EmptyReaderView,
   EnrolmentView,
@@ -69,6 +69,7 @@ export class PersonFingerprintsController {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly library: ReaderLibraryService,
+    private readonly persons: PersonService,
   ) {}
 
   @Get()
@@ -107,7 +108,7 @@ export class PersonFingerprintsController {
   }
 
   private async mustExist(personId: string): Promise<void> {
-    if (!(await this.ds.getRepository(PersonEntity).exists({ where: { id: personId } }))) throw new NotFoundError('Person', personId);
+    if ((await this.persons.customerOf(personId)) === null) throw new NotFoundError('Person', personId);
   }
 }
 

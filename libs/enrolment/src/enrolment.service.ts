@@ -9,7 +9,7 @@ import { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
 import { AuraColour, AuraControl, ConfirmationCode, FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
-import { CustomerEntity, PersonEntity, ReaderEntity } from '@acs/registry';
+import { CustomerService, DeviceService, PersonService } from '@acs/registry';
 import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateVault } from '@acs/reader-fleet';
 
 export type EnrolmentStatus = 'running' | 'enrolled' | 'refused' | 'failed' | 'cancelled';
@@ -108,6 +108,9 @@ export class EnrolmentService implements OnApplicationShutdown {
     private readonly library: ReaderLibraryService,
     private readonly vault: TemplateVault,
     private readonly audit: AuditService,
+    private readonly persons: PersonService,
+    private readonly customers: CustomerService,
+    private readonly devices: DeviceService,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
@@ -116,12 +119,14 @@ export class EnrolmentService implements OnApplicationShutdown {
   }
 
   async start(input: { personId: string; finger: number; readerId: string }, actor: AuditActor): Promise<EnrolmentView> {
-    const person = await this.ds.getRepository(PersonEntity).findOne({ where: { id: input.personId }, select: { id: true, customerId: true } });
-    if (!person) throw new NotFoundError('Person', input.personId);
-    const customer = await this.ds.getRepository(CustomerEntity).findOne({ where: { id: person.customerId }, select: { id: true, purgedAt: true } });
-    if (!customer || customer.purgedAt !== null) throw new ConflictError('enrollment.customer_purged', 'the customer of this person has been purged');
-    const reader = await this.ds.getRepository(ReaderEntity).findOne({ where: { id: input.readerId }, select: { id: true, role: true } });
-    if (!reader) throw new NotFoundError('Reader', input.readerId);
+    const customerId = await this.persons.customerOf(input.personId);
+    if (customerId === null) throw new NotFoundError('Person', input.personId);
+    const person = { id: input.personId, customerId };
+    if ((await this.customers.isPurged(customerId)) !== false)
+      throw new ConflictError('enrollment.customer_purged', 'the customer of this person has been purged');
+    const placement = await this.devices.readerPlacement(input.readerId);
+    if (!placement) throw new NotFoundError('Reader', input.readerId);
+    const reader = { id: input.readerId, role: placement.role };
     if (reader.role !== 'enrolment') throw new ConflictError('enrollment.not_an_enrolment_reader', 'enrolment runs on a reader with the enrolment role');
     if (!this.manager.isReady(reader.id)) {
       throw new ConflictError('enrollment.reader_unavailable', `the desk reader is ${this.manager.stateOf(reader.id).state}`, { readerId: reader.id });
