@@ -30,6 +30,7 @@ import { VirtualController } from '../../hardware/virtual-controller/src/virtual
 import { FAST_READER_OPTIONS, VirtualReader, VirtualReaderTcpServer } from '../../libs/fingerprint/src/testing/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 interface Secrets {
   id: string;
@@ -270,7 +271,7 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
       if (Date.now() > deadline) throw new Error('bench enrolment did not finish');
       await new Promise((r) => setTimeout(r, 10));
     }
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
     vc = new VirtualController({
       url: t.app.get(MqttEdge).broker!.url,
       controllerId: ctl.mqttUsername,

@@ -21,6 +21,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 const BAUD = 57600;
 const TEMPLATE_SIZE = 1536;
@@ -205,7 +206,7 @@ const bench: Benchmark = {
       const library = app.get(ReaderLibraryService);
       manager.configureDriver({ baudRate: BAUD });
       await Promise.all(readers.map((r) => manager.whenReady(r.id, 60_000)));
-      await library.settled(undefined, 120_000);
+      await librarySettled(library, undefined, 120_000);
       ctx.log('readers ready; purging');
       const onFlash = devices.reduce((n, d) => n + d.library().length, 0);
       if (onFlash !== slots.length) throw new Error(`readers hold ${onFlash} templates before the purge, expected ${slots.length}`);

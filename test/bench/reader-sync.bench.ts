@@ -22,6 +22,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // A relative import: the build's alias rewriting does not handle the /testing sub-path.
 import { createTestDatabase } from '../../libs/database/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 const BAUD = 57600;
 const TEMPLATE_SIZE = 1536; // R503 (docs/r503-protocol.md §Data packets and template size)
@@ -113,7 +114,7 @@ const bench: Benchmark = {
       await manager.whenReady(reader.id, 10_000);
       // The plan may still be pending right after ready: wait until the first op exists, then for all.
       await library.plan();
-      await library.settled([reader.id], 10 * 60_000);
+      await librarySettled(library, [reader.id], 10 * 60_000);
       const elapsed = performance.now() - started;
       const stored = device.library().length;
       if (stored !== count) throw new Error(`reader holds ${stored} templates, expected ${count}`);

@@ -11,6 +11,7 @@ import { leaks, PERSON } from '../support/personal-data.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { endService, scanDatabase } from './compliance-support.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(60_000);
 
@@ -60,7 +61,7 @@ describe('purge with badge-in (virtual readers and controllers)', () => {
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: person.id });
     await post(t, '/grants', { accessLevelId: site.cageLevelId, customerId: site.customerId, personId: person.id });
     await enrol(t, site, person.id, 1, 'marlies-right-index');
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
 
     const doors = [
       [site.readers.suiteEntry, site.suiteEntryId],

@@ -11,6 +11,7 @@ import { bearer, post } from '../support/registry-fixture.js';
 import { occurrences, storedBytes } from '../support/raw-store.js';
 import type { TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 export interface Enrolled {
   personId: string;
@@ -42,7 +43,7 @@ export async function enrolPerson(
   const started = await post<EnrolmentView>(t, '/enrolments', { personId: p.id, finger: 1, readerId: site.deskId });
   const { final } = await actAtDesk(t, readers[0].device, started.id, `${marker}-right-index-${fingers}`);
   expect(final.status).toBe('enrolled');
-  await library.settled();
+  await librarySettled(library);
   const ds = t.app.get(DataSource);
   const row = await ds.getRepository(PersonEntity).findOneByOrFail({ id: p.id });
   const tpl = await ds.getRepository(FingerprintTemplateEntity).findOneByOrFail({ personId: p.id });
@@ -113,7 +114,7 @@ export async function endService(t: TestApp, customerId: string): Promise<void> 
   // on, so the templates are on the readers when the purge starts (otherwise a plan that sees
   // the ended service races the purge to take them off, and the certificate counts depend on
   // which one wins).
-  await t.app.get(ReaderLibraryService).settled();
+  await librarySettled(t.app.get(ReaderLibraryService));
   t.clock.advance(120_000);
 }
 
