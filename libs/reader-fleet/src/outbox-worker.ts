@@ -22,6 +22,8 @@ export interface OutboxWorkerDeps {
   /** Delay before a worker retries after a failed op. */
   retryDelayMs(): number;
   logger: Pick<Logger, 'warn'>;
+  /** Called each time a reader's worker stops (outbox empty, reader away, or a retry scheduled). */
+  idle?(readerId: string): void;
 }
 
 /**
@@ -45,7 +47,10 @@ export class OutboxWorker {
       return;
     }
     if (this.workers.has(readerId)) return;
-    const run = this.work(readerId).finally(() => this.workers.delete(readerId));
+    const run = this.work(readerId).finally(() => {
+      this.workers.delete(readerId);
+      this.deps.idle?.(readerId);
+    });
     this.workers.set(readerId, run);
   }
 
