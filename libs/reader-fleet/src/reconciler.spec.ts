@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ReaderOpEntity, ReaderReconciliationEntity, ReaderSlotEntity } from './entities.js';
-import { addSlot, FakeModule, fakeReaders, memoryStore, quietLogger } from './library-store.spec-helper.js';
+import { addOp, addSlot, FakeModule, fakeReaders, memoryStore, quietLogger } from './library-store.spec-helper.js';
 import { Reconciler } from './reconciler.js';
 
 describe('Reconciler', () => {
@@ -55,6 +55,16 @@ describe('Reconciler', () => {
 
     expect((await pendingOps()).map((o) => [o.kind, o.slot])).toEqual(ops);
     expect((await slots()).map((s) => [s.slot, s.state])).toEqual(left);
+  });
+
+  it('leaves bookkeeping alone while an Empty is pending (it makes the slots moot)', async () => {
+    await addSlot(store, 'r1', 5, 'deleting');
+    await addOp(store, 'r1', 'empty', null, 1);
+
+    await reconciler.reconcile('r1');
+
+    expect((await pendingOps()).map((o) => o.kind)).toEqual(['empty']);
+    expect(await slots()).toHaveLength(1);
   });
 
   it('records an error when a ghost survives DeletChar', async () => {

@@ -73,7 +73,9 @@ export class Reconciler {
         const missing = slots.filter((s) => s.state === 'stored' && !present.has(s.slot));
         // Bookkeeping whose op was parked as failed (or lost): give it a new op, or settle it
         // from what the index table just showed. An `empty` pending makes all of this moot.
-        const pendingOps = await store.ds.getRepository(ReaderOpEntity).find({ where: { readerId, state: 'pending' }, select: { slot: true } });
+        // The id is selected too: TypeORM drops a row whose selected columns are all null, which
+        // hid a pending Empty (slot null) from this check.
+        const pendingOps = await store.ds.getRepository(ReaderOpEntity).find({ where: { readerId, state: 'pending' }, select: { id: true, slot: true } });
         const owed = new Set(pendingOps.map((o) => o.slot));
         const orphans = owed.has(null) ? [] : slots.filter((s) => s.state !== 'stored' && !owed.has(s.slot));
         const at = now();
