@@ -1,8 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { map, type Observable } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
 import { iso, NotFoundError } from '@acs/http';
 import { PersonService } from '@acs/registry';
@@ -16,7 +14,7 @@ import {
   ReconciliationView,
   StartEnrolmentDto,
 } from './enrolment.dto.js';
-import { FingerprintTemplateEntity, ReaderLibraryService } from '@acs/reader-fleet';
+import { ReaderLibraryService, TemplateStore } from '@acs/reader-fleet';
 import { EnrolmentRouter } from './enrolment-router.js';
 
 /** The enrolment desk: admins and the security desk [README roles]. */
@@ -67,7 +65,7 @@ export class EnrolmentsController {
 @Controller('people/:personId/fingerprints')
 export class PersonFingerprintsController {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly templates: TemplateStore,
     private readonly library: ReaderLibraryService,
     private readonly persons: PersonService,
   ) {}
@@ -78,11 +76,7 @@ export class PersonFingerprintsController {
   @ApiOkResponse({ type: [FingerprintView] })
   async list(@Param('personId', ParseUUIDPipe) personId: string): Promise<FingerprintView[]> {
     await this.mustExist(personId);
-    const rows = await this.ds.getRepository(FingerprintTemplateEntity).find({
-      where: { personId },
-      order: { finger: 'ASC' },
-      select: { id: true, finger: true, model: true, format: true, size: true, quality: true, enrolledBy: true, enrolledAt: true },
-    });
+    const rows = await this.templates.fingerprintsOf(personId);
     return rows.map((r) => ({
       id: r.id,
       finger: r.finger,
@@ -102,9 +96,9 @@ export class PersonFingerprintsController {
   @ApiOkResponse({ type: ErasureView })
   async remove(@Param('personId', ParseUUIDPipe) personId: string, @Param('finger', ParseIntPipe) finger: number): Promise<ErasureView> {
     await this.mustExist(personId);
-    const row = await this.ds.getRepository(FingerprintTemplateEntity).findOne({ where: { personId, finger }, select: { id: true } });
-    if (!row) throw new NotFoundError('Fingerprint');
-    return this.library.eraseTemplatesOf({ templateId: row.id });
+    const templateId = await this.templates.idOf(personId, finger);
+    if (templateId === null) throw new NotFoundError('Fingerprint');
+    return this.library.eraseTemplatesOf({ templateId });
   }
 
   private async mustExist(personId: string): Promise<void> {

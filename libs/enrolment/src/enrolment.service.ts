@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Observable, ReplaySubject } from 'rxjs';
-import { DataSource, Not } from 'typeorm';
 import { AuditService, type AuditActor } from '@acs/audit';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { WriteQueue } from '@acs/database';
 import { AuraColour, AuraControl, ConfirmationCode, FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
 import { CustomerService, DeviceService, PersonService } from '@acs/registry';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateVault } from '@acs/reader-fleet';
+import { ReaderLibraryService, ReaderManager, TemplateStore, TemplateVault } from '@acs/reader-fleet';
 
 export type EnrolmentStatus = 'running' | 'enrolled' | 'refused' | 'failed' | 'cancelled';
 export type EnrolmentPrompt = 'place_finger' | 'lift_finger' | 'place_again' | 'try_again' | 'wait' | 'done' | null;
@@ -100,13 +97,12 @@ export class EnrolmentService implements OnApplicationShutdown {
   private readonly viewListeners = new Set<(view: EnrolmentView) => void>();
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    private readonly writes: WriteQueue,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly manager: ReaderManager,
     private readonly library: ReaderLibraryService,
     private readonly vault: TemplateVault,
+    private readonly templates: TemplateStore,
     private readonly audit: AuditService,
     private readonly persons: PersonService,
     private readonly customers: CustomerService,
@@ -202,8 +198,7 @@ export class EnrolmentService implements OnApplicationShutdown {
 
   /** Enrolling a new finger raises every covering reader's load by one: refuse what cannot fit. */
   private async assertFits(personId: string, finger: number): Promise<void> {
-    const exists = await this.ds.getRepository(FingerprintTemplateEntity).exists({ where: { personId, finger } });
-    if (exists) return;
+    if ((await this.templates.idOf(personId, finger)) !== null) return;
     const counts = await this.library.fingerCounts();
     const loads = await this.library.capacityLoadsWith((p) => (counts.get(p) ?? 0) + (p === personId ? 1 : 0));
     const over = loads.find((l) => l.required > l.capacity);
@@ -292,7 +287,7 @@ export class EnrolmentService implements OnApplicationShutdown {
 
   private async drive(s: Session, r: FingerprintReader): Promise<void> {
     const needed = s.view.captures.needed;
-    let quality = 0;
+    let quality: number;
     for (let round = 0; ; round++) {
       for (let i = 1; i <= needed; i++) {
         await this.capture(s, r, i);
@@ -327,10 +322,8 @@ export class EnrolmentService implements OnApplicationShutdown {
     const template = await r.uploadTemplate(1);
     try {
       this.update(s, { step: 'duplicate_check', prompt: 'wait' });
-      const replaced = await this.ds
-        .getRepository(FingerprintTemplateEntity)
-        .findOne({ where: { personId: s.view.personId, finger: s.view.finger }, select: { id: true } });
-      const duplicate = await this.findDuplicate(s, r, template, replaced?.id);
+      const replacedId = await this.templates.idOf(s.view.personId, s.view.finger);
+      const duplicate = await this.findDuplicate(s, r, template, replacedId ?? undefined);
       if (duplicate) {
         await this.audit.record({
           actor: s.actor,
@@ -347,22 +340,20 @@ export class EnrolmentService implements OnApplicationShutdown {
       this.update(s, { step: 'storing', prompt: 'wait' });
       const templateId = randomUUID();
       const ct = await this.vault.seal(s.customerId, templateId, template);
-      if (replaced) await this.library.eraseTemplatesOf({ templateId: replaced.id });
-      await this.writes.transaction((m) =>
-        m.insert(FingerprintTemplateEntity, {
-          id: templateId,
-          personId: s.view.personId,
-          customerId: s.customerId,
-          finger: s.view.finger,
-          templateCt: ct,
-          model: r.profile.name,
-          format: `${r.profile.name}-native`,
-          size: template.length,
-          quality,
-          enrolledBy: s.actor.actorId,
-          enrolledAt: this.clock.nowMs(),
-        }),
-      );
+      if (replacedId !== null) await this.library.eraseTemplatesOf({ templateId: replacedId });
+      await this.templates.add({
+        id: templateId,
+        personId: s.view.personId,
+        customerId: s.customerId,
+        finger: s.view.finger,
+        templateCt: ct,
+        model: r.profile.name,
+        format: `${r.profile.name}-native`,
+        size: template.length,
+        quality,
+        enrolledBy: s.actor.actorId,
+        enrolledAt: this.clock.nowMs(),
+      });
       this.update(s, { templateId, quality });
       await this.audit.record({
         actor: s.actor,
@@ -370,7 +361,7 @@ export class EnrolmentService implements OnApplicationShutdown {
         targetType: 'person',
         targetId: s.view.personId,
         outcome: 'success',
-        details: { sessionId: s.view.id, readerId: s.view.readerId, finger: s.view.finger, record: templateId, quality, replaced: replaced?.id ?? null },
+        details: { sessionId: s.view.id, readerId: s.view.readerId, finger: s.view.finger, record: templateId, quality, replaced: replacedId },
       });
     } finally {
       template.fill(0);
@@ -428,9 +419,7 @@ export class EnrolmentService implements OnApplicationShutdown {
 
   /** Is the template in buffer 1 of the desk reader already enrolled (same format), other than `replacedId`? */
   private async findDuplicate(s: Session, r: FingerprintReader, template: Buffer, replacedId: string | undefined): Promise<string | null> {
-    const repo = this.ds.getRepository(FingerprintTemplateEntity);
-    const where = replacedId ? { id: Not(replacedId), size: template.length } : { size: template.length };
-    const candidates = (await repo.find({ where, select: { id: true } })).map((c) => c.id);
+    const candidates = await this.templates.idsOfSize(template.length, replacedId);
     let remaining = candidates;
     if (candidates.length > this.directMatchLimit) {
       const { match, covered } = await this.library.searchLibraries(template, new Set(candidates));
@@ -439,15 +428,14 @@ export class EnrolmentService implements OnApplicationShutdown {
     }
     for (const id of remaining) {
       this.checkCancelled(s);
-      const row = await repo.findOne({ where: { id }, select: { id: true, templateCt: true } });
-      if (!row) continue;
-      const other = await this.vault.open(row.id, row.templateCt);
+      const other = await this.templates.open(id);
+      if (!other) continue;
       try {
         await r.downloadTemplate(2, other);
       } finally {
         other.fill(0);
       }
-      if ((await r.match()).matched) return row.id;
+      if ((await r.match()).matched) return id;
     }
     return null;
   }

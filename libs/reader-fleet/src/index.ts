@@ -10,6 +10,7 @@ export {
 } from './entities.js';
 export { ReaderManager, driverModel, type ManagedReaderView } from './reader-manager.js';
 export { TemplateVault, templateAad } from './template-vault.js';
+export { TemplateStore, type FingerprintRecord, type NewTemplate } from './template-store.js';
 export {
   ReaderLibraryService,
   type SlotOwner,
