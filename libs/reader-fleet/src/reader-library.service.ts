@@ -6,12 +6,12 @@ import { Clock } from '@acs/clock';
 import { ClusterBus } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { clusterLock, WriteQueue } from '@acs/database';
-import type { FingerprintReader } from '@acs/fingerprint';
 import { NotFoundError } from '@acs/http';
 import { DoorEntity, ReaderEntity, readerLoads, RegistryChanges, RegistrySnapshotService, type ReaderLoad } from '@acs/registry';
 import { FingerprintTemplateEntity, ReaderOpEntity, ReaderReconciliationEntity, ReaderSlotEntity, type ReaderOpState } from './entities.js';
 import { TemplateFingerCounts } from './finger-counts.js';
 import { enqueueDelete, errorText, maxSeq, newOp, type LibraryStore } from './outbox.js';
+import { searchLibraries } from './library-search.js';
 import { OutboxWorker } from './outbox-worker.js';
 import { planLibrary } from './planner.js';
 import { ReaderManager } from './reader-manager.js';
@@ -301,65 +301,19 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   }
 
   /**
-   * Duplicate-finger check over the door libraries (docs/r503-protocol.md §Flows, enrolment: Search
-   * before Store): the probe template goes into buffer 1 of as few ready door readers as cover the
-   * most candidate templates (greedy), and each library is searched. A hit on a slot that is not a
-   * candidate (the finger being replaced, a template on its way out) is stepped around by searching
-   * the ranges on either side. Returns the matching template id, and the candidates that were
-   * searched; the caller checks the rest another way.
+   * Duplicate-finger check over the door libraries ({@link searchLibraries} in library-search.ts):
+   * the matching template id, and the candidates that were searched.
    */
   async searchLibraries(probe: Buffer, candidates: ReadonlySet<string>): Promise<{ match: string | null; covered: Set<string> }> {
-    const byReader = new Map<string, Map<number, string>>();
-    for (const s of await this.ds.getRepository(ReaderSlotEntity).find({ where: { state: 'stored' } })) {
-      if (!candidates.has(s.templateId) || !this.manager.isReady(s.readerId) || this.manager.templateSizeOf(s.readerId) !== probe.length) continue;
-      const m = byReader.get(s.readerId) ?? new Map<number, string>();
-      m.set(s.slot, s.templateId);
-      byReader.set(s.readerId, m);
-    }
-    const covered = new Set<string>();
-    for (;;) {
-      let best: string | undefined;
-      let bestGain = 0;
-      for (const [readerId, m] of byReader) {
-        let gain = 0;
-        for (const t of m.values()) if (!covered.has(t)) gain++;
-        if (gain > bestGain) [best, bestGain] = [readerId, gain];
-      }
-      if (!best) return { match: null, covered };
-      const slots = byReader.get(best)!;
-      byReader.delete(best);
-      let match: string | null;
-      try {
-        match = await this.manager.withReader(best, (r) => this.searchOne(r, probe, slots));
-      } catch {
-        continue; // the reader went away: its templates stay uncovered
-      }
-      if (match) return { match, covered };
-      for (const t of slots.values()) covered.add(t);
-    }
-  }
-
-  private async searchOne(r: FingerprintReader, probe: Buffer, slots: ReadonlyMap<number, string>): Promise<string | null> {
-    await r.downloadTemplate(1, probe);
-    const capacity = r.info?.capacity ?? 0;
-    const ranges: Array<[number, number]> = [[0, capacity]];
-    for (let searches = 0; ranges.length > 0 && searches <= capacity; searches++) {
-      const [start, end] = ranges.pop()!;
-      if (end <= start) continue;
-      const hit = await r.search(1, start, end - start);
-      if (!hit || hit.pageId < start || hit.pageId >= end) continue;
-      const templateId = slots.get(hit.pageId);
-      if (templateId) return templateId;
-      ranges.push([start, hit.pageId], [hit.pageId + 1, end]);
-    }
-    return null;
+    const stored = await this.ds.getRepository(ReaderSlotEntity).find({ where: { state: 'stored' } });
+    return searchLibraries(this.manager, stored, probe, candidates);
   }
 
   /**
    * Delete a person's, a customer's or one template's fingerprints from every reader (through the
    * outbox) and, unless `keepServerCopy`, from the server in the same transaction. Keep the server
    * copy only when the subject is no longer covered by any door (restriction, ended service):
-   * otherwise the next plan would store it again. Await {@link waitForOps} or poll
+   * otherwise the next plan would store it again. Watch {@link opStates} or poll
    * {@link erasureStatus} for the per-reader confirmation.
    */
   async eraseTemplatesOf(subject: ErasureSubject, options: { keepServerCopy?: boolean } = {}): Promise<ErasureTicket> {
