@@ -4,11 +4,11 @@ import { readEventStream } from '@acs/event-stream';
 import { DataSource } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
 import { BadgeInService, type BadgeOutcome } from '@acs/badge-in';
-import type { EnrolmentView } from '@acs/enrollment';
+import type { EnrolmentView } from '@acs/enrolment';
 import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
-import { actAtDesk, startVirtualReader, tuneForTests, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { actAtDesk, startVirtualReader, tuneForTests, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 

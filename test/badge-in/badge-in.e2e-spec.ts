@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
 import { BadgeInService, DoorAlarmEntity, type MonitorEvent } from '@acs/badge-in';
-import { ReaderLibraryService } from '@acs/enrollment';
+import { ReaderLibraryService } from '@acs/reader-fleet';
 import { AuraColour } from '@acs/fingerprint';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -19,6 +19,7 @@ import {
   until,
   type BadgeSite,
 } from './badge-in-support.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(30_000);
 
@@ -57,7 +58,7 @@ describe('badge-in (virtual readers and controllers)', () => {
     await enrol(t, site, alice, 1, 'alice-right-index');
     await enrol(t, site, bob, 1, 'bob-right-index');
     await enrol(t, site, carol, 1, 'carol-left-index');
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
     t.app.get(BadgeInService).on('badge', () => undefined);
     const { MonitorBus } = await import('@acs/badge-in');
     t.app

@@ -6,14 +6,15 @@ import { AccessEventEntity } from '@acs/access-log';
 import { StaffService } from '@acs/auth';
 import { BadgeInService, MonitorBus } from '@acs/badge-in';
 import { FakeClock } from '@acs/clock';
-import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { MqttEdge } from '@acs/mqtt';
 import { freePort, startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
-import { startAppAt } from '../enrollment/enrollment-support.js';
+import { startAppAt } from '../enrolment/enrolment-support.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(120_000);
 
@@ -42,7 +43,7 @@ describe('badge-in faults', () => {
       alice = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Alice Unplug' })).id;
       await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: alice });
       await enrol(t, site, alice, 1, 'alice-right-index');
-      await t.app.get(ReaderLibraryService).settled();
+      await librarySettled(t.app.get(ReaderLibraryService));
       await until(
         'controller online',
         () =>
@@ -134,7 +135,7 @@ describe('badge-in faults', () => {
       alice = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Alice Burst' })).id;
       await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: alice });
       await enrol(t, site, alice, 1, 'alice-right-index');
-      await t.app.get(ReaderLibraryService).settled();
+      await librarySettled(t.app.get(ReaderLibraryService));
       token = (await t.app.get(StaffService).create('burst-admin', 'admin')).token.token;
       await t.close();
     });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { BADGE_IN_DECISION_REASONS } from '@acs/access-rules';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(30_000);
 
@@ -57,7 +58,7 @@ describe('badge-in reasons at the service level', () => {
     alice = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Alice Reasons' })).id;
     aliceGrant = (await post<{ id: string }>(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: alice })).id;
     await enrol(t, site, alice, 1, 'alice-right-index');
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
     aliceSlot = await slotOf(site.suiteEntryId, alice);
     // Registry changes below would re-plan the libraries; keep the door readers' slots where they are.
     const manager = t.app.get(ReaderManager);
@@ -156,7 +157,7 @@ describe('badge-in reasons at the service level', () => {
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: bob });
     for (const resume of resumeWorkers) resume();
     await enrol(t, site, bob, 1, 'bob-right-index');
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
     aliceSlot = await slotOf(site.suiteEntryId, alice);
     const second = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'bob-right-index');
     seen.add(second.decision.reason);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderLibraryService } from '@acs/enrollment';
+import { ReaderLibraryService } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { badgeAt, buildBadgeSite, connectController, enrol, openSse, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(60_000);
 
@@ -44,7 +45,7 @@ describe("a customer's live stream and another tenant's admission at the same do
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: other.id, personId: otherPerson });
     await enrol(t, site, globexPerson, 1, 'gina-right-index');
     await enrol(t, site, otherPerson, 1, 'ivan-right-index');
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
     t.app.get(BadgeInService).on('badge', () => undefined);
     globexToken = (await post<{ token: string }>(t, `/customers/${site.customerId}/tokens`, { label: 'live' })).token;
     await until('controller online', () =>

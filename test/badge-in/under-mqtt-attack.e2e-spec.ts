@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { BadgeInService } from '@acs/badge-in';
 import { type InFlight, watchAttempts } from '@acs/badge-in/testing';
-import { ReaderSlotEntity } from '@acs/enrollment';
+import { ReaderSlotEntity } from '@acs/reader-fleet';
 import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController, type VirtualController } from '@acs/mqtt/testing';
 import { post } from '../support/registry-fixture.js';

@@ -23,7 +23,7 @@ import { connect, type MqttClient } from 'mqtt';
 import { DataSource } from 'typeorm';
 import { BadgeInService } from '@acs/badge-in';
 import { commandTopic, replyTopic } from '@acs/door-protocol';
-import { ReaderLibraryService, ReaderManager, ReaderSlotEntity } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager, ReaderSlotEntity } from '@acs/reader-fleet';
 import { MqttEdge } from '@acs/mqtt';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
 // Relative: the build's alias rewriting does not handle the /testing sub-path.
@@ -32,6 +32,7 @@ import { FAST_READER_OPTIONS } from '../../libs/fingerprint/src/testing/index.js
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 interface Secrets {
   id: string;
@@ -274,7 +275,7 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
       if (Date.now() > deadline) throw new Error('bench enrolment did not finish');
       await new Promise((r) => setTimeout(r, 10));
     }
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
     vc = new VirtualController({
       url: t.app.get(MqttEdge).broker!.url,
       controllerId: ctl.mqttUsername,

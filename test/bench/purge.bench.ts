@@ -12,7 +12,7 @@ import { SystemClock } from '@acs/clock';
 import { ErasureService } from '@acs/compliance';
 import { loadConfig } from '@acs/config';
 import { nativeSqlite } from '@acs/database';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, ReaderSlotEntity, TemplateVault } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, ReaderSlotEntity, TemplateVault } from '@acs/reader-fleet';
 import { AccessService, CustomerService, DeviceService, PersonService, ReaderEntity, SiteService } from '@acs/registry';
 import { AppModule } from '../../apps/server/src/app.module.js';
 import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';
@@ -22,6 +22,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
 import { waitForErasure } from '../compliance/wait-for-erasure.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 const BAUD = 57600;
 const TEMPLATE_SIZE = 1536;
@@ -206,7 +207,7 @@ const bench: Benchmark = {
       const library = app.get(ReaderLibraryService);
       manager.configureDriver({ baudRate: BAUD });
       await Promise.all(readers.map((r) => manager.whenReady(r.id, 60_000)));
-      await library.settled(undefined, 120_000);
+      await librarySettled(library, undefined, 120_000);
       ctx.log('readers ready; purging');
       const onFlash = devices.reduce((n, d) => n + d.library().length, 0);
       if (onFlash !== slots.length) throw new Error(`readers hold ${onFlash} templates before the purge, expected ${slots.length}`);

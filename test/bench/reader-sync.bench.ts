@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SystemClock } from '@acs/clock';
 import { KeyService } from '@acs/crypto';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateFingerCounts, TemplateVault } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateFingerCounts, TemplateVault } from '@acs/reader-fleet';
 import { ReadinessRegistry } from '@acs/health';
 import {
   AccessService,
   CapacityGuard,
+  FingerCountsPort,
   CustomerService,
   DeviceService,
   PersonalData,
@@ -21,6 +22,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // A relative import: the build's alias rewriting does not handle the /testing sub-path.
 import { createTestDatabase } from '../../libs/database/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 const BAUD = 57600;
 const TEMPLATE_SIZE = 1536; // R503 (docs/r503-protocol.md §Data packets and template size)
@@ -61,7 +63,9 @@ const bench: Benchmark = {
     const pd = new PersonalData(keys);
     const changes = new RegistryChanges();
     const fingers = new TemplateFingerCounts();
-    const capacity = new CapacityGuard(clock, fingers);
+    const fingerCounts = new FingerCountsPort();
+    fingerCounts.connect(fingers);
+    const capacity = new CapacityGuard(clock, fingerCounts);
     const sites = new SiteService(db.dataSource, db.writes, clock, db.config, changes);
     const devices = new DeviceService(db.dataSource, db.writes, clock, keys, capacity, changes, db.config);
     const access = new AccessService(db.dataSource, db.writes, clock, db.config, capacity, changes);
@@ -110,7 +114,7 @@ const bench: Benchmark = {
       await manager.whenReady(reader.id, 10_000);
       // The plan may still be pending right after ready: wait until the first op exists, then for all.
       await library.plan();
-      await library.settled([reader.id], 10 * 60_000);
+      await librarySettled(library, [reader.id], 10 * 60_000);
       const elapsed = performance.now() - started;
       const stored = device.library().length;
       if (stored !== count) throw new Error(`reader holds ${stored} templates, expected ${count}`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import type { EnrolmentView } from '@acs/enrollment';
+import type { EnrolmentView } from '@acs/enrolment';
 import { loadConfig } from '@acs/config';
 import { readEventStream } from '@acs/event-stream';
 import { serverUsername } from '@acs/mqtt';
@@ -14,7 +14,7 @@ import { connectRawClient, freePort, startMosquitto, startVirtualController, typ
 import { stateTopic, statusTopic } from '@acs/door-protocol';
 import { mosquittoAuthInput } from '../../apps/cli/src/mqtt-acl.js';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
-import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 

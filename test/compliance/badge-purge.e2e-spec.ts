@@ -2,16 +2,17 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { BadgeInService } from '@acs/badge-in';
 import { ErasureService } from '@acs/compliance';
-import { FingerprintTemplateEntity, ReaderLibraryService } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService } from '@acs/reader-fleet';
 import { PersonEntity } from '@acs/registry';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { badgeAt, buildBadgeSite, connectController, enrol, setupBadgeApp, until, type BadgeSite } from '../badge-in/badge-in-support.js';
-import { flashTemplates } from '../enrollment/enrollment-support.js';
+import { flashTemplates } from '../enrolment/enrolment-support.js';
 import { leaks, PERSON } from '../support/personal-data.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { endService, scanDatabase } from './compliance-support.js';
 import { waitForErasure } from './wait-for-erasure.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(60_000);
 
@@ -61,7 +62,7 @@ describe('purge with badge-in (virtual readers and controllers)', () => {
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: person.id });
     await post(t, '/grants', { accessLevelId: site.cageLevelId, customerId: site.customerId, personId: person.id });
     await enrol(t, site, person.id, 1, 'marlies-right-index');
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
 
     const doors = [
       [site.readers.suiteEntry, site.suiteEntryId],

@@ -3,13 +3,15 @@ import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessLogService } from '@acs/access-log';
 import { ErasureService, scanFilesInChild, sqliteFiles } from '@acs/compliance';
-import { type EnrolmentView, FingerprintTemplateEntity, ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
+import { type EnrolmentView } from '@acs/enrolment';
 import { PersonEntity } from '@acs/registry';
-import { actAtDesk, flashTemplates, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { actAtDesk, flashTemplates, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { occurrences, storedBytes } from '../support/raw-store.js';
 import type { TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 export interface Enrolled {
   personId: string;
@@ -41,7 +43,7 @@ export async function enrolPerson(
   const started = await post<EnrolmentView>(t, '/enrolments', { personId: p.id, finger: 1, readerId: site.deskId });
   const { final } = await actAtDesk(t, readers[0].device, started.id, `${marker}-right-index-${fingers}`);
   expect(final.status).toBe('enrolled');
-  await library.settled();
+  await librarySettled(library);
   const ds = t.app.get(DataSource);
   const row = await ds.getRepository(PersonEntity).findOneByOrFail({ id: p.id });
   const tpl = await ds.getRepository(FingerprintTemplateEntity).findOneByOrFail({ personId: p.id });
@@ -112,7 +114,7 @@ export async function endService(t: TestApp, customerId: string): Promise<void> 
   // on, so the templates are on the readers when the purge starts (otherwise a plan that sees
   // the ended service races the purge to take them off, and the certificate counts depend on
   // which one wins).
-  await t.app.get(ReaderLibraryService).settled();
+  await librarySettled(t.app.get(ReaderLibraryService));
   t.clock.advance(120_000);
 }
 

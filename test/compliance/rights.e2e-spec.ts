@@ -3,14 +3,15 @@ import { DataSource } from 'typeorm';
 import { AccessEventEntity, AccessLogService } from '@acs/access-log';
 import { type ErasureService, TEMPLATES_NOT_EXPORTED } from '@acs/compliance';
 import { DataKeyEntity } from '@acs/crypto';
-import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
 import { customerScope, PersonEntity } from '@acs/registry';
-import { buildVirtualSite, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { buildVirtualSite, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { leaks } from '../support/personal-data.js';
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
 import { waitForErasure } from './wait-for-erasure.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(60_000);
 
@@ -172,7 +173,7 @@ describe('legal hold and data-subject rights', () => {
     const customerId = await newCustomer(t, 'RESTRICT', 'Contactpersoon Restrict-Marker');
     const hans = await enrolPerson(t, site, readers, library, customerId, 'Hans');
     await t.http().post(`/compliance/people/${hans.personId}/restrict`).set(bearer(compliance)).send({}).expect(200);
-    await library.settled();
+    await librarySettled(library);
     expect(anyFlashHolds(readers, hans.template)).toBe(false);
     await expect(searchEveryReader(manager, doorReaders, hans.template)).resolves.toEqual([null, null, null]);
     const access = await t.http().get(`/customers/${customerId}/people/${hans.personId}/access`).set(bearer(t.adminToken)).expect(200);
@@ -181,7 +182,7 @@ describe('legal hold and data-subject rights', () => {
     await expect(ds.getRepository(FingerprintTemplateEntity).countBy({ personId: hans.personId })).resolves.toBe(1);
 
     await t.http().post(`/compliance/people/${hans.personId}/lift-restriction`).set(bearer(compliance)).send({}).expect(200);
-    await library.settled();
+    await librarySettled(library);
     expect(anyFlashHolds([readers[1]], hans.template)).toBe(true);
     expect(anyFlashHolds([readers[2]], hans.template)).toBe(true);
     await t.http().post(`/compliance/people/${hans.personId}/lift-restriction`).set(bearer(compliance)).send({}).expect(409);

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderLibraryService, type EnrolmentView } from '@acs/enrollment';
+import { ReaderLibraryService } from '@acs/reader-fleet';
+import { type EnrolmentView } from '@acs/enrolment';
 import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController } from '@acs/mqtt/testing';
 import { seedDemo, type DemoSummary } from '../../apps/cli/src/seed-demo.js';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { badgeAt, bearer, post, setupBadgeApp, until } from '../badge-in/badge-in-support.js';
-import { actAtDesk, startVirtualReader, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { actAtDesk, startVirtualReader, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { screenshot, startConsoleHarness, type ConsoleHarness } from './console-support.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(120_000);
 
@@ -65,7 +67,7 @@ describe('web console with the demo site, at 1366x768 and 1920x1080', () => {
     const started = await post<EnrolmentView>(t, '/enrolments', { personId: demo.people.alice, finger: 1, readerId: demo.readers.desk });
     const { final } = await actAtDesk(t, readers.desk.device, started.id, 'alice-right-index');
     if (final.status !== 'enrolled') throw new Error(`the demo enrolment ended ${final.status}`);
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
     const service = t.app.get(BadgeInService);
     await until(
       'readers and controllers up',

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { VirtualReader } from '../../hardware/virtual-reader/src/index.js';
-import type { ReaderLibraryService } from '@acs/enrollment';
+import type { ReaderLibraryService } from '@acs/reader-fleet';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
-import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrollment/enrollment-support.js';
+import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 // Real serial timing over TCP to virtual readers plus a browser: give slow CI machines room.
 jest.setTimeout(90_000);
@@ -146,7 +147,7 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
     // Server state: the finger is stored, and the template reached the readers of Sanne's grant only.
     const fingers = await h.t.http().get(`/people/${sanne}/fingerprints`).set(bearer(h.t.adminToken)).expect(200);
     expect(fingers.body).toEqual([expect.objectContaining({ finger: 1 })]);
-    await library.settled();
+    await librarySettled(library);
     expect(flashTemplates(suiteEntry).size).toBe(1);
     expect(flashTemplates(suiteExit).size).toBe(1);
     expect(flashTemplates(cageEntry).size).toBe(0);

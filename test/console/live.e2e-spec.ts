@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Locator, Page } from 'playwright-core';
 import { BadgeInService } from '@acs/badge-in';
-import { ReaderLibraryService } from '@acs/enrollment';
+import { ReaderLibraryService } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, post, setupBadgeApp, until, type BadgeSite } from '../badge-in/badge-in-support.js';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(60_000);
 
@@ -55,7 +56,7 @@ describe('web console: Live page (security desk)', () => {
     const alice = await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: personName });
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: alice.id });
     await enrol(t, site, alice.id, 1, 'alice-right-index');
-    await t.app.get(ReaderLibraryService).settled();
+    await librarySettled(t.app.get(ReaderLibraryService));
     const service = t.app.get(BadgeInService);
     await until('controllers online', () => service.doorViews().every((d) => d.controllerStatus === 'online') || undefined);
     const name = async (path: string) => ((await t.http().get(path).set(bearer(t.adminToken)).expect(200)).body as { name: string }).name;

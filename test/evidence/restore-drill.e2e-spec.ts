@@ -15,8 +15,9 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeReapply, purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { anyFlashHolds, endService, enrolPerson, erasure, newCustomer, searchEveryReader } from '../compliance/compliance-support.js';
-import { buildVirtualSite, startVirtualReader, tuneForTests } from '../enrollment/enrollment-support.js';
+import { buildVirtualSite, startVirtualReader, tuneForTests } from '../enrolment/enrolment-support.js';
 import { waitForErasure } from '../compliance/wait-for-erasure.js';
+import { librarySettled } from '../enrolment/library-settled.js';
 
 jest.setTimeout(90_000);
 
@@ -223,7 +224,7 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       await Promise.all(doorReaders.map((id) => manager.whenReady(id)));
       // The restored registry says the person may still enter: reconciliation stores the template again.
       for (const id of doorReaders) await t.http().post(`/reader-libraries/${id}/reconcile`).set(bearer(t.adminToken)).expect(200);
-      await library.settled();
+      await librarySettled(library);
       expect(anyFlashHolds(readers.slice(1), enrolled.template)).toBe(true);
 
       const plan = capture();
@@ -231,7 +232,7 @@ async function events(t: TestApp, site: SiteFixture, customerId: string, personI
       const started = (plan.json[0] as { started: Array<{ jobId: string }> }).started;
       expect(started).toHaveLength(1);
       await waitForErasure(erasure(t), started[0].jobId);
-      await library.settled();
+      await librarySettled(library);
       expect(anyFlashHolds(readers.slice(1), enrolled.template)).toBe(false);
       await expect(searchEveryReader(manager, doorReaders, enrolled.template)).resolves.toEqual([null, null, null]);
       const [cert] = await erasure(t).certificates({ customerId });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ReaderManager } from '@acs/enrollment';
+import { ReaderManager } from '@acs/reader-fleet';
 import { FAST_READER_OPTIONS } from '@acs/fingerprint/testing';
 import { freePort } from '@acs/mqtt/testing';
 import { startTestApp, type TestApp } from '../support/test-app.js';

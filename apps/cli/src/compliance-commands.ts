@@ -6,7 +6,7 @@ import { AuditService } from '@acs/audit';
 import { WriteQueue } from '@acs/database';
 import type { AppConfig } from '@acs/config';
 import { DataKeyEntity, EvidenceSigner } from '@acs/crypto';
-import { FingerprintTemplateEntity } from '@acs/enrollment';
+import { FingerprintTemplateEntity } from '@acs/reader-fleet';
 import { CustomerEntity, customerScope, PersonEntity } from '@acs/registry';
 import { CliModule } from './cli.module.js';
 import type { Out } from './out.js';

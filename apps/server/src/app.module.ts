@@ -10,11 +10,12 @@ import { CheckpointModule, CheckpointService, ComplianceModule, historyRetention
 import { AppConfig, ConfigModule } from '@acs/config';
 import { CryptoModule } from '@acs/crypto';
 import { ChainWitnessModule, DatabaseModule } from '@acs/database';
-import { EnrollmentModule } from '@acs/enrollment';
+import { EnrolmentModule } from '@acs/enrolment';
 import { DoorControlModule } from '@acs/door-control';
 import { HealthModule } from '@acs/health';
 import { LoggingModule } from '@acs/logging';
-import { RegistryModule } from '@acs/registry';
+import { ReaderFleetModule, TemplateFingerCounts } from '@acs/reader-fleet';
+import { FingerCountsPort, RegistryModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
 
 export interface AppOptions {
@@ -27,6 +28,11 @@ export interface AppOptions {
 /** The composition root: wiring only. */
 @Module({})
 export class AppModule {
+  /** Ports a lower lib declares and a higher one implements are connected here, in plain sight. */
+  constructor(fingerCounts: FingerCountsPort, templateFingerCounts: TemplateFingerCounts) {
+    fingerCounts.connect(templateFingerCounts);
+  }
+
   static register(opts: AppOptions): DynamicModule {
     return {
       module: AppModule,
@@ -43,7 +49,8 @@ export class AppModule {
         DoorControlModule,
         ClusterModule,
         AccessLogModule,
-        EnrollmentModule,
+        ReaderFleetModule,
+        EnrolmentModule,
         ComplianceModule,
         BadgeInModule,
         // Ports: what compliance supplies to libraries that must not import it.

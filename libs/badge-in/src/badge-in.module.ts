@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccessLogCoreModule } from '@acs/access-log';
 import { AuthModule } from '@acs/auth';
 import { DoorControlModule } from '@acs/door-control';
-import { EnrollmentModule } from '@acs/enrollment';
+import { ReaderFleetModule } from '@acs/reader-fleet';
 import { HealthModule } from '@acs/health';
 import { RegistryModule } from '@acs/registry';
 import { AlarmService } from './alarm.service.js';
@@ -22,7 +22,7 @@ const SERVICES = [MonitorBus, MonitorClusterRelay, AlarmService, BadgeInService,
  * security alarms (DoorControlModule).
  */
 @Module({
-  imports: [AuthModule, HealthModule, RegistryModule, AccessLogCoreModule, EnrollmentModule, DoorControlModule],
+  imports: [AuthModule, HealthModule, RegistryModule, AccessLogCoreModule, ReaderFleetModule, DoorControlModule],
   controllers: [MonitorController, AlarmsController, DoorModesController, SecurityAlarmsController],
   providers: SERVICES,
   exports: SERVICES,

@@ -9,7 +9,7 @@ import { AccessLogService, PassageHistory } from '@acs/access-log';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
-import { ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { ReadinessRegistry } from '@acs/health';
 import { DoorCommandService, type DoorEventRecord } from '@acs/door-control';
 import { DeviceWiringService, RegistryChanges, RegistrySnapshotService } from '@acs/registry';

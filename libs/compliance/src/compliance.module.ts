@@ -4,7 +4,7 @@ import { AccessLogModule } from '@acs/access-log';
 import { AuditCoreModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
 import { CryptoModule } from '@acs/crypto';
-import { EnrollmentModule } from '@acs/enrollment';
+import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
 import { ComplianceController } from './compliance.controller.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
@@ -23,7 +23,7 @@ import { PurgeScheduler } from './purge.scheduler.js';
 
 /** End of service and data-subject rights (issue 9). */
 @Module({
-  imports: [ScheduleModule.forRoot(), CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, EnrollmentModule, AccessLogModule],
+  imports: [ScheduleModule.forRoot(), CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, ReaderFleetModule, AccessLogModule],
   controllers: [ComplianceController],
   providers: [
     ErasureService,

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { PersonHistory } from '@acs/access-log';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
-import { TemplateVault } from '@acs/enrollment';
+import { TemplateVault } from '@acs/reader-fleet';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
 import { AuditService, type AuditActor } from '@acs/audit';
 import { PersonRecords, PersonService, type PersonRecord } from '@acs/registry';

@@ -9,7 +9,7 @@ import { LeaseService } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { DataKeyEntity, KeyService } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
-import { ReaderLibraryService, ReaderManager, TemplateVault } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager, TemplateVault } from '@acs/reader-fleet';
 import { ConflictError } from '@acs/http';
 import { customerScope, customerStatus, PersonDataErasure, type ErasableCustomer } from '@acs/registry';
 import { ErasureJobEntity, type ErasureKind, type ErasureStep, type LegalHoldEntity } from './entities.js';

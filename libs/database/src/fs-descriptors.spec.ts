@@ -62,7 +62,7 @@ const ALLOWED: Record<string, string> = {
   'hardware/virtual-reader/src/flash.store.ts': "the virtual reader's flash file",
   'test/bench/main.ts': 'test-output/bench.json',
   'test/bench/purge.bench.ts': "virtual readers' flash files (the raw read of the database runs in a child process)",
-  'test/enrollment/enrollment-support.ts': "virtual readers' flash files",
+  'test/enrolment/enrolment-support.ts': "virtual readers' flash files",
   'test/support/test-database.ts': 'the PostgreSQL database name marker in a test folder',
 };
 

@@ -15,4 +15,5 @@ export { AccessService } from './access/access.service.js';
 export { EffectiveAccessService } from './access/effective-access.service.js';
 export { RegistrySnapshotService, loadSnapshot } from './access/snapshot.js';
 export { readerLoads, RESERVED_TEMPLATES_PER_PERSON, type ReaderLoad } from './access/capacity.js';
-export { CapacityGuard, EnrolledFingerCounts } from './access/capacity.guard.js';
+export { CapacityGuard } from './access/capacity.guard.js';
+export { FingerCountsPort, type EnrolledFingerCounts } from './access/finger-counts.port.js';

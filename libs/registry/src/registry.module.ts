@@ -4,6 +4,7 @@ import { AccessLevelsController, GrantsController, SchedulesController } from '.
 import { AccessService } from './access/access.service.js';
 import { CapacityGuard } from './access/capacity.guard.js';
 import { EffectiveAccessService } from './access/effective-access.service.js';
+import { FingerCountsPort } from './access/finger-counts.port.js';
 import { RegistrySnapshotService } from './access/snapshot.js';
 import { PersonalData } from './common/personal-data.js';
 import { RegistryChanges } from './common/registry-changes.js';
@@ -29,6 +30,7 @@ const SERVICES = [
   DeviceWiringService,
   AccessService,
   CapacityGuard,
+  FingerCountsPort,
   RegistrySnapshotService,
   EffectiveAccessService,
   PersonDataErasure,

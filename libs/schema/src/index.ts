@@ -4,7 +4,7 @@ import { ApiTokenEntity, StaffAccountEntity } from '@acs/auth';
 import { AuditEntryEntity } from '@acs/audit';
 import { REGISTRY_ENTITIES } from '@acs/registry';
 import { AccessEventEntity } from '@acs/access-log';
-import { ENROLLMENT_ENTITIES } from '@acs/enrollment';
+import { READER_FLEET_ENTITIES } from '@acs/reader-fleet';
 import { BADGE_IN_ENTITIES } from '@acs/badge-in';
 import { COMPLIANCE_ENTITIES } from '@acs/compliance';
 import { CLUSTER_ENTITIES } from '@acs/cluster';
@@ -21,7 +21,7 @@ export const ENTITIES = [
   AuditEntryEntity,
   ...REGISTRY_ENTITIES,
   AccessEventEntity,
-  ...ENROLLMENT_ENTITIES,
+  ...READER_FLEET_ENTITIES,
   ...COMPLIANCE_ENTITIES,
   ...BADGE_IN_ENTITIES,
   ...CLUSTER_ENTITIES,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DataKeyEntity } from '@acs/crypto';
 import type { WriteQueue } from '@acs/database';
-import { FingerprintTemplateEntity } from '@acs/enrollment';
+import { FingerprintTemplateEntity } from '@acs/reader-fleet';
 import { CustomerEntity, customerScope } from '@acs/registry';
 import { ErasureJobEntity } from '../entities.js';
 import type { ErasureData } from '../erasure.service.js';

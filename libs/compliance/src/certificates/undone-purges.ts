@@ -1,7 +1,7 @@
 import { DataSource, In } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
 import { DataKeyEntity } from '@acs/crypto';
-import { FingerprintTemplateEntity } from '@acs/enrollment';
+import { FingerprintTemplateEntity } from '@acs/reader-fleet';
 import { CustomerEntity, customerScope, PersonEntity } from '@acs/registry';
 import { ErasureJobEntity, type ErasureKind } from '../entities.js';
 import type { CertificateCheck } from './certificate-check.js';

@@ -1,18 +1,11 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { ConflictError } from '@acs/http';
 import { DoorEntity, ReaderEntity } from '../entities/index.js';
 import { readerLoads, type ReaderLoad } from './capacity.js';
+import { FingerCountsPort } from './finger-counts.port.js';
 import { loadSnapshot } from './snapshot.js';
-
-/**
- * How many fingers each person has enrolled, read inside the caller's transaction. The
- * enrolment context provides it; without it every person counts as one reserved slot.
- */
-export abstract class EnrolledFingerCounts {
-  abstract counts(m: EntityManager): Promise<Map<string, number>>;
-}
 
 /**
  * Run at the end of a registry transaction that can change what door readers must hold; throws
@@ -22,16 +15,11 @@ export abstract class EnrolledFingerCounts {
 export class CapacityGuard {
   constructor(
     private readonly clock: Clock,
-    @Optional() private readonly fingers?: EnrolledFingerCounts,
+    private readonly fingers: FingerCountsPort,
   ) {}
 
   async loads(m: EntityManager): Promise<ReaderLoad[]> {
-    const [snapshot, readers, doors, counts] = await Promise.all([
-      loadSnapshot(m),
-      m.find(ReaderEntity),
-      m.find(DoorEntity),
-      this.fingers?.counts(m) ?? Promise.resolve(new Map<string, number>()),
-    ]);
+    const [snapshot, readers, doors, counts] = await Promise.all([loadSnapshot(m), m.find(ReaderEntity), m.find(DoorEntity), this.fingers.counts(m)]);
     return readerLoads(snapshot, readers, doors, this.clock.nowMs(), (p) => counts.get(p) ?? 0);
   }
 

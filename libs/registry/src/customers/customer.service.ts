@@ -114,6 +114,12 @@ export class CustomerService {
     this.changes.emit({ kind: 'customer', id, op: 'deleted', customerId: id });
   }
 
+  /** Whether the customer's data has been purged; null when there is no such customer. For other contexts, which do not read the customer table. */
+  async isPurged(customerId: string): Promise<boolean | null> {
+    const row = await this.ds.getRepository(CustomerEntity).findOne({ where: { id: customerId }, select: { id: true, purgedAt: true } });
+    return row ? row.purgedAt !== null : null;
+  }
+
   async mustGet(id: string, m: EntityManager = this.ds.manager): Promise<CustomerEntity> {
     const e = await m.findOne(CustomerEntity, { where: { id } });
     if (!e) throw new NotFoundError('Customer', id);

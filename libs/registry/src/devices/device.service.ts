@@ -7,7 +7,7 @@ import { AppConfig } from '@acs/config';
 import { KeyService, mosquittoPasswordHash } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, DomainError, iso, NotFoundError, type Page } from '@acs/http';
-import { ControllerEntity, DoorEntity, ReaderEntity, SiteEntity, ZoneEntity, type ReaderModel } from '../entities/index.js';
+import { ControllerEntity, DoorEntity, ReaderEntity, SiteEntity, ZoneEntity, type ReaderModel, type ReaderRole } from '../entities/index.js';
 import { newId } from '../common/ids.js';
 import { mqttIdReservedBy } from './mqtt-id.js';
 import { pageById } from '../common/paging.js';
@@ -169,6 +169,12 @@ export class DeviceService {
       await m.delete(ReaderEntity, { id });
     });
     this.changes.emit({ kind: 'reader', id, op: 'deleted' });
+  }
+
+  /** What a context that drives readers needs to route to one (its role, the instance it is wired to); null when there is no such reader. */
+  async readerPlacement(id: string): Promise<{ role: ReaderRole; host: string } | null> {
+    const r = await this.ds.getRepository(ReaderEntity).findOne({ where: { id }, select: { id: true, role: true, host: true } });
+    return r ? { role: r.role, host: r.host } : null;
   }
 
   async mustGetReader(id: string, m: EntityManager = this.ds.manager): Promise<ReaderEntity> {

@@ -110,6 +110,12 @@ export class PersonService {
     this.changes.emit({ kind: 'person', id, op: 'deleted', customerId });
   }
 
+  /** The customer a person belongs to; null when there is no such person. For other contexts, which do not read the person table. */
+  async customerOf(personId: string): Promise<string | null> {
+    const row = await this.ds.getRepository(PersonEntity).findOne({ where: { id: personId }, select: { id: true, customerId: true } });
+    return row?.customerId ?? null;
+  }
+
   /** Scoped by customer: a person of another customer is "not found", whatever the id. */
   async mustGet(customerId: string, id: string, m: EntityManager = this.ds.manager): Promise<PersonEntity> {
     const e = await m.findOne(PersonEntity, { where: { id, customerId } });

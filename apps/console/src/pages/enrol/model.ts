@@ -2,7 +2,7 @@ import type { Api, Schemas } from '../../api';
 import { keys } from '../../queries';
 import type { Customer, Person } from '../people/model';
 
-/** The enrolment view of libs/enrollment (EnrolmentView): ids, steps and codes, never a template. */
+/** The enrolment view of libs/enrolment (EnrolmentView): ids, steps and codes, never a template. */
 export type Enrolment = Schemas['EnrolmentView'];
 
 export type ReaderLibrary = Schemas['ReaderLibraryView'];

@@ -2,7 +2,7 @@ import { ApiError, type Schemas } from '../../api';
 import type { StaffRole } from '../../session';
 import type { Tone } from '../../ui';
 
-/** Shapes of the API views these pages read (libs/registry, libs/enrollment DTOs), generated from the OpenAPI document. */
+/** Shapes of the API views these pages read (libs/registry, libs/enrolment DTOs), generated from the OpenAPI document. */
 export type Customer = Schemas['CustomerView'];
 export type Person = Schemas['PersonView'];
 export type Grant = Schemas['GrantView'];

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
-import { FingerprintTemplateEntity, ReaderOpEntity, ReaderSlotEntity, TemplateVault, type ReaderLibraryService, type ReaderManager } from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderOpEntity, ReaderSlotEntity, TemplateVault, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
 import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
+import { librarySettled } from './library-settled.js';
 
 jest.setTimeout(30_000);
 
@@ -54,7 +55,7 @@ describe('reader library: batched deletes', () => {
         enrolledAt: t.app.get(Clock).nowMs(),
       });
     await library.plan();
-    await library.settled([site.suiteEntryId]);
+    await librarySettled(library, [site.suiteEntryId]);
   };
   const slotsOf = async (personId: string) =>
     (
@@ -92,7 +93,7 @@ describe('reader library: batched deletes', () => {
     const before = { delet: count(DELET_CHAR), index: count(READ_INDEX_TABLE) };
 
     await t.http().delete(`/grants/${a.grantId}`).set(bearer(t.adminToken)).expect(204);
-    await library.settled([site.suiteEntryId]);
+    await librarySettled(library, [site.suiteEntryId]);
 
     expect([...flashTemplates(readers[1]).keys()].sort((x, y) => x - y)).toEqual([3]);
     expect(await slotsOf(a.personId)).toEqual([]);
@@ -126,7 +127,7 @@ describe('reader library: batched deletes', () => {
     } finally {
       for (const resume of resumes) resume();
     }
-    await library.settled([site.suiteEntryId, site.suiteExitId]);
+    await librarySettled(library, [site.suiteEntryId, site.suiteExitId]);
     expect(await slotsOf(c.personId)).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { ReaderManager, type EnrolmentView, type ReaderLibraryService } from '@acs/enrollment';
+import { ReaderManager, type ReaderLibraryService } from '@acs/reader-fleet';
+import { type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
+import { librarySettled, opsDone } from './library-settled.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -61,7 +63,7 @@ describe('reader manager with virtual readers', () => {
       code: 'reader.capacity_exceeded',
       required: 3,
     });
-    await library.settled();
+    await librarySettled(library);
     const libs = await t.http().get('/reader-libraries').set(bearer(t.adminToken)).expect(200);
     expect((libs.body as Array<{ readerId: string }>).find((l) => l.readerId === site.cageEntryId)).toMatchObject({
       required: 2,
@@ -76,7 +78,7 @@ describe('reader manager with virtual readers', () => {
     await t.http().patch(`/readers/${site.cageEntryId}`).set(bearer(t.adminToken)).send({ transport: spare.url }).expect(200);
     const until = Date.now() + 5000;
     while (flashTemplates(spare).size < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
-    await library.settled([site.cageEntryId]);
+    await librarySettled(library, [site.cageEntryId]);
     expect(flashTemplates(spare).size).toBe(2);
     const view = await t.http().get(`/reader-libraries/${site.cageEntryId}`).set(bearer(t.adminToken)).expect(200);
     expect(view.body).toMatchObject({ state: 'ready', present: 2, pendingOps: 0, lastReconciliation: { found: 0, missingPushed: 2 } });
@@ -88,16 +90,16 @@ describe('reader manager with virtual readers', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(flashTemplates(spare).size).toBe(2);
     resume();
-    await library.settled([site.cageEntryId]);
+    await librarySettled(library, [site.cageEntryId]);
     expect(flashTemplates(spare).size).toBe(1);
   });
 
   it('empties a reader through the outbox and the next plan refills what the door needs', async () => {
     const before = spare.device.commands.filter((c) => c === 0x0d).length;
     const res = await t.http().post(`/reader-libraries/${site.cageEntryId}/empty`).set(bearer(t.adminToken)).expect(202);
-    await library.waitForOps([res.body.opId], 5000);
+    await opsDone(library, [res.body.opId], 5000);
     expect(spare.device.commands.filter((c) => c === 0x0d).length).toBe(before + 1);
-    await library.settled([site.cageEntryId]);
+    await librarySettled(library, [site.cageEntryId]);
     expect(flashTemplates(spare).size).toBe(1);
     const view = await t.http().get(`/reader-libraries/${site.cageEntryId}`).set(bearer(t.adminToken)).expect(200);
     expect(view.body).toMatchObject({ expected: 1, present: 1, pendingOps: 0 });

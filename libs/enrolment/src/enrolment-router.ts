@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { type Observable, ReplaySubject } from 'rxjs';
-import { DataSource } from 'typeorm';
 import type { AuditActor } from '@acs/audit';
 import { ClusterBus } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { DomainError, NotFoundError } from '@acs/http';
-import { ReaderEntity } from '@acs/registry';
-import { EnrollmentService, type EnrolmentView } from './enrollment.service.js';
+import { DeviceService } from '@acs/registry';
+import { EnrolmentService, type EnrolmentView } from './enrolment.service.js';
 
 /** How long a request to the instance wired to the desk reader may take before the desk is told. */
 const REMOTE_TIMEOUT_MS = 5000;
@@ -47,8 +45,8 @@ export class EnrolmentRouter implements OnModuleInit, OnModuleDestroy {
   private offViews?: () => void;
 
   constructor(
-    private readonly local: EnrollmentService,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly local: EnrolmentService,
+    private readonly devices: DeviceService,
     private readonly config: AppConfig,
     @Optional() private readonly cluster?: ClusterBus,
   ) {}
@@ -110,8 +108,7 @@ export class EnrolmentRouter implements OnModuleInit, OnModuleDestroy {
   }
 
   private async hostOf(readerId: string): Promise<string | null> {
-    const r = await this.ds.getRepository(ReaderEntity).findOne({ where: { id: readerId }, select: { id: true, host: true } });
-    return r?.host ?? null;
+    return (await this.devices.readerPlacement(readerId))?.host ?? null;
   }
 
   private ask(req: Request): Promise<EnrolmentView> {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { FAST_READER_OPTIONS } from '@acs/fingerprint/testing';
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
-import { ReaderLibraryService, ReaderManager, type EnrolmentView } from '@acs/enrollment';
+import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
+import { type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Observable, ReplaySubject } from 'rxjs';
-import { DataSource, Not } from 'typeorm';
 import { AuditService, type AuditActor } from '@acs/audit';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { WriteQueue } from '@acs/database';
 import { AuraColour, AuraControl, ConfirmationCode, FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
-import { CustomerEntity, PersonEntity, ReaderEntity } from '@acs/registry';
-import { FingerprintTemplateEntity } from './entities.js';
-import { ReaderLibraryService } from './reader-library.service.js';
-import { ReaderManager } from './reader-manager.js';
-import { TemplateVault } from './template-vault.js';
+import { CustomerService, DeviceService, PersonService } from '@acs/registry';
+import { ReaderLibraryService, ReaderManager, TemplateStore, TemplateVault } from '@acs/reader-fleet';
 
 export type EnrolmentStatus = 'running' | 'enrolled' | 'refused' | 'failed' | 'cancelled';
 export type EnrolmentPrompt = 'place_finger' | 'lift_finger' | 'place_again' | 'try_again' | 'wait' | 'done' | null;
@@ -96,21 +90,23 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * that drifted off its reader is missed until reconciliation puts it back.
  */
 @Injectable()
-export class EnrollmentService implements OnApplicationShutdown {
+export class EnrolmentService implements OnApplicationShutdown {
   private readonly logger = new Logger('Enrolment');
   private readonly sessions = new Map<string, Session>();
   private readonly busyReaders = new Map<string, string>();
   private readonly viewListeners = new Set<(view: EnrolmentView) => void>();
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    private readonly writes: WriteQueue,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly manager: ReaderManager,
     private readonly library: ReaderLibraryService,
     private readonly vault: TemplateVault,
+    private readonly templates: TemplateStore,
     private readonly audit: AuditService,
+    private readonly persons: PersonService,
+    private readonly customers: CustomerService,
+    private readonly devices: DeviceService,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
@@ -119,12 +115,14 @@ export class EnrollmentService implements OnApplicationShutdown {
   }
 
   async start(input: { personId: string; finger: number; readerId: string }, actor: AuditActor): Promise<EnrolmentView> {
-    const person = await this.ds.getRepository(PersonEntity).findOne({ where: { id: input.personId }, select: { id: true, customerId: true } });
-    if (!person) throw new NotFoundError('Person', input.personId);
-    const customer = await this.ds.getRepository(CustomerEntity).findOne({ where: { id: person.customerId }, select: { id: true, purgedAt: true } });
-    if (!customer || customer.purgedAt !== null) throw new ConflictError('enrollment.customer_purged', 'the customer of this person has been purged');
-    const reader = await this.ds.getRepository(ReaderEntity).findOne({ where: { id: input.readerId }, select: { id: true, role: true } });
-    if (!reader) throw new NotFoundError('Reader', input.readerId);
+    const customerId = await this.persons.customerOf(input.personId);
+    if (customerId === null) throw new NotFoundError('Person', input.personId);
+    const person = { id: input.personId, customerId };
+    if ((await this.customers.isPurged(customerId)) !== false)
+      throw new ConflictError('enrollment.customer_purged', 'the customer of this person has been purged');
+    const placement = await this.devices.readerPlacement(input.readerId);
+    if (!placement) throw new NotFoundError('Reader', input.readerId);
+    const reader = { id: input.readerId, role: placement.role };
     if (reader.role !== 'enrolment') throw new ConflictError('enrollment.not_an_enrolment_reader', 'enrolment runs on a reader with the enrolment role');
     if (!this.manager.isReady(reader.id)) {
       throw new ConflictError('enrollment.reader_unavailable', `the desk reader is ${this.manager.stateOf(reader.id).state}`, { readerId: reader.id });
@@ -200,8 +198,7 @@ export class EnrollmentService implements OnApplicationShutdown {
 
   /** Enrolling a new finger raises every covering reader's load by one: refuse what cannot fit. */
   private async assertFits(personId: string, finger: number): Promise<void> {
-    const exists = await this.ds.getRepository(FingerprintTemplateEntity).exists({ where: { personId, finger } });
-    if (exists) return;
+    if ((await this.templates.idOf(personId, finger)) !== null) return;
     const counts = await this.library.fingerCounts();
     const loads = await this.library.capacityLoadsWith((p) => (counts.get(p) ?? 0) + (p === personId ? 1 : 0));
     const over = loads.find((l) => l.required > l.capacity);
@@ -290,7 +287,7 @@ export class EnrollmentService implements OnApplicationShutdown {
 
   private async drive(s: Session, r: FingerprintReader): Promise<void> {
     const needed = s.view.captures.needed;
-    let quality = 0;
+    let quality: number;
     for (let round = 0; ; round++) {
       for (let i = 1; i <= needed; i++) {
         await this.capture(s, r, i);
@@ -325,10 +322,8 @@ export class EnrollmentService implements OnApplicationShutdown {
     const template = await r.uploadTemplate(1);
     try {
       this.update(s, { step: 'duplicate_check', prompt: 'wait' });
-      const replaced = await this.ds
-        .getRepository(FingerprintTemplateEntity)
-        .findOne({ where: { personId: s.view.personId, finger: s.view.finger }, select: { id: true } });
-      const duplicate = await this.findDuplicate(s, r, template, replaced?.id);
+      const replacedId = await this.templates.idOf(s.view.personId, s.view.finger);
+      const duplicate = await this.findDuplicate(s, r, template, replacedId ?? undefined);
       if (duplicate) {
         await this.audit.record({
           actor: s.actor,
@@ -345,22 +340,20 @@ export class EnrollmentService implements OnApplicationShutdown {
       this.update(s, { step: 'storing', prompt: 'wait' });
       const templateId = randomUUID();
       const ct = await this.vault.seal(s.customerId, templateId, template);
-      if (replaced) await this.library.eraseTemplatesOf({ templateId: replaced.id });
-      await this.writes.transaction((m) =>
-        m.insert(FingerprintTemplateEntity, {
-          id: templateId,
-          personId: s.view.personId,
-          customerId: s.customerId,
-          finger: s.view.finger,
-          templateCt: ct,
-          model: r.profile.name,
-          format: `${r.profile.name}-native`,
-          size: template.length,
-          quality,
-          enrolledBy: s.actor.actorId,
-          enrolledAt: this.clock.nowMs(),
-        }),
-      );
+      if (replacedId !== null) await this.library.eraseTemplatesOf({ templateId: replacedId });
+      await this.templates.add({
+        id: templateId,
+        personId: s.view.personId,
+        customerId: s.customerId,
+        finger: s.view.finger,
+        templateCt: ct,
+        model: r.profile.name,
+        format: `${r.profile.name}-native`,
+        size: template.length,
+        quality,
+        enrolledBy: s.actor.actorId,
+        enrolledAt: this.clock.nowMs(),
+      });
       this.update(s, { templateId, quality });
       await this.audit.record({
         actor: s.actor,
@@ -368,7 +361,7 @@ export class EnrollmentService implements OnApplicationShutdown {
         targetType: 'person',
         targetId: s.view.personId,
         outcome: 'success',
-        details: { sessionId: s.view.id, readerId: s.view.readerId, finger: s.view.finger, record: templateId, quality, replaced: replaced?.id ?? null },
+        details: { sessionId: s.view.id, readerId: s.view.readerId, finger: s.view.finger, record: templateId, quality, replaced: replacedId },
       });
     } finally {
       template.fill(0);
@@ -426,9 +419,7 @@ export class EnrollmentService implements OnApplicationShutdown {
 
   /** Is the template in buffer 1 of the desk reader already enrolled (same format), other than `replacedId`? */
   private async findDuplicate(s: Session, r: FingerprintReader, template: Buffer, replacedId: string | undefined): Promise<string | null> {
-    const repo = this.ds.getRepository(FingerprintTemplateEntity);
-    const where = replacedId ? { id: Not(replacedId), size: template.length } : { size: template.length };
-    const candidates = (await repo.find({ where, select: { id: true } })).map((c) => c.id);
+    const candidates = await this.templates.idsOfSize(template.length, replacedId);
     let remaining = candidates;
     if (candidates.length > this.directMatchLimit) {
       const { match, covered } = await this.library.searchLibraries(template, new Set(candidates));
@@ -437,15 +428,14 @@ export class EnrollmentService implements OnApplicationShutdown {
     }
     for (const id of remaining) {
       this.checkCancelled(s);
-      const row = await repo.findOne({ where: { id }, select: { id: true, templateCt: true } });
-      if (!row) continue;
-      const other = await this.vault.open(row.id, row.templateCt);
+      const other = await this.templates.open(id);
+      if (!other) continue;
       try {
         await r.downloadTemplate(2, other);
       } finally {
         other.fill(0);
       }
-      if ((await r.match()).matched) return row.id;
+      if ((await r.match()).matched) return id;
     }
     return null;
   }

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { EnrolmentView, ReaderLibraryService, ReaderManager } from '@acs/enrollment';
+import type { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
+import type { EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrollment-support.js';
+import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
+import { librarySettled } from './library-settled.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -24,7 +26,7 @@ describe('reader libraries as time passes', () => {
     const started = await post<EnrolmentView>(t, '/enrolments', { personId: person.id, finger: 0, readerId: site.deskId });
     const { final } = await actAtDesk(t, readers[0].device, started.id, finger);
     expect(final.status).toBe('enrolled');
-    await library.settled();
+    await librarySettled(library);
     return person.id;
   };
 
@@ -47,7 +49,7 @@ describe('reader libraries as time passes', () => {
     expect(flashTemplates(readers[1]).size).toBe(1);
     t.clock.advance(2 * HOUR);
     await library.syncNow();
-    await library.settled();
+    await librarySettled(library);
     expect(flashTemplates(readers[1]).size).toBe(0);
     expect(flashTemplates(readers[2]).size).toBe(0);
   });
@@ -65,7 +67,7 @@ describe('reader libraries as time passes', () => {
     expect(before.body).toMatchObject({ expected: 1, present: 1 });
     t.clock.advance(2 * HOUR);
     await library.syncNow();
-    await library.settled();
+    await librarySettled(library);
     expect(flashTemplates(readers[1]).size).toBe(0);
     const after = await t.http().get(`/reader-libraries/${site.suiteEntryId}`).set(bearer(t.adminToken)).expect(200);
     expect(after.body).toMatchObject({ expected: 0, present: 0, pendingOps: 0 });

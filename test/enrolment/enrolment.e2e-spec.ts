@@ -2,14 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { readEventStream } from '@acs/event-stream';
 import { AuraColour } from '@acs/fingerprint';
-import {
-  EnrollmentService,
-  FingerprintTemplateEntity,
-  ReaderOpEntity,
-  type EnrolmentView,
-  type ReaderLibraryService,
-  type ReaderManager,
-} from '@acs/enrollment';
+import { FingerprintTemplateEntity, ReaderOpEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
+import { EnrolmentService, type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { storedBytes } from '../support/raw-store.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -22,7 +16,8 @@ import {
   tuneForTests,
   type Site,
   type VirtualDevice,
-} from './enrollment-support.js';
+} from './enrolment-support.js';
+import { librarySettled, opsDone } from './library-settled.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -90,7 +85,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
   });
 
   it('puts the template on exactly the door readers the grants cover', async () => {
-    await library.settled();
+    await librarySettled(library);
     const onEntry = flashTemplates(suiteEntry);
     const onExit = flashTemplates(suiteExit);
     expect(onEntry.size).toBe(1);
@@ -160,7 +155,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
   });
 
   it('with many templates the duplicate check searches the door libraries, stepping around the finger being replaced', async () => {
-    const enrolments = t.app.get(EnrollmentService);
+    const enrolments = t.app.get(EnrolmentService);
     enrolments.directMatchLimit = 0;
     try {
       const searchesBefore = suiteEntry.device.commands.filter((c) => c === 0x04).length + suiteExit.device.commands.filter((c) => c === 0x04).length;
@@ -173,7 +168,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
       // Re-enrolling alice's middle finger: the door library holds the old one, which must not count.
       const again = await post<EnrolmentView>(t, '/enrolments', { personId: alice, finger: 2, readerId: site.deskId });
       expect((await actAtDesk(t, desk.device, again.id, 'alice-right-middle')).final).toMatchObject({ status: 'enrolled' });
-      await library.settled();
+      await librarySettled(library);
       expect(flashTemplates(suiteEntry).size).toBe(2);
     } finally {
       enrolments.directMatchLimit = 20;
@@ -200,10 +195,10 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
 
   it('follows grants: a new grant adds the template to the cage reader, revoking the suite grant removes it there', async () => {
     await grant(alice, site.cageLevelId);
-    await library.settled();
+    await librarySettled(library);
     expect(flashTemplates(cageEntry).size).toBe(2); // alice's two fingers
     await t.http().delete(`/grants/${aliceSuiteGrant}`).set(bearer(t.adminToken)).expect(204);
-    await library.settled();
+    await librarySettled(library);
     expect(flashTemplates(suiteEntry).size).toBe(0);
     expect(flashTemplates(suiteExit).size).toBe(0);
     expect(flashTemplates(cageEntry).size).toBe(2);
@@ -212,10 +207,10 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
 
   it('a suspension removes the person everywhere; lifting it puts the templates back', async () => {
     await t.http().patch(`/customers/${site.customerId}/people/${alice}`).set(bearer(t.adminToken)).send({ status: 'suspended' }).expect(200);
-    await library.settled();
+    await librarySettled(library);
     expect(flashTemplates(cageEntry).size).toBe(0);
     await t.http().patch(`/customers/${site.customerId}/people/${alice}`).set(bearer(t.adminToken)).send({ status: 'active' }).expect(200);
-    await library.settled();
+    await librarySettled(library);
     expect(flashTemplates(cageEntry).size).toBe(2);
   });
 
@@ -242,7 +237,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
 
     await cageEntry.plug();
     await manager.whenReady(site.cageEntryId, 5000);
-    await library.settled([site.cageEntryId]);
+    await librarySettled(library, [site.cageEntryId]);
     const now = flashTemplates(cageEntry);
     expect(now.size).toBe(1);
     expect([...now.values()][0].equals(aliceTemplate)).toBe(false);
@@ -266,7 +261,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
 
     const res = await t.http().post(`/reader-libraries/${site.cageEntryId}/reconcile`).set(bearer(t.adminToken)).expect(200);
     expect(res.body).toMatchObject({ found: 1, expected: 1, ghostsDeleted: 1, missingPushed: 1, error: null });
-    await library.settled([site.cageEntryId]);
+    await librarySettled(library, [site.cageEntryId]);
     const after = flashTemplates(cageEntry);
     expect(after.has(150)).toBe(false);
     expect(after.size).toBe(1);
@@ -279,7 +274,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
     const old = await library.slotOwner(site.cageEntryId, oldSlot);
     const { final } = await enrol(bob, 5, 'bob-left-thumb');
     expect(final.status).toBe('enrolled');
-    await library.settled();
+    await librarySettled(library);
     // Four captures of a virtual finger often merge to the very same bytes, so compare records.
     const replaced = flashTemplates(cageEntry);
     expect(replaced.size).toBe(1);
@@ -295,7 +290,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
 
     const del = await t.http().delete(`/people/${bob}/fingerprints/5`).set(bearer(t.adminToken)).expect(200);
     expect(del.body.opIds.length).toBe(1);
-    await library.waitForOps(del.body.opIds, 5000);
+    await opsDone(library, del.body.opIds, 5000);
     expect(flashTemplates(cageEntry).size).toBe(0);
     await expect(library.erasureStatus({ personId: bob }, del.body.readerIds)).resolves.toEqual([
       { readerId: site.cageEntryId, remainingSlots: 0, pendingOpIds: [], confirmed: true },
@@ -305,12 +300,12 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
 
   it("erases a customer's templates from every reader through the outbox", async () => {
     await grant(alice, site.suiteLevelId);
-    await library.settled();
+    await librarySettled(library);
     expect(flashTemplates(suiteEntry).size).toBe(2);
     const ticket = await library.eraseTemplatesOf({ customerId: site.customerId });
     expect(ticket.readerIds.sort()).toEqual([site.suiteEntryId, site.suiteExitId].sort());
     expect(ticket.templatesDeleted).toBe(2);
-    const states = await library.waitForOps(ticket.opIds, 5000);
+    const states = await opsDone(library, ticket.opIds, 5000);
     expect(Object.values(states).every((s) => s === 'done')).toBe(true);
     expect(flashTemplates(suiteEntry).size + flashTemplates(suiteExit).size + flashTemplates(cageEntry).size).toBe(0);
     const status = await library.erasureStatus({ customerId: site.customerId }, ticket.readerIds);

@@ -163,4 +163,4 @@ export class ReaderReconciliationEntity {
   error!: string | null;
 }
 
-export const ENROLLMENT_ENTITIES = [FingerprintTemplateEntity, ReaderSlotEntity, ReaderOpEntity, ReaderReconciliationEntity];
+export const READER_FLEET_ENTITIES = [FingerprintTemplateEntity, ReaderSlotEntity, ReaderOpEntity, ReaderReconciliationEntity];

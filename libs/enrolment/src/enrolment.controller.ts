@@ -1,11 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { map, type Observable } from 'rxjs';
-import { DataSource } from 'typeorm';
 import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
 import { ApiProblems, iso, NotFoundError } from '@acs/http';
-import { PersonEntity } from '@acs/registry';
+import { PersonService } from '@acs/registry';
 import {
   EmptyReaderView,
   EnrolmentView,
@@ -15,10 +13,9 @@ import {
   ReaderLibraryView,
   ReconciliationView,
   StartEnrolmentDto,
-} from './enrollment.dto.js';
-import { FingerprintTemplateEntity } from './entities.js';
+} from './enrolment.dto.js';
+import { ReaderLibraryService, TemplateStore } from '@acs/reader-fleet';
 import { EnrolmentRouter } from './enrolment-router.js';
-import { ReaderLibraryService } from './reader-library.service.js';
 
 /** The enrolment desk: admins and the security desk [README roles]. */
 const DESK = ['admin', 'security'] as const;
@@ -74,8 +71,9 @@ export class EnrolmentsController {
 @Controller('people/:personId/fingerprints')
 export class PersonFingerprintsController {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly templates: TemplateStore,
     private readonly library: ReaderLibraryService,
+    private readonly persons: PersonService,
   ) {}
 
   @Get()
@@ -84,11 +82,7 @@ export class PersonFingerprintsController {
   @ApiOkResponse({ type: [FingerprintView] })
   async list(@Param('personId', ParseUUIDPipe) personId: string): Promise<FingerprintView[]> {
     await this.mustExist(personId);
-    const rows = await this.ds.getRepository(FingerprintTemplateEntity).find({
-      where: { personId },
-      order: { finger: 'ASC' },
-      select: { id: true, finger: true, model: true, format: true, size: true, quality: true, enrolledBy: true, enrolledAt: true },
-    });
+    const rows = await this.templates.fingerprintsOf(personId);
     return rows.map((r) => ({
       id: r.id,
       finger: r.finger,
@@ -108,13 +102,13 @@ export class PersonFingerprintsController {
   @ApiOkResponse({ type: ErasureView })
   async remove(@Param('personId', ParseUUIDPipe) personId: string, @Param('finger', ParseIntPipe) finger: number): Promise<ErasureView> {
     await this.mustExist(personId);
-    const row = await this.ds.getRepository(FingerprintTemplateEntity).findOne({ where: { personId, finger }, select: { id: true } });
-    if (!row) throw new NotFoundError('Fingerprint');
-    return this.library.eraseTemplatesOf({ templateId: row.id });
+    const templateId = await this.templates.idOf(personId, finger);
+    if (templateId === null) throw new NotFoundError('Fingerprint');
+    return this.library.eraseTemplatesOf({ templateId });
   }
 
   private async mustExist(personId: string): Promise<void> {
-    if (!(await this.ds.getRepository(PersonEntity).exists({ where: { id: personId } }))) throw new NotFoundError('Person', personId);
+    if ((await this.persons.customerOf(personId)) === null) throw new NotFoundError('Person', personId);
   }
 }
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { FakeClock } from '@acs/clock';
-import { ReaderOpEntity, type EnrolmentView } from '@acs/enrollment';
+import { ReaderOpEntity } from '@acs/reader-fleet';
+import { type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 import {
@@ -17,7 +18,8 @@ import {
   tuneForTests,
   type Site,
   type VirtualDevice,
-} from './enrollment-support.js';
+} from './enrolment-support.js';
+import { librarySettled, opsDone } from './library-settled.js';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -55,7 +57,7 @@ describe('reader outbox across a server restart', () => {
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: person.id });
     const started = await post<EnrolmentView>(t, '/enrolments', { personId: person.id, finger: 6, readerId: site.deskId });
     expect((await actAtDesk(t, readers[0].device, started.id, 'restart-finger')).final.status).toBe('enrolled');
-    await library.settled([site.suiteExitId]);
+    await librarySettled(library, [site.suiteExitId]);
     expect(flashTemplates(readers[2]).size).toBe(1);
     const owed = await t.app
       .get(DataSource)
@@ -68,7 +70,7 @@ describe('reader outbox across a server restart', () => {
     ({ manager, library } = tuneForTests(t));
     await readers[1].plug();
     await manager.whenReady(site.suiteEntryId, 5000);
-    await library.settled([site.suiteEntryId]);
+    await librarySettled(library, [site.suiteEntryId]);
     const onEntry = flashTemplates(readers[1]);
     expect(onEntry.size).toBe(1);
     expect([...onEntry.values()][0].equals([...flashTemplates(readers[2]).values()][0])).toBe(true);
@@ -82,7 +84,7 @@ describe('reader outbox across a server restart', () => {
     // As if the server died after the module stored the template but before `done` was written.
     await repo.update({ id: done.id }, { state: 'pending', doneAt: null });
     library.kick(site.suiteEntryId);
-    await library.waitForOps([done.id], 5000);
+    await opsDone(library, [done.id], 5000);
     const after = flashTemplates(readers[1]);
     expect([...after.keys()]).toEqual([...before.keys()]);
     expect([...after.values()][0].equals([...before.values()][0])).toBe(true);

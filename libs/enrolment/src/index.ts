@@ -1,0 +1,2 @@
+export { EnrolmentService, type EnrolmentView, type EnrolmentStatus, type EnrolmentPrompt } from './enrolment.service.js';
+export { EnrolmentModule } from './enrolment.module.js';

@@ -1,0 +1,491 @@
+import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { personsCoveredByDoors } from '@acs/access-rules';
+import { Clock } from '@acs/clock';
+import { ClusterBus } from '@acs/cluster';
+import { AppConfig } from '@acs/config';
+import { clusterLock, WriteQueue } from '@acs/database';
+import { NotFoundError } from '@acs/http';
+import { DoorEntity, ReaderEntity, readerLoads, RegistryChanges, RegistrySnapshotService, type ReaderLoad } from '@acs/registry';
+import { FingerprintTemplateEntity, ReaderOpEntity, ReaderReconciliationEntity, ReaderSlotEntity, type ReaderOpState } from './entities.js';
+import { TemplateFingerCounts } from './finger-counts.js';
+import { enqueueDelete, errorText, maxSeq, newOp, type LibraryStore } from './outbox.js';
+import { searchLibraries } from './library-search.js';
+import { OutboxWorker } from './outbox-worker.js';
+import { planLibrary } from './planner.js';
+import { ReaderManager } from './reader-manager.js';
+import { Reconciler, type ReconciliationView } from './reconciler.js';
+import { SlotDirectory, type SlotOwner } from './slot-directory.js';
+import { TemplateVault } from './template-vault.js';
+
+export type { ReconciliationView } from './reconciler.js';
+export type { SlotOwner } from './slot-directory.js';
+
+export type ErasureSubject = { personId: string } | { customerId: string } | { templateId: string };
+
+export interface ErasureTicket {
+  /** Outbox operations that delete the subject's templates, over all readers. */
+  opIds: string[];
+  /** Readers that held (or were about to hold) a template of the subject. */
+  readerIds: string[];
+  /** Template rows removed from the server (0 with keepServerCopy). */
+  templatesDeleted: number;
+}
+
+export interface ReaderErasureStatus {
+  readerId: string;
+  /** Slots of the subject the bookkeeping still lists on this reader. */
+  remainingSlots: number;
+  pendingOpIds: string[];
+  /** True once every delete on this reader was verified with ReadIndexTable. */
+  confirmed: boolean;
+}
+
+export interface ReaderLibraryView {
+  readerId: string;
+  name: string;
+  role: string;
+  state: string;
+  capacity: number;
+  /** Templates the reader must hold (bookkeeping, storing or stored). */
+  expected: number;
+  /** Templates confirmed on the module (stored or still being deleted). */
+  present: number;
+  /** Capacity planning with real finger counts (one slot per person without fingers). */
+  required: number | null;
+  pendingOps: number;
+  failedOps: number;
+  lastReconciliation: ReconciliationView | null;
+}
+
+/** Cluster notice channel: "reader X has outbox work". */
+const READER_OPS_CHANNEL = 'reader-ops';
+
+/**
+ * Keeps every door reader's library equal to what the registry says it must hold [issue 6]:
+ * plans diffs into the persisted outbox (`reader_op`), which the {@link OutboxWorker} applies
+ * with one worker per reader; the {@link Reconciler} checks the modules against ReadIndexTable on
+ * (re)connect and periodically; the {@link SlotDirectory} answers badge-in (slot → person). This
+ * class wires them, plans, and serves erasure (delete everywhere, confirm per reader) and the
+ * staff views.
+ */
+@Injectable()
+export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ReaderLibrary');
+  private readonly slots: SlotDirectory;
+  private readonly worker: OutboxWorker;
+  private readonly reconciler: Reconciler;
+  private readonly store: LibraryStore;
+  private planning: Promise<void> | null = null;
+  private planAgain = false;
+  private planTimer?: NodeJS.Timeout;
+  private periodic?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+  private stopped = false;
+  /** Delay before a worker retries after a failed op (tests shorten it). */
+  retryDelayMs = 1000;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly writes: WriteQueue,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+    private readonly manager: ReaderManager,
+    private readonly snapshots: RegistrySnapshotService,
+    private readonly changes: RegistryChanges,
+    private readonly vault: TemplateVault,
+    private readonly fingers: TemplateFingerCounts,
+    @Optional() private readonly cluster?: ClusterBus,
+  ) {
+    this.slots = new SlotDirectory(() => this.ds.getRepository(ReaderSlotEntity).find());
+    this.store = {
+      ds,
+      clock,
+      // Every write of the library may change the slot bookkeeping: badge-in's directory reloads.
+      tx: async (work) => {
+        try {
+          return await this.writes.transaction(work);
+        } finally {
+          this.slots.invalidate();
+        }
+      },
+    };
+    this.worker = new OutboxWorker({
+      store: this.store,
+      readers: manager,
+      openTemplate: async (templateId) => {
+        const row = await this.ds.getRepository(FingerprintTemplateEntity).findOne({ where: { id: templateId } });
+        return row ? this.vault.open(row.id, row.templateCt) : null;
+      },
+      elsewhere: (readerId) => this.cluster?.publish(READER_OPS_CHANNEL, { readerIds: [readerId] }),
+      emptied: () => this.requestPlan(),
+      retryDelayMs: () => this.retryDelayMs,
+      logger: this.logger,
+    });
+    this.reconciler = new Reconciler({ store: this.store, readers: manager, kick: (readerId) => this.kick(readerId), logger: this.logger });
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Outbox work queued by another instance for a reader of ours (or slots it changed that our
+    // badge-in maps): the rows are in the database, the notice only says where to look.
+    await this.cluster?.subscribe(READER_OPS_CHANNEL, (body) => {
+      const ids = (body as { readerIds?: unknown })?.readerIds;
+      if (!Array.isArray(ids)) return;
+      this.slots.invalidate();
+      for (const id of ids) if (typeof id === 'string' && this.manager.has(id)) this.kick(id);
+    });
+  }
+  onApplicationBootstrap(): void {
+    // Grants, people (status, validity), customers (service end), doors, levels: anything may
+    // change who a reader must hold. Debounced: a burst of changes plans once.
+    this.unsubscribe = this.changes.subscribe(() => this.requestPlan());
+    this.manager.on('ready', this.onReaderReady);
+    this.manager.on('resumed', this.onResumed);
+    if (!this.manager.enabled) return;
+    // Validity and service end pass with time, not with a change: re-plan and reconcile periodically.
+    this.periodic = setInterval(() => void this.periodicSync(), this.config.READER_SYNC_INTERVAL_S * 1000);
+    this.periodic.unref?.();
+    this.requestPlan();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.manager.off('ready', this.onReaderReady);
+    this.manager.off('resumed', this.onResumed);
+    clearInterval(this.periodic);
+    clearTimeout(this.planTimer);
+    await Promise.allSettled([this.planning, this.worker.stop(), this.reconciler.stop()]);
+  }
+
+  private readonly onReaderReady = (readerId: string): void => {
+    if (this.stopped) return;
+    void this.reconcile(readerId)
+      .catch(() => null)
+      .then(() => this.kick(readerId));
+  };
+
+  private readonly onResumed = (readerId: string): void => this.kick(readerId);
+
+  /** What the periodic timer does: re-plan everything, then reconcile every ready reader. */
+  syncNow(): Promise<void> {
+    return this.periodicSync();
+  }
+
+  private async periodicSync(): Promise<void> {
+    await this.plan().catch((err: unknown) => this.logger.error(`periodic plan failed: ${errorText(err)}`));
+    for (const r of this.manager.list()) if (r.state === 'ready') await this.reconcile(r.readerId).catch(() => null);
+  }
+
+  // ------------------------------------------------------------------ planning
+
+  /** Plan soon (coalesces bursts of registry changes). */
+  requestPlan(): void {
+    if (this.stopped || this.planTimer) return;
+    this.planTimer = setTimeout(() => {
+      this.planTimer = undefined;
+      void this.plan().catch((err: unknown) => this.logger.error(`plan failed: ${errorText(err)}`));
+    }, 20);
+  }
+
+  /** Compute every door reader's desired library and persist the diff as outbox operations. */
+  plan(): Promise<void> {
+    if (this.planning) {
+      this.planAgain = true;
+      return this.planning;
+    }
+    const run = (async () => {
+      try {
+        do {
+          this.planAgain = false;
+          await this.planOnce();
+        } while (this.planAgain && !this.stopped);
+      } finally {
+        this.planning = null;
+      }
+    })();
+    this.planning = run;
+    return run;
+  }
+
+  private async planOnce(): Promise<void> {
+    const snapshot = await this.snapshots.current();
+    const now = this.clock.nowMs();
+    const touched = new Set<string>();
+    await this.store.tx(async (m) => {
+      // Every instance may plan; the outbox sequence and slot bookkeeping take one planner at a time.
+      await clusterLock(m, 'reader-ops');
+      const [readers, doors, templates, slots] = await Promise.all([
+        m.find(ReaderEntity),
+        m.find(DoorEntity),
+        m.find(FingerprintTemplateEntity, { select: { id: true, personId: true, customerId: true } }),
+        m.find(ReaderSlotEntity),
+      ]);
+      const templatesOf = new Map<string, FingerprintTemplateEntity[]>();
+      for (const t of templates) templatesOf.set(t.personId, [...(templatesOf.get(t.personId) ?? []), t]);
+      const byId = new Map(templates.map((t) => [t.id, t]));
+      const readerIds = new Set(readers.map((r) => r.id));
+      let seq = await maxSeq(m);
+
+      // Bookkeeping of readers that no longer exist cannot be acted on: drop it with their ops.
+      const orphanReaders = [...new Set(slots.map((s) => s.readerId))].filter((id) => !readerIds.has(id));
+      if (orphanReaders.length > 0) {
+        await m.delete(ReaderSlotEntity, { readerId: In(orphanReaders) });
+        await m.update(ReaderOpEntity, { readerId: In(orphanReaders), state: 'pending' }, { state: 'skipped', lastError: 'reader_removed', doneAt: now });
+      }
+
+      for (const reader of readers) {
+        const desired = new Set<string>();
+        if (reader.role === 'door') {
+          const served = doors.filter((d) => d.entryReaderId === reader.id || d.exitReaderId === reader.id).map((d) => d.id);
+          if (served.length > 0) {
+            for (const personId of personsCoveredByDoors(snapshot, served, now)) {
+              for (const t of templatesOf.get(personId) ?? []) desired.add(t.id);
+            }
+          }
+        }
+        const mine = slots.filter((s) => s.readerId === reader.id);
+        const plan = planLibrary({ capacity: reader.capacity ?? reader.declaredCapacity, desired, slots: mine });
+        if (plan.unplaced.length > 0) {
+          this.logger.warn(`reader ${reader.id}: ${plan.unplaced.length} template(s) do not fit the library`);
+        }
+        for (const d of plan.deletes) {
+          seq = await enqueueDelete(m, reader.id, d.slot, seq, now);
+          touched.add(reader.id);
+        }
+        for (const s of plan.stores) {
+          const t = byId.get(s.templateId)!;
+          await m.insert(ReaderSlotEntity, {
+            readerId: reader.id,
+            slot: s.slot,
+            templateId: t.id,
+            personId: t.personId,
+            customerId: t.customerId,
+            state: 'storing',
+            updatedAt: now,
+          });
+          await m.insert(ReaderOpEntity, newOp(reader.id, 'store', s.slot, t.id, ++seq, now));
+          touched.add(reader.id);
+        }
+      }
+    });
+    for (const id of touched) this.kick(id);
+  }
+
+  // ------------------------------------------------------------------ outbox and reconciliation
+
+  /** Start the reader's outbox worker if it is not running (or tell the instance that owns the reader). */
+  kick(readerId: string): void {
+    if (this.stopped) return;
+    this.worker.kick(readerId);
+  }
+
+  /**
+   * Read the module's index table and bring it in line with the bookkeeping ({@link Reconciler}).
+   * Null when the reader is not ready or paused.
+   */
+  reconcile(readerId: string): Promise<ReconciliationView | null> {
+    return this.reconciler.reconcile(readerId);
+  }
+
+  // ------------------------------------------------------------------ API for badge-in and erasure
+
+  /**
+   * Badge-in: which template and person a Search hit (reader, slot) stands for; null for an unknown
+   * slot or one still being stored. Served from memory, reloaded only after this service changed
+   * the bookkeeping, so the decision path does not read the database per badge.
+   */
+  slotOwner(readerId: string, slot: number): Promise<SlotOwner | null> {
+    return this.slots.owner(readerId, slot);
+  }
+
+  /**
+   * Duplicate-finger check over the door libraries ({@link searchLibraries} in library-search.ts):
+   * the matching template id, and the candidates that were searched.
+   */
+  async searchLibraries(probe: Buffer, candidates: ReadonlySet<string>): Promise<{ match: string | null; covered: Set<string> }> {
+    const stored = await this.ds.getRepository(ReaderSlotEntity).find({ where: { state: 'stored' } });
+    return searchLibraries(this.manager, stored, probe, candidates);
+  }
+
+  /**
+   * Delete a person's, a customer's or one template's fingerprints from every reader (through the
+   * outbox) and, unless `keepServerCopy`, from the server in the same transaction. Keep the server
+   * copy only when the subject is no longer covered by any door (restriction, ended service):
+   * otherwise the next plan would store it again. Watch {@link opStates} or poll
+   * {@link erasureStatus} for the per-reader confirmation.
+   */
+  async eraseTemplatesOf(subject: ErasureSubject, options: { keepServerCopy?: boolean } = {}): Promise<ErasureTicket> {
+    const now = this.clock.nowMs();
+    const where =
+      'personId' in subject
+        ? { personId: subject.personId }
+        : 'customerId' in subject
+          ? { customerId: subject.customerId }
+          : { templateId: subject.templateId };
+    const ticket = await this.store.tx(async (m) => {
+      await clusterLock(m, 'reader-ops');
+      const slots = await m.find(ReaderSlotEntity, { where });
+      const opIds: string[] = [];
+      let seq = await maxSeq(m);
+      // The deletes already owed, in one query: an erasure calls this again on every pass while
+      // it waits for the readers, and a query per slot (1,000 for a big customer) held the
+      // write queue and the event loop for seconds each time (issue 24).
+      const readerIds = [...new Set(slots.filter((s) => s.state === 'deleting').map((s) => s.readerId))];
+      const owed = new Map<string, string[]>();
+      if (readerIds.length > 0) {
+        const pending = await m.find(ReaderOpEntity, {
+          where: { readerId: In(readerIds), kind: 'delete', state: 'pending' },
+          select: { id: true, readerId: true, slot: true },
+        });
+        for (const p of pending) owed.set(`${p.readerId}:${p.slot}`, [...(owed.get(`${p.readerId}:${p.slot}`) ?? []), p.id]);
+      }
+      for (const s of slots) {
+        const pending = s.state === 'deleting' ? owed.get(`${s.readerId}:${s.slot}`) : undefined;
+        if (pending) opIds.push(...pending);
+        else seq = await enqueueDelete(m, s.readerId, s.slot, seq, now, opIds);
+      }
+      let templatesDeleted = 0;
+      if (!options.keepServerCopy) {
+        const tWhere = 'templateId' in subject ? { id: subject.templateId } : where;
+        templatesDeleted = (await m.delete(FingerprintTemplateEntity, tWhere)).affected ?? 0;
+      }
+      return { opIds, readerIds: [...new Set(slots.map((s) => s.readerId))], templatesDeleted };
+    });
+    for (const id of ticket.readerIds) this.kick(id);
+    return ticket;
+  }
+
+  /**
+   * Wipe a reader's library with one Empty (docs/r503-protocol.md §Instruction set) through the
+   * outbox (decommissioning, a module of unknown history). Pending stores are superseded; a door
+   * reader is then refilled by the next plan. Returns the op id.
+   */
+  async emptyReader(readerId: string): Promise<string> {
+    const now = this.clock.nowMs();
+    const id = await this.store.tx(async (m) => {
+      await clusterLock(m, 'reader-ops');
+      await m.update(ReaderSlotEntity, { readerId }, { state: 'deleting', updatedAt: now });
+      await m.update(ReaderOpEntity, { readerId, kind: 'store', state: 'pending' }, { state: 'skipped', lastError: 'superseded', doneAt: now });
+      const op = newOp(readerId, 'empty', null, null, (await maxSeq(m)) + 1, now);
+      await m.insert(ReaderOpEntity, op);
+      return op.id;
+    });
+    this.kick(readerId);
+    return id;
+  }
+
+  /**
+   * Per reader: is every template of the subject verified gone (slot rows are removed only after
+   * ReadIndexTable showed the slot empty)? Readers without a remaining slot are listed only when
+   * named in `readerIds` (from the {@link ErasureTicket}).
+   */
+  async erasureStatus(subject: ErasureSubject, readerIds: string[] = []): Promise<ReaderErasureStatus[]> {
+    const where =
+      'personId' in subject
+        ? { personId: subject.personId }
+        : 'customerId' in subject
+          ? { customerId: subject.customerId }
+          : { templateId: subject.templateId };
+    const slots = await this.ds.getRepository(ReaderSlotEntity).find({ where });
+    const byReader = new Map<string, ReaderSlotEntity[]>();
+    for (const s of slots) byReader.set(s.readerId, [...(byReader.get(s.readerId) ?? []), s]);
+    const result: ReaderErasureStatus[] = [];
+    for (const [readerId, rs] of byReader) {
+      const pending = await this.ds
+        .getRepository(ReaderOpEntity)
+        .find({ where: { readerId, slot: In(rs.map((s) => s.slot)), kind: 'delete', state: 'pending' } });
+      result.push({ readerId, remainingSlots: rs.length, pendingOpIds: pending.map((p) => p.id), confirmed: false });
+    }
+    // Readers named by the caller (an ErasureTicket) with no slot left are confirmed.
+    for (const readerId of readerIds) {
+      if (!byReader.has(readerId)) result.push({ readerId, remainingSlots: 0, pendingOpIds: [], confirmed: true });
+    }
+    return result;
+  }
+
+  /** States of the given outbox operations (ids unknown to the outbox are left out). */
+  async opStates(opIds: string[]): Promise<Record<string, ReaderOpState>> {
+    if (opIds.length === 0) return {};
+    const ops = await this.ds.getRepository(ReaderOpEntity).find({ where: { id: In(opIds) }, select: { id: true, state: true } });
+    return Object.fromEntries(ops.map((o) => [o.id, o.state]));
+  }
+
+  /** Outbox operations still pending on the given readers (all readers when omitted). */
+  pendingOps(readerIds?: string[]): Promise<number> {
+    const where = readerIds ? { readerId: In(readerIds), state: 'pending' as const } : { state: 'pending' as const };
+    return this.ds.getRepository(ReaderOpEntity).count({ where });
+  }
+
+  /** True while a plan is running or scheduled (a registry change not yet turned into outbox work). */
+  get planPending(): boolean {
+    return this.planning !== null || this.planTimer !== undefined;
+  }
+
+  /** Resolves when the plan running now (if any) has finished. */
+  async afterPlan(): Promise<void> {
+    await this.planning?.catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------ staff views
+
+  /** Capacity planning with the real number of enrolled fingers per person. */
+  async capacityLoads(): Promise<ReaderLoad[]> {
+    const counts = await this.fingerCounts();
+    return this.capacityLoadsWith((p) => counts.get(p) ?? 0);
+  }
+
+  async capacityLoadsWith(enrolledFingers: (personId: string) => number): Promise<ReaderLoad[]> {
+    const [snapshot, readers, doors] = await Promise.all([
+      this.snapshots.current(),
+      this.ds.getRepository(ReaderEntity).find(),
+      this.ds.getRepository(DoorEntity).find(),
+    ]);
+    return readerLoads(snapshot, readers, doors, this.clock.nowMs(), enrolledFingers);
+  }
+
+  fingerCounts(): Promise<Map<string, number>> {
+    return this.fingers.counts(this.ds.manager);
+  }
+
+  async libraries(): Promise<ReaderLibraryView[]> {
+    const readers = await this.ds.getRepository(ReaderEntity).find({ order: { name: 'ASC' } });
+    const loads = new Map((await this.capacityLoads()).map((l) => [l.readerId, l]));
+    return Promise.all(readers.map((r) => this.view(r, loads.get(r.id))));
+  }
+
+  async library(readerId: string): Promise<ReaderLibraryView & { ops: ReaderOpEntity[] }> {
+    const reader = await this.ds.getRepository(ReaderEntity).findOne({ where: { id: readerId } });
+    if (!reader) throw new NotFoundError('Reader', readerId);
+    const load = (await this.capacityLoads()).find((l) => l.readerId === readerId);
+    const ops = await this.ds.getRepository(ReaderOpEntity).find({ where: { readerId, state: In(['pending', 'failed']) }, order: { seq: 'ASC' }, take: 100 });
+    return { ...(await this.view(reader, load)), ops };
+  }
+
+  private async view(r: ReaderEntity, load: ReaderLoad | undefined): Promise<ReaderLibraryView> {
+    const [slots, pendingOps, failedOps, last] = await Promise.all([
+      this.ds.getRepository(ReaderSlotEntity).find({ where: { readerId: r.id }, select: { slot: true, state: true } }),
+      this.ds.getRepository(ReaderOpEntity).count({ where: { readerId: r.id, state: 'pending' } }),
+      this.ds.getRepository(ReaderOpEntity).count({ where: { readerId: r.id, state: 'failed' } }),
+      this.ds.getRepository(ReaderReconciliationEntity).findOne({ where: { readerId: r.id }, order: { at: 'DESC', id: 'DESC' } }),
+    ]);
+    return {
+      readerId: r.id,
+      name: r.name,
+      role: r.role,
+      state: this.manager.stateOf(r.id).state,
+      capacity: r.capacity ?? r.declaredCapacity,
+      expected: slots.filter((s) => s.state !== 'deleting').length,
+      present: slots.filter((s) => s.state !== 'storing').length,
+      required: load?.required ?? null,
+      pendingOps,
+      failedOps,
+      lastReconciliation:
+        this.reconciler.last(r.id) ??
+        (last
+          ? { at: last.at, found: last.found, expected: last.expected, missingPushed: last.missingPushed, ghostsDeleted: last.ghostsDeleted, error: last.error }
+          : null),
+    };
+  }
+}

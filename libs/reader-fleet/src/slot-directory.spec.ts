@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { SlotDirectory, type SlotRow } from './slot-directory.js';
+
+const row = (readerId: string, slot: number, state: SlotRow['state'], templateId = `t${slot}`): SlotRow => ({
+  readerId,
+  slot,
+  templateId,
+  personId: `p-${templateId}`,
+  customerId: 'c1',
+  state,
+});
+
+function directory(rows: SlotRow[]) {
+  const loads = { count: 0, fail: false };
+  const dir = new SlotDirectory(async () => {
+    loads.count++;
+    if (loads.fail) throw new Error('database away');
+    return rows;
+  });
+  return { dir, loads, rows };
+}
+
+describe('SlotDirectory', () => {
+  it.each([
+    ['a stored slot', 'r1', 1, { templateId: 't1', personId: 'p-t1', customerId: 'c1', state: 'stored' }],
+    ['a slot being deleted', 'r1', 2, { templateId: 't2', personId: 'p-t2', customerId: 'c1', state: 'deleting' }],
+    ['a slot still being stored (not verified on the module)', 'r1', 3, null],
+    ['an unknown slot', 'r1', 4, null],
+    ['the same slot on another reader', 'r2', 1, null],
+  ])('%s', async (_case, readerId, slot, expected) => {
+    const { dir } = directory([row('r1', 1, 'stored'), row('r1', 2, 'deleting'), row('r1', 3, 'storing')]);
+    expect(await dir.owner(readerId, slot)).toEqual(expected);
+  });
+
+  it('serves from memory until invalidated, then reloads once for concurrent lookups', async () => {
+    const { dir, loads, rows } = directory([row('r1', 1, 'stored')]);
+    await dir.owner('r1', 1);
+    await dir.owner('r1', 1);
+    expect(loads.count).toBe(1);
+
+    rows.push(row('r1', 5, 'stored'));
+    expect(await dir.owner('r1', 5)).toBeNull(); // not invalidated: the cache answers
+    dir.invalidate();
+    const [a, b] = await Promise.all([dir.owner('r1', 5), dir.owner('r1', 1)]);
+    expect([a?.templateId, b?.templateId]).toEqual(['t5', 't1']);
+    expect(loads.count).toBe(2);
+  });
+
+  it('does not keep a failed load: the next lookup tries again', async () => {
+    const { dir, loads } = directory([row('r1', 1, 'stored')]);
+    loads.fail = true;
+    await expect(dir.owner('r1', 1)).rejects.toThrow('database away');
+    loads.fail = false;
+    expect((await dir.owner('r1', 1))?.templateId).toBe('t1');
+    expect(loads.count).toBe(2);
+  });
+});
