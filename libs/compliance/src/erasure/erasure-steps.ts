@@ -6,7 +6,7 @@ import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { KeyService } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
-import { ReaderLibraryService, TemplateVault, type ErasureSubject } from '@acs/enrollment';
+import { ReaderLibraryService, TemplateVault, type ErasureSubject } from '@acs/reader-fleet';
 import { customerScope, PersonDataErasure, type PersonDataErased } from '@acs/registry';
 import { ErasureJobEntity } from '../entities.js';
 import { DAY_MS, defer, undefer, type ErasureData } from './erasure-data.js';

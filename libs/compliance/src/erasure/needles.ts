@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TemplateVault } from '@acs/enrollment';
+import { TemplateVault } from '@acs/reader-fleet';
 import { PersonalData, PersonDataErasure } from '@acs/registry';
 import type { ErasureJobEntity } from '../entities.js';
 

@@ -5,7 +5,7 @@ import { AccessHistoryErasure } from '@acs/access-log';
 import { AppConfig } from '@acs/config';
 import { DataKeyEntity } from '@acs/crypto';
 import { nativeSqlite, WriteQueue } from '@acs/database';
-import { TemplateVault } from '@acs/enrollment';
+import { TemplateVault } from '@acs/reader-fleet';
 import { PersonDataErasure } from '@acs/registry';
 import type { ErasureJobEntity } from '../entities.js';
 import { sqliteFiles } from '../scan-paths.js';
