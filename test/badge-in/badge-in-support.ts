@@ -11,6 +11,7 @@ import type { VirtualController } from '../../hardware/virtual-controller/src/in
 import { actAtDesk, startVirtualReader, tuneForTests, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ControllerSecrets {
   id: string;
@@ -135,7 +136,7 @@ export async function until<T>(what: string, probe: () => T | undefined | Promis
     const v = await probe();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 
@@ -164,7 +165,7 @@ export async function badgeAt(t: TestApp, device: VirtualDevice, readerId: strin
   } finally {
     device.device.lift();
     // The loop waits for the lift before it identifies again.
-    await new Promise((r) => setTimeout(r, 120));
+    await sleep(120);
   }
 }
 

@@ -15,6 +15,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
 import { librarySettled } from '../enrolment/library-settled.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(120_000);
 
@@ -197,9 +198,9 @@ describe('badge-in faults', () => {
           const before = controller!.relayActivations(1);
           device.device.place('alice-right-index');
           const deadline = Date.now() + 1500;
-          while (!stop && controller!.relayActivations(1) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+          while (!stop && controller!.relayActivations(1) === before && Date.now() < deadline) await sleep(2);
           device.device.lift();
-          await new Promise((r) => setTimeout(r, 25));
+          await sleep(25);
         }
       };
       const runners = [burst(site.readers.suiteEntry), burst(site.readers.suiteExit)];

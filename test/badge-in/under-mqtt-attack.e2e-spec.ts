@@ -11,6 +11,7 @@ import { MqttEdge } from '@acs/mqtt';
 import { startVirtualController, type VirtualController } from '@acs/mqtt/testing';
 import { post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(120_000);
 
@@ -99,7 +100,7 @@ describe('badge-in latency while the broker is under attack', () => {
     await service.wiring();
     for (const deadline = Date.now() + 10_000; service.doorViews().some((d) => d.controllerStatus !== 'online');) {
       if (Date.now() > deadline) throw new Error('controller never came online');
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   });
 
@@ -169,7 +170,7 @@ describe('badge-in latency while the broker is under attack', () => {
     for (let round = 0; round < 4; round++) {
       for (let i = 0; i < BADGES / 4; i++) quiet.push(await badgeOnce());
       const flood = startFlood();
-      await new Promise((r) => setTimeout(r, 300)); // the flood is under way
+      await sleep(300); // the flood is under way
       for (let i = 0; i < BADGES / 4; i++) attacked.push(await badgeOnce());
       const stats = await flood.stop();
       expect(stats).toMatchObject({ refusedLogins: 0 });

@@ -33,6 +33,7 @@ import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-re
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
 import { librarySettled } from '../enrolment/library-settled.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Secrets {
   id: string;
@@ -139,7 +140,7 @@ async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
   const deadline = Date.now() + 10_000;
   while (service.doorViews().some((d) => d.controllerStatus !== 'online')) {
     if (Date.now() > deadline) throw new Error('controllers never came online');
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   return {
     t,
@@ -273,7 +274,7 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
       else if ((view.prompt === 'place_finger' || view.prompt === 'place_again' || view.prompt === 'try_again') && !placed) devices[0].place('bench-finger');
       else if (view.prompt === 'try_again' && placed) devices[0].lift();
       if (Date.now() > deadline) throw new Error('bench enrolment did not finish');
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     await librarySettled(t.app.get(ReaderLibraryService));
     vc = new VirtualController({
@@ -287,7 +288,7 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
     });
     await vc.start();
     const service = t.app.get(BadgeInService);
-    while ((await service.wiring()) && service.doorViews()[0]?.controllerStatus !== 'online') await new Promise((r) => setTimeout(r, 20));
+    while ((await service.wiring()) && service.doorViews()[0]?.controllerStatus !== 'online') await sleep(20);
     const samples: number[] = [];
     const onceUnlock = () =>
       new Promise<number>((resolve) => {
@@ -307,7 +308,7 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
       const o = await Promise.race([outcome, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
       if (o === null) {
         devices[1].lift();
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
         continue;
       }
       if (!o.decision.granted) throw new Error(`loop bench denied: ${o.decision.reason}`);
@@ -315,7 +316,7 @@ async function throughTheLoop(badges: number, log: (m: string) => void): Promise
       samples.push(at - searchAt);
       await o.done;
       devices[1].lift();
-      await new Promise((r) => setTimeout(r, 60));
+      await sleep(60);
     }
     log(`${samples.length} badge-ins through the identification loop (virtual R503 over TCP)`);
     return samples;

@@ -33,6 +33,7 @@ import { AcsMqttClient, EmbeddedBroker, InMemoryControllerSecretProvider, InMemo
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
 import { startMosquitto } from '../../libs/mqtt/src/testing/mosquitto.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Identity {
   username: string;
@@ -168,7 +169,7 @@ async function measure(url: string, cfg: BenchConfig, commands: number, warmup: 
     const deadline = Date.now() + 5000;
     while (doors.status(cfg.controller.username) !== 'online') {
       if (Date.now() > deadline) throw new Error('virtual controller never came online');
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     // Same payload size as a signed unlock command, so both round trips move the same bytes.
     const probe = JSON.stringify({

@@ -10,6 +10,7 @@ import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, newCustomer, scanDatabase } from './compliance-support.js';
 import { waitForErasure } from './wait-for-erasure.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(120_000);
 
@@ -85,7 +86,7 @@ describe('purge survives a crash at every step', () => {
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
     const jobId = started.body.id as string;
     const deadline = Date.now() + 20_000;
-    while (!crashed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (!crashed && Date.now() < deadline) await sleep(20);
     expect(crashed).toBe(true);
     const atCrash = await t.app.get(DataSource).getRepository(ErasureJobEntity).findOneByOrFail({ id: jobId });
     expect(atCrash.state).not.toBe('done');

@@ -13,6 +13,7 @@ import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
 import { waitForErasure } from './wait-for-erasure.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(60_000);
 
@@ -193,7 +194,7 @@ describe('end-of-service purge with virtual readers', () => {
     const carla = await enrolPerson(t, site, readers, library, customerId, 'Carla');
     await endService(t, customerId);
     await readers[2].unplug();
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
 
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
     const waiting = await waitForErasure(eraser, started.body.id as string, ['waiting_for_devices'], 20_000);
@@ -206,8 +207,7 @@ describe('end-of-service purge with virtual readers', () => {
         outstandingReaders: Array<{ readerId: string }>;
       };
     let view = await viewOf();
-    for (const deadline = Date.now() + 10_000; view.outstandingReaders.length > 1 && Date.now() < deadline; view = await viewOf())
-      await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 10_000; view.outstandingReaders.length > 1 && Date.now() < deadline; view = await viewOf()) await sleep(50);
     expect(view.state).toBe('waiting_for_devices');
     expect(view.outstandingReaders).toEqual([expect.objectContaining({ readerId: site.suiteExitId, confirmedAt: null })]);
     // The online reader is already clean; the server still has the template (step 2 not run).

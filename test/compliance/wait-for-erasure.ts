@@ -1,4 +1,5 @@
 import type { ErasureJobView, ErasureService } from '@acs/compliance';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Drives an erasure job through the service's public operations (advance, job) until it reaches
@@ -11,6 +12,6 @@ export async function waitForErasure(eraser: ErasureService, jobId: string, stat
     const job = await eraser.job(jobId);
     if (states.includes(job.state)) return job;
     if (Date.now() > deadline) throw new Error(`erasure job ${jobId} is ${job.state} at ${job.step} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }

@@ -6,6 +6,7 @@ import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarnes
 import { bearer, post } from '../support/registry-fixture.js';
 import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { librarySettled } from '../enrolment/library-settled.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // Real serial timing over TCP to virtual readers plus a browser: give slow CI machines room.
 jest.setTimeout(90_000);
@@ -108,7 +109,7 @@ describe('web console: enrolment wizard (virtual readers over TCP)', () => {
           } else reader.place(finger);
         }
         if (Date.now() > deadline) throw new Error(`no result on the page; prompts seen: ${seen.join(' | ')}`);
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
     } finally {
       reader.lift();

@@ -12,6 +12,7 @@ import {
   type TestBroker,
   waitFor,
 } from '@acs/mqtt/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MB = 1024 * 1024;
 
@@ -130,7 +131,7 @@ describe('embedded broker against hostile clients', () => {
       const honest = await connectRawClient(strict.url, { username: id.controllerId, password: id.password, clientId: id.controllerId });
       expect(honest.connected).toBe(true);
       await honest.endAsync();
-      await new Promise((res) => setTimeout(res, 1600));
+      await sleep(1600);
       const later = await streamHostile(strict.port, {
         login: connectPacket(id.controllerId, id.controllerId, id.password),
         head: publishHead(eventTopic(id.controllerId), 10),

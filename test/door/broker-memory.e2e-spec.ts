@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { connectRawClient, freePort } from '@acs/mqtt/testing';
 import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(120_000);
 
 const MB = 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resident set of a process (Linux /proc, VmRSS in kB): what the host pays, heap and buffers alike. */
 function rssOf(pid: number): number {

@@ -4,6 +4,7 @@ import type { DoorEventRecord } from '@acs/door-control';
 import { startServerSide } from '@acs/door-control/testing';
 import { startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
 import type { VirtualController } from '@acs/mqtt/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Drives the controller's inputs: one event every `everyMs` until `total` events exist. */
 function eventSource(controller: VirtualController, total: number, everyMs: number): { done: Promise<void>; stop(): void } {
@@ -79,7 +80,7 @@ describe('event delivery across outages', () => {
 
     controller.power('battery');
     controller.power('mains');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
 
     const after: DoorEventRecord[] = [];
     teardown.add(

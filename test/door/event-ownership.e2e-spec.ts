@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { DoorEventRecord } from '@acs/door-control';
 import { startServerSide } from '@acs/door-control/testing';
 import { startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 describe("who records a controller's events", () => {
   const teardown = new Teardown();

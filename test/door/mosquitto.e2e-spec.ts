@@ -32,6 +32,7 @@ import {
   VirtualController,
   waitFor,
 } from '@acs/mqtt/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const SERVER = { username: 'acs-server', password: 'server-password-mosq' };
 
@@ -127,7 +128,7 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
       await rawB.publishAsync(commandTopic(a.controllerId), JSON.stringify(signEnvelope(a.secret, commandTopic(a.controllerId), unlock)), { qos: 1 });
       await rawB.publishAsync(eventTopic(a.controllerId), JSON.stringify(signEnvelope(a.secret, eventTopic(a.controllerId), {})), { qos: 1 });
       await rawB.publishAsync(statusTopic(a.controllerId), 'offline', { qos: 1, retain: true });
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       expect({ accepted: controllerA.stats.accepted, rejected: controllerA.stats.rejected, events: record.length }).toEqual(before);
       expect(controllerA.relayActivations(1)).toBe(1);
       expect(side.doors.status(a.controllerId)).toBe('online');
@@ -157,7 +158,7 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
       // No readiness signal from mosquitto_sub: keep pinging B until one command reached it.
       while (!finished) {
         side.doors.ping(b.controllerId).catch(() => undefined); // nobody replies; we only look at the command
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
       }
       const { code, stdout } = await sub;
       expect(code).toBe(0);
@@ -181,7 +182,7 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
         '{"body":{"cmd":"unlock","door":1},"mac":"00"}',
       ]);
       expect(code).toBe(0); // MQTT 3.1.1 cannot say no to a PUBLISH; the broker acks and drops it
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       expect(controllerA.stats.accepted + controllerA.stats.rejected).toBe(before);
     });
 

@@ -7,6 +7,7 @@ import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface VirtualDevice {
   device: VirtualReader;
@@ -159,7 +160,7 @@ export async function actAtDesk(
       } else desk.place(finger);
     }
     if (Date.now() > deadline) throw new Error(`enrolment ${enrolmentId} still running at ${view.step}`);
-    await new Promise((r) => setTimeout(r, 15));
+    await sleep(15);
   }
 }
 

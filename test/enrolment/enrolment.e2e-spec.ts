@@ -18,6 +18,7 @@ import {
   type VirtualDevice,
 } from './enrolment-support.js';
 import { librarySettled, opsDone } from './library-settled.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -187,7 +188,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
     let view: EnrolmentView = second;
     const until = Date.now() + 8000;
     while (view.status === 'running' && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       view = (await t.http().get(`/enrolments/${second.id}`).set(bearer(t.adminToken)).expect(200)).body as EnrolmentView;
     }
     expect(view).toMatchObject({ status: 'failed', reason: 'timeout' });
@@ -217,7 +218,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
   it('a reader that was offline during changes converges when it comes back', async () => {
     await cageEntry.unplug();
     const down = Date.now() + 5000;
-    while (manager.isReady(site.cageEntryId) && Date.now() < down) await new Promise((r) => setTimeout(r, 20));
+    while (manager.isReady(site.cageEntryId) && Date.now() < down) await sleep(20);
     expect(manager.isReady(site.cageEntryId)).toBe(false);
 
     // While it is away: bob enrols and gets the cage, alice loses it.
@@ -229,7 +230,7 @@ describe('enrolment and reader libraries (virtual readers over TCP)', () => {
       (g) => g.personId === alice && g.accessLevelId === site.cageLevelId,
     )!;
     await t.http().delete(`/grants/${aliceCage.id}`).set(bearer(t.adminToken)).expect(204);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const pending = await t.http().get(`/reader-libraries/${site.cageEntryId}`).set(bearer(t.adminToken)).expect(200);
     expect(pending.body.state).not.toBe('ready');
     expect(pending.body.pendingOps).toBeGreaterThanOrEqual(3);

@@ -5,6 +5,7 @@ import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
 import { librarySettled, opsDone } from './library-settled.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -77,7 +78,7 @@ describe('reader manager with virtual readers', () => {
     expect(flashTemplates(readers[3]).size).toBe(2);
     await t.http().patch(`/readers/${site.cageEntryId}`).set(bearer(t.adminToken)).send({ transport: spare.url }).expect(200);
     const until = Date.now() + 5000;
-    while (flashTemplates(spare).size < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    while (flashTemplates(spare).size < 2 && Date.now() < until) await sleep(25);
     await librarySettled(library, [site.cageEntryId]);
     expect(flashTemplates(spare).size).toBe(2);
     const view = await t.http().get(`/reader-libraries/${site.cageEntryId}`).set(bearer(t.adminToken)).expect(200);
@@ -87,7 +88,7 @@ describe('reader manager with virtual readers', () => {
   it('pause keeps the outbox worker off a reader until resumed', async () => {
     const resume = manager.pause(site.cageEntryId);
     await t.http().delete(`/people/${person}/fingerprints/0`).set(bearer(t.adminToken)).expect(200);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(flashTemplates(spare).size).toBe(2);
     resume();
     await librarySettled(library, [site.cageEntryId]);
@@ -128,7 +129,7 @@ describe('reader manager disabled', () => {
       cageEntry: 'tcp://127.0.0.1:11',
     });
     const person = await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Nobody' });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(t.app.get(ReaderManager).list()).toEqual([]);
     expect(device.server.hasClient).toBe(false);
     const res = await t.http().post('/enrolments').set(bearer(t.adminToken)).send({ personId: person.id, finger: 0, readerId: site.deskId });

@@ -20,6 +20,7 @@ import {
   type VirtualDevice,
 } from './enrolment-support.js';
 import { librarySettled, opsDone } from './library-settled.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.
 jest.setTimeout(30_000);
@@ -51,7 +52,7 @@ describe('reader outbox across a server restart', () => {
     await Promise.all([site.deskId, site.suiteEntryId].map((id) => manager.whenReady(id)));
     await readers[1].unplug();
     const down = Date.now() + 5000;
-    while (manager.isReady(site.suiteEntryId) && Date.now() < down) await new Promise((r) => setTimeout(r, 20));
+    while (manager.isReady(site.suiteEntryId) && Date.now() < down) await sleep(20);
 
     const person = await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: 'Restart Person' });
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId: person.id });

@@ -21,6 +21,7 @@ import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-re
 import { openTcpReader, type TcpReaderHarness } from '../../hardware/virtual-reader/src/testing/harness.js';
 import { VirtualReaderSerialAttachment } from '../../hardware/virtual-reader/src/serial.attachment.js';
 import { findSocat, PtyPair } from './socat-pty.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Issue 16 item 9: a frame cut off after a header that declares a length, then silence. A real
@@ -41,8 +42,6 @@ const SILENCE_MS = 300;
  * these tests (~255 ms) fails a swallowed reply long before this.
  */
 const PROMPT_MS = 400;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function header(pid: number, length: number): Buffer {
   const b = Buffer.alloc(9);

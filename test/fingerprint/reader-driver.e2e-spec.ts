@@ -3,6 +3,7 @@ import { AuraColour, AuraControl, encodeDataPackets, FingerprintErrorCode, Pid, 
 import { FLUSH, mutateFrame, randomJunk, seededRandom, waitForState } from '@acs/fingerprint/testing';
 import { VirtualReader } from '../../hardware/virtual-reader/src/index.js';
 import { openMockReader, type MockReaderHarness } from '../../hardware/virtual-reader/src/testing/harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // The driver (libs/fingerprint) against the byte-level emulated module over the real
 // SerialPortStream: the whole stack but the UART. Each layer's own seam is tested in the lib.
@@ -74,9 +75,9 @@ describe('FingerprintReader', () => {
       h.device.place('alice-right-index');
       const enrolling = h.reader.enroll({ timeoutMs: 2000, pollIntervalMs: 5 });
       // The flow waits for the finger to be lifted and placed again.
-      await new Promise((r) => setTimeout(r, 30));
+      await sleep(30);
       h.device.lift();
-      await new Promise((r) => setTimeout(r, 30));
+      await sleep(30);
       h.device.place('alice-right-index');
       const { slot, template } = await enrolling;
       expect(slot).toBe(0);
@@ -241,7 +242,7 @@ describe('FingerprintReader', () => {
       // An ACK header promising 60 bytes, two of them, then silence (issue 16).
       const cut = Buffer.from([0xef, 0x01, 0xff, 0xff, 0xff, 0xff, 0x07, 0x00, 0x3e, 0x00, 0x01]);
       h.device.emit('output', cut);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       await expect(h.reader.captureImage()).resolves.toBe(false);
       expect(h.reader.stats).toMatchObject({ timeouts: 0, malformed: 1 });
     });

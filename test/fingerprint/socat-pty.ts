@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** socat's location, or undefined when it isn't installed (CI installs it in .ci/run). */
 export function findSocat(): string | undefined {
@@ -31,7 +32,7 @@ export class PtyPair {
     while (!(existsSync(this.devicePath) && existsSync(this.hostPath))) {
       if (child.exitCode !== null) throw new Error(`socat exited with ${child.exitCode}`);
       if (Date.now() > deadline) throw new Error('socat did not create the pty links in time');
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
   }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { processEnv } from '@acs/config';
 import { databaseEnvFor } from '../support/test-database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const run = promisify(execFile);
 
@@ -36,7 +37,7 @@ describe('changes written by acsctl reach a running server', () => {
     const deadline = Date.now() + 5000;
     let seen = await doors();
     while (seen.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       seen = await doors();
     }
     expect(seen.length).toBeGreaterThanOrEqual(5);

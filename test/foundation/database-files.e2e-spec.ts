@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { freePort } from '@acs/mqtt/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(90_000);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 
 /**

@@ -3,6 +3,7 @@ import { ReaderManager } from '@acs/reader-fleet';
 import { FAST_READER_OPTIONS } from '@acs/fingerprint/testing';
 import { freePort } from '@acs/mqtt/testing';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A newcomer whose reader is unreachable sees why in the API, not only in the log: /ready's 503 is
@@ -42,7 +43,7 @@ describe('readiness explains itself', () => {
   it('answers 503 with the failed check and the reader in the problem document', async () => {
     let res = await t.http().get('/ready');
     for (let i = 0; i < 100 && res.status !== 503; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       res = await t.http().get('/ready');
     }
     expect(res.status).toBe(503);

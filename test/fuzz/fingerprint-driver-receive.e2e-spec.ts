@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { encodePacket, Pid } from '@acs/fingerprint';
 import { openMockReader, type MockReaderHarness } from '../../hardware/virtual-reader/src/testing/harness.js';
 import { fuzzSettings } from '../support/fuzz.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The driver's receive side (issue 16 item 9): whatever the module's line carried while no
@@ -56,7 +57,7 @@ describe('fuzz: fingerprint driver receive side', () => {
         runs++;
         for (const c of chunks) h.device.emit('output', c);
         // Let the junk reach the driver before the command goes out (it is not an answer to it).
-        await new Promise<void>((resolve) => setTimeout(resolve, 2));
+        await sleep(2);
         const timeouts = h.reader.stats.timeouts;
         const answer = notepad ? (await h.reader.readNotepad(2)).toString('hex') : await h.reader.templateCount();
         expect({ answer, timeouts: h.reader.stats.timeouts }).toEqual({ answer: notepad ? '33'.repeat(32) : 0, timeouts });

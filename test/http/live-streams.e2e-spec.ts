@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCustomer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // One customer token opened 1,000 live streams (issue 16, item 8): each holds a subscription and
 // a socket. A token gets LIVE_STREAMS_PER_TOKEN at a time.
@@ -64,7 +65,7 @@ describe('live streams per token', () => {
     first[0].res.destroy();
     let again = await stream(path, token);
     for (let i = 0; i < 50 && again.status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       again = await stream(path, token);
     }
     expect(again.status).toBe(200);

@@ -7,6 +7,7 @@
 // the broker closes them, until `durationMs` has passed. Prints a JSON summary on stdout.
 // Plain JS on purpose: no build step between the test and the child. Bytes per MQTT 3.1.1 §2.2, §3.1, §3.3.
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const cfg = JSON.parse(process.argv[2]);
 let until = Date.now() + cfg.durationMs;
@@ -86,7 +87,7 @@ function attackOnce(login) {
 async function client(login) {
   while (Date.now() < until) {
     await attackOnce(login);
-    await new Promise((r) => setTimeout(r, cfg.pauseMs ?? 5));
+    await sleep(cfg.pauseMs ?? 5);
   }
 }
 

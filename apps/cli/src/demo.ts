@@ -14,6 +14,7 @@ import { connect, type Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface DemoSummary {
   siteId: string;
@@ -51,8 +52,6 @@ const DOOR_NAMES: Record<string, string> = {
   cageA: 'Cage C3 door',
   suiteB: 'Suite 2.20 door',
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One line to a control port, one answer back. */
 async function control(port: number, line: string): Promise<string> {

@@ -1,8 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from '@jest/globals';
 import { Batcher, ItemFailure } from './batcher.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 function recording(opts: { maxBatch: number; maxDelayMs: number; writeMs?: number; fail?: (items: number[]) => boolean }) {
   const batches: number[][] = [];

@@ -6,6 +6,7 @@ import { clusterLock, runMigrations, WriteQueue } from '@acs/database';
 import { createPostgresDatabase, createTestDatabase, type TestDatabase } from '@acs/database/testing';
 import { SCHEMA } from '@acs/schema';
 import { LeaseService } from './lease.service.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Backend {
   ds: DataSource;
@@ -113,7 +114,7 @@ describe('clusterLock on PostgreSQL', () => {
         await clusterLock(m, 'probe');
         const [{ next }] = (await m.query('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM lock_probe')) as Array<{ next: number }>;
         // Widen the window between read and write: without the lock the other pool reads the same max.
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
         await m.query('INSERT INTO lock_probe (seq) VALUES ($1)', [next]);
       });
     await Promise.all(Array.from({ length: 10 }, (_, i) => append(i % 2 === 0 ? backend.ds : backend.second)));

@@ -8,6 +8,7 @@ import { AuraColour, AuraControl, ConfirmationCode, FingerprintError, Fingerprin
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
 import { CustomerService, DeviceService, PersonService } from '@acs/registry';
 import { ReaderLibraryService, ReaderManager, TemplateStore, TemplateVault } from '@acs/reader-fleet';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type EnrolmentStatus = 'running' | 'enrolled' | 'refused' | 'failed' | 'cancelled';
 export type EnrolmentPrompt = 'place_finger' | 'lift_finger' | 'place_again' | 'try_again' | 'wait' | 'done' | null;
@@ -68,8 +69,6 @@ const KEEP_FINISHED_MS = 10 * 60_000;
 function isQuality(err: unknown): boolean {
   return err instanceof FingerprintError && err.code === FingerprintErrorCode.Confirmation && QUALITY_CODES.has(err.details.confirmation ?? -1);
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Guided enrolment at a desk reader (docs/r503-protocol.md §Flows): the server drives the module

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { AcsMqttClient } from './mqtt-client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A broker that answers CONNECT with CONNACK (accepted, no session) and then reads and drops
@@ -54,7 +55,7 @@ function within(ms: number, p: Promise<void>): Promise<'ended' | 'hung'> {
 }
 
 const waitFor = async (cond: () => boolean) => {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && !cond(); i++) await sleep(10);
   expect(cond()).toBe(true);
 };
 
@@ -103,7 +104,7 @@ describe('AcsMqttClient.end', () => {
     const ending = client.end().then(() => {
       ended = true;
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(ended).toBe(false);
     // PUBACK (§3.4): type 4, remaining length 2, the packet id of the PUBLISH.
     const [sock] = broker.sockets;

@@ -6,6 +6,7 @@ import { AppConfig } from '@acs/config';
 import { FingerprintReader, type FingerprintReaderOptions, type ReaderState, type ReaderStateChange } from '@acs/fingerprint';
 import { ReadinessRegistry } from '@acs/health';
 import { DeviceService, ReaderEntity, RegistryChanges, type ReaderModel, type ReaderRole } from '@acs/registry';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Registry model → driver opcode map (docs/r503-protocol.md §Instruction set, §Model differences): R50x is the R503 family, AS608 speaks the ZFM set. */
 export function driverModel(model: ReaderModel): string {
@@ -231,7 +232,7 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     const deadline = Date.now() + timeoutMs;
     while (!this.isReady(readerId)) {
       if (Date.now() > deadline) throw new Error(`reader ${readerId} not ready within ${timeoutMs} ms (${this.stateOf(readerId).state})`);
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
   }
 }

@@ -13,6 +13,7 @@ import { scanFilesInChild } from '../scan-process.js';
 import { scanTables } from '../table-scan.js';
 import type { ErasureData } from './erasure-data.js';
 import { ErasureNeedles, keyPrefix } from './needles.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type Physical = NonNullable<ErasureData['physical']>;
 
@@ -87,7 +88,7 @@ export class PhysicalErasure {
         async () => nativeSqlite(this.ds).pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>,
       );
       if (r.busy === 0 || i >= 20) return r;
-      await new Promise((res) => setTimeout(res, 100));
+      await sleep(100);
     }
   }
 

@@ -7,6 +7,7 @@ import { FingerprintReader } from '../fingerprint-reader.device.js';
 import { FakeTransport } from '../testing/fake-transport.js';
 import { waitForState } from '../testing/index.js';
 import type { ReaderState, ReaderStateChange } from './reader.types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // The connection layer at its seam: states, reconnects and the identity check, over a fake line
 // whose module is a small script (R503: VfyPwd, ReadSysPara, ReadProdInfo, notepad).
@@ -130,7 +131,7 @@ describe('ReaderConnection', () => {
     const { reader } = readerOn(wire);
     await expect(reader.open()).rejects.toMatchObject({ code: FingerprintErrorCode.WrongPassword });
     const sent = wire.written.length;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(wire.written).toHaveLength(sent);
     expect(reader.state).toBe('failed');
     module.password = 0;

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { EmbeddedBroker, type BrokerDenial, type EmbeddedBrokerOptions } from '../embedded-broker.js';
 import { InMemoryControllerSecretProvider, InMemoryCredentialProvider } from '../credentials.js';
 import { VirtualController, type VirtualControllerOptions } from '../../../../hardware/virtual-controller/src/virtual-controller.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ControllerIdentity {
   controllerId: string;
@@ -150,7 +151,7 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what =
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, connect as netConnect } from 'node:net'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderMosquittoAuth, type MosquittoAuthInput } from '../mosquitto-auth.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Debian's mosquitto package puts the broker here (.ci/run installs it). */
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
@@ -42,7 +43,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
     });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
 }
 
@@ -96,7 +97,7 @@ export async function startMosquitto(auth: MosquittoAuthInput, extraConfig: stri
       child.kill('SIGHUP');
       // Mosquitto logs the reload; wait for it so the next CONNECT meets the new files.
       const deadline = Date.now() + 5000;
-      while (!/Reloading config/i.test(log.slice(before)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!/Reloading config/i.test(log.slice(before)) && Date.now() < deadline) await sleep(20);
     },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
