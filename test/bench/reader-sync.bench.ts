@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SystemClock } from '@acs/clock';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { PeriodicJobs, SystemClock } from '@acs/clock';
 import { KeyService } from '@acs/crypto';
 import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateFingerCounts, TemplateVault } from '@acs/reader-fleet';
 import { ReadinessRegistry } from '@acs/health';
@@ -74,7 +75,18 @@ const bench: Benchmark = {
     const snapshots = new RegistrySnapshotService(db.dataSource, changes);
     const manager = new ReaderManager(db.dataSource, db.config, devices, changes, new ReadinessRegistry());
     const vault = new TemplateVault(keys, db.dataSource);
-    const library = new ReaderLibraryService(db.dataSource, db.writes, clock, db.config, manager, snapshots, changes, vault, fingers);
+    const library = new ReaderLibraryService(
+      db.dataSource,
+      db.writes,
+      clock,
+      db.config,
+      manager,
+      snapshots,
+      changes,
+      vault,
+      fingers,
+      new PeriodicJobs(new SchedulerRegistry()),
+    );
     manager.configureDriver({ baudRate: BAUD });
     try {
       const site = await sites.createSite({ name: 'BENCH', timeZone: 'Europe/Amsterdam' });

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { AccessLogModule } from '@acs/access-log';
 import { AuditCoreModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
@@ -23,7 +22,7 @@ import { PurgeScheduler } from './purge.scheduler.js';
 
 /** End of service and data-subject rights (issue 9). */
 @Module({
-  imports: [ScheduleModule.forRoot(), CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, ReaderFleetModule, AccessLogModule],
+  imports: [CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, ReaderFleetModule, AccessLogModule],
   controllers: [ComplianceController],
   providers: [
     ErasureService,

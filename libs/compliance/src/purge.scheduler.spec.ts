@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { FakeClock } from '@acs/clock';
+import { FakeClock, PeriodicJobs } from '@acs/clock';
 import { LeaseService } from '@acs/cluster';
 import { loadConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
@@ -18,7 +18,7 @@ describe('scheduled purge check across several instances', () => {
   const instance = (id: string, writes: WriteQueue) => {
     const config = loadConfig({ INSTANCE_ID: id, PURGE_CHECK_INTERVAL_S: '60' });
     const erasure = { runScheduled: async () => (runs.push(id), { started: [], historyExpired: 0 }) } as unknown as ErasureService;
-    return new PurgeScheduler(config, new SchedulerRegistry(), erasure, new LeaseService(db.dataSource, writes, clock, config));
+    return new PurgeScheduler(config, new PeriodicJobs(new SchedulerRegistry()), erasure, new LeaseService(db.dataSource, writes, clock, config));
   };
 
   beforeAll(async () => {

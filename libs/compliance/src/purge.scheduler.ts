@@ -1,5 +1,5 @@
 import { Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { PeriodicJobs } from '@acs/clock';
 import { LeaseService } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { ErasureService } from './erasure.service.js';
@@ -12,17 +12,14 @@ export class PurgeScheduler implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly registry: SchedulerRegistry,
+    private readonly jobs: PeriodicJobs,
     private readonly erasure: ErasureService,
     @Optional() private readonly leases?: LeaseService,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.PURGE_SCHEDULE_ENABLED) return;
-    const handle = setInterval(() => void this.run(), this.config.PURGE_CHECK_INTERVAL_S * 1000);
-    handle.unref?.();
-    // Registered so the schedule module clears it on shutdown.
-    this.registry.addInterval('compliance.purge', handle);
+    this.jobs.every({ name: 'compliance.purge', everyMs: this.config.PURGE_CHECK_INTERVAL_S * 1000, run: () => this.run() });
   }
 
   async run(): Promise<void> {

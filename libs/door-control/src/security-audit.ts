@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type AuditEntryEntity, AuditService } from '@acs/audit';
-import { Clock } from '@acs/clock';
+import { Clock, PeriodicJobs } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { type BrokerDenial, type SecurityAggregate, SecurityEventAggregator } from '@acs/mqtt';
 import { DoorCommandService } from './door-command.service.js';
@@ -41,7 +41,6 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
   readonly alarms = new EventEmitter<{ alarm: [SecurityAlarmRaised] }>();
   private readonly logger = new Logger('MqttSecurity');
   private readonly aggregator: SecurityEventAggregator;
-  private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -49,6 +48,7 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
     private readonly relay: BrokerDenialRelay,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly jobs: PeriodicJobs,
     config: AppConfig,
   ) {
     this.aggregator = new SecurityEventAggregator({ alarmThreshold: config.SECURITY_ALARM_THRESHOLD });
@@ -57,12 +57,11 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     this.doors.on('security', this.onSecurity);
     this.relay.on('denial', this.onDenial);
-    this.timer = setInterval(() => this.flush(false), 1000);
-    this.timer.unref();
+    this.jobs.every({ name: 'door-control.security-audit', everyMs: 1000, run: () => this.flush(false) });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    this.jobs.stop('door-control.security-audit');
     this.doors.off('security', this.onSecurity);
     this.relay.off('denial', this.onDenial);
     this.flush(true);

@@ -2,7 +2,7 @@ import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnAppli
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { personsCoveredByDoors } from '@acs/access-rules';
-import { Clock } from '@acs/clock';
+import { Clock, PeriodicJobs } from '@acs/clock';
 import { ClusterBus } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { clusterLock, WriteQueue } from '@acs/database';
@@ -80,7 +80,6 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   private planning: Promise<void> | null = null;
   private planAgain = false;
   private planTimer?: NodeJS.Timeout;
-  private periodic?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopped = false;
   /** Delay before a worker retries after a failed op (tests shorten it). */
@@ -96,6 +95,7 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     private readonly changes: RegistryChanges,
     private readonly vault: TemplateVault,
     private readonly fingers: TemplateFingerCounts,
+    private readonly jobs: PeriodicJobs,
     @Optional() private readonly cluster?: ClusterBus,
   ) {
     this.slots = new SlotDirectory(() => this.ds.getRepository(ReaderSlotEntity).find());
@@ -144,8 +144,7 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     this.manager.on('resumed', this.onResumed);
     if (!this.manager.enabled) return;
     // Validity and service end pass with time, not with a change: re-plan and reconcile periodically.
-    this.periodic = setInterval(() => void this.periodicSync(), this.config.READER_SYNC_INTERVAL_S * 1000);
-    this.periodic.unref?.();
+    this.jobs.every({ name: 'reader-fleet.sync', everyMs: this.config.READER_SYNC_INTERVAL_S * 1000, run: () => this.periodicSync() });
     this.requestPlan();
   }
 
@@ -154,7 +153,7 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     this.unsubscribe?.();
     this.manager.off('ready', this.onReaderReady);
     this.manager.off('resumed', this.onResumed);
-    clearInterval(this.periodic);
+    this.jobs.stop('reader-fleet.sync');
     clearTimeout(this.planTimer);
     await Promise.allSettled([this.planning, this.worker.stop(), this.reconciler.stop()]);
   }
