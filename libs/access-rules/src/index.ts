@@ -1,4 +1,15 @@
-export * from './model.js';
+export {
+  ACCESS_REASONS,
+  type AccessAnswer,
+  type AccessReason,
+  type AntiPassbackMode,
+  type Instant,
+  type IsoWeekday,
+  type PersonStatus,
+  type RegistrySnapshot,
+  type ScheduleFacts,
+  type WeeklyWindow,
+} from './model.js';
 export { isWithinSchedule, nextScheduleChange, validateSchedule, SCHEDULE_LOOKAHEAD_MS } from './schedule.js';
 export { evaluateAccess, doorsForPerson, whoMayOpen, personsCoveredByDoors } from './effective-access.js';
 export type { DoorAccessAnswer, PersonAccessAnswer } from './effective-access.js';

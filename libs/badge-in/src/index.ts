@@ -1,4 +1,4 @@
-export * from './entities.js';
+export { BADGE_IN_ENTITIES, ControllerSequenceEntity, DoorAlarmEntity } from './entities.js';
 export { BadgeInModule } from './badge-in.module.js';
 export { BadgeInService, type BadgeOutcome, type BadgeInEvents, type DoorStatusView, type ReaderLoopView } from './badge-in.service.js';
 export { AlarmService, alarmView, type AlarmView, type RaiseAlarm } from './alarm.service.js';

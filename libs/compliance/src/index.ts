@@ -1,4 +1,4 @@
-export * from './entities.js';
+export { COMPLIANCE_ENTITIES, ErasureCertificateEntity, ErasureJobEntity } from './entities.js';
 export {
   ErasureService,
   keyPrefix,

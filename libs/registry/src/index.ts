@@ -1,4 +1,14 @@
-export * from './entities/index.js';
+export {
+  ControllerEntity,
+  CustomerEntity,
+  DoorEntity,
+  PersonEntity,
+  ReaderEntity,
+  type ReaderModel,
+  type ReaderRole,
+  REGISTRY_ENTITIES,
+  SiteEntity,
+} from './entities/index.js';
 export { RegistryModule, RegistryCoreModule } from './registry.module.js';
 export { RegistryChanges, type RegistryChange, type RegistryChangeKind } from './common/registry-changes.js';
 export { PersonalData, customerScope, SYSTEM_SCOPE } from './common/personal-data.js';
