@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { describe, expect, it } from '@jest/globals';
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from './auth.guard.js';
+import type { AuthFailureLimiter } from './auth-failure-limiter.js';
+import type { Principal } from './roles.js';
+import { ACCESS_POLICY, type AccessPolicy } from './route-policy.js';
+import type { SecurityEventSink } from './security-event.sink.js';
+import type { TokenService } from './token.service.js';
+
+const STAFF: Record<string, Principal> = {
+  'tok-admin': { kind: 'staff', tokenId: 't1', staffId: 's1', role: 'admin' },
+  'tok-auditor': { kind: 'staff', tokenId: 't2', staffId: 's2', role: 'auditor' },
+  'tok-cust-a': { kind: 'customer', tokenId: 't3', customerId: 'cust-a' },
+};
+
+/** The guard over fakes of its neighbours: tokens by table, a limiter that counts, a sink that records. */
+function harness(opts: { blockedFor?: number } = {}) {
+  const failures: string[] = [];
+  const denied: string[] = [];
+  const tokens = { authenticate: async (t: string) => STAFF[t] ?? null } as unknown as TokenService;
+  const limiter = {
+    blockedFor: async () => opts.blockedFor ?? 0,
+    recordFailure: async (address: string) => void failures.push(address),
+  } as unknown as AuthFailureLimiter;
+  const sink = { accessDenied: async (_p: Principal, route: string) => void denied.push(route) } as unknown as SecurityEventSink;
+  const guard = new AuthGuard(new Reflector(), tokens, limiter, sink);
+  const run = async (policy: AccessPolicy | undefined, authorization?: string, params: Record<string, string> = {}) => {
+    const handler = () => undefined;
+    if (policy) Reflect.defineMetadata(ACCESS_POLICY, policy, handler);
+    const req = {
+      headers: authorization === undefined ? {} : { authorization },
+      params,
+      ip: '192.0.2.7',
+      method: 'GET',
+      route: { path: '/x/:customerId' },
+      path: '/x/1',
+    };
+    const ctx = {
+      getType: () => 'http',
+      getHandler: () => handler,
+      getClass: () => class {},
+      switchToHttp: () => ({ getRequest: () => req }),
+    } as unknown as ExecutionContext;
+    try {
+      return { allowed: await guard.canActivate(ctx), principal: (req as { principal?: Principal }).principal?.tokenId ?? null };
+    } catch (err) {
+      const e = err as { code?: string; status?: number };
+      return { code: e.code, status: e.status };
+    }
+  };
+  return { run, failures, denied };
+}
+
+const admins: AccessPolicy = { kind: 'roles', staff: ['admin'] };
+const own: AccessPolicy = { kind: 'roles', staff: ['admin'], customerParam: 'customerId' };
+
+describe('AuthGuard (default deny)', () => {
+  it.each<[string, AccessPolicy | undefined, string | undefined, Record<string, string>, object]>([
+    ['a route without a policy, even for an admin', undefined, 'Bearer tok-admin', {}, { code: 'auth.no_policy', status: 403 }],
+    ['a public route without a token', { kind: 'public' }, undefined, {}, { allowed: true, principal: null }],
+    ['no Authorization header', admins, undefined, {}, { code: 'auth.unauthenticated', status: 401 }],
+    ['an unknown token', admins, 'Bearer tok-nobody', {}, { code: 'auth.unauthenticated', status: 401 }],
+    ['a scheme other than bearer', admins, 'Basic tok-admin', {}, { code: 'auth.unauthenticated', status: 401 }],
+    ['the scheme in lower case (RFC 7235: case-insensitive)', admins, 'bearer tok-admin', {}, { allowed: true, principal: 't1' }],
+    ['a staff role the route lists', admins, 'Bearer tok-admin', {}, { allowed: true, principal: 't1' }],
+    ['a staff role the route does not list', admins, 'Bearer tok-auditor', {}, { code: 'auth.forbidden', status: 403 }],
+    ['a customer token on a staff-only route', admins, 'Bearer tok-cust-a', {}, { code: 'auth.forbidden', status: 403 }],
+    ['a customer token on its own customer', own, 'Bearer tok-cust-a', { customerId: 'cust-a' }, { allowed: true, principal: 't3' }],
+    ['a customer token on another customer', own, 'Bearer tok-cust-a', { customerId: 'cust-b' }, { code: 'auth.forbidden', status: 403 }],
+    ['any valid token on an authenticated route', { kind: 'authenticated' }, 'Bearer tok-cust-a', {}, { allowed: true, principal: 't3' }],
+  ])('%s', async (_name, policy, header, params, expected) => {
+    expect(await harness().run(policy, header, params)).toEqual(expected);
+  });
+
+  it('counts a failed authentication against the address, and not a valid one', async () => {
+    const h = harness();
+    await h.run(admins, 'Bearer tok-nobody');
+    await h.run(admins, 'Bearer tok-admin');
+    await h.run(admins, undefined);
+    expect(h.failures).toEqual(['192.0.2.7']);
+  });
+
+  it('refuses with 429 once the address is blocked, but never a valid token', async () => {
+    const h = harness({ blockedFor: 30 });
+    expect(await h.run(admins, 'Bearer tok-nobody')).toEqual({ code: 'auth.rate_limited', status: 429 });
+    expect(await h.run(admins, 'Bearer tok-admin')).toEqual({ allowed: true, principal: 't1' });
+  });
+
+  it('reports a refused valid token to the security sink by route pattern, never the concrete path', async () => {
+    const h = harness();
+    await h.run(own, 'Bearer tok-cust-a', { customerId: 'cust-b' });
+    expect(h.denied).toEqual(['GET /x/:customerId']);
+  });
+});
