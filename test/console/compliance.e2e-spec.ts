@@ -150,6 +150,9 @@ describe('web console: compliance', () => {
     await holdRow.getByText('released').waitFor();
 
     await page.getByRole('link', { name: 'Data-subject requests' }).click();
+    // The holds page has a Customer select too: wait for this page's form, or the choice lands on
+    // the page being left (it did once, and the Person select stayed disabled).
+    await page.getByRole('heading', { name: 'Open a request' }).waitFor();
     await page.getByLabel('Customer').selectOption(upcoming.id);
     await page.getByLabel('Person').selectOption(upcomingPeople[0]);
     await page.getByLabel('Kind of request').selectOption('access');
