@@ -10,15 +10,11 @@ import { startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { actAtDesk, startVirtualReader, tuneForTests, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
+import { buildSuiteCageSite, type ControllerSecrets } from '../support/suite-cage-site.js';
 import type { TestApp } from '../support/test-app.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface ControllerSecrets {
-  id: string;
-  mqttUsername: string;
-  mqttPassword: string;
-  signingSecret: string;
-}
+export type { ControllerSecrets };
 
 export interface BadgeSite {
   siteId: string;
@@ -49,67 +45,36 @@ let sites = 0;
 export async function buildBadgeSite(t: TestApp): Promise<BadgeSite> {
   const n = ++sites;
   const [desk, suiteEntry, suiteExit, cageEntry] = await Promise.all([0, 1, 2, 3].map(() => startVirtualReader(t.dir)));
-  const site = await post<{ id: string }>(t, '/sites', { name: `BADGE-${n}`, timeZone: 'Europe/Amsterdam' });
-  const suite = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: `Suite ${n}`, kind: 'suite' });
-  const cage = await post<{ id: string }>(t, '/zones', { siteId: site.id, parentZoneId: suite.id, name: `Cage ${n}`, kind: 'cage' });
-  const reader = (name: string, transport: string, role: 'door' | 'enrolment') =>
-    post<{ id: string }>(t, '/readers', { siteId: site.id, name, model: 'R50x', transport, role });
-  const deskR = await reader(`Desk ${n}`, desk.url, 'enrolment');
-  const se = await reader(`Suite ${n} entry`, suiteEntry.url, 'door');
-  const sx = await reader(`Suite ${n} exit`, suiteExit.url, 'door');
-  const ce = await reader(`Cage ${n} entry`, cageEntry.url, 'door');
-  const controllerA = await post<ControllerSecrets>(t, '/controllers', { siteId: site.id, name: `Controller A${n}`, mqttId: `badge-a-${n}` });
-  const controllerB = await post<ControllerSecrets>(t, '/controllers', { siteId: site.id, name: `Controller B${n}`, mqttId: `badge-b-${n}` });
-  const suiteDoor = await post<{ id: string }>(t, '/doors', {
-    zoneId: suite.id,
-    name: `Suite ${n} door`,
-    entryReaderId: se.id,
-    exitReaderId: sx.id,
-    controllerId: controllerA.id,
-    relayChannel: 1,
-    heldOpenSeconds: 1,
+  const s = await buildSuiteCageSite(t, {
+    label: `BADGE-${n}`,
+    n,
+    company: `Badge ${n}`,
+    urls: { desk: desk.url, suiteEntry: suiteEntry.url, suiteExit: suiteExit.url, cageEntry: cageEntry.url },
+    controllers: [
+      { name: `Controller A${n}`, mqttId: `badge-a-${n}` },
+      { name: `Controller B${n}`, mqttId: `badge-b-${n}` },
+    ],
+    suiteDoor: { controller: 0, relayChannel: 1, heldOpenSeconds: 1 },
+    cageDoor: { controller: 1, relayChannel: 1 },
+    saturdayLevel: true,
   });
-  const cageDoor = await post<{ id: string }>(t, '/doors', {
-    zoneId: cage.id,
-    name: `Cage ${n} door`,
-    entryReaderId: ce.id,
-    controllerId: controllerB.id,
-    relayChannel: 1,
-  });
-  const suiteLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Suite ${n} always`, zoneIds: [suite.id] });
-  const cageLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Cage ${n} always`, zoneIds: [cage.id] });
-  const saturday = await post<{ id: string }>(t, '/schedules', {
-    name: `Saturdays ${n}`,
-    timeZone: 'Europe/Amsterdam',
-    windows: [{ day: 6, start: '08:00', end: '18:00' }],
-  });
-  const weekendLevel = await post<{ id: string }>(t, '/access-levels', {
-    siteId: site.id,
-    name: `Suite ${n} Saturdays`,
-    zoneIds: [suite.id],
-    scheduleId: saturday.id,
-  });
-  const customer = await post<{ id: string }>(t, '/customers', {
-    companyName: `Badge ${n} B.V.`,
-    contractRef: `BADGE-${n}-${Date.now() % 100000}`,
-    serviceStart: '2026-01-01T00:00:00+01:00',
-  });
+  if (s.weekendLevelId === null) throw new Error('the Saturday level was not built');
   return {
-    siteId: site.id,
-    suiteZoneId: suite.id,
-    cageZoneId: cage.id,
-    suiteDoorId: suiteDoor.id,
-    cageDoorId: cageDoor.id,
-    deskId: deskR.id,
-    suiteEntryId: se.id,
-    suiteExitId: sx.id,
-    cageEntryId: ce.id,
-    suiteLevelId: suiteLevel.id,
-    cageLevelId: cageLevel.id,
-    weekendLevelId: weekendLevel.id,
-    customerId: customer.id,
-    controllerA,
-    controllerB,
+    siteId: s.siteId,
+    suiteZoneId: s.suiteZoneId,
+    cageZoneId: s.cageZoneId,
+    suiteDoorId: s.suiteDoorId,
+    cageDoorId: s.cageDoorId,
+    deskId: s.deskId,
+    suiteEntryId: s.suiteEntryId,
+    suiteExitId: s.suiteExitId,
+    cageEntryId: s.cageEntryId,
+    suiteLevelId: s.suiteLevelId,
+    cageLevelId: s.cageLevelId,
+    weekendLevelId: s.weekendLevelId,
+    customerId: s.customerId,
+    controllerA: s.controllers[0],
+    controllerB: s.controllers[1],
     readers: { desk, suiteEntry, suiteExit, cageEntry },
   };
 }

@@ -19,7 +19,7 @@ import {
   until,
   type BadgeSite,
 } from './badge-in-support.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 
 jest.setTimeout(30_000);
 

@@ -14,7 +14,7 @@ import { startAppAt } from '../enrolment/enrolment-support.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { databaseEnvFor, dropDatabaseFor } from '../support/test-database.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, eventsOf, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(120_000);

@@ -4,7 +4,7 @@ import { ReaderLibraryService } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { badgeAt, buildBadgeSite, connectController, enrol, openSse, post, setupBadgeApp, until, type BadgeSite } from './badge-in-support.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 
 jest.setTimeout(60_000);
 

@@ -32,7 +32,7 @@ import { FAST_READER_OPTIONS } from '../../libs/fingerprint/src/testing/index.js
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Secrets {

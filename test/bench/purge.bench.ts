@@ -21,8 +21,8 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
-import { waitForErasure } from '../compliance/wait-for-erasure.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
+import { librarySettled } from '../support/library-settled.js';
 
 const BAUD = 57600;
 const TEMPLATE_SIZE = 1536;

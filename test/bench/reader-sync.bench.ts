@@ -23,7 +23,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // A relative import: the build's alias rewriting does not handle the /testing sub-path.
 import { createTestDatabase } from '../../libs/database/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 
 const BAUD = 57600;
 const TEMPLATE_SIZE = 1536; // R503 (docs/r503-protocol.md §Data packets and template size)

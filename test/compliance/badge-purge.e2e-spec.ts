@@ -11,8 +11,8 @@ import { leaks, PERSON } from '../support/personal-data.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { endService, scanDatabase } from './compliance-support.js';
-import { waitForErasure } from './wait-for-erasure.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
+import { librarySettled } from '../support/library-settled.js';
 
 jest.setTimeout(60_000);
 

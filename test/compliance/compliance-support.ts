@@ -11,7 +11,7 @@ import { bearer, post } from '../support/registry-fixture.js';
 import { occurrences, storedBytes } from '../support/raw-store.js';
 import type { TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 
 export interface Enrolled {
   personId: string;

@@ -9,7 +9,7 @@ import { buildVirtualSite, startAppAt, startVirtualReader, tuneForTests, type Si
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, newCustomer, scanDatabase } from './compliance-support.js';
-import { waitForErasure } from './wait-for-erasure.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(120_000);

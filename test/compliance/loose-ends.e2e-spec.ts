@@ -4,7 +4,7 @@ import type { ErasureService } from '@acs/compliance';
 import { bearer, buildSite, post, type SiteFixture } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { erasure } from './compliance-support.js';
-import { waitForErasure } from './wait-for-erasure.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 

@@ -12,7 +12,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
-import { waitForErasure } from './wait-for-erasure.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 jest.setTimeout(60_000);

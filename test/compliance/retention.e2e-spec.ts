@@ -5,7 +5,7 @@ import { ErasureService } from '@acs/compliance';
 import { bearer, buildSite, createCustomer, createPerson, type SiteFixture } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { endService } from './compliance-support.js';
-import { waitForErasure } from './wait-for-erasure.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
 
 const DAY = 86_400_000;
 

@@ -10,8 +10,8 @@ import { leaks } from '../support/personal-data.js';
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
-import { waitForErasure } from './wait-for-erasure.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
+import { librarySettled } from '../support/library-settled.js';
 
 jest.setTimeout(60_000);
 

@@ -6,7 +6,7 @@ import { ON_POSTGRES } from '../support/test-database.js';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { endService, erasure } from '../compliance/compliance-support.js';
 import { bearer, buildSite, createCustomer, createPerson, post, type SiteFixture } from '../support/registry-fixture.js';
-import { waitForErasure } from '../compliance/wait-for-erasure.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
 
 interface Cust {
   id: string;

@@ -10,7 +10,7 @@ import type { VirtualController } from '../../hardware/virtual-controller/src/in
 import { badgeAt, bearer, post, setupBadgeApp, until } from '../badge-in/badge-in-support.js';
 import { actAtDesk, startVirtualReader, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { screenshot, startConsoleHarness, type ConsoleHarness } from './console-support.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 
 jest.setTimeout(120_000);
 

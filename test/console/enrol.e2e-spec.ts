@@ -5,7 +5,7 @@ import type { ReaderLibraryService } from '@acs/reader-fleet';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from '../enrolment/enrolment-support.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // Real serial timing over TCP to virtual readers plus a browser: give slow CI machines room.

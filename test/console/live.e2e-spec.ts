@@ -5,7 +5,7 @@ import { ReaderLibraryService } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { badgeAt, bearer, buildBadgeSite, connectController, enrol, post, setupBadgeApp, until, type BadgeSite } from '../badge-in/badge-in-support.js';
 import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 
 jest.setTimeout(60_000);
 

@@ -7,7 +7,7 @@ import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
-import { librarySettled } from './library-settled.js';
+import { librarySettled } from '../support/library-settled.js';
 
 jest.setTimeout(30_000);
 

@@ -5,7 +5,8 @@ import { FAST_READER_OPTIONS } from '@acs/fingerprint/testing';
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
 import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { type EnrolmentView } from '@acs/enrolment';
-import { bearer, post } from '../support/registry-fixture.js';
+import { bearer } from '../support/registry-fixture.js';
+import { buildSuiteCageSite, type SiteReaderUrls } from '../support/suite-cage-site.js';
 import type { TestApp } from '../support/test-app.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -79,45 +80,28 @@ export interface Site {
 let sites = 0;
 
 /** A suite (door with entry and exit reader) and a cage (entry reader), all virtual readers over TCP, and a desk reader. */
-export async function buildVirtualSite(t: TestApp, urls: { desk: string; suiteEntry: string; suiteExit: string; cageEntry: string }): Promise<Site> {
+export async function buildVirtualSite(t: TestApp, urls: SiteReaderUrls): Promise<Site> {
   const n = ++sites;
-  const site = await post<{ id: string }>(t, '/sites', { name: `ENR-${n}`, timeZone: 'Europe/Amsterdam' });
-  const suite = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: `Suite ${n}`, kind: 'suite' });
-  const cage = await post<{ id: string }>(t, '/zones', { siteId: site.id, parentZoneId: suite.id, name: `Cage ${n}`, kind: 'cage' });
-  const reader = (name: string, transport: string, role: 'door' | 'enrolment') =>
-    post<{ id: string }>(t, '/readers', { siteId: site.id, name, model: 'R50x', transport, role });
-  const desk = await reader(`Desk ${n}`, urls.desk, 'enrolment');
-  const se = await reader(`Suite ${n} entry`, urls.suiteEntry, 'door');
-  const sx = await reader(`Suite ${n} exit`, urls.suiteExit, 'door');
-  const ce = await reader(`Cage ${n} entry`, urls.cageEntry, 'door');
-  const controller = await post<{ id: string }>(t, '/controllers', { siteId: site.id, name: `Controller ${n}`, mqttId: `enr-ctl-${n}` });
-  await post(t, '/doors', {
-    zoneId: suite.id,
-    name: `Suite ${n} door`,
-    entryReaderId: se.id,
-    exitReaderId: sx.id,
-    controllerId: controller.id,
-    relayChannel: 1,
-  });
-  await post(t, '/doors', { zoneId: cage.id, name: `Cage ${n} door`, entryReaderId: ce.id, controllerId: controller.id, relayChannel: 2 });
-  const suiteLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Suite ${n} always`, zoneIds: [suite.id] });
-  const cageLevel = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: `Cage ${n} always`, zoneIds: [cage.id] });
-  const customer = await post<{ id: string }>(t, '/customers', {
-    companyName: `Enrol ${n} B.V.`,
-    contractRef: `ENR-${n}-${Date.now() % 100000}`,
-    serviceStart: '2026-01-01T00:00:00+01:00',
+  const s = await buildSuiteCageSite(t, {
+    label: `ENR-${n}`,
+    n,
+    company: `Enrol ${n}`,
+    urls,
+    controllers: [{ name: `Controller ${n}`, mqttId: `enr-ctl-${n}` }],
+    suiteDoor: { controller: 0, relayChannel: 1 },
+    cageDoor: { controller: 0, relayChannel: 2 },
   });
   return {
-    siteId: site.id,
-    suiteZoneId: suite.id,
-    cageZoneId: cage.id,
-    deskId: desk.id,
-    suiteEntryId: se.id,
-    suiteExitId: sx.id,
-    cageEntryId: ce.id,
-    suiteLevelId: suiteLevel.id,
-    cageLevelId: cageLevel.id,
-    customerId: customer.id,
+    siteId: s.siteId,
+    suiteZoneId: s.suiteZoneId,
+    cageZoneId: s.cageZoneId,
+    deskId: s.deskId,
+    suiteEntryId: s.suiteEntryId,
+    suiteExitId: s.suiteExitId,
+    cageEntryId: s.cageEntryId,
+    suiteLevelId: s.suiteLevelId,
+    cageLevelId: s.cageLevelId,
+    customerId: s.customerId,
   };
 }
 

@@ -17,7 +17,7 @@ import {
   type Site,
   type VirtualDevice,
 } from './enrolment-support.js';
-import { librarySettled, opsDone } from './library-settled.js';
+import { librarySettled, opsDone } from '../support/library-settled.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.

@@ -4,7 +4,7 @@ import { type EnrolmentView } from '@acs/enrolment';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { actAtDesk, buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
-import { librarySettled, opsDone } from './library-settled.js';
+import { librarySettled, opsDone } from '../support/library-settled.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // Enrolments poll real serial timing (virtual readers over TCP): give slow CI machines room.

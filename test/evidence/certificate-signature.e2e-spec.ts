@@ -11,7 +11,7 @@ import { bearer, createCustomer, createPerson } from '../support/registry-fixtur
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { endService } from '../compliance/compliance-support.js';
-import { waitForErasure } from '../compliance/wait-for-erasure.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 

@@ -14,7 +14,7 @@ import { ON_POSTGRES } from '../support/test-database.js';
 import { auditVerify, checkpointAcceptCommand } from '../../apps/cli/src/commands.js';
 import { historyVerify } from '../../apps/cli/src/history-commands.js';
 import { endService } from '../compliance/compliance-support.js';
-import { waitForErasure } from '../compliance/wait-for-erasure.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
 
 jest.setTimeout(60_000);
 

@@ -16,8 +16,8 @@ import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeReapply, purgeVerify } from '../../apps/cli/src/compliance-commands.js';
 import { anyFlashHolds, endService, enrolPerson, erasure, newCustomer, searchEveryReader } from '../compliance/compliance-support.js';
 import { buildVirtualSite, startVirtualReader, tuneForTests } from '../enrolment/enrolment-support.js';
-import { waitForErasure } from '../compliance/wait-for-erasure.js';
-import { librarySettled } from '../enrolment/library-settled.js';
+import { waitForErasure } from '../support/wait-for-erasure.js';
+import { librarySettled } from '../support/library-settled.js';
 
 jest.setTimeout(90_000);
 

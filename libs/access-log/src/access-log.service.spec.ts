@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { FakeClock } from '@acs/clock';
-import { SCHEMA } from '@acs/schema';
-import { createTestDatabase, type TestDatabase } from '@acs/database/testing';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
+import { AccessEventEntity } from './access-event.entity.js';
 import { AccessLogService, type AccessLogOptions } from './access-log.service.js';
 import type { AccessEventInput } from './model.js';
 
@@ -31,7 +32,7 @@ describe.each<[string, Partial<AccessLogOptions>]>([
   let log: AccessLogService;
 
   beforeEach(async () => {
-    db = await createTestDatabase(SCHEMA);
+    db = await createLibTestDatabase([AccessEventEntity]);
     log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, { maxDelayMs: 1, ...options });
   });
   afterEach(async () => {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { FakeClock } from '@acs/clock';
-import { SCHEMA } from '@acs/schema';
-import { createTestDatabase, type TestDatabase } from '@acs/database/testing';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
+import { AccessEventEntity } from './access-event.entity.js';
 import { AccessLogService } from './access-log.service.js';
 import { AccessHistoryErasure } from './history-erasure.js';
 import type { AccessEventInput } from './model.js';
@@ -29,7 +30,7 @@ describe(AccessHistoryErasure.name, () => {
   let sut: AccessHistoryErasure;
 
   beforeEach(async () => {
-    db = await createTestDatabase(SCHEMA);
+    db = await createLibTestDatabase([AccessEventEntity]);
     log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, { maxDelayMs: 1 });
     sut = new AccessHistoryErasure(db.dataSource, db.writes);
     await log.appendDurable([event(1, C1, P1), event(2, C1, P2), event(3, C1, P1), event(4, C2, P2), event(5, C1, P2)]);

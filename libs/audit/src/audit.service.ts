@@ -27,6 +27,32 @@ export interface AuditRecord {
   details?: Record<string, AuditDetailValue>;
 }
 
+/**
+ * One entry of the trail as other libs see it: a read-only copy, so they depend on the audit's
+ * operations and this shape, never on its table (the entity class stays inside this lib).
+ */
+export interface AuditEntry {
+  readonly seq: number;
+  readonly id: string;
+  readonly at: number;
+  readonly actorType: string;
+  readonly actorId: string | null;
+  readonly role: string | null;
+  readonly action: string;
+  readonly targetType: string | null;
+  readonly targetId: string | null;
+  readonly outcome: AuditOutcome;
+  readonly requestId: string | null;
+  /** JSON of identifiers and counts only. */
+  readonly details: string | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** What `recordOnceAgainst` did: the target missing or of another action, an earlier entry found, or the new one. */
+export type RecordOnceResult =
+  { outcome: 'no_target' } | { outcome: 'already'; target: AuditEntry; earlier: AuditEntry } | { outcome: 'recorded'; target: AuditEntry; entry: AuditEntry };
+
 export interface AuditQuery {
   actorId?: string;
   action?: string;
@@ -55,6 +81,9 @@ export function assertSafeDetails(details: Record<string, AuditDetailValue>): vo
   }
 }
 
+/** The target type of an entry aimed at another audit entry (e.g. an alarm's acknowledgement). */
+export const AUDIT_ENTRY_TARGET = 'audit_entry';
+
 @Injectable()
 export class AuditService {
   constructor(
@@ -64,7 +93,7 @@ export class AuditService {
   ) {}
 
   /** Appends one entry to the chain. Joins the caller's transaction when there is one. */
-  async record(r: AuditRecord): Promise<AuditEntryEntity> {
+  async record(r: AuditRecord): Promise<AuditEntry> {
     if (r.details) assertSafeDetails(r.details);
     return this.writes.transaction(async (m) => {
       // Several server instances append to one chain: read the head and insert as one step.
@@ -92,7 +121,7 @@ export class AuditService {
     });
   }
 
-  async find(q: AuditQuery): Promise<AuditEntryEntity[]> {
+  async find(q: AuditQuery): Promise<AuditEntry[]> {
     const qb = this.dataSource.getRepository(AuditEntryEntity).createQueryBuilder('a');
     if (q.actorId) qb.andWhere('a.actorId = :actorId', { actorId: q.actorId });
     if (q.action) qb.andWhere('a.action = :action', { action: q.action });
@@ -105,12 +134,12 @@ export class AuditService {
     return qb.orderBy('a.seq', 'DESC').limit(q.limit).getMany();
   }
 
-  async findById(id: string): Promise<AuditEntryEntity | null> {
+  async findById(id: string): Promise<AuditEntry | null> {
     return this.dataSource.getRepository(AuditEntryEntity).findOne({ where: { id } });
   }
 
   /** The entries of `action` on any of `targetIds` (of `targetType`), e.g. the acknowledgements of some alarms. */
-  async findTargeting(action: string, targetType: string, targetIds: string[]): Promise<AuditEntryEntity[]> {
+  async findTargeting(action: string, targetType: string, targetIds: string[]): Promise<AuditEntry[]> {
     if (targetIds.length === 0) return [];
     return this.dataSource
       .getRepository(AuditEntryEntity)
@@ -120,6 +149,27 @@ export class AuditService {
       .andWhere('a.action = :action', { action })
       .orderBy('a.seq', 'ASC')
       .getMany();
+  }
+
+  /**
+   * Records `r` aimed at the entry `targetId` (target type `audit_entry`) unless that entry is
+   * missing or not of `targetAction`, or an entry of `r.action` already aims at it: e.g. an
+   * alarm's acknowledgement, once per alarm. The check and the append hold the chain's lock as one
+   * step, so two callers (or two server instances) cannot both record.
+   */
+  async recordOnceAgainst(targetAction: string, targetId: string, r: Omit<AuditRecord, 'targetType' | 'targetId'>): Promise<RecordOnceResult> {
+    return this.writes.transaction(async (m): Promise<RecordOnceResult> => {
+      await clusterLock(m, 'audit-chain');
+      const entries = m.getRepository(AuditEntryEntity);
+      const target = await entries.findOne({ where: { id: targetId } });
+      if (!target || target.action !== targetAction) return { outcome: 'no_target' };
+      const earlier = await entries.findOne({ where: { action: r.action, targetType: AUDIT_ENTRY_TARGET, targetId } });
+      if (earlier) return { outcome: 'already', target, earlier };
+      // record() joins this transaction (the write queue nests), takes the same lock again and
+      // checks the details, so an unsafe note still fails only after a missing target.
+      const entry = await this.record({ ...r, targetType: AUDIT_ENTRY_TARGET, targetId });
+      return { outcome: 'recorded', target, entry };
+    });
   }
 
   /**

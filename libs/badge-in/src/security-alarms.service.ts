@@ -1,7 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type AuditActor, AuditEntryEntity, AuditService } from '@acs/audit';
+import { AUDIT_ENTRY_TARGET, type AuditActor, type AuditEntry, AuditService } from '@acs/audit';
 import { Clock } from '@acs/clock';
-import { clusterLock, WriteQueue } from '@acs/database';
 import { MqttSecurityAudit, type SecurityAlarmRaised } from '@acs/door-control';
 import { ConflictError, NotFoundError } from '@acs/http';
 import { MonitorBus } from './monitor.js';
@@ -24,7 +23,7 @@ export interface SecurityAlarmView {
   acknowledgedAt: string | null;
 }
 
-function view(e: AuditEntryEntity, ack: AuditEntryEntity | undefined): SecurityAlarmView {
+function view(e: AuditEntry, ack: AuditEntry | undefined): SecurityAlarmView {
   const d = (e.details ? JSON.parse(e.details) : {}) as Record<string, unknown>;
   return {
     id: e.id,
@@ -48,7 +47,6 @@ function view(e: AuditEntryEntity, ack: AuditEntryEntity | undefined): SecurityA
 export class SecurityAlarmService implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly audit: AuditService,
-    private readonly writes: WriteQueue,
     private readonly clock: Clock,
     private readonly bus: MonitorBus,
     private readonly security: MqttSecurityAudit,
@@ -73,7 +71,7 @@ export class SecurityAlarmService implements OnApplicationBootstrap, OnApplicati
       (
         await this.audit.findTargeting(
           SECURITY_ALARM_ACK_ACTION,
-          'audit_entry',
+          AUDIT_ENTRY_TARGET,
           rows.map((r) => r.id),
         )
       ).map((a) => [a.targetId, a]),
@@ -81,27 +79,18 @@ export class SecurityAlarmService implements OnApplicationBootstrap, OnApplicati
     return rows.map((r) => view(r, acks.get(r.id)));
   }
 
-  /** Once per alarm: the check and the entry are one step, so two desks cannot both acknowledge. */
+  /** Once per alarm: the audit checks and appends as one step, so two desks cannot both acknowledge. */
   async acknowledge(id: string, actor: AuditActor, note: string | null, requestId: string | null): Promise<SecurityAlarmView> {
-    const { alarm, ack } = await this.writes.transaction(async (m) => {
-      await clusterLock(m, 'audit-chain');
-      const alarm = await m.getRepository(AuditEntryEntity).findOne({ where: { id } });
-      if (!alarm || alarm.action !== SECURITY_ALARM_ACTION) throw new NotFoundError('Security alarm', id);
-      const earlier = await m
-        .getRepository(AuditEntryEntity)
-        .findOne({ where: { action: SECURITY_ALARM_ACK_ACTION, targetType: 'audit_entry', targetId: id } });
-      if (earlier) throw new ConflictError('security_alarm.already_acknowledged', `security alarm ${id} was acknowledged already`);
-      const ack = await this.audit.record({
-        actor,
-        action: SECURITY_ALARM_ACK_ACTION,
-        targetType: 'audit_entry',
-        targetId: id,
-        outcome: 'success',
-        requestId,
-        ...(note ? { details: { note } } : {}),
-      });
-      return { alarm, ack };
+    const done = await this.audit.recordOnceAgainst(SECURITY_ALARM_ACTION, id, {
+      actor,
+      action: SECURITY_ALARM_ACK_ACTION,
+      outcome: 'success',
+      requestId,
+      ...(note ? { details: { note } } : {}),
     });
+    if (done.outcome === 'no_target') throw new NotFoundError('Security alarm', id);
+    if (done.outcome === 'already') throw new ConflictError('security_alarm.already_acknowledged', `security alarm ${id} was acknowledged already`);
+    const { target: alarm, entry: ack } = done;
     const v = view(alarm, ack);
     this.bus.publish({ type: 'security_alarm_acknowledged', id: v.id, at: alarm.at, count: v.count, windowS: v.windowS, kind: v.kind, source: v.source });
     return v;

@@ -3,9 +3,12 @@ import { DataSource } from 'typeorm';
 import { FakeClock } from '@acs/clock';
 import { loadConfig } from '@acs/config';
 import { clusterLock, runMigrations, WriteQueue } from '@acs/database';
-import { createPostgresDatabase, createTestDatabase, type TestDatabase } from '@acs/database/testing';
-import { SCHEMA } from '@acs/schema';
+import { createPostgresDatabase, type TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase, libSchema } from '../../../test/support/lib-database.js';
+import { ClusterLeaseEntity } from './lease.entity.js';
 import { LeaseService } from './lease.service.js';
+
+const SCHEMA = libSchema([ClusterLeaseEntity]);
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Backend {
@@ -14,7 +17,7 @@ interface Backend {
 }
 
 async function sqliteBackend(): Promise<Backend> {
-  const db: TestDatabase = await createTestDatabase(SCHEMA);
+  const db: TestDatabase = await createLibTestDatabase(SCHEMA.entities);
   return { ds: db.dataSource, close: () => db.close() };
 }
 

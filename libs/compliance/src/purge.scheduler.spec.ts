@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { FakeClock, PeriodicJobs } from '@acs/clock';
-import { LeaseService } from '@acs/cluster';
+import { CLUSTER_ENTITIES, LeaseService } from '@acs/cluster';
 import { loadConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
-import { createTestDatabase, type TestDatabase } from '@acs/database/testing';
-import { SCHEMA } from '@acs/schema';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import type { ErasureService } from './erasure.service.js';
 import { PurgeScheduler } from './purge.scheduler.js';
 
@@ -22,7 +22,7 @@ describe('scheduled purge check across several instances', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase(SCHEMA);
+    db = await createLibTestDatabase(CLUSTER_ENTITIES);
   });
   afterAll(async () => {
     await db?.close();

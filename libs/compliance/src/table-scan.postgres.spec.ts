@@ -3,18 +3,19 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '@acs/config';
 import { dataSourceOptions, runMigrations } from '@acs/database';
 import { createPostgresDatabase, type ThrowawayPostgres } from '@acs/database/testing';
-import { SCHEMA } from '@acs/schema';
+import { libSchema } from '../../../test/support/lib-database.js';
 import { scanTables } from './table-scan.js';
 
 // The erasure's scan on PostgreSQL, on a throwaway database of the local cluster, opened with the
-// server's own options.
+// server's own options. The scan reads the catalogue, not entity metadata: the migrations alone
+// make every table it must find.
 describe('scanTables on PostgreSQL', () => {
   let pg: ThrowawayPostgres;
   let ds: DataSource;
 
   beforeAll(async () => {
     pg = await createPostgresDatabase('acs_scan');
-    ds = new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: pg.url, DATABASE_STATEMENT_TIMEOUT_MS: '7000' }), SCHEMA));
+    ds = new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: pg.url, DATABASE_STATEMENT_TIMEOUT_MS: '7000' }), libSchema([])));
     await ds.initialize();
     await runMigrations(ds);
     await ds.query('CREATE TABLE scan_probe (id integer PRIMARY KEY, t text, v varchar(200), b bytea, j jsonb)');

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { FakeClock } from '@acs/clock';
 import { loadConfig } from '@acs/config';
 import { DataKeyEntity, DecryptionError, KeyDestroyedError, KeyService, MasterKeyError } from '@acs/crypto';
-import { createTestDatabase, type TestDatabase } from '@acs/database/testing';
-import { SCHEMA } from '@acs/schema';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 
 describe(KeyService.name, () => {
   let db: TestDatabase;
@@ -13,7 +13,7 @@ describe(KeyService.name, () => {
   const make = (env: Record<string, string> = {}) => new KeyService(loadConfig({ DATA_DIR: db.dir, ...env }), db.dataSource, db.writes, clock);
 
   beforeEach(async () => {
-    db = await createTestDatabase(SCHEMA);
+    db = await createLibTestDatabase([DataKeyEntity]);
     clock = new FakeClock('2026-11-26T10:00:00Z');
   });
   afterEach(() => db.close());

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type AuditEntryEntity, AuditService } from '@acs/audit';
+import { type AuditEntry, AuditService } from '@acs/audit';
 import { Clock, PeriodicJobs } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { type BrokerDenial, type SecurityAggregate, SecurityEventAggregator } from '@acs/mqtt';
@@ -108,7 +108,7 @@ export class MqttSecurityAudit implements OnApplicationBootstrap, OnApplicationS
     };
   }
 
-  private write(r: Parameters<AuditService['record']>[0], written?: (row: AuditEntryEntity) => void): void {
+  private write(r: Parameters<AuditService['record']>[0], written?: (row: AuditEntry) => void): void {
     // One at a time and in order; a failed write is logged, never thrown into the MQTT path.
     this.writing = this.writing
       .then(() => this.audit.record(r).then((row) => written?.(row)))

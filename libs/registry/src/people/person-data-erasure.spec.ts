@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { FakeClock } from '@acs/clock';
-import { KeyService } from '@acs/crypto';
+import { DataKeyEntity, KeyService } from '@acs/crypto';
 import { NotFoundError } from '@acs/http';
-import { createTestDatabase, type TestDatabase } from '@acs/database/testing';
-import { SCHEMA } from '@acs/schema';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../../test/support/lib-database.js';
+import { REGISTRY_ENTITIES } from '../entities/index.js';
 import { PersonalData } from '../common/personal-data.js';
 import { RegistryChanges, type RegistryChange } from '../common/registry-changes.js';
 import { CustomerService } from '../customers/customer.service.js';
@@ -22,7 +23,7 @@ describe(PersonDataErasure.name, () => {
   let other: string;
 
   beforeEach(async () => {
-    db = await createTestDatabase(SCHEMA);
+    db = await createLibTestDatabase([...REGISTRY_ENTITIES, DataKeyEntity]);
     const clock = new FakeClock('2026-12-01T10:00:00Z');
     const pd = new PersonalData(new KeyService(db.config, db.dataSource, db.writes, clock));
     const registryChanges = new RegistryChanges();
