@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { FakeClock } from '@acs/clock';
 import { SCHEMA } from '@acs/schema';
 import { createTestDatabase, type TestDatabase } from '@acs/database/testing';
+import { TenancyDirectory } from '@acs/registry';
 import { AccessLogService, type AccessLogOptions } from './access-log.service.js';
 import type { AccessEventInput } from './model.js';
 
@@ -32,7 +33,10 @@ describe.each<[string, Partial<AccessLogOptions>]>([
 
   beforeEach(async () => {
     db = await createTestDatabase(SCHEMA);
-    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, { maxDelayMs: 1, ...options });
+    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, new TenancyDirectory(db.dataSource), {
+      maxDelayMs: 1,
+      ...options,
+    });
   });
   afterEach(async () => {
     await log.flush();
