@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ACCESS_EVENT_COLUMNS, type AccessEventInput, AccessLogExporter, AccessLogService, accessEventHash, toRow } from '@acs/access-log';
 import { SystemClock } from '@acs/clock';
 import { applySqlitePragmas } from '@acs/database';
+import { TenancyDirectory } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { createTestDatabase } from '../../libs/database/src/testing/index.js';
@@ -116,7 +117,7 @@ const bench: Benchmark = {
         `fixture: ${total} events (${bigCount} for the largest customer) inserted raw with chain hashes in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
 
-      const log = new AccessLogService(db.dataSource, db.writes, new SystemClock(), db.config);
+      const log = new AccessLogService(db.dataSource, db.writes, new SystemClock(), db.config, new TenancyDirectory(db.dataSource));
       const exporter = new AccessLogExporter(log);
       const raw = new Database(file);
       applySqlitePragmas(raw, { synchronous: 'FULL', busyTimeoutMs: 5000 });

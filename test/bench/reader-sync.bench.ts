@@ -12,6 +12,7 @@ import {
   DeviceService,
   PersonalData,
   PersonService,
+  ReaderDirectory,
   RegistryChanges,
   RegistrySnapshotService,
   SiteService,
@@ -73,7 +74,7 @@ const bench: Benchmark = {
     const customers = new CustomerService(db.dataSource, db.writes, clock, pd, changes);
     const persons = new PersonService(db.dataSource, db.writes, clock, pd, changes);
     const snapshots = new RegistrySnapshotService(db.dataSource, changes);
-    const manager = new ReaderManager(db.dataSource, db.config, devices, changes, new ReadinessRegistry());
+    const manager = new ReaderManager(db.config, devices, new ReaderDirectory(db.dataSource), changes, new ReadinessRegistry());
     const vault = new TemplateVault(keys, db.dataSource);
     const library = new ReaderLibraryService(
       db.dataSource,
@@ -82,6 +83,7 @@ const bench: Benchmark = {
       db.config,
       manager,
       snapshots,
+      new ReaderDirectory(db.dataSource),
       changes,
       vault,
       fingers,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@acs/auth';
+import { RegistryDirectoryModule } from '@acs/registry';
 import { AccessLogController } from './access-log.controller.js';
 import { AccessLogExporter } from './access-log.exporter.js';
 import { AccessLogService } from './access-log.service.js';
@@ -12,6 +13,7 @@ import { PersonHistory } from './person-history.js';
  * the CLI verifies chains.
  */
 @Module({
+  imports: [RegistryDirectoryModule],
   providers: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
   exports: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
 })

@@ -6,6 +6,7 @@ import { FakeClock } from '@acs/clock';
 import { loadConfig } from '@acs/config';
 import { runMigrations, WriteQueue } from '@acs/database';
 import { ENTITIES, MIGRATIONS } from '@acs/schema';
+import { TenancyDirectory } from '@acs/registry';
 import { AccessLogExporter } from './access-log.exporter.js';
 import { AccessLogService } from './access-log.service.js';
 import type { AccessEventInput } from './model.js';
@@ -42,7 +43,9 @@ describe('AccessLogService on PostgreSQL', () => {
     ds = new DataSource({ type: 'postgres', url: ADMIN_URL.replace(/\/postgres$/, `/${name}`), entities: ENTITIES, migrations: MIGRATIONS });
     await ds.initialize();
     await runMigrations(ds);
-    log = new AccessLogService(ds, new WriteQueue(ds), new FakeClock('2026-11-26T10:00:00Z'), loadConfig({ DATA_DIR: tmpdir() }), { maxDelayMs: 1 });
+    log = new AccessLogService(ds, new WriteQueue(ds), new FakeClock('2026-11-26T10:00:00Z'), loadConfig({ DATA_DIR: tmpdir() }), new TenancyDirectory(ds), {
+      maxDelayMs: 1,
+    });
   });
 
   afterAll(async () => {

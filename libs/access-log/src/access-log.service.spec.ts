@@ -5,6 +5,7 @@ import { FakeClock } from '@acs/clock';
 import type { TestDatabase } from '@acs/database/testing';
 import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import { AccessEventEntity } from './access-event.entity.js';
+import { TenancyDirectory } from '@acs/registry';
 import { AccessLogService, type AccessLogOptions } from './access-log.service.js';
 import type { AccessEventInput } from './model.js';
 
@@ -33,7 +34,10 @@ describe.each<[string, Partial<AccessLogOptions>]>([
 
   beforeEach(async () => {
     db = await createLibTestDatabase([AccessEventEntity]);
-    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, { maxDelayMs: 1, ...options });
+    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, new TenancyDirectory(db.dataSource), {
+      maxDelayMs: 1,
+      ...options,
+    });
   });
   afterEach(async () => {
     await log.flush();

@@ -8,7 +8,7 @@ import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { clusterLock, nativeSqlite, WriteQueue } from '@acs/database';
 import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/http';
-import { CustomerEntity, SiteEntity } from '@acs/registry';
+import { TenancyDirectory, type CustomerTerm } from '@acs/registry';
 import { AccessChainVerifier, type AccessChainVerdict, accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
 import { ACCESS_EVENT_COLUMNS, AccessEventEntity, toRow } from './access-event.entity.js';
 import { Batcher, ItemFailure } from './batcher.js';
@@ -140,6 +140,7 @@ export class AccessLogService implements OnModuleDestroy {
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly tenancy: TenancyDirectory,
     @Optional() @Inject(ACCESS_LOG_OPTIONS) options?: Partial<AccessLogOptions>,
   ) {
     this.options = { ...DEFAULT_ACCESS_LOG_OPTIONS, ...options };
@@ -395,22 +396,15 @@ export class AccessLogService implements OnModuleDestroy {
   }
 
   /** 404 `customer.not_found` unless the customer exists. */
-  async requireCustomer(customerId: string): Promise<CustomerEntity> {
-    const c = await this.dataSource.getRepository(CustomerEntity).findOne({ where: { id: customerId } });
+  async requireCustomer(customerId: string): Promise<CustomerTerm> {
+    const c = await this.tenancy.customerTerm(customerId);
     if (!c) throw new NotFoundError('Customer', customerId);
     return c;
   }
 
   /** IANA zone of each site (the configured default for a site that no longer exists). */
   async siteTimeZones(siteIds?: readonly string[]): Promise<Map<string, string>> {
-    const repo = this.dataSource.getRepository(SiteEntity);
-    const sites = siteIds
-      ? await repo
-          .createQueryBuilder('s')
-          .where('s.id IN (:...ids)', { ids: siteIds.length ? siteIds : [''] })
-          .getMany()
-      : await repo.find();
-    const zones = new Map(sites.map((s) => [s.id, s.timeZone]));
+    const zones = await this.tenancy.siteTimeZones(siteIds);
     for (const id of siteIds ?? []) if (!zones.has(id)) zones.set(id, this.config.DEFAULT_TIME_ZONE);
     return zones;
   }
@@ -537,9 +531,8 @@ export class AccessLogService implements OnModuleDestroy {
   }
 
   async retentionStatuses(): Promise<RetentionStatus[]> {
-    const customers = await this.dataSource.getRepository(CustomerEntity).find({ select: { id: true }, order: { id: 'ASC' } });
     const out: RetentionStatus[] = [];
-    for (const c of customers) out.push(await this.retentionStatus(c.id));
+    for (const id of await this.tenancy.customerIds()) out.push(await this.retentionStatus(id));
     return out;
   }
 }

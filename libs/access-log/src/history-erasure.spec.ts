@@ -3,6 +3,7 @@ import { FakeClock } from '@acs/clock';
 import type { TestDatabase } from '@acs/database/testing';
 import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import { AccessEventEntity } from './access-event.entity.js';
+import { TenancyDirectory } from '@acs/registry';
 import { AccessLogService } from './access-log.service.js';
 import { AccessHistoryErasure } from './history-erasure.js';
 import type { AccessEventInput } from './model.js';
@@ -31,7 +32,9 @@ describe(AccessHistoryErasure.name, () => {
 
   beforeEach(async () => {
     db = await createLibTestDatabase([AccessEventEntity]);
-    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, { maxDelayMs: 1 });
+    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, new TenancyDirectory(db.dataSource), {
+      maxDelayMs: 1,
+    });
     sut = new AccessHistoryErasure(db.dataSource, db.writes);
     await log.appendDurable([event(1, C1, P1), event(2, C1, P2), event(3, C1, P1), event(4, C2, P2), event(5, C1, P2)]);
   });

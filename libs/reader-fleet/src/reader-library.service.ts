@@ -7,7 +7,7 @@ import { ClusterBus } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { clusterLock, WriteQueue } from '@acs/database';
 import { NotFoundError } from '@acs/http';
-import { DoorEntity, ReaderEntity, readerLoads, RegistryChanges, RegistrySnapshotService, type ReaderLoad } from '@acs/registry';
+import { ReaderDirectory, readerLoads, RegistryChanges, RegistrySnapshotService, type FleetReader, type ReaderLoad } from '@acs/registry';
 import { FingerprintTemplateEntity, ReaderOpEntity, ReaderReconciliationEntity, ReaderSlotEntity, type ReaderOpState } from './entities.js';
 import { TemplateFingerCounts } from './finger-counts.js';
 import { enqueueDelete, errorText, maxSeq, newOp, type LibraryStore } from './outbox.js';
@@ -92,6 +92,7 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     private readonly config: AppConfig,
     private readonly manager: ReaderManager,
     private readonly snapshots: RegistrySnapshotService,
+    private readonly directory: ReaderDirectory,
     private readonly changes: RegistryChanges,
     private readonly vault: TemplateVault,
     private readonly fingers: TemplateFingerCounts,
@@ -216,8 +217,8 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
       // Every instance may plan; the outbox sequence and slot bookkeeping take one planner at a time.
       await clusterLock(m, 'reader-ops');
       const [readers, doors, templates, slots] = await Promise.all([
-        m.find(ReaderEntity),
-        m.find(DoorEntity),
+        this.directory.readers(m),
+        this.directory.doorReaders(m),
         m.find(FingerprintTemplateEntity, { select: { id: true, personId: true, customerId: true } }),
         m.find(ReaderSlotEntity),
       ]);
@@ -436,11 +437,7 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   }
 
   async capacityLoadsWith(enrolledFingers: (personId: string) => number): Promise<ReaderLoad[]> {
-    const [snapshot, readers, doors] = await Promise.all([
-      this.snapshots.current(),
-      this.ds.getRepository(ReaderEntity).find(),
-      this.ds.getRepository(DoorEntity).find(),
-    ]);
+    const [snapshot, readers, doors] = await Promise.all([this.snapshots.current(), this.directory.readers(), this.directory.doorReaders()]);
     return readerLoads(snapshot, readers, doors, this.clock.nowMs(), enrolledFingers);
   }
 
@@ -449,20 +446,20 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   }
 
   async libraries(): Promise<ReaderLibraryView[]> {
-    const readers = await this.ds.getRepository(ReaderEntity).find({ order: { name: 'ASC' } });
+    const readers = await this.directory.readersByName();
     const loads = new Map((await this.capacityLoads()).map((l) => [l.readerId, l]));
     return Promise.all(readers.map((r) => this.view(r, loads.get(r.id))));
   }
 
   async library(readerId: string): Promise<ReaderLibraryView & { ops: ReaderOpEntity[] }> {
-    const reader = await this.ds.getRepository(ReaderEntity).findOne({ where: { id: readerId } });
+    const reader = await this.directory.reader(readerId);
     if (!reader) throw new NotFoundError('Reader', readerId);
     const load = (await this.capacityLoads()).find((l) => l.readerId === readerId);
     const ops = await this.ds.getRepository(ReaderOpEntity).find({ where: { readerId, state: In(['pending', 'failed']) }, order: { seq: 'ASC' }, take: 100 });
     return { ...(await this.view(reader, load)), ops };
   }
 
-  private async view(r: ReaderEntity, load: ReaderLoad | undefined): Promise<ReaderLibraryView> {
+  private async view(r: FleetReader, load: ReaderLoad | undefined): Promise<ReaderLibraryView> {
     const [slots, pendingOps, failedOps, last] = await Promise.all([
       this.ds.getRepository(ReaderSlotEntity).find({ where: { readerId: r.id }, select: { slot: true, state: true } }),
       this.ds.getRepository(ReaderOpEntity).count({ where: { readerId: r.id, state: 'pending' } }),

@@ -1,11 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@acs/config';
 import { FingerprintReader, type FingerprintReaderOptions, type ReaderState, type ReaderStateChange } from '@acs/fingerprint';
 import { ReadinessRegistry } from '@acs/health';
-import { DeviceService, ReaderEntity, RegistryChanges, type ReaderModel, type ReaderRole } from '@acs/registry';
+import { DeviceService, ReaderDirectory, RegistryChanges, type FleetReader, type ReaderModel, type ReaderRole } from '@acs/registry';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Registry model → driver opcode map (docs/r503-protocol.md §Instruction set, §Model differences): R50x is the R503 family, AS608 speaks the ZFM set. */
@@ -51,9 +49,9 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
   private stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly config: AppConfig,
     private readonly devices: DeviceService,
+    private readonly directory: ReaderDirectory,
     private readonly changes: RegistryChanges,
     private readonly readiness: ReadinessRegistry,
   ) {
@@ -103,7 +101,7 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
   private async syncOnce(): Promise<void> {
     if (this.stopped || !this.enabled) return;
     // Only the readers wired to this host: another instance owns the rest (INSTANCE_ID).
-    const rows = await this.ds.getRepository(ReaderEntity).find({ where: { host: this.config.INSTANCE_ID } });
+    const rows = await this.directory.readersOnHost(this.config.INSTANCE_ID);
     const seen = new Set<string>();
     for (const r of rows) {
       seen.add(r.id);
@@ -117,7 +115,7 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     for (const e of [...this.entries.values()]) if (!seen.has(e.readerId)) await this.closeEntry(e);
   }
 
-  private async openEntry(r: ReaderEntity, fingerprint: string): Promise<void> {
+  private async openEntry(r: FleetReader, fingerprint: string): Promise<void> {
     const password = parseInt(await this.devices.readerPassword(r.id), 16) >>> 0;
     const reader = new FingerprintReader({
       ...this.driverOptions,
@@ -141,7 +139,7 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
   private async onReady(entry: Entry): Promise<void> {
     const capacity = entry.reader.info?.capacity;
     if (capacity !== undefined) {
-      const row = await this.ds.getRepository(ReaderEntity).findOne({ where: { id: entry.readerId }, select: { id: true, capacity: true } });
+      const row = await this.directory.reader(entry.readerId);
       if (row && row.capacity !== capacity) await this.devices.recordReaderCapacity(entry.readerId, capacity).catch(() => undefined);
     }
     this.emit('ready', entry.readerId);

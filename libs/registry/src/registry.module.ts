@@ -17,6 +17,7 @@ import { PeopleController } from './people/people.controller.js';
 import { PersonDataErasure } from './people/person-data-erasure.js';
 import { PersonRecords } from './people/person-records.js';
 import { PersonService } from './people/person.service.js';
+import { RegistryDirectoryModule } from './registry-directory.module.js';
 import { SitesController, ZonesController } from './sites/sites.controller.js';
 import { SiteService } from './sites/site.service.js';
 
@@ -39,7 +40,7 @@ const SERVICES = [
 
 /** Customers, people, sites, zones, devices, schedules, access levels and grants. */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, RegistryDirectoryModule],
   controllers: [
     CustomersController,
     PeopleController,
@@ -53,10 +54,10 @@ const SERVICES = [
     GrantsController,
   ],
   providers: SERVICES,
-  exports: SERVICES,
+  exports: [...SERVICES, RegistryDirectoryModule],
 })
 export class RegistryModule {}
 
 /** The services without HTTP, for the CLI. */
-@Module({ providers: SERVICES, exports: SERVICES })
+@Module({ imports: [RegistryDirectoryModule], providers: SERVICES, exports: [...SERVICES, RegistryDirectoryModule] })
 export class RegistryCoreModule {}

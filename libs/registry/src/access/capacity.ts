@@ -19,8 +19,8 @@ export interface ReaderLoad {
 /** Templates each door reader must hold: people covered by its doors' grants × their fingers. */
 export function readerLoads(
   snapshot: RegistrySnapshot,
-  readers: ReaderEntity[],
-  doors: DoorEntity[],
+  readers: readonly Pick<ReaderEntity, 'id' | 'name' | 'role' | 'capacity' | 'declaredCapacity'>[],
+  doors: readonly Pick<DoorEntity, 'id' | 'entryReaderId' | 'exitReaderId'>[],
   at: Instant,
   enrolledFingers: (personId: string) => number = () => 0,
 ): ReaderLoad[] {

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { CustomerEntity, SiteEntity } from '../entities/index.js';
+
+/** The contract dates that decide how long a customer's history is kept; nothing personal. */
+export interface CustomerTerm {
+  readonly id: string;
+  readonly serviceEnd: number | null;
+  /** When the customer's personal data was purged; null while it is kept. */
+  readonly purgedAt: number | null;
+}
+
+/**
+ * Read operations on customers and sites for libs that key their own rows by them (the access
+ * log: retention per customer, local time per site). Only ids, dates and zones leave the lib.
+ */
+@Injectable()
+export class TenancyDirectory {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Null for an unknown customer (the caller decides whether that is a 404). */
+  customerTerm(customerId: string): Promise<CustomerTerm | null> {
+    return this.ds.manager.findOne(CustomerEntity, { where: { id: customerId }, select: { id: true, serviceEnd: true, purgedAt: true } });
+  }
+
+  /** Every customer id, purged ones included, in id order. */
+  async customerIds(): Promise<string[]> {
+    const rows = await this.ds.manager.find(CustomerEntity, { select: { id: true }, order: { id: 'ASC' } });
+    return rows.map((c) => c.id);
+  }
+
+  /** IANA zone of each existing site; all sites without `siteIds`. A site that does not exist is left out. */
+  async siteTimeZones(siteIds?: readonly string[]): Promise<Map<string, string>> {
+    if (siteIds?.length === 0) return new Map();
+    const sites = await this.ds.manager.find(SiteEntity, { where: siteIds ? { id: In([...siteIds]) } : {}, select: { id: true, timeZone: true } });
+    return new Map(sites.map((s) => [s.id, s.timeZone]));
+  }
+}
