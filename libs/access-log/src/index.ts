@@ -32,6 +32,7 @@ export {
   type ExportRecord,
 } from './access-log.exporter.js';
 export { AccessHistoryErasure, type ChainHead } from './history-erasure.js';
+export { countCustomerEvents } from './history-presence.js';
 export { PersonHistory } from './person-history.js';
 export { LocalTimeFormatter } from './local-time.js';
 export { PassageHistory, type GrantedPassage } from './passage-history.js';

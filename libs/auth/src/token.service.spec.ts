@@ -67,6 +67,25 @@ describe(TokenService.name, () => {
     expect(await tokens.authenticate(other.token)).not.toBeNull();
   });
 
+  it("revokes in the caller's transaction: nothing is revoked when that transaction rolls back", async () => {
+    const a = await tokens.issueForCustomer('cust-1');
+    const b = await tokens.issueForCustomer('cust-1');
+    await tokens.revoke(a.id);
+    const at = clock.nowMs() + 5;
+    await expect(
+      ds.transaction(async (m) => {
+        expect(await tokens.revokeAllIn(m, { customerId: 'cust-1' }, at)).toBe(1);
+        throw new Error('the step failed after revoking');
+      }),
+    ).rejects.toThrow('the step failed');
+    expect(await tokens.authenticate(b.token)).not.toBeNull();
+    expect(await ds.transaction((m) => tokens.revokeAllIn(m, { customerId: 'cust-1' }, at))).toBe(1);
+    expect(await tokens.authenticate(b.token)).toBeNull();
+    const rows = await ds.getRepository(ApiTokenEntity).findBy({ customerId: 'cust-1' });
+    // The one revoked earlier keeps its own instant.
+    expect(rows.map((r) => r.revokedAt === at).sort()).toEqual([false, true]);
+  });
+
   it('refuses tokens of a disabled staff account, and will not issue one for it', async () => {
     await expect(tokens.issueForStaff('staff-2')).rejects.toMatchObject({ code: 'staff_account.not_found' });
     const t = await tokens.issueForStaff('staff-1');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { hashToken, newToken } from '@acs/crypto';
@@ -67,10 +67,17 @@ export class TokenService {
   }
 
   async revokeAllFor(where: { staffId?: string; customerId?: string }): Promise<number> {
-    return this.writes.transaction(async (m) => {
-      const res = await m.update(ApiTokenEntity, { ...where, revokedAt: IsNull() }, { revokedAt: this.clock.nowMs() });
-      return res.affected ?? 0;
-    });
+    return this.writes.transaction((m) => this.revokeAllIn(m, where, this.clock.nowMs()));
+  }
+
+  /**
+   * revokeAllFor inside the caller's transaction: an erasure step revokes a customer's tokens and
+   * records the count in the same commit, so a crash cannot separate the two. Returns how many
+   * tokens this call revoked (already revoked ones keep their original instant).
+   */
+  async revokeAllIn(m: EntityManager, where: { staffId?: string; customerId?: string }, now: number): Promise<number> {
+    const res = await m.update(ApiTokenEntity, { ...where, revokedAt: IsNull() }, { revokedAt: now });
+    return res.affected ?? 0;
   }
 
   async list(where: { staffId?: string; customerId?: string } = {}): Promise<ApiTokenEntity[]> {

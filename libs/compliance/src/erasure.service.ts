@@ -7,7 +7,7 @@ import { AuditService, type AuditActor } from '@acs/audit';
 import { Clock } from '@acs/clock';
 import { LeaseService } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
-import { DataKeyEntity, KeyService } from '@acs/crypto';
+import { dataKeyIdOf, KeyService } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
 import { ReaderLibraryService, ReaderManager, TemplateVault } from '@acs/reader-fleet';
 import { ConflictError } from '@acs/http';
@@ -213,12 +213,11 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     reapplies?: string[],
   ): Promise<ErasureJobView> {
     const now = this.clock.nowMs();
-    // DataKeyEntity is @acs/crypto's; KeyService has no read of a scope's key id yet.
-    const key = await this.ds.getRepository(DataKeyEntity).findOne({ where: { scope: customerScope(c.id) } });
+    const keyId = await dataKeyIdOf(this.ds.manager, customerScope(c.id));
     const templateRows = await this.vault.countStoredTemplates(kind === 'customer' ? { customerId: c.id } : { personId: personId! });
     // Counted before anything is erased: a resumed step cannot count what an earlier attempt removed.
     const data: ErasureData = {
-      keyId: key?.id ?? null,
+      keyId,
       contractRef: c.contractRef,
       serviceEnd: c.serviceEnd,
       steps: {},

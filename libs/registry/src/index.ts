@@ -16,6 +16,7 @@ export { CustomerService } from './customers/customer.service.js';
 export { customerStatus } from './customers/customer-status.js';
 export { PersonService, searchable } from './people/person.service.js';
 export { PersonDataErasure, type PersonDataSubject, type PersonDataErased, type ErasableCustomer, type SealedValue } from './people/person-data-erasure.js';
+export { findErasableCustomer, purgedCustomerIds, countPersonRows } from './customers/erasure-reads.js';
 export { PersonRecords, type PersonRecord, type GrantRecord } from './people/person-records.js';
 export { SiteService } from './sites/site.service.js';
 export { DeviceService, DEFAULT_CAPACITY } from './devices/device.service.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DataKeyEntity } from '@acs/crypto';
+import { dataKeyIdOf } from '@acs/crypto';
 import type { WriteQueue } from '@acs/database';
-import { FingerprintTemplateEntity } from '@acs/reader-fleet';
-import { CustomerEntity, customerScope } from '@acs/registry';
+import { countTemplates } from '@acs/reader-fleet';
+import { customerScope, findErasableCustomer } from '@acs/registry';
 import { ErasureJobEntity } from '../entities.js';
 import type { ErasureData } from '../erasure.service.js';
 import { unfinishedJobs, type UndonePurge } from './undone-purges.js';
@@ -28,12 +28,14 @@ export async function queueReapply(ds: DataSource, writes: WriteQueue, undone: U
       plan.alreadyRunning.push({ jobId: busy.id, kind: busy.kind, customerId: busy.customerId, personId: busy.personId });
       continue;
     }
-    const c = await ds.getRepository(CustomerEntity).findOneByOrFail({ id: u.customerId });
-    const key = await ds.getRepository(DataKeyEntity).findOne({ where: { scope: customerScope(c.id) } });
-    const templateRows = await ds.getRepository(FingerprintTemplateEntity).countBy(u.kind === 'customer' ? { customerId: c.id } : { personId: u.personId! });
+    const c = await findErasableCustomer(ds.manager, u.customerId);
+    // An undone purge is found from the customer's rows, so the customer is there.
+    if (!c) throw new Error(`customer ${u.customerId} of an undone purge is not in the database`);
+    const keyId = await dataKeyIdOf(ds.manager, customerScope(c.id));
+    const templateRows = await countTemplates(ds.manager, u.kind === 'customer' ? { customerId: c.id } : { personId: u.personId! });
     const reapplies = undone.filter((o) => o.kind === u.kind && o.customerId === u.customerId && o.personId === u.personId).map((o) => o.certificate);
     const data: ErasureData = {
-      keyId: key?.id ?? null,
+      keyId,
       contractRef: c.contractRef,
       serviceEnd: c.serviceEnd,
       steps: {},

@@ -1,8 +1,8 @@
 import { DataSource, In } from 'typeorm';
-import { AccessEventEntity } from '@acs/access-log';
-import { DataKeyEntity } from '@acs/crypto';
-import { FingerprintTemplateEntity } from '@acs/reader-fleet';
-import { CustomerEntity, customerScope, PersonEntity } from '@acs/registry';
+import { countCustomerEvents } from '@acs/access-log';
+import { dataKeyIdOf } from '@acs/crypto';
+import { countTemplates } from '@acs/reader-fleet';
+import { countPersonRows, customerScope, findErasableCustomer } from '@acs/registry';
 import { ErasureJobEntity, type ErasureKind } from '../entities.js';
 import type { CertificateCheck } from './certificate-check.js';
 import { listCertificateFiles, readText } from './evidence-files.js';
@@ -61,18 +61,21 @@ export async function findUndonePurges(ds: DataSource, folder: string, check: (j
 async function whatIsBack(ds: DataSource, kind: ErasureKind, customerId: string, personId: string | null, body: CertifiedFacts): Promise<string[]> {
   const back: string[] = [];
   const count = (n: number, what: string) => n > 0 && back.push(`${n} ${what}`);
+  // Each lib counts its own tables.
+  const m = ds.manager;
   if (kind === 'customer') {
-    const customer = await ds.getRepository(CustomerEntity).findOne({ where: { id: customerId }, select: { id: true, purgedAt: true } });
+    const customer = await findErasableCustomer(m, customerId);
     if (!customer) return back; // gone entirely: nothing of it is back
     if (customer.purgedAt === null) back.push('customer not marked purged');
-    count(await ds.getRepository(PersonEntity).countBy({ customerId }), 'person row(s)');
-    count(await ds.getRepository(FingerprintTemplateEntity).countBy({ customerId }), 'template row(s)');
+    count(await countPersonRows(m, { customerId }), 'person row(s)');
+    count(await countTemplates(m, { customerId }), 'template row(s)');
     const historyKept = body.history?.mode === 'pseudonymise' && !body.history.expiredAt;
-    if (!historyKept) count(await ds.getRepository(AccessEventEntity).countBy({ customerId }), 'history event(s)');
-    count(await ds.getRepository(DataKeyEntity).countBy({ scope: customerScope(customerId) }), 'data key(s)');
+    if (!historyKept) count(await countCustomerEvents(m, customerId), 'history event(s)');
+    // One key per scope (a unique index), so the count is 0 or 1.
+    count((await dataKeyIdOf(m, customerScope(customerId))) === null ? 0 : 1, 'data key(s)');
   } else if (personId) {
-    if (kind === 'person') count(await ds.getRepository(PersonEntity).countBy({ id: personId }), 'person row(s)');
-    count(await ds.getRepository(FingerprintTemplateEntity).countBy({ personId }), 'template row(s)');
+    if (kind === 'person') count(await countPersonRows(m, { personId }), 'person row(s)');
+    count(await countTemplates(m, { personId }), 'template row(s)');
   }
   return back;
 }

@@ -1,6 +1,6 @@
-import { DataSource, IsNull, MoreThanOrEqual, Not } from 'typeorm';
+import { DataSource, MoreThanOrEqual } from 'typeorm';
 import type { EvidenceVerdict } from '@acs/crypto';
-import { CustomerEntity } from '@acs/registry';
+import { purgedCustomerIds } from '@acs/registry';
 import { ErasureJobEntity } from '../entities.js';
 import { hashesAt, readChainHeads } from './chain-heads.js';
 import { compareWithCheckpoint, type CheckpointBody, type CheckpointComparison } from './checkpoint-compare.js';
@@ -52,7 +52,7 @@ export async function verifyAgainstCheckpoints(
   const atMs = Date.parse(cp.at);
   const erased = new Set<string>([
     ...(await ds.getRepository(ErasureJobEntity).find({ where: { updatedAt: MoreThanOrEqual(atMs) }, select: { customerId: true } })).map((j) => j.customerId),
-    ...(await ds.getRepository(CustomerEntity).find({ where: { purgedAt: Not(IsNull()) }, select: { id: true } })).map((c) => c.id),
+    ...(await purgedCustomerIds(ds.manager)),
   ]);
   const comparison = compareWithCheckpoint(
     db,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
 import { AccessHistoryErasure } from '@acs/access-log';
-import { ApiTokenEntity } from '@acs/auth';
+import { TokenService } from '@acs/auth';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { KeyService } from '@acs/crypto';
@@ -34,6 +33,7 @@ export class ErasureSteps {
     private readonly history: AccessHistoryErasure,
     private readonly holds: LegalHolds,
     private readonly probe: ErasureProbe,
+    private readonly tokens: TokenService,
   ) {}
 
   async policy(job: ErasureJobEntity): Promise<ErasurePolicy> {
@@ -92,10 +92,9 @@ export class ErasureSteps {
     await this.writes.transaction(async (m): Promise<unknown> => {
       await this.vault.deleteStoredTemplates(m, job.kind === 'customer' ? { customerId: job.customerId } : { personId: job.personId! });
       if (policy.apiTokens === 'revoke') {
-        // ApiTokenEntity is auth's: its revokeAllFor runs in a transaction of its own, and this
-        // revocation must commit with the step (the count goes on the certificate).
-        const revoked = await m.update(ApiTokenEntity, { customerId: job.customerId, revokedAt: IsNull() }, { revokedAt: now });
-        data.counts.tokensRevoked = (data.counts.tokensRevoked ?? 0) + (revoked.affected ?? 0);
+        // In this transaction: the revocation commits with the step (the count goes on the certificate).
+        const revoked = await this.tokens.revokeAllIn(m, { customerId: job.customerId }, now);
+        data.counts.tokensRevoked = (data.counts.tokensRevoked ?? 0) + revoked;
       }
       const commit = () => m.update(ErasureJobEntity, { id: job.id }, { step: 'history', data: JSON.stringify(data), updatedAt: now });
       if (policy.names === 'keep') return commit();

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccessHistoryErasure } from '@acs/access-log';
 import { AppConfig } from '@acs/config';
-import { DataKeyEntity } from '@acs/crypto';
+import { dataKeyTables } from '@acs/crypto';
 import { nativeSqlite, WriteQueue } from '@acs/database';
 import { TemplateVault } from '@acs/reader-fleet';
 import { PersonDataErasure } from '@acs/registry';
@@ -94,8 +94,7 @@ export class PhysicalErasure {
 
   /** Tables an erasure deletes from or rewrites (old row versions hold the values until VACUUM on PostgreSQL). */
   private erasedTables(): string[] {
-    // DataKeyEntity is @acs/crypto's: KeyService destroys the row and names no table of its own.
-    return [...this.vault.tables(), ...this.people.tables(), ...this.history.tables(), this.ds.getMetadata(DataKeyEntity).tableName];
+    return [...this.vault.tables(), ...this.people.tables(), ...this.history.tables(), ...dataKeyTables(this.ds)];
   }
 
   /**

@@ -6,6 +6,7 @@ import { RegistryChanges } from '../common/registry-changes.js';
 import { GrantEntity } from '../entities/access.entity.js';
 import { CustomerEntity } from '../entities/customer.entity.js';
 import { PersonEntity } from '../entities/person.entity.js';
+import { findErasableCustomer } from '../customers/erasure-reads.js';
 
 /** Whose data an erasure takes: a whole customer's people and contact person, or one person. */
 export type PersonDataSubject = { customerId: string } | { customerId: string; personId: string };
@@ -55,12 +56,9 @@ export class PersonDataErasure {
   }
 
   async customer(id: string): Promise<ErasableCustomer> {
-    const c = await this.ds.getRepository(CustomerEntity).findOne({
-      where: { id },
-      select: { id: true, contractRef: true, serviceStart: true, serviceEnd: true, purgedAt: true },
-    });
+    const c = await findErasableCustomer(this.ds.manager, id);
     if (!c) throw new NotFoundError('Customer', id);
-    return { id: c.id, contractRef: c.contractRef, serviceStart: c.serviceStart, serviceEnd: c.serviceEnd, purgedAt: c.purgedAt };
+    return c;
   }
 
   /** The customer a person belongs to; NotFound when the person does not exist (or not at `customerId`). */
