@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ReaderOpEntity, ReaderSlotEntity } from './entities.js';
-import { addOp, addSlot, FakeModule, fakeReaders, memoryStore, quietLogger } from './library-store.spec-helper.js';
+import { addOp, addSlot, FakeModule, fakeReaders, libraryStore, quietLogger } from './testing/library-store.js';
 import { OutboxWorker, type OutboxWorkerDeps } from './outbox-worker.js';
 
 describe('OutboxWorker', () => {
-  let store: Awaited<ReturnType<typeof memoryStore>>;
+  let store: Awaited<ReturnType<typeof libraryStore>>;
   let module: FakeModule;
   let templates: Map<string, Buffer>;
   let opened: Buffer[];
@@ -43,7 +43,7 @@ describe('OutboxWorker', () => {
   }
 
   beforeEach(async () => {
-    store = await memoryStore();
+    store = await libraryStore();
     module = new FakeModule();
     templates = new Map([['t1', Buffer.from('template one')]]);
     opened = [];

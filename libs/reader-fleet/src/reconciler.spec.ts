@@ -1,17 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ReaderOpEntity, ReaderReconciliationEntity, ReaderSlotEntity } from './entities.js';
-import { addOp, addSlot, FakeModule, fakeReaders, memoryStore, quietLogger } from './library-store.spec-helper.js';
+import { addOp, addSlot, FakeModule, fakeReaders, libraryStore, quietLogger } from './testing/library-store.js';
 import { Reconciler } from './reconciler.js';
 
 describe('Reconciler', () => {
-  let store: Awaited<ReturnType<typeof memoryStore>>;
+  let store: Awaited<ReturnType<typeof libraryStore>>;
   let module: FakeModule;
   let kicked: string[];
   let ready: Set<string>;
   let reconciler: Reconciler;
 
   beforeEach(async () => {
-    store = await memoryStore();
+    store = await libraryStore();
     module = new FakeModule();
     kicked = [];
     ready = new Set(['r1']);

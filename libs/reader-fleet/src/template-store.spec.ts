@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { WriteQueue } from '@acs/database';
-import { memoryStore } from './library-store.spec-helper.js';
+import { libraryStore } from './testing/library-store.js';
 import { TemplateStore, type NewTemplate } from './template-store.js';
 import type { TemplateVault } from './template-vault.js';
 
@@ -23,11 +23,11 @@ const finger = (id: string, personId: string, fingerNo: number, size: number, cl
 });
 
 describe('TemplateStore', () => {
-  let db: Awaited<ReturnType<typeof memoryStore>>;
+  let db: Awaited<ReturnType<typeof libraryStore>>;
   let templates: TemplateStore;
 
   beforeEach(async () => {
-    db = await memoryStore();
+    db = await libraryStore();
     templates = new TemplateStore(db.ds, new WriteQueue(db.ds), vault);
     await templates.add(finger('a', 'p1', 3, 512));
     await templates.add(finger('b', 'p1', 1, 512));

@@ -1,19 +1,22 @@
 import type { FingerprintReader } from '@acs/fingerprint';
-import { DataSource } from 'typeorm';
 import { FakeClock } from '@acs/clock';
-import { READER_FLEET_ENTITIES, ReaderOpEntity, ReaderSlotEntity, type ReaderOpKind, type SlotState } from './entities.js';
-import { newOp, type LibraryStore, type ReaderAccess } from './outbox.js';
+import { createLibTestDatabase } from '../../../../test/support/lib-database.js';
+import { READER_FLEET_ENTITIES, ReaderOpEntity, ReaderSlotEntity, type ReaderOpKind, type SlotState } from '../entities.js';
+import { newOp, type LibraryStore, type ReaderAccess } from '../outbox.js';
 
-/** The fleet's own tables in an in-memory SQLite database, and a store over it that counts its writes. */
-export async function memoryStore(): Promise<LibraryStore & { writes: number; close(): Promise<void> }> {
-  const ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: READER_FLEET_ENTITIES, synchronize: true });
-  await ds.initialize();
+/**
+ * The fleet's own tables in a migrated SQLite database (the schema the server runs on, with only
+ * the fleet's entities mapped), and a store over it that counts its writes.
+ */
+export async function libraryStore(): Promise<LibraryStore & { writes: number; close(): Promise<void> }> {
+  const db = await createLibTestDatabase(READER_FLEET_ENTITIES);
+  const ds = db.dataSource;
   const store = {
     ds,
     clock: new FakeClock('2026-06-01T00:00:00Z'),
     writes: 0,
     tx: <T>(work: Parameters<LibraryStore['tx']>[0]) => ds.transaction(work).finally(() => store.writes++) as Promise<T>,
-    close: () => ds.destroy(),
+    close: () => db.close(),
   };
   return store;
 }
