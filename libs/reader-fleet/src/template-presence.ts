@@ -5,8 +5,8 @@ import type { TemplateOwner } from './template-vault.js';
 /**
  * How many stored templates a customer or person has (a count, never a template): the erasure
  * records it before it starts, and acsctl checks with it whether a restored backup brought
- * templates back. TemplateVault.countStoredTemplates is the same for code inside Nest; this is
- * the plain function acsctl can call without a container. Other libs call this, never
+ * templates back. TemplateVault.countStoredTemplates calls this for code inside Nest; acsctl
+ * calls it without a container. Other libs call this, never
  * FingerprintTemplateEntity.
  */
 export function countTemplates(m: EntityManager, owner: TemplateOwner): Promise<number> {

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { KeyService } from '@acs/crypto';
 import { customerScope } from '@acs/registry';
 import { FingerprintTemplateEntity } from './entities.js';
+import { countTemplates } from './template-presence.js';
 
 /** Associated data binding a template ciphertext to its row: a ciphertext moved to another row does not decrypt. */
 export const templateAad = (templateId: string): string => `template:${templateId}:data`;
@@ -40,7 +41,7 @@ export class TemplateVault {
   }
 
   countStoredTemplates(owner: TemplateOwner): Promise<number> {
-    return this.ds.getRepository(FingerprintTemplateEntity).countBy(owner);
+    return countTemplates(this.ds.manager, owner);
   }
 
   /** The stored ciphertexts (sealed, never opened here): the erasure looks for their bytes afterwards. */
