@@ -46,7 +46,9 @@ describe('web console accessibility', () => {
   it('signs in with the keyboard alone, and the skip link reaches the content', async () => {
     const { page } = await h.newPage();
     await page.goto('/console/');
-    // The token field has focus on arrival; Enter submits.
+    // The token field has focus on arrival (checked, not assumed: `goto` resolves on the load
+    // event, before the app has rendered; keys typed earlier go nowhere); Enter submits.
+    await page.waitForFunction(`document.activeElement && document.activeElement.getAttribute('name') === 'token'`, undefined, { timeout: 20_000 });
     await page.keyboard.type(h.t.adminToken);
     await page.keyboard.press('Enter');
     await page.getByRole('navigation', { name: 'Console' }).waitFor();
@@ -54,7 +56,7 @@ describe('web console accessibility', () => {
     await expect(page.evaluate('document.activeElement.textContent')).resolves.toBe('Skip to content');
     await page.keyboard.press('Enter');
     await expect(page.evaluate('document.activeElement.id')).resolves.toBe('main');
-  });
+  }, 60_000);
 
   it.each([
     ['sign-in', null],
