@@ -9,12 +9,12 @@ import { LeaseService } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { dataKeyIdOf, KeyService } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
-import { ReaderLibraryService, ReaderManager, TemplateVault } from '@acs/reader-fleet';
+import { ReaderLibraryService, ReaderManager, readersHolding, TemplateVault } from '@acs/reader-fleet';
 import { ConflictError } from '@acs/http';
 import { customerScope, customerStatus, PersonDataErasure, type ErasableCustomer } from '@acs/registry';
 import { ErasureJobEntity, type ErasureKind, type ErasureStep, type LegalHoldEntity } from './entities.js';
 import { ErasureCertificates, type CertificateReading, type CertificateSummary } from './erasure/erasure-certificates.js';
-import { DAY_MS, iso, type ErasureData, type ErasureJobView, type PurgePreview } from './erasure/erasure-data.js';
+import { DAY_MS, iso, recordHolders, type ErasureData, type ErasureJobView, type PurgePreview } from './erasure/erasure-data.js';
 import { ErasureJobs } from './erasure/erasure-jobs.js';
 import { ErasureProbe } from './erasure/erasure-probe.js';
 import { ErasureSteps } from './erasure/erasure-steps.js';
@@ -243,7 +243,12 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     };
     // Collected before anything is erased; only this process's memory ever holds them.
     await this.needles.collect(job);
-    await this.writes.transaction((m) => m.insert(ErasureJobEntity, job));
+    await this.writes.transaction(async (m) => {
+      // Read in the job's own write transaction: no verified delete can slip in between.
+      recordHolders(data, await readersHolding(m, kind === 'customer' ? { customerId: c.id } : { personId: personId! }));
+      job.data = JSON.stringify(data);
+      return m.insert(ErasureJobEntity, job);
+    });
     await this.audit.record({
       actor: actor ?? { actorType: 'system', actorId: null, role: null },
       action: `compliance.erasure.started`,

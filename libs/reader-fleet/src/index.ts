@@ -10,7 +10,7 @@ export {
 } from './entities.js';
 export { ReaderManager, driverModel, type ManagedReaderView } from './reader-manager.js';
 export { TemplateVault, templateAad, type TemplateOwner } from './template-vault.js';
-export { countTemplates } from './template-presence.js';
+export { countTemplates, readersHolding, type ReaderHolding } from './template-presence.js';
 export { TemplateStore, type FingerprintRecord, type NewTemplate } from './template-store.js';
 export {
   ReaderLibraryService,

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { dataKeyIdOf } from '@acs/crypto';
 import type { WriteQueue } from '@acs/database';
-import { countTemplates } from '@acs/reader-fleet';
+import { countTemplates, readersHolding } from '@acs/reader-fleet';
 import { customerScope, findErasableCustomer } from '@acs/registry';
 import { ErasureJobEntity } from '../entities.js';
+import { recordHolders } from '../erasure/erasure-data.js';
 import type { ErasureData } from '../erasure.service.js';
 import { unfinishedJobs, type UndonePurge } from './undone-purges.js';
 
@@ -59,7 +60,11 @@ export async function queueReapply(ds: DataSource, writes: WriteQueue, undone: U
       updatedAt: now,
       finishedAt: null,
     };
-    await writes.transaction((m) => m.insert(ErasureJobEntity, job));
+    await writes.transaction(async (m) => {
+      recordHolders(data, await readersHolding(m, u.kind === 'customer' ? { customerId: c.id } : { personId: u.personId! }));
+      job.data = JSON.stringify(data);
+      return m.insert(ErasureJobEntity, job);
+    });
     plan.started.push({ jobId: job.id, kind: job.kind, customerId: job.customerId, personId: job.personId, reapplies });
   }
   return plan;

@@ -1,3 +1,4 @@
+import type { ReaderHolding } from '@acs/reader-fleet';
 import type { ErasureKind, ErasureStep } from '../entities.js';
 import type { FileScan } from '../scan-paths.js';
 import type { DeferrablePart } from './erasure-policy.js';
@@ -100,4 +101,16 @@ export function defer(data: ErasureData, part: DeferrablePart, holdIds: readonly
 /** `part` was erased after all (the hold was released): it is no longer deferred. */
 export function undefer(data: ErasureData, part: DeferrablePart): void {
   if (data.deferred) data.deferred.parts = data.deferred.parts.filter((p) => p !== part);
+}
+
+/**
+ * Writes down which readers hold the subject before anything is erased (the job's data at
+ * creation): deletes verified later, by the erasure or by the fleet's own re-planning of an ended
+ * customer, make the bookkeeping forget a reader, and the certificate must still name it.
+ */
+export function recordHolders(data: ErasureData, holders: readonly ReaderHolding[]): NonNullable<ErasureData['readers']> {
+  const deletesQueued = holders.reduce((n, h) => n + h.slots, 0);
+  data.readers = { readerIds: holders.map((h) => h.readerId), deletesQueued, confirmations: {} };
+  data.counts.readerSlots = deletesQueued;
+  return data.readers;
 }

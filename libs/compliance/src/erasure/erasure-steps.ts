@@ -8,7 +8,7 @@ import { WriteQueue } from '@acs/database';
 import { ReaderLibraryService, TemplateVault, type ErasureSubject } from '@acs/reader-fleet';
 import { customerScope, PersonDataErasure, type PersonDataErased } from '@acs/registry';
 import { ErasureJobEntity } from '../entities.js';
-import { DAY_MS, defer, undefer, type ErasureData } from './erasure-data.js';
+import { DAY_MS, defer, recordHolders, undefer, type ErasureData } from './erasure-data.js';
 import { erasurePolicy, type ErasurePolicy } from './erasure-policy.js';
 import { ErasureJobs } from './erasure-jobs.js';
 import { ErasureProbe } from './erasure-probe.js';
@@ -52,31 +52,31 @@ export class ErasureSteps {
   /** Step 1: DeletChar on every reader through the outbox, confirmed with ReadIndexTable. True when every reader confirmed. */
   async readers(job: ErasureJobEntity, data: ErasureData): Promise<boolean> {
     const subject = this.subject(job);
-    if (!data.readers) {
-      // The readers holding the subject are written down before any delete is queued: once the
-      // deletes are verified the bookkeeping forgets those readers, and the certificate must not.
+    let readers = data.readers;
+    if (!readers) {
+      // Jobs created before the holders were recorded at creation (recordHolders) write them down
+      // here, still before any delete is queued.
       const before = await this.library.erasureStatus(subject);
-      data.readers = { readerIds: before.map((r) => r.readerId), deletesQueued: before.reduce((n, r) => n + r.remainingSlots, 0), confirmations: {} };
-      data.counts.readerSlots = data.readers.deletesQueued;
+      readers = recordHolders(data, before.map((r) => ({ readerId: r.readerId, slots: r.remainingSlots })));
       await this.jobs.save(job.id, { data: JSON.stringify(data) });
     }
     const policy = await this.policy(job);
     const ticket = await this.library.eraseTemplatesOf(subject, { keepServerCopy: policy.serverTemplatesWith === 'server_data' });
     this.probe.at('readers:queued', job.id);
-    for (const r of ticket.readerIds) if (!data.readers.readerIds.includes(r)) data.readers.readerIds.push(r);
-    const status = await this.library.erasureStatus(subject, data.readers.readerIds);
+    for (const r of ticket.readerIds) if (!readers.readerIds.includes(r)) readers.readerIds.push(r);
+    const status = await this.library.erasureStatus(subject, readers.readerIds);
     const now = this.clock.nowMs();
     for (const s of status) {
-      const prev = data.readers.confirmations[s.readerId];
-      data.readers.confirmations[s.readerId] = {
+      const prev = readers.confirmations[s.readerId];
+      readers.confirmations[s.readerId] = {
         readerId: s.readerId,
         confirmedAt: s.confirmed ? (prev?.confirmedAt ?? now) : null,
         remainingSlots: s.remainingSlots,
         pendingOps: s.pendingOpIds.length,
       };
-      if (!data.readers.readerIds.includes(s.readerId)) data.readers.readerIds.push(s.readerId);
+      if (!readers.readerIds.includes(s.readerId)) readers.readerIds.push(s.readerId);
     }
-    data.counts.readers = data.readers.readerIds.length;
+    data.counts.readers = readers.readerIds.length;
     return status.every((s) => s.confirmed);
   }
 
