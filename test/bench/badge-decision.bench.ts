@@ -2,6 +2,7 @@ import { ZoneState, decideBadgeIn, evaluateAccess, indexSnapshot, type BadgeInAt
 // A relative import: the build's alias rewriting does not handle the /testing sub-path.
 import { snapshotBuilder, weekdays } from '../../libs/access-rules/src/testing/index.js';
 import { type Benchmark, summarise } from './harness.js';
+import { seededRandom } from '@acs/clock';
 
 /**
  * The pure badge-in decision (issue 7), alone: decide + apply to the zone state, per attempt,
@@ -11,18 +12,6 @@ import { type Benchmark, summarise } from './harness.js';
  * snapshot index and without it (every grant of the registry filtered per call), against a bare
  * loop doing the two Map lookups any decision needs, and the per-decision p99.
  */
-
-/** Deterministic, so two runs decide the same attempts. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CUSTOMERS = 60;
 const PEOPLE_PER_CUSTOMER = 40;
@@ -114,7 +103,7 @@ const bench: Benchmark = {
   async run(ctx) {
     const n = ctx.quick ? 5_000 : 100_000;
     const snapshot = site();
-    const list = attempts(n, prng(7));
+    const list = attempts(n, seededRandom(7));
     ctx.log(`${snapshot.persons.size} people, ${snapshot.grants.length} grants, ${snapshot.doors.size} doors; ${n} attempts`);
 
     // Same decisions both ways, or the comparison means nothing.

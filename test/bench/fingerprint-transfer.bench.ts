@@ -1,5 +1,6 @@
 import { FingerprintReader } from '@acs/fingerprint';
-import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';
+import { seededRandom } from '@acs/clock';
+import { captureFeatures, featuresToTemplate } from '../../hardware/virtual-reader/src/finger.model.js';
 import { VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/tcp.attachment.js';
 import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.js';
 import type { Benchmark, Figure } from './harness.js';
@@ -39,7 +40,7 @@ const bench: Benchmark = {
     const reader = new FingerprintReader({ path: url, baudRate: BAUD });
     try {
       await reader.open();
-      const rnd = mulberry32(42);
+      const rnd = seededRandom(42);
       const templates = Array.from({ length: count }, (_, i) => featuresToTemplate(captureFeatures(`bench-${i}`, rnd), TEMPLATE_SIZE));
 
       bytesToModule = bytesFromModule = 0;

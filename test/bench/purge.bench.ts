@@ -8,14 +8,14 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
-import { SystemClock } from '@acs/clock';
+import { SystemClock, seededRandom } from '@acs/clock';
 import { ErasureService } from '@acs/compliance';
 import { loadConfig } from '@acs/config';
 import { nativeSqlite } from '@acs/database';
 import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, ReaderSlotEntity, TemplateVault } from '@acs/reader-fleet';
 import { AccessService, CustomerService, DeviceService, PersonService, ReaderEntity, SiteService } from '@acs/registry';
 import { AppModule } from '../../apps/server/src/app.module.js';
-import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';
+import { captureFeatures, featuresToTemplate } from '../../hardware/virtual-reader/src/finger.model.js';
 import { VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/tcp.attachment.js';
 import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.js';
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
@@ -107,7 +107,7 @@ const bench: Benchmark = {
         serviceStart: '2025-01-01T00:00:00Z',
         contact: { name: 'Bench Contact Person', email: 'contact@big-tenant.example' },
       });
-      const rnd = mulberry32(4242);
+      const rnd = seededRandom(4242);
       const flash = readers.map(() => new Map<number, { template: Buffer; finger: string }>());
       const slots: ReaderSlotEntity[] = [];
       const personIds: string[] = [];

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { PeriodicJobs, SystemClock } from '@acs/clock';
+import { PeriodicJobs, SystemClock, seededRandom } from '@acs/clock';
 import { KeyService } from '@acs/crypto';
 import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, TemplateFingerCounts, TemplateVault } from '@acs/reader-fleet';
 import { ReadinessRegistry } from '@acs/health';
@@ -18,7 +18,7 @@ import {
   SiteService,
 } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
-import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';
+import { captureFeatures, featuresToTemplate } from '../../hardware/virtual-reader/src/finger.model.js';
 import { VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/tcp.attachment.js';
 import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.js';
 // A relative import: the build's alias rewriting does not handle the /testing sub-path.
@@ -97,7 +97,7 @@ const bench: Benchmark = {
       await devices.createDoor({ zoneId: zone.id, name: 'Hall door', entryReaderId: reader.id });
       const level = await access.createAccessLevel({ siteId: site.id, name: 'Hall always', zoneIds: [zone.id] });
       const customer = await customers.create({ companyName: 'Bench B.V.', contractRef: 'BENCH-SYNC', serviceStart: '2026-01-01T00:00:00Z' });
-      const rnd = mulberry32(99);
+      const rnd = seededRandom(99);
       for (let i = 0; i < count; i++) {
         const person = await persons.create(customer.id, { fullName: `Person ${i}` });
         const id = randomUUID();

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { Clock } from '@acs/clock';
+import { Clock, seededRandom } from '@acs/clock';
 import { FingerprintTemplateEntity, ReaderOpEntity, ReaderSlotEntity, TemplateVault, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
-import { captureFeatures, featuresToTemplate, mulberry32 } from '../../hardware/virtual-reader/src/finger.model.js';
+import { captureFeatures, featuresToTemplate } from '../../hardware/virtual-reader/src/finger.model.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { buildVirtualSite, flashTemplates, startVirtualReader, tuneForTests, type Site, type VirtualDevice } from './enrolment-support.js';
@@ -25,7 +25,7 @@ describe('reader library: batched deletes', () => {
   let library: ReaderLibraryService;
   let readers: VirtualDevice[];
   let site: Site;
-  const rnd = mulberry32(24);
+  const rnd = seededRandom(24);
 
   /** A person granted the suite, with `fingers` templates written straight to the server (no desk enrolment). */
   const personWithTemplates = async (name: string, fingers: number[]) => {

@@ -1,3 +1,5 @@
+import { seededRandom } from '@acs/clock';
+
 /**
  * Simulated fingers. A finger is a name; its "ridge features" are a fixed pseudo-random vector
  * derived from the name. Each capture replaces a fraction of the features with noise, so two
@@ -11,18 +13,6 @@ export const FEATURE_COUNT = 128;
 export const TEMPLATE_MAGIC = Buffer.from([0x03, 0x01, 0x56, 0x52]);
 export const MAX_SCORE = 400;
 
-/** Mulberry32: tiny, seedable, good enough for simulated noise and fuzzing. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (const ch of Buffer.from(text, 'utf8')) {
@@ -33,7 +23,7 @@ export function fnv1a(text: string): number {
 }
 
 export function fingerFeatures(finger: string): Buffer {
-  const rnd = mulberry32(fnv1a(`finger:${finger}`));
+  const rnd = seededRandom(fnv1a(`finger:${finger}`));
   const f = Buffer.alloc(FEATURE_COUNT);
   for (let i = 0; i < f.length; i++) f[i] = Math.floor(rnd() * 256);
   return f;
@@ -51,7 +41,7 @@ export function featuresToTemplate(features: Buffer, size: number): Buffer {
   const t = Buffer.alloc(size);
   TEMPLATE_MAGIC.copy(t, 0);
   features.copy(t, TEMPLATE_MAGIC.length, 0, Math.min(features.length, size - TEMPLATE_MAGIC.length));
-  const rnd = mulberry32(fnv1a(features.toString('hex')));
+  const rnd = seededRandom(fnv1a(features.toString('hex')));
   for (let i = TEMPLATE_MAGIC.length + features.length; i < size; i++) t[i] = Math.floor(rnd() * 256);
   return t;
 }

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { seededRandom } from '@acs/clock';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePacket, encodeCommand, encodePacket, Pid, R503, toHex, type Packet } from '@acs/fingerprint';
 import { handleControlLine } from './control.js';
-import { captureFeatures, matchScore, matchThreshold, mulberry32 } from './finger.model.js';
+import { captureFeatures, matchScore, matchThreshold } from './finger.model.js';
 import { VirtualReader, type VirtualReaderOptions } from './virtual-reader.js';
 
 const ADDR = 0xffffffff;
@@ -234,7 +235,7 @@ describe('VirtualReader', () => {
 
 describe('simulated fingers', () => {
   it('scores two captures of one finger far above the threshold and different fingers far below', () => {
-    const rnd = mulberry32(1);
+    const rnd = seededRandom(1);
     const threshold = matchThreshold(3);
     for (let i = 0; i < 50; i++) {
       const a1 = captureFeatures(`finger-${i}`, rnd);

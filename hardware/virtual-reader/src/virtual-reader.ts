@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SystemClock, type Clock } from '@acs/clock';
+import { seededRandom, SystemClock, type Clock } from '@acs/clock';
 import {
   ConfirmationCode,
   encodeDataPackets,
@@ -15,7 +15,7 @@ import {
   type FramerDrop,
   type Packet,
 } from '@acs/fingerprint';
-import { captureFeatures, featuresToTemplate, matchScore, matchThreshold, mergeFeatures, mulberry32, templateFeatures } from './finger.model.js';
+import { captureFeatures, featuresToTemplate, matchScore, matchThreshold, mergeFeatures, templateFeatures } from './finger.model.js';
 import { FlashStore, type FlashImage } from './flash.store.js';
 import { WirePacer } from './wire-pacer.js';
 
@@ -160,7 +160,7 @@ export class VirtualReader extends EventEmitter {
       }
     }
     this.charBuffers = Array.from({ length: this.charBufferCount + 1 }, () => null);
-    this.rnd = mulberry32(options.seed ?? 0x5eed);
+    this.rnd = seededRandom(options.seed ?? 0x5eed);
     this.paceEnabled = options.pace ?? false;
     this.sendReadyByte = options.readyByte ?? false;
     this.imagePixels = (options.imageWidth ?? 192) * (options.imageHeight ?? 192);
@@ -462,7 +462,7 @@ export class VirtualReader extends EventEmitter {
         if (!this.imageBuffer) return this.reply(ConfirmationCode.UploadImageFailed);
         this.reply(ConfirmationCode.Ok);
         const pixels = Buffer.alloc(Math.ceil(this.imagePixels / 2));
-        const r = mulberry32(this.imageBuffer.features.readUInt32BE(0));
+        const r = seededRandom(this.imageBuffer.features.readUInt32BE(0));
         for (let i = 0; i < pixels.length; i++) pixels[i] = Math.floor(r() * 256);
         for (const packet of encodeDataPackets(this.image.address, pixels, this.packetSize)) this.send(packet);
         return;

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { seededRandom } from '@acs/clock';
 import { accessEventHash, GENESIS_HASH } from '../access-chain.js';
 import { ACCESS_EVENT_COLUMNS, toRow } from '../access-event.entity.js';
 import { type AccessEvent, type AccessEventInput, chainIdFor } from '../model.js';
@@ -36,21 +37,9 @@ export interface GenerateOptions {
 
 const DENIAL_REASONS = ['outside_schedule', 'no_grant_for_door', 'person_suspended', 'anti_passback', 'customer_service_ended'];
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same history. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Plausible attempts in time order: grants, denials with reasons, unknown fingers. */
 export function generateEvents(o: GenerateOptions): AccessEventInput[] {
-  const rnd = prng(o.seed ?? 1);
+  const rnd = seededRandom(o.seed ?? 1);
   const step = o.stepMs ?? 1000;
   const weights = o.weights ?? o.customers.map(() => 1);
   const totalWeight = weights.reduce((s, w) => s + w, 0);

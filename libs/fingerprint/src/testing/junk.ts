@@ -1,19 +1,6 @@
 import { encodePacket, Pid } from '../fingerprint.codec.js';
 
-/**
- * Seeded PRNG (mulberry32) so a fuzz failure replays. Eight lines, so not worth a dependency;
- * the virtual reader has its own copy for its finger model, which is production code there.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@acs/clock';
 
 /** Random bytes biased towards header bytes, so fake headers and plausible lengths occur. */
 export function randomJunk(rnd: () => number, max: number): Buffer {
