@@ -27,7 +27,6 @@
  * Door events older than the last applied event of the same kind (sensor or relay) are ignored,
  * so a redelivered MQTT message cannot reopen a closed door.
  */
-import type { BadgeInDecision } from './badge-in.js';
 import type { Instant } from './model.js';
 
 export type PresenceSide = 'inside' | 'outside';
@@ -55,6 +54,23 @@ export interface DoorStatus {
   unlocked: boolean;
   /** A grant's unlock not yet confirmed by the controller counts as unlocked until then. */
   grantPendingUntil: Instant | null;
+}
+
+/**
+ * The part of a badge-in decision that changes the zone state (a BadgeInDecision is one).
+ * Declared here, not imported from badge-in.ts, which reads this module's ZoneStateView: the two
+ * modules then depend one way only.
+ */
+export interface ZoneStateChange {
+  granted: boolean;
+  reason: string;
+  doorId: string;
+  zoneId: string | null;
+  personId: string | null;
+  direction: 'entry' | 'exit';
+  at: Instant;
+  companionPersonId?: string;
+  pendingUntil?: Instant;
 }
 
 /** What `decideBadgeIn` reads. Read-only, so a decision cannot change the state by accident. */
@@ -161,7 +177,7 @@ export class ZoneState implements ZoneStateView {
    * passage of the person (and of the companion of a two-person entry) and the door's unlock in
    * flight. Other denials change nothing.
    */
-  applyDecision(decision: BadgeInDecision): void {
+  applyDecision(decision: ZoneStateChange): void {
     const { personId, doorId, zoneId, at } = decision;
     if (!decision.granted) {
       if (decision.reason === 'two_person_pending' && personId !== null && decision.pendingUntil !== undefined) {
