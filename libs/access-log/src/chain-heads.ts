@@ -23,13 +23,18 @@ export async function historyChainHeads(m: EntityManager, owners: ChainOwners): 
   const ids = [...owners.customerIds, ...owners.siteIds.map((siteId) => chainIdFor({ customerId: null, siteId }))];
   const out: Record<string, ChainHead> = {};
   if (ids.length === 0) return out;
-  const candidates = m.connection.options.type === 'postgres' ? 'json_array_elements_text($1::json) AS k(value)' : 'json_each(?) AS k';
-  const rows = (await m.query(
-    `SELECT k.value AS chain_id, e.seq AS seq, e.hash AS hash
-       FROM ${candidates}
-       JOIN access_event e ON e.chain_id = k.value AND e.seq = (SELECT MAX(x.seq) FROM access_event x WHERE x.chain_id = k.value)`,
-    [JSON.stringify(ids)],
-  )) as Array<{ chain_id: string; seq: number | string; hash: string }>;
+  // PostgreSQL gets a LATERAL probe: with the correlated MAX in the join condition its planner may
+  // hash-join against every row of access_event. SQLite has no LATERAL; its nested loop already
+  // runs from the candidates into the index.
+  const sql =
+    m.connection.options.type === 'postgres'
+      ? `SELECT k.value AS chain_id, h.seq AS seq, h.hash AS hash
+           FROM json_array_elements_text($1::json) AS k(value)
+           CROSS JOIN LATERAL (SELECT e.seq, e.hash FROM access_event e WHERE e.chain_id = k.value ORDER BY e.seq DESC LIMIT 1) h`
+      : `SELECT k.value AS chain_id, e.seq AS seq, e.hash AS hash
+           FROM json_each(?) AS k
+           JOIN access_event e ON e.chain_id = k.value AND e.seq = (SELECT MAX(x.seq) FROM access_event x WHERE x.chain_id = k.value)`;
+  const rows = (await m.query(sql, [JSON.stringify(ids)])) as Array<{ chain_id: string; seq: number | string; hash: string }>;
   for (const r of rows.sort((a, b) => a.chain_id.localeCompare(b.chain_id))) out[r.chain_id] = { seq: Number(r.seq), hash: r.hash };
   return out;
 }
