@@ -12,7 +12,12 @@ import { createTestDatabase } from '../../libs/database/src/testing/index.js';
 import { insertChained } from '../../libs/access-log/src/testing/index.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
 
-/** The SQL readChainHeads runs, on a raw better-sqlite3 connection: the floor for a checkpoint. */
+/**
+ * Every history chain's head in one raw statement on a better-sqlite3 connection: the floor a
+ * checkpoint is measured against. readChainHeads takes the same heads through the owners'
+ * operations (registry's ids, then the access log's heads over the same index), so the figures
+ * show what that split costs.
+ */
 const HEADS_SQL = `SELECT k.id AS chain_id, e.seq AS seq, e.hash AS hash
   FROM (SELECT id FROM customer UNION ALL SELECT 'site:' || id FROM site) k
   JOIN access_event e ON e.chain_id = k.id AND e.seq = (SELECT MAX(m.seq) FROM access_event m WHERE m.chain_id = k.id)`;

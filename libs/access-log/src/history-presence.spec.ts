@@ -1,11 +1,13 @@
-import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import { AccessEventEntity } from './access-event.entity.js';
 import { countCustomerEvents } from './history-presence.js';
 
-/** Over access-log's own access_event table in memory. */
+/** Over access-log's own access_event table in a migrated database. */
 describe(countCustomerEvents.name, () => {
+  let db: TestDatabase;
   let ds: DataSource;
   let seq = 0;
 
@@ -34,12 +36,12 @@ describe(countCustomerEvents.name, () => {
   };
 
   beforeEach(async () => {
-    ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [AccessEventEntity], synchronize: true });
-    await ds.initialize();
+    db = await createLibTestDatabase([AccessEventEntity]);
+    ds = db.dataSource;
     await ds.getRepository(AccessEventEntity).insert([event('c1'), event('c1'), event('c2'), event(null)]);
   });
   afterEach(async () => {
-    await ds.destroy();
+    await db.close();
   });
 
   it.each([

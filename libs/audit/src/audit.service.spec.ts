@@ -1,6 +1,7 @@
-import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import { FakeClock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { AuditEntryEntity } from './audit-entry.entity.js';
@@ -11,20 +12,21 @@ const DESK: AuditActor = { actorType: 'staff', actorId: 'staff-1', role: 'securi
 const ALARM = 'mqtt.security_alarm';
 const ACK = 'mqtt.security_alarm_acknowledge';
 
-/** The service over the audit lib's own table in memory: no other lib's schema involved. */
+/** The service over the audit lib's own table in the migrated schema the server runs on, with only its own entities mapped. */
 describe(AuditService.name, () => {
+  let db: TestDatabase;
   let ds: DataSource;
   let clock: FakeClock;
   let audit: AuditService;
 
   beforeEach(async () => {
-    ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [AuditEntryEntity], synchronize: true });
-    await ds.initialize();
+    db = await createLibTestDatabase([AuditEntryEntity]);
+    ds = db.dataSource;
     clock = new FakeClock('2026-12-01T09:00:00Z');
     audit = new AuditService(ds, new WriteQueue(ds), clock);
   });
   afterEach(async () => {
-    await ds.destroy();
+    await db.close();
   });
 
   const alarm = () => audit.record({ actor: SYSTEM, action: ALARM, outcome: 'denied', details: { count: 20, source: 'ctl-1' } });

@@ -1,6 +1,7 @@
-import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import { FakeClock } from '@acs/clock';
 import { loadConfig } from '@acs/config';
 import { hashToken } from '@acs/crypto';
@@ -11,15 +12,16 @@ import { TokenService } from './token.service.js';
 
 const DAY = 86_400_000;
 
-/** The service over auth's own two tables in memory: no other lib's schema involved. */
+/** The service over auth's own two tables in the migrated schema the server runs on, with only its own entities mapped. */
 describe(TokenService.name, () => {
+  let db: TestDatabase;
   let ds: DataSource;
   let clock: FakeClock;
   let tokens: TokenService;
 
   beforeEach(async () => {
-    ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [ApiTokenEntity, StaffAccountEntity], synchronize: true });
-    await ds.initialize();
+    db = await createLibTestDatabase([ApiTokenEntity, StaffAccountEntity]);
+    ds = db.dataSource;
     clock = new FakeClock('2026-12-01T09:00:00Z');
     tokens = new TokenService(ds, new WriteQueue(ds), clock, loadConfig({ TOKEN_TTL_DAYS: '30' }));
     await ds.getRepository(StaffAccountEntity).insert([
@@ -28,7 +30,7 @@ describe(TokenService.name, () => {
     ]);
   });
   afterEach(async () => {
-    await ds.destroy();
+    await db.close();
   });
 
   it('issues a 256-bit token shown once and stores only its SHA-256', async () => {

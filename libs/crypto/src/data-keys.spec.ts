@@ -1,23 +1,25 @@
-import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import { DataKeyEntity } from './data-key.entity.js';
 import { dataKeyIdOf, dataKeyTables } from './data-keys.js';
 
-/** Over crypto's own data_key table in memory. */
+/** Over crypto's own data_key table in a migrated database. */
 describe('data key reads', () => {
+  let db: TestDatabase;
   let ds: DataSource;
 
   beforeEach(async () => {
-    ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [DataKeyEntity], synchronize: true });
-    await ds.initialize();
+    db = await createLibTestDatabase([DataKeyEntity]);
+    ds = db.dataSource;
     await ds.getRepository(DataKeyEntity).insert([
       { id: 'key-a', scope: 'customer:a', wrappedKey: 'w', masterKeyId: 'm', createdAt: 1, rewrappedAt: null },
       { id: 'key-b', scope: 'customer:b', wrappedKey: 'w', masterKeyId: 'm', createdAt: 1, rewrappedAt: null },
     ]);
   });
   afterEach(async () => {
-    await ds.destroy();
+    await db.close();
   });
 
   it.each([

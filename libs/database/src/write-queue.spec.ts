@@ -22,7 +22,8 @@ describe(WriteQueue.name, () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'acs-wq-'));
-    // A throwaway schema for this spec only; the application uses migrations.
+    // Left on synchronize on purpose: `row` is this spec's own table, which no migration makes, so
+    // there is no migration for it to drift from; the spec is about the queue, not a schema.
     ds = new DataSource({
       type: 'better-sqlite3',
       database: join(dir, 'wq.sqlite'),

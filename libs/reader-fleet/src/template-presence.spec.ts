@@ -1,11 +1,13 @@
-import 'reflect-metadata';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import { FingerprintTemplateEntity } from './entities.js';
 import { countTemplates } from './template-presence.js';
 
-/** Over the reader fleet's own fingerprint_template table in memory. */
+/** Over the reader fleet's own fingerprint_template table in a migrated database. */
 describe(countTemplates.name, () => {
+  let db: TestDatabase;
   let ds: DataSource;
 
   const template = (id: string, personId: string, customerId: string, finger: number): FingerprintTemplateEntity => ({
@@ -22,15 +24,16 @@ describe(countTemplates.name, () => {
     enrolledAt: 1,
   });
 
-  beforeEach(async () => {
-    ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [FingerprintTemplateEntity], synchronize: true });
-    await ds.initialize();
+  // Read only: one database for all the cases.
+  beforeAll(async () => {
+    db = await createLibTestDatabase([FingerprintTemplateEntity]);
+    ds = db.dataSource;
     await ds
       .getRepository(FingerprintTemplateEntity)
       .insert([template('t1', 'p1', 'c1', 0), template('t2', 'p1', 'c1', 1), template('t3', 'p2', 'c1', 0), template('t4', 'p3', 'c2', 0)]);
   });
-  afterEach(async () => {
-    await ds.destroy();
+  afterAll(async () => {
+    await db.close();
   });
 
   it.each([

@@ -23,7 +23,7 @@ export { DeviceService, DEFAULT_CAPACITY } from './devices/device.service.js';
 export { DeviceWiringService, type DeviceWiring, type DoorWiringRow } from './devices/device-wiring.service.js';
 export { mqttIdReservedBy } from './devices/mqtt-id.js';
 export { ReaderDirectory, type FleetReader, type DoorReaders } from './devices/reader-directory.js';
-export { TenancyDirectory, type CustomerTerm } from './customers/tenancy-directory.js';
+export { TenancyDirectory, tenancyIds, type CustomerTerm, type TenancyIds } from './customers/tenancy-directory.js';
 export { RegistryDirectoryModule } from './registry-directory.module.js';
 export { AccessService } from './access/access.service.js';
 export { EffectiveAccessService } from './access/effective-access.service.js';

@@ -1,14 +1,16 @@
-import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../../test/support/lib-database.js';
 import { CustomerEntity } from '../entities/customer.entity.js';
 import { PersonEntity } from '../entities/person.entity.js';
 import { countPersonRows, findErasableCustomer, purgedCustomerIds } from './erasure-reads.js';
 
 const T = Date.parse('2026-12-01T10:00:00Z');
 
-/** Over registry's own customer and person tables in memory. */
+/** Over registry's own customer and person tables in a migrated database. */
 describe('registry reads for the erasure', () => {
+  let db: TestDatabase;
   let ds: DataSource;
 
   const customer = (id: string, purgedAt: number | null, serviceEnd: number | null = null): CustomerEntity => ({
@@ -38,13 +40,13 @@ describe('registry reads for the erasure', () => {
   });
 
   beforeEach(async () => {
-    ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [CustomerEntity, PersonEntity], synchronize: true });
-    await ds.initialize();
+    db = await createLibTestDatabase([CustomerEntity, PersonEntity]);
+    ds = db.dataSource;
     await ds.getRepository(CustomerEntity).insert([customer('live', null, T + 5), customer('gone-1', T), customer('gone-2', T - 1)]);
     await ds.getRepository(PersonEntity).insert([person('p1', 'live'), person('p2', 'live'), person('p3', 'gone-1')]);
   });
   afterEach(async () => {
-    await ds.destroy();
+    await db.close();
   });
 
   it('reads the customer as the erasure records it, and null for one that is not there', async () => {

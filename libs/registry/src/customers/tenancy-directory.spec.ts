@@ -1,43 +1,51 @@
-import 'reflect-metadata';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase, createLibTestDatabaseOn, type Engine, ENGINES } from '../../../../test/support/lib-database.js';
+import { planOf, queriesOf } from '../../../../test/support/query-plan.js';
 import { CustomerEntity, SiteEntity } from '../entities/index.js';
-import { TenancyDirectory } from './tenancy-directory.js';
+import { TenancyDirectory, tenancyIds } from './tenancy-directory.js';
 
 const AT = Date.parse('2026-12-01T09:00:00Z');
 const END = Date.parse('2026-06-30T22:00:00Z');
 
-/** The directory over the registry's customer and site tables in memory. */
+const customer = (id: string, serviceEnd: number | null, purgedAt: number | null) => ({
+  id,
+  companyName: `Company ${id}`,
+  contractRef: `REF-${id}`,
+  serviceStart: AT - 1000,
+  serviceEnd,
+  contactNameCt: 'sealed-name',
+  contactEmailCt: 'sealed-email',
+  contactPhoneCt: null,
+  purgedAt,
+  createdAt: AT,
+  updatedAt: AT,
+});
+
+/** Three customers (one purged) and two sites. */
+async function seed(ds: DataSource): Promise<void> {
+  await ds.getRepository(CustomerEntity).insert([customer('c-2', null, null), customer('c-1', END, END + 1), customer('c-3', END, null)]);
+  await ds.getRepository(SiteEntity).insert([
+    { id: 's-ams', name: 'AMS1', timeZone: 'Europe/Amsterdam', createdAt: AT },
+    { id: 's-nyc', name: 'NYC1', timeZone: 'America/New_York', createdAt: AT },
+  ]);
+}
+
+/** The directory over the registry's customer and site tables, in a migrated database. */
 describe(TenancyDirectory.name, () => {
+  let db: TestDatabase;
   let ds: DataSource;
   let directory: TenancyDirectory;
 
-  const customer = (id: string, serviceEnd: number | null, purgedAt: number | null) => ({
-    id,
-    companyName: `Company ${id}`,
-    contractRef: `REF-${id}`,
-    serviceStart: AT - 1000,
-    serviceEnd,
-    contactNameCt: 'sealed-name',
-    contactEmailCt: 'sealed-email',
-    contactPhoneCt: null,
-    purgedAt,
-    createdAt: AT,
-    updatedAt: AT,
-  });
-
   beforeEach(async () => {
-    ds = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [CustomerEntity, SiteEntity], synchronize: true });
-    await ds.initialize();
+    db = await createLibTestDatabase([CustomerEntity, SiteEntity]);
+    ds = db.dataSource;
     directory = new TenancyDirectory(ds);
-    await ds.getRepository(CustomerEntity).insert([customer('c-2', null, null), customer('c-1', END, END + 1), customer('c-3', END, null)]);
-    await ds.getRepository(SiteEntity).insert([
-      { id: 's-ams', name: 'AMS1', timeZone: 'Europe/Amsterdam', createdAt: AT },
-      { id: 's-nyc', name: 'NYC1', timeZone: 'America/New_York', createdAt: AT },
-    ]);
+    await seed(ds);
   });
   afterEach(async () => {
-    await ds.destroy();
+    await db.close();
   });
 
   it.each([
@@ -80,5 +88,40 @@ describe(TenancyDirectory.name, () => {
     const find = jest.spyOn(ds.manager, 'find');
     expect((await directory.siteTimeZones([])).size).toBe(0);
     expect(find).not.toHaveBeenCalled();
+  });
+});
+
+const TENANCY_PLAN: Record<Engine, RegExp> = {
+  sqlite: /SCAN customer USING COVERING INDEX[\s\S]*SCAN site USING COVERING INDEX/,
+  postgres: /^Append[\s\S]* on customer[\s\S]* on site/,
+};
+
+/** The plain read compliance's checkpoints call, on the migrated schema of both engines. */
+describe.each(ENGINES)('tenancyIds on %s', (engine) => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createLibTestDatabaseOn(engine, [CustomerEntity, SiteEntity]);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('gives no ids before there is a customer or a site', async () => {
+    await expect(tenancyIds(db.dataSource.manager)).resolves.toEqual({ customerIds: [], siteIds: [] });
+  });
+
+  it('gives every customer id, purged ones included, and every site id, in one query over the primary keys', async () => {
+    await seed(db.dataSource);
+    const { result, queries } = await queriesOf(db.dataSource, () => tenancyIds(db.dataSource.manager));
+    expect({ customerIds: [...result.customerIds].sort(), siteIds: [...result.siteIds].sort() }).toEqual({
+      customerIds: ['c-1', 'c-2', 'c-3'],
+      siteIds: ['s-ams', 's-nyc'],
+    });
+    expect(queries).toHaveLength(1);
+    // Reading every id is the point: two plain reads, nothing sorted or joined; SQLite reads the ids from the primary-key indexes alone.
+    const plan = (await planOf(db.dataSource, queries[0])).join('\n');
+    expect(plan).toMatch(TENANCY_PLAN[engine]);
+    expect(plan).not.toMatch(/Sort|Join|Nested Loop|TEMP B-TREE/);
   });
 });

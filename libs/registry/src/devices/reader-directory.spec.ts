@@ -1,13 +1,15 @@
-import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { TestDatabase } from '@acs/database/testing';
+import { createLibTestDatabase } from '../../../../test/support/lib-database.js';
 import { ControllerEntity, DoorEntity, ReaderEntity, SiteEntity, ZoneEntity, type ReaderRole } from '../entities/index.js';
 import { ReaderDirectory } from './reader-directory.js';
 
 const AT = Date.parse('2026-12-01T09:00:00Z');
 
-/** The directory over the registry's device tables in memory (sites and zones because doors and readers refer to them). */
+/** The directory over the registry's device tables in a migrated database (sites and zones because doors and readers refer to them). */
 describe(ReaderDirectory.name, () => {
+  let db: TestDatabase;
   let ds: DataSource;
   let directory: ReaderDirectory;
 
@@ -39,13 +41,8 @@ describe(ReaderDirectory.name, () => {
   });
 
   beforeEach(async () => {
-    ds = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: [SiteEntity, ZoneEntity, ReaderEntity, ControllerEntity, DoorEntity],
-      synchronize: true,
-    });
-    await ds.initialize();
+    db = await createLibTestDatabase([SiteEntity, ZoneEntity, ReaderEntity, ControllerEntity, DoorEntity]);
+    ds = db.dataSource;
     directory = new ReaderDirectory(ds);
     await ds.getRepository(SiteEntity).insert({ id: 'site-1', name: 'AMS1', timeZone: 'Europe/Amsterdam', createdAt: AT });
     await ds.getRepository(ZoneEntity).insert({
@@ -67,7 +64,7 @@ describe(ReaderDirectory.name, () => {
     await ds.getRepository(DoorEntity).insert([door('d-1', 'r-a', 'r-c'), door('d-2', null, null)]);
   });
   afterEach(async () => {
-    await ds.destroy();
+    await db.close();
   });
 
   it.each([
