@@ -1,13 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  aesEncryptBlock,
-  clientCryptogram,
-  constantTimeEqual,
-  deriveSessionKeys,
-  initialRMac,
-  scbkDefault,
-  serverCryptogram,
-} from './keys.js';
+import { aesEncryptBlock, clientCryptogram, constantTimeEqual, deriveSessionKeys, initialRMac, scbkDefault, serverCryptogram } from './keys.js';
 import { ANNEX_E } from './testing/annex-e.js';
 import { hex, opensslAes, opensslAvailable, warnIfOpensslMissing } from './testing/openssl.js';
 

@@ -45,7 +45,7 @@ export function computeMac(keys: Pick<SessionKeys, 'sMac1' | 'sMac2'>, iv: Uint8
   expectLength('S-MAC2', keys.sMac2, KEY_LENGTH);
   const padded = padForMac(message);
   const blocks = padded.length / AES_BLOCK;
-  let state = Buffer.from(iv);
+  let state: Buffer = Buffer.from(iv);
   for (let i = 0; i < blocks; i++) {
     const block = padded.subarray(i * AES_BLOCK, (i + 1) * AES_BLOCK);
     for (let j = 0; j < AES_BLOCK; j++) state[j] ^= block[j];
