@@ -61,6 +61,8 @@ struct pd_slot {
 	int install_mode;
 	int tamper;
 	int power_fail;
+	int sc_active; /* as last printed */
+	int sc_scbkd;
 	uint8_t rx[RX_QUEUE_SIZE];
 	size_t rx_head, rx_len;
 };
@@ -284,15 +286,36 @@ static int on_command(void *arg, struct osdp_cmd *cmd)
 		out("status %d unsupported=%d", pd->address, cmd->status.type);
 		return -1;
 	case OSDP_CMD_NOTIFICATION:
-		if (cmd->notif.type == OSDP_NOTIFICATION_SC_STATUS)
+		if (cmd->notif.type == OSDP_NOTIFICATION_SC_STATUS) {
+			pd->sc_active = cmd->notif.arg0;
+			pd->sc_scbkd = cmd->notif.arg1;
 			out("sc %d %s %s", pd->address, cmd->notif.arg0 ? "active" : "inactive",
 			    cmd->notif.arg1 ? "scbk-d" : "scbk");
+		}
 		else if (cmd->notif.type == OSDP_NOTIFICATION_PD_STATUS)
 			out("link %d %s", pd->address, cmd->notif.arg0 ? "online" : "offline");
 		return 0;
 	default:
 		out("unhandled %d id=%d", pd->address, cmd->id);
 		return -1;
+	}
+}
+
+/*
+ * libosdp 3.2 drops the session without a notification when the ACU restarts the PD (SQN 0) or
+ * a MAC fails to verify; its SC status mask still shows it. The mask leaves out SCBK-D sessions,
+ * so this only catches drops of sessions under a real SCBK.
+ */
+static void check_silent_sc_drop(struct pd_slot *pd)
+{
+	uint8_t mask = 0;
+
+	if (!pd->sc_active || pd->sc_scbkd)
+		return;
+	osdp_get_sc_status_mask(pd->ctx, &mask);
+	if (!(mask & 1)) {
+		pd->sc_active = 0;
+		out("sc %d inactive scbk", pd->address);
 	}
 }
 
@@ -622,7 +645,9 @@ int main(int argc, char **argv)
 				line_len = 0;
 			}
 		}
-		for (int i = 0; i < num_pds; i++)
+		for (int i = 0; i < num_pds; i++) {
 			osdp_pd_refresh(pds[i].ctx);
+			check_silent_sc_drop(&pds[i]);
+		}
 	}
 }
