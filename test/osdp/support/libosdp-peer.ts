@@ -134,7 +134,8 @@ function toTest(match: Matcher): (line: string) => boolean {
 /**
  * A running harness. `acuPath` is the pty end the product's ACU opens; control lines go to the
  * harness's stdin; every line it prints is kept and can be awaited. A printed line satisfies at
- * most one wait, so two waits for `led 1` need two LED commands.
+ * most one wait, so two waits for `led 1` need two LED commands. libosdp's own log (the harness's
+ * stderr) is kept for error messages; LIBOSDP_PEER_VERBOSE=1 also copies it to the test's stderr.
  */
 export class LibosdpPeer {
   /** Every line the harness printed, in order. */
