@@ -25,12 +25,30 @@ describe(readersHolding.name, () => {
   });
 
   it.each([
-    [{ customerId: 'c1' }, [{ readerId: 'r-a', slots: 2 }, { readerId: 'r-b', slots: 2 }]],
+    [
+      { customerId: 'c1' },
+      [
+        { readerId: 'r-a', slots: 2 },
+        { readerId: 'r-b', slots: 2 },
+      ],
+    ],
     [{ customerId: 'c2' }, [{ readerId: 'r-c', slots: 1 }]],
     [{ customerId: 'nobody' }, []],
-    [{ personId: 'p1' }, [{ readerId: 'r-a', slots: 1 }, { readerId: 'r-b', slots: 2 }]],
+    [
+      { personId: 'p1' },
+      [
+        { readerId: 'r-a', slots: 1 },
+        { readerId: 'r-b', slots: 2 },
+      ],
+    ],
     [{ personId: 'p2' }, [{ readerId: 'r-a', slots: 1 }]],
-    [{ templateId: 't1' }, [{ readerId: 'r-a', slots: 1 }, { readerId: 'r-b', slots: 1 }]],
+    [
+      { templateId: 't1' },
+      [
+        { readerId: 'r-a', slots: 1 },
+        { readerId: 'r-b', slots: 1 },
+      ],
+    ],
   ])('%j is held by %j', async (subject, expected) => {
     expect(await readersHolding(store.ds.manager, subject)).toEqual(expected);
   });

@@ -26,8 +26,12 @@ export interface ReaderHolding {
  * customer may clean a reader before the job's first step runs, and the certificate must still
  * name every reader that held the subject when the erasure was asked for.
  */
-export async function readersHolding(m: EntityManager, subject: { personId: string } | { customerId: string } | { templateId: string }): Promise<ReaderHolding[]> {
-  const where = 'personId' in subject ? { personId: subject.personId } : 'customerId' in subject ? { customerId: subject.customerId } : { templateId: subject.templateId };
+export async function readersHolding(
+  m: EntityManager,
+  subject: { personId: string } | { customerId: string } | { templateId: string },
+): Promise<ReaderHolding[]> {
+  const where =
+    'personId' in subject ? { personId: subject.personId } : 'customerId' in subject ? { customerId: subject.customerId } : { templateId: subject.templateId };
   const slots = await m.getRepository(ReaderSlotEntity).find({ where, select: { readerId: true, slot: true } });
   const counts = new Map<string, number>();
   for (const s of slots) counts.set(s.readerId, (counts.get(s.readerId) ?? 0) + 1);

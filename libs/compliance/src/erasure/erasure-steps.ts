@@ -57,7 +57,10 @@ export class ErasureSteps {
       // Jobs created before the holders were recorded at creation (recordHolders) write them down
       // here, still before any delete is queued.
       const before = await this.library.erasureStatus(subject);
-      readers = recordHolders(data, before.map((r) => ({ readerId: r.readerId, slots: r.remainingSlots })));
+      readers = recordHolders(
+        data,
+        before.map((r) => ({ readerId: r.readerId, slots: r.remainingSlots })),
+      );
       await this.jobs.save(job.id, { data: JSON.stringify(data) });
     }
     const policy = await this.policy(job);
