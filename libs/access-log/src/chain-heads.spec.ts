@@ -6,7 +6,7 @@ import { createLibTestDatabaseOn, type Engine, ENGINES } from '../../../test/sup
 import { planOf, queriesOf } from '../../../test/support/query-plan.js';
 import { AccessEventEntity } from './access-event.entity.js';
 import { AccessLogService } from './access-log.service.js';
-import { historyChainHeads, historyHashAt } from './chain-heads.js';
+import { historyChainHeads, historyHashesAt } from './chain-heads.js';
 import type { AccessEventInput } from './model.js';
 
 const C1 = '0193a000-0000-7000-8000-0000000000c1';
@@ -81,13 +81,28 @@ describe.each(ENGINES)('chain heads of the access history on %s', (engine) => {
     expect(UNBOUNDED_READS[engine](plan)).toEqual([]);
   });
 
-  it('gives the stored hash at a position, null where there is no row', async () => {
+  it('gives the stored hashes at several positions in one query through the unique index, null where there is no row', async () => {
     const second = (await db.dataSource.getRepository(AccessEventEntity).findOneByOrFail({ chainId: C1, seq: 2 })).hash;
-    await expect(historyHashAt(db.dataSource.manager, C1, 2)).resolves.toBe(second);
-    await expect(historyHashAt(db.dataSource.manager, C1, 4)).resolves.toBeNull();
-    await expect(historyHashAt(db.dataSource.manager, C3, 1)).resolves.toBeNull();
-    const { queries } = await queriesOf(db.dataSource, () => historyHashAt(db.dataSource.manager, C2, 1));
+    const first = (await db.dataSource.getRepository(AccessEventEntity).findOneByOrFail({ chainId: C2, seq: 1 })).hash;
+    const positions = [
+      { chainId: C1, seq: 2 },
+      { chainId: C1, seq: 4 },
+      { chainId: C3, seq: 1 },
+      { chainId: C2, seq: 1 },
+    ];
+    const { result, queries } = await queriesOf(db.dataSource, () => historyHashesAt(db.dataSource.manager, positions));
+    expect(result).toEqual(
+      new Map([
+        [`${C1}#2`, second],
+        [`${C1}#4`, null],
+        [`${C3}#1`, null],
+        [`${C2}#1`, first],
+      ]),
+    );
     expect(queries).toHaveLength(1);
-    expect((await planOf(db.dataSource, queries[0])).join('\n')).toContain('uq_access_event_chain_seq');
+    const plan = await planOf(db.dataSource, queries[0]);
+    expect(plan.join('\n')).toContain('uq_access_event_chain_seq');
+    expect(UNBOUNDED_READS[engine](plan)).toEqual([]);
+    await expect(historyHashesAt(db.dataSource.manager, [])).resolves.toEqual(new Map());
   });
 });

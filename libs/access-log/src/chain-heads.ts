@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { AccessEventEntity } from './access-event.entity.js';
 import { chainIdFor } from './model.js';
 import type { ChainHead } from './history-erasure.js';
 
@@ -39,8 +38,27 @@ export async function historyChainHeads(m: EntityManager, owners: ChainOwners): 
   return out;
 }
 
-/** The stored hash at one position of a chain; null where the row is gone (one lookup on the unique index). */
-export async function historyHashAt(m: EntityManager, chainId: string, seq: number): Promise<string | null> {
-  const row = await m.getRepository(AccessEventEntity).findOne({ where: { chainId, seq }, select: { hash: true } });
-  return row?.hash ?? null;
+/**
+ * The stored hashes at given positions of the chains, keyed `chainId#seq` (null where the row is
+ * gone). One query for all positions, each a probe of the (chain_id, seq) unique index: the
+ * start-up verification of a checkpoint asks for one position per chain, and a query per position
+ * cost a round trip through TypeORM each (about 30 ms at 100 customers).
+ */
+export async function historyHashesAt(m: EntityManager, positions: ReadonlyArray<{ chainId: string; seq: number }>): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>(positions.map((p) => [`${p.chainId}#${p.seq}`, null]));
+  if (positions.length === 0) return out;
+  const pairs = JSON.stringify(positions.map((p) => [p.chainId, p.seq]));
+  // LATERAL on PostgreSQL for the reason given in historyChainHeads: one index probe per position
+  // (LIMIT 1, harmless on a unique key, keeps the planner from flattening it into a join).
+  const sql =
+    m.connection.options.type === 'postgres'
+      ? `SELECT h.chain_id AS chain_id, h.seq AS seq, h.hash AS hash
+           FROM json_array_elements($1::json) AS k(v)
+           CROSS JOIN LATERAL (SELECT e.chain_id, e.seq, e.hash FROM access_event e WHERE e.chain_id = k.v->>0 AND e.seq = (k.v->>1)::bigint LIMIT 1) h`
+      : `SELECT e.chain_id AS chain_id, e.seq AS seq, e.hash AS hash
+           FROM json_each(?) AS k
+           JOIN access_event e ON e.chain_id = json_extract(k.value, '$[0]') AND e.seq = json_extract(k.value, '$[1]')`;
+  const rows = (await m.query(sql, [pairs])) as Array<{ chain_id: string; seq: number | string; hash: string }>;
+  for (const r of rows) out.set(`${r.chain_id}#${Number(r.seq)}`, r.hash);
+  return out;
 }

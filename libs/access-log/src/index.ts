@@ -33,7 +33,7 @@ export {
 } from './access-log.exporter.js';
 export { AccessHistoryErasure, type ChainHead } from './history-erasure.js';
 export { countCustomerEvents } from './history-presence.js';
-export { historyChainHeads, historyHashAt, type ChainOwners } from './chain-heads.js';
+export { historyChainHeads, historyHashesAt, type ChainOwners } from './chain-heads.js';
 export { PersonHistory } from './person-history.js';
 export { LocalTimeFormatter } from './local-time.js';
 export { PassageHistory, type GrantedPassage } from './passage-history.js';

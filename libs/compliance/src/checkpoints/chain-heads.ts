@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { historyChainHeads, historyHashAt } from '@acs/access-log';
+import { historyChainHeads, historyHashesAt } from '@acs/access-log';
 import { auditChainHead, auditHashAt } from '@acs/audit';
 import { tenancyIds } from '@acs/registry';
 
@@ -27,10 +27,10 @@ export async function readChainHeads(ds: DataSource): Promise<ChainHeads> {
   return { audit, history };
 }
 
-/** The stored hash at given positions of the chains (null where the row is gone). */
+/** The stored hash at given positions of the chains (null where the row is gone); history positions in one query. */
 export async function hashesAt(ds: DataSource, positions: Array<{ chain: string; seq: number }>): Promise<Map<string, string | null>> {
-  const out = new Map<string, string | null>();
-  for (const p of positions)
-    out.set(`${p.chain}#${p.seq}`, p.chain === 'audit' ? await auditHashAt(ds.manager, p.seq) : await historyHashAt(ds.manager, p.chain, p.seq));
+  const history = positions.filter((p) => p.chain !== 'audit').map((p) => ({ chainId: p.chain, seq: p.seq }));
+  const out = await historyHashesAt(ds.manager, history);
+  for (const p of positions) if (p.chain === 'audit') out.set(`audit#${p.seq}`, await auditHashAt(ds.manager, p.seq));
   return out;
 }
