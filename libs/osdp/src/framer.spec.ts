@@ -107,6 +107,21 @@ describe('OsdpFramer', () => {
     expect(h.drops).toEqual([{ kind: 'truncated', consumed: 4, reason: 'inter-byte timeout' }]);
   });
 
+  it('finds a real packet swallowed by a stale fake header when the gap expires it', () => {
+    // SOM + LEN 200 holds the real reply back; no more bytes come, so only the timeout can free it.
+    const h = harness();
+    h.write(Buffer.from([0x53, 0x81, 0xc8, 0x00, 0x04, 0x01]), reply(1, 0x48, 1, 0), Buffer.from([0x53, 0x81]));
+    expect(h.packets).toEqual([]);
+    h.clock.advance(21);
+    expect(h.framer.tick()).toBe(8);
+    expect(h.packets.map((p) => p.code)).toEqual([0x48]);
+    expect(h.drops).toEqual([
+      { kind: 'truncated', consumed: 6, reason: 'inter-byte timeout' },
+      { kind: 'truncated', consumed: 2, reason: 'inter-byte timeout' },
+    ]);
+    expect(h.framer.pending).toBe(0);
+  });
+
   it('reports a partial packet at the end of the stream', async () => {
     const h = harness();
     h.write(reply(1, 0x40).subarray(0, 6));

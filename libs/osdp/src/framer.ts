@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Clock } from '@acs/clock';
-import { decodePacket, MAX_PACKET_LENGTH, type DecodeOptions, type DecodeResult } from './packet.js';
+import { decodePacket, MAX_PACKET_LENGTH, SOM, type DecodeOptions, type DecodeResult } from './packet.js';
 
 /**
  * Nominal inter-character timeout of OSDP v2.2 §5 ("Message synchronization": 20 ms). A gap this
@@ -64,12 +64,31 @@ export class OsdpFramer extends Transform {
   }
 
   /**
-   * Drops a held partial packet whose last byte is older than the inter-byte timeout, reporting it
-   * as `truncated`. Returns the number of bytes dropped.
+   * Expires a held partial packet whose last byte is older than the inter-byte timeout. Returns the
+   * number of bytes dropped as `truncated`. The held bytes are searched for a complete packet first:
+   * a garbage SOM with a plausible LEN may have swallowed a real packet that will never be "completed"
+   * by more bytes, and dropping it with the garbage would lose a card read (libosdp rescans the same
+   * way, `phy_rescan_packet_buf` in src/osdp_phy.c).
    */
   tick(): number {
     if (this.buffer.length === 0 || this.clock.nowMs() - this.lastByteAt <= this.interByteTimeoutMs) return 0;
-    return this.dropHeld('inter-byte timeout');
+    let dropped = 0;
+    while (this.buffer.length > 0) {
+      const next = this.nextCompletePacket();
+      dropped += next;
+      this.emit('drop', { kind: 'truncated', consumed: next, reason: 'inter-byte timeout' } satisfies OsdpFramerDrop);
+      this.buffer = next === this.buffer.length ? Buffer.alloc(0) : this.buffer.subarray(next);
+      this.drain();
+    }
+    return dropped;
+  }
+
+  /** Offset of the first SOM after the start of the held bytes where a whole packet decodes, or their length. */
+  private nextCompletePacket(): number {
+    for (let at = this.buffer.indexOf(SOM, 1); at > 0; at = this.buffer.indexOf(SOM, at + 1)) {
+      if (decodePacket(this.buffer.subarray(at), this.decode).kind === 'ok') return at;
+    }
+    return this.buffer.length;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -81,17 +100,10 @@ export class OsdpFramer extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.drain();
-    this.dropHeld('end of stream');
-    callback();
-  }
-
-  private dropHeld(reason: TruncatedReason): number {
     const held = this.buffer.length;
-    if (held === 0) return 0;
     this.buffer = Buffer.alloc(0);
-    this.emit('drop', { kind: 'truncated', consumed: held, reason } satisfies OsdpFramerDrop);
-    return held;
+    if (held > 0) this.emit('drop', { kind: 'truncated', consumed: held, reason: 'end of stream' } satisfies OsdpFramerDrop);
+    callback();
   }
 
   private drain(): void {
