@@ -44,7 +44,7 @@ export enum ScbType {
   Ccrypt = 0x12,
   /** osdp_SCRYPT; data byte 0 as in CHLNG. */
   Scrypt = 0x13,
-  /** osdp_RMAC_I; data byte 0: 0x01 = ACU cryptogram accepted, 0xFF = refused. */
+  /** osdp_RMAC_I; data byte 0: 0x01 = the ACU's cryptogram was accepted (docs/osdp.md §Security control block). */
   RmacI = 0x14,
   /** Command with MAC, data in clear. */
   CommandMac = 0x15,
