@@ -122,6 +122,17 @@ describe('OsdpFramer', () => {
     expect(h.framer.pending).toBe(0);
   });
 
+  it('reports a sound packet for another PD found in expired bytes as not-for-us', () => {
+    const h = harness({ direction: 'reply', addresses: new Set([1]) });
+    h.write(Buffer.from([0x53, 0x81, 0xc8, 0x00, 0x04]), reply(9, 0x40));
+    h.clock.advance(21);
+    h.framer.tick();
+    expect(h.drops).toEqual([
+      { kind: 'truncated', consumed: 5, reason: 'inter-byte timeout' },
+      { kind: 'not-for-us', consumed: 8, address: 9, reason: 'other address' },
+    ]);
+  });
+
   it('reports a partial packet at the end of the stream', async () => {
     const h = harness();
     h.write(reply(1, 0x40).subarray(0, 6));

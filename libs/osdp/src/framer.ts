@@ -83,10 +83,14 @@ export class OsdpFramer extends Transform {
     return dropped;
   }
 
-  /** Offset of the first SOM after the start of the held bytes where a whole packet decodes, or their length. */
+  /**
+   * Offset of the first SOM after the start of the held bytes where a whole sound packet starts
+   * (ours, or another PD's so that it is reported as such), or the held length.
+   */
   private nextCompletePacket(): number {
     for (let at = this.buffer.indexOf(SOM, 1); at > 0; at = this.buffer.indexOf(SOM, at + 1)) {
-      if (decodePacket(this.buffer.subarray(at), this.decode).kind === 'ok') return at;
+      const kind = decodePacket(this.buffer.subarray(at), this.decode).kind;
+      if (kind === 'ok' || kind === 'not-for-us') return at;
     }
     return this.buffer.length;
   }
