@@ -119,7 +119,7 @@ export interface PacketInit {
   direction: Direction;
   address: number;
   sequence: Sequence;
-  /** Default 'crc': every v2.2 PD supports it; 'checksum' only for devices that NAK the CRC. */
+  /** Default 'crc'; 'checksum' for a PD without CRC support in its PDCAP or that NAKs a CRC packet (docs/osdp.md §Check bytes). */
   integrity?: Integrity;
   security?: SecurityBlock;
   code: number;
