@@ -250,12 +250,15 @@ export function decodeCommand(code: number, data: Buffer): DecodeOutcome<Command
       if (wrong) return fail(name, code, 'length', wrong);
       // 0x7F is broadcast and 0x80+ would set the reply bit: no PD can take such an address.
       if (data[0] >= BROADCAST_ADDRESS) return fail(name, code, 'value', `address ${data[0]} is not 0..126`);
-      return ok({ kind: 'COMSET', address: data[0], baudRate: data.readUInt32LE(1) });
+      const baudRate = data.readUInt32LE(1);
+      if (!(BAUD_RATES as readonly number[]).includes(baudRate)) return fail(name, code, 'value', `baud rate ${baudRate} is not one OSDP allows`);
+      return ok({ kind: 'COMSET', address: data[0], baudRate });
     }
     case CommandCode.KEYSET: {
       if (data.length < KEYSET_HEADER) return fail(name, code, 'length', `DATA is ${data.length} bytes, shorter than the ${KEYSET_HEADER}-byte header`);
       if (data.length !== KEYSET_HEADER + data[1])
         return fail(name, code, 'length', `key length field ${data[1]} does not match ${data.length - KEYSET_HEADER} bytes`);
+      if (data[1] === 0) return fail(name, code, 'value', 'empty key');
       return ok({ kind: 'KEYSET', keyType: data[0], key: Buffer.from(data.subarray(KEYSET_HEADER)) });
     }
     case CommandCode.CHLNG: {

@@ -70,6 +70,8 @@ describe('reply codecs', () => {
     ['KEYPAD shorter than its header', ReplyCode.KEYPAD, '00', 'length'],
     ['KEYPAD whose count lies', ReplyCode.KEYPAD, '00 03 3132', 'length'],
     ['COM of 6 bytes', ReplyCode.COM, '00'.repeat(6), 'length'],
+    ['COM naming the broadcast address', ReplyCode.COM, '7F 80250000', 'value'],
+    ['FMT with read direction 2', ReplyCode.FMT, '00 02 01 31', 'value'],
     ['CCRYPT of 31 bytes', ReplyCode.CCRYPT, '00'.repeat(31), 'length'],
     ['RMAC_I of 15 bytes', ReplyCode.RMAC_I, '00'.repeat(15), 'length'],
     ['an unknown reply', 0x42, '', 'unknown'],

@@ -210,6 +210,7 @@ export function decodeReply(code: number, data: Buffer): DecodeOutcome<Reply> {
       if (wrong) return fail(name, code, 'length', wrong);
       if (data.length !== FMT_HEADER + data[2])
         return fail(name, code, 'length', `character count ${data[2]} does not match ${data.length - FMT_HEADER} bytes`);
+      if (data[1] > 1) return fail(name, code, 'value', `read direction ${data[1]} is not 0 or 1`);
       return ok({ kind: 'FMT', reader: data[0], direction: data[1], text: Buffer.from(data.subarray(FMT_HEADER)) });
     }
     case ReplyCode.KEYPAD: {
@@ -222,6 +223,8 @@ export function decodeReply(code: number, data: Buffer): DecodeOutcome<Reply> {
     case ReplyCode.COM: {
       const wrong = exact(5);
       if (wrong) return fail(name, code, 'length', wrong);
+      // The PD's address after osdp_COMSET: never broadcast, never with the reply bit.
+      if (data[0] >= BROADCAST_ADDRESS) return fail(name, code, 'value', `address ${data[0]} is not 0..126`);
       return ok({ kind: 'COM', address: data[0], baudRate: data.readUInt32LE(1) });
     }
     case ReplyCode.CCRYPT: {
