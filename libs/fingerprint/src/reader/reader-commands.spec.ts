@@ -45,7 +45,10 @@ async function readerWith(script: Script = {}): Promise<{ reader: FingerprintRea
     const reply = replies[frame[9]]?.(frame);
     if (reply) wire.reply(reply);
   };
-  const reader = new FingerprintReader({ transport: wire, model: 'r30x', commandTimeoutMs: 60, timeouts: { GenImg: 60, Search: 60 }, retries: 1 });
+  // Every scripted command is answered, so no case here waits on a deadline; a generous one keeps
+  // a loaded machine's event-loop stall from turning an answered command into a retry (it did at
+  // 60 ms: Search was sent twice). Timeouts have their own specs on the link.
+  const reader = new FingerprintReader({ transport: wire, model: 'r30x', commandTimeoutMs: 2000, timeouts: { GenImg: 2000, Search: 2000 }, retries: 1 });
   open.push(reader);
   await reader.open();
   const handshake = wire.written.length;
