@@ -135,7 +135,7 @@ describe('badge-in latency while the broker is under attack', () => {
   }
 
   /** Starts the flood in its own process; `stop()` ends it and resolves with its summary. */
-  function startFlood(): { stop(): Promise<FloodStats> } {
+  function startFlood(): { started: Promise<void>; stop(): Promise<FloodStats> } {
     const cfg = {
       port: t.app.get(MqttEdge).broker!.port,
       anonymous: 10,
@@ -153,7 +153,9 @@ describe('badge-in latency while the broker is under attack', () => {
       );
     });
     setPriority(child!.pid!, 19);
+    const started = new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => d.toString().includes('flood: started') && resolve()));
     return {
+      started,
       stop: () => {
         child.kill('SIGTERM');
         return done;
@@ -170,6 +172,7 @@ describe('badge-in latency while the broker is under attack', () => {
     for (let round = 0; round < 4; round++) {
       for (let i = 0; i < BADGES / 4; i++) quiet.push(await badgeOnce());
       const flood = startFlood();
+      await flood.started;
       await sleep(300); // the flood is under way
       for (let i = 0; i < BADGES / 4; i++) attacked.push(await badgeOnce());
       const stats = await flood.stop();

@@ -13,6 +13,9 @@ const cfg = JSON.parse(process.argv[2]);
 let until = Date.now() + cfg.durationMs;
 // SIGTERM ends the flood early: running attempts finish, then the summary is printed.
 process.on('SIGTERM', () => (until = 0));
+// Tells the parent the handler is in place: a SIGTERM before this line would kill the process
+// without a summary (at nice 19 on a loaded machine that window is long).
+process.stderr.write('flood: started\n');
 const chunk = Buffer.alloc(64 * 1024);
 const stats = { attempts: 0, closedByServer: 0, bytes: 0, refusedLogins: 0 };
 
