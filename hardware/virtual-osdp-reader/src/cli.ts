@@ -69,7 +69,7 @@ function buildProgram(): Command {
     .option('--install-mode', 'accept the default key SCBK-D (until KEYSET sets a new key)')
     .option('--require-secure', 'answer only ID, CAP, CHLNG and SCRYPT outside a secure channel (NAK 6)')
     .option('--baud <rate>', 'line speed', int, 9600)
-    .option('--state <file>', 'JSON file standing in for the PDs\' non-volatile memory (keys set by KEYSET, COMSET)')
+    .option('--state <file>', "JSON file standing in for the PDs' non-volatile memory (keys set by KEYSET, COMSET)")
     .option('--inter-byte-timeout <ms>', 'drop a partly received packet after this much silence (default 20)', int);
 }
 

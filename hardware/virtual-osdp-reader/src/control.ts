@@ -23,7 +23,9 @@ function statusLines(pd: VirtualPd): string[] {
   const led = s.leds
     .map((l) => {
       const state = l.temporary ?? l.permanent;
-      return state ? `led${l.led} ${l.temporary ? 'temporary' : 'permanent'} on-colour ${state.onColour} off-colour ${state.offColour} ${state.onTime}/${state.offTime}` : `led${l.led} -`;
+      return state
+        ? `led${l.led} ${l.temporary ? 'temporary' : 'permanent'} on-colour ${state.onColour} off-colour ${state.offColour} ${state.onTime}/${state.offTime}`
+        : `led${l.led} -`;
     })
     .join(' ');
   return [

@@ -34,7 +34,7 @@ function refreshCrc(bytes: Buffer): Buffer {
 }
 
 describe('VirtualPd at the byte level', () => {
-  it('answers osdp_POLL with osdp_ACK from its address with the reply bit, same SQN, CRC (OSDP v2.2 §5, §7)', () => {
+  it('answers osdp_POLL with osdp_ACK from its address with the reply bit, same SQN, CRC (OSDP v2.2 §5, §7)', async () => {
     const { acu } = setup([{ address: 1 }]);
     const { bytes, reply } = acu.send(1, { kind: 'POLL' });
     expect(reply.kind).toBe('ACK');
@@ -43,7 +43,7 @@ describe('VirtualPd at the byte level', () => {
     expect(bytes.readUInt16LE(6)).toBe(independentCrc(bytes.subarray(0, 6)));
   });
 
-  it('stays silent for other addresses and answers a broadcast from 0x7F | 0x80', () => {
+  it('stays silent for other addresses and answers a broadcast from 0x7F | 0x80', async () => {
     const { acu } = setup([{ address: 1 }]);
     expect(acu.feed(acu.build(2, { kind: 'POLL' }))).toEqual([]);
     const broadcast = acu.send(0x7f, { kind: 'ID', replyType: 0 });
@@ -51,7 +51,7 @@ describe('VirtualPd at the byte level', () => {
     expect(broadcast.reply.kind).toBe('PDID');
   });
 
-  it('mirrors the mark byte and answers a checksum command with a CRC reply (libosdp does both)', () => {
+  it('mirrors the mark byte and answers a checksum command with a CRC reply (libosdp does both)', async () => {
     const { acu } = setup([{ address: 3 }]);
     const marked = acu.send(3, { kind: 'POLL' }, { mark: true, integrity: 'checksum' });
     expect(marked.bytes[0]).toBe(0xff);
@@ -60,7 +60,7 @@ describe('VirtualPd at the byte level', () => {
     expect(unmarked.bytes[0]).toBe(0x53);
   });
 
-  it('drops a packet with a bad CRC without a word (no NAK 1: the address itself may be wrong)', () => {
+  it('drops a packet with a bad CRC without a word (no NAK 1: the address itself may be wrong)', async () => {
     const { acu, bus } = setup([{ address: 1 }]);
     const drops: string[] = [];
     bus.on('drop', (d: { kind: string }) => drops.push(d.kind));
@@ -72,7 +72,7 @@ describe('VirtualPd at the byte level', () => {
     expect(acu.send(1, { kind: 'POLL' }, { sequence: 0 }).reply.kind).toBe('ACK');
   });
 
-  it('reports identity and capabilities: card format, LED, buzzer, text, CRC, AES-128, 256-byte buffer, OSDP 2.2', () => {
+  it('reports identity and capabilities: card format, LED, buzzer, text, CRC, AES-128, 256-byte buffer, OSDP 2.2', async () => {
     const { acu } = setup([{ address: 1, serialNumber: 0x01020304 }]);
     const id = acu.send(1, { kind: 'ID', replyType: 0 }).reply;
     expect(id).toMatchObject({ kind: 'PDID', serialNumber: 0x01020304 });
@@ -82,7 +82,7 @@ describe('VirtualPd at the byte level', () => {
     expect(byFunction).toMatchObject({ 3: [1, 0], 4: [1, 1], 5: [1, 1], 6: [1, 1], 8: [1, 0], 9: [1, 0], 10: [0, 1], 16: [2, 0] });
   });
 
-  it('answers NAK 3 to an unknown command and NAK 2 to a wrong length', () => {
+  it('answers NAK 3 to an unknown command and NAK 2 to a wrong length', async () => {
     const { acu } = setup([{ address: 1 }]);
     expect(acu.send(1, { code: CommandCode.OUT, data: Buffer.from([0, 1, 0, 0]) }).reply).toMatchObject({ kind: 'NAK', error: NakCode.UnknownCommand });
     expect(acu.send(1, { code: CommandCode.POLL, data: Buffer.from([0]) }).reply).toMatchObject({ kind: 'NAK', error: NakCode.CommandLength });
@@ -90,7 +90,7 @@ describe('VirtualPd at the byte level', () => {
 });
 
 describe('sequence numbers (OSDP v2.2 §5; libosdp phy_check_packet)', () => {
-  it('wants 0 first: another number gets NAK 4 under the number it expected, and the counter moves there', () => {
+  it('wants 0 first: another number gets NAK 4 under the number it expected, and the counter moves there', async () => {
     const { acu } = setup([{ address: 1 }]);
     const first = acu.send(1, { kind: 'POLL' }, { sequence: 2 });
     expect(first.reply).toMatchObject({ kind: 'NAK', error: NakCode.SequenceNumber });
@@ -98,13 +98,13 @@ describe('sequence numbers (OSDP v2.2 §5; libosdp phy_check_packet)', () => {
     expect(acu.send(1, { kind: 'POLL' }, { sequence: 1 }).reply.kind).toBe('ACK');
   });
 
-  it('counts 1, 2, 3, 1 after 0, and NAKs a skipped number', () => {
+  it('counts 1, 2, 3, 1 after 0, and NAKs a skipped number', async () => {
     const { acu } = setup([{ address: 1 }]);
     for (const sequence of [0, 1, 2, 3, 1] as const) expect(acu.send(1, { kind: 'POLL' }, { sequence }).packet.sequence).toBe(sequence);
     expect(acu.send(1, { kind: 'POLL' }, { sequence: 3 }).reply).toMatchObject({ kind: 'NAK', error: NakCode.SequenceNumber });
   });
 
-  it('answers a repeated number with the cached reply byte for byte: a card read is not lost nor read twice', () => {
+  it('answers a repeated number with the cached reply byte for byte: a card read is not lost nor read twice', async () => {
     const { acu, bus } = setup([{ address: 1 }]);
     acu.send(1, { kind: 'POLL' }, { sequence: 0 });
     bus.pd(1)!.presentCard(wiegand26(4, 36117), 26);
@@ -115,7 +115,7 @@ describe('sequence numbers (OSDP v2.2 §5; libosdp phy_check_packet)', () => {
     expect(acu.send(1, { kind: 'POLL' }, { sequence: 2 }).reply.kind).toBe('ACK');
   });
 
-  it('treats the same number with another command as a new command (libosdp drops its cache then)', () => {
+  it('treats the same number with another command as a new command (libosdp drops its cache then)', async () => {
     const { acu } = setup([{ address: 1 }]);
     acu.send(1, { kind: 'POLL' }, { sequence: 0 });
     acu.send(1, { kind: 'POLL' }, { sequence: 1 });
@@ -124,7 +124,7 @@ describe('sequence numbers (OSDP v2.2 §5; libosdp phy_check_packet)', () => {
     expect(id.packet.sequence).toBe(1);
   });
 
-  it('answers osdp_BUSY with sequence 0 while busy, and resumes where it was', () => {
+  it('answers osdp_BUSY with sequence 0 while busy, and resumes where it was', async () => {
     const { acu, bus } = setup([{ address: 1 }]);
     acu.send(1, { kind: 'POLL' }, { sequence: 0 });
     bus.pd(1)!.busy = true;
@@ -137,7 +137,7 @@ describe('sequence numbers (OSDP v2.2 §5; libosdp phy_check_packet)', () => {
 });
 
 describe('events and outputs', () => {
-  it('reports a card (RAW), keys (KEYPAD, * as 0x7F, # as 0x0D) and a tamper change (LSTATR) at successive polls', () => {
+  it('reports a card (RAW), keys (KEYPAD, * as 0x7F, # as 0x0D) and a tamper change (LSTATR) at successive polls', async () => {
     const { acu, bus } = setup([{ address: 1 }]);
     const pd = bus.pd(1)!;
     pd.presentCard(Buffer.from([0xab, 0xc0]), 10, 0);
@@ -152,14 +152,21 @@ describe('events and outputs', () => {
     expect(acu.send(1, { kind: 'LSTAT' }).reply).toEqual({ kind: 'LSTATR', tamper: 1, power: 1 });
   });
 
-  it('keeps LED, buzzer and text state for the status view, and refuses an LED it does not have', () => {
+  it('keeps LED, buzzer and text state for the status view, and refuses an LED it does not have', async () => {
     const { acu, bus, clock } = setup([{ address: 1 }]);
     const off = { control: 0, onTime: 0, offTime: 0, onColour: 0, offColour: 0 };
-    const led = { reader: 0, led: 0, temporary: { control: 2, onTime: 5, offTime: 5, onColour: 1, offColour: 0, timer: 30 }, permanent: { ...off, control: 1, onTime: 1, onColour: 2 } };
+    const led = {
+      reader: 0,
+      led: 0,
+      temporary: { control: 2, onTime: 5, offTime: 5, onColour: 1, offColour: 0, timer: 30 },
+      permanent: { ...off, control: 1, onTime: 1, onColour: 2 },
+    };
     expect(acu.send(1, { kind: 'LED', records: [led] }).reply.kind).toBe('ACK');
     expect(acu.send(1, { kind: 'LED', records: [{ ...led, led: 1 }] }).reply).toMatchObject({ kind: 'NAK', error: NakCode.UnknownCommand });
     expect(acu.send(1, { kind: 'BUZ', records: [{ reader: 0, tone: 2, onTime: 2, offTime: 1, count: 3 }] }).reply.kind).toBe('ACK');
-    expect(acu.send(1, { kind: 'TEXT', reader: 0, command: 1, temporarySeconds: 0, row: 1, column: 1, text: Buffer.from('Present card') }).reply.kind).toBe('ACK');
+    expect(acu.send(1, { kind: 'TEXT', reader: 0, command: 1, temporarySeconds: 0, row: 1, column: 1, text: Buffer.from('Present card') }).reply.kind).toBe(
+      'ACK',
+    );
     let status = bus.pd(1)!.status();
     expect(status.leds[0].temporary).toMatchObject({ onColour: 1 });
     expect(status.leds[0].permanent).toMatchObject({ onColour: 2 });
@@ -170,7 +177,7 @@ describe('events and outputs', () => {
     expect(status.leds[0].temporary).toBeNull();
   });
 
-  it('answers osdp_COMSET with osdp_COM from the old address, then answers only at the new one', () => {
+  it('answers osdp_COMSET with osdp_COM from the old address, then answers only at the new one', async () => {
     const { acu, bus } = setup([{ address: 1 }]);
     const com = acu.send(1, { kind: 'COMSET', address: 9, baudRate: 38400 });
     expect(com.bytes[1]).toBe(0x81);
@@ -180,21 +187,21 @@ describe('events and outputs', () => {
     expect(bus.pd(9)!.baudRate).toBe(38400);
   });
 
-  it('with --require-secure answers only ID, CAP and the set-up outside the channel (NAK 6, as libosdp ENFORCE_SECURE)', () => {
+  it('with --require-secure answers only ID, CAP and the set-up outside the channel (NAK 6, as libosdp ENFORCE_SECURE)', async () => {
     const { acu } = setup([{ address: 1, scbk: KEY, requireSecure: true }]);
     expect(acu.send(1, { kind: 'POLL' }).reply).toMatchObject({ kind: 'NAK', error: NakCode.SecurityCondition });
     expect(acu.send(1, { kind: 'ID', replyType: 0 }).reply.kind).toBe('PDID');
     expect(acu.send(1, { kind: 'CAP', replyType: 0 }).reply.kind).toBe('PDCAP');
-    expect(acu.secure(1, { keyMode: 'scbk', scbk: KEY }).ok).toBe(true);
+    expect(await acu.secure(1, { keyMode: 'scbk', scbk: KEY })).toMatchObject({ ok: true });
     expect(acu.send(1, { kind: 'POLL' }).reply.kind).toBe('ACK');
   });
 });
 
 describe('secure channel (OSDP v2.2 Annex D)', () => {
-  it('MACs every reply and encrypts the ones with data (SCS_16 / SCS_18)', () => {
+  it('MACs every reply and encrypts the ones with data (SCS_16 / SCS_18)', async () => {
     const { acu, bus } = setup([{ address: 1, scbk: KEY }]);
     acu.send(1, { kind: 'POLL' });
-    expect(acu.secure(1, { keyMode: 'scbk', scbk: KEY })).toMatchObject({ ok: true });
+    expect(await acu.secure(1, { keyMode: 'scbk', scbk: KEY })).toMatchObject({ ok: true });
     expect(bus.pd(1)!.status().secure).toBe('scbk');
     const ack = acu.send(1, { kind: 'POLL' });
     expect(ack).toMatchObject({ macOk: true, reply: { kind: 'ACK' } });
@@ -206,22 +213,22 @@ describe('secure channel (OSDP v2.2 Annex D)', () => {
     expect(card.reply).toEqual({ kind: 'RAW', reader: 0, format: 1, bitCount: 26, data: wiegand26(4, 36117) });
   });
 
-  it('refuses SCBK-D outside install mode and its own key when it has none', () => {
+  it('refuses SCBK-D outside install mode and its own key when it has none', async () => {
     const keyed = setup([{ address: 1, scbk: KEY }]);
     keyed.acu.send(1, { kind: 'POLL' });
-    expect(keyed.acu.secure(1, { keyMode: 'scbk-d', installMode: true })).toMatchObject({ ok: false, nak: NakCode.SecurityCondition });
+    expect(await keyed.acu.secure(1, { keyMode: 'scbk-d', installMode: true })).toMatchObject({ ok: false, nak: NakCode.SecurityCondition });
     const blank = setup([{ address: 1, installMode: false }]);
     blank.acu.send(1, { kind: 'POLL' });
-    expect(blank.acu.secure(1, { keyMode: 'scbk', scbk: KEY })).toMatchObject({ ok: false, nak: NakCode.SecurityCondition });
+    expect(await blank.acu.secure(1, { keyMode: 'scbk', scbk: KEY })).toMatchObject({ ok: false, nak: NakCode.SecurityCondition });
   });
 
-  it('fails the ACU cryptogram check when the keys differ (the ACU detects it, as with libosdp)', () => {
+  it('fails the ACU cryptogram check when the keys differ (the ACU detects it, as with libosdp)', async () => {
     const { acu } = setup([{ address: 1, scbk: KEY }]);
     acu.send(1, { kind: 'POLL' });
-    expect(acu.secure(1, { keyMode: 'scbk', scbk: NEW_KEY })).toMatchObject({ ok: false, reason: 'cryptogram_mismatch' });
+    expect(await acu.secure(1, { keyMode: 'scbk', scbk: NEW_KEY })).toMatchObject({ ok: false, reason: 'cryptogram_mismatch' });
   });
 
-  it('install mode → SCBK-D → KEYSET: ACK under the old session, then the new key only, persisted in the state file', () => {
+  it('install mode → SCBK-D → KEYSET: ACK under the old session, then the new key only, persisted in the state file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'osdp-state-'));
     const statePath = join(dir, 'state.json');
     try {
@@ -229,15 +236,15 @@ describe('secure channel (OSDP v2.2 Annex D)', () => {
       const pd = bus.pd(1)!;
       expect(pd.status()).toMatchObject({ installMode: true, keyFingerprint: 'none' });
       acu.send(1, { kind: 'POLL' });
-      expect(acu.secure(1, { keyMode: 'scbk-d', installMode: true })).toMatchObject({ ok: true });
+      expect(await acu.secure(1, { keyMode: 'scbk-d', installMode: true })).toMatchObject({ ok: true });
       expect(pd.status().secure).toBe('scbk-d');
       const ack = acu.send(1, { kind: 'KEYSET', keyType: 1, key: NEW_KEY });
       expect(ack).toMatchObject({ macOk: true, reply: { kind: 'ACK' } });
       expect(pd.status()).toMatchObject({ secure: 'off', installMode: false, keyFingerprint: keyFingerprint(NEW_KEY) });
       // The ACU's MAC'd command after the key change meets a PD without a session: NAK 6 in clear.
       expect(acu.send(1, { kind: 'POLL' }).reply).toMatchObject({ kind: 'NAK', error: NakCode.SecurityCondition });
-      expect(acu.secure(1, { keyMode: 'scbk-d', installMode: true })).toMatchObject({ ok: false });
-      expect(acu.secure(1, { keyMode: 'scbk', scbk: NEW_KEY })).toMatchObject({ ok: true });
+      expect(await acu.secure(1, { keyMode: 'scbk-d', installMode: true })).toMatchObject({ ok: false });
+      expect(await acu.secure(1, { keyMode: 'scbk', scbk: NEW_KEY })).toMatchObject({ ok: true });
       expect(acu.send(1, { kind: 'POLL' }).reply.kind).toBe('ACK');
 
       const file = readFileSync(statePath, 'utf8');
@@ -251,17 +258,17 @@ describe('secure channel (OSDP v2.2 Annex D)', () => {
     }
   });
 
-  it('refuses KEYSET outside a secure channel (NAK 6) and a wrong key type or length (NAK 2)', () => {
+  it('refuses KEYSET outside a secure channel (NAK 6) and a wrong key type or length (NAK 2)', async () => {
     const { acu } = setup([{ address: 1, scbk: KEY }]);
     expect(acu.send(1, { kind: 'KEYSET', keyType: 1, key: NEW_KEY }).reply).toMatchObject({ kind: 'NAK', error: NakCode.SecurityCondition });
-    acu.secure(1, { keyMode: 'scbk', scbk: KEY });
+    await acu.secure(1, { keyMode: 'scbk', scbk: KEY });
     expect(acu.send(1, { kind: 'KEYSET', keyType: 1, key: NEW_KEY.subarray(0, 8) }).reply).toMatchObject({ kind: 'NAK', error: NakCode.CommandLength });
   });
 
-  it('drops the session on a bad MAC: NAK 6 in clear, and later MAC\'d commands get NAK 6 too', () => {
+  it("drops the session on a bad MAC: NAK 6 in clear, and later MAC'd commands get NAK 6 too", async () => {
     const { acu, bus } = setup([{ address: 1, scbk: KEY }]);
     acu.send(1, { kind: 'POLL' });
-    acu.secure(1, { keyMode: 'scbk', scbk: KEY });
+    await acu.secure(1, { keyMode: 'scbk', scbk: KEY });
     const flipMac = (bytes: Buffer) => {
       const out = Buffer.from(bytes);
       out[out.length - 3] ^= 0x80; // last MAC byte, before the two CRC bytes
@@ -274,29 +281,29 @@ describe('secure channel (OSDP v2.2 Annex D)', () => {
     expect(acu.hasSession(1)).toBe(false);
   });
 
-  it('refuses a plain command inside the channel and ends it', () => {
+  it('refuses a plain command inside the channel and ends it', async () => {
     const { acu, bus } = setup([{ address: 1, scbk: KEY }]);
     acu.send(1, { kind: 'POLL' });
-    acu.secure(1, { keyMode: 'scbk', scbk: KEY });
+    await acu.secure(1, { keyMode: 'scbk', scbk: KEY });
     expect(acu.send(1, { kind: 'POLL' }, { plain: true }).reply).toMatchObject({ kind: 'NAK', error: NakCode.SecurityCondition });
     expect(bus.pd(1)!.status().secure).toBe('off');
   });
 
-  it('ends the session after 8 s without a valid secure command, at SQN 0, and on line noise', () => {
+  it('ends the session after 8 s without a valid secure command, at SQN 0, and on line noise', async () => {
     const { acu, bus, clock } = setup([{ address: 1, scbk: KEY }]);
     const pd = bus.pd(1)!;
     acu.send(1, { kind: 'POLL' });
-    acu.secure(1, { keyMode: 'scbk', scbk: KEY });
+    await acu.secure(1, { keyMode: 'scbk', scbk: KEY });
     clock.advance(SC_TIMEOUT_MS + 1);
     expect(pd.status().secure).toBe('off');
     expect(acu.send(1, { kind: 'POLL' }).reply).toMatchObject({ kind: 'NAK', error: NakCode.SecurityCondition });
 
-    acu.secure(1, { keyMode: 'scbk', scbk: KEY });
+    await acu.secure(1, { keyMode: 'scbk', scbk: KEY });
     acu.dropSession(1);
     expect(acu.send(1, { kind: 'POLL' }, { sequence: 0 }).reply.kind).toBe('ACK');
     expect(pd.status().secure).toBe('off');
 
-    acu.secure(1, { keyMode: 'scbk', scbk: KEY });
+    await acu.secure(1, { keyMode: 'scbk', scbk: KEY });
     expect(pd.status().secure).toBe('scbk');
     const garbage = acu.build(1, { kind: 'POLL' }, { plain: true });
     garbage[garbage.length - 1] ^= 0xff;
@@ -304,10 +311,10 @@ describe('secure channel (OSDP v2.2 Annex D)', () => {
     expect(pd.status().secure).toBe('off');
   });
 
-  it('a retried secure command gets its cached reply, MAC chain untouched on both ends', () => {
+  it('a retried secure command gets its cached reply, MAC chain untouched on both ends', async () => {
     const { acu, bus } = setup([{ address: 1, scbk: KEY }]);
     acu.send(1, { kind: 'POLL' });
-    acu.secure(1, { keyMode: 'scbk', scbk: KEY });
+    await acu.secure(1, { keyMode: 'scbk', scbk: KEY });
     bus.pd(1)!.typeKeys('42');
     const packet = acu.build(1, { kind: 'POLL' });
     const [first] = acu.feed(packet);
@@ -319,10 +326,10 @@ describe('secure channel (OSDP v2.2 Annex D)', () => {
 });
 
 describe('three PDs on one line', () => {
-  it('each answers only its own address, in turn, with its own sequence and session', () => {
+  it('each answers only its own address, in turn, with its own sequence and session', async () => {
     const { acu, bus } = setup([{ address: 1, scbk: KEY }, { address: 2 }, { address: 3, scbk: NEW_KEY }]);
     for (const a of [1, 2, 3]) expect(acu.send(a, { kind: 'POLL' }).bytes[1]).toBe(0x80 | a);
-    acu.secure(3, { keyMode: 'scbk', scbk: NEW_KEY });
+    await acu.secure(3, { keyMode: 'scbk', scbk: NEW_KEY });
     bus.pd(2)!.typeKeys('7');
     expect(acu.send(1, { kind: 'POLL' }).reply.kind).toBe('ACK');
     expect(acu.send(2, { kind: 'POLL' }).reply.kind).toBe('KEYPAD');

@@ -48,9 +48,7 @@ const ALLOWED_WITHOUT_SC = new Set<number>([CommandCode.ID, CommandCode.CAP, Com
 const CAP = { cardFormat: 3, led: 4, audible: 5, text: 6, checkCharacter: 8, security: 9, receiveBuffer: 10, version: 16 } as const;
 
 export type PdEventReport =
-  | { kind: 'RAW'; format: number; bitCount: number; data: Buffer }
-  | { kind: 'KEYPAD'; keys: Buffer }
-  | { kind: 'LSTATR'; tamper: number; power: number };
+  { kind: 'RAW'; format: number; bitCount: number; data: Buffer } | { kind: 'KEYPAD'; keys: Buffer } | { kind: 'LSTATR'; tamper: number; power: number };
 
 export interface VirtualPdOptions {
   address: number;

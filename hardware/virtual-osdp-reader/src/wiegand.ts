@@ -22,7 +22,11 @@ export function wiegand26(facilityCode: number, cardNumber: number): Buffer {
   // The number itself is personal data: the message names the range only.
   if (!Number.isInteger(cardNumber) || cardNumber < 0 || cardNumber > 0xffff) throw new RangeError('card number must be 0..65535');
   const data = (facilityCode << 16) | cardNumber; // 24 data bits, bits 1..24 of the frame
-  const ones = (v: number) => v.toString(2).split('').filter((b) => b === '1').length;
+  const ones = (v: number) =>
+    v
+      .toString(2)
+      .split('')
+      .filter((b) => b === '1').length;
   const even = ones(data >>> 12) % 2; // makes the first 13 bits hold an even number of ones
   const odd = 1 - (ones(data & 0xfff) % 2); // makes the last 13 bits hold an odd number of ones
   const frame = (even << 25) | (data << 1) | odd; // 26 bits, bit 0 of the frame is bit 25 here
@@ -36,7 +40,11 @@ export function parseWiegand26(bits: Buffer): { facilityCode: number; cardNumber
   if (bits.length !== 4) return undefined;
   const frame = bits.readUInt32BE(0) >>> 6;
   const data = (frame >>> 1) & 0xffffff;
-  const ones = (v: number) => v.toString(2).split('').filter((b) => b === '1').length;
+  const ones = (v: number) =>
+    v
+      .toString(2)
+      .split('')
+      .filter((b) => b === '1').length;
   if (ones(frame >>> 13) % 2 !== 0 || ones(frame & 0x1fff) % 2 !== 1) return undefined;
   return { facilityCode: data >>> 16, cardNumber: data & 0xffff };
 }

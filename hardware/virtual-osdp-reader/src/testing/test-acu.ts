@@ -55,11 +55,22 @@ export class TestAcu {
   private readonly seq = new Map<number, number>();
   private readonly sessions = new Map<number, { session: SecureSession; security: SessionSecurity }>();
 
+  private readonly bus?: VirtualOsdpBus;
+  private readonly line?: (bytes: Buffer) => Promise<Buffer>;
+
+  /**
+   * `line`: the bus itself (in-process, synchronous), or a function that writes a command to a real
+   * line and resolves with the next reply's bytes (the e2e specs over a pty).
+   */
   constructor(
-    private readonly bus: VirtualOsdpBus,
+    line: VirtualOsdpBus | ((bytes: Buffer) => Promise<Buffer>),
     private readonly random: RandomSource,
   ) {
-    bus.on('output', (bytes: Buffer) => this.output.push(bytes));
+    if (typeof line === 'function') this.line = line;
+    else {
+      this.bus = line;
+      line.on('output', (bytes: Buffer) => this.output.push(bytes));
+    }
   }
 
   /** The sequence number the next command to `address` would carry (0 first, then 1, 2, 3, 1...). */
@@ -83,6 +94,7 @@ export class TestAcu {
 
   /** Raw bytes onto the line; returns what the PDs sent back. */
   feed(bytes: Buffer): Buffer[] {
+    if (!this.bus) throw new Error('feed needs the in-process bus');
     const start = this.output.length;
     this.bus.receive(bytes);
     return this.output.slice(start);
@@ -106,6 +118,13 @@ export class TestAcu {
     const replies = this.feed(this.build(address, command, options));
     if (replies.length !== 1) throw new Error(`expected one reply, got ${replies.length}`);
     return this.read(address === 0x7f ? undefined : address, replies[0]);
+  }
+
+  /** One command over whichever line this ACU has; resolves with its reply. */
+  async exchange(address: number, command: Command | { code: number; data: Buffer }, options: SendOptions = {}): Promise<Exchange> {
+    if (!this.line) return this.send(address, command, options);
+    const bytes = await this.line(this.build(address, command, options));
+    return this.read(address === 0x7f ? undefined : address, bytes);
   }
 
   /** Decodes a reply, verifying and decrypting it under the PD's session when it carries a MAC. */
@@ -133,11 +152,15 @@ export class TestAcu {
   }
 
   /** The Annex D set-up through the ACU machine of libs/osdp; returns how it ended. */
-  secure(address: number, key: AcuKey): { ok: true; session: SecureSession } | { ok: false; reason: string; nak?: number } {
+  async secure(address: number, key: AcuKey): Promise<{ ok: true; session: SecureSession } | { ok: false; reason: string; nak?: number }> {
     this.sessions.delete(address);
     const begin = acuBegin(key, this.random);
     const keyByte = key.keyMode === 'scbk-d' ? 0x00 : 0x01;
-    const chlng = this.send(address, { kind: 'CHLNG', rndA: begin.message.rndA }, { security: { type: ScbType.Chlng, data: Buffer.from([keyByte]) } });
+    const chlng = await this.exchange(
+      address,
+      { kind: 'CHLNG', rndA: begin.message.rndA },
+      { security: { type: ScbType.Chlng, data: Buffer.from([keyByte]) } },
+    );
     let step =
       chlng.reply.kind === 'CCRYPT'
         ? acuStep(begin.state, {
@@ -145,8 +168,13 @@ export class TestAcu {
             message: { kind: 'CCRYPT', keyMode: key.keyMode, cUid: chlng.reply.clientUid, rndB: chlng.reply.rndB, clientCryptogram: chlng.reply.cryptogram },
           })
         : acuStep(begin.state, { type: 'reply', code: chlng.packet.code, nakCode: chlng.reply.kind === 'NAK' ? chlng.reply.error : undefined });
-    if (step.kind !== 'send') return { ok: false, reason: step.kind === 'failed' ? step.failure.reason : step.kind, nak: chlng.reply.kind === 'NAK' ? chlng.reply.error : undefined };
-    const scrypt = this.send(address, { kind: 'SCRYPT', cryptogram: step.message.serverCryptogram }, { security: { type: ScbType.Scrypt, data: Buffer.from([keyByte]) } });
+    if (step.kind !== 'send')
+      return { ok: false, reason: step.kind === 'failed' ? step.failure.reason : step.kind, nak: chlng.reply.kind === 'NAK' ? chlng.reply.error : undefined };
+    const scrypt = await this.exchange(
+      address,
+      { kind: 'SCRYPT', cryptogram: step.message.serverCryptogram },
+      { security: { type: ScbType.Scrypt, data: Buffer.from([keyByte]) } },
+    );
     step =
       scrypt.reply.kind === 'RMAC_I'
         ? acuStep(step.state, { type: 'rmac_i', message: { kind: 'RMAC_I', accepted: scrypt.packet.security?.data[0] === 0x01, rmacI: scrypt.reply.rmac } })
