@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOsdpSimulator, type RunningOsdpSimulator } from '../../hardware/virtual-osdp-reader/src/index.js';
-import { keyFingerprint } from '../../hardware/virtual-osdp-reader/src/virtual-pd.js';
+import { keyFingerprint } from '../../hardware/virtual-osdp-reader/src/pd-model.js';
 import { wiegand26 } from '../../hardware/virtual-osdp-reader/src/wiegand.js';
 import { PtyPair } from '../fingerprint/socat-pty.js';
 import { fnv1a, LibosdpAcu } from './support/libosdp-acu.js';

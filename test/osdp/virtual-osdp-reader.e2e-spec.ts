@@ -9,7 +9,7 @@ import { SystemClock } from '@acs/clock';
 import { OsdpFramer, type DecodedPacket } from '@acs/osdp';
 import { runOsdpSimulator, type RunningOsdpSimulator } from '../../hardware/virtual-osdp-reader/src/index.js';
 import { TestAcu } from '../../hardware/virtual-osdp-reader/src/testing/test-acu.js';
-import { keyFingerprint } from '../../hardware/virtual-osdp-reader/src/virtual-pd.js';
+import { keyFingerprint } from '../../hardware/virtual-osdp-reader/src/pd-model.js';
 import { wiegand26 } from '../../hardware/virtual-osdp-reader/src/wiegand.js';
 import { findSocat, PtyPair } from '../fingerprint/socat-pty.js';
 

@@ -4,7 +4,7 @@ import { handleControlLine, listenControl, serveControl } from './control.js';
 import { VirtualOsdpSerialAttachment } from './serial.attachment.js';
 import { VirtualOsdpTcpServer } from './tcp.attachment.js';
 import { VirtualOsdpBus } from './virtual-osdp-bus.js';
-import type { VirtualPdOptions } from './virtual-pd.js';
+import type { VirtualPdOptions } from './pd-model.js';
 
 function int(value: string): number {
   const n = Number(value);

@@ -1,4 +1,5 @@
 export * from './virtual-pd.js';
+export * from './pd-model.js';
 export * from './virtual-osdp-bus.js';
 export * from './pd-state.store.js';
 export * from './session-security.js';

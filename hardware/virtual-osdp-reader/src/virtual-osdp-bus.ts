@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { SystemClock, type Clock } from '@acs/clock';
 import { cryptoRandom, MARK, OsdpFramer, withMark, type DecodedPacket, type OsdpFramerDrop, type RandomSource } from '@acs/osdp';
 import { PdStateStore } from './pd-state.store.js';
-import { VirtualPd, type VirtualPdOptions } from './virtual-pd.js';
+import type { VirtualPdOptions } from './pd-model.js';
+import { VirtualPd } from './virtual-pd.js';
 
 export interface VirtualOsdpBusOptions {
   /** One entry per PD on the line. */

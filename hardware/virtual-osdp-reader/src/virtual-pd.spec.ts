@@ -7,7 +7,7 @@ import { CommandCode, crc16, NakCode, ScbType, type RandomSource } from '@acs/os
 import { crc16 as independentCrc } from './testing/crc-reference.js';
 import { encrypted, TestAcu } from './testing/test-acu.js';
 import { VirtualOsdpBus, type VirtualOsdpBusOptions } from './virtual-osdp-bus.js';
-import { keyFingerprint, SC_TIMEOUT_MS } from './virtual-pd.js';
+import { keyFingerprint, SC_TIMEOUT_MS } from './pd-model.js';
 import { wiegand26 } from './wiegand.js';
 
 /** Deterministic "random" bytes, so RND.A / RND.B and every reply are reproducible. */
