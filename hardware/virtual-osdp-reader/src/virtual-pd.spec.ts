@@ -60,6 +60,18 @@ describe('VirtualPd at the byte level', () => {
     expect(unmarked.bytes[0]).toBe(0x53);
   });
 
+  it('reads the mark byte and the packet across chunk boundaries, and goes offline after 8 s of silence', async () => {
+    const { acu, bus, clock } = setup([{ address: 4 }]);
+    const packet = acu.build(4, { kind: 'POLL' });
+    expect(acu.feed(Buffer.from([0xff]))).toEqual([]);
+    expect(acu.feed(packet.subarray(0, 3))).toEqual([]);
+    const [reply] = acu.feed(packet.subarray(3));
+    expect(reply[0]).toBe(0xff);
+    expect(bus.pd(4)!.status().online).toBe(true);
+    clock.advance(8001);
+    expect(bus.pd(4)!.status().online).toBe(false);
+  });
+
   it('drops a packet with a bad CRC without a word (no NAK 1: the address itself may be wrong)', async () => {
     const { acu, bus } = setup([{ address: 1 }]);
     const drops: string[] = [];
