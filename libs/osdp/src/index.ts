@@ -29,22 +29,6 @@ export {
   type SecurityBlock,
   type Sequence,
 } from './packet.js';
-export { INTER_BYTE_TIMEOUT_MS, OsdpFramer, type OsdpFramerDrop, type OsdpFramerOptions, type TruncatedReason } from './framer.js';
-export { BAUD_RATES, OsdpPayloadError, type DecodeOutcome, type PayloadErrorReason } from './payload.js';
-export {
-  CommandCode,
-  commandName,
-  decodeCommand,
-  encodeCommand,
-  LedColour,
-  TextCommand,
-  type BuzzerRecord,
-  type Command,
-  type CommandKind,
-  type LedRecord,
-  type LedState,
-} from './commands.js';
-export { decodeReply, encodeReply, NakCode, RawFormat, ReplyCode, replyName, type Capability, type Reply, type ReplyKind } from './replies.js';
 // The secure channel (Annex D): key material, MAC chain, data blocks and the set-up machines.
 export {
   aesEncryptBlock,
@@ -82,3 +66,19 @@ export {
   type PdStep,
   type SecureSession,
 } from './secure/handshake.js';
+export { INTER_BYTE_TIMEOUT_MS, OsdpFramer, type OsdpFramerDrop, type OsdpFramerOptions, type TruncatedReason } from './framer.js';
+export { BAUD_RATES, OsdpPayloadError, type DecodeOutcome, type PayloadErrorReason } from './payload.js';
+export {
+  CommandCode,
+  commandName,
+  decodeCommand,
+  encodeCommand,
+  LedColour,
+  TextCommand,
+  type BuzzerRecord,
+  type Command,
+  type CommandKind,
+  type LedRecord,
+  type LedState,
+} from './commands.js';
+export { decodeReply, encodeReply, NakCode, RawFormat, ReplyCode, replyName, type Capability, type Reply, type ReplyKind } from './replies.js';
