@@ -29,6 +29,43 @@ export {
   type SecurityBlock,
   type Sequence,
 } from './packet.js';
+// The secure channel (Annex D): key material, MAC chain, data blocks and the set-up machines.
+export {
+  aesEncryptBlock,
+  clientCryptogram,
+  constantTimeEqual,
+  cryptoRandom,
+  deriveSessionKeys,
+  initialRMac,
+  scbkDefault,
+  serverCryptogram,
+  type RandomSource,
+  type SessionKeys,
+} from './secure/keys.js';
+export { computeMac, MacChain } from './secure/mac.js';
+export { decryptData, encryptData, OsdpDataBlockError } from './secure/cipher.js';
+export {
+  acuBegin,
+  acuStep,
+  PD_IDLE,
+  pdStep,
+  SC_SETUP,
+  SCB_DATA_RMAC_I_ACCEPTED,
+  SCB_DATA_SCBK,
+  SCB_DATA_SCBK_D,
+  type AcuEvent,
+  type AcuKey,
+  type AcuState,
+  type AcuStep,
+  type HandshakeFailure,
+  type HandshakeFailureReason,
+  type KeyMode,
+  type PdConfig,
+  type PdEvent,
+  type PdState,
+  type PdStep,
+  type SecureSession,
+} from './secure/handshake.js';
 export { INTER_BYTE_TIMEOUT_MS, OsdpFramer, type OsdpFramerDrop, type OsdpFramerOptions, type TruncatedReason } from './framer.js';
 export { BAUD_RATES, OsdpPayloadError, type DecodeOutcome, type PayloadErrorReason } from './payload.js';
 export {

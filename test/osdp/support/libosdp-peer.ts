@@ -30,6 +30,8 @@ function repoRoot(): string {
 }
 
 const ROOT = repoRoot();
+/** The repository root, for the other libosdp harnesses' sources. */
+export const REPO_ROOT = ROOT;
 const HARNESS_SOURCE = join(ROOT, 'test', 'osdp', 'libosdp-pd', 'pd-harness.c');
 
 export interface LibosdpToolchain {
@@ -77,20 +79,25 @@ export function findLibosdpToolchain(env: NodeJS.ProcessEnv = process.env): Libo
  * harness gets a fresh binary).
  */
 export async function buildHarness(tc: LibosdpToolchain): Promise<string> {
-  const hash = createHash('sha256').update(readFileSync(HARNESS_SOURCE)).update(readFileSync(tc.libFile)).digest('hex').slice(0, 16);
+  return buildLibosdpProgram(tc, HARNESS_SOURCE, 'pd-harness');
+}
+
+/** Compiles one of our C harnesses (`source`, under test/osdp/) against libosdp, cached as above. */
+export async function buildLibosdpProgram(tc: LibosdpToolchain, source: string, name: string): Promise<string> {
+  const hash = createHash('sha256').update(readFileSync(source)).update(readFileSync(tc.libFile)).digest('hex').slice(0, 16);
   const dir = join(ROOT, 'test-output', 'libosdp-peer', hash);
-  const binary = join(dir, 'pd-harness');
+  const binary = join(dir, name);
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
   // Written aside and renamed, so a concurrent run never executes a half-written binary.
   const partial = `${binary}.${process.pid}.tmp`;
-  const args = ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', `-I${tc.includeDir}`, HARNESS_SOURCE, '-o', partial];
+  const args = ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', `-I${tc.includeDir}`, source, '-o', partial];
   args.push(`-L${tc.libDir}`, `-Wl,-rpath,${tc.libDir}`, '-losdp');
   try {
     await execFileAsync(tc.gcc, args, { timeout: 60_000 });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new Error(`libosdp-peer: gcc could not build the harness against ${tc.libFile}:\n${stderr}`, { cause: err });
+    throw new Error(`libosdp-peer: gcc could not build ${name} against ${tc.libFile}:\n${stderr}`, { cause: err });
   }
   renameSync(partial, binary);
   return binary;
