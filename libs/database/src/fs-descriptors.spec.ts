@@ -60,6 +60,7 @@ const ALLOWED: Record<string, string> = {
   'apps/cli/src/mqtt-acl.ts': 'Mosquitto password and ACL files',
   'hardware/virtual-controller/src/main.ts': 'TLS files of the virtual controller (its own process, no database)',
   'hardware/virtual-reader/src/flash.store.ts': "the virtual reader's flash file",
+  'hardware/virtual-osdp-reader/src/pd-state.store.ts': "the virtual OSDP readers' state file (address, baud, installed key)",
   'test/bench/main.ts': 'test-output/bench.json',
   'test/bench/purge.bench.ts': "virtual readers' flash files (the raw read of the database runs in a child process)",
   'test/enrolment/enrolment-support.ts': "virtual readers' flash files",
