@@ -121,6 +121,11 @@ export class CredentialService {
       if (await m.exists(CardCredentialEntity, { where: { customerId, numberHash } })) {
         throw new ConflictError('credentials.card_already_issued', 'this card is already issued at this customer (revoked cards included)');
       }
+      // One card, one record across customers: a read must name one holder. Staff are the
+      // operator's, so telling them the card is taken elsewhere reveals no tenant's data to a tenant.
+      if ((await this.matches(m, canonical)).length > 0) {
+        throw new ConflictError('credentials.card_issued_elsewhere', 'this card is already issued at another customer');
+      }
       const row: CardCredentialEntity = {
         id: randomUUID(),
         customerId,
@@ -172,24 +177,13 @@ export class CredentialService {
    * The card record a read names, at whichever customer issued it, or null. The read carries
    * no customer, so it is hashed under each customer's key that has cards (an HMAC each, a few
    * microseconds) and looked up in one query; a customer whose key is gone matches nothing.
+   * Two records for one card (only possible if two instances issued it at once) fail closed:
+   * null, so the decision says `card_unknown` rather than pick a holder.
    */
   async resolveCardRead(read: CardRead): Promise<ResolvedCard | null> {
-    const canonical = canonicalCardBytes(read);
-    const repo = this.ds.getRepository(CardCredentialEntity);
-    const customers = (await repo.createQueryBuilder('c').select('DISTINCT c.customer_id', 'customerId').getRawMany<{ customerId: string }>()).map(
-      (r) => r.customerId,
-    );
-    const hashes: string[] = [];
-    for (const customerId of customers) {
-      const h = await this.keys.blindIndexIfKeyed(credentialScope(customerId), CARD_PURPOSE, canonical);
-      if (h !== null) hashes.push(h);
-    }
-    if (hashes.length === 0) return null;
-    const rows = await repo.find({ where: { numberHash: In(hashes) } });
-    // One customer per hash (HMAC-SHA-256 collisions across keys are not a practical event), but
-    // pair it with the customer it was hashed for anyway.
-    const row = rows.find((r) => customers.includes(r.customerId));
-    if (!row) return null;
+    const rows = await this.matches(this.ds.manager, canonicalCardBytes(read));
+    if (rows.length !== 1) return null;
+    const row = rows[0]!;
     return {
       id: row.id,
       personId: row.personId,
@@ -199,6 +193,22 @@ export class CredentialService {
       validUntil: row.validUntil,
       pinSet: row.pinHash !== null,
     };
+  }
+
+  /** Every card row, at any customer, whose hash under its own customer's key matches. */
+  private async matches(m: EntityManager, canonical: Buffer): Promise<CardCredentialEntity[]> {
+    const repo = m.getRepository(CardCredentialEntity);
+    const customers = (await repo.createQueryBuilder('c').select('DISTINCT c.customer_id', 'customerId').getRawMany<{ customerId: string }>()).map(
+      (r) => r.customerId,
+    );
+    const pairs: Array<{ customerId: string; numberHash: string }> = [];
+    for (const customerId of customers) {
+      const numberHash = await this.keys.blindIndexIfKeyed(credentialScope(customerId), CARD_PURPOSE, canonical);
+      if (numberHash !== null) pairs.push({ customerId, numberHash });
+    }
+    if (pairs.length === 0) return [];
+    // A hash counts only at the customer it was computed for.
+    return repo.find({ where: pairs });
   }
 
   /** Sets (or replaces) the card's PIN; clears the wrong-attempt counter and any lock. */
