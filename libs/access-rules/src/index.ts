@@ -39,3 +39,33 @@ export type {
 } from './badge-in.js';
 export { ZoneState, DOOR_EVENT_KINDS, DEFAULT_ANTI_PASSBACK_RESET_MINUTES, DEFAULT_UNLOCK_GRACE_MS, MAX_ANTI_PASSBACK_RESET_MINUTES } from './zone-state.js';
 export type { DoorEvent, DoorEventKind, DoorStatus, PendingTwoPerson, PresenceSide, ZoneStateOptions, ZoneStateView } from './zone-state.js';
+export { CREDENTIAL_POLICIES, DEFAULT_CREDENTIAL_POLICY, type CredentialPolicy } from './model.js';
+export {
+  CARD_STATES,
+  CREDENTIAL_REASONS,
+  CREDENTIAL_REASON_DESCRIPTIONS,
+  CREDENTIAL_WINDOW_BOUNDS_MS,
+  DEFAULT_CREDENTIAL_WINDOW_MS,
+  FACTOR_KINDS,
+  PIN_RESULTS,
+  credentialPolicyFor,
+  currentAttempt,
+  decideCredentialAccess,
+  decideCredentials,
+  isTwoFactor,
+} from './credentials.js';
+export type {
+  CardFacts,
+  CardFactor,
+  CardState,
+  CredentialAccessDecision,
+  CredentialAccessInput,
+  CredentialInput,
+  CredentialOutcome,
+  CredentialReason,
+  FactorKind,
+  FingerprintFactor,
+  PinFactor,
+  PinResult,
+  PresentedFactor,
+} from './credentials.js';

@@ -6,6 +6,15 @@
 
 export type Instant = number;
 
+/**
+ * The credentials a door asks for. `a+b`: both, correlated within a window; `a|b`: either.
+ * Stable codes (stored with zones and doors).
+ */
+export const CREDENTIAL_POLICIES = ['fingerprint', 'card', 'card+pin', 'card+fingerprint', 'fingerprint|card'] as const;
+export type CredentialPolicy = (typeof CREDENTIAL_POLICIES)[number];
+/** Today's behaviour: a door without a policy opens by fingerprint alone. */
+export const DEFAULT_CREDENTIAL_POLICY: CredentialPolicy = 'fingerprint';
+
 export type PersonStatus = 'active' | 'suspended' | 'restricted';
 
 export interface CustomerFacts {
@@ -81,6 +90,8 @@ export interface ZoneFacts {
   interlockGroup: string | null;
   /** Two distinct authorised people within this many seconds; null = off. */
   twoPersonWindowSeconds: number | null;
+  /** Which credentials open the zone's doors (see credentials.ts); absent = `fingerprint`. */
+  credentialPolicy?: CredentialPolicy;
 }
 
 export interface DoorFacts {
@@ -88,6 +99,8 @@ export interface DoorFacts {
   siteId: string;
   /** The zone this door leads into. */
   zoneId: string;
+  /** Overrides the zone's policy for this door alone; absent = the zone's. */
+  credentialPolicy?: CredentialPolicy;
 }
 
 export interface RegistrySnapshot {

@@ -64,6 +64,29 @@ describe(KeyService.name, () => {
     await expect(make().decryptString(kept, 'aad')).resolves.toBe('keep me');
   });
 
+  it('blind index: equal within scope and purpose, unrelated across them, gone with the scope', async () => {
+    const sut = make();
+    const a = await sut.blindIndex('customer:a', 'card', '26:1234567');
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    await expect(sut.blindIndex('customer:a', 'card', '26:1234567')).resolves.toBe(a);
+    await expect(make().blindIndexIfKeyed('customer:a', 'card', '26:1234567')).resolves.toBe(a); // same key after a restart
+    await expect(sut.blindIndex('customer:a', 'card', '26:1234568')).resolves.not.toBe(a);
+    await expect(sut.blindIndex('customer:b', 'card', '26:1234567')).resolves.not.toBe(a);
+    await expect(sut.blindIndex('customer:a', 'other', '26:1234567')).resolves.not.toBe(a);
+    await expect(sut.blindIndex('customer:a', 'Not A Label!', 'x')).rejects.toThrow('purpose');
+    await expect(sut.destroyScope('customer:a')).resolves.toBe(true);
+    await expect(sut.blindIndexIfKeyed('customer:a', 'card', '26:1234567')).resolves.toBeNull();
+    await expect(make().blindIndexIfKeyed('customer:a', 'card', '26:1234567')).resolves.toBeNull();
+    // a new key for the scope (a customer starting over) gives new, unrelated hashes
+    await expect(sut.blindIndex('customer:a', 'card', '26:1234567')).resolves.not.toBe(a);
+  });
+
+  it('blindIndexIfKeyed never creates a data key', async () => {
+    const sut = make();
+    await expect(sut.blindIndexIfKeyed('customer:none', 'card', 'x')).resolves.toBeNull();
+    await expect(db.dataSource.getRepository(DataKeyEntity).count()).resolves.toBe(0);
+  });
+
   it('rotates the master key: data keys re-wrapped, old key retired, ciphertexts still readable', async () => {
     const sut = make();
     const ct = await sut.encrypt('customer:a', 'value', 'aad');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -57,6 +57,38 @@ export class KeyService {
 
   async decryptString(ciphertext: string, aad: string): Promise<string> {
     return (await this.decrypt(ciphertext, aad)).toString('utf8');
+  }
+
+  /**
+   * A keyed hash (blind index) of `value` under a key derived from the scope's data key:
+   * HMAC-SHA-256 with HKDF-SHA-256(data key, info `acs-blind-index:<purpose>`) (RFC 5869). Equal
+   * values give equal hashes within one scope and purpose, so a column of them can be searched
+   * without storing the value; another scope or purpose gives unrelated hashes, and destroying
+   * the scope (crypto-shredding) makes the stored hashes unlinkable to any value for good.
+   * HKDF rather than the data key itself: one key, one use (the data key stays an AES-GCM key).
+   * Creates the scope's data key if it has none, like `encrypt`. Hex, 64 characters.
+   */
+  async blindIndex(scope: string, purpose: string, value: Buffer | string): Promise<string> {
+    const { key } = await this.dataKeyFor(scope);
+    return this.hmac(key, purpose, value);
+  }
+
+  /**
+   * `blindIndex` for lookups: null when the scope has no data key (never created, or shredded),
+   * instead of creating one, so searching a value across scopes leaves no key behind.
+   */
+  async blindIndexIfKeyed(scope: string, purpose: string, value: Buffer | string): Promise<string | null> {
+    const knownId = this.scopeIds.get(scope);
+    const cached = knownId ? this.cache.get(knownId) : undefined;
+    if (cached) return this.hmac(cached, purpose, value);
+    const row = await this.dataSource.getRepository(DataKeyEntity).findOne({ where: { scope } });
+    return row ? this.hmac(this.remember(scope, row), purpose, value) : null;
+  }
+
+  private hmac(dataKey: Buffer, purpose: string, value: Buffer | string): string {
+    if (!/^[a-z0-9:_-]{1,64}$/.test(purpose)) throw new Error('blindIndex: purpose must be a short lower-case label');
+    const derived = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `acs-blind-index:${purpose}`, 32));
+    return createHmac('sha256', derived).update(value).digest('hex');
   }
 
   /** Crypto-shredding: removes the scope's data key. Returns whether a key existed. */

@@ -8,6 +8,7 @@ import { READER_FLEET_ENTITIES } from '@acs/reader-fleet';
 import { BADGE_IN_ENTITIES } from '@acs/badge-in';
 import { COMPLIANCE_ENTITIES } from '@acs/compliance';
 import { CLUSTER_ENTITIES } from '@acs/cluster';
+import { CREDENTIALS_ENTITIES } from '@acs/credentials';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /**
@@ -25,6 +26,7 @@ export const ENTITIES = [
   ...COMPLIANCE_ENTITIES,
   ...BADGE_IN_ENTITIES,
   ...CLUSTER_ENTITIES,
+  ...CREDENTIALS_ENTITIES,
 ];
 
 export const SCHEMA: SchemaParts = { entities: ENTITIES, migrations: MIGRATIONS };
