@@ -1,0 +1,47 @@
+// The lib's public surface: the packet layer, the framer and the command/reply codecs of OSDP
+// v2.2 (IEC 60839-11-5). No I/O and no Nest here: the bus loop and the secure channel use these.
+export { checksum8, crc16, CRC16_INIT, CRC16_POLY } from './crc.js';
+export {
+  BROADCAST_ADDRESS,
+  carriesMac,
+  decodePacket,
+  encodePacket,
+  HEADER_LENGTH,
+  isEncrypted,
+  MAC_LENGTH,
+  MARK,
+  MAX_PACKET_LENGTH,
+  openPacket,
+  OsdpEncodeError,
+  REPLY_BIT,
+  ScbType,
+  SOM,
+  withMark,
+  type DecodedPacket,
+  type DecodeOptions,
+  type DecodeResult,
+  type Direction,
+  type Integrity,
+  type OpenResult,
+  type Packet,
+  type PacketInit,
+  type PacketSecurity,
+  type SecurityBlock,
+  type Sequence,
+} from './packet.js';
+export { INTER_BYTE_TIMEOUT_MS, OsdpFramer, type OsdpFramerDrop, type OsdpFramerOptions, type TruncatedReason } from './framer.js';
+export { BAUD_RATES, OsdpPayloadError, type DecodeOutcome, type PayloadErrorReason } from './payload.js';
+export {
+  CommandCode,
+  commandName,
+  decodeCommand,
+  encodeCommand,
+  LedColour,
+  TextCommand,
+  type BuzzerRecord,
+  type Command,
+  type CommandKind,
+  type LedRecord,
+  type LedState,
+} from './commands.js';
+export { decodeReply, encodeReply, NakCode, RawFormat, ReplyCode, replyName, type Capability, type Reply, type ReplyKind } from './replies.js';
