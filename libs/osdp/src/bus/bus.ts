@@ -332,7 +332,8 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
 
   private noReply(pd: PdSession, job: Job): void {
     // The PD may or may not have acted on the lost command; restarting at SQN 0 (and setting the
-    // secure channel up again) puts both ends back in step, as libosdp's ACU does after a timeout.
+    // secure channel up again) puts both ends back in step. libosdp's ACU also starts a PD over
+    // at SQN 0 once its retries are spent, after first declaring it offline (src/osdp_cp.c).
     this.lostSession(pd, 'no reply');
     pd.restart();
     if (job.purpose === 'queued') job.pending.reject(new OsdpCommandError(pd.online ? 'timeout' : 'offline', pd.address, job.command.kind));
