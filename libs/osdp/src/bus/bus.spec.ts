@@ -238,6 +238,56 @@ describe('OsdpBus polling', () => {
   });
 });
 
+describe('OsdpBus queue', () => {
+  it('refuses a command that cannot be encoded at once, and fails the one on the wire with "closed" on close', async () => {
+    const r = rig([{ address: 1 }]);
+    await r.timers.advance(200);
+    const tooLong: QueuedCommand = { kind: 'TEXT', reader: 0, command: 1, temporarySeconds: 0, row: 0, column: 0, text: Buffer.alloc(300, 0x41) };
+    await expect(r.bus.send(1, tooLong)).rejects.toThrow(/TEXT|text|255|length/);
+    r.pd[1].silent = true;
+    const led = r.bus.send(1, LED).catch((e: unknown) => e);
+    await r.timers.advance(100);
+    const closing = r.bus.close();
+    await r.timers.advance(100);
+    await closing;
+    current = undefined;
+    expect(await led).toMatchObject({ code: 'closed' });
+  });
+
+  it('keeps polling the other PDs when the key provider throws for one', async () => {
+    const clock = new FakeClock();
+    const timers = new ManualTimers(clock);
+    const transport = new FakeTransport();
+    const line = new ScriptedLine(transport);
+    line.add(1, { installMode: true });
+    line.add(2);
+    const bus = new OsdpBus({
+      transport,
+      clock,
+      timers,
+      pds: [
+        { address: 1, secure: 'required' },
+        { address: 2, secure: 'off' },
+      ],
+      keys: () => {
+        throw new Error('key store unavailable');
+      },
+    });
+    const online: number[] = [];
+    bus.on('online', (e) => online.push(e.address));
+    bus.start();
+    await timers.advance(500);
+    expect(online).toEqual([1, 2]);
+    expect(bus.drops()['internal-error']).toBeGreaterThan(1);
+    const led = bus.send(2, LED);
+    await timers.advance(200);
+    await expect(led).resolves.toEqual({ kind: 'ACK' });
+    const closing = bus.close();
+    await timers.advance(500);
+    await closing;
+  });
+});
+
 describe('OsdpBus events', () => {
   it('delivers card reads and keypad input (0x7F is *, 0x0D is #) from a poll', async () => {
     const r = rig([{ address: 1 }]);

@@ -111,6 +111,13 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
     const pd = this.byAddress.get(address);
     if (!pd) return Promise.reject(new RangeError(`OSDP PD ${address} is not on this bus`));
     if (!QUEUEABLE.has(command.kind)) return Promise.reject(new TypeError(`OSDP ${command.kind} is not a queueable command`));
+    try {
+      // A command that cannot be encoded (a text too long, a byte out of range) is the caller's
+      // error: refuse it here rather than inside the loop that owns the line.
+      encodeCommand(command);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     if (this.closed) return Promise.reject(new OsdpCommandError('closed', address, command.kind));
     if (!pd.online) return Promise.reject(new OsdpCommandError('offline', address, command.kind));
     if (pd.untrusted !== undefined) return Promise.reject(new OsdpCommandError('untrusted', address, command.kind));
@@ -170,7 +177,15 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
       const started = this.clock.nowMs();
       for (const pd of this.pds) {
         if (this.closed || !this.transport.isOpen) break;
-        await this.service(pd);
+        try {
+          await this.service(pd);
+        } catch {
+          // A throwing key provider or a packet that cannot be built must not stop the other PDs;
+          // this PD starts over (the error is counted, its text may name a key store and is not kept).
+          this.drop('internal-error', pd.address);
+          this.lostSession(pd, 'internal error');
+          pd.restart();
+        }
         this.checkOffline('no-reply');
       }
       const rest = this.pollIntervalMs - (this.clock.nowMs() - started);
@@ -336,7 +351,8 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
     // at SQN 0 once its retries are spent, after first declaring it offline (src/osdp_cp.c).
     this.lostSession(pd, 'no reply');
     pd.restart();
-    if (job.purpose === 'queued') job.pending.reject(new OsdpCommandError(pd.online ? 'timeout' : 'offline', pd.address, job.command.kind));
+    const code = this.closed ? 'closed' : pd.online ? 'timeout' : 'offline';
+    if (job.purpose === 'queued') job.pending.reject(new OsdpCommandError(code, pd.address, job.command.kind));
   }
 
   /** Verifies and decrypts a reply under the PD's secure channel; undefined when the channel broke. */

@@ -141,4 +141,13 @@ export interface OsdpBusEvents {
 }
 
 /** Drops the bus itself decides on (after the framer). */
-export type BusDropKind = 'unsolicited' | 'wrong-sequence' | 'bad-mac' | 'plain-under-sc' | 'bad-payload' | 'untrusted-card' | 'untrusted-keypad';
+export type BusDropKind =
+  | 'unsolicited'
+  | 'wrong-sequence'
+  | 'bad-mac'
+  | 'plain-under-sc'
+  | 'bad-payload'
+  | 'untrusted-card'
+  | 'untrusted-keypad'
+  /** A key provider threw, or a packet could not be built: the PD starts over. */
+  | 'internal-error';
