@@ -51,6 +51,8 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
   private closed = false;
   private wake?: () => void;
   private gapTimer?: OsdpTimer;
+  /** The job of the exchange in progress, so that an unexpected error can still settle its promise. */
+  private current?: Job;
 
   constructor(options: OsdpBusOptions) {
     super();
@@ -178,8 +180,11 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
       for (const pd of this.pds) {
         if (this.closed || !this.transport.isOpen) break;
         try {
+          this.current = undefined;
           await this.service(pd);
         } catch {
+          const job = this.current;
+          if (job?.purpose === 'queued') job.pending.reject(new OsdpCommandError('internal', pd.address, job.command.kind));
           // A throwing key provider or a packet that cannot be built must not stop the other PDs;
           // this PD starts over (the error is counted, its text may name a key store and is not kept).
           this.drop('internal-error', pd.address);
@@ -212,8 +217,8 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
       if (!pd.online || now - pd.lastReplyAt < this.offlineAfterMs) continue;
       pd.online = false;
       this.lostSession(pd, 'offline');
-      pd.restart();
       pd.rejectAll('offline');
+      pd.restart();
       this.emit('offline', { address: pd.address, reason });
     }
   }
@@ -232,11 +237,13 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
       if (now < pd.held.notBefore) return;
       ({ job, bytes, sequence } = pd.held);
       pd.held = undefined;
+      this.current = job;
     } else {
       const next = await this.nextJob(pd);
       if (!next) return;
       job = next;
       sequence = pd.nextSequence();
+      this.current = job;
       bytes = this.encode(pd, job, sequence);
       pd.commitSequence(sequence);
     }

@@ -92,6 +92,8 @@ export class PdSession {
     this.security = undefined;
     this.handshake = undefined;
     this.scrypt = undefined;
+    // A command held after osdp_BUSY goes again, as a new command, once the PD is back up.
+    if (this.held?.job.purpose === 'queued') this.queue.unshift(this.held.job.pending);
     this.held = undefined;
     this.phase = 'identify';
     return hadSession;

@@ -69,7 +69,9 @@ export type OsdpCommandErrorCode =
   /** The PD failed secure-channel set-up and is not trusted. */
   | 'untrusted'
   /** The PD answered with a reply that does not fit the command. */
-  | 'unexpected-reply';
+  | 'unexpected-reply'
+  /** The bus failed to build or handle the exchange (a bug or a throwing key provider); the PD restarts. */
+  | 'internal';
 
 /** Why a queued command did not get the reply it wanted. Carries codes only, never payload bytes. */
 export class OsdpCommandError extends Error {
