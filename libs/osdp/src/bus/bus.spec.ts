@@ -367,6 +367,24 @@ describe('OsdpBus secure channel', () => {
     expect(r.of('alarm')).toHaveLength(1);
   });
 
+  it('ends the channel on a reply with a bad MAC and sets it up again from SQN 0, without an alarm', async () => {
+    const r = rig([{ address: 1, bus: { secure: 'required' }, pd: { scbk: KEY_A } }], { 1: KEY_A });
+    await r.timers.advance(300);
+    expect(r.of('secure')).toEqual([{ address: 1, state: 'established', keyMode: 'scbk' }]);
+    r.pd[1].corruptMac = true;
+    const before = r.wire.length;
+    await r.timers.advance(300);
+    expect(r.bus.drops()['bad-mac']).toBe(1);
+    expect(r.of('secure')).toEqual([
+      { address: 1, state: 'established', keyMode: 'scbk' },
+      { address: 1, state: 'lost', reason: 'bad or missing MAC' },
+      { address: 1, state: 'established', keyMode: 'scbk' },
+    ]);
+    const restart = r.wire.slice(before).find((w) => w.packet.sequence === 0);
+    expect(restart?.packet.code).toBe(0x61);
+    expect(r.of('alarm')).toEqual([]);
+  });
+
   it('refuses KEYSET without a secure channel', async () => {
     const r = rig([{ address: 1 }]);
     await r.timers.advance(200);

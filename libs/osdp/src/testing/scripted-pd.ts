@@ -1,5 +1,6 @@
 import type { FakeTransport } from '@acs/fingerprint/testing';
 import { CommandCode, decodeCommand, type Command } from '../commands.js';
+import { crc16 } from '../crc.js';
 import { decodePacket, encodePacket, openPacket, ScbType, withMark, type DecodedPacket, type Sequence } from '../packet.js';
 import { encodeReply, type Reply } from '../replies.js';
 import { SessionSecurity } from '../bus/session-security.js';
@@ -38,6 +39,8 @@ export class ScriptedPd {
   /** Process the next n commands but lose their replies (as line noise would). */
   loseReplies = 0;
   tamper = false;
+  /** Send the next MAC'd reply with a wrong MAC (and a right CRC), as a PD with other keys would. */
+  corruptMac = false;
   scbk?: Buffer;
   installMode: boolean;
   private readonly events: Reply[] = [];
@@ -195,6 +198,11 @@ export class ScriptedPd {
     else if (sealed && this.security) {
       const type = data.length > 0 ? ScbType.ReplyMacEncrypted : ScbType.ReplyMac;
       bytes = encodePacket({ ...base, security: { type, data: Buffer.alloc(0) } }, this.security);
+      if (this.corruptMac) {
+        this.corruptMac = false;
+        bytes[bytes.length - 3] ^= 0xff; // last MAC byte; the CRC-16 follows
+        bytes.writeUInt16LE(crc16(bytes, 0, bytes.length - 2), bytes.length - 2);
+      }
     } else bytes = encodePacket(base);
     after?.();
     return withMark(bytes);
