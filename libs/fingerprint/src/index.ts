@@ -25,3 +25,7 @@ export {
 export { encodeCommand, encodeIndexTable, encodeProductInfo, encodeSystemParameters } from './fingerprint.commands.js';
 export { FingerprintFramer, type FramerDrop } from './fingerprint.framer.js';
 export { R503 } from './model-profile.js';
+
+// The byte transports (serial device or tcp:// serial device server), shared with libs/osdp's bus.
+export { createTransport, type TransportFactoryOptions } from './transports/transport.factory.js';
+export type { FingerprintTransport, TransportCloseInfo } from './transport.js';

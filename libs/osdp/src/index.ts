@@ -82,3 +82,23 @@ export {
   type LedState,
 } from './commands.js';
 export { decodeReply, encodeReply, NakCode, RawFormat, ReplyCode, replyName, type Capability, type Reply, type ReplyKind } from './replies.js';
+export { OsdpBus, OFFLINE_AFTER_MS, REPLY_TIMEOUT_MS } from './bus/bus.js';
+export { createOsdpTransport, DEFAULT_OSDP_BAUD_RATE, type OsdpTransport } from './bus/transport.js';
+export { sleep, systemTimers, type OsdpTimer, type OsdpTimers } from './bus/timers.js';
+export { SessionSecurity } from './bus/session-security.js';
+export {
+  OsdpCommandError,
+  type BusDropKind,
+  type CardRead,
+  type KeypadInput,
+  type KeyProvider,
+  type LocalStatus,
+  type OsdpAlarm,
+  type OsdpBusEvents,
+  type OsdpBusOptions,
+  type OsdpCommandErrorCode,
+  type PdOptions,
+  type QueuedCommand,
+  type SecureChannelState,
+  type SecureMode,
+} from './bus/types.js';

@@ -155,9 +155,10 @@ export class LibosdpPeer {
 
   private constructor(
     readonly acuPath: string,
-    private readonly child: ChildProcessWithoutNullStreams,
+    private child: ChildProcessWithoutNullStreams,
     private readonly pty: PtyPair,
     private readonly dir: string,
+    private readonly binary: string,
   ) {}
 
   static async start(tc: LibosdpToolchain, options: LibosdpPeerOptions): Promise<LibosdpPeer> {
@@ -165,30 +166,49 @@ export class LibosdpPeer {
     const dir = mkdtempSync(join(tmpdir(), 'libosdp-peer-'));
     const pty = new PtyPair(tc.socat, join(dir, 'pd'), join(dir, 'acu'));
     await pty.start();
-    const args = ['--tty', pty.devicePath, '--baud', String(options.baudRate ?? 115200)];
-    for (const pd of options.pds) {
-      const p: PeerPd = typeof pd === 'number' ? { address: pd } : pd;
-      let spec = String(p.address);
-      if (p.scbk) spec += `:${hexKey(p.scbk)}`;
-      else if (p.installMode) spec += ':install';
-      args.push('--address', spec);
-    }
-    if (options.scbk) args.push('--scbk', hexKey(options.scbk));
-    if (options.installMode) args.push('--install-mode');
-    if (options.enforceSecure) args.push('--enforce-secure');
-    args.push('--log-level', String(options.logLevel ?? 4));
-
-    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const peer = new LibosdpPeer(pty.hostPath, child, pty, dir);
+    const child = spawn(binary, harnessArgs(pty.devicePath, options), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const peer = new LibosdpPeer(pty.hostPath, child, pty, dir, binary);
     peer.attach();
     try {
-      const ready = await peer.waitForLine('ready ', 5000);
-      peer.libVersion = /version=(\S+)/.exec(ready)?.[1] ?? '';
+      await peer.awaitReady();
     } catch (err) {
       await peer.stop();
       throw err;
     }
     return peer;
+  }
+
+  private async awaitReady(): Promise<void> {
+    const ready = await this.waitForLine('ready ', 5000);
+    this.libVersion = /version=(\S+)/.exec(ready)?.[1] ?? '';
+  }
+
+  /**
+   * Kills the harness alone (SIGKILL, mid-poll as a power cut would), leaving the pty's ACU end
+   * where it is when socat keeps it: the PDs fall silent rather than the cable being pulled.
+   */
+  async killHarness(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGKILL');
+    await gone;
+  }
+
+  /**
+   * Starts the harness again on the same pty path (socat restarted on the same links if it went
+   * away with the harness), with these options: a PD given a key by KEYSET keeps it only if the
+   * test passes it here, as a real reader would keep it in its flash.
+   */
+  async restartHarness(options: LibosdpPeerOptions): Promise<void> {
+    await this.killHarness();
+    if (!existsSync(this.pty.devicePath) || !existsSync(this.pty.hostPath)) {
+      await this.pty.stop();
+      await this.pty.start();
+    }
+    this.exited = undefined;
+    this.child = spawn(this.binary, harnessArgs(this.pty.devicePath, options), { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.attach();
+    await this.awaitReady();
   }
 
   /** libosdp's version as the library reports it (osdp_get_version). */
@@ -197,12 +217,13 @@ export class LibosdpPeer {
   }
 
   private attach(): void {
-    createInterface({ input: this.child.stdout }).on('line', (line) => this.onLine(line));
-    this.child.stderr.on('data', (chunk: Buffer) => {
+    const child = this.child;
+    createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
+    child.stderr.on('data', (chunk: Buffer) => {
       if (process.env.LIBOSDP_PEER_VERBOSE === '1') process.stderr.write(chunk);
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4000);
     });
-    this.child.once('exit', (code, signal) => {
+    child.once('exit', (code, signal) => {
       this.exited = `pd-harness exited (${signal ?? code})`;
       const err = this.failure(this.exited);
       for (const w of this.waiters) {
@@ -276,6 +297,22 @@ export class LibosdpPeer {
     await this.pty.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function harnessArgs(devicePath: string, options: LibosdpPeerOptions): string[] {
+  const args = ['--tty', devicePath, '--baud', String(options.baudRate ?? 115200)];
+  for (const pd of options.pds) {
+    const p: PeerPd = typeof pd === 'number' ? { address: pd } : pd;
+    let spec = String(p.address);
+    if (p.scbk) spec += `:${hexKey(p.scbk)}`;
+    else if (p.installMode) spec += ':install';
+    args.push('--address', spec);
+  }
+  if (options.scbk) args.push('--scbk', hexKey(options.scbk));
+  if (options.installMode) args.push('--install-mode');
+  if (options.enforceSecure) args.push('--enforce-secure');
+  args.push('--log-level', String(options.logLevel ?? 4));
+  return args;
 }
 
 function hexKey(key: Buffer): string {
