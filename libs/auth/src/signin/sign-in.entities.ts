@@ -1,11 +1,16 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber, epochMs } from '@acs/database';
+import { StaffAccountEntity } from '../staff-account.entity.js';
 
 /** A staff account's sign-in secrets, apart from the account row so a listing of staff never loads them. */
 @Entity('staff_credential')
 export class StaffCredentialEntity {
   @PrimaryColumn({ name: 'staff_id', type: 'varchar', length: 36 })
   staffId!: string;
+
+  @ManyToOne(() => StaffAccountEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'staff_id' })
+  staff?: StaffAccountEntity;
 
   /** Argon2id in the PHC string format (parameters and salt included). */
   @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true })
@@ -44,6 +49,10 @@ export class PasswordResetEntity {
   @Column({ name: 'staff_id', type: 'varchar', length: 36 })
   staffId!: string;
 
+  @ManyToOne(() => StaffAccountEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'staff_id' })
+  staff?: StaffAccountEntity;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;
 
@@ -62,6 +71,10 @@ export class RecoveryCodeEntity {
   @Index('idx_staff_recovery_code_staff')
   @Column({ name: 'staff_id', type: 'varchar', length: 36 })
   staffId!: string;
+
+  @ManyToOne(() => StaffAccountEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'staff_id' })
+  staff?: StaffAccountEntity;
 
   /** SHA-256 of the code: recovery codes are 64-bit random, so a fast hash is enough (no dictionary to attack). */
   @Column({ name: 'code_hash', type: 'varchar', length: 64 })
@@ -93,6 +106,10 @@ export class BrowserSessionEntity {
   @Index('idx_browser_session_staff')
   @Column({ name: 'staff_id', type: 'varchar', length: 36 })
   staffId!: string;
+
+  @ManyToOne(() => StaffAccountEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'staff_id' })
+  staff?: StaffAccountEntity;
 
   @Column({ type: 'varchar', length: 16 })
   state!: SessionState;
