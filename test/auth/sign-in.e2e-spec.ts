@@ -31,7 +31,8 @@ describe('staff sign-in', () => {
   let seq = 0;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { SIGN_IN_ACCOUNT_FAILURE_LIMIT: '3', AUTH_FAILURE_LIMIT: '50' } });
+    // TRUST_PROXY: supertest connects over loopback, so X-Forwarded-For/-Proto act as a TLS proxy would.
+    t = await startTestApp({ env: { SIGN_IN_ACCOUNT_FAILURE_LIMIT: '3', AUTH_FAILURE_LIMIT: '30', TRUST_PROXY: 'loopback' } });
   });
   afterAll(() => t.close());
 
@@ -192,6 +193,48 @@ describe('staff sign-in', () => {
       .expect(200);
     await t.http().get('/auth/sessions').set('Cookie', e.cookie).expect(401);
     await t.http().get('/auth/sessions').set('Cookie', cookieOf(ok)).expect(200);
+  });
+
+  it('answers the remaining refusals with their codes', async () => {
+    const s = await staffWithPassword();
+    const e = await enrol(s);
+    const post = (path: string, body: object = {}) => t.http().post(path).set('Cookie', e.cookie).set('X-CSRF-Token', e.csrf).send(body);
+    expect((await post('/auth/totp/enrolment').expect(409)).body.code).toBe('totp.already_enrolled');
+    expect((await post('/auth/totp/enrolment/confirm', { code: '000000' }).expect(409)).body.code).toBe('totp.no_pending_enrolment');
+    expect((await post('/auth/totp/disable', { code: '000000' }).expect(400)).body.code).toBe('totp.invalid_code');
+    expect((await post('/auth/password', { currentPassword: PASSWORD, newPassword: 'x'.repeat(300) }).expect(400)).body.code).toBe('password.too_long');
+    const missing = await t
+      .http()
+      .delete('/auth/sessions/00000000-0000-4000-8000-000000000000')
+      .set('Cookie', e.cookie)
+      .set('X-CSRF-Token', e.csrf)
+      .expect(404);
+    expect(missing.body.code).toBe('session.not_found');
+    expect((await t.http().post('/auth/sign-out').set(bearer(t.adminToken)).expect(400)).body.code).toBe('auth.no_session');
+    expect((await signIn({ username: s.username, password: PASSWORD, totpCode: '12ab56' }).expect(400)).body.code).toBe('validation.failed');
+    // disabling with a recovery code works; the next sign-in asks for enrolment again
+    await post('/auth/totp/disable', { recoveryCode: e.recoveryCodes[3] }).expect(200);
+    expect((await signIn({ username: s.username, password: PASSWORD }).expect(200)).body.state).toBe('totp_enrolment');
+    // a disabled account signs in like an unknown one
+    await t.http().post(`/staff/${s.id}/disable`).set(bearer(t.adminToken)).expect(200);
+    expect((await signIn({ username: s.username, password: PASSWORD }).expect(401)).body.code).toBe('auth.bad_credentials');
+    expect((await t.http().get('/auth/sessions').set('Cookie', e.cookie).expect(401)).body.code).toBe('auth.session_expired');
+  });
+
+  it('marks the cookie Secure and __Host- behind a TLS proxy', async () => {
+    const s = await staffWithPassword();
+    const res = await signIn({ username: s.username, password: PASSWORD }).set('X-Forwarded-Proto', 'https').expect(200);
+    const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []).join('\n');
+    expect(set).toMatch(/^__Host-acs_session=acss_[^;]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/m);
+  });
+
+  it('rate-limits an address after too many failures, for every account, but not other addresses', async () => {
+    const s = await staffWithPassword();
+    const from = (ip: string, username: string, password: string) => signIn({ username, password }).set('X-Forwarded-For', ip);
+    for (let i = 0; i < 30; i++) await from('198.51.100.9', `guess-${i}`, 'wrong password here').expect(401);
+    const blocked = await from('198.51.100.9', s.username, PASSWORD).expect(429);
+    expect(blocked.body.code).toBe('auth.rate_limited');
+    await from('198.51.100.10', s.username, PASSWORD).expect(200);
   });
 
   it('keeps passwords, TOTP secrets, recovery codes and session cookies out of logs and the audit trail', async () => {

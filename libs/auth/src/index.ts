@@ -1,5 +1,16 @@
 export { STAFF_ROLES, type StaffRole, type Principal, actorOf } from './roles.js';
-export { ACCESS_POLICY, AUDIT_POLICY, DURING_ENROLMENT, DuringTotpEnrolment, Public, Allow, AllowStaffOrOwnCustomer, Audited, type AccessPolicy, type AuditPolicy } from './route-policy.js';
+export {
+  ACCESS_POLICY,
+  AUDIT_POLICY,
+  DURING_ENROLMENT,
+  DuringTotpEnrolment,
+  Public,
+  Allow,
+  AllowStaffOrOwnCustomer,
+  Audited,
+  type AccessPolicy,
+  type AuditPolicy,
+} from './route-policy.js';
 export { SecurityEventSink, type AuthEvent } from './security-event.sink.js';
 export type { AuthenticatedRequest } from './auth.guard.js';
 export { CurrentPrincipal } from './principal.decorator.js';

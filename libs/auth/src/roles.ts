@@ -14,8 +14,7 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
  * id, also in `tokenId`, which per-credential limits key on); a bearer token has neither.
  */
 export type Principal =
-  | { kind: 'staff'; tokenId: string; staffId: string; role: StaffRole; sessionId?: string }
-  | { kind: 'customer'; tokenId: string; customerId: string };
+  { kind: 'staff'; tokenId: string; staffId: string; role: StaffRole; sessionId?: string } | { kind: 'customer'; tokenId: string; customerId: string };
 
 export function actorOf(p: Principal | undefined): { actorType: string; actorId: string | null; role: string | null } {
   if (!p) return { actorType: 'anonymous', actorId: null, role: null };

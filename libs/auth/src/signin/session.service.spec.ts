@@ -20,7 +20,9 @@ describe(SessionService.name, () => {
     db = await createLibTestDatabase([StaffAccountEntity, ...SIGN_IN_ENTITIES]);
     clock = new FakeClock('2026-12-01T09:00:00Z');
     sessions = new SessionService(db.dataSource, new WriteQueue(db.dataSource), clock, loadConfig({ SESSION_IDLE_MINUTES: '30', SESSION_ABSOLUTE_HOURS: '2' }));
-    await db.dataSource.getRepository(StaffAccountEntity).insert({ id: 'staff-1', username: 'desk-one', role: 'security', createdAt: clock.nowMs(), disabledAt: null });
+    await db.dataSource
+      .getRepository(StaffAccountEntity)
+      .insert({ id: 'staff-1', username: 'desk-one', role: 'security', createdAt: clock.nowMs(), disabledAt: null });
   });
   afterEach(async () => {
     await db.close();
@@ -65,7 +67,9 @@ describe(SessionService.name, () => {
   });
 
   it('revokes one of its owner’s sessions, never another’s, and all but one', async () => {
-    await db.dataSource.getRepository(StaffAccountEntity).insert({ id: 'staff-2', username: 'desk-two', role: 'auditor', createdAt: clock.nowMs(), disabledAt: null });
+    await db.dataSource
+      .getRepository(StaffAccountEntity)
+      .insert({ id: 'staff-2', username: 'desk-two', role: 'auditor', createdAt: clock.nowMs(), disabledAt: null });
     const a = await sessions.create('staff-1', 'active');
     const b = await sessions.create('staff-1', 'active');
     const c = await sessions.create('staff-1', 'active');

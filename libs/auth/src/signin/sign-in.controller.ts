@@ -151,7 +151,11 @@ export class SignInController {
   @Audited({ action: 'auth.password_change', targetType: 'staff' })
   @ApiOperation({ summary: 'Change one’s own password (the current one is required); other sessions end, this one is rotated' })
   @ApiOkResponse({ type: PasswordChangedView })
-  async changePassword(@Body() dto: ChangePasswordDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<PasswordChangedView> {
+  async changePassword(
+    @Body() dto: ChangePasswordDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PasswordChangedView> {
     const staffId = staffOf(req.principal);
     req.auditTargetId = staffId;
     const current = req.browserSession;

@@ -20,7 +20,10 @@ export class SignInDto {
 
 export class SignedInView {
   @ApiProperty({ format: 'uuid' }) staffId!: string;
-  @ApiProperty({ enum: ['active', 'totp_enrolment'], description: '`totp_enrolment`: only the enrolment routes and sign-out work until a second factor is confirmed' })
+  @ApiProperty({
+    enum: ['active', 'totp_enrolment'],
+    description: '`totp_enrolment`: only the enrolment routes and sign-out work until a second factor is confirmed',
+  })
   state!: 'active' | 'totp_enrolment';
   @ApiProperty({ description: 'Send as the X-CSRF-Token header on every state-changing request made with the session cookie' })
   csrfToken!: string;

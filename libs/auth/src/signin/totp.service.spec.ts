@@ -18,6 +18,8 @@ describe(TotpService.name, () => {
   let totp: TotpService;
   let secret: string;
   let recovery: string[];
+  let uri: string;
+  let pendingOnly: boolean;
   const code = (offsetS = 0) => generate({ secret, epoch: Math.floor(clock.nowMs() / 1000) + offsetS });
 
   beforeEach(async () => {
@@ -31,8 +33,8 @@ describe(TotpService.name, () => {
     await ds.getRepository(StaffAccountEntity).insert({ id: 'staff-1', username: 'desk-one', role: 'security', createdAt: clock.nowMs(), disabledAt: null });
     const e = await totp.startEnrolment('staff-1', 'desk-one');
     secret = new URL(e.otpauthUri).searchParams.get('secret')!;
-    expect(e.otpauthUri).toMatch(/^otpauth:\/\/totp\/ACS:desk-one\?/);
-    expect(await totp.enrolled('staff-1')).toBe(false);
+    uri = e.otpauthUri;
+    pendingOnly = !(await totp.enrolled('staff-1'));
     recovery = await totp.confirmEnrolment('staff-1', await code());
   });
   afterEach(async () => {
@@ -40,6 +42,8 @@ describe(TotpService.name, () => {
   });
 
   it('keeps the secret sealed at rest and active only after confirmation', async () => {
+    expect(uri).toMatch(/^otpauth:\/\/totp\/ACS:desk-one\?/);
+    expect(pendingOnly).toBe(true);
     expect(await totp.enrolled('staff-1')).toBe(true);
     const row = await db.dataSource.getRepository(StaffCredentialEntity).findOneByOrFail({ staffId: 'staff-1' });
     expect(row.totpPendingCt).toBeNull();
