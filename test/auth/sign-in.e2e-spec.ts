@@ -221,6 +221,18 @@ describe('staff sign-in', () => {
     expect((await t.http().get('/auth/sessions').set('Cookie', e.cookie).expect(401)).body.code).toBe('auth.session_expired');
   });
 
+  it('refuses a sign-in posted by a page of another origin (login CSRF), not one from its own', async () => {
+    const s = await staffWithPassword();
+    const body = { username: s.username, password: PASSWORD };
+    const foreign = await signIn(body).set('Origin', 'https://evil.example').expect(403);
+    expect(foreign.body.code).toBe('auth.cross_origin');
+    expect(foreign.headers['set-cookie']).toBeUndefined();
+    expect((await signIn(body).set('Origin', 'null').expect(403)).body.code).toBe('auth.cross_origin');
+    // the console's own page: Origin names the host the request is addressed to
+    await signIn(body).set('Host', 'acs.example:8443').set('Origin', 'https://acs.example:8443').expect(200);
+    expect((await signIn(body).set('Host', 'acs.example:8443').set('Origin', 'https://acs.example').expect(403)).body.code).toBe('auth.cross_origin');
+  });
+
   it('marks the cookie Secure and __Host- behind a TLS proxy', async () => {
     const s = await staffWithPassword();
     const res = await signIn({ username: s.username, password: PASSWORD }).set('X-Forwarded-Proto', 'https').expect(200);

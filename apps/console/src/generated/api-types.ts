@@ -1953,6 +1953,11 @@ export interface components {
        * @description Customer tokens only
        */
       customerId?: string;
+      /**
+       * Format: uuid
+       * @description Browser sessions only: the session (also in tokenId)
+       */
+      sessionId?: string;
     };
     PasswordResetIssuedView: {
       /** Format: uuid */

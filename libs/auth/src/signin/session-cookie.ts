@@ -36,3 +36,20 @@ export function setSessionCookie(req: Request, res: Response, token: string): vo
 export function clearSessionCookie(req: Request, res: Response): void {
   res.clearCookie(req.secure ? COOKIE_TLS : COOKIE_PLAIN, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
 }
+
+/**
+ * A sign-in or password reset posted by a page of another origin is refused (login CSRF: a page
+ * elsewhere could otherwise sign the victim's browser into the attacker's account; SameSite does
+ * not help when there is no cookie yet). Browsers send Origin on every cross-origin POST (the Fetch
+ * standard's "origin header" step), so its absence means a non-browser client, which is allowed.
+ * `req.host` honours X-Forwarded-Host only from a proxy named in TRUST_PROXY.
+ */
+export function fromOwnOrigin(req: Request): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.host;
+  } catch {
+    return false;
+  }
+}

@@ -7,7 +7,7 @@ import { STAFF_ROLES, type Principal } from '../roles.js';
 import { Allow, Audited, DuringTotpEnrolment, Public } from '../route-policy.js';
 import { StaffAccountEntity } from '../staff-account.entity.js';
 import { PasswordService } from './password.service.js';
-import { clearSessionCookie, sessionCookieOf, setSessionCookie } from './session-cookie.js';
+import { clearSessionCookie, fromOwnOrigin, sessionCookieOf, setSessionCookie } from './session-cookie.js';
 import { csrfTokenOf, SessionService } from './session.service.js';
 import type { BrowserSessionEntity } from './sign-in.entities.js';
 import {
@@ -33,6 +33,10 @@ const ANY_STAFF = [...STAFF_ROLES];
 
 function sessionView(s: BrowserSessionEntity, currentId: string | undefined): SessionView {
   return { id: s.id, state: s.state, createdAt: iso(s.createdAt), lastSeenAt: iso(s.lastSeenAt), expiresAt: iso(s.expiresAt), current: s.id === currentId };
+}
+
+function refuseCrossOrigin(req: AuthenticatedRequest): void {
+  if (!fromOwnOrigin(req)) throw new DomainError('auth.cross_origin', 'this form may only be posted from the server’s own pages', 403);
 }
 
 function staffOf(p: Principal | undefined): string {
@@ -62,6 +66,7 @@ export class SignInController {
   @ApiOperation({ summary: 'Sign in with username and password (and TOTP or recovery code when enrolled); sets the session cookie' })
   @ApiOkResponse({ type: SignedInView })
   async signIn(@Body() dto: SignInDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<SignedInView> {
+    refuseCrossOrigin(req);
     let outcome;
     try {
       outcome = await this.signIns.signIn({
@@ -172,6 +177,7 @@ export class SignInController {
   @ApiOperation({ summary: 'Set a new password with the one-time token an administrator issued; the account’s sessions end' })
   @ApiOkResponse({ type: PasswordChangedView })
   async completeReset(@Body() dto: CompleteResetDto, @Req() req: AuthenticatedRequest): Promise<PasswordChangedView> {
+    refuseCrossOrigin(req);
     const staffId = await this.passwords.completeReset(dto.token, dto.newPassword);
     req.auditTargetId = staffId;
     return { staffId, revokedSessions: 0 };
