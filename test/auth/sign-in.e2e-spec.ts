@@ -233,6 +233,18 @@ describe('staff sign-in', () => {
     expect((await signIn(body).set('Host', 'acs.example:8443').set('Origin', 'https://acs.example').expect(403)).body.code).toBe('auth.cross_origin');
   });
 
+  it('counts wrong current passwords and wrong codes from a signed-in session against the account', async () => {
+    const s = await staffWithPassword();
+    const e = await enrol(s);
+    const post = (path: string, body: object) => t.http().post(path).set('Cookie', e.cookie).set('X-CSRF-Token', e.csrf).send(body);
+    await post('/auth/totp/disable', { code: '000000' }).expect(400);
+    await post('/auth/password', { currentPassword: 'guess number two', newPassword: NEW_PASSWORD }).expect(403);
+    await post('/auth/totp/disable', { code: '111111' }).expect(400);
+    const locked = await post('/auth/totp/disable', { code: await codeAt(e.secret, 30) }).expect(429);
+    expect(locked.body.code).toBe('auth.account_locked');
+    expect((await signIn({ username: s.username, password: PASSWORD }).expect(429)).body.code).toBe('auth.account_locked');
+  });
+
   it('marks the cookie Secure and __Host- behind a TLS proxy', async () => {
     const s = await staffWithPassword();
     const res = await signIn({ username: s.username, password: PASSWORD }).set('X-Forwarded-Proto', 'https').expect(200);

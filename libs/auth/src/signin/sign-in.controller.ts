@@ -165,7 +165,14 @@ export class SignInController {
     req.auditTargetId = staffId;
     const current = req.browserSession;
     const before = (await this.sessions.listFor(staffId)).length;
-    await this.passwords.change(staffId, dto.currentPassword, dto.newPassword, current?.id);
+    const username = await this.usernameOf(staffId);
+    await this.signIns.assertNotLocked(username, staffId);
+    try {
+      await this.passwords.change(staffId, dto.currentPassword, dto.newPassword, current?.id);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'password.current_wrong') await this.signIns.countFailure(username, staffId, req.id);
+      throw err;
+    }
     if (current) await this.rotate(req, res, current);
     return { staffId, revokedSessions: Math.max(0, before - (current ? 1 : 0)) };
   }
@@ -201,8 +208,7 @@ export class SignInController {
   async startEnrolment(@Req() req: AuthenticatedRequest): Promise<TotpEnrolmentView> {
     const staffId = staffOf(req.principal);
     req.auditTargetId = staffId;
-    const staff = await this.dataSource.getRepository(StaffAccountEntity).findOneByOrFail({ id: staffId });
-    return this.totp.startEnrolment(staffId, staff.username);
+    return this.totp.startEnrolment(staffId, await this.usernameOf(staffId));
   }
 
   @Post('totp/enrolment/confirm')
@@ -216,7 +222,15 @@ export class SignInController {
     const staffId = staffOf(req.principal);
     req.auditTargetId = staffId;
     if (dto.code === undefined) throw new DomainError('totp.invalid_code', 'send the six-digit code', 400);
-    const recoveryCodes = await this.totp.confirmEnrolment(staffId, dto.code);
+    const username = await this.usernameOf(staffId);
+    await this.signIns.assertNotLocked(username, staffId);
+    let recoveryCodes: string[];
+    try {
+      recoveryCodes = await this.totp.confirmEnrolment(staffId, dto.code);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'totp.invalid_code') await this.signIns.countFailure(username, staffId, req.id);
+      throw err;
+    }
     // A privilege change: the session leaves the enrolment-only state under a new id.
     const session = req.browserSession;
     const csrfToken = session ? await this.rotate(req, res, session, 'active') : null;
@@ -232,13 +246,22 @@ export class SignInController {
   async disable(@Body() dto: TotpCodeDto, @Req() req: AuthenticatedRequest): Promise<TotpStatusView> {
     const staffId = staffOf(req.principal);
     req.auditTargetId = staffId;
+    const username = await this.usernameOf(staffId);
+    await this.signIns.assertNotLocked(username, staffId);
     const ok =
       dto.code !== undefined
         ? await this.totp.verifyCode(staffId, dto.code)
         : dto.recoveryCode !== undefined && (await this.totp.useRecoveryCode(staffId, dto.recoveryCode));
-    if (!ok) throw new DomainError('totp.invalid_code', 'the code is not valid or was already used', 400);
+    if (!ok) {
+      await this.signIns.countFailure(username, staffId, req.id);
+      throw new DomainError('totp.invalid_code', 'the code is not valid or was already used', 400);
+    }
     await this.totp.remove(staffId);
     return { staffId, enrolled: false };
+  }
+
+  private async usernameOf(staffId: string): Promise<string> {
+    return (await this.dataSource.getRepository(StaffAccountEntity).findOneByOrFail({ id: staffId })).username;
   }
 
   private requireSession(req: AuthenticatedRequest): BrowserSessionEntity {

@@ -107,6 +107,32 @@ export class SignInService {
     return { staff, state: needsEnrolment ? 'totp_enrolment' : 'active' };
   }
 
+  /**
+   * The same per-username budget for the checks a signed-in person makes (the current password
+   * before a change, a TOTP code to disable it): a stolen session must not become an unlimited
+   * guessing oracle for the password or the six-digit code.
+   */
+  async assertNotLocked(username: string, staffId: string): Promise<void> {
+    const wait = await this.lockout.limiter.blockedFor(`user:${username.toLowerCase()}`);
+    if (wait > 0) {
+      throw new SignInRefused('auth.account_locked', 'too many failed attempts for this account; try again later', 429, staffId, { retryAfterSeconds: wait });
+    }
+  }
+
+  async countFailure(username: string, staffId: string, requestId?: string): Promise<void> {
+    const locked = await this.lockout.limiter.recordFailure(`user:${username.toLowerCase()}`);
+    if (locked) {
+      await this.sink.authEvent({
+        action: 'auth.account_locked',
+        staffId,
+        targetId: staffId,
+        outcome: 'denied',
+        requestId,
+        details: { lockoutSeconds: this.config.SIGN_IN_LOCKOUT_S },
+      });
+    }
+  }
+
   private async fail(a: SignInAttempt, accountKey: string, staffId: string | null): Promise<void> {
     await this.addresses.recordFailure(a.address);
     const locked = await this.lockout.limiter.recordFailure(accountKey);
