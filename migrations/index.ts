@@ -7,6 +7,7 @@ import { BadgeIn1795675757794 } from './1795675757794-BadgeIn.js';
 import { Cluster1795680000000 } from './1795680000000-Cluster.js';
 import { AuthFailuresHttpHardening1795690000000 } from './1795690000000-AuthFailuresHttpHardening.js';
 import { EvidenceSignatures1795690412000 } from './1795690412000-EvidenceSignatures.js';
+import { StaffSignIn1795700000000 } from './1795700000000-StaffSignIn.js';
 import { Credentials1795700170000 } from './1795700170000-Credentials.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   Cluster1795680000000,
   AuthFailuresHttpHardening1795690000000,
   EvidenceSignatures1795690412000,
+  StaffSignIn1795700000000,
   Credentials1795700170000,
 ];

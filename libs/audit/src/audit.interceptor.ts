@@ -32,8 +32,8 @@ export class AuditInterceptor implements NestInterceptor {
   }
 
   private async run(policy: AuditPolicy, req: AuthenticatedRequest, next: CallHandler): Promise<unknown> {
+    // The actor is read when the entry is written: a sign-in route sets the principal it creates.
     const base = {
-      actor: actorOf(req.principal),
       action: policy.action,
       targetType: policy.targetType ?? null,
       requestId: req.id !== undefined ? String(req.id) : null,
@@ -42,13 +42,13 @@ export class AuditInterceptor implements NestInterceptor {
     try {
       const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const responseId = typeof result === 'object' && result !== null && 'id' in result ? String((result as { id: unknown }).id) : undefined;
-      await this.audit.record({ ...base, targetId: paramId ?? responseId ?? null, outcome: 'success' });
+      await this.audit.record({ ...base, actor: actorOf(req.principal), targetId: paramId ?? req.auditTargetId ?? responseId ?? null, outcome: 'success' });
       return result;
     } catch (err) {
       // The code the client is answered with (a pipe's 400 included), never a guess.
       const code = toProblem(err, undefined).code;
       await this.audit
-        .record({ ...base, targetId: paramId ?? null, outcome: 'failure', details: { code } })
+        .record({ ...base, actor: actorOf(req.principal), targetId: paramId ?? req.auditTargetId ?? null, outcome: 'failure', details: { code } })
         .catch((auditErr: unknown) => this.logger.error({ err: auditErr, action: policy.action }, 'could not audit a failed call'));
       throw err;
     }

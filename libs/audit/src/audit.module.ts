@@ -1,6 +1,6 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { actorOf, type Principal, SecurityEventSink } from '@acs/auth';
+import { actorOf, type AuthEvent, type Principal, SecurityEventSink } from '@acs/auth';
 import { AuditController } from './audit.controller.js';
 import { AuditInterceptor } from './audit.interceptor.js';
 import { AuditService } from './audit.service.js';
@@ -20,6 +20,18 @@ export class AuditSecurityEventSink extends SecurityEventSink {
       outcome: 'denied',
       requestId: requestId ?? null,
       details: { route: route.replace(/[^A-Za-z0-9._:/-]/g, '_').slice(0, 80) },
+    });
+  }
+
+  async authEvent(e: AuthEvent): Promise<void> {
+    await this.audit.record({
+      actor: e.staffId ? { actorType: 'staff', actorId: e.staffId, role: null } : { actorType: 'anonymous', actorId: null, role: null },
+      action: e.action,
+      targetType: 'staff',
+      targetId: e.targetId,
+      outcome: e.outcome,
+      requestId: e.requestId ?? null,
+      details: e.details,
     });
   }
 }

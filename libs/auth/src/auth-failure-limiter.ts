@@ -17,8 +17,8 @@ export class AuthFailureLimiter {
   ) {}
 
   /** One process (SQLite: there is only ever one instance): counters in memory. */
-  static inMemory(limit: number, windowSeconds: number): AuthFailureLimiter {
-    return new AuthFailureLimiter(limit, new RateLimiterMemory({ points: limit, duration: windowSeconds, keyPrefix: 'auth-fail' }));
+  static inMemory(limit: number, windowSeconds: number, keyPrefix = 'auth-fail'): AuthFailureLimiter {
+    return new AuthFailureLimiter(limit, new RateLimiterMemory({ points: limit, duration: windowSeconds, keyPrefix }));
   }
 
   /**
@@ -26,7 +26,7 @@ export class AuthFailureLimiter {
    * requests over the instances meets the same limit. The table comes from a migration; should
    * the database fail, counting goes on in memory rather than refusing or waving everyone through.
    */
-  static shared(limit: number, windowSeconds: number, dataSource: DataSource): AuthFailureLimiter {
+  static shared(limit: number, windowSeconds: number, dataSource: DataSource, keyPrefix = 'auth-fail'): AuthFailureLimiter {
     const limiter = new RateLimiterPostgres({
       storeClient: dataSource,
       storeType: 'typeorm',
@@ -34,8 +34,8 @@ export class AuthFailureLimiter {
       tableCreated: true,
       points: limit,
       duration: windowSeconds,
-      keyPrefix: 'auth-fail',
-      insuranceLimiter: new RateLimiterMemory({ points: limit, duration: windowSeconds, keyPrefix: 'auth-fail' }),
+      keyPrefix,
+      insuranceLimiter: new RateLimiterMemory({ points: limit, duration: windowSeconds, keyPrefix }),
     });
     return new AuthFailureLimiter(limit, limiter);
   }
@@ -46,16 +46,24 @@ export class AuthFailureLimiter {
     return res !== null && res.consumedPoints >= this.limit ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
   }
 
-  async recordFailure(address: string): Promise<void> {
+  /** Counts one failure; true when this one reached the limit (the key is blocked from now on). */
+  async recordFailure(address: string): Promise<boolean> {
     try {
-      await this.limiter.consume(keyOf(address));
+      const res = await this.limiter.consume(keyOf(address));
+      return res.consumedPoints === this.limit;
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
+      return false;
     }
+  }
+
+  /** Forgets the key's failures (a successful sign-in clears its account's count). */
+  async reset(address: string): Promise<void> {
+    await this.limiter.delete(keyOf(address));
   }
 }
 
-// A client address is personal data: the shared table holds only a digest of it.
+// A client address (or a username) is personal data: the shared table holds only a digest of it.
 function keyOf(address: string): string {
   return createHash('sha256').update(address).digest('base64url').slice(0, 22);
 }

@@ -10,6 +10,10 @@ import { Allow, Audited, Authenticated } from './route-policy.js';
 import type { StaffAccountEntity } from './staff-account.entity.js';
 import { StaffService } from './staff.service.js';
 import { type IssuedToken, TokenService } from './token.service.js';
+import { PasswordService } from './signin/password.service.js';
+import { SessionService } from './signin/session.service.js';
+import { PasswordResetIssuedView, TotpStatusView } from './signin/sign-in.dto.js';
+import { TotpService } from './signin/totp.service.js';
 
 function staffView(s: StaffAccountEntity): StaffView {
   return { id: s.id, username: s.username, role: s.role, createdAt: iso(s.createdAt), disabledAt: isoOrNull(s.disabledAt) };
@@ -55,7 +59,33 @@ export class StaffController {
   constructor(
     private readonly staff: StaffService,
     private readonly tokens: TokenService,
+    private readonly passwords: PasswordService,
+    private readonly totp: TotpService,
+    private readonly sessions: SessionService,
   ) {}
+
+  @Post(':staffId/password-reset')
+  @Allow('admin')
+  @Audited({ action: 'staff.password_reset_issue', targetType: 'staff', targetParam: 'staffId' })
+  @ApiOperation({ summary: 'Issue a one-time password-reset token for the account (shown once); earlier unused ones stop working' })
+  @ApiCreatedResponse({ type: PasswordResetIssuedView })
+  async issueReset(@Param('staffId', ParseUUIDPipe) staffId: string): Promise<PasswordResetIssuedView> {
+    const r = await this.passwords.issueReset(staffId);
+    return { staffId, resetToken: r.token, expiresAt: iso(r.expiresAt) };
+  }
+
+  @Post(':staffId/totp/reset')
+  @HttpCode(200)
+  @Allow('admin')
+  @Audited({ action: 'staff.totp_reset', targetType: 'staff', targetParam: 'staffId' })
+  @ApiOperation({ summary: 'Remove the account’s second factor and recovery codes and end its browser sessions (lost phone)' })
+  @ApiOkResponse({ type: TotpStatusView })
+  async resetTotp(@Param('staffId', ParseUUIDPipe) staffId: string): Promise<TotpStatusView> {
+    await this.staff.get(staffId);
+    await this.totp.remove(staffId);
+    await this.sessions.revokeAllFor(staffId);
+    return { staffId, enrolled: false };
+  }
 
   @Post()
   @Allow('admin')

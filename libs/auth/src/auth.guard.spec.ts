@@ -5,8 +5,10 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from './auth.guard.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 import type { Principal } from './roles.js';
-import { ACCESS_POLICY, type AccessPolicy } from './route-policy.js';
+import type { DataSource } from 'typeorm';
+import { ACCESS_POLICY, type AccessPolicy, DURING_ENROLMENT } from './route-policy.js';
 import type { SecurityEventSink } from './security-event.sink.js';
+import type { SessionService } from './signin/session.service.js';
 import type { TokenService } from './token.service.js';
 
 const STAFF: Record<string, Principal> = {
@@ -92,5 +94,65 @@ describe('AuthGuard (default deny)', () => {
     const h = harness();
     await h.run(own, 'Bearer tok-cust-a', { customerId: 'cust-b' });
     expect(h.denied).toEqual(['GET /x/:customerId']);
+  });
+});
+
+describe('AuthGuard with the browser session cookie', () => {
+  const SESSIONS: Record<string, { id: string; staffId: string; state: 'active' | 'totp_enrolment' }> = {
+    live: { id: 'sess-1', staffId: 's1', state: 'active' },
+    enrolling: { id: 'sess-2', staffId: 's1', state: 'totp_enrolment' },
+  };
+
+  async function run(opts: { policy?: AccessPolicy; cookie?: string; method?: string; csrf?: string; duringEnrolment?: boolean; authorization?: string }) {
+    const failures: string[] = [];
+    const tokens = { authenticate: async (t: string) => STAFF[t] ?? null } as unknown as TokenService;
+    const limiter = { blockedFor: async () => 0, recordFailure: async (a: string) => void failures.push(a) } as unknown as AuthFailureLimiter;
+    const sessions = {
+      authenticate: async (token: string) => SESSIONS[token] ?? null,
+      csrfMatches: (_s: unknown, csrf: string | undefined) => csrf === 'good-csrf',
+    } as unknown as SessionService;
+    const staffRepo = { findOne: async () => ({ id: 's1', role: 'admin', disabledAt: null }) };
+    const dataSource = { getRepository: () => staffRepo } as unknown as DataSource;
+    const guard = new AuthGuard(new Reflector(), tokens, limiter, undefined, sessions, dataSource);
+    const handler = () => undefined;
+    Reflect.defineMetadata(ACCESS_POLICY, opts.policy ?? admins, handler);
+    if (opts.duringEnrolment) Reflect.defineMetadata(DURING_ENROLMENT, true, handler);
+    const headers: Record<string, string> = {};
+    if (opts.cookie !== undefined) headers.cookie = `theme=dark; acs_session=${opts.cookie}`;
+    if (opts.csrf !== undefined) headers['x-csrf-token'] = opts.csrf;
+    if (opts.authorization !== undefined) headers.authorization = opts.authorization;
+    const req = { headers, params: {}, ip: '192.0.2.7', method: opts.method ?? 'GET', route: { path: '/x' }, path: '/x' };
+    const ctx = {
+      getType: () => 'http',
+      getHandler: () => handler,
+      getClass: () => class {},
+      switchToHttp: () => ({ getRequest: () => req }),
+    } as unknown as ExecutionContext;
+    try {
+      await guard.canActivate(ctx);
+      return { allowed: true, principal: (req as { principal?: Principal }).principal, failures };
+    } catch (err) {
+      return { code: (err as { code?: string }).code, failures };
+    }
+  }
+
+  it.each<[string, Parameters<typeof run>[0], string | undefined]>([
+    ['a live session on a safe method', { cookie: 'live' }, undefined],
+    ['a live session posting with its CSRF token', { cookie: 'live', method: 'POST', csrf: 'good-csrf' }, undefined],
+    ['a live session posting without a CSRF token', { cookie: 'live', method: 'POST' }, 'auth.csrf_failed'],
+    ['a live session posting with another CSRF token', { cookie: 'live', method: 'DELETE', csrf: 'forged' }, 'auth.csrf_failed'],
+    ['an unknown or expired session', { cookie: 'gone' }, 'auth.session_expired'],
+    ['a session still enrolling on an ordinary route', { cookie: 'enrolling' }, 'auth.totp_enrolment_required'],
+    ['a session still enrolling on an enrolment route', { cookie: 'enrolling', duringEnrolment: true }, undefined],
+    ['a session on a route its role may not call', { cookie: 'live', policy: { kind: 'roles', staff: ['auditor'] } }, 'auth.forbidden'],
+    ['a bearer token wins over a cookie sent alongside', { cookie: 'gone', authorization: 'Bearer tok-auditor', policy: { kind: 'authenticated' } }, undefined],
+  ])('%s', async (_name, opts, code) => {
+    const r = await run(opts);
+    expect(r.code).toBe(code);
+  });
+
+  it('gives the session principal its session id, and does not count a stale cookie as a failed authentication', async () => {
+    expect((await run({ cookie: 'live' })).principal).toEqual({ kind: 'staff', tokenId: 'sess-1', staffId: 's1', role: 'admin', sessionId: 'sess-1' });
+    expect((await run({ cookie: 'gone' })).failures).toEqual([]);
   });
 });

@@ -1,19 +1,38 @@
 import { type CanActivate, type ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
+import { DataSource } from 'typeorm';
 import { DomainError } from '@acs/http';
-import { ACCESS_POLICY, type AccessPolicy } from './route-policy.js';
+import { ACCESS_POLICY, type AccessPolicy, DURING_ENROLMENT } from './route-policy.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import type { Principal } from './roles.js';
 import { SecurityEventSink } from './security-event.sink.js';
+import { CSRF_HEADER, sessionCookieOf } from './signin/session-cookie.js';
+import type { BrowserSessionEntity } from './signin/sign-in.entities.js';
+import { SessionService } from './signin/session.service.js';
+import { StaffAccountEntity } from './staff-account.entity.js';
 import { TokenService } from './token.service.js';
 
-export type AuthenticatedRequest = Request & { principal?: Principal; id?: string };
+export type AuthenticatedRequest = Request & {
+  principal?: Principal;
+  id?: string;
+  /** The browser session behind the principal, when it came with the session cookie. */
+  browserSession?: BrowserSessionEntity;
+  /** The audit entry's target when no route parameter names it (a sign-in names the account). */
+  auditTargetId?: string;
+};
 
 // RFC 7235 section 2.1: the scheme is case-insensitive; token68 after one or more spaces.
 const BEARER = /^bearer +([A-Za-z0-9_\-.~+/]+=*) *$/i;
+// RFC 9110 §9.2.1: the safe methods; every other method changes state and needs the CSRF token.
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Default deny: a route without an access declaration is refused for everyone. */
+/**
+ * Default deny: a route without an access declaration is refused for everyone. A request
+ * authenticates with a bearer token (automation, the CLI) or, without an Authorization header,
+ * with the browser session cookie; route policies apply the same to both.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -21,6 +40,8 @@ export class AuthGuard implements CanActivate {
     private readonly tokens: TokenService,
     private readonly limiter: AuthFailureLimiter,
     @Optional() private readonly sink?: SecurityEventSink,
+    @Optional() private readonly sessions?: SessionService,
+    @Optional() @InjectDataSource() private readonly dataSource?: DataSource,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -31,6 +52,9 @@ export class AuthGuard implements CanActivate {
 
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = req.headers.authorization;
+    const cookie = header === undefined ? sessionCookieOf(req) : undefined;
+    if (cookie !== undefined) return this.viaSession(ctx, policy, req, cookie);
+
     const match = header ? BEARER.exec(header) : null;
     const principal = match ? await this.tokens.authenticate(match[1]) : null;
     if (!principal) {
@@ -45,9 +69,34 @@ export class AuthGuard implements CanActivate {
       await this.limiter.recordFailure(address);
       throw new DomainError('auth.unauthenticated', 'the bearer token is not valid', 401);
     }
-    req.principal = principal;
-    if (policy.kind === 'authenticated' || this.permits(policy, principal, req)) return true;
+    return this.authorise(policy, principal, req);
+  }
 
+  /**
+   * A session cookie's value is 256 random bits, so a stale one is a timeout, not guessing: it is
+   * not counted against the address.
+   */
+  private async viaSession(ctx: ExecutionContext, policy: AccessPolicy, req: AuthenticatedRequest, cookie: string): Promise<boolean> {
+    const session = this.sessions ? await this.sessions.authenticate(cookie) : null;
+    const staff = session && this.dataSource ? await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { id: session.staffId } }) : null;
+    if (!session || !staff || staff.disabledAt !== null) {
+      throw new DomainError('auth.session_expired', 'the session has ended (signed out, timed out or revoked); sign in again', 401);
+    }
+    req.browserSession = session;
+    const principal: Principal = { kind: 'staff', tokenId: session.id, staffId: staff.id, role: staff.role, sessionId: session.id };
+    req.principal = principal;
+    if (!SAFE_METHODS.has(req.method) && !this.sessions!.csrfMatches(session, headerOf(req, CSRF_HEADER))) {
+      throw new DomainError('auth.csrf_failed', `a state-changing request with the session cookie needs the ${CSRF_HEADER} header of its session`, 403);
+    }
+    if (session.state === 'totp_enrolment' && !this.reflector.get<boolean | undefined>(DURING_ENROLMENT, ctx.getHandler())) {
+      throw new DomainError('auth.totp_enrolment_required', 'enrol a second factor (POST /auth/totp/enrolment) before anything else', 403);
+    }
+    return this.authorise(policy, principal, req);
+  }
+
+  private async authorise(policy: AccessPolicy, principal: Principal, req: AuthenticatedRequest): Promise<boolean> {
+    req.principal = principal;
+    if (policy.kind !== 'roles' || this.permits(policy, principal, req)) return true;
     await this.sink?.accessDenied(principal, `${req.method} ${req.route?.path ?? req.path}`, req.id);
     throw new DomainError('auth.forbidden', 'this token may not call this route', 403);
   }
@@ -56,4 +105,9 @@ export class AuthGuard implements CanActivate {
     if (p.kind === 'staff') return policy.staff.includes(p.role);
     return policy.customerParam !== undefined && req.params[policy.customerParam] === p.customerId;
   }
+}
+
+function headerOf(req: Request, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }

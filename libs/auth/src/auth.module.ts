@@ -9,9 +9,15 @@ import { AuthGuard } from './auth.guard.js';
 import { LiveStreamLimit } from './live-stream-limit.interceptor.js';
 import { StaffService } from './staff.service.js';
 import { TokenService } from './token.service.js';
+import { PasswordHasher } from './signin/password-hasher.js';
+import { PasswordService } from './signin/password.service.js';
+import { SessionService } from './signin/session.service.js';
+import { SignInController } from './signin/sign-in.controller.js';
+import { AccountLockout, SignInService } from './signin/sign-in.service.js';
+import { TotpService } from './signin/totp.service.js';
 
 @Module({
-  controllers: [AuthController, StaffController, TokensController],
+  controllers: [AuthController, StaffController, TokensController, SignInController],
   providers: [
     TokenService,
     StaffService,
@@ -23,6 +29,21 @@ import { TokenService } from './token.service.js';
           ? AuthFailureLimiter.shared(c.AUTH_FAILURE_LIMIT, c.AUTH_FAILURE_WINDOW_S, dataSource)
           : AuthFailureLimiter.inMemory(c.AUTH_FAILURE_LIMIT, c.AUTH_FAILURE_WINDOW_S),
     },
+    {
+      provide: AccountLockout,
+      inject: [AppConfig, getDataSourceToken()],
+      useFactory: (c: AppConfig, dataSource: DataSource) =>
+        new AccountLockout(
+          c.databaseDriver === 'postgres'
+            ? AuthFailureLimiter.shared(c.SIGN_IN_ACCOUNT_FAILURE_LIMIT, c.SIGN_IN_LOCKOUT_S, dataSource, 'sign-in-fail')
+            : AuthFailureLimiter.inMemory(c.SIGN_IN_ACCOUNT_FAILURE_LIMIT, c.SIGN_IN_LOCKOUT_S, 'sign-in-fail'),
+        ),
+    },
+    PasswordHasher,
+    SessionService,
+    PasswordService,
+    TotpService,
+    SignInService,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: LiveStreamLimit },
   ],

@@ -8,4 +8,5 @@ export class PrincipalView {
   @ApiPropertyOptional({ format: 'uuid', description: 'Staff tokens only' }) staffId?: string;
   @ApiPropertyOptional({ enum: STAFF_ROLES, description: 'Staff tokens only' }) role?: (typeof STAFF_ROLES)[number];
   @ApiPropertyOptional({ format: 'uuid', description: 'Customer tokens only' }) customerId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Browser sessions only: the session (also in tokenId)' }) sessionId?: string;
 }

@@ -1,6 +1,17 @@
 export { STAFF_ROLES, type StaffRole, type Principal, actorOf } from './roles.js';
-export { ACCESS_POLICY, AUDIT_POLICY, Public, Allow, AllowStaffOrOwnCustomer, Audited, type AccessPolicy, type AuditPolicy } from './route-policy.js';
-export { SecurityEventSink } from './security-event.sink.js';
+export {
+  ACCESS_POLICY,
+  AUDIT_POLICY,
+  DURING_ENROLMENT,
+  DuringTotpEnrolment,
+  Public,
+  Allow,
+  AllowStaffOrOwnCustomer,
+  Audited,
+  type AccessPolicy,
+  type AuditPolicy,
+} from './route-policy.js';
+export { SecurityEventSink, type AuthEvent } from './security-event.sink.js';
 export type { AuthenticatedRequest } from './auth.guard.js';
 export { CurrentPrincipal } from './principal.decorator.js';
 export { StaffAccountEntity } from './staff-account.entity.js';
@@ -8,3 +19,4 @@ export { ApiTokenEntity } from './api-token.entity.js';
 export { TokenService, type IssuedToken } from './token.service.js';
 export { StaffService } from './staff.service.js';
 export { AuthModule, AuthCoreModule } from './auth.module.js';
+export { SIGN_IN_ENTITIES, StaffCredentialEntity, PasswordResetEntity, RecoveryCodeEntity, BrowserSessionEntity } from './signin/sign-in.entities.js';

@@ -9,7 +9,12 @@
 export const STAFF_ROLES = ['admin', 'security', 'compliance', 'auditor'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-export type Principal = { kind: 'staff'; tokenId: string; staffId: string; role: StaffRole } | { kind: 'customer'; tokenId: string; customerId: string };
+/**
+ * Who is calling. A staff member signed in through the browser has `sessionId` (the session row's
+ * id, also in `tokenId`, which per-credential limits key on); a bearer token has neither.
+ */
+export type Principal =
+  { kind: 'staff'; tokenId: string; staffId: string; role: StaffRole; sessionId?: string } | { kind: 'customer'; tokenId: string; customerId: string };
 
 export function actorOf(p: Principal | undefined): { actorType: string; actorId: string | null; role: string | null } {
   if (!p) return { actorType: 'anonymous', actorId: null, role: null };

@@ -3,6 +3,7 @@ import type { StaffRole } from './roles.js';
 
 export const ACCESS_POLICY = 'acs:access-policy';
 export const AUDIT_POLICY = 'acs:audit-policy';
+export const DURING_ENROLMENT = 'acs:during-totp-enrolment';
 
 export type AccessPolicy = { kind: 'public' } | { kind: 'roles'; staff: readonly StaffRole[]; customerParam?: string } | { kind: 'authenticated' };
 
@@ -38,3 +39,10 @@ export interface AuditPolicy {
  * route and on every read of personal data.
  */
 export const Audited = (policy: AuditPolicy): MethodDecorator => applyDecorators(SetMetadata(AUDIT_POLICY, policy));
+
+/**
+ * A route a browser session may call before its staff member has enrolled the required second
+ * factor (the enrolment itself, sign-out, who am I); every other route answers
+ * `auth.totp_enrolment_required` to such a session.
+ */
+export const DuringTotpEnrolment = (): MethodDecorator => SetMetadata(DURING_ENROLMENT, true);

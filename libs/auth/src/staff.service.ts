@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, NotFoundError } from '@acs/http';
 import type { StaffRole } from './roles.js';
+import { BrowserSessionEntity } from './signin/sign-in.entities.js';
 import { StaffAccountEntity } from './staff-account.entity.js';
 import { type IssuedToken, TokenService } from './token.service.js';
 
@@ -42,12 +43,14 @@ export class StaffService {
     return row;
   }
 
-  /** Disables the account and revokes its tokens; the row stays for the audit trail's ids. */
+  /** Disables the account and revokes its tokens and browser sessions; the row stays for the audit trail's ids. */
   async disable(id: string): Promise<StaffAccountEntity> {
     await this.get(id);
     await this.writes.transaction(async (m) => {
-      await m.update(StaffAccountEntity, { id }, { disabledAt: this.clock.nowMs() });
+      const now = this.clock.nowMs();
+      await m.update(StaffAccountEntity, { id }, { disabledAt: now });
       await this.tokens.revokeAllFor({ staffId: id });
+      await m.update(BrowserSessionEntity, { staffId: id, revokedAt: IsNull() }, { revokedAt: now });
     });
     return this.get(id);
   }

@@ -120,6 +120,50 @@ export class AppConfig {
   @Min(1)
   AUTH_FAILURE_WINDOW_S = 300;
 
+  /** Shortest password accepted for a staff account (NIST SP 800-63B: at least 8; 15 when it is the only factor). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(8)
+  @Max(64)
+  PASSWORD_MIN_LENGTH = 12;
+
+  /** Failed sign-ins one username may have in SIGN_IN_LOCKOUT_S before it is locked for that long (other accounts are unaffected). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SIGN_IN_ACCOUNT_FAILURE_LIMIT = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SIGN_IN_LOCKOUT_S = 900;
+
+  /** Staff must enrol a second factor (TOTP) before any route but enrolment works in a browser session. */
+  @Transform(toBool)
+  @IsBoolean()
+  STAFF_TOTP_REQUIRED = true;
+
+  /** A browser session ends after this many minutes without a request. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  SESSION_IDLE_MINUTES = 30;
+
+  /** A browser session ends this many hours after sign-in, whatever the activity. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(168)
+  SESSION_ABSOLUTE_HOURS = 12;
+
+  /** Lifetime of a one-time password-reset token an administrator issues. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(10080)
+  PASSWORD_RESET_TTL_MINUTES = 1440;
+
   /** Server-sent event streams (live monitoring, enrolment progress) one token may hold open at once, per instance. */
   @Type(() => Number)
   @IsInt()

@@ -1,6 +1,6 @@
 import type { SchemaParts } from '@acs/database';
 import { DataKeyEntity } from '@acs/crypto';
-import { ApiTokenEntity, StaffAccountEntity } from '@acs/auth';
+import { ApiTokenEntity, SIGN_IN_ENTITIES, StaffAccountEntity } from '@acs/auth';
 import { AuditEntryEntity } from '@acs/audit';
 import { REGISTRY_ENTITIES } from '@acs/registry';
 import { AccessEventEntity } from '@acs/access-log';
@@ -19,6 +19,7 @@ export const ENTITIES = [
   DataKeyEntity,
   StaffAccountEntity,
   ApiTokenEntity,
+  ...SIGN_IN_ENTITIES,
   AuditEntryEntity,
   ...REGISTRY_ENTITIES,
   AccessEventEntity,

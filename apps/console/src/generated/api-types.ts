@@ -55,6 +55,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/staff/{staffId}/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Issue a one-time password-reset token for the account (shown once); earlier unused ones stop working */
+    post: operations['StaffController_issueReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/staff/{staffId}/totp/reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Remove the account’s second factor and recovery codes and end its browser sessions (lost phone) */
+    post: operations['StaffController_resetTotp'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/staff': {
     parameters: {
       query?: never;
@@ -132,6 +166,208 @@ export interface paths {
     put?: never;
     post?: never;
     delete: operations['TokensController_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sign-in': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Sign in with username and password (and TOTP or recovery code when enrolled); sets the session cookie */
+    post: operations['SignInController_signIn'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sign-out': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** End this browser session and clear its cookie */
+    post: operations['SignInController_signOut'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sign-out-everywhere': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** End every browser session of the calling staff account (bearer tokens stay) */
+    post: operations['SignInController_signOutEverywhere'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The browser session this request came with, and its CSRF token */
+    get: operations['SignInController_current'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The calling staff account’s live browser sessions */
+    get: operations['SignInController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sessions/{sessionId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['SignInController_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Change one’s own password (the current one is required); other sessions end, this one is rotated */
+    post: operations['SignInController_changePassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Set a new password with the one-time token an administrator issued; the account’s sessions end */
+    post: operations['SignInController_completeReset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/totp': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['SignInController_totpStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/totp/enrolment': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Generate a TOTP secret (shown once as otpauth URI and QR code); active after confirmation */
+    post: operations['SignInController_startEnrolment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/totp/enrolment/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Confirm the enrolment with a first code; returns the recovery codes (shown once) and rotates the session */
+    post: operations['SignInController_confirmEnrolment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/totp/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Remove one’s own second factor, proven with a current code or a recovery code */
+    post: operations['SignInController_disable'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -1717,6 +1953,24 @@ export interface components {
        * @description Customer tokens only
        */
       customerId?: string;
+      /**
+       * Format: uuid
+       * @description Browser sessions only: the session (also in tokenId)
+       */
+      sessionId?: string;
+    };
+    PasswordResetIssuedView: {
+      /** Format: uuid */
+      staffId: string;
+      /** @description One-time reset token. Shown once; hand it to the person over a trusted channel. */
+      resetToken: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
+    TotpStatusView: {
+      /** Format: uuid */
+      staffId: string;
+      enrolled: boolean;
     };
     CreateStaffDto: {
       /**
@@ -1780,6 +2034,113 @@ export interface components {
       revokedAt: string | null;
       /** Format: date-time */
       lastUsedAt: string | null;
+    };
+    SignInDto: {
+      /** @example desk-officer-2 */
+      username: string;
+      /** Format: password */
+      password: string;
+      /**
+       * @description Six-digit TOTP code, when the account has a second factor
+       * @example 123456
+       */
+      totpCode?: string;
+      /**
+       * @description A one-time recovery code instead of totpCode
+       * @example 1a2b-3c4d-5e6f-7a8b
+       */
+      recoveryCode?: string;
+    };
+    SignedInView: {
+      /** Format: uuid */
+      staffId: string;
+      /**
+       * @description `totp_enrolment`: only the enrolment routes and sign-out work until a second factor is confirmed
+       * @enum {string}
+       */
+      state: 'active' | 'totp_enrolment';
+      /** @description Send as the X-CSRF-Token header on every state-changing request made with the session cookie */
+      csrfToken: string;
+      /**
+       * Format: date-time
+       * @description Absolute end of the session
+       */
+      expiresAt: string;
+    };
+    SignedOutView: {
+      /** @description Sessions ended by this call */
+      revoked: number;
+    };
+    CurrentSessionView: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      state: 'active' | 'totp_enrolment';
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      lastSeenAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /** @description The session this request came with */
+      current: boolean;
+      /** @description The CSRF token of this session (for a page reloaded after sign-in) */
+      csrfToken: string;
+    };
+    SessionView: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      state: 'active' | 'totp_enrolment';
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      lastSeenAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /** @description The session this request came with */
+      current: boolean;
+    };
+    ChangePasswordDto: {
+      /** Format: password */
+      currentPassword: string;
+      /** Format: password */
+      newPassword: string;
+    };
+    PasswordChangedView: {
+      /** Format: uuid */
+      staffId: string;
+      /** @description Other sessions ended */
+      revokedSessions: number;
+    };
+    CompleteResetDto: {
+      /** @description The one-time token an administrator was shown */
+      token: string;
+      /** Format: password */
+      newPassword: string;
+    };
+    TotpEnrolmentView: {
+      /** @description otpauth:// URI holding the secret. Shown once. */
+      otpauthUri: string;
+      /** @description The same URI as a QR code (data:image/png;base64,...) */
+      qrCodeDataUrl: string;
+    };
+    TotpCodeDto: {
+      /** @example 123456 */
+      code?: string;
+      /** @description A recovery code instead of a TOTP code (disable only) */
+      recoveryCode?: string;
+    };
+    TotpEnrolledView: {
+      /** @description One-time recovery codes. Shown once; store them offline. */
+      recoveryCodes: string[];
+      /**
+       * @description The new session state when the call came with a session
+       * @enum {string|null}
+       */
+      state: 'active' | 'totp_enrolment' | null;
+      /** @description The rotated session’s CSRF token, when the call came with a session */
+      csrfToken: string | null;
     };
     HealthView: {
       /** @enum {string} */
@@ -3241,6 +3602,66 @@ export interface operations {
       };
     };
   };
+  StaffController_issueReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        staffId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasswordResetIssuedView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  StaffController_resetTotp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        staffId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpStatusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
   StaffController_list: {
     parameters: {
       query?: never;
@@ -3412,6 +3833,363 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_signIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SignInDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedInView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_signOut: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedOutView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_signOutEverywhere: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedOutView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_current: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CurrentSessionView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        sessionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Session ended */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_changePassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChangePasswordDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasswordChangedView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_completeReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CompleteResetDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasswordChangedView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_totpStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpStatusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_startEnrolment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpEnrolmentView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_confirmEnrolment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TotpCodeDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpEnrolledView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  SignInController_disable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TotpCodeDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpStatusView'];
+        };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
       default: {

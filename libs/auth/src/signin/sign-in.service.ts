@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@acs/config';
+import { DomainError } from '@acs/http';
+import { AuthFailureLimiter } from '../auth-failure-limiter.js';
+import { SecurityEventSink } from '../security-event.sink.js';
+import { StaffAccountEntity } from '../staff-account.entity.js';
+import { PasswordHasher } from './password-hasher.js';
+import { PasswordService } from './password.service.js';
+import type { SessionState } from './sign-in.entities.js';
+import { TotpService } from './totp.service.js';
+
+/** Failed sign-ins per username (a second AuthFailureLimiter, keyed by the username's digest). */
+export class AccountLockout {
+  constructor(readonly limiter: AuthFailureLimiter) {}
+}
+
+export interface SignInAttempt {
+  username: string;
+  password: string;
+  totpCode?: string;
+  recoveryCode?: string;
+  address: string;
+  requestId?: string;
+}
+
+export interface SignInOutcome {
+  staff: StaffAccountEntity;
+  state: SessionState;
+}
+
+/** Thrown refusals carry the staff id (when there is an account) so the audit entry can name it. */
+export class SignInRefused extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    status: number,
+    readonly staffId: string | null,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(code, message, status, extra);
+  }
+}
+
+/**
+ * Username + password (+ second factor). Order matters:
+ * 1. the address's failure budget (shared with bad bearer tokens) and the username's lock, before
+ *    any hash is computed, so a locked-out guesser costs no Argon2 work;
+ * 2. the password, always hashed (a dummy hash for unknown or disabled accounts and accounts
+ *    without a password), so timing does not reveal which usernames exist;
+ * 3. the second factor, asked for only after a correct password.
+ * Failures of steps 2 and 3 count against the address and the username; the username's lock
+ * only ever affects that username.
+ */
+@Injectable()
+export class SignInService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly addresses: AuthFailureLimiter,
+    private readonly lockout: AccountLockout,
+    private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordService,
+    private readonly totp: TotpService,
+    private readonly sink: SecurityEventSink,
+  ) {}
+
+  async signIn(a: SignInAttempt): Promise<SignInOutcome> {
+    const accountKey = `user:${a.username.toLowerCase()}`;
+    const staff = await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { username: a.username } });
+    const staffId = staff && staff.disabledAt === null ? staff.id : null;
+
+    const addressWait = await this.addresses.blockedFor(a.address);
+    if (addressWait > 0) {
+      throw new SignInRefused('auth.rate_limited', 'too many failed authentications; try again later', 429, staffId, { retryAfterSeconds: addressWait });
+    }
+    const accountWait = await this.lockout.limiter.blockedFor(accountKey);
+    if (accountWait > 0) {
+      throw new SignInRefused('auth.account_locked', 'too many failed sign-ins for this account; try again later', 429, staffId, {
+        retryAfterSeconds: accountWait,
+      });
+    }
+
+    const hash = staffId ? await this.passwords.hashOf(staffId) : null;
+    const passwordOk = hash ? await this.hasher.verify(hash, a.password) : await this.hasher.verifyDummy(a.password);
+    if (!staff || !staffId || !passwordOk) {
+      await this.fail(a, accountKey, staffId);
+      throw new SignInRefused('auth.bad_credentials', 'the username or password is not correct', 401, staffId);
+    }
+
+    if (await this.totp.enrolled(staffId)) {
+      if (a.totpCode === undefined && a.recoveryCode === undefined) {
+        throw new SignInRefused('auth.totp_required', 'this account needs its second factor: send totpCode or recoveryCode', 401, staffId);
+      }
+      const second =
+        a.totpCode !== undefined ? await this.totp.verifyCode(staffId, a.totpCode) : await this.totp.useRecoveryCode(staffId, a.recoveryCode ?? '');
+      if (!second) {
+        await this.fail(a, accountKey, staffId);
+        throw new SignInRefused('auth.totp_invalid', 'the second-factor code is not valid or was already used', 401, staffId);
+      }
+    }
+
+    await this.lockout.limiter.reset(accountKey);
+    await this.passwords.rehashIfNeeded(staffId, hash!, a.password);
+    const needsEnrolment = this.config.STAFF_TOTP_REQUIRED && !(await this.totp.enrolled(staffId));
+    return { staff, state: needsEnrolment ? 'totp_enrolment' : 'active' };
+  }
+
+  /**
+   * The same per-username budget for the checks a signed-in person makes (the current password
+   * before a change, a TOTP code to disable it): a stolen session must not become an unlimited
+   * guessing oracle for the password or the six-digit code.
+   */
+  async assertNotLocked(username: string, staffId: string): Promise<void> {
+    const wait = await this.lockout.limiter.blockedFor(`user:${username.toLowerCase()}`);
+    if (wait > 0) {
+      throw new SignInRefused('auth.account_locked', 'too many failed attempts for this account; try again later', 429, staffId, { retryAfterSeconds: wait });
+    }
+  }
+
+  async countFailure(username: string, staffId: string, requestId?: string): Promise<void> {
+    const locked = await this.lockout.limiter.recordFailure(`user:${username.toLowerCase()}`);
+    if (locked) {
+      await this.sink.authEvent({
+        action: 'auth.account_locked',
+        staffId,
+        targetId: staffId,
+        outcome: 'denied',
+        requestId,
+        details: { lockoutSeconds: this.config.SIGN_IN_LOCKOUT_S },
+      });
+    }
+  }
+
+  private async fail(a: SignInAttempt, accountKey: string, staffId: string | null): Promise<void> {
+    await this.addresses.recordFailure(a.address);
+    const locked = await this.lockout.limiter.recordFailure(accountKey);
+    if (locked) {
+      await this.sink.authEvent({
+        action: 'auth.account_locked',
+        staffId: null,
+        targetId: staffId,
+        outcome: 'denied',
+        requestId: a.requestId,
+        details: { lockoutSeconds: this.config.SIGN_IN_LOCKOUT_S },
+      });
+    }
+  }
+}
