@@ -1,7 +1,8 @@
 /**
- * The control panel (ACU) side of an OSDP v2.2 multi-drop line (IEC 60839-11-5; docs/osdp.md
- * §The bus). One loop owns the line: it serves the PDs in turn, one command on the wire at a time
- * (RS-485 is half duplex and only the ACU starts an exchange, §5), and waits for that command's
+ * The control panel (ACU) side of an OSDP v2.2 multi-drop line (IEC 60839-11-5).
+ * Facts and figures: docs/osdp.md §The bus (ACU side). One loop owns the line: it serves the PDs
+ * in turn, one command on the wire at a time (RS-485 is half duplex and only the ACU starts an
+ * exchange: OSDP v2.2 section 5), and waits for that command's
  * reply or its timeout before the next. Per PD: sequence numbers, bring-up (ID, CAP, secure
  * channel), a queue of application commands, offline detection and recovery.
  */
