@@ -24,18 +24,6 @@ const MIGRATION_SPECS_MAY_USE = '(config|database|schema)';
  */
 const FOUNDATION = '(clock|config|logging|http|database|crypto|access-rules|door-protocol|fingerprint|osdp)';
 
-/**
- * Known violations, each removed by the engineer named in the issue when the fix lands (the rule
- * then holds for them too). Everything else must already obey the rules.
- */
-const KNOWN = {
-  // Lib specs build their database from their own entities plus the migrations
-  // (test/support/lib-database.ts). This one still needs @acs/schema because AccessLogService
-  // reads registry's SiteEntity (totals); it moves to libSchema once access-log stops doing that
-  // (own-fleet slice).
-  libSpecsUsingSchema: '^libs/(' + ['access-log/src/access-log\\.postgres'].join('|') + ')\\.spec\\.ts$',
-};
-
 export default {
   forbidden: [
     {
@@ -110,7 +98,7 @@ export default {
       comment:
         "A lib's specs test the lib with its own tables; @acs/schema is every lib's entities together, so " +
         'a lib spec that imports it depends on every other lib and breaks with their changes.',
-      from: { path: '^libs/([^/]+)/.*\\.spec\\.ts$', pathNot: ['^libs/schema/', KNOWN.libSpecsUsingSchema] },
+      from: { path: '^libs/([^/]+)/.*\\.spec\\.ts$', pathNot: '^libs/schema/' },
       to: { path: '^libs/schema/' },
     },
     {

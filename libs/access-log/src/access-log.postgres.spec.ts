@@ -1,19 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { FakeClock } from '@acs/clock';
-import { loadConfig } from '@acs/config';
-import { runMigrations, WriteQueue } from '@acs/database';
-import { ENTITIES, MIGRATIONS } from '@acs/schema';
-import { TenancyDirectory } from '@acs/registry';
+import type { TestDatabase } from '@acs/database/testing';
+import { REGISTRY_ENTITIES, TenancyDirectory } from '@acs/registry';
+import { createLibTestDatabaseOn } from '../../../test/support/lib-database.js';
+import { AccessEventEntity } from './access-event.entity.js';
 import { AccessLogExporter } from './access-log.exporter.js';
 import { AccessLogService } from './access-log.service.js';
 import type { AccessEventInput } from './model.js';
 
-// The portable write path and every query on PostgreSQL (the scale-out database), as the
-// migrations spec does: 127.0.0.1:5432, trust authentication, a throwaway database per run.
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+// The portable write path and every query on PostgreSQL (the scale-out database): a throwaway
+// database on 127.0.0.1:5432 built by the migrations, with the access log's entities and the
+// registry's (the exporter's totals read sites through the registry's TenancyDirectory).
 const C1 = '0193a000-0000-7000-8000-0000000000c1';
 const C2 = '0193a000-0000-7000-8000-0000000000c2';
 const SITE = '0193a000-0000-7000-8000-00000000005e';
@@ -31,28 +29,21 @@ const event = (i: number, customerId: string | null = C1, extra: Partial<AccessE
 });
 
 describe('AccessLogService on PostgreSQL', () => {
-  const name = `acs_log_${randomBytes(4).toString('hex')}`;
-  let admin: DataSource;
+  let db: TestDatabase;
   let ds: DataSource;
   let log: AccessLogService;
 
   beforeAll(async () => {
-    admin = new DataSource({ type: 'postgres', url: ADMIN_URL });
-    await admin.initialize();
-    await admin.query(`CREATE DATABASE ${name}`);
-    ds = new DataSource({ type: 'postgres', url: ADMIN_URL.replace(/\/postgres$/, `/${name}`), entities: ENTITIES, migrations: MIGRATIONS });
-    await ds.initialize();
-    await runMigrations(ds);
-    log = new AccessLogService(ds, new WriteQueue(ds), new FakeClock('2026-11-26T10:00:00Z'), loadConfig({ DATA_DIR: tmpdir() }), new TenancyDirectory(ds), {
+    db = await createLibTestDatabaseOn('postgres', [AccessEventEntity, ...REGISTRY_ENTITIES]);
+    ds = db.dataSource;
+    log = new AccessLogService(ds, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, new TenancyDirectory(ds), {
       maxDelayMs: 1,
     });
   });
 
   afterAll(async () => {
     await log?.flush();
-    await ds?.destroy();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin?.destroy();
+    await db?.close();
   });
 
   it('appends in batches, chains per customer, pages newest first and verifies', async () => {
