@@ -8,6 +8,7 @@ import { ClusterModule } from '@acs/cluster';
 import { Clock, ClockModule, SystemClock } from '@acs/clock';
 import { CheckpointModule, CheckpointService, ComplianceModule, historyRetentionPolicy } from '@acs/compliance';
 import { AppConfig, ConfigModule } from '@acs/config';
+import { CredentialsModule } from '@acs/credentials';
 import { CryptoModule } from '@acs/crypto';
 import { ChainWitnessModule, DatabaseModule } from '@acs/database';
 import { EnrolmentModule } from '@acs/enrolment';
@@ -49,6 +50,7 @@ export class AppModule {
         DoorControlModule,
         ClusterModule,
         AccessLogModule,
+        CredentialsModule,
         ReaderFleetModule,
         EnrolmentModule,
         ComplianceModule,

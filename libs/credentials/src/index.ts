@@ -1,3 +1,4 @@
+export { CredentialsModule } from './credentials.module.js';
 export { CardCredentialEntity, CREDENTIALS_ENTITIES } from './card-credential.entity.js';
 export { CARD_BITS, CARD_FORMATS, canonicalCardBytes, cardHint, checkCardRead, type CardFormat, type CardRead } from './card-read.js';
 export {
