@@ -8,7 +8,7 @@ import { Allow, AllowStaffOrOwnCustomer, Audited, CurrentPrincipal, type Princip
 import { BADGE_IN_DECISION_REASONS, REASON_DESCRIPTIONS, REASON_FAMILIES } from '@acs/access-rules';
 import { FOLLOW_UP_REASONS } from '@acs/access-log';
 import { AlarmService, type AlarmView } from './alarm.service.js';
-import { BadgeInService, type DoorStatusView, type ReaderLoopView } from './badge-in.service.js';
+import { BadgeInService, type CardReaderStatusView, type DoorStatusView, type ReaderLoopView } from './badge-in.service.js';
 import { DoorModesService, type ModeChangeResult } from './door-modes.service.js';
 import { ALARM_STATES, type AlarmState } from './entities.js';
 import { MonitorBus, type MonitorFilter } from './monitor.js';
@@ -20,6 +20,7 @@ import {
   ModeChangeResultDto,
   MonitorAttemptEvent,
   ReaderLoopViewDto,
+  CardReaderStateDto,
   ReasonViewDto,
 } from './badge-in.responses.js';
 
@@ -107,6 +108,15 @@ export class MonitorController {
   async readers(): Promise<ReaderLoopView[]> {
     await this.badgeIn.wiring();
     return this.badgeIn.readerViews();
+  }
+
+  @Get('monitor/card-readers')
+  @Allow(...DESK)
+  @ApiOperation({ summary: 'Every OSDP card reader: bus state, Secure Channel, tamper, the door it serves' })
+  @ApiOkResponse({ type: [CardReaderStateDto] })
+  async cardReaders(): Promise<CardReaderStatusView[]> {
+    await this.badgeIn.wiring();
+    return this.badgeIn.cardReaderViews();
   }
 
   @Get('badge-in/reasons')

@@ -34,6 +34,22 @@ export class ReaderLoopViewDto {
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
 }
 
+export class CardReaderStateDto {
+  @ApiProperty({ format: 'uuid' }) readerId!: string;
+  @ApiProperty({ format: 'uuid' }) busId!: string;
+  @ApiProperty({ format: 'uuid' }) siteId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['door', 'enrolment'] }) role!: 'door' | 'enrolment';
+  @ApiProperty({ type: 'integer', description: 'OSDP address on the bus' }) address!: number;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) doorId!: string | null;
+  @ApiProperty({ enum: ['entry', 'exit'], nullable: true, type: String }) direction!: 'entry' | 'exit' | null;
+  @ApiProperty({ description: 'Server instance whose bus it is on' }) host!: string;
+  @ApiProperty({ enum: ['online', 'offline', 'untrusted', 'other_instance', 'disabled'] }) state!: string;
+  @ApiProperty({ description: 'Secure Channel: scbk (own key), scbk-d (install mode) or plain' }) secure!: string;
+  @ApiProperty() tamper!: boolean;
+  @ApiProperty({ type: Number, nullable: true, description: 'Epoch ms of the last time it came online' }) lastSeenAt!: number | null;
+}
+
 export class ReasonViewDto {
   @ApiProperty() code!: string;
   @ApiProperty({ description: 'The family of a decision reason, or follow_up' }) family!: string;

@@ -14,7 +14,7 @@ import { CredentialService } from '@acs/credentials';
 import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { ReadinessRegistry } from '@acs/health';
 import { DoorCommandService, type DoorEventRecord } from '@acs/door-control';
-import { DeviceWiringService, RegistryChanges, RegistrySnapshotService } from '@acs/registry';
+import { CardReaderService, DeviceWiringService, RegistryChanges, RegistrySnapshotService } from '@acs/registry';
 import { AlarmService } from './alarm.service.js';
 import { BadgeAttempts, type BadgeOutcome, type SiteModel } from './badge-attempts.js';
 import { ControllerSequences } from './controller-sequences.js';
@@ -36,6 +36,22 @@ export interface ReaderLoopView {
   polls: number;
   badges: number;
   lastError: string | null;
+}
+
+export interface CardReaderStatusView {
+  readerId: string;
+  busId: string;
+  siteId: string;
+  name: string;
+  role: 'door' | 'enrolment';
+  address: number;
+  doorId: string | null;
+  direction: 'entry' | 'exit' | null;
+  host: string;
+  state: 'online' | 'offline' | 'untrusted' | 'other_instance' | 'disabled';
+  secure: string;
+  tamper: boolean;
+  lastSeenAt: number | null;
 }
 
 export interface DoorStatusView {
@@ -112,6 +128,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     credentials: CredentialService,
     private readonly cards: CardFleet,
     private readonly library: ReaderLibraryService,
+    private readonly cardReaders: CardReaderService,
     @Optional() private readonly cluster?: ClusterBus,
   ) {
     super();
@@ -389,6 +406,40 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
         badges: loop?.badges ?? 0,
         // A reader that never opened has no loop error: show why it is down instead.
         lastError: loop?.lastError ?? (this.readers.has(b.readerId) ? this.readers.stateOf(b.readerId).error : null),
+      };
+    });
+  }
+
+  /** Every OSDP card reader: its bus state here, or where it is wired when another instance polls it. */
+  async cardReaderViews(): Promise<CardReaderStatusView[]> {
+    const rows = await this.cardReaders.allCardReaders();
+    const local = new Map(this.cards.list().map((s) => [s.readerId, s]));
+    return rows.map((r) => {
+      const s = local.get(r.id);
+      const b = this.topology.cardReaders.get(r.id);
+      const state: CardReaderStatusView['state'] = !this.cards.enabled
+        ? 'disabled'
+        : !s
+          ? 'other_instance'
+          : !s.trusted
+            ? 'untrusted'
+            : s.online
+              ? 'online'
+              : 'offline';
+      return {
+        readerId: r.id,
+        busId: r.busId,
+        siteId: r.siteId,
+        name: r.name,
+        role: r.role,
+        address: r.address,
+        doorId: b?.doorId ?? null,
+        direction: b?.doorId ? b.direction : null,
+        host: r.host,
+        state,
+        secure: s?.secure ?? 'plain',
+        tamper: s?.tamper ?? false,
+        lastSeenAt: s?.lastSeenAt ?? null,
       };
     });
   }

@@ -690,6 +690,89 @@ export interface paths {
     patch: operations['DoorsController_update'];
     trace?: never;
   };
+  '/osdp-buses': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['OsdpBusesController_list'];
+    put?: never;
+    /** Register an RS-485 line with OSDP card readers (a serial port or a serial device server) */
+    post: operations['OsdpBusesController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/osdp-buses/{busId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['OsdpBusesController_get'];
+    put?: never;
+    post?: never;
+    delete: operations['OsdpBusesController_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['OsdpBusesController_update'];
+    trace?: never;
+  };
+  '/card-readers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CardReadersController_list'];
+    put?: never;
+    /** Register an OSDP card reader at an address of a bus (in install mode unless told otherwise) */
+    post: operations['CardReadersController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/card-readers/{cardReaderId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CardReadersController_get'];
+    put?: never;
+    post?: never;
+    delete: operations['CardReadersController_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['CardReadersController_update'];
+    trace?: never;
+  };
+  '/card-readers/{cardReaderId}/install-mode': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Let the reader set up its Secure Channel once with the default key, then give it a key of its own */
+    post: operations['CardReadersController_installMode'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/schedules': {
     parameters: {
       query?: never;
@@ -1661,6 +1744,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/monitor/card-readers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every OSDP card reader: bus state, Secure Channel, tamper, the door it serves */
+    get: operations['MonitorController_cardReaders'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/badge-in/reasons': {
     parameters: {
       query?: never;
@@ -2350,6 +2450,12 @@ export interface components {
        * @example 30
        */
       twoPersonWindowSeconds?: number;
+      /**
+       * @description Credentials that open the zone's doors: fingerprint, card, card+pin, card+fingerprint or fingerprint|card (either)
+       * @default fingerprint
+       * @enum {string}
+       */
+      credentialPolicy: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card';
     };
     ZoneView: {
       /** Format: uuid */
@@ -2366,6 +2472,8 @@ export interface components {
       interlockGroup: string | null;
       twoPersonWindowSeconds: number | null;
       lockdown: boolean;
+      /** @enum {string} */
+      credentialPolicy: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card';
     };
     ZonePageView: {
       items: components['schemas']['ZoneView'][];
@@ -2379,6 +2487,8 @@ export interface components {
       twoPersonWindowSeconds?: number | null;
       /** @description Lockdown: every door into the zone denies */
       lockdown?: boolean;
+      /** @enum {string} */
+      credentialPolicy?: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card';
     };
     CreateReaderDto: {
       /** Format: uuid */
@@ -2527,6 +2637,21 @@ export interface components {
        * @enum {string}
        */
       failMode: 'secure' | 'safe';
+      /**
+       * Format: uuid
+       * @description OSDP card reader outside the door
+       */
+      entryCardReaderId?: string;
+      /**
+       * Format: uuid
+       * @description OSDP card reader inside the door
+       */
+      exitCardReaderId?: string;
+      /**
+       * @description Overrides the zone's credential policy for this door
+       * @enum {string}
+       */
+      credentialPolicy?: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card';
     };
     DoorView: {
       /** Format: uuid */
@@ -2541,6 +2666,13 @@ export interface components {
       heldOpenSeconds: number;
       /** @enum {string} */
       failMode: 'secure' | 'safe';
+      entryCardReaderId: string | null;
+      exitCardReaderId: string | null;
+      /**
+       * @description null: the zone's policy
+       * @enum {string|null}
+       */
+      credentialPolicy: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card' | null;
     };
     DoorPageView: {
       items: components['schemas']['DoorView'][];
@@ -2555,6 +2687,116 @@ export interface components {
       heldOpenSeconds?: number;
       /** @enum {string} */
       failMode?: 'secure' | 'safe';
+      entryCardReaderId?: string | null;
+      exitCardReaderId?: string | null;
+      /**
+       * @description null: the zone's policy
+       * @enum {string|null}
+       */
+      credentialPolicy?: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card' | null;
+    };
+    CreateOsdpBusDto: {
+      /** Format: uuid */
+      siteId: string;
+      /** @example Suite 2 RS-485 line */
+      name: string;
+      /**
+       * @description Serial device path or tcp://host:port of a serial device server
+       * @example /dev/ttyUSB1
+       */
+      transport: string;
+      /**
+       * @description The server instance wired to the line (its INSTANCE_ID); 'default' for a single server
+       * @example dc1-a
+       */
+      host?: string;
+      /**
+       * @default 9600
+       * @enum {number}
+       */
+      baudRate: 9600 | 19200 | 38400 | 57600 | 115200 | 230400;
+    };
+    OsdpBusView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      siteId: string;
+      name: string;
+      transport: string;
+      /** @description Server instance that opens the line */
+      host: string;
+      baudRate: number;
+    };
+    OsdpBusPageView: {
+      items: components['schemas']['OsdpBusView'][];
+      nextCursor?: string;
+    };
+    UpdateOsdpBusDto: {
+      name?: string;
+      transport?: string;
+      host?: string;
+      /** @enum {number} */
+      baudRate?: 9600 | 19200 | 38400 | 57600 | 115200 | 230400;
+    };
+    CreateCardReaderDto: {
+      /**
+       * Format: uuid
+       * @description The RS-485 line it is on; the reader is at that line's site
+       */
+      busId: string;
+      /** @example Suite 2.14 entry card reader */
+      name: string;
+      /**
+       * @description OSDP address 0-126
+       * @example 1
+       */
+      address: number;
+      /**
+       * @description door: badge-in; enrolment: the security desk (issue cards, type PINs)
+       * @enum {string}
+       */
+      role: 'door' | 'enrolment';
+      /**
+       * @description Secure Channel use; required unless the reader cannot
+       * @default required
+       * @enum {string}
+       */
+      secureMode: 'required' | 'if-capable' | 'off';
+      /**
+       * @description Accept the public default key once to give the reader its own (osdp_KEYSET)
+       * @default true
+       */
+      installMode: boolean;
+    };
+    CardReaderView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      siteId: string;
+      /** Format: uuid */
+      busId: string;
+      name: string;
+      address: number;
+      /** @enum {string} */
+      role: 'door' | 'enrolment';
+      /** @enum {string} */
+      secureMode: 'required' | 'if-capable' | 'off';
+      /** @description Waiting to be given its own key under the public default key */
+      installMode: boolean;
+      /** @description The reader has its own Secure Channel key (never returned) */
+      keySet: boolean;
+      /** Format: date-time */
+      keySetAt: string | null;
+    };
+    CardReaderPageView: {
+      items: components['schemas']['CardReaderView'][];
+      nextCursor?: string;
+    };
+    UpdateCardReaderDto: {
+      name?: string;
+      address?: number;
+      /** @enum {string} */
+      secureMode?: 'required' | 'if-capable' | 'off';
     };
     WeeklyWindowDto: {
       /**
@@ -3407,6 +3649,32 @@ export interface components {
       polls: number;
       badges: number;
       lastError: string | null;
+    };
+    CardReaderStateDto: {
+      /** Format: uuid */
+      readerId: string;
+      /** Format: uuid */
+      busId: string;
+      /** Format: uuid */
+      siteId: string;
+      name: string;
+      /** @enum {string} */
+      role: 'door' | 'enrolment';
+      /** @description OSDP address on the bus */
+      address: number;
+      /** Format: uuid */
+      doorId: string | null;
+      /** @enum {string|null} */
+      direction: 'entry' | 'exit' | null;
+      /** @description Server instance whose bus it is on */
+      host: string;
+      /** @enum {string} */
+      state: 'online' | 'offline' | 'untrusted' | 'other_instance' | 'disabled';
+      /** @description Secure Channel: scbk (own key), scbk-d (install mode) or plain */
+      secure: string;
+      tamper: boolean;
+      /** @description Epoch ms of the last time it came online */
+      lastSeenAt: number | null;
     };
     ReasonViewDto: {
       code: string;
@@ -5455,6 +5723,352 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['DoorView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_list: {
+    parameters: {
+      query?: {
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        limit?: number;
+        siteId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OsdpBusPageView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateOsdpBusDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OsdpBusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        busId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OsdpBusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        busId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        busId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateOsdpBusDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OsdpBusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_list: {
+    parameters: {
+      query?: {
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        limit?: number;
+        siteId?: string;
+        busId?: string;
+        role?: 'door' | 'enrolment';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderPageView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCardReaderDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardReaderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardReaderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardReaderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCardReaderDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_installMode: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardReaderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
@@ -7714,6 +8328,34 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReaderLoopViewDto'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  MonitorController_cardReaders: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderStateDto'][];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
