@@ -17,6 +17,7 @@ describe('access history exports', () => {
         personId: f.a.people[i % 2],
         result: i % 7 === 0 ? 'denied' : 'granted',
         reason: i % 7 === 0 ? 'no_grant_for_door' : 'granted',
+        credential: i % 3 === 0 ? 'card+pin' : null,
       }),
     );
     // Ids are not free text, but a producer bug must not turn into a spreadsheet formula.
@@ -52,6 +53,7 @@ describe('access history exports', () => {
         hash: e.hash,
         seq: String(e.seq),
         time_zone: 'Europe/Amsterdam',
+        credential: e.credential ?? '',
       });
       expect(Date.parse(r.occurred_at)).toBe(e.occurredAt);
     }
@@ -89,6 +91,7 @@ describe('access history exports', () => {
     expect(listed.length).toBeGreaterThan(3);
     expect(res.headers['x-total-count']).toBe(String(listed.length));
     expect(lines.map((l) => l.event_id)).toEqual(listed.map((e) => e.id));
+    expect(lines.map((l) => l.credential)).toEqual(listed.map((e) => e.credential));
     expect(lines.every((l) => l.time_zone === 'America/New_York' && /-0[45]:00$/.test(String(l.occurred_at)))).toBe(true);
     expect(lines.map((l) => Date.parse(String(l.occurred_at)))).toEqual(listed.map((e) => Date.parse(e.occurredAt)));
   });

@@ -29,6 +29,7 @@ describe('access history queries', () => {
         readerId: cage ? f.site.exitReaderId : f.site.entryReaderId,
         result: denied ? 'denied' : 'granted',
         reason: denied ? 'outside_schedule' : 'granted',
+        credential: who === 'b' && i % 2 === 0 ? 'card+pin' : null,
       });
     });
     // Two events at the same instant: the id breaks the tie, pages must not drop either.
@@ -99,6 +100,13 @@ describe('access history queries', () => {
     expect(door.some((e) => e.reason === 'unknown_finger' && e.customerId === null)).toBe(true);
     const doorOfB = await getAll(t, `/doors/${f.site.suiteDoorId}/access-events`, t.adminToken, { customerId: f.b.id });
     expect(doorOfB.map((e) => e.id)).toEqual(newestFirst(stored.filter((e) => e.doorId === f.site.suiteDoorId && e.customerId === f.b.id)));
+  });
+
+  it('shows what each attempt was made with, null where nothing was recorded', async () => {
+    const listed = await getAll(t, `/customers/${f.b.id}/access-events`, auditor);
+    const ofB = stored.filter((e) => e.customerId === f.b.id);
+    expect(new Set(ofB.map((e) => e.credential))).toEqual(new Set(['card+pin', null]));
+    expect(Object.fromEntries(listed.map((e) => [e.id, e.credential]))).toEqual(Object.fromEntries(ofB.map((e) => [e.id, e.credential])));
   });
 
   it('counts attempts per local day and door; days are the site’s calendar days', async () => {

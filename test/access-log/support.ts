@@ -48,6 +48,7 @@ export interface EventView {
   result: string;
   reason: string;
   seq: number;
+  credential: string | null;
 }
 
 /** GET a page and fail with the problem document on an unexpected status. */

@@ -10,6 +10,7 @@ describe('access history tamper evidence', () => {
   let t: TestApp;
   let f: HistoryFixture;
   let ofA: AccessEvent[];
+  let ofB: AccessEvent[];
   let auditor: string;
 
   /** One statement on the stored rows behind the server's back (SQLite file or PostgreSQL database). */
@@ -36,11 +37,15 @@ describe('access history tamper evidence', () => {
     t = await startTestApp();
     f = await historyFixture(t);
     auditor = await t.tokenFor('auditor');
+    // Customer b's attempts carry a credential (version-2 hashes) except its third (seq 3).
     const stored = await f.log.appendDurable(
-      Array.from({ length: 12 }, (_, i) => attempt(f, i % 2 === 0 ? 'a' : 'b', `2026-11-25T${String(8 + i).padStart(2, '0')}:00:00Z`)),
+      Array.from({ length: 12 }, (_, i) =>
+        attempt(f, i % 2 === 0 ? 'a' : 'b', `2026-11-25T${String(8 + i).padStart(2, '0')}:00:00Z`, i % 2 === 1 && i !== 5 ? { credential: 'card+pin' } : {}),
+      ),
     );
     await f.log.appendDurable([attempt(f, null, '2026-11-25T21:00:00Z')]);
     ofA = stored.filter((e) => e.customerId === f.a.id);
+    ofB = stored.filter((e) => e.customerId === f.b.id);
   });
   afterAll(() => t.close());
 
@@ -71,6 +76,23 @@ describe('access history tamper evidence', () => {
 
     await tamper("UPDATE access_event SET result = 'granted', reason = 'granted' WHERE id = ?", [victim.id]);
     await expect(verify(f.a.id)).resolves.toMatchObject({ ok: true });
+  });
+
+  it.each<[string, string, number]>([
+    ['changed', "'card'", 2],
+    ['removed', 'NULL', 2],
+    ['added to an attempt recorded without one', "'card'", 3],
+  ])('a credential %s breaks the chain at that row, over HTTP and with acsctl', async (_label, value, seq) => {
+    const victim = ofB[seq - 1];
+    const original = victim.credential === null ? 'NULL' : `'${victim.credential}'`;
+    await expect(tamper(`UPDATE access_event SET credential = ${value} WHERE id = ?`, [victim.id])).resolves.toBe(1);
+    await expect(verify(f.b.id)).resolves.toMatchObject({ ok: false, checked: seq - 1, firstBreak: { seq, id: victim.id, reason: 'hash-mismatch' } });
+    const one = await cli(f.b.id);
+    expect(one.ok).toBe(false);
+    expect(one.lines.join('\n')).toContain(`BROKEN at seq ${seq} (event ${victim.id}, hash-mismatch`);
+
+    await tamper(`UPDATE access_event SET credential = ${original} WHERE id = ?`, [victim.id]);
+    await expect(verify(f.b.id)).resolves.toMatchObject({ ok: true, checked: 6 });
   });
 
   it('a deleted row is named by the gap it leaves', async () => {

@@ -255,6 +255,7 @@ const bench: Benchmark = {
           occurredAt: e.occurredAt,
           recordedAt: Date.now(),
           prevHash: '0'.repeat(64),
+          credential: null,
         } as const;
         return toRow({ ...fields, hash: accessEventHash(fields) });
       });

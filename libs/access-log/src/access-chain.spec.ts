@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { AccessChainVerifier, accessEventHash, chainOnto, type ChainedAccessFields } from './access-chain.js';
 import { GENESIS_HASH } from './access-chain.js';
-import type { AccessEvent } from './model.js';
+import type { AccessCredential, AccessEvent } from './model.js';
 
 const CUSTOMER = '0193a000-0000-7000-8000-000000000001';
 
-function chain(n: number): AccessEvent[] {
+function chain(n: number, credentialOf: (i: number) => AccessCredential | null = () => null): AccessEvent[] {
   const fields: ChainedAccessFields[] = Array.from({ length: n }, (_, i) => ({
     id: `0193a000-0000-7000-8000-${String(i + 1).padStart(12, '0')}`,
     chainId: CUSTOMER,
@@ -24,6 +24,7 @@ function chain(n: number): AccessEvent[] {
     occurredAt: 1_790_000_000_000 + i,
     recordedAt: 1_790_000_000_100 + i,
     prevHash: '',
+    credential: credentialOf(i),
   }));
   return chainOnto({ seq: 0, hash: GENESIS_HASH }, fields).events;
 }
@@ -59,8 +60,27 @@ describe(AccessChainVerifier.name, () => {
       { attemptId: 'other' },
       { direction: 'exit' },
       { kind: 'follow_up' },
+      { credential: 'card' },
     ];
     for (const v of variants) expect(accessEventHash({ ...e, ...v })).not.toBe(e.hash);
+  });
+
+  it('hashes a row without a credential exactly as before credentials existed (version 1), so stored chains still verify', () => {
+    // Computed with the version-1 code before the credential column: any change here breaks every stored chain.
+    expect(chain(2).map((r) => r.hash)).toEqual([
+      '8404835e17568721ec5f062cdda64ff26b79e766347a4ef4556858cacded96a6',
+      '82529eb056b2d968f2f17dc7bf5d67708eefd3d1fd5465a63f8d99ad8d965b23',
+    ]);
+  });
+
+  it('covers the credential of a row that has one: each kind hashes differently, and none as the same row without it', () => {
+    const hashes = [null, ...(['fingerprint', 'card', 'card+pin', 'card+fingerprint', 'pin'] as const)].map((c) => chain(1, () => c)[0].hash);
+    expect(new Set(hashes).size).toBe(hashes.length);
+  });
+
+  it('accepts a chain mixing rows with and without a credential', () => {
+    const rows = chain(6, (i) => (['card+pin', null, 'fingerprint'] as const)[i % 3]);
+    expect(verify(rows)).toMatchObject({ ok: true, checked: 6, headSeq: 6 });
   });
 
   it.each<[string, (rows: AccessEvent[]) => AccessEvent[], { seq: number; reason: string }]>([
@@ -78,9 +98,13 @@ describe(AccessChainVerifier.name, () => {
       (r) => r.map((x) => (x.seq === 2 ? { ...x, reason: 'entered', hash: accessEventHash({ ...x, reason: 'entered' }) } : x)),
       { seq: 3, reason: 'prev-hash-mismatch' },
     ],
+    ['an edited credential', (r) => r.map((x) => (x.seq === 2 ? { ...x, credential: 'card' } : x)), { seq: 2, reason: 'hash-mismatch' }],
+    ['a credential removed', (r) => r.map((x) => (x.seq === 2 ? { ...x, credential: null } : x)), { seq: 2, reason: 'hash-mismatch' }],
+    ['a credential added to a row without one', (r) => r.map((x) => (x.seq === 3 ? { ...x, credential: 'card' } : x)), { seq: 3, reason: 'hash-mismatch' }],
     ['a row moved in from another chain', (r) => r.map((x) => (x.seq === 4 ? { ...x, chainId: 'other' } : x)), { seq: 4, reason: 'chain-mismatch' }],
   ])('names the first broken link after %s', (_label, tamper, expected) => {
-    const rows = chain(5);
+    // Rows 1 and 2 carry a credential (version-2 hash), the others none (version 1).
+    const rows = chain(5, (i) => (i < 2 ? 'card+pin' : null));
     const verdict = verify(tamper(rows));
     expect(verdict.ok).toBe(false);
     expect(verdict.firstBreak).toMatchObject(expected);

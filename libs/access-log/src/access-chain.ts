@@ -3,12 +3,18 @@ import type { AccessEvent } from './model.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Every stored field except the hash itself, in a fixed order. Changing it needs a new version. */
+/** Every stored field except the hash itself. */
 export type ChainedAccessFields = Omit<AccessEvent, 'hash'>;
 
+/**
+ * SHA-256 over a versioned canonical form; changing one needs a new version. Version 1 is every
+ * field before issue 17. Version 2 appends the credential: rows without one keep hashing as
+ * version 1, so chains written before credentials existed verify unchanged, while a stored
+ * credential (or its removal, or one added to a row without it) no longer matches the row's hash.
+ * The version leads the array, so a row of one version can never hash as a row of the other.
+ */
 export function accessEventHash(e: ChainedAccessFields): string {
-  const canonical = JSON.stringify([
-    1,
+  const v1Fields = [
     e.chainId,
     e.seq,
     e.id,
@@ -26,7 +32,9 @@ export function accessEventHash(e: ChainedAccessFields): string {
     e.occurredAt,
     e.recordedAt,
     e.prevHash,
-  ]);
+  ];
+  // `== null`: a field left undefined by a caller is "no credential", never a distinct value.
+  const canonical = JSON.stringify(e.credential == null ? [1, ...v1Fields] : [2, ...v1Fields, e.credential]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from '@acs/database';
-import type { AccessDirection, AccessEventKind, AccessResult } from './model.js';
+import type { AccessCredential, AccessDirection, AccessEventKind, AccessResult } from './model.js';
 
 /**
  * One access event: append-only, identifiers only (no names, no biometric data). No foreign
@@ -70,6 +70,10 @@ export class AccessEventEntity {
 
   @Column({ type: 'varchar', length: 64 })
   hash!: string;
+
+  /** The credential kind of an attempt (issue 17), never a card number; null on follow-ups and older rows. */
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  credential!: AccessCredential | null;
 }
 
 /** Column names in insert order, shared by the fast insert path and the fixture generator. */
@@ -92,6 +96,7 @@ export const ACCESS_EVENT_COLUMNS = [
   'recorded_at',
   'prev_hash',
   'hash',
+  'credential',
 ] as const;
 
 export type AccessEventRow = Record<(typeof ACCESS_EVENT_COLUMNS)[number], string | number | null>;
@@ -115,6 +120,7 @@ export function toRow(e: {
   recordedAt: number;
   prevHash: string;
   hash: string;
+  credential: string | null;
 }): (string | number | null)[] {
   return [
     e.id,
@@ -135,5 +141,6 @@ export function toRow(e: {
     e.recordedAt,
     e.prevHash,
     e.hash,
+    e.credential,
   ];
 }

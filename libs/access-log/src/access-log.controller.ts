@@ -44,6 +44,7 @@ function view(e: AccessEvent): AccessEventView {
     attemptId: e.attemptId,
     seq: e.seq,
     hash: e.hash,
+    credential: e.credential,
   };
 }
 

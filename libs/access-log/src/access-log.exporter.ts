@@ -7,7 +7,10 @@ import { LocalTimeFormatter, LocalTimeFormatters } from './local-time.js';
 export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Columns of an export, in order. Identifiers only: names stay in the registry. */
+/**
+ * Columns of an export, in order. Identifiers only: names stay in the registry. A new column is
+ * appended at the end, so consumers that read columns by position keep working.
+ */
 export const EXPORT_COLUMNS = [
   'occurred_at',
   'time_zone',
@@ -26,6 +29,7 @@ export const EXPORT_COLUMNS = [
   'attempt_id',
   'seq',
   'hash',
+  'credential',
 ] as const;
 
 export type ExportRecord = Record<(typeof EXPORT_COLUMNS)[number], string | number | null>;
@@ -130,6 +134,7 @@ export class AccessLogExporter {
         attempt_id: r.attempt_id,
         seq: Number(r.seq),
         hash: r.hash,
+        credential: r.credential,
       };
     };
     const toCells = (r: RawRow): CsvCell[] => {
@@ -152,6 +157,7 @@ export class AccessLogExporter {
         r.attempt_id,
         Number(r.seq),
         r.hash,
+        r.credential,
       ];
     };
     async function* pages<T>(map: (r: RawRow) => T): AsyncGenerator<T[]> {

@@ -80,6 +80,28 @@ describe('AccessLogService on PostgreSQL', () => {
     await expect(log.verify(C1)).resolves.toMatchObject({ ok: true });
   });
 
+  it('stores credentials and hashes them into the chain; a credential edited or removed breaks it', async () => {
+    const C3 = '0193a000-0000-7000-8000-0000000000c3';
+    const stored = await log.appendDurable([event(200, C3, { credential: 'card+pin' }), event(201, C3), event(202, C3, { credential: 'pin' })]);
+    expect(stored.map((e) => e.credential)).toEqual(['card+pin', null, 'pin']);
+    await expect(log.get(stored[0].id)).resolves.toEqual(stored[0]);
+    await expect(log.verify(C3)).resolves.toMatchObject({ ok: true, checked: 3 });
+    await ds.query(`UPDATE access_event SET credential = NULL WHERE id = $1`, [stored[2].id]);
+    await expect(log.verify(C3)).resolves.toMatchObject({ ok: false, checked: 2, firstBreak: { seq: 3, id: stored[2].id, reason: 'hash-mismatch' } });
+    await ds.query(`UPDATE access_event SET credential = 'pin' WHERE id = $1`, [stored[2].id]);
+    await ds.query(`UPDATE access_event SET credential = 'card' WHERE id = $1`, [stored[0].id]);
+    await expect(log.verify(C3)).resolves.toMatchObject({ ok: false, checked: 0, firstBreak: { seq: 1, id: stored[0].id, reason: 'hash-mismatch' } });
+    const out = await new AccessLogExporter(log).export({ customerId: C3 }, { format: 'jsonl' });
+    let text = '';
+    for await (const chunk of out.stream) text += String(chunk);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { credential: unknown }).credential),
+    ).toEqual(['pin', null, 'card']);
+  });
+
   it('counts per local day and door, and exports', async () => {
     const totals = await log.totals({ customerId: C1, from: Date.parse('2026-11-25T00:00:00Z'), to: Date.parse('2026-11-27T00:00:00Z') });
     expect(totals.timeZones).toEqual({ [SITE]: 'Europe/Amsterdam' });

@@ -5,8 +5,10 @@ import { FakeClock } from '@acs/clock';
 import type { TestDatabase } from '@acs/database/testing';
 import { createLibTestDatabase } from '../../../test/support/lib-database.js';
 import { AccessEventEntity } from './access-event.entity.js';
-import { TenancyDirectory } from '@acs/registry';
+import { REGISTRY_ENTITIES, TenancyDirectory } from '@acs/registry';
+import { AccessLogExporter, EXPORT_COLUMNS } from './access-log.exporter.js';
 import { AccessLogService, type AccessLogOptions } from './access-log.service.js';
+import { PersonHistory } from './person-history.js';
 import type { AccessEventInput } from './model.js';
 
 const C1 = '0193a000-0000-7000-8000-0000000000c1';
@@ -33,7 +35,7 @@ describe.each<[string, Partial<AccessLogOptions>]>([
   let log: AccessLogService;
 
   beforeEach(async () => {
-    db = await createLibTestDatabase([AccessEventEntity]);
+    db = await createLibTestDatabase([AccessEventEntity, ...REGISTRY_ENTITIES]);
     log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, new TenancyDirectory(db.dataSource), {
       maxDelayMs: 1,
       ...options,
@@ -74,6 +76,19 @@ describe.each<[string, Partial<AccessLogOptions>]>([
       { doorId: 'drop table;' },
     ];
     for (const b of bad) expect(() => log.append([event(1, C1, b)])).toThrow(expect.objectContaining({ code: 'access_log.invalid_event' }));
+    const badCredential: Array<Partial<AccessEventInput>> = [
+      { credential: 'badge' as never },
+      { credential: '' as never },
+      { credential: 4 as never },
+      // The offending value is never echoed: a producer bug could put a card number there.
+      { credential: '4111111111111111' as never },
+      { kind: 'follow_up', attemptId: '0193a000-0000-7000-8000-0000000000a1', reason: 'entered', credential: 'card' },
+    ];
+    for (const b of badCredential) {
+      expect(() => log.append([event(1, C1, b)])).toThrow(
+        expect.objectContaining({ code: 'access_log.invalid_event', extra: { field: 'credential' }, message: expect.not.stringContaining('4111') }),
+      );
+    }
     await log.flush();
     await expect(log.count({})).resolves.toBe(0);
   });
@@ -112,6 +127,55 @@ describe.each<[string, Partial<AccessLogOptions>]>([
     const [alone] = log.append([event(5, C1, { id: first.id })]);
     await expect(alone.durable).rejects.toMatchObject({ code: 'access_log.write_failed' });
     expect(log.pending).toBe(0);
+  });
+
+  it('stores the credential of an attempt, reads it back, and hashes it into the chain', async () => {
+    const stored = await log.appendDurable([
+      event(1, C1, { credential: 'card+pin' }),
+      event(2, C1, { credential: null }),
+      event(3),
+      event(4, null, { result: 'denied', reason: 'unknown_person', credential: 'card' }),
+    ]);
+    expect(stored.map((e) => e.credential)).toEqual(['card+pin', null, null, 'card']);
+    const [followUp] = await log.appendDurable([event(5, C1, { kind: 'follow_up', attemptId: stored[0].id, reason: 'entered' })]);
+    expect(followUp.credential).toBeNull();
+    await expect(log.get(stored[0].id)).resolves.toEqual(stored[0]);
+    await expect(log.get(stored[2].id)).resolves.toEqual(stored[2]);
+    expect((await log.findPage({ customerId: C1 }, { limit: 10 })).items.map((e) => e.credential)).toEqual([null, null, null, 'card+pin']);
+    await expect(log.verify(C1)).resolves.toMatchObject({ ok: true, checked: 4 });
+    await expect(log.verifySite(SITE)).resolves.toMatchObject({ ok: true, checked: 1 });
+  });
+
+  it('exports and the data-subject history carry the credential, as the last export column', async () => {
+    const [attempt] = await log.appendDurable([event(1, C1, { credential: 'card+fingerprint' })]);
+    await log.appendDurable([event(2, C1, { kind: 'follow_up', attemptId: attempt.id, reason: 'entered', personId: attempt.personId })]);
+    const read = async (format: 'csv' | 'jsonl') => {
+      const out = await new AccessLogExporter(log).export({ customerId: C1 }, { format, timeZone: 'UTC' });
+      let text = '';
+      for await (const chunk of out.stream) text += String(chunk);
+      return text.trim().split(/\r?\n/);
+    };
+    const [header, followUpLine, attemptLine] = await read('csv');
+    expect(header.split(',')).toEqual([...EXPORT_COLUMNS]);
+    expect(EXPORT_COLUMNS[EXPORT_COLUMNS.length - 1]).toBe('credential');
+    expect(attemptLine.split(',').at(-1)).toBe('card+fingerprint');
+    expect(followUpLine.split(',').at(-1)).toBe('');
+    expect((await read('jsonl')).map((l) => (JSON.parse(l) as { credential: unknown }).credential)).toEqual([null, 'card+fingerprint']);
+    expect((await new PersonHistory(db.dataSource).eventsOf(attempt.personId!)).map((e) => [e.kind, e.credential])).toEqual([
+      ['attempt', 'card+fingerprint'],
+      ['follow_up', null],
+    ]);
+  });
+
+  it.each<[string, string | null, number]>([
+    ['changed', "'card'", 1],
+    ['removed', 'NULL', 1],
+    ['added to an attempt recorded without one', "'card+pin'", 2],
+  ])('a credential %s behind the log’s back breaks the chain at that row', async (_label, value, seq) => {
+    const stored = await log.appendDurable([event(1, C1, { credential: 'card+pin' }), event(2), event(3, C1, { credential: 'pin' })]);
+    const victim = stored[seq - 1];
+    await db.dataSource.query(`UPDATE access_event SET credential = ${value} WHERE id = ?`, [victim.id]);
+    await expect(log.verifyChain(C1)).resolves.toMatchObject({ ok: false, checked: seq - 1, firstBreak: { seq, id: victim.id, reason: 'hash-mismatch' } });
   });
 
   it('absorbs a burst in few commits and keeps every chain intact', async () => {

@@ -13,9 +13,11 @@ import { AccessChainVerifier, type AccessChainVerdict, accessEventHash, type Cha
 import { ACCESS_EVENT_COLUMNS, AccessEventEntity, toRow } from './access-event.entity.js';
 import { Batcher, ItemFailure } from './batcher.js';
 import {
+  ACCESS_CREDENTIALS,
   ACCESS_DIRECTIONS,
   ACCESS_EVENT_KINDS,
   ACCESS_RESULTS,
+  type AccessCredential,
   type AccessEvent,
   type AccessEventInput,
   type AccessEventKind,
@@ -116,6 +118,7 @@ function fromRaw(r: RawRow): AccessEvent {
     recordedAt: Number(r.recorded_at),
     prevHash: String(r.prev_hash),
     hash: String(r.hash),
+    credential: s(r.credential) as AccessCredential | null,
   };
 }
 
@@ -208,6 +211,11 @@ export class AccessLogService implements OnModuleDestroy {
     const id = optionalId('id', i.id) ?? uuidv7();
     const attemptId = optionalId('attemptId', i.attemptId) ?? (kind === 'attempt' ? id : null);
     if (attemptId === null) throw invalid('attemptId', 'a follow-up names the attempt it belongs to');
+    // The value is never echoed: a producer bug could pass a card number here.
+    const credential = i.credential ?? null;
+    if (credential !== null && !(ACCESS_CREDENTIALS as readonly string[]).includes(credential))
+      throw invalid('credential', 'credential must be a credential kind');
+    if (credential !== null && kind !== 'attempt') throw invalid('credential', 'a follow-up carries no credential; its attempt does');
     return {
       id,
       chainId: chainIdFor({ customerId, siteId: i.siteId }),
@@ -223,6 +231,7 @@ export class AccessLogService implements OnModuleDestroy {
       kind,
       attemptId,
       occurredAt: i.occurredAt,
+      credential,
     };
   }
 

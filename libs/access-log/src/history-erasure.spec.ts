@@ -6,7 +6,7 @@ import { AccessEventEntity } from './access-event.entity.js';
 import { TenancyDirectory } from '@acs/registry';
 import { AccessLogService } from './access-log.service.js';
 import { AccessHistoryErasure } from './history-erasure.js';
-import type { AccessEventInput } from './model.js';
+import type { AccessCredential, AccessEventInput } from './model.js';
 
 const C1 = '0193a000-0000-7000-8000-0000000000c1';
 const C2 = '0193a000-0000-7000-8000-0000000000c2';
@@ -14,7 +14,7 @@ const P1 = '0193a000-0000-7000-8000-0000000000a1';
 const P2 = '0193a000-0000-7000-8000-0000000000a2';
 const SITE = '0193a000-0000-7000-8000-00000000005e';
 
-const event = (i: number, customerId: string, personId: string | null): AccessEventInput => ({
+const event = (i: number, customerId: string, personId: string | null, credential: AccessCredential | null = null): AccessEventInput => ({
   customerId,
   personId,
   siteId: SITE,
@@ -23,6 +23,7 @@ const event = (i: number, customerId: string, personId: string | null): AccessEv
   result: 'granted',
   reason: 'granted',
   occurredAt: Date.parse('2026-11-26T09:00:00Z') + i * 1000,
+  credential,
 });
 
 describe(AccessHistoryErasure.name, () => {
@@ -36,7 +37,8 @@ describe(AccessHistoryErasure.name, () => {
       maxDelayMs: 1,
     });
     sut = new AccessHistoryErasure(db.dataSource, db.writes);
-    await log.appendDurable([event(1, C1, P1), event(2, C1, P2), event(3, C1, P1), event(4, C2, P2), event(5, C1, P2)]);
+    // Rows with a credential (version-2 hashes) and without: rechain must rehash both kinds.
+    await log.appendDurable([event(1, C1, P1), event(2, C1, P2, 'card+pin'), event(3, C1, P1), event(4, C2, P2), event(5, C1, P2, 'card')]);
   });
   afterEach(async () => {
     await log.flush();
@@ -64,6 +66,7 @@ describe(AccessHistoryErasure.name, () => {
     expect(head?.seq).toBe(2);
     expect(head).toEqual(await sut.head(C1));
     await expect(log.verify(C1)).resolves.toMatchObject({ ok: true, checked: 2, headSeq: 2 });
+    expect((await log.findPage({ customerId: C1 }, { limit: 10 })).items.map((e) => e.credential)).toEqual(['card', 'card+pin']);
     // Deterministic: a resumed run reaches the same head and rewrites nothing.
     await expect(sut.rechain(C1)).resolves.toEqual(head);
   });

@@ -32,6 +32,7 @@ describe(countCustomerEvents.name, () => {
       recordedAt: seq,
       prevHash: '0',
       hash: `h${seq}`,
+      credential: null,
     };
   };
 

@@ -82,6 +82,8 @@ export interface AccessEvent {
   recordedAt: number;
   prevHash: string;
   hash: string;
+  /** What the attempt was made with; null on follow-ups and on attempts recorded before issue 17. */
+  credential: AccessCredential | null;
 }
 
 /**

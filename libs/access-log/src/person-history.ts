@@ -14,7 +14,7 @@ export class PersonHistory {
 
   async eventsOf(
     personId: string,
-  ): Promise<Array<Pick<AccessEvent, 'occurredAt' | 'siteId' | 'zoneId' | 'doorId' | 'readerId' | 'direction' | 'result' | 'reason' | 'kind'>>> {
+  ): Promise<Array<Pick<AccessEvent, 'occurredAt' | 'siteId' | 'zoneId' | 'doorId' | 'readerId' | 'direction' | 'result' | 'reason' | 'kind' | 'credential'>>> {
     const rows = await this.ds.getRepository(AccessEventEntity).find({ where: { personId }, order: { occurredAt: 'ASC' } });
     return rows.map((e) => ({
       occurredAt: e.occurredAt,
@@ -26,6 +26,7 @@ export class PersonHistory {
       result: e.result,
       reason: e.reason,
       kind: e.kind,
+      credential: e.credential,
     }));
   }
 }

@@ -2996,6 +2996,11 @@ export interface components {
       /** @description Position in its chain */
       seq: number;
       hash: string;
+      /**
+       * @description What the attempt was made with (never a card number); null on follow-ups and on attempts recorded before cards and PINs
+       * @enum {string|null}
+       */
+      credential: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'pin' | null;
     };
     AccessEventPageView: {
       items: components['schemas']['AccessEventView'][];

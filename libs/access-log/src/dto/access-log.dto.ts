@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
-import { ACCESS_EVENT_KINDS, ACCESS_RESULTS, REASON_PATTERN } from '../model.js';
+import { ACCESS_CREDENTIALS, ACCESS_EVENT_KINDS, ACCESS_RESULTS, REASON_PATTERN } from '../model.js';
 import { EXPORT_FORMATS } from '../access-log.exporter.js';
 
 export class AccessEventFilterDto {
@@ -65,6 +65,12 @@ export class AccessEventView {
   @ApiProperty() attemptId!: string;
   @ApiProperty({ description: 'Position in its chain' }) seq!: number;
   @ApiProperty() hash!: string;
+  @ApiProperty({
+    enum: ACCESS_CREDENTIALS,
+    nullable: true,
+    description: 'What the attempt was made with (never a card number); null on follow-ups and on attempts recorded before cards and PINs',
+  })
+  credential!: string | null;
 }
 
 export class AccessEventPageView {

@@ -126,6 +126,7 @@ function chainAfter(
       occurredAt: input.occurredAt,
       recordedAt,
       prevHash: h.hash,
+      credential: input.credential ?? null,
     } as const;
     const e: AccessEvent = { ...fields, hash: accessEventHash(fields) };
     heads.set(chainId, { seq: e.seq, hash: e.hash });
