@@ -219,6 +219,7 @@ export class DsrService {
         result: e.result,
         reason: e.reason,
         kind: e.kind,
+        credential: e.credential,
       })),
       requests: cases.map((c) => this.view(c)),
     };
