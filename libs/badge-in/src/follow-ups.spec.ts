@@ -16,6 +16,7 @@ describe('FollowUps', () => {
     result: 'granted',
     reason: 'granted',
     occurredAt: 1,
+    credential: 'card+pin',
   };
 
   it('records the follow-up against the attempt at the current instant, and shows it live', async () => {
@@ -30,7 +31,9 @@ describe('FollowUps', () => {
       { error: (m) => errors.push(m) },
     );
     followUps.record(attempt, 'att-1', 'not_entered', 'granted');
-    expect(appended).toEqual([{ ...attempt, kind: 'follow_up', attemptId: 'att-1', reason: 'not_entered', result: 'granted', occurredAt: clock.nowMs() }]);
+    const { credential: _attemptOnly, ...facts } = attempt;
+    // The follow-up carries everything of its attempt but the credential, which the history refuses on one.
+    expect(appended).toEqual([{ ...facts, kind: 'follow_up', attemptId: 'att-1', reason: 'not_entered', result: 'granted', occurredAt: clock.nowMs() }]);
     expect(published).toEqual([
       {
         type: 'follow_up',

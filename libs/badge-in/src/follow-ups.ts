@@ -16,7 +16,9 @@ export class FollowUps {
 
   record(attempt: AccessEventInput, attemptId: string, reason: string, result: 'granted' | 'denied'): void {
     const at = this.clock.nowMs();
-    const [r] = this.accessLog.append([{ ...attempt, kind: 'follow_up', attemptId, reason, result, occurredAt: at }]);
+    // The credential belongs to the attempt alone: the history refuses it on a follow-up.
+    const { credential: _credential, ...facts } = attempt;
+    const [r] = this.accessLog.append([{ ...facts, kind: 'follow_up', attemptId, reason, result, occurredAt: at }]);
     r.durable.catch((err: Error) => this.logger.error(`follow-up ${reason} of ${attemptId} not recorded: ${err.message}`));
     this.bus.publish({
       type: 'follow_up',
