@@ -49,7 +49,7 @@ export interface ConsoleHarness {
   browser: Browser;
   /** A fresh browser context (own sessionStorage) at the desk viewport. */
   newPage(): Promise<{ context: BrowserContext; page: Page }>;
-  /** Opens the console and signs in with the token; resolves once the navigation shows. */
+  /** Opens the console and signs in with the token ("Use an API token"); resolves once the navigation shows. */
   signIn(page: Page, token: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -74,6 +74,7 @@ export async function startConsoleHarness(opts: Parameters<typeof startTestApp>[
     },
     signIn: async (page, token) => {
       await page.goto('/console/');
+      await page.getByRole('button', { name: 'Use an API token' }).click();
       await page.getByLabel('Staff token').fill(token);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('navigation', { name: 'Console' }).waitFor();

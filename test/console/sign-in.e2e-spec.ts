@@ -26,6 +26,7 @@ describe('web console: sign in and roles', () => {
   it("refuses a wrong token with the server's problem code and keeps the form", async () => {
     const { page } = await h.newPage();
     await page.goto('/console/');
+    await page.getByRole('button', { name: 'Use an API token' }).click();
     await page.getByLabel('Staff token').fill('not-a-real-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('auth.unauthenticated');
@@ -44,6 +45,7 @@ describe('web console: sign in and roles', () => {
     expect(issued.status).toBe(201);
     const { page } = await h.newPage();
     await page.goto('/console/');
+    await page.getByRole('button', { name: 'Use an API token' }).click();
     await page.getByLabel('Staff token').fill(issued.body.token as string);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('console.staff_only');
@@ -76,7 +78,7 @@ describe('web console: sign in and roles', () => {
       .set(bearer(h.t.adminToken));
     expect(revoked.status).toBeLessThan(300);
     await page.reload();
-    await page.getByLabel('Staff token').waitFor();
+    await page.getByLabel('Username').waitFor();
     await expect(page.getByRole('navigation', { name: 'Console' }).count()).resolves.toBe(0);
   });
 });

@@ -5,6 +5,9 @@ import { newQueryClient } from './queries';
 import { pagesFor, type PagePath } from './roles';
 import { useSession, useSessionState } from './session';
 import { SignIn } from './pages/SignIn';
+import { SecondFactorRequired } from './pages/SecondFactorRequired';
+import { PasswordResetPage } from './pages/PasswordReset';
+import { SecurityPage } from './pages/Security';
 import { LivePage } from './pages/Live';
 import { PeoplePage } from './pages/People';
 import { EnrolPage } from './pages/Enrol';
@@ -22,15 +25,27 @@ const COMPONENTS: Record<PagePath, () => React.JSX.Element> = {
 };
 
 export function App() {
-  const { session } = useSessionState();
-  return <BrowserRouter basename="/console">{session ? <Shell key={session.token} /> : <SignIn />}</BrowserRouter>;
+  const { session, enrolment } = useSessionState();
+  // For the screens before the console opens (their requests are changes, never cached reads).
+  const [outer] = useState(newQueryClient);
+  const front = session ? <Shell key={session.key} /> : enrolment ? <SecondFactorRequired /> : <SignIn />;
+  return (
+    <QueryClientProvider client={outer}>
+      <BrowserRouter basename="/console">
+        <Routes>
+          <Route path="/password-reset" element={<PasswordResetPage />} />
+          <Route path="*" element={front} />
+        </Routes>
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
 }
 
 function Shell() {
   const { principal, signOut } = useSession();
   const pages = pagesFor(principal.role);
-  // One cache per signed-in session: the shell is mounted anew for each token (its key), so data
-  // read under one token is never shown under the next.
+  // One cache per signed-in session: the shell is mounted anew for each sign-in (its key), so data
+  // read under one sign-in is never shown under the next.
   const [queries] = useState(newQueryClient);
   return (
     <QueryClientProvider client={queries}>
@@ -38,30 +53,34 @@ function Shell() {
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        <nav className="sidebar" aria-label="Console">
+        <div className="sidebar">
           <div className="brand">Access control</div>
-          <ul>
-            {pages.map((p) => (
-              <li key={p.path}>
-                <NavLink to={`/${p.path}`}>{p.label}</NavLink>
-              </li>
-            ))}
-          </ul>
-          <div className="whoami">
+          <nav aria-label="Console">
+            <ul>
+              {pages.map((p) => (
+                <li key={p.path}>
+                  <NavLink to={`/${p.path}`}>{p.label}</NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <nav className="whoami" aria-label="Account">
             <span>
               Signed in as <strong>{principal.role}</strong>
             </span>
-            <button type="button" className="link" onClick={() => signOut()}>
+            <NavLink to="/security">Security</NavLink>
+            <button type="button" className="link" onClick={() => void signOut()}>
               Sign out
             </button>
-          </div>
-        </nav>
+          </nav>
+        </div>
         <main id="main" className="content" tabIndex={-1}>
           <Routes>
             {pages.map((p) => {
               const Page = COMPONENTS[p.path];
               return <Route key={p.path} path={`/${p.path}/*`} element={<Page />} />;
             })}
+            <Route path="/security" element={<SecurityPage />} />
             <Route path="*" element={<Navigate to={`/${pages[0]?.path ?? 'live'}`} replace />} />
           </Routes>
         </main>

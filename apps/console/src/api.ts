@@ -1,8 +1,11 @@
 /**
- * The console's only way to the server: same-origin fetch with the staff bearer token.
- * Errors arrive as problem+json (RFC 9457) with a stable `code`; they are surfaced as
+ * The console's only way to the server: same-origin fetch, authenticated either by the browser
+ * session cookie (a person signed in with a password; the browser sends the httpOnly cookie by
+ * itself, the page adds the session's CSRF token to state-changing requests) or by a staff bearer
+ * token (automation users). Errors arrive as problem+json (RFC 9457) with a stable `code`; they are surfaced as
  * ApiError so pages can show the title and react to the code.
  */
+import { authMessage } from './auth-messages';
 import type { components } from './generated/api-types';
 
 /** The server's request and response shapes, generated from its OpenAPI document (`npm run api:types`). */
@@ -55,14 +58,29 @@ async function problemOf(res: Response): Promise<Problem> {
   return { title: res.statusText || 'Request failed', status: res.status, code: `http.${res.status}` };
 }
 
+/** The server's CSRF header (libs/auth session-cookie.ts), required on unsafe requests made with the cookie. */
+export const CSRF_HEADER = 'x-csrf-token';
+// RFC 9110 §9.2.1: the safe methods, the ones the server lets a cookie request make without the CSRF token.
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * How requests authenticate. The session's CSRF token sits in a holder the session updates in
+ * place when the server rotates the session (TOTP confirmation, password change), so the Api
+ * object, and every query keyed on it, stays the same for the whole sign-in.
+ */
+export type ApiAuth = { kind: 'token'; token: string } | { kind: 'session'; csrf: { token: string } } | { kind: 'none' };
+
 export class Api {
   constructor(
-    private readonly token: string,
+    private readonly auth: ApiAuth,
     private readonly onUnauthorized: () => void = () => undefined,
   ) {}
 
-  headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { authorization: `Bearer ${this.token}`, accept: 'application/json', ...extra };
+  headers(extra: Record<string, string> = {}, method = 'GET'): Record<string, string> {
+    const out: Record<string, string> = { accept: 'application/json' };
+    if (this.auth.kind === 'token') out.authorization = `Bearer ${this.auth.token}`;
+    else if (this.auth.kind === 'session' && !SAFE_METHODS.has(method)) out[CSRF_HEADER] = this.auth.csrf.token;
+    return { ...out, ...extra };
   }
 
   async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
@@ -70,7 +88,7 @@ export class Api {
     try {
       res = await fetch(withQuery(path, opts.query), {
         method,
-        headers: this.headers(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+        headers: this.headers(opts.body === undefined ? {} : { 'content-type': 'application/json' }, method),
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: opts.signal,
       });
@@ -145,7 +163,7 @@ export class Api {
 /** Shows the problem's title, its code and the fields that failed validation. */
 export function describeError(e: unknown): { title: string; code: string; fields: string[] } {
   if (e instanceof ApiError) {
-    return { title: e.problem.detail ?? e.problem.title, code: e.code, fields: (e.problem.errors ?? []).map((f) => f.field) };
+    return { title: authMessage(e.problem) ?? e.problem.detail ?? e.problem.title, code: e.code, fields: (e.problem.errors ?? []).map((f) => f.field) };
   }
   return { title: e instanceof Error ? e.message : 'Something went wrong', code: 'console.error', fields: [] };
 }

@@ -59,6 +59,9 @@ export const keys = {
   purgePreview: (customerId: string) => ['compliance', 'purge-preview', customerId] as const,
   checkpoints: () => ['compliance', 'checkpoints'] as const,
   undonePurges: () => ['compliance', 'undone-purges'] as const,
+  /** The signed-in staff member's own second factor and browser sessions (the Security page). */
+  ownTotp: () => ['auth', 'totp'] as const,
+  ownSessions: () => ['auth', 'sessions'] as const,
 };
 
 /** Marks what a change touched as stale; mounted queries under those keys read again. */

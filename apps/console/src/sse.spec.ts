@@ -9,7 +9,7 @@ async function eventsOf(chunks: string[]): Promise<Array<[string, unknown]>> {
   await new Promise<void>((closed) => {
     openStream({
       url: '/monitor/events',
-      token: 't',
+      headers: { authorization: 'Bearer t' },
       reconnect: false,
       onEvent: (type, data) => events.push([type, data]),
       onState: (s: StreamState) => s === 'closed' && closed(),

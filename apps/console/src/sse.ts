@@ -1,7 +1,8 @@
 /**
  * Server-sent events over fetch. The server refuses tokens in query strings (they would end up
- * in proxy logs), and EventSource cannot send an Authorization header, so the console reads
- * the text/event-stream body itself, through the parser the CLI demo and the tests share.
+ * in proxy logs), and EventSource cannot send an Authorization header (automation users sign
+ * the console in with a bearer token), so the console reads the text/event-stream body itself,
+ * through the parser the CLI demo and the tests share.
  */
 import { readEventStream } from '@acs/event-stream';
 
@@ -9,7 +10,8 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface StreamOptions {
   url: string;
-  token: string;
+  /** The request's headers (Api.headers(): the bearer token, or nothing beyond the session cookie). */
+  headers: Record<string, string>;
   onEvent: (type: string, data: unknown) => void;
   onState?: (state: StreamState) => void;
   /** Streams that end by design (an enrolment's result) should not be reopened. */
@@ -26,7 +28,7 @@ export function openStream(opts: StreamOptions): () => void {
     while (!abort.signal.aborted) {
       setState(attempt === 0 ? 'connecting' : 'reconnecting');
       try {
-        const res = await fetch(opts.url, { headers: { authorization: `Bearer ${opts.token}`, accept: 'text/event-stream' }, signal: abort.signal });
+        const res = await fetch(opts.url, { headers: { ...opts.headers, accept: 'text/event-stream' }, signal: abort.signal });
         if (!res.ok || !res.body) throw new Error(`stream refused: ${res.status}`);
         setState('live');
         attempt = 0;

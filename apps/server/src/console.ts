@@ -18,7 +18,8 @@ export function consoleDirectory(): string | null {
 /**
  * Serves the security-desk console as static files under /console, so there is no second server
  * to run. The files are public (they hold no data); every API call they make carries the staff
- * token and meets the same guards as any other client. Client-side routes (/console/live) get
+ * member's session cookie (with its CSRF token) or bearer token and meets the same guards as any
+ * other client. Client-side routes (/console/live) get
  * index.html; hashed assets are cached for good, index.html never.
  */
 export function serveConsole(app: NestExpressApplication, dir: string | null = consoleDirectory()): void {

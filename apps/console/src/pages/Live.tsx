@@ -41,7 +41,7 @@ function feedRow(event: MonitorEvent): FeedRow {
 }
 
 export function LivePage() {
-  const { api, token, principal } = useSession();
+  const { api, principal } = useSession();
   const canReadAudit = (PAGES.find((p) => p.path === 'audit')?.roles as readonly string[] | undefined)?.includes(principal.role) ?? false;
   const client = useQueryClient();
   const directory = useQuery({ queryKey: keys.liveDirectory(), queryFn: () => loadDirectory(api, () => client.fetchQuery(reasonsQuery(api))) });
@@ -236,7 +236,7 @@ export function LivePage() {
   useEffect(() => {
     return openStream({
       url: '/monitor/events',
-      token,
+      headers: api.headers(),
       onEvent: (type, data) => onEventRef.current(type, data),
       onState: (s) => {
         setStream(s);
@@ -244,7 +244,7 @@ export function LivePage() {
         if (s === 'live') void refreshAll();
       },
     });
-  }, [token, refreshAll]);
+  }, [api, refreshAll]);
 
   const togglePause = () => {
     const next = !paused;

@@ -1,10 +1,201 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ApiError } from '../api';
 import { useSessionState } from '../session';
 import { ErrorNotice, Field } from '../ui';
 
-/** Staff sign in with a bearer token from `acsctl staff:create` or POST /staff. */
+/**
+ * The console's front door. People sign in with username and password (and, once enrolled, the
+ * code of their authenticator app or a recovery code), which gives the browser a session cookie;
+ * automation users and the browser tests may still sign in with a staff bearer token.
+ */
 export function SignIn() {
-  const { signIn, notice } = useSessionState();
+  const { notice } = useSessionState();
+  const [withToken, setWithToken] = useState(false);
+  return (
+    <main className="signin" id="main">
+      <div className="signin-card">
+        <h1 id="signin-title">Access control console</h1>
+        {notice ? (
+          <div className="notice" role="status">
+            {notice}
+          </div>
+        ) : null}
+        {withToken ? <TokenSignIn onPassword={() => setWithToken(false)} /> : <PasswordSignIn onToken={() => setWithToken(true)} />}
+      </div>
+    </main>
+  );
+}
+
+type SecondFactor = 'totp' | 'recovery';
+
+function PasswordSignIn({ onToken }: { onToken: () => void }) {
+  const { signInWithPassword } = useSessionState();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  // Set once the server has said the password is right and the account has a second factor.
+  const [second, setSecond] = useState<SecondFactor | null>(null);
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const passwordInput = useRef<HTMLInputElement>(null);
+  const [refocus, setRefocus] = useState(0);
+  useEffect(() => {
+    // After a refused password the field is empty and has the focus again, ready for the retry.
+    if (refocus > 0) passwordInput.current?.focus();
+  }, [refocus]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const factor = second === 'totp' ? { totpCode: code.trim() } : second === 'recovery' ? { recoveryCode: code.trim() } : {};
+      await signInWithPassword({ username: username.trim(), password, ...factor });
+    } catch (err) {
+      const problem = err instanceof ApiError ? err.code : '';
+      if (problem === 'auth.totp_required') {
+        // Not an error: the next step of the same sign-in.
+        setSecond('totp');
+        setCode('');
+      } else {
+        setError(err);
+        if (problem === 'auth.bad_credentials' || problem === 'auth.account_locked') {
+          setSecond(null);
+          setPassword('');
+          setRefocus((n) => n + 1);
+        }
+        if (problem === 'auth.totp_invalid') setCode('');
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const startOver = () => {
+    setSecond(null);
+    setPassword('');
+    setCode('');
+    setError(null);
+    setRefocus((n) => n + 1);
+  };
+
+  if (second) {
+    return (
+      <form onSubmit={(e) => void submit(e)} aria-labelledby="second-title">
+        <h2 id="second-title">Two-step sign-in</h2>
+        <p className="muted" id="second-help">
+          {second === 'totp'
+            ? `Enter the 6-digit code your authenticator app shows for ${username.trim()}.`
+            : 'Enter one of the recovery codes you stored when you set up two-step sign-in. Each works once.'}
+        </p>
+        <ErrorNotice error={error} />
+        {second === 'totp' ? (
+          <Field label="Authentication code" key="totp">
+            {(id) => (
+              <input
+                id={id}
+                name="totpCode"
+                aria-describedby="second-help"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]{6}"
+                maxLength={6}
+                required
+                autoFocus
+                value={code}
+                onChange={(e) => setCode(e.target.value.replace(/\s/g, ''))}
+              />
+            )}
+          </Field>
+        ) : (
+          <Field label="Recovery code" hint="Four groups of four letters and digits, e.g. 1a2b-3c4d-5e6f-7a8b" key="recovery">
+            {(id) => (
+              <input
+                id={id}
+                name="recoveryCode"
+                aria-describedby="second-help"
+                autoComplete="off"
+                spellCheck={false}
+                required
+                autoFocus
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+              />
+            )}
+          </Field>
+        )}
+        <div className="signin-actions">
+          <button type="submit" className="primary" disabled={busy || code.trim() === ''}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setSecond(second === 'totp' ? 'recovery' : 'totp');
+              setCode('');
+              setError(null);
+            }}
+          >
+            {second === 'totp' ? 'Use a recovery code instead' : 'Use the code from the app'}
+          </button>
+          <button type="button" className="link" onClick={startOver}>
+            Start over
+          </button>
+        </div>
+      </form>
+    );
+  }
+
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
+      <p className="muted">Sign in with your staff username and password.</p>
+      <ErrorNotice error={error} />
+      <Field label="Username">
+        {(id) => (
+          <input
+            id={id}
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            autoFocus
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Password">
+        {(id) => (
+          <input
+            id={id}
+            ref={passwordInput}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        )}
+      </Field>
+      <div className="signin-actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        <button type="button" className="link" onClick={onToken}>
+          Use an API token
+        </button>
+      </div>
+      <p className="muted signin-foot">Forgot your password? An administrator can give you a one-time link to set a new one.</p>
+    </form>
+  );
+}
+
+/** Staff sign-in with a bearer token from `acsctl staff:create` or POST /staff (automation users). */
+function TokenSignIn({ onPassword }: { onPassword: () => void }) {
+  const { signInWithToken } = useSessionState();
   const [token, setToken] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -14,7 +205,7 @@ export function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(token.trim());
+      await signInWithToken(token.trim());
     } catch (err) {
       setError(err);
     } finally {
@@ -23,25 +214,20 @@ export function SignIn() {
   };
 
   return (
-    <main className="signin" id="main">
-      <form onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
-        <h1 id="signin-title">Access control console</h1>
-        <p className="muted">Sign in with your staff token. It is kept for this browser tab only.</p>
-        {notice ? (
-          <div className="notice" role="status">
-            {notice}
-          </div>
-        ) : null}
-        <ErrorNotice error={error} />
-        <Field label="Staff token">
-          {(id) => (
-            <input id={id} name="token" type="password" autoComplete="off" required value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
-          )}
-        </Field>
+    <form onSubmit={(e) => void submit(e)} aria-labelledby="signin-title">
+      <p className="muted">Sign in with a staff API token. It is kept for this browser tab only.</p>
+      <ErrorNotice error={error} />
+      <Field label="Staff token">
+        {(id) => <input id={id} name="token" type="password" autoComplete="off" required value={token} onChange={(e) => setToken(e.target.value)} autoFocus />}
+      </Field>
+      <div className="signin-actions">
         <button type="submit" className="primary" disabled={busy || token.trim() === ''}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
-      </form>
-    </main>
+        <button type="button" className="link" onClick={onPassword}>
+          Use a username and password
+        </button>
+      </div>
+    </form>
   );
 }

@@ -13,7 +13,7 @@ import { READER_TONE, failureText, promptText, readerLibrariesQuery, stepText, t
  * to reading the enrolment until it finishes.
  */
 export function EnrolmentRun({ choice, onClose }: { choice: EnrolChoice; onClose: (next: 'another' | 'done') => void }) {
-  const { api, token } = useSession();
+  const { api } = useSession();
   const [attempt, setAttempt] = useState(1);
   const [view, setView] = useState<Enrolment | null>(null);
   const [startError, setStartError] = useState<unknown>(null);
@@ -37,14 +37,14 @@ export function EnrolmentRun({ choice, onClose }: { choice: EnrolChoice; onClose
     if (!id) return;
     return openStream({
       url: `/enrolments/${id}/events`,
-      token,
+      headers: api.headers(),
       reconnect: false,
       onState: setStream,
       onEvent: (type, data) => {
         if (type === 'enrolment' && data && typeof data === 'object') setView(data as Enrolment);
       },
     });
-  }, [id, token]);
+  }, [id, api]);
 
   const running = view?.status === 'running';
   useEffect(() => {
