@@ -54,6 +54,8 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
   private gapTimer?: OsdpTimer;
   /** The job of the exchange in progress, so that an unexpected error can still settle its promise. */
   private current?: Job;
+  /** Packets written so far: a round that wrote none only waited out osdp_BUSY (see loop). */
+  private writes = 0;
 
   constructor(options: OsdpBusOptions) {
     super();
@@ -69,6 +71,7 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
     this.attempts = 1 + (options.retries ?? 2);
     this.offlineAfterMs = options.offlineAfterMs ?? OFFLINE_AFTER_MS;
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    if (!(this.pollIntervalMs >= 0)) throw new RangeError(`pollIntervalMs must be 0 or more, got ${this.pollIntervalMs}`);
     this.busyRetryMs = options.busyRetryMs ?? 800;
     this.backoff = { initialDelayMs: 250, maxDelayMs: 10_000, factor: 2, ...options.reconnect };
     const now = this.clock.nowMs();
@@ -178,6 +181,7 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
         continue;
       }
       const started = this.clock.nowMs();
+      const writesBefore = this.writes;
       for (const pd of this.pds) {
         if (this.closed || !this.transport.isOpen) break;
         try {
@@ -194,9 +198,20 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
         }
         this.checkOffline('no-reply');
       }
-      const rest = this.pollIntervalMs - (this.clock.nowMs() - started);
+      const now = this.clock.nowMs();
+      let rest = this.pollIntervalMs - (now - started);
+      // A round that wrote nothing (every PD waiting out osdp_BUSY) awaited no I/O: without a
+      // minimum round time the loop would spin on resolved promises and starve the event loop.
+      if (this.writes === writesBefore) rest = Math.max(rest, (this.nextHeldAt() ?? now) - now, 1);
       if (rest > 0 && !this.closed) await this.pause(rest);
     }
+  }
+
+  /** When the earliest packet held after osdp_BUSY may go again. */
+  private nextHeldAt(): number | undefined {
+    let at: number | undefined;
+    for (const pd of this.pds) if (pd.held && (at === undefined || pd.held.notBefore < at)) at = pd.held.notBefore;
+    return at;
   }
 
   /** Sleeps, but wakes early on close or a transport close. */
@@ -324,6 +339,7 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
         this.waiter = { address: pd.address, sequence, resolve: finish };
       });
       try {
+        this.writes++;
         await this.transport.write(bytes);
       } catch {
         this.waiter?.resolve(undefined);
