@@ -9,6 +9,7 @@ import { AuthFailuresHttpHardening1795690000000 } from './1795690000000-AuthFail
 import { EvidenceSignatures1795690412000 } from './1795690412000-EvidenceSignatures.js';
 import { StaffSignIn1795700000000 } from './1795700000000-StaffSignIn.js';
 import { Credentials1795700170000 } from './1795700170000-Credentials.js';
+import { OsdpCardReaders1795710000000 } from './1795710000000-OsdpCardReaders.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   EvidenceSignatures1795690412000,
   StaffSignIn1795700000000,
   Credentials1795700170000,
+  OsdpCardReaders1795710000000,
 ];

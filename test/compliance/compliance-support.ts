@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AccessLogService } from '@acs/access-log';
 import { ErasureService, scanFilesInChild, sqliteFiles } from '@acs/compliance';
 import { FingerprintTemplateEntity, ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
+import { CardCredentialEntity, CredentialService, type CardRead } from '@acs/credentials';
 import { type EnrolmentView } from '@acs/enrolment';
 import { FingerprintError, FingerprintErrorCode } from '@acs/fingerprint';
 import { PersonEntity } from '@acs/registry';
@@ -59,6 +60,33 @@ export async function enrolPerson(
     ciphertexts: [row.nameCt, row.emailCt!, row.phoneCt!, tpl.templateCt],
     template: flashTemplates(readers[1]).get(slot!)!,
   };
+}
+
+export interface IssuedCard {
+  cardId: string;
+  /** The last two digits of the printed number, as the person's export shows them (`…47`). */
+  hint: string;
+  /** What the database stores for the card: its blind index and, with a PIN, the PIN's Argon2id string. */
+  stored: string[];
+}
+
+let cards = 0;
+
+/**
+ * Issues the person a 26-bit H10301 card (a new number each call, ending in `hint`) through the
+ * credential service, with a PIN if given, and reads back what the database stores for it.
+ */
+export async function issueCard(t: TestApp, customerId: string, personId: string, opts: { pin?: string; hint?: number } = {}): Promise<IssuedCard> {
+  const number = (++cards % 600) * 100 + (opts.hint ?? 47);
+  // Even parity, 8-bit facility code 77, 16-bit number, odd parity (parity bits not checked), left-justified in 32 bits.
+  const data = Buffer.alloc(4);
+  data.writeUInt32BE((((77 << 17) | (number << 1)) << 6) >>> 0);
+  const read: CardRead = { format: 'wiegand', bitCount: 26, data };
+  const credentials = t.app.get(CredentialService);
+  const card = await credentials.issueCard({ customerId, personId, read });
+  if (opts.pin !== undefined) await credentials.setPin(card.id, opts.pin);
+  const row = await t.app.get(DataSource).getRepository(CardCredentialEntity).findOneByOrFail({ id: card.id });
+  return { cardId: card.id, hint: card.hint, stored: [row.numberHash, ...(row.pinHash === null ? [] : [row.pinHash])] };
 }
 
 /**

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessEventEntity, AccessLogService } from '@acs/access-log';
 import { ErasureCertificateEntity, type ErasureService } from '@acs/compliance';
+import { CardCredentialEntity } from '@acs/credentials';
 import { DataKeyEntity } from '@acs/crypto';
 import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
 import { CustomerEntity, customerScope, PersonEntity } from '@acs/registry';
@@ -11,7 +12,7 @@ import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ON_POSTGRES } from '../support/test-database.js';
 import { purgeVerify } from '../../apps/cli/src/compliance-commands.js';
-import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
+import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, issueCard, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
 import { waitForErasure } from '../support/wait-for-erasure.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -20,7 +21,7 @@ jest.setTimeout(60_000);
 interface CertificateBody {
   hash: string;
   contractRef: string;
-  physical: { values: { plaintext: number }; files: Array<{ file: string; bytes: number }> };
+  physical: { values: { plaintext: number; cards: number }; files: Array<{ file: string; bytes: number }> };
   readers: unknown[];
   steps: Record<string, unknown>;
 }
@@ -55,10 +56,15 @@ describe('end-of-service purge with virtual readers', () => {
     await Promise.all(readers.map((d) => d.close()));
   });
 
-  it('erases templates from every reader, people, contact, history and key, and proves it with a byte scan and a certificate', async () => {
+  it('erases templates from every reader, people, contact, cards, history and key, and proves it with a byte scan and a certificate', async () => {
     const customerId = await newCustomer(t, 'ONE', 'Contactpersoon Vlietstra-Marker');
     const alice = await enrolPerson(t, site, readers, library, customerId, 'Aaltje');
     const bob = await enrolPerson(t, site, readers, library, customerId, 'Bouwe');
+    // Alice has a card with a PIN, Bob one without: three stored hashes the purge must remove.
+    const aliceCard = await issueCard(t, customerId, alice.personId, { pin: '60418' });
+    const bobCard = await issueCard(t, customerId, bob.personId);
+    const cardHashes = [...aliceCard.stored, ...bobCard.stored];
+    expect(cardHashes).toHaveLength(3);
     await badgeEvents(t, site, customerId, alice.personId, 30);
     await badgeEvents(t, site, customerId, bob.personId, 20);
     const head = await t.app.get(AccessLogService).verify(customerId);
@@ -73,6 +79,7 @@ describe('end-of-service purge with virtual readers', () => {
     const before = await scanDatabase(t, values);
     expect(before.ciphertext).toBeGreaterThanOrEqual(values.ciphertexts.length);
     expect(before.plaintext).toBe(0);
+    expect((await scanDatabase(t, { plaintext: cardHashes, ciphertexts: [] })).plaintext).toBeGreaterThanOrEqual(cardHashes.length);
     expect(anyFlashHolds(readers.slice(1, 3), alice.template)).toBe(true);
     expect((await searchEveryReader(manager, [site.suiteEntryId], alice.template))[0]).not.toBeNull();
 
@@ -99,11 +106,13 @@ describe('end-of-service purge with virtual readers', () => {
     await expect(ds.getRepository(FingerprintTemplateEntity).countBy({ customerId })).resolves.toBe(0);
     await expect(ds.getRepository(AccessEventEntity).countBy({ customerId })).resolves.toBe(0);
     await expect(ds.getRepository(DataKeyEntity).countBy({ scope: customerScope(customerId) })).resolves.toBe(0);
+    await expect(ds.getRepository(CardCredentialEntity).countBy({ customerId })).resolves.toBe(0);
     const customer = await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken)).expect(200);
     expect(customer.body).toMatchObject({ status: 'purged', contact: null });
 
     // Physical: neither names nor any ciphertext in the file, the WAL or the shm.
     expect(await scanDatabase(t, values)).toEqual({ plaintext: 0, ciphertext: 0 });
+    expect(await scanDatabase(t, { plaintext: cardHashes, ciphertexts: [] })).toEqual({ plaintext: 0, ciphertext: 0 });
 
     // The certificate: listed for auditors, downloadable, self-hashed, no personal data.
     const list = await t.http().get(`/compliance/certificates?customerId=${customerId}`).set(bearer(auditor)).expect(200);
@@ -116,7 +125,7 @@ describe('end-of-service purge with virtual readers', () => {
       kind: 'customer',
       customerId,
       complete: true,
-      counts: { people: 2, templateRows: 2, contactPerson: 1, personGrants: 2, readers: 2 },
+      counts: { people: 2, templateRows: 2, contactPerson: 1, personGrants: 2, readers: 2, cards: 2, pins: 1 },
       history: { mode: 'delete', events: 50, erasedHeadSeq: head.headSeq, erasedHeadHash: head.headHash },
       dataKey: { destroyed: true },
       physical: { clean: true, values: { keyPrefix: true, collectedInThisRun: true } },
@@ -124,6 +133,7 @@ describe('end-of-service purge with virtual readers', () => {
     });
     expect(body.contractRef).toMatch(/^PRG-ONE-/);
     expect(body.physical.values.plaintext).toBe(8); // six values of two people, contact name and e-mail
+    expect(body.physical.values.cards).toBe(3); // two card hashes and a PIN hash
     // SQLite: the WAL was checkpointed and truncated, then the three files scanned. PostgreSQL (no
     // secure_delete): the tables the purge wrote to were vacuumed, then every table scanned in SQL.
     const evidence = {
@@ -131,9 +141,16 @@ describe('end-of-service purge with virtual readers', () => {
         physical: {
           driver: 'postgres',
           vacuumed: true,
-          vacuum: { tables: expect.arrayContaining(['person', 'fingerprint_template', 'customer', 'access_event', 'data_key']) },
+          vacuum: { tables: expect.arrayContaining(['person', 'fingerprint_template', 'customer', 'access_event', 'data_key', 'card_credential']) },
         },
-        files: expect.arrayContaining(['table:person', 'table:customer', 'table:fingerprint_template', 'table:access_event', 'table:audit_entry']),
+        files: expect.arrayContaining([
+          'table:person',
+          'table:customer',
+          'table:fingerprint_template',
+          'table:access_event',
+          'table:audit_entry',
+          'table:card_credential',
+        ]),
       },
       sqlite: { physical: { checkpoint: { busy: 0 } }, files: ['db', 'wal', 'shm'] },
     }[ON_POSTGRES ? 'postgres' : 'sqlite'];
@@ -149,6 +166,7 @@ describe('end-of-service purge with virtual readers', () => {
     expect(Object.keys(body.steps)).toEqual(['readers', 'server_data', 'history', 'key', 'physical', 'certificate']);
     expect(leaks(JSON.stringify(body), values.plaintext)).toEqual([]);
     for (const c of values.ciphertexts) expect(JSON.stringify(body)).not.toContain(c.slice(60, 108));
+    expect(leaks(JSON.stringify(body), cardHashes)).toEqual([]);
     const row = await ds.getRepository(ErasureCertificateEntity).findOneByOrFail({ id: list.body[0].id });
     expect(row.hash).toBe(body.hash);
 
@@ -164,9 +182,9 @@ describe('end-of-service purge with virtual readers', () => {
   (ON_POSTGRES ? describe : describe.skip)('on PostgreSQL (no secure_delete; runs with ACS_TEST_DATABASE=postgres)', () => {
     it('the purge vacuumed every table it deleted personal data from', async () => {
       const stats = (await ds.query(
-        `SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname IN ('person', 'customer', 'fingerprint_template', 'access_event', 'data_key')`,
+        `SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname IN ('person', 'customer', 'fingerprint_template', 'access_event', 'data_key', 'card_credential')`,
       )) as Array<{ relname: string; last_vacuum: Date | null }>;
-      expect(stats.map((r) => r.relname).sort()).toEqual(['access_event', 'customer', 'data_key', 'fingerprint_template', 'person']);
+      expect(stats.map((r) => r.relname).sort()).toEqual(['access_event', 'card_credential', 'customer', 'data_key', 'fingerprint_template', 'person']);
       // Only the erasure vacuums by hand: autovacuum runs would show in last_autovacuum instead.
       expect(stats.filter((r) => r.last_vacuum === null).map((r) => r.relname)).toEqual([]);
     });

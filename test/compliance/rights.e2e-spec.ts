@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { AccessEventEntity, AccessLogService } from '@acs/access-log';
 import { type ErasureService, TEMPLATES_NOT_EXPORTED } from '@acs/compliance';
+import { CardCredentialEntity, CredentialService } from '@acs/credentials';
 import { DataKeyEntity } from '@acs/crypto';
 import { FingerprintTemplateEntity, type ReaderLibraryService, type ReaderManager } from '@acs/reader-fleet';
 import { customerScope, PersonEntity } from '@acs/registry';
@@ -9,7 +10,7 @@ import { buildVirtualSite, startVirtualReader, tuneForTests, type Site, type Vir
 import { leaks } from '../support/personal-data.js';
 import { bearer } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
+import { anyFlashHolds, badgeEvents, endService, enrolPerson, erasure, issueCard, newCustomer, scanDatabase, searchEveryReader } from './compliance-support.js';
 import { waitForErasure } from '../support/wait-for-erasure.js';
 import { librarySettled } from '../support/library-settled.js';
 
@@ -48,6 +49,7 @@ describe('legal hold and data-subject rights', () => {
   it('a legal hold lets the purge take templates off readers and server but defers names, history and key until release', async () => {
     const customerId = await newCustomer(t, 'HOLD', 'Contactpersoon Hold-Marker');
     const eva = await enrolPerson(t, site, readers, library, customerId, 'Eva');
+    const evaCard = await issueCard(t, customerId, eva.personId, { pin: '5190' });
     await badgeEvents(t, site, customerId, eva.personId, 10);
     const hold = await t
       .http()
@@ -71,6 +73,8 @@ describe('legal hold and data-subject rights', () => {
     await expect(ds.getRepository(PersonEntity).countBy({ customerId })).resolves.toBe(1);
     await expect(ds.getRepository(AccessEventEntity).countBy({ customerId })).resolves.toBe(10);
     await expect(ds.getRepository(DataKeyEntity).countBy({ scope: customerScope(customerId) })).resolves.toBe(1);
+    // The card is the person's record like the name: held with it (and still unlinkable once the key goes).
+    await expect(ds.getRepository(CardCredentialEntity).countBy({ customerId })).resolves.toBe(1);
 
     const [first] = await eraser.certificates({ customerId });
     const c1 = await eraser.certificate(first.id);
@@ -79,8 +83,9 @@ describe('legal hold and data-subject rights', () => {
       complete: false,
       counts: { templateRows: 1 },
       dataKey: { destroyed: false, reason: 'legal_hold' },
-      physical: { clean: true, values: { plaintext: 0, ciphertext: 1 } },
+      physical: { clean: true, values: { plaintext: 0, ciphertext: 1, cards: 0 } },
     });
+    expect(c1.body.counts).not.toHaveProperty('cards');
     expect((c1.body.deferred as { parts: string[]; holdIds: string[] }).parts.sort()).toEqual(['history', 'key', 'names']);
     expect((c1.body.deferred as { holdIds: string[] }).holdIds).toEqual([hold.body.id]);
 
@@ -90,15 +95,18 @@ describe('legal hold and data-subject rights', () => {
     await expect(ds.getRepository(PersonEntity).countBy({ customerId })).resolves.toBe(0);
     await expect(ds.getRepository(AccessEventEntity).countBy({ customerId })).resolves.toBe(0);
     await expect(ds.getRepository(DataKeyEntity).countBy({ scope: customerScope(customerId) })).resolves.toBe(0);
+    await expect(ds.getRepository(CardCredentialEntity).countBy({ customerId })).resolves.toBe(0);
     expect(await scanDatabase(t, { plaintext: eva.plaintext, ciphertexts: eva.ciphertexts })).toEqual({ plaintext: 0, ciphertext: 0 });
+    expect(await scanDatabase(t, { plaintext: evaCard.stored, ciphertexts: [] })).toEqual({ plaintext: 0, ciphertext: 0 });
     const certs = await eraser.certificates({ customerId });
     expect(certs).toHaveLength(2);
     const final = await eraser.certificate(certs.find((c) => c.complete)!.id);
     expect(final.body).toMatchObject({
       complete: true,
       deferred: null,
-      counts: { people: 1 },
+      counts: { people: 1, cards: 1, pins: 1 },
       dataKey: { destroyed: true },
+      physical: { clean: true, values: { cards: 2 } },
       history: { events: 10 },
       previousCertificates: [first.id],
     });
@@ -111,6 +119,10 @@ describe('legal hold and data-subject rights', () => {
     const customerId = await newCustomer(t, 'PERSON', 'Contactpersoon Person-Marker');
     const frits = await enrolPerson(t, site, readers, library, customerId, 'Frits');
     const gerda = await enrolPerson(t, site, readers, library, customerId, 'Gerda');
+    const fritsCards = [await issueCard(t, customerId, frits.personId, { pin: '7734' }), await issueCard(t, customerId, frits.personId)];
+    const fritsHashes = fritsCards.flatMap((c) => c.stored);
+    const gerdaCard = await issueCard(t, customerId, gerda.personId, { pin: '2468' });
+    expect((await scanDatabase(t, { plaintext: fritsHashes, ciphertexts: [] })).plaintext).toBeGreaterThanOrEqual(3);
     await badgeEvents(t, site, customerId, frits.personId, 5);
     await badgeEvents(t, site, customerId, gerda.personId, 5);
     await badgeEvents(t, site, customerId, frits.personId, 5);
@@ -128,8 +140,15 @@ describe('legal hold and data-subject rights', () => {
     await expect(ds.getRepository(AccessEventEntity).countBy({ personId: gerda.personId })).resolves.toBe(5);
     await expect(t.app.get(AccessLogService).verify(customerId)).resolves.toMatchObject({ ok: true, checked: 5 });
     expect(await scanDatabase(t, { plaintext: frits.plaintext, ciphertexts: frits.ciphertexts })).toEqual({ plaintext: 0, ciphertext: 0 });
+    // The cards and the PIN: rows and every stored byte of their hashes gone; the colleague's card stays.
+    await expect(ds.getRepository(CardCredentialEntity).countBy({ personId: frits.personId })).resolves.toBe(0);
+    expect(await scanDatabase(t, { plaintext: fritsHashes, ciphertexts: [] })).toEqual({ plaintext: 0, ciphertext: 0 });
+    await expect(t.app.get(CredentialService).listPersonCards(gerda.personId)).resolves.toEqual([
+      expect.objectContaining({ id: gerdaCard.cardId, pinSet: true }),
+    ]);
     // Positive control on the colleague: still there.
     expect((await scanDatabase(t, { plaintext: [], ciphertexts: gerda.ciphertexts })).ciphertext).toBeGreaterThan(0);
+    expect((await scanDatabase(t, { plaintext: gerdaCard.stored, ciphertexts: [] })).plaintext).toBeGreaterThanOrEqual(2);
 
     const [cert] = await eraser.certificates({ customerId });
     const c = await eraser.certificate(cert.id);
@@ -138,11 +157,11 @@ describe('legal hold and data-subject rights', () => {
       kind: 'person',
       personId: frits.personId,
       complete: true,
-      counts: { people: 1, templateRows: 1 },
+      counts: { people: 1, templateRows: 1, cards: 2, pins: 1 },
       history: { mode: 'strip_person', events: 10, newHeadSeq: 5 },
-      physical: { clean: true },
+      physical: { clean: true, values: { cards: 3 } },
     });
-    expect(leaks(JSON.stringify(c.body), [...frits.plaintext, ...gerda.plaintext])).toEqual([]);
+    expect(leaks(JSON.stringify(c.body), [...frits.plaintext, ...gerda.plaintext, ...fritsHashes, ...gerdaCard.stored])).toEqual([]);
   });
 
   it('a hold on one person defers the erasure of their name and history, not of their templates', async () => {
@@ -191,6 +210,7 @@ describe('legal hold and data-subject rights', () => {
   it('withdrawal of consent erases the templates everywhere and keeps the person', async () => {
     const customerId = await newCustomer(t, 'CONSENT', 'Contactpersoon Consent-Marker');
     const ida = await enrolPerson(t, site, readers, library, customerId, 'Ida');
+    const idaCard = await issueCard(t, customerId, ida.personId, { pin: '9051' });
     const started = await t.http().post(`/compliance/people/${ida.personId}/withdraw-biometrics`).set(bearer(compliance)).send({}).expect(202);
     await waitForErasure(eraser, started.body.id as string);
     expect(anyFlashHolds(readers, ida.template)).toBe(false);
@@ -198,13 +218,22 @@ describe('legal hold and data-subject rights', () => {
     const person = await t.http().get(`/customers/${customerId}/people/${ida.personId}`).set(bearer(t.adminToken)).expect(200);
     expect(person.body.fullName).toBe(ida.plaintext[0]);
     expect((await scanDatabase(t, { plaintext: [], ciphertexts: [ida.ciphertexts[3]] })).ciphertext).toBe(0);
+    // The card is not biometric: the person keeps it, PIN and all, and the certificate claims none erased.
+    await expect(t.app.get(CredentialService).listPersonCards(ida.personId)).resolves.toEqual([
+      expect.objectContaining({ id: idaCard.cardId, state: 'active', pinSet: true }),
+    ]);
+    expect((await scanDatabase(t, { plaintext: idaCard.stored, ciphertexts: [] })).plaintext).toBeGreaterThanOrEqual(2);
     const [cert] = await eraser.certificates({ customerId });
-    await expect(eraser.certificate(cert.id)).resolves.toMatchObject({ valid: true, body: { kind: 'biometrics', counts: { templateRows: 1 } } });
+    const c = await eraser.certificate(cert.id);
+    expect(c).toMatchObject({ valid: true, body: { kind: 'biometrics', counts: { templateRows: 1 }, physical: { values: { cards: 0 } } } });
+    expect(c.body.counts).not.toHaveProperty('cards');
+    expect(c.body.counts).not.toHaveProperty('pins');
   });
 
   it('tracks a request as a case with its deadline, exports everything held (JSON and CSV) and rectifies', async () => {
     const customerId = await newCustomer(t, 'EXPORT', 'Contactpersoon Export-Marker');
     const jan = await enrolPerson(t, site, readers, library, customerId, 'Jan');
+    const janCard = await issueCard(t, customerId, jan.personId, { pin: '3141', hint: 47 });
     await badgeEvents(t, site, customerId, jan.personId, 3);
     const receivedAt = new Date(t.clock.nowMs() - 86_400_000).toISOString();
     const opened = await t
@@ -231,6 +260,22 @@ describe('legal hold and data-subject rights', () => {
     expect(json.body.accessHistory).toHaveLength(3);
     expect(json.body.grants).toHaveLength(1);
     expect(JSON.stringify(json.body)).not.toContain(jan.ciphertexts[3].slice(60, 108));
+    // The card, masked: what it is and its state, the last two digits at most, never a hash.
+    expect(json.body.cards).toEqual([
+      {
+        id: janCard.cardId,
+        format: 'wiegand',
+        bitCount: 26,
+        hint: '…47',
+        state: 'active',
+        validFrom: null,
+        validUntil: null,
+        pinSet: true,
+        pinLocked: false,
+        issuedAt: expect.any(String),
+      },
+    ]);
+    expect(leaks(JSON.stringify(json.body), janCard.stored)).toEqual([]);
     const csv = await t.http().get(`/compliance/people/${jan.personId}/export?format=csv`).set(bearer(compliance)).expect(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.text.split('\n')[0]).toBe('section,index,field,value');
@@ -239,6 +284,10 @@ describe('legal hold and data-subject rights', () => {
     expect(csv.text).toContain(`,phone,${jan.plaintext[2]}\n`);
     expect(csv.text).not.toContain("'+31 6");
     expect(csv.text).toContain('templatesNotExported');
+    expect(csv.text).toContain(`cards,0,id,${janCard.cardId}\n`);
+    expect(csv.text).toContain('cards,0,hint,…47\n');
+    expect(csv.text).toContain('cards,0,pinSet,true\n');
+    expect(leaks(csv.text, janCard.stored)).toEqual([]);
     await t.http().get(`/compliance/people/${jan.personId}/export`).set(bearer(auditor)).expect(403);
 
     await t.http().post(`/compliance/people/${jan.personId}/rectify`).set(bearer(compliance)).send({ fullName: 'Jan Gecorrigeerd-Marker' }).expect(200);

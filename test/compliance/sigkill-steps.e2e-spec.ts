@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +63,10 @@ describe('purge survives SIGKILL before every step', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A customer with a contact person, one enrolled person on both suite readers and a short history; its service has ended. */
+  /**
+   * A customer with a contact person, one enrolled person with a card and PIN on both suite
+   * readers and a short history; its service has ended.
+   */
   async function customerToPurge(tag: string) {
     for (;;) {
       const libs = (await t.http().get('/reader-libraries').set(bearer(t.adminToken))).body as Array<{ state: string; pendingOps: number }>;
@@ -106,6 +110,17 @@ describe('purge survives SIGKILL before every step', () => {
       customerId,
     ]);
     const head = { seq: Number(last.seq), hash: last.hash };
+    // A card with a PIN, shaped as the credential service stores them (this server is another
+    // process; the hashes only need to be unique values for the scan, not to verify).
+    const card = {
+      hash: randomBytes(32).toString('hex'),
+      pin: `$argon2id$v=19$m=19456,t=2,p=1$${randomBytes(16).toString('base64url')}$${randomBytes(32).toString('base64url')}`,
+    };
+    await db.run(
+      `INSERT INTO card_credential (id, customer_id, person_id, number_hash, format, bit_count, hint, state, pin_hash, pin_failures, pin_set_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'wiegand', 26, '47', 'active', ?, 0, ?, ?, ?)`,
+      [randomUUID(), customerId, p.id, card.hash, card.pin, Date.now(), Date.now(), Date.now()],
+    );
     await db.close();
 
     await t
@@ -115,7 +130,7 @@ describe('purge survives SIGKILL before every step', () => {
       .send({ serviceEnd: new Date(Date.now() + 1000).toISOString() })
       .expect(200);
     while ((await t.http().get(`/customers/${customerId}`).set(bearer(t.adminToken))).body.status !== 'ended') await sleep(100);
-    return { customerId, head, person: { plaintext: Object.values(values), ciphertexts: [row.n, row.e, row.ph, tpl.c] } };
+    return { customerId, head, person: { plaintext: [...Object.values(values), card.hash, card.pin], ciphertexts: [row.n, row.e, row.ph, tpl.c] } };
   }
 
   async function waitDone(jobId: string) {
@@ -163,7 +178,17 @@ describe('purge survives SIGKILL before every step', () => {
     const started = await t.http().post(`/compliance/customers/${customerId}/purge`).set(bearer(compliance)).expect(202);
     await waitDone(started.body.id);
     baseline = await checkCertified(customerId, started.body.id, head, person);
-    expect(baseline.counts).toEqual({ templateRows: 1, tokensRevoked: 0, readerSlots: 2, readers: 2, personGrants: 1, people: 1, contactPerson: 1 });
+    expect(baseline.counts).toEqual({
+      templateRows: 1,
+      tokensRevoked: 0,
+      readerSlots: 2,
+      readers: 2,
+      cards: 1,
+      pins: 1,
+      personGrants: 1,
+      people: 1,
+      contactPerson: 1,
+    });
     await kill();
   });
 

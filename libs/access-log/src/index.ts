@@ -1,4 +1,4 @@
-export { type AccessEvent, type AccessEventInput, FOLLOW_UP_REASONS } from './model.js';
+export { ACCESS_CREDENTIALS, type AccessCredential, type AccessEvent, type AccessEventInput, FOLLOW_UP_REASONS } from './model.js';
 export { AccessEventEntity, ACCESS_EVENT_COLUMNS, toRow, type AccessEventRow } from './access-event.entity.js';
 export {
   accessEventHash,

@@ -27,6 +27,14 @@ export const FOLLOW_UP_REASONS = ['entered', 'door_unreachable', 'not_entered'] 
  */
 export const ACCESS_EVENT_REASONS: readonly string[] = [...new Set<string>([...ACCESS_REASONS, ...BADGE_IN_ONLY_REASONS, ...FOLLOW_UP_REASONS])];
 
+/**
+ * What an attempt was made with (issue 17): the factor kinds presented, card first, then PIN,
+ * then finger, joined with `+` (the credential policies' spelling). `pin` alone is a PIN typed
+ * with no card before it.
+ */
+export const ACCESS_CREDENTIALS = ['fingerprint', 'card', 'card+pin', 'card+fingerprint', 'pin'] as const;
+export type AccessCredential = (typeof ACCESS_CREDENTIALS)[number];
+
 /** Shape of a reason code: new ones must look like the documented ones. */
 export const REASON_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
 
@@ -50,6 +58,8 @@ export interface AccessEventInput {
   attemptId?: string;
   /** When the device saw it or the decision was taken (epoch ms). */
   occurredAt: number;
+  /** The credentials presented in an attempt (never a card number); absent on a follow-up. */
+  credential?: AccessCredential | null;
 }
 
 /** A stored event: the input plus what the log adds (chain position, hashes, record time). */

@@ -172,6 +172,53 @@ const reasonRows: Row[] = [
     attempt: { doorId: 'd-nowhere', personId: null, score: null },
     expected: { granted: false, reason: 'unknown_door', personId: null },
   },
+  // The credential step (credentials.ts) hands over a denial or an identified person (issue 17).
+  ...(
+    [
+      'credential_not_allowed',
+      'second_factor_missing',
+      'second_factor_timeout',
+      'card_unknown',
+      'card_revoked',
+      'card_suspended',
+      'card_not_yet_valid',
+      'card_expired',
+      'pin_locked',
+      'pin_wrong',
+      'factor_mismatch',
+    ] as const
+  ).map((reason): Row => ({
+    name: `${reason}: the credential step's denial is the answer, attributed to whom it named`,
+    attempt: { credentialDenial: reason, score: null },
+    expected: { granted: false, reason, personId: 'alice', customerId: 'acme', zoneId: 'hall' },
+  })),
+  {
+    name: 'a credential denial naming nobody is attributed to nobody',
+    attempt: { credentialDenial: 'card_unknown', personId: null, score: null },
+    expected: { granted: false, reason: 'card_unknown', personId: null, customerId: null },
+  },
+  {
+    name: 'unknown_door beats a credential denial',
+    attempt: { doorId: 'd-nowhere', credentialDenial: 'pin_wrong', score: null },
+    expected: { granted: false, reason: 'unknown_door' },
+  },
+  {
+    name: 'a credential denial beats emergency release (no one was identified)',
+    door: { mode: 'emergency_release' },
+    attempt: { credentialDenial: 'card_revoked', score: null },
+    expected: { granted: false, reason: 'card_revoked' },
+  },
+  {
+    name: 'identified by a card: granted without any score',
+    attempt: { identifiedBy: ['card'], score: null },
+    expected: { granted: true, reason: 'granted', personId: 'alice', customerId: 'acme' },
+  },
+  {
+    name: 'identified by card + PIN, then the registry still decides (suspended)',
+    setup: (b) => b.patch('persons', 'alice', { status: 'suspended' }),
+    attempt: { identifiedBy: ['card', 'pin'], score: null },
+    expected: { granted: false, reason: 'person_suspended', personId: 'alice' },
+  },
   {
     name: 'low_score: a match under the threshold is no match, and names nobody',
     attempt: { score: 49 },

@@ -37,6 +37,7 @@
  * Exits are decided like entries (same grants, lockdown blocks both): egress never depends on
  * a reader, the exit button and panic hardware are wired to the door.
  */
+import { CREDENTIAL_REASON_DESCRIPTIONS, type CredentialReason, type FactorKind } from './credentials.js';
 import { evaluateAccess } from './effective-access.js';
 import type { AccessReason, DoorFacts, Instant, RegistrySnapshot, ZoneFacts } from './model.js';
 import { scanInterlockDoors, type SnapshotIndex } from './snapshot-index.js';
@@ -66,7 +67,29 @@ export const BADGE_IN_ONLY_REASONS = [
   'controller_offline',
   'interlock_busy',
   'two_person_pending',
-] as const;
+  // Cards and PINs (credentials.ts), besides low_score and unknown_finger above.
+  'credential_not_allowed',
+  'second_factor_missing',
+  'second_factor_timeout',
+  'card_unknown',
+  'card_revoked',
+  'card_suspended',
+  'card_not_yet_valid',
+  'card_expired',
+  'pin_locked',
+  'pin_wrong',
+  'factor_mismatch',
+] as const satisfies readonly (BadgeInOnlyReasonBase | CredentialReason)[];
+type BadgeInOnlyReasonBase =
+  | 'two_person_granted'
+  | 'emergency_release'
+  | 'low_score'
+  | 'unknown_finger'
+  | 'door_locked'
+  | 'anti_passback'
+  | 'controller_offline'
+  | 'interlock_busy'
+  | 'two_person_pending';
 export type BadgeInOnlyReason = (typeof BADGE_IN_ONLY_REASONS)[number];
 export type BadgeInReason = AccessReason | BadgeInOnlyReason;
 
@@ -79,8 +102,19 @@ export const BADGE_IN_DECISION_REASONS = [
   'two_person_granted',
   'emergency_release',
   'unknown_door',
+  'credential_not_allowed',
+  'second_factor_missing',
+  'second_factor_timeout',
   'low_score',
   'unknown_finger',
+  'card_unknown',
+  'card_revoked',
+  'card_suspended',
+  'card_not_yet_valid',
+  'card_expired',
+  'pin_locked',
+  'pin_wrong',
+  'factor_mismatch',
   'unknown_person',
   'customer_purged',
   'customer_not_started',
@@ -117,6 +151,7 @@ export type ReasonFamily = 'granted' | 'identify' | 'access_denied' | 'dual_auth
 
 /** One line per code: what it means to the person at the door and to the security desk. */
 export const REASON_DESCRIPTIONS: Readonly<Record<BadgeInReason, string>> = {
+  ...CREDENTIAL_REASON_DESCRIPTIONS,
   granted: 'Identified and authorised; the door is unlocked.',
   two_person_granted: 'Second distinct authorised person within the window; one unlock lets both in.',
   emergency_release: 'Door is released for evacuation; identified person passes without other checks.',
@@ -168,6 +203,17 @@ export const REASON_FAMILIES: Readonly<Record<BadgeInReason, ReasonFamily>> = {
   controller_offline: 'device',
   interlock_busy: 'access_denied',
   two_person_pending: 'dual_auth',
+  credential_not_allowed: 'access_denied',
+  second_factor_missing: 'dual_auth',
+  second_factor_timeout: 'dual_auth',
+  card_unknown: 'identify',
+  card_revoked: 'access_denied',
+  card_suspended: 'access_denied',
+  card_not_yet_valid: 'access_denied',
+  card_expired: 'access_denied',
+  pin_locked: 'dual_auth',
+  pin_wrong: 'dual_auth',
+  factor_mismatch: 'dual_auth',
 };
 
 export interface BadgeInAttempt {
@@ -181,6 +227,16 @@ export interface BadgeInAttempt {
   /** Scores below this count as no match. */
   threshold: number;
   at: Instant;
+  /**
+   * The credential step (credentials.ts) already identified `personId` with these factors (a
+   * card, card + PIN, card + finger): the score is not looked at. Absent for a finger alone.
+   */
+  identifiedBy?: readonly FactorKind[];
+  /**
+   * The credential step denied the attempt: decided with this reason right after the door
+   * check, attributed to `personId` when the step named someone (a revoked card's holder).
+   */
+  credentialDenial?: CredentialReason;
 }
 
 /** What only the live door edge knows at decision time. */
@@ -233,6 +289,7 @@ function decided(base: Base, granted: boolean, reason: BadgeInReason, violations
 }
 
 function isIdentified(attempt: BadgeInAttempt): boolean {
+  if (attempt.credentialDenial !== undefined || attempt.identifiedBy !== undefined) return attempt.personId !== null;
   return attempt.personId !== null && attempt.score !== null && attempt.score >= attempt.threshold;
 }
 
@@ -273,6 +330,7 @@ export function decideBadgeIn(input: BadgeInInput): BadgeInDecision {
     zoneId: zone ? zone.id : null,
   };
   if (!door || !zone) return decided(base, false, 'unknown_door');
+  if (attempt.credentialDenial !== undefined) return decided(base, false, attempt.credentialDenial);
 
   if (personId === null) {
     // A score given but too low says the reader saw a weak match; nothing at all is an unknown finger.

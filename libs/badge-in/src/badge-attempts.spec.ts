@@ -22,6 +22,8 @@ const wiring: DoorWiring = {
   heldOpenSeconds: 30,
   entryReaderId: 'reader-1',
   exitReaderId: null,
+  entryCardReaderId: null,
+  exitCardReaderId: null,
 };
 const topology: Topology = {
   doors: new Map([['d1', wiring]]),
@@ -29,6 +31,7 @@ const topology: Topology = {
     ['reader-1', { readerId: 'reader-1', siteId: 'site-1', doorId: 'd1', direction: 'entry' }],
     ['reader-loose', { readerId: 'reader-loose', siteId: 'site-1', doorId: null, direction: 'entry' }],
   ]),
+  cardReaders: new Map(),
   byChannel: new Map([['ctl-1:2', 'd1']]),
   controllers: new Map([['ctl-1', { controllerId: 'ctl-row-1', siteId: 'site-1' }]]),
 };

@@ -3,12 +3,14 @@ import {
   decideBadgeIn,
   REASON_FAMILIES,
   type BadgeInDecision,
+  type CredentialReason,
+  type FactorKind,
   type DoorHoldMode,
   type RegistrySnapshot,
   type SnapshotIndex,
   type ZoneState,
 } from '@acs/access-rules';
-import type { AccessEventInput, AccessLogService } from '@acs/access-log';
+import type { AccessCredential, AccessEventInput, AccessLogService } from '@acs/access-log';
 import type { Clock } from '@acs/clock';
 import { DoorCommandError, type DoorCommandService } from '@acs/door-control';
 import { AuraColour, AuraControl } from '@acs/fingerprint';
@@ -50,12 +52,34 @@ export interface BadgeAttemptsDeps {
   followUps: Pick<FollowUps, 'record'>;
   correlator: Pick<DoorEventCorrelator, 'expectEntry'>;
   readers: Pick<LoopReaders, 'withReader'>;
+  /** The OSDP card readers' LED and buzzer; absent where no card reader is wired. */
+  cards?: { has(readerId: string): boolean; feedback(readerId: string, what: 'granted' | 'denied'): Promise<void> };
   clock: Clock;
   threshold: number;
   /** Door commands wait this long for their reply before the attempt is recorded as door_unreachable. */
   unlockMs: number;
   onUnlockSent: (e: { attemptId: string; doorId: string; searchAt: number; sentAt: number }) => void;
   logger: { log(message: string): void; warn(message: string): void; error(message: string): void };
+}
+
+/** One attempt whose identity is settled, for {@link BadgeAttempts.decide}. */
+export interface AttemptRequest {
+  /** The reader the decision is recorded against (the last factor's) and its door. */
+  binding: ReaderBinding;
+  personId: string | null;
+  /** The finger's match score; null for a card-identified attempt. */
+  score: number | null;
+  identifiedBy?: readonly FactorKind[];
+  credentialDenial?: CredentialReason;
+  /** The customer of the slot or card that named the person, for a person no longer in the snapshot. */
+  ownerCustomerId: string | null;
+  credential: AccessCredential;
+  /** Every reader the person used in this attempt: each shows the answer. */
+  readerIds: readonly string[];
+  /** performance.now() of the last factor, for the finger-to-door figures. */
+  searchAt: number;
+  /** The decision instant (default now; the deadline for a timed-out second factor). */
+  at?: number;
 }
 
 const LED_SPEED = 0x40;
@@ -71,16 +95,41 @@ export class BadgeAttempts {
   async badge(readerId: string, hit: SearchHit, searchAt = performance.now()): Promise<BadgeOutcome> {
     const d = this.deps;
     const owner = hit ? await d.slotOwner(readerId, hit.pageId) : null;
-    if (d.stale()) await d.refresh();
-    const model = d.model()!;
+    const model = await this.model();
     const binding: ReaderBinding | undefined = model.topology.readers.get(readerId);
     if (!binding) throw new Error(`reader ${readerId} is not a door reader`);
+    // A slot on its way out (access ended, erasure) still names its person: the decision says why not.
+    return this.decide(model, {
+      binding,
+      personId: hit && owner ? owner.personId : null,
+      score: hit && owner ? hit.score : null,
+      ownerCustomerId: owner?.customerId ?? null,
+      credential: 'fingerprint',
+      readerIds: [readerId],
+      searchAt,
+    });
+  }
+
+  /** The model, reloaded first when the registry changed since it was built. */
+  async model(): Promise<SiteModel> {
+    const d = this.deps;
+    if (d.stale()) await d.refresh();
+    return d.model()!;
+  }
+
+  /**
+   * Decides one attempt whose identity is settled (a finger's search, or the credential step's
+   * answer), records it, and acts on it: the one path from identity to door, whatever the
+   * credential, so cards get the same history, alarms, anti-passback and follow-ups as fingers.
+   */
+  async decide(model: SiteModel, a: AttemptRequest): Promise<BadgeOutcome> {
+    const d = this.deps;
+    const { binding } = a;
+    const readerId = binding.readerId;
     const door = binding.doorId ? model.topology.doors.get(binding.doorId) : undefined;
-    const at = d.clock.nowMs();
+    const at = a.at ?? d.clock.nowMs();
     const mode = binding.doorId ? d.doorMode(binding.doorId) : 'normal';
     const controllerOnline = door?.mqttId ? d.doors.status(door.mqttId) === 'online' : false;
-    // A slot on its way out (access ended, erasure) still names its person: the decision says why not.
-    const personId = hit && owner ? owner.personId : null;
     const decision = decideBadgeIn({
       snapshot: model.snapshot,
       index: model.index,
@@ -88,10 +137,12 @@ export class BadgeAttempts {
         readerId,
         doorId: binding.doorId ?? '',
         direction: binding.direction,
-        personId,
-        score: hit && owner ? hit.score : null,
+        personId: a.personId,
+        score: a.score,
         threshold: d.threshold,
         at,
+        ...(a.identifiedBy ? { identifiedBy: a.identifiedBy } : {}),
+        ...(a.credentialDenial ? { credentialDenial: a.credentialDenial } : {}),
       },
       door: { controllerOnline, mode },
       state: d.zoneState,
@@ -100,7 +151,7 @@ export class BadgeAttempts {
 
     const siteId = decision.siteId ?? binding.siteId;
     // The event's customer: the person's (from the snapshot), or the slot owner's for a person no longer in it.
-    const customerId = decision.personId !== null ? (decision.customerId ?? owner?.customerId ?? null) : null;
+    const customerId = decision.personId !== null ? (decision.customerId ?? a.ownerCustomerId ?? null) : null;
     const event: AccessEventInput = {
       customerId,
       personId: customerId !== null ? decision.personId : null,
@@ -112,6 +163,7 @@ export class BadgeAttempts {
       result: decision.granted ? 'granted' : 'denied',
       reason: decision.reason,
       occurredAt: at,
+      credential: a.credential,
     };
     const [receipt] = d.accessLog.append([event]);
     const attemptId = receipt.attemptId;
@@ -131,10 +183,11 @@ export class BadgeAttempts {
       violations: decision.violations,
       customerId,
       personId: event.personId ?? null,
+      credential: a.credential,
     });
-    d.logger.log(`badge-in reader=${readerId} door=${binding.doorId ?? '-'} attempt=${attemptId} ${event.result} ${decision.reason}`);
+    d.logger.log(`badge-in reader=${readerId} door=${binding.doorId ?? '-'} attempt=${attemptId} ${a.credential} ${event.result} ${decision.reason}`);
 
-    const done = this.act(decision, event, receipt, door, searchAt);
+    const done = this.act(decision, event, receipt, door, a.searchAt, a.readerIds);
     return { decision, attemptId, done };
   }
 
@@ -144,17 +197,18 @@ export class BadgeAttempts {
     receipt: { attemptId: string; durable: Promise<unknown> },
     door: DoorWiring | undefined,
     searchAt: number,
+    readerIds: readonly string[],
   ): Promise<void> {
     const d = this.deps;
-    const { readerId } = decision;
     const attemptId = receipt.attemptId;
+    const signal = (granted: boolean) => Promise.all(readerIds.map((r) => this.feedback(r, granted))).then(() => undefined);
     if (decision.violations.length > 0) {
       // Soft anti-passback: the grant stands, and the violation is on record against the same attempt.
       for (const v of decision.violations) d.followUps.record(event, attemptId, v, event.result);
     }
     if (!decision.granted || !door?.mqttId) {
       await receipt.durable.catch(() => undefined);
-      await this.led(readerId, AuraColour.Red);
+      await signal(false);
       return;
     }
     try {
@@ -162,7 +216,7 @@ export class BadgeAttempts {
     } catch (err) {
       // Not on record means not opened: the history must never miss an entry.
       d.logger.error(`attempt ${attemptId} could not be recorded, door stays shut: ${(err as Error).message}`);
-      await this.led(readerId, AuraColour.Red);
+      await signal(false);
       return;
     }
     const unlock = d.doors.unlock(door.mqttId, door.relayChannel, d.unlockMs);
@@ -184,16 +238,17 @@ export class BadgeAttempts {
           detail: code,
         })
         .catch((e: Error) => d.logger.error(`alarm not recorded: ${e.message}`));
-      await this.led(readerId, AuraColour.Red);
+      await signal(false);
       return;
     }
     d.correlator.expectEntry(door, attemptId, event);
-    await this.led(readerId, AuraColour.Green);
+    await signal(true);
   }
 
-  private async led(readerId: string, colour: AuraColour): Promise<void> {
+  private async feedback(readerId: string, granted: boolean): Promise<void> {
     try {
-      await this.deps.readers.withReader(readerId, (r) => r.auraLed(AuraControl.Flashing, colour, LED_SPEED, 2));
+      if (this.deps.cards?.has(readerId)) await this.deps.cards.feedback(readerId, granted ? 'granted' : 'denied');
+      else await this.deps.readers.withReader(readerId, (r) => r.auraLed(AuraControl.Flashing, granted ? AuraColour.Green : AuraColour.Red, LED_SPEED, 2));
     } catch {
       // The LED is a courtesy: an unplugged reader or a module without a ring must not fail the attempt.
     }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AccessLogCoreModule } from '@acs/access-log';
 import { AuthModule } from '@acs/auth';
+import { CardFleetModule } from '@acs/card-fleet';
+import { CredentialsModule } from '@acs/credentials';
 import { DoorControlModule } from '@acs/door-control';
 import { ReaderFleetModule } from '@acs/reader-fleet';
 import { HealthModule } from '@acs/health';
@@ -22,7 +24,7 @@ const SERVICES = [MonitorBus, MonitorClusterRelay, AlarmService, BadgeInService,
  * security alarms (DoorControlModule).
  */
 @Module({
-  imports: [AuthModule, HealthModule, RegistryModule, AccessLogCoreModule, ReaderFleetModule, DoorControlModule],
+  imports: [AuthModule, HealthModule, RegistryModule, AccessLogCoreModule, ReaderFleetModule, CardFleetModule, CredentialsModule, DoorControlModule],
   controllers: [MonitorController, AlarmsController, DoorModesController, SecurityAlarmsController],
   providers: SERVICES,
   exports: SERVICES,

@@ -9,6 +9,8 @@ import { AccessLogService, PassageHistory } from '@acs/access-log';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { WriteQueue } from '@acs/database';
+import { CardFleet, type CardPresented, type PinEntered } from '@acs/card-fleet';
+import { CredentialService } from '@acs/credentials';
 import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { ReadinessRegistry } from '@acs/health';
 import { DoorCommandService, type DoorEventRecord } from '@acs/door-control';
@@ -16,6 +18,7 @@ import { DeviceWiringService, RegistryChanges, RegistrySnapshotService } from '@
 import { AlarmService } from './alarm.service.js';
 import { BadgeAttempts, type BadgeOutcome, type SiteModel } from './badge-attempts.js';
 import { ControllerSequences } from './controller-sequences.js';
+import { CredentialAttempts } from './credential-attempts.js';
 import { DoorEventCorrelator } from './door-event-correlator.js';
 import { ControllerSequenceEntity, DoorOverrideEntity, type DoorOverrideMode } from './entities.js';
 import { FollowUps } from './follow-ups.js';
@@ -74,13 +77,14 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   readonly zoneState = new ZoneState();
   private snapshot: RegistrySnapshot | null = null;
   private model: SiteModel | null = null;
-  private topology: Topology = { doors: new Map(), readers: new Map(), byChannel: new Map(), controllers: new Map() };
+  private topology: Topology = { doors: new Map(), readers: new Map(), cardReaders: new Map(), byChannel: new Map(), controllers: new Map() };
   private loadedVersion = -1;
   private loading: Promise<void> | null = null;
   private readonly overrides = new Map<string, DoorOverrideMode>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly loops: ReaderLoops;
   private readonly attempts: BadgeAttempts;
+  private readonly credentialAttempts: CredentialAttempts;
   private readonly correlator: DoorEventCorrelator;
   private readonly sequences: ControllerSequences;
   private unsubscribe?: () => void;
@@ -99,13 +103,15 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     private readonly changes: RegistryChanges,
     private readonly devices: DeviceWiringService,
     private readonly readers: ReaderManager,
-    library: ReaderLibraryService,
     private readonly doors: DoorCommandService,
     accessLog: AccessLogService,
     private readonly passages: PassageHistory,
-    alarms: AlarmService,
+    private readonly alarms: AlarmService,
     private readonly bus: MonitorBus,
     private readonly readiness: ReadinessRegistry,
+    credentials: CredentialService,
+    private readonly cards: CardFleet,
+    private readonly library: ReaderLibraryService,
     @Optional() private readonly cluster?: ClusterBus,
   ) {
     super();
@@ -149,17 +155,27 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
       followUps,
       correlator: this.correlator,
       readers,
+      cards,
       clock,
       threshold: this.threshold,
       unlockMs: this.unlockMs,
       onUnlockSent: (e) => this.emit('unlock-sent', e),
       logger: this.logger,
     });
+    this.credentialAttempts = new CredentialAttempts({
+      attempts: this.attempts,
+      credentials,
+      awaiting: (readerId) => void cards.feedback(readerId, 'awaiting'),
+      clock,
+      threshold: this.threshold,
+      onOutcome: (o) => this.emit('badge', o),
+      logger: this.logger,
+    });
     this.loops = new ReaderLoops(
       readers,
       this.pollIntervalMs,
       (readerId, hit, searchAt) =>
-        void this.track(this.badge(readerId, hit, searchAt).catch((err: Error) => this.logger.error(`badge-in on reader ${readerId} failed: ${err.message}`))),
+        void this.track(this.finger(readerId, hit, searchAt).catch((err: Error) => this.logger.error(`badge-in on reader ${readerId} failed: ${err.message}`))),
       this.logger,
     );
   }
@@ -181,6 +197,27 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     if (b) this.bus.publish({ type: 'reader', readerId: s.readerId, siteId: b.siteId, state: s.to, at: this.clock.nowMs() });
   };
   private readonly onReaderReady = (readerId: string) => this.loops.ready(readerId);
+  private readonly onCard = (c: CardPresented) => void this.track(this.credentialAttempts.card(c.readerId, c.read));
+  private readonly onPin = (p: PinEntered) => void this.track(this.credentialAttempts.pin(p.readerId, p.pin, p.cancelled));
+  private readonly onCardReaderState = (s: { readerId: string; siteId: string; online: boolean; trusted: boolean }) => {
+    if (!this.topology.cardReaders.has(s.readerId)) return;
+    const state = !s.trusted ? 'untrusted' : s.online ? 'online' : 'offline';
+    this.bus.publish({ type: 'reader', readerId: s.readerId, siteId: s.siteId, state, at: this.clock.nowMs() });
+  };
+  private readonly onCardReaderAlarm = (a: { readerId: string; siteId: string; source: string; reason: string }) => {
+    const b = this.topology.cardReaders.get(a.readerId);
+    const door = b?.doorId ? this.topology.doors.get(b.doorId) : undefined;
+    // A reader that cannot prove its key, or whose case was opened: a tamper-class alarm at its door.
+    void this.alarms
+      .raise({
+        kind: 'tamper',
+        siteId: a.siteId,
+        zoneId: door?.zoneId ?? null,
+        doorId: door?.doorId ?? null,
+        detail: `card reader ${a.readerId}: ${a.source} ${a.reason}`,
+      })
+      .catch((err: Error) => this.logger.error(`card reader alarm not recorded: ${err.message}`));
+  };
 
   async onApplicationBootstrap(): Promise<void> {
     for (const s of await this.sequences.restore()) this.doors.restoreSequence(s.mqttId, s.epoch, s.seq);
@@ -201,6 +238,10 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     this.doors.on('door-state', this.onDoorState);
     this.readers.on('ready', this.onReaderReady);
     this.readers.on('state', this.onReaderState);
+    this.cards.on('card', this.onCard);
+    this.cards.on('pin', this.onPin);
+    this.cards.on('state', this.onCardReaderState);
+    this.cards.on('alarm', this.onCardReaderAlarm);
     this.unsubscribe = this.changes.subscribe(() => void this.refresh().catch((err: Error) => this.logger.error(`badge-in refresh failed: ${err.message}`)));
     this.readiness.register('badge_in', async () => {
       if (!this.snapshot) throw new Error('registry snapshot not loaded');
@@ -236,7 +277,12 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     this.doors.off('door-state', this.onDoorState);
     this.readers.off('ready', this.onReaderReady);
     this.readers.off('state', this.onReaderState);
+    this.cards.off('card', this.onCard);
+    this.cards.off('pin', this.onPin);
+    this.cards.off('state', this.onCardReaderState);
+    this.cards.off('alarm', this.onCardReaderAlarm);
     this.loops.stop();
+    this.credentialAttempts.stop();
     this.correlator.stop();
     await Promise.allSettled([...this.inflight]);
     await this.sequences.stop().catch(() => undefined);
@@ -276,6 +322,22 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     const outcome = await this.attempts.badge(readerId, hit, searchAt);
     this.emit('badge', outcome);
     return outcome;
+  }
+
+  /**
+   * A finger on a door reader: alone at a fingerprint door (the fast path, {@link badge}), as
+   * one factor of an attempt where the door's policy names cards too.
+   */
+  private async finger(readerId: string, hit: SearchHit, searchAt: number): Promise<void> {
+    const model = await this.attempts.model();
+    const binding = model.topology.readers.get(readerId);
+    const policy = binding ? CredentialAttempts.policyOf(model, binding) : null;
+    if (policy === null || policy === 'fingerprint') {
+      await this.badge(readerId, hit, searchAt);
+      return;
+    }
+    const owner = hit ? await this.library.slotOwner(readerId, hit.pageId) : null;
+    await this.credentialAttempts.finger(readerId, hit, owner, searchAt);
   }
 
   private async handleDoorEvent(e: DoorEventRecord): Promise<void> {

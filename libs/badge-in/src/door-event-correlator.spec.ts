@@ -20,10 +20,13 @@ const door: DoorWiring = {
   heldOpenSeconds: 30,
   entryReaderId: 'reader-1',
   exitReaderId: null,
+  entryCardReaderId: null,
+  exitCardReaderId: null,
 };
 const topology: Topology = {
   doors: new Map([[door.doorId, door]]),
   readers: new Map(),
+  cardReaders: new Map(),
   byChannel: new Map([[channelKey('ctl-1', 1), door.doorId]]),
   controllers: new Map([['ctl-1', { controllerId: 'ctl-row-1', siteId: 'site-1' }]]),
 };

@@ -22,6 +22,8 @@ export type MonitorEvent =
       violations?: string[];
       customerId: string | null;
       personId: string | null;
+      /** What the attempt was made with (fingerprint, card, card+pin, ...); never a card number. */
+      credential?: string;
     }
   | {
       type: 'alarm' | 'alarm_acknowledged';

@@ -12,6 +12,8 @@ const door = (id: string, facts: Partial<DoorWiringRow> = {}): DoorWiringRow => 
   heldOpenSeconds: 30,
   entryReaderId: null,
   exitReaderId: null,
+  entryCardReaderId: null,
+  exitCardReaderId: null,
   ...facts,
 });
 
@@ -20,7 +22,7 @@ describe('buildTopology', () => {
     doors: [
       door('d1', { entryReaderId: 'r-in', exitReaderId: 'r-out' }),
       door('d2', { relayChannel: 2, controllerId: null }),
-      door('d3', { relayChannel: 3, entryReaderId: 'r-desk' }),
+      door('d3', { relayChannel: 3, entryReaderId: 'r-desk', entryCardReaderId: 'c-in', exitCardReaderId: 'c-desk' }),
     ],
     readers: [
       { id: 'r-in', siteId: 'site-1', role: 'door' },
@@ -29,6 +31,11 @@ describe('buildTopology', () => {
       { id: 'r-desk', siteId: 'site-1', role: 'enrolment' },
     ],
     controllers: [{ id: 'ctl-row-1', siteId: 'site-1', mqttId: 'ctl-1' }],
+    cardReaders: [
+      { id: 'c-in', siteId: 'site-1', role: 'door' },
+      { id: 'c-spare', siteId: 'site-1', role: 'door' },
+      { id: 'c-desk', siteId: 'site-1', role: 'enrolment' },
+    ],
   };
   const t = buildTopology(wiring);
 
@@ -39,6 +46,15 @@ describe('buildTopology', () => {
     ['an enrolment desk named by a door: never a loop', 'r-desk', undefined],
   ])('binds %s', (_what, readerId, binding) => {
     expect(t.readers.get(readerId)).toEqual(binding && { readerId, siteId: 'site-1', ...binding });
+  });
+
+  it.each([
+    ['the entry card reader of a door', 'c-in', { doorId: 'd3', direction: 'entry' }],
+    ['a card reader no door names', 'c-spare', { doorId: null, direction: 'entry' }],
+    ['a desk card reader named by a door: never badges', 'c-desk', undefined],
+  ])('binds %s', (_what, readerId, binding) => {
+    expect(t.cardReaders.get(readerId)).toEqual(binding && { readerId, siteId: 'site-1', ...binding });
+    expect(t.readers.has(readerId)).toBe(false);
   });
 
   it('finds doors by controller channel, only for doors with a controller', () => {

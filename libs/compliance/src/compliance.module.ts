@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccessLogModule } from '@acs/access-log';
 import { AuditCoreModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
+import { CredentialsModule } from '@acs/credentials';
 import { CryptoModule } from '@acs/crypto';
 import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
@@ -22,7 +23,7 @@ import { PurgeScheduler } from './purge.scheduler.js';
 
 /** End of service and data-subject rights (issue 9). */
 @Module({
-  imports: [CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, ReaderFleetModule, AccessLogModule],
+  imports: [CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, ReaderFleetModule, AccessLogModule, CredentialsModule],
   controllers: [ComplianceController],
   providers: [
     ErasureService,

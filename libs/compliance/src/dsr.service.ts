@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { DataSource } from 'typeorm';
 import { PersonHistory } from '@acs/access-log';
 import { Clock } from '@acs/clock';
+import { CredentialService, type CardView } from '@acs/credentials';
 import { WriteQueue } from '@acs/database';
 import { TemplateVault } from '@acs/reader-fleet';
 import { ConflictError, DomainError, NotFoundError } from '@acs/http';
@@ -48,6 +49,27 @@ export const TEMPLATES_NOT_EXPORTED =
   'Fingerprint templates are not exported: a template is a vendor-specific biometric encoding that is of no use to you outside these readers, ' +
   'and a copy outside the system would be a new biometric store that can identify you. The list of enrolled fingers (metadata) is included.';
 
+/**
+ * A card as the person's export shows it: what it is and whether it works, with the last two
+ * digits as the desk shows them. Never the number's hash or the PIN's: they are keyed one-way
+ * values that mean nothing to the person, and a copy outside the system would be one more place
+ * to test guessed card numbers or PINs against.
+ */
+function exportedCard(c: CardView) {
+  return {
+    id: c.id,
+    format: c.format,
+    bitCount: c.bitCount,
+    hint: `…${c.hint}`,
+    state: c.state,
+    validFrom: iso(c.validFrom),
+    validUntil: iso(c.validUntil),
+    pinSet: c.pinSet,
+    pinLocked: c.pinLocked,
+    issuedAt: iso(c.createdAt),
+  };
+}
+
 /** Data-subject requests (GDPR Art. 15-21) as cases, and the actions that answer them. */
 @Injectable()
 export class DsrService {
@@ -61,6 +83,7 @@ export class DsrService {
     private readonly records: PersonRecords,
     private readonly vault: TemplateVault,
     private readonly history: PersonHistory,
+    private readonly credentials: CredentialService,
   ) {}
 
   async open(dto: { kind: DsrKind; personId: string; receivedAt: string; identityMethod: IdentityMethod }, actor: AuditActor): Promise<DsrCaseView> {
@@ -142,10 +165,11 @@ export class DsrService {
   async exportPerson(personId: string, opts: { caseId?: string; format?: string; actor?: AuditActor } = {}): Promise<Record<string, unknown>> {
     const p = await this.mustPerson(personId);
     const answering = opts.caseId ? await this.caseToAnswer(opts.caseId, p.id) : null;
-    const [view, employer, applying, fingers, events, cases] = await Promise.all([
+    const [view, employer, applying, cards, fingers, events, cases] = await Promise.all([
       this.people.get(p.customerId, p.id),
       this.records.employer(p.customerId),
       this.records.grantsOf(p),
+      this.credentials.listPersonCards(p.id),
       this.vault.enrolledFingers(p.id),
       this.history.eventsOf(p.id),
       this.ds.getRepository(DsrCaseEntity).find({ where: { personId: p.id } }),
@@ -179,6 +203,7 @@ export class DsrService {
         validFrom: iso(g.validFrom),
         validUntil: iso(g.validUntil),
       })),
+      cards: cards.map(exportedCard),
       enrolledFingers: fingers.map((f) => ({ finger: f.finger, model: f.model, format: f.format, quality: f.quality, enrolledAt: iso(f.enrolledAt) })),
       templatesNotExported: TEMPLATES_NOT_EXPORTED,
       accessHistory: events.map((e) => ({

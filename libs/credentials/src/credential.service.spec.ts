@@ -306,6 +306,22 @@ describe.each(engines)('CredentialService on %s', (engine) => {
       expect(sut.tables()).toEqual(['card_credential']);
     });
 
+    it('names the subject’s stored card and PIN hashes for the byte scan, the person’s or the whole customer’s', async () => {
+      const sut = make();
+      const a = await issue(sut);
+      await sut.setPin(a.id, '4829');
+      const b = await issue(sut, BOB_CARD, 'bob');
+      await issue(sut, wiegand26(7, 1234), 'carol', 'globex');
+      const rows = db.dataSource.getRepository(CardCredentialEntity);
+      const alice = await rows.findOneByOrFail({ id: a.id });
+      const bob = await rows.findOneByOrFail({ id: b.id });
+      expect(alice.pinHash).toMatch(/^\$argon2id\$/);
+      await expect(sut.storedSecrets({ customerId: 'acme', personId: 'alice' })).resolves.toEqual([alice.numberHash, alice.pinHash]);
+      expect((await sut.storedSecrets({ customerId: 'acme' })).sort()).toEqual([alice.numberHash, alice.pinHash, bob.numberHash].sort());
+      // Another customer's person of the same id is not the subject.
+      await expect(sut.storedSecrets({ customerId: 'globex', personId: 'alice' })).resolves.toEqual([]);
+    });
+
     it('after the customer key is shredded, its hashes no longer resolve and cannot be recomputed', async () => {
       const sut = make();
       await issue(sut);

@@ -278,6 +278,18 @@ export class CredentialService {
     return this.countIn(this.ds.manager, subject);
   }
 
+  /**
+   * The subject's card hashes and PIN hashes exactly as stored: what an erasure's byte scan looks
+   * for in the database files afterwards. Secrets: the caller keeps them in memory only.
+   */
+  async storedSecrets(subject: CredentialSubject): Promise<string[]> {
+    const rows = await this.ds.getRepository(CardCredentialEntity).find({
+      where: isPerson(subject) ? { customerId: subject.customerId, personId: subject.personId } : { customerId: subject.customerId },
+      select: { id: true, numberHash: true, pinHash: true },
+    });
+    return rows.flatMap((r) => (r.pinHash === null ? [r.numberHash] : [r.numberHash, r.pinHash]));
+  }
+
   /** The tables `eraseCredentials` deletes from (PostgreSQL vacuums them afterwards). */
   tables(): string[] {
     return [this.ds.getMetadata(CardCredentialEntity).tableName];

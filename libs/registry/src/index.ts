@@ -20,6 +20,8 @@ export { findErasableCustomer, purgedCustomerIds, countPersonRows } from './cust
 export { PersonRecords, type PersonRecord, type GrantRecord } from './people/person-records.js';
 export { SiteService } from './sites/site.service.js';
 export { DeviceService, DEFAULT_CAPACITY } from './devices/device.service.js';
+export { CardReaderService, type FleetBus } from './devices/card-reader.service.js';
+export { CARD_READER_SECURE_MODES, OSDP_BAUD_RATES, type CardReaderSecureMode } from './entities/index.js';
 export { DeviceWiringService, type DeviceWiring, type DoorWiringRow } from './devices/device-wiring.service.js';
 export { mqttIdReservedBy } from './devices/mqtt-id.js';
 export { ReaderDirectory, type FleetReader, type DoorReaders } from './devices/reader-directory.js';

@@ -12,6 +12,8 @@ import { CustomersController } from './customers/customers.controller.js';
 import { CustomerService } from './customers/customer.service.js';
 import { DoorControllersController, DoorsController, ReadersController } from './devices/devices.controller.js';
 import { DeviceService } from './devices/device.service.js';
+import { CardReaderService } from './devices/card-reader.service.js';
+import { CardReadersController, OsdpBusesController } from './devices/card-readers.controller.js';
 import { DeviceWiringService } from './devices/device-wiring.service.js';
 import { PeopleController } from './people/people.controller.js';
 import { PersonDataErasure } from './people/person-data-erasure.js';
@@ -28,6 +30,7 @@ const SERVICES = [
   PersonService,
   SiteService,
   DeviceService,
+  CardReaderService,
   DeviceWiringService,
   AccessService,
   CapacityGuard,
@@ -49,6 +52,8 @@ const SERVICES = [
     ReadersController,
     DoorControllersController,
     DoorsController,
+    OsdpBusesController,
+    CardReadersController,
     SchedulesController,
     AccessLevelsController,
     GrantsController,

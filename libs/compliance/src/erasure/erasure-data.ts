@@ -38,7 +38,8 @@ export interface ErasureData {
     vacuumed: boolean;
     /** PostgreSQL: the tables vacuumed after the deletes, and how long it took. */
     vacuum?: { tables: string[]; ms: number };
-    values: { plaintext: number; ciphertext: number; keyPrefix: boolean; collectedInThisRun: boolean };
+    /** `cards`: card blind indexes and PIN hashes looked for (absent in certificates issued before cards). */
+    values: { plaintext: number; ciphertext: number; cards?: number; keyPrefix: boolean; collectedInThisRun: boolean };
     /** SQLite: db, wal and shm files; PostgreSQL: `table:<name>` for every table. */
     files: FileScan[];
     clean: boolean;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessHistoryErasure } from '@acs/access-log';
 import { TokenService } from '@acs/auth';
 import { Clock } from '@acs/clock';
+import { CredentialService } from '@acs/credentials';
 import { AppConfig } from '@acs/config';
 import { KeyService } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
@@ -34,6 +35,7 @@ export class ErasureSteps {
     private readonly holds: LegalHolds,
     private readonly probe: ErasureProbe,
     private readonly tokens: TokenService,
+    private readonly credentials: CredentialService,
   ) {}
 
   async policy(job: ErasureJobEntity): Promise<ErasurePolicy> {
@@ -84,8 +86,9 @@ export class ErasureSteps {
   }
 
   /**
-   * Step 2: template rows, then (unless held) people, their grants and the contact person. Saves
-   * the job's move to `history` in the same transaction: a crash cannot separate the two.
+   * Step 2: template rows, then (unless held) people, their grants, their cards and PINs, and the
+   * contact person. Saves the job's move to `history` in the same transaction: a crash cannot
+   * separate the two.
    */
   async serverData(job: ErasureJobEntity, data: ErasureData): Promise<void> {
     const policy = await this.policy(job);
@@ -105,6 +108,12 @@ export class ErasureSteps {
         defer(data, 'names', policy.holdIds);
         return commit();
       }
+      // A card identifies its holder like the name does, so it is held and erased with the name
+      // (never by a biometrics withdrawal: names are kept then). Counted by the delete itself, in
+      // this transaction: a crash rolls back the count with the rows, so a resumed step counts right.
+      const cards = await this.credentials.eraseCredentials(m, people);
+      data.counts.cards = (data.counts.cards ?? 0) + cards.cards;
+      data.counts.pins = (data.counts.pins ?? 0) + cards.pins;
       const erased = await this.people.erasePersonData(m, people, now);
       out.erased = erased;
       if (erased.deletedPersonIds.length > 0) {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CredentialService } from '@acs/credentials';
 import { TemplateVault } from '@acs/reader-fleet';
 import { PersonalData, PersonDataErasure } from '@acs/registry';
 import type { ErasureJobEntity } from '../entities.js';
@@ -9,6 +10,8 @@ export interface Needles {
   /** Ciphertexts of names, e-mail and phone. */
   ciphertext: Buffer[];
   templates: Buffer[];
+  /** Card blind indexes and PIN hashes, as stored (hex and PHC text). */
+  cards: Buffer[];
 }
 
 /** A slice of a ciphertext past the key-id header: random bytes, unique to that value. */
@@ -38,6 +41,7 @@ export class ErasureNeedles {
     private readonly pd: PersonalData,
     private readonly people: PersonDataErasure,
     private readonly vault: TemplateVault,
+    private readonly credentials: CredentialService,
   ) {}
 
   get(jobId: string): Needles | undefined {
@@ -52,8 +56,11 @@ export class ErasureNeedles {
     const plaintext: Buffer[] = [];
     const ciphertext: Buffer[] = [];
     const templateSlices: Buffer[] = [];
+    const cards: Buffer[] = [];
     if (job.kind !== 'biometrics') {
       const subject = job.kind === 'customer' ? { customerId: job.customerId } : { customerId: job.customerId, personId: job.personId! };
+      // A hash is random-looking and unique to its card, so the whole stored value is the needle.
+      for (const s of await this.credentials.storedSecrets(subject)) cards.push(Buffer.from(s, 'utf8'));
       for (const v of await this.people.sealedValues(subject)) {
         const slice = ctSlice(v.ciphertext);
         if (slice) ciphertext.push(slice);
@@ -72,7 +79,7 @@ export class ErasureNeedles {
     }
     // A resumed held job collects names again; template slices from before the hold are kept.
     const earlier = this.byJob.get(job.id)?.templates ?? [];
-    this.byJob.set(job.id, { plaintext, ciphertext, templates: templateSlices.length > 0 ? templateSlices : earlier });
+    this.byJob.set(job.id, { plaintext, ciphertext, templates: templateSlices.length > 0 ? templateSlices : earlier, cards });
   }
 
   /** After a restart the values are gone with the old process: collect again while they still exist. */

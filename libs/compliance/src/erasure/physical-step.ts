@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AccessHistoryErasure } from '@acs/access-log';
 import { AppConfig } from '@acs/config';
 import { dataKeyTables } from '@acs/crypto';
+import { CredentialService } from '@acs/credentials';
 import { nativeSqlite, WriteQueue } from '@acs/database';
 import { TemplateVault } from '@acs/reader-fleet';
 import { PersonDataErasure } from '@acs/registry';
@@ -32,18 +33,25 @@ export class PhysicalErasure {
     private readonly people: PersonDataErasure,
     private readonly history: AccessHistoryErasure,
     private readonly needles: ErasureNeedles,
+    private readonly credentials: CredentialService,
   ) {}
 
   async run(job: ErasureJobEntity, data: ErasureData): Promise<void> {
     const collected = this.needles.get(job.id);
-    // Names under a legal hold are legitimately still there: then only the templates are looked for.
+    // Names and cards under a legal hold are legitimately still there: then only the templates are looked for.
     const namesHeld = data.deferred?.parts.includes('names') === true;
-    const looked: Buffer[] = [...(namesHeld ? [] : [...(collected?.plaintext ?? []), ...(collected?.ciphertext ?? [])]), ...(collected?.templates ?? [])];
+    const cards = namesHeld ? [] : (collected?.cards ?? []);
+    const looked: Buffer[] = [
+      ...(namesHeld ? [] : [...(collected?.plaintext ?? []), ...(collected?.ciphertext ?? [])]),
+      ...(collected?.templates ?? []),
+      ...cards,
+    ];
     const withPrefix = job.kind === 'customer' && data.keyId !== null && data.key?.destroyed === true;
     if (withPrefix) looked.push(keyPrefix(data.keyId!));
     const values = {
       plaintext: namesHeld ? 0 : (collected?.plaintext.length ?? 0),
       ciphertext: (namesHeld ? 0 : (collected?.ciphertext.length ?? 0)) + (collected?.templates.length ?? 0),
+      cards: cards.length,
       keyPrefix: withPrefix,
       collectedInThisRun: collected !== undefined,
     };
@@ -94,7 +102,7 @@ export class PhysicalErasure {
 
   /** Tables an erasure deletes from or rewrites (old row versions hold the values until VACUUM on PostgreSQL). */
   private erasedTables(): string[] {
-    return [...this.vault.tables(), ...this.people.tables(), ...this.history.tables(), ...dataKeyTables(this.ds)];
+    return [...this.vault.tables(), ...this.people.tables(), ...this.credentials.tables(), ...this.history.tables(), ...dataKeyTables(this.ds)];
   }
 
   /**

@@ -54,10 +54,13 @@ export async function loadSnapshot(m: EntityManager): Promise<RegistrySnapshot> 
           antiPassback: z.antiPassback,
           interlockGroup: z.interlockGroup,
           twoPersonWindowSeconds: z.twoPersonWindowSeconds,
+          credentialPolicy: z.credentialPolicy,
         },
       ]),
     ),
-    doors: new Map(doors.map((d) => [d.id, { id: d.id, zoneId: d.zoneId, siteId: d.zone!.siteId }])),
+    doors: new Map(
+      doors.map((d) => [d.id, { id: d.id, zoneId: d.zoneId, siteId: d.zone!.siteId, ...(d.credentialPolicy ? { credentialPolicy: d.credentialPolicy } : {}) }]),
+    ),
   };
 }
 

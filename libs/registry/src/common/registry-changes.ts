@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Injectable } from '@nestjs/common';
 
-export type RegistryChangeKind = 'customer' | 'person' | 'site' | 'zone' | 'reader' | 'controller' | 'door' | 'schedule' | 'access_level' | 'grant';
+export type RegistryChangeKind =
+  'customer' | 'person' | 'site' | 'zone' | 'reader' | 'controller' | 'door' | 'schedule' | 'access_level' | 'grant' | 'osdp_bus' | 'card_reader';
 
 export interface RegistryChange {
   kind: RegistryChangeKind;

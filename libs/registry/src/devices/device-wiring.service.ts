@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CardReaderEntity } from '../entities/card-reader.entity.js';
 import { ControllerEntity, DoorEntity, ReaderEntity } from '../entities/device.entity.js';
 
 /** A door as the door edge and badge-in see it: where it is, its relay, its readers. */
@@ -14,12 +15,16 @@ export interface DoorWiringRow {
   heldOpenSeconds: number;
   entryReaderId: string | null;
   exitReaderId: string | null;
+  entryCardReaderId: string | null;
+  exitCardReaderId: string | null;
 }
 
 export interface DeviceWiring {
   doors: DoorWiringRow[];
   readers: Array<{ id: string; siteId: string; role: ReaderEntity['role'] }>;
   controllers: Array<{ id: string; siteId: string; mqttId: string }>;
+  /** OSDP card readers, door and desk alike. */
+  cardReaders: Array<{ id: string; siteId: string; role: CardReaderEntity['role'] }>;
 }
 
 /**
@@ -34,10 +39,11 @@ export class DeviceWiringService {
   /** Every door, reader and controller: what badge-in loads once per registry change. */
   async wiring(): Promise<DeviceWiring> {
     const m = this.ds.manager;
-    const [doors, readers, controllers] = await Promise.all([
+    const [doors, readers, controllers, cardReaders] = await Promise.all([
       m.find(DoorEntity, { relations: { zone: true } }),
       m.find(ReaderEntity, { select: { id: true, siteId: true, role: true } }),
       m.find(ControllerEntity, { select: { id: true, siteId: true, mqttId: true } }),
+      m.find(CardReaderEntity, { select: { id: true, siteId: true, role: true } }),
     ]);
     return {
       doors: doors.map((d) => ({
@@ -50,9 +56,12 @@ export class DeviceWiringService {
         heldOpenSeconds: d.heldOpenSeconds,
         entryReaderId: d.entryReaderId,
         exitReaderId: d.exitReaderId,
+        entryCardReaderId: d.entryCardReaderId,
+        exitCardReaderId: d.exitCardReaderId,
       })),
       readers: readers.map((r) => ({ id: r.id, siteId: r.siteId, role: r.role })),
       controllers: controllers.map((c) => ({ id: c.id, siteId: c.siteId, mqttId: c.mqttId })),
+      cardReaders: cardReaders.map((r) => ({ id: r.id, siteId: r.siteId, role: r.role })),
     };
   }
 

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CREDENTIAL_POLICIES, type CredentialPolicy } from '@acs/access-rules';
 import { PlainText } from '@acs/http';
 import { PageQueryDto } from '../common/paging.js';
 import { FAIL_MODES, READER_MODELS, READER_ROLES, type FailMode, type ReaderModel, type ReaderRole } from '../entities/index.js';
@@ -116,6 +117,12 @@ export class CreateDoorDto {
   @ApiPropertyOptional({ default: 1 }) @IsOptional() @IsInt() @Min(1) @Max(64) relayChannel?: number;
   @ApiPropertyOptional({ default: 30, description: 'Seconds before "held open" is raised' }) @IsOptional() @IsInt() @Min(1) @Max(3600) heldOpenSeconds?: number;
   @ApiPropertyOptional({ enum: FAIL_MODES, default: 'secure' }) @IsOptional() @IsIn(FAIL_MODES) failMode?: FailMode;
+  @ApiPropertyOptional({ format: 'uuid', description: 'OSDP card reader outside the door' }) @IsOptional() @IsUUID() entryCardReaderId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'OSDP card reader inside the door' }) @IsOptional() @IsUUID() exitCardReaderId?: string;
+  @ApiPropertyOptional({ enum: CREDENTIAL_POLICIES, description: "Overrides the zone's credential policy for this door" })
+  @IsOptional()
+  @IsIn(CREDENTIAL_POLICIES)
+  credentialPolicy?: CredentialPolicy;
 }
 
 export class UpdateDoorDto {
@@ -126,6 +133,12 @@ export class UpdateDoorDto {
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(64) relayChannel?: number;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3600) heldOpenSeconds?: number;
   @ApiPropertyOptional({ enum: FAIL_MODES }) @IsOptional() @IsIn(FAIL_MODES) failMode?: FailMode;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsUUID() entryCardReaderId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @IsUUID() exitCardReaderId?: string | null;
+  @ApiPropertyOptional({ enum: CREDENTIAL_POLICIES, nullable: true, description: "null: the zone's policy" })
+  @IsOptional()
+  @IsIn(CREDENTIAL_POLICIES)
+  credentialPolicy?: CredentialPolicy | null;
 }
 
 export class DoorView {
@@ -138,6 +151,9 @@ export class DoorView {
   @ApiProperty() relayChannel!: number;
   @ApiProperty() heldOpenSeconds!: number;
   @ApiProperty({ enum: FAIL_MODES }) failMode!: FailMode;
+  @ApiProperty({ nullable: true, type: String }) entryCardReaderId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) exitCardReaderId!: string | null;
+  @ApiProperty({ enum: CREDENTIAL_POLICIES, nullable: true, description: "null: the zone's policy" }) credentialPolicy!: CredentialPolicy | null;
 }
 
 export class DoorPageView {

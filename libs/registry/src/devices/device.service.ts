@@ -15,6 +15,7 @@ import { SYSTEM_SCOPE } from '../common/personal-data.js';
 import { assertUnreferenced } from '../common/references.js';
 import { RegistryChanges } from '../common/registry-changes.js';
 import { CapacityGuard } from '../access/capacity.guard.js';
+import { cardReaderHosts } from './card-reader-wiring.js';
 import type {
   ControllerSecretsView,
   ControllerView,
@@ -64,6 +65,9 @@ const doorView = (d: DoorEntity): DoorView => ({
   relayChannel: d.relayChannel,
   heldOpenSeconds: d.heldOpenSeconds,
   failMode: d.failMode,
+  entryCardReaderId: d.entryCardReaderId,
+  exitCardReaderId: d.exitCardReaderId,
+  credentialPolicy: d.credentialPolicy,
 });
 
 async function assertSite(m: EntityManager, siteId: string): Promise<void> {
@@ -294,6 +298,9 @@ export class DeviceService {
         relayChannel: dto.relayChannel ?? 1,
         heldOpenSeconds: dto.heldOpenSeconds ?? 30,
         failMode: dto.failMode ?? 'secure',
+        entryCardReaderId: dto.entryCardReaderId ?? null,
+        exitCardReaderId: dto.exitCardReaderId ?? null,
+        credentialPolicy: dto.credentialPolicy ?? null,
         createdAt: this.clock.nowMs(),
       };
       await this.assertDoorWiring(m, e);
@@ -315,6 +322,9 @@ export class DeviceService {
       if (dto.relayChannel !== undefined) e.relayChannel = dto.relayChannel;
       if (dto.heldOpenSeconds !== undefined) e.heldOpenSeconds = dto.heldOpenSeconds;
       if (dto.failMode !== undefined) e.failMode = dto.failMode;
+      if (dto.entryCardReaderId !== undefined) e.entryCardReaderId = dto.entryCardReaderId;
+      if (dto.exitCardReaderId !== undefined) e.exitCardReaderId = dto.exitCardReaderId;
+      if (dto.credentialPolicy !== undefined) e.credentialPolicy = dto.credentialPolicy;
       await this.assertDoorWiring(m, e);
       await m.save(DoorEntity, e);
       await this.capacity.assertFits(m);
@@ -369,6 +379,7 @@ export class DeviceService {
     if (d.entryReaderId && d.entryReaderId === d.exitReaderId) {
       throw new DomainError('door.same_reader', 'entry and exit readers must differ');
     }
+    for (const host of await cardReaderHosts(m, d, zone.siteId)) hosts.add(host);
     if (d.controllerId) {
       const c = await this.mustGetController(d.controllerId, m);
       if (c.siteId !== zone.siteId) throw new DomainError('door.controller_other_site', 'the controller belongs to another site');

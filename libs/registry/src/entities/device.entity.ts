@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import type { CredentialPolicy } from '@acs/access-rules';
 import { bigintAsNumber, epochMs } from '@acs/database';
 import { SiteEntity, ZoneEntity } from './site.entity.js';
 
@@ -135,6 +136,17 @@ export class DoorEntity {
   @ManyToOne(() => ReaderEntity, { onDelete: 'RESTRICT', nullable: true })
   @JoinColumn({ name: 'exit_reader_id' })
   exitReader?: ReaderEntity | null;
+
+  /** OSDP card reader outside the door (card_reader.id; checked by the registry, no foreign key). */
+  @Column({ name: 'entry_card_reader_id', type: 'varchar', length: 36, nullable: true })
+  entryCardReaderId!: string | null;
+
+  @Column({ name: 'exit_card_reader_id', type: 'varchar', length: 36, nullable: true })
+  exitCardReaderId!: string | null;
+
+  /** Overrides the zone's credential policy for this door; null = the zone's. */
+  @Column({ name: 'credential_policy', type: 'varchar', length: 20, nullable: true })
+  credentialPolicy!: CredentialPolicy | null;
 
   @Column({ name: 'controller_id', type: 'varchar', length: 36, nullable: true })
   controllerId!: string | null;

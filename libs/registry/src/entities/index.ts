@@ -13,12 +13,14 @@ export {
   type FailMode,
 } from './device.entity.js';
 export { ScheduleEntity, AccessLevelEntity, GrantEntity } from './access.entity.js';
+export { CardReaderEntity, OsdpBusEntity, CARD_READER_SECURE_MODES, OSDP_BAUD_RATES, type CardReaderSecureMode } from './card-reader.entity.js';
 
 import { CustomerEntity } from './customer.entity.js';
 import { PersonEntity } from './person.entity.js';
 import { SiteEntity, ZoneEntity } from './site.entity.js';
 import { ReaderEntity, ControllerEntity, DoorEntity } from './device.entity.js';
 import { ScheduleEntity, AccessLevelEntity, GrantEntity } from './access.entity.js';
+import { CardReaderEntity, OsdpBusEntity } from './card-reader.entity.js';
 
 export const REGISTRY_ENTITIES = [
   CustomerEntity,
@@ -31,4 +33,6 @@ export const REGISTRY_ENTITIES = [
   ScheduleEntity,
   AccessLevelEntity,
   GrantEntity,
+  OsdpBusEntity,
+  CardReaderEntity,
 ];

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { epochMs } from '@acs/database';
-import type { AntiPassbackMode } from '@acs/access-rules';
+import type { AntiPassbackMode, CredentialPolicy } from '@acs/access-rules';
 
 @Entity('site')
 export class SiteEntity {
@@ -59,6 +59,10 @@ export class ZoneEntity {
 
   @Column({ type: 'boolean' })
   lockdown!: boolean;
+
+  /** Which credentials open the zone's doors (a door may override it). */
+  @Column({ name: 'credential_policy', type: 'varchar', length: 20, default: 'fingerprint' })
+  credentialPolicy!: CredentialPolicy;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CREDENTIAL_POLICIES, type CredentialPolicy } from '@acs/access-rules';
 import { PlainText } from '@acs/http';
 import { PageQueryDto } from '../common/paging.js';
 import { ZONE_KINDS, type ZoneKind } from '../entities/index.js';
@@ -50,6 +51,14 @@ export class CreateZoneDto {
   @Min(1)
   @Max(600)
   twoPersonWindowSeconds?: number;
+  @ApiPropertyOptional({
+    enum: CREDENTIAL_POLICIES,
+    default: 'fingerprint',
+    description: "Credentials that open the zone's doors: fingerprint, card, card+pin, card+fingerprint or fingerprint|card (either)",
+  })
+  @IsOptional()
+  @IsIn(CREDENTIAL_POLICIES)
+  credentialPolicy?: CredentialPolicy;
 }
 
 export class UpdateZoneDto {
@@ -58,6 +67,7 @@ export class UpdateZoneDto {
   @ApiPropertyOptional({ type: String, nullable: true }) @IsOptional() @Matches(/^[A-Za-z0-9._-]{1,64}$/) interlockGroup?: string | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) @IsOptional() @IsInt() @Min(1) @Max(600) twoPersonWindowSeconds?: number | null;
   @ApiPropertyOptional({ description: 'Lockdown: every door into the zone denies' }) @IsOptional() @IsBoolean() lockdown?: boolean;
+  @ApiPropertyOptional({ enum: CREDENTIAL_POLICIES }) @IsOptional() @IsIn(CREDENTIAL_POLICIES) credentialPolicy?: CredentialPolicy;
 }
 
 export class ZoneQueryDto extends PageQueryDto {
@@ -75,6 +85,7 @@ export class ZoneView {
   @ApiProperty({ nullable: true, type: String }) interlockGroup!: string | null;
   @ApiProperty({ nullable: true, type: Number }) twoPersonWindowSeconds!: number | null;
   @ApiProperty() lockdown!: boolean;
+  @ApiProperty({ enum: CREDENTIAL_POLICIES }) credentialPolicy!: CredentialPolicy;
 }
 
 export class ZonePageView {

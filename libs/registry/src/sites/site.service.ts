@@ -1,3 +1,4 @@
+import { DEFAULT_CREDENTIAL_POLICY } from '@acs/access-rules';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IANAZone } from 'luxon';
@@ -28,6 +29,7 @@ const zoneView = (z: ZoneEntity): ZoneView => ({
   interlockGroup: z.interlockGroup,
   twoPersonWindowSeconds: z.twoPersonWindowSeconds,
   lockdown: z.lockdown,
+  credentialPolicy: z.credentialPolicy,
 });
 
 @Injectable()
@@ -104,6 +106,7 @@ export class SiteService {
         interlockGroup: dto.interlockGroup ?? null,
         twoPersonWindowSeconds: dto.twoPersonWindowSeconds ?? null,
         lockdown: false,
+        credentialPolicy: dto.credentialPolicy ?? DEFAULT_CREDENTIAL_POLICY,
         createdAt: this.clock.nowMs(),
       };
       await m.insert(ZoneEntity, z);
@@ -121,6 +124,7 @@ export class SiteService {
       if (dto.interlockGroup !== undefined) z.interlockGroup = dto.interlockGroup;
       if (dto.twoPersonWindowSeconds !== undefined) z.twoPersonWindowSeconds = dto.twoPersonWindowSeconds;
       if (dto.lockdown !== undefined) z.lockdown = dto.lockdown;
+      if (dto.credentialPolicy !== undefined) z.credentialPolicy = dto.credentialPolicy;
       await m.save(ZoneEntity, z);
       return z;
     });
