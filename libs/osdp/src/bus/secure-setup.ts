@@ -2,7 +2,7 @@
  * The bus's side of the secure channel set-up (OSDP v2.2 Annex D): picks the key for a PD, builds
  * osdp_CHLNG and osdp_SCRYPT, and reads osdp_CCRYPT and osdp_RMAC_I through the ACU state machine
  * of secure/handshake.ts. The bus (bus.ts) owns the line and calls it for a PD in the 'secure'
- * phase; docs/osdp.md §The bus describes the outcomes (established, no key, failed and untrusted).
+ * phase. The outcomes (established, no key, failed and untrusted): docs/osdp.md §The bus (ACU side).
  */
 import { ScbType, type DecodedPacket } from '../packet.js';
 import type { Reply } from '../replies.js';
