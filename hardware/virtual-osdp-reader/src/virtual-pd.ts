@@ -15,6 +15,7 @@ import {
   pdStep,
   RawFormat,
   ScbType,
+  SessionSecurity,
   type Command,
   type DecodedPacket,
   type KeyMode,
@@ -39,7 +40,6 @@ import {
   type VirtualPdStatus,
 } from './pd-model.js';
 import type { PdStateStore } from './pd-state.store.js';
-import { SessionSecurity } from './session-security.js';
 
 function nextSequence(seq: number): Sequence {
   return (seq < 0 ? 0 : seq >= 3 ? 1 : seq + 1) as Sequence;

@@ -10,6 +10,7 @@ import {
   openPacket,
   ReplyCode,
   ScbType,
+  SessionSecurity,
   type AcuKey,
   type Command,
   type DecodedPacket,
@@ -20,7 +21,6 @@ import {
   type SecurityBlock,
   type Sequence,
 } from '@acs/osdp';
-import { SessionSecurity } from '../session-security.js';
 import type { VirtualOsdpBus } from '../virtual-osdp-bus.js';
 
 export interface Exchange {

@@ -4,7 +4,7 @@ import { FakeTransport } from '@acs/fingerprint/testing';
 import { decodePacket, type DecodedPacket } from '../packet.js';
 import { ManualTimers, ScriptedLine, type ScriptedPd, type ScriptedPdOptions } from '../testing/index.js';
 import { OsdpBus } from './bus.js';
-import { OsdpCommandError, type OsdpBusEvents, type PdOptions, type QueuedCommand } from './types.js';
+import { OsdpCommandError, type OsdpBusEvents, type OsdpBusOptions, type PdOptions, type QueuedCommand } from './types.js';
 
 const LED: QueuedCommand = {
   kind: 'LED',
@@ -46,7 +46,11 @@ afterEach(async () => {
   await closing;
 });
 
-function rig(pds: { address: number; bus?: Omit<PdOptions, 'address'>; pd?: ScriptedPdOptions }[], keys: Record<number, Buffer> = {}): Rig {
+function rig(
+  pds: { address: number; bus?: Omit<PdOptions, 'address'>; pd?: ScriptedPdOptions }[],
+  keys: Record<number, Buffer> = {},
+  options: Pick<OsdpBusOptions, 'pollIntervalMs'> = {},
+): Rig {
   const clock = new FakeClock('2026-03-01T00:00:00Z');
   const timers = new ManualTimers(clock);
   const transport = new FakeTransport();
@@ -60,6 +64,7 @@ function rig(pds: { address: number; bus?: Omit<PdOptions, 'address'>; pd?: Scri
     pds: pds.map((p) => ({ address: p.address, secure: 'off', ...p.bus })),
     keys: (address) => keys[address],
     random: (n) => Buffer.alloc(n, 0x11),
+    ...options,
   });
   const events: Recorded[] = [];
   const names: (keyof OsdpBusEvents)[] = ['online', 'offline', 'secure', 'alarm', 'card', 'keypad', 'status', 'drop', 'transport'];
@@ -184,6 +189,40 @@ describe('OsdpBus polling', () => {
     const between = later.filter((w) => w.at > leds[0].at && w.at < leds[1].at);
     expect(between.every((w) => w.packet.address === 2)).toBe(true);
     expect(between.length).toBeGreaterThan(3);
+  });
+
+  it('waits at least pollIntervalMs (default 50 ms) from the start of a round to the next, and not at all with 0', async () => {
+    const pollGaps = (r: Rig): number[] => {
+      const polls = r.wire.filter((w) => w.packet.address === 1 && w.packet.code === 0x60);
+      return polls.slice(1).map((w, i) => w.at - polls[i].at);
+    };
+    const paced = rig([{ address: 1 }, { address: 2 }]);
+    await paced.timers.advance(400);
+    expect(pollGaps(paced).length).toBeGreaterThan(3);
+    expect(pollGaps(paced).every((gap) => gap >= 50)).toBe(true);
+    await paced.bus.close();
+
+    const r = rig([{ address: 1 }, { address: 2 }], {}, { pollIntervalMs: 0 });
+    await r.timers.advance(0);
+    await r.timers.advance(0);
+    // The scripted PDs answer without fake time passing, so back-to-back rounds all happen at t = 0.
+    expect(pollGaps(r).length).toBeGreaterThan(3);
+    expect(pollGaps(r).every((gap) => gap === 0)).toBe(true);
+    expect(() => new OsdpBus({ transport: r.transport, clock: r.clock, pds: [{ address: 1 }], pollIntervalMs: -1 })).toThrow(RangeError);
+  });
+
+  it('with pollIntervalMs 0, sleeps until a packet held after osdp_BUSY is due instead of spinning', async () => {
+    const r = rig([{ address: 1 }], {}, { pollIntervalMs: 0 });
+    await r.timers.advance(10);
+    r.pd[1].busy = 1;
+    const led = r.bus.send(1, LED);
+    // Without the sleep the loop would spin on resolved promises and this advance would never return.
+    await r.timers.advance(1000);
+    await expect(led).resolves.toEqual({ kind: 'ACK' });
+    const leds = r.wire.filter((w) => w.packet.code === 0x69);
+    expect(leds).toHaveLength(2);
+    expect(leds[1].at - leds[0].at).toBe(800);
+    expect(r.wire.filter((w) => w.at > leds[0].at && w.at < leds[1].at)).toEqual([]);
   });
 
   it('rejects a command the PD NAKs with its reason, and restarts the PD at SQN 0 on NAK 4', async () => {

@@ -12,14 +12,13 @@ import { encodeCommand } from '../commands.js';
 import { INTER_BYTE_TIMEOUT_MS, OsdpFramer, type OsdpFramerDrop } from '../framer.js';
 import { encodePacket, openPacket, ScbType, withMark, type DecodedPacket, type Sequence } from '../packet.js';
 import { decodeReply, NakCode, ReplyCode, type Reply } from '../replies.js';
-import { acuBegin, acuStep, SCB_DATA_RMAC_I_ACCEPTED, SCB_DATA_SCBK, SCB_DATA_SCBK_D, type AcuKey, type AcuStep } from '../secure/handshake.js';
-import { cryptoRandom, type RandomSource } from '../secure/keys.js';
+import { cryptoRandom } from '../secure/keys.js';
 import { PdSession, type Job, type PendingCommand } from './pd-session.js';
-import { SessionSecurity } from './session-security.js';
+import { SecureChannelSetup } from './secure-setup.js';
 import { systemTimers, type OsdpTimer, type OsdpTimers } from './timers.js';
 import { createOsdpTransport, type OsdpTransport } from './transport.js';
 import { EXPECTED_REPLY, keypadText, QUEUEABLE } from './replies-map.js';
-import { OsdpCommandError, type BusDropKind, type KeyProvider, type OsdpBusEvents, type OsdpBusOptions, type QueuedCommand } from './types.js';
+import { OsdpCommandError, type BusDropKind, type OsdpBusEvents, type OsdpBusOptions, type QueuedCommand } from './types.js';
 
 /** Spec reply timeout (docs/osdp.md §Physical layer; libosdp OSDP_RESP_TOUT_MS). */
 export const REPLY_TIMEOUT_MS = 200;
@@ -35,8 +34,7 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
   private readonly transport: OsdpTransport;
   private readonly clock: Clock;
   private readonly timers: OsdpTimers;
-  private readonly random: RandomSource;
-  private readonly keys: KeyProvider;
+  private readonly setup: SecureChannelSetup;
   private readonly pds: PdSession[];
   private readonly byAddress = new Map<number, PdSession>();
   private readonly framer: OsdpFramer;
@@ -54,6 +52,8 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
   private gapTimer?: OsdpTimer;
   /** The job of the exchange in progress, so that an unexpected error can still settle its promise. */
   private current?: Job;
+  /** Packets written so far: a round that wrote none only waited out osdp_BUSY (see loop). */
+  private writes = 0;
 
   constructor(options: OsdpBusOptions) {
     super();
@@ -63,12 +63,15 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
     if (options.pds.length === 0) throw new TypeError('OsdpBus needs at least one PD');
     this.clock = options.clock;
     this.timers = options.timers ?? systemTimers;
-    this.random = options.random ?? cryptoRandom;
-    this.keys = options.keys ?? (() => undefined);
+    this.setup = new SecureChannelSetup(options.keys ?? (() => undefined), options.random ?? cryptoRandom, {
+      secure: (state) => this.emit('secure', state),
+      alarm: (alarm) => this.emit('alarm', alarm),
+    });
     this.replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS;
     this.attempts = 1 + (options.retries ?? 2);
     this.offlineAfterMs = options.offlineAfterMs ?? OFFLINE_AFTER_MS;
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    if (!(this.pollIntervalMs >= 0)) throw new RangeError(`pollIntervalMs must be 0 or more, got ${this.pollIntervalMs}`);
     this.busyRetryMs = options.busyRetryMs ?? 800;
     this.backoff = { initialDelayMs: 250, maxDelayMs: 10_000, factor: 2, ...options.reconnect };
     const now = this.clock.nowMs();
@@ -178,6 +181,7 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
         continue;
       }
       const started = this.clock.nowMs();
+      const writesBefore = this.writes;
       for (const pd of this.pds) {
         if (this.closed || !this.transport.isOpen) break;
         try {
@@ -194,9 +198,20 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
         }
         this.checkOffline('no-reply');
       }
-      const rest = this.pollIntervalMs - (this.clock.nowMs() - started);
+      const now = this.clock.nowMs();
+      let rest = this.pollIntervalMs - (now - started);
+      // A round that wrote nothing (every PD waiting out osdp_BUSY) awaited no I/O: without a
+      // minimum round time the loop would spin on resolved promises and starve the event loop.
+      if (this.writes === writesBefore) rest = Math.max(rest, (this.nextHeldAt() ?? now) - now, 1);
       if (rest > 0 && !this.closed) await this.pause(rest);
     }
+  }
+
+  /** When the earliest packet held after osdp_BUSY may go again. */
+  private nextHeldAt(): number | undefined {
+    let at: number | undefined;
+    for (const pd of this.pds) if (pd.held && (at === undefined || pd.held.notBefore < at)) at = pd.held.notBefore;
+    return at;
   }
 
   /** Sleeps, but wakes early on close or a transport close. */
@@ -279,7 +294,8 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
       case 'capabilities':
         return { purpose: 'capabilities', command: { kind: 'CAP', replyType: 0 } };
       case 'secure':
-        return this.handshakeJob(pd);
+        // undefined: no key for this PD, which now goes on in plain ('ready').
+        return (await this.setup.job(pd)) ?? this.nextJob(pd);
       case 'ready':
         break;
     }
@@ -324,6 +340,7 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
         this.waiter = { address: pd.address, sequence, resolve: finish };
       });
       try {
+        this.writes++;
         await this.transport.write(bytes);
       } catch {
         this.waiter?.resolve(undefined);
@@ -409,7 +426,7 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
         return;
       case 'chlng':
       case 'scrypt':
-        return this.handshakeReply(pd, reply, packet);
+        return this.setup.reply(pd, reply, packet);
       case 'queued':
         return this.settle(pd, job.pending, reply);
       case 'poll':
@@ -471,78 +488,5 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
       default:
         return;
     }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Secure channel set-up (Annex D; the state machine is secure/handshake.ts)
-  // -------------------------------------------------------------------------------------------
-
-  private async keyFor(pd: PdSession): Promise<AcuKey | undefined> {
-    if (pd.newKey) return { keyMode: 'scbk', scbk: pd.newKey };
-    const scbk = await this.keys(pd.address);
-    if (scbk) return { keyMode: 'scbk', scbk };
-    // SCBK-D only for a PD configured in install mode (Annex D: the default key authenticates nobody).
-    return pd.installMode ? { keyMode: 'scbk-d', installMode: true } : undefined;
-  }
-
-  private async handshakeJob(pd: PdSession): Promise<Job | undefined> {
-    if (pd.handshake && pd.scrypt) {
-      const keyByte = pd.scrypt.keyMode === 'scbk' ? SCB_DATA_SCBK : SCB_DATA_SCBK_D;
-      return { purpose: 'scrypt', command: { kind: 'SCRYPT', cryptogram: pd.scrypt.serverCryptogram }, keyByte };
-    }
-    const key = await this.keyFor(pd);
-    if (!key) {
-      // No key is a configuration gap, not an attack: no alarm, but 'required' PDs refuse commands.
-      pd.noKey = true;
-      pd.phase = 'ready';
-      this.emit('secure', { address: pd.address, state: 'failed', keyMode: 'scbk', reason: 'no_key' });
-      return this.nextJob(pd);
-    }
-    const { state, message } = acuBegin(key, this.random);
-    pd.handshake = state;
-    return { purpose: 'chlng', command: { kind: 'CHLNG', rndA: message.rndA }, keyByte: key.keyMode === 'scbk' ? SCB_DATA_SCBK : SCB_DATA_SCBK_D };
-  }
-
-  private handshakeReply(pd: PdSession, reply: Reply, packet: DecodedPacket): void {
-    const state = pd.handshake;
-    if (!state) return;
-    const keyMode = state.phase === 'failed' ? state.failure.keyMode : state.keyMode;
-    let step: AcuStep;
-    if (reply.kind === 'CCRYPT' && packet.security?.type === ScbType.Ccrypt) {
-      step = acuStep(state, {
-        type: 'ccrypt',
-        message: { kind: 'CCRYPT', keyMode, cUid: reply.clientUid, rndB: reply.rndB, clientCryptogram: reply.cryptogram },
-      });
-    } else if (reply.kind === 'RMAC_I' && packet.security?.type === ScbType.RmacI) {
-      const accepted = packet.security.data[0] === SCB_DATA_RMAC_I_ACCEPTED;
-      step = acuStep(state, { type: 'rmac_i', message: { kind: 'RMAC_I', accepted, rmacI: reply.rmac } });
-    } else {
-      step = acuStep(state, { type: 'reply', code: packet.code, ...(reply.kind === 'NAK' ? { nakCode: reply.error } : {}) });
-    }
-    if (step.kind === 'send') {
-      pd.handshake = step.state;
-      pd.scrypt = step.message;
-      return;
-    }
-    pd.handshake = undefined;
-    pd.scrypt = undefined;
-    pd.phase = 'ready';
-    if (step.kind === 'established') {
-      pd.security = new SessionSecurity(step.session);
-      this.emit('secure', { address: pd.address, state: 'established', keyMode: step.session.keyMode });
-      return;
-    }
-    const { failure } = step;
-    this.emit('secure', {
-      address: pd.address,
-      state: 'failed',
-      keyMode: failure.keyMode,
-      reason: failure.reason,
-      ...(failure.nakCode === undefined ? {} : { nak: failure.nakCode }),
-    });
-    // A PD that cannot prove it holds the key is never trusted on this bus (issue 17).
-    pd.untrusted = failure.reason;
-    pd.rejectAll('untrusted');
-    this.emit('alarm', { address: pd.address, class: 'tamper', source: 'secure-channel', reason: failure.reason });
   }
 }

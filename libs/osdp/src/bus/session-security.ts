@@ -7,7 +7,8 @@ import type { SecureSession } from '../secure/handshake.js';
  * calls `encrypt` before `sign` when sealing and `verify` before `decrypt` when opening, so the IV
  * read here (the other direction's last MAC) is always the one of the packet being handled: a
  * command's encryption IV is the last R-MAC, which its own `sign` does not change; a reply's is the
- * last C-MAC, which its own `verify` does not change.
+ * last C-MAC, which its own `verify` does not change. Both ends use it: the bus (ACU) and the
+ * virtual PD in hardware/virtual-osdp-reader.
  */
 export class SessionSecurity implements PacketSecurity {
   constructor(private readonly session: SecureSession) {}

@@ -45,7 +45,10 @@ export interface OsdpBusOptions {
   retries?: number;
   /** A PD is offline this long after its last valid reply (spec 8 s). */
   offlineAfterMs?: number;
-  /** A full poll round takes at least this long (default 50 ms, as libosdp's refresh). */
+  /**
+   * A full poll round takes at least this long (default 50 ms, as libosdp's refresh). 0: the next
+   * round starts as soon as one ends (the benchmark's setting, docs/osdp.md §Performance).
+   */
   pollIntervalMs?: number;
   /** Wait before resending a command a PD answered osdp_BUSY (default 800 ms, libosdp OSDP_CMD_RETRY_WAIT_MS). */
   busyRetryMs?: number;
