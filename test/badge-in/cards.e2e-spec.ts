@@ -311,7 +311,20 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
 
   it('a PD unplugged mid-poll goes offline (the others keep working) and comes back under its own key', async () => {
     const unplugged = pd(1);
-    line.pds.splice(line.pds.indexOf(unplugged), 1);
+    // Pulled out while it answers a poll: the first half of its reply is on the wire, then nothing.
+    let cut = false;
+    const dying = {
+      address: 1,
+      handle: (packet: Parameters<VirtualPd['handle']>[0]) => {
+        const reply = unplugged.handle(packet);
+        if (!reply || cut) return undefined;
+        cut = true;
+        return reply.subarray(0, Math.ceil(reply.length / 2));
+      },
+    } as unknown as VirtualPd;
+    line.pds[line.pds.indexOf(unplugged)] = dying;
+    await until('a reply cut off mid-frame', () => cut || undefined);
+    line.pds.splice(line.pds.indexOf(dying), 1);
     // The spec's 8 s without a valid reply, on the app's clock, in steps: the PDs still on the line
     // answer every round (a round is at most ~0.7 s with PD 1's three timed-out tries), so their
     // last reply stays well inside the 8 s while PD 1's ages past it.
@@ -376,6 +389,18 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     service.off('badge', watch);
     expect(decided).toBeUndefined();
     expect(await rowsAtCage()).toBe(rowsBefore);
+  });
+
+  it('keeps card numbers, PINs and keys out of the logs, and nothing in the card path failed', () => {
+    const text = t.logs.text();
+    for (const card of [ALICE_CARD, BOB_CARD, UNKNOWN_CARD]) {
+      expect(text).not.toContain(card.toString('hex'));
+      expect(text).not.toContain(card.toString('base64'));
+    }
+    expect(text).not.toContain('2468');
+    expect(text).not.toContain(OTHER_KEY.toString('hex'));
+    const failures = t.logs.lines().filter((l) => /failed|not recorded|key not set/.test(String(l.msg ?? l.message ?? '')));
+    expect(failures).toEqual([]);
   });
 
   it('reached the credential reasons of the issue', () => {
