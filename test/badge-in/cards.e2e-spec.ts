@@ -391,6 +391,20 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     expect(await rowsAtCage()).toBe(rowsBefore);
   });
 
+  it("a PD's tamper switch raises a tamper alarm at its door and shows in its state", async () => {
+    pd(2).setTamper(true);
+    await until('PD 2 tamper', () => state(cr[2])?.tamper || undefined);
+    const alarm = await until('a tamper alarm at the suite door', async () => {
+      const res = await t.http().get('/alarms').query({ state: 'open' }).set(bearer(t.adminToken));
+      return (res.body as Array<{ kind: string; doorId: string | null; detail: string | null }>).find(
+        (a) => a.kind === 'tamper' && a.doorId === site.suiteDoorId,
+      );
+    });
+    expect(alarm.detail).toContain('local-status');
+    pd(2).setTamper(false);
+    await until('PD 2 tamper cleared', () => state(cr[2])?.tamper === false || undefined);
+  });
+
   it('keeps card numbers, PINs and keys out of the logs, and nothing in the card path failed', () => {
     const text = t.logs.text();
     for (const card of [ALICE_CARD, BOB_CARD, UNKNOWN_CARD]) {
