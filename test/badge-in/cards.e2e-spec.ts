@@ -289,12 +289,19 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
 
   it('garbage on the bus: the ACU resyncs, every PD stays online and trusted, the next card is read', async () => {
     // Noise as a line with a bad termination makes it: random bytes, a stray SOM and a cut-off frame.
+    // The fleet has no public drop counter yet: read the bus's own (OsdpBus.drops()).
+    const drops = () => {
+      const open = (fleet as unknown as { open: Map<string, { bus: { drops(): Record<string, number> } }> }).open.get(busId);
+      return Object.values(open?.bus.drops() ?? {}).reduce((a, b) => a + b, 0);
+    };
+    const dropsBefore = drops();
     const noise = [Buffer.from(cryptoRandom(64)), Buffer.from([0x53, 0x81, 0x20, 0x00, 0x04]), Buffer.from(cryptoRandom(200)), Buffer.from([0xff, 0x53])];
     for (const chunk of noise) {
       line.emit('output', chunk);
       await sleep(30);
     }
-    await sleep(500);
+    await until('the noise dropped by the ACU framer', () => drops() > dropsBefore || undefined);
+    await sleep(300);
     const outcome = nextOutcome([cr[1]]);
     pd(1).presentCard(ALICE_CARD, 26);
     const o = await outcome;
