@@ -34,6 +34,8 @@ const describeWithSocat = socat ? describe : describe.skip;
 const ALICE_CARD = wiegand26(12, 3401);
 const BOB_CARD = wiegand26(12, 3402);
 const UNKNOWN_CARD = wiegand26(99, 777);
+/** Eight digits: a shorter needle turns up by chance in the ids and hashes of the logs. */
+const ALICE_PIN = '86420975';
 const OTHER_KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
 interface HistoryRow {
@@ -166,7 +168,7 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
       personId: alice,
       read: { format: 'wiegand', bitCount: 26, data: ALICE_CARD },
     });
-    await credentials.setPin(aliceCard.id, '2468');
+    await credentials.setPin(aliceCard.id, ALICE_PIN);
     await credentials.issueCard({ customerId: site.customerId, personId: bob, read: { format: 'wiegand', bitCount: 26, data: BOB_CARD } });
     await enrol(t, site, alice, 1, 'alice-right-index');
     await librarySettled(t.app.get(ReaderLibraryService));
@@ -231,7 +233,7 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     // The card alone decides nothing: the reader is asked for the PIN (amber) and the door stays shut.
     await sleep(400);
     expect(ctlA.relayActivations(1)).toBe(before);
-    pd(2).typeKeys('2468#');
+    pd(2).typeKeys(`${ALICE_PIN}#`);
     let o = await outcome;
     expect(o.decision).toMatchObject({ granted: true, reason: 'granted', personId: alice, doorId: site.suiteDoorId });
     await until('suite door relay pulsed', () => ctlA.relayActivations(1) > before || undefined);
@@ -242,7 +244,7 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     await sleep(400);
     // Past the 10 s correlation window on the app's clock: the PIN belongs to no attempt.
     t.clock.advance(11_000);
-    pd(2).typeKeys('2468#');
+    pd(2).typeKeys(`${ALICE_PIN}#`);
     o = await outcome;
     expect(o.decision).toMatchObject({ granted: false, reason: 'second_factor_timeout' });
     await recorded(site.suiteDoorId, o, { reason: 'second_factor_timeout', credential: 'card+pin' });
@@ -254,7 +256,7 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     for (let i = 0; i < 6; i++) {
       const outcome = nextOutcome([cr[2]]);
       pd(2).presentCard(ALICE_CARD, 26);
-      pd(2).typeKeys(i < 5 ? '1111#' : '2468#');
+      pd(2).typeKeys(i < 5 ? '1111#' : `${ALICE_PIN}#`);
       const o = await outcome;
       expect(o.decision.granted).toBe(false);
       reasons.push(o.decision.reason);
@@ -418,9 +420,13 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
       expect(text).not.toContain(card.toString('hex'));
       expect(text).not.toContain(card.toString('base64'));
     }
-    expect(text).not.toContain('2468');
+    expect(text).not.toContain(ALICE_PIN);
     expect(text).not.toContain(OTHER_KEY.toString('hex'));
-    const failures = t.logs.lines().filter((l) => /failed|not recorded|key not set/.test(String(l.msg ?? l.message ?? '')));
+    // The card path's own warnings and errors: the fleet's (sync, KEYSET, line) and badge-in's credential step.
+    const failures = t.logs.lines().filter((l) => {
+      const msg = String(l.msg ?? '');
+      return (l.context === 'CardReaders' && Number(l.level) >= 40) || /credential (attempt|timeout)|card reader alarm not recorded/.test(msg);
+    });
     expect(failures).toEqual([]);
   });
 
