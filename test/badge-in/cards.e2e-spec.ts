@@ -7,7 +7,7 @@ import { SystemClock } from '@acs/clock';
 import { BadgeInService, type BadgeOutcome } from '@acs/badge-in';
 import { CardFleet } from '@acs/card-fleet';
 import { CredentialService } from '@acs/credentials';
-import { cryptoRandom } from '@acs/osdp';
+import { cryptoRandom, LedColour } from '@acs/osdp';
 import { ReaderLibraryService } from '@acs/reader-fleet';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { VirtualOsdpBus, VirtualOsdpSerialAttachment, VirtualPd } from '../../hardware/virtual-osdp-reader/src/index.js';
@@ -70,6 +70,9 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
   const pd = (address: number) => line.pd(address)!;
   const patch = (path: string, body: object) => t.http().patch(path).set(bearer(t.adminToken)).send(body).expect(200);
   const state = (readerId: string) => fleet.list().find((s) => s.readerId === readerId);
+  /** The card is in and the reader blinks amber for the second factor (no sleeping on a loaded machine). */
+  const awaitingSecondFactor = (address: number) =>
+    until(`amber at PD ${address}`, () => pd(address).status().leds[0]?.temporary?.onColour === LedColour.Amber || undefined);
 
   /** The next badge-in outcome decided at one of `readerIds`, with its actions done. */
   const nextOutcome = (readerIds: string[], timeoutMs = 10_000): Promise<BadgeOutcome> =>
@@ -231,7 +234,8 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     let outcome = nextOutcome([cr[2]]);
     pd(2).presentCard(ALICE_CARD, 26);
     // The card alone decides nothing: the reader is asked for the PIN (amber) and the door stays shut.
-    await sleep(400);
+    await awaitingSecondFactor(2);
+    await sleep(200);
     expect(ctlA.relayActivations(1)).toBe(before);
     pd(2).typeKeys(`${ALICE_PIN}#`);
     let o = await outcome;
@@ -241,7 +245,7 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
 
     outcome = nextOutcome([cr[2]]);
     pd(2).presentCard(ALICE_CARD, 26);
-    await sleep(400);
+    await awaitingSecondFactor(2);
     // Past the 10 s correlation window on the app's clock: the PIN belongs to no attempt.
     t.clock.advance(11_000);
     pd(2).typeKeys(`${ALICE_PIN}#`);
@@ -270,7 +274,7 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     const before = ctlB.relayActivations(1);
     const outcome = nextOutcome([cr[3], site.cageEntryId]);
     pd(3).presentCard(ALICE_CARD, 26);
-    await until('amber at the cage card reader', () => pd(3).status().leds[0]?.temporary ?? pd(3).status().leds[0]?.permanent ?? undefined, 5000);
+    await awaitingSecondFactor(3);
     const viaFinger = await badgeAt(t, site.readers.cageEntry, site.cageEntryId, 'alice-right-index');
     const o = await outcome;
     expect(o.attemptId).toBe(viaFinger.attemptId);
@@ -281,7 +285,7 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     // Bob's card, Alice's finger.
     const mismatch = nextOutcome([cr[3], site.cageEntryId]);
     pd(3).presentCard(BOB_CARD, 26);
-    await sleep(400);
+    await awaitingSecondFactor(3);
     await badgeAt(t, site.readers.cageEntry, site.cageEntryId, 'alice-right-index');
     const m = await mismatch;
     expect(m.decision).toMatchObject({ granted: false, reason: 'factor_mismatch' });
@@ -335,14 +339,18 @@ describeWithSocat('OSDP card readers end to end (socat pty, serialport, three PD
     await until('a reply cut off mid-frame', () => cut || undefined);
     line.pds.splice(line.pds.indexOf(dying), 1);
     // The spec's 8 s without a valid reply, on the app's clock, in steps: the PDs still on the line
-    // answer every round (a round is at most ~0.7 s with PD 1's three timed-out tries), so their
-    // last reply stays well inside the 8 s while PD 1's ages past it.
-    await until('PD 1 offline', async () => {
-      if (state(cr[1])?.online === false) return true;
-      t.clock.advance(400);
-      await sleep(150);
-      return undefined;
-    });
+    // answer every round (a round is ~0.7 s with PD 1's three timed-out tries; 250 ms of app time per
+    // 150 ms real leaves them 8 s until a round takes 4.8 s), while PD 1's last reply ages past it.
+    await until(
+      'PD 1 offline',
+      async () => {
+        if (state(cr[1])?.online === false) return true;
+        t.clock.advance(250);
+        await sleep(150);
+        return undefined;
+      },
+      30_000,
+    );
     expect(state(cr[2])).toMatchObject({ online: true, trusted: true });
     // The suite door's reader still reads cards and keys while PD 1 is gone (card+PIN: judged once both are in).
     const outcome = nextOutcome([cr[2]]);
