@@ -690,6 +690,89 @@ export interface paths {
     patch: operations['DoorsController_update'];
     trace?: never;
   };
+  '/osdp-buses': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['OsdpBusesController_list'];
+    put?: never;
+    /** Register an RS-485 line with OSDP card readers (a serial port or a serial device server) */
+    post: operations['OsdpBusesController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/osdp-buses/{busId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['OsdpBusesController_get'];
+    put?: never;
+    post?: never;
+    delete: operations['OsdpBusesController_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['OsdpBusesController_update'];
+    trace?: never;
+  };
+  '/card-readers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CardReadersController_list'];
+    put?: never;
+    /** Register an OSDP card reader at an address of a bus (in install mode unless told otherwise) */
+    post: operations['CardReadersController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/card-readers/{cardReaderId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CardReadersController_get'];
+    put?: never;
+    post?: never;
+    delete: operations['CardReadersController_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['CardReadersController_update'];
+    trace?: never;
+  };
+  '/card-readers/{cardReaderId}/install-mode': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Let the reader set up its Secure Channel once with the default key, then give it a key of its own */
+    post: operations['CardReadersController_installMode'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/schedules': {
     parameters: {
       query?: never;
@@ -1185,6 +1268,179 @@ export interface paths {
     put?: never;
     /** Reconcile now: read the index table, push what is missing, delete ghosts */
     post: operations['ReaderLibrariesController_reconcile'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/people/{personId}/cards': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A person's cards, masked (last two digits at most) */
+    get: operations['CardsController_list'];
+    put?: never;
+    /**
+     * Issue a card: waits for the next card presented at the desk card reader, then issues it to the person
+     * @description The request stays open until a card is presented (at most `timeoutSeconds`); the card number never passes through HTTP.
+     */
+    post: operations['CardsController_issue'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cards/{cardId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['CardsController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cards/{cardId}/pin': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Set or replace the card's PIN: waits for the person to type it on the desk reader's keypad, ended with #
+     * @description The PIN never passes through HTTP; * at the reader cancels. Clears a PIN lock-out.
+     */
+    post: operations['CardsController_setPin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cards/{cardId}/suspend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Suspend a card: it opens nothing until reinstated */
+    post: operations['CardsController_suspend'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cards/{cardId}/reinstate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['CardsController_reinstate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cards/{cardId}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Revoke a card for good (a lost card); issue a new one to replace it */
+    post: operations['CardsController_revoke'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cards/{cardId}/unlock-pin': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Lift a PIN lock-out after too many wrong PINs; the same PIN works again */
+    post: operations['CardsController_unlockPin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/people/{personId}/cards': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A person's cards, masked, for the person's customer */
+    get: operations['CustomerCardsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/cards/{cardId}/suspend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['CustomerCardsController_suspend'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/cards/{cardId}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['CustomerCardsController_revoke'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2350,6 +2606,12 @@ export interface components {
        * @example 30
        */
       twoPersonWindowSeconds?: number;
+      /**
+       * @description Credentials that open the zone's doors: fingerprint, card, card+pin, card+fingerprint or fingerprint|card (either)
+       * @default fingerprint
+       * @enum {string}
+       */
+      credentialPolicy: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card';
     };
     ZoneView: {
       /** Format: uuid */
@@ -2366,6 +2628,8 @@ export interface components {
       interlockGroup: string | null;
       twoPersonWindowSeconds: number | null;
       lockdown: boolean;
+      /** @enum {string} */
+      credentialPolicy: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card';
     };
     ZonePageView: {
       items: components['schemas']['ZoneView'][];
@@ -2379,6 +2643,8 @@ export interface components {
       twoPersonWindowSeconds?: number | null;
       /** @description Lockdown: every door into the zone denies */
       lockdown?: boolean;
+      /** @enum {string} */
+      credentialPolicy?: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card';
     };
     CreateReaderDto: {
       /** Format: uuid */
@@ -2527,6 +2793,21 @@ export interface components {
        * @enum {string}
        */
       failMode: 'secure' | 'safe';
+      /**
+       * Format: uuid
+       * @description OSDP card reader outside the door
+       */
+      entryCardReaderId?: string;
+      /**
+       * Format: uuid
+       * @description OSDP card reader inside the door
+       */
+      exitCardReaderId?: string;
+      /**
+       * @description Overrides the zone's credential policy for this door
+       * @enum {string}
+       */
+      credentialPolicy?: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card';
     };
     DoorView: {
       /** Format: uuid */
@@ -2541,6 +2822,13 @@ export interface components {
       heldOpenSeconds: number;
       /** @enum {string} */
       failMode: 'secure' | 'safe';
+      entryCardReaderId: string | null;
+      exitCardReaderId: string | null;
+      /**
+       * @description null: the zone's policy
+       * @enum {string|null}
+       */
+      credentialPolicy: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card' | null;
     };
     DoorPageView: {
       items: components['schemas']['DoorView'][];
@@ -2555,6 +2843,116 @@ export interface components {
       heldOpenSeconds?: number;
       /** @enum {string} */
       failMode?: 'secure' | 'safe';
+      entryCardReaderId?: string | null;
+      exitCardReaderId?: string | null;
+      /**
+       * @description null: the zone's policy
+       * @enum {string|null}
+       */
+      credentialPolicy?: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'fingerprint|card' | null;
+    };
+    CreateOsdpBusDto: {
+      /** Format: uuid */
+      siteId: string;
+      /** @example Suite 2 RS-485 line */
+      name: string;
+      /**
+       * @description Serial device path or tcp://host:port of a serial device server
+       * @example /dev/ttyUSB1
+       */
+      transport: string;
+      /**
+       * @description The server instance wired to the line (its INSTANCE_ID); 'default' for a single server
+       * @example dc1-a
+       */
+      host?: string;
+      /**
+       * @default 9600
+       * @enum {number}
+       */
+      baudRate: 9600 | 19200 | 38400 | 57600 | 115200 | 230400;
+    };
+    OsdpBusView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      siteId: string;
+      name: string;
+      transport: string;
+      /** @description Server instance that opens the line */
+      host: string;
+      baudRate: number;
+    };
+    OsdpBusPageView: {
+      items: components['schemas']['OsdpBusView'][];
+      nextCursor?: string;
+    };
+    UpdateOsdpBusDto: {
+      name?: string;
+      transport?: string;
+      host?: string;
+      /** @enum {number} */
+      baudRate?: 9600 | 19200 | 38400 | 57600 | 115200 | 230400;
+    };
+    CreateCardReaderDto: {
+      /**
+       * Format: uuid
+       * @description The RS-485 line it is on; the reader is at that line's site
+       */
+      busId: string;
+      /** @example Suite 2.14 entry card reader */
+      name: string;
+      /**
+       * @description OSDP address 0-126
+       * @example 1
+       */
+      address: number;
+      /**
+       * @description door: badge-in; enrolment: the security desk (issue cards, type PINs)
+       * @enum {string}
+       */
+      role: 'door' | 'enrolment';
+      /**
+       * @description Secure Channel use; required unless the reader cannot
+       * @default required
+       * @enum {string}
+       */
+      secureMode: 'required' | 'if-capable' | 'off';
+      /**
+       * @description Accept the public default key once to give the reader its own (osdp_KEYSET)
+       * @default true
+       */
+      installMode: boolean;
+    };
+    CardReaderView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      siteId: string;
+      /** Format: uuid */
+      busId: string;
+      name: string;
+      address: number;
+      /** @enum {string} */
+      role: 'door' | 'enrolment';
+      /** @enum {string} */
+      secureMode: 'required' | 'if-capable' | 'off';
+      /** @description Waiting to be given its own key under the public default key */
+      installMode: boolean;
+      /** @description The reader has its own Secure Channel key (never returned) */
+      keySet: boolean;
+      /** Format: date-time */
+      keySetAt: string | null;
+    };
+    CardReaderPageView: {
+      items: components['schemas']['CardReaderView'][];
+      nextCursor?: string;
+    };
+    UpdateCardReaderDto: {
+      name?: string;
+      address?: number;
+      /** @enum {string} */
+      secureMode?: 'required' | 'if-capable' | 'off';
     };
     WeeklyWindowDto: {
       /**
@@ -2966,6 +3364,62 @@ export interface components {
        * @description The outbox operation; follow it in GET /reader-libraries/{id}
        */
       opId: string;
+    };
+    CardView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      customerId: string;
+      /** Format: uuid */
+      personId: string;
+      /** @enum {string} */
+      format: 'unspecified' | 'wiegand';
+      bitCount: number;
+      /**
+       * @description Last two digits of the card number (shown as …47); never more
+       * @example 47
+       */
+      hint: string;
+      /** @enum {string} */
+      state: 'active' | 'suspended' | 'revoked';
+      /** Format: date-time */
+      validFrom: string | null;
+      /** Format: date-time */
+      validUntil: string | null;
+      pinSet: boolean;
+      pinLocked: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    IssueCardDto: {
+      /**
+       * Format: uuid
+       * @description A card reader with the enrolment role, wired to this server instance
+       */
+      deskReaderId: string;
+      /**
+       * @description How long to wait at the reader
+       * @default 30
+       */
+      timeoutSeconds: number;
+      /** Format: date-time */
+      validFrom?: string;
+      /** Format: date-time */
+      validUntil?: string;
+    };
+    SetPinDto: {
+      /**
+       * Format: uuid
+       * @description A card reader with the enrolment role, wired to this server instance
+       */
+      deskReaderId: string;
+      /**
+       * @description How long to wait at the reader
+       * @default 30
+       */
+      timeoutSeconds: number;
     };
     PurgePreviewView: {
       /** Format: uuid */
@@ -5468,6 +5922,352 @@ export interface operations {
       };
     };
   };
+  OsdpBusesController_list: {
+    parameters: {
+      query?: {
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        limit?: number;
+        siteId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OsdpBusPageView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateOsdpBusDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OsdpBusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        busId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OsdpBusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        busId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OsdpBusesController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        busId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateOsdpBusDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OsdpBusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_list: {
+    parameters: {
+      query?: {
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        limit?: number;
+        siteId?: string;
+        busId?: string;
+        role?: 'door' | 'enrolment';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderPageView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCardReaderDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardReaderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardReaderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardReaderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCardReaderDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardReadersController_installMode: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardReaderId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardReaderView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
   SchedulesController_list: {
     parameters: {
       query?: {
@@ -6724,6 +7524,347 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReconciliationView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        personId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardsController_issue: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        personId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['IssueCardDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardsController_setPin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetPinDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardsController_suspend: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardsController_reinstate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardsController_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CardsController_unlockPin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        cardId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CustomerCardsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+        personId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CustomerCardsController_suspend: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+        cardId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CustomerCardsController_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+        cardId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CardView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
