@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import { CardFleet } from '@acs/card-fleet';
 import { CredentialService } from '@acs/credentials';
 import { bearer, createCustomer, createPerson, post } from '../support/registry-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -101,6 +103,29 @@ describe('cards at the security desk', () => {
       },
     );
     expect(first.status).toBe(201);
+  });
+
+  it('frees the desk reader as soon as the client goes away', async () => {
+    const fleet = t.app.get(CardFleet);
+    const before = fleet.listenerCount('card');
+    const abandoned = t.http().post(`/people/${d.personId}/cards`).set(bearer(t.adminToken)).send({ deskReaderId: d.deskId });
+    abandoned.on('error', () => undefined);
+    abandoned.end(() => undefined);
+    for (let i = 0; fleet.listenerCount('card') <= before; i++) {
+      if (i > 400) throw new Error('the issue request never waited at the desk');
+      await sleep(10);
+    }
+    abandoned.abort();
+    for (let i = 0; i < 100 && fleet.listenerCount('card') > before; i++) await sleep(10);
+    expect(fleet.listenerCount('card')).toBe(before);
+    // Not card.desk_busy: the next request waits (and a PIN typed ends it).
+    const next = await atDesk(
+      t,
+      'pin',
+      () => desk.pin(t, cardId, { deskReaderId: d.deskId }),
+      (f) => f.emit('pin', { readerId: d.deskId, pin: '', cancelled: true, at: t.clock.nowMs() }),
+    );
+    expect(next.body.code).toBe('card.pin_cancelled');
   });
 
   it('sets the PIN typed on the desk keypad; a cancelled or malformed entry changes nothing', async () => {
