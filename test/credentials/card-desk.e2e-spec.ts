@@ -80,6 +80,10 @@ describe('cards at the security desk', () => {
       const res = await desk.issue(t, d.personId, body);
       expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
     }
+    // A PIN or card number sent over HTTP is refused by name, never echoed.
+    const typedIn = await desk.pin(t, cardId, { deskReaderId: d.deskId, pin: PIN });
+    expect({ status: typedIn.status, code: typedIn.body.code }).toEqual({ status: 400, code: 'validation.failed' });
+    expect(JSON.stringify(typedIn.body)).not.toContain(PIN);
     const far = await desk.issue(t, d.personId, { deskReaderId: d.elsewhereDeskId });
     expect(far.body.host).toBe('dc1-b');
     const nobody = await desk.issue(t, '00000000-0000-4000-8000-000000000000', { deskReaderId: d.deskId });
