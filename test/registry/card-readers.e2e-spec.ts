@@ -46,7 +46,11 @@ describe('OSDP buses and card readers', () => {
     // The fleet stores the key the reader accepted; the API says only that there is one.
     const key = Buffer.alloc(16, 0xa5);
     await t.app.get(CardReaderService).storeReaderKey(r.id as string, key);
-    const after = await t.http().get(`/card-readers/${r.id as string}`).set(bearer(t.adminToken)).expect(200);
+    const after = await t
+      .http()
+      .get(`/card-readers/${r.id as string}`)
+      .set(bearer(t.adminToken))
+      .expect(200);
     expect(after.body).toMatchObject({ installMode: false, keySet: true });
     expect(JSON.stringify(after.body)).not.toMatch(/a5a5a5a5|scbk_?ct/i);
     const list = await t.http().get(`/card-readers?busId=${busId}`).set(bearer(t.adminToken)).expect(200);
