@@ -94,7 +94,13 @@ describe('web console: cards, card readers and credential policies', () => {
     await doorRow.waitFor();
     const states = (await h.t.http().get('/monitor/card-readers').set(bearer(h.t.adminToken)).expect(200)).body as Array<{ name: string; state: string }>;
     const state = states.find((s) => s.name === 'Suite card reader')!.state;
-    const words: Record<string, string> = { online: 'Online', offline: 'Offline', untrusted: 'Untrusted', other_instance: 'On another server', disabled: 'Not driven here' };
+    const words: Record<string, string> = {
+      online: 'Online',
+      offline: 'Offline',
+      untrusted: 'Untrusted',
+      other_instance: 'On another server',
+      disabled: 'Not driven here',
+    };
     const text = await doorRow.textContent();
     expect(text).toContain(suiteDoor);
     expect(text).toContain(words[state]);
@@ -160,13 +166,16 @@ describe('web console: cards, card readers and credential policies', () => {
     await page.getByRole('status').filter({ hasText: 'present the new card' }).waitFor();
     await whenWaiting('card', cardsBefore);
     fleet.emit('card', { readerId: deskId, read: wiegand(0x41), at: h.t.clock.nowMs() });
-    await page.getByRole('status').filter({ hasText: /Card …\d\d issued/ }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Card …\d\d issued/ })
+      .waitFor();
     const [card] = await h.t.app.get(CredentialService).listPersonCards(other);
     expect(card).toMatchObject({ state: 'active', pinSet: false });
 
     const pinsBefore = fleet.listenerCount('pin');
     await page.getByRole('button', { name: `Set PIN of card …${card!.hint}` }).click();
-    await page.getByRole('status').filter({ hasText: "type the PIN for card" }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'type the PIN for card' }).waitFor();
     await screenshot(page, '62-person-card-pin-waiting');
     await whenWaiting('pin', pinsBefore);
     fleet.emit('pin', { readerId: deskId, pin: '4711', cancelled: false, at: h.t.clock.nowMs() });

@@ -26,7 +26,7 @@ export const CREDENTIAL_POLICIES: ReadonlyArray<{ value: CredentialPolicy; label
 ];
 
 export function policyLabel(p: string | null | undefined): string {
-  return CREDENTIAL_POLICIES.find((x) => x.value === p)?.label ?? (p ?? '—');
+  return CREDENTIAL_POLICIES.find((x) => x.value === p)?.label ?? p ?? '—';
 }
 
 export function policyExplain(p: string | null | undefined): string {

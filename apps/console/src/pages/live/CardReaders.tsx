@@ -62,7 +62,11 @@ function CardReaderTable({ rows, dir, doors }: { rows: CardReaderState[]; dir: D
                 </span>
               </th>
               <td>
-                {r.doorId ? (doorName(dir, doors, r.doorId) ?? 'Unknown door') : <span className="muted">{r.role === 'enrolment' ? 'Security desk' : '—'}</span>}
+                {r.doorId ? (
+                  (doorName(dir, doors, r.doorId) ?? 'Unknown door')
+                ) : (
+                  <span className="muted">{r.role === 'enrolment' ? 'Security desk' : '—'}</span>
+                )}
                 {r.doorId && r.direction ? <span className="live-sub">{r.direction === 'exit' ? 'Exit' : 'Entry'}</span> : null}
               </td>
               <td>

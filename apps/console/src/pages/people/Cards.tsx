@@ -152,7 +152,9 @@ export function CardsPanel({ personId, issueRequest = 0 }: { personId: string; i
                   <td>
                     {c.validFrom ? formatTime(c.validFrom) : 'now'} – {c.validUntil ? formatTime(c.validUntil) : 'no end'}
                   </td>
-                  <td>{c.pinLocked ? <Status tone="bad">Locked</Status> : c.pinSet ? <Status tone="ok">Set</Status> : <span className="muted">Not set</span>}</td>
+                  <td>
+                    {c.pinLocked ? <Status tone="bad">Locked</Status> : c.pinSet ? <Status tone="ok">Set</Status> : <span className="muted">Not set</span>}
+                  </td>
                   {canWrite ? (
                     <td className="cards-actions">
                       <CardActions
@@ -296,4 +298,3 @@ function CardActions(props: {
     </span>
   );
 }
-
