@@ -17,6 +17,7 @@ import {
 } from './commands.js';
 import { historyVerify } from './history-commands.js';
 import { controllerResetSequence } from './controller-commands.js';
+import { cardReaderInstallMode, cardReaderList, osdpBusList } from './card-reader-commands.js';
 import { purgeDue, purgeReapply, purgeVerify } from './compliance-commands.js';
 import { certificateVerify, keysPublic, keysRotateSigning } from './evidence-commands.js';
 
@@ -115,6 +116,34 @@ program
   .description('Forget the stored event epoch and sequence of a controller (recovers from a bad epoch stored in the future); restart its server afterwards')
   .requiredOption('--mqtt-id <id>', "the controller's MQTT id")
   .action(async (opts: { mqttId: string }) => controllerResetSequence(config(), out, opts));
+
+program
+  .command('osdp-bus:list')
+  .description('List the OSDP buses (RS-485 lines): transport, speed, the server instance that opens each, and how many card readers are on it')
+  .option('--site <id>', 'only this site')
+  .option('--json', 'print JSON')
+  .action(async (opts: { site?: string; json?: boolean }) => {
+    await osdpBusList(config(), out, opts);
+  });
+
+program
+  .command('card-reader:list')
+  .description('List the OSDP card readers: role, bus and address, Secure Channel mode, install mode, whether each has its own key')
+  .option('--site <id>', 'only this site')
+  .option('--bus <id>', 'only this OSDP bus')
+  .option('--json', 'print JSON')
+  .action(async (opts: { site?: string; bus?: string; json?: boolean }) => {
+    await cardReaderList(config(), out, opts);
+  });
+
+program
+  .command('card-reader:install-mode <id>')
+  .description('Put a card reader in install mode (a new or factory-reset reader gets its own Secure Channel key), or take it out with --off')
+  .option('--off', 'leave install mode instead')
+  .option('--json', 'print JSON')
+  .action(async (id: string, opts: { off?: boolean; json?: boolean }) => {
+    await cardReaderInstallMode(config(), out, id, opts);
+  });
 
 program
   .command('demo')

@@ -219,6 +219,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   private readonly onCardReaderState = (s: { readerId: string; siteId: string; online: boolean; trusted: boolean }) => {
     if (!this.topology.cardReaders.has(s.readerId)) return;
     const state = !s.trusted ? 'untrusted' : s.online ? 'online' : 'offline';
+    if (state !== 'online') void this.track(this.credentialAttempts.readerGone(s.readerId));
     this.bus.publish({ type: 'reader', readerId: s.readerId, siteId: s.siteId, state, at: this.clock.nowMs() });
   };
   private readonly onCardReaderAlarm = (a: { readerId: string; siteId: string; source: string; reason: string }) => {

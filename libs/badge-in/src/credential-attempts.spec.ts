@@ -83,7 +83,7 @@ describe('CredentialAttempts', () => {
   afterEach(() => {
     rig.sut.stop();
     jest.useRealTimers();
-    expect(rig.errors).toEqual([]);
+    if (rig.errors.length > 0) throw new Error(`credential attempts logged errors: ${rig.errors.join('; ')}`);
   });
 
   it('a known card at a card door is identified by the card', async () => {
@@ -136,6 +136,18 @@ describe('CredentialAttempts', () => {
     await rig.sut.pin(at('card+pin'), '', true);
     expect(rig.last).toMatchObject({ credentialDenial: 'second_factor_missing' });
     // The timer of the cancelled attempt must not fire a second record.
+    rig.clock.advance(20_000);
+    await jest.advanceTimersByTimeAsync(20_000);
+    expect(rig.decided).toHaveLength(1);
+  });
+
+  it('a reader that goes offline ends the attempt waiting there (second_factor_missing), and no timeout follows', async () => {
+    await rig.sut.card(at('card+pin'), ALICE_CARD);
+    await rig.sut.readerGone('c-other');
+    expect(rig.decided).toEqual([]);
+    await rig.sut.readerGone(at('card+pin'));
+    // Ended before the card was judged (credentials.ts step 2): it names nobody.
+    expect(rig.last).toMatchObject({ credentialDenial: 'second_factor_missing', personId: null, credential: 'card' });
     rig.clock.advance(20_000);
     await jest.advanceTimersByTimeAsync(20_000);
     expect(rig.decided).toHaveLength(1);

@@ -125,6 +125,27 @@ export class CredentialAttempts {
     });
   }
 
+  /**
+   * A reader went offline (or is no longer trusted): an attempt waiting for a factor there can
+   * no longer complete, so it ends now as second_factor_missing instead of timing out later.
+   */
+  readerGone(readerId: string): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    for (const [key, open] of this.open) {
+      if (!open.factors.some((f) => f.readerId === readerId)) continue;
+      jobs.push(
+        this.serial(key, async () => {
+          if (this.stopped || this.open.get(key) !== open) return;
+          clearTimeout(open.timer);
+          await this.settle(await this.deps.attempts.model(), key, open, { ended: true, searchAt: performance.now() });
+        }),
+      );
+    }
+    return Promise.all(jobs)
+      .then(() => undefined)
+      .catch((err: Error) => this.deps.logger.error(`ending attempts at reader ${readerId} failed: ${err.message}`));
+  }
+
   stop(): void {
     this.stopped = true;
     for (const o of this.open.values()) clearTimeout(o.timer);

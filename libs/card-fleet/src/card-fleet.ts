@@ -143,7 +143,10 @@ export class CardFleet extends EventEmitter<CardFleetEvents> implements OnApplic
 
   private async syncOnce(): Promise<void> {
     if (this.stopped) return;
-    const wanted = new Map((await this.registry.busesOnHost(this.config.INSTANCE_ID)).map((b) => [b.id, b]));
+    // A line with no reader yet (just created, or its last reader deleted) has nothing to poll and
+    // OsdpBus refuses it: left closed, rather than failing this sync for every other line.
+    const buses = (await this.registry.busesOnHost(this.config.INSTANCE_ID)).filter((b) => b.readers.length > 0);
+    const wanted = new Map(buses.map((b) => [b.id, b]));
     for (const [id, o] of this.open) {
       const next = wanted.get(id);
       if (next && fingerprintOf(next) === o.fingerprint) continue;

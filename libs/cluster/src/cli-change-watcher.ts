@@ -8,7 +8,7 @@ import { RegistryChanges } from '@acs/registry';
  * acsctl writes the registry straight into the database (seed:demo, purges), and no cluster
  * notice reaches a running server from it. Every such command leaves an audit entry with actor
  * type `cli`, so the server follows the audit trail's head by primary key and, when the CLI wrote
- * something, refreshes what it derived from the registry: readers are opened, controllers'
+ * something, refreshes what it derived from the registry: readers (fingerprint and card) are opened, controllers'
  * credentials and hosts re-read, the decision snapshot and reader plans rebuilt. Within
  * CLI_CHANGE_POLL_MS (2 s) rather than at the next restart.
  */
@@ -53,6 +53,8 @@ export class CliChangeWatcher implements OnApplicationBootstrap {
       // on any change; readers and controllers are re-read on their own kinds.
       this.changes.emit({ kind: 'reader', id: '*', op: 'updated', remote: true });
       this.changes.emit({ kind: 'controller', id: '*', op: 'updated', remote: true });
+      // Card readers too: `acsctl card-reader:install-mode` must reach the instance that opens the bus.
+      this.changes.emit({ kind: 'card_reader', id: '*', op: 'updated', remote: true });
       return true;
     } catch (err) {
       this.logger.warn(`looking for acsctl changes failed: ${(err as Error).message}`);

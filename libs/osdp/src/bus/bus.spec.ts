@@ -433,3 +433,20 @@ describe('OsdpBus secure channel', () => {
     expect(r.pd[1].received.some((c) => c.code === 0x75)).toBe(false);
   });
 });
+
+describe('OsdpBus close', () => {
+  it('returns at once when closed while a transport open is under way, instead of waiting out the reconnect backoff', async () => {
+    const clock = new FakeClock('2026-03-01T00:00:00Z');
+    const timers = new ManualTimers(clock);
+    const transport = new FakeTransport();
+    let failOpen!: (err: Error) => void;
+    transport.open = () => new Promise<void>((_resolve, reject) => (failOpen = reject));
+    const bus = new OsdpBus({ transport, clock, timers, pds: [{ address: 1, secure: 'off' }], reconnect: { initialDelayMs: 10_000 } });
+    bus.start();
+    await Promise.resolve();
+    const closing = bus.close();
+    failOpen(new Error('no such device'));
+    // No timer is ever advanced: with the backoff started after close, this would never settle.
+    await expect(Promise.race([closing.then(() => 'closed'), new Promise((r) => setTimeout(() => r('stuck'), 500))])).resolves.toBe('closed');
+  });
+});

@@ -216,6 +216,9 @@ export class OsdpBus extends EventEmitter<OsdpBusEvents> {
 
   /** Sleeps, but wakes early on close or a transport close. */
   private pause(ms: number): Promise<void> {
+    // close() may have come while the loop awaited something else (a transport open that then
+    // failed): it woke nobody then, so do not start a reconnect backoff of up to 10 s now.
+    if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = this.timers.set(ms, () => done());
       const done = (): void => {
