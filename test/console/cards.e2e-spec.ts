@@ -9,8 +9,8 @@ import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarnes
 
 jest.setTimeout(60_000);
 
-/** A 26-bit Wiegand read (H10301): the desk sees at most its last two digits. */
-const wiegand = (last: number): CardRead => ({ format: 'wiegand', bitCount: 26, data: Buffer.from([1, 2, 3, last]) });
+/** A 26-bit Wiegand read (H10301), its card number set by `seed` (the last byte holds only parity bits); the desk sees at most its last two digits. */
+const wiegand = (seed: number): CardRead => ({ format: 'wiegand', bitCount: 26, data: Buffer.from([1, 2, seed, 0x40]) });
 
 describe('web console: cards, card readers and credential policies', () => {
   let h: ConsoleHarness;
@@ -120,18 +120,18 @@ describe('web console: cards, card readers and credential policies', () => {
     await h.signIn(page, await h.t.tokenFor('security'));
     await page.goto(`/console/people/${customerId}/${personId}`);
     const row = cardRow(page, card.hint);
-    await row.getByText('active').waitFor();
+    await row.getByText('active', { exact: true }).waitFor();
     await expect(row.textContent()).resolves.toContain('Not set');
 
     await page.getByRole('button', { name: `Suspend card …${card.hint}` }).click();
-    await row.getByText('suspended').waitFor();
+    await row.getByText('suspended', { exact: true }).waitFor();
     expect((await credentials.getCard(card.id)).state).toBe('suspended');
     await page.getByRole('button', { name: `Reinstate card …${card.hint}` }).click();
-    await row.getByText('active').waitFor();
+    await row.getByText('active', { exact: true }).waitFor();
 
     await page.getByRole('button', { name: `Revoke card …${card.hint}` }).click();
     await page.getByRole('button', { name: 'Confirm revoke' }).click();
-    await row.getByText('revoked').waitFor();
+    await row.getByText('revoked', { exact: true }).waitFor();
     expect((await credentials.getCard(card.id)).state).toBe('revoked');
     expect(await unlabelledControls(page)).toEqual([]);
     expect(await axeViolations(page)).toEqual([]);
@@ -166,10 +166,9 @@ describe('web console: cards, card readers and credential policies', () => {
     await page.getByRole('status').filter({ hasText: 'present the new card' }).waitFor();
     await whenWaiting('card', cardsBefore);
     fleet.emit('card', { readerId: deskId, read: wiegand(0x41), at: h.t.clock.nowMs() });
-    await page
-      .getByRole('status')
-      .filter({ hasText: /Card …\d\d issued/ })
-      .waitFor();
+    // The wait ends one way or the other; then the panel says which (a problem's code included).
+    await page.getByText(/^Waiting at /).waitFor({ state: 'detached' });
+    await expect(page.getByRole('region', { name: 'Cards' }).textContent()).resolves.toMatch(/Card …\d\d issued/);
     const [card] = await h.t.app.get(CredentialService).listPersonCards(other);
     expect(card).toMatchObject({ state: 'active', pinSet: false });
 

@@ -6,20 +6,7 @@ import { useSession, type StaffRole } from '../../session';
 import { Empty, ErrorNotice, Field, Loading, Status, formatTime, type Tone } from '../../ui';
 
 /** GET /people/:personId/cards: masked, `hint` is at most the last two digits of the number. */
-// TEMP until the card routes land on main and the types are regenerated (CardView of libs/enrolment).
-export interface Card {
-  id: string;
-  customerId: string;
-  personId: string;
-  format: 'unspecified' | 'wiegand';
-  bitCount: number;
-  hint: string;
-  state: 'active' | 'suspended' | 'revoked';
-  validFrom: string | null;
-  validUntil: string | null;
-  pinSet: boolean;
-  pinLocked: boolean;
-}
+export type Card = Schemas['CardView'];
 type DeskReader = Schemas['CardReaderView'];
 
 /** The desk routes (issue, PIN, suspend, revoke) are admin and security only; every staff role reads. */
