@@ -92,7 +92,7 @@ describe('web console: Live page (security desk)', () => {
     await expect(text(doorCell(suiteDoor, 4))).resolves.toBe('Online');
     const zoneHeaders = await page.getByRole('region', { name: 'Doors' }).locator('.live-zone th > span').allTextContents();
     expect(zoneHeaders).toEqual(expect.arrayContaining([expect.stringMatching(/^Zone: Suite \d+$/), expect.stringMatching(/^Zone: Cage \d+$/)]));
-    const reader = page.getByRole('region', { name: 'Readers' }).getByRole('row', { name: new RegExp(`^${suiteEntryReader}\\b`) });
+    const reader = page.getByRole('region', { name: 'Readers', exact: true }).getByRole('row', { name: new RegExp(`^${suiteEntryReader}\\b`) });
     await expect(text(reader)).resolves.toContain('Connected');
     await expect(text(reader)).resolves.toContain(suiteDoor);
   });

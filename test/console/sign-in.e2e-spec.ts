@@ -52,8 +52,8 @@ describe('web console: sign in and roles', () => {
   });
 
   it.each([
-    ['admin', ['Live', 'People', 'Enrolment', 'History', 'Compliance', 'Audit']],
-    ['security', ['Live', 'People', 'Enrolment', 'History']],
+    ['admin', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Compliance', 'Audit']],
+    ['security', ['Live', 'People', 'Enrolment', 'Zones', 'History']],
     ['compliance', ['People', 'History', 'Compliance', 'Audit']],
     ['auditor', ['People', 'History', 'Compliance', 'Audit']],
   ] as const)('shows a %s the pages the API lets that role use', async (role, expected) => {

@@ -11,6 +11,7 @@ import { SecurityPage } from './pages/Security';
 import { LivePage } from './pages/Live';
 import { PeoplePage } from './pages/People';
 import { EnrolPage } from './pages/Enrol';
+import { ZonesPage } from './pages/Zones';
 import { HistoryPage } from './pages/History';
 import { CompliancePage } from './pages/Compliance';
 import { AuditPage } from './pages/Audit';
@@ -19,6 +20,7 @@ const COMPONENTS: Record<PagePath, () => React.JSX.Element> = {
   live: LivePage,
   people: PeoplePage,
   enrol: EnrolPage,
+  zones: ZonesPage,
   history: HistoryPage,
   compliance: CompliancePage,
   audit: AuditPage,

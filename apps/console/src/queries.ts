@@ -45,6 +45,12 @@ export const keys = {
   liveDirectory: () => ['monitor', 'directory'] as const,
   /** Doors with their controllers and the reader loops: read together, shown together. */
   liveBoard: () => ['monitor', 'board'] as const,
+  /** OSDP card readers and their bus state (polled: the stream carries none of it). */
+  liveCardReaders: () => ['monitor', 'card-readers'] as const,
+  /** A person's cards (masked) and the desk card readers that issue them. */
+  cards: (personId: string) => ['cards', personId] as const,
+  deskCardReaders: () => ['card-readers', 'enrolment'] as const,
+  zones: () => ['zones'] as const,
   openAlarms: () => ['alarms', 'open'] as const,
   openSecurityAlarms: () => ['monitor', 'security-alarms', 'open'] as const,
   auditNames: (role: string) => ['audit', 'names', role] as const,

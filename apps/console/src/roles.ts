@@ -8,6 +8,7 @@ export const PAGES = [
   { path: 'live', label: 'Live', roles: ['admin', 'security'] },
   { path: 'people', label: 'People', roles: ['admin', 'security', 'compliance', 'auditor'] },
   { path: 'enrol', label: 'Enrolment', roles: ['admin', 'security'] },
+  { path: 'zones', label: 'Zones', roles: ['admin', 'security'] },
   { path: 'history', label: 'History', roles: ['admin', 'security', 'compliance', 'auditor'] },
   { path: 'compliance', label: 'Compliance', roles: ['admin', 'compliance', 'auditor'] },
   { path: 'audit', label: 'Audit', roles: ['admin', 'compliance', 'auditor'] },

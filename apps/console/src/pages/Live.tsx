@@ -9,6 +9,7 @@ import { keys } from '../queries';
 import { reasonsQuery } from '../reasons';
 import { ErrorNotice, Field, Loading, PageHeader, Status, type Tone } from '../ui';
 import { AlarmTable } from './live/Alarms';
+import { CardReaderPanel } from './live/CardReaders';
 import { ConfirmDialog } from './live/Dialog';
 import { isSecurityAlarmEvent, SecurityAlarmBanner, securityKindLabel, type SecurityAlarm } from './live/SecurityAlarms';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
@@ -373,6 +374,7 @@ export function LivePage() {
                 {doors === null ? <Loading what="Loading readers" /> : <ReaderTable readers={readers} doors={doors} dir={dir} />}
               </div>
             </section>
+            <CardReaderPanel dir={dir} doors={doors ?? []} />
           </div>
           <div className="live-col">
             <section className="panel live-panel" aria-labelledby="live-alarms-title">

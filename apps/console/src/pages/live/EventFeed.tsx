@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { credentialLabel } from '../../credentials';
 import { reasonText } from '../../reasons';
 import { Empty, Field, Status, type Tone } from '../../ui';
 import { useSession } from '../../session';
@@ -223,6 +224,7 @@ function FeedRowView({ row, dir, doors }: { row: FeedRow; dir: Directory; doors:
       reason = (
         <span title={e.reason}>
           {reasonText(dir.reasons, e.reason)}
+          {'credential' in e && typeof e.credential === 'string' ? <span className="live-sub">With: {credentialLabel(e.credential)}</span> : null}
           {e.violations && e.violations.length > 0 ? <span className="live-sub">Violations: {e.violations.map(words).join(', ')}</span> : null}
         </span>
       );

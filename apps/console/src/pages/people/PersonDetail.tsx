@@ -4,6 +4,8 @@ import { Link, useParams } from 'react-router';
 import { useSession } from '../../session';
 import { keys, useInvalidate } from '../../queries';
 import { Empty, ErrorNotice, Field, Loading, PageHeader, ShortId, Status, formatTime } from '../../ui';
+import { CardsPanel } from './Cards';
+import { ConsentWithdrawal } from './ConsentWithdrawal';
 import { Crumbs } from './Crumbs';
 import { PERSON_TONE, can, fingerName, reasonText, type AccessLevel, type Customer, type DoorAccess, type Fingerprint, type Grant, type Person } from './model';
 
@@ -26,6 +28,8 @@ export function PersonDetail() {
     queryFn: ({ signal }) => api.get<Fingerprint[]>(`/people/${personId}/fingerprints`, undefined, signal),
     enabled: can.seeFingerprints(principal.role),
   });
+  // Bumped by "Issue a card instead" after a consent withdrawal: the cards panel takes the focus.
+  const [issueRequest, setIssueRequest] = useState(0);
   const levelName = useMemo(() => new Map((levels.data ?? []).map((l) => [l.id, l.name])), [levels.data]);
 
   const name = person.data?.fullName ?? 'Person';
@@ -129,6 +133,8 @@ export function PersonDetail() {
           )}
         </section>
       </div>
+      <CardsPanel personId={personId} issueRequest={issueRequest} />
+      <ConsentWithdrawal personId={personId} onIssueCard={() => setIssueRequest((n) => n + 1)} />
     </>
   );
 }
