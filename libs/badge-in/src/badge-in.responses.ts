@@ -105,6 +105,11 @@ export class MonitorAttemptEvent {
   @ApiPropertyOptional({ type: [String] }) violations?: string[];
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) customerId!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) personId!: string | null;
+  @ApiPropertyOptional({
+    enum: ['fingerprint', 'card', 'card+pin', 'card+fingerprint', 'pin'],
+    description: 'Attempts only: the credentials presented (never a card number)',
+  })
+  credential?: string;
 }
 
 export class MonitorAlarmEvent {

@@ -3766,6 +3766,11 @@ export interface components {
       customerId: string | null;
       /** Format: uuid */
       personId: string | null;
+      /**
+       * @description Attempts only: the credentials presented (never a card number)
+       * @enum {string}
+       */
+      credential?: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'pin';
     };
     MonitorAlarmEvent: {
       /** @enum {string} */

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Query, Schemas } from '../api';
+import { credentialLabel } from '../credentials';
 import { useReasons, reasonText } from '../reasons';
 import { useSession } from '../session';
 import { zoneLabel } from '../time';
@@ -235,7 +236,10 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
                       <td className="history-reason" title={e.reason}>
                         {reasonText(reasons.data, e.reason)}
                       </td>
-                      <td>{e.kind === 'follow_up' ? 'follow-up' : 'attempt'}</td>
+                      <td>
+                        {e.kind === 'follow_up' ? 'follow-up' : 'attempt'}
+                        {e.credential ? <span className="muted"> · {credentialLabel(e.credential)}</span> : null}
+                      </td>
                       <td>{e.seq}</td>
                     </tr>
                   ))}
