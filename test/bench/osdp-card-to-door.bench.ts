@@ -225,7 +225,12 @@ const bench: Benchmark = {
       await post(t, '/grants', { accessLevelId: level.id, customerId: customer.id, personId: person.id });
       const ctl = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Card bench controller', mqttId: 'card-bench' });
       const echo = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Card bench echo', mqttId: 'card-bench-echo' });
-      const bus = await post<{ id: string }>(t, '/osdp-buses', { siteId: site.id, name: 'Bench RS-485', transport: realpathSync(pty.hostPath), baudRate: BAUD });
+      const bus = await post<{ id: string }>(t, '/osdp-buses', {
+        siteId: site.id,
+        name: 'Bench RS-485',
+        transport: realpathSync(pty.hostPath),
+        baudRate: BAUD,
+      });
       const reader = await post<{ id: string }>(t, '/card-readers', { busId: bus.id, name: 'Bench card reader', address: 1, role: 'door', installMode: true });
       await post(t, '/doors', {
         zoneId: zone.id,
@@ -317,7 +322,9 @@ const bench: Benchmark = {
         `split p50/p99: wait for the poll + RAW ${fixed(pollWait.p50)}/${fixed(pollWait.p99)} ms; ` +
           `RAW → unlock published ${fixed(server.p50)}/${fixed(server.p99)} ms; published → at the controller ${fixed(mqtt.p50)}/${fixed(mqtt.p99)} ms`,
       );
-      ctx.log(`bare QoS 1 round trip p50 ${fixed(bare.p50)} ms, p99 ${fixed(bare.p99)} ms (${bare.n}); durable commit p50 ${fixed(commit.p50)} ms, p99 ${fixed(commit.p99)} ms (${commit.n})`);
+      ctx.log(
+        `bare QoS 1 round trip p50 ${fixed(bare.p50)} ms, p99 ${fixed(bare.p99)} ms (${bare.n}); durable commit p50 ${fixed(commit.p50)} ms, p99 ${fixed(commit.p99)} ms (${commit.n})`,
+      );
       const floor50 = wire + POLL_PERIOD_MS + bare.p50;
       const floor99 = wire + POLL_PERIOD_MS + bare.p99;
       const figures: Figure[] = [
