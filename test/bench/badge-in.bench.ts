@@ -17,12 +17,9 @@
  * badging concurrently, 20 each. Targets (issue 7): p99 <= 5 ms alone, <= 25 ms with 50 readers.
  */
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { connect, type MqttClient } from 'mqtt';
 import { DataSource } from 'typeorm';
 import { BadgeInService } from '@acs/badge-in';
-import { commandTopic, replyTopic } from '@acs/door-protocol';
 import { ReaderLibraryService, ReaderManager, ReaderSlotEntity } from '@acs/reader-fleet';
 import { MqttEdge } from '@acs/mqtt';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
@@ -31,6 +28,7 @@ import { watchAttempts } from '../../libs/badge-in/src/testing/index.js';
 import { FAST_READER_OPTIONS } from '../../libs/fingerprint/src/testing/index.js';
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { bareRoundTrips } from './mqtt-floor.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
 import { librarySettled } from '../support/library-settled.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,17 +50,6 @@ async function post<T>(t: TestApp, path: string, body: object): Promise<T> {
     .send(body);
   if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as T;
-}
-
-function connectRaw(url: string, username: string, password: string, clientId: string): Promise<MqttClient> {
-  const client = connect(url, { clientId, username, password, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => {
-      (client.stream as unknown as Socket).setNoDelay(true);
-      resolve(client);
-    });
-    client.once('error', reject);
-  });
 }
 
 interface Rig {
@@ -182,36 +169,6 @@ async function badgeOnce(rig: Rig, arrive: ReturnType<typeof arrivals>, reader: 
   const t1 = await arrived;
   await outcome.done;
   return t1 - t0;
-}
-
-async function bareRoundTrips(rig: Rig, n: number): Promise<number[]> {
-  const url = rig.t.app.get(MqttEdge).broker!.url;
-  const server = await connectRaw(url, rig.t.config.MQTT_SERVER_USERNAME, SERVER_PASSWORD, `${rig.t.config.MQTT_SERVER_USERNAME}-bench-bare`);
-  const echo = await connectRaw(url, rig.echo.mqttUsername, rig.echo.mqttPassword, rig.echo.mqttUsername);
-  try {
-    const reply = replyTopic(rig.echo.mqttUsername);
-    echo.on('message', (_t, payload) => echo.publish(reply, payload, { qos: 1 }));
-    await echo.subscribeAsync(commandTopic(rig.echo.mqttUsername), { qos: 1 });
-    let waiting: (() => void) | undefined;
-    server.on('message', () => waiting?.());
-    await server.subscribeAsync(reply, { qos: 1 });
-    const probe = JSON.stringify({
-      body: { v: 1, cmd: 'unlock', requestId: randomUUID(), replyTo: reply, door: 1, durationMs: 1000, ts: Date.now(), nonce: 'x'.repeat(32) },
-      mac: 'f'.repeat(64),
-    });
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      const got = new Promise<void>((r) => (waiting = r));
-      server.publish(commandTopic(rig.echo.mqttUsername), probe, { qos: 1 });
-      await got;
-      out.push(performance.now() - t0);
-    }
-    return out;
-  } finally {
-    await server.endAsync();
-    await echo.endAsync();
-  }
 }
 
 /**
@@ -344,7 +301,7 @@ const bench: Benchmark = {
       const arrive = arrivals(rig);
       const one = rig.readers[0];
       for (let i = 0; i < warmup; i++) await badgeOnce(rig, arrive, one);
-      const bare = await bareRoundTrips(rig, total);
+      const bare = await bareRoundTrips(rig.t, SERVER_PASSWORD, rig.echo, total);
       const alone: number[] = [];
       for (let i = 0; i < total; i++) alone.push(await badgeOnce(rig, arrive, one));
       const perReader = Math.ceil(total / rig.readers.length);

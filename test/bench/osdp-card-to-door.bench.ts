@@ -23,18 +23,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { connect, type MqttClient } from 'mqtt';
 import { BadgeInService } from '@acs/badge-in';
 import { CardFleet } from '@acs/card-fleet';
 import { FakeClock } from '@acs/clock';
 import { CredentialService } from '@acs/credentials';
 import { applySqlitePragmas } from '@acs/database';
-import { commandTopic, replyTopic } from '@acs/door-protocol';
 import { MqttEdge } from '@acs/mqtt';
 import { ReplyCode } from '@acs/osdp';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
@@ -42,6 +39,7 @@ import { VirtualOsdpBus, VirtualOsdpSerialAttachment } from '../../hardware/virt
 import { wiegand26 } from '../../hardware/virtual-osdp-reader/src/wiegand.js';
 import { findSocat, PtyPair } from '../fingerprint/socat-pty.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { bareRoundTrips } from './mqtt-floor.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
 
 const BAUD = 115_200;
@@ -89,48 +87,6 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
-  }
-}
-
-function connectRaw(url: string, username: string, password: string, clientId: string): Promise<MqttClient> {
-  const client = connect(url, { clientId, username, password, protocolVersion: 4, clean: true, reconnectPeriod: 0 });
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => {
-      (client.stream as unknown as Socket).setNoDelay(true);
-      resolve(client);
-    });
-    client.once('error', reject);
-  });
-}
-
-/** The bare QoS 1 round trip of badge-in.bench.ts: server account publishes, a controller account echoes. */
-async function bareRoundTrips(t: TestApp, echo: Secrets, n: number): Promise<number[]> {
-  const url = t.app.get(MqttEdge).broker!.url;
-  const server = await connectRaw(url, t.config.MQTT_SERVER_USERNAME, SERVER_PASSWORD, `${t.config.MQTT_SERVER_USERNAME}-bench-bare`);
-  const responder = await connectRaw(url, echo.mqttUsername, echo.mqttPassword, echo.mqttUsername);
-  try {
-    const reply = replyTopic(echo.mqttUsername);
-    responder.on('message', (_t, payload) => responder.publish(reply, payload, { qos: 1 }));
-    await responder.subscribeAsync(commandTopic(echo.mqttUsername), { qos: 1 });
-    let waiting: (() => void) | undefined;
-    server.on('message', () => waiting?.());
-    await server.subscribeAsync(reply, { qos: 1 });
-    const probe = JSON.stringify({
-      body: { v: 1, cmd: 'unlock', requestId: randomUUID(), replyTo: reply, door: 1, durationMs: 1000, ts: Date.now(), nonce: 'x'.repeat(32) },
-      mac: 'f'.repeat(64),
-    });
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      const got = new Promise<void>((r) => (waiting = r));
-      server.publish(commandTopic(echo.mqttUsername), probe, { qos: 1 });
-      await got;
-      out.push(performance.now() - t0);
-    }
-    return out;
-  } finally {
-    await server.endAsync();
-    await responder.endAsync();
   }
 }
 
@@ -306,7 +262,7 @@ const bench: Benchmark = {
       const started = performance.now();
       for (let i = 0; i < count; i++) samples.push(await once());
       ctx.log(`${count} cards after ${warmup} warm-up cards in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      const bare = summarise(await bareRoundTrips(t, echo, bareCount));
+      const bare = summarise(await bareRoundTrips(t, SERVER_PASSWORD, echo, bareCount));
       const commit = summarise(durableCommits(t.dir, ctx.quick ? 100 : 300));
 
       const pty_ = summarise(samples.map((s) => s.ms));
