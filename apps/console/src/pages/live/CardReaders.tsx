@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { cardReaderBadge, secureBadge, type CardReaderState } from '../../credentials';
 import { keys } from '../../queries';
 import { useSession } from '../../session';
-import { Empty, ErrorNotice, Loading, Status } from '../../ui';
+import { ErrorNotice, Status } from '../../ui';
 import { doorName, type Directory } from './directory';
 import type { DoorStatus } from './model';
 
@@ -19,13 +19,14 @@ export function CardReaderPanel({ dir, doors }: { dir: Directory; doors: DoorSta
     queryFn: ({ signal }) => api.get<CardReaderState[]>('/monitor/card-readers', undefined, signal),
     refetchInterval: POLL_MS,
   });
+  // A site without card readers keeps the Live page as it was: the panel would only push the
+  // fingerprint readers below the fold on a laptop screen.
+  if (!q.error && (q.data?.length ?? 0) === 0) return null;
   return (
     <section className="panel live-panel" aria-labelledby="live-card-readers-title">
       <h2 id="live-card-readers-title">Card readers (OSDP)</h2>
       <ErrorNotice error={q.error} />
       <div className="live-scroll live-scroll-readers">
-        {q.isPending ? <Loading what="Loading card readers" /> : null}
-        {q.data && q.data.length === 0 ? <Empty>No card readers are configured.</Empty> : null}
         {q.data && q.data.length > 0 ? <CardReaderTable rows={q.data} dir={dir} doors={doors} /> : null}
       </div>
     </section>
