@@ -26,9 +26,7 @@ export function CardReaderPanel({ dir, doors }: { dir: Directory; doors: DoorSta
     <section className="panel live-panel" aria-labelledby="live-card-readers-title">
       <h2 id="live-card-readers-title">Card readers (OSDP)</h2>
       <ErrorNotice error={q.error} />
-      <div className="live-scroll live-scroll-readers">
-        {q.data && q.data.length > 0 ? <CardReaderTable rows={q.data} dir={dir} doors={doors} /> : null}
-      </div>
+      <div className="live-scroll live-scroll-readers">{q.data && q.data.length > 0 ? <CardReaderTable rows={q.data} dir={dir} doors={doors} /> : null}</div>
     </section>
   );
 }
