@@ -66,6 +66,7 @@ const ALLOWED: Record<string, string> = {
   'test/enrolment/enrolment-support.ts': "virtual readers' flash files",
   'test/support/test-database.ts': 'the PostgreSQL database name marker in a test folder',
   'test/osdp/support/libosdp-peer.ts': 'the harness source and the libosdp library it is compiled against (hashed for the build cache)',
+  'test/console/axe.ts': 'the axe-core script the browser tests inject into console pages',
 };
 
 function sources(dir: string): string[] {
