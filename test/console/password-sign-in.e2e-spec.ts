@@ -73,6 +73,8 @@ const alertText = (page: Page) => page.getByRole('alert').textContent();
 async function enrolFromSecurityPage(h: ConsoleHarness, page: Page): Promise<{ secret: string; recoveryCodes: string[] }> {
   await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Security' }).click();
   await page.getByRole('heading', { name: 'Security', level: 1 }).waitFor();
+  // The heading renders before the account's state has loaded: wait for the state, then count it.
+  await page.getByText('Two-step sign-in is off').waitFor();
   await expect(page.getByText('Two-step sign-in is off').count()).resolves.toBe(1);
   const secret = await secretOfEnrolment(page, () => page.getByRole('button', { name: 'Set up two-step sign-in' }).click());
   const qr = page.getByRole('img', { name: /QR code/ });
