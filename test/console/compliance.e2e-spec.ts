@@ -115,6 +115,8 @@ describe('web console: compliance', () => {
     await page.getByRole('link', { name: 'Purges', exact: true }).click();
     const row = page.getByRole('table', { name: 'Erasures' }).locator('tbody tr').filter({ hasText: 'Ended Hosting B.V.' });
     await expect(row.textContent()).resolves.toContain('Done');
+    // The due list refetches after the purge; wait for it rather than count the cached page.
+    await due.getByText('Ended Hosting B.V.').waitFor({ state: 'detached' });
     await expect(due.getByText('Ended Hosting B.V.').count()).resolves.toBe(0);
   }, 90_000);
 
