@@ -25,10 +25,13 @@ export interface VirtualDevice {
 
 let devices = 0;
 
-export async function startVirtualReader(dir: string, options: { pace?: boolean; capacity?: number } = {}): Promise<VirtualDevice> {
+export async function startVirtualReader(
+  dir: string,
+  { newClientWins, ...options }: { pace?: boolean; capacity?: number; newClientWins?: boolean } = {},
+): Promise<VirtualDevice> {
   const flashPath = join(dir, `flash-${++devices}.json`);
   const device = new VirtualReader({ flashPath, seed: devices, serialNumber: `VR-E2E-${devices}`, ...options });
-  let server = new VirtualReaderTcpServer(device);
+  let server = new VirtualReaderTcpServer(device, { newClientWins });
   const { url, port } = await server.listen(0);
   const d: VirtualDevice = {
     device,
@@ -40,7 +43,7 @@ export async function startVirtualReader(dir: string, options: { pace?: boolean;
     flashPath,
     unplug: () => server.close(),
     plug: async () => {
-      server = new VirtualReaderTcpServer(device);
+      server = new VirtualReaderTcpServer(device, { newClientWins });
       await server.listen(port);
     },
     close: () => server.close(),

@@ -1,10 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { AccessLogModule, AccessLogRetentionModule } from '@acs/access-log';
+import { AccessLogFenceModule, AccessLogModule, AccessLogRetentionModule } from '@acs/access-log';
 import { AuditModule } from '@acs/audit';
 import { BadgeInModule } from '@acs/badge-in';
 import { AuthModule } from '@acs/auth';
-import { ClusterModule } from '@acs/cluster';
+import { ClusterModule, DeviceFenceVerifier } from '@acs/cluster';
 import { Clock, ClockModule, SystemClock } from '@acs/clock';
 import { CheckpointModule, CheckpointService, ComplianceModule, historyRetentionPolicy } from '@acs/compliance';
 import { AppConfig, ConfigModule } from '@acs/config';
@@ -57,6 +57,8 @@ export class AppModule {
         BadgeInModule,
         // Ports: what compliance supplies to libraries that must not import it.
         AccessLogRetentionModule.with({ inject: [AppConfig], useFactory: historyRetentionPolicy }),
+        // Attempts on devices that fail over carry their lease's fencing token; the cluster checks it.
+        AccessLogFenceModule.with({ inject: [DeviceFenceVerifier], useFactory: (v: DeviceFenceVerifier) => v }),
         ChainWitnessModule.with({ imports: [CheckpointModule], useExisting: CheckpointService }),
       ],
     };

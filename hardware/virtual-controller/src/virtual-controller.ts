@@ -95,6 +95,11 @@ export class VirtualController extends EventEmitter<VirtualControllerEvents> {
   private readonly sequencer: EventSequencer;
   private readonly nonces: NonceCache;
   private readonly unacked = new Map<number, Buffered>();
+  /**
+   * Highest fencing token accepted. A real controller keeps it in non-volatile memory; this one
+   * for the life of the object, across reconnects (the tests restart servers, not controllers).
+   */
+  private highestFence = 0;
   private readonly maxSkewMs: number;
   private client?: MqttClient;
   private resendTimer?: NodeJS.Timeout;
@@ -303,6 +308,11 @@ export class VirtualController extends EventEmitter<VirtualControllerEvents> {
     const nonce = this.nonces.check(cmd.nonce);
     if (nonce === 'replayed') return this.reject('replayed', addr);
     if (nonce === 'full') return this.reject('busy', addr, 'replay cache full');
+    if (cmd.fence !== undefined) {
+      // A lower fence comes from a server instance that has since lost this controller to another.
+      if (cmd.fence < this.highestFence) return this.reject('fenced', addr, `fence ${cmd.fence} is below ${this.highestFence}`);
+      this.highestFence = cmd.fence;
+    }
 
     this.stats.accepted++;
     this.emit('command', cmd);

@@ -3,13 +3,20 @@ import type { VirtualReader } from './virtual-reader.js';
 
 /**
  * The reader behind a raw-TCP serial device server (one client at a time, bytes as on the
- * UART). A second client is refused, as device servers in exclusive mode do.
+ * UART). A second client is refused, as device servers in exclusive mode do; with
+ * `newClientWins` the new client takes the line and the old one is dropped, as device servers
+ * set up for host failover do (otherwise a server that froze with the connection open keeps the
+ * reader from the instance taking over until TCP gives up on it).
  */
 export class VirtualReaderTcpServer {
   private server?: Server;
   private client?: Socket;
+  private detachClient?: () => void;
 
-  constructor(private readonly reader: VirtualReader) {}
+  constructor(
+    private readonly reader: VirtualReader,
+    private readonly options: { newClientWins?: boolean } = {},
+  ) {}
 
   async listen(port = 0, host = '127.0.0.1'): Promise<{ host: string; port: number; url: string }> {
     const server = createServer((socket) => this.onConnection(socket));
@@ -23,10 +30,13 @@ export class VirtualReaderTcpServer {
   }
 
   private onConnection(socket: Socket): void {
-    if (this.client) {
+    if (this.client && !this.options.newClientWins) {
       socket.destroy();
       return;
     }
+    // Detach the old client first: bytes for the new one must not reach it meanwhile.
+    this.detachClient?.();
+    this.client?.destroy();
     socket.setNoDelay(true);
     this.client = socket;
     const onOutput = (bytes: Buffer) => {
@@ -34,13 +44,23 @@ export class VirtualReaderTcpServer {
     };
     this.reader.on('output', onOutput);
     this.reader.attach();
-    socket.on('data', (chunk: Buffer) => this.reader.receive(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.client === socket) this.reader.receive(chunk);
+    });
     socket.on('error', () => undefined);
-    socket.once('close', () => {
+    let attached = true;
+    const detach = () => {
+      if (!attached) return;
+      attached = false;
       this.reader.off('output', onOutput);
       this.reader.detach();
-      if (this.client === socket) this.client = undefined;
-    });
+      if (this.client === socket) {
+        this.client = undefined;
+        this.detachClient = undefined;
+      }
+    };
+    this.detachClient = detach;
+    socket.once('close', detach);
   }
 
   /** Simulate a network drop: the client sees its socket close. */

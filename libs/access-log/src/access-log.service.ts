@@ -22,12 +22,24 @@ import {
   type AccessEventInput,
   type AccessEventKind,
   type AccessResult,
+  type AppendFenceRef,
   chainIdFor,
   REASON_PATTERN,
 } from './model.js';
 import { type AccessLogRetentionPolicy, DEFAULT_RETENTION_POLICY, retentionState, type RetentionStatus } from './retention.js';
 
 export const ACCESS_LOG_OPTIONS = Symbol('ACCESS_LOG_OPTIONS');
+
+/**
+ * Port: which fences are no longer current. The cluster's device leases answer it inside the
+ * append's transaction (holding the lease rows until commit on PostgreSQL), so an append and a
+ * takeover are ordered: the event is written before the new holder's token exists, or refused.
+ */
+export interface AppendFence {
+  stale(m: EntityManager, fences: readonly AppendFenceRef[]): Promise<Set<string>>;
+}
+export const ACCESS_LOG_FENCE = Symbol('ACCESS_LOG_FENCE');
+export const fenceKey = (f: AppendFenceRef): string => `${f.lease}#${f.token}`;
 
 export interface AccessLogOptions {
   /** Largest batch written in one commit. */
@@ -90,8 +102,16 @@ export interface AccessTotals {
 }
 
 type PreparedEvent = Omit<AccessEvent, 'seq' | 'prevHash' | 'hash' | 'recordedAt'>;
+/** What waits in the batcher: the event and the lease it was made under, if any. */
+type QueuedEvent = { event: PreparedEvent; fence: AppendFenceRef | null };
 
 const ID = /^[A-Za-z0-9-]{1,36}$/;
+
+function fenceOf(i: AccessEventInput): AppendFenceRef | null {
+  if (!i.fence) return null;
+  if (typeof i.fence.lease !== 'string' || !Number.isSafeInteger(i.fence.token)) throw invalid('fence', 'fence must name a lease and its token');
+  return { lease: i.fence.lease, token: i.fence.token };
+}
 const MAX_TOTALS_DAYS = 366;
 const CURSOR_SHAPE = { t: 'number', id: 'string' } as const;
 
@@ -135,7 +155,7 @@ function invalid(field: string, message: string): DomainError {
 export class AccessLogService implements OnModuleDestroy {
   private readonly logger = new Logger('AccessLog');
   private readonly options: AccessLogOptions;
-  private readonly batcher: Batcher<PreparedEvent, AccessEvent>;
+  private readonly batcher: Batcher<QueuedEvent, AccessEvent>;
   private native: { db: BetterSqlite3.Database; head: BetterSqlite3.Statement; insert: BetterSqlite3.Statement } | undefined;
 
   constructor(
@@ -145,6 +165,7 @@ export class AccessLogService implements OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly tenancy: TenancyDirectory,
     @Optional() @Inject(ACCESS_LOG_OPTIONS) options?: Partial<AccessLogOptions>,
+    @Optional() @Inject(ACCESS_LOG_FENCE) private readonly fence?: AppendFence,
   ) {
     this.options = { ...DEFAULT_ACCESS_LOG_OPTIONS, ...options };
     this.batcher = new Batcher({
@@ -169,8 +190,8 @@ export class AccessLogService implements OnModuleDestroy {
    * Invalid events are refused synchronously with `access_log.invalid_event`.
    */
   append(inputs: readonly AccessEventInput[]): AppendReceipt[] {
-    const prepared = inputs.map((i) => this.prepare(i));
-    return prepared.map((p) => ({ id: p.id, attemptId: p.attemptId, durable: this.batcher.push(p) }));
+    const prepared = inputs.map((i) => ({ event: this.prepare(i), fence: fenceOf(i) }));
+    return prepared.map((p) => ({ id: p.event.id, attemptId: p.event.attemptId, durable: this.batcher.push(p) }));
   }
 
   /** Appends and waits until every event is durable. */
@@ -240,7 +261,7 @@ export class AccessLogService implements OnModuleDestroy {
    * writers. If the batch fails (say one event reuses an id), each event is retried alone so
    * one bad event cannot take the durability of the others down with it.
    */
-  private async writeBatch(events: PreparedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
+  private async writeBatch(events: QueuedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
     try {
       return await this.writeEvents(events);
     } catch (err) {
@@ -251,20 +272,48 @@ export class AccessLogService implements OnModuleDestroy {
           if (events.length === 1) throw err; // already written alone
           out.push((await this.writeEvents([e]))[0]);
         } catch (one) {
-          this.logger.error({ err: one, eventId: e.id }, 'access event could not be written');
-          out.push(new ItemFailure(new DomainError('access_log.write_failed', 'the access event could not be written', 500, { id: e.id })));
+          this.logger.error({ err: one, eventId: e.event.id }, 'access event could not be written');
+          out.push(new ItemFailure(new DomainError('access_log.write_failed', 'the access event could not be written', 500, { id: e.event.id })));
         }
       }
       return out;
     }
   }
 
-  private writeEvents(events: PreparedEvent[]): Promise<AccessEvent[]> {
+  private writeEvents(queued: QueuedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
     const recordedAt = this.clock.nowMs();
-    if (this.options.nativeSqlite && this.dataSource.options.type === 'better-sqlite3') {
-      return this.writes.run(async () => this.writeNative(events, recordedAt));
+    const fences = queued.flatMap((q) => (q.fence ? [q.fence] : []));
+    const native = this.options.nativeSqlite && this.dataSource.options.type === 'better-sqlite3';
+    if (fences.length === 0 || !this.fence) {
+      const events = queued.map((q) => q.event);
+      if (native) return this.writes.run(async () => this.writeNative(events, recordedAt));
+      return this.writes.transaction((m) => this.writePortable(m, events, recordedAt));
     }
-    return this.writes.transaction((m) => this.writePortable(m, events, recordedAt));
+    const fence = this.fence;
+    // SQLite: lease changes go through the same write queue, so nothing moves between the check and the write.
+    if (native)
+      return this.writes.run(async () => this.fenced(queued, await fence.stale(this.dataSource.manager, fences), (ok) => this.writeNative(ok, recordedAt)));
+    return this.writes.transaction(async (m) => this.fenced(queued, await fence.stale(m, fences), (ok) => this.writePortable(m, ok, recordedAt)));
+  }
+
+  /** Writes the events whose fence is current and refuses the others, in the batch's order. */
+  private async fenced(
+    queued: QueuedEvent[],
+    stale: Set<string>,
+    write: (events: PreparedEvent[]) => AccessEvent[] | Promise<AccessEvent[]>,
+  ): Promise<Array<AccessEvent | ItemFailure>> {
+    const refused = (q: QueuedEvent) => q.fence !== null && stale.has(fenceKey(q.fence));
+    const written = await write(queued.filter((q) => !refused(q)).map((q) => q.event));
+    let i = 0;
+    return queued.map((q) => {
+      if (!refused(q)) return written[i++];
+      this.logger.warn({ eventId: q.event.id, lease: q.fence!.lease }, 'access event refused: its device lease has passed to another instance');
+      return new ItemFailure(
+        new DomainError('access_log.stale_fence', 'the device lease this attempt was made under has passed to another server instance', 409, {
+          id: q.event.id,
+        }),
+      );
+    });
   }
 
   private nativeStatements() {

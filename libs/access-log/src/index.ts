@@ -1,4 +1,4 @@
-export { ACCESS_CREDENTIALS, type AccessCredential, type AccessEvent, type AccessEventInput, FOLLOW_UP_REASONS } from './model.js';
+export { ACCESS_CREDENTIALS, type AccessCredential, type AccessEvent, type AccessEventInput, type AppendFenceRef, FOLLOW_UP_REASONS } from './model.js';
 export { AccessEventEntity, ACCESS_EVENT_COLUMNS, toRow, type AccessEventRow } from './access-event.entity.js';
 export {
   accessEventHash,
@@ -13,6 +13,8 @@ export { Batcher, ItemFailure, type BatcherOptions } from './batcher.js';
 export {
   AccessLogService,
   ACCESS_LOG_OPTIONS,
+  ACCESS_LOG_FENCE,
+  type AppendFence,
   DEFAULT_ACCESS_LOG_OPTIONS,
   type AccessLogOptions,
   type AppendReceipt,
@@ -40,3 +42,4 @@ export { PassageHistory, type GrantedPassage } from './passage-history.js';
 export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy, type RetentionStatus, type RetentionState } from './retention.js';
 export { AccessLogModule, AccessLogCoreModule } from './access-log.module.js';
 export { AccessLogRetentionModule } from './retention-port.js';
+export { AccessLogFenceModule } from './fence-port.js';

@@ -60,6 +60,18 @@ export interface AccessEventInput {
   occurredAt: number;
   /** The credentials presented in an attempt (never a card number); absent on a follow-up. */
   credential?: AccessCredential | null;
+  /**
+   * The device lease the attempt was made under (a reader or controller that may fail over):
+   * checked in the write's transaction and refused with `access_log.stale_fence` when the lease
+   * has passed to another instance since. Not stored.
+   */
+  fence?: AppendFenceRef | null;
+}
+
+/** A device lease and the fencing token its holder had. */
+export interface AppendFenceRef {
+  lease: string;
+  token: number;
 }
 
 /** A stored event: the input plus what the log adds (chain position, hashes, record time). */

@@ -12,6 +12,7 @@ import {
 } from '@acs/access-rules';
 import type { AccessCredential, AccessEventInput, AccessLogService } from '@acs/access-log';
 import type { Clock } from '@acs/clock';
+import type { DeviceClaim } from '@acs/cluster';
 import { DoorCommandError, type DoorCommandService } from '@acs/door-control';
 import { AuraColour, AuraControl } from '@acs/fingerprint';
 import type { AlarmService } from './alarm.service.js';
@@ -36,6 +37,11 @@ export interface SiteModel {
 }
 
 export interface BadgeAttemptsDeps {
+  /**
+   * Whether this instance may act for a reader now, and the fence its attempt carries (readers
+   * that fail over between instances). Absent: every reader handed in is ours.
+   */
+  claim?: (readerId: string) => DeviceClaim;
   /** Who a reader slot belongs to (the reader fleet's slot directory). */
   slotOwner: (readerId: string, pageId: number) => Promise<{ personId: string; customerId: string } | null>;
   /** True when the registry changed since the model was loaded (or it never was): `refresh` first. */
@@ -84,6 +90,14 @@ export interface AttemptRequest {
 
 const LED_SPEED = 0x40;
 
+/** The reader is served by another server instance now (its failover lease passed on). */
+export class NotServedHereError extends Error {
+  constructor(readonly readerId: string) {
+    super(`reader ${readerId} is served by another server instance now`);
+    this.name = 'NotServedHereError';
+  }
+}
+
 /**
  * Decide and act: a Search result from a door reader becomes a decision over the snapshot and
  * live zone state, an access event made durable, then (granted and recorded) a signed unlock, the
@@ -127,6 +141,10 @@ export class BadgeAttempts {
     const { binding } = a;
     const readerId = binding.readerId;
     const door = binding.doorId ? model.topology.doors.get(binding.doorId) : undefined;
+    // A reader another instance serves now (this one was paused past its lease, say): no decision,
+    // no record, no door. The finger is read again by the instance that serves the reader.
+    const claim = d.claim ? d.claim(readerId) : { mine: true as const, fence: null };
+    if (!claim.mine) throw new NotServedHereError(readerId);
     const at = a.at ?? d.clock.nowMs();
     const mode = binding.doorId ? d.doorMode(binding.doorId) : 'normal';
     const controllerOnline = door?.mqttId ? d.doors.status(door.mqttId) === 'online' : false;
@@ -164,6 +182,7 @@ export class BadgeAttempts {
       reason: decision.reason,
       occurredAt: at,
       credential: a.credential,
+      ...(claim.fence ? { fence: claim.fence } : {}),
     };
     const [receipt] = d.accessLog.append([event]);
     const attemptId = receipt.attemptId;
@@ -219,7 +238,7 @@ export class BadgeAttempts {
       await signal(false);
       return;
     }
-    const unlock = d.doors.unlock(door.mqttId, door.relayChannel, d.unlockMs);
+    const unlock = d.doors.unlock(door.mqttId, door.relayChannel, d.unlockMs, { owned: true });
     d.onUnlockSent({ attemptId, doorId: door.doorId, searchAt, sentAt: performance.now() });
     try {
       await unlock;

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ClusterBus } from '@acs/cluster';
+import { ClusterBus, DeviceOwnership } from '@acs/cluster';
 import { indexSnapshot, ZoneState, type DoorHoldMode, type RegistrySnapshot } from '@acs/access-rules';
 import { AccessLogService, PassageHistory } from '@acs/access-log';
 import { Clock } from '@acs/clock';
@@ -13,11 +13,12 @@ import { CardFleet, type CardPresented, type PinEntered } from '@acs/card-fleet'
 import { CredentialService } from '@acs/credentials';
 import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
 import { ReadinessRegistry } from '@acs/health';
-import { DoorCommandService, type DoorEventRecord } from '@acs/door-control';
+import { DoorCommandService, RegistryControllerSecrets, type DoorEventRecord } from '@acs/door-control';
 import { CardReaderService, DeviceWiringService, RegistryChanges, RegistrySnapshotService } from '@acs/registry';
 import { AlarmService } from './alarm.service.js';
 import { BadgeAttempts, type BadgeOutcome, type SiteModel } from './badge-attempts.js';
 import { ControllerSequences } from './controller-sequences.js';
+import { FailoverHandover } from './failover-handover.js';
 import { CredentialAttempts } from './credential-attempts.js';
 import { DoorEventCorrelator } from './door-event-correlator.js';
 import { ControllerSequenceEntity, DoorOverrideEntity, type DoorOverrideMode } from './entities.js';
@@ -103,6 +104,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   private readonly credentialAttempts: CredentialAttempts;
   private readonly correlator: DoorEventCorrelator;
   private readonly sequences: ControllerSequences;
+  private readonly handover?: FailoverHandover;
   private unsubscribe?: () => void;
   private stopped = false;
   /** Door commands wait this long for their reply before the attempt is recorded as door_unreachable. */
@@ -130,6 +132,8 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     private readonly library: ReaderLibraryService,
     private readonly cardReaders: CardReaderService,
     @Optional() private readonly cluster?: ClusterBus,
+    @Optional() ownership?: DeviceOwnership,
+    @Optional() controllerSecrets?: RegistryControllerSecrets,
   ) {
     super();
     this.setMaxListeners(100);
@@ -158,7 +162,19 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
       clock,
       this.logger,
     );
+    if (ownership && controllerSecrets) {
+      this.handover = new FailoverHandover({
+        ownership,
+        doors,
+        secrets: controllerSecrets,
+        sequences: this.sequences,
+        controllers: () => this.topology.controllers.keys(),
+        logger: this.logger,
+      });
+    }
     this.attempts = new BadgeAttempts({
+      // OSDP card readers stay with their host (no failover group); fingerprint readers ask the fleet.
+      claim: (readerId) => (this.topology.cardReaders.has(readerId) ? { mine: true, fence: null } : readers.claim(readerId)),
       slotOwner: (readerId, pageId) => library.slotOwner(readerId, pageId),
       stale: () => this.loadedVersion !== this.changes.currentVersion || !this.snapshot,
       refresh: () => this.refresh(),
@@ -239,6 +255,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
 
   async onApplicationBootstrap(): Promise<void> {
     for (const s of await this.sequences.restore()) this.doors.restoreSequence(s.mqttId, s.epoch, s.seq);
+    this.handover?.start();
     await this.cluster?.subscribe(OVERRIDES_CHANNEL, (body) => {
       const { doorIds, mode } = body as { doorIds?: unknown; mode?: unknown };
       if (Array.isArray(doorIds) && (mode === null || mode === 'emergency_release' || mode === 'locked')) {
@@ -293,6 +310,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     this.doors.off('door-event', this.onDoorEvent);
     this.doors.off('status', this.onStatus);
     this.doors.off('door-state', this.onDoorState);
+    this.handover?.stop();
     this.readers.off('ready', this.onReaderReady);
     this.readers.off('state', this.onReaderState);
     this.cards.off('card', this.onCard);

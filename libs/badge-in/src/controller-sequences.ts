@@ -29,7 +29,7 @@ export class ControllerSequences {
     private readonly flushDelayMs = 200,
   ) {}
 
-  /** The stored sequences to restore; an impossible one is reported and left out. */
+  /** The stored sequences to restore; an impossible one is reported and left out. Safe to call again. */
   async restore(): Promise<SequenceRow[]> {
     const restored: SequenceRow[] = [];
     for (const s of await this.store.load()) {
@@ -40,7 +40,9 @@ export class ControllerSequences {
         );
         continue;
       }
-      this.sequences.set(s.mqttId, { epoch: s.epoch, seq: s.seq });
+      // Called again after a failover takeover: never move a controller this instance still notes backwards.
+      const cur = this.sequences.get(s.mqttId);
+      if (!cur || cur.epoch < s.epoch || (cur.epoch === s.epoch && cur.seq < s.seq)) this.sequences.set(s.mqttId, { epoch: s.epoch, seq: s.seq });
       restored.push({ mqttId: s.mqttId, epoch: s.epoch, seq: s.seq });
     }
     return restored;

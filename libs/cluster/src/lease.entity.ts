@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMs } from '@acs/database';
+import { bigintAsNumber, epochMs } from '@acs/database';
 
 /** Who runs a cluster-wide job right now, and until when without renewal. */
 @Entity('cluster_lease')
@@ -16,4 +16,12 @@ export class ClusterLeaseEntity {
 
   @Column({ name: 'acquired_at', type: 'bigint', transformer: epochMs })
   acquiredAt!: number;
+
+  /**
+   * Fencing token: drawn anew, larger than every token in the table, each time the lease changes
+   * holder, so a holder that lost the lease while paused can be told from the current one by the
+   * database and by the devices it commands.
+   */
+  @Column({ type: 'bigint', transformer: bigintAsNumber, default: 0 })
+  token!: number;
 }

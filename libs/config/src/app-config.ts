@@ -44,6 +44,33 @@ export class AppConfig {
   @Min(2)
   CLUSTER_LEASE_S = 15;
 
+  /**
+   * Failover groups this instance serves (comma-separated). A network reader or controller whose
+   * failover group is listed here is taken over by this instance when its preferred host stops
+   * renewing the lease of its devices. Empty: this instance serves only its own devices.
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { each: true, message: 'must be a comma-separated list of 1-64 characters of a-z, 0-9 and dash' })
+  FAILOVER_GROUPS: string[] = [];
+
+  /**
+   * Milliseconds a lease on a failover group's devices lasts without renewal. The holder renews
+   * every third of it; another instance of the group takes the devices at most about a third of
+   * it after it has expired, so a dead owner's doors come back within 4/3 of this (8 s at 6000).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1500)
+  @Max(60000)
+  DEVICE_LEASE_MS = 6000;
+
   /** Folder for the SQLite file and the master key file unless those are set explicitly. */
   @IsString()
   DATA_DIR = './data';

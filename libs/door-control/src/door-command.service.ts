@@ -111,12 +111,17 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   }
 
   /** Every failure, argument errors included, arrives as a rejected promise with a DoorCommandError. */
-  async unlock(controllerId: string, door: number, durationMs: number): Promise<ReplyBody> {
+  /**
+   * `owned`: the unlock follows a badge-in at this instance, so this instance must serve the
+   * controller; for one that fails over, the command then carries the lease's fencing token
+   * (refused `not-owner` here, or `fenced` by the controller, once another instance took it over).
+   */
+  async unlock(controllerId: string, door: number, durationMs: number, opts: { owned?: boolean } = {}): Promise<ReplyBody> {
     this.checkDoor(controllerId, door);
     if (!Number.isSafeInteger(durationMs) || durationMs < 1 || durationMs > MAX_UNLOCK_MS) {
       throw new DoorCommandError('invalid-argument', `unlock duration must be 1..${MAX_UNLOCK_MS} ms`, controllerId);
     }
-    return this.send(controllerId, { cmd: 'unlock', door, durationMs });
+    return this.send(controllerId, { cmd: 'unlock', door, durationMs }, opts.owned === true);
   }
 
   async lock(controllerId: string, door: number): Promise<ReplyBody> {
@@ -160,6 +165,21 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     this.tracker.restore(controllerId, epoch, highestSeq);
   }
 
+  /**
+   * After a failover lease changed hands: forget the event sequence of every controller this
+   * instance no longer serves (so a later takeover restores it from the durable record rather
+   * than trusting an old memory), and report the tracked ones.
+   */
+  async forgetUnowned(): Promise<void> {
+    if (!this.secrets.owns) return;
+    for (const id of this.tracker.controllers()) if (!(await this.secrets.owns(id))) this.tracker.forget(id);
+  }
+
+  /** Whether this instance has an event sequence for the controller (it served it since it last restored). */
+  tracksSequence(controllerId: string): boolean {
+    return this.tracker.has(controllerId);
+  }
+
   // ---- commands -------------------------------------------------------------------------------
 
   private checkDoor(controllerId: string, door: number): void {
@@ -168,7 +188,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     }
   }
 
-  private async send(controllerId: string, args: CommandArgs): Promise<ReplyBody> {
+  private async send(controllerId: string, args: CommandArgs, mustOwn = false): Promise<ReplyBody> {
     try {
       assertValidControllerId(controllerId);
     } catch (err) {
@@ -182,6 +202,9 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     }
     const secret = await this.secrets.getSecret(controllerId);
     if (!secret) throw new DoorCommandError('unknown-controller', `no secret for controller ${controllerId}: not registered`, controllerId);
+    const fence = this.secrets.fenceFor ? await this.secrets.fenceFor(controllerId) : null;
+    if (fence === false && mustOwn)
+      throw new DoorCommandError('not-owner', `cannot ${args.cmd} on ${controllerId}: another server instance serves it now`, controllerId);
 
     const requestId = randomUUID();
     const body = {
@@ -193,6 +216,8 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
       // Once we report no-reply, the command must not run any more (e.g. delivered after a reconnect).
       ttlMs: Math.min(this.timeoutMs, MAX_TTL_MS),
       nonce: newNonce(),
+      // The serving instance always says so: its first command after a takeover raises the controller's fence.
+      ...(typeof fence === 'number' ? { fence } : {}),
     } as RepliedCommandBody;
     const topic = commandTopic(controllerId);
     const payload = JSON.stringify(signEnvelope(secret, topic, body));
@@ -311,25 +336,32 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
    */
   private scheduleAck(controllerId: string, secret: Buffer): void {
     if (this.stopped || this.ackTimers.get(controllerId)) return;
-    const timer = setTimeout(() => {
-      this.ackTimers.set(controllerId, undefined);
-      const upTo = this.tracker.contiguous(controllerId);
-      if (!upTo || upTo.seq === 0 || !this.transport.connected) return;
-      const topic = commandTopic(controllerId);
-      const body: CommandBody = {
-        v: 1,
-        cmd: 'ack-events',
-        requestId: randomUUID(),
-        epoch: upTo.epoch,
-        seq: upTo.seq,
-        ts: this.clock.nowMs(),
-        nonce: newNonce(),
-      };
-      this.transport
-        .publish(topic, JSON.stringify(signEnvelope(secret, topic, body)), { qos: 1 })
-        .catch((err: Error) => this.logger.warn(`acknowledging events of ${controllerId} failed: ${err.message}`));
-    }, this.ackDelayMs);
+    const timer = setTimeout(() => void this.sendAck(controllerId, secret), this.ackDelayMs);
     this.ackTimers.set(controllerId, timer);
+  }
+
+  private async sendAck(controllerId: string, secret: Buffer): Promise<void> {
+    this.ackTimers.set(controllerId, undefined);
+    // Only the serving instance acknowledges, under its fence: an acknowledgement from an instance
+    // that lost the controller would let it drop events the new owner never recorded.
+    const fence = this.secrets.fenceFor ? await this.secrets.fenceFor(controllerId).catch(() => false as const) : null;
+    if (fence === false) return;
+    const upTo = this.tracker.contiguous(controllerId);
+    if (!upTo || upTo.seq === 0 || !this.transport.connected) return;
+    const topic = commandTopic(controllerId);
+    const body: CommandBody = {
+      v: 1,
+      cmd: 'ack-events',
+      requestId: randomUUID(),
+      epoch: upTo.epoch,
+      seq: upTo.seq,
+      ts: this.clock.nowMs(),
+      nonce: newNonce(),
+      ...(fence !== null ? { fence } : {}),
+    };
+    this.transport
+      .publish(topic, JSON.stringify(signEnvelope(secret, topic, body)), { qos: 1 })
+      .catch((err: Error) => this.logger.warn(`acknowledging events of ${controllerId} failed: ${err.message}`));
   }
 
   private security(kind: SecurityEventKind, topic: string, reason: string, controllerId?: string): void {

@@ -11,6 +11,8 @@ export type DoorCommandErrorCode =
   | 'broker-unavailable'
   /** No secret for this controller: it is not registered. */
   | 'unknown-controller'
+  /** The controller fails over between instances and this one does not hold its lease (now). */
+  | 'not-owner'
   | 'invalid-argument';
 
 export class DoorCommandError extends Error {

@@ -1,4 +1,5 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { DeviceOwnership, type DeviceClaim, type DevicePlacement } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { verifyMosquittoPassword } from '@acs/crypto';
 import type { BrokerCredentialProvider, ControllerSecretProvider, MqttPrincipal } from '@acs/mqtt';
@@ -29,7 +30,7 @@ export class RegistryBrokerCredentials implements BrokerCredentialProvider {
 @Injectable()
 export class RegistryControllerSecrets implements ControllerSecretProvider, OnModuleDestroy {
   private readonly cache = new Map<string, Buffer>();
-  private readonly hosts = new Map<string, string | null>();
+  private readonly placements = new Map<string, DevicePlacement | null>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -37,24 +38,40 @@ export class RegistryControllerSecrets implements ControllerSecretProvider, OnMo
     private readonly devices: DeviceService,
     changes: RegistryChanges,
     private readonly config: AppConfig,
+    @Optional() private readonly ownership?: DeviceOwnership,
   ) {
     this.unsubscribe = changes.subscribe((c) => {
       if (c.kind === 'controller') {
         this.cache.clear();
-        this.hosts.clear();
+        this.placements.clear();
       }
     });
   }
 
-  /** A controller is this instance's when its registry `host` is our INSTANCE_ID. */
+  /**
+   * A controller is this instance's when its registry `host` is our INSTANCE_ID, or, for one with
+   * a failover group, while this instance holds that group's lease for its host (asked each time:
+   * the lease can end between two messages).
+   */
   async owns(mqttId: string): Promise<boolean> {
-    let host = this.hosts.get(mqttId);
-    if (host === undefined) {
+    return (await this.claim(mqttId)).mine;
+  }
+
+  async fenceFor(mqttId: string): Promise<number | null | false> {
+    const c = await this.claim(mqttId);
+    return c.mine ? (c.fence?.token ?? null) : false;
+  }
+
+  private async claim(mqttId: string): Promise<DeviceClaim> {
+    let placement = this.placements.get(mqttId);
+    if (placement === undefined) {
       const c = await this.wiring.controllerByMqttId(mqttId);
-      host = c?.host ?? null;
-      this.hosts.set(mqttId, host);
+      placement = c ? { host: c.host, failoverGroup: c.failoverGroup } : null;
+      this.placements.set(mqttId, placement);
     }
-    return host === this.config.INSTANCE_ID;
+    if (!placement) return { mine: false };
+    if (this.ownership) return this.ownership.claim(placement);
+    return placement.host === this.config.INSTANCE_ID ? { mine: true, fence: null } : { mine: false };
   }
 
   async getSecret(mqttId: string): Promise<Buffer | null> {

@@ -24,7 +24,7 @@ export type DoorMode = (typeof DOOR_MODES)[number];
 export const COMMAND_NAMES = ['unlock', 'lock', 'set-mode', 'read-state', 'ping', 'ack-events'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-export const REPLY_CODES = ['ok', 'bad-mac', 'stale', 'replayed', 'invalid', 'unknown-door', 'mode-forbids', 'busy'] as const;
+export const REPLY_CODES = ['ok', 'bad-mac', 'stale', 'replayed', 'invalid', 'unknown-door', 'mode-forbids', 'busy', 'fenced'] as const;
 export type ReplyCode = (typeof REPLY_CODES)[number];
 
 export const EVENT_TYPES = [
@@ -65,6 +65,12 @@ interface CommandCommon {
    */
   ttlMs?: number;
   nonce: string;
+  /**
+   * Fencing token of the instance holding this controller's lease (controllers that fail over).
+   * The controller keeps the highest it has accepted and refuses a lower one (`fenced`): the
+   * sender lost the controller to another instance. Absent on staff commands from any instance.
+   */
+  fence?: number;
 }
 interface RepliedCommand extends CommandCommon {
   /** Must be one of the controller's own reply topics; the controller refuses anything else. */

@@ -39,6 +39,19 @@ export class SequenceTracker {
     this.tracks.set(controllerId, { epoch, highest, missing: new Set(missing) });
   }
 
+  /** Forgets a controller (its events are another instance's now); a later restore or event starts it again. */
+  forget(controllerId: string): void {
+    this.tracks.delete(controllerId);
+  }
+
+  has(controllerId: string): boolean {
+    return this.tracks.has(controllerId);
+  }
+
+  controllers(): string[] {
+    return [...this.tracks.keys()];
+  }
+
   /** Highest seq below which nothing is missing: what the server can acknowledge cumulatively. */
   contiguous(controllerId: string): { epoch: number; seq: number } | undefined {
     const t = this.tracks.get(controllerId);

@@ -71,6 +71,12 @@ export interface ControllerSecretProvider {
    * still receives every one of them. Absent: every controller is ours.
    */
   owns?(controllerId: string): Promise<boolean>;
+  /**
+   * For a controller that fails over between instances: the fencing token of this instance's
+   * lease on it, `false` when another instance serves it now. `null` for a controller that stays
+   * with its host (no fence). Absent: no controller fails over.
+   */
+  fenceFor?(controllerId: string): Promise<number | null | false>;
 }
 
 export class InMemoryControllerSecretProvider implements ControllerSecretProvider {

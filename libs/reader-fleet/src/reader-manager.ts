@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { DeviceOwnership, type DeviceClaim } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { FingerprintReader, type FingerprintReaderOptions, type ReaderState, type ReaderStateChange } from '@acs/fingerprint';
 import { ReadinessRegistry } from '@acs/health';
@@ -22,6 +23,8 @@ export interface ManagedReaderView {
 interface Entry {
   readerId: string;
   role: ReaderRole;
+  /** Preferred host and failover group: whether this instance may use it is asked of the leases on each use. */
+  placement: { host: string; failoverGroup: string | null };
   /** Transport, address, password ciphertext and model: a change means reopening. */
   fingerprint: string;
   reader: FingerprintReader;
@@ -54,6 +57,7 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     private readonly directory: ReaderDirectory,
     private readonly changes: RegistryChanges,
     private readonly readiness: ReadinessRegistry,
+    @Optional() private readonly ownership?: DeviceOwnership,
   ) {
     super();
     this.setMaxListeners(100);
@@ -72,9 +76,16 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
       return details;
     });
     if (!this.enabled) return;
-    this.unsubscribe = this.changes.subscribe((c) => {
+    const unsubscribe = this.changes.subscribe((c) => {
       if (c.kind === 'reader') void this.sync();
     });
+    // A failover lease gained or lost opens or closes that group's readers here.
+    const onLease = () => void this.sync();
+    this.ownership?.on('changed', onLease);
+    this.unsubscribe = () => {
+      unsubscribe();
+      this.ownership?.off('changed', onLease);
+    };
     void this.sync();
   }
 
@@ -100,12 +111,15 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
 
   private async syncOnce(): Promise<void> {
     if (this.stopped || !this.enabled) return;
-    // Only the readers wired to this host: another instance owns the rest (INSTANCE_ID).
-    const rows = await this.directory.readersOnHost(this.config.INSTANCE_ID);
+    // Only the readers wired to this host, and those of a failover group whose lease this instance
+    // holds now: another instance owns the rest (INSTANCE_ID).
+    const me = this.config.INSTANCE_ID;
+    const rows = this.ownership ? await this.directory.readersFor(me, this.ownership.groups) : await this.directory.readersOnHost(me);
     const seen = new Set<string>();
     for (const r of rows) {
+      if (this.ownership && !this.ownership.claim(r).mine) continue;
       seen.add(r.id);
-      const fingerprint = `${r.transport}|${r.address}|${r.passwordCt}|${r.model}|${r.role}`;
+      const fingerprint = `${r.transport}|${r.address}|${r.passwordCt}|${r.model}|${r.role}|${r.host}|${r.failoverGroup ?? ''}`;
       const existing = this.entries.get(r.id);
       if (existing && existing.fingerprint === fingerprint) continue;
       if (existing) await this.closeEntry(existing);
@@ -126,7 +140,15 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
       name: r.id,
       logger: this.logger,
     });
-    const entry: Entry = { readerId: r.id, role: r.role, fingerprint, reader, lock: Promise.resolve(), paused: 0 };
+    const entry: Entry = {
+      readerId: r.id,
+      role: r.role,
+      placement: { host: r.host, failoverGroup: r.failoverGroup },
+      fingerprint,
+      reader,
+      lock: Promise.resolve(),
+      paused: 0,
+    };
     this.entries.set(r.id, entry);
     reader.on('state', (change: ReaderStateChange) => {
       if (this.entries.get(r.id) !== entry) return;
@@ -186,6 +208,16 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     return this.entries.get(readerId)?.reader.info?.templateSize;
   }
 
+  /**
+   * Whether this instance may use the reader now and, for one that can fail over, the fence its
+   * attempts carry (null for a reader that stays with its host).
+   */
+  claim(readerId: string): DeviceClaim {
+    const e = this.entries.get(readerId);
+    if (!e) return { mine: false };
+    return this.ownership ? this.ownership.claim(e.placement) : { mine: true, fence: null };
+  }
+
   isReady(readerId: string): boolean {
     return this.entries.get(readerId)?.reader.state === 'ready';
   }
@@ -198,7 +230,15 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
   withReader<T>(readerId: string, job: (reader: FingerprintReader) => Promise<T>): Promise<T> {
     const e = this.entries.get(readerId);
     if (!e) return Promise.reject(new Error(`reader ${readerId} is not open`));
-    const run = e.lock.then(() => job(e.reader));
+    const run = e.lock.then(() => {
+      // Checked when the job's turn comes, not when it was queued: a process resumed after a pause
+      // past its lease must not send one more command to a reader another instance now serves.
+      if (!this.claim(readerId).mine) {
+        void this.sync();
+        throw new Error(`reader ${readerId} is served by another instance now`);
+      }
+      return job(e.reader);
+    });
     e.lock = run.catch(() => undefined);
     return run;
   }

@@ -15,6 +15,7 @@ const schema11 = {
     replyTo: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
     ts: { type: 'integer', minimum: 0, maximum: 8640000000000000 },
     ttlMs: { type: 'integer', minimum: 1, maximum: 600000 },
+    fence: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
     nonce: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$' },
     door: { type: 'integer', minimum: 1, maximum: 64 },
     durationMs: { type: 'integer', minimum: 1, maximum: 600000 },
@@ -275,34 +276,48 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                       var valid0 = true;
                     }
                     if (valid0) {
-                      if (data.nonce !== undefined) {
-                        let data6 = data.nonce;
+                      if (data.fence !== undefined) {
+                        let data6 = data.fence;
                         const _errs12 = errors;
+                        if (!(typeof data6 == 'number' && !(data6 % 1) && !isNaN(data6) && isFinite(data6))) {
+                          validate10.errors = [
+                            {
+                              instancePath: instancePath + '/fence',
+                              schemaPath: '#/properties/fence/type',
+                              keyword: 'type',
+                              params: { type: 'integer' },
+                              message: 'must be integer',
+                            },
+                          ];
+                          return false;
+                        }
                         if (errors === _errs12) {
-                          if (typeof data6 === 'string') {
-                            if (!pattern2.test(data6)) {
+                          if (typeof data6 == 'number' && isFinite(data6)) {
+                            if (data6 > 9007199254740991 || isNaN(data6)) {
                               validate10.errors = [
                                 {
-                                  instancePath: instancePath + '/nonce',
-                                  schemaPath: '#/properties/nonce/pattern',
-                                  keyword: 'pattern',
-                                  params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
-                                  message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
+                                  instancePath: instancePath + '/fence',
+                                  schemaPath: '#/properties/fence/maximum',
+                                  keyword: 'maximum',
+                                  params: { comparison: '<=', limit: 9007199254740991 },
+                                  message: 'must be <= 9007199254740991',
                                 },
                               ];
                               return false;
+                            } else {
+                              if (data6 < 1 || isNaN(data6)) {
+                                validate10.errors = [
+                                  {
+                                    instancePath: instancePath + '/fence',
+                                    schemaPath: '#/properties/fence/minimum',
+                                    keyword: 'minimum',
+                                    params: { comparison: '>=', limit: 1 },
+                                    message: 'must be >= 1',
+                                  },
+                                ];
+                                return false;
+                              }
                             }
-                          } else {
-                            validate10.errors = [
-                              {
-                                instancePath: instancePath + '/nonce',
-                                schemaPath: '#/properties/nonce/type',
-                                keyword: 'type',
-                                params: { type: 'string' },
-                                message: 'must be string',
-                              },
-                            ];
-                            return false;
                           }
                         }
                         var valid0 = _errs12 === errors;
@@ -310,48 +325,34 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                         var valid0 = true;
                       }
                       if (valid0) {
-                        if (data.door !== undefined) {
-                          let data7 = data.door;
+                        if (data.nonce !== undefined) {
+                          let data7 = data.nonce;
                           const _errs14 = errors;
-                          if (!(typeof data7 == 'number' && !(data7 % 1) && !isNaN(data7) && isFinite(data7))) {
-                            validate10.errors = [
-                              {
-                                instancePath: instancePath + '/door',
-                                schemaPath: '#/properties/door/type',
-                                keyword: 'type',
-                                params: { type: 'integer' },
-                                message: 'must be integer',
-                              },
-                            ];
-                            return false;
-                          }
                           if (errors === _errs14) {
-                            if (typeof data7 == 'number' && isFinite(data7)) {
-                              if (data7 > 64 || isNaN(data7)) {
+                            if (typeof data7 === 'string') {
+                              if (!pattern2.test(data7)) {
                                 validate10.errors = [
                                   {
-                                    instancePath: instancePath + '/door',
-                                    schemaPath: '#/properties/door/maximum',
-                                    keyword: 'maximum',
-                                    params: { comparison: '<=', limit: 64 },
-                                    message: 'must be <= 64',
+                                    instancePath: instancePath + '/nonce',
+                                    schemaPath: '#/properties/nonce/pattern',
+                                    keyword: 'pattern',
+                                    params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
+                                    message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
                                   },
                                 ];
                                 return false;
-                              } else {
-                                if (data7 < 1 || isNaN(data7)) {
-                                  validate10.errors = [
-                                    {
-                                      instancePath: instancePath + '/door',
-                                      schemaPath: '#/properties/door/minimum',
-                                      keyword: 'minimum',
-                                      params: { comparison: '>=', limit: 1 },
-                                      message: 'must be >= 1',
-                                    },
-                                  ];
-                                  return false;
-                                }
                               }
+                            } else {
+                              validate10.errors = [
+                                {
+                                  instancePath: instancePath + '/nonce',
+                                  schemaPath: '#/properties/nonce/type',
+                                  keyword: 'type',
+                                  params: { type: 'string' },
+                                  message: 'must be string',
+                                },
+                              ];
+                              return false;
                             }
                           }
                           var valid0 = _errs14 === errors;
@@ -359,14 +360,14 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                           var valid0 = true;
                         }
                         if (valid0) {
-                          if (data.durationMs !== undefined) {
-                            let data8 = data.durationMs;
+                          if (data.door !== undefined) {
+                            let data8 = data.door;
                             const _errs16 = errors;
                             if (!(typeof data8 == 'number' && !(data8 % 1) && !isNaN(data8) && isFinite(data8))) {
                               validate10.errors = [
                                 {
-                                  instancePath: instancePath + '/durationMs',
-                                  schemaPath: '#/properties/durationMs/type',
+                                  instancePath: instancePath + '/door',
+                                  schemaPath: '#/properties/door/type',
                                   keyword: 'type',
                                   params: { type: 'integer' },
                                   message: 'must be integer',
@@ -376,14 +377,14 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                             }
                             if (errors === _errs16) {
                               if (typeof data8 == 'number' && isFinite(data8)) {
-                                if (data8 > 600000 || isNaN(data8)) {
+                                if (data8 > 64 || isNaN(data8)) {
                                   validate10.errors = [
                                     {
-                                      instancePath: instancePath + '/durationMs',
-                                      schemaPath: '#/properties/durationMs/maximum',
+                                      instancePath: instancePath + '/door',
+                                      schemaPath: '#/properties/door/maximum',
                                       keyword: 'maximum',
-                                      params: { comparison: '<=', limit: 600000 },
-                                      message: 'must be <= 600000',
+                                      params: { comparison: '<=', limit: 64 },
+                                      message: 'must be <= 64',
                                     },
                                   ];
                                   return false;
@@ -391,8 +392,8 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                                   if (data8 < 1 || isNaN(data8)) {
                                     validate10.errors = [
                                       {
-                                        instancePath: instancePath + '/durationMs',
-                                        schemaPath: '#/properties/durationMs/minimum',
+                                        instancePath: instancePath + '/door',
+                                        schemaPath: '#/properties/door/minimum',
                                         keyword: 'minimum',
                                         params: { comparison: '>=', limit: 1 },
                                         message: 'must be >= 1',
@@ -406,6 +407,56 @@ function validate10(data, { instancePath = '', parentData, parentDataProperty, r
                             var valid0 = _errs16 === errors;
                           } else {
                             var valid0 = true;
+                          }
+                          if (valid0) {
+                            if (data.durationMs !== undefined) {
+                              let data9 = data.durationMs;
+                              const _errs18 = errors;
+                              if (!(typeof data9 == 'number' && !(data9 % 1) && !isNaN(data9) && isFinite(data9))) {
+                                validate10.errors = [
+                                  {
+                                    instancePath: instancePath + '/durationMs',
+                                    schemaPath: '#/properties/durationMs/type',
+                                    keyword: 'type',
+                                    params: { type: 'integer' },
+                                    message: 'must be integer',
+                                  },
+                                ];
+                                return false;
+                              }
+                              if (errors === _errs18) {
+                                if (typeof data9 == 'number' && isFinite(data9)) {
+                                  if (data9 > 600000 || isNaN(data9)) {
+                                    validate10.errors = [
+                                      {
+                                        instancePath: instancePath + '/durationMs',
+                                        schemaPath: '#/properties/durationMs/maximum',
+                                        keyword: 'maximum',
+                                        params: { comparison: '<=', limit: 600000 },
+                                        message: 'must be <= 600000',
+                                      },
+                                    ];
+                                    return false;
+                                  } else {
+                                    if (data9 < 1 || isNaN(data9)) {
+                                      validate10.errors = [
+                                        {
+                                          instancePath: instancePath + '/durationMs',
+                                          schemaPath: '#/properties/durationMs/minimum',
+                                          keyword: 'minimum',
+                                          params: { comparison: '>=', limit: 1 },
+                                          message: 'must be >= 1',
+                                        },
+                                      ];
+                                      return false;
+                                    }
+                                  }
+                                }
+                              }
+                              var valid0 = _errs18 === errors;
+                            } else {
+                              var valid0 = true;
+                            }
                           }
                         }
                       }
@@ -438,6 +489,7 @@ const schema12 = {
     replyTo: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
     ts: { type: 'integer', minimum: 0, maximum: 8640000000000000 },
     ttlMs: { type: 'integer', minimum: 1, maximum: 600000 },
+    fence: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
     nonce: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$' },
     door: { type: 'integer', minimum: 1, maximum: 64 },
   },
@@ -471,16 +523,7 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
       } else {
         const _errs1 = errors;
         for (const key0 in data) {
-          if (!(
-            key0 === 'v' ||
-            key0 === 'cmd' ||
-            key0 === 'requestId' ||
-            key0 === 'replyTo' ||
-            key0 === 'ts' ||
-            key0 === 'ttlMs' ||
-            key0 === 'nonce' ||
-            key0 === 'door'
-          )) {
+          if (!func2.call(schema12.properties, key0)) {
             validate11.errors = [
               {
                 instancePath,
@@ -701,34 +744,48 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                       var valid0 = true;
                     }
                     if (valid0) {
-                      if (data.nonce !== undefined) {
-                        let data6 = data.nonce;
+                      if (data.fence !== undefined) {
+                        let data6 = data.fence;
                         const _errs12 = errors;
+                        if (!(typeof data6 == 'number' && !(data6 % 1) && !isNaN(data6) && isFinite(data6))) {
+                          validate11.errors = [
+                            {
+                              instancePath: instancePath + '/fence',
+                              schemaPath: '#/properties/fence/type',
+                              keyword: 'type',
+                              params: { type: 'integer' },
+                              message: 'must be integer',
+                            },
+                          ];
+                          return false;
+                        }
                         if (errors === _errs12) {
-                          if (typeof data6 === 'string') {
-                            if (!pattern2.test(data6)) {
+                          if (typeof data6 == 'number' && isFinite(data6)) {
+                            if (data6 > 9007199254740991 || isNaN(data6)) {
                               validate11.errors = [
                                 {
-                                  instancePath: instancePath + '/nonce',
-                                  schemaPath: '#/properties/nonce/pattern',
-                                  keyword: 'pattern',
-                                  params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
-                                  message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
+                                  instancePath: instancePath + '/fence',
+                                  schemaPath: '#/properties/fence/maximum',
+                                  keyword: 'maximum',
+                                  params: { comparison: '<=', limit: 9007199254740991 },
+                                  message: 'must be <= 9007199254740991',
                                 },
                               ];
                               return false;
+                            } else {
+                              if (data6 < 1 || isNaN(data6)) {
+                                validate11.errors = [
+                                  {
+                                    instancePath: instancePath + '/fence',
+                                    schemaPath: '#/properties/fence/minimum',
+                                    keyword: 'minimum',
+                                    params: { comparison: '>=', limit: 1 },
+                                    message: 'must be >= 1',
+                                  },
+                                ];
+                                return false;
+                              }
                             }
-                          } else {
-                            validate11.errors = [
-                              {
-                                instancePath: instancePath + '/nonce',
-                                schemaPath: '#/properties/nonce/type',
-                                keyword: 'type',
-                                params: { type: 'string' },
-                                message: 'must be string',
-                              },
-                            ];
-                            return false;
                           }
                         }
                         var valid0 = _errs12 === errors;
@@ -736,53 +793,89 @@ function validate11(data, { instancePath = '', parentData, parentDataProperty, r
                         var valid0 = true;
                       }
                       if (valid0) {
-                        if (data.door !== undefined) {
-                          let data7 = data.door;
+                        if (data.nonce !== undefined) {
+                          let data7 = data.nonce;
                           const _errs14 = errors;
-                          if (!(typeof data7 == 'number' && !(data7 % 1) && !isNaN(data7) && isFinite(data7))) {
-                            validate11.errors = [
-                              {
-                                instancePath: instancePath + '/door',
-                                schemaPath: '#/properties/door/type',
-                                keyword: 'type',
-                                params: { type: 'integer' },
-                                message: 'must be integer',
-                              },
-                            ];
-                            return false;
-                          }
                           if (errors === _errs14) {
-                            if (typeof data7 == 'number' && isFinite(data7)) {
-                              if (data7 > 64 || isNaN(data7)) {
+                            if (typeof data7 === 'string') {
+                              if (!pattern2.test(data7)) {
                                 validate11.errors = [
                                   {
-                                    instancePath: instancePath + '/door',
-                                    schemaPath: '#/properties/door/maximum',
-                                    keyword: 'maximum',
-                                    params: { comparison: '<=', limit: 64 },
-                                    message: 'must be <= 64',
+                                    instancePath: instancePath + '/nonce',
+                                    schemaPath: '#/properties/nonce/pattern',
+                                    keyword: 'pattern',
+                                    params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
+                                    message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
                                   },
                                 ];
                                 return false;
-                              } else {
-                                if (data7 < 1 || isNaN(data7)) {
-                                  validate11.errors = [
-                                    {
-                                      instancePath: instancePath + '/door',
-                                      schemaPath: '#/properties/door/minimum',
-                                      keyword: 'minimum',
-                                      params: { comparison: '>=', limit: 1 },
-                                      message: 'must be >= 1',
-                                    },
-                                  ];
-                                  return false;
-                                }
                               }
+                            } else {
+                              validate11.errors = [
+                                {
+                                  instancePath: instancePath + '/nonce',
+                                  schemaPath: '#/properties/nonce/type',
+                                  keyword: 'type',
+                                  params: { type: 'string' },
+                                  message: 'must be string',
+                                },
+                              ];
+                              return false;
                             }
                           }
                           var valid0 = _errs14 === errors;
                         } else {
                           var valid0 = true;
+                        }
+                        if (valid0) {
+                          if (data.door !== undefined) {
+                            let data8 = data.door;
+                            const _errs16 = errors;
+                            if (!(typeof data8 == 'number' && !(data8 % 1) && !isNaN(data8) && isFinite(data8))) {
+                              validate11.errors = [
+                                {
+                                  instancePath: instancePath + '/door',
+                                  schemaPath: '#/properties/door/type',
+                                  keyword: 'type',
+                                  params: { type: 'integer' },
+                                  message: 'must be integer',
+                                },
+                              ];
+                              return false;
+                            }
+                            if (errors === _errs16) {
+                              if (typeof data8 == 'number' && isFinite(data8)) {
+                                if (data8 > 64 || isNaN(data8)) {
+                                  validate11.errors = [
+                                    {
+                                      instancePath: instancePath + '/door',
+                                      schemaPath: '#/properties/door/maximum',
+                                      keyword: 'maximum',
+                                      params: { comparison: '<=', limit: 64 },
+                                      message: 'must be <= 64',
+                                    },
+                                  ];
+                                  return false;
+                                } else {
+                                  if (data8 < 1 || isNaN(data8)) {
+                                    validate11.errors = [
+                                      {
+                                        instancePath: instancePath + '/door',
+                                        schemaPath: '#/properties/door/minimum',
+                                        keyword: 'minimum',
+                                        params: { comparison: '>=', limit: 1 },
+                                        message: 'must be >= 1',
+                                      },
+                                    ];
+                                    return false;
+                                  }
+                                }
+                              }
+                            }
+                            var valid0 = _errs16 === errors;
+                          } else {
+                            var valid0 = true;
+                          }
                         }
                       }
                     }
@@ -814,6 +907,7 @@ const schema13 = {
     replyTo: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
     ts: { type: 'integer', minimum: 0, maximum: 8640000000000000 },
     ttlMs: { type: 'integer', minimum: 1, maximum: 600000 },
+    fence: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
     nonce: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$' },
     door: { type: 'integer', minimum: 1, maximum: 64 },
     mode: { type: 'string', enum: ['normal', 'locked-down', 'held-unlocked', 'emergency-release'] },
@@ -1070,34 +1164,48 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                       var valid0 = true;
                     }
                     if (valid0) {
-                      if (data.nonce !== undefined) {
-                        let data6 = data.nonce;
+                      if (data.fence !== undefined) {
+                        let data6 = data.fence;
                         const _errs12 = errors;
+                        if (!(typeof data6 == 'number' && !(data6 % 1) && !isNaN(data6) && isFinite(data6))) {
+                          validate12.errors = [
+                            {
+                              instancePath: instancePath + '/fence',
+                              schemaPath: '#/properties/fence/type',
+                              keyword: 'type',
+                              params: { type: 'integer' },
+                              message: 'must be integer',
+                            },
+                          ];
+                          return false;
+                        }
                         if (errors === _errs12) {
-                          if (typeof data6 === 'string') {
-                            if (!pattern2.test(data6)) {
+                          if (typeof data6 == 'number' && isFinite(data6)) {
+                            if (data6 > 9007199254740991 || isNaN(data6)) {
                               validate12.errors = [
                                 {
-                                  instancePath: instancePath + '/nonce',
-                                  schemaPath: '#/properties/nonce/pattern',
-                                  keyword: 'pattern',
-                                  params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
-                                  message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
+                                  instancePath: instancePath + '/fence',
+                                  schemaPath: '#/properties/fence/maximum',
+                                  keyword: 'maximum',
+                                  params: { comparison: '<=', limit: 9007199254740991 },
+                                  message: 'must be <= 9007199254740991',
                                 },
                               ];
                               return false;
+                            } else {
+                              if (data6 < 1 || isNaN(data6)) {
+                                validate12.errors = [
+                                  {
+                                    instancePath: instancePath + '/fence',
+                                    schemaPath: '#/properties/fence/minimum',
+                                    keyword: 'minimum',
+                                    params: { comparison: '>=', limit: 1 },
+                                    message: 'must be >= 1',
+                                  },
+                                ];
+                                return false;
+                              }
                             }
-                          } else {
-                            validate12.errors = [
-                              {
-                                instancePath: instancePath + '/nonce',
-                                schemaPath: '#/properties/nonce/type',
-                                keyword: 'type',
-                                params: { type: 'string' },
-                                message: 'must be string',
-                              },
-                            ];
-                            return false;
                           }
                         }
                         var valid0 = _errs12 === errors;
@@ -1105,63 +1213,28 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                         var valid0 = true;
                       }
                       if (valid0) {
-                        if (data.door !== undefined) {
-                          let data7 = data.door;
+                        if (data.nonce !== undefined) {
+                          let data7 = data.nonce;
                           const _errs14 = errors;
-                          if (!(typeof data7 == 'number' && !(data7 % 1) && !isNaN(data7) && isFinite(data7))) {
-                            validate12.errors = [
-                              {
-                                instancePath: instancePath + '/door',
-                                schemaPath: '#/properties/door/type',
-                                keyword: 'type',
-                                params: { type: 'integer' },
-                                message: 'must be integer',
-                              },
-                            ];
-                            return false;
-                          }
                           if (errors === _errs14) {
-                            if (typeof data7 == 'number' && isFinite(data7)) {
-                              if (data7 > 64 || isNaN(data7)) {
+                            if (typeof data7 === 'string') {
+                              if (!pattern2.test(data7)) {
                                 validate12.errors = [
                                   {
-                                    instancePath: instancePath + '/door',
-                                    schemaPath: '#/properties/door/maximum',
-                                    keyword: 'maximum',
-                                    params: { comparison: '<=', limit: 64 },
-                                    message: 'must be <= 64',
+                                    instancePath: instancePath + '/nonce',
+                                    schemaPath: '#/properties/nonce/pattern',
+                                    keyword: 'pattern',
+                                    params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
+                                    message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
                                   },
                                 ];
                                 return false;
-                              } else {
-                                if (data7 < 1 || isNaN(data7)) {
-                                  validate12.errors = [
-                                    {
-                                      instancePath: instancePath + '/door',
-                                      schemaPath: '#/properties/door/minimum',
-                                      keyword: 'minimum',
-                                      params: { comparison: '>=', limit: 1 },
-                                      message: 'must be >= 1',
-                                    },
-                                  ];
-                                  return false;
-                                }
                               }
-                            }
-                          }
-                          var valid0 = _errs14 === errors;
-                        } else {
-                          var valid0 = true;
-                        }
-                        if (valid0) {
-                          if (data.mode !== undefined) {
-                            let data8 = data.mode;
-                            const _errs16 = errors;
-                            if (typeof data8 !== 'string') {
+                            } else {
                               validate12.errors = [
                                 {
-                                  instancePath: instancePath + '/mode',
-                                  schemaPath: '#/properties/mode/type',
+                                  instancePath: instancePath + '/nonce',
+                                  schemaPath: '#/properties/nonce/type',
                                   keyword: 'type',
                                   params: { type: 'string' },
                                   message: 'must be string',
@@ -1169,21 +1242,92 @@ function validate12(data, { instancePath = '', parentData, parentDataProperty, r
                               ];
                               return false;
                             }
-                            if (!(data8 === 'normal' || data8 === 'locked-down' || data8 === 'held-unlocked' || data8 === 'emergency-release')) {
+                          }
+                          var valid0 = _errs14 === errors;
+                        } else {
+                          var valid0 = true;
+                        }
+                        if (valid0) {
+                          if (data.door !== undefined) {
+                            let data8 = data.door;
+                            const _errs16 = errors;
+                            if (!(typeof data8 == 'number' && !(data8 % 1) && !isNaN(data8) && isFinite(data8))) {
                               validate12.errors = [
                                 {
-                                  instancePath: instancePath + '/mode',
-                                  schemaPath: '#/properties/mode/enum',
-                                  keyword: 'enum',
-                                  params: { allowedValues: schema13.properties.mode.enum },
-                                  message: 'must be equal to one of the allowed values',
+                                  instancePath: instancePath + '/door',
+                                  schemaPath: '#/properties/door/type',
+                                  keyword: 'type',
+                                  params: { type: 'integer' },
+                                  message: 'must be integer',
                                 },
                               ];
                               return false;
                             }
+                            if (errors === _errs16) {
+                              if (typeof data8 == 'number' && isFinite(data8)) {
+                                if (data8 > 64 || isNaN(data8)) {
+                                  validate12.errors = [
+                                    {
+                                      instancePath: instancePath + '/door',
+                                      schemaPath: '#/properties/door/maximum',
+                                      keyword: 'maximum',
+                                      params: { comparison: '<=', limit: 64 },
+                                      message: 'must be <= 64',
+                                    },
+                                  ];
+                                  return false;
+                                } else {
+                                  if (data8 < 1 || isNaN(data8)) {
+                                    validate12.errors = [
+                                      {
+                                        instancePath: instancePath + '/door',
+                                        schemaPath: '#/properties/door/minimum',
+                                        keyword: 'minimum',
+                                        params: { comparison: '>=', limit: 1 },
+                                        message: 'must be >= 1',
+                                      },
+                                    ];
+                                    return false;
+                                  }
+                                }
+                              }
+                            }
                             var valid0 = _errs16 === errors;
                           } else {
                             var valid0 = true;
+                          }
+                          if (valid0) {
+                            if (data.mode !== undefined) {
+                              let data9 = data.mode;
+                              const _errs18 = errors;
+                              if (typeof data9 !== 'string') {
+                                validate12.errors = [
+                                  {
+                                    instancePath: instancePath + '/mode',
+                                    schemaPath: '#/properties/mode/type',
+                                    keyword: 'type',
+                                    params: { type: 'string' },
+                                    message: 'must be string',
+                                  },
+                                ];
+                                return false;
+                              }
+                              if (!(data9 === 'normal' || data9 === 'locked-down' || data9 === 'held-unlocked' || data9 === 'emergency-release')) {
+                                validate12.errors = [
+                                  {
+                                    instancePath: instancePath + '/mode',
+                                    schemaPath: '#/properties/mode/enum',
+                                    keyword: 'enum',
+                                    params: { allowedValues: schema13.properties.mode.enum },
+                                    message: 'must be equal to one of the allowed values',
+                                  },
+                                ];
+                                return false;
+                              }
+                              var valid0 = _errs18 === errors;
+                            } else {
+                              var valid0 = true;
+                            }
                           }
                         }
                       }
@@ -1216,6 +1360,7 @@ const schema14 = {
     replyTo: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
     ts: { type: 'integer', minimum: 0, maximum: 8640000000000000 },
     ttlMs: { type: 'integer', minimum: 1, maximum: 600000 },
+    fence: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
     nonce: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$' },
   },
 };
@@ -1247,7 +1392,16 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
       } else {
         const _errs1 = errors;
         for (const key0 in data) {
-          if (!(key0 === 'v' || key0 === 'cmd' || key0 === 'requestId' || key0 === 'replyTo' || key0 === 'ts' || key0 === 'ttlMs' || key0 === 'nonce')) {
+          if (!(
+            key0 === 'v' ||
+            key0 === 'cmd' ||
+            key0 === 'requestId' ||
+            key0 === 'replyTo' ||
+            key0 === 'ts' ||
+            key0 === 'ttlMs' ||
+            key0 === 'fence' ||
+            key0 === 'nonce'
+          )) {
             validate13.errors = [
               {
                 instancePath,
@@ -1468,39 +1622,89 @@ function validate13(data, { instancePath = '', parentData, parentDataProperty, r
                       var valid0 = true;
                     }
                     if (valid0) {
-                      if (data.nonce !== undefined) {
-                        let data6 = data.nonce;
+                      if (data.fence !== undefined) {
+                        let data6 = data.fence;
                         const _errs12 = errors;
+                        if (!(typeof data6 == 'number' && !(data6 % 1) && !isNaN(data6) && isFinite(data6))) {
+                          validate13.errors = [
+                            {
+                              instancePath: instancePath + '/fence',
+                              schemaPath: '#/properties/fence/type',
+                              keyword: 'type',
+                              params: { type: 'integer' },
+                              message: 'must be integer',
+                            },
+                          ];
+                          return false;
+                        }
                         if (errors === _errs12) {
-                          if (typeof data6 === 'string') {
-                            if (!pattern2.test(data6)) {
+                          if (typeof data6 == 'number' && isFinite(data6)) {
+                            if (data6 > 9007199254740991 || isNaN(data6)) {
                               validate13.errors = [
                                 {
-                                  instancePath: instancePath + '/nonce',
-                                  schemaPath: '#/properties/nonce/pattern',
-                                  keyword: 'pattern',
-                                  params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
-                                  message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
+                                  instancePath: instancePath + '/fence',
+                                  schemaPath: '#/properties/fence/maximum',
+                                  keyword: 'maximum',
+                                  params: { comparison: '<=', limit: 9007199254740991 },
+                                  message: 'must be <= 9007199254740991',
                                 },
                               ];
                               return false;
+                            } else {
+                              if (data6 < 1 || isNaN(data6)) {
+                                validate13.errors = [
+                                  {
+                                    instancePath: instancePath + '/fence',
+                                    schemaPath: '#/properties/fence/minimum',
+                                    keyword: 'minimum',
+                                    params: { comparison: '>=', limit: 1 },
+                                    message: 'must be >= 1',
+                                  },
+                                ];
+                                return false;
+                              }
                             }
-                          } else {
-                            validate13.errors = [
-                              {
-                                instancePath: instancePath + '/nonce',
-                                schemaPath: '#/properties/nonce/type',
-                                keyword: 'type',
-                                params: { type: 'string' },
-                                message: 'must be string',
-                              },
-                            ];
-                            return false;
                           }
                         }
                         var valid0 = _errs12 === errors;
                       } else {
                         var valid0 = true;
+                      }
+                      if (valid0) {
+                        if (data.nonce !== undefined) {
+                          let data7 = data.nonce;
+                          const _errs14 = errors;
+                          if (errors === _errs14) {
+                            if (typeof data7 === 'string') {
+                              if (!pattern2.test(data7)) {
+                                validate13.errors = [
+                                  {
+                                    instancePath: instancePath + '/nonce',
+                                    schemaPath: '#/properties/nonce/pattern',
+                                    keyword: 'pattern',
+                                    params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
+                                    message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
+                                  },
+                                ];
+                                return false;
+                              }
+                            } else {
+                              validate13.errors = [
+                                {
+                                  instancePath: instancePath + '/nonce',
+                                  schemaPath: '#/properties/nonce/type',
+                                  keyword: 'type',
+                                  params: { type: 'string' },
+                                  message: 'must be string',
+                                },
+                              ];
+                              return false;
+                            }
+                          }
+                          var valid0 = _errs14 === errors;
+                        } else {
+                          var valid0 = true;
+                        }
                       }
                     }
                   }
@@ -1531,6 +1735,7 @@ const schema15 = {
     replyTo: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
     ts: { type: 'integer', minimum: 0, maximum: 8640000000000000 },
     ttlMs: { type: 'integer', minimum: 1, maximum: 600000 },
+    fence: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
     nonce: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$' },
   },
 };
@@ -1562,7 +1767,16 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
       } else {
         const _errs1 = errors;
         for (const key0 in data) {
-          if (!(key0 === 'v' || key0 === 'cmd' || key0 === 'requestId' || key0 === 'replyTo' || key0 === 'ts' || key0 === 'ttlMs' || key0 === 'nonce')) {
+          if (!(
+            key0 === 'v' ||
+            key0 === 'cmd' ||
+            key0 === 'requestId' ||
+            key0 === 'replyTo' ||
+            key0 === 'ts' ||
+            key0 === 'ttlMs' ||
+            key0 === 'fence' ||
+            key0 === 'nonce'
+          )) {
             validate14.errors = [
               {
                 instancePath,
@@ -1783,39 +1997,89 @@ function validate14(data, { instancePath = '', parentData, parentDataProperty, r
                       var valid0 = true;
                     }
                     if (valid0) {
-                      if (data.nonce !== undefined) {
-                        let data6 = data.nonce;
+                      if (data.fence !== undefined) {
+                        let data6 = data.fence;
                         const _errs12 = errors;
+                        if (!(typeof data6 == 'number' && !(data6 % 1) && !isNaN(data6) && isFinite(data6))) {
+                          validate14.errors = [
+                            {
+                              instancePath: instancePath + '/fence',
+                              schemaPath: '#/properties/fence/type',
+                              keyword: 'type',
+                              params: { type: 'integer' },
+                              message: 'must be integer',
+                            },
+                          ];
+                          return false;
+                        }
                         if (errors === _errs12) {
-                          if (typeof data6 === 'string') {
-                            if (!pattern2.test(data6)) {
+                          if (typeof data6 == 'number' && isFinite(data6)) {
+                            if (data6 > 9007199254740991 || isNaN(data6)) {
                               validate14.errors = [
                                 {
-                                  instancePath: instancePath + '/nonce',
-                                  schemaPath: '#/properties/nonce/pattern',
-                                  keyword: 'pattern',
-                                  params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
-                                  message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
+                                  instancePath: instancePath + '/fence',
+                                  schemaPath: '#/properties/fence/maximum',
+                                  keyword: 'maximum',
+                                  params: { comparison: '<=', limit: 9007199254740991 },
+                                  message: 'must be <= 9007199254740991',
                                 },
                               ];
                               return false;
+                            } else {
+                              if (data6 < 1 || isNaN(data6)) {
+                                validate14.errors = [
+                                  {
+                                    instancePath: instancePath + '/fence',
+                                    schemaPath: '#/properties/fence/minimum',
+                                    keyword: 'minimum',
+                                    params: { comparison: '>=', limit: 1 },
+                                    message: 'must be >= 1',
+                                  },
+                                ];
+                                return false;
+                              }
                             }
-                          } else {
-                            validate14.errors = [
-                              {
-                                instancePath: instancePath + '/nonce',
-                                schemaPath: '#/properties/nonce/type',
-                                keyword: 'type',
-                                params: { type: 'string' },
-                                message: 'must be string',
-                              },
-                            ];
-                            return false;
                           }
                         }
                         var valid0 = _errs12 === errors;
                       } else {
                         var valid0 = true;
+                      }
+                      if (valid0) {
+                        if (data.nonce !== undefined) {
+                          let data7 = data.nonce;
+                          const _errs14 = errors;
+                          if (errors === _errs14) {
+                            if (typeof data7 === 'string') {
+                              if (!pattern2.test(data7)) {
+                                validate14.errors = [
+                                  {
+                                    instancePath: instancePath + '/nonce',
+                                    schemaPath: '#/properties/nonce/pattern',
+                                    keyword: 'pattern',
+                                    params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
+                                    message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
+                                  },
+                                ];
+                                return false;
+                              }
+                            } else {
+                              validate14.errors = [
+                                {
+                                  instancePath: instancePath + '/nonce',
+                                  schemaPath: '#/properties/nonce/type',
+                                  keyword: 'type',
+                                  params: { type: 'string' },
+                                  message: 'must be string',
+                                },
+                              ];
+                              return false;
+                            }
+                          }
+                          var valid0 = _errs14 === errors;
+                        } else {
+                          var valid0 = true;
+                        }
                       }
                     }
                   }
@@ -1845,6 +2109,7 @@ const schema16 = {
     requestId: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
     ts: { type: 'integer', minimum: 0, maximum: 8640000000000000 },
     ttlMs: { type: 'integer', minimum: 1, maximum: 600000 },
+    fence: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
     nonce: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$' },
     epoch: { type: 'integer', minimum: 0, maximum: 8640000000000000 },
     seq: { type: 'integer', minimum: 0, maximum: 9007199254740991 },
@@ -1879,16 +2144,7 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
       } else {
         const _errs1 = errors;
         for (const key0 in data) {
-          if (!(
-            key0 === 'v' ||
-            key0 === 'cmd' ||
-            key0 === 'requestId' ||
-            key0 === 'ts' ||
-            key0 === 'ttlMs' ||
-            key0 === 'nonce' ||
-            key0 === 'epoch' ||
-            key0 === 'seq'
-          )) {
+          if (!func2.call(schema16.properties, key0)) {
             validate15.errors = [
               {
                 instancePath,
@@ -2074,34 +2330,48 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
                     var valid0 = true;
                   }
                   if (valid0) {
-                    if (data.nonce !== undefined) {
-                      let data5 = data.nonce;
+                    if (data.fence !== undefined) {
+                      let data5 = data.fence;
                       const _errs10 = errors;
+                      if (!(typeof data5 == 'number' && !(data5 % 1) && !isNaN(data5) && isFinite(data5))) {
+                        validate15.errors = [
+                          {
+                            instancePath: instancePath + '/fence',
+                            schemaPath: '#/properties/fence/type',
+                            keyword: 'type',
+                            params: { type: 'integer' },
+                            message: 'must be integer',
+                          },
+                        ];
+                        return false;
+                      }
                       if (errors === _errs10) {
-                        if (typeof data5 === 'string') {
-                          if (!pattern2.test(data5)) {
+                        if (typeof data5 == 'number' && isFinite(data5)) {
+                          if (data5 > 9007199254740991 || isNaN(data5)) {
                             validate15.errors = [
                               {
-                                instancePath: instancePath + '/nonce',
-                                schemaPath: '#/properties/nonce/pattern',
-                                keyword: 'pattern',
-                                params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
-                                message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
+                                instancePath: instancePath + '/fence',
+                                schemaPath: '#/properties/fence/maximum',
+                                keyword: 'maximum',
+                                params: { comparison: '<=', limit: 9007199254740991 },
+                                message: 'must be <= 9007199254740991',
                               },
                             ];
                             return false;
+                          } else {
+                            if (data5 < 1 || isNaN(data5)) {
+                              validate15.errors = [
+                                {
+                                  instancePath: instancePath + '/fence',
+                                  schemaPath: '#/properties/fence/minimum',
+                                  keyword: 'minimum',
+                                  params: { comparison: '>=', limit: 1 },
+                                  message: 'must be >= 1',
+                                },
+                              ];
+                              return false;
+                            }
                           }
-                        } else {
-                          validate15.errors = [
-                            {
-                              instancePath: instancePath + '/nonce',
-                              schemaPath: '#/properties/nonce/type',
-                              keyword: 'type',
-                              params: { type: 'string' },
-                              message: 'must be string',
-                            },
-                          ];
-                          return false;
                         }
                       }
                       var valid0 = _errs10 === errors;
@@ -2109,48 +2379,34 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
                       var valid0 = true;
                     }
                     if (valid0) {
-                      if (data.epoch !== undefined) {
-                        let data6 = data.epoch;
+                      if (data.nonce !== undefined) {
+                        let data6 = data.nonce;
                         const _errs12 = errors;
-                        if (!(typeof data6 == 'number' && !(data6 % 1) && !isNaN(data6) && isFinite(data6))) {
-                          validate15.errors = [
-                            {
-                              instancePath: instancePath + '/epoch',
-                              schemaPath: '#/properties/epoch/type',
-                              keyword: 'type',
-                              params: { type: 'integer' },
-                              message: 'must be integer',
-                            },
-                          ];
-                          return false;
-                        }
                         if (errors === _errs12) {
-                          if (typeof data6 == 'number' && isFinite(data6)) {
-                            if (data6 > 8640000000000000 || isNaN(data6)) {
+                          if (typeof data6 === 'string') {
+                            if (!pattern2.test(data6)) {
                               validate15.errors = [
                                 {
-                                  instancePath: instancePath + '/epoch',
-                                  schemaPath: '#/properties/epoch/maximum',
-                                  keyword: 'maximum',
-                                  params: { comparison: '<=', limit: 8640000000000000 },
-                                  message: 'must be <= 8640000000000000',
+                                  instancePath: instancePath + '/nonce',
+                                  schemaPath: '#/properties/nonce/pattern',
+                                  keyword: 'pattern',
+                                  params: { pattern: '^[A-Za-z0-9_-]{16,64}$' },
+                                  message: 'must match pattern "' + '^[A-Za-z0-9_-]{16,64}$' + '"',
                                 },
                               ];
                               return false;
-                            } else {
-                              if (data6 < 0 || isNaN(data6)) {
-                                validate15.errors = [
-                                  {
-                                    instancePath: instancePath + '/epoch',
-                                    schemaPath: '#/properties/epoch/minimum',
-                                    keyword: 'minimum',
-                                    params: { comparison: '>=', limit: 0 },
-                                    message: 'must be >= 0',
-                                  },
-                                ];
-                                return false;
-                              }
                             }
+                          } else {
+                            validate15.errors = [
+                              {
+                                instancePath: instancePath + '/nonce',
+                                schemaPath: '#/properties/nonce/type',
+                                keyword: 'type',
+                                params: { type: 'string' },
+                                message: 'must be string',
+                              },
+                            ];
+                            return false;
                           }
                         }
                         var valid0 = _errs12 === errors;
@@ -2158,14 +2414,14 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
                         var valid0 = true;
                       }
                       if (valid0) {
-                        if (data.seq !== undefined) {
-                          let data7 = data.seq;
+                        if (data.epoch !== undefined) {
+                          let data7 = data.epoch;
                           const _errs14 = errors;
                           if (!(typeof data7 == 'number' && !(data7 % 1) && !isNaN(data7) && isFinite(data7))) {
                             validate15.errors = [
                               {
-                                instancePath: instancePath + '/seq',
-                                schemaPath: '#/properties/seq/type',
+                                instancePath: instancePath + '/epoch',
+                                schemaPath: '#/properties/epoch/type',
                                 keyword: 'type',
                                 params: { type: 'integer' },
                                 message: 'must be integer',
@@ -2175,14 +2431,14 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
                           }
                           if (errors === _errs14) {
                             if (typeof data7 == 'number' && isFinite(data7)) {
-                              if (data7 > 9007199254740991 || isNaN(data7)) {
+                              if (data7 > 8640000000000000 || isNaN(data7)) {
                                 validate15.errors = [
                                   {
-                                    instancePath: instancePath + '/seq',
-                                    schemaPath: '#/properties/seq/maximum',
+                                    instancePath: instancePath + '/epoch',
+                                    schemaPath: '#/properties/epoch/maximum',
                                     keyword: 'maximum',
-                                    params: { comparison: '<=', limit: 9007199254740991 },
-                                    message: 'must be <= 9007199254740991',
+                                    params: { comparison: '<=', limit: 8640000000000000 },
+                                    message: 'must be <= 8640000000000000',
                                   },
                                 ];
                                 return false;
@@ -2190,8 +2446,8 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
                                 if (data7 < 0 || isNaN(data7)) {
                                   validate15.errors = [
                                     {
-                                      instancePath: instancePath + '/seq',
-                                      schemaPath: '#/properties/seq/minimum',
+                                      instancePath: instancePath + '/epoch',
+                                      schemaPath: '#/properties/epoch/minimum',
                                       keyword: 'minimum',
                                       params: { comparison: '>=', limit: 0 },
                                       message: 'must be >= 0',
@@ -2205,6 +2461,56 @@ function validate15(data, { instancePath = '', parentData, parentDataProperty, r
                           var valid0 = _errs14 === errors;
                         } else {
                           var valid0 = true;
+                        }
+                        if (valid0) {
+                          if (data.seq !== undefined) {
+                            let data8 = data.seq;
+                            const _errs16 = errors;
+                            if (!(typeof data8 == 'number' && !(data8 % 1) && !isNaN(data8) && isFinite(data8))) {
+                              validate15.errors = [
+                                {
+                                  instancePath: instancePath + '/seq',
+                                  schemaPath: '#/properties/seq/type',
+                                  keyword: 'type',
+                                  params: { type: 'integer' },
+                                  message: 'must be integer',
+                                },
+                              ];
+                              return false;
+                            }
+                            if (errors === _errs16) {
+                              if (typeof data8 == 'number' && isFinite(data8)) {
+                                if (data8 > 9007199254740991 || isNaN(data8)) {
+                                  validate15.errors = [
+                                    {
+                                      instancePath: instancePath + '/seq',
+                                      schemaPath: '#/properties/seq/maximum',
+                                      keyword: 'maximum',
+                                      params: { comparison: '<=', limit: 9007199254740991 },
+                                      message: 'must be <= 9007199254740991',
+                                    },
+                                  ];
+                                  return false;
+                                } else {
+                                  if (data8 < 0 || isNaN(data8)) {
+                                    validate15.errors = [
+                                      {
+                                        instancePath: instancePath + '/seq',
+                                        schemaPath: '#/properties/seq/minimum',
+                                        keyword: 'minimum',
+                                        params: { comparison: '>=', limit: 0 },
+                                        message: 'must be >= 0',
+                                      },
+                                    ];
+                                    return false;
+                                  }
+                                }
+                              }
+                            }
+                            var valid0 = _errs16 === errors;
+                          } else {
+                            var valid0 = true;
+                          }
                         }
                       }
                     }
@@ -2235,7 +2541,7 @@ const schema17 = {
     requestId: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
     cmd: { type: 'string', enum: ['unlock', 'lock', 'set-mode', 'read-state', 'ping', 'ack-events'] },
     ok: { type: 'boolean' },
-    code: { type: 'string', enum: ['ok', 'bad-mac', 'stale', 'replayed', 'invalid', 'unknown-door', 'mode-forbids', 'busy'] },
+    code: { type: 'string', enum: ['ok', 'bad-mac', 'stale', 'replayed', 'invalid', 'unknown-door', 'mode-forbids', 'busy', 'fenced'] },
     reason: { type: 'string', pattern: '^[\\x20-\\x7e]{0,200}$' },
     doors: {
       type: 'array',
@@ -2474,7 +2780,8 @@ function validate16(data, { instancePath = '', parentData, parentDataProperty, r
                         data5 === 'invalid' ||
                         data5 === 'unknown-door' ||
                         data5 === 'mode-forbids' ||
-                        data5 === 'busy'
+                        data5 === 'busy' ||
+                        data5 === 'fenced'
                       )) {
                         validate16.errors = [
                           {

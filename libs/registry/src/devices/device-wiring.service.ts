@@ -71,9 +71,28 @@ export class DeviceWiringService {
     return c ? { mqttId: c.mqttId, mqttPasswordHash: c.mqttPasswordHash } : null;
   }
 
-  /** Row id and hosting instance of the controller with this MQTT id. */
-  async controllerByMqttId(mqttId: string): Promise<{ id: string; host: string } | null> {
-    const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId }, select: { id: true, host: true } });
-    return c ? { id: c.id, host: c.host } : null;
+  /** Row id, hosting instance and failover group of the controller with this MQTT id. */
+  async controllerByMqttId(mqttId: string): Promise<{ id: string; host: string; failoverGroup: string | null } | null> {
+    const c = await this.ds.getRepository(ControllerEntity).findOne({ where: { mqttId }, select: { id: true, host: true, failoverGroup: true } });
+    return c ? { id: c.id, host: c.host, failoverGroup: c.failoverGroup } : null;
+  }
+
+  /**
+   * Every (preferred host, failover group) pair that has a reader or controller: each is one
+   * unit of failover, leased as a whole so a door's readers and controller move together.
+   */
+  async failoverUnits(): Promise<Array<{ host: string; group: string }>> {
+    const units = new Map<string, { host: string; group: string }>();
+    for (const entity of [ReaderEntity, ControllerEntity] as const) {
+      const rows = await this.ds
+        .createQueryBuilder()
+        .select('DISTINCT d.host', 'host')
+        .addSelect('d.failover_group', 'failoverGroup')
+        .from(entity, 'd')
+        .where('d.failover_group IS NOT NULL')
+        .getRawMany<{ host: string; failoverGroup: string }>();
+      for (const r of rows) units.set(`${r.host}|${r.failoverGroup}`, { host: r.host, group: r.failoverGroup });
+    }
+    return [...units.values()];
   }
 }

@@ -19,6 +19,16 @@ export class CreateReaderDto {
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
   host?: string;
+  @ApiPropertyOptional({
+    example: 'dc1',
+    nullable: true,
+    type: String,
+    description:
+      'Failover group: another server instance serving this group takes the device over when its host dies (network devices only); null to keep it on its host',
+  })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'failoverGroup must be 1-64 characters of a-z, 0-9 and dash' })
+  failoverGroup?: string | null;
   @ApiPropertyOptional({ example: 'FFFFFFFF', description: 'Module address, 8 hex digits (datasheet default FFFFFFFF)' })
   @IsOptional()
   @Matches(HEX32, { message: 'address must be 8 hex digits' })
@@ -46,6 +56,16 @@ export class UpdateReaderDto {
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
   host?: string;
+  @ApiPropertyOptional({
+    example: 'dc1',
+    nullable: true,
+    type: String,
+    description:
+      'Failover group: another server instance serving this group takes the device over when its host dies (network devices only); null to keep it on its host',
+  })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'failoverGroup must be 1-64 characters of a-z, 0-9 and dash' })
+  failoverGroup?: string | null;
 }
 
 export class ReaderView {
@@ -54,7 +74,8 @@ export class ReaderView {
   @ApiProperty() name!: string;
   @ApiProperty({ enum: READER_MODELS }) model!: ReaderModel;
   @ApiProperty() transport!: string;
-  @ApiProperty({ description: 'Server instance that opens this reader' }) host!: string;
+  @ApiProperty({ description: 'Server instance that opens this reader (its preferred instance when it has a failover group)' }) host!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Failover group; null when the reader stays with its host' }) failoverGroup!: string | null;
   @ApiProperty({ example: 'FFFFFFFF' }) address!: string;
   @ApiProperty({ enum: READER_ROLES }) role!: ReaderRole;
   @ApiProperty({ nullable: true, type: Number, description: 'As read from the device' }) capacity!: number | null;
@@ -76,6 +97,16 @@ export class CreateControllerDto {
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
   host?: string;
+  @ApiPropertyOptional({
+    example: 'dc1',
+    nullable: true,
+    type: String,
+    description:
+      'Failover group: another server instance serving this group takes the device over when its host dies (network devices only); null to keep it on its host',
+  })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'failoverGroup must be 1-64 characters of a-z, 0-9 and dash' })
+  failoverGroup?: string | null;
 }
 
 export class UpdateControllerDto {
@@ -84,6 +115,16 @@ export class UpdateControllerDto {
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'host must be 1-64 characters of a-z, 0-9 and dash' })
   host?: string;
+  @ApiPropertyOptional({
+    example: 'dc1',
+    nullable: true,
+    type: String,
+    description:
+      'Failover group: another server instance serving this group takes the device over when its host dies (network devices only); null to keep it on its host',
+  })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'failoverGroup must be 1-64 characters of a-z, 0-9 and dash' })
+  failoverGroup?: string | null;
 }
 
 export class ControllerView {
@@ -91,7 +132,8 @@ export class ControllerView {
   @ApiProperty({ format: 'uuid' }) siteId!: string;
   @ApiProperty() name!: string;
   @ApiProperty() mqttId!: string;
-  @ApiProperty({ description: "Server instance that handles this controller's events" }) host!: string;
+  @ApiProperty({ description: "Server instance that handles this controller's events (its preferred instance when it has a failover group)" }) host!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'Failover group; null when the controller stays with its host' }) failoverGroup!: string | null;
   @ApiProperty({ format: 'date-time' }) secretsRotatedAt!: string;
 }
 

@@ -42,6 +42,7 @@ const readerView = (r: ReaderEntity): ReaderView => ({
   model: r.model,
   transport: r.transport,
   host: r.host,
+  failoverGroup: r.failoverGroup,
   address: r.address.toString(16).toUpperCase().padStart(8, '0'),
   role: r.role,
   capacity: r.capacity,
@@ -53,6 +54,7 @@ const controllerView = (c: ControllerEntity): ControllerView => ({
   name: c.name,
   mqttId: c.mqttId,
   host: c.host,
+  failoverGroup: c.failoverGroup,
   secretsRotatedAt: iso(c.secretsRotatedAt),
 });
 const doorView = (d: DoorEntity): DoorView => ({
@@ -69,6 +71,19 @@ const doorView = (d: DoorEntity): DoorView => ({
   exitCardReaderId: d.exitCardReaderId,
   credentialPolicy: d.credentialPolicy,
 });
+
+/** Where a device is served: its host, and the failover group it may move within. */
+const placement = (d: { host: string; failoverGroup: string | null }): string => `${d.host}|${d.failoverGroup ?? ''}`;
+
+/**
+ * Only a reader reached over the network can fail over: a serial port is wired to one machine
+ * (another instance could not open it), so a failover group there would promise what cannot be.
+ */
+function readerFailoverGroup(transport: string, group: string | null): string | null {
+  if (group !== null && !transport.startsWith('tcp://'))
+    throw new DomainError('reader.failover_needs_network', 'only a reader behind a serial device server (tcp://) can have a failover group', 422);
+  return group;
+}
 
 async function assertSite(m: EntityManager, siteId: string): Promise<void> {
   if (!(await m.exists(SiteEntity, { where: { id: siteId } }))) throw new NotFoundError('Site', siteId);
@@ -103,6 +118,7 @@ export class DeviceService {
         model: dto.model,
         transport: dto.transport,
         host,
+        failoverGroup: readerFailoverGroup(dto.transport, dto.failoverGroup ?? null),
         address: parseInt(dto.address ?? 'FFFFFFFF', 16),
         passwordCt: await this.keys.encrypt(SYSTEM_SCOPE, dto.password ?? '00000000', `reader:${id}:password`),
         role: dto.role,
@@ -130,6 +146,7 @@ export class DeviceService {
         e.transport = transport;
         e.host = host;
       }
+      e.failoverGroup = readerFailoverGroup(e.transport, dto.failoverGroup === undefined ? e.failoverGroup : dto.failoverGroup);
       if (dto.address !== undefined) e.address = parseInt(dto.address, 16);
       if (dto.password !== undefined) e.passwordCt = await this.keys.encrypt(SYSTEM_SCOPE, dto.password, `reader:${id}:password`);
       if (dto.declaredCapacity !== undefined) e.declaredCapacity = dto.declaredCapacity;
@@ -211,6 +228,7 @@ export class DeviceService {
         name: dto.name,
         mqttId: dto.mqttId,
         host: dto.host ?? 'default',
+        failoverGroup: dto.failoverGroup ?? null,
         mqttPasswordHash: mosquittoPasswordHash(secrets.mqttPassword),
         signingSecretCt: await this.keys.encrypt(SYSTEM_SCOPE, secrets.signingSecret, `controller:${id}:signing_secret`),
         secretsRotatedAt: now,
@@ -229,6 +247,7 @@ export class DeviceService {
       const e = await this.mustGetController(id, m);
       if (dto.name !== undefined) e.name = dto.name;
       if (dto.host !== undefined) e.host = dto.host;
+      if (dto.failoverGroup !== undefined) e.failoverGroup = dto.failoverGroup;
       await m.save(ControllerEntity, e);
       for (const door of await m.find(DoorEntity, { where: { controllerId: id } })) await this.assertDoorWiring(m, door);
       return e;
@@ -370,7 +389,7 @@ export class DeviceService {
     ] as const) {
       if (!readerId) continue;
       const r = await this.mustGetReader(readerId, m);
-      hosts.add(r.host);
+      hosts.add(placement(r));
       if (r.siteId !== zone.siteId) throw new DomainError('door.reader_other_site', `${field} is a reader of another site`);
       if (r.role !== 'door') throw new DomainError('door.reader_not_door_role', `${field} is an enrolment desk reader`);
       const other = await m.findOne(DoorEntity, { where: [{ entryReaderId: readerId }, { exitReaderId: readerId }] });
@@ -379,14 +398,17 @@ export class DeviceService {
     if (d.entryReaderId && d.entryReaderId === d.exitReaderId) {
       throw new DomainError('door.same_reader', 'entry and exit readers must differ');
     }
-    for (const host of await cardReaderHosts(m, d, zone.siteId)) hosts.add(host);
+    // OSDP buses stay with their host (no failover group).
+    for (const host of await cardReaderHosts(m, d, zone.siteId)) hosts.add(placement({ host, failoverGroup: null }));
     if (d.controllerId) {
       const c = await this.mustGetController(d.controllerId, m);
       if (c.siteId !== zone.siteId) throw new DomainError('door.controller_other_site', 'the controller belongs to another site');
-      hosts.add(c.host);
+      hosts.add(placement(c));
     }
-    // One instance sees the whole door: the unlock its reader causes and the opening its controller reports.
-    if (hosts.size > 1) throw new ConflictError('door.hosts_differ', "the door's readers and controller belong to different server instances");
+    // One instance sees the whole door: the unlock its reader causes and the opening its controller
+    // reports; with a failover group, the whole door moves together to the same instance.
+    if (hosts.size > 1)
+      throw new ConflictError('door.hosts_differ', "the door's readers and controller belong to different server instances or failover groups");
   }
 
   private newSecrets(): { mqttPassword: string; signingSecret: string } {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { DoorEntity, ReaderEntity, type ReaderModel, type ReaderRole } from '../entities/index.js';
 
 /** What the reader fleet needs to open a reader and plan its library; no registry entity leaves the lib. */
@@ -10,8 +10,10 @@ export interface FleetReader {
   readonly model: ReaderModel;
   /** Serial path or `tcp://` URL of the module. */
   readonly transport: string;
-  /** Instance (INSTANCE_ID) the module is wired to. */
+  /** Instance (INSTANCE_ID) the module is wired to; its preferred instance when it has a failover group. */
   readonly host: string;
+  /** Failover group (`tcp://` readers only); null: it stays with its host. */
+  readonly failoverGroup: string | null;
   readonly address: number;
   /** Ciphertext only: the fleet compares it to notice a password change, and decrypts through DeviceService. */
   readonly passwordCt: string;
@@ -53,6 +55,14 @@ export class ReaderDirectory {
   /** The readers wired to one instance: only that instance opens them. */
   readersOnHost(host: string, m: EntityManager = this.ds.manager): Promise<FleetReader[]> {
     return m.find(ReaderEntity, { where: { host } });
+  }
+
+  /**
+   * The readers an instance may open: those wired to it and those of the failover groups it
+   * serves (which of the latter it opens depends on the leases it holds).
+   */
+  readersFor(host: string, groups: readonly string[], m: EntityManager = this.ds.manager): Promise<FleetReader[]> {
+    return m.find(ReaderEntity, { where: [{ host }, ...(groups.length > 0 ? [{ failoverGroup: In([...groups]) }] : [])] });
   }
 
   reader(id: string, m: EntityManager = this.ds.manager): Promise<FleetReader | null> {

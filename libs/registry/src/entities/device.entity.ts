@@ -37,6 +37,13 @@ export class ReaderEntity {
   @Column({ type: 'varchar', length: 64, default: 'default' })
   host!: string;
 
+  /**
+   * A `tcp://` reader may fail over: when `host` stops renewing the lease of its devices in this
+   * group, another instance serving the group opens it. Null: it stays with `host`.
+   */
+  @Column({ name: 'failover_group', type: 'varchar', length: 64, nullable: true })
+  failoverGroup!: string | null;
+
   /** Module address (datasheet: 32-bit, default 0xFFFFFFFF). */
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   address!: number;
@@ -83,6 +90,10 @@ export class ControllerEntity {
    */
   @Column({ type: 'varchar', length: 64, default: 'default' })
   host!: string;
+
+  /** As for readers: another instance serving this group handles it when `host` is gone. */
+  @Column({ name: 'failover_group', type: 'varchar', length: 64, nullable: true })
+  failoverGroup!: string | null;
 
   /** MQTT client id and topic segment: acs/v1/<mqttId>/... */
   @Column({ name: 'mqtt_id', type: 'varchar', length: 64, unique: true })
