@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { commandTopic, newNonce, replyTopic, signEnvelope } from '@acs/door-protocol';
 import { DoorCommandError, DoorCommandService } from '@acs/door-control';
 import { MqttEdge } from '@acs/mqtt';
 import { connectRawClient, startVirtualController } from '@acs/mqtt/testing';
@@ -97,5 +100,43 @@ describe('door control wired to the registry', () => {
     );
     const res = await t.http().get('/controllers').set(bearer(t.adminToken)).expect(200);
     expect(res.body.items.length).toBeGreaterThan(0);
+  });
+
+  it('a controller refuses a command under a lower fence than one it has accepted (a server instance that lost it in a failover)', async () => {
+    const s = await register('e2e-ctl-fence');
+    const c = await virtual(s);
+    const secret = Buffer.from(s.signingSecret, 'base64');
+    const client = t.app.get(MqttEdge).client;
+    const rejected: string[] = [];
+    c.on('rejected', (r) => rejected.push(r.reason));
+    const unlock = (fence: number) => {
+      const topic = commandTopic('e2e-ctl-fence');
+      const body = {
+        v: 1,
+        cmd: 'unlock',
+        door: 1,
+        durationMs: 300,
+        requestId: randomUUID(),
+        replyTo: replyTopic('e2e-ctl-fence'),
+        ts: t.clock.nowMs(),
+        nonce: newNonce(),
+        fence,
+      };
+      return client.publish(topic, JSON.stringify(signEnvelope(secret, topic, body)), { qos: 1 });
+    };
+    const until = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await sleep(20);
+      if (!ok()) throw new Error(`timed out waiting for ${what}`);
+    };
+    await unlock(7);
+    await until('the fenced unlock', () => c.relayActivations(1) === 1);
+    await unlock(5);
+    await until('the refusal', () => rejected.includes('fenced'));
+    expect(c.relayActivations(1)).toBe(1);
+    // The current holder's token (equal, or higher after another takeover) still works, once the first unlock has ended.
+    await sleep(500);
+    await unlock(7);
+    await until('the second unlock', () => c.relayActivations(1) === 2);
+    expect(rejected).toEqual(['fenced']);
   });
 });
