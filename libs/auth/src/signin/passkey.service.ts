@@ -83,7 +83,6 @@ export class PasskeyService {
   /** Options for navigator.credentials.create(); the challenge is bound to this browser session. */
   async registrationOptions(staffId: string, username: string, sessionId: string, rp: RelyingParty): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.list(staffId);
-    const challenge = randomBytes(32).toString('base64url');
     const options = await generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
@@ -91,14 +90,15 @@ export class PasskeyService {
       userDisplayName: username,
       // The user handle (§14.6.1: no personal data in it): the account's random UUID.
       userID: new TextEncoder().encode(staffId),
-      challenge,
+      // Bytes, not a string: a string would be taken as UTF-8 text and encoded again.
+      challenge: new Uint8Array(randomBytes(32)),
       timeout: CEREMONY_MS,
       attestationType: 'none',
       excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: JSON.parse(p.transports) as AuthenticatorTransport[] })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: USER_VERIFICATION },
       supportedAlgorithmIDs: ALGORITHMS,
     });
-    await this.issue(staffId, 'registration', challenge, { sessionId });
+    await this.issue(staffId, 'registration', options.challenge, { sessionId });
     return options;
   }
 
@@ -155,16 +155,15 @@ export class PasskeyService {
    */
   async authenticationOptions(staffId: string, rp: RelyingParty): Promise<{ pendingToken: string; options: PublicKeyCredentialRequestOptionsJSON }> {
     const passkeys = await this.list(staffId);
-    const challenge = randomBytes(32).toString('base64url');
     const options = await generateAuthenticationOptions({
       rpID: rp.id,
-      challenge,
+      challenge: new Uint8Array(randomBytes(32)),
       timeout: CEREMONY_MS,
       userVerification: USER_VERIFICATION,
       allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: JSON.parse(p.transports) as AuthenticatorTransport[] })),
     });
     const pendingToken = newToken('acsp');
-    await this.issue(staffId, 'authentication', challenge, { tokenHash: hashToken(pendingToken) });
+    await this.issue(staffId, 'authentication', options.challenge, { tokenHash: hashToken(pendingToken) });
     return { pendingToken, options };
   }
 
