@@ -70,7 +70,9 @@ describe('passkeys', () => {
     return { staff, cred, session: { cookie: cookieOf(done), csrf: done.body.csrfToken }, passkeyId: done.body.id };
   }
 
-  async function passkeyOptions(staff: Staff): Promise<{ pendingToken: string; options: { challenge: string; rpId: string; allowCredentials: Array<{ id: string }> } }> {
+  async function passkeyOptions(
+    staff: Staff,
+  ): Promise<{ pendingToken: string; options: { challenge: string; rpId: string; allowCredentials: Array<{ id: string }> } }> {
     const res = await t.http().post('/auth/sign-in/passkey/options').send({ username: staff.username, password: PASSWORD }).expect(200);
     secrets.push(res.body.pendingToken);
     return res.body;
@@ -78,7 +80,10 @@ describe('passkeys', () => {
 
   async function signInWithPasskey(staff: Staff, cred: SoftCredential, o: CeremonyOverrides = {}): Promise<Response> {
     const { pendingToken, options } = await passkeyOptions(staff);
-    return t.http().post('/auth/sign-in/passkey').send({ pendingToken, credential: authenticator.assert(options, cred, o) });
+    return t
+      .http()
+      .post('/auth/sign-in/passkey')
+      .send({ pendingToken, credential: authenticator.assert(options, cred, o) });
   }
 
   it('registers a passkey from a session that must enrol a second factor, which then becomes active under a new cookie', async () => {
@@ -170,7 +175,11 @@ describe('passkeys', () => {
     expect(stranger.body.code).toBe('passkey.unknown_credential');
     const { pendingToken, options } = await passkeyOptions(staff);
     t.clock.advance(300_000);
-    const late = await t.http().post('/auth/sign-in/passkey').send({ pendingToken, credential: authenticator.assert(options, cred) }).expect(401);
+    const late = await t
+      .http()
+      .post('/auth/sign-in/passkey')
+      .send({ pendingToken, credential: authenticator.assert(options, cred) })
+      .expect(401);
     expect(late.body.code).toBe('passkey.challenge_expired');
     const madeUp = await t
       .http()
@@ -187,7 +196,11 @@ describe('passkeys', () => {
   it('refuses a malformed credential and wrong passwords with problem codes, never a 500', async () => {
     const { staff } = await staffWithPasskey();
     const { pendingToken } = await passkeyOptions(staff);
-    const malformed = await t.http().post('/auth/sign-in/passkey').send({ pendingToken, credential: { id: 'x', rawId: 'y' } }).expect(401);
+    const malformed = await t
+      .http()
+      .post('/auth/sign-in/passkey')
+      .send({ pendingToken, credential: { id: 'x', rawId: 'y' } })
+      .expect(401);
     expect(malformed.body.code).toBe('passkey.invalid_response');
     const notObject = await t.http().post('/auth/sign-in/passkey').send({ pendingToken, credential: 'nope' }).expect(400);
     expect(notObject.body.code).toBe('validation.failed');
@@ -216,7 +229,10 @@ describe('passkeys', () => {
     expect(orphan.status).toBe(400);
     expect(orphan.body.code).toBe('passkey.challenge_missing');
     const options = await post('/auth/passkeys/registration/options', s).expect(200);
-    const elsewhere = await post('/auth/passkeys/registration', s).send({ label: 'x', credential: authenticator.attest(options.body.options, cred, { origin: 'http://localhost:3000' }) });
+    const elsewhere = await post('/auth/passkeys/registration', s).send({
+      label: 'x',
+      credential: authenticator.attest(options.body.options, cred, { origin: 'http://localhost:3000' }),
+    });
     expect(elsewhere.status).toBe(400);
     expect(elsewhere.body.code).toBe('passkey.origin_mismatch');
     // The refused answer spent the challenge: the good response to the same options comes too late.
@@ -237,7 +253,9 @@ describe('passkeys', () => {
     const after = await signInWithPassword(staff);
     expect(after.state).toBe('totp_enrolment');
     const audit = await t.http().get('/audit').query({ limit: 50 }).set(bearer(t.adminToken)).expect(200);
-    expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'auth.passkey_remove', outcome: 'success', targetId: passkeyId })]));
+    expect(audit.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'auth.passkey_remove', outcome: 'success', targetId: passkeyId })]),
+    );
   });
 
   it('keeps passwords, pending tokens and key material out of logs and the audit trail', async () => {

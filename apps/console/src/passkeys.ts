@@ -16,7 +16,8 @@ function browserRefusal(err: unknown): Error {
   const name = err instanceof WebAuthnError ? ((err.cause as { name?: string } | undefined)?.name ?? err.name) : err instanceof Error ? err.name : '';
   if (name === 'NotAllowedError' || name === 'AbortError') return new Error('The passkey prompt was closed or timed out. Try again.');
   if (name === 'InvalidStateError') return new Error('This authenticator already holds a passkey for your account.');
-  if (name === 'SecurityError') return new Error('This browser refused passkeys for this address. Open the console from its configured name (not an IP address).');
+  if (name === 'SecurityError')
+    return new Error('This browser refused passkeys for this address. Open the console from its configured name (not an IP address).');
   return err instanceof Error ? err : new Error('The browser could not use a passkey.');
 }
 

@@ -148,7 +148,9 @@ export class AppConfig {
    * address). Unset: HTTP_HOST when it is a name, else `localhost`. See docs/passkeys.md.
    */
   @IsOptional()
-  @Matches(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, { message: 'must be a domain name such as acs.example.com' })
+  @Matches(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, {
+    message: 'must be a domain name such as acs.example.com',
+  })
   WEBAUTHN_RP_ID?: string;
 
   /** Passkeys: the name an authenticator shows for this server. */

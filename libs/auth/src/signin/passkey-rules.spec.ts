@@ -17,7 +17,13 @@ describe('passkey rules', () => {
   });
 
   it.each<[string, string | undefined, string, { protocol: string; host: string }, string[]]>([
-    ['configured origins are taken as they are', 'https://a.example.com, https://b.example.com/', 'example.com', { protocol: 'http', host: 'x' }, ['https://a.example.com', 'https://b.example.com']],
+    [
+      'configured origins are taken as they are',
+      'https://a.example.com, https://b.example.com/',
+      'example.com',
+      { protocol: 'http', host: 'x' },
+      ['https://a.example.com', 'https://b.example.com'],
+    ],
     ['unset: the origin the request reached', undefined, 'localhost', { protocol: 'http', host: 'localhost:3000' }, ['http://localhost:3000']],
     ['unset: a name under the RP ID', undefined, 'example.com', { protocol: 'https', host: 'acs.example.com' }, ['https://acs.example.com']],
     ['unset: another host is no origin of ours', undefined, 'localhost', { protocol: 'http', host: '127.0.0.1:3000' }, []],

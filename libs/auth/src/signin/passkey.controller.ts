@@ -30,7 +30,13 @@ import { SignInRefused, SignInService } from './sign-in.service.js';
 const ANY_STAFF = [...STAFF_ROLES];
 
 function passkeyView(p: StaffPasskeyEntity): PasskeyView {
-  return { id: p.id, label: p.label, transports: JSON.parse(p.transports) as string[], createdAt: iso(p.createdAt), lastUsedAt: p.lastUsedAt === null ? null : iso(p.lastUsedAt) };
+  return {
+    id: p.id,
+    label: p.label,
+    transports: JSON.parse(p.transports) as string[],
+    createdAt: iso(p.createdAt),
+    lastUsedAt: p.lastUsedAt === null ? null : iso(p.lastUsedAt),
+  };
 }
 
 function staffSessionOf(req: AuthenticatedRequest): { staffId: string; session: NonNullable<AuthenticatedRequest['browserSession']> } {

@@ -17,7 +17,15 @@ import { Clock } from '@acs/clock';
 import { hashToken, newToken } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, DomainError } from '@acs/http';
-import { challengeRefusal, clientDataRefusal, counterRefusal, credentialJson, knownTransports, type PasskeyRefusal, type RelyingParty } from './passkey-rules.js';
+import {
+  challengeRefusal,
+  clientDataRefusal,
+  counterRefusal,
+  credentialJson,
+  knownTransports,
+  type PasskeyRefusal,
+  type RelyingParty,
+} from './passkey-rules.js';
 import { PasskeyChallengeEntity, StaffPasskeyEntity, type PasskeyPurpose } from './passkey.entities.js';
 
 // §15.1 (Level 3) recommends 300 000 to 600 000 ms for a ceremony; the challenge lives as long.
@@ -110,7 +118,11 @@ export class PasskeyService {
     await this.spend(row, staffId, 400);
     const credential = credentialJson(body, 'registration');
     if (!credential) throw new PasskeyRefused('passkey.invalid_response', 400, staffId);
-    const refusal = clientDataRefusal(credential.response.clientDataJSON as string, { type: 'webauthn.create', challenge: row!.challenge, origins: rp.origins });
+    const refusal = clientDataRefusal(credential.response.clientDataJSON as string, {
+      type: 'webauthn.create',
+      challenge: row!.challenge,
+      origins: rp.origins,
+    });
     if (refusal) throw new PasskeyRefused(refusal, 400, staffId);
     let info;
     try {
@@ -169,7 +181,9 @@ export class PasskeyService {
 
   /** Verifies an assertion against the pending sign-in's challenge (spent whatever the outcome); refusals are 401. */
   async authenticate(pendingToken: string, body: unknown, rp: RelyingParty): Promise<PasskeySignIn> {
-    const row = await this.dataSource.getRepository(PasskeyChallengeEntity).findOne({ where: { tokenHash: hashToken(pendingToken), purpose: 'authentication' } });
+    const row = await this.dataSource
+      .getRepository(PasskeyChallengeEntity)
+      .findOne({ where: { tokenHash: hashToken(pendingToken), purpose: 'authentication' } });
     await this.spend(row, row?.staffId ?? null, 401);
     const staffId = row!.staffId;
     const credential = credentialJson(body, 'authentication');
@@ -219,12 +233,7 @@ export class PasskeyService {
     const now = this.clock.nowMs();
     await this.writes.transaction(async (m: EntityManager) => {
       await m.delete(PasskeyChallengeEntity, { staffId, expiresAt: LessThan(now) });
-      await m
-        .createQueryBuilder()
-        .delete()
-        .from(PasskeyChallengeEntity)
-        .where('staff_id = :staffId AND used_at IS NOT NULL', { staffId })
-        .execute();
+      await m.createQueryBuilder().delete().from(PasskeyChallengeEntity).where('staff_id = :staffId AND used_at IS NOT NULL', { staffId }).execute();
       if (bind.sessionId) await m.delete(PasskeyChallengeEntity, { staffId, sessionId: bind.sessionId, purpose });
       await m.insert(PasskeyChallengeEntity, {
         id: randomUUID(),

@@ -61,7 +61,13 @@ export function PasskeysPanel({ api, onCsrf, sessionCookie }: { api: Api; onCsrf
                   <td>{formatTime(p.createdAt)}</td>
                   <td>{p.lastUsedAt ? formatTime(p.lastUsedAt) : 'never'}</td>
                   <td>
-                    <button type="button" className="danger" disabled={remove.isPending} onClick={() => remove.mutate(p.id)} aria-label={`Remove the passkey ${p.label}`}>
+                    <button
+                      type="button"
+                      className="danger"
+                      disabled={remove.isPending}
+                      onClick={() => remove.mutate(p.id)}
+                      aria-label={`Remove the passkey ${p.label}`}
+                    >
                       Remove
                     </button>
                   </td>
