@@ -13,8 +13,15 @@ interface RouteInfo {
 }
 
 // Routes anyone may call. Everything else must name its callers.
-// Sign-in and the reset link's form are public by nature: they are how a person gets a session.
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /auth/sign-in', 'POST /auth/password-reset']);
+// Sign-in (with its passkey steps) and the reset link's form are public by nature: they are how a person gets a session.
+const PUBLIC_ROUTES = new Set([
+  'GET /health',
+  'GET /ready',
+  'POST /auth/sign-in',
+  'POST /auth/sign-in/passkey/options',
+  'POST /auth/sign-in/passkey',
+  'POST /auth/password-reset',
+]);
 
 function collectRoutes(t: TestApp): RouteInfo[] {
   const scanner = new MetadataScanner();

@@ -46,6 +46,19 @@ export function authMessage(p: Problem): string | null {
       return 'Two-step sign-in is already on. Turn it off first to set up another app.';
     case 'totp.no_pending_enrolment':
       return 'Start the setup again: the QR code shown is no longer the one waiting for confirmation.';
+    case 'auth.no_passkey':
+      return 'This account has no passkey. Sign in with the code from your app instead.';
+    case 'passkey.challenge_missing':
+    case 'passkey.challenge_expired':
+      return 'The passkey request is no longer valid (it was answered already or took too long). Try again.';
+    case 'passkey.unknown_credential':
+      return 'This passkey is not registered to your account. Use another passkey or the code from your app.';
+    case 'passkey.counter_regression':
+      return 'This passkey was refused: its authenticator may have been copied. Use another second factor and tell an administrator.';
+    case 'passkey.origin_mismatch':
+      return 'The passkey was used on another address than the console’s own. Open the console from its configured address.';
+    case 'passkey.already_registered':
+      return 'This passkey is already registered.';
     default:
       return null;
   }

@@ -68,6 +68,7 @@ export const keys = {
   /** The signed-in staff member's own second factor and browser sessions (the Security page). */
   ownTotp: () => ['auth', 'totp'] as const,
   ownSessions: () => ['auth', 'sessions'] as const,
+  ownPasskeys: () => ['auth', 'passkeys'] as const,
 };
 
 /** Marks what a change touched as stale; mounted queries under those keys read again. */

@@ -39,7 +39,8 @@ interface SessionState {
   session: Session | null;
   enrolment: PendingEnrolment | null;
   notice: string | null;
-  signInWithPassword: (body: SignInBody) => Promise<void>;
+  /** Posts to /auth/sign-in, or to `path` (the passkey step, /auth/sign-in/passkey), and opens the session it sets. */
+  signInWithPassword: (body: SignInBody | Schemas['PasskeySignInDto'], path?: string) => Promise<void>;
   signInWithToken: (token: string) => Promise<void>;
 }
 
@@ -82,9 +83,9 @@ export function SessionProvider({ children, initial }: { children: ReactNode; in
     setCurrent({ via: 'token', key: ++signIns, token, principal });
   }, []);
 
-  const signInWithPassword = useCallback(async (body: SignInBody) => {
+  const signInWithPassword = useCallback(async (body: SignInBody | Schemas['PasskeySignInDto'], path = '/auth/sign-in') => {
     // An Api without the 401 handler: a refused sign-in is the form's error, not an ended session.
-    const signed = await new Api({ kind: 'none' }).post<SignedInView>('/auth/sign-in', body);
+    const signed = await new Api({ kind: 'none' }).post<SignedInView>(path, body);
     localStorage.setItem(SESSION_FLAG, '1');
     sessionStorage.removeItem(TOKEN_KEY);
     const next = await openedSession(signed.csrfToken, signed.state);

@@ -9,6 +9,8 @@ import { AuthGuard } from './auth.guard.js';
 import { LiveStreamLimit } from './live-stream-limit.interceptor.js';
 import { StaffService } from './staff.service.js';
 import { TokenService } from './token.service.js';
+import { PasskeyController } from './signin/passkey.controller.js';
+import { PasskeyService } from './signin/passkey.service.js';
 import { PasswordHasher } from './signin/password-hasher.js';
 import { PasswordService } from './signin/password.service.js';
 import { SessionService } from './signin/session.service.js';
@@ -17,7 +19,7 @@ import { AccountLockout, SignInService } from './signin/sign-in.service.js';
 import { TotpService } from './signin/totp.service.js';
 
 @Module({
-  controllers: [AuthController, StaffController, TokensController, SignInController],
+  controllers: [AuthController, StaffController, TokensController, SignInController, PasskeyController],
   providers: [
     TokenService,
     StaffService,
@@ -43,6 +45,7 @@ import { TotpService } from './signin/totp.service.js';
     SessionService,
     PasswordService,
     TotpService,
+    PasskeyService,
     SignInService,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: LiveStreamLimit },

@@ -170,6 +170,29 @@ export class AppConfig {
   @IsBoolean()
   STAFF_TOTP_REQUIRED = true;
 
+  /**
+   * Passkeys (WebAuthn): the relying party id, a domain the console is reached under (never an IP
+   * address). Unset: HTTP_HOST when it is a name, else `localhost`. See docs/passkeys.md.
+   */
+  @IsOptional()
+  @Matches(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, {
+    message: 'must be a domain name such as acs.example.com',
+  })
+  WEBAUTHN_RP_ID?: string;
+
+  /** Passkeys: the name an authenticator shows for this server. */
+  @IsString()
+  @MinLength(1)
+  WEBAUTHN_RP_NAME = 'ACS';
+
+  /**
+   * Passkeys: the origins (comma-separated, e.g. https://acs.example.com) a ceremony may run on.
+   * Unset: the origin the request reached the server at, when its host is the RP id or under it.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s,/]+(,\s*https?:\/\/[^\s,/]+)*$/, { message: 'must be comma-separated origins such as https://acs.example.com' })
+  WEBAUTHN_ORIGINS?: string;
+
   /** A browser session ends after this many minutes without a request. */
   @Type(() => Number)
   @IsInt()
@@ -493,6 +516,8 @@ export const OPTIONAL_SETTINGS = [
   'CERTIFICATE_DIR',
   'CHECKPOINT_DIR',
   'TRUST_PROXY',
+  'WEBAUTHN_RP_ID',
+  'WEBAUTHN_ORIGINS',
 ];
 
 const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));

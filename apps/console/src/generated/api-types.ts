@@ -373,6 +373,108 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/passkeys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The calling staff account’s passkeys (label, transports, last use; no key material) */
+    get: operations['PasskeyController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys/registration/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Options for navigator.credentials.create(); the challenge is bound to this browser session */
+    post: operations['PasskeyController_registrationOptions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys/registration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Register the passkey the browser created; a session that had to enrol a second factor becomes active (rotated) */
+    post: operations['PasskeyController_register'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys/{passkeyId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove one of one’s own passkeys (with the session cookie, its CSRF token is required) */
+    delete: operations['PasskeyController_remove'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sign-in/passkey/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** First step of a passkey sign-in: the password, then options for navigator.credentials.get() and a pending sign-in token */
+    post: operations['PasskeyController_signInOptions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/sign-in/passkey': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Second step: the passkey’s assertion for the pending sign-in; sets the session cookie */
+    post: operations['PasskeyController_signIn'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -2414,6 +2516,74 @@ export interface components {
       state: 'active' | 'totp_enrolment' | null;
       /** @description The rotated session’s CSRF token, when the call came with a session */
       csrfToken: string | null;
+    };
+    PasskeyView: {
+      /** Format: uuid */
+      id: string;
+      label: string;
+      /** @description Transports the browser reported (hints only) */
+      transports: string[];
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      lastUsedAt: string | null;
+    };
+    PasskeyCreationOptionsView: {
+      /** @description PublicKeyCredentialCreationOptionsJSON (WebAuthn §5.4) for navigator.credentials.create() */
+      options: {
+        [key: string]: unknown;
+      };
+    };
+    PasskeyRegistrationDto: {
+      /**
+       * @description A name of one’s own for the passkey, e.g. "desk laptop"
+       * @example desk laptop
+       */
+      label: string;
+      /** @description The PublicKeyCredential as JSON (WebAuthn §5.1 toJSON; what @simplewebauthn/browser returns) */
+      credential: {
+        [key: string]: unknown;
+      };
+    };
+    PasskeyRegisteredView: {
+      /** Format: uuid */
+      id: string;
+      label: string;
+      /** @description Transports the browser reported (hints only) */
+      transports: string[];
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      lastUsedAt: string | null;
+      /**
+       * @description The new session state when the call came with a session
+       * @enum {string|null}
+       */
+      state: 'active' | 'totp_enrolment' | null;
+      /** @description The rotated session’s CSRF token, when the call came with a session */
+      csrfToken: string | null;
+    };
+    PasskeySignInStartDto: {
+      /** @example desk-officer-2 */
+      username: string;
+      /** Format: password */
+      password: string;
+    };
+    PasskeySignInOptionsView: {
+      /** @description Send back with the assertion; good once, for as long as the options’ timeout */
+      pendingToken: string;
+      /** @description PublicKeyCredentialRequestOptionsJSON (WebAuthn §5.5) for navigator.credentials.get() */
+      options: {
+        [key: string]: unknown;
+      };
+    };
+    PasskeySignInDto: {
+      /** @description The pendingToken of POST /auth/sign-in/passkey/options */
+      pendingToken: string;
+      /** @description The PublicKeyCredential as JSON (WebAuthn §5.1 toJSON; what @simplewebauthn/browser returns) */
+      credential: {
+        [key: string]: unknown;
+      };
     };
     HealthView: {
       /** @enum {string} */
@@ -4696,6 +4866,187 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TotpStatusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  PasskeyController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  PasskeyController_registrationOptions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyCreationOptionsView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  PasskeyController_register: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeyRegistrationDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyRegisteredView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  PasskeyController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        passkeyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Passkey removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  PasskeyController_signInOptions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeySignInStartDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeySignInOptionsView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  PasskeyController_signIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeySignInDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedInView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

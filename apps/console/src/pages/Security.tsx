@@ -4,6 +4,7 @@ import type { Schemas } from '../api';
 import { keys, useInvalidate } from '../queries';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, Status } from '../ui';
+import { PasskeysPanel } from './security/Passkeys';
 import { TotpSetup } from './security/TotpSetup';
 import './Security.css';
 
@@ -20,6 +21,7 @@ export function SecurityPage() {
       <p className="muted">Your own sign-in to this console. An administrator can reset a forgotten password or remove the second factor of a lost phone.</p>
       <PasswordPanel />
       <TotpPanel />
+      <OwnPasskeys />
       <SessionsPanel />
     </>
   );
@@ -142,6 +144,11 @@ function TurnOffTotp() {
       </div>
     </form>
   );
+}
+
+function OwnPasskeys() {
+  const { api, via, rotated } = useSession();
+  return <PasskeysPanel api={api} onCsrf={rotated} sessionCookie={via === 'password'} />;
 }
 
 function SessionsPanel() {

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api';
+import { passkeyAssertion } from '../passkeys';
 import { useSessionState } from '../session';
 import { ErrorNotice, Field } from '../ui';
 
@@ -26,7 +27,7 @@ export function SignIn() {
   );
 }
 
-type SecondFactor = 'totp' | 'recovery';
+type SecondFactor = 'totp' | 'recovery' | 'passkey';
 
 function PasswordSignIn({ onToken }: { onToken: () => void }) {
   const { signInWithPassword } = useSessionState();
@@ -34,6 +35,8 @@ function PasswordSignIn({ onToken }: { onToken: () => void }) {
   const [password, setPassword] = useState('');
   // Set once the server has said the password is right and the account has a second factor.
   const [second, setSecond] = useState<SecondFactor | null>(null);
+  // The account's second factors, from the server's answer (`factors`): a passkey is offered only where there is one.
+  const [factors, setFactors] = useState<string[]>([]);
   const [code, setCode] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -44,8 +47,31 @@ function PasswordSignIn({ onToken }: { onToken: () => void }) {
     if (refocus > 0) passwordInput.current?.focus();
   }, [refocus]);
 
+  const refused = (err: unknown) => {
+    setError(err);
+    const problem = err instanceof ApiError ? err.code : '';
+    if (problem === 'auth.bad_credentials' || problem === 'auth.account_locked') {
+      setSecond(null);
+      setPassword('');
+      setRefocus((n) => n + 1);
+    }
+  };
+
+  const signInWithPasskey = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await signInWithPassword(await passkeyAssertion(username.trim(), password), '/auth/sign-in/passkey');
+    } catch (err) {
+      refused(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (second === 'passkey') return signInWithPasskey();
     setBusy(true);
     setError(null);
     try {
@@ -53,9 +79,11 @@ function PasswordSignIn({ onToken }: { onToken: () => void }) {
       await signInWithPassword({ username: username.trim(), password, ...factor });
     } catch (err) {
       const problem = err instanceof ApiError ? err.code : '';
-      if (problem === 'auth.totp_required') {
+      if (problem === 'auth.totp_required' || problem === 'auth.passkey_required') {
         // Not an error: the next step of the same sign-in.
-        setSecond('totp');
+        const offered = err instanceof ApiError && Array.isArray(err.problem.factors) ? (err.problem.factors as string[]) : ['totp'];
+        setFactors(offered);
+        setSecond(problem === 'auth.passkey_required' ? 'passkey' : 'totp');
         setCode('');
       } else {
         setError(err);
@@ -73,11 +101,42 @@ function PasswordSignIn({ onToken }: { onToken: () => void }) {
 
   const startOver = () => {
     setSecond(null);
+    setFactors([]);
     setPassword('');
     setCode('');
     setError(null);
     setRefocus((n) => n + 1);
   };
+
+  if (second === 'passkey') {
+    return (
+      <form onSubmit={(e) => void submit(e)} aria-labelledby="second-title">
+        <h2 id="second-title">Two-step sign-in</h2>
+        <p className="muted">Confirm with the passkey of {username.trim()}: on this device, a phone or a security key, as your browser offers.</p>
+        <ErrorNotice error={error} />
+        <div className="signin-actions">
+          <button type="submit" className="primary" disabled={busy} autoFocus>
+            {busy ? 'Waiting for the passkey…' : 'Use a passkey'}
+          </button>
+          {factors.includes('totp') ? (
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                setSecond('totp');
+                setError(null);
+              }}
+            >
+              Use the code from the app
+            </button>
+          ) : null}
+          <button type="button" className="link" onClick={startOver}>
+            Start over
+          </button>
+        </div>
+      </form>
+    );
+  }
 
   if (second) {
     return (
@@ -139,6 +198,18 @@ function PasswordSignIn({ onToken }: { onToken: () => void }) {
           >
             {second === 'totp' ? 'Use a recovery code instead' : 'Use the code from the app'}
           </button>
+          {factors.includes('passkey') ? (
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                setSecond('passkey');
+                setError(null);
+              }}
+            >
+              Use a passkey instead
+            </button>
+          ) : null}
           <button type="button" className="link" onClick={startOver}>
             Start over
           </button>

@@ -4,6 +4,7 @@ import { loadConfig } from '@acs/config';
 import { AuthFailureLimiter } from '../auth-failure-limiter.js';
 import type { SecurityEventSink } from '../security-event.sink.js';
 import type { PasswordHasher } from './password-hasher.js';
+import type { PasskeyService } from './passkey.service.js';
 import type { PasswordService } from './password.service.js';
 import { AccountLockout, SignInService } from './sign-in.service.js';
 import type { TotpService } from './totp.service.js';
@@ -16,7 +17,7 @@ const ACCOUNTS: Record<string, { id: string; username: string; role: string; dis
 };
 
 /** The order of the checks and the Argon2 work each path spends, over fakes of the service's neighbours. */
-function harness(opts: { addressBlocked?: boolean } = {}) {
+function harness(opts: { addressBlocked?: boolean; passkeys?: string[]; totp?: string[] } = {}) {
   const work: string[] = [];
   const events: string[] = [];
   const dataSource = {
@@ -30,11 +31,12 @@ function harness(opts: { addressBlocked?: boolean } = {}) {
     hashOf: async (id: string) => Object.values(ACCOUNTS).find((a) => a.id === id)?.hash ?? null,
     rehashIfNeeded: async () => undefined,
   } as unknown as PasswordService;
-  const totp = { enrolled: async () => false } as unknown as TotpService;
+  const totp = { enrolled: async (id: string) => (opts.totp ?? []).includes(id) } as unknown as TotpService;
+  const passkeys = { any: async (id: string) => (opts.passkeys ?? []).includes(id) } as unknown as PasskeyService;
   const sink = { authEvent: async (e: { action: string }) => void events.push(e.action) } as unknown as SecurityEventSink;
   const addresses = AuthFailureLimiter.inMemory(opts.addressBlocked ? 1 : 100, 60, `a-${Math.random()}`);
   const lockout = new AccountLockout(AuthFailureLimiter.inMemory(2, 60, `u-${Math.random()}`));
-  const service = new SignInService(dataSource, loadConfig({}), addresses, lockout, hasher, passwords, totp, sink);
+  const service = new SignInService(dataSource, loadConfig({}), addresses, lockout, hasher, passwords, totp, sink, passkeys);
   const attempt = async (username: string, password: string) => {
     try {
       const r = await service.signIn({ username, password, address: '192.0.2.1' });
@@ -43,7 +45,14 @@ function harness(opts: { addressBlocked?: boolean } = {}) {
       return (err as { code: string }).code;
     }
   };
-  return { attempt, work, events, addresses };
+  const forPasskey = async (username: string, password: string) => {
+    try {
+      return (await service.passwordForPasskey({ username, password, address: '192.0.2.1' })).id;
+    } catch (err) {
+      return (err as { code: string }).code;
+    }
+  };
+  return { attempt, forPasskey, work, events, addresses };
 }
 
 describe(SignInService.name, () => {
@@ -81,5 +90,22 @@ describe(SignInService.name, () => {
     h.work.length = 0;
     expect(await h.attempt('alice', 'alice')).toBe('auth.rate_limited');
     expect(h.work).toEqual([]);
+  });
+
+  it.each<[string, { passkeys?: string[]; totp?: string[] }, string]>([
+    ['no second factor, TOTP required: enrolment first', {}, 'totp_enrolment'],
+    ['a passkey only: the passkey step is asked for', { passkeys: ['s-alice'] }, 'auth.passkey_required'],
+    ['TOTP only: the code is asked for', { totp: ['s-alice'] }, 'auth.totp_required'],
+    ['both: the code is asked for (the passkey is offered beside it)', { passkeys: ['s-alice'], totp: ['s-alice'] }, 'auth.totp_required'],
+  ])('second factor, %s', async (_name, factors, expected) => {
+    const h = harness(factors);
+    expect(await h.attempt('alice', 'alice')).toBe(expected);
+  });
+
+  it('starts a passkey sign-in only after the right password, and only for an account with a passkey', async () => {
+    const h = harness({ passkeys: ['s-alice'] });
+    expect(await h.forPasskey('alice', 'nope')).toBe('auth.bad_credentials');
+    expect(await h.forPasskey('dave', 'dave')).toBe('auth.no_passkey');
+    expect(await h.forPasskey('alice', 'alice')).toBe('s-alice');
   });
 });

@@ -7,6 +7,7 @@ import { AuthFailureLimiter } from '../auth-failure-limiter.js';
 import { SecurityEventSink } from '../security-event.sink.js';
 import { StaffAccountEntity } from '../staff-account.entity.js';
 import { PasswordHasher } from './password-hasher.js';
+import { PasskeyService } from './passkey.service.js';
 import { PasswordService } from './password.service.js';
 import type { SessionState } from './sign-in.entities.js';
 import { TotpService } from './totp.service.js';
@@ -64,9 +65,67 @@ export class SignInService {
     private readonly passwords: PasswordService,
     private readonly totp: TotpService,
     private readonly sink: SecurityEventSink,
+    private readonly passkeys: PasskeyService,
   ) {}
 
   async signIn(a: SignInAttempt): Promise<SignInOutcome> {
+    const { staff, accountKey, hash } = await this.firstFactor(a);
+    const staffId = staff.id;
+    const totpOn = await this.totp.enrolled(staffId);
+    // A passkey is a second factor as good as TOTP: either one satisfies "second factor required".
+    const passkeysOn = await this.passkeys.any(staffId);
+    if (totpOn || passkeysOn) {
+      const factors = [...(totpOn ? ['totp'] : []), ...(passkeysOn ? ['passkey'] : [])];
+      if (a.totpCode === undefined && a.recoveryCode === undefined) {
+        if (!totpOn) throw new SignInRefused('auth.passkey_required', 'this account signs in with its passkey after the password', 401, staffId, { factors });
+        throw new SignInRefused('auth.totp_required', 'this account needs its second factor: send totpCode or recoveryCode', 401, staffId, { factors });
+      }
+      const second =
+        a.totpCode !== undefined ? await this.totp.verifyCode(staffId, a.totpCode) : await this.totp.useRecoveryCode(staffId, a.recoveryCode ?? '');
+      if (!second) {
+        await this.fail(a, accountKey, staffId);
+        throw new SignInRefused('auth.totp_invalid', 'the second-factor code is not valid or was already used', 401, staffId);
+      }
+    }
+
+    await this.lockout.limiter.reset(accountKey);
+    await this.passwords.rehashIfNeeded(staffId, hash, a.password);
+    return { staff, state: await this.stateAfterSignIn(staffId) };
+  }
+
+  /**
+   * Steps 1 and 2 alone, for the passkey sign-in's first request: the password is right and the
+   * account has a passkey. The lock-out is reset only once the passkey has answered.
+   */
+  async passwordForPasskey(a: SignInAttempt): Promise<StaffAccountEntity> {
+    const { staff, hash } = await this.firstFactor(a);
+    if (!(await this.passkeys.any(staff.id))) {
+      throw new SignInRefused('auth.no_passkey', 'this account has no passkey; sign in with the password (and code) instead', 401, staff.id);
+    }
+    await this.passwords.rehashIfNeeded(staff.id, hash, a.password);
+    return staff;
+  }
+
+  /** After a passkey's assertion verified: the account's failures are forgiven and the session state decided. */
+  async passkeySucceeded(staffId: string): Promise<SignInOutcome> {
+    const staff = await this.dataSource.getRepository(StaffAccountEntity).findOneOrFail({ where: { id: staffId } });
+    if (staff.disabledAt !== null) throw new SignInRefused('auth.bad_credentials', 'the username or password is not correct', 401, staffId);
+    await this.lockout.limiter.reset(`user:${staff.username.toLowerCase()}`);
+    return { staff, state: await this.stateAfterSignIn(staffId) };
+  }
+
+  /** A refused passkey assertion counts like a wrong code: against the address and the username. */
+  async passkeyFailed(staffId: string | null, address: string, requestId?: string): Promise<void> {
+    const staff = staffId ? await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { id: staffId } }) : null;
+    if (!staff) {
+      await this.addresses.recordFailure(address);
+      return;
+    }
+    await this.fail({ username: staff.username, password: '', address, requestId }, `user:${staff.username.toLowerCase()}`, staff.id);
+  }
+
+  /** The address budget and the username's lock (before any hash), then the password (always hashed). */
+  private async firstFactor(a: SignInAttempt): Promise<{ staff: StaffAccountEntity; accountKey: string; hash: string }> {
     const accountKey = `user:${a.username.toLowerCase()}`;
     const staff = await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { username: a.username } });
     const staffId = staff && staff.disabledAt === null ? staff.id : null;
@@ -84,27 +143,16 @@ export class SignInService {
 
     const hash = staffId ? await this.passwords.hashOf(staffId) : null;
     const passwordOk = hash ? await this.hasher.verify(hash, a.password) : await this.hasher.verifyDummy(a.password);
-    if (!staff || !staffId || !passwordOk) {
+    if (!staff || !staffId || !hash || !passwordOk) {
       await this.fail(a, accountKey, staffId);
       throw new SignInRefused('auth.bad_credentials', 'the username or password is not correct', 401, staffId);
     }
+    return { staff, accountKey, hash };
+  }
 
-    if (await this.totp.enrolled(staffId)) {
-      if (a.totpCode === undefined && a.recoveryCode === undefined) {
-        throw new SignInRefused('auth.totp_required', 'this account needs its second factor: send totpCode or recoveryCode', 401, staffId);
-      }
-      const second =
-        a.totpCode !== undefined ? await this.totp.verifyCode(staffId, a.totpCode) : await this.totp.useRecoveryCode(staffId, a.recoveryCode ?? '');
-      if (!second) {
-        await this.fail(a, accountKey, staffId);
-        throw new SignInRefused('auth.totp_invalid', 'the second-factor code is not valid or was already used', 401, staffId);
-      }
-    }
-
-    await this.lockout.limiter.reset(accountKey);
-    await this.passwords.rehashIfNeeded(staffId, hash!, a.password);
-    const needsEnrolment = this.config.STAFF_TOTP_REQUIRED && !(await this.totp.enrolled(staffId));
-    return { staff, state: needsEnrolment ? 'totp_enrolment' : 'active' };
+  private async stateAfterSignIn(staffId: string): Promise<SessionState> {
+    const hasSecond = (await this.totp.enrolled(staffId)) || (await this.passkeys.any(staffId));
+    return this.config.STAFF_TOTP_REQUIRED && !hasSecond ? 'totp_enrolment' : 'active';
   }
 
   /**
