@@ -10,6 +10,7 @@ import { EvidenceSignatures1795690412000 } from './1795690412000-EvidenceSignatu
 import { StaffSignIn1795700000000 } from './1795700000000-StaffSignIn.js';
 import { Credentials1795700170000 } from './1795700170000-Credentials.js';
 import { OsdpCardReaders1795710000000 } from './1795710000000-OsdpCardReaders.js';
+import { StaffSingleSignOn1795720500000 } from './1795720500000-StaffSingleSignOn.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   StaffSignIn1795700000000,
   Credentials1795700170000,
   OsdpCardReaders1795710000000,
+  StaffSingleSignOn1795720500000,
 ];

@@ -14,7 +14,16 @@ interface RouteInfo {
 
 // Routes anyone may call. Everything else must name its callers.
 // Sign-in and the reset link's form are public by nature: they are how a person gets a session.
-const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /auth/sign-in', 'POST /auth/password-reset']);
+// So is single sign-on: whether it is offered, the redirect to the provider, and its answer.
+const PUBLIC_ROUTES = new Set([
+  'GET /health',
+  'GET /ready',
+  'POST /auth/sign-in',
+  'POST /auth/password-reset',
+  'GET /auth/oidc',
+  'GET /auth/oidc/start',
+  'GET /auth/oidc/callback',
+]);
 
 function collectRoutes(t: TestApp): RouteInfo[] {
   const scanner = new MetadataScanner();
@@ -63,7 +72,7 @@ describe('route policy', () => {
     expect(routes.filter((r) => r.access === undefined).map((r) => r.route)).toEqual([]);
   });
 
-  it('only health, readiness, sign-in and the password reset are public', () => {
+  it('only health, readiness, sign-in (password and single sign-on) and the password reset are public', () => {
     expect(
       routes
         .filter((r) => r.access?.kind === 'public')

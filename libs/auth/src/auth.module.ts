@@ -15,9 +15,11 @@ import { SessionService } from './signin/session.service.js';
 import { SignInController } from './signin/sign-in.controller.js';
 import { AccountLockout, SignInService } from './signin/sign-in.service.js';
 import { TotpService } from './signin/totp.service.js';
+import { OidcController } from './oidc/oidc.controller.js';
+import { OidcService } from './oidc/oidc.service.js';
 
 @Module({
-  controllers: [AuthController, StaffController, TokensController, SignInController],
+  controllers: [AuthController, StaffController, TokensController, SignInController, OidcController],
   providers: [
     TokenService,
     StaffService,
@@ -44,6 +46,7 @@ import { TotpService } from './signin/totp.service.js';
     PasswordService,
     TotpService,
     SignInService,
+    OidcService,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: LiveStreamLimit },
   ],

@@ -20,3 +20,4 @@ export { TokenService, type IssuedToken } from './token.service.js';
 export { StaffService } from './staff.service.js';
 export { AuthModule, AuthCoreModule } from './auth.module.js';
 export { SIGN_IN_ENTITIES, StaffCredentialEntity, PasswordResetEntity, RecoveryCodeEntity, BrowserSessionEntity } from './signin/sign-in.entities.js';
+export { OIDC_ENTITIES, StaffExternalIdentityEntity, OidcAttemptEntity } from './oidc/oidc.entities.js';

@@ -1,6 +1,6 @@
 import type { SchemaParts } from '@acs/database';
 import { DataKeyEntity } from '@acs/crypto';
-import { ApiTokenEntity, SIGN_IN_ENTITIES, StaffAccountEntity } from '@acs/auth';
+import { ApiTokenEntity, OIDC_ENTITIES, SIGN_IN_ENTITIES, StaffAccountEntity } from '@acs/auth';
 import { AuditEntryEntity } from '@acs/audit';
 import { REGISTRY_ENTITIES } from '@acs/registry';
 import { AccessEventEntity } from '@acs/access-log';
@@ -20,6 +20,7 @@ export const ENTITIES = [
   StaffAccountEntity,
   ApiTokenEntity,
   ...SIGN_IN_ENTITIES,
+  ...OIDC_ENTITIES,
   AuditEntryEntity,
   ...REGISTRY_ENTITIES,
   AccessEventEntity,
