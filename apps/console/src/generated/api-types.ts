@@ -373,6 +373,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/oidc': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether single sign-on is offered, and the provider’s name for the sign-in page */
+    get: operations['OidcController_options'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -2414,6 +2431,20 @@ export interface components {
       state: 'active' | 'totp_enrolment' | null;
       /** @description The rotated session’s CSRF token, when the call came with a session */
       csrfToken: string | null;
+    };
+    OidcOptionsView: {
+      /** @description Single sign-on through OpenID Connect is configured (OIDC_ISSUER) */
+      enabled: boolean;
+      /**
+       * @description The provider’s name for the "Sign in with …" button
+       * @example Entra ID
+       */
+      displayName?: string | null;
+      /**
+       * @description Where the button goes (a browser navigation, not a fetch)
+       * @example /auth/oidc/start
+       */
+      startUrl?: string | null;
     };
     HealthView: {
       /** @enum {string} */
@@ -4696,6 +4727,34 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TotpStatusView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OidcController_options: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OidcOptionsView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
