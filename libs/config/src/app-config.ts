@@ -422,7 +422,7 @@ export class AppConfig {
   OIDC_SCOPES = 'openid';
 
   /** Single sign-on: the ID token claim that carries the person's groups or roles (a string or an array of strings). */
-  @Matches(/^[A-Za-z0-9_:.\/-]{1,128}$/, { message: 'must be a claim name' })
+  @Matches(/^[A-Za-z0-9_:./-]{1,128}$/, { message: 'must be a claim name' })
   OIDC_ROLE_CLAIM = 'groups';
 
   /**

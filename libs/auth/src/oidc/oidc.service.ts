@@ -45,7 +45,13 @@ export class OidcService {
     const c = config;
     this.client =
       c.OIDC_ISSUER && c.OIDC_CLIENT_ID && c.OIDC_REDIRECT_URL
-        ? new OidcClient({ issuer: c.OIDC_ISSUER, clientId: c.OIDC_CLIENT_ID, clientSecret: c.OIDC_CLIENT_SECRET, redirectUrl: c.OIDC_REDIRECT_URL, scopes: c.OIDC_SCOPES })
+        ? new OidcClient({
+            issuer: c.OIDC_ISSUER,
+            clientId: c.OIDC_CLIENT_ID,
+            clientSecret: c.OIDC_CLIENT_SECRET,
+            redirectUrl: c.OIDC_REDIRECT_URL,
+            scopes: c.OIDC_SCOPES,
+          })
         : null;
     // A bad map stops the start-up (parseRoleMap throws), so nobody is let in under a typo.
     this.roles = this.client ? parseRoleMap(c.OIDC_ROLE_MAP ?? '') : [];
@@ -100,13 +106,24 @@ export class OidcService {
     if (!attempt || binding === undefined || sha256Hex(binding) !== attempt.bindingHash || now >= attempt.expiresAt) {
       throw new OidcRefused('auth.oidc_state_invalid', 'this sign-in answer is unknown, already used, expired or from another browser; start again', 400);
     }
-    const identity = await oidc.exchange({ callbackQuery: query.toString(), state: state!, nonce: attempt.nonce, codeVerifier: attempt.codeVerifier, nowMs: now });
+    const identity = await oidc.exchange({
+      callbackQuery: query.toString(),
+      state: state!,
+      nonce: attempt.nonce,
+      codeVerifier: attempt.codeVerifier,
+      nowMs: now,
+    });
     const role = mapRole(identity.claims[this.config.OIDC_ROLE_CLAIM], this.roles);
     const linked = await this.dataSource.getRepository(StaffExternalIdentityEntity).findOne({ where: { issuer: identity.issuer, subject: identity.subject } });
     if (!role) {
       // Access withdrawn at the provider: the account's open sessions end too, not only this sign-in.
       if (linked) await this.sessions.revokeAllFor(linked.staffId);
-      throw new OidcRefused('auth.oidc_unmapped_role', 'the provider names no group or role that this product maps to a staff role', 403, linked?.staffId ?? null);
+      throw new OidcRefused(
+        'auth.oidc_unmapped_role',
+        'the provider names no group or role that this product maps to a staff role',
+        403,
+        linked?.staffId ?? null,
+      );
     }
     return { ...(await this.link(identity.issuer, identity.subject, role, linked, now)), replacesSessionId: attempt.replacesSessionId };
   }
@@ -131,7 +148,8 @@ export class OidcService {
     return this.writes.transaction(async (m) => {
       if (linked) {
         const staff = await m.findOneOrFail(StaffAccountEntity, { where: { id: linked.staffId } });
-        if (staff.disabledAt !== null) throw new OidcRefused('auth.oidc_account_disabled', 'the staff account linked to this identity is disabled', 403, staff.id);
+        if (staff.disabledAt !== null)
+          throw new OidcRefused('auth.oidc_account_disabled', 'the staff account linked to this identity is disabled', 403, staff.id);
         const roleChanged = staff.role !== role;
         if (roleChanged) {
           staff.role = role;
@@ -143,7 +161,13 @@ export class OidcService {
         return { staff, roleChanged, created: false };
       }
       // A handle derived from the identity, not the person's name or e-mail: the account list shows no personal data.
-      const staff: StaffAccountEntity = { id: randomUUID(), username: `sso-${sha256Hex(`${issuer}\n${subject}`).slice(0, 20)}`, role, createdAt: now, disabledAt: null };
+      const staff: StaffAccountEntity = {
+        id: randomUUID(),
+        username: `sso-${sha256Hex(`${issuer}\n${subject}`).slice(0, 20)}`,
+        role,
+        createdAt: now,
+        disabledAt: null,
+      };
       await m.insert(StaffAccountEntity, staff);
       await m.insert(StaffExternalIdentityEntity, { id: randomUUID(), issuer, subject, staffId: staff.id, createdAt: now, lastSignInAt: now });
       return { staff, roleChanged: true, created: true };
