@@ -64,7 +64,11 @@ export class OidcController {
       : { enabled: false, displayName: null, startUrl: null };
   }
 
-  /** Browser navigation: 303 to the provider (problem `auth.oidc_not_configured` when off). */
+  /**
+   * Browser navigation: 303 to the provider (problem `auth.oidc_not_configured` when off). Left out
+   * of the OpenAPI document with the callback: both answer redirects for a browser, not JSON for
+   * an API client, and docs/single-sign-on.md describes them.
+   */
   @Get('start')
   @Public()
   @ApiExcludeEndpoint()
