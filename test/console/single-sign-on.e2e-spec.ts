@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeClock } from '@acs/clock';
-import { screenshot, startConsoleHarness, type ConsoleHarness } from './console-support.js';
+import { axeViolations } from './axe.js';
+import { screenshot, startConsoleHarness, unlabelledControls, type ConsoleHarness } from './console-support.js';
 import { startTestIdp, type TestIdp } from '../support/oidc-idp.js';
 
 /** A loopback port free right now: the server's address must be in the provider's registration before either starts. */
@@ -53,6 +54,8 @@ describe('web console: single sign-on', () => {
     const button = page.getByRole('link', { name: 'Sign in with Test IdP' });
     await button.waitFor();
     await screenshot(page, '00-sign-in-sso');
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await button.click();
     await nav(page).waitFor();
     await expect(page.locator('.whoami strong').textContent()).resolves.toBe('auditor');
@@ -77,6 +80,9 @@ describe('web console: single sign-on', () => {
     await alert.waitFor();
     await expect(alert.textContent()).resolves.toContain('auth.oidc_unmapped_role');
     await expect(alert.textContent()).resolves.toContain('not in a group that gives access');
+    // Taken from the address bar: a reload does not show it again.
+    expect(new URL(page.url()).search).toBe('');
+    expect(await axeViolations(page)).toEqual([]);
     await expect(nav(page).count()).resolves.toBe(0);
   });
 });
