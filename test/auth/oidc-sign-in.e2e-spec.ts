@@ -148,7 +148,11 @@ describe('staff single sign-on (OpenID Connect)', () => {
   it('refuses the identity of a disabled account', async () => {
     const first = await signIn('idp-user-erik', ['acs-guards']);
     const me = await t.http().get('/auth/me').set('Cookie', sessionCookie(first)).expect(200);
-    await t.http().post(`/staff/${me.body.staffId as string}/disable`).set(bearer(t.adminToken)).expect(200);
+    await t
+      .http()
+      .post(`/staff/${me.body.staffId as string}/disable`)
+      .set(bearer(t.adminToken))
+      .expect(200);
     expect(ssoError(await signIn('idp-user-erik', ['acs-guards']))).toBe('auth.oidc_account_disabled');
     const denied = (await auditOf('auth.oidc_sign_in')).find((e) => e.outcome === 'denied' && e.details?.code === 'auth.oidc_account_disabled');
     expect(denied?.targetId).toBe(me.body.staffId);
