@@ -11,6 +11,7 @@ import { StaffSignIn1795700000000 } from './1795700000000-StaffSignIn.js';
 import { Credentials1795700170000 } from './1795700170000-Credentials.js';
 import { OsdpCardReaders1795710000000 } from './1795710000000-OsdpCardReaders.js';
 import { DeviceFailover1795720000000 } from './1795720000000-DeviceFailover.js';
+import { StaffSingleSignOn1795720500000 } from './1795720500000-StaffSingleSignOn.js';
 import { StaffPasskeys1795721500000 } from './1795721500000-StaffPasskeys.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   Credentials1795700170000,
   OsdpCardReaders1795710000000,
   DeviceFailover1795720000000,
+  StaffSingleSignOn1795720500000,
   StaffPasskeys1795721500000,
 ];

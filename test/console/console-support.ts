@@ -54,11 +54,12 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-export async function startConsoleHarness(opts: Parameters<typeof startTestApp>[0] = {}): Promise<ConsoleHarness> {
+/** `port`: listen there rather than on a free port (a test that must name the server's URL in its settings beforehand). */
+export async function startConsoleHarness(opts: Parameters<typeof startTestApp>[0] & { port?: number } = {}): Promise<ConsoleHarness> {
   const executablePath = await chromiumExecutable();
   const t = await startTestApp(opts);
   const server = t.app.getHttpServer() as import('node:http').Server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
   const contexts: BrowserContext[] = [];

@@ -14,6 +14,7 @@ interface RouteInfo {
 
 // Routes anyone may call. Everything else must name its callers.
 // Sign-in (with its passkey steps) and the reset link's form are public by nature: they are how a person gets a session.
+// So is single sign-on: whether it is offered, the redirect to the provider, and its answer.
 const PUBLIC_ROUTES = new Set([
   'GET /health',
   'GET /ready',
@@ -21,6 +22,9 @@ const PUBLIC_ROUTES = new Set([
   'POST /auth/sign-in/passkey/options',
   'POST /auth/sign-in/passkey',
   'POST /auth/password-reset',
+  'GET /auth/oidc',
+  'GET /auth/oidc/start',
+  'GET /auth/oidc/callback',
 ]);
 
 function collectRoutes(t: TestApp): RouteInfo[] {
@@ -70,7 +74,7 @@ describe('route policy', () => {
     expect(routes.filter((r) => r.access === undefined).map((r) => r.route)).toEqual([]);
   });
 
-  it('only health, readiness, sign-in and the password reset are public', () => {
+  it('only health, readiness, sign-in (password and single sign-on) and the password reset are public', () => {
     expect(
       routes
         .filter((r) => r.access?.kind === 'public')

@@ -28,6 +28,21 @@ export function authMessage(p: Problem): string | null {
       return 'This form was sent from another site and was refused. Open the console from its own address.';
     case 'auth.session_expired':
       return 'Your session has ended. Sign in again.';
+    case 'auth.oidc_not_configured':
+      return 'Single sign-on is not set up on this server. Sign in with your username and password.';
+    case 'auth.oidc_provider_unreachable':
+      return 'The sign-in service could not be reached. Try again in a moment, or sign in with your username and password.';
+    case 'auth.oidc_state_invalid':
+      return 'That sign-in took too long, was already used or was started in another browser. Start it again.';
+    case 'auth.oidc_unmapped_role':
+      return 'Your account at the sign-in service is not in a group that gives access to this console. Ask an administrator.';
+    case 'auth.oidc_account_disabled':
+      return 'The staff account for this identity is disabled. Ask an administrator.';
+    case 'auth.oidc_wrong_issuer':
+    case 'auth.oidc_token_expired':
+    case 'auth.oidc_nonce_mismatch':
+    case 'auth.oidc_refused':
+      return 'The sign-in service’s answer was refused. Start the sign-in again; if it keeps failing, tell an administrator the code shown.';
     case 'password.too_short':
       return typeof p.minLength === 'number' ? `The new password must have at least ${p.minLength} characters.` : 'The new password is too short.';
     case 'password.too_long':

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { Api, ApiError, type Schemas } from './api';
+import { takeSsoOutcome } from './sso';
 
 type PrincipalView = Schemas['PrincipalView'];
 export type StaffRole = NonNullable<PrincipalView['role']>;
@@ -139,6 +140,11 @@ async function openedSession(csrfToken: string, state: SignedInView['state']): P
 
 /** Restores a sign-in on load: the tab's token, else the browser session; one that no longer works is dropped. */
 export async function restoreSession(): Promise<Signed | null> {
+  // Back from single sign-on: the server has just set the session cookie, which takes over.
+  if (takeSsoOutcome().signedIn) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    localStorage.setItem(SESSION_FLAG, '1');
+  }
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) {
     try {

@@ -17,9 +17,11 @@ import { SessionService } from './signin/session.service.js';
 import { SignInController } from './signin/sign-in.controller.js';
 import { AccountLockout, SignInService } from './signin/sign-in.service.js';
 import { TotpService } from './signin/totp.service.js';
+import { OidcController } from './oidc/oidc.controller.js';
+import { OidcService } from './oidc/oidc.service.js';
 
 @Module({
-  controllers: [AuthController, StaffController, TokensController, SignInController, PasskeyController],
+  controllers: [AuthController, StaffController, TokensController, SignInController, PasskeyController, OidcController],
   providers: [
     TokenService,
     StaffService,
@@ -47,6 +49,7 @@ import { TotpService } from './signin/totp.service.js';
     TotpService,
     PasskeyService,
     SignInService,
+    OidcService,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: LiveStreamLimit },
   ],

@@ -444,6 +444,56 @@ export class AppConfig {
   @IsIn(['readers', 'server_data', 'history', 'key', 'physical', 'certificate'])
   ERASURE_PAUSE_BEFORE_STEP?: 'readers' | 'server_data' | 'history' | 'key' | 'physical' | 'certificate';
 
+  /**
+   * Single sign-on for staff (OpenID Connect, docs/single-sign-on.md): the provider's issuer URL
+   * exactly as its discovery document names it. Unset: single sign-on is off.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  OIDC_ISSUER?: string;
+
+  /** Single sign-on: this server's client id at the provider. */
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENT_ID?: string;
+
+  /** Single sign-on: the client secret (client_secret_basic); unset for a public client (PKCE only). Never logged. */
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENT_SECRET?: string;
+
+  /** Single sign-on: the redirect URI registered at the provider, this server's /auth/oidc/callback as browsers reach it. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+\/auth\/oidc\/callback$/, { message: 'must be an http(s) URL ending in /auth/oidc/callback' })
+  OIDC_REDIRECT_URL?: string;
+
+  /** Single sign-on: scopes to ask for, space-separated (openid is always sent). */
+  @IsString()
+  OIDC_SCOPES = 'openid';
+
+  /** Single sign-on: the ID token claim that carries the person's groups or roles (a string or an array of strings). */
+  @Matches(/^[A-Za-z0-9_:./-]{1,128}$/, { message: 'must be a claim name' })
+  OIDC_ROLE_CLAIM = 'groups';
+
+  /**
+   * Single sign-on: claim value → staff role, e.g. `acs-admins=admin,acs-guards=security`. A
+   * person matching several entries gets the first one's role; matching none is refused.
+   */
+  @IsOptional()
+  @IsString()
+  OIDC_ROLE_MAP?: string;
+
+  /** Single sign-on: the provider's name on the console's button ("Sign in with …"). */
+  @IsString()
+  OIDC_DISPLAY_NAME = 'SSO';
+
+  /** Single sign-on: minutes a started sign-in (state, nonce, PKCE verifier) waits for the provider's answer. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  OIDC_STATE_TTL_MINUTES = 10;
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
   }
@@ -518,6 +568,11 @@ export const OPTIONAL_SETTINGS = [
   'TRUST_PROXY',
   'WEBAUTHN_RP_ID',
   'WEBAUTHN_ORIGINS',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'OIDC_REDIRECT_URL',
+  'OIDC_ROLE_MAP',
 ];
 
 const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));
@@ -549,6 +604,11 @@ function crossFieldProblems(c: AppConfig): string[] {
   }
   if (Boolean(c.MQTT_TLS_CERT_FILE) !== Boolean(c.MQTT_TLS_KEY_FILE)) {
     problems.push('MQTT_TLS_CERT_FILE: must be set together with MQTT_TLS_KEY_FILE');
+  }
+  if (c.OIDC_ISSUER) {
+    for (const k of ['OIDC_CLIENT_ID', 'OIDC_REDIRECT_URL', 'OIDC_ROLE_MAP'] as const) {
+      if (!c[k]) problems.push(`${k}: must be set when OIDC_ISSUER turns single sign-on on`);
+    }
   }
   return problems;
 }

@@ -1,6 +1,6 @@
 import type { SchemaParts } from '@acs/database';
 import { DataKeyEntity } from '@acs/crypto';
-import { ApiTokenEntity, PASSKEY_ENTITIES, SIGN_IN_ENTITIES, StaffAccountEntity } from '@acs/auth';
+import { ApiTokenEntity, OIDC_ENTITIES, PASSKEY_ENTITIES, SIGN_IN_ENTITIES, StaffAccountEntity } from '@acs/auth';
 import { AuditEntryEntity } from '@acs/audit';
 import { REGISTRY_ENTITIES } from '@acs/registry';
 import { AccessEventEntity } from '@acs/access-log';
@@ -21,6 +21,7 @@ export const ENTITIES = [
   ApiTokenEntity,
   ...SIGN_IN_ENTITIES,
   ...PASSKEY_ENTITIES,
+  ...OIDC_ENTITIES,
   AuditEntryEntity,
   ...REGISTRY_ENTITIES,
   AccessEventEntity,

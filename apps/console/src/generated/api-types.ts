@@ -475,6 +475,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/oidc': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether single sign-on is offered, and the provider’s name for the sign-in page */
+    get: operations['OidcController_options'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -1048,6 +1065,23 @@ export interface paths {
     };
     /** Templates each door reader must hold against its capacity */
     get: operations['GrantsController_readerLoads'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cluster/device-leases': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every failover group lease: preferred host, current holder, since when, fencing token */
+    get: operations['ClusterController_deviceLeases'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2585,6 +2619,20 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    OidcOptionsView: {
+      /** @description Single sign-on through OpenID Connect is configured (OIDC_ISSUER) */
+      enabled: boolean;
+      /**
+       * @description The provider’s name for the "Sign in with …" button
+       * @example Entra ID
+       */
+      displayName?: string | null;
+      /**
+       * @description Where the button goes (a browser navigation, not a fetch)
+       * @example /auth/oidc/start
+       */
+      startUrl?: string | null;
+    };
     HealthView: {
       /** @enum {string} */
       status: 'ok' | 'error' | 'shutting_down';
@@ -2851,6 +2899,11 @@ export interface components {
        */
       host?: string;
       /**
+       * @description Failover group: another server instance serving this group takes the device over when its host dies (network devices only); null to keep it on its host
+       * @example dc1
+       */
+      failoverGroup?: string | null;
+      /**
        * @description Module address, 8 hex digits (datasheet default FFFFFFFF)
        * @example FFFFFFFF
        */
@@ -2877,8 +2930,10 @@ export interface components {
       /** @enum {string} */
       model: 'R30x' | 'R50x' | 'AS608';
       transport: string;
-      /** @description Server instance that opens this reader */
+      /** @description Server instance that opens this reader (its preferred instance when it has a failover group) */
       host: string;
+      /** @description Failover group; null when the reader stays with its host */
+      failoverGroup: string | null;
       /** @example FFFFFFFF */
       address: string;
       /** @enum {string} */
@@ -2902,6 +2957,11 @@ export interface components {
        * @example dc1-a
        */
       host?: string;
+      /**
+       * @description Failover group: another server instance serving this group takes the device over when its host dies (network devices only); null to keep it on its host
+       * @example dc1
+       */
+      failoverGroup?: string | null;
     };
     CreateControllerDto: {
       /** Format: uuid */
@@ -2918,6 +2978,11 @@ export interface components {
        * @example dc1-a
        */
       host?: string;
+      /**
+       * @description Failover group: another server instance serving this group takes the device over when its host dies (network devices only); null to keep it on its host
+       * @example dc1
+       */
+      failoverGroup?: string | null;
     };
     ControllerView: {
       /** Format: uuid */
@@ -2926,8 +2991,10 @@ export interface components {
       siteId: string;
       name: string;
       mqttId: string;
-      /** @description Server instance that handles this controller's events */
+      /** @description Server instance that handles this controller's events (its preferred instance when it has a failover group) */
       host: string;
+      /** @description Failover group; null when the controller stays with its host */
+      failoverGroup: string | null;
       /** Format: date-time */
       secretsRotatedAt: string;
     };
@@ -2953,6 +3020,11 @@ export interface components {
        * @example dc1-a
        */
       host?: string;
+      /**
+       * @description Failover group: another server instance serving this group takes the device over when its host dies (network devices only); null to keep it on its host
+       * @example dc1
+       */
+      failoverGroup?: string | null;
     };
     CreateDoorDto: {
       /**
@@ -3313,6 +3385,36 @@ export interface components {
       /** @description Templates the reader must hold for everyone who may open its doors */
       required: number;
       persons: number;
+    };
+    DeviceLeaseDto: {
+      /** @example devices:dc1:dc1-a */
+      lease: string;
+      /**
+       * @description Failover group of the devices
+       * @example dc1
+       */
+      group: string;
+      /**
+       * @description The instance the devices are wired to by the registry
+       * @example dc1-a
+       */
+      preferredHost: string;
+      /**
+       * @description The instance serving them (or that last did, when not live)
+       * @example dc1-b
+       */
+      holder: string;
+      /**
+       * Format: date-time
+       * @description Since when the holder has served them
+       */
+      since: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /** @description False when the holder stopped renewing and nobody has taken over yet */
+      live: boolean;
+      /** @description Fencing token of the current holder */
+      token: number;
     };
     AccessEventView: {
       /** Format: uuid */
@@ -5047,6 +5149,34 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['SignedInView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  OidcController_options: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OidcOptionsView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
@@ -7289,6 +7419,34 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReaderLoadView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  ClusterController_deviceLeases: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeviceLeaseDto'][];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { ApiError } from '../api';
+import { Api, ApiError, type Schemas } from '../api';
 import { passkeyAssertion } from '../passkeys';
 import { useSessionState } from '../session';
+import { clearSsoError, takeSsoOutcome } from '../sso';
 import { ErrorNotice, Field } from '../ui';
 
 /**
@@ -22,6 +23,7 @@ export function SignIn() {
           </div>
         ) : null}
         {withToken ? <TokenSignIn onPassword={() => setWithToken(false)} /> : <PasswordSignIn onToken={() => setWithToken(true)} />}
+        {withToken ? null : <SingleSignOn />}
       </div>
     </main>
   );
@@ -300,5 +302,39 @@ function TokenSignIn({ onPassword }: { onPassword: () => void }) {
         </button>
       </div>
     </form>
+  );
+}
+
+type OidcOptions = Schemas['OidcOptionsView'];
+
+/**
+ * "Sign in with …" when the server offers single sign-on. A plain link, not a fetch: the browser
+ * itself goes to the provider and comes back to the console with the session cookie set (or
+ * with the refusal's code, shown here).
+ */
+function SingleSignOn() {
+  const [options, setOptions] = useState<OidcOptions | null>(null);
+  const [error] = useState(() => takeSsoOutcome().error);
+  useEffect(() => {
+    let live = true;
+    new Api({ kind: 'none' }).get<OidcOptions>('/auth/oidc').then(
+      (o) => live && setOptions(o),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+      clearSsoError();
+    };
+  }, []);
+  if (!options?.enabled && !error) return null;
+  return (
+    <div className="signin-sso">
+      <ErrorNotice error={error} />
+      {options?.enabled && options.startUrl ? (
+        <a className="button" href={options.startUrl}>
+          Sign in with {options.displayName}
+        </a>
+      ) : null}
+    </div>
   );
 }
