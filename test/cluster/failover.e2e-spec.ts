@@ -228,6 +228,8 @@ describe('failover of network readers and controllers between three instances (P
   });
 
   afterAll(async () => {
+    // ACS_TEST_DUMP_LOGS=1: what the instances said, to see why a takeover took long.
+    if (process.env.ACS_TEST_DUMP_LOGS) for (const i of Object.values(inst)) console.error(`--- ${i.id}\n${i.log.join('').slice(-6000)}`);
     for (const i of Object.values(inst)) if (i?.proc) await kill(i);
     await Promise.all([ctl1?.stop(), ctl3?.stop()].filter(Boolean));
     const cleaner = await connectRawClient(BROKER, { clientId: `acs-clean-fo-${run}` }).catch(() => undefined);

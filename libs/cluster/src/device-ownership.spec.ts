@@ -80,7 +80,9 @@ describe.each([
   };
 
   it('gives the preferred host its devices first; the others wait for the lease to lapse', async () => {
-    // b comes up first, but may not create a lease that is not its own until it has been up a lease time.
+    // b sees the unit first, but may not create a lease that is not its own until it has known the unit a lease time.
+    await instances.b.tick();
+    clock.advance(LEASE_MS - 1);
     await instances.b.tick();
     expect(instances.b.claim(placement)).toEqual({ mine: false });
     await instances.a.tick();

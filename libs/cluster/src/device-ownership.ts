@@ -56,7 +56,8 @@ export const deviceLeaseName = (host: string, group: string): string => `devices
 export class DeviceOwnership extends EventEmitter<{ changed: [OwnershipChange] }> implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('DeviceOwnership');
   private readonly held = new Map<string, Held>();
-  private readonly startedAt: number;
+  /** When this instance first saw each unit in the registry (a non-preferred instance waits a lease time from then). */
+  private readonly firstSeen = new Map<string, number>();
   private stopped = false;
 
   constructor(
@@ -68,7 +69,6 @@ export class DeviceOwnership extends EventEmitter<{ changed: [OwnershipChange] }
   ) {
     super();
     this.setMaxListeners(50);
-    this.startedAt = clock.nowMs();
   }
 
   get instanceId(): string {
@@ -131,9 +131,10 @@ export class DeviceOwnership extends EventEmitter<{ changed: [OwnershipChange] }
       if (this.stopped) return;
       const name = deviceLeaseName(u.host, u.group);
       const started = this.clock.nowMs();
-      // The preferred host may create its lease; the others only take over an expired one,
-      // or create it once they have been up a whole lease time and the preferred host never came.
-      const mayInsert = u.host === me || started - this.startedAt >= this.leaseMs;
+      if (!this.firstSeen.has(name)) this.firstSeen.set(name, started);
+      // The preferred host may create its lease; the others only take over an expired one, or
+      // create it once they have known the unit a whole lease time and the preferred host never came.
+      const mayInsert = u.host === me || started - this.firstSeen.get(name)! >= this.leaseMs;
       try {
         const got = await this.leases.take(name, this.leaseMs, mayInsert);
         if (this.stopped) return;
