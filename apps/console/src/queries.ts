@@ -47,6 +47,8 @@ export const keys = {
   liveBoard: () => ['monitor', 'board'] as const,
   /** OSDP card readers and their bus state (polled: the stream carries none of it). */
   liveCardReaders: () => ['monitor', 'card-readers'] as const,
+  /** Failover leases: who serves which group's readers and controllers (polled). */
+  deviceLeases: () => ['cluster', 'device-leases'] as const,
   /** A person's cards (masked) and the desk card readers that issue them. */
   cards: (personId: string) => ['cards', personId] as const,
   deskCardReaders: () => ['card-readers', 'enrolment'] as const,

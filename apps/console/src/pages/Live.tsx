@@ -10,6 +10,7 @@ import { reasonsQuery } from '../reasons';
 import { ErrorNotice, Field, Loading, PageHeader, Status, type Tone } from '../ui';
 import { AlarmTable } from './live/Alarms';
 import { CardReaderPanel } from './live/CardReaders';
+import { FailoverPanel } from './live/Failover';
 import { ConfirmDialog } from './live/Dialog';
 import { isSecurityAlarmEvent, SecurityAlarmBanner, securityKindLabel, type SecurityAlarm } from './live/SecurityAlarms';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
@@ -375,6 +376,7 @@ export function LivePage() {
               </div>
             </section>
             <CardReaderPanel dir={dir} doors={doors ?? []} />
+            <FailoverPanel />
           </div>
           <div className="live-col">
             <section className="panel live-panel" aria-labelledby="live-alarms-title">
