@@ -55,6 +55,42 @@ describe.each<[string, Partial<AccessLogOptions>]>([
     await expect(log.chainIds()).resolves.toEqual([C1, C2, `site:${SITE}`].sort());
   });
 
+  it('refuses, inside the write, an event whose device lease has passed on, and writes the rest of its batch in order', async () => {
+    const asked: Array<{ lease: string; token: number }> = [];
+    const fenced = new AccessLogService(
+      db.dataSource,
+      db.writes,
+      new FakeClock('2026-11-26T10:00:00Z'),
+      db.config,
+      new TenancyDirectory(db.dataSource),
+      { maxDelayMs: 5, ...options },
+      {
+        // The lease devices:g1:a is at token 4 now: 3 belongs to a holder that was deposed.
+        stale: async (_m, fences) => {
+          asked.push(...fences);
+          return new Set(fences.filter((f) => f.token !== 4).map((f) => `${f.lease}#${f.token}`));
+        },
+      },
+    );
+    const receipts = fenced.append([
+      event(1),
+      event(2, C1, { fence: { lease: 'devices:g1:a', token: 3 } }),
+      event(3, C1, { fence: { lease: 'devices:g1:a', token: 4 } }),
+    ]);
+    const settled = await Promise.allSettled(receipts.map((r) => r.durable));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'access_log.stale_fence', status: 409 });
+    expect(asked).toEqual([
+      { lease: 'devices:g1:a', token: 3 },
+      { lease: 'devices:g1:a', token: 4 },
+    ]);
+    // The chain has no hole: the refused event never took a place in it.
+    await expect(fenced.verify(C1)).resolves.toMatchObject({ ok: true, checked: 2, headSeq: 2 });
+    expect((settled[2] as PromiseFulfilledResult<{ seq: number }>).value.seq).toBe(2);
+    expect(() => fenced.append([event(4, C1, { fence: { lease: 'devices:g1:a', token: 1.5 } })])).toThrow('fence must name a lease and its token');
+    await fenced.flush();
+  });
+
   it('hands out ids before the write and follow-ups point at their attempt', async () => {
     const [receipt] = log.append([event(1)]);
     expect(receipt.attemptId).toBe(receipt.id);
