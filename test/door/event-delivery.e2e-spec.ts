@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { EmbeddedBroker } from '@acs/mqtt';
 import type { DoorEventRecord } from '@acs/door-control';
 import { startServerSide } from '@acs/door-control/testing';
-import { startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
+import { newIdentity, startMosquitto, startTestBroker, startVirtualController, Teardown, waitFor } from '@acs/mqtt/testing';
+import { InMemoryControllerSecretProvider } from '@acs/mqtt';
 import type { VirtualController } from '@acs/mqtt/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -62,6 +63,35 @@ describe('event delivery across outages', () => {
     expect(side.doors.missingEvents(id.controllerId)).toEqual([]);
     await waitFor(() => side.doors.status(id.controllerId) === 'online', 2000, 'birth republished after the restart');
     // Both sides resubscribed: commands and replies flow again on the new broker.
+    await expect(side.doors.unlock(id.controllerId, 1, 100)).resolves.toMatchObject({ ok: true });
+  });
+
+  it('loses and duplicates nothing when an external Mosquitto restarts in the middle of an event stream (issue 18)', async () => {
+    const TOTAL = 300;
+    const server = { username: 'acs-server', password: 'restart-test-server-password' };
+    const id = newIdentity();
+    // No persistence, as in the embedded case: the restart drops sessions and queued messages, so
+    // completeness rests on the controller's buffer and the server's acknowledgements alone.
+    const mosquitto = await startMosquitto({ server, controllers: [{ controllerId: id.controllerId, password: id.password }] });
+    teardown.add(() => mosquitto.stop());
+    const secrets = new InMemoryControllerSecretProvider();
+    secrets.set(id.controllerId, id.secret);
+    const controller = teardown.add(await startVirtualController(mosquitto.url, id, { resendIntervalMs: 500, reconnectPeriodMs: 200 }));
+    const side = teardown.add(await startServerSide(mosquitto.url, server, secrets));
+    const record: DoorEventRecord[] = [];
+    side.doors.on('door-event', (e) => record.push(e));
+
+    const source = eventSource(controller, TOTAL, 2);
+    teardown.add(() => source.stop());
+    await waitFor(() => controller.lastSeq >= 80, 5000, '80 events before the restart');
+    await mosquitto.restart();
+    await source.done;
+    await waitFor(() => record.length >= TOTAL && controller.pendingEvents === 0, 20_000, 'every event recorded and acknowledged');
+    expect(record).toHaveLength(TOTAL); // none duplicated ...
+    expect(seqs(record).sort((x, y) => x - y)).toEqual(range(TOTAL)); // ... none lost
+    expect(side.doors.missingEvents(id.controllerId)).toEqual([]);
+    expect(mosquitto.log()).toMatch(/mosquitto version .* starting[\s\S]*mosquitto version .* starting/);
+    await waitFor(() => side.doors.status(id.controllerId) === 'online', 5000, 'birth republished after the restart');
     await expect(side.doors.unlock(id.controllerId, 1, 100)).resolves.toMatchObject({ ok: true });
   });
 

@@ -18,6 +18,8 @@ export interface MosquittoInstance {
   log(): string;
   /** New password and ACL files (controllers registered since the start), applied with SIGHUP as an operator would. */
   reload(auth: MosquittoAuthInput): Promise<void>;
+  /** Stops the broker (SIGTERM, as `systemctl restart` does) and starts it again on the same port and files. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,21 +75,39 @@ export async function startMosquitto(auth: MosquittoAuthInput, extraConfig: stri
     ...extraConfig,
   ];
   await writeFile(join(dir, 'mosquitto.conf'), `${conf.join('\n')}\n`);
-  const child = spawn(MOSQUITTO_BIN, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const launch = async (): Promise<ChildProcess> => {
+    const proc = spawn(MOSQUITTO_BIN, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    try {
+      await waitForPort(port, proc, 5000);
+    } catch (err) {
+      proc.kill('SIGKILL');
+      throw err;
+    }
+    return proc;
+  };
+  let child: ChildProcess;
   try {
-    await waitForPort(port, child, 5000);
+    child = await launch();
   } catch (err) {
-    child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
     throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
   }
+  const terminate = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
     dir,
-    process: child,
+    get process() {
+      return child;
+    },
     log: () => log,
     reload: async (next: MosquittoAuthInput) => {
       const files = renderMosquittoAuth(next);
@@ -99,12 +119,12 @@ export async function startMosquitto(auth: MosquittoAuthInput, extraConfig: stri
       const deadline = Date.now() + 5000;
       while (!/Reloading config/i.test(log.slice(before)) && Date.now() < deadline) await sleep(20);
     },
+    restart: async () => {
+      await terminate();
+      child = await launch();
+    },
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await terminate();
       await rm(dir, { recursive: true, force: true });
     },
   };
