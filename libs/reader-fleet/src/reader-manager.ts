@@ -46,6 +46,8 @@ interface Entry {
 export class ReaderManager extends EventEmitter implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Readers');
   private readonly entries = new Map<string, Entry>();
+  /** Where every reader this instance may serve is placed, open or not (as of the last sync). */
+  private placements = new Map<string, { host: string; failoverGroup: string | null }>();
   private driverOptions: Partial<FingerprintReaderOptions> = {};
   private unsubscribe?: () => void;
   private syncing: Promise<void> = Promise.resolve();
@@ -115,6 +117,7 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     // holds now: another instance owns the rest (INSTANCE_ID).
     const me = this.config.INSTANCE_ID;
     const rows = this.ownership ? await this.directory.readersFor(me, this.ownership.groups) : await this.directory.readersOnHost(me);
+    this.placements = new Map(rows.map((r) => [r.id, { host: r.host, failoverGroup: r.failoverGroup }]));
     const seen = new Set<string>();
     for (const r of rows) {
       if (this.ownership && !this.ownership.claim(r).mine) continue;
@@ -213,9 +216,12 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
    * attempts carry (null for a reader that stays with its host).
    */
   claim(readerId: string): DeviceClaim {
-    const e = this.entries.get(readerId);
-    if (!e) return { mine: false };
-    return this.ownership ? this.ownership.claim(e.placement) : { mine: true, fence: null };
+    const placement = this.entries.get(readerId)?.placement ?? this.placements.get(readerId);
+    // With READERS_ENABLED off nothing is opened or placed here (tests and benches hand search
+    // results in): every reader counts as this instance's, as before failover existed.
+    if (!placement) return this.enabled ? { mine: false } : { mine: true, fence: null };
+    if (this.ownership) return this.ownership.claim(placement);
+    return placement.host === this.config.INSTANCE_ID ? { mine: true, fence: null } : { mine: false };
   }
 
   isReady(readerId: string): boolean {
