@@ -183,9 +183,10 @@ async function badgeOnce(rig: Rig, arrive: ReturnType<typeof arrivals>, reader: 
 }
 
 /**
- * Issue 19: a password sign-in (Argon2id at ARGON2_PARAMS: m=19 MiB, t=2, p=1) takes 50-250 ms,
- * and 20 people signing in at once do not raise one reader's badge-in p99, because argon2 hashes
- * on libuv's thread pool, off the event loop. Sign-in time against the bare argon2.verify of the
+ * Issue 19: a password sign-in (Argon2id at ARGON2_PARAMS: m=46 MiB, t=2, p=1) takes 50-250 ms,
+ * and 20 people signing in at once do not raise one reader's badge-in p99 much: argon2 hashes on
+ * libuv's thread pool, off the event loop, and the hasher runs at most cores - 1 at once so the
+ * event loop keeps a core. Sign-in time against the bare argon2.verify of the
  * same hash (the rest of the route's cost); badge-in p99 while 20 sign-ins run back to back,
  * against badge-in p99 measured alone just before.
  */
@@ -244,7 +245,13 @@ async function duringSignIns(
     `sign-in p50 ${s.p50.toFixed(1)} ms alone (argon2id m=${ARGON2_PARAMS.memoryCost} KiB t=${ARGON2_PARAMS.timeCost} p=${ARGON2_PARAMS.parallelism}); ${signedIn} sign-ins during ${l.n} badge-ins`,
   );
   return [
-    { name: 'password sign-in p50 (argon2id m=19 MiB t=2; 50-250 ms)', value: s.p50, unit: 'ms', baseline: h.p50, better: 'lower' },
+    {
+      name: `password sign-in p50 (argon2id m=${ARGON2_PARAMS.memoryCost / 1024} MiB t=${ARGON2_PARAMS.timeCost}; 50-250 ms)`,
+      value: s.p50,
+      unit: 'ms',
+      baseline: h.p50,
+      better: 'lower',
+    },
     { name: 'badge-in p99 (1 reader) with 20 sign-ins running', value: l.p99, unit: 'ms', baseline: q.p99, better: 'lower', target: 2 },
   ];
 }

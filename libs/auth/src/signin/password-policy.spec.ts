@@ -31,9 +31,9 @@ describe(checkPassword.name, () => {
 describe(PasswordHasher.name, () => {
   const hasher = new PasswordHasher();
 
-  it('hashes with Argon2id at the OWASP parameters and verifies only the right password', async () => {
+  it('hashes with Argon2id at 46 MiB and 2 iterations (above both OWASP minimums) and verifies only the right password', async () => {
     const h = await hasher.hash('violet staple orbit canyon');
-    expect(h).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(h).toMatch(/^\$argon2id\$v=19\$m=47104,p=1,t=2\$/);
     expect(await hasher.verify(h, 'violet staple orbit canyon')).toBe(true);
     expect(await hasher.verify(h, 'violet staple orbit canyoN')).toBe(false);
     expect(hasher.needsRehash(h)).toBe(false);
