@@ -190,7 +190,12 @@ describe('customer administrators', () => {
   });
 
   it('creates a staff account that signs in with a password: a reset token instead of a bearer token', async () => {
-    const created = await t.http().post('/staff').set(bearer(t.adminToken)).send({ username: 'desk-by-link', role: 'security', firstCredential: 'password_reset' }).expect(201);
+    const created = await t
+      .http()
+      .post('/staff')
+      .set(bearer(t.adminToken))
+      .send({ username: 'desk-by-link', role: 'security', firstCredential: 'password_reset' })
+      .expect(201);
     expect(created.body.token).toBeUndefined();
     expect(created.body.passwordReset.resetToken).toMatch(/^acsr_/);
     secrets.push(created.body.passwordReset.resetToken);

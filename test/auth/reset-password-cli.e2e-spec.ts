@@ -34,9 +34,7 @@ describe('acsctl staff:reset-password', () => {
     await t.http().post('/auth/sign-in').send({ username: 'locked-out-op', password: PASSWORD }).expect(200);
 
     const audit = await t.http().get('/audit').query({ action: 'staff.password_reset_issue' }).set(bearer(t.adminToken)).expect(200);
-    expect(audit.body.items).toEqual(
-      expect.arrayContaining([expect.objectContaining({ actorType: 'cli', targetId: created.body.id, outcome: 'success' })]),
-    );
+    expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ actorType: 'cli', targetId: created.body.id, outcome: 'success' })]));
     expect(JSON.stringify(audit.body)).not.toContain(token);
   });
 
@@ -49,7 +47,11 @@ describe('acsctl staff:reset-password', () => {
     expect(printed).toMatchObject({ id: created.body.id, role: 'customer_admin' });
     const older = created.body.passwordReset.resetToken as string;
     expect((await t.http().post('/auth/password-reset').send({ token: older, newPassword: PASSWORD }).expect(400)).body.code).toBe('password.reset_invalid');
-    await t.http().post('/auth/password-reset').send({ token: new URL(printed.link).hash.slice(1), newPassword: PASSWORD }).expect(200);
+    await t
+      .http()
+      .post('/auth/password-reset')
+      .send({ token: new URL(printed.link).hash.slice(1), newPassword: PASSWORD })
+      .expect(200);
   });
 
   it('refuses an unknown username, a disabled account and a base URL with a path', async () => {

@@ -77,10 +77,19 @@ describe('web console: customer administrators', () => {
     await person.page.getByText('Two-step sign-in is off').waitFor();
 
     // The link was spent; the admin's list now shows the password as set.
-    await h.t.http().post('/auth/password-reset').send({ token: link.split('#')[1], newPassword: PASSWORD }).expect(400);
+    await h.t
+      .http()
+      .post('/auth/password-reset')
+      .send({ token: link.split('#')[1], newPassword: PASSWORD })
+      .expect(400);
     await admin.page.reload();
     await nav(admin.page).getByRole('link', { name: 'Accounts' }).click();
-    await expect(admin.page.getByRole('row', { name: /noordzee-lead/ }).getByText('Set', { exact: true }).count()).resolves.toBe(1);
+    await expect(
+      admin.page
+        .getByRole('row', { name: /noordzee-lead/ })
+        .getByText('Set', { exact: true })
+        .count(),
+    ).resolves.toBe(1);
   });
 
   it('an admin disables an account, which ends its session, and enables it again', async () => {

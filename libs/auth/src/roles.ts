@@ -29,11 +29,7 @@ export type Principal =
   | { kind: 'customer'; tokenId: string; customerId: string; staffId?: string; role?: typeof CUSTOMER_ADMIN; sessionId?: string };
 
 /** The principal of a person's account: staff, or a customer administrator scoped to its customer. */
-export function principalOfAccount(
-  account: { id: string; role: AccountRole; customerId: string | null },
-  tokenId: string,
-  sessionId?: string,
-): Principal {
+export function principalOfAccount(account: { id: string; role: AccountRole; customerId: string | null }, tokenId: string, sessionId?: string): Principal {
   const session = sessionId === undefined ? {} : { sessionId };
   if (account.customerId !== null || account.role === CUSTOMER_ADMIN) {
     // A customer_admin row always has its customer (CHECK in the service); a row without one is

@@ -6,10 +6,7 @@ export const AUDIT_POLICY = 'acs:audit-policy';
 export const DURING_ENROLMENT = 'acs:during-totp-enrolment';
 
 export type AccessPolicy =
-  | { kind: 'public' }
-  | { kind: 'roles'; staff: readonly StaffRole[]; customerParam?: string }
-  | { kind: 'authenticated' }
-  | { kind: 'own-account' };
+  { kind: 'public' } | { kind: 'roles'; staff: readonly StaffRole[]; customerParam?: string } | { kind: 'authenticated' } | { kind: 'own-account' };
 
 /**
  * Every route declares who may call it; the guard denies routes without a declaration and a

@@ -49,8 +49,8 @@ export function AccountsPage() {
     <>
       <PageHeader title="Accounts" />
       <p className="muted">
-        People who sign in to this console: datacenter staff, and customer administrators who see only their own customer. A new account signs in once
-        its person has set a password through the one-time link shown here.
+        People who sign in to this console: datacenter staff, and customer administrators who see only their own customer. A new account signs in once its
+        person has set a password through the one-time link shown here.
       </p>
       {handover ? <HandoverPanel handover={handover} onDone={() => setHandover(null)} /> : null}
       <CreateAccount customers={customers.data ?? []} onCreated={setHandover} />
@@ -94,7 +94,17 @@ export function AccountsPage() {
   );
 }
 
-function AccountRow({ account: a, own, customerName, onReset }: { account: Account; own: boolean; customerName: string | null; onReset: (h: Handover) => void }) {
+function AccountRow({
+  account: a,
+  own,
+  customerName,
+  onReset,
+}: {
+  account: Account;
+  own: boolean;
+  customerName: string | null;
+  onReset: (h: Handover) => void;
+}) {
   const { api } = useSession();
   const invalidate = useInvalidate();
   const reset = useMutation({
@@ -114,7 +124,12 @@ function AccountRow({ account: a, own, customerName, onReset }: { account: Accou
       <td>{secondFactor(a)}</td>
       <td>{a.disabledAt ? <Status tone="bad">Disabled {formatTime(a.disabledAt)}</Status> : <Status tone="ok">Active</Status>}</td>
       <td>
-        <button type="button" disabled={reset.isPending || a.disabledAt !== null} onClick={() => reset.mutate()} aria-label={`Issue a reset link for ${a.username}`}>
+        <button
+          type="button"
+          disabled={reset.isPending || a.disabledAt !== null}
+          onClick={() => reset.mutate()}
+          aria-label={`Issue a reset link for ${a.username}`}
+        >
           Reset link
         </button>{' '}
         {own ? null : (
@@ -217,9 +232,7 @@ function HandoverPanel({ handover, onDone }: { handover: Handover; onDone: () =>
         Shown once: hand it to the person over a channel you trust. It sets their password once and works until {formatTime(handover.expiresAt)}; a newer link
         cancels it.
       </p>
-      <Field label="Reset link">
-        {(id) => <input id={id} readOnly value={handover.link} onFocus={(e) => e.target.select()} size={80} />}
-      </Field>
+      <Field label="Reset link">{(id) => <input id={id} readOnly value={handover.link} onFocus={(e) => e.target.select()} size={80} />}</Field>
       <p>
         <button type="button" onClick={() => void copy()}>
           {copied ? 'Copied' : 'Copy link'}
