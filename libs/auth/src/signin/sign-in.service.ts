@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@acs/config';
 import { DomainError } from '@acs/http';
 import { AuthFailureLimiter } from '../auth-failure-limiter.js';
+import { CUSTOMER_ADMIN } from '../roles.js';
 import { SecurityEventSink } from '../security-event.sink.js';
 import { StaffAccountEntity } from '../staff-account.entity.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -155,7 +156,7 @@ export class SignInService {
    * is not made to (the issue's "available, not required"), so their session is active at once.
    */
   private async stateAfterSignIn(staff: StaffAccountEntity): Promise<SessionState> {
-    if (staff.customerId !== null || !this.config.STAFF_TOTP_REQUIRED) return 'active';
+    if (staff.role === CUSTOMER_ADMIN || !this.config.STAFF_TOTP_REQUIRED) return 'active';
     const hasSecond = (await this.totp.enrolled(staff.id)) || (await this.passkeys.any(staff.id));
     return hasSecond ? 'active' : 'totp_enrolment';
   }
