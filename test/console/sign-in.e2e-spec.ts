@@ -52,7 +52,7 @@ describe('web console: sign in and roles', () => {
   });
 
   it.each([
-    ['admin', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Compliance', 'Audit']],
+    ['admin', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Compliance', 'Audit', 'Accounts']],
     ['security', ['Live', 'People', 'Enrolment', 'Zones', 'History']],
     ['compliance', ['People', 'History', 'Compliance', 'Audit']],
     ['auditor', ['People', 'History', 'Compliance', 'Audit']],

@@ -59,6 +59,41 @@ export async function staffCreate(config: AppConfig, out: Out, opts: { username:
   });
 }
 
+/**
+ * A one-time password-reset link for an account, for the operator locked out of the console (or
+ * with no administrator left who can issue one there). Earlier unused links stop working. The
+ * second factor stays: an account that lost it too needs an administrator's TOTP reset.
+ */
+export async function staffResetPassword(config: AppConfig, out: Out, opts: { username: string; baseUrl?: string; json?: boolean }): Promise<void> {
+  const base = (opts.baseUrl ?? defaultBaseUrl(config)).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+$/.test(base)) throw new CliError('--base-url must be the server origin, e.g. https://acs.example.net');
+  await withApp(config, async (app) => {
+    const staff = app.get(StaffService);
+    const account = await staff.byUsername(opts.username);
+    // The username is not echoed back: it may be a person's name, and terminals keep scrollback.
+    if (!account) throw new CliError('no account has this username');
+    if (account.disabledAt !== null) throw new CliError(`account ${account.id} is disabled; enable it first (POST /staff/${account.id}/enable)`);
+    const reset = await staff.issueReset(account.id);
+    await app
+      .get(AuditService)
+      .record({ actor: CLI_ACTOR, action: 'staff.password_reset_issue', targetType: 'staff', targetId: account.id, outcome: 'success' });
+    // The token goes after '#': a fragment never reaches the server's or a proxy's logs.
+    const link = `${base}/console/password-reset#${reset.token}`;
+    const expiresAt = new Date(reset.expiresAt).toISOString();
+    if (opts.json) out.json({ id: account.id, role: account.role, link, expiresAt });
+    else {
+      out.line(`Password-reset link for ${account.role} account ${account.id} (shown once, valid until ${expiresAt}):`);
+      out.line(link);
+    }
+  });
+}
+
+/** The console's origin when none is given: the first WebAuthn origin if set (it is the console's), else this host's port. */
+function defaultBaseUrl(config: AppConfig): string {
+  const first = config.WEBAUTHN_ORIGINS?.split(',')[0]?.trim();
+  return first ? first : `http://localhost:${config.HTTP_PORT}`;
+}
+
 export async function keysRotate(config: AppConfig, out: Out): Promise<void> {
   if (config.MASTER_KEY) throw new CliError('MASTER_KEY is set in the environment: rotate it there and restart; keys:rotate works on the key file');
   await withApp(config, async (app) => {

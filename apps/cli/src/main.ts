@@ -14,6 +14,7 @@ import {
   type Out,
   seedDemoCommand,
   staffCreate,
+  staffResetPassword,
 } from './commands.js';
 import { historyVerify } from './history-commands.js';
 import { controllerResetSequence } from './controller-commands.js';
@@ -45,6 +46,14 @@ program
   .requiredOption('--username <name>', 'login handle, e.g. desk-officer-2')
   .option('--json', 'print JSON')
   .action(async (opts: { role: string; username: string; json?: boolean }) => staffCreate(config(), out, opts));
+
+program
+  .command('staff:reset-password')
+  .description('Print a one-time password-reset link for an account (staff or customer administrator); earlier unused links stop working')
+  .requiredOption('--username <name>', 'the account’s login handle')
+  .option('--base-url <url>', 'the console’s origin, e.g. https://acs.example.net (default: the first WEBAUTHN_ORIGINS, else http://localhost:HTTP_PORT)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { username: string; baseUrl?: string; json?: boolean }) => staffResetPassword(config(), out, opts));
 
 program
   .command('keys:rotate')

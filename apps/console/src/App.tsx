@@ -15,6 +15,8 @@ import { ZonesPage } from './pages/Zones';
 import { HistoryPage } from './pages/History';
 import { CompliancePage } from './pages/Compliance';
 import { AuditPage } from './pages/Audit';
+import { AccountsPage } from './pages/Accounts';
+import { OwnCustomerPage } from './pages/OwnCustomer';
 
 const COMPONENTS: Record<PagePath, () => React.JSX.Element> = {
   live: LivePage,
@@ -24,6 +26,8 @@ const COMPONENTS: Record<PagePath, () => React.JSX.Element> = {
   history: HistoryPage,
   compliance: CompliancePage,
   audit: AuditPage,
+  accounts: AccountsPage,
+  customer: OwnCustomerPage,
 };
 
 export function App() {

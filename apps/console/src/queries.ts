@@ -71,6 +71,8 @@ export const keys = {
   ownTotp: () => ['auth', 'totp'] as const,
   ownSessions: () => ['auth', 'sessions'] as const,
   ownPasskeys: () => ['auth', 'passkeys'] as const,
+  /** Every person account, with whether its sign-in is set up (admins' Accounts page). */
+  accounts: () => ['staff'] as const,
 };
 
 /** Marks what a change touched as stale; mounted queries under those keys read again. */

@@ -3,9 +3,14 @@ import { Api, ApiError, type Schemas } from './api';
 import { takeSsoOutcome } from './sso';
 
 type PrincipalView = Schemas['PrincipalView'];
+/** A staff role, or `customer_admin` (a customer's own administrator, who sees only that customer's pages). */
 export type StaffRole = NonNullable<PrincipalView['role']>;
-/** GET /auth/me for a staff member: the console is for staff, so these members are always there. */
-export type StaffPrincipal = Required<Pick<PrincipalView, 'staffId' | 'role' | 'tokenId'>> & { kind: 'staff' };
+/**
+ * GET /auth/me for a person the console serves: a staff member, or a customer administrator
+ * (kind `customer`, with its `customerId`); these members are always there.
+ */
+export type StaffPrincipal = Required<Pick<PrincipalView, 'staffId' | 'role' | 'tokenId'>> &
+  ({ kind: 'staff'; customerId?: undefined } | { kind: 'customer'; customerId: string });
 export type SignInBody = Schemas['SignInDto'];
 type SignedInView = Schemas['SignedInView'];
 type CurrentSessionView = Schemas['CurrentSessionView'];
@@ -125,8 +130,14 @@ export function SessionProvider({ children, initial }: { children: ReactNode; in
 
 export async function whoAmI(api: Api): Promise<StaffPrincipal> {
   const me = await api.get<PrincipalView>('/auth/me');
-  if (me.kind !== 'staff' || !me.role) {
-    throw new ApiError({ title: 'This console is for datacenter staff. Customer tokens use the API directly.', status: 403, code: 'console.staff_only' });
+  const staff = me.kind === 'staff' && me.role !== undefined;
+  const customerAdmin = me.kind === 'customer' && me.role === 'customer_admin' && me.customerId !== undefined && me.staffId !== undefined;
+  if (!staff && !customerAdmin) {
+    throw new ApiError({
+      title: 'This console is for datacenter staff and customer administrators. Customer tokens use the API directly.',
+      status: 403,
+      code: 'console.staff_only',
+    });
   }
   return me as StaffPrincipal;
 }

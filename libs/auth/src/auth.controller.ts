@@ -3,20 +3,29 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags
 import { PrincipalView } from './auth.responses.js';
 import { ApiProblems, iso, isoOrNull } from '@acs/http';
 import type { ApiTokenEntity } from './api-token.entity.js';
-import { CreateStaffDto, CreatedStaffView, IssuedTokenView, IssueTokenDto, StaffView, TokenQueryDto, TokenView } from './dto/staff.dto.js';
+import {
+  AccountView,
+  CreateStaffDto,
+  CreatedStaffView,
+  IssuedTokenView,
+  IssueTokenDto,
+  StaffView,
+  TokenQueryDto,
+  TokenView,
+  staffView,
+} from './dto/staff.dto.js';
 import { CurrentPrincipal } from './principal.decorator.js';
 import type { Principal } from './roles.js';
 import { Allow, Audited, Authenticated } from './route-policy.js';
-import type { StaffAccountEntity } from './staff-account.entity.js';
-import { StaffService } from './staff.service.js';
+import { type AccountWithSignIn, StaffService } from './staff.service.js';
 import { type IssuedToken, TokenService } from './token.service.js';
 import { PasswordService } from './signin/password.service.js';
 import { SessionService } from './signin/session.service.js';
 import { PasswordResetIssuedView, TotpStatusView } from './signin/sign-in.dto.js';
 import { TotpService } from './signin/totp.service.js';
 
-function staffView(s: StaffAccountEntity): StaffView {
-  return { id: s.id, username: s.username, role: s.role, createdAt: iso(s.createdAt), disabledAt: isoOrNull(s.disabledAt) };
+function accountView(a: AccountWithSignIn): AccountView {
+  return { ...staffView(a), passwordSet: a.passwordSet, totp: a.totp, passkeys: a.passkeys };
 }
 
 function tokenView(t: ApiTokenEntity): TokenView {
@@ -90,18 +99,33 @@ export class StaffController {
   @Post()
   @Allow('admin')
   @Audited({ action: 'staff.create', targetType: 'staff' })
-  @ApiOperation({ summary: 'Create a staff account; the response holds its first token, shown once' })
+  @ApiOperation({ summary: 'Create a staff account; the response holds its first token, or a one-time password-reset token (firstCredential), shown once' })
   @ApiCreatedResponse({ type: CreatedStaffView })
   async create(@Body() dto: CreateStaffDto): Promise<CreatedStaffView> {
+    if (dto.firstCredential === 'password_reset') {
+      const { staff, reset } = await this.staff.createForPassword(dto.username, dto.role);
+      return { id: staff.id, staff: staffView(staff), passwordReset: { resetToken: reset.token, expiresAt: iso(reset.expiresAt) } };
+    }
     const { staff, token } = await this.staff.create(dto.username, dto.role);
     return { id: staff.id, staff: staffView(staff), token: issuedView(token) };
   }
 
   @Get()
   @Allow('admin')
-  @ApiOkResponse({ type: [StaffView] })
-  async list(): Promise<StaffView[]> {
-    return (await this.staff.list()).map(staffView);
+  @ApiOperation({ summary: 'Every person account, staff and customer administrators, with whether password and second factors are set up' })
+  @ApiOkResponse({ type: [AccountView] })
+  async list(): Promise<AccountView[]> {
+    return (await this.staff.listWithSignIn()).map(accountView);
+  }
+
+  @Post(':staffId/enable')
+  @HttpCode(200)
+  @Allow('admin')
+  @Audited({ action: 'staff.enable', targetType: 'staff', targetParam: 'staffId' })
+  @ApiOperation({ summary: 'Enable a disabled account again; its earlier tokens and sessions stay revoked' })
+  @ApiOkResponse({ type: StaffView })
+  async enable(@Param('staffId', ParseUUIDPipe) staffId: string): Promise<StaffView> {
+    return staffView(await this.staff.enable(staffId));
   }
 
   @Post(':staffId/disable')

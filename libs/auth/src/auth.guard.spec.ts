@@ -15,6 +15,8 @@ const STAFF: Record<string, Principal> = {
   'tok-admin': { kind: 'staff', tokenId: 't1', staffId: 's1', role: 'admin' },
   'tok-auditor': { kind: 'staff', tokenId: 't2', staffId: 's2', role: 'auditor' },
   'tok-cust-a': { kind: 'customer', tokenId: 't3', customerId: 'cust-a' },
+  // A customer administrator's account: a customer principal that also names its account.
+  'tok-cadmin-a': { kind: 'customer', tokenId: 't4', customerId: 'cust-a', staffId: 'ca1', role: 'customer_admin' },
 };
 
 /** The guard over fakes of its neighbours: tokens by table, a limiter that counts, a sink that records. */
@@ -72,6 +74,12 @@ describe('AuthGuard (default deny)', () => {
     ['a customer token on its own customer', own, 'Bearer tok-cust-a', { customerId: 'cust-a' }, { allowed: true, principal: 't3' }],
     ['a customer token on another customer', own, 'Bearer tok-cust-a', { customerId: 'cust-b' }, { code: 'auth.forbidden', status: 403 }],
     ['any valid token on an authenticated route', { kind: 'authenticated' }, 'Bearer tok-cust-a', {}, { allowed: true, principal: 't3' }],
+    ['a customer administrator on its own customer', own, 'Bearer tok-cadmin-a', { customerId: 'cust-a' }, { allowed: true, principal: 't4' }],
+    ['a customer administrator on another customer', own, 'Bearer tok-cadmin-a', { customerId: 'cust-b' }, { code: 'auth.forbidden', status: 403 }],
+    ['a customer administrator on a staff-only route', admins, 'Bearer tok-cadmin-a', {}, { code: 'auth.forbidden', status: 403 }],
+    ['a customer administrator on its own account', { kind: 'own-account' }, 'Bearer tok-cadmin-a', {}, { allowed: true, principal: 't4' }],
+    ['a staff member on their own account', { kind: 'own-account' }, 'Bearer tok-auditor', {}, { allowed: true, principal: 't2' }],
+    ['a customer token (no account) on an own-account route', { kind: 'own-account' }, 'Bearer tok-cust-a', {}, { code: 'auth.forbidden', status: 403 }],
   ])('%s', async (_name, policy, header, params, expected) => {
     expect(await harness().run(policy, header, params)).toEqual(expected);
   });
@@ -101,9 +109,22 @@ describe('AuthGuard with the browser session cookie', () => {
   const SESSIONS: Record<string, { id: string; staffId: string; state: 'active' | 'totp_enrolment' }> = {
     live: { id: 'sess-1', staffId: 's1', state: 'active' },
     enrolling: { id: 'sess-2', staffId: 's1', state: 'totp_enrolment' },
+    customerAdmin: { id: 'sess-3', staffId: 'ca1', state: 'active' },
+  };
+  const ACCOUNTS: Record<string, object> = {
+    s1: { id: 's1', role: 'admin', customerId: null, disabledAt: null },
+    ca1: { id: 'ca1', role: 'customer_admin', customerId: 'cust-a', disabledAt: null },
   };
 
-  async function run(opts: { policy?: AccessPolicy; cookie?: string; method?: string; csrf?: string; duringEnrolment?: boolean; authorization?: string }) {
+  async function run(opts: {
+    policy?: AccessPolicy;
+    cookie?: string;
+    method?: string;
+    csrf?: string;
+    duringEnrolment?: boolean;
+    authorization?: string;
+    params?: Record<string, string>;
+  }) {
     const failures: string[] = [];
     const tokens = { authenticate: async (t: string) => STAFF[t] ?? null } as unknown as TokenService;
     const limiter = { blockedFor: async () => 0, recordFailure: async (a: string) => void failures.push(a) } as unknown as AuthFailureLimiter;
@@ -111,7 +132,7 @@ describe('AuthGuard with the browser session cookie', () => {
       authenticate: async (token: string) => SESSIONS[token] ?? null,
       csrfMatches: (_s: unknown, csrf: string | undefined) => csrf === 'good-csrf',
     } as unknown as SessionService;
-    const staffRepo = { findOne: async () => ({ id: 's1', role: 'admin', disabledAt: null }) };
+    const staffRepo = { findOne: async (q: { where: { id: string } }) => ACCOUNTS[q.where.id] ?? null };
     const dataSource = { getRepository: () => staffRepo } as unknown as DataSource;
     const guard = new AuthGuard(new Reflector(), tokens, limiter, undefined, sessions, dataSource);
     const handler = () => undefined;
@@ -121,7 +142,7 @@ describe('AuthGuard with the browser session cookie', () => {
     if (opts.cookie !== undefined) headers.cookie = `theme=dark; acs_session=${opts.cookie}`;
     if (opts.csrf !== undefined) headers['x-csrf-token'] = opts.csrf;
     if (opts.authorization !== undefined) headers.authorization = opts.authorization;
-    const req = { headers, params: {}, ip: '192.0.2.7', method: opts.method ?? 'GET', route: { path: '/x' }, path: '/x' };
+    const req = { headers, params: opts.params ?? {}, ip: '192.0.2.7', method: opts.method ?? 'GET', route: { path: '/x' }, path: '/x' };
     const ctx = {
       getType: () => 'http',
       getHandler: () => handler,
@@ -145,6 +166,10 @@ describe('AuthGuard with the browser session cookie', () => {
     ['a session still enrolling on an ordinary route', { cookie: 'enrolling' }, 'auth.totp_enrolment_required'],
     ['a session still enrolling on an enrolment route', { cookie: 'enrolling', duringEnrolment: true }, undefined],
     ['a session on a route its role may not call', { cookie: 'live', policy: { kind: 'roles', staff: ['auditor'] } }, 'auth.forbidden'],
+    ['a customer administrator’s session on its own customer', { cookie: 'customerAdmin', policy: own, params: { customerId: 'cust-a' } }, undefined],
+    ['a customer administrator’s session on another customer', { cookie: 'customerAdmin', policy: own, params: { customerId: 'cust-b' } }, 'auth.forbidden'],
+    ['a customer administrator’s session on a staff-only route', { cookie: 'customerAdmin', policy: admins }, 'auth.forbidden'],
+    ['a customer administrator’s session on its own account', { cookie: 'customerAdmin', policy: { kind: 'own-account' } }, undefined],
     ['a bearer token wins over a cookie sent alongside', { cookie: 'gone', authorization: 'Bearer tok-auditor', policy: { kind: 'authenticated' } }, undefined],
   ])('%s', async (_name, opts, code) => {
     const r = await run(opts);
@@ -154,5 +179,10 @@ describe('AuthGuard with the browser session cookie', () => {
   it('gives the session principal its session id, and does not count a stale cookie as a failed authentication', async () => {
     expect((await run({ cookie: 'live' })).principal).toEqual({ kind: 'staff', tokenId: 'sess-1', staffId: 's1', role: 'admin', sessionId: 'sess-1' });
     expect((await run({ cookie: 'gone' })).failures).toEqual([]);
+  });
+
+  it('gives a customer administrator’s session a customer principal naming the account', async () => {
+    const r = await run({ cookie: 'customerAdmin', policy: { kind: 'own-account' } });
+    expect(r.principal).toEqual({ kind: 'customer', tokenId: 'sess-3', customerId: 'cust-a', staffId: 'ca1', role: 'customer_admin', sessionId: 'sess-3' });
   });
 });

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '@acs/http';
 import { ACCESS_POLICY, type AccessPolicy, DURING_ENROLMENT } from './route-policy.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
-import type { Principal } from './roles.js';
+import { type Principal, principalOfAccount } from './roles.js';
 import { SecurityEventSink } from './security-event.sink.js';
 import { CSRF_HEADER, sessionCookieOf } from './signin/session-cookie.js';
 import type { BrowserSessionEntity } from './signin/sign-in.entities.js';
@@ -83,7 +83,7 @@ export class AuthGuard implements CanActivate {
       throw new DomainError('auth.session_expired', 'the session has ended (signed out, timed out or revoked); sign in again', 401);
     }
     req.browserSession = session;
-    const principal: Principal = { kind: 'staff', tokenId: session.id, staffId: staff.id, role: staff.role, sessionId: session.id };
+    const principal = principalOfAccount(staff, session.id, session.id);
     req.principal = principal;
     if (!SAFE_METHODS.has(req.method) && !this.sessions!.csrfMatches(session, headerOf(req, CSRF_HEADER))) {
       throw new DomainError('auth.csrf_failed', `a state-changing request with the session cookie needs the ${CSRF_HEADER} header of its session`, 403);
@@ -96,7 +96,7 @@ export class AuthGuard implements CanActivate {
 
   private async authorise(policy: AccessPolicy, principal: Principal, req: AuthenticatedRequest): Promise<boolean> {
     req.principal = principal;
-    if (policy.kind !== 'roles' || this.permits(policy, principal, req)) return true;
+    if (policy.kind === 'own-account' ? principal.staffId !== undefined : policy.kind !== 'roles' || this.permits(policy, principal, req)) return true;
     await this.sink?.accessDenied(principal, `${req.method} ${req.route?.path ?? req.path}`, req.id);
     throw new DomainError('auth.forbidden', 'this token may not call this route', 403);
   }

@@ -12,6 +12,7 @@ import { TokenService } from './token.service.js';
 import { PasskeyController } from './signin/passkey.controller.js';
 import { PasskeyService } from './signin/passkey.service.js';
 import { PasswordHasher } from './signin/password-hasher.js';
+import { PasswordResets } from './signin/password-resets.js';
 import { PasswordService } from './signin/password.service.js';
 import { SessionService } from './signin/session.service.js';
 import { SignInController } from './signin/sign-in.controller.js';
@@ -44,6 +45,7 @@ import { OidcService } from './oidc/oidc.service.js';
         ),
     },
     PasswordHasher,
+    PasswordResets,
     SessionService,
     PasswordService,
     TotpService,
@@ -58,5 +60,5 @@ import { OidcService } from './oidc/oidc.service.js';
 export class AuthModule {}
 
 /** Services only, for the CLI: no controllers, no global guard. */
-@Module({ providers: [TokenService, StaffService], exports: [TokenService, StaffService] })
+@Module({ providers: [TokenService, StaffService, PasswordResets], exports: [TokenService, StaffService] })
 export class AuthCoreModule {}

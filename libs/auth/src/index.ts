@@ -1,4 +1,4 @@
-export { STAFF_ROLES, type StaffRole, type Principal, actorOf } from './roles.js';
+export { STAFF_ROLES, CUSTOMER_ADMIN, ACCOUNT_ROLES, type StaffRole, type AccountRole, type Principal, actorOf } from './roles.js';
 export {
   ACCESS_POLICY,
   AUDIT_POLICY,
@@ -7,6 +7,7 @@ export {
   Public,
   Allow,
   AllowStaffOrOwnCustomer,
+  OwnAccount,
   Audited,
   type AccessPolicy,
   type AuditPolicy,
@@ -17,7 +18,8 @@ export { CurrentPrincipal } from './principal.decorator.js';
 export { StaffAccountEntity } from './staff-account.entity.js';
 export { ApiTokenEntity } from './api-token.entity.js';
 export { TokenService, type IssuedToken } from './token.service.js';
-export { StaffService } from './staff.service.js';
+export { StaffService, type AccountWithSignIn } from './staff.service.js';
+export { CreateCustomerAdminDto, CreatedCustomerAdminView, staffView } from './dto/staff.dto.js';
 export { AuthModule, AuthCoreModule } from './auth.module.js';
 export { SIGN_IN_ENTITIES, StaffCredentialEntity, PasswordResetEntity, RecoveryCodeEntity, BrowserSessionEntity } from './signin/sign-in.entities.js';
 export { PASSKEY_ENTITIES, StaffPasskeyEntity, PasskeyChallengeEntity } from './signin/passkey.entities.js';

@@ -5,7 +5,8 @@ export const ACCESS_POLICY = 'acs:access-policy';
 export const AUDIT_POLICY = 'acs:audit-policy';
 export const DURING_ENROLMENT = 'acs:during-totp-enrolment';
 
-export type AccessPolicy = { kind: 'public' } | { kind: 'roles'; staff: readonly StaffRole[]; customerParam?: string } | { kind: 'authenticated' };
+export type AccessPolicy =
+  { kind: 'public' } | { kind: 'roles'; staff: readonly StaffRole[]; customerParam?: string } | { kind: 'authenticated' } | { kind: 'own-account' };
 
 /**
  * Every route declares who may call it; the guard denies routes without a declaration and a
@@ -22,6 +23,12 @@ export const Allow = (...staff: StaffRole[]): MethodDecorator & ClassDecorator =
  */
 export const AllowStaffOrOwnCustomer = (customerParam: string, ...staff: StaffRole[]): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_POLICY, { kind: 'roles', staff, customerParam } satisfies AccessPolicy);
+
+/**
+ * A person's own account, whoever they are: any staff principal, or a customer administrator
+ * (their sessions, password, second factor). A customer token has no account and is refused.
+ */
+export const OwnAccount = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_POLICY, { kind: 'own-account' } satisfies AccessPolicy);
 
 /** Any valid token, staff or customer (e.g. "who am I"). */
 export const Authenticated = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_POLICY, { kind: 'authenticated' } satisfies AccessPolicy);

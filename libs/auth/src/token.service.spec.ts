@@ -25,8 +25,10 @@ describe(TokenService.name, () => {
     clock = new FakeClock('2026-12-01T09:00:00Z');
     tokens = new TokenService(ds, new WriteQueue(ds), clock, loadConfig({ TOKEN_TTL_DAYS: '30' }));
     await ds.getRepository(StaffAccountEntity).insert([
-      { id: 'staff-1', username: 'desk-one', role: 'security', createdAt: clock.nowMs(), disabledAt: null },
-      { id: 'staff-2', username: 'desk-two', role: 'auditor', createdAt: clock.nowMs(), disabledAt: clock.nowMs() },
+      { id: 'staff-1', username: 'desk-one', role: 'security', customerId: null, createdAt: clock.nowMs(), disabledAt: null },
+      { id: 'staff-2', username: 'desk-two', role: 'auditor', customerId: null, createdAt: clock.nowMs(), disabledAt: clock.nowMs() },
+      { id: 'cadmin-1', username: 'cust-one-lead', role: 'customer_admin', customerId: 'cust-1', createdAt: clock.nowMs(), disabledAt: null },
+      { id: 'cadmin-2', username: 'cust-two-lead', role: 'customer_admin', customerId: 'cust-2', createdAt: clock.nowMs(), disabledAt: null },
     ]);
   });
   afterEach(async () => {
@@ -93,5 +95,21 @@ describe(TokenService.name, () => {
     const t = await tokens.issueForStaff('staff-1');
     await ds.getRepository(StaffAccountEntity).update({ id: 'staff-1' }, { disabledAt: clock.nowMs() });
     expect(await tokens.authenticate(t.token)).toBeNull();
+  });
+
+  it('issues no token for a customer administrator (a person who signs in)', async () => {
+    await expect(tokens.issueForStaff('cadmin-1')).rejects.toMatchObject({ code: 'staff.customer_admin_no_token' });
+  });
+
+  it('disables the customer’s administrators when its tokens are revoked (its end), and no other customer’s', async () => {
+    const at = clock.nowMs();
+    await ds.transaction((m) => tokens.revokeAllIn(m, { customerId: 'cust-1' }, at));
+    const rows = await ds.getRepository(StaffAccountEntity).find({ order: { id: 'ASC' } });
+    expect(rows.map((r) => [r.id, r.disabledAt])).toEqual([
+      ['cadmin-1', at],
+      ['cadmin-2', null],
+      ['staff-1', null],
+      ['staff-2', at],
+    ]);
   });
 });

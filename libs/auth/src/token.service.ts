@@ -6,9 +6,9 @@ import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { hashToken, newToken } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
-import { NotFoundError } from '@acs/http';
+import { ConflictError, NotFoundError } from '@acs/http';
 import { ApiTokenEntity } from './api-token.entity.js';
-import type { Principal } from './roles.js';
+import { type Principal, principalOfAccount } from './roles.js';
 import { StaffAccountEntity } from './staff-account.entity.js';
 
 const DAY_MS = 86_400_000;
@@ -37,6 +37,10 @@ export class TokenService {
   async issueForStaff(staffId: string, opts: { label?: string; ttlDays?: number } = {}): Promise<IssuedToken> {
     const staff = await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { id: staffId, disabledAt: IsNull() } });
     if (!staff) throw new NotFoundError('Staff account', staffId);
+    // A customer administrator is a person who signs in; automation for a customer uses its customer tokens.
+    if (staff.customerId !== null) {
+      throw new ConflictError('staff.customer_admin_no_token', 'a customer administrator signs in with a password; issue a customer token instead');
+    }
     return this.issue({ kind: 'staff', staffId, customerId: null }, opts);
   }
 
@@ -52,7 +56,7 @@ export class TokenService {
     this.touch(row.id, now);
     if (row.kind === 'staff') {
       if (!row.staff || row.staff.disabledAt !== null) return null;
-      return { kind: 'staff', tokenId: row.id, staffId: row.staff.id, role: row.staff.role };
+      return principalOfAccount(row.staff, row.id);
     }
     if (!row.customerId) return null;
     return { kind: 'customer', tokenId: row.id, customerId: row.customerId };
@@ -77,6 +81,11 @@ export class TokenService {
    */
   async revokeAllIn(m: EntityManager, where: { staffId?: string; customerId?: string }, now: number): Promise<number> {
     const res = await m.update(ApiTokenEntity, { ...where, revokedAt: IsNull() }, { revokedAt: now });
+    // A customer's end (its purge revokes its tokens here) ends its administrators' sign-ins too:
+    // the guard refuses a disabled account's sessions on their next request.
+    if (where.customerId !== undefined && where.staffId === undefined) {
+      await m.update(StaffAccountEntity, { customerId: where.customerId, disabledAt: IsNull() }, { disabledAt: now });
+    }
     return res.affected ?? 0;
   }
 

@@ -96,10 +96,28 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** Every person account, staff and customer administrators, with whether password and second factors are set up */
     get: operations['StaffController_list'];
     put?: never;
-    /** Create a staff account; the response holds its first token, shown once */
+    /** Create a staff account; the response holds its first token, or a one-time password-reset token (firstCredential), shown once */
     post: operations['StaffController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/staff/{staffId}/enable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Enable a disabled account again; its earlier tokens and sessions stay revoked */
+    post: operations['StaffController_enable'];
     delete?: never;
     options?: never;
     head?: never;
@@ -214,7 +232,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** End every browser session of the calling staff account (bearer tokens stay) */
+    /** End every browser session of the calling account (bearer tokens stay) */
     post: operations['SignInController_signOutEverywhere'];
     delete?: never;
     options?: never;
@@ -246,7 +264,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The calling staff account’s live browser sessions */
+    /** The calling account’s live browser sessions */
     get: operations['SignInController_list'];
     put?: never;
     post?: never;
@@ -380,7 +398,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The calling staff account’s passkeys (label, transports, last use; no key material) */
+    /** The calling account’s passkeys (label, transports, last use; no key material) */
     get: operations['PasskeyController_list'];
     put?: never;
     post?: never;
@@ -573,6 +591,23 @@ export interface paths {
     put?: never;
     /** Issue a customer self-service token (shown once), scoped to this customer */
     post: operations['CustomersController_issueToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/admins': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Create a customer administrator account, scoped to this customer; the response holds its one-time password-reset token (shown once) */
+    post: operations['CustomersController_createAdmin'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2349,17 +2384,17 @@ export interface components {
       tokenId: string;
       /**
        * Format: uuid
-       * @description Staff tokens only
+       * @description The person account: staff, or a customer administrator (kind customer)
        */
       staffId?: string;
       /**
-       * @description Staff tokens only
+       * @description Staff and customer administrators only (customer_admin with kind customer)
        * @enum {string}
        */
-      role?: 'admin' | 'security' | 'compliance' | 'auditor';
+      role?: 'admin' | 'security' | 'compliance' | 'auditor' | 'customer_admin';
       /**
        * Format: uuid
-       * @description Customer tokens only
+       * @description Customer tokens and customer administrators only
        */
       customerId?: string;
       /**
@@ -2392,13 +2427,24 @@ export interface components {
        * @enum {string}
        */
       role: 'admin' | 'security' | 'compliance' | 'auditor';
+      /**
+       * @description token: the response holds a first bearer token; password_reset: a one-time password-reset token instead (a person who signs in)
+       * @default token
+       * @enum {string}
+       */
+      firstCredential: 'token' | 'password_reset';
     };
     StaffView: {
       /** Format: uuid */
       id: string;
       username: string;
       /** @enum {string} */
-      role: 'admin' | 'security' | 'compliance' | 'auditor';
+      role: 'admin' | 'security' | 'compliance' | 'auditor' | 'customer_admin';
+      /**
+       * Format: uuid
+       * @description The customer of a customer_admin; null for staff
+       */
+      customerId: string | null;
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
@@ -2415,11 +2461,45 @@ export interface components {
       /** Format: date-time */
       expiresAt: string;
     };
+    IssuedResetView: {
+      /**
+       * @description One-time password-reset token. Shown once; hand it over as /console/password-reset#<token>.
+       * @example acsr_Zm9v...
+       */
+      resetToken: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
     CreatedStaffView: {
       staff: components['schemas']['StaffView'];
-      token: components['schemas']['IssuedTokenView'];
+      /** @description With firstCredential=token (the default) */
+      token?: components['schemas']['IssuedTokenView'];
+      /** @description With firstCredential=password_reset */
+      passwordReset?: components['schemas']['IssuedResetView'];
       /** Format: uuid */
       id: string;
+    };
+    AccountView: {
+      /** Format: uuid */
+      id: string;
+      username: string;
+      /** @enum {string} */
+      role: 'admin' | 'security' | 'compliance' | 'auditor' | 'customer_admin';
+      /**
+       * Format: uuid
+       * @description The customer of a customer_admin; null for staff
+       */
+      customerId: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      disabledAt: string | null;
+      /** @description A password has been set (through a reset token) */
+      passwordSet: boolean;
+      /** @description TOTP is enrolled */
+      totp: boolean;
+      /** @description Number of registered passkeys */
+      passkeys: number;
     };
     IssueTokenDto: {
       /** @example enrolment desk terminal */
@@ -2739,6 +2819,19 @@ export interface components {
       expiresAt: string;
       /** Format: uuid */
       customerId: string;
+    };
+    CreateCustomerAdminDto: {
+      /**
+       * @description Login handle: lower-case letters, digits, dot, dash, underscore
+       * @example acme-it-lead
+       */
+      username: string;
+    };
+    CreatedCustomerAdminView: {
+      /** Format: uuid */
+      id: string;
+      account: components['schemas']['StaffView'];
+      passwordReset: components['schemas']['IssuedResetView'];
     };
     CreatePersonDto: {
       /** @example Jan de Vries */
@@ -4455,7 +4548,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['StaffView'][];
+          'application/json': components['schemas']['AccountView'][];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
@@ -4488,6 +4581,36 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['CreatedStaffView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  StaffController_enable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        staffId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StaffView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
@@ -5426,6 +5549,40 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['IssuedCustomerTokenView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CustomersController_createAdmin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCustomerAdminDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreatedCustomerAdminView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

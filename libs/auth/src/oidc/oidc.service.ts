@@ -165,6 +165,7 @@ export class OidcService {
         id: randomUUID(),
         username: `sso-${sha256Hex(`${issuer}\n${subject}`).slice(0, 20)}`,
         role,
+        customerId: null,
         createdAt: now,
         disabledAt: null,
       };

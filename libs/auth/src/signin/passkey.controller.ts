@@ -6,8 +6,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@acs/config';
 import { ApiProblems, DomainError, iso, NotFoundError } from '@acs/http';
 import type { AuthenticatedRequest } from '../auth.guard.js';
-import { STAFF_ROLES } from '../roles.js';
-import { Allow, Audited, DuringTotpEnrolment, Public } from '../route-policy.js';
+import { accountIdOf, principalOfAccount } from '../roles.js';
+import { Audited, DuringTotpEnrolment, OwnAccount, Public } from '../route-policy.js';
 import { SecurityEventSink } from '../security-event.sink.js';
 import { StaffAccountEntity } from '../staff-account.entity.js';
 import { acceptedOrigins, relyingPartyId, type RelyingParty } from './passkey-rules.js';
@@ -27,8 +27,6 @@ import { SessionService } from './session.service.js';
 import { SignedInView } from './sign-in.dto.js';
 import { SignInRefused, SignInService } from './sign-in.service.js';
 
-const ANY_STAFF = [...STAFF_ROLES];
-
 function passkeyView(p: StaffPasskeyEntity): PasskeyView {
   return {
     id: p.id,
@@ -39,10 +37,17 @@ function passkeyView(p: StaffPasskeyEntity): PasskeyView {
   };
 }
 
+/** The person account (staff or customer administrator) behind the request; OwnAccount routes have one. */
+function accountOf(req: AuthenticatedRequest): string {
+  const id = accountIdOf(req.principal);
+  if (id === undefined) throw new DomainError('auth.forbidden', 'only a person’s account can do this', 403);
+  return id;
+}
+
 function staffSessionOf(req: AuthenticatedRequest): { staffId: string; session: NonNullable<AuthenticatedRequest['browserSession']> } {
-  if (req.principal?.kind !== 'staff') throw new DomainError('auth.forbidden', 'only a staff account can do this', 403);
+  const staffId = accountOf(req);
   if (!req.browserSession) throw new DomainError('auth.no_session', 'passkeys are registered from a browser session', 400);
-  return { staffId: req.principal.staffId, session: req.browserSession };
+  return { staffId, session: req.browserSession };
 }
 
 /** Passkeys (WebAuthn) as a second factor: registration from the Security page, the sign-in's second step (docs/passkeys.md). */
@@ -62,18 +67,17 @@ export class PasskeyController {
   ) {}
 
   @Get('passkeys')
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
-  @ApiOperation({ summary: 'The calling staff account’s passkeys (label, transports, last use; no key material)' })
+  @ApiOperation({ summary: 'The calling account’s passkeys (label, transports, last use; no key material)' })
   @ApiOkResponse({ type: [PasskeyView] })
   async list(@Req() req: AuthenticatedRequest): Promise<PasskeyView[]> {
-    if (req.principal?.kind !== 'staff') throw new DomainError('auth.forbidden', 'only a staff account can do this', 403);
-    return (await this.passkeys.list(req.principal.staffId)).map(passkeyView);
+    return (await this.passkeys.list(accountOf(req))).map(passkeyView);
   }
 
   @Post('passkeys/registration/options')
   @HttpCode(200)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @Audited({ action: 'auth.passkey_registration_start', targetType: 'staff' })
   @ApiOperation({ summary: 'Options for navigator.credentials.create(); the challenge is bound to this browser session' })
@@ -88,7 +92,7 @@ export class PasskeyController {
 
   @Post('passkeys/registration')
   @HttpCode(200)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @Audited({ action: 'auth.passkey_register', targetType: 'passkey' })
   @ApiOperation({ summary: 'Register the passkey the browser created; a session that had to enrol a second factor becomes active (rotated)' })
@@ -108,13 +112,12 @@ export class PasskeyController {
 
   @Delete('passkeys/:passkeyId')
   @HttpCode(204)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @Audited({ action: 'auth.passkey_remove', targetType: 'passkey', targetParam: 'passkeyId' })
   @ApiOperation({ summary: 'Remove one of one’s own passkeys (with the session cookie, its CSRF token is required)' })
   @ApiNoContentResponse({ description: 'Passkey removed' })
   async remove(@Req() req: AuthenticatedRequest, @Param('passkeyId', ParseUUIDPipe) passkeyId: string): Promise<void> {
-    if (req.principal?.kind !== 'staff') throw new DomainError('auth.forbidden', 'only a staff account can do this', 403);
-    if (!(await this.passkeys.remove(req.principal.staffId, passkeyId))) throw new NotFoundError('Passkey', passkeyId);
+    if (!(await this.passkeys.remove(accountOf(req), passkeyId))) throw new NotFoundError('Passkey', passkeyId);
   }
 
   @Post('sign-in/passkey/options')
@@ -180,7 +183,7 @@ export class PasskeyController {
     const replacing = previous ? ((await this.sessions.authenticate(previous))?.id ?? undefined) : undefined;
     const issued = await this.sessions.create(used.staffId, outcome.state, replacing);
     setSessionCookie(req, res, issued.token);
-    req.principal = { kind: 'staff', tokenId: issued.session.id, staffId: used.staffId, role: outcome.staff.role, sessionId: issued.session.id };
+    req.principal = principalOfAccount(outcome.staff, issued.session.id, issued.session.id);
     return { staffId: used.staffId, state: outcome.state, csrfToken: issued.csrfToken, expiresAt: iso(issued.session.expiresAt) };
   }
 

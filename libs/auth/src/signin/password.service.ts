@@ -1,25 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { hashToken, newToken } from '@acs/crypto';
+import { hashToken } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
 import { DomainError, NotFoundError } from '@acs/http';
 import { StaffAccountEntity } from '../staff-account.entity.js';
 import { PasswordHasher } from './password-hasher.js';
 import { checkPassword, MAX_PASSWORD_LENGTH } from './password-policy.js';
 import { PasswordResetEntity, StaffCredentialEntity } from './sign-in.entities.js';
+import { type IssuedReset, PasswordResets } from './password-resets.js';
 import { SessionService } from './session.service.js';
 
-const MINUTE_MS = 60_000;
-
-export interface IssuedReset {
-  /** The one-time reset token, shown once to the administrator; only its hash is stored. */
-  token: string;
-  expiresAt: number;
-}
+export type { IssuedReset } from './password-resets.js';
 
 /** Staff passwords: policy, Argon2id hashes, administrator resets and the user's own change. */
 @Injectable()
@@ -31,6 +25,7 @@ export class PasswordService {
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
+    private readonly resets: PasswordResets,
   ) {}
 
   /** The stored hash of an enabled account's password, or null (no account, disabled, or no password yet). */
@@ -40,17 +35,8 @@ export class PasswordService {
   }
 
   /** A one-time token that lets the account set a new password; earlier unused tokens stop working. */
-  async issueReset(staffId: string): Promise<IssuedReset> {
-    const staff = await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { id: staffId, disabledAt: IsNull() } });
-    if (!staff) throw new NotFoundError('Staff account', staffId);
-    const token = newToken('acsr');
-    const now = this.clock.nowMs();
-    const expiresAt = now + this.config.PASSWORD_RESET_TTL_MINUTES * MINUTE_MS;
-    await this.writes.transaction(async (m) => {
-      await m.update(PasswordResetEntity, { staffId, usedAt: IsNull() }, { usedAt: now });
-      await m.insert(PasswordResetEntity, { id: randomUUID(), tokenHash: hashToken(token), staffId, createdAt: now, expiresAt, usedAt: null });
-    });
-    return { token, expiresAt };
+  issueReset(staffId: string): Promise<IssuedReset> {
+    return this.resets.issue(staffId);
   }
 
   /** Sets the password a reset token allows, spends the token and ends the account's sessions. Returns the staff id. */

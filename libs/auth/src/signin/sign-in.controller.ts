@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse,
 import type { Response } from 'express';
 import { ApiProblems, DomainError, iso, NotFoundError } from '@acs/http';
 import type { AuthenticatedRequest } from '../auth.guard.js';
-import { STAFF_ROLES, type Principal } from '../roles.js';
-import { Allow, Audited, DuringTotpEnrolment, Public } from '../route-policy.js';
+import { accountIdOf, principalOfAccount, type Principal } from '../roles.js';
+import { Audited, DuringTotpEnrolment, OwnAccount, Public } from '../route-policy.js';
 import { StaffAccountEntity } from '../staff-account.entity.js';
 import { PasswordService } from './password.service.js';
 import { clearSessionCookie, fromOwnOrigin, sessionCookieOf, setSessionCookie } from './session-cookie.js';
@@ -29,8 +29,6 @@ import { TotpService } from './totp.service.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-const ANY_STAFF = [...STAFF_ROLES];
-
 function sessionView(s: BrowserSessionEntity, currentId: string | undefined): SessionView {
   return { id: s.id, state: s.state, createdAt: iso(s.createdAt), lastSeenAt: iso(s.lastSeenAt), expiresAt: iso(s.expiresAt), current: s.id === currentId };
 }
@@ -39,9 +37,11 @@ function refuseCrossOrigin(req: AuthenticatedRequest): void {
   if (!fromOwnOrigin(req)) throw new DomainError('auth.cross_origin', 'this form may only be posted from the server’s own pages', 403);
 }
 
+/** The person account (staff or customer administrator) behind the request; OwnAccount routes have one. */
 function staffOf(p: Principal | undefined): string {
-  if (p?.kind !== 'staff') throw new DomainError('auth.forbidden', 'only a staff account can do this', 403);
-  return p.staffId;
+  const id = accountIdOf(p);
+  if (id === undefined) throw new DomainError('auth.forbidden', 'only a person’s account can do this', 403);
+  return id;
 }
 
 /** Sign-in for people: password, second factor and browser sessions (docs: README "Signing in"). */
@@ -86,14 +86,14 @@ export class SignInController {
     const replacing = previous ? ((await this.sessions.authenticate(previous))?.id ?? undefined) : undefined;
     const issued = await this.sessions.create(outcome.staff.id, outcome.state, replacing);
     setSessionCookie(req, res, issued.token);
-    req.principal = { kind: 'staff', tokenId: issued.session.id, staffId: outcome.staff.id, role: outcome.staff.role, sessionId: issued.session.id };
+    req.principal = principalOfAccount(outcome.staff, issued.session.id, issued.session.id);
     req.auditTargetId = outcome.staff.id;
     return { staffId: outcome.staff.id, state: outcome.state, csrfToken: issued.csrfToken, expiresAt: iso(issued.session.expiresAt) };
   }
 
   @Post('sign-out')
   @HttpCode(200)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @Audited({ action: 'auth.sign_out', targetType: 'staff' })
   @ApiOperation({ summary: 'End this browser session and clear its cookie' })
@@ -109,10 +109,10 @@ export class SignInController {
 
   @Post('sign-out-everywhere')
   @HttpCode(200)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @Audited({ action: 'auth.sign_out_everywhere', targetType: 'staff' })
-  @ApiOperation({ summary: 'End every browser session of the calling staff account (bearer tokens stay)' })
+  @ApiOperation({ summary: 'End every browser session of the calling account (bearer tokens stay)' })
   @ApiOkResponse({ type: SignedOutView })
   async signOutEverywhere(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<SignedOutView> {
     const staffId = staffOf(req.principal);
@@ -123,7 +123,7 @@ export class SignInController {
   }
 
   @Get('session')
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @ApiOperation({ summary: 'The browser session this request came with, and its CSRF token' })
   @ApiOkResponse({ type: CurrentSessionView })
@@ -133,8 +133,8 @@ export class SignInController {
   }
 
   @Get('sessions')
-  @Allow(...ANY_STAFF)
-  @ApiOperation({ summary: 'The calling staff account’s live browser sessions' })
+  @OwnAccount()
+  @ApiOperation({ summary: 'The calling account’s live browser sessions' })
   @ApiOkResponse({ type: [SessionView] })
   async list(@Req() req: AuthenticatedRequest): Promise<SessionView[]> {
     return (await this.sessions.listFor(staffOf(req.principal))).map((s) => sessionView(s, req.browserSession?.id));
@@ -142,7 +142,7 @@ export class SignInController {
 
   @Delete('sessions/:sessionId')
   @HttpCode(204)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @Audited({ action: 'auth.session_revoke', targetType: 'session', targetParam: 'sessionId' })
   @ApiNoContentResponse({ description: 'Session ended' })
   async revoke(@Req() req: AuthenticatedRequest, @Param('sessionId', ParseUUIDPipe) sessionId: string): Promise<void> {
@@ -151,7 +151,7 @@ export class SignInController {
 
   @Post('password')
   @HttpCode(200)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @Audited({ action: 'auth.password_change', targetType: 'staff' })
   @ApiOperation({ summary: 'Change one’s own password (the current one is required); other sessions end, this one is rotated' })
@@ -191,7 +191,7 @@ export class SignInController {
   }
 
   @Get('totp')
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @ApiOkResponse({ type: TotpStatusView })
   async totpStatus(@Req() req: AuthenticatedRequest): Promise<TotpStatusView> {
@@ -200,7 +200,7 @@ export class SignInController {
   }
 
   @Post('totp/enrolment')
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @Audited({ action: 'auth.totp_enrolment_start', targetType: 'staff' })
   @ApiOperation({ summary: 'Generate a TOTP secret (shown once as otpauth URI and QR code); active after confirmation' })
@@ -213,7 +213,7 @@ export class SignInController {
 
   @Post('totp/enrolment/confirm')
   @HttpCode(200)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @DuringTotpEnrolment()
   @Audited({ action: 'auth.totp_enrol', targetType: 'staff' })
   @ApiOperation({ summary: 'Confirm the enrolment with a first code; returns the recovery codes (shown once) and rotates the session' })
@@ -239,7 +239,7 @@ export class SignInController {
 
   @Post('totp/disable')
   @HttpCode(200)
-  @Allow(...ANY_STAFF)
+  @OwnAccount()
   @Audited({ action: 'auth.totp_disable', targetType: 'staff' })
   @ApiOperation({ summary: 'Remove one’s own second factor, proven with a current code or a recovery code' })
   @ApiOkResponse({ type: TotpStatusView })

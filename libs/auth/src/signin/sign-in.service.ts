@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@acs/config';
 import { DomainError } from '@acs/http';
 import { AuthFailureLimiter } from '../auth-failure-limiter.js';
+import { CUSTOMER_ADMIN } from '../roles.js';
 import { SecurityEventSink } from '../security-event.sink.js';
 import { StaffAccountEntity } from '../staff-account.entity.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -90,7 +91,7 @@ export class SignInService {
 
     await this.lockout.limiter.reset(accountKey);
     await this.passwords.rehashIfNeeded(staffId, hash, a.password);
-    return { staff, state: await this.stateAfterSignIn(staffId) };
+    return { staff, state: await this.stateAfterSignIn(staff) };
   }
 
   /**
@@ -111,7 +112,7 @@ export class SignInService {
     const staff = await this.dataSource.getRepository(StaffAccountEntity).findOneOrFail({ where: { id: staffId } });
     if (staff.disabledAt !== null) throw new SignInRefused('auth.bad_credentials', 'the username or password is not correct', 401, staffId);
     await this.lockout.limiter.reset(`user:${staff.username.toLowerCase()}`);
-    return { staff, state: await this.stateAfterSignIn(staffId) };
+    return { staff, state: await this.stateAfterSignIn(staff) };
   }
 
   /** A refused passkey assertion counts like a wrong code: against the address and the username. */
@@ -150,9 +151,14 @@ export class SignInService {
     return { staff, accountKey, hash };
   }
 
-  private async stateAfterSignIn(staffId: string): Promise<SessionState> {
-    const hasSecond = (await this.totp.enrolled(staffId)) || (await this.passkeys.any(staffId));
-    return this.config.STAFF_TOTP_REQUIRED && !hasSecond ? 'totp_enrolment' : 'active';
+  /**
+   * STAFF_TOTP_REQUIRED is for staff: a customer administrator may set up a second factor but
+   * is not made to (the issue's "available, not required"), so their session is active at once.
+   */
+  private async stateAfterSignIn(staff: StaffAccountEntity): Promise<SessionState> {
+    if (staff.role === CUSTOMER_ADMIN || !this.config.STAFF_TOTP_REQUIRED) return 'active';
+    const hasSecond = (await this.totp.enrolled(staff.id)) || (await this.passkeys.any(staff.id));
+    return hasSecond ? 'active' : 'totp_enrolment';
   }
 
   /**

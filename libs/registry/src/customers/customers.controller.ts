@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Allow, AllowStaffOrOwnCustomer, Audited, TokenService } from '@acs/auth';
-import { ApiProblems, iso } from '@acs/http';
+import { Allow, AllowStaffOrOwnCustomer, Audited, CreateCustomerAdminDto, CreatedCustomerAdminView, StaffService, staffView, TokenService } from '@acs/auth';
+import { ApiProblems, ConflictError, iso } from '@acs/http';
 import { VIEW } from '../common/roles.js';
 import { CreateCustomerDto, CustomerPageView, CustomerQueryDto, CustomerView, UpdateCustomerDto } from './customer.dto.js';
 import { CustomerService } from './customer.service.js';
@@ -15,6 +15,7 @@ export class CustomersController {
   constructor(
     private readonly customers: CustomerService,
     private readonly tokens: TokenService,
+    private readonly accounts: StaffService,
   ) {}
 
   @Post()
@@ -69,5 +70,19 @@ export class CustomersController {
     await this.customers.mustGet(customerId);
     const t = await this.tokens.issueForCustomer(customerId, dto);
     return { id: t.id, token: t.token, expiresAt: iso(t.expiresAt), customerId };
+  }
+
+  @Post(':customerId/admins')
+  @Allow('admin')
+  @Audited({ action: 'customer_admin.create', targetType: 'staff' })
+  @ApiOperation({
+    summary: 'Create a customer administrator account, scoped to this customer; the response holds its one-time password-reset token (shown once)',
+  })
+  @ApiCreatedResponse({ type: CreatedCustomerAdminView })
+  async createAdmin(@Param('customerId', ParseUUIDPipe) customerId: string, @Body() dto: CreateCustomerAdminDto): Promise<CreatedCustomerAdminView> {
+    // A purged customer's people are gone and its contract has ended: nobody administers it any more.
+    if ((await this.customers.mustGet(customerId)).purgedAt !== null) throw new ConflictError('customer.purged', 'a purged customer cannot be changed');
+    const { staff, reset } = await this.accounts.createCustomerAdmin(customerId, dto.username);
+    return { id: staff.id, account: staffView(staff), passwordReset: { resetToken: reset.token, expiresAt: iso(reset.expiresAt) } };
   }
 }
