@@ -101,6 +101,34 @@ describe('purge and data-subject loose ends', () => {
     expect((await eraser.certificate(cert.id)).body).toMatchObject({ counts: { tokensRevoked: 1 } });
   });
 
+  it("a purge erases the customer's administrator accounts (their usernames can name people), and the certificate counts them", async () => {
+    const c = await customer('ADMINS');
+    const username = `erase-me-admin-${c.id.slice(-6)}`;
+    const created = await post<{ id: string; passwordReset: { resetToken: string } }>(t, `/customers/${c.id}/admins`, { username });
+    await t.http().post('/auth/password-reset').send({ token: created.passwordReset.resetToken, newPassword: 'violet staple orbit canyon' }).expect(200);
+    const signedIn = await t.http().post('/auth/sign-in').send({ username, password: 'violet staple orbit canyon' }).expect(200);
+    const cookie = ([] as string[])
+      .concat(signedIn.headers['set-cookie'] ?? [])
+      .find((h) => h.startsWith('acs_session='))!
+      .split(';')[0];
+    await t
+      .http()
+      .patch(`/customers/${c.id}`)
+      .set(bearer(t.adminToken))
+      .send({ serviceEnd: new Date(t.clock.nowMs() + 60_000).toISOString() })
+      .expect(200);
+    t.clock.advance(120_000);
+    await purge(c.id);
+    const staff = await t.http().get('/staff').query({ limit: 200 }).set(bearer(t.adminToken)).expect(200);
+    expect(JSON.stringify(staff.body)).not.toContain(username);
+    expect(JSON.stringify(staff.body)).not.toContain(created.id);
+    // Its session went with the account, and the username signs nobody in any more.
+    expect((await t.http().get('/auth/session').set('Cookie', cookie)).status).toBe(401);
+    expect((await t.http().post('/auth/sign-in').send({ username, password: 'violet staple orbit canyon' })).status).toBe(401);
+    const [cert] = await eraser.certificates({ customerId: c.id });
+    expect((await eraser.certificate(cert.id)).body).toMatchObject({ counts: { customerAdmins: 1 } });
+  });
+
   it('the retention status reports the configured pseudonymise policy with its keep-until date, before and after the purge', async () => {
     const { customerId, serviceEnd } = await endedCustomer('RETAIN');
     const due = await t.http().get(`/customers/${customerId}/access-events/retention`).set(bearer(auditor)).expect(200);

@@ -32,6 +32,17 @@ export class StaffService {
     private readonly resets: PasswordResets,
   ) {}
 
+  /**
+   * A customer's end erases its administrators' accounts (their usernames may name them), in the
+   * purge's transaction: the rows go, and their passwords, second factors, reset links and
+   * sessions with them (foreign keys cascade). The audit trail keeps only their ids. Returns how
+   * many accounts were erased (counted on the certificate).
+   */
+  async eraseCustomerAdminsIn(m: EntityManager, customerId: string): Promise<number> {
+    const res = await m.delete(StaffAccountEntity, { customerId, role: CUSTOMER_ADMIN });
+    return res.affected ?? 0;
+  }
+
   /** Creates the account and its first token (shown once). */
   async create(username: string, role: StaffRole, tokenLabel?: string): Promise<{ staff: StaffAccountEntity; token: IssuedToken }> {
     const staff = await this.insert(username, role, null);

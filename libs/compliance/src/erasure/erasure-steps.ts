@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessHistoryErasure } from '@acs/access-log';
-import { TokenService } from '@acs/auth';
+import { StaffService, TokenService } from '@acs/auth';
 import { Clock } from '@acs/clock';
 import { CredentialService } from '@acs/credentials';
 import { AppConfig } from '@acs/config';
@@ -36,6 +36,7 @@ export class ErasureSteps {
     private readonly probe: ErasureProbe,
     private readonly tokens: TokenService,
     private readonly credentials: CredentialService,
+    private readonly accounts: StaffService,
   ) {}
 
   async policy(job: ErasureJobEntity): Promise<ErasurePolicy> {
@@ -123,6 +124,8 @@ export class ErasureSteps {
       if (job.kind === 'customer') {
         if (erased.contactPerson > 0) data.counts.contactPerson = 1;
         data.counts.contactPerson ??= 0;
+        // Its administrators' accounts name people too (their usernames): erased with the names.
+        data.counts.customerAdmins = (data.counts.customerAdmins ?? 0) + (await this.accounts.eraseCustomerAdminsIn(m, job.customerId));
       }
       undefer(data, 'names');
       data.steps.server_data!.finishedAt = now;
