@@ -258,6 +258,18 @@ describe('passkeys', () => {
     );
   });
 
+  it('an administrator’s second-factor reset removes the passkeys too and ends the sessions: the next sign-in must enrol again', async () => {
+    const { staff, cred, session } = await staffWithPasskey();
+    await t.http().post(`/staff/${staff.id}/totp/reset`).set(bearer(t.adminToken)).expect(200);
+    await t.http().get('/auth/passkeys').set('Cookie', session.cookie).expect(401);
+    const after = await signInWithPassword(staff);
+    expect(after.state).toBe('totp_enrolment');
+    // The removed passkey no longer signs anyone in.
+    const options = await t.http().post('/auth/sign-in/passkey/options').send({ username: staff.username, password: PASSWORD });
+    expect(options.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(options.body)).not.toContain(cred.id.toString('base64url'));
+  });
+
   it('keeps passwords, pending tokens and key material out of logs and the audit trail', async () => {
     const audit = await t.http().get('/audit').query({ limit: 500 }).set(bearer(t.adminToken)).expect(200);
     for (const hay of [t.logs.text(), JSON.stringify(audit.body)]) {

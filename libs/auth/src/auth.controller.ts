@@ -20,6 +20,7 @@ import { Allow, Audited, Authenticated } from './route-policy.js';
 import { type AccountWithSignIn, StaffService } from './staff.service.js';
 import { type IssuedToken, TokenService } from './token.service.js';
 import { PasswordService } from './signin/password.service.js';
+import { PasskeyService } from './signin/passkey.service.js';
 import { SessionService } from './signin/session.service.js';
 import { PasswordResetIssuedView, TotpStatusView } from './signin/sign-in.dto.js';
 import { TotpService } from './signin/totp.service.js';
@@ -71,6 +72,7 @@ export class StaffController {
     private readonly passwords: PasswordService,
     private readonly totp: TotpService,
     private readonly sessions: SessionService,
+    private readonly passkeys: PasskeyService,
   ) {}
 
   @Post(':staffId/password-reset')
@@ -87,11 +89,13 @@ export class StaffController {
   @HttpCode(200)
   @Allow('admin')
   @Audited({ action: 'staff.totp_reset', targetType: 'staff', targetParam: 'staffId' })
-  @ApiOperation({ summary: 'Remove the account’s second factor and recovery codes and end its browser sessions (lost phone)' })
+  @ApiOperation({ summary: 'Remove the account’s second factors (TOTP, recovery codes and passkeys) and end its browser sessions (lost phone or key)' })
   @ApiOkResponse({ type: TotpStatusView })
   async resetTotp(@Param('staffId', ParseUUIDPipe) staffId: string): Promise<TotpStatusView> {
     await this.staff.get(staffId);
     await this.totp.remove(staffId);
+    // A lost phone is often a lost laptop too: every second factor goes, the person sets one up again.
+    await this.passkeys.removeAll(staffId);
     await this.sessions.revokeAllFor(staffId);
     return { staffId, enrolled: false };
   }

@@ -81,7 +81,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Remove the account’s second factor and recovery codes and end its browser sessions (lost phone) */
+    /** Remove the account’s second factors (TOTP, recovery codes and passkeys) and end its browser sessions (lost phone or key) */
     post: operations['StaffController_resetTotp'];
     delete?: never;
     options?: never;

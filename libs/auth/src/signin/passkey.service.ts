@@ -222,6 +222,12 @@ export class PasskeyService {
     return { staffId, passkeyId: passkey.id, userVerified: info.userVerified };
   }
 
+  /** Removes every passkey of the account (an administrator's second-factor reset); how many there were. */
+  async removeAll(staffId: string): Promise<number> {
+    const res = await this.writes.run(() => this.dataSource.getRepository(StaffPasskeyEntity).delete({ staffId }));
+    return res.affected ?? 0;
+  }
+
   /** Removes one of the account's passkeys; false when it has no such passkey. */
   async remove(staffId: string, passkeyId: string): Promise<boolean> {
     const res = await this.writes.run(() => this.dataSource.getRepository(StaffPasskeyEntity).delete({ id: passkeyId, staffId }));
