@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import { AccessEventEntity } from '@acs/access-log';
@@ -11,7 +12,7 @@ import { CustomerEntity, customerScope, PersonEntity } from '@acs/registry';
 import { CliModule } from './cli.module.js';
 import type { Out } from './out.js';
 
-interface CertificateCheck {
+export interface CertificateCheck {
   certificate: string;
   kind: string;
   customerId: string;
@@ -23,64 +24,72 @@ interface CertificateCheck {
 }
 
 /**
- * Checks every erasure certificate: its own hash, its Ed25519 signature, and that what a complete customer purge
- * certified is still true today (a restored backup would bring rows or the key back).
+ * Every erasure certificate: its own hash, its Ed25519 signature, and that what a complete customer
+ * purge certified is still true today (a restored backup would bring rows or the key back); and
+ * the signed files in CERTIFICATE_DIR against the database. What `purge:verify` prints and what
+ * `restore` reports after putting a backup back.
  */
+export async function certificateChecks(app: INestApplicationContext, config: AppConfig): Promise<CertificateCheck[]> {
+  const ds = app.get(DataSource);
+  const evidence = new CertificateEvidence(config, app.get(EvidenceSigner));
+  const rows = await ds.getRepository(ErasureCertificateEntity).find({ order: { issuedAt: 'ASC' } });
+  const checks: CertificateCheck[] = [];
+  for (const r of rows) {
+    const body = JSON.parse(r.body) as Record<string, unknown>;
+    const { hash, ...rest } = body;
+    const problems: string[] = [];
+    const hashOk = hash === r.hash && certificateHash(rest) === r.hash;
+    if (!hashOk) problems.push('hash does not match the body');
+    const signed = await evidence.checkRow(r);
+    if (!signed.ok) problems.push(`signature: ${signed.problems.join(', ')}`);
+    const problemsBeforeData = problems.length;
+    let stillErased: boolean | null = null;
+    if (r.kind === 'customer' && r.complete) {
+      const [people, templates, events, key] = await Promise.all([
+        ds.getRepository(PersonEntity).countBy({ customerId: r.customerId }),
+        ds.getRepository(FingerprintTemplateEntity).countBy({ customerId: r.customerId }),
+        ds.getRepository(AccessEventEntity).countBy({ customerId: r.customerId }),
+        ds.getRepository(DataKeyEntity).countBy({ scope: customerScope(r.customerId) }),
+      ]);
+      const history = body.history as { mode?: string; expiredAt?: string | null } | null;
+      const historyKept = history?.mode === 'pseudonymise' && !history.expiredAt;
+      if (people > 0) problems.push(`${people} person row(s) back`);
+      if (templates > 0) problems.push(`${templates} template row(s) back`);
+      if (events > 0 && !historyKept) problems.push(`${events} history event(s) back`);
+      if (key > 0) problems.push('the data key is back');
+      stillErased = problems.length === problemsBeforeData;
+    }
+    checks.push({ certificate: r.id, kind: r.kind, customerId: r.customerId, complete: r.complete, hashOk, stillErased, problems });
+  }
+  // The signed files outside the database: a restored backup may lack the rows, not the files.
+  const folder = await findUndonePurges(ds, config.certificateDir, (jws) => evidence.checkJws(jws));
+  for (const u of folder.undone) {
+    const known = checks.find((c) => c.certificate === u.certificate);
+    const problem = `signed certificate file: ${u.back.join(', ')} back${u.personId ? ` (person ${u.personId})` : ''}; run acsctl purge:reapply`;
+    if (known) {
+      if (!known.problems.some((p) => p.includes('back'))) known.problems.push(problem);
+      known.stillErased = false;
+    } else
+      checks.push({
+        certificate: u.certificate,
+        kind: u.kind,
+        customerId: u.customerId,
+        complete: true,
+        hashOk: true,
+        stillErased: false,
+        problems: [problem],
+      });
+  }
+  for (const f of folder.invalid)
+    checks.push({ certificate: f.file, kind: 'file', customerId: '-', complete: false, hashOk: false, stillErased: null, problems: f.problems });
+  return checks;
+}
+
+/** Prints the verdict on every erasure certificate (certificateChecks); false when any has a problem. */
 export async function purgeVerify(config: AppConfig, out: Out, opts: { json?: boolean }): Promise<boolean> {
   const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
   try {
-    const ds = app.get(DataSource);
-    const evidence = new CertificateEvidence(config, app.get(EvidenceSigner));
-    const rows = await ds.getRepository(ErasureCertificateEntity).find({ order: { issuedAt: 'ASC' } });
-    const checks: CertificateCheck[] = [];
-    for (const r of rows) {
-      const body = JSON.parse(r.body) as Record<string, unknown>;
-      const { hash, ...rest } = body;
-      const problems: string[] = [];
-      const hashOk = hash === r.hash && certificateHash(rest) === r.hash;
-      if (!hashOk) problems.push('hash does not match the body');
-      const signed = await evidence.checkRow(r);
-      if (!signed.ok) problems.push(`signature: ${signed.problems.join(', ')}`);
-      const problemsBeforeData = problems.length;
-      let stillErased: boolean | null = null;
-      if (r.kind === 'customer' && r.complete) {
-        const [people, templates, events, key] = await Promise.all([
-          ds.getRepository(PersonEntity).countBy({ customerId: r.customerId }),
-          ds.getRepository(FingerprintTemplateEntity).countBy({ customerId: r.customerId }),
-          ds.getRepository(AccessEventEntity).countBy({ customerId: r.customerId }),
-          ds.getRepository(DataKeyEntity).countBy({ scope: customerScope(r.customerId) }),
-        ]);
-        const history = body.history as { mode?: string; expiredAt?: string | null } | null;
-        const historyKept = history?.mode === 'pseudonymise' && !history.expiredAt;
-        if (people > 0) problems.push(`${people} person row(s) back`);
-        if (templates > 0) problems.push(`${templates} template row(s) back`);
-        if (events > 0 && !historyKept) problems.push(`${events} history event(s) back`);
-        if (key > 0) problems.push('the data key is back');
-        stillErased = problems.length === problemsBeforeData;
-      }
-      checks.push({ certificate: r.id, kind: r.kind, customerId: r.customerId, complete: r.complete, hashOk, stillErased, problems });
-    }
-    // The signed files outside the database: a restored backup may lack the rows, not the files.
-    const folder = await findUndonePurges(ds, config.certificateDir, (jws) => evidence.checkJws(jws));
-    for (const u of folder.undone) {
-      const known = checks.find((c) => c.certificate === u.certificate);
-      const problem = `signed certificate file: ${u.back.join(', ')} back${u.personId ? ` (person ${u.personId})` : ''}; run acsctl purge:reapply`;
-      if (known) {
-        if (!known.problems.some((p) => p.includes('back'))) known.problems.push(problem);
-        known.stillErased = false;
-      } else
-        checks.push({
-          certificate: u.certificate,
-          kind: u.kind,
-          customerId: u.customerId,
-          complete: true,
-          hashOk: true,
-          stillErased: false,
-          problems: [problem],
-        });
-    }
-    for (const f of folder.invalid)
-      checks.push({ certificate: f.file, kind: 'file', customerId: '-', complete: false, hashOk: false, stillErased: null, problems: f.problems });
+    const checks = await certificateChecks(app, config);
     if (opts.json) out.json(checks);
     else if (checks.length === 0) out.line('No erasure certificates yet.');
     else

@@ -21,6 +21,7 @@ import { controllerResetSequence } from './controller-commands.js';
 import { cardReaderInstallMode, cardReaderList, osdpBusList } from './card-reader-commands.js';
 import { purgeDue, purgeReapply, purgeVerify } from './compliance-commands.js';
 import { certificateVerify, keysPublic, keysRotateSigning } from './evidence-commands.js';
+import { backupCommand, restoreCommand } from './backup-commands.js';
 
 const out: Out = {
   line: (text) => console.info(text),
@@ -184,6 +185,26 @@ program
   .description('List customers due for the end-of-service purge (run it with POST /compliance/customers/{id}/purge)')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => purgeDue(config(), out, opts));
+
+program
+  .command('backup')
+  .description(
+    'Online backup while the server runs (SQLite through its backup API, PostgreSQL with pg_dump -Fc) into a new folder, with a manifest (schema version, chain heads, SHA-256); never the key ring',
+  )
+  .requiredOption('--to <dir>', 'a new or empty folder for this backup')
+  .option('--json', 'print JSON')
+  .action(async (opts: { to: string; json?: boolean }) => backupCommand(config(), out, opts));
+
+program
+  .command('restore')
+  .description(
+    'Put a backup back into a stopped, empty data folder or database (checksum verified; refused while a server uses it), then report what it lacks against the checkpoint log and the certificates, and the next steps',
+  )
+  .requiredOption('--from <dir>', 'a backup folder (with manifest.json)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { from: string; json?: boolean }) => {
+    if (!(await restoreCommand(config(), out, opts))) process.exitCode = 1;
+  });
 
 program
   .command('migration:run')

@@ -4,6 +4,7 @@ import { AccessLogFenceModule, AccessLogModule, AccessLogRetentionModule } from 
 import { AuditModule } from '@acs/audit';
 import { BadgeInModule } from '@acs/badge-in';
 import { AuthModule } from '@acs/auth';
+import { BackupModule } from '@acs/backup';
 import { ClusterModule, DeviceFenceVerifier } from '@acs/cluster';
 import { Clock, ClockModule, SystemClock } from '@acs/clock';
 import { CheckpointModule, CheckpointService, ComplianceModule, historyRetentionPolicy } from '@acs/compliance';
@@ -55,6 +56,7 @@ export class AppModule {
         EnrolmentModule,
         ComplianceModule,
         BadgeInModule,
+        BackupModule,
         // Ports: what compliance supplies to libraries that must not import it.
         AccessLogRetentionModule.with({ inject: [AppConfig], useFactory: historyRetentionPolicy }),
         // Attempts on devices that fail over carry their lease's fencing token; the cluster checks it.

@@ -27,7 +27,7 @@ export {
   type CheckpointComparison,
   type CheckpointFinding,
 } from './checkpoints/checkpoint-compare.js';
-export { readChainHeads, type ChainHeads } from './checkpoints/chain-heads.js';
+export { readChainHeads, hashesAt, type ChainHeads } from './checkpoints/chain-heads.js';
 export { appendCheckpoint, newestCheckpoint, lineHash } from './checkpoints/checkpoint-log.js';
 export { findUndonePurges, type UndonePurge, type FolderComparison } from './certificates/undone-purges.js';
 export { queueReapply, type ReapplyPlan } from './certificates/reapply.js';

@@ -436,6 +436,28 @@ export class AppConfig {
   CHECKPOINT_INTERVAL_S = 300;
 
   /**
+   * Backups: folder the server writes scheduled backups to (one sub-folder each, with its
+   * manifest); unset: no scheduled backups (`acsctl backup` still works). Never the key ring.
+   */
+  @IsOptional()
+  @IsString()
+  BACKUP_DIR?: string;
+
+  /** Backups: hours between scheduled backups (one instance of a cluster takes them, under a lease). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 366)
+  BACKUP_EVERY_H = 24;
+
+  /** Backups: how many scheduled backups to keep in BACKUP_DIR; older ones are deleted after each new one. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  BACKUP_KEEP = 7;
+
+  /**
    * Fault testing only, never in production: the erasure runner does not start the named step of
    * any purge job (the job stays `running` at that step, nothing else is written), so a test can
    * kill the process there and restart it without the setting to see the job finish.
@@ -565,6 +587,7 @@ export const OPTIONAL_SETTINGS = [
   'SIGNING_KEY_FILE',
   'CERTIFICATE_DIR',
   'CHECKPOINT_DIR',
+  'BACKUP_DIR',
   'TRUST_PROXY',
   'WEBAUTHN_RP_ID',
   'WEBAUTHN_ORIGINS',

@@ -51,6 +51,7 @@ const ALLOWED: Record<string, string> = {
   'libs/crypto/src/durable-file.ts': 'durable replacement of the key files (temporary file, fsync, rename, fsync of the folder)',
   'libs/compliance/src/certificates/evidence-files.ts': 'signed certificate files in CERTIFICATE_DIR',
   'libs/compliance/src/checkpoints/checkpoint-log.ts': 'the checkpoint log in CHECKPOINT_DIR',
+  'libs/backup/src/manifest.ts': "a backup's manifest and the checksum of its dump (a copy SQLite or pg_dump wrote, never the live database)",
   'apps/cli/src/evidence-commands.ts': 'a certificate file and a public key file named on the command line',
   'test/support/problem-codes.ts': 'docs/http-problems.md',
   'libs/mqtt/src/embedded-broker.ts': 'TLS certificate and key files of the embedded broker',
