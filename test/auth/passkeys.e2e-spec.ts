@@ -243,12 +243,19 @@ describe('passkeys', () => {
     expect(viaToken.body.code).toBe('auth.no_session');
   });
 
-  it('removes a passkey with the session’s CSRF token; without a second factor left the account is asked to enrol again', async () => {
+  it('removes a passkey with the session’s CSRF token and the current password; without a second factor left the account is asked to enrol again', async () => {
     const { staff, passkeyId, session } = await staffWithPasskey();
-    const noCsrf = await t.http().delete(`/auth/passkeys/${passkeyId}`).set('Cookie', session.cookie).expect(403);
+    const del = () => t.http().delete(`/auth/passkeys/${passkeyId}`).set('Cookie', session.cookie);
+    const noCsrf = await del().send({ password: PASSWORD }).expect(403);
     expect(noCsrf.body.code).toBe('auth.csrf_failed');
-    await t.http().delete(`/auth/passkeys/${passkeyId}`).set('Cookie', session.cookie).set('X-CSRF-Token', session.csrf).expect(204);
-    const gone = await t.http().delete(`/auth/passkeys/${passkeyId}`).set('Cookie', session.cookie).set('X-CSRF-Token', session.csrf).expect(404);
+    // A stolen session alone does not remove a second factor: the password again, counted towards the lock-out.
+    const noPassword = await del().set('X-CSRF-Token', session.csrf).send({}).expect(400);
+    expect(noPassword.body.code).toBe('validation.failed');
+    const wrong = await del().set('X-CSRF-Token', session.csrf).send({ password: 'not the password at all' }).expect(403);
+    expect(wrong.body.code).toBe('password.current_wrong');
+    await t.http().get('/auth/passkeys').set('Cookie', session.cookie).expect(200);
+    await del().set('X-CSRF-Token', session.csrf).send({ password: PASSWORD }).expect(204);
+    const gone = await del().set('X-CSRF-Token', session.csrf).send({ password: PASSWORD }).expect(404);
     expect(gone.body.code).toBe('passkey.not_found');
     const after = await signInWithPassword(staff);
     expect(after.state).toBe('totp_enrolment');

@@ -99,6 +99,13 @@ describe('web console: passkeys', () => {
       await row.waitFor();
       await expect(row.getByRole('cell').nth(2).textContent()).resolves.not.toBe('never');
       await row.getByRole('button', { name: 'Remove the passkey desk laptop' }).click();
+      // Confirmed with the current password: a wrong one is refused and the passkey stays.
+      await panel.getByLabel('Your current password').fill('not the password at all');
+      await panel.getByRole('button', { name: 'Remove the passkey', exact: true }).click();
+      await panel.getByRole('alert').waitFor();
+      await expect(row.count()).resolves.toBe(1);
+      await panel.getByLabel('Your current password').fill(PASSWORD);
+      await panel.getByRole('button', { name: 'Remove the passkey', exact: true }).click();
       await panel.getByText('No passkey is registered.').waitFor();
       // Without a passkey (and without TOTP) the password alone signs in again.
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();

@@ -112,8 +112,8 @@ export class Api {
   patch<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PATCH', path, { body });
   }
-  delete<T>(path: string): Promise<T> {
-    return this.request<T>('DELETE', path);
+  delete<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('DELETE', path, body === undefined ? {} : { body });
   }
 
   /** Every page of a keyset-paged list (for small lists such as sites or doors). */

@@ -452,7 +452,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Remove one of one’s own passkeys (with the session cookie, its CSRF token is required) */
+    /** Remove one of one’s own passkeys, confirmed with the current password (with the session cookie, its CSRF token is required) */
     delete: operations['PasskeyController_remove'];
     options?: never;
     head?: never;
@@ -2676,6 +2676,13 @@ export interface components {
       state: 'active' | 'totp_enrolment' | null;
       /** @description The rotated session’s CSRF token, when the call came with a session */
       csrfToken: string | null;
+    };
+    PasskeyRemovalDto: {
+      /**
+       * Format: password
+       * @description The account’s current password: a stolen session alone must not remove a second factor
+       */
+      password: string;
     };
     PasskeySignInStartDto: {
       /** @example desk-officer-2 */
@@ -5201,7 +5208,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeyRemovalDto'];
+      };
+    };
     responses: {
       /** @description Passkey removed */
       204: {

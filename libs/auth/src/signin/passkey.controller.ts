@@ -15,6 +15,7 @@ import {
   PasskeyCreationOptionsView,
   PasskeyRegisteredView,
   PasskeyRegistrationDto,
+  PasskeyRemovalDto,
   PasskeySignInDto,
   PasskeySignInOptionsView,
   PasskeySignInStartDto,
@@ -23,6 +24,7 @@ import {
 import type { StaffPasskeyEntity } from './passkey.entities.js';
 import { PasskeyRefused, PasskeyService } from './passkey.service.js';
 import { fromOwnOrigin, sessionCookieOf, setSessionCookie } from './session-cookie.js';
+import { PasswordService } from './password.service.js';
 import { SessionService } from './session.service.js';
 import { SignedInView } from './sign-in.dto.js';
 import { SignInRefused, SignInService } from './sign-in.service.js';
@@ -64,6 +66,7 @@ export class PasskeyController {
     private readonly signIns: SignInService,
     private readonly sessions: SessionService,
     private readonly sink: SecurityEventSink,
+    private readonly passwords: PasswordService,
   ) {}
 
   @Get('passkeys')
@@ -114,10 +117,23 @@ export class PasskeyController {
   @HttpCode(204)
   @OwnAccount()
   @Audited({ action: 'auth.passkey_remove', targetType: 'passkey', targetParam: 'passkeyId' })
-  @ApiOperation({ summary: 'Remove one of one’s own passkeys (with the session cookie, its CSRF token is required)' })
+  @ApiOperation({
+    summary: 'Remove one of one’s own passkeys, confirmed with the current password (with the session cookie, its CSRF token is required)',
+  })
   @ApiNoContentResponse({ description: 'Passkey removed' })
-  async remove(@Req() req: AuthenticatedRequest, @Param('passkeyId', ParseUUIDPipe) passkeyId: string): Promise<void> {
-    if (!(await this.passkeys.remove(accountOf(req), passkeyId))) throw new NotFoundError('Passkey', passkeyId);
+  async remove(@Req() req: AuthenticatedRequest, @Param('passkeyId', ParseUUIDPipe) passkeyId: string, @Body() dto: PasskeyRemovalDto): Promise<void> {
+    const staffId = accountOf(req);
+    // Like disabling TOTP (which takes a current code): a second factor is removed only by someone
+    // who proves the first again, within the account's failure budget.
+    const staff = await this.dataSource.getRepository(StaffAccountEntity).findOneOrFail({ where: { id: staffId } });
+    await this.signIns.assertNotLocked(staff.username, staffId);
+    try {
+      await this.passwords.confirm(staffId, dto.password);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'password.current_wrong') await this.signIns.countFailure(staff.username, staffId, req.id);
+      throw err;
+    }
+    if (!(await this.passkeys.remove(staffId, passkeyId))) throw new NotFoundError('Passkey', passkeyId);
   }
 
   @Post('sign-in/passkey/options')

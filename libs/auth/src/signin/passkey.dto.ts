@@ -68,3 +68,11 @@ export class PasskeySignInOptionsView {
   })
   options!: Record<string, unknown>;
 }
+
+export class PasskeyRemovalDto {
+  @ApiProperty({ format: 'password', description: 'The account’s current password: a stolen session alone must not remove a second factor' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password!: string;
+}

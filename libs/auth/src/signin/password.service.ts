@@ -58,6 +58,13 @@ export class PasswordService {
     return staff.id;
   }
 
+  /** Re-authentication before a change of second factors: the current password, or `password.current_wrong`. */
+  async confirm(staffId: string, current: string): Promise<void> {
+    const hash = await this.hashOf(staffId);
+    const ok = hash ? await this.hasher.verify(hash, current) : await this.hasher.verifyDummy(current);
+    if (!ok) throw new DomainError('password.current_wrong', 'the current password is not correct', 403);
+  }
+
   /** The user's own change: the current password is required; the other sessions end. */
   async change(staffId: string, current: string, next: string, keepSession?: string): Promise<void> {
     const staff = await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { id: staffId, disabledAt: IsNull() } });

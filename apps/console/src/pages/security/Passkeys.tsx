@@ -14,6 +14,9 @@ type PasskeyView = Schemas['PasskeyView'];
 export function PasskeysPanel({ api, onCsrf, sessionCookie }: { api: Api; onCsrf: (csrfToken: string | null) => void; sessionCookie: boolean }) {
   const invalidate = useInvalidate();
   const [label, setLabel] = useState('');
+  // The passkey being removed: the current password confirms it (a session alone is not enough).
+  const [removing, setRemoving] = useState<PasskeyView | null>(null);
+  const [password, setPassword] = useState('');
   const list = useQuery({ queryKey: keys.ownPasskeys(), queryFn: ({ signal }) => api.get<PasskeyView[]>('/auth/passkeys', undefined, signal) });
   const add = useMutation({
     mutationFn: (l: string) => addPasskey(api, l),
@@ -24,9 +27,17 @@ export function PasskeysPanel({ api, onCsrf, sessionCookie }: { api: Api; onCsrf
     },
   });
   const remove = useMutation({
-    mutationFn: (id: string) => api.delete<void>(`/auth/passkeys/${id}`),
-    onSuccess: () => invalidate(keys.ownPasskeys()),
+    mutationFn: (v: { id: string; password: string }) => api.delete<void>(`/auth/passkeys/${v.id}`, { password: v.password }),
+    onSuccess: async () => {
+      setRemoving(null);
+      setPassword('');
+      await invalidate(keys.ownPasskeys());
+    },
   });
+  const confirmRemoval = (e: FormEvent) => {
+    e.preventDefault();
+    if (removing) remove.mutate({ id: removing.id, password });
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
     add.mutate(label.trim());
@@ -65,7 +76,11 @@ export function PasskeysPanel({ api, onCsrf, sessionCookie }: { api: Api; onCsrf
                       type="button"
                       className="danger"
                       disabled={remove.isPending}
-                      onClick={() => remove.mutate(p.id)}
+                      onClick={() => {
+                        remove.reset();
+                        setPassword('');
+                        setRemoving(p);
+                      }}
                       aria-label={`Remove the passkey ${p.label}`}
                     >
                       Remove
@@ -76,6 +91,24 @@ export function PasskeysPanel({ api, onCsrf, sessionCookie }: { api: Api; onCsrf
             </tbody>
           </table>
         </div>
+      ) : null}
+      {removing ? (
+        <form onSubmit={confirmRemoval} aria-labelledby="passkey-remove-title">
+          <h3 id="passkey-remove-title">Remove the passkey {removing.label}</h3>
+          <div className="filters">
+            <Field label="Your current password" hint="Removing a second step needs the password again">
+              {(id) => (
+                <input id={id} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+              )}
+            </Field>
+            <button type="submit" className="danger" disabled={remove.isPending || password === ''}>
+              {remove.isPending ? 'Removing…' : 'Remove the passkey'}
+            </button>
+            <button type="button" onClick={() => setRemoving(null)}>
+              Keep it
+            </button>
+          </div>
+        </form>
       ) : null}
       {sessionCookie ? (
         <form onSubmit={submit} aria-labelledby="passkey-add-title">
