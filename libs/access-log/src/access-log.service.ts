@@ -139,6 +139,8 @@ function fromRaw(r: RawRow): AccessEvent {
     prevHash: String(r.prev_hash),
     hash: String(r.hash),
     credential: s(r.credential) as AccessCredential | null,
+    // SQLite answers 0/1, PostgreSQL a boolean.
+    degraded: (r.degraded as unknown) === true || Number(r.degraded) === 1,
   };
 }
 
@@ -253,6 +255,7 @@ export class AccessLogService implements OnModuleDestroy {
       attemptId,
       occurredAt: i.occurredAt,
       credential,
+      degraded: false,
     };
   }
 

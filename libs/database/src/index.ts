@@ -9,3 +9,4 @@ export { epochMs, bigintAsNumber } from './columns.js';
 export { clusterLock } from './cluster-lock.js';
 export { CHAIN_WITNESS, type ChainWitness, type ChainWitnessVerdict } from './chain-witness.js';
 export { ChainWitnessModule } from './chain-witness.module.js';
+export { DatabaseHealth, isConnectionError, type DatabaseHealthView, type DatabaseHealthEvents } from './database-health.js';
