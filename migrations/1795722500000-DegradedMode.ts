@@ -10,7 +10,9 @@ export class DegradedMode1795722500000 implements MigrationInterface {
   name = 'DegradedMode1795722500000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE access_event ADD COLUMN degraded boolean NOT NULL DEFAULT false');
+    // Each engine's own spelling of the default, as TypeORM reads it back (SQLite keeps booleans as 0/1).
+    const no = q.connection.options.type === 'postgres' ? 'false' : '(0)';
+    await q.query(`ALTER TABLE access_event ADD COLUMN degraded boolean NOT NULL DEFAULT ${no}`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -2,7 +2,7 @@ export { WriteQueue } from './write-queue.js';
 export { nativeSqlite } from './native-sqlite.js';
 export { applySqlitePragmas } from './sqlite.js';
 export { dataSourceOptions, type SchemaParts } from './data-source-options.js';
-export { checkSqliteFiles } from './sqlite-files.js';
+export { checkSqliteFiles, restrictSqliteFiles } from './sqlite-files.js';
 export { runMigrations, pendingSchemaChanges } from './migrate.js';
 export { DatabaseModule } from './database.module.js';
 export { epochMs, bigintAsNumber } from './columns.js';
