@@ -47,6 +47,8 @@ export const keys = {
   liveBoard: () => ['monitor', 'board'] as const,
   /** OSDP card readers and their bus state (polled: the stream carries none of it). */
   liveCardReaders: () => ['monitor', 'card-readers'] as const,
+  /** Degraded mode: the database unreachable, badge-ins decided from memory (polled). */
+  degradedMode: () => ['health', 'degraded'] as const,
   /** A person's cards (masked) and the desk card readers that issue them. */
   cards: (personId: string) => ['cards', personId] as const,
   deskCardReaders: () => ['card-readers', 'enrolment'] as const,

@@ -509,6 +509,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/health/degraded': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Degraded mode: whether the database is unreachable, since when, and the window */
+    get: operations['HealthController_degraded'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ready': {
     parameters: {
       query?: never;
@@ -2660,6 +2677,16 @@ export interface components {
           [key: string]: unknown;
         };
       };
+    };
+    DegradedView: {
+      /** @description The database is unreachable: badge-ins are decided from memory and spooled */
+      degraded: boolean;
+      /** @description Epoch ms of the first connection failure of this outage */
+      since: number | null;
+      /** @description Seconds since then (0 when reachable) */
+      ageSeconds: number;
+      /** @description DEGRADED_WINDOW_S: beyond this age the doors fail secure (0: at once) */
+      windowSeconds: number;
     };
     ContactDto: {
       /** @example Jan de Vries */
@@ -5205,6 +5232,34 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['HealthView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  HealthController_degraded: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DegradedView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

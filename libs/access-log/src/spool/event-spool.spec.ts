@@ -35,7 +35,9 @@ const event = (i: number, customerId: string = C1): AccessEventInput => ({
 
 describe('EventSpool', () => {
   let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'acs-spool-'))));
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'acs-spool-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps events in the order they were put, across a reopen, owner-only, without the fence', () => {
