@@ -83,7 +83,7 @@ export class SpoolReplayer implements OnApplicationBootstrap, OnModuleDestroy {
       const report = await replaySpool(spool, this.accessLog, { stop: () => this.stopped || (this.health?.degraded ?? false) });
       this.lastReport = report;
       const rate = report.ms > 0 ? Math.round((report.written / report.ms) * 1000) : report.written;
-      this.logger.log(`replayed ${report.written} spooled access events (${report.skipped} already recorded) in ${Math.round(report.ms)} ms: ${rate}/s`);
+      this.logger.warn(`replayed ${report.written} spooled access events (${report.skipped} already recorded) in ${Math.round(report.ms)} ms: ${rate}/s`);
       return report;
     } catch (err) {
       this.health?.noteFailure(err);
