@@ -196,9 +196,13 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     };
     await start();
     // Not execFileSync: the proxy lives in this process's event loop, which must keep running.
-    const cli = await promisify(execFile)(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', `degraded-${run}`, '--json'], {
-      env,
-    });
+    const cli = await promisify(execFile)(
+      process.execPath,
+      ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', `degraded-${run}`, '--json'],
+      {
+        env,
+      },
+    );
     token = (JSON.parse(cli.stdout) as { token: string }).token;
     const t = { http, adminToken: token } as unknown as TestApp;
     [desk, door] = await Promise.all([startVirtualReader(dir), startVirtualReader(dir)]);
@@ -214,10 +218,20 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
       mqttId,
       host: env.INSTANCE_ID,
     });
-    ids.door = (await post<{ id: string }>(t, '/doors', { zoneId: zone.id, name: 'Suite 1 door', entryReaderId: ids.reader, controllerId: c.id, relayChannel: 1 })).id;
+    ids.door = (
+      await post<{ id: string }>(t, '/doors', { zoneId: zone.id, name: 'Suite 1 door', entryReaderId: ids.reader, controllerId: c.id, relayChannel: 1 })
+    ).id;
     const level = await post<{ id: string }>(t, '/access-levels', { siteId: site.id, name: 'Suite 1', zoneIds: [zone.id] });
-    ctl = await startVirtualController(BROKER, { controllerId: c.mqttUsername, password: c.mqttPassword, secret: Buffer.from(c.signingSecret, 'base64') }, { doors: 1 });
-    const customer = await post<{ id: string }>(t, '/customers', { companyName: `Degraded ${run} B.V.`, contractRef: `DG-${run}`, serviceStart: '2026-01-01T00:00:00Z' });
+    ctl = await startVirtualController(
+      BROKER,
+      { controllerId: c.mqttUsername, password: c.mqttPassword, secret: Buffer.from(c.signingSecret, 'base64') },
+      { doors: 1 },
+    );
+    const customer = await post<{ id: string }>(t, '/customers', {
+      companyName: `Degraded ${run} B.V.`,
+      contractRef: `DG-${run}`,
+      serviceStart: '2026-01-01T00:00:00Z',
+    });
     ids.customer = customer.id;
     const person = await post<{ id: string }>(t, `/customers/${customer.id}/people`, { fullName: 'Dora Degraded' });
     await post(t, '/grants', { accessLevelId: level.id, customerId: customer.id, personId: person.id });

@@ -9,7 +9,11 @@ describe('isConnectionError', () => {
     ['reset by peer', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
     ['node-postgres socket closed under a query', new Error('Connection terminated unexpectedly'), true],
     ['node-postgres connect timeout', new Error('Connection terminated due to connection timeout'), true],
-    ['admin shutdown (57P01) inside a TypeORM QueryFailedError', Object.assign(new Error('query failed'), { driverError: { code: '57P01', message: 'terminating connection' } }), true],
+    [
+      'admin shutdown (57P01) inside a TypeORM QueryFailedError',
+      Object.assign(new Error('query failed'), { driverError: { code: '57P01', message: 'terminating connection' } }),
+      true,
+    ],
     ['class 08 connection exception', { code: '08006', message: 'connection failure' }, true],
     ['cannot connect now (57P03)', { code: '57P03', message: 'the database system is starting up' }, true],
     ['AggregateError of IPv4 and IPv6 refusals', Object.assign(new AggregateError([{ code: 'ECONNREFUSED' }, { code: 'ECONNREFUSED' }], 'x'), {}), true],

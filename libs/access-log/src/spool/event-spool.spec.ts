@@ -84,7 +84,7 @@ describe('degraded mode in the access log (SQLite history, spool file, fake outa
     const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
     const writes = {
       run: <T>(task: () => Promise<T>) => (cut ? refused() : db.writes.run(task)),
-      transaction: <T>(work: Parameters<WriteQueue['transaction']>[0]) => (cut ? refused() : db.writes.transaction(work)),
+      transaction: (work: Parameters<WriteQueue['transaction']>[0]) => (cut ? refused() : db.writes.transaction(work)),
     } as unknown as WriteQueue;
     return new AccessLogService(
       db.dataSource,
