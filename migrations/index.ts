@@ -13,6 +13,7 @@ import { OsdpCardReaders1795710000000 } from './1795710000000-OsdpCardReaders.js
 import { DeviceFailover1795720000000 } from './1795720000000-DeviceFailover.js';
 import { StaffSingleSignOn1795720500000 } from './1795720500000-StaffSingleSignOn.js';
 import { StaffPasskeys1795721500000 } from './1795721500000-StaffPasskeys.js';
+import { DegradedMode1795722500000 } from './1795722500000-DegradedMode.js';
 import { CustomerAdmins1795723000000 } from './1795723000000-CustomerAdmins.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   DeviceFailover1795720000000,
   StaffSingleSignOn1795720500000,
   StaffPasskeys1795721500000,
+  DegradedMode1795722500000,
   CustomerAdmins1795723000000,
 ];

@@ -256,6 +256,7 @@ const bench: Benchmark = {
           recordedAt: Date.now(),
           prevHash: '0'.repeat(64),
           credential: null,
+          degraded: false,
         } as const;
         return toRow({ ...fields, hash: accessEventHash(fields) });
       });

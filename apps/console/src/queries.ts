@@ -49,6 +49,8 @@ export const keys = {
   liveCardReaders: () => ['monitor', 'card-readers'] as const,
   /** Failover leases: who serves which group's readers and controllers (polled). */
   deviceLeases: () => ['cluster', 'device-leases'] as const,
+  /** Degraded mode: the database unreachable, badge-ins decided from memory (polled). */
+  degradedMode: () => ['health', 'degraded'] as const,
   /** A person's cards (masked) and the desk card readers that issue them. */
   cards: (personId: string) => ['cards', personId] as const,
   deskCardReaders: () => ['card-readers', 'enrolment'] as const,

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { AccessLogFenceModule, AccessLogModule, AccessLogRetentionModule } from '@acs/access-log';
+import { AccessLogFenceModule, AccessLogModule, AccessLogRetentionModule, AccessLogSpoolModule } from '@acs/access-log';
 import { AuditModule } from '@acs/audit';
 import { BadgeInModule } from '@acs/badge-in';
 import { AuthModule } from '@acs/auth';
@@ -62,6 +62,8 @@ export class AppModule {
         // Attempts on devices that fail over carry their lease's fencing token; the cluster checks it.
         AccessLogFenceModule.with({ inject: [DeviceFenceVerifier], useFactory: (v: DeviceFenceVerifier) => v }),
         ChainWitnessModule.with({ imports: [CheckpointModule], useExisting: CheckpointService }),
+        // Degraded mode: the instance's local spool of access events while the database is unreachable.
+        AccessLogSpoolModule,
       ],
     };
   }

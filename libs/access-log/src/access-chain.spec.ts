@@ -25,6 +25,7 @@ function chain(n: number, credentialOf: (i: number) => AccessCredential | null =
     recordedAt: 1_790_000_000_100 + i,
     prevHash: '',
     credential: credentialOf(i),
+    degraded: false,
   }));
   return chainOnto({ seq: 0, hash: GENESIS_HASH }, fields).events;
 }

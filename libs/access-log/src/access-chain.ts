@@ -11,7 +11,8 @@ export type ChainedAccessFields = Omit<AccessEvent, 'hash'>;
  * field before issue 17. Version 2 appends the credential: rows without one keep hashing as
  * version 1, so chains written before credentials existed verify unchanged, while a stored
  * credential (or its removal, or one added to a row without it) no longer matches the row's hash.
- * The version leads the array, so a row of one version can never hash as a row of the other.
+ * Version 3 adds the degraded flag, present only when true.
+ * The version leads the array, so a row of one version can never hash as a row of another.
  */
 export function accessEventHash(e: ChainedAccessFields): string {
   const v1Fields = [
@@ -34,7 +35,12 @@ export function accessEventHash(e: ChainedAccessFields): string {
     e.prevHash,
   ];
   // `== null`: a field left undefined by a caller is "no credential", never a distinct value.
-  const canonical = JSON.stringify(e.credential == null ? [1, ...v1Fields] : [2, ...v1Fields, e.credential]);
+  // Version 3 (degraded mode): only a degraded row carries the flag, so every row written before
+  // it (and every normal row after) hashes as version 1 or 2; clearing or setting the flag on a
+  // stored row breaks its hash.
+  const canonical = JSON.stringify(
+    e.degraded === true ? [3, ...v1Fields, e.credential ?? null, true] : e.credential == null ? [1, ...v1Fields] : [2, ...v1Fields, e.credential],
+  );
   return createHash('sha256').update(canonical).digest('hex');
 }
 

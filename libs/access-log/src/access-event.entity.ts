@@ -74,6 +74,10 @@ export class AccessEventEntity {
   /** The credential kind of an attempt (issue 17), never a card number; null on follow-ups and older rows. */
   @Column({ type: 'varchar', length: 20, nullable: true })
   credential!: AccessCredential | null;
+
+  /** Decided while the database was unreachable: committed to the instance's spool first, replayed later. */
+  @Column({ type: 'boolean', default: false })
+  degraded!: boolean;
 }
 
 /** Column names in insert order, shared by the fast insert path and the fixture generator. */
@@ -97,6 +101,7 @@ export const ACCESS_EVENT_COLUMNS = [
   'prev_hash',
   'hash',
   'credential',
+  'degraded',
 ] as const;
 
 export type AccessEventRow = Record<(typeof ACCESS_EVENT_COLUMNS)[number], string | number | null>;
@@ -121,6 +126,7 @@ export function toRow(e: {
   prevHash: string;
   hash: string;
   credential: string | null;
+  degraded?: boolean;
 }): (string | number | null)[] {
   return [
     e.id,
@@ -142,5 +148,7 @@ export function toRow(e: {
     e.prevHash,
     e.hash,
     e.credential,
+    // 1/0: better-sqlite3 binds no booleans, and PostgreSQL reads '1'/'0' as boolean input.
+    e.degraded === true ? 1 : 0,
   ];
 }

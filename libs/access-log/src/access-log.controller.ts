@@ -45,6 +45,7 @@ function view(e: AccessEvent): AccessEventView {
     seq: e.seq,
     hash: e.hash,
     credential: e.credential,
+    degraded: e.degraded,
   };
 }
 

@@ -7,6 +7,7 @@ import { AccessLogService } from './access-log.service.js';
 import { AccessHistoryErasure } from './history-erasure.js';
 import { PassageHistory } from './passage-history.js';
 import { PersonHistory } from './person-history.js';
+import { SpoolReplayer } from './spool/spool-replayer.js';
 
 /**
  * The services without HTTP: the badge-in engine appends through {@link AccessLogService};
@@ -19,10 +20,14 @@ import { PersonHistory } from './person-history.js';
 })
 export class AccessLogCoreModule {}
 
-/** Access history over HTTP (issue 8). */
+/**
+ * Access history over HTTP (issue 8), and the server's replay of the degraded-mode spool (it runs
+ * when the composition root provides the spool: AccessLogSpoolModule).
+ */
 @Module({
   imports: [AuthModule, AccessLogCoreModule],
   controllers: [AccessLogController],
-  exports: [AccessLogCoreModule],
+  providers: [SpoolReplayer],
+  exports: [AccessLogCoreModule, SpoolReplayer],
 })
 export class AccessLogModule {}

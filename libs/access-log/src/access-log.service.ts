@@ -6,7 +6,7 @@ import { type DataSource, type EntityManager, type SelectQueryBuilder } from 'ty
 import { v7 as uuidv7 } from 'uuid';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { clusterLock, nativeSqlite, WriteQueue } from '@acs/database';
+import { clusterLock, DatabaseHealth, nativeSqlite, WriteQueue } from '@acs/database';
 import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/http';
 import { TenancyDirectory, type CustomerTerm } from '@acs/registry';
 import { AccessChainVerifier, type AccessChainVerdict, accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
@@ -27,6 +27,9 @@ import {
   REASON_PATTERN,
 } from './model.js';
 import { type AccessLogRetentionPolicy, DEFAULT_RETENTION_POLICY, retentionState, type RetentionStatus } from './retention.js';
+import { AccessLogSpool } from './spool/access-log-spool.js';
+import { degradedRoute, type DegradedRoute } from './spool/degraded-route.js';
+import type { SpooledEvent } from './spool/event-spool.js';
 
 export const ACCESS_LOG_OPTIONS = Symbol('ACCESS_LOG_OPTIONS');
 
@@ -139,6 +142,8 @@ function fromRaw(r: RawRow): AccessEvent {
     prevHash: String(r.prev_hash),
     hash: String(r.hash),
     credential: s(r.credential) as AccessCredential | null,
+    // SQLite answers 0/1, PostgreSQL a boolean.
+    degraded: (r.degraded as unknown) === true || Number(r.degraded) === 1,
   };
 }
 
@@ -166,6 +171,8 @@ export class AccessLogService implements OnModuleDestroy {
     private readonly tenancy: TenancyDirectory,
     @Optional() @Inject(ACCESS_LOG_OPTIONS) options?: Partial<AccessLogOptions>,
     @Optional() @Inject(ACCESS_LOG_FENCE) private readonly fence?: AppendFence,
+    @Optional() private readonly health?: DatabaseHealth,
+    @Optional() private readonly spool?: AccessLogSpool,
   ) {
     this.options = { ...DEFAULT_ACCESS_LOG_OPTIONS, ...options };
     this.batcher = new Batcher({
@@ -191,7 +198,103 @@ export class AccessLogService implements OnModuleDestroy {
    */
   append(inputs: readonly AccessEventInput[]): AppendReceipt[] {
     const prepared = inputs.map((i) => ({ event: this.prepare(i), fence: fenceOf(i) }));
+    const route = this.route();
+    if (route !== 'central') {
+      // Degraded mode (docs/failover.md): committed to the local spool before this returns, or refused.
+      let outcome: Promise<AccessEvent[]>;
+      try {
+        outcome = Promise.resolve(route === 'spool' ? this.spoolEvents(prepared.map((p) => p.event)) : Promise.reject(this.refusal()));
+      } catch (err) {
+        this.logger.error({ err }, 'access events could not be spooled');
+        outcome = Promise.reject(new DomainError('access_log.write_failed', 'the access event could not be written', 503));
+      }
+      outcome.catch(() => undefined);
+      return prepared.map((p, i) => ({ id: p.event.id, attemptId: p.event.attemptId, durable: outcome.then((events) => events[i]) }));
+    }
     return prepared.map((p) => ({ id: p.event.id, attemptId: p.event.attemptId, durable: this.batcher.push(p) }));
+  }
+
+  /** Where the next event goes: the central history, the spool (degraded mode) or nowhere. */
+  route(): DegradedRoute {
+    const spool = this.spool?.spool;
+    if (!this.health) return 'central';
+    return degradedRoute({
+      windowS: spool ? this.spool!.windowS : 0,
+      degradedSince: this.health.degradedSince,
+      now: this.clock.nowMs(),
+      spooled: spool?.size ?? 0,
+    });
+  }
+
+  private refusal(): DomainError {
+    const ageS = Math.floor((this.health?.ageMs() ?? 0) / 1000);
+    this.logger.warn(`access event refused: the database has been unreachable for ${ageS} s, beyond the degraded window (fail secure)`);
+    return new DomainError('access_log.degraded_window_over', 'the database is unreachable and the degraded window is over: nothing is recorded', 503, {
+      degradedSinceSeconds: ageS,
+    });
+  }
+
+  /**
+   * Commits events to the spool (synchronous, durable on return) and answers them as they will be
+   * stored: flagged degraded, not yet chained (seq 0, no hashes) until the replay writes them.
+   */
+  private spoolEvents(events: PreparedEvent[]): AccessEvent[] {
+    const spool = this.spool?.spool;
+    if (!spool) throw new Error('no spool');
+    const now = this.clock.nowMs();
+    spool.put(
+      events.map((e) => ({
+        id: e.id,
+        attemptId: e.attemptId,
+        customerId: e.customerId,
+        personId: e.personId,
+        siteId: e.siteId,
+        zoneId: e.zoneId,
+        doorId: e.doorId,
+        readerId: e.readerId,
+        direction: e.direction,
+        result: e.result,
+        reason: e.reason,
+        kind: e.kind,
+        occurredAt: e.occurredAt,
+        credential: e.credential,
+      })),
+      now,
+    );
+    return events.map((e) => ({ ...e, degraded: true, seq: 0, prevHash: '', hash: '', recordedAt: now }));
+  }
+
+  /**
+   * Writes spooled events into the central history in the order given, each flagged degraded,
+   * skipping those already there (a crash between the central commit and the spool delete): the
+   * replay is exactly-once however often it is repeated. For the spool replayer only.
+   */
+  async replaySpooled(records: readonly SpooledEvent[]): Promise<{ written: number; skipped: number }> {
+    const events: PreparedEvent[] = [];
+    for (const r of records) {
+      try {
+        events.push({ ...this.prepare(r.input), degraded: true });
+      } catch (err) {
+        // Validated before it was spooled; an edited spool file must not block the rest.
+        this.logger.error({ err, spoolSeq: r.seq }, 'spooled access event is invalid; dropped');
+      }
+    }
+    if (events.length === 0) return { written: 0, skipped: records.length };
+    return this.writes.transaction(async (m) => {
+      const present = new Set(
+        (
+          await m
+            .createQueryBuilder()
+            .from(AccessEventEntity, 'e')
+            .select('e.id', 'id')
+            .where('e.id IN (:...ids)', { ids: events.map((e) => e.id) })
+            .getRawMany<{ id: string }>()
+        ).map((r) => r.id),
+      );
+      const fresh = events.filter((e) => !present.has(e.id));
+      if (fresh.length > 0) await this.writePortable(m, fresh, this.clock.nowMs());
+      return { written: fresh.length, skipped: records.length - fresh.length };
+    });
   }
 
   /** Appends and waits until every event is durable. */
@@ -253,6 +356,7 @@ export class AccessLogService implements OnModuleDestroy {
       attemptId,
       occurredAt: i.occurredAt,
       credential,
+      degraded: false,
     };
   }
 
@@ -263,8 +367,16 @@ export class AccessLogService implements OnModuleDestroy {
    */
   private async writeBatch(events: QueuedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
     try {
-      return await this.writeEvents(events);
+      const written = await this.writeEvents(events);
+      this.health?.noteSuccess();
+      return written;
     } catch (err) {
+      // The database went away under this batch: within the window its events go to the spool
+      // (the replay skips any the database did commit before the connection dropped).
+      if (this.health?.noteFailure(err) && this.route() === 'spool') {
+        this.logger.warn({ size: events.length }, 'access event batch failed: database unreachable; events spooled (degraded mode)');
+        return this.spoolEvents(events.map((q) => q.event));
+      }
       if (events.length > 1) this.logger.warn({ err, size: events.length }, 'access event batch failed; writing its events one by one');
       const out: Array<AccessEvent | ItemFailure> = [];
       for (const e of events) {

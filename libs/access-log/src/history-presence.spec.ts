@@ -33,6 +33,7 @@ describe(countCustomerEvents.name, () => {
       prevHash: '0',
       hash: `h${seq}`,
       credential: null,
+      degraded: false,
     };
   };
 

@@ -43,3 +43,7 @@ export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy
 export { AccessLogModule, AccessLogCoreModule } from './access-log.module.js';
 export { AccessLogRetentionModule } from './retention-port.js';
 export { AccessLogFenceModule } from './fence-port.js';
+export { AccessLogSpool, AccessLogSpoolModule } from './spool/access-log-spool.js';
+export { EventSpool, type SpooledEvent } from './spool/event-spool.js';
+export { degradedRoute, type DegradedRoute, type DegradedRouteInput } from './spool/degraded-route.js';
+export { replaySpool, SpoolReplayer, REPLAY_BATCH, type ReplayReport } from './spool/spool-replayer.js';

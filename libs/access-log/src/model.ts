@@ -96,6 +96,11 @@ export interface AccessEvent {
   hash: string;
   /** What the attempt was made with; null on follow-ups and on attempts recorded before issue 17. */
   credential: AccessCredential | null;
+  /**
+   * Decided while the database was unreachable (degraded mode): committed to this instance's
+   * spool before the door opened and replayed into the history when the database was back.
+   */
+  degraded: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Sse
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { ApiProblems, PlainText } from '@acs/http';
+import { AvailableWhileDegraded } from '@acs/health';
 import { Type } from 'class-transformer';
 import { map, merge, interval, type Observable } from 'rxjs';
 import { Allow, AllowStaffOrOwnCustomer, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
@@ -178,6 +179,7 @@ export class DoorModesController {
   constructor(private readonly modes: DoorModesService) {}
 
   @Post('sites/:siteId/lockdown')
+  @AvailableWhileDegraded()
   @HttpCode(200)
   @Allow(...DESK)
   @Audited({ action: 'site.lockdown', targetType: 'site', targetParam: 'siteId' })
@@ -188,6 +190,7 @@ export class DoorModesController {
   }
 
   @Post('zones/:zoneId/lockdown')
+  @AvailableWhileDegraded()
   @HttpCode(200)
   @Allow(...DESK)
   @Audited({ action: 'zone.lockdown', targetType: 'zone', targetParam: 'zoneId' })
@@ -198,6 +201,7 @@ export class DoorModesController {
   }
 
   @Post('sites/:siteId/emergency-release')
+  @AvailableWhileDegraded()
   @HttpCode(200)
   @Allow(...DESK)
   @Audited({ action: 'site.emergency_release', targetType: 'site', targetParam: 'siteId' })
@@ -218,6 +222,7 @@ export class DoorModesController {
   }
 
   @Post('zones/:zoneId/emergency-release')
+  @AvailableWhileDegraded()
   @HttpCode(200)
   @Allow(...DESK)
   @Audited({ action: 'zone.emergency_release', targetType: 'zone', targetParam: 'zoneId' })

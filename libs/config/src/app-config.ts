@@ -71,6 +71,17 @@ export class AppConfig {
   @Max(60000)
   DEVICE_LEASE_MS = 6000;
 
+  /**
+   * Degraded mode (docs/failover.md): for this many seconds after the database became unreachable,
+   * badge-ins are decided from memory and their events committed to a local spool before the
+   * door opens; beyond it the doors fail secure. 0: fail secure at once (no spool).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  DEGRADED_WINDOW_S = 900;
+
   /** Folder for the SQLite file and the master key file unless those are set explicitly. */
   @IsString()
   DATA_DIR = './data';

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@acs/config';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, type SchemaParts } from './data-source-options.js';
+import { DatabaseHealth } from './database-health.js';
 import { checkSqliteFiles } from './sqlite-files.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -26,8 +27,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: WriteQueue, inject: [DataSource], useFactory: (ds: DataSource) => new WriteQueue(ds) }],
-      exports: [WriteQueue],
+      providers: [{ provide: WriteQueue, inject: [DataSource], useFactory: (ds: DataSource) => new WriteQueue(ds) }, DatabaseHealth],
+      exports: [WriteQueue, DatabaseHealth],
     };
   }
 }

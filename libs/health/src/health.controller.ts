@@ -1,8 +1,10 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthView } from './health.responses.js';
+import { DegradedView, HealthView } from './health.responses.js';
 import { HealthCheck, type HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@acs/auth';
+import { AppConfig } from '@acs/config';
+import { DatabaseHealth } from '@acs/database';
 import { ApiProblems, DomainError } from '@acs/http';
 import { ReadinessRegistry } from './readiness.registry.js';
 
@@ -17,6 +19,8 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly registry: ReadinessRegistry,
+    private readonly database: DatabaseHealth,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('health')
@@ -28,6 +32,16 @@ export class HealthController {
   @ApiOkResponse({ type: HealthView })
   live() {
     return this.health.check([]);
+  }
+
+  @Get('health/degraded')
+  @Public()
+  // Public like /ready: it says only whether the database is reachable. The console shows it even
+  // when its session cannot be checked (sessions live in the database).
+  @ApiOperation({ summary: 'Degraded mode: whether the database is unreachable, since when, and the window' })
+  @ApiOkResponse({ type: DegradedView })
+  degraded(): DegradedView {
+    return { ...this.database.view(), windowSeconds: this.config.DEGRADED_WINDOW_S };
   }
 
   @Get('ready')
@@ -54,6 +68,9 @@ export class HealthController {
   private checkAll() {
     return this.health.check([
       () => this.db.pingCheck('database').withTimeout(PROBE_TIMEOUT_MS),
+      // Always up: it says whether the badge-ins are in degraded mode and for how long, next to the
+      // failed database check (a load balancer still sees 503 while the database is gone).
+      () => this.indicators.check('degraded_mode').up({ ...this.database.view(), windowSeconds: this.config.DEGRADED_WINDOW_S }),
       ...this.registry.entries().map(
         ([name, probe]) =>
           () =>

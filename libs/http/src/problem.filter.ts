@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DomainError } from './domain-error.js';
+import { isConnectionError } from '@acs/database';
 
 export interface ProblemDetails {
   type: string;
@@ -76,6 +77,19 @@ export function toProblem(exception: unknown, requestId: string | undefined): Pr
   if (status) {
     const code = STATUS_CODES[status] ?? 'http.bad_request';
     return { type: `urn:acs:problem:${code}`, title: TITLES[status] ?? 'Bad Request', status, code, detail: bodyParserDetail(status), requestId };
+  }
+  // The database went away under this request (degraded mode, docs/failover.md): not a defect of
+  // ours, and the caller should retry later. Reached when a step before the degraded-mode check
+  // (the token or session lookup) needed the database.
+  if (isConnectionError(exception)) {
+    return {
+      type: 'urn:acs:problem:service.degraded',
+      title: TITLES[503] ?? 'Service Unavailable',
+      status: 503,
+      code: 'service.degraded',
+      detail: 'the database is unreachable: try again when it is back',
+      requestId,
+    };
   }
   return { type: 'urn:acs:problem:internal', title: TITLES[500], status: 500, code: 'internal', requestId };
 }

@@ -527,6 +527,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/health/degraded': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Degraded mode: whether the database is unreachable, since when, and the window */
+    get: operations['HealthController_degraded'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ready': {
     parameters: {
       query?: never;
@@ -2748,6 +2765,16 @@ export interface components {
         };
       };
     };
+    DegradedView: {
+      /** @description The database is unreachable: badge-ins are decided from memory and spooled */
+      degraded: boolean;
+      /** @description Epoch ms of the first connection failure of this outage */
+      since: number | null;
+      /** @description Seconds since then (0 when reachable) */
+      ageSeconds: number;
+      /** @description DEGRADED_WINDOW_S: beyond this age the doors fail secure (0: at once) */
+      windowSeconds: number;
+    };
     ContactDto: {
       /** @example Jan de Vries */
       name: string;
@@ -3546,6 +3573,8 @@ export interface components {
        * @enum {string|null}
        */
       credential: 'fingerprint' | 'card' | 'card+pin' | 'card+fingerprint' | 'pin' | null;
+      /** @description Decided while the database was unreachable (degraded mode): kept in the instance spool first, written here when it was back */
+      degraded: boolean;
     };
     AccessEventPageView: {
       items: components['schemas']['AccessEventView'][];
@@ -5339,6 +5368,34 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['HealthView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  HealthController_degraded: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DegradedView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

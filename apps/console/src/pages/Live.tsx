@@ -12,6 +12,7 @@ import { AlarmTable } from './live/Alarms';
 import { CardReaderPanel } from './live/CardReaders';
 import { FailoverPanel } from './live/Failover';
 import { ConfirmDialog } from './live/Dialog';
+import { DegradedBanner } from './live/DegradedBanner';
 import { isSecurityAlarmEvent, SecurityAlarmBanner, securityKindLabel, type SecurityAlarm } from './live/SecurityAlarms';
 import { DoorBoard, ReaderTable, type ModeAction } from './live/DoorBoard';
 import { doorName, emptyDirectory, loadDirectory } from './live/directory';
@@ -337,6 +338,7 @@ export function LivePage() {
             Event stream: <Status tone={streamLabel.tone}>{streamLabel.text}</Status>
           </span>
         </PageHeader>
+        <DegradedBanner api={api} />
         <div className="live-sr-only" aria-live="assertive">
           {announce}
         </div>

@@ -71,6 +71,10 @@ export class AccessEventView {
     description: 'What the attempt was made with (never a card number); null on follow-ups and on attempts recorded before cards and PINs',
   })
   credential!: string | null;
+  @ApiProperty({
+    description: 'Decided while the database was unreachable (degraded mode): kept in the instance spool first, written here when it was back',
+  })
+  degraded!: boolean;
 }
 
 export class AccessEventPageView {

@@ -127,6 +127,7 @@ function chainAfter(
       recordedAt,
       prevHash: h.hash,
       credential: input.credential ?? null,
+      degraded: false,
     } as const;
     const e: AccessEvent = { ...fields, hash: accessEventHash(fields) };
     heads.set(chainId, { seq: e.seq, hash: e.hash });
