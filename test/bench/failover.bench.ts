@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt from 'mqtt';
 import pg from 'pg';
+import { stateTopic, statusTopic } from '@acs/door-protocol';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
 import { summarise, type Benchmark, type Figure } from './harness.js';
@@ -228,6 +230,10 @@ const bench: Benchmark = {
     } finally {
       for (const i of inst) await kill(i).catch(() => undefined);
       await controller?.stop().catch(() => undefined);
+      // Leave no retained status or state behind on the machine's broker (other runs would see an unknown controller).
+      const cleaner = await mqtt.connectAsync(BROKER, { clientId: `acs-clean-fo-bench-${run}` }).catch(() => undefined);
+      for (const topic of [statusTopic(`fo-bench-${run}`), stateTopic(`fo-bench-${run}`)]) await cleaner?.publishAsync(topic, '', { qos: 1, retain: true });
+      await cleaner?.endAsync();
       await deskServer.close();
       await doorServer.close();
       await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);

@@ -152,6 +152,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
   const degradedView = async () => (await http().get('/health/degraded')).body as { degraded: boolean; ageSeconds: number; windowSeconds: number };
 
   /** A person at the door: the finger lies on the sensor, is lifted, and comes back, until stopped. */
+  let unlocks = 0;
   const burst = (d: VirtualDevice) => {
     let on = true;
     const done = (async () => {
@@ -227,6 +228,10 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
       { controllerId: c.mqttUsername, password: c.mqttPassword, secret: Buffer.from(c.signingSecret, 'base64') },
       { doors: 1 },
     );
+    // Unlocks the controller executed (a relay already released is only extended, so count commands).
+    ctl.on('command', (cmd) => {
+      if (cmd.cmd === 'unlock') unlocks++;
+    });
     const customer = await post<{ id: string }>(t, '/customers', {
       companyName: `Degraded ${run} B.V.`,
       contractRef: `DG-${run}`,
@@ -242,7 +247,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
   });
 
   afterAll(async () => {
-    if (process.env.ACS_TEST_DUMP_LOGS) console.error(log.join('').slice(-8000));
+    if (process.env.ACS_TEST_DUMP_LOGS) console.error(log.join('').slice(-60000));
     await stop().catch(() => undefined);
     await ctl?.stop();
     const cleaner = await connectRawClient(BROKER, { clientId: `acs-clean-dg-${run}` }).catch(() => undefined);
@@ -260,7 +265,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     const stopBurst = burst(door);
     await until('two grants before the cut', async () => (await attempts()).filter((e) => e.kind === 'attempt' && e.result === 'granted').length >= 2);
     const before = await attempts();
-    const relayAtCut = ctl.relayActivations(1);
+    const relayAtCut = unlocks;
     await proxy.cut();
     const cutAt = Date.now();
     await until('degraded mode', async () => (await degradedView()).degraded, 10_000);
@@ -273,7 +278,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     expect(ready.body.checks.degraded_mode).toMatchObject({ status: 'up', degraded: true });
 
     await sleep(Math.max(0, CUT_MS - (Date.now() - cutAt)));
-    const relayDuringCut = ctl.relayActivations(1) - relayAtCut;
+    const relayDuringCut = unlocks - relayAtCut;
     const view = await degradedView();
     expect(view).toMatchObject({ degraded: true, windowSeconds: 900 });
     expect(view.ageSeconds).toBeGreaterThanOrEqual(20);
@@ -289,6 +294,8 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
       return all.some((e) => e.degraded) && all.every((e) => e.seq > 0);
     });
 
+    // Every background task took the outage in its stride (a missed catch is logged by the process, not hidden).
+    expect(log.join('')).not.toContain('unhandled promise rejection');
     // People were admitted through the cut: the strike opened many times while the database was gone.
     expect(relayDuringCut).toBeGreaterThanOrEqual(5);
     const all = await attempts();
@@ -296,7 +303,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     const grants = all.filter((e) => e.kind === 'attempt' && e.result === 'granted');
     expect(new Set(grants.map((e) => e.attemptId)).size).toBe(grants.length);
     // Every opening of the strike has its grant on record (no door opened unrecorded).
-    expect(ctl.relayActivations(1)).toBeLessThanOrEqual(grants.length);
+    expect(unlocks).toBeLessThanOrEqual(grants.length);
     const cutGrants = grants.filter((e) => e.degraded);
     expect(cutGrants.length).toBeGreaterThanOrEqual(relayDuringCut);
     for (const e of cutGrants) {
@@ -330,10 +337,11 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     const g0 = await grantsNow();
     await until('a grant before the cut', async () => (await grantsNow()) > g0);
     await sleep(1500);
-    const relayAtCut = ctl.relayActivations(1);
+    const relayAtCut = unlocks;
+    const cutAt = Date.now();
     await proxy.cut();
     await sleep(12_000);
-    const relayDuringCut = ctl.relayActivations(1) - relayAtCut;
+    const relayDuringCut = unlocks - relayAtCut;
     await proxy.open();
     await until('the database back', async () => !(await degradedView()).degraded, 20_000);
     await stopBurst();
@@ -341,7 +349,8 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     expect(relayDuringCut).toBeLessThanOrEqual(1);
     expect(log.join('')).toMatch(/could not be recorded, door stays shut/);
     const all = await attempts();
-    expect(all.some((e) => e.degraded && Date.parse(e.occurredAt) > Date.now() - 60_000)).toBe(false);
+    // Nothing decided during this cut was recorded as degraded (the first case's cut left its own).
+    expect(all.some((e) => e.degraded && Date.parse(e.occurredAt) >= cutAt)).toBe(false);
     const verdict = await http().get(`/customers/${ids.customer}/access-events/verify`).set(bearer(token));
     expect(verdict.body).toMatchObject({ ok: true });
   });

@@ -42,4 +42,13 @@ async function bootstrap(): Promise<void> {
   }
 }
 
+// Doors before tidiness: a background task that forgot its catch (a reader's capacity refresh,
+// say, while the database is unreachable) must not take every door of this instance down with
+// it. Node's default for an unhandled rejection is to exit; here it is logged as an error, with
+// its stack, for the bug it is. Thrown (synchronous) exceptions still end the process.
+process.on('unhandledRejection', (reason) => {
+  const err = reason instanceof Error ? reason : new Error(String(reason));
+  new Logger('Process').error(`unhandled promise rejection (a missing catch; the server keeps running): ${err.message}`, err.stack);
+});
+
 await bootstrap();

@@ -119,10 +119,19 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref?.();
   }
 
-  /** Advance every unfinished job once (resumes after a restart). */
+  /**
+   * Advance every unfinished job once (resumes after a restart). Never rejects: it runs from
+   * timers, and a database that cannot be reached (degraded mode) only means "look again later".
+   */
   async tick(): Promise<void> {
     if (this.runner.isStopped) return;
-    const jobs = await this.ds.getRepository(ErasureJobEntity).find({ where: { state: In(['running', 'waiting_for_devices']) }, select: { id: true } });
+    let jobs: Array<{ id: string }>;
+    try {
+      jobs = await this.ds.getRepository(ErasureJobEntity).find({ where: { state: In(['running', 'waiting_for_devices']) }, select: { id: true } });
+    } catch (err) {
+      this.logger.warn(`erasure jobs not looked at: ${(err as Error).message}`);
+      return;
+    }
     await Promise.allSettled(jobs.map((j) => this.advance(j.id)));
   }
 

@@ -156,7 +156,8 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     reader.on('state', (change: ReaderStateChange) => {
       if (this.entries.get(r.id) !== entry) return;
       this.emit('state', { readerId: r.id, ...change });
-      if (change.to === 'ready') void this.onReady(entry);
+      if (change.to === 'ready')
+        void this.onReady(entry).catch((err: Error) => this.logger.warn(`reader ${r.id} ready, capacity not refreshed: ${err.message}`));
     });
     reader.open().catch(() => undefined);
   }
