@@ -14,6 +14,7 @@ import { DeviceFailover1795720000000 } from './1795720000000-DeviceFailover.js';
 import { StaffSingleSignOn1795720500000 } from './1795720500000-StaffSingleSignOn.js';
 import { StaffPasskeys1795721500000 } from './1795721500000-StaffPasskeys.js';
 import { CustomerAdmins1795723000000 } from './1795723000000-CustomerAdmins.js';
+import { AccessRequests1795724000000 } from './1795724000000-AccessRequests.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   StaffSingleSignOn1795720500000,
   StaffPasskeys1795721500000,
   CustomerAdmins1795723000000,
+  AccessRequests1795724000000,
 ];
