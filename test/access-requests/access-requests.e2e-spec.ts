@@ -98,7 +98,12 @@ describe('access requests', () => {
     const person = await t.http().get(`/customers/${a.id}/people/${approved.personId}`).set(bearer(tokenA)).expect(200);
     expect(person.body).toMatchObject({ fullName: 'Ada Newcomer', email: 'ada@example.com' });
     expect(await grantsOf(a.id, approved.personId!)).toEqual([
-      expect.objectContaining({ id: approved.grantId, accessLevelId: site.suiteLevelId, validFrom: '2026-12-01T00:00:00.000Z', validUntil: '2027-01-01T00:00:00.000Z' }),
+      expect.objectContaining({
+        id: approved.grantId,
+        accessLevelId: site.suiteLevelId,
+        validFrom: '2026-12-01T00:00:00.000Z',
+        validUntil: '2027-01-01T00:00:00.000Z',
+      }),
     ]);
     // The customer sees the decision; a second decision is refused.
     const seen = await t.http().get(`/customers/${a.id}/access-requests/${filed.body.id}`).set(bearer(tokenA)).expect(200);
@@ -108,7 +113,12 @@ describe('access requests', () => {
   });
 
   it('refuses with a reason the customer sees, and applies nothing', async () => {
-    const filed = await file(a.id, tokenA, { kind: 'grant', personId: personOfA.id, accessLevelId: site.suiteLevelId, validUntil: '2027-06-01T00:00:00Z' }).expect(201);
+    const filed = await file(a.id, tokenA, {
+      kind: 'grant',
+      personId: personOfA.id,
+      accessLevelId: site.suiteLevelId,
+      validUntil: '2027-06-01T00:00:00Z',
+    }).expect(201);
     expect(filed.body).toMatchObject({ status: 'pending', validUntil: '2027-06-01T00:00:00.000Z' });
     expect((await decide(filed.body.id, 'refuse', {}).expect(400)).body.code).toBe('validation.failed');
     const refused = (await decide(filed.body.id, 'refuse', { reason: 'Ask your contract owner first' }).expect(200)).body as View;
@@ -124,12 +134,29 @@ describe('access requests', () => {
     const before = await file(a.id, tokenA, { kind: 'grant', personId: personOfA.id, accessLevelId: site.cageLevelId });
     expect(before.status).toBe(404);
     expect(before.body.code).toBe('access_level.not_found');
-    expect((await t.http().put(`/customers/${a.id}/pre-approved-access-levels`).set(bearer(tokenA)).send({ accessLevelIds: [site.cageLevelId] }).expect(403)).body.code).toBe(
-      'auth.forbidden',
-    );
-    const missing = await t.http().put(`/customers/${a.id}/pre-approved-access-levels`).set(bearer(security)).send({ accessLevelIds: [MISSING] }).expect(404);
+    expect(
+      (
+        await t
+          .http()
+          .put(`/customers/${a.id}/pre-approved-access-levels`)
+          .set(bearer(tokenA))
+          .send({ accessLevelIds: [site.cageLevelId] })
+          .expect(403)
+      ).body.code,
+    ).toBe('auth.forbidden');
+    const missing = await t
+      .http()
+      .put(`/customers/${a.id}/pre-approved-access-levels`)
+      .set(bearer(security))
+      .send({ accessLevelIds: [MISSING] })
+      .expect(404);
     expect(missing.body.code).toBe('access_level.not_found');
-    const set = await t.http().put(`/customers/${a.id}/pre-approved-access-levels`).set(bearer(security)).send({ accessLevelIds: [site.cageLevelId] }).expect(200);
+    const set = await t
+      .http()
+      .put(`/customers/${a.id}/pre-approved-access-levels`)
+      .set(bearer(security))
+      .send({ accessLevelIds: [site.cageLevelId] })
+      .expect(200);
     expect(set.body).toEqual({ customerId: a.id, accessLevelIds: [site.cageLevelId] });
     const levels = await t.http().get(`/customers/${a.id}/requestable-access-levels`).set(bearer(tokenA)).expect(200);
     expect(levels.body.map((l: { id: string; preApproved: boolean }) => [l.id, l.preApproved]).sort()).toEqual(
@@ -165,7 +192,12 @@ describe('access requests', () => {
     ['a grant without a level', { kind: 'grant', personId: MISSING }, 400, 'validation.failed'],
     ['a new person without a name', { kind: 'add_person' }, 400, 'validation.failed'],
     ['an unknown kind', { kind: 'promote', personId: MISSING }, 400, 'validation.failed'],
-    ['a period ending before it starts', { kind: 'add_person', fullName: 'X', validFrom: '2027-01-02T00:00:00Z', validUntil: '2027-01-01T00:00:00Z' }, 400, 'access_request.bad_period'],
+    [
+      'a period ending before it starts',
+      { kind: 'add_person', fullName: 'X', validFrom: '2027-01-02T00:00:00Z', validUntil: '2027-01-01T00:00:00Z' },
+      400,
+      'access_request.bad_period',
+    ],
     ['an unknown person', { kind: 'remove', personId: MISSING }, 404, 'person.not_found'],
   ])('refuses %s', async (_what, body, status, code) => {
     const res = await file(a.id, tokenA, body).expect(status);
@@ -212,7 +244,10 @@ describe('access requests', () => {
     const created = await t.http().post(`/customers/${a.id}/admins`).set(bearer(t.adminToken)).send({ username: 'portal-admin-a' }).expect(201);
     await t.http().post('/auth/password-reset').send({ token: created.body.passwordReset.resetToken, newPassword: PASSWORD }).expect(200);
     const signIn: Response = await t.http().post('/auth/sign-in').send({ username: 'portal-admin-a', password: PASSWORD }).expect(200);
-    const cookie = ([] as string[]).concat(signIn.headers['set-cookie'] ?? []).find((h) => h.startsWith('acs_session='))!.split(';')[0];
+    const cookie = ([] as string[])
+      .concat(signIn.headers['set-cookie'] ?? [])
+      .find((h) => h.startsWith('acs_session='))!
+      .split(';')[0];
     const csrf = signIn.body.csrfToken as string;
     const noCsrf = await t.http().post(`/customers/${a.id}/access-requests`).set('Cookie', cookie).send({ kind: 'add_person', fullName: 'Grace Hopper' });
     expect(noCsrf.body.code).toBe('auth.csrf_failed');
@@ -224,7 +259,10 @@ describe('access requests', () => {
       .send({ kind: 'add_person', fullName: 'Grace Hopper', email: 'grace@example.com' })
       .expect(201);
     expect(filed.body.requestedBy).toBe(created.body.id);
-    expect((await t.http().post(`/customers/${b.id}/access-requests`).set('Cookie', cookie).set('X-CSRF-Token', csrf).send({ kind: 'add_person', fullName: 'X' })).status).toBe(403);
+    expect(
+      (await t.http().post(`/customers/${b.id}/access-requests`).set('Cookie', cookie).set('X-CSRF-Token', csrf).send({ kind: 'add_person', fullName: 'X' }))
+        .status,
+    ).toBe(403);
     const refused = await decide(filed.body.id, 'refuse', { reason: 'Duplicate of an existing person' }).expect(200);
     const audit = await t.http().get('/audit').query({ targetId: filed.body.id }).set(bearer(auditor)).expect(200);
     expect(audit.body.items.map((e: { action: string; actorType: string }) => [e.action, e.actorType]).sort()).toEqual(

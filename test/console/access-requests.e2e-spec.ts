@@ -67,7 +67,10 @@ describe('web console: access requests', () => {
 
     // The customer administrator sees the decision and the new person.
     await customer.page.getByRole('button', { name: 'Refresh' }).click();
-    await customer.page.getByRole('row', { name: /approved/ }).filter({ hasText: 'invited to enrolment' }).waitFor();
+    await customer.page
+      .getByRole('row', { name: /approved/ })
+      .filter({ hasText: 'invited to enrolment' })
+      .waitFor();
     await nav(customer.page).getByRole('link', { name: 'Our people' }).click();
     await customer.page.getByRole('rowheader', { name: 'Lena Brouwer' }).waitFor();
 

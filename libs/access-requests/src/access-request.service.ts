@@ -146,7 +146,11 @@ export class AccessRequestService {
     const now = this.clock.nowMs();
     await this.writes.transaction(async (m) => {
       await m.delete(PreApprovalEntity, { customerId });
-      if (ids.length) await m.insert(PreApprovalEntity, ids.map((accessLevelId) => ({ customerId, accessLevelId, createdAt: now })));
+      if (ids.length)
+        await m.insert(
+          PreApprovalEntity,
+          ids.map((accessLevelId) => ({ customerId, accessLevelId, createdAt: now })),
+        );
     });
     return this.preApproved(customerId);
   }

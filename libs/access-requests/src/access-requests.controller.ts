@@ -53,10 +53,7 @@ export class AccessRequestsController {
   @AllowStaffOrOwnCustomer('customerId', ...READ)
   @Audited({ action: 'access_request.read', targetType: 'access_request', targetParam: 'requestId' })
   @ApiOkResponse({ type: AccessRequestView })
-  getOfCustomer(
-    @Param('customerId', ParseUUIDPipe) customerId: string,
-    @Param('requestId', ParseUUIDPipe) requestId: string,
-  ): Promise<AccessRequestView> {
+  getOfCustomer(@Param('customerId', ParseUUIDPipe) customerId: string, @Param('requestId', ParseUUIDPipe) requestId: string): Promise<AccessRequestView> {
     return this.requests.get(customerId, requestId);
   }
 
@@ -78,7 +75,7 @@ export class AccessRequestsController {
   @Put('customers/:customerId/pre-approved-access-levels')
   @Allow(...DECIDE)
   @Audited({ action: 'access_request.pre_approval.set', targetType: 'customer', targetParam: 'customerId' })
-  @ApiOperation({ summary: "Replace the access levels whose grant requests apply without approval for this customer" })
+  @ApiOperation({ summary: 'Replace the access levels whose grant requests apply without approval for this customer' })
   @ApiOkResponse({ type: PreApprovedLevelsView })
   setPreApproved(@Param('customerId', ParseUUIDPipe) customerId: string, @Body() dto: PreApprovedLevelsDto): Promise<PreApprovedLevelsView> {
     return this.requests.setPreApproved(customerId, dto.accessLevelIds);

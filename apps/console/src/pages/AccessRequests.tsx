@@ -106,7 +106,8 @@ function Decide({ request }: { request: AccessRequest }) {
   const invalidate = useInvalidate();
   const [reason, setReason] = useState('');
   const decide = useMutation({
-    mutationFn: (verb: 'approve' | 'refuse') => api.post<AccessRequest>(`/access-requests/${request.id}/${verb}`, reason.trim() ? { reason: reason.trim() } : {}),
+    mutationFn: (verb: 'approve' | 'refuse') =>
+      api.post<AccessRequest>(`/access-requests/${request.id}/${verb}`, reason.trim() ? { reason: reason.trim() } : {}),
     onSuccess: () => invalidate(keys.requestQueue(), keys.people(request.customerId), keys.grants(request.customerId)),
   });
   return (

@@ -80,15 +80,7 @@ export function PortalRequestsPage() {
   );
 }
 
-function FileRequestForm({
-  customerId,
-  people,
-  levels,
-}: {
-  customerId: string;
-  people: Array<{ id: string; fullName: string }>;
-  levels: RequestableLevel[];
-}) {
+function FileRequestForm({ customerId, people, levels }: { customerId: string; people: Array<{ id: string; fullName: string }>; levels: RequestableLevel[] }) {
   const { api } = useSession();
   const invalidate = useInvalidate();
   const [kind, setKind] = useState<RequestKind>('add_person');
