@@ -15,6 +15,7 @@ import { StaffSingleSignOn1795720500000 } from './1795720500000-StaffSingleSignO
 import { StaffPasskeys1795721500000 } from './1795721500000-StaffPasskeys.js';
 import { DegradedMode1795722500000 } from './1795722500000-DegradedMode.js';
 import { CustomerAdmins1795723000000 } from './1795723000000-CustomerAdmins.js';
+import { AccessRequests1795724000000 } from './1795724000000-AccessRequests.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   StaffPasskeys1795721500000,
   DegradedMode1795722500000,
   CustomerAdmins1795723000000,
+  AccessRequests1795724000000,
 ];

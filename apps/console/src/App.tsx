@@ -17,6 +17,9 @@ import { CompliancePage } from './pages/Compliance';
 import { AuditPage } from './pages/Audit';
 import { AccountsPage } from './pages/Accounts';
 import { OwnCustomerPage } from './pages/OwnCustomer';
+import { OwnHistoryPage } from './pages/OwnHistory';
+import { PortalRequestsPage } from './pages/PortalRequests';
+import { AccessRequestsPage } from './pages/AccessRequests';
 
 const COMPONENTS: Record<PagePath, () => React.JSX.Element> = {
   live: LivePage,
@@ -28,6 +31,9 @@ const COMPONENTS: Record<PagePath, () => React.JSX.Element> = {
   audit: AuditPage,
   accounts: AccountsPage,
   customer: OwnCustomerPage,
+  requests: AccessRequestsPage,
+  'portal-requests': PortalRequestsPage,
+  'portal-history': OwnHistoryPage,
 };
 
 export function App() {

@@ -109,6 +109,9 @@ export class Api {
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('POST', path, { body: body ?? {} });
   }
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, { body });
+  }
   patch<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PATCH', path, { body });
   }

@@ -38,6 +38,12 @@ export const keys = {
   totals: (customerId: string, query: unknown) => ['customers', customerId, 'access-events', 'totals', query] as const,
   fingerprints: (personId: string) => ['fingerprints', personId] as const,
   accessLevels: () => ['access-levels'] as const,
+  accessRequests: (customerId: string, filter?: unknown) =>
+    filter === undefined ? (['customers', customerId, 'access-requests'] as const) : (['customers', customerId, 'access-requests', filter] as const),
+  requestQueue: (filter?: unknown) => (filter === undefined ? (['access-requests'] as const) : (['access-requests', filter] as const)),
+  pendingRequests: () => ['access-requests', 'pending-count'] as const,
+  requestableLevels: (customerId: string) => ['customers', customerId, 'requestable-access-levels'] as const,
+  preApproved: (customerId: string) => ['customers', customerId, 'pre-approved-access-levels'] as const,
   doors: () => ['doors'] as const,
   sites: () => ['sites'] as const,
   readerLibraries: () => ['reader-libraries'] as const,

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { AccessLogFenceModule, AccessLogModule, AccessLogRetentionModule, AccessLogSpoolModule } from '@acs/access-log';
+import { AccessRequestsModule } from '@acs/access-requests';
 import { AuditModule } from '@acs/audit';
 import { BadgeInModule } from '@acs/badge-in';
 import { AuthModule } from '@acs/auth';
@@ -48,6 +49,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         RegistryModule,
+        AccessRequestsModule,
         DoorControlModule,
         ClusterModule,
         AccessLogModule,

@@ -9,6 +9,7 @@ import { BADGE_IN_ENTITIES } from '@acs/badge-in';
 import { COMPLIANCE_ENTITIES } from '@acs/compliance';
 import { CLUSTER_ENTITIES } from '@acs/cluster';
 import { CREDENTIALS_ENTITIES } from '@acs/credentials';
+import { ACCESS_REQUEST_ENTITIES } from '@acs/access-requests';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /**
@@ -30,6 +31,7 @@ export const ENTITIES = [
   ...BADGE_IN_ENTITIES,
   ...CLUSTER_ENTITIES,
   ...CREDENTIALS_ENTITIES,
+  ...ACCESS_REQUEST_ENTITIES,
 ];
 
 export const SCHEMA: SchemaParts = { entities: ENTITIES, migrations: MIGRATIONS };

@@ -1125,6 +1125,139 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/customers/{customerId}/access-requests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AccessRequestsController_listOfCustomer'];
+    put?: never;
+    /** File a request: add a person, give a person access for a period, or end access (applied at once) */
+    post: operations['AccessRequestsController_file'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/access-requests/{requestId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AccessRequestsController_getOfCustomer'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/requestable-access-levels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Access levels the customer may request: those its grants name and those pre-approved */
+    get: operations['AccessRequestsController_requestable'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/pre-approved-access-levels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AccessRequestsController_preApproved'];
+    /** Replace the access levels whose grant requests apply without approval for this customer */
+    put: operations['AccessRequestsController_setPreApproved'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/access-requests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every customer's requests, newest first (the staff queue: status=pending) */
+    get: operations['AccessRequestsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/access-requests/pending-count': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['AccessRequestsController_pendingCount'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/access-requests/{requestId}/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Approve and apply a pending request through the registry (person, grant with its validity) */
+    post: operations['AccessRequestsController_approve'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/access-requests/{requestId}/refuse': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['AccessRequestsController_refuse'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/cluster/device-leases': {
     parameters: {
       query?: never;
@@ -3512,6 +3645,104 @@ export interface components {
       /** @description Templates the reader must hold for everyone who may open its doors */
       required: number;
       persons: number;
+    };
+    FileAccessRequestDto: {
+      /** @enum {string} */
+      kind: 'add_person' | 'grant' | 'remove';
+      /**
+       * @description add_person only
+       * @example Jan de Vries
+       */
+      fullName?: string;
+      /**
+       * @description add_person only
+       * @example jan.devries@example.com
+       */
+      email?: string;
+      /**
+       * Format: uuid
+       * @description grant and remove: a person of the customer
+       */
+      personId?: string;
+      /**
+       * Format: uuid
+       * @description grant: required; add_person: optional; remove: only this level
+       */
+      accessLevelId?: string;
+      /** Format: date-time */
+      validFrom?: string;
+      /**
+       * Format: date-time
+       * @description Exclusive end of the access asked for
+       */
+      validUntil?: string;
+    };
+    AccessRequestView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      customerId: string;
+      /** @enum {string} */
+      kind: 'add_person' | 'grant' | 'remove';
+      /** @enum {string} */
+      status: 'pending' | 'approved' | 'refused' | 'applied';
+      /** Format: uuid */
+      personId: string | null;
+      /** @description A new person not yet created (add_person, until approved) */
+      fullName: string | null;
+      email: string | null;
+      /** Format: uuid */
+      accessLevelId: string | null;
+      /** Format: date-time */
+      validFrom: string | null;
+      /** Format: date-time */
+      validUntil: string | null;
+      /** Format: uuid */
+      requestedBy: string | null;
+      /** Format: date-time */
+      requestedAt: string;
+      /** Format: uuid */
+      decidedBy: string | null;
+      /** Format: date-time */
+      decidedAt: string | null;
+      reason: string | null;
+      preApproved: boolean;
+      /** Format: uuid */
+      grantId: string | null;
+      revokedGrants: number | null;
+      /** @enum {string|null} */
+      enrolment: 'invited' | null;
+    };
+    AccessRequestPageView: {
+      items: components['schemas']['AccessRequestView'][];
+      nextCursor?: string;
+    };
+    RequestableLevelView: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      zoneIds: string[];
+      /** @description A grant request for this level applies at once */
+      preApproved: boolean;
+    };
+    PreApprovedLevelsView: {
+      /** Format: uuid */
+      customerId: string;
+      accessLevelIds: string[];
+    };
+    PreApprovedLevelsDto: {
+      accessLevelIds: string[];
+    };
+    PendingCountView: {
+      pending: number;
+    };
+    DecideAccessRequestDto: {
+      /** @description Shown to the customer; required to refuse */
+      reason?: string;
+    };
+    RefuseAccessRequestDto: {
+      /** @description Shown to the customer */
+      reason: string;
     };
     DeviceLeaseDto: {
       /** @example devices:dc1:dc1-a */
@@ -7644,6 +7875,329 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReaderLoadView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_listOfCustomer: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'approved' | 'refused' | 'applied';
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccessRequestPageView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_file: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FileAccessRequestDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccessRequestView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_getOfCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+        requestId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccessRequestView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_requestable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RequestableLevelView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_preApproved: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PreApprovedLevelsView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_setPreApproved: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PreApprovedLevelsDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PreApprovedLevelsView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_list: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'approved' | 'refused' | 'applied';
+        /** @description Opaque cursor from the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccessRequestPageView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_pendingCount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PendingCountView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_approve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        requestId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DecideAccessRequestDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccessRequestView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  AccessRequestsController_refuse: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        requestId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RefuseAccessRequestDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccessRequestView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

@@ -3,7 +3,7 @@ import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Query, Schemas } from '../api';
 import { credentialLabel } from '../credentials';
-import { useReasons, reasonText } from '../reasons';
+import { reasonsQuery, reasonText } from '../reasons';
 import { useSession } from '../session';
 import { zoneLabel } from '../time';
 import { keys, usePaged } from '../queries';
@@ -87,7 +87,22 @@ export function HistoryPage() {
   );
 }
 
-function CustomerHistory({ customerId, customerName, canVerify }: { customerId: string; customerName: string; canVerify: boolean }) {
+/**
+ * One customer's history: filters, totals, export and chain verification. `staffLookups` names
+ * doors, sites and reasons through staff-only routes; a customer administrator's page (OwnHistory)
+ * turns it off and shows ids and codes instead of asking for what would be refused.
+ */
+export function CustomerHistory({
+  customerId,
+  customerName,
+  canVerify,
+  staffLookups = true,
+}: {
+  customerId: string;
+  customerName: string;
+  canVerify: boolean;
+  staffLookups?: boolean;
+}) {
   const { api } = useSession();
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
@@ -95,11 +110,11 @@ function CustomerHistory({ customerId, customerName, canVerify }: { customerId: 
   const [verdict, setVerdict] = useState<ChainVerdict | null>(null);
   const brokenId = verdict && !verdict.ok ? String(verdict.firstBreak?.id ?? '') : '';
 
-  const doors = useQuery({ queryKey: keys.doors(), queryFn: () => api.all<{ id: string; name: string }>('/doors', { limit: 200 }) });
+  const doors = useQuery({ queryKey: keys.doors(), queryFn: () => api.all<{ id: string; name: string }>('/doors', { limit: 200 }), enabled: staffLookups });
   // Names are shown to staff; the request carries only the customer id.
   const people = useQuery(peopleQuery<{ id: string; fullName: string }>(api, customerId));
-  const reasons = useReasons(api);
-  const sites = useQuery({ queryKey: keys.sites(), queryFn: () => api.all<{ id: string; timeZone: string }>('/sites', { limit: 200 }) });
+  const reasons = useQuery({ ...reasonsQuery(api), enabled: staffLookups });
+  const sites = useQuery({ queryKey: keys.sites(), queryFn: () => api.all<{ id: string; timeZone: string }>('/sites', { limit: 200 }), enabled: staffLookups });
   const siteZone = useMemo(() => new Map((sites.data ?? []).map((s) => [s.id, s.timeZone])), [sites.data]);
   const doorName = useMemo(() => new Map((doors.data ?? []).map((d) => [d.id, d.name])), [doors.data]);
   const personName = useMemo(() => new Map((people.data ?? []).map((p) => [p.id, p.fullName])), [people.data]);

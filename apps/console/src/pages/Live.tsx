@@ -8,6 +8,7 @@ import { openStream, type StreamState } from '../sse';
 import { keys } from '../queries';
 import { reasonsQuery } from '../reasons';
 import { ErrorNotice, Field, Loading, PageHeader, Status, type Tone } from '../ui';
+import { PendingRequests } from './live/PendingRequests';
 import { AlarmTable } from './live/Alarms';
 import { CardReaderPanel } from './live/CardReaders';
 import { FailoverPanel } from './live/Failover';
@@ -337,6 +338,7 @@ export function LivePage() {
           <span className="live-stream" role="status" aria-live="polite">
             Event stream: <Status tone={streamLabel.tone}>{streamLabel.text}</Status>
           </span>
+          <PendingRequests />
         </PageHeader>
         <DegradedBanner api={api} />
         <div className="live-sr-only" aria-live="assertive">

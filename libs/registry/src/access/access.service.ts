@@ -186,6 +186,22 @@ export class AccessService {
     this.changes.emit({ kind: 'access_level', id, op: 'deleted' });
   }
 
+  /**
+   * The access levels a customer's grants name (whole-customer and per-person), for the customer
+   * portal's requests: a customer may ask for what it already holds, never for another's levels.
+   */
+  async accessLevelsOfCustomer(customerId: string): Promise<AccessLevelView[]> {
+    const rows = await this.ds
+      .getRepository(GrantEntity)
+      .createQueryBuilder('g')
+      .select('DISTINCT g.accessLevelId', 'id')
+      .where('g.customerId = :customerId', { customerId })
+      .getRawMany<{ id: string }>();
+    if (rows.length === 0) return [];
+    const levels = await this.ds.getRepository(AccessLevelEntity).find({ where: { id: In(rows.map((r) => r.id)) }, relations: { zones: true, doors: true } });
+    return levels.map(levelView).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   private async mustGetLevel(id: string, m: EntityManager = this.ds.manager): Promise<AccessLevelEntity> {
     const l = await m.findOne(AccessLevelEntity, { where: { id }, relations: { zones: true, doors: true } });
     if (!l) throw new NotFoundError('Access level', id);
