@@ -1,33 +1,21 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type BetterSqlite3 from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { clusterLock, DatabaseHealth, nativeSqlite, WriteQueue } from '@acs/database';
+import { DatabaseHealth, WriteQueue } from '@acs/database';
 import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/http';
 import { TenancyDirectory, type CustomerTerm } from '@acs/registry';
-import { AccessChainVerifier, type AccessChainVerdict, accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
-import { ACCESS_EVENT_COLUMNS, AccessEventEntity, toRow } from './access-event.entity.js';
+import { AccessChainVerifier, type AccessChainVerdict } from './access-chain.js';
+import { ACCESS_EVENT_COLUMNS, AccessEventEntity } from './access-event.entity.js';
 import { Batcher, ItemFailure } from './batcher.js';
-import {
-  ACCESS_CREDENTIALS,
-  ACCESS_DIRECTIONS,
-  ACCESS_EVENT_KINDS,
-  ACCESS_RESULTS,
-  type AccessCredential,
-  type AccessEvent,
-  type AccessEventInput,
-  type AccessEventKind,
-  type AccessResult,
-  type AppendFenceRef,
-  chainIdFor,
-  REASON_PATTERN,
-} from './model.js';
+import { type AccessCredential, type AccessEvent, type AccessEventInput, type AccessEventKind, type AccessResult, type AppendFenceRef } from './model.js';
 import { type AccessLogRetentionPolicy, DEFAULT_RETENTION_POLICY, retentionState, type RetentionStatus } from './retention.js';
+import { ChainWriter } from './chain-writer.js';
+import { fenceOf, prepareEvent, type PreparedEvent, type QueuedEvent } from './event-input.js';
 import { AccessLogSpool } from './spool/access-log-spool.js';
+import { replaySpooled, spoolEvents } from './spool/spool-bridge.js';
 import { degradedRoute, type DegradedRoute } from './spool/degraded-route.js';
 import type { SpooledEvent } from './spool/event-spool.js';
 
@@ -42,7 +30,6 @@ export interface AppendFence {
   stale(m: EntityManager, fences: readonly AppendFenceRef[]): Promise<Set<string>>;
 }
 export const ACCESS_LOG_FENCE = Symbol('ACCESS_LOG_FENCE');
-export const fenceKey = (f: AppendFenceRef): string => `${f.lease}#${f.token}`;
 
 export interface AccessLogOptions {
   /** Largest batch written in one commit. */
@@ -104,17 +91,6 @@ export interface AccessTotals {
   days: DoorDayTotal[];
 }
 
-type PreparedEvent = Omit<AccessEvent, 'seq' | 'prevHash' | 'hash' | 'recordedAt'>;
-/** What waits in the batcher: the event and the lease it was made under, if any. */
-type QueuedEvent = { event: PreparedEvent; fence: AppendFenceRef | null };
-
-const ID = /^[A-Za-z0-9-]{1,36}$/;
-
-function fenceOf(i: AccessEventInput): AppendFenceRef | null {
-  if (!i.fence) return null;
-  if (typeof i.fence.lease !== 'string' || !Number.isSafeInteger(i.fence.token)) throw invalid('fence', 'fence must name a lease and its token');
-  return { lease: i.fence.lease, token: i.fence.token };
-}
 const MAX_TOTALS_DAYS = 366;
 const CURSOR_SHAPE = { t: 'number', id: 'string' } as const;
 
@@ -147,10 +123,6 @@ function fromRaw(r: RawRow): AccessEvent {
   };
 }
 
-function invalid(field: string, message: string): DomainError {
-  return new DomainError('access_log.invalid_event', message, 400, { field });
-}
-
 /**
  * The access history: an append-only log of access events, hash-chained per customer (and per
  * site for attempts without a customer), with filtered keyset queries, totals, verification and
@@ -161,7 +133,7 @@ export class AccessLogService implements OnModuleDestroy {
   private readonly logger = new Logger('AccessLog');
   private readonly options: AccessLogOptions;
   private readonly batcher: Batcher<QueuedEvent, AccessEvent>;
-  private native: { db: BetterSqlite3.Database; head: BetterSqlite3.Statement; insert: BetterSqlite3.Statement } | undefined;
+  private readonly writer: ChainWriter;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -175,6 +147,7 @@ export class AccessLogService implements OnModuleDestroy {
     @Optional() private readonly spool?: AccessLogSpool,
   ) {
     this.options = { ...DEFAULT_ACCESS_LOG_OPTIONS, ...options };
+    this.writer = new ChainWriter(dataSource, writes, clock, this.options.nativeSqlite, this.logger, fence);
     this.batcher = new Batcher({
       maxBatch: this.options.maxBatch,
       maxDelayMs: this.options.maxDelayMs,
@@ -197,7 +170,7 @@ export class AccessLogService implements OnModuleDestroy {
    * Invalid events are refused synchronously with `access_log.invalid_event`.
    */
   append(inputs: readonly AccessEventInput[]): AppendReceipt[] {
-    const prepared = inputs.map((i) => ({ event: this.prepare(i), fence: fenceOf(i) }));
+    const prepared = inputs.map((i) => ({ event: prepareEvent(i), fence: fenceOf(i) }));
     const route = this.route();
     if (route !== 'central') {
       // Degraded mode (docs/failover.md): committed to the local spool before this returns, or refused.
@@ -234,67 +207,16 @@ export class AccessLogService implements OnModuleDestroy {
     });
   }
 
-  /**
-   * Commits events to the spool (synchronous, durable on return) and answers them as they will be
-   * stored: flagged degraded, not yet chained (seq 0, no hashes) until the replay writes them.
-   */
+  /** Commits events to the spool (degraded mode), durable on return: see {@link spoolEvents}. */
   private spoolEvents(events: PreparedEvent[]): AccessEvent[] {
     const spool = this.spool?.spool;
     if (!spool) throw new Error('no spool');
-    const now = this.clock.nowMs();
-    spool.put(
-      events.map((e) => ({
-        id: e.id,
-        attemptId: e.attemptId,
-        customerId: e.customerId,
-        personId: e.personId,
-        siteId: e.siteId,
-        zoneId: e.zoneId,
-        doorId: e.doorId,
-        readerId: e.readerId,
-        direction: e.direction,
-        result: e.result,
-        reason: e.reason,
-        kind: e.kind,
-        occurredAt: e.occurredAt,
-        credential: e.credential,
-      })),
-      now,
-    );
-    return events.map((e) => ({ ...e, degraded: true, seq: 0, prevHash: '', hash: '', recordedAt: now }));
+    return spoolEvents(spool, events, this.clock.nowMs());
   }
 
-  /**
-   * Writes spooled events into the central history in the order given, each flagged degraded,
-   * skipping those already there (a crash between the central commit and the spool delete): the
-   * replay is exactly-once however often it is repeated. For the spool replayer only.
-   */
-  async replaySpooled(records: readonly SpooledEvent[]): Promise<{ written: number; skipped: number }> {
-    const events: PreparedEvent[] = [];
-    for (const r of records) {
-      try {
-        events.push({ ...this.prepare(r.input), degraded: true });
-      } catch (err) {
-        // Validated before it was spooled; an edited spool file must not block the rest.
-        this.logger.error({ err, spoolSeq: r.seq }, 'spooled access event is invalid; dropped');
-      }
-    }
-    if (events.length === 0) return { written: 0, skipped: records.length };
-    return this.writes.transaction(async (m) => {
-      const present = new Set(
-        (
-          await m
-            .createQueryBuilder()
-            .from(AccessEventEntity, 'e')
-            .select('e.id', 'id')
-            .where('e.id IN (:...ids)', { ids: events.map((e) => e.id) })
-            .getRawMany<{ id: string }>()
-        ).map((r) => r.id),
-      );
-      const fresh = events.filter((e) => !present.has(e.id));
-      if (fresh.length > 0) await this.writePortable(m, fresh, this.clock.nowMs());
-      return { written: fresh.length, skipped: records.length - fresh.length };
-    });
+  /** Replays spooled events into the central history exactly once; for the spool replayer only. */
+  replaySpooled(records: readonly SpooledEvent[]): Promise<{ written: number; skipped: number }> {
+    return replaySpooled(records, { writes: this.writes, writer: this.writer, clock: this.clock, logger: this.logger });
   }
 
   /** Appends and waits until every event is durable. */
@@ -316,50 +238,6 @@ export class AccessLogService implements OnModuleDestroy {
     await this.batcher.drain();
   }
 
-  private prepare(i: AccessEventInput): PreparedEvent {
-    const optionalId = (field: string, v: string | null | undefined): string | null => {
-      if (v === undefined || v === null) return null;
-      if (!ID.test(v)) throw invalid(field, `${field} is not an id`);
-      return v;
-    };
-    if (!ID.test(i.siteId ?? '')) throw invalid('siteId', 'siteId is required');
-    const customerId = optionalId('customerId', i.customerId);
-    const personId = optionalId('personId', i.personId);
-    if (personId !== null && customerId === null) throw invalid('personId', 'an event with a person belongs to that person’s customer');
-    if (!(ACCESS_DIRECTIONS as readonly string[]).includes(i.direction)) throw invalid('direction', 'direction must be entry or exit');
-    if (!(ACCESS_RESULTS as readonly string[]).includes(i.result)) throw invalid('result', 'result must be granted or denied');
-    if (!REASON_PATTERN.test(i.reason ?? '')) throw invalid('reason', 'reason must be a reason code');
-    const kind = i.kind ?? 'attempt';
-    if (!(ACCESS_EVENT_KINDS as readonly string[]).includes(kind)) throw invalid('kind', 'kind must be attempt or follow_up');
-    if (!Number.isSafeInteger(i.occurredAt) || i.occurredAt < 0) throw invalid('occurredAt', 'occurredAt must be epoch milliseconds');
-    const id = optionalId('id', i.id) ?? uuidv7();
-    const attemptId = optionalId('attemptId', i.attemptId) ?? (kind === 'attempt' ? id : null);
-    if (attemptId === null) throw invalid('attemptId', 'a follow-up names the attempt it belongs to');
-    // The value is never echoed: a producer bug could pass a card number here.
-    const credential = i.credential ?? null;
-    if (credential !== null && !(ACCESS_CREDENTIALS as readonly string[]).includes(credential))
-      throw invalid('credential', 'credential must be a credential kind');
-    if (credential !== null && kind !== 'attempt') throw invalid('credential', 'a follow-up carries no credential; its attempt does');
-    return {
-      id,
-      chainId: chainIdFor({ customerId, siteId: i.siteId }),
-      customerId,
-      personId,
-      siteId: i.siteId,
-      zoneId: optionalId('zoneId', i.zoneId),
-      doorId: optionalId('doorId', i.doorId),
-      readerId: optionalId('readerId', i.readerId),
-      direction: i.direction,
-      result: i.result,
-      reason: i.reason,
-      kind,
-      attemptId,
-      occurredAt: i.occurredAt,
-      credential,
-      degraded: false,
-    };
-  }
-
   /**
    * One commit per batch; chain heads are read inside it so the chain is right however many
    * writers. If the batch fails (say one event reuses an id), each event is retried alone so
@@ -367,7 +245,7 @@ export class AccessLogService implements OnModuleDestroy {
    */
   private async writeBatch(events: QueuedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
     try {
-      const written = await this.writeEvents(events);
+      const written = await this.writer.write(events);
       this.health?.noteSuccess();
       return written;
     } catch (err) {
@@ -382,7 +260,7 @@ export class AccessLogService implements OnModuleDestroy {
       for (const e of events) {
         try {
           if (events.length === 1) throw err; // already written alone
-          out.push((await this.writeEvents([e]))[0]);
+          out.push((await this.writer.write([e]))[0]);
         } catch (one) {
           this.logger.error({ err: one, eventId: e.event.id }, 'access event could not be written');
           out.push(new ItemFailure(new DomainError('access_log.write_failed', 'the access event could not be written', 500, { id: e.event.id })));
@@ -390,99 +268,6 @@ export class AccessLogService implements OnModuleDestroy {
       }
       return out;
     }
-  }
-
-  private writeEvents(queued: QueuedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
-    const recordedAt = this.clock.nowMs();
-    const fences = queued.flatMap((q) => (q.fence ? [q.fence] : []));
-    const native = this.options.nativeSqlite && this.dataSource.options.type === 'better-sqlite3';
-    if (fences.length === 0 || !this.fence) {
-      const events = queued.map((q) => q.event);
-      if (native) return this.writes.run(async () => this.writeNative(events, recordedAt));
-      return this.writes.transaction((m) => this.writePortable(m, events, recordedAt));
-    }
-    const fence = this.fence;
-    // SQLite: lease changes go through the same write queue, so nothing moves between the check and the write.
-    if (native)
-      return this.writes.run(async () => this.fenced(queued, await fence.stale(this.dataSource.manager, fences), (ok) => this.writeNative(ok, recordedAt)));
-    return this.writes.transaction(async (m) => this.fenced(queued, await fence.stale(m, fences), (ok) => this.writePortable(m, ok, recordedAt)));
-  }
-
-  /** Writes the events whose fence is current and refuses the others, in the batch's order. */
-  private async fenced(
-    queued: QueuedEvent[],
-    stale: Set<string>,
-    write: (events: PreparedEvent[]) => AccessEvent[] | Promise<AccessEvent[]>,
-  ): Promise<Array<AccessEvent | ItemFailure>> {
-    const refused = (q: QueuedEvent) => q.fence !== null && stale.has(fenceKey(q.fence));
-    const written = await write(queued.filter((q) => !refused(q)).map((q) => q.event));
-    let i = 0;
-    return queued.map((q) => {
-      if (!refused(q)) return written[i++];
-      this.logger.warn({ eventId: q.event.id, lease: q.fence!.lease }, 'access event refused: its device lease has passed to another instance');
-      return new ItemFailure(
-        new DomainError('access_log.stale_fence', 'the device lease this attempt was made under has passed to another server instance', 409, {
-          id: q.event.id,
-        }),
-      );
-    });
-  }
-
-  private nativeStatements() {
-    const db = nativeSqlite(this.dataSource);
-    if (this.native?.db !== db) {
-      this.native = {
-        db,
-        head: db.prepare('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1'),
-        insert: db.prepare(`INSERT INTO access_event (${ACCESS_EVENT_COLUMNS.join(', ')}) VALUES (${ACCESS_EVENT_COLUMNS.map(() => '?').join(', ')})`),
-      };
-    }
-    return this.native;
-  }
-
-  private writeNative(events: PreparedEvent[], recordedAt: number): AccessEvent[] {
-    const { db, head, insert } = this.nativeStatements();
-    return db.transaction(() => {
-      const heads = new Map<string, { seq: number; hash: string }>();
-      return events.map((e) => {
-        const h = heads.get(e.chainId) ?? (head.get(e.chainId) as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
-        const stored = this.link(e, h, recordedAt);
-        insert.run(toRow(stored));
-        heads.set(e.chainId, { seq: stored.seq, hash: stored.hash });
-        return stored;
-      });
-    })();
-  }
-
-  private async writePortable(m: EntityManager, events: PreparedEvent[], recordedAt: number): Promise<AccessEvent[]> {
-    const heads = new Map<string, { seq: number; hash: string }>();
-    const chains = [...new Set(events.map((e) => e.chainId))].sort();
-    // Other server instances append to the same chains: hold each chain's head until commit
-    // (locked in sorted order, so two writers never wait on each other crosswise).
-    for (const chainId of chains) await clusterLock(m, `access-chain:${chainId}`);
-    for (const chainId of chains) {
-      const h = await m
-        .getRepository(AccessEventEntity)
-        .createQueryBuilder('e')
-        .select(['e.seq', 'e.hash'])
-        .where('e.chainId = :chainId', { chainId })
-        .orderBy('e.seq', 'DESC')
-        .limit(1)
-        .getOne();
-      heads.set(chainId, h ? { seq: h.seq, hash: h.hash } : { seq: 0, hash: GENESIS_HASH });
-    }
-    const stored = events.map((e) => {
-      const s = this.link(e, heads.get(e.chainId)!, recordedAt);
-      heads.set(e.chainId, { seq: s.seq, hash: s.hash });
-      return s;
-    });
-    for (let i = 0; i < stored.length; i += 50) await m.insert(AccessEventEntity, stored.slice(i, i + 50));
-    return stored;
-  }
-
-  private link(e: PreparedEvent, head: { seq: number; hash: string }, recordedAt: number): AccessEvent {
-    const fields: ChainedAccessFields = { ...e, seq: head.seq + 1, prevHash: head.hash, recordedAt };
-    return { ...fields, hash: accessEventHash(fields) };
   }
 
   // ---------------------------------------------------------------- reading

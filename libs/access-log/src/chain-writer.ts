@@ -1,0 +1,125 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Clock } from '@acs/clock';
+import { clusterLock, nativeSqlite, type WriteQueue } from '@acs/database';
+import { DomainError } from '@acs/http';
+import { accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
+import { ACCESS_EVENT_COLUMNS, AccessEventEntity, toRow } from './access-event.entity.js';
+import type { AppendFence } from './access-log.service.js';
+import { ItemFailure } from './batcher.js';
+import type { PreparedEvent, QueuedEvent } from './event-input.js';
+import type { AccessEvent, AppendFenceRef } from './model.js';
+
+export const fenceKey = (f: AppendFenceRef): string => `${f.lease}#${f.token}`;
+
+/**
+ * Writes prepared events into their hash chains in one commit: better-sqlite3's own statements on
+ * SQLite (one synchronous transaction, nothing interleaves), TypeORM with a cluster lock per chain
+ * on PostgreSQL; events made under a device lease are checked against it in the same transaction.
+ * The access log's batching, degraded mode and reads stay in {@link AccessLogService}.
+ */
+export class ChainWriter {
+  private native: { db: BetterSqlite3.Database; head: BetterSqlite3.Statement; insert: BetterSqlite3.Statement } | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writes: WriteQueue,
+    private readonly clock: Clock,
+    private readonly nativeEnabled: boolean,
+    private readonly logger: { warn(obj: object, msg: string): void },
+    private readonly fence?: AppendFence,
+  ) {}
+
+  write(queued: QueuedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
+    const recordedAt = this.clock.nowMs();
+    const fences = queued.flatMap((q) => (q.fence ? [q.fence] : []));
+    const native = this.nativeEnabled && this.dataSource.options.type === 'better-sqlite3';
+    if (fences.length === 0 || !this.fence) {
+      const events = queued.map((q) => q.event);
+      if (native) return this.writes.run(async () => this.writeNative(events, recordedAt));
+      return this.writes.transaction((m) => this.writePortable(m, events, recordedAt));
+    }
+    const fence = this.fence;
+    // SQLite: lease changes go through the same write queue, so nothing moves between the check and the write.
+    if (native)
+      return this.writes.run(async () => this.fenced(queued, await fence.stale(this.dataSource.manager, fences), (ok) => this.writeNative(ok, recordedAt)));
+    return this.writes.transaction(async (m) => this.fenced(queued, await fence.stale(m, fences), (ok) => this.writePortable(m, ok, recordedAt)));
+  }
+
+  /** Writes the events whose fence is current and refuses the others, in the batch's order. */
+  private async fenced(
+    queued: QueuedEvent[],
+    stale: Set<string>,
+    write: (events: PreparedEvent[]) => AccessEvent[] | Promise<AccessEvent[]>,
+  ): Promise<Array<AccessEvent | ItemFailure>> {
+    const refused = (q: QueuedEvent) => q.fence !== null && stale.has(fenceKey(q.fence));
+    const written = await write(queued.filter((q) => !refused(q)).map((q) => q.event));
+    let i = 0;
+    return queued.map((q) => {
+      if (!refused(q)) return written[i++];
+      this.logger.warn({ eventId: q.event.id, lease: q.fence!.lease }, 'access event refused: its device lease has passed to another instance');
+      return new ItemFailure(
+        new DomainError('access_log.stale_fence', 'the device lease this attempt was made under has passed to another server instance', 409, {
+          id: q.event.id,
+        }),
+      );
+    });
+  }
+
+  private nativeStatements() {
+    const db = nativeSqlite(this.dataSource);
+    if (this.native?.db !== db) {
+      this.native = {
+        db,
+        head: db.prepare('SELECT seq, hash FROM access_event WHERE chain_id = ? ORDER BY seq DESC LIMIT 1'),
+        insert: db.prepare(`INSERT INTO access_event (${ACCESS_EVENT_COLUMNS.join(', ')}) VALUES (${ACCESS_EVENT_COLUMNS.map(() => '?').join(', ')})`),
+      };
+    }
+    return this.native;
+  }
+
+  private writeNative(events: PreparedEvent[], recordedAt: number): AccessEvent[] {
+    const { db, head, insert } = this.nativeStatements();
+    return db.transaction(() => {
+      const heads = new Map<string, { seq: number; hash: string }>();
+      return events.map((e) => {
+        const h = heads.get(e.chainId) ?? (head.get(e.chainId) as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+        const stored = this.link(e, h, recordedAt);
+        insert.run(toRow(stored));
+        heads.set(e.chainId, { seq: stored.seq, hash: stored.hash });
+        return stored;
+      });
+    })();
+  }
+
+  async writePortable(m: EntityManager, events: PreparedEvent[], recordedAt: number): Promise<AccessEvent[]> {
+    const heads = new Map<string, { seq: number; hash: string }>();
+    const chains = [...new Set(events.map((e) => e.chainId))].sort();
+    // Other server instances append to the same chains: hold each chain's head until commit
+    // (locked in sorted order, so two writers never wait on each other crosswise).
+    for (const chainId of chains) await clusterLock(m, `access-chain:${chainId}`);
+    for (const chainId of chains) {
+      const h = await m
+        .getRepository(AccessEventEntity)
+        .createQueryBuilder('e')
+        .select(['e.seq', 'e.hash'])
+        .where('e.chainId = :chainId', { chainId })
+        .orderBy('e.seq', 'DESC')
+        .limit(1)
+        .getOne();
+      heads.set(chainId, h ? { seq: h.seq, hash: h.hash } : { seq: 0, hash: GENESIS_HASH });
+    }
+    const stored = events.map((e) => {
+      const s = this.link(e, heads.get(e.chainId)!, recordedAt);
+      heads.set(e.chainId, { seq: s.seq, hash: s.hash });
+      return s;
+    });
+    for (let i = 0; i < stored.length; i += 50) await m.insert(AccessEventEntity, stored.slice(i, i + 50));
+    return stored;
+  }
+
+  private link(e: PreparedEvent, head: { seq: number; hash: string }, recordedAt: number): AccessEvent {
+    const fields: ChainedAccessFields = { ...e, seq: head.seq + 1, prevHash: head.hash, recordedAt };
+    return { ...fields, hash: accessEventHash(fields) };
+  }
+}
