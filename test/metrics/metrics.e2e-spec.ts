@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { MetricsListener } from '@acs/metrics';
 import { ReaderLibraryService } from '@acs/reader-fleet';
-import { BadgeInService } from '@acs/badge-in';
+import { BadgeInService, type BadgeOutcome } from '@acs/badge-in';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { leaks, PERSON } from '../support/personal-data.js';
@@ -32,6 +32,9 @@ describe('GET /metrics after badge-ins', () => {
   let samples: Sample[];
   let types: Map<string, string>;
   let personId: string;
+  let granted: BadgeOutcome['decision'];
+  let unknown: BadgeOutcome['decision'];
+  let scrape: { status: number; headers: Record<string, string>; text: string };
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -50,20 +53,17 @@ describe('GET /metrics after badge-ins', () => {
     ctlA = await connectController(t, site.controllerA);
     ctlB = await connectController(t, site.controllerB);
     // The planted personal data: the person who badges in.
-    personId = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: PERSON.fullName, email: PERSON.email, phone: PERSON.phone })).id;
+    personId = (await post<{ id: string }>(t, `/customers/${site.customerId}/people`, { fullName: PERSON.fullName, email: PERSON.email, phone: PERSON.phone }))
+      .id;
     await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: site.customerId, personId });
     await enrol(t, site, personId, 1, 'alice-right-index');
     await librarySettled(t.app.get(ReaderLibraryService));
     const service = t.app.get(BadgeInService);
     await until('controllers online', () => service.doorViews().every((d) => d.controllerStatus === 'online') || undefined);
-    const granted = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index');
-    expect(granted.decision).toMatchObject({ granted: true, personId });
-    const unknown = await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'stranger-left-thumb');
-    expect(unknown.decision).toMatchObject({ granted: false, reason: 'unknown_finger' });
-
-    const res = await t.http().get('/metrics').set(bearer(TOKEN)).expect(200);
-    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    text = res.text;
+    granted = (await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'alice-right-index')).decision;
+    unknown = (await badgeAt(t, site.readers.suiteEntry, site.suiteEntryId, 'stranger-left-thumb')).decision;
+    scrape = await t.http().get('/metrics').set(bearer(TOKEN));
+    text = scrape.text;
     ({ samples, types } = parseExposition(text));
   });
 
@@ -72,6 +72,13 @@ describe('GET /metrics after badge-ins', () => {
     await ctlB?.stop();
     await t?.close();
     await Promise.all(Object.values(site?.readers ?? {}).map((d) => d.close()));
+  });
+
+  it('scrapes after a granted and an unknown finger, in the Prometheus text format', () => {
+    expect(granted).toMatchObject({ granted: true, personId });
+    expect(unknown).toMatchObject({ granted: false, reason: 'unknown_finger' });
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
   });
 
   it('counts the attempts by result, reason, family and credential, and times finger → decision → unlock acknowledged', () => {
@@ -142,7 +149,11 @@ describe('GET /metrics after badge-ins', () => {
     const none = await t.http().get('/metrics').expect(401);
     expect(none.headers['www-authenticate']).toBe('Bearer realm="metrics"');
     expect(none.body).toMatchObject({ code: 'auth.unauthenticated' });
-    await t.http().get('/metrics').set(bearer(`${TOKEN}x`)).expect(401);
+    await t
+      .http()
+      .get('/metrics')
+      .set(bearer(`${TOKEN}x`))
+      .expect(401);
     await t.http().get('/metrics').set(bearer(t.adminToken)).expect(401);
     // The metrics token is no staff credential: the default-deny guard still refuses it everywhere else.
     await t.http().get('/monitor/doors').set(bearer(TOKEN)).expect(401);
@@ -163,7 +174,9 @@ describe('GET /metrics after badge-ins', () => {
 
   describe('deploy/prometheus-alerts.yml and deploy/grafana-dashboard.json', () => {
     const rules = readFileSync('deploy/prometheus-alerts.yml', 'utf8');
-    const dashboard = JSON.parse(readFileSync('deploy/grafana-dashboard.json', 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const dashboard = JSON.parse(readFileSync('deploy/grafana-dashboard.json', 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    };
     const dashboardExprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((x) => x.expr));
 
     it('refer only to metrics the server exports', () => {
@@ -173,7 +186,14 @@ describe('GET /metrics after badge-ins', () => {
     });
 
     it('alert on what operations asked for', () => {
-      for (const alert of ['ReaderOffline', 'ControllerOffline', 'ReaderOutboxStuck', 'ErasureWaitingTooLong', 'EvidenceChainVerificationFailed', 'DegradedMode'])
+      for (const alert of [
+        'ReaderOffline',
+        'ControllerOffline',
+        'ReaderOutboxStuck',
+        'ErasureWaitingTooLong',
+        'EvidenceChainVerificationFailed',
+        'DegradedMode',
+      ])
         expect(rules).toContain(`alert: ${alert}`);
       expect(dashboardExprs.length).toBeGreaterThanOrEqual(12);
     });

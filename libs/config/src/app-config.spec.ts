@@ -58,9 +58,8 @@ describe(loadConfig.name, () => {
     [{ METRICS_TOKEN: 'too-short' }, 'METRICS_TOKEN'],
     [{ METRICS_HOST: '0.0.0.0' }, null],
   ])('metrics settings %j: refused naming %s, or accepted', (env, refused) => {
-    const caught = catchError(() => loadConfig(env));
-    if (refused === null) expect(caught).toBeUndefined();
-    else expect((caught as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^${refused}:`))]);
+    const caught = catchError(() => loadConfig(env)) as ConfigError | undefined;
+    expect(caught?.problems.map((p) => p.split(':')[0]) ?? null).toEqual(refused === null ? null : [refused]);
   });
 
   it('uses the SQLite file when DATABASE_URL is unset', () => {

@@ -109,12 +109,17 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
     const erasures = perScrape(() => erasureFigures(this.ds));
     const outbox = perScrape(() => this.library.outboxSummary());
 
-    this.gauge('acs_readers', 'Readers by kind (fingerprint, card) and state; fingerprint readers and OSDP buses this instance serves', ['kind', 'state'], (g) => {
-      for (const s of FINGERPRINT_STATES) g.set({ kind: 'fingerprint', state: s }, 0);
-      for (const r of this.readers.list()) g.inc({ kind: 'fingerprint', state: r.state });
-      for (const s of CARD_STATES) g.set({ kind: 'card', state: s }, 0);
-      for (const r of this.cards.list()) g.inc({ kind: 'card', state: !r.trusted ? 'untrusted' : r.online ? 'online' : 'offline' });
-    });
+    this.gauge(
+      'acs_readers',
+      'Readers by kind (fingerprint, card) and state; fingerprint readers and OSDP buses this instance serves',
+      ['kind', 'state'],
+      (g) => {
+        for (const s of FINGERPRINT_STATES) g.set({ kind: 'fingerprint', state: s }, 0);
+        for (const r of this.readers.list()) g.inc({ kind: 'fingerprint', state: r.state });
+        for (const s of CARD_STATES) g.set({ kind: 'card', state: s }, 0);
+        for (const r of this.cards.list()) g.inc({ kind: 'card', state: !r.trusted ? 'untrusted' : r.online ? 'online' : 'offline' });
+      },
+    );
     this.gauge('acs_controllers', 'Door controllers in the registry by status as this instance sees it (retained MQTT status)', ['state'], async (g) => {
       const topology = await this.badgeIn.wiring();
       for (const s of CONTROLLER_STATES) g.set({ state: s }, 0);
@@ -139,7 +144,7 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
     this.gauge('acs_erasure_certificates', 'Erasure certificates issued', [], async (g) => g.set((await erasures()).certificates));
     this.gauge(
       'acs_evidence_checkpoint_ok',
-      "The start-up verification of the chains against the newest signed checkpoint: 1 passed (or no checkpoint yet), 0 failed (database older or signature invalid); absent until it ran",
+      'The start-up verification of the chains against the newest signed checkpoint: 1 passed (or no checkpoint yet), 0 failed (database older or signature invalid); absent until it ran',
       [],
       (g) => {
         const startup = this.checkpoints?.status().startup;

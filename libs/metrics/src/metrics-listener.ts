@@ -26,7 +26,8 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     const server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
       if (path !== '/metrics') return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-      if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return void res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
       if (scrapeVerdict(req.headers.authorization, this.config.METRICS_TOKEN, true) !== 'allowed')
         return void res.writeHead(401, { 'WWW-Authenticate': METRICS_CHALLENGE, 'Content-Type': 'text/plain' }).end('unauthenticated\n');
       this.metrics.scrape().then(
@@ -40,7 +41,11 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     server.requestTimeout = 10_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'EADDRINUSE' ? new MetricsPortError(`METRICS_PORT ${this.config.METRICS_PORT} on ${this.config.METRICS_HOST} is already in use; set METRICS_PORT to a free port`) : err),
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new MetricsPortError(`METRICS_PORT ${this.config.METRICS_PORT} on ${this.config.METRICS_HOST} is already in use; set METRICS_PORT to a free port`)
+            : err,
+        ),
       );
       server.listen(this.config.METRICS_PORT, this.config.METRICS_HOST, () => resolve());
     });
