@@ -11,7 +11,7 @@ import { Clock } from '@acs/clock';
 import { CheckpointService, erasureFigures, type ErasureFigures } from '@acs/compliance';
 import { WriteQueue } from '@acs/database';
 import { DoorCommandService, type DoorEventRecord, type SecurityEvent } from '@acs/door-control';
-import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
+import { ReaderManager, readerOutboxSummary } from '@acs/reader-fleet';
 import { AcsMetrics } from './acs-metrics.js';
 
 /** Every state a gauge reports, so a series is 0 rather than absent (alerts compare with 0). */
@@ -52,7 +52,6 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
     private readonly doors: DoorCommandService,
     private readonly readers: ReaderManager,
     private readonly cards: CardFleet,
-    private readonly library: ReaderLibraryService,
     private readonly accessLog: AccessLogService,
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
@@ -107,7 +106,7 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
 
   private defineGauges(): void {
     const erasures = perScrape(() => erasureFigures(this.ds));
-    const outbox = perScrape(() => this.library.outboxSummary());
+    const outbox = perScrape(() => readerOutboxSummary(this.ds));
 
     this.gauge(
       'acs_readers',

@@ -418,22 +418,6 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     return this.ds.getRepository(ReaderOpEntity).count({ where });
   }
 
-  /**
-   * The whole outbox at a glance (metrics): pending operations over every reader and when the
-   * oldest of them was queued (null when none is). One query.
-   */
-  async outboxSummary(): Promise<{ pending: number; oldestQueuedAt: number | null }> {
-    const row = await this.ds
-      .getRepository(ReaderOpEntity)
-      .createQueryBuilder('op')
-      .select('COUNT(*)', 'pending')
-      .addSelect('MIN(op.createdAt)', 'oldest')
-      .where('op.state = :state', { state: 'pending' })
-      .getRawOne<{ pending: number | string; oldest: number | string | null }>();
-    const oldest = row?.oldest;
-    return { pending: Number(row?.pending ?? 0), oldestQueuedAt: oldest === null || oldest === undefined ? null : Number(oldest) };
-  }
-
   /** True while a plan is running or scheduled (a registry change not yet turned into outbox work). */
   get planPending(): boolean {
     return this.planning !== null || this.planTimer !== undefined;
