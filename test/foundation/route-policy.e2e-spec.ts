@@ -15,9 +15,11 @@ interface RouteInfo {
 // Routes anyone may call. Everything else must name its callers.
 // Sign-in (with its passkey steps) and the reset link's form are public by nature: they are how a person gets a session.
 // So is single sign-on: whether it is offered, the redirect to the provider, and its answer.
+// The metrics scrape is public to the staff guard and checks METRICS_TOKEN itself (404 without one).
 const PUBLIC_ROUTES = new Set([
   'GET /health',
   'GET /ready',
+  'GET /metrics',
   'POST /auth/sign-in',
   'POST /auth/sign-in/passkey/options',
   'POST /auth/sign-in/passkey',
@@ -74,7 +76,7 @@ describe('route policy', () => {
     expect(routes.filter((r) => r.access === undefined).map((r) => r.route)).toEqual([]);
   });
 
-  it('only health, readiness, sign-in (password and single sign-on) and the password reset are public', () => {
+  it('only health, readiness, the token-checked metrics, sign-in (password and single sign-on) and the password reset are public', () => {
     expect(
       routes
         .filter((r) => r.access?.kind === 'public')

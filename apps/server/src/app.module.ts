@@ -17,6 +17,7 @@ import { EnrolmentModule } from '@acs/enrolment';
 import { DoorControlModule } from '@acs/door-control';
 import { HealthModule } from '@acs/health';
 import { LoggingModule } from '@acs/logging';
+import { MetricsModule } from '@acs/metrics';
 import { ReaderFleetModule, TemplateFingerCounts } from '@acs/reader-fleet';
 import { FingerCountsPort, RegistryModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
@@ -59,6 +60,7 @@ export class AppModule {
         ComplianceModule,
         BadgeInModule,
         BackupModule,
+        MetricsModule,
         // Ports: what compliance supplies to libraries that must not import it.
         AccessLogRetentionModule.with({ inject: [AppConfig], useFactory: historyRetentionPolicy }),
         // Attempts on devices that fail over carry their lease's fencing token; the cluster checks it.

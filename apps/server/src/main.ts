@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, processEnv } from '@acs/config';
 import { AppModule } from './app.module.js';
 import { configureApp } from './setup.js';
 
-const STARTUP_ERRORS = new Set(['EmbeddedBrokerError', 'MasterKeyError', 'ConfigError', 'DatabaseFileError']);
+const STARTUP_ERRORS = new Set(['EmbeddedBrokerError', 'MasterKeyError', 'ConfigError', 'DatabaseFileError', 'MetricsPortError']);
 
 async function bootstrap(): Promise<void> {
   let config;

@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppLogger } from '@acs/logging';
+import { AcsMetrics, httpMetrics } from '@acs/metrics';
 import type { AppConfig } from '@acs/config';
 import { assignRequestId, bodyDepthLimit, createValidationPipe, noStoreByDefault, ProblemDetailsFilter } from '@acs/http';
 import { serveConsole } from './console.js';
@@ -19,6 +20,8 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   // nearest X-Forwarded-For hop not itself a trusted proxy (proxy-addr): a spoofed header from
   // anywhere else changes nothing.
   express.set('trust proxy', config.trustedProxies);
+  // First, so every answer counts, refusals included.
+  express.use(httpMetrics(app.get(AcsMetrics)));
   express.use(assignRequestId());
   express.use(noStoreByDefault(['/console', '/docs']));
   express.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
@@ -134,6 +135,7 @@ export class AccessLogService implements OnModuleDestroy {
   private readonly options: AccessLogOptions;
   private readonly batcher: Batcher<QueuedEvent, AccessEvent>;
   private readonly writer: ChainWriter;
+  private readonly batchObservers = new Set<(size: number, commitMs: number) => void>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -151,7 +153,7 @@ export class AccessLogService implements OnModuleDestroy {
     this.batcher = new Batcher({
       maxBatch: this.options.maxBatch,
       maxDelayMs: this.options.maxDelayMs,
-      flush: (events) => this.writeBatch(events),
+      flush: (events) => this.timedBatch(events),
       onError: (err, size) => this.logger.error({ err, size }, 'access events could not be written'),
     });
   }
@@ -227,6 +229,21 @@ export class AccessLogService implements OnModuleDestroy {
   /** Events accepted but not yet committed (metrics, readiness, back-pressure decisions). */
   get pending(): number {
     return this.batcher.waiting;
+  }
+
+  /** Reports each written batch's size and commit time (metrics); returns the unsubscribe. */
+  observeBatches(observer: (size: number, commitMs: number) => void): () => void {
+    this.batchObservers.add(observer);
+    return () => this.batchObservers.delete(observer);
+  }
+
+  private async timedBatch(events: QueuedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
+    const started = performance.now();
+    try {
+      return await this.writeBatch(events);
+    } finally {
+      for (const o of this.batchObservers) o(events.length, performance.now() - started);
+    }
   }
 
   /** Writes everything queued so far (shutdown, tests). */

@@ -25,6 +25,10 @@ import type { DoorWiring, ReaderBinding, Topology } from './topology.js';
 export interface BadgeOutcome {
   decision: BadgeInDecision;
   attemptId: string;
+  credential: AccessCredential;
+  /** performance.now() of the last factor and of the decision (metrics: finger to decision). */
+  searchAt: number;
+  decidedAt: number;
   /** Settles once every action of the attempt is done (unlock, follow-ups, LED). */
   done: Promise<void>;
 }
@@ -65,6 +69,8 @@ export interface BadgeAttemptsDeps {
   /** Door commands wait this long for their reply before the attempt is recorded as door_unreachable. */
   unlockMs: number;
   onUnlockSent: (e: { attemptId: string; doorId: string; searchAt: number; sentAt: number }) => void;
+  /** The controller confirmed the unlock (metrics: decision to unlock acknowledged). */
+  onUnlockAcked?: (e: { attemptId: string; doorId: string; decidedAt: number; ackedAt: number }) => void;
   logger: { log(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
@@ -165,6 +171,7 @@ export class BadgeAttempts {
       door: { controllerOnline, mode },
       state: d.zoneState,
     });
+    const decidedAt = performance.now();
     d.zoneState.applyDecision(decision);
 
     const siteId = decision.siteId ?? binding.siteId;
@@ -206,8 +213,8 @@ export class BadgeAttempts {
     });
     d.logger.log(`badge-in reader=${readerId} door=${binding.doorId ?? '-'} attempt=${attemptId} ${a.credential} ${event.result} ${decision.reason}`);
 
-    const done = this.act(decision, event, receipt, door, a.searchAt, a.readerIds);
-    return { decision, attemptId, done };
+    const done = this.act(decision, event, receipt, door, a.searchAt, a.readerIds, decidedAt);
+    return { decision, attemptId, credential: a.credential, searchAt: a.searchAt, decidedAt, done };
   }
 
   private async act(
@@ -217,6 +224,7 @@ export class BadgeAttempts {
     door: DoorWiring | undefined,
     searchAt: number,
     readerIds: readonly string[],
+    decidedAt: number,
   ): Promise<void> {
     const d = this.deps;
     const attemptId = receipt.attemptId;
@@ -260,6 +268,7 @@ export class BadgeAttempts {
       await signal(false);
       return;
     }
+    d.onUnlockAcked?.({ attemptId, doorId: door.doorId, decidedAt, ackedAt: performance.now() });
     d.correlator.expectEntry(door, attemptId, event);
     await signal(true);
   }

@@ -71,10 +71,11 @@ export interface DoorStatusView {
   lockdown: boolean;
 }
 
-/** Events for tests and the benchmark: `badge` (BadgeOutcome), `unlock-sent` ({ attemptId, searchAt, sentAt }). */
+/** Events for tests, the benchmark and metrics: `badge` (BadgeOutcome), `unlock-sent` ({ attemptId, searchAt, sentAt }), `unlock-acked`. */
 export interface BadgeInEvents {
   badge: [BadgeOutcome];
   'unlock-sent': [{ attemptId: string; doorId: string; searchAt: number; sentAt: number }];
+  'unlock-acked': [{ attemptId: string; doorId: string; decidedAt: number; ackedAt: number }];
 }
 
 const MAX_PRESENCE_RESTORE_MS = 7 * 86_400_000;
@@ -193,6 +194,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
       threshold: this.threshold,
       unlockMs: this.unlockMs,
       onUnlockSent: (e) => this.emit('unlock-sent', e),
+      onUnlockAcked: (e) => this.emit('unlock-acked', e),
       logger: this.logger,
     });
     this.credentialAttempts = new CredentialAttempts({

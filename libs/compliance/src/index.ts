@@ -8,6 +8,7 @@ export {
   type PurgePreview,
   type ReaderConfirmation,
 } from './erasure.service.js';
+export { erasureFigures, type ErasureFigures } from './erasure/erasure-figures.js';
 export { ErasureProbe, type ErasureProbeListener } from './erasure/erasure-probe.js';
 export { DsrService, addMonths, TEMPLATES_NOT_EXPORTED, type DsrCaseView } from './dsr.service.js';
 export { sqliteFiles, MIN_NEEDLE_BYTES, type FileScan } from './scan-paths.js';

@@ -50,6 +50,18 @@ describe(loadConfig.name, () => {
     },
   );
 
+  it.each([
+    [{ METRICS_PORT: '9464' }, null],
+    [{ METRICS_PORT: '9464', METRICS_HOST: '::1' }, null],
+    [{ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }, 'METRICS_HOST'],
+    [{ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5', METRICS_TOKEN: 'x'.repeat(32) }, null],
+    [{ METRICS_TOKEN: 'too-short' }, 'METRICS_TOKEN'],
+    [{ METRICS_HOST: '0.0.0.0' }, null],
+  ])('metrics settings %j: refused naming %s, or accepted', (env, refused) => {
+    const caught = catchError(() => loadConfig(env)) as ConfigError | undefined;
+    expect(caught?.problems.map((p) => p.split(':')[0]) ?? null).toEqual(refused === null ? null : [refused]);
+  });
+
   it('uses the SQLite file when DATABASE_URL is unset', () => {
     expect(loadConfig({}).databaseDriver).toBe('sqlite');
   });

@@ -527,6 +527,27 @@ export class AppConfig {
   @Max(60)
   OIDC_STATE_TTL_MINUTES = 10;
 
+  /**
+   * Metrics (Prometheus text format): the bearer token a scraper sends to `GET /metrics` on the
+   * API port. Unset: `/metrics` on the API port answers 404. At least 32 characters; never logged.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  METRICS_TOKEN?: string;
+
+  /** Metrics: a separate listener serving only `/metrics` (0 picks a free port). Unset: none. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  /** Metrics: where the separate listener binds. Anything but loopback requires METRICS_TOKEN. */
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
   }
@@ -607,6 +628,8 @@ export const OPTIONAL_SETTINGS = [
   'OIDC_CLIENT_SECRET',
   'OIDC_REDIRECT_URL',
   'OIDC_ROLE_MAP',
+  'METRICS_TOKEN',
+  'METRICS_PORT',
 ];
 
 const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));
@@ -628,6 +651,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   return config;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 function crossFieldProblems(c: AppConfig): string[] {
   const problems: string[] = [];
   if (c.MQTT_BROKER_URL && !c.MQTT_SERVER_PASSWORD) {
@@ -638,6 +665,10 @@ function crossFieldProblems(c: AppConfig): string[] {
   }
   if (Boolean(c.MQTT_TLS_CERT_FILE) !== Boolean(c.MQTT_TLS_KEY_FILE)) {
     problems.push('MQTT_TLS_CERT_FILE: must be set together with MQTT_TLS_KEY_FILE');
+  }
+  // A listener reachable from elsewhere without a token would publish the fleet's state to anyone.
+  if (c.METRICS_PORT !== undefined && !c.METRICS_TOKEN && !isLoopback(c.METRICS_HOST)) {
+    problems.push('METRICS_HOST: must be a loopback address (127.0.0.1, ::1, localhost) unless METRICS_TOKEN is set');
   }
   if (c.OIDC_ISSUER) {
     for (const k of ['OIDC_CLIENT_ID', 'OIDC_REDIRECT_URL', 'OIDC_ROLE_MAP'] as const) {

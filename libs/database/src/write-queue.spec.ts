@@ -84,4 +84,21 @@ describe(WriteQueue.name, () => {
     ).rejects.toThrow('undo both');
     await expect(ds.getRepository(Row).count()).resolves.toBe(0);
   });
+
+  it('reports how long each write waited for the one before it, until unsubscribed', async () => {
+    const waits: number[] = [];
+    const stop = queue.observeWaits((ms) => waits.push(ms));
+    let release!: () => void;
+    const first = queue.run(() => new Promise<void>((r) => (release = r)));
+    const second = queue.run(async () => undefined);
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    await Promise.all([first, second]);
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeLessThan(20);
+    expect(waits[1]).toBeGreaterThanOrEqual(25);
+    stop();
+    await queue.run(async () => undefined);
+    expect(waits).toHaveLength(2);
+  });
 });

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import { Mutex } from 'async-mutex';
 import type { DataSource, EntityManager } from 'typeorm';
 
@@ -15,13 +16,29 @@ import type { DataSource, EntityManager } from 'typeorm';
 export class WriteQueue {
   private readonly mutex = new Mutex();
   private readonly inside = new AsyncLocalStorage<EntityManager | true>();
+  private readonly waitObservers = new Set<(waitMs: number) => void>();
 
   constructor(private readonly dataSource: DataSource) {}
 
   /** Runs `task` when every earlier write has finished. */
   run<T>(task: () => Promise<T>): Promise<T> {
     if (this.inside.getStore() !== undefined) return task();
-    return this.mutex.runExclusive(() => this.inside.run(true, task));
+    if (this.waitObservers.size === 0) return this.mutex.runExclusive(() => this.inside.run(true, task));
+    const queuedAt = performance.now();
+    return this.mutex.runExclusive(() => {
+      const waited = performance.now() - queuedAt;
+      for (const o of this.waitObservers) o(waited);
+      return this.inside.run(true, task);
+    });
+  }
+
+  /**
+   * Reports how long each write waited for the ones before it (metrics). Observers must be cheap
+   * and must not throw: they run inside the queue. Returns the unsubscribe.
+   */
+  observeWaits(observer: (waitMs: number) => void): () => void {
+    this.waitObservers.add(observer);
+    return () => this.waitObservers.delete(observer);
   }
 
   /** Runs `work` in its own transaction, alone. Nested calls join the outer transaction. */

@@ -87,6 +87,7 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
   async start(): Promise<void> {
     this.stopped = false;
     const enqueue = (kind: TopicKind) => (topic: string, payload: Buffer) => {
+      this.emit('message', { kind });
       this.inbox = this.inbox
         .then(() => this.handle(kind, topic, payload))
         .catch((err: Error) => this.logger.error(`door message handling failed: ${err.message}`));

@@ -1,4 +1,4 @@
-import type { DoorState, EventBody, ReplyBody } from '@acs/door-protocol';
+import type { DoorState, EventBody, ReplyBody, TopicKind } from '@acs/door-protocol';
 
 export type DoorCommandErrorCode =
   /** The controller's retained status says offline (its last will fired), or it went offline while we waited. */
@@ -74,6 +74,8 @@ export interface DoorEdgeEvents {
   gap: [GapNotice];
   status: [{ controllerId: string; status: ControllerStatus; at: Date }];
   'door-state': [{ controllerId: string; state: DoorState }];
+  /** Every message received on a server subscription, authentic or not, by topic kind (metrics). */
+  message: [{ kind: TopicKind }];
 }
 
 export interface DoorCommandServiceOptions {

@@ -21,5 +21,6 @@ export {
   type ReaderLibraryView,
   type ReconciliationView,
 } from './reader-library.service.js';
+export { readerOutboxSummary } from './outbox-summary.js';
 export { TemplateFingerCounts } from './finger-counts.js';
 export { ReaderFleetModule } from './reader-fleet.module.js';
