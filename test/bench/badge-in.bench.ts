@@ -36,7 +36,7 @@ import { type Benchmark, type Figure, summarise } from './harness.js';
 import { librarySettled } from '../support/library-settled.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-interface Secrets {
+export interface Secrets {
   id: string;
   mqttUsername: string;
   mqttPassword: string;
@@ -55,7 +55,7 @@ async function post<T>(t: TestApp, path: string, body: object): Promise<T> {
   return res.body as T;
 }
 
-interface Rig {
+export interface Rig {
   t: TestApp;
   service: BadgeInService;
   /** reader id -> `${mqttId}:${door}` */
@@ -65,7 +65,8 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
+/** `env` adds or overrides settings of the app (the degraded-mode bench puts PostgreSQL behind a proxy). */
+export async function buildRig(controllers: number, doorsPer: number, env: Record<string, string> = {}): Promise<Rig> {
   const t = await startTestApp({
     env: {
       READERS_ENABLED: 'false',
@@ -75,6 +76,7 @@ async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
       MQTT_COMMAND_TIMEOUT_MS: '5000',
       // The sign-in phase signs in with a password alone: the second factor is not what is measured.
       STAFF_TOTP_REQUIRED: 'false',
+      ...env,
     },
   });
   const site = await post<{ id: string }>(t, '/sites', { name: 'Bench site', timeZone: 'Europe/Amsterdam' });
@@ -155,7 +157,7 @@ async function buildRig(controllers: number, doorsPer: number): Promise<Rig> {
 }
 
 /** Arrival of unlock commands at the controllers, by `${mqttId}:${door}`. */
-function arrivals(rig: Rig): { next(key: string): Promise<number> } {
+export function arrivals(rig: Rig): { next(key: string): Promise<number> } {
   const waiting = new Map<string, (at: number) => void>();
   for (const c of rig.controllers) {
     c.on('command', (cmd: { cmd: string; door?: number }) => {
@@ -172,7 +174,7 @@ function arrivals(rig: Rig): { next(key: string): Promise<number> } {
   return { next: (key) => new Promise<number>((resolve) => waiting.set(key, resolve)) };
 }
 
-async function badgeOnce(rig: Rig, arrive: ReturnType<typeof arrivals>, reader: { readerId: string; key: string }): Promise<number> {
+export async function badgeOnce(rig: Rig, arrive: ReturnType<typeof arrivals>, reader: { readerId: string; key: string }): Promise<number> {
   const arrived = arrive.next(reader.key);
   const t0 = performance.now();
   const outcome = await rig.service.badge(reader.readerId, { pageId: 0, score: 200 }, t0);
