@@ -188,6 +188,7 @@ describe('purge survives SIGKILL before every step', () => {
       personGrants: 1,
       people: 1,
       contactPerson: 1,
+      customerAdmins: 0,
     });
     await kill();
   });
