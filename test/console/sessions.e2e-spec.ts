@@ -88,6 +88,8 @@ describe('web console: browser sessions', () => {
     await one.page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Security' }).click();
     await one.page.getByRole('heading', { name: 'Security', level: 1 }).waitFor();
     const button = one.page.getByRole('button', { name: 'Sign out everywhere' });
+    // Enabled once the page has loaded the account's sessions (the heading renders first).
+    for (let i = 0; i < 100 && !(await button.isEnabled()); i++) await new Promise((r) => setTimeout(r, 100));
     await expect(button.isEnabled()).resolves.toBe(true);
     await button.click();
     await signInForm(one.page).waitFor();
