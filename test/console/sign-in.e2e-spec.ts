@@ -52,10 +52,10 @@ describe('web console: sign in and roles', () => {
   });
 
   it.each([
-    ['admin', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Compliance', 'Audit', 'Accounts']],
-    ['security', ['Live', 'People', 'Enrolment', 'Zones', 'History']],
-    ['compliance', ['People', 'History', 'Compliance', 'Audit']],
-    ['auditor', ['People', 'History', 'Compliance', 'Audit']],
+    ['admin', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Compliance', 'Audit', 'Access requests', 'Accounts']],
+    ['security', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Access requests']],
+    ['compliance', ['People', 'History', 'Compliance', 'Audit', 'Access requests']],
+    ['auditor', ['People', 'History', 'Compliance', 'Audit', 'Access requests']],
   ] as const)('shows a %s the pages the API lets that role use', async (role, expected) => {
     const token = role === 'admin' ? h.t.adminToken : await h.t.tokenFor(role);
     const { page } = await h.newPage();

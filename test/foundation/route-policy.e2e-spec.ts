@@ -19,6 +19,8 @@ interface RouteInfo {
 const PUBLIC_ROUTES = new Set([
   'GET /health',
   'GET /ready',
+  // Degraded mode's state, public like /ready (a load balancer or the console asks it while the database is gone).
+  'GET /health/degraded',
   'GET /metrics',
   'POST /auth/sign-in',
   'POST /auth/sign-in/passkey/options',
