@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import pg from 'pg';
+import { processEnv } from '@acs/config';
 import { BackupError } from './manifest.js';
 
 /**
@@ -15,7 +16,8 @@ export function pgConnection(url: string): { dbname: string; env: NodeJS.Process
   const u = new URL(url);
   const password = decodeURIComponent(u.password);
   u.password = '';
-  const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: 'acs-backup', PGCONNECT_TIMEOUT: '10' };
+  // The child inherits the environment (PATH, HOME for ~/.pgpass, PGSSL* settings) through the config lib's one accessor.
+  const env: NodeJS.ProcessEnv = { ...processEnv(), PGAPPNAME: 'acs-backup', PGCONNECT_TIMEOUT: '10' };
   if (password) env.PGPASSWORD = password;
   const redact = (text: string) => (password ? text.split(password).join('***') : text).split(url).join(u.toString());
   return { dbname: u.toString(), env, redact };
