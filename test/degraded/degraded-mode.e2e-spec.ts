@@ -120,6 +120,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
 
   /** A person at the door: the finger lies on the sensor, is lifted, and comes back, until stopped. */
   let unlocks = 0;
+  const modes: string[] = [];
   const burst = (d: VirtualDevice) => {
     let on = true;
     const done = (async () => {
@@ -176,6 +177,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     [desk, door] = await Promise.all([startVirtualReader(dir), startVirtualReader(dir)]);
     const site = await post<{ id: string }>(t, '/sites', { name: `Degraded ${run}`, timeZone: 'Europe/Amsterdam' });
     const zone = await post<{ id: string }>(t, '/zones', { siteId: site.id, name: 'Suite 1', kind: 'suite' });
+    ids.zone = zone.id;
     const reader = (name: string, d: VirtualDevice, role: string) =>
       post<{ id: string }>(t, '/readers', { siteId: site.id, name, model: 'R50x', transport: d.url, role, host: env.INSTANCE_ID });
     ids.desk = (await reader('Desk', desk, 'enrolment')).id;
@@ -198,6 +200,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     // Unlocks the controller executed (a relay already released is only extended, so count commands).
     ctl.on('command', (cmd) => {
       if (cmd.cmd === 'unlock') unlocks++;
+      if (cmd.cmd === 'set-mode') modes.push(cmd.mode);
     });
     const customer = await post<{ id: string }>(t, '/customers', {
       companyName: `Degraded ${run} B.V.`,
@@ -289,6 +292,61 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     expect(verdict.body).toMatchObject({ ok: true, checked: all.length });
     const replayed = /replayed (\d+) spooled access events \(\d+ already recorded\) in (\d+) ms/.exec(log.join(''));
     expect(replayed).not.toBeNull();
+  });
+
+  it('lockdown and emergency release work over HTTP during the cut, are audited, and reach the database when it is back', async () => {
+    const zoneMode = (active: boolean, what: 'lockdown' | 'emergency-release') => http().post(`/zones/${ids.zone}/${what}`).set(bearer(token)).send({ active });
+    // The token was accepted just now (the database answered): that is what lets it act during the cut.
+    expect((await http().get(`/zones/${ids.zone}`).set(bearer(token))).status).toBe(200);
+    const stopBurst = burst(door);
+    await proxy.cut();
+    await until('degraded mode', async () => (await degradedView()).degraded, 10_000);
+
+    const locked = await zoneMode(true, 'lockdown');
+    expect(locked.status).toBe(200);
+    expect(locked.body).toMatchObject({ mode: 'lockdown', active: true, doors: [{ doorId: ids.door, controller: 'ok' }] });
+    expect(modes.at(-1)).toBe('locked-down');
+    // Locked down from memory: nobody is admitted while it holds (the attempt in flight may finish).
+    await sleep(1000);
+    const relayAtLock = unlocks;
+    await sleep(4000);
+    expect(unlocks - relayAtLock).toBe(0);
+    // A credential the database never vouched for gets nothing.
+    const stranger = await http()
+      .post(`/zones/${ids.zone}/lockdown`)
+      .set(bearer(`acs_${randomBytes(32).toString('base64url')}`))
+      .send({ active: false });
+    expect([401, 503]).toContain(stranger.status);
+
+    expect((await zoneMode(false, 'lockdown')).status).toBe(200);
+    expect((await zoneMode(true, 'emergency-release')).body).toMatchObject({ mode: 'emergency_release', active: true });
+    expect(modes.at(-1)).toBe('emergency-release');
+    expect((await zoneMode(false, 'emergency-release')).status).toBe(200);
+    // Left on at the end of the cut, so the database must learn of it from the spool.
+    expect((await zoneMode(true, 'lockdown')).status).toBe(200);
+    await stopBurst();
+
+    await proxy.open();
+    await until('the database back', async () => !(await degradedView()).degraded, 20_000);
+    await until('the lockdown written to the registry', async () => {
+      const zone = await http().get(`/zones/${ids.zone}`).set(bearer(token));
+      return zone.status === 200 && (zone.body as { lockdown: boolean }).lockdown === true;
+    });
+    const trail = async (action: string) => {
+      const res = await http().get('/audit').query({ action, targetId: ids.zone, limit: 20 }).set(bearer(token));
+      expect(res.status).toBe(200);
+      return (res.body as { items: Array<{ outcome: string; details: Record<string, unknown> | null }> }).items;
+    };
+    await until('the audit entries written', async () => (await trail('zone.lockdown')).length === 3 && (await trail('zone.emergency_release')).length === 2);
+    for (const e of [...(await trail('zone.lockdown')), ...(await trail('zone.emergency_release'))]) {
+      expect(e).toMatchObject({ outcome: 'success', details: { degraded: true } });
+    }
+    expect((await http().get('/audit/verify').set(bearer(token))).body).toMatchObject({ ok: true });
+    expect(log.join('')).not.toContain('unhandled promise rejection');
+
+    // Lifted the ordinary way: the database is back.
+    expect((await zoneMode(false, 'lockdown')).status).toBe(200);
+    expect((await http().get(`/zones/${ids.zone}`).set(bearer(token))).body).toMatchObject({ lockdown: false });
   });
 
   it('with DEGRADED_WINDOW_S=0 nobody is admitted during the cut', async () => {

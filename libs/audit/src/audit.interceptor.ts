@@ -42,13 +42,18 @@ export class AuditInterceptor implements NestInterceptor {
     try {
       const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const responseId = typeof result === 'object' && result !== null && 'id' in result ? String((result as { id: unknown }).id) : undefined;
-      await this.audit.record({ ...base, actor: actorOf(req.principal), targetId: paramId ?? req.auditTargetId ?? responseId ?? null, outcome: 'success' });
+      await this.audit.recordOrDefer({
+        ...base,
+        actor: actorOf(req.principal),
+        targetId: paramId ?? req.auditTargetId ?? responseId ?? null,
+        outcome: 'success',
+      });
       return result;
     } catch (err) {
       // The code the client is answered with (a pipe's 400 included), never a guess.
       const code = toProblem(err, undefined).code;
       await this.audit
-        .record({ ...base, actor: actorOf(req.principal), targetId: paramId ?? req.auditTargetId ?? null, outcome: 'failure', details: { code } })
+        .recordOrDefer({ ...base, actor: actorOf(req.principal), targetId: paramId ?? req.auditTargetId ?? null, outcome: 'failure', details: { code } })
         .catch((auditErr: unknown) => this.logger.error({ err: auditErr, action: policy.action }, 'could not audit a failed call'));
       throw err;
     }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
-import { clusterLock, WriteQueue } from '@acs/database';
+import { clusterLock, DatabaseHealth, DeferredWriteReplayer, DeferredWriteSpool, isConnectionError, WriteQueue } from '@acs/database';
 import { DomainError } from '@acs/http';
 import { AuditEntryEntity, type AuditOutcome } from './audit-entry.entity.js';
 import { auditHash, ChainVerifier, type ChainVerdict, GENESIS_HASH } from './audit-chain.js';
@@ -17,6 +17,8 @@ export interface AuditActor {
 export type AuditDetailValue = string | number | boolean | null;
 
 export interface AuditRecord {
+  /** Assigned in advance only for an entry deferred while the database was unreachable (idempotent replay). */
+  id?: string;
   actor: AuditActor;
   action: string;
   targetType?: string | null;
@@ -84,13 +86,55 @@ export function assertSafeDetails(details: Record<string, AuditDetailValue>): vo
 /** The target type of an entry aimed at another audit entry (e.g. an alarm's acknowledgement). */
 export const AUDIT_ENTRY_TARGET = 'audit_entry';
 
+/** The deferred-write kind of an audit entry owed to the trail (docs/failover.md, "Degraded mode"). */
+export const DEFERRED_AUDIT_ENTRY = 'audit.entry';
+
 @Injectable()
-export class AuditService {
+export class AuditService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
+    @Optional() private readonly deferred?: DeferredWriteSpool,
+    @Optional() private readonly replayer?: DeferredWriteReplayer,
+    @Optional() private readonly health?: DatabaseHealth,
   ) {}
+
+  onModuleInit(): void {
+    this.replayer?.handle(DEFERRED_AUDIT_ENTRY, (payload) => this.applyDeferred(payload as AuditRecord & { id: string }));
+  }
+
+  /**
+   * {@link record}, or, when the database is unreachable and the server has a local spool, the
+   * entry committed there to be appended when it is back (flagged `degraded`, with the instant of
+   * the action as `actedAt`): the staff actions allowed while degraded (lockdown, emergency
+   * release) are audited like any other. Resolves once the entry is durable in one place or the other.
+   */
+  async recordOrDefer(r: AuditRecord): Promise<void> {
+    const spool = this.deferred?.writes;
+    if (spool && this.health?.degraded) return this.defer(spool, r);
+    try {
+      await this.record(r);
+    } catch (err) {
+      if (!spool || !isConnectionError(err)) throw err;
+      this.health?.noteFailure(err);
+      this.defer(spool, r);
+    }
+  }
+
+  private defer(spool: NonNullable<DeferredWriteSpool['writes']>, r: AuditRecord): void {
+    if (r.details) assertSafeDetails(r.details);
+    const now = this.clock.nowMs();
+    spool.put(DEFERRED_AUDIT_ENTRY, { ...r, id: randomUUID(), details: { ...r.details, degraded: true, actedAt: now } }, now);
+  }
+
+  /** Appends a deferred entry unless an earlier replay already did (same id). */
+  private async applyDeferred(r: AuditRecord & { id: string }): Promise<void> {
+    await this.writes.transaction(async (m) => {
+      if (await m.getRepository(AuditEntryEntity).exists({ where: { id: r.id } })) return;
+      await this.record(r);
+    });
+  }
 
   /** Appends one entry to the chain. Joins the caller's transaction when there is one. */
   async record(r: AuditRecord): Promise<AuditEntry> {
@@ -101,7 +145,7 @@ export class AuditService {
       const head = await m.getRepository(AuditEntryEntity).createQueryBuilder('a').select(['a.seq', 'a.hash']).orderBy('a.seq', 'DESC').limit(1).getOne();
       const row: AuditEntryEntity = {
         seq: (head?.seq ?? 0) + 1,
-        id: randomUUID(),
+        id: r.id ?? randomUUID(),
         at: this.clock.nowMs(),
         actorType: r.actor.actorType,
         actorId: r.actor.actorId,

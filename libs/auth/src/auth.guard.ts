@@ -3,10 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
+import { DatabaseHealth, isConnectionError } from '@acs/database';
 import { DomainError } from '@acs/http';
 import { ACCESS_POLICY, type AccessPolicy, DURING_ENROLMENT } from './route-policy.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { type Principal, principalOfAccount } from './roles.js';
+import { RecentCredentials } from './recent-credentials.js';
 import { SecurityEventSink } from './security-event.sink.js';
 import { CSRF_HEADER, sessionCookieOf } from './signin/session-cookie.js';
 import type { BrowserSessionEntity } from './signin/sign-in.entities.js';
@@ -42,6 +44,8 @@ export class AuthGuard implements CanActivate {
     @Optional() private readonly sink?: SecurityEventSink,
     @Optional() private readonly sessions?: SessionService,
     @Optional() @InjectDataSource() private readonly dataSource?: DataSource,
+    @Optional() private readonly recent?: RecentCredentials,
+    @Optional() private readonly health?: DatabaseHealth,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -56,7 +60,7 @@ export class AuthGuard implements CanActivate {
     if (cookie !== undefined) return this.viaSession(ctx, policy, req, cookie);
 
     const match = header ? BEARER.exec(header) : null;
-    const principal = match ? await this.tokens.authenticate(match[1]) : null;
+    const principal = match ? await this.bearer(match[1]) : null;
     if (!principal) {
       // The limiter is asked only now: a valid token is never refused for what others sent from
       // the same address (behind one TLS proxy, that is everyone). req.ip honours TRUST_PROXY.
@@ -77,13 +81,9 @@ export class AuthGuard implements CanActivate {
    * not counted against the address.
    */
   private async viaSession(ctx: ExecutionContext, policy: AccessPolicy, req: AuthenticatedRequest, cookie: string): Promise<boolean> {
-    const session = this.sessions ? await this.sessions.authenticate(cookie) : null;
-    const staff = session && this.dataSource ? await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { id: session.staffId } }) : null;
-    if (!session || !staff || staff.disabledAt !== null) {
-      throw new DomainError('auth.session_expired', 'the session has ended (signed out, timed out or revoked); sign in again', 401);
-    }
+    const { principal, session } = await this.sessionPrincipal(cookie);
+    if (!session) throw new DomainError('auth.session_expired', 'the session has ended (signed out, timed out or revoked); sign in again', 401);
     req.browserSession = session;
-    const principal = principalOfAccount(staff, session.id, session.id);
     req.principal = principal;
     if (!SAFE_METHODS.has(req.method) && !this.sessions!.csrfMatches(session, headerOf(req, CSRF_HEADER))) {
       throw new DomainError('auth.csrf_failed', `a state-changing request with the session cookie needs the ${CSRF_HEADER} header of its session`, 403);
@@ -92,6 +92,43 @@ export class AuthGuard implements CanActivate {
       throw new DomainError('auth.totp_enrolment_required', 'enrol a second factor (POST /auth/totp/enrolment) before anything else', 403);
     }
     return this.authorise(policy, principal, req);
+  }
+
+  private async sessionPrincipal(cookie: string): Promise<{ principal: Principal; session: BrowserSessionEntity | null }> {
+    const known = this.health?.degraded ? this.recent?.recall(cookie) : null;
+    if (known) return known;
+    try {
+      const session = this.sessions ? await this.sessions.authenticate(cookie) : null;
+      const staff = session && this.dataSource ? await this.dataSource.getRepository(StaffAccountEntity).findOne({ where: { id: session.staffId } }) : null;
+      if (!session || !staff || staff.disabledAt !== null) {
+        this.recent?.forgetCredential(cookie);
+        throw new DomainError('auth.session_expired', 'the session has ended (signed out, timed out or revoked); sign in again', 401);
+      }
+      const principal = principalOfAccount(staff, session.id, session.id);
+      this.recent?.remember(cookie, principal, session.expiresAt, session);
+      return { principal, session };
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      return this.recalled(err, cookie);
+    }
+  }
+
+  private async bearer(token: string): Promise<Principal | null> {
+    // Degraded: a credential accepted recently skips the lookup (which would wait for a timeout).
+    const known = this.health?.degraded ? this.recent?.recall(token) : null;
+    if (known) return known.principal;
+    return this.tokens.authenticate(token).catch((err: unknown) => this.recalled(err, token).principal);
+  }
+
+  /**
+   * While the database is unreachable (degraded mode, docs/failover.md), a staff credential it
+   * accepted recently still authenticates, so lockdown and emergency release keep working; every
+   * other failure, and an unknown credential, is the database's error as before.
+   */
+  private recalled(err: unknown, credential: string): { principal: Principal; session: BrowserSessionEntity | null } {
+    const known = isConnectionError(err) ? this.recent?.recall(credential) : null;
+    if (!known) throw err;
+    return known;
   }
 
   private async authorise(policy: AccessPolicy, principal: Principal, req: AuthenticatedRequest): Promise<boolean> {

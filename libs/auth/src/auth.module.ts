@@ -7,6 +7,7 @@ import { AuthController, StaffController, TokensController } from './auth.contro
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { AuthGuard } from './auth.guard.js';
 import { LiveStreamLimit } from './live-stream-limit.interceptor.js';
+import { RecentCredentials } from './recent-credentials.js';
 import { StaffService } from './staff.service.js';
 import { TokenService } from './token.service.js';
 import { PasskeyController } from './signin/passkey.controller.js';
@@ -24,6 +25,7 @@ import { OidcService } from './oidc/oidc.service.js';
 @Module({
   controllers: [AuthController, StaffController, TokensController, SignInController, PasskeyController, OidcController],
   providers: [
+    RecentCredentials,
     TokenService,
     StaffService,
     {

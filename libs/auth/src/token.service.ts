@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { Clock } from '@acs/clock';
@@ -8,6 +8,7 @@ import { hashToken, newToken } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, NotFoundError } from '@acs/http';
 import { ApiTokenEntity } from './api-token.entity.js';
+import { RecentCredentials } from './recent-credentials.js';
 import { type Principal, principalOfAccount } from './roles.js';
 import { StaffAccountEntity } from './staff-account.entity.js';
 
@@ -32,6 +33,7 @@ export class TokenService {
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    @Optional() private readonly recent?: RecentCredentials,
   ) {}
 
   async issueForStaff(staffId: string, opts: { label?: string; ttlDays?: number } = {}): Promise<IssuedToken> {
@@ -52,17 +54,23 @@ export class TokenService {
   async authenticate(token: string): Promise<Principal | null> {
     const row = await this.dataSource.getRepository(ApiTokenEntity).findOne({ where: { tokenHash: hashToken(token) }, relations: { staff: true } });
     const now = this.clock.nowMs();
-    if (!row || row.revokedAt !== null || row.expiresAt <= now) return null;
+    if (!row || row.revokedAt !== null || row.expiresAt <= now) {
+      this.recent?.forgetCredential(token);
+      return null;
+    }
     this.touch(row.id, now);
     if (row.kind === 'staff') {
       if (!row.staff || row.staff.disabledAt !== null) return null;
-      return principalOfAccount(row.staff, row.id);
+      const principal = principalOfAccount(row.staff, row.id);
+      this.recent?.remember(token, principal, row.expiresAt);
+      return principal;
     }
     if (!row.customerId) return null;
     return { kind: 'customer', tokenId: row.id, customerId: row.customerId };
   }
 
   async revoke(tokenId: string): Promise<void> {
+    this.recent?.forget({ tokenId });
     await this.writes.transaction(async (m) => {
       const row = await m.findOne(ApiTokenEntity, { where: { id: tokenId } });
       if (!row) throw new NotFoundError('Token', tokenId);
@@ -80,6 +88,7 @@ export class TokenService {
    * tokens this call revoked (already revoked ones keep their original instant).
    */
   async revokeAllIn(m: EntityManager, where: { staffId?: string; customerId?: string }, now: number): Promise<number> {
+    if (where.staffId !== undefined) this.recent?.forget({ staffId: where.staffId });
     const res = await m.update(ApiTokenEntity, { ...where, revokedAt: IsNull() }, { revokedAt: now });
     // A customer's end (its purge revokes its tokens here) ends its administrators' sign-ins too:
     // the guard refuses a disabled account's sessions on their next request.

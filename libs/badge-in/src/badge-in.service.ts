@@ -26,6 +26,7 @@ import { FollowUps } from './follow-ups.js';
 import { MonitorBus } from './monitor.js';
 import { ReaderLoops, type SearchHit } from './reader-loops.js';
 import { channelKey, loadTopology, type Topology } from './topology.js';
+import { ZoneLockdownOverlay } from './zone-lockdown-overlay.js';
 
 export type { BadgeOutcome } from './badge-attempts.js';
 
@@ -95,6 +96,8 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   readonly zoneState = new ZoneState();
   private snapshot: RegistrySnapshot | null = null;
   private model: SiteModel | null = null;
+  /** Zone lockdowns set while the database was unreachable, over every snapshot until written. */
+  readonly lockdownOverlay = new ZoneLockdownOverlay();
   private topology: Topology = { doors: new Map(), readers: new Map(), cardReaders: new Map(), byChannel: new Map(), controllers: new Map() };
   private loadedVersion = -1;
   private loading: Promise<void> | null = null;
@@ -338,7 +341,8 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     if (this.loading) return this.loading.then(() => this.refresh());
     const version = this.changes.currentVersion;
     this.loading = (async () => {
-      const [snapshot, topology] = await Promise.all([this.snapshots.current(), loadTopology(this.devices)]);
+      const [loaded, topology] = await Promise.all([this.snapshots.current(), loadTopology(this.devices)]);
+      const snapshot = this.lockdownOverlay.apply(loaded);
       this.snapshot = snapshot;
       this.topology = topology;
       this.model = { snapshot, index: indexSnapshot(snapshot), topology };
@@ -405,6 +409,13 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   async wiring(): Promise<Topology> {
     await this.refresh();
     return this.topology;
+  }
+
+  /** Lays the lockdown overlay over the snapshot held now (after a change made while degraded). */
+  applyLockdownOverlay(): void {
+    if (!this.snapshot || !this.model) return;
+    this.snapshot = this.lockdownOverlay.apply(this.snapshot);
+    this.model = { ...this.model, snapshot: this.snapshot };
   }
 
   currentSnapshot(): RegistrySnapshot | null {

@@ -10,3 +10,4 @@ export { clusterLock } from './cluster-lock.js';
 export { CHAIN_WITNESS, type ChainWitness, type ChainWitnessVerdict } from './chain-witness.js';
 export { ChainWitnessModule } from './chain-witness.module.js';
 export { DatabaseHealth, isConnectionError, type DatabaseHealthView, type DatabaseHealthEvents } from './database-health.js';
+export { DeferredWrites, DeferredWriteSpool, DeferredWriteReplayer, type DeferredWrite, type DeferredWriteHandler } from './deferred-writes.js';

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { applySqlitePragmas, checkSqliteFiles, restrictSqliteFiles } from '@acs/database';
+import { applySqlitePragmas, checkSqliteFiles, DeferredWrites, restrictSqliteFiles } from '@acs/database';
 import type { AccessEventInput } from '../model.js';
 
 /** An event in the spool: its input with ids already assigned, so a replay is idempotent. */
@@ -24,6 +24,8 @@ export class EventSpool {
   private readonly removeUpTo: Database.Statement;
   private readonly countAll: Database.Statement;
   private rows: number;
+  /** The staff actions' writes owed to the central database, in the same file (one handle per file). */
+  readonly deferred: DeferredWrites;
 
   private constructor(
     private readonly db: Database.Database,
@@ -39,6 +41,7 @@ export class EventSpool {
     this.removeUpTo = db.prepare('DELETE FROM spooled_event WHERE seq <= ?');
     this.countAll = db.prepare('SELECT COUNT(*) AS n FROM spooled_event');
     this.rows = Number((this.countAll.get() as { n: number }).n);
+    this.deferred = new DeferredWrites(db);
   }
 
   /** Opens (creating) the spool file: owner-only, like the main SQLite file. */

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { hashToken, newToken, sha256Hex } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
+import { RecentCredentials } from '../recent-credentials.js';
 import { BrowserSessionEntity, type SessionState } from './sign-in.entities.js';
 
 const MINUTE_MS = 60_000;
@@ -42,6 +43,7 @@ export class SessionService {
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    @Optional() private readonly recent?: RecentCredentials,
   ) {}
 
   /** A new session; `replacing` (the session the browser came with, if any) is revoked in the same commit. */
@@ -60,6 +62,7 @@ export class SessionService {
       expiresAt: now + this.config.SESSION_ABSOLUTE_HOURS * HOUR_MS,
       revokedAt: null,
     };
+    if (replacing) this.recent?.forget({ sessionId: replacing });
     await this.writes.transaction(async (m) => {
       if (replacing) await m.update(BrowserSessionEntity, { id: replacing, revokedAt: IsNull() }, { revokedAt: now });
       await m.insert(BrowserSessionEntity, session);
@@ -98,6 +101,7 @@ export class SessionService {
 
   /** Revokes one of the staff member's sessions; false when there is no such live session of theirs. */
   async revoke(staffId: string, sessionId: string): Promise<boolean> {
+    this.recent?.forget({ sessionId });
     const res = await this.writes.run(() =>
       this.dataSource.getRepository(BrowserSessionEntity).update({ id: sessionId, staffId, revokedAt: IsNull() }, { revokedAt: this.clock.nowMs() }),
     );
@@ -110,6 +114,7 @@ export class SessionService {
   }
 
   async revokeAllIn(m: EntityManager, staffId: string, now: number, except?: string): Promise<number> {
+    this.recent?.forget({ staffId });
     const where = except ? { staffId, revokedAt: IsNull(), id: Not(except) } : { staffId, revokedAt: IsNull() };
     const res = await m.update(BrowserSessionEntity, where, { revokedAt: now });
     return res.affected ?? 0;
