@@ -112,7 +112,9 @@ export async function runSimulator(argv: string[], log: (line: string) => void =
       const attachment = new VirtualReaderSerialAttachment(reader);
       await attachment.open(opts.serial);
       closers.push(() => attachment.close());
-      log(`virtual-reader: attached to ${opts.serial} at ${reader.baudRate} baud${opts.pace ? ' (paced)' : ''}${opts.moduleTiming ? ' (R503 module timing)' : ''}`);
+      log(
+        `virtual-reader: attached to ${opts.serial} at ${reader.baudRate} baud${opts.pace ? ' (paced)' : ''}${opts.moduleTiming ? ' (R503 module timing)' : ''}`,
+      );
     }
     if (opts.tcp) {
       const split = opts.tcp.lastIndexOf(':');
