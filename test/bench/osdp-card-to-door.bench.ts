@@ -26,12 +26,10 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { BadgeInService } from '@acs/badge-in';
 import { CardFleet } from '@acs/card-fleet';
 import { FakeClock } from '@acs/clock';
 import { CredentialService } from '@acs/credentials';
-import { applySqlitePragmas } from '@acs/database';
 import { MqttEdge } from '@acs/mqtt';
 import { ReplyCode } from '@acs/osdp';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
@@ -40,6 +38,7 @@ import { wiegand26 } from '../../hardware/virtual-osdp-reader/src/wiegand.js';
 import { findSocat, PtyPair } from '../fingerprint/socat-pty.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { bareRoundTrips } from './mqtt-floor.js';
+import { durableCommits } from './commit-floor.js';
 import { type Benchmark, type Figure, summarise } from './harness.js';
 
 const BAUD = 115_200;
@@ -87,25 +86,6 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
-  }
-}
-
-/** One durable commit per row at synchronous=FULL, raw better-sqlite3, on the disk of the server's database. */
-function durableCommits(dir: string, n: number): number[] {
-  const db = new Database(join(dir, 'commit-floor.sqlite'));
-  try {
-    applySqlitePragmas(db, { synchronous: 'FULL', busyTimeoutMs: 1000 });
-    db.exec('CREATE TABLE e (seq INTEGER PRIMARY KEY, id TEXT, at INTEGER, reader TEXT, door TEXT, result TEXT, reason TEXT, hash TEXT)');
-    const ins = db.prepare('INSERT INTO e VALUES (?,?,?,?,?,?,?,?)');
-    const out: number[] = [];
-    for (let i = 1; i <= n; i++) {
-      const t0 = performance.now();
-      ins.run(i, randomUUID(), Date.now(), randomUUID(), randomUUID(), 'granted', 'granted', 'f'.repeat(64));
-      out.push(performance.now() - t0);
-    }
-    return out;
-  } finally {
-    db.close();
   }
 }
 

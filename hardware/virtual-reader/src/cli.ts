@@ -3,6 +3,7 @@ import type { Server } from 'node:net';
 import { handleControlLine, listenControl, serveControl } from './control.js';
 import { VirtualReaderSerialAttachment } from './serial.attachment.js';
 import { VirtualReaderTcpServer } from './tcp.attachment.js';
+import { R503_TIMING } from './module-timing.js';
 import { VirtualReader } from './virtual-reader.js';
 
 function int(value: string): number {
@@ -29,6 +30,7 @@ interface CliOptions {
   password?: number;
   serialNumber: string;
   pace?: boolean;
+  moduleTiming?: boolean;
   readyByte?: boolean;
   seed?: number;
   finger?: string;
@@ -60,6 +62,7 @@ function buildProgram(): Command {
     .option('--password <hex>', 'initial module password', hex32)
     .option('--serial-number <text>', 'serial number in ReadProdInfo', 'VR000001')
     .option('--pace', 'emulate wire speed at the module baud rate (57600 by default)')
+    .option('--module-timing', "take the R503 datasheet's processing times (capture, extraction, search per template) before answering")
     .option('--ready-byte', 'send the R503 0x55 ready byte when a host attaches')
     .option('--seed <n>', 'seed for capture noise', int)
     .option('--finger <name>', 'start with this finger on the sensor')
@@ -88,6 +91,7 @@ export async function runSimulator(argv: string[], log: (line: string) => void =
     password: opts.password,
     serialNumber: opts.serialNumber,
     pace: opts.pace,
+    timing: opts.moduleTiming ? R503_TIMING : undefined,
     readyByte: opts.readyByte,
     seed: opts.seed,
     imageWidth: Number(image[1]),
@@ -108,7 +112,9 @@ export async function runSimulator(argv: string[], log: (line: string) => void =
       const attachment = new VirtualReaderSerialAttachment(reader);
       await attachment.open(opts.serial);
       closers.push(() => attachment.close());
-      log(`virtual-reader: attached to ${opts.serial} at ${reader.baudRate} baud${opts.pace ? ' (paced)' : ''}`);
+      log(
+        `virtual-reader: attached to ${opts.serial} at ${reader.baudRate} baud${opts.pace ? ' (paced)' : ''}${opts.moduleTiming ? ' (R503 module timing)' : ''}`,
+      );
     }
     if (opts.tcp) {
       const split = opts.tcp.lastIndexOf(':');

@@ -2,6 +2,7 @@ export * from './virtual-reader.js';
 export * from './finger.model.js';
 export * from './flash.store.js';
 export * from './wire-pacer.js';
+export * from './module-timing.js';
 export * from './control.js';
 export * from './tcp.attachment.js';
 export * from './serial.attachment.js';

@@ -231,6 +231,46 @@ describe('VirtualReader', () => {
     const wireMs = ((12 * 139 + 12) * 10 * 1000) / 57600;
     expect(performance.now() - started).toBeGreaterThanOrEqual(wireMs * 0.95);
   });
+
+  it('with the timing model, answers after the module time of each command; without it, at once', async () => {
+    // A scaled-down profile keeps the test short; the R503 figures are table-tested in module-timing.spec.ts.
+    const timing = { captureMs: 40, noFingerMs: 15, extractMs: 30, comparePerTemplateMs: 5 };
+    const timed = async (wire: Wire, name: Parameters<typeof encodeCommand>[2], ...params: Parameters<typeof encodeCommand>[3][]) => {
+      const answered = new Promise<Buffer>((resolve) => wire.device.once('output', resolve));
+      const t0 = performance.now();
+      wire.device.receive(encodeCommand(R503, ADDR, name, ...params));
+      const reply = await answered;
+      return { ms: performance.now() - t0, code: reply[9] };
+    };
+    const wire = new Wire({ timing });
+    for (let slot = 0; slot < 8; slot++) wire.device.storeTemplate(slot, `enrolled-${slot}`);
+    const idle = await timed(wire, 'GenImg');
+    expect(idle.code).toBe(0x02);
+    expect(idle.ms).toBeGreaterThanOrEqual(14);
+    wire.device.place('enrolled-5');
+    const capture = await timed(wire, 'GenImg');
+    expect(capture.code).toBe(0x00);
+    expect(capture.ms).toBeGreaterThanOrEqual(39);
+    expect((await timed(wire, 'Img2Tz', 1)).ms).toBeGreaterThanOrEqual(29);
+    const found = await timed(wire, 'Search', 1, u16(0), u16(200));
+    expect(found.code).toBe(0x00);
+    expect(found.ms).toBeGreaterThanOrEqual(8 * 5 - 1); // a full scan of the 8 stored templates
+    const narrow = await timed(wire, 'Search', 1, u16(0), u16(2)); // 2 templates in range, no hit
+    expect(narrow.code).toBe(0x09);
+    expect(narrow.ms).toBeGreaterThanOrEqual(9);
+    expect(narrow.ms).toBeLessThan(35);
+
+    const untimed = new Wire();
+    untimed.device.place('x');
+    expect((await timed(untimed, 'GenImg')).ms).toBeLessThan(10);
+  });
+
+  it('counts the bytes that crossed the line each way', async () => {
+    const wire = new Wire();
+    await wire.command('GenImg');
+    await wire.command('GenImg');
+    expect(wire.device.lineBytes()).toEqual({ received: 24, sent: 24 });
+  });
 });
 
 describe('simulated fingers', () => {

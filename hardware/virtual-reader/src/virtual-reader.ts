@@ -15,8 +15,9 @@ import {
   type FramerDrop,
   type Packet,
 } from '@acs/fingerprint';
-import { captureFeatures, featuresToTemplate, matchScore, matchThreshold, mergeFeatures, templateFeatures } from './finger.model.js';
+import { captureFeatures, featuresToTemplate, fingerFeatures, matchScore, matchThreshold, mergeFeatures, templateFeatures } from './finger.model.js';
 import { FlashStore, type FlashImage } from './flash.store.js';
+import { moduleTimeMs, type CommandWork, type ModuleTiming } from './module-timing.js';
 import { WirePacer } from './wire-pacer.js';
 
 export type SensorMode = 'normal' | 'poor' | 'nofinger';
@@ -41,6 +42,12 @@ export interface VirtualReaderOptions {
   packetSize?: number;
   /** Emulate wire speed at the module's baud rate (9600 × N from SetSysPara/flash). */
   pace?: boolean;
+  /**
+   * Emulate the module's own processing time per command (image capture, feature extraction,
+   * search as a function of the library size), e.g. {@link R503_TIMING}. Off by default, so tests
+   * run at memory speed; replies then leave as soon as the command is parsed.
+   */
+  timing?: ModuleTiming;
   /** Seed for capture noise and GetRandomCode, for reproducible runs. */
   seed?: number;
   /** ReadProdInfo serial number: tells one module from another (swapped module tests). */
@@ -122,6 +129,12 @@ export class VirtualReader extends EventEmitter {
   private readonly paceEnabled: boolean;
   private readonly sendReadyByte: boolean;
   private readonly imagePixels: number;
+  private readonly timing?: ModuleTiming;
+  /** When the command being executed was parsed (performance.now()), and the module time it costs. */
+  private commandAt = 0;
+  private workMs = 0;
+  private rxBytes = 0;
+  private txBytes = 0;
 
   private finger: string | null = null;
   private mode: SensorMode = 'normal';
@@ -165,6 +178,7 @@ export class VirtualReader extends EventEmitter {
     this.sendReadyByte = options.readyByte ?? false;
     this.imagePixels = (options.imageWidth ?? 192) * (options.imageHeight ?? 192);
     this.pacer = new WirePacer(this.paceEnabled ? this.baudRate : undefined);
+    this.timing = options.timing;
     this.clock = options.clock ?? new SystemClock();
     this.interByteTimeoutMs = options.interByteTimeoutMs ?? DEFAULT_INTER_BYTE_TIMEOUT_MS;
     if (!(this.interByteTimeoutMs >= 0)) throw new RangeError('interByteTimeoutMs must be 0 or more');
@@ -196,6 +210,11 @@ export class VirtualReader extends EventEmitter {
   /** Bytes of a partly received frame the module is holding (bounded by its longest frame). */
   get pendingRxBytes(): number {
     return this.framer.pending;
+  }
+
+  /** Bytes that crossed the line each way since creation: what the host's traffic costs the line. */
+  lineBytes(): { received: number; sent: number } {
+    return { received: this.rxBytes, sent: this.txBytes };
   }
 
   /** Opcodes received, in order (for tests checking what went on the wire). */
@@ -241,6 +260,17 @@ export class VirtualReader extends EventEmitter {
     return [...this.image.templates.entries()].sort(([a], [b]) => a - b).map(([slot, t]) => ({ slot, finger: t.finger ?? 'external' }));
   }
 
+  /**
+   * Put `finger`'s template in `slot` as a finished enrolment would have left it, without the
+   * commands: for benchmarks and tests that need a full library (200 R503 enrolments over the
+   * wire would take minutes). Persisted like a Store.
+   */
+  storeTemplate(slot: number, finger: string): void {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.capacity) throw new RangeError(`slot must be 0..${this.capacity - 1}`);
+    this.image.templates.set(slot, { template: featuresToTemplate(fingerFeatures(finger), this.templateSize), finger });
+    this.persist();
+  }
+
   notepadPage(page: number): Buffer {
     return Buffer.from(this.image.notepad[page]);
   }
@@ -275,6 +305,7 @@ export class VirtualReader extends EventEmitter {
    */
   receive(chunk: Buffer): void {
     const copy = Buffer.from(chunk);
+    this.rxBytes += copy.length;
     const now = this.clock.nowMs();
     const gapped = this.interByteTimeoutMs > 0 && now - this.lastRxEndMs > this.interByteTimeoutMs;
     // Paced, a chunk still crossing the line when the next one arrives leaves no gap at all.
@@ -286,8 +317,14 @@ export class VirtualReader extends EventEmitter {
     });
   }
 
-  private send(bytes: Buffer): void {
-    this.pacer.schedule(bytes.length, () => this.emit('output', bytes));
+  private send(bytes: Buffer, notBefore = 0): void {
+    this.txBytes += bytes.length;
+    this.pacer.schedule(bytes.length, () => this.emit('output', bytes), notBefore);
+  }
+
+  /** The command being executed costs this much module time (with the timing model on). */
+  private work(work: CommandWork): void {
+    if (this.timing) this.workMs = moduleTimeMs(this.timing, work);
   }
 
   private reply(confirmation: number, result: Buffer = Buffer.alloc(0), address = this.image.address): void {
@@ -302,7 +339,8 @@ export class VirtualReader extends EventEmitter {
       setTimeout(() => this.send(frame), delay);
       return;
     }
-    this.send(frame);
+    // The acknowledge leaves once the module has done the work (the line is idle meanwhile).
+    this.send(frame, this.workMs > 0 ? this.commandAt + this.workMs : 0);
   }
 
   private persist(): void {
@@ -325,6 +363,8 @@ export class VirtualReader extends EventEmitter {
     const op = packet.content[0];
     this.commandLog.push(op);
     const params = packet.content.subarray(1);
+    this.commandAt = performance.now();
+    this.workMs = 0;
     this.emit('command', op);
     // With a non-default password, only VfyPwd is accepted until verified (docs/r503-protocol.md §Link and defaults).
     if (this.image.password !== 0 && !this.verified && op !== 0x13) {
@@ -368,11 +408,12 @@ export class VirtualReader extends EventEmitter {
       case 0x01: // GenImg
       case 0x28: // GetImageEx: refuses poor images with 07 (docs/r503-protocol.md §Instruction set)
         if (!this.expect(p, 0)) return;
-        return this.captureImage(op === 0x28);
+        return this.captureImage(op);
       case 0x02: {
         // Img2Tz / GenChar
         if (!this.expect(p, 1) || !this.validBuffer(p[0])) return;
         if (!this.imageBuffer) return this.reply(ConfirmationCode.NoValidImage);
+        this.work({ op });
         if (this.imageBuffer.poor) return this.reply(ConfirmationCode.TooFewFeatures);
         this.charBuffers[p[0]] = {
           template: featuresToTemplate(this.imageBuffer.features, this.templateSize),
@@ -387,13 +428,14 @@ export class VirtualReader extends EventEmitter {
         const a = this.bufferFeatures(1);
         const b = this.bufferFeatures(2);
         if (!a || !b) return this.reply(ConfirmationCode.InvalidTemplate);
+        this.work({ op });
         const score = matchScore(a, b);
         if (score < matchThreshold(this.image.securityLevel)) return this.reply(ConfirmationCode.NoMatch, u16(0));
         return this.reply(ConfirmationCode.Ok, u16(score));
       }
       case 0x04: // Search
       case 0x1b: // HiSpeedSearch
-        return this.search(p);
+        return this.search(op, p);
       case 0x05: {
         // RegModel: merge buffers 1 and 2 (plus, on the R503, buffers 3..6 captured for this
         // enrollment) into one template, stored back into buffers 1 and 2.
@@ -605,17 +647,19 @@ export class VirtualReader extends EventEmitter {
     }
   }
 
-  private captureImage(extended: boolean): void {
-    if (this.mode === 'nofinger' || this.finger === null) {
-      return this.reply(ConfirmationCode.NoFinger);
-    }
+  private captureImage(op: number): void {
+    const extended = op === 0x28;
+    // The sensor is looked at when the command arrives: a finger placed during the answer is seen by the next GenImg.
+    const finger = this.mode === 'nofinger' ? null : this.finger;
+    this.work({ op, fingerPresent: finger !== null });
+    if (finger === null) return this.reply(ConfirmationCode.NoFinger);
     const poor = this.mode === 'poor';
-    this.imageBuffer = { features: captureFeatures(this.finger, this.rnd), poor, finger: this.finger };
+    this.imageBuffer = { features: captureFeatures(finger, this.rnd), poor, finger };
     if (poor && extended) return this.reply(ConfirmationCode.TooFewFeatures);
     return this.reply(ConfirmationCode.Ok);
   }
 
-  private search(p: Buffer): void {
+  private search(op: number, p: Buffer): void {
     if (!this.expect(p, 5) || !this.validBuffer(p[0])) return;
     const start = p.readUInt16BE(1);
     const count = p.readUInt16BE(3);
@@ -625,13 +669,16 @@ export class VirtualReader extends EventEmitter {
     const end = Math.min(this.capacity, start + count);
     const threshold = matchThreshold(this.image.securityLevel);
     let best: { id: number; score: number } | null = null;
+    let compared = 0;
     for (const [id, t] of this.image.templates) {
       if (id < start || id >= end) continue;
+      compared++;
       const f = templateFeatures(t.template);
       if (!f) continue;
       const score = matchScore(probe, f);
       if (score >= threshold && (!best || score > best.score)) best = { id, score };
     }
+    this.work({ op, templatesCompared: compared });
     if (!best) return this.reply(ConfirmationCode.NotFound, Buffer.alloc(4));
     return this.reply(ConfirmationCode.Ok, Buffer.concat([u16(best.id), u16(best.score)]));
   }

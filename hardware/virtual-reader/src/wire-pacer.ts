@@ -21,12 +21,16 @@ export class WirePacer {
     return this.baudRate !== undefined && this.baudRate > 0;
   }
 
-  /** Run `job` once `bytes` have crossed the line (at once, in order, when unpaced). */
-  schedule(bytes: number, job: () => void): void {
+  /**
+   * Run `job` once `bytes` have crossed the line (at once, in order, when unpaced). `notBefore`
+   * (performance.now() time) holds the first byte back, e.g. until the module has finished
+   * processing the command the bytes answer; later jobs queue behind it.
+   */
+  schedule(bytes: number, job: () => void, notBefore = 0): void {
     const now = performance.now();
-    let at = now;
+    let at = Math.max(now, notBefore);
     if (this.paced) {
-      at = Math.max(now, this.lineFreeAt) + (bytes * 10 * 1000) / this.baudRate!;
+      at = Math.max(at, this.lineFreeAt) + (bytes * 10 * 1000) / this.baudRate!;
       this.lineFreeAt = at;
     }
     this.queue.push({ at, run: job });

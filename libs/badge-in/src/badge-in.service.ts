@@ -24,6 +24,7 @@ import { DoorEventCorrelator } from './door-event-correlator.js';
 import { ControllerSequenceEntity, DoorOverrideEntity, type DoorOverrideMode } from './entities.js';
 import { FollowUps } from './follow-ups.js';
 import { MonitorBus } from './monitor.js';
+import { DEFAULT_READER_BAUD } from './poll-cost.js';
 import { ReaderLoops, type SearchHit } from './reader-loops.js';
 import { channelKey, loadTopology, type Topology } from './topology.js';
 import { ZoneLockdownOverlay } from './zone-lockdown-overlay.js';
@@ -114,7 +115,6 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   /** Door commands wait this long for their reply before the attempt is recorded as door_unreachable. */
   readonly unlockMs: number;
   readonly threshold: number;
-  readonly pollIntervalMs: number;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -143,7 +143,6 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     this.setMaxListeners(100);
     this.unlockMs = config.BADGE_UNLOCK_MS;
     this.threshold = config.BADGE_MATCH_THRESHOLD;
-    this.pollIntervalMs = config.BADGE_POLL_INTERVAL_MS;
     const followUps = new FollowUps(accessLog, bus, clock, this.logger);
     this.correlator = new DoorEventCorrelator({
       topology: () => this.topology,
@@ -211,11 +210,21 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     });
     this.loops = new ReaderLoops(
       readers,
-      this.pollIntervalMs,
+      {
+        intervalMs: config.BADGE_POLL_INTERVAL_MS,
+        idleBackoff: config.BADGE_POLL_IDLE_BACKOFF,
+        maxLineShare: config.BADGE_POLL_LINE_SHARE / 100,
+        baudRate: DEFAULT_READER_BAUD,
+      },
       (readerId, hit, searchAt) =>
         void this.track(this.finger(readerId, hit, searchAt).catch((err: Error) => this.logger.error(`badge-in on reader ${readerId} failed: ${err.message}`))),
       this.logger,
     );
+  }
+
+  /** Start-to-start period of an active door reader's finger polls (BADGE_POLL_INTERVAL_MS, stretched to the line share). */
+  get pollPeriodMs(): number {
+    return this.loops.periodMs;
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------

@@ -6,3 +6,4 @@ export { DoorModesService, type ModeChangeResult, type ModeScope } from './door-
 export { MonitorBus, matchesFilter, isSecurityAlarm, type MonitorEvent, type MonitorFilter } from './monitor.js';
 export { channelKey, type DoorWiring, type ReaderBinding, type Topology } from './topology.js';
 export { SecurityAlarmService, SECURITY_ALARM_ACTION, SECURITY_ALARM_ACK_ACTION, type SecurityAlarmView } from './security-alarms.service.js';
+export { DEFAULT_READER_BAUD, IDLE_POLL_BYTES, idlePollCost, lineMs, type PollCost } from './poll-cost.js';

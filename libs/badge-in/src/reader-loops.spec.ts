@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
+import type { PollPolicy } from './poll-cost.js';
 import { type LoopReaders, ReaderLoops, type SearchHit } from './reader-loops.js';
 
 /** A door reader on the bench: a finger is on the sensor or not; Search finds page 7. */
@@ -41,6 +42,7 @@ class FakeFleet implements LoopReaders {
 }
 
 const POLL_MS = 100;
+const policy = (p: Partial<PollPolicy> = {}): PollPolicy => ({ intervalMs: POLL_MS, idleBackoff: 1, maxLineShare: 0.5, baudRate: 57_600, ...p });
 
 describe('ReaderLoops', () => {
   let fleet: FakeFleet;
@@ -56,7 +58,7 @@ describe('ReaderLoops', () => {
     fleet.sensors.set('r1', sensor);
     searches = [];
     debug = [];
-    loops = new ReaderLoops(fleet, POLL_MS, (readerId, hit) => searches.push({ readerId, hit }), { debug: (m) => debug.push(m) });
+    loops = new ReaderLoops(fleet, policy(), (readerId, hit) => searches.push({ readerId, hit }), { debug: (m) => debug.push(m) });
   });
   afterEach(() => {
     loops.stop();
@@ -78,15 +80,52 @@ describe('ReaderLoops', () => {
     expect(loops.stats('r1')).toEqual({ polls: 8, badges: 2, lastError: null });
   });
 
-  it('polls an idle reader less and less often, down to one poll per four intervals', async () => {
-    loops.sync(['r1']);
-    await jest.advanceTimersByTimeAsync(0);
+  const pollTimes = async (): Promise<number[]> => {
     const pollsAt: number[] = [];
     for (let ms = 0; ms < 3000; ms += 10) {
       const before = sensor.calls.length;
       await jest.advanceTimersByTimeAsync(10);
       if (sensor.calls.length > before) pollsAt.push(ms + 10);
     }
+    return pollsAt;
+  };
+
+  it('polls an idle reader every interval by default: a finger never waits longer than one', async () => {
+    loops.sync(['r1']);
+    await jest.advanceTimersByTimeAsync(0);
+    const pollsAt = await pollTimes();
+    expect(pollsAt[0]).toBe(100);
+    expect(new Set(pollsAt.slice(1).map((t, i) => t - pollsAt[i]))).toEqual(new Set([100]));
+  });
+
+  it('counts the period from the start of one poll to the next: a slow GenImg does not stretch it', async () => {
+    const slow = new FakeSensor();
+    const capture = slow.reader.captureImage;
+    slow.reader.captureImage = async () => {
+      await new Promise((r) => setTimeout(r, 30)); // wire + the module's no-finger answer
+      return capture();
+    };
+    fleet.sensors.set('r1', slow);
+    sensor = slow;
+    loops.sync(['r1']);
+    await jest.advanceTimersByTimeAsync(0);
+    const pollsAt = await pollTimes();
+    expect(new Set(pollsAt.slice(1).map((t, i) => t - pollsAt[i]))).toEqual(new Set([100]));
+  });
+
+  it('stretches an interval too short for the line to the configured share of it', () => {
+    // 24 bytes of GenImg at 9,600 baud take 25 ms: a 10 ms interval would keep the line busy.
+    const slowLine = new ReaderLoops(fleet, policy({ intervalMs: 10, baudRate: 9_600, maxLineShare: 0.25 }), () => undefined, { debug: () => undefined });
+    expect(slowLine.periodMs).toBe(100);
+    expect(loops.periodMs).toBe(POLL_MS);
+  });
+
+  it('with BADGE_POLL_IDLE_BACKOFF, polls an idle reader less and less often, down to one poll per factor intervals', async () => {
+    loops.stop();
+    loops = new ReaderLoops(fleet, policy({ idleBackoff: 4 }), (readerId, hit) => searches.push({ readerId, hit }), { debug: (m) => debug.push(m) });
+    loops.sync(['r1']);
+    await jest.advanceTimersByTimeAsync(0);
+    const pollsAt = await pollTimes();
     const gaps = pollsAt.slice(1).map((t, i) => t - pollsAt[i]);
     // 150, 225, 338 (rounded up to the 10 ms steps of this test), then capped at 400.
     expect(pollsAt[0]).toBe(150);

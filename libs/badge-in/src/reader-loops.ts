@@ -1,5 +1,5 @@
-import { performance } from 'node:perf_hooks';
 import { FingerprintError, FingerprintErrorCode, type FingerprintReader } from '@acs/fingerprint';
+import { basePollPeriodMs, maxPollPeriodMs, type PollPolicy } from './poll-cost.js';
 
 /** What the loops need of the reader fleet (ReaderManager in production, a fake in unit tests). */
 export interface LoopReaders {
@@ -32,24 +32,39 @@ export interface LoopStats {
   lastError: string | null;
 }
 
-const MAX_BACKOFF_FACTOR = 4;
+/** A reader that failed or is down is tried again after this many base periods (or at once on `ready`). */
+const RETRY_FACTOR = 4;
 
 /**
- * One identification loop per door reader: GenImg every poll interval, and with a finger
- * Img2Tz + Search, whose result goes to `onSearch` (the decision). An idle reader is polled
- * less often (up to MAX_BACKOFF_FACTOR intervals); a finger left on the sensor badges once; a
- * reader that is down is retried at the longest interval, or at once when the fleet says it is ready.
+ * One identification loop per door reader: GenImg every poll period, and with a finger
+ * Img2Tz + Search, whose result goes to `onSearch` (the decision). The period runs from the start
+ * of one poll to the start of the next, so it is what a finger waits at most before it is looked
+ * at and what the polls cost the line ({@link basePollPeriodMs}: the configured interval, longer
+ * if the line-share bound says so). An idle reader may back off (`idleBackoff`; off by default:
+ * the wait adds to every badge-in that starts on an idle reader, which is most of them). A
+ * finger left on the sensor badges once; a reader that is down is retried after a few periods,
+ * or at once when the fleet says it is ready.
  */
 export class ReaderLoops {
   private readonly loops = new Map<string, Loop>();
   private stopped = false;
+  private readonly basePeriodMs: number;
+  private readonly idlePeriodMs: number;
 
   constructor(
     private readonly readers: LoopReaders,
-    private readonly pollIntervalMs: number,
+    policy: PollPolicy,
     private readonly onSearch: (readerId: string, hit: SearchHit, searchAt: number) => void,
     private readonly logger: { debug(message: string): void },
-  ) {}
+  ) {
+    this.basePeriodMs = basePollPeriodMs(policy);
+    this.idlePeriodMs = maxPollPeriodMs(policy);
+  }
+
+  /** The period between polls of an active reader (milliseconds). */
+  get periodMs(): number {
+    return this.basePeriodMs;
+  }
 
   get size(): number {
     return this.loops.size;
@@ -66,7 +81,7 @@ export class ReaderLoops {
     const wanted = new Set(readerIds);
     for (const readerId of wanted) {
       if (this.loops.has(readerId)) continue;
-      const loop: Loop = { readerId, delayMs: this.pollIntervalMs, awaitingLift: false, stopped: false, polls: 0, badges: 0, lastError: null };
+      const loop: Loop = { readerId, delayMs: this.basePeriodMs, awaitingLift: false, stopped: false, polls: 0, badges: 0, lastError: null };
       this.loops.set(readerId, loop);
       this.schedule(loop, 0);
     }
@@ -107,10 +122,11 @@ export class ReaderLoops {
   private async poll(loop: Loop): Promise<void> {
     loop.timer = undefined;
     if (loop.stopped || this.stopped) return;
-    const backoff = this.pollIntervalMs * MAX_BACKOFF_FACTOR;
+    const startedAt = performance.now();
+    const retry = this.basePeriodMs * RETRY_FACTOR;
     if (!this.readers.has(loop.readerId) || !this.readers.isReady(loop.readerId)) {
       // The manager reconnects on its own; 'ready' reschedules at once.
-      this.schedule(loop, backoff);
+      this.schedule(loop, retry);
       return;
     }
     loop.polls++;
@@ -123,24 +139,25 @@ export class ReaderLoops {
       loop.lastError = code;
       // Unplugged mid-identification, a timeout, the module busy: nothing was decided; try again later.
       if (code !== FingerprintErrorCode.NotReady) this.logger.debug(`identification on reader ${loop.readerId} failed: ${code}`);
-      this.schedule(loop, backoff);
+      this.schedule(loop, retry);
       return;
     }
     if (loop.stopped || this.stopped) return;
     switch (result.kind) {
       case 'idle':
-        loop.delayMs = Math.min(backoff, Math.ceil(loop.delayMs * 1.5));
+        loop.delayMs = Math.min(this.idlePeriodMs, Math.ceil(loop.delayMs * 1.5));
         break;
       case 'search':
         loop.badges++;
         loop.awaitingLift = true;
-        loop.delayMs = this.pollIntervalMs;
+        loop.delayMs = this.basePeriodMs;
         this.onSearch(loop.readerId, result.hit, result.searchAt);
         break;
       default:
-        loop.delayMs = this.pollIntervalMs;
+        loop.delayMs = this.basePeriodMs;
     }
-    this.schedule(loop, loop.delayMs);
+    // Start to start: the poll's own time (wire, module, waiting for the reader's lock) is part of the period.
+    this.schedule(loop, Math.max(0, loop.delayMs - (performance.now() - startedAt)));
   }
 
   /** One poll, inside the reader's lock: GenImg, and with a finger Img2Tz + Search. */

@@ -378,12 +378,30 @@ export class AppConfig {
   @Max(1000)
   BADGE_MATCH_THRESHOLD = 80;
 
-  /** Badge-in: milliseconds between finger polls of an idle door reader (backs off up to 4x while nothing happens). */
+  /**
+   * Badge-in: milliseconds from the start of one finger poll (GenImg) of a door reader to the
+   * start of the next: the longest a finger waits before it is looked at. Each poll is 24 bytes,
+   * 4.2 ms of a 57,600 baud line (README, Finger detection).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(5)
   @Max(5000)
   BADGE_POLL_INTERVAL_MS = 50;
+
+  /** Badge-in: an idle door reader's poll period grows x1.5 per empty poll up to this factor; 1 never backs off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  BADGE_POLL_IDLE_BACKOFF = 1;
+
+  /** Badge-in: the most of a reader's serial line (percent) idle polling may take; a shorter interval is stretched to fit. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  BADGE_POLL_LINE_SHARE = 50;
 
   /** Badge-in: how long a granted unlock releases the strike. */
   @Type(() => Number)
