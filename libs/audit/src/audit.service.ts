@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
-import { clusterLock, WriteQueue } from '@acs/database';
+import { AppendTap, clusterLock, WriteQueue } from '@acs/database';
 import { DomainError } from '@acs/http';
 import { AuditEntryEntity, type AuditOutcome } from './audit-entry.entity.js';
 import { auditHash, ChainVerifier, type ChainVerdict, GENESIS_HASH } from './audit-chain.js';
@@ -81,6 +81,13 @@ export function assertSafeDetails(details: Record<string, AuditDetailValue>): vo
   }
 }
 
+/**
+ * Rows a higher lib writes in the transaction of each new entry (the SIEM outbox): connected at
+ * start-up by that lib; unconnected, it does nothing.
+ */
+@Injectable()
+export class AuditAppendTap extends AppendTap<AuditEntry> {}
+
 /** The target type of an entry aimed at another audit entry (e.g. an alarm's acknowledgement). */
 export const AUDIT_ENTRY_TARGET = 'audit_entry';
 
@@ -90,6 +97,7 @@ export class AuditService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
+    @Optional() private readonly tap?: AuditAppendTap,
   ) {}
 
   /** Appends one entry to the chain. Joins the caller's transaction when there is one. */
@@ -117,6 +125,7 @@ export class AuditService {
       };
       row.hash = auditHash(row, row.prevHash);
       await m.insert(AuditEntryEntity, row);
+      await this.tap?.append(m, [row]);
       return row;
     });
   }
