@@ -36,9 +36,8 @@ describe('RFC 5424 messages', () => {
     ['an empty header field is NILVALUE (§6.2)', { ...base, hostname: '', procId: '' }, 'startsWith', '<84>1 2026-11-26T09:00:00.123Z - acs - lockdown ['],
   ] as const)('%s', (_what, m, how, expected) => {
     const out = formatSyslog(m);
-    if (how === 'is') expect(out).toBe(expected);
-    else if (how === 'startsWith') expect(out.slice(0, expected.length)).toBe(expected);
-    else expect(out.slice(-expected.length)).toBe(expected);
+    const part = how === 'is' ? out : how === 'startsWith' ? out.slice(0, expected.length) : out.slice(-expected.length);
+    expect(part).toBe(expected);
   });
 
   it('refuses a facility outside 0-23', () => {

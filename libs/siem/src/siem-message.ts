@@ -73,7 +73,10 @@ export function cefRecord(e: QueuedSiemEvent): string {
       used.add(name);
     }
   }
-  if (!f.has('action') && f.has('reason')) (ext.push(['act', f.get('reason')!]), used.add('reason'));
+  if (!f.has('action') && f.has('reason')) {
+    ext.push(['act', f.get('reason')!]);
+    used.add('reason');
+  }
   CUSTOM_STRINGS.forEach((name, i) => {
     const v = name === 'target' ? target : f.get(name);
     if (v === undefined) return;
