@@ -187,7 +187,7 @@ export class SyslogSender implements OnApplicationBootstrap, OnApplicationShutdo
           cert: c.SIEM_CLIENT_CERT_FILE ? readFileSync(c.SIEM_CLIENT_CERT_FILE) : undefined,
           key: c.SIEM_CLIENT_KEY_FILE ? readFileSync(c.SIEM_CLIENT_KEY_FILE) : undefined,
           rejectUnauthorized: true,
-          minVersion: 'TLSv1.2', // RFC 5425 §4.2 names TLS 1.2's predecessor; nothing older than 1.2 today
+          minVersion: 'TLSv1.2', // RFC 5425 §4.2 requires TLS 1.2 support; nothing older is accepted
         });
       } catch (err) {
         reject(Object.assign(err as Error, { siemFailure: 'connect' }));
