@@ -21,6 +21,7 @@ import { MetricsModule } from '@acs/metrics';
 import { ReaderFleetModule, TemplateFingerCounts } from '@acs/reader-fleet';
 import { FingerCountsPort, RegistryModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
+import { SiemModule } from '@acs/siem';
 
 export interface AppOptions {
   config: AppConfig;
@@ -61,6 +62,7 @@ export class AppModule {
         BadgeInModule,
         BackupModule,
         MetricsModule,
+        SiemModule,
         // Ports: what compliance supplies to libraries that must not import it.
         AccessLogRetentionModule.with({ inject: [AppConfig], useFactory: historyRetentionPolicy }),
         // Attempts on devices that fail over carry their lease's fencing token; the cluster checks it.

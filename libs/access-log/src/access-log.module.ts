@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@acs/auth';
 import { RegistryDirectoryModule } from '@acs/registry';
+import { AccessEventTap } from './access-event-tap.js';
 import { AccessLogController } from './access-log.controller.js';
 import { AccessLogExporter } from './access-log.exporter.js';
 import { AccessLogService } from './access-log.service.js';
@@ -15,8 +16,8 @@ import { SpoolReplayer } from './spool/spool-replayer.js';
  */
 @Module({
   imports: [RegistryDirectoryModule],
-  providers: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
-  exports: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
+  providers: [AccessLogService, AccessEventTap, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
+  exports: [AccessLogService, AccessEventTap, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
 })
 export class AccessLogCoreModule {}
 

@@ -13,6 +13,7 @@ import { ACCESS_EVENT_COLUMNS, AccessEventEntity } from './access-event.entity.j
 import { Batcher, ItemFailure } from './batcher.js';
 import { type AccessCredential, type AccessEvent, type AccessEventInput, type AccessEventKind, type AccessResult, type AppendFenceRef } from './model.js';
 import { type AccessLogRetentionPolicy, DEFAULT_RETENTION_POLICY, retentionState, type RetentionStatus } from './retention.js';
+import { AccessEventTap } from './access-event-tap.js';
 import { ChainWriter } from './chain-writer.js';
 import { fenceOf, prepareEvent, type PreparedEvent, type QueuedEvent } from './event-input.js';
 import { AccessLogSpool } from './spool/access-log-spool.js';
@@ -147,9 +148,10 @@ export class AccessLogService implements OnModuleDestroy {
     @Optional() @Inject(ACCESS_LOG_FENCE) private readonly fence?: AppendFence,
     @Optional() private readonly health?: DatabaseHealth,
     @Optional() private readonly spool?: AccessLogSpool,
+    @Optional() tap?: AccessEventTap,
   ) {
     this.options = { ...DEFAULT_ACCESS_LOG_OPTIONS, ...options };
-    this.writer = new ChainWriter(dataSource, writes, clock, this.options.nativeSqlite, this.logger, fence);
+    this.writer = new ChainWriter(dataSource, writes, clock, this.options.nativeSqlite, this.logger, fence, tap);
     this.batcher = new Batcher({
       maxBatch: this.options.maxBatch,
       maxDelayMs: this.options.maxDelayMs,

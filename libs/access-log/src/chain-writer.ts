@@ -5,6 +5,7 @@ import { clusterLock, nativeSqlite, type WriteQueue } from '@acs/database';
 import { DomainError } from '@acs/http';
 import { accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
 import { ACCESS_EVENT_COLUMNS, AccessEventEntity, toRow } from './access-event.entity.js';
+import type { AccessEventTap } from './access-event-tap.js';
 import type { AppendFence } from './access-log.service.js';
 import { ItemFailure } from './batcher.js';
 import type { PreparedEvent, QueuedEvent } from './event-input.js';
@@ -28,6 +29,7 @@ export class ChainWriter {
     private readonly nativeEnabled: boolean,
     private readonly logger: { warn(obj: object, msg: string): void },
     private readonly fence?: AppendFence,
+    private readonly tap?: AccessEventTap,
   ) {}
 
   write(queued: QueuedEvent[]): Promise<Array<AccessEvent | ItemFailure>> {
@@ -82,13 +84,15 @@ export class ChainWriter {
     const { db, head, insert } = this.nativeStatements();
     return db.transaction(() => {
       const heads = new Map<string, { seq: number; hash: string }>();
-      return events.map((e) => {
+      const stored = events.map((e) => {
         const h = heads.get(e.chainId) ?? (head.get(e.chainId) as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
-        const stored = this.link(e, h, recordedAt);
-        insert.run(toRow(stored));
-        heads.set(e.chainId, { seq: stored.seq, hash: stored.hash });
-        return stored;
+        const s = this.link(e, h, recordedAt);
+        insert.run(toRow(s));
+        heads.set(e.chainId, { seq: s.seq, hash: s.hash });
+        return s;
       });
+      this.tap?.appendNative(db, stored);
+      return stored;
     })();
   }
 
@@ -115,6 +119,7 @@ export class ChainWriter {
       return s;
     });
     await insertRows(m, stored);
+    await this.tap?.append(m, stored);
     return stored;
   }
 

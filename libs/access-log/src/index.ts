@@ -40,6 +40,7 @@ export { PersonHistory } from './person-history.js';
 export { LocalTimeFormatter } from './local-time.js';
 export { PassageHistory, type GrantedPassage } from './passage-history.js';
 export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy, type RetentionStatus, type RetentionState } from './retention.js';
+export { AccessEventTap } from './access-event-tap.js';
 export { AccessLogModule, AccessLogCoreModule } from './access-log.module.js';
 export { AccessLogRetentionModule } from './retention-port.js';
 export { AccessLogFenceModule } from './fence-port.js';

@@ -3,7 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { actorOf, type AuthEvent, type Principal, SecurityEventSink } from '@acs/auth';
 import { AuditController } from './audit.controller.js';
 import { AuditInterceptor } from './audit.interceptor.js';
-import { AuditService } from './audit.service.js';
+import { AuditAppendTap, AuditService } from './audit.service.js';
 
 @Injectable()
 export class AuditSecurityEventSink extends SecurityEventSink {
@@ -39,8 +39,8 @@ export class AuditSecurityEventSink extends SecurityEventSink {
 /** Audit service and the security sink, for every context (and the CLI). */
 @Global()
 @Module({
-  providers: [AuditService, AuditSecurityEventSink, { provide: SecurityEventSink, useExisting: AuditSecurityEventSink }],
-  exports: [AuditService, SecurityEventSink],
+  providers: [AuditService, AuditAppendTap, AuditSecurityEventSink, { provide: SecurityEventSink, useExisting: AuditSecurityEventSink }],
+  exports: [AuditService, AuditAppendTap, SecurityEventSink],
 })
 export class AuditCoreModule {}
 

@@ -3,7 +3,7 @@ import { Injectable, type OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource } from 'typeorm';
 import { Clock } from '@acs/clock';
-import { clusterLock, DatabaseHealth, DeferredWriteReplayer, DeferredWriteSpool, isConnectionError, WriteQueue } from '@acs/database';
+import { AppendTap, clusterLock, DatabaseHealth, DeferredWriteReplayer, DeferredWriteSpool, isConnectionError, WriteQueue } from '@acs/database';
 import { DomainError } from '@acs/http';
 import { AuditEntryEntity, type AuditOutcome } from './audit-entry.entity.js';
 import { auditHash, ChainVerifier, type ChainVerdict, GENESIS_HASH } from './audit-chain.js';
@@ -83,6 +83,13 @@ export function assertSafeDetails(details: Record<string, AuditDetailValue>): vo
   }
 }
 
+/**
+ * Rows a higher lib writes in the transaction of each new entry (the SIEM outbox): connected at
+ * start-up by that lib; unconnected, it does nothing.
+ */
+@Injectable()
+export class AuditAppendTap extends AppendTap<AuditEntry> {}
+
 /** The target type of an entry aimed at another audit entry (e.g. an alarm's acknowledgement). */
 export const AUDIT_ENTRY_TARGET = 'audit_entry';
 
@@ -95,6 +102,7 @@ export class AuditService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
+    @Optional() private readonly tap?: AuditAppendTap,
     @Optional() private readonly deferred?: DeferredWriteSpool,
     @Optional() private readonly replayer?: DeferredWriteReplayer,
     @Optional() private readonly health?: DatabaseHealth,
@@ -161,6 +169,7 @@ export class AuditService implements OnModuleInit {
       };
       row.hash = auditHash(row, row.prevHash);
       await m.insert(AuditEntryEntity, row);
+      await this.tap?.append(m, [row]);
       return row;
     });
   }

@@ -4,6 +4,7 @@ export type { ChainVerdict } from './audit-chain.js';
 export { auditChainHead, auditHashAt, type AuditChainHead } from './audit-chain-head.js';
 export {
   AUDIT_ENTRY_TARGET,
+  AuditAppendTap,
   AuditService,
   type AuditEntry,
   type AuditRecord,

@@ -1,9 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { Clock } from '@acs/clock';
-import { WriteQueue } from '@acs/database';
+import { AppendTap, WriteQueue } from '@acs/database';
 import { ConflictError, NotFoundError } from '@acs/http';
 import { DoorAlarmEntity, type AlarmKind, type AlarmState } from './entities.js';
 import { MonitorBus } from './monitor.js';
@@ -52,6 +52,13 @@ export function alarmView(a: DoorAlarmEntity): AlarmView {
   };
 }
 
+/**
+ * Rows a higher lib writes in the transaction that raises a door alarm (the SIEM outbox); a
+ * repeat of an open alarm raises nothing. Unconnected, it does nothing.
+ */
+@Injectable()
+export class DoorAlarmTap extends AppendTap<AlarmView> {}
+
 /** Door alarms: persisted when raised, open until a staff member acknowledges them (audited at the route). */
 @Injectable()
 export class AlarmService {
@@ -62,6 +69,7 @@ export class AlarmService {
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
     private readonly bus: MonitorBus,
+    @Optional() private readonly tap?: DoorAlarmTap,
   ) {}
 
   /**
@@ -90,6 +98,7 @@ export class AlarmService {
         ackNote: null,
       });
       await m.getRepository(DoorAlarmEntity).insert(e);
+      await this.tap?.append(m, [alarmView(e)]);
       return { row: e, fresh: true };
     });
     if (row.fresh) {

@@ -7,7 +7,7 @@ import { DoorControlModule } from '@acs/door-control';
 import { ReaderFleetModule } from '@acs/reader-fleet';
 import { HealthModule } from '@acs/health';
 import { RegistryModule } from '@acs/registry';
-import { AlarmService } from './alarm.service.js';
+import { AlarmService, DoorAlarmTap } from './alarm.service.js';
 import { AlarmsController, DoorModesController, MonitorController } from './badge-in.controller.js';
 import { BadgeInService } from './badge-in.service.js';
 import { DoorModesService } from './door-modes.service.js';
@@ -16,7 +16,7 @@ import { MonitorClusterRelay } from './monitor-relay.js';
 import { SecurityAlarmsController } from './security-alarms.controller.js';
 import { SecurityAlarmService } from './security-alarms.service.js';
 
-const SERVICES = [MonitorBus, MonitorClusterRelay, AlarmService, BadgeInService, DoorModesService, SecurityAlarmService];
+const SERVICES = [MonitorBus, MonitorClusterRelay, AlarmService, DoorAlarmTap, BadgeInService, DoorModesService, SecurityAlarmService];
 
 /**
  * Badge-in (issue 7): identification loops on the door readers, decisions, unlocks, access

@@ -566,6 +566,81 @@ export class AppConfig {
   @IsString()
   METRICS_HOST = '127.0.0.1';
 
+  /**
+   * SIEM export (docs/siem.md): the syslog collector as `tls://host[:port]`, RFC 5424 messages
+   * over TLS (RFC 5425; port 6514 when none is given). Unset: no export, nothing is queued.
+   */
+  @IsOptional()
+  @Matches(/^tls:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\/?$/, { message: 'must look like tls://host:6514' })
+  SIEM_SYSLOG_URL?: string;
+
+  /** SIEM export: CA certificates (PEM) that verify the collector; unset: the system's CAs. */
+  @IsOptional()
+  @IsString()
+  SIEM_CA_FILE?: string;
+
+  /** SIEM export: this server's client certificate and key (PEM) when the collector asks for one (mutual TLS). */
+  @IsOptional()
+  @IsString()
+  SIEM_CLIENT_CERT_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  SIEM_CLIENT_KEY_FILE?: string;
+
+  /** SIEM export: the name the collector's certificate must carry (and SNI); unset: the host of SIEM_SYSLOG_URL. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.*-]{1,253}$/, { message: 'must be a DNS name' })
+  SIEM_SERVER_NAME?: string;
+
+  /** SIEM export: the MSG part, a short summary (`rfc5424`) or the same event as ArcSight CEF (`cef`); structured data either way. */
+  @IsIn(['rfc5424', 'cef'])
+  SIEM_FORMAT: 'rfc5424' | 'cef' = 'rfc5424';
+
+  /** SIEM export: syslog facility (RFC 5424 §6.2.1; 10 = security/authorization, 13 = log audit). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(23)
+  SIEM_FACILITY = 10;
+
+  /** SIEM export: HOSTNAME of the messages; unset: the machine's host name. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1-255 printable ASCII characters without spaces' })
+  SIEM_HOSTNAME?: string;
+
+  /** SIEM export: the private enterprise number in the SD-ID `acs@<number>` (32473 is IANA's example number, RFC 5612). */
+  @Matches(/^\d+(\.\d+)*$/, { message: 'must be an enterprise number such as 32473' })
+  SIEM_ENTERPRISE_ID = '32473';
+
+  /** SIEM export: events waiting beyond which the outbox is over its limit (metric, alert, readiness detail; never dropped). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SIEM_OUTBOX_MAX = 100_000;
+
+  /** SIEM export: hours the oldest waiting event may wait before the outbox is over its limit. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SIEM_OUTBOX_MAX_AGE_H = 24;
+
+  /**
+   * SIEM export: milliseconds a written message stays in the outbox while its connection lives on;
+   * a connection lost within them resends it (TLS syslog has no acknowledgement, docs/siem.md).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SIEM_CONFIRM_MS = 2000;
+
+  /** SIEM_SYSLOG_URL's host and port (6514 by default, RFC 5425 §4.1); undefined when the export is off. */
+  get siemTarget(): { host: string; port: number } | undefined {
+    const m = /^tls:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/.exec(this.SIEM_SYSLOG_URL ?? '');
+    return m ? { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 6514 } : undefined;
+  }
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
   }
@@ -648,6 +723,12 @@ export const OPTIONAL_SETTINGS = [
   'OIDC_ROLE_MAP',
   'METRICS_TOKEN',
   'METRICS_PORT',
+  'SIEM_SYSLOG_URL',
+  'SIEM_CA_FILE',
+  'SIEM_CLIENT_CERT_FILE',
+  'SIEM_CLIENT_KEY_FILE',
+  'SIEM_SERVER_NAME',
+  'SIEM_HOSTNAME',
 ];
 
 const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));
@@ -688,6 +769,10 @@ function crossFieldProblems(c: AppConfig): string[] {
   if (c.METRICS_PORT !== undefined && !c.METRICS_TOKEN && !isLoopback(c.METRICS_HOST)) {
     problems.push('METRICS_HOST: must be a loopback address (127.0.0.1, ::1, localhost) unless METRICS_TOKEN is set');
   }
+  if (Boolean(c.SIEM_CLIENT_CERT_FILE) !== Boolean(c.SIEM_CLIENT_KEY_FILE)) {
+    problems.push('SIEM_CLIENT_CERT_FILE: must be set together with SIEM_CLIENT_KEY_FILE');
+  }
+  if (c.siemTarget && (c.siemTarget.port < 1 || c.siemTarget.port > 65535)) problems.push('SIEM_SYSLOG_URL: the port must be 1-65535');
   if (c.OIDC_ISSUER) {
     for (const k of ['OIDC_CLIENT_ID', 'OIDC_REDIRECT_URL', 'OIDC_ROLE_MAP'] as const) {
       if (!c[k]) problems.push(`${k}: must be set when OIDC_ISSUER turns single sign-on on`);

@@ -55,6 +55,8 @@ const ALLOWED: Record<string, string> = {
   'apps/cli/src/evidence-commands.ts': 'a certificate file and a public key file named on the command line',
   'test/support/problem-codes.ts': 'docs/http-problems.md',
   'libs/mqtt/src/embedded-broker.ts': 'TLS certificate and key files of the embedded broker',
+  'libs/siem/src/syslog-sender.ts': "the SIEM collector's CA and the client certificate and key (SIEM_CA_FILE, SIEM_CLIENT_*_FILE)",
+  'test/siem/rsyslog.ts': "a private rsyslogd's configuration and the file it writes received messages to",
   'libs/mqtt/src/testing/mosquitto.ts': 'configuration of private Mosquitto instances for tests',
   'apps/cli/src/demo.ts': "the demo's token and credential files",
   'apps/cli/src/seed-demo.ts': 'demo.json (controller credentials)',

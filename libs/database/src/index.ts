@@ -7,6 +7,7 @@ export { runMigrations, pendingSchemaChanges } from './migrate.js';
 export { DatabaseModule } from './database.module.js';
 export { epochMs, bigintAsNumber } from './columns.js';
 export { clusterLock } from './cluster-lock.js';
+export { AppendTap, type AppendListener } from './append-tap.js';
 export { CHAIN_WITNESS, type ChainWitness, type ChainWitnessVerdict } from './chain-witness.js';
 export { ChainWitnessModule } from './chain-witness.module.js';
 export { DatabaseHealth, isConnectionError, type DatabaseHealthView, type DatabaseHealthEvents } from './database-health.js';

@@ -12,6 +12,8 @@ import { CheckpointService, erasureFigures, type ErasureFigures } from '@acs/com
 import { DatabaseHealth, WriteQueue } from '@acs/database';
 import { DoorCommandService, type DoorEventRecord, type SecurityEvent } from '@acs/door-control';
 import { ReaderManager, readerOutboxSummary } from '@acs/reader-fleet';
+import { AppConfig } from '@acs/config';
+import { overLimit, siemOutboxSummary, type SiemFailure, SyslogSender } from '@acs/siem';
 import { AcsMetrics } from './acs-metrics.js';
 
 /** Every state a gauge reports, so a series is 0 rather than absent (alerts compare with 0). */
@@ -45,6 +47,8 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Metrics');
   private readonly stops: Array<() => void> = [];
   private readonly failures: Counter<'gauge'>;
+  private readonly siemSent: Counter;
+  private readonly siemFailures: Counter<'reason'>;
 
   constructor(
     private readonly metrics: AcsMetrics,
@@ -56,6 +60,8 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
     @InjectDataSource() private readonly ds: DataSource,
+    private readonly config: AppConfig,
+    private readonly siem: SyslogSender,
     @Optional() private readonly checkpoints?: CheckpointService,
     @Optional() private readonly health?: DatabaseHealth,
   ) {
@@ -65,6 +71,18 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
       labelNames: ['gauge'] as const,
       registers: [metrics.registry],
     });
+    this.siemSent = new Counter({
+      name: 'acs_siem_messages_sent_total',
+      help: 'SIEM export: syslog messages written to the collector (a resend after a lost connection counts again)',
+      registers: [metrics.registry],
+    });
+    this.siemFailures = new Counter({
+      name: 'acs_siem_send_failures_total',
+      help: 'SIEM export: failed connections (connect), writes (write) and connections the collector closed (closed)',
+      labelNames: ['reason'] as const,
+      registers: [metrics.registry],
+    });
+    for (const reason of ['connect', 'write', 'closed'] as const) this.siemFailures.inc({ reason }, 0);
     this.defineGauges();
   }
 
@@ -86,6 +104,10 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
     this.doors.on('security', onSecurity);
     this.doors.on('door-event', onDoorEvent);
     this.readers.on('state', onReaderState);
+    const onSiemSent = (n: number) => this.siemSent.inc(n);
+    const onSiemFailure = (reason: SiemFailure) => this.siemFailures.inc({ reason });
+    this.siem.events.on('sent', onSiemSent);
+    this.siem.events.on('failure', onSiemFailure);
     // Degraded mode (docs/failover.md): 1 from the first unreachable statement to the first success.
     const onDegraded = () => m.degraded.set(1);
     const onRecovered = () => m.degraded.set(0);
@@ -101,6 +123,8 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
       () => this.doors.off('security', onSecurity),
       () => this.doors.off('door-event', onDoorEvent),
       () => this.readers.off('state', onReaderState),
+      () => this.siem.events.off('sent', onSiemSent),
+      () => this.siem.events.off('failure', onSiemFailure),
       this.accessLog.observeBatches((size, ms) => {
         m.accessLogBatchSize.observe(size);
         m.accessLogCommit.observe(seconds(ms));
@@ -140,6 +164,25 @@ export class MetricsCollectors implements OnModuleInit, OnApplicationShutdown {
       const { oldestQueuedAt } = await outbox();
       g.set(oldestQueuedAt === null ? 0 : Math.max(0, (this.clock.nowMs() - oldestQueuedAt) / 1000));
     });
+    const siem = perScrape(() => siemOutboxSummary(this.ds));
+    this.gauge('acs_siem_outbox_depth', 'SIEM export: security events waiting in the outbox (cluster-wide; 0 with the export off)', [], async (g) => {
+      g.set((await siem()).depth);
+    });
+    this.gauge('acs_siem_outbox_oldest_age_seconds', 'SIEM export: age of the oldest waiting security event (0 when none waits)', [], async (g) => {
+      const { oldestQueuedAt } = await siem();
+      g.set(oldestQueuedAt === null ? 0 : Math.max(0, (this.clock.nowMs() - oldestQueuedAt) / 1000));
+    });
+    this.gauge(
+      'acs_siem_outbox_over_limit',
+      'SIEM export: 1 while the outbox is over SIEM_OUTBOX_MAX or SIEM_OUTBOX_MAX_AGE_H (nothing is dropped)',
+      [],
+      async (g) => {
+        g.set(overLimit(await siem(), this.clock.nowMs(), this.config.SIEM_OUTBOX_MAX, this.config.SIEM_OUTBOX_MAX_AGE_H * 3_600_000) ? 1 : 0);
+      },
+    );
+    this.gauge('acs_siem_connected', 'SIEM export: 1 while this instance holds a TLS connection to the collector (one instance sends), else 0', [], (g) =>
+      g.set(this.siem.connected ? 1 : 0),
+    );
     this.gauge('acs_access_log_pending_events', 'Access events accepted but not yet committed', [], (g) => g.set(this.accessLog.pending));
     this.gauge('acs_erasure_jobs', 'Erasure jobs by state', ['state'], async (g) => {
       const f: ErasureFigures = await erasures();

@@ -4,6 +4,7 @@ import { BadgeInModule } from '@acs/badge-in';
 import { CardFleetModule } from '@acs/card-fleet';
 import { CheckpointModule } from '@acs/compliance';
 import { ReaderFleetModule } from '@acs/reader-fleet';
+import { SiemModule } from '@acs/siem';
 import { AcsMetrics } from './acs-metrics.js';
 import { MetricsCollectors } from './metrics-collectors.js';
 import { MetricsController } from './metrics.controller.js';
@@ -15,7 +16,7 @@ import { MetricsListener } from './metrics-listener.js';
  * optional loopback listener. Sits above every lib it reads; none of them imports it.
  */
 @Module({
-  imports: [BadgeInModule, ReaderFleetModule, CardFleetModule, AccessLogCoreModule, CheckpointModule],
+  imports: [BadgeInModule, ReaderFleetModule, CardFleetModule, AccessLogCoreModule, CheckpointModule, SiemModule],
   controllers: [MetricsController],
   providers: [AcsMetrics, MetricsCollectors, MetricsListener],
   exports: [AcsMetrics, MetricsListener],
