@@ -6,6 +6,7 @@ import { AccessLogExporter } from './access-log.exporter.js';
 import { AccessLogService } from './access-log.service.js';
 import { AccessHistoryErasure } from './history-erasure.js';
 import { PassageHistory } from './passage-history.js';
+import { AttemptFeed } from './attempt-feed.js';
 import { PersonHistory } from './person-history.js';
 import { SpoolReplayer } from './spool/spool-replayer.js';
 
@@ -15,8 +16,8 @@ import { SpoolReplayer } from './spool/spool-replayer.js';
  */
 @Module({
   imports: [RegistryDirectoryModule],
-  providers: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
-  exports: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
+  providers: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory, AttemptFeed],
+  exports: [AccessLogService, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory, AttemptFeed],
 })
 export class AccessLogCoreModule {}
 

@@ -4,6 +4,7 @@ import { AuditCoreModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
 import { CredentialsModule } from '@acs/credentials';
 import { CryptoModule } from '@acs/crypto';
+import { NotificationsCoreModule } from '@acs/notifications';
 import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
 import { ComplianceController } from './compliance.controller.js';
@@ -23,7 +24,7 @@ import { PurgeScheduler } from './purge.scheduler.js';
 
 /** End of service and data-subject rights (issue 9). */
 @Module({
-  imports: [CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, ReaderFleetModule, AccessLogModule, CredentialsModule],
+  imports: [CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, ReaderFleetModule, AccessLogModule, CredentialsModule, NotificationsCoreModule],
   controllers: [ComplianceController],
   providers: [
     ErasureService,
