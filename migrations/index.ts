@@ -16,7 +16,8 @@ import { StaffPasskeys1795721500000 } from './1795721500000-StaffPasskeys.js';
 import { DegradedMode1795722500000 } from './1795722500000-DegradedMode.js';
 import { CustomerAdmins1795723000000 } from './1795723000000-CustomerAdmins.js';
 import { AccessRequests1795724000000 } from './1795724000000-AccessRequests.js';
-import { SiemOutbox1795725000000 } from './1795725000000-SiemOutbox.js';
+import { Notifications1795725000000 } from './1795725000000-Notifications.js';
+import { SiemOutbox1795725200000 } from './1795725200000-SiemOutbox.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
 export const MIGRATIONS = [
@@ -38,5 +39,6 @@ export const MIGRATIONS = [
   DegradedMode1795722500000,
   CustomerAdmins1795723000000,
   AccessRequests1795724000000,
-  SiemOutbox1795725000000,
+  Notifications1795725000000,
+  SiemOutbox1795725200000,
 ];

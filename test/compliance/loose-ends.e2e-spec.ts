@@ -111,6 +111,14 @@ describe('purge and data-subject loose ends', () => {
       .concat(signedIn.headers['set-cookie'] ?? [])
       .find((h) => h.startsWith('acs_session='))!
       .split(';')[0];
+    // The administrator's notification address is theirs too: erased and counted with the account.
+    await t
+      .http()
+      .put(`/customers/${c.id}/notification-settings`)
+      .set('Cookie', cookie)
+      .set('X-CSRF-Token', signedIn.body.csrfToken as string)
+      .send({ email: 'erase-me@customer.example', kinds: ['request_decided'] })
+      .expect(200);
     await t
       .http()
       .patch(`/customers/${c.id}`)
@@ -126,7 +134,7 @@ describe('purge and data-subject loose ends', () => {
     expect((await t.http().get('/auth/session').set('Cookie', cookie)).status).toBe(401);
     expect((await t.http().post('/auth/sign-in').send({ username, password: 'violet staple orbit canyon' })).status).toBe(401);
     const [cert] = await eraser.certificates({ customerId: c.id });
-    expect((await eraser.certificate(cert.id)).body).toMatchObject({ counts: { customerAdmins: 1 } });
+    expect((await eraser.certificate(cert.id)).body).toMatchObject({ counts: { customerAdmins: 1, notificationAddresses: 1 } });
   });
 
   it('the retention status reports the configured pseudonymise policy with its keep-until date, before and after the purge', async () => {

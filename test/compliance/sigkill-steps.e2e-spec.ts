@@ -189,6 +189,7 @@ describe('purge survives SIGKILL before every step', () => {
       people: 1,
       contactPerson: 1,
       customerAdmins: 0,
+      notificationAddresses: 0,
     });
     await kill();
   });

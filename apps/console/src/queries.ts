@@ -43,6 +43,9 @@ export const keys = {
   requestQueue: (filter?: unknown) => (filter === undefined ? (['access-requests'] as const) : (['access-requests', filter] as const)),
   pendingRequests: () => ['access-requests', 'pending-count'] as const,
   requestableLevels: (customerId: string) => ['customers', customerId, 'requestable-access-levels'] as const,
+  /** A customer administrator's own notification settings, and the customer's data-subject cases. */
+  notificationSettings: (customerId: string) => ['customers', customerId, 'notification-settings'] as const,
+  customerCases: (customerId: string) => ['customers', customerId, 'data-subject-requests'] as const,
   preApproved: (customerId: string) => ['customers', customerId, 'pre-approved-access-levels'] as const,
   doors: () => ['doors'] as const,
   sites: () => ['sites'] as const,

@@ -18,6 +18,7 @@ import { DoorControlModule } from '@acs/door-control';
 import { HealthModule } from '@acs/health';
 import { LoggingModule } from '@acs/logging';
 import { MetricsModule } from '@acs/metrics';
+import { NotificationsModule } from '@acs/notifications';
 import { ReaderFleetModule, TemplateFingerCounts } from '@acs/reader-fleet';
 import { FingerCountsPort, RegistryModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
@@ -52,6 +53,7 @@ export class AppModule {
         HealthModule,
         RegistryModule,
         AccessRequestsModule,
+        NotificationsModule,
         DoorControlModule,
         ClusterModule,
         AccessLogModule,

@@ -7,6 +7,7 @@ import { AccessLogExporter } from './access-log.exporter.js';
 import { AccessLogService } from './access-log.service.js';
 import { AccessHistoryErasure } from './history-erasure.js';
 import { PassageHistory } from './passage-history.js';
+import { AttemptFeed } from './attempt-feed.js';
 import { PersonHistory } from './person-history.js';
 import { SpoolReplayer } from './spool/spool-replayer.js';
 
@@ -16,8 +17,8 @@ import { SpoolReplayer } from './spool/spool-replayer.js';
  */
 @Module({
   imports: [RegistryDirectoryModule],
-  providers: [AccessLogService, AccessEventTap, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
-  exports: [AccessLogService, AccessEventTap, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory],
+  providers: [AccessLogService, AccessEventTap, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory, AttemptFeed],
+  exports: [AccessLogService, AccessEventTap, AccessLogExporter, AccessHistoryErasure, PersonHistory, PassageHistory, AttemptFeed],
 })
 export class AccessLogCoreModule {}
 

@@ -37,6 +37,7 @@ export { AccessHistoryErasure, type ChainHead } from './history-erasure.js';
 export { countCustomerEvents } from './history-presence.js';
 export { historyChainHeads, historyHashesAt, type ChainOwners } from './chain-heads.js';
 export { PersonHistory } from './person-history.js';
+export { AttemptFeed, type FedEvent } from './attempt-feed.js';
 export { LocalTimeFormatter } from './local-time.js';
 export { PassageHistory, type GrantedPassage } from './passage-history.js';
 export { DEFAULT_RETENTION_POLICY, retentionState, type AccessLogRetentionPolicy, type RetentionStatus, type RetentionState } from './retention.js';

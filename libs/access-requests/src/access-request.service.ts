@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { v7 } from 'uuid';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, DomainError, decodeCursor, encodeCursor, isoOrNull, iso, NotFoundError, type Page } from '@acs/http';
+import { Notifications } from '@acs/notifications';
 import { AccessService, customerScope, CustomerService, PersonalData, PersonService } from '@acs/registry';
 import { AccessRequestEntity, PreApprovalEntity, type RequestStatus } from './access-request.entity.js';
 import type { AccessRequestQueryDto, AccessRequestView, FileAccessRequestDto, PreApprovedLevelsView, RequestableLevelView } from './access-request.dto.js';
@@ -31,6 +32,7 @@ export class AccessRequestService {
     private readonly customers: CustomerService,
     private readonly people: PersonService,
     private readonly access: AccessService,
+    private readonly notifications: Notifications,
   ) {}
 
   async file(customerId: string, dto: FileAccessRequestDto, requestedBy: string | null): Promise<AccessRequestView> {
@@ -99,6 +101,7 @@ export class AccessRequestService {
       if (!e) throw new NotFoundError('Access request', id);
       if (!canDecide(e.status)) throw new ConflictError('access_request.not_pending', 'the request has already been decided', { requestStatus: e.status });
       await m.update(AccessRequestEntity, { id }, { status: 'refused', decidedBy: staffId, decidedAt: this.clock.nowMs(), reason });
+      await this.notifyDecision(m, { ...e, status: 'refused' });
     });
     return this.view(await this.mustGet(undefined, id));
   }
@@ -188,21 +191,50 @@ export class AccessRequestService {
         })
       ).id;
     }
-    await this.finish(e.id, {
-      status: appliedStatus(e.kind),
-      decidedBy: staffId,
-      decidedAt: at,
-      reason,
-      preApproved,
-      grantId,
-      enrolment: invitesToEnrolment(e.kind, e.accessLevelId) ? 'invited' : null,
-    });
+    const status = appliedStatus(e.kind);
+    // Staff's decision is told to the customer's administrators, in the decision's transaction;
+    // what the customer applied itself (pre-approved, removals) they already see.
+    const told = staffId === null ? undefined : (m: EntityManager) => this.notifyDecision(m, { ...e, status, personId });
+    await this.finish(
+      e.id,
+      {
+        status,
+        decidedBy: staffId,
+        decidedAt: at,
+        reason,
+        preApproved,
+        grantId,
+        enrolment: invitesToEnrolment(e.kind, e.accessLevelId) ? 'invited' : null,
+      },
+      told,
+    );
   }
 
   /** The last step is conditional on the request still being pending: two deciders cannot both win. */
-  private async finish(id: string, patch: Partial<AccessRequestEntity> & { status: RequestStatus }): Promise<void> {
-    const done = await this.writes.transaction((m) => m.update(AccessRequestEntity, { id, status: 'pending' }, patch));
-    if (done.affected === 0) throw new ConflictError('access_request.not_pending', 'the request has already been decided');
+  private async finish(
+    id: string,
+    patch: Partial<AccessRequestEntity> & { status: RequestStatus },
+    also?: (m: EntityManager) => Promise<unknown>,
+  ): Promise<void> {
+    await this.writes.transaction(async (m) => {
+      const done = await m.update(AccessRequestEntity, { id, status: 'pending' }, patch);
+      if (done.affected === 0) throw new ConflictError('access_request.not_pending', 'the request has already been decided');
+      if (also) await also(m);
+    });
+  }
+
+  /** Queues the decision's mail (ids only: the reason is read in the console, it may name someone). */
+  private notifyDecision(
+    m: EntityManager,
+    e: Pick<AccessRequestEntity, 'id' | 'customerId' | 'kind' | 'status' | 'personId' | 'accessLevelId'>,
+  ): Promise<number> {
+    return this.notifications.enqueueIn(m, e.customerId, 'request_decided', `request_decided:${e.id}`, {
+      requestId: e.id,
+      decision: e.status === 'refused' ? 'refused' : 'approved',
+      requestKind: e.kind,
+      personId: e.personId,
+      accessLevelId: e.accessLevelId,
+    });
   }
 
   private async grantsOf(customerId: string, personId: string, accessLevelId: string | null): Promise<Array<{ id: string }>> {

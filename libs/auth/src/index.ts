@@ -19,6 +19,7 @@ export { StaffAccountEntity } from './staff-account.entity.js';
 export { ApiTokenEntity } from './api-token.entity.js';
 export { TokenService, type IssuedToken } from './token.service.js';
 export { StaffService, type AccountWithSignIn } from './staff.service.js';
+export { activeCustomerAdmins } from './customer-admin-reads.js';
 export { CreateCustomerAdminDto, CreatedCustomerAdminView, staffView } from './dto/staff.dto.js';
 export { AuthModule, AuthCoreModule } from './auth.module.js';
 export { SIGN_IN_ENTITIES, StaffCredentialEntity, PasswordResetEntity, RecoveryCodeEntity, BrowserSessionEntity } from './signin/sign-in.entities.js';

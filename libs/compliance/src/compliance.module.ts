@@ -4,9 +4,11 @@ import { AuditCoreModule } from '@acs/audit';
 import { AuthModule } from '@acs/auth';
 import { CredentialsModule } from '@acs/credentials';
 import { CryptoModule } from '@acs/crypto';
+import { NotificationsCoreModule } from '@acs/notifications';
 import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
 import { ComplianceController } from './compliance.controller.js';
+import { CustomerRequestsController } from './customer-requests.controller.js';
 import { CertificateEvidence } from './certificates/certificate-evidence.js';
 import { CheckpointModule } from './checkpoints/checkpoint.module.js';
 import { UndonePurgeMonitor } from './certificates/undone-purge.monitor.js';
@@ -23,8 +25,18 @@ import { PurgeScheduler } from './purge.scheduler.js';
 
 /** End of service and data-subject rights (issue 9). */
 @Module({
-  imports: [CheckpointModule, AuthModule, AuditCoreModule, CryptoModule, RegistryModule, ReaderFleetModule, AccessLogModule, CredentialsModule],
-  controllers: [ComplianceController],
+  imports: [
+    CheckpointModule,
+    AuthModule,
+    AuditCoreModule,
+    CryptoModule,
+    RegistryModule,
+    ReaderFleetModule,
+    AccessLogModule,
+    CredentialsModule,
+    NotificationsCoreModule,
+  ],
+  controllers: [ComplianceController, CustomerRequestsController],
   providers: [
     ErasureService,
     ErasureJobs,

@@ -201,6 +201,7 @@ export class DsrCaseView {
   @ApiProperty() overdue!: boolean;
   @ApiProperty({ type: String, nullable: true }) outcome!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt!: string | null;
+  @ApiProperty({ enum: ['staff', 'customer'], description: 'Opened by compliance staff, or filed by the customer through the portal' }) filedBy!: string;
 }
 
 export class RectifiedView {

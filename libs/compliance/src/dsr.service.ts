@@ -43,6 +43,8 @@ export interface DsrCaseView {
   overdue: boolean;
   outcome: string | null;
   closedAt: string | null;
+  /** Who opened the case: compliance staff, or the customer (an administrator or token, through the portal). */
+  filedBy: 'staff' | 'customer';
 }
 
 export const TEMPLATES_NOT_EXPORTED =
@@ -111,6 +113,24 @@ export class DsrService {
     };
     await this.writes.transaction((m) => m.insert(DsrCaseEntity, c));
     return this.view(c);
+  }
+
+  /**
+   * A customer's administrator files a request on behalf of one of the customer's people (the
+   * customer portal): a case like any other, its deadline one month from receipt (Art. 12(3)),
+   * identity vouched for by the customer (`customer_confirmed`: the person's employer knows them).
+   * Another customer's person is "not found", as on every customer-scoped route.
+   */
+  async fileForCustomer(customerId: string, dto: { kind: DsrKind; personId: string; receivedAt?: string }, actor: AuditActor): Promise<DsrCaseView> {
+    await this.people.get(customerId, dto.personId);
+    const receivedAt = dto.receivedAt ?? iso(this.clock.nowMs())!;
+    return this.open({ kind: dto.kind, personId: dto.personId, receivedAt, identityMethod: 'customer_confirmed' }, actor);
+  }
+
+  /** The customer's own cases, soonest deadline first. */
+  async listForCustomer(customerId: string): Promise<DsrCaseView[]> {
+    const rows = await this.ds.getRepository(DsrCaseEntity).find({ where: { customerId }, order: { dueAt: 'ASC' }, take: 500 });
+    return rows.map((r) => this.view(r));
   }
 
   async extend(id: string, reason: string): Promise<DsrCaseView> {
@@ -325,6 +345,7 @@ export class DsrService {
       overdue: c.status === 'open' && this.clock.nowMs() > c.dueAt,
       outcome: c.outcome,
       closedAt: iso(c.closedAt),
+      filedBy: c.createdBy.startsWith('staff:') ? 'staff' : 'customer',
     };
   }
 }

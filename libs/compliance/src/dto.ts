@@ -24,6 +24,16 @@ export class OpenCaseDto {
   identityMethod!: IdentityMethod;
 }
 
+/** A customer administrator's filing on behalf of one of the customer's people (identity: confirmed by the customer). */
+export class FileCustomerCaseDto {
+  @ApiProperty({ enum: DSR_KINDS }) @IsIn(DSR_KINDS) kind!: DsrKind;
+  @ApiProperty({ format: 'uuid', description: 'A person of the customer' }) @IsUUID() personId!: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the person made the request (default: now); the deadline runs from it' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  receivedAt?: string;
+}
+
 export class ExtendCaseDto {
   @ApiProperty({ maxLength: 500 }) @PlainText() @MinLength(3) @MaxLength(500) reason!: string;
 }

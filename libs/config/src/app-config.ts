@@ -641,6 +641,76 @@ export class AppConfig {
     return m ? { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 6514 } : undefined;
   }
 
+  /**
+   * Notifications (docs/notifications.md): the SMTP server mails to customer administrators go
+   * through, `smtp://host:587` (STARTTLS when the server offers it) or `smtps://host:465`
+   * (implicit TLS), with `user:password@` when it wants authentication. Unset: notifications are
+   * off and nothing is queued. Never logged.
+   */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  /** Notifications: the sender address (RFC 5322 `From`), e.g. `ACS <acs@dc.example.com>`. */
+  @IsString()
+  @MinLength(3)
+  SMTP_FROM = 'acs@localhost';
+
+  /** Notifications: refuse to send unless the connection is TLS (STARTTLS required on smtp://). */
+  @Transform(toBool)
+  @IsBoolean()
+  SMTP_REQUIRE_TLS = false;
+
+  /** Notifications: PEM file of the CA that signed the SMTP server's certificate (a private CA). Unset: the system's CAs. */
+  @IsOptional()
+  @IsString()
+  SMTP_TLS_CA_FILE?: string;
+
+  /** Notifications: check the SMTP server's certificate (turn off only for a test server). */
+  @Transform(toBool)
+  @IsBoolean()
+  SMTP_TLS_VERIFY = true;
+
+  /** Notifications: seconds between looks at the outbox for mail due to be sent. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  NOTIFY_POLL_S = 5;
+
+  /** Notifications: sending attempts before a mail is given up (`dead`, listed for staff). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  NOTIFY_MAX_ATTEMPTS = 8;
+
+  /** Notifications: the first retry's delay in seconds; each further one doubles it, up to an hour. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  NOTIFY_RETRY_BASE_S = 30;
+
+  /** Notifications: denials in a row of one person at one zone that warn the customer's administrators. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(100)
+  NOTIFY_DENIALS_IN_A_ROW = 3;
+
+  /** Notifications: days before a grant's end that its customer's administrators are told. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  NOTIFY_ACCESS_ENDING_DAYS = 14;
+
+  /** The address people reach the console at, e.g. `https://acs.example.com` (links in e-mails). Unset: mails name the console paths only. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'must be an http(s) URL such as https://acs.example.com' })
+  PUBLIC_URL?: string;
+
   get databasePath(): string {
     return this.DATABASE_PATH ?? `${this.DATA_DIR.replace(/\/$/, '')}/acs.sqlite`;
   }
@@ -729,6 +799,9 @@ export const OPTIONAL_SETTINGS = [
   'SIEM_CLIENT_KEY_FILE',
   'SIEM_SERVER_NAME',
   'SIEM_HOSTNAME',
+  'SMTP_URL',
+  'SMTP_TLS_CA_FILE',
+  'PUBLIC_URL',
 ];
 
 const KNOWN = new Set(Object.keys(new AppConfig()).concat(OPTIONAL_SETTINGS));

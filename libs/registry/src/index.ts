@@ -28,6 +28,7 @@ export { ReaderDirectory, type FleetReader, type DoorReaders } from './devices/r
 export { TenancyDirectory, tenancyIds, type CustomerTerm, type TenancyIds } from './customers/tenancy-directory.js';
 export { RegistryDirectoryModule } from './registry-directory.module.js';
 export { AccessService } from './access/access.service.js';
+export { grantsEndingBetween, type EndingGrant } from './access/grant-reads.js';
 export { EffectiveAccessService } from './access/effective-access.service.js';
 export { RegistrySnapshotService, loadSnapshot } from './access/snapshot.js';
 export { readerLoads, RESERVED_TEMPLATES_PER_PERSON, type ReaderLoad } from './access/capacity.js';

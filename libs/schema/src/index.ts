@@ -11,6 +11,7 @@ import { CLUSTER_ENTITIES } from '@acs/cluster';
 import { CREDENTIALS_ENTITIES } from '@acs/credentials';
 import { ACCESS_REQUEST_ENTITIES } from '@acs/access-requests';
 import { SiemOutboxEntity } from '@acs/siem';
+import { NOTIFICATION_ENTITIES } from '@acs/notifications';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /**
@@ -34,6 +35,7 @@ export const ENTITIES = [
   ...CREDENTIALS_ENTITIES,
   ...ACCESS_REQUEST_ENTITIES,
   SiemOutboxEntity,
+  ...NOTIFICATION_ENTITIES,
 ];
 
 export const SCHEMA: SchemaParts = { entities: ENTITIES, migrations: MIGRATIONS };

@@ -1258,6 +1258,74 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/customers/{customerId}/notification-settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signed-in customer administrator's own notification settings */
+    get: operations['NotificationsController_settings'];
+    /** Replace your address and the kinds of notification you receive */
+    put: operations['NotificationsController_save'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/notifications/outbox': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Queued, sent, dead and dropped notifications, newest first (ids and codes only) */
+    get: operations['NotificationsController_outbox'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/notifications/outbox/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['NotificationsController_summary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/notifications/outbox/{notificationId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Give a dead notification another round of attempts */
+    post: operations['NotificationsController_retry'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/cluster/device-leases': {
     parameters: {
       query?: never;
@@ -2164,6 +2232,24 @@ export interface paths {
     put?: never;
     /** Consent withdrawn / objection to biometrics: templates erased everywhere, the person keeps the record */
     post: operations['ComplianceController_withdraw'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/data-subject-requests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The customer's data-subject request cases with their deadlines */
+    get: operations['CustomerRequestsController_list'];
+    put?: never;
+    /** File a data-subject request on behalf of one of your people; the case is due one month after receipt (GDPR Art. 12(3)) */
+    post: operations['CustomerRequestsController_file'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3744,6 +3830,58 @@ export interface components {
       /** @description Shown to the customer */
       reason: string;
     };
+    NotificationSettingsView: {
+      /** Format: uuid */
+      staffId: string;
+      /** Format: uuid */
+      customerId: string;
+      email: string | null;
+      kinds: ('request_decided' | 'visitor_arrived' | 'person_denied' | 'access_ending')[];
+      availableKinds: ('request_decided' | 'visitor_arrived' | 'person_denied' | 'access_ending')[];
+      /** @description False while the server has no SMTP server configured: settings are kept, nothing is sent */
+      sending: boolean;
+    };
+    SaveNotificationSettingsDto: {
+      /**
+       * @description Where your notifications go; null: none (nothing is sent)
+       * @example it-admin@customer.example
+       */
+      email: string | null;
+      /** @description The kinds you receive */
+      kinds: ('request_decided' | 'visitor_arrived' | 'person_denied' | 'access_ending')[];
+    };
+    OutboxRowView: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      customerId: string;
+      /**
+       * Format: uuid
+       * @description The customer administrator addressed
+       */
+      staffId: string;
+      /** @enum {string} */
+      kind: 'request_decided' | 'visitor_arrived' | 'person_denied' | 'access_ending';
+      /** @enum {string} */
+      status: 'pending' | 'sent' | 'dead' | 'dropped';
+      attempts: number;
+      /** Format: date-time */
+      nextAttemptAt: string;
+      /** @description Code of the last failure (smtp_<reply code> or a connection error code) */
+      lastError: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      sentAt: string | null;
+    };
+    OutboxSummaryView: {
+      pending: number;
+      sent: number;
+      dead: number;
+      dropped: number;
+      /** @description SMTP_URL is set */
+      sending: boolean;
+    };
     DeviceLeaseDto: {
       /** @example devices:dc1:dc1-a */
       lease: string;
@@ -4319,6 +4457,11 @@ export interface components {
       outcome: string | null;
       /** Format: date-time */
       closedAt: string | null;
+      /**
+       * @description Opened by compliance staff, or filed by the customer through the portal
+       * @enum {string}
+       */
+      filedBy: 'staff' | 'customer';
     };
     OpenCaseDto: {
       /** @enum {string} */
@@ -4368,6 +4511,20 @@ export interface components {
       /** Format: uuid */
       id: string;
       status: string;
+    };
+    FileCustomerCaseDto: {
+      /** @enum {string} */
+      kind: 'access' | 'portability' | 'rectification' | 'erasure' | 'restriction' | 'objection';
+      /**
+       * Format: uuid
+       * @description A person of the customer
+       */
+      personId: string;
+      /**
+       * Format: date-time
+       * @description When the person made the request (default: now); the deadline runs from it
+       */
+      receivedAt?: string;
     };
     MonitorAttemptEvent: {
       /** @enum {string} */
@@ -8211,6 +8368,159 @@ export interface operations {
       };
     };
   };
+  NotificationsController_settings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NotificationSettingsView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  NotificationsController_save: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SaveNotificationSettingsDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NotificationSettingsView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  NotificationsController_outbox: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'sent' | 'dead' | 'dropped';
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OutboxRowView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  NotificationsController_summary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OutboxSummaryView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  NotificationsController_retry: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        notificationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OutboxRowView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
   ClusterController_deviceLeases: {
     parameters: {
       query?: never;
@@ -10058,6 +10368,70 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErasureJobView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CustomerRequestsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DsrCaseView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CustomerRequestsController_file: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FileCustomerCaseDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DsrCaseView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

@@ -4,6 +4,7 @@ import { keys, useInvalidate, usePaged } from '../queries';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, ShortId, Status } from '../ui';
 import { LoadMore, localToIso, peopleQuery } from './history/records';
+import { DataSubjectRequests } from './requests/DataSubjectRequests';
 import { KIND_LABEL, periodText, STATUS_TONE, type AccessRequest, type RequestableLevel, type RequestKind } from './requests/model';
 
 /**
@@ -76,6 +77,7 @@ export function PortalRequestsPage() {
         ) : null}
         <LoadMore pages={requests} one="request" many="requests" className="requests-more" />
       </section>
+      <DataSubjectRequests customerId={customerId} people={people.data ?? []} />
     </>
   );
 }

@@ -4,6 +4,7 @@ import type { Schemas } from '../api';
 import { keys, useInvalidate } from '../queries';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, Field, formatTime, Loading, PageHeader, Status } from '../ui';
+import { NotificationsPanel } from './security/Notifications';
 import { PasskeysPanel } from './security/Passkeys';
 import { TotpSetup } from './security/TotpSetup';
 import './Security.css';
@@ -15,6 +16,7 @@ type SignedOut = Schemas['SignedOutView'];
 
 /** The signed-in staff member's own sign-in: password, second factor and browser sessions. */
 export function SecurityPage() {
+  const { principal } = useSession();
   return (
     <>
       <PageHeader title="Security" />
@@ -23,6 +25,7 @@ export function SecurityPage() {
       <TotpPanel />
       <OwnPasskeys />
       <SessionsPanel />
+      {principal.role === 'customer_admin' ? <NotificationsPanel /> : null}
     </>
   );
 }

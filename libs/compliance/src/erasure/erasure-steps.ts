@@ -6,6 +6,7 @@ import { CredentialService } from '@acs/credentials';
 import { AppConfig } from '@acs/config';
 import { KeyService } from '@acs/crypto';
 import { WriteQueue } from '@acs/database';
+import { Notifications } from '@acs/notifications';
 import { ReaderLibraryService, TemplateVault, type ErasureSubject } from '@acs/reader-fleet';
 import { customerScope, PersonDataErasure, type PersonDataErased } from '@acs/registry';
 import { ErasureJobEntity } from '../entities.js';
@@ -37,6 +38,7 @@ export class ErasureSteps {
     private readonly tokens: TokenService,
     private readonly credentials: CredentialService,
     private readonly accounts: StaffService,
+    private readonly notifications: Notifications,
   ) {}
 
   async policy(job: ErasureJobEntity): Promise<ErasurePolicy> {
@@ -126,6 +128,8 @@ export class ErasureSteps {
         data.counts.contactPerson ??= 0;
         // Its administrators' accounts name people too (their usernames): erased with the names.
         data.counts.customerAdmins = (data.counts.customerAdmins ?? 0) + (await this.accounts.eraseCustomerAdminsIn(m, job.customerId));
+        // And their notification addresses (and the customer's queued mails) with the accounts.
+        data.counts.notificationAddresses = (data.counts.notificationAddresses ?? 0) + (await this.notifications.eraseCustomerIn(m, job.customerId));
       }
       undefer(data, 'names');
       data.steps.server_data!.finishedAt = now;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CredentialService } from '@acs/credentials';
+import { Notifications } from '@acs/notifications';
 import { TemplateVault } from '@acs/reader-fleet';
 import { PersonalData, PersonDataErasure } from '@acs/registry';
 import type { ErasureJobEntity } from '../entities.js';
@@ -42,6 +43,7 @@ export class ErasureNeedles {
     private readonly people: PersonDataErasure,
     private readonly vault: TemplateVault,
     private readonly credentials: CredentialService,
+    private readonly notifications: Notifications,
   ) {}
 
   get(jobId: string): Needles | undefined {
@@ -61,7 +63,9 @@ export class ErasureNeedles {
       const subject = job.kind === 'customer' ? { customerId: job.customerId } : { customerId: job.customerId, personId: job.personId! };
       // A hash is random-looking and unique to its card, so the whole stored value is the needle.
       for (const s of await this.credentials.storedSecrets(subject)) cards.push(Buffer.from(s, 'utf8'));
-      for (const v of await this.people.sealedValues(subject)) {
+      // A customer's administrators' notification addresses go with the customer (not with one person).
+      const addresses = job.kind === 'customer' ? await this.notifications.sealedAddresses(job.customerId) : [];
+      for (const v of [...(await this.people.sealedValues(subject)), ...addresses]) {
         const slice = ctSlice(v.ciphertext);
         if (slice) ciphertext.push(slice);
         try {

@@ -57,7 +57,10 @@ export function RequestsView({ customers }: { customers: Customer[] | undefined 
                 const cust = byId.get(c.customerId);
                 return (
                   <tr key={c.id}>
-                    <td>{c.kind}</td>
+                    <td>
+                      {c.kind}
+                      {c.filedBy === 'customer' ? <div className="muted">filed by the customer</div> : null}
+                    </td>
                     <td>{cust ? customerLabel(cust) : <ShortId id={c.customerId} />}</td>
                     <td>
                       <ShortId id={c.personId} />

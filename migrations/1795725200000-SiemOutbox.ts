@@ -5,8 +5,8 @@ import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
  * collector, in order (`seq`, an auto-increment key on both engines: SQLite's INTEGER PRIMARY KEY
  * AUTOINCREMENT never reuses a deleted row's number, PostgreSQL's SERIAL neither).
  */
-export class SiemOutbox1795725000000 implements MigrationInterface {
-  name = 'SiemOutbox1795725000000';
+export class SiemOutbox1795725200000 implements MigrationInterface {
+  name = 'SiemOutbox1795725200000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.createTable(
