@@ -16,6 +16,7 @@ import { StaffPasskeys1795721500000 } from './1795721500000-StaffPasskeys.js';
 import { DegradedMode1795722500000 } from './1795722500000-DegradedMode.js';
 import { CustomerAdmins1795723000000 } from './1795723000000-CustomerAdmins.js';
 import { AccessRequests1795724000000 } from './1795724000000-AccessRequests.js';
+import { Visitors1795725400000 } from './1795725400000-Visitors.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   DegradedMode1795722500000,
   CustomerAdmins1795723000000,
   AccessRequests1795724000000,
+  Visitors1795725400000,
 ];

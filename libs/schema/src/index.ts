@@ -10,6 +10,7 @@ import { COMPLIANCE_ENTITIES } from '@acs/compliance';
 import { CLUSTER_ENTITIES } from '@acs/cluster';
 import { CREDENTIALS_ENTITIES } from '@acs/credentials';
 import { ACCESS_REQUEST_ENTITIES } from '@acs/access-requests';
+import { VISITOR_ENTITIES } from '@acs/visitors';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /**
@@ -32,6 +33,7 @@ export const ENTITIES = [
   ...CLUSTER_ENTITIES,
   ...CREDENTIALS_ENTITIES,
   ...ACCESS_REQUEST_ENTITIES,
+  ...VISITOR_ENTITIES,
 ];
 
 export const SCHEMA: SchemaParts = { entities: ENTITIES, migrations: MIGRATIONS };

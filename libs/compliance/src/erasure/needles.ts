@@ -3,6 +3,7 @@ import { CredentialService } from '@acs/credentials';
 import { TemplateVault } from '@acs/reader-fleet';
 import { PersonalData, PersonDataErasure } from '@acs/registry';
 import type { ErasureJobEntity } from '../entities.js';
+import { ErasureParticipants } from './erasure-participants.js';
 
 /** Values to look for in the database files: kept in memory only, never persisted. */
 export interface Needles {
@@ -42,6 +43,7 @@ export class ErasureNeedles {
     private readonly people: PersonDataErasure,
     private readonly vault: TemplateVault,
     private readonly credentials: CredentialService,
+    private readonly participants: ErasureParticipants,
   ) {}
 
   get(jobId: string): Needles | undefined {
@@ -61,7 +63,8 @@ export class ErasureNeedles {
       const subject = job.kind === 'customer' ? { customerId: job.customerId } : { customerId: job.customerId, personId: job.personId! };
       // A hash is random-looking and unique to its card, so the whole stored value is the needle.
       for (const s of await this.credentials.storedSecrets(subject)) cards.push(Buffer.from(s, 'utf8'));
-      for (const v of await this.people.sealedValues(subject)) {
+      const participants = await Promise.all(this.participants.all().map((p) => p.sealedValues(subject)));
+      for (const v of [...(await this.people.sealedValues(subject)), ...participants.flat()]) {
         const slice = ctSlice(v.ciphertext);
         if (slice) ciphertext.push(slice);
         try {
