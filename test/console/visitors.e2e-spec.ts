@@ -181,19 +181,19 @@ describe('web console: visitors', () => {
     };
     const jobId = await erased();
     // The erasure finishes with a certificate, like any erasure.
-    for (let i = 0; ; i++) {
-      const job = (await h.t.http().get(`/compliance/erasures/${jobId}`).set(bearer(h.t.adminToken)).expect(200)).body as {
-        state: string;
-        kind: string;
-        certificateIds: string[];
-      };
-      if (job.state === 'done') {
-        expect(job).toMatchObject({ kind: 'visitor', certificateIds: [expect.any(String)] });
-        break;
+    const finished = async () => {
+      for (let i = 0; i < 600; i++) {
+        const job = (await h.t.http().get(`/compliance/erasures/${jobId}`).set(bearer(h.t.adminToken)).expect(200)).body as {
+          state: string;
+          kind: string;
+          certificateIds: string[];
+        };
+        if (job.state === 'done') return job;
+        await sleep(100);
       }
-      if (i > 600) throw new Error(`the visit's erasure stayed ${job.state}`);
-      await sleep(100);
-    }
+      throw new Error("the visit's erasure did not finish");
+    };
+    expect(await finished()).toMatchObject({ kind: 'visitor', certificateIds: [expect.any(String)] });
     // Three days on, the browser session has long expired: the administrator signs in again.
     await portal.context.clearCookies();
     await signInPortal(portal.page);
