@@ -18,6 +18,7 @@ import { CustomerAdmins1795723000000 } from './1795723000000-CustomerAdmins.js';
 import { AccessRequests1795724000000 } from './1795724000000-AccessRequests.js';
 import { Notifications1795725000000 } from './1795725000000-Notifications.js';
 import { SiemOutbox1795725200000 } from './1795725200000-SiemOutbox.js';
+import { Visitors1795725400000 } from './1795725400000-Visitors.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   AccessRequests1795724000000,
   Notifications1795725000000,
   SiemOutbox1795725200000,
+  Visitors1795725400000,
 ];

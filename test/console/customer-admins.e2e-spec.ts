@@ -62,7 +62,7 @@ describe('web console: customer administrators', () => {
     await nav(person.page).waitFor();
 
     // Only their customer's page, with their people and nobody else's.
-    await expect(nav(person.page).getByRole('link').allTextContents()).resolves.toEqual(['Our people', 'Requests', 'History']);
+    await expect(nav(person.page).getByRole('link').allTextContents()).resolves.toEqual(['Our people', 'Requests', 'Visitors', 'History']);
     await person.page.getByRole('heading', { name: 'Noordzee Hosting B.V.', level: 1 }).waitFor();
     await person.page.getByRole('rowheader', { name: 'Ada Visser' }).waitFor();
     await expect(person.page.getByText('Bruno Keller').count()).resolves.toBe(0);

@@ -52,8 +52,8 @@ describe('web console: sign in and roles', () => {
   });
 
   it.each([
-    ['admin', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Compliance', 'Audit', 'Access requests', 'Accounts']],
-    ['security', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Access requests']],
+    ['admin', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Compliance', 'Audit', 'Access requests', 'Visitors today', 'Accounts']],
+    ['security', ['Live', 'People', 'Enrolment', 'Zones', 'History', 'Access requests', 'Visitors today']],
     ['compliance', ['People', 'History', 'Compliance', 'Audit', 'Access requests']],
     ['auditor', ['People', 'History', 'Compliance', 'Audit', 'Access requests']],
   ] as const)('shows a %s the pages the API lets that role use', async (role, expected) => {

@@ -20,6 +20,8 @@ import { OwnCustomerPage } from './pages/OwnCustomer';
 import { OwnHistoryPage } from './pages/OwnHistory';
 import { PortalRequestsPage } from './pages/PortalRequests';
 import { AccessRequestsPage } from './pages/AccessRequests';
+import { PortalVisitorsPage } from './pages/PortalVisitors';
+import { VisitorsTodayPage } from './pages/VisitorsToday';
 
 const COMPONENTS: Record<PagePath, () => React.JSX.Element> = {
   live: LivePage,
@@ -33,6 +35,8 @@ const COMPONENTS: Record<PagePath, () => React.JSX.Element> = {
   customer: OwnCustomerPage,
   requests: AccessRequestsPage,
   'portal-requests': PortalRequestsPage,
+  visitors: VisitorsTodayPage,
+  'portal-visitors': PortalVisitorsPage,
   'portal-history': OwnHistoryPage,
 };
 

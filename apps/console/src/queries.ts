@@ -46,6 +46,9 @@ export const keys = {
   /** A customer administrator's own notification settings, and the customer's data-subject cases. */
   notificationSettings: (customerId: string) => ['customers', customerId, 'notification-settings'] as const,
   customerCases: (customerId: string) => ['customers', customerId, 'data-subject-requests'] as const,
+  visitors: (customerId: string) => ['customers', customerId, 'visitors'] as const,
+  visitorsToday: () => ['visitors', 'today'] as const,
+  visitorsTodayCount: () => ['visitors', 'today', 'count'] as const,
   preApproved: (customerId: string) => ['customers', customerId, 'pre-approved-access-levels'] as const,
   doors: () => ['doors'] as const,
   sites: () => ['sites'] as const,

@@ -13,10 +13,12 @@ export const PAGES = [
   { path: 'compliance', label: 'Compliance', roles: ['admin', 'compliance', 'auditor'] },
   { path: 'audit', label: 'Audit', roles: ['admin', 'compliance', 'auditor'] },
   { path: 'requests', label: 'Access requests', roles: ['admin', 'security', 'compliance', 'auditor'] },
+  { path: 'visitors', label: 'Visitors today', roles: ['admin', 'security'] },
   { path: 'accounts', label: 'Accounts', roles: ['admin'] },
   // A customer administrator reaches only its own customer's routes (AllowStaffOrOwnCustomer).
   { path: 'customer', label: 'Our people', roles: ['customer_admin'] },
   { path: 'portal-requests', label: 'Requests', roles: ['customer_admin'] },
+  { path: 'portal-visitors', label: 'Visitors', roles: ['customer_admin'] },
   { path: 'portal-history', label: 'History', roles: ['customer_admin'] },
 ] as const satisfies ReadonlyArray<{ path: string; label: string; roles: readonly StaffRole[] }>;
 

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { AccessLogFenceModule, AccessLogModule, AccessLogRetentionModule, AccessLogSpoolModule } from '@acs/access-log';
 import { AccessRequestsModule } from '@acs/access-requests';
+import { VisitorsModule } from '@acs/visitors';
 import { AuditModule } from '@acs/audit';
 import { BadgeInModule } from '@acs/badge-in';
 import { AuthModule } from '@acs/auth';
@@ -61,6 +62,7 @@ export class AppModule {
         ReaderFleetModule,
         EnrolmentModule,
         ComplianceModule,
+        VisitorsModule,
         BadgeInModule,
         BackupModule,
         MetricsModule,

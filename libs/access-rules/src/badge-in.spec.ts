@@ -663,10 +663,108 @@ describe('decideBadgeIn: two-person rule', () => {
   it.each(twoPerson)('$name', (s) => expectScenario(s));
 });
 
+// Escorted visitors: vic (acme) must be escorted by alice; the hall has no two-person rule, the cage a 30 s one.
+const visitor = (b: SnapshotBuilder) => b.person('vic', 'acme', { escortedBy: 'alice' });
+const escortPending = (after: number, window = 30): Expected => ({ granted: false, reason: 'escort_pending', pendingUntil: T + after + window * S });
+const escorted = (companion?: string): Expected =>
+  companion === undefined
+    ? { granted: true, reason: 'escorted', companionPersonId: undefined }
+    : { granted: true, reason: 'escorted', companionPersonId: companion };
+
+const escort: Scenario[] = [
+  {
+    name: 'a visitor alone waits for the host (default 30 s where the zone has no window)',
+    setup: visitor,
+    steps: [step('d-hall', 'entry', escortPending(0), 0, 'vic')],
+  },
+  {
+    name: 'visitor first, host within the window: the host gets escorted, the visitor passes with them',
+    setup: visitor,
+    steps: [step('d-hall', 'entry', escortPending(0), 0, 'vic'), step('d-hall', 'entry', escorted('vic'), 29 * S, 'alice')],
+  },
+  {
+    name: 'host first, visitor within the window: escorted',
+    setup: visitor,
+    steps: [step('d-hall', 'entry', ok, 0, 'alice'), step('d-hall', 'entry', escorted(), 29 * S, 'vic')],
+  },
+  {
+    name: 'host first, visitor too late: waits again',
+    setup: visitor,
+    steps: [step('d-hall', 'entry', ok, 0, 'alice'), step('d-hall', 'entry', escortPending(30 * S), 30 * S, 'vic')],
+  },
+  {
+    name: 'the host at another door does not count',
+    setup: (b) => visitor(b).door('d-hall-2', 'hall'),
+    steps: [step('d-hall-2', 'entry', ok, 0, 'alice'), step('d-hall', 'entry', escortPending(S), S, 'vic')],
+  },
+  {
+    name: 'someone else than the host never completes the pair; the visitor keeps waiting for the host',
+    setup: visitor,
+    steps: [
+      step('d-hall', 'entry', escortPending(0), 0, 'vic'),
+      step('d-hall', 'entry', ok, S, 'bob'),
+      step('d-hall', 'entry', escorted('vic'), 2 * S, 'alice'),
+    ],
+  },
+  {
+    name: 'the host leaving does not take the visitor in',
+    setup: visitor,
+    steps: [step('d-hall', 'exit', ok, 0, 'alice'), step('d-hall', 'entry', escortPending(S), S, 'vic')],
+  },
+  {
+    name: 'a visitor leaves without the host',
+    setup: visitor,
+    steps: [step('d-hall', 'exit', ok, 0, 'vic')],
+  },
+  {
+    name: 'a host without access to the door cannot take the visitor in',
+    setup: (b) => visitor(b).person('vic', 'acme', { escortedBy: 'carol' }),
+    steps: [step('d-cage', 'entry', { granted: false, reason: 'no_grant_for_door' }, 0, 'carol'), step('d-hall', 'entry', escortPending(S), S, 'vic')],
+  },
+  {
+    name: "the visitor's own access ends at the window end: no escort helps after it",
+    setup: (b) => visitor(b).patch('persons', 'vic', { validUntil: T + MIN }),
+    steps: [step('d-hall', 'entry', ok, MIN, 'alice'), step('d-hall', 'entry', { granted: false, reason: 'person_expired' }, MIN + S, 'vic')],
+  },
+  {
+    name: 'two-person zone: visitor then host on one unlock (escorted)',
+    setup: visitor,
+    steps: [step('d-cage', 'entry', escortPending(0), 0, 'vic'), step('d-cage', 'entry', escorted('vic'), 10 * S, 'alice')],
+  },
+  {
+    name: 'two-person zone: host waiting, visitor completes the pair (escorted, the host as companion)',
+    setup: visitor,
+    steps: [step('d-cage', 'entry', pending(0)), step('d-cage', 'entry', escorted('alice'), 10 * S, 'vic')],
+  },
+  {
+    name: "two-person zone: another person does not pair with someone else's visitor (starts a wait of their own)",
+    setup: visitor,
+    steps: [step('d-cage', 'entry', escortPending(0), 0, 'vic'), step('d-cage', 'entry', pending(S), S, 'bob')],
+  },
+  {
+    name: 'two-person zone: a host who already went through alone does not let the visitor in later',
+    setup: visitor,
+    steps: [
+      step('d-cage', 'entry', pending(0), 0, 'bob'),
+      step('d-cage', 'entry', pairGranted('bob'), S, 'alice'),
+      step('d-cage', 'entry', escortPending(2 * S), 2 * S, 'vic'),
+    ],
+  },
+  {
+    name: 'a visitor whose customer lets visitors walk alone is an ordinary person',
+    setup: (b) => b.person('vic', 'acme', { escortedBy: null }),
+    steps: [step('d-hall', 'entry', ok, 0, 'vic')],
+  },
+];
+
+describe('decideBadgeIn: escorted visitors', () => {
+  it.each(escort)('$name', (s) => expectScenario(s));
+});
+
 describe('reason list', () => {
   const tables: Expected[] = [
     ...reasonRows.map((r) => r.expected),
-    ...[...antiPassback, ...interlock, ...twoPerson].flatMap((s) => s.steps.flatMap((st) => ('badge' in st && st.expect ? [st.expect] : []))),
+    ...[...antiPassback, ...interlock, ...twoPerson, ...escort].flatMap((s) => s.steps.flatMap((st) => ('badge' in st && st.expect ? [st.expect] : []))),
   ];
 
   it('every documented reason is produced by some row of the tables above', () => {

@@ -14,7 +14,8 @@
  *                                                              soft: flagged, see below)
  *   7. the controller can be reached                           controller_offline
  *   8. no other door of the interlock group is open/unlocked   interlock_busy
- *   9. two-person rule of the zone (entries only)              two_person_pending, two_person_granted
+ *   9. escort of a visitor (entries only, escort.ts)           escort_pending, escorted
+ *  10. two-person rule of the zone (entries only)              two_person_pending, two_person_granted
  * Reasons about the person come before reasons about the door, so that the access history
  * shows a suspended person trying a door even while its controller is offline; the door checks
  * are last because only an otherwise granted attempt can be stopped by them.
@@ -39,6 +40,7 @@
  */
 import { CREDENTIAL_REASON_DESCRIPTIONS, type CredentialReason, type FactorKind } from './credentials.js';
 import { evaluateAccess } from './effective-access.js';
+import { decideEscort } from './escort.js';
 import type { AccessReason, DoorFacts, Instant, RegistrySnapshot, ZoneFacts } from './model.js';
 import { scanInterlockDoors, type SnapshotIndex } from './snapshot-index.js';
 import type { ZoneStateView } from './zone-state.js';
@@ -59,6 +61,7 @@ export type DoorHoldMode = (typeof DOOR_HOLD_MODES)[number];
 /** The codes the badge-in decision adds to `ACCESS_REASONS`. */
 export const BADGE_IN_ONLY_REASONS = [
   'two_person_granted',
+  'escorted',
   'emergency_release',
   'low_score',
   'unknown_finger',
@@ -67,6 +70,7 @@ export const BADGE_IN_ONLY_REASONS = [
   'controller_offline',
   'interlock_busy',
   'two_person_pending',
+  'escort_pending',
   // Cards and PINs (credentials.ts), besides low_score and unknown_finger above.
   'credential_not_allowed',
   'second_factor_missing',
@@ -82,6 +86,8 @@ export const BADGE_IN_ONLY_REASONS = [
 ] as const satisfies readonly (BadgeInOnlyReasonBase | CredentialReason)[];
 type BadgeInOnlyReasonBase =
   | 'two_person_granted'
+  | 'escorted'
+  | 'escort_pending'
   | 'emergency_release'
   | 'low_score'
   | 'unknown_finger'
@@ -100,6 +106,7 @@ export type BadgeInReason = AccessReason | BadgeInOnlyReason;
 export const BADGE_IN_DECISION_REASONS = [
   'granted',
   'two_person_granted',
+  'escorted',
   'emergency_release',
   'unknown_door',
   'credential_not_allowed',
@@ -132,11 +139,12 @@ export const BADGE_IN_DECISION_REASONS = [
   'anti_passback',
   'controller_offline',
   'interlock_busy',
+  'escort_pending',
   'two_person_pending',
 ] as const satisfies readonly BadgeInReason[];
 
 /** The reasons of a granted decision. */
-export const GRANTING_REASONS = ['granted', 'two_person_granted', 'emergency_release'] as const satisfies readonly BadgeInReason[];
+export const GRANTING_REASONS = ['granted', 'two_person_granted', 'escorted', 'emergency_release'] as const satisfies readonly BadgeInReason[];
 
 /** Rule violations that do not deny (soft anti-passback). */
 export const BADGE_IN_VIOLATIONS = ['anti_passback'] as const;
@@ -176,6 +184,8 @@ export const REASON_DESCRIPTIONS: Readonly<Record<BadgeInReason, string>> = {
   controller_offline: 'Authorised, but the door controller is offline: the door cannot be opened.',
   interlock_busy: 'Authorised, but another door of the interlock group is open or unlocked.',
   two_person_pending: 'Authorised first person of a two-person zone: waiting for a second person.',
+  escorted: 'A visitor and the host escorting them badged at this door within the window; the unlock lets them in.',
+  escort_pending: 'Authorised visitor who must be escorted: waiting for their host to badge at this door.',
 };
 
 export const REASON_FAMILIES: Readonly<Record<BadgeInReason, ReasonFamily>> = {
@@ -203,6 +213,8 @@ export const REASON_FAMILIES: Readonly<Record<BadgeInReason, ReasonFamily>> = {
   controller_offline: 'device',
   interlock_busy: 'access_denied',
   two_person_pending: 'dual_auth',
+  escorted: 'dual_auth',
+  escort_pending: 'dual_auth',
   credential_not_allowed: 'access_denied',
   second_factor_missing: 'dual_auth',
   second_factor_timeout: 'dual_auth',
@@ -276,9 +288,9 @@ export interface BadgeInDecision {
   accessLevelId?: string;
   /** From `evaluateAccess`: when its answer next changes by time alone. */
   until?: Instant;
-  /** two_person_granted: the first person, who passes with this unlock. */
+  /** two_person_granted and escorted: the one who waited at the door and passes with this unlock. */
   companionPersonId?: string;
-  /** two_person_pending: the wait ends at this instant (exclusive). */
+  /** two_person_pending and escort_pending: the wait ends at this instant (exclusive). */
   pendingUntil?: Instant;
 }
 
@@ -357,10 +369,29 @@ export function decideBadgeIn(input: BadgeInInput): BadgeInDecision {
   if (!input.door.controllerOnline) return decided(base, false, 'controller_offline', violations);
   if (interlockBusy(input, door, zone)) return decided(base, false, 'interlock_busy', violations);
 
+  if (attempt.direction === 'exit') return decided(base, true, 'granted', violations);
   const window = zone.twoPersonWindowSeconds;
-  if (window !== null && attempt.direction === 'entry') {
-    const pending = state.pendingAt(door.id, attempt.at);
-    if (pending && pending.personId !== personId && evaluateAccess(snapshot, pending.personId, door.id, attempt.at, index).allowed) {
+  const pending = state.pendingAt(door.id, attempt.at);
+  const mayOpen = (who: string) => evaluateAccess(snapshot, who, door.id, attempt.at, index).allowed;
+  const escortedBy = person?.escortedBy ?? null;
+  const pendingEscort = pending ? (snapshot.persons.get(pending.personId)?.escortedBy ?? null) : null;
+  const escort = decideEscort({
+    escortedBy,
+    personId,
+    at: attempt.at,
+    twoPersonWindowSeconds: window,
+    pending: pending && pending.personId !== personId ? { personId: pending.personId, escortedBy: pendingEscort, allowedNow: mayOpen(pending.personId) } : null,
+    hostEnteredAt: escortedBy !== null ? state.lastEntryAt(door.id, escortedBy, attempt.at) : undefined,
+    hostAllowedNow: escortedBy !== null && mayOpen(escortedBy),
+  });
+  if (escort.rule === 'escorted') {
+    const companion = escort.companionPersonId !== undefined ? { companionPersonId: escort.companionPersonId } : {};
+    return decided({ ...base, ...companion }, true, 'escorted', violations);
+  }
+  if (escort.rule === 'escort_pending') return decided({ ...base, pendingUntil: escort.pendingUntil }, false, 'escort_pending', violations);
+
+  if (escort.rule === 'two_person' && window !== null) {
+    if (escort.pendingIsCompanion && pending && pending.personId !== personId && mayOpen(pending.personId)) {
       return decided({ ...base, companionPersonId: pending.personId }, true, 'two_person_granted', violations);
     }
     return decided({ ...base, pendingUntil: attempt.at + window * 1000 }, false, 'two_person_pending', violations);

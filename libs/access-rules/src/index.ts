@@ -5,6 +5,7 @@ export {
   type AntiPassbackMode,
   type Instant,
   type IsoWeekday,
+  type PersonFacts,
   type PersonStatus,
   type RegistrySnapshot,
   type ScheduleFacts,
@@ -37,6 +38,8 @@ export type {
   DoorHoldMode,
   ReasonFamily,
 } from './badge-in.js';
+export { decideEscort, escortWindowMs, DEFAULT_ESCORT_WINDOW_SECONDS, MAX_ESCORT_WINDOW_SECONDS } from './escort.js';
+export type { EscortFacts, EscortOutcome } from './escort.js';
 export { ZoneState, DOOR_EVENT_KINDS, DEFAULT_ANTI_PASSBACK_RESET_MINUTES, DEFAULT_UNLOCK_GRACE_MS, MAX_ANTI_PASSBACK_RESET_MINUTES } from './zone-state.js';
 export type { DoorEvent, DoorEventKind, DoorStatus, PendingTwoPerson, PresenceSide, ZoneStateOptions, ZoneStateView } from './zone-state.js';
 export { CREDENTIAL_POLICIES, DEFAULT_CREDENTIAL_POLICY, type CredentialPolicy } from './model.js';

@@ -35,6 +35,12 @@ export interface PersonFacts {
   validFrom: Instant | null;
   /** Exclusive end; null means "open-ended". */
   validUntil: Instant | null;
+  /**
+   * A visitor who must be escorted: the host who must badge with them at every door they enter
+   * (escort.ts). Absent or null: no escort needed (employees, and visitors whose customer's
+   * policy lets them walk alone).
+   */
+  escortedBy?: string | null;
 }
 
 /** ISO weekday: 1 = Monday ... 7 = Sunday. */

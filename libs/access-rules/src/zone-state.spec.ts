@@ -312,6 +312,30 @@ describe('ZoneState: two-person waits', () => {
   });
 });
 
+describe('ZoneState: entries for escorts', () => {
+  it('remembers granted entries per door for the longest escort window, not exits or denials', () => {
+    const state = new ZoneState();
+    state.applyDecision(decision({ personId: 'alice', at: T }));
+    state.applyDecision(decision({ personId: 'bob', direction: 'exit', at: T }));
+    state.applyDecision(decision({ granted: false, reason: 'no_grant_for_door', personId: 'carol', at: T }));
+    expect(state.lastEntryAt('d1', 'alice', T + S)).toBe(T);
+    expect(state.lastEntryAt('d2', 'alice', T + S)).toBeUndefined();
+    expect(state.lastEntryAt('d1', 'bob', T + S)).toBeUndefined();
+    expect(state.lastEntryAt('d1', 'carol', T + S)).toBeUndefined();
+    expect(state.lastEntryAt('d1', 'alice', T + 600 * S - 1)).toBe(T);
+    expect(state.lastEntryAt('d1', 'alice', T + 600 * S)).toBeUndefined();
+  });
+
+  it('a visitor waits like a first person, and an escorted pair ends the wait', () => {
+    const state = new ZoneState();
+    state.applyDecision(decision({ granted: false, reason: 'escort_pending', personId: 'vic', pendingUntil: T + 30 * S }));
+    expect(state.pendingAt('d1', T + S)?.personId).toBe('vic');
+    state.applyDecision(decision({ personId: 'alice', reason: 'escorted', companionPersonId: 'vic', at: T + 2 * S }));
+    expect(state.pendingAt('d1', T + 3 * S)).toBeUndefined();
+    expect(state.lastEntryAt('d1', 'vic', T + 3 * S)).toBe(T + 2 * S);
+  });
+});
+
 describe('ZoneState: prune', () => {
   it('drops forgotten passages and expired waits, keeps the rest', () => {
     const state = new ZoneState({ antiPassbackResetMinutes: 60 });

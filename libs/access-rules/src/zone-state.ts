@@ -27,6 +27,7 @@
  * Door events older than the last applied event of the same kind (sensor or relay) are ignored,
  * so a redelivered MQTT message cannot reopen a closed door.
  */
+import { MAX_ESCORT_WINDOW_SECONDS } from './escort.js';
 import type { Instant } from './model.js';
 
 export type PresenceSide = 'inside' | 'outside';
@@ -81,6 +82,8 @@ export interface ZoneStateView {
   isDoorBusy(doorId: string, at: Instant): boolean;
   /** The person waiting at the door for a second one, if the wait has not expired. */
   pendingAt(doorId: string, at: Instant): PendingTwoPerson | undefined;
+  /** When the person last entered through the door by a grant (an escort's host-first order); undefined when not within the escort windows' bound. */
+  lastEntryAt(doorId: string, personId: string, at: Instant): Instant | undefined;
 }
 
 export interface ZoneStateOptions {
@@ -112,6 +115,8 @@ interface DoorRecord {
 }
 
 const MINUTE_MS = 60_000;
+/** Entries older than the longest escort window cannot pair a visitor with their host. */
+const ENTRY_MEMORY_MS = MAX_ESCORT_WINDOW_SECONDS * 1000;
 
 export class ZoneState implements ZoneStateView {
   readonly antiPassbackResetMs: number;
@@ -120,6 +125,8 @@ export class ZoneState implements ZoneStateView {
   private readonly presence = new Map<string, Map<string, Passage>>();
   private readonly doors = new Map<string, DoorRecord>();
   private readonly pending = new Map<string, PendingTwoPerson>();
+  /** door id -> person id -> last granted entry, kept for the longest escort window (escort.ts). */
+  private readonly entries = new Map<string, Map<string, Instant>>();
 
   constructor(options: ZoneStateOptions = {}) {
     const reset = options.antiPassbackResetMinutes ?? DEFAULT_ANTI_PASSBACK_RESET_MINUTES;
@@ -172,15 +179,22 @@ export class ZoneState implements ZoneStateView {
     return pending && at < pending.expiresAt ? pending : undefined;
   }
 
+  lastEntryAt(doorId: string, personId: string, at: Instant): Instant | undefined {
+    const entered = this.entries.get(doorId)?.get(personId);
+    return entered !== undefined && at - entered < ENTRY_MEMORY_MS ? entered : undefined;
+  }
+
   /**
-   * What a decision changes: a pending first person for `two_person_pending`; for a grant, the
+   * What a decision changes: a pending first person for `two_person_pending` (and a visitor
+   * waiting for their host, `escort_pending`); for a grant, the
    * passage of the person (and of the companion of a two-person entry) and the door's unlock in
    * flight. Other denials change nothing.
    */
   applyDecision(decision: ZoneStateChange): void {
     const { personId, doorId, zoneId, at } = decision;
     if (!decision.granted) {
-      if (decision.reason === 'two_person_pending' && personId !== null && decision.pendingUntil !== undefined) {
+      const waits = decision.reason === 'two_person_pending' || decision.reason === 'escort_pending';
+      if (waits && personId !== null && decision.pendingUntil !== undefined) {
         this.pending.set(doorId, { personId, doorId, since: at, expiresAt: decision.pendingUntil });
       }
       return;
@@ -190,7 +204,13 @@ export class ZoneState implements ZoneStateView {
       if (personId !== null) this.recordPassage(personId, zoneId, side, at);
       if (decision.companionPersonId !== undefined) this.recordPassage(decision.companionPersonId, zoneId, side, at);
     }
-    if (decision.reason === 'two_person_granted') this.pending.delete(doorId);
+    if (decision.direction === 'entry') {
+      let door = this.entries.get(doorId);
+      if (!door) this.entries.set(doorId, (door = new Map()));
+      if (personId !== null) door.set(personId, at);
+      if (decision.companionPersonId !== undefined) door.set(decision.companionPersonId, at);
+    }
+    if (decision.reason === 'two_person_granted' || (decision.reason === 'escorted' && decision.companionPersonId !== undefined)) this.pending.delete(doorId);
     const door = this.door(doorId);
     door.grantAt = at;
     door.grantPendingUntil = at + this.unlockGraceMs;
@@ -241,6 +261,12 @@ export class ZoneState implements ZoneStateView {
         this.pending.delete(doorId);
         dropped++;
       }
+    }
+    // Entries past the longest escort window are dropped too; not counted: they are the escort's
+    // bookkeeping of a grant, not a passage or a wait.
+    for (const [doorId, people] of this.entries) {
+      for (const [personId, entered] of people) if (at - entered >= ENTRY_MEMORY_MS) people.delete(personId);
+      if (people.size === 0) this.entries.delete(doorId);
     }
     // Door records stay: they are one per door, and their instants are what rejects a late redelivery.
     return dropped;

@@ -16,6 +16,7 @@ import { DsrService } from './dsr.service.js';
 import { ErasureService } from './erasure.service.js';
 import { ErasureCertificates } from './erasure/erasure-certificates.js';
 import { ErasureJobs } from './erasure/erasure-jobs.js';
+import { ErasureParticipants } from './erasure/erasure-participants.js';
 import { ErasureProbe } from './erasure/erasure-probe.js';
 import { ErasureSteps } from './erasure/erasure-steps.js';
 import { LegalHolds } from './erasure/legal-holds.js';
@@ -45,6 +46,7 @@ import { PurgeScheduler } from './purge.scheduler.js';
     ErasureCertificates,
     LegalHolds,
     ErasureNeedles,
+    ErasureParticipants,
     ErasureProbe,
     DsrService,
     PurgeScheduler,

@@ -16,7 +16,7 @@ export class ReaderConfirmationView {
 
 export class ErasureJobView {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ['customer', 'person', 'biometrics'] }) kind!: 'customer' | 'person' | 'biometrics';
+  @ApiProperty({ enum: ['customer', 'person', 'biometrics', 'visitor'] }) kind!: 'customer' | 'person' | 'biometrics' | 'visitor';
   @ApiProperty({ format: 'uuid' }) customerId!: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) personId!: string | null;
   @ApiProperty({ enum: ['running', 'waiting_for_devices', 'held', 'done'] }) state!: string;
@@ -72,7 +72,7 @@ export class CertificateSummaryView {
 
 export class UndonePurgeView {
   @ApiProperty() certificate!: string;
-  @ApiProperty({ enum: ['customer', 'person', 'biometrics'] }) kind!: 'customer' | 'person' | 'biometrics';
+  @ApiProperty({ enum: ['customer', 'person', 'biometrics', 'visitor'] }) kind!: 'customer' | 'person' | 'biometrics' | 'visitor';
   @ApiProperty() customerId!: string;
   @ApiProperty({ type: String, nullable: true }) personId!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) issuedAt!: string | null;

@@ -1,8 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from '@acs/database';
 
-/** `customer`: end-of-service purge; `person`: erasure of one person; `biometrics`: consent withdrawn (templates only). */
-export type ErasureKind = 'customer' | 'person' | 'biometrics';
+/**
+ * `customer`: end-of-service purge; `person`: erasure of one person; `biometrics`: consent
+ * withdrawn (templates only); `visitor`: a visit's data after its retention period (@acs/visitors).
+ */
+export type ErasureKind = 'customer' | 'person' | 'biometrics' | 'visitor';
+export const ERASURE_KINDS: readonly ErasureKind[] = ['customer', 'person', 'biometrics', 'visitor'];
 export type ErasureState = 'running' | 'waiting_for_devices' | 'held' | 'done';
 export type ErasureStep = 'readers' | 'server_data' | 'history' | 'key' | 'physical' | 'certificate' | 'done';
 export const ERASURE_STEPS: readonly ErasureStep[] = ['readers', 'server_data', 'history', 'key', 'physical', 'certificate', 'done'];
@@ -35,7 +39,7 @@ export class ErasureJobEntity {
   @Column({ type: 'varchar', length: 24 })
   step!: ErasureStep;
 
-  /** `schedule`, `manual` (compliance), `request` (a data-subject case). */
+  /** `schedule`, `manual` (compliance), `request` (a data-subject case), `reapply`, `retention` (a visit's retention period ended). */
   @Column({ name: 'trigger', type: 'varchar', length: 16 })
   trigger!: string;
 

@@ -16,6 +16,7 @@ import { ErasureJobEntity, type ErasureKind, type ErasureStep, type LegalHoldEnt
 import { ErasureCertificates, type CertificateReading, type CertificateSummary } from './erasure/erasure-certificates.js';
 import { DAY_MS, iso, recordHolders, type ErasureData, type ErasureJobView, type PurgePreview } from './erasure/erasure-data.js';
 import { ErasureJobs } from './erasure/erasure-jobs.js';
+import { ErasureParticipants, type ErasureParticipant } from './erasure/erasure-participants.js';
 import { ErasureProbe } from './erasure/erasure-probe.js';
 import { ErasureSteps } from './erasure/erasure-steps.js';
 import { LegalHolds } from './erasure/legal-holds.js';
@@ -64,6 +65,7 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     private readonly certs: ErasureCertificates,
     private readonly legalHolds: LegalHolds,
     private readonly needles: ErasureNeedles,
+    private readonly participants: ErasureParticipants,
     probe: ErasureProbe,
     @Optional() leases?: LeaseService,
   ) {
@@ -192,6 +194,20 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
+   * Erasure of a visit's data after its retention period (@acs/visitors): the visit's own record
+   * (through its ErasureParticipant), the visitor's person row, grants and cards; the history
+   * keeps its ids (policy `visitor`). `visitId` is also the visitor's person id, which may never
+   * have existed (a visitor who did not come). Idempotent like the others.
+   */
+  async startVisitorErasure(customerId: string, visitId: string, actor: AuditActor | null): Promise<ErasureJobView> {
+    const running = await this.ds
+      .getRepository(ErasureJobEntity)
+      .findOne({ where: { personId: visitId, kind: 'visitor', state: In(['running', 'waiting_for_devices', 'held']) } });
+    if (running) return this.view(running);
+    return this.create('visitor', await this.people.customer(customerId), visitId, 'retention', actor, null);
+  }
+
+  /**
    * Erases again what a signed certificate says was erased and a restored backup brought back
    * (issue 15, part 4); the new certificate names the ones it repeats. Idempotent: a running
    * erasure of the same subject is returned.
@@ -268,6 +284,11 @@ export class ErasureService implements OnApplicationBootstrap, OnApplicationShut
     });
     void this.advance(job.id);
     return this.view(job);
+  }
+
+  /** A lib above compliance joins every erasure (see ErasureParticipant). */
+  registerParticipant(p: ErasureParticipant): void {
+    this.participants.register(p);
   }
 
   // ------------------------------------------------------------------ legal holds

@@ -1,4 +1,4 @@
-export { COMPLIANCE_ENTITIES, ErasureCertificateEntity, ErasureJobEntity } from './entities.js';
+export { COMPLIANCE_ENTITIES, ERASURE_KINDS, ErasureCertificateEntity, ErasureJobEntity, type ErasureKind } from './entities.js';
 export {
   ErasureService,
   keyPrefix,
@@ -10,6 +10,7 @@ export {
 } from './erasure.service.js';
 export { erasureFigures, type ErasureFigures } from './erasure/erasure-figures.js';
 export { ErasureProbe, type ErasureProbeListener } from './erasure/erasure-probe.js';
+export { type ErasureParticipant, type ParticipantSubject } from './erasure/erasure-participants.js';
 export { DsrService, addMonths, TEMPLATES_NOT_EXPORTED, type DsrCaseView } from './dsr.service.js';
 export { sqliteFiles, MIN_NEEDLE_BYTES, type FileScan } from './scan-paths.js';
 export { scanFilesInChild, scanChildEntry } from './scan-process.js';

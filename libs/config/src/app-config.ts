@@ -439,6 +439,19 @@ export class AppConfig {
   @Max(3650)
   HISTORY_KEEP_DAYS = 90;
 
+  /** Visitors: days after a visit's window ends before the visitor's data is erased (with a certificate). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  VISITOR_RETENTION_DAYS = 30;
+
+  /** Visitors: seconds between looks for visits that ended (no-show, left) or whose retention period is over. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  VISITOR_SWEEP_INTERVAL_S = 300;
+
   /**
    * Evidence: the Ed25519 signing key ring (certificates and checkpoints); defaults to
    * signing-keys.json beside the master key file. Created with mode 0600; kept out of the database

@@ -3,6 +3,8 @@ export {
   CustomerEntity,
   DoorEntity,
   PersonEntity,
+  PERSON_KINDS,
+  type PersonKind,
   ReaderEntity,
   type ReaderModel,
   type ReaderRole,

@@ -12,6 +12,7 @@ import { CREDENTIALS_ENTITIES } from '@acs/credentials';
 import { ACCESS_REQUEST_ENTITIES } from '@acs/access-requests';
 import { SiemOutboxEntity } from '@acs/siem';
 import { NOTIFICATION_ENTITIES } from '@acs/notifications';
+import { VISITOR_ENTITIES } from '@acs/visitors';
 import { MIGRATIONS } from '../../../migrations/index.js';
 
 /**
@@ -36,6 +37,7 @@ export const ENTITIES = [
   ...ACCESS_REQUEST_ENTITIES,
   SiemOutboxEntity,
   ...NOTIFICATION_ENTITIES,
+  ...VISITOR_ENTITIES,
 ];
 
 export const SCHEMA: SchemaParts = { entities: ENTITIES, migrations: MIGRATIONS };

@@ -2256,6 +2256,123 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/customers/{customerId}/visitors': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['VisitorsController_list'];
+    put?: never;
+    /** Register an expected visitor: name, company, e-mail, host, access level and arrival window */
+    post: operations['VisitorsController_register'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/visitors/{visitorId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['VisitorsController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/visitor-policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['VisitorsController_policy'];
+    /** Whether the customer's visitors must be escorted by their host (default true); applies from the next check-in */
+    put: operations['VisitorsController_setPolicy'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visitors/today': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every customer's visitors expected today (each site's local date) and those still checked in */
+    get: operations['VisitorsController_today'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visitors/today/count': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['VisitorsController_todayCount'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visitors/{visitorId}/check-in': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The ID document was checked at the desk (idChecked: true): temporary access until the window ends, escorted unless the policy says otherwise */
+    post: operations['VisitorsController_checkIn'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visitors/{visitorId}/check-out': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The visitor leaves: their access ends now */
+    post: operations['VisitorsController_checkOut'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/monitor/events': {
     parameters: {
       query?: never;
@@ -3120,6 +3237,16 @@ export interface components {
       validFrom: string | null;
       /** Format: date-time */
       validUntil: string | null;
+      /**
+       * @description `visitor`: made at the security desk for one visit
+       * @enum {string}
+       */
+      kind: 'employee' | 'visitor';
+      /**
+       * Format: uuid
+       * @description A visitor who must be escorted: their host
+       */
+      escortPersonId: string | null;
     };
     PersonPageView: {
       items: components['schemas']['PersonView'][];
@@ -4240,7 +4367,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'customer' | 'person' | 'biometrics';
+      kind: 'customer' | 'person' | 'biometrics' | 'visitor';
       /** Format: uuid */
       customerId: string;
       /** Format: uuid */
@@ -4293,7 +4420,7 @@ export interface components {
     UndonePurgeView: {
       certificate: string;
       /** @enum {string} */
-      kind: 'customer' | 'person' | 'biometrics';
+      kind: 'customer' | 'person' | 'biometrics' | 'visitor';
       customerId: string;
       personId: string | null;
       /** Format: date-time */
@@ -4525,6 +4652,103 @@ export interface components {
        * @description When the person made the request (default: now); the deadline runs from it
        */
       receivedAt?: string;
+    };
+    RegisterVisitorDto: {
+      /** @example Eva Jansen */
+      fullName: string;
+      /** @example Example Networks B.V. */
+      company?: string;
+      /** @example eva@example.com */
+      email?: string;
+      /**
+       * Format: uuid
+       * @description The person of the customer who receives the visitor (and escorts them)
+       */
+      hostPersonId: string;
+      /**
+       * Format: uuid
+       * @description Where the visitor may go: one of the access levels the customer's grants name
+       */
+      accessLevelId: string;
+      /**
+       * Format: date-time
+       * @description Start of the expected arrival window; the local date of this instant is the visit date
+       */
+      windowStart: string;
+      /**
+       * Format: date-time
+       * @description Exclusive end of the window: the visitor's access ends here, checked out or not (at most 24 h after the start)
+       */
+      windowEnd: string;
+    };
+    VisitorView: {
+      /**
+       * Format: uuid
+       * @description Also the visitor's person id once checked in
+       */
+      id: string;
+      /** Format: uuid */
+      customerId: string;
+      /** @enum {string} */
+      status: 'expected' | 'checked_in' | 'left' | 'no_show' | 'erased';
+      /** @description null once erased */
+      fullName: string | null;
+      company: string | null;
+      email: string | null;
+      /** Format: uuid */
+      hostPersonId: string;
+      /** Format: uuid */
+      accessLevelId: string;
+      /** Format: uuid */
+      siteId: string;
+      /** @description Local date of the visit (site time zone) */
+      visitDate: string;
+      /** Format: date-time */
+      windowStart: string;
+      /** Format: date-time */
+      windowEnd: string;
+      /** @description The customer's policy as applied at check-in */
+      escortRequired: boolean | null;
+      /** Format: date-time */
+      idCheckedAt: string | null;
+      /** Format: uuid */
+      idCheckedBy: string | null;
+      /** Format: date-time */
+      checkedInAt: string | null;
+      /** Format: date-time */
+      checkedOutAt: string | null;
+      /**
+       * Format: uuid
+       * @description null when the window closed the visit
+       */
+      checkedOutBy: string | null;
+      /** Format: uuid */
+      grantId: string | null;
+      /** Format: date-time */
+      registeredAt: string;
+      /** Format: date-time */
+      erasedAt: string | null;
+      /** Format: uuid */
+      erasureJobId: string | null;
+    };
+    VisitorPolicyView: {
+      /** Format: uuid */
+      customerId: string;
+      visitorEscortRequired: boolean;
+    };
+    VisitorPolicyDto: {
+      /** @description The customer's visitors must be escorted by their host at every door */
+      visitorEscortRequired: boolean;
+    };
+    VisitorsTodayCountView: {
+      /** @description Expected today and not yet arrived */
+      expected: number;
+      /** @description Checked in and not yet left */
+      checkedIn: number;
+    };
+    CheckInVisitorDto: {
+      /** @description The desk has checked the ID document against the name (required, must be true). Only that it was checked is recorded, never the document. */
+      idChecked: boolean;
     };
     MonitorAttemptEvent: {
       /** @enum {string} */
@@ -10432,6 +10656,289 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['DsrCaseView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_list: {
+    parameters: {
+      query?: {
+        /** @description Local visit date, YYYY-MM-DD */
+        date?: string;
+        status?: 'expected' | 'checked_in' | 'left' | 'no_show' | 'erased';
+      };
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_register: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterVisitorDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+        visitorId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_policy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorPolicyView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_setPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VisitorPolicyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorPolicyView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_today: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_todayCount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorsTodayCountView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_checkIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        visitorId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CheckInVisitorDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_checkOut: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        visitorId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorView'];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */

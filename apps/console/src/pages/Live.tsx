@@ -9,6 +9,7 @@ import { keys } from '../queries';
 import { reasonsQuery } from '../reasons';
 import { ErrorNotice, Field, Loading, PageHeader, Status, type Tone } from '../ui';
 import { PendingRequests } from './live/PendingRequests';
+import { VisitorsCount } from './live/VisitorsCount';
 import { AlarmTable } from './live/Alarms';
 import { CardReaderPanel } from './live/CardReaders';
 import { FailoverPanel } from './live/Failover';
@@ -339,6 +340,7 @@ export function LivePage() {
             Event stream: <Status tone={streamLabel.tone}>{streamLabel.text}</Status>
           </span>
           <PendingRequests />
+          <VisitorsCount />
         </PageHeader>
         <DegradedBanner api={api} />
         <div className="live-sr-only" aria-live="assertive">

@@ -74,7 +74,7 @@ async function whatIsBack(ds: DataSource, kind: ErasureKind, customerId: string,
     // One key per scope (a unique index), so the count is 0 or 1.
     count((await dataKeyIdOf(m, customerScope(customerId))) === null ? 0 : 1, 'data key(s)');
   } else if (personId) {
-    if (kind === 'person') count(await countPersonRows(m, { personId }), 'person row(s)');
+    if (kind === 'person' || kind === 'visitor') count(await countPersonRows(m, { personId }), 'person row(s)');
     count(await countTemplates(m, { personId }), 'template row(s)');
   }
   return back;

@@ -20,6 +20,7 @@ const customer = (historyRetention: 'delete' | 'pseudonymise', holds: ActiveHold
   holds,
 });
 const person = (holds: ActiveHold[] = []): ErasurePolicyInput => ({ kind: 'person', personId: ANNA, historyRetention: 'delete', holds });
+const visitor = (holds: ActiveHold[] = []): ErasurePolicyInput => ({ kind: 'visitor', personId: ANNA, historyRetention: 'delete', holds });
 const biometrics = (holds: ActiveHold[] = []): ErasurePolicyInput => ({ kind: 'biometrics', personId: ANNA, historyRetention: 'pseudonymise', holds });
 
 describe(erasurePolicy.name, () => {
@@ -69,6 +70,13 @@ describe(erasurePolicy.name, () => {
       'biometrics held',
       biometrics([ON_ANNA]),
       { holdIds: ['hold-anna'], serverTemplatesWith: 'readers', apiTokens: 'keep', names: 'keep', history: 'keep', key: SHARED_KEY },
+    ],
+    // A visit's data after its retention period: the name behind the id goes, the passages stay (ids only).
+    ['visitor', visitor(), { holdIds: [], serverTemplatesWith: 'readers', apiTokens: 'keep', names: 'delete', history: 'keep', key: SHARED_KEY }],
+    [
+      'visitor under a customer hold',
+      visitor([WHOLE]),
+      { holdIds: ['hold-customer'], serverTemplatesWith: 'readers', apiTokens: 'keep', names: 'defer', history: 'keep', key: SHARED_KEY },
     ],
   ])('%s', (_label, input, expected) => {
     expect(erasurePolicy(input)).toEqual({ ...expected, templates: 'delete' });

@@ -8,7 +8,7 @@ export interface ActiveHold {
 
 export interface ErasurePolicyInput {
   kind: ErasureKind;
-  /** The erased person (`person` and `biometrics`); null for a customer purge. */
+  /** The erased person (`person`, `biometrics`, `visitor`: the visit's id, also its person's); null for a customer purge. */
   personId: string | null;
   /** HISTORY_RETENTION: what end of service does to a customer's access history. */
   historyRetention: 'delete' | 'pseudonymise';
@@ -60,7 +60,9 @@ export function erasurePolicy(input: ErasurePolicyInput): ErasurePolicy {
   const holds = kind === 'customer' ? input.holds : input.holds.filter((h) => h.personId === null || h.personId === input.personId);
   const held = holds.length > 0;
   const names = kind === 'biometrics' ? 'keep' : held ? 'defer' : 'delete';
-  const history = kind === 'biometrics' ? 'keep' : held ? 'defer' : kind === 'person' ? 'strip_person' : input.historyRetention;
+  // A visitor's passages stay in the customer's history (ids only, like every event) under the
+  // customer's retention: the visit's erasure takes the name behind the id, not the record of entry.
+  const history = kind === 'biometrics' || kind === 'visitor' ? 'keep' : held ? 'defer' : kind === 'person' ? 'strip_person' : input.historyRetention;
   const key: ErasurePolicy['key'] =
     kind !== 'customer' ? { action: 'keep', reason: 'shared_customer_key' } : held ? { action: 'defer', reason: 'legal_hold' } : { action: 'destroy' };
   return {

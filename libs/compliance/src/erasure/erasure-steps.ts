@@ -13,6 +13,7 @@ import { ErasureJobEntity } from '../entities.js';
 import { DAY_MS, defer, recordHolders, undefer, type ErasureData } from './erasure-data.js';
 import { erasurePolicy, type ErasurePolicy } from './erasure-policy.js';
 import { ErasureJobs } from './erasure-jobs.js';
+import { ErasureParticipants } from './erasure-participants.js';
 import { ErasureProbe } from './erasure-probe.js';
 import { LegalHolds } from './legal-holds.js';
 
@@ -39,6 +40,7 @@ export class ErasureSteps {
     private readonly credentials: CredentialService,
     private readonly accounts: StaffService,
     private readonly notifications: Notifications,
+    private readonly participants: ErasureParticipants,
   ) {}
 
   async policy(job: ErasureJobEntity): Promise<ErasurePolicy> {
@@ -117,6 +119,8 @@ export class ErasureSteps {
       const cards = await this.credentials.eraseCredentials(m, people);
       data.counts.cards = (data.counts.cards ?? 0) + cards.cards;
       data.counts.pins = (data.counts.pins ?? 0) + cards.pins;
+      // Libs above compliance with personal data of their own (visitors), in this transaction too.
+      for (const p of this.participants.all()) data.counts[p.count] = (data.counts[p.count] ?? 0) + (await p.erase(m, people, now));
       const erased = await this.people.erasePersonData(m, people, now);
       out.erased = erased;
       if (erased.deletedPersonIds.length > 0) {

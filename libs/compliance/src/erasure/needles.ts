@@ -4,6 +4,7 @@ import { Notifications } from '@acs/notifications';
 import { TemplateVault } from '@acs/reader-fleet';
 import { PersonalData, PersonDataErasure } from '@acs/registry';
 import type { ErasureJobEntity } from '../entities.js';
+import { ErasureParticipants } from './erasure-participants.js';
 
 /** Values to look for in the database files: kept in memory only, never persisted. */
 export interface Needles {
@@ -44,6 +45,7 @@ export class ErasureNeedles {
     private readonly vault: TemplateVault,
     private readonly credentials: CredentialService,
     private readonly notifications: Notifications,
+    private readonly participants: ErasureParticipants,
   ) {}
 
   get(jobId: string): Needles | undefined {
@@ -65,7 +67,8 @@ export class ErasureNeedles {
       for (const s of await this.credentials.storedSecrets(subject)) cards.push(Buffer.from(s, 'utf8'));
       // A customer's administrators' notification addresses go with the customer (not with one person).
       const addresses = job.kind === 'customer' ? await this.notifications.sealedAddresses(job.customerId) : [];
-      for (const v of [...(await this.people.sealedValues(subject)), ...addresses]) {
+      const participants = await Promise.all(this.participants.all().map((p) => p.sealedValues(subject)));
+      for (const v of [...(await this.people.sealedValues(subject)), ...addresses, ...participants.flat()]) {
         const slice = ctSlice(v.ciphertext);
         if (slice) ciphertext.push(slice);
         try {

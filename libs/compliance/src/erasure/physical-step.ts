@@ -13,6 +13,7 @@ import { sqliteFiles } from '../scan-paths.js';
 import { scanFilesInChild } from '../scan-process.js';
 import { scanTables } from '../table-scan.js';
 import type { ErasureData } from './erasure-data.js';
+import { ErasureParticipants } from './erasure-participants.js';
 import { ErasureNeedles, keyPrefix } from './needles.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -34,6 +35,7 @@ export class PhysicalErasure {
     private readonly history: AccessHistoryErasure,
     private readonly needles: ErasureNeedles,
     private readonly credentials: CredentialService,
+    private readonly participants: ErasureParticipants,
   ) {}
 
   async run(job: ErasureJobEntity, data: ErasureData): Promise<void> {
@@ -102,7 +104,14 @@ export class PhysicalErasure {
 
   /** Tables an erasure deletes from or rewrites (old row versions hold the values until VACUUM on PostgreSQL). */
   private erasedTables(): string[] {
-    return [...this.vault.tables(), ...this.people.tables(), ...this.credentials.tables(), ...this.history.tables(), ...dataKeyTables(this.ds)];
+    return [
+      ...this.vault.tables(),
+      ...this.people.tables(),
+      ...this.credentials.tables(),
+      ...this.history.tables(),
+      ...this.participants.all().flatMap((p) => p.tables()),
+      ...dataKeyTables(this.ds),
+    ];
   }
 
   /**

@@ -9,7 +9,7 @@ import { RegistryChanges } from '../common/registry-changes.js';
 export async function loadSnapshot(m: EntityManager): Promise<RegistrySnapshot> {
   const [customers, persons, schedules, levels, grants, zones, doors, levelZones, levelDoors] = await Promise.all([
     m.find(CustomerEntity, { select: { id: true, serviceStart: true, serviceEnd: true, purgedAt: true } }),
-    m.find(PersonEntity, { select: { id: true, customerId: true, status: true, validFrom: true, validUntil: true } }),
+    m.find(PersonEntity, { select: { id: true, customerId: true, status: true, validFrom: true, validUntil: true, escortPersonId: true } }),
     m.find(ScheduleEntity),
     m.find(AccessLevelEntity, { select: { id: true, scheduleId: true } }),
     m.find(GrantEntity),
@@ -29,7 +29,19 @@ export async function loadSnapshot(m: EntityManager): Promise<RegistrySnapshot> 
   const byLevel = (rows: Array<{ level: string; target: string }>, level: string) => rows.filter((r) => r.level === level).map((r) => r.target);
   return {
     customers: new Map(customers.map((c) => [c.id, { id: c.id, serviceStart: c.serviceStart, serviceEnd: c.serviceEnd, purgedAt: c.purgedAt }])),
-    persons: new Map(persons.map((p) => [p.id, { id: p.id, customerId: p.customerId, status: p.status, validFrom: p.validFrom, validUntil: p.validUntil }])),
+    persons: new Map(
+      persons.map((p) => [
+        p.id,
+        {
+          id: p.id,
+          customerId: p.customerId,
+          status: p.status,
+          validFrom: p.validFrom,
+          validUntil: p.validUntil,
+          ...(p.escortPersonId !== null ? { escortedBy: p.escortPersonId } : {}),
+        },
+      ]),
+    ),
     schedules: new Map(
       schedules.map((s) => [s.id, { id: s.id, timeZone: s.timeZone, windows: s.windows, holidays: s.holidays, holidayWindows: s.holidayWindows }]),
     ),

@@ -1,5 +1,5 @@
 export { CustomerEntity } from './customer.entity.js';
-export { PersonEntity } from './person.entity.js';
+export { PersonEntity, PERSON_KINDS, type PersonKind } from './person.entity.js';
 export { SiteEntity, ZoneEntity, ZONE_KINDS, type ZoneKind } from './site.entity.js';
 export {
   ReaderEntity,

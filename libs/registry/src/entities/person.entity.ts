@@ -3,6 +3,10 @@ import { epochMs } from '@acs/database';
 import type { PersonStatus } from '@acs/access-rules';
 import { CustomerEntity } from './customer.entity.js';
 
+/** `visitor`: a person made at the security desk for one visit (@acs/visitors); everyone else is an `employee`. */
+export const PERSON_KINDS = ['employee', 'visitor'] as const;
+export type PersonKind = (typeof PERSON_KINDS)[number];
+
 /** A customer's employee. Name, e-mail and phone are ciphertexts under the customer's data key. */
 @Entity('person')
 @Index('idx_person_customer', ['customerId', 'id'])
@@ -34,6 +38,13 @@ export class PersonEntity {
 
   @Column({ name: 'valid_until', type: 'bigint', nullable: true, transformer: epochMs })
   validUntil!: number | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'employee' })
+  kind!: PersonKind;
+
+  /** A visitor who must be escorted: the host (a person of the same customer) who badges with them at every door. */
+  @Column({ name: 'escort_person_id', type: 'varchar', length: 36, nullable: true })
+  escortPersonId!: string | null;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: number;

@@ -3,6 +3,7 @@ import { IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, Min
 import { PlainText } from '@acs/http';
 import type { PersonStatus } from '@acs/access-rules';
 import { PageQueryDto } from '../common/paging.js';
+import { PERSON_KINDS, type PersonKind } from '../entities/person.entity.js';
 
 export const PERSON_STATUSES = ['active', 'suspended', 'restricted'] as const;
 
@@ -68,6 +69,9 @@ export class PersonView {
   @ApiProperty({ enum: PERSON_STATUSES }) status!: PersonStatus;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) validFrom!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) validUntil!: string | null;
+  @ApiProperty({ enum: PERSON_KINDS, description: '`visitor`: made at the security desk for one visit' }) kind!: PersonKind;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'A visitor who must be escorted: their host' })
+  escortPersonId!: string | null;
 }
 
 export class PersonPageView {

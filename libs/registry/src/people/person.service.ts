@@ -49,6 +49,8 @@ export class PersonService {
         status: dto.status ?? 'active',
         validFrom,
         validUntil,
+        kind: 'employee',
+        escortPersonId: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -57,6 +59,55 @@ export class PersonService {
     });
     this.changes.emit({ kind: 'person', id, op: 'created', customerId });
     return this.view(entity);
+  }
+
+  /**
+   * A visitor's person row, made at the security desk (@acs/visitors): valid for the visit only
+   * and, when the customer's policy requires it, naming the host who must escort them. The id is
+   * the visit's, so one erasure finds both. Not reachable over the people routes: those make
+   * employees.
+   */
+  async createVisitor(
+    customerId: string,
+    v: { id: string; fullName: string; email: string | null; validFrom: number; validUntil: number; escortPersonId: string | null },
+  ): Promise<PersonView> {
+    assertWindow(v.validFrom, v.validUntil);
+    const now = this.clock.nowMs();
+    const scope = customerScope(customerId);
+    const entity = await this.writes.transaction(async (m) => {
+      const customer = await m.findOne(CustomerEntity, { where: { id: customerId } });
+      if (!customer) throw new NotFoundError('Customer', customerId);
+      if (customer.purgedAt !== null) throw new ConflictError('customer.purged', 'people cannot be added to a purged customer');
+      if (v.escortPersonId !== null) await this.mustGet(customerId, v.escortPersonId, m);
+      const e: PersonEntity = {
+        id: v.id,
+        customerId,
+        nameCt: (await this.pd.seal(scope, row(v.id), 'name', v.fullName))!,
+        emailCt: await this.pd.seal(scope, row(v.id), 'email', v.email),
+        phoneCt: null,
+        status: 'active',
+        validFrom: v.validFrom,
+        validUntil: v.validUntil,
+        kind: 'visitor',
+        escortPersonId: v.escortPersonId,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await m.insert(PersonEntity, e);
+      return e;
+    });
+    this.changes.emit({ kind: 'person', id: v.id, op: 'created', customerId });
+    return this.view(entity);
+  }
+
+  /** Ends a person's validity at `at` (a visitor checked out): every decision from then on says person_expired. */
+  async endValidity(customerId: string, id: string, at: number): Promise<void> {
+    await this.writes.transaction(async (m) => {
+      const e = await this.mustGet(customerId, id, m);
+      if (e.validUntil !== null && e.validUntil <= at) return;
+      await m.update(PersonEntity, { id }, { validUntil: Math.max(at, (e.validFrom ?? at - 1) + 1), updatedAt: this.clock.nowMs() });
+    });
+    this.changes.emit({ kind: 'person', id, op: 'updated', customerId });
   }
 
   async update(customerId: string, id: string, dto: UpdatePersonDto): Promise<PersonView> {
@@ -133,6 +184,8 @@ export class PersonService {
       status: e.status,
       validFrom: isoOrNull(e.validFrom),
       validUntil: isoOrNull(e.validUntil),
+      kind: e.kind,
+      escortPersonId: e.escortPersonId,
     };
   }
 }
