@@ -8,6 +8,7 @@ import { CryptoModule } from '@acs/crypto';
 import { DatabaseModule } from '@acs/database';
 import { RegistryCoreModule } from '@acs/registry';
 import { SCHEMA } from '@acs/schema';
+import { SiemAuditFeedModule } from '@acs/siem';
 
 /** The services an admin command needs, without HTTP. */
 @Module({})
@@ -24,6 +25,7 @@ export class CliModule {
         AuthCoreModule,
         RegistryCoreModule,
         AccessLogCoreModule,
+        SiemAuditFeedModule,
       ],
     };
   }
