@@ -34,9 +34,11 @@ export class VirtualReaderTcpServer {
       socket.destroy();
       return;
     }
-    // Detach the old client first: bytes for the new one must not reach it meanwhile.
+    // Detach the old client first: bytes for the new one must not reach it meanwhile. Detaching
+    // forgets it, so keep hold of it to drop its connection (the old client sees its socket close).
+    const old = this.client;
     this.detachClient?.();
-    this.client?.destroy();
+    old?.destroy();
     socket.setNoDelay(true);
     this.client = socket;
     const onOutput = (bytes: Buffer) => {

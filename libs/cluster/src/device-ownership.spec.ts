@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { FakeClock, type PeriodicJobs } from '@acs/clock';
 import { loadConfig } from '@acs/config';
-import { runMigrations, WriteQueue } from '@acs/database';
+import { DatabaseHealth, runMigrations, WriteQueue } from '@acs/database';
 import { createPostgresDatabase } from '@acs/database/testing';
 import type { DeviceWiringService } from '@acs/registry';
 import { createLibTestDatabase, libSchema } from '../../../test/support/lib-database.js';
@@ -142,5 +142,113 @@ describe.each([
     await instances[holder].onApplicationShutdown();
     await instances[other].tick();
     expect(fenceOf(other)!.token).toBeGreaterThan(before);
+  });
+});
+
+describe('device ownership through a database outage (SQLite; the outage is one instance’s database calls failing)', () => {
+  const clock = new FakeClock('2026-12-04T09:00:00Z');
+  let db: Awaited<ReturnType<typeof createLibTestDatabase>>;
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  const placement = { host: UNIT.host, failoverGroup: UNIT.group };
+  type Node = { own: DeviceOwnership; health: DatabaseHealth; cut: boolean; changes: OwnershipChange[]; outages: boolean[] };
+  const nodes: Record<'a' | 'b', Node> = {} as never;
+
+  beforeAll(async () => {
+    db = await createLibTestDatabase(SCHEMA.entities);
+    const queue = new WriteQueue(db.dataSource);
+    for (const id of ['a', 'b'] as const) {
+      const config = loadConfig({ INSTANCE_ID: `dc1-${id}`, FAILOVER_GROUPS: 'g1', DEVICE_LEASE_MS: String(LEASE_MS), DEGRADED_WINDOW_S: '60' });
+      const health = new DatabaseHealth(db.dataSource, clock, noJobs);
+      const node = { health, cut: false, changes: [], outages: [] } as unknown as Node;
+      const real = new LeaseService(db.dataSource, queue, clock, config);
+      const leases = {
+        take: (...args: Parameters<LeaseService['take']>) => (node.cut ? Promise.reject(refused()) : real.take(...args)),
+        release: (name: string) => real.release(name),
+        list: (prefix: string) => real.list(prefix),
+      } as unknown as LeaseService;
+      const wiring = { failoverUnits: async () => (node.cut ? Promise.reject(refused()) : [UNIT]) } as unknown as DeviceWiringService;
+      node.own = new DeviceOwnership(leases, wiring, clock, config, noJobs, health);
+      node.own.on('changed', (c) => node.changes.push(c));
+      node.own.on('outage', (d) => node.outages.push(d));
+      nodes[id] = node;
+    }
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  const fence = (id: 'a' | 'b') => {
+    const c = nodes[id].own.claim(placement);
+    return c.mine ? { ...c.fence!, throughOutage: c.throughOutage ?? false } : null;
+  };
+  const cut = (id: 'a' | 'b', on: boolean) => {
+    nodes[id].cut = on;
+    // The probe's outcome, as DatabaseHealth's periodic SELECT 1 would report it.
+    if (on) nodes[id].health.noteFailure(refused());
+    else nodes[id].health.noteSuccess();
+  };
+
+  it('keeps the lease held when the outage began past its deadline, for the window, and takes nothing new', async () => {
+    await nodes.a.own.tick();
+    const token = fence('a')!.token;
+    clock.advance(1000);
+    nodes.a.cut = true;
+    nodes.b.cut = true;
+    // A's renewal meets the outage: degraded from now, the lease kept.
+    await nodes.a.own.tick();
+    expect(nodes.a.health.degraded).toBe(true);
+    expect(nodes.a.outages).toEqual([true]);
+    cut('b', true);
+    clock.advance(LEASE_MS * 5);
+    expect(fence('a')).toEqual({ lease: LEASE, token, throughOutage: true });
+    // B could not take it anyway; it does not even try while degraded.
+    await nodes.b.own.tick();
+    expect(nodes.b.own.claim(placement).mine).toBe(false);
+  });
+
+  it('after the recovery renews the kept lease with its token and says so; the others wait a lease time before taking any', async () => {
+    const token = fence('a')!.token;
+    // B is back first and ticks at once: A's lease row has expired, but B leaves it alone.
+    cut('b', false);
+    await nodes.b.own.tick();
+    expect(nodes.b.own.claim(placement).mine).toBe(false);
+    nodes.a.changes.length = 0;
+    cut('a', false);
+    // DatabaseHealth's recovery starts A's round at once.
+    await nodes.a.own.tick();
+    expect(fence('a')).toEqual({ lease: LEASE, token, throughOutage: false });
+    expect(nodes.a.changes).toEqual([{ lease: LEASE, held: true, token }]);
+  });
+
+  it('partial partition: B reaches the database and takes the unit over; A keeps it while cut off, and lets go the moment it is back', async () => {
+    // A lease time after the recovery, A renewing as usual.
+    clock.advance(LEASE_MS / 2);
+    await nodes.a.own.tick();
+    clock.advance(LEASE_MS / 2);
+    await nodes.a.own.tick();
+    const old = fence('a')!.token;
+    nodes.a.cut = true;
+    await nodes.a.own.tick();
+    expect(nodes.a.health.degraded).toBe(true);
+    clock.advance(LEASE_MS + 1);
+    await nodes.b.own.tick();
+    const taken = fence('b')!;
+    expect(taken.token).toBeGreaterThan(old);
+    // A cannot know: it keeps its old fence, which the controller refuses once B has used the new one.
+    expect(fence('a')).toEqual({ lease: LEASE, token: old, throughOutage: true });
+    cut('a', false);
+    expect(fence('a')).toEqual({ lease: LEASE, token: old, throughOutage: true });
+    await nodes.a.own.tick();
+    expect(nodes.a.own.claim(placement)).toEqual({ mine: false });
+    expect(nodes.a.changes.at(-1)).toEqual({ lease: LEASE, held: false, token: old });
+  });
+
+  it('a lease that lapsed before the outage began is not revived by it', async () => {
+    // B holds it; B is paused past its lease, then wakes into an outage.
+    clock.advance(LEASE_MS + 1);
+    nodes.b.cut = true;
+    await nodes.b.own.tick();
+    expect(nodes.b.health.degraded).toBe(true);
+    expect(nodes.b.own.claim(placement)).toEqual({ mine: false });
+    cut('b', false);
   });
 });

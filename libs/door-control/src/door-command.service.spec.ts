@@ -64,6 +64,26 @@ describe('DoorCommandService (on a fake transport)', () => {
     jest.useRealTimers();
   });
 
+  it('asks the fence for staff commands (lock, door modes) apart: none while the controller is kept only through a database outage', async () => {
+    const secrets = new InMemoryControllerSecretProvider();
+    secrets.set(CTL, SECRET);
+    // As RegistryControllerSecrets answers while the lease is kept past its deadline through an outage.
+    const fenced = Object.assign(secrets, { fenceFor: async (_id: string, purpose?: 'serve' | 'staff') => (purpose === 'staff' ? null : 7) });
+    const served = new DoorCommandService(transport, fenced, clock, { commandTimeoutMs: 1000, ackDelayMs: 20 });
+    await served.start();
+    for (const send of [() => served.unlock(CTL, 1, 500, { owned: true }), () => served.setMode(CTL, 1, 'locked-down'), () => served.lock(CTL, 1)]) {
+      send().catch(() => undefined);
+      await flush();
+    }
+    const sent = transport.published.filter((p) => p.topic === commandTopic(CTL)).map((p) => [p.body.cmd, p.body.fence]);
+    expect(sent).toEqual([
+      ['unlock', 7],
+      ['set-mode', undefined],
+      ['lock', undefined],
+    ]);
+    served.stop();
+  });
+
   it('signs an unlock for the controller and resolves with its authentic reply', async () => {
     const reply = doors.unlock(CTL, 1, 500);
     await flush();

@@ -203,7 +203,9 @@ export class DoorCommandService extends EventEmitter<DoorEdgeEvents> {
     }
     const secret = await this.secrets.getSecret(controllerId);
     if (!secret) throw new DoorCommandError('unknown-controller', `no secret for controller ${controllerId}: not registered`, controllerId);
-    const fence = this.secrets.fenceFor ? await this.secrets.fenceFor(controllerId) : null;
+    // Lock and door modes are staff commands, accepted from any instance (lockdown must work from anywhere).
+    const purpose = args.cmd === 'lock' || args.cmd === 'set-mode' ? 'staff' : 'serve';
+    const fence = this.secrets.fenceFor ? await this.secrets.fenceFor(controllerId, purpose) : null;
     if (fence === false && mustOwn)
       throw new DoorCommandError('not-owner', `cannot ${args.cmd} on ${controllerId}: another server instance serves it now`, controllerId);
 

@@ -57,9 +57,11 @@ export class RegistryControllerSecrets implements ControllerSecretProvider, OnMo
     return (await this.claim(mqttId)).mine;
   }
 
-  async fenceFor(mqttId: string): Promise<number | null | false> {
+  async fenceFor(mqttId: string, purpose: 'serve' | 'staff' = 'serve'): Promise<number | null | false> {
     const c = await this.claim(mqttId);
-    return c.mine ? (c.fence?.token ?? null) : false;
+    if (!c.mine) return false;
+    if (purpose === 'staff' && c.throughOutage) return null;
+    return c.fence?.token ?? null;
   }
 
   private async claim(mqttId: string): Promise<DeviceClaim> {

@@ -75,8 +75,13 @@ export interface ControllerSecretProvider {
    * For a controller that fails over between instances: the fencing token of this instance's
    * lease on it, `false` when another instance serves it now. `null` for a controller that stays
    * with its host (no fence). Absent: no controller fails over.
+   *
+   * `staff`: for a staff command (lock, a door mode), which any instance may send without a fence.
+   * The token is then left out (`null`) while this instance keeps the controller only through a
+   * database outage: another instance may have taken it over meanwhile, and a lockdown must not
+   * be refused as `fenced` (docs/failover.md, "Failover devices during a database outage").
    */
-  fenceFor?(controllerId: string): Promise<number | null | false>;
+  fenceFor?(controllerId: string, purpose?: 'serve' | 'staff'): Promise<number | null | false>;
 }
 
 export class InMemoryControllerSecretProvider implements ControllerSecretProvider {

@@ -83,10 +83,15 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     });
     // A failover lease gained or lost opens or closes that group's readers here.
     const onLease = () => void this.sync();
+    const onOutage = (degraded: boolean) => {
+      if (degraded) for (const e of [...this.entries.values()]) this.dropIfLostWhileDegraded(e);
+    };
     this.ownership?.on('changed', onLease);
+    this.ownership?.on('outage', onOutage);
     this.unsubscribe = () => {
       unsubscribe();
       this.ownership?.off('changed', onLease);
+      this.ownership?.off('outage', onOutage);
     };
     void this.sync();
   }
@@ -116,7 +121,14 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     // Only the readers wired to this host, and those of a failover group whose lease this instance
     // holds now: another instance owns the rest (INSTANCE_ID).
     const me = this.config.INSTANCE_ID;
-    const rows = this.ownership ? await this.directory.readersFor(me, this.ownership.groups) : await this.directory.readersOnHost(me);
+    let rows: FleetReader[];
+    try {
+      rows = this.ownership ? await this.directory.readersFor(me, this.ownership.groups) : await this.directory.readersOnHost(me);
+    } catch (err) {
+      // The database is unreachable: still let go of the readers whose lease is over (the leases are in memory).
+      for (const e of [...this.entries.values()]) if (!this.claim(e.readerId).mine) await this.closeEntry(e);
+      throw err;
+    }
     this.placements = new Map(rows.map((r) => [r.id, { host: r.host, failoverGroup: r.failoverGroup }]));
     const seen = new Set<string>();
     for (const r of rows) {
@@ -125,6 +137,8 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
       const fingerprint = `${r.transport}|${r.address}|${r.passwordCt}|${r.model}|${r.role}|${r.host}|${r.failoverGroup ?? ''}`;
       const existing = this.entries.get(r.id);
       if (existing && existing.fingerprint === fingerprint) continue;
+      // No failover reader is opened while the database is unreachable (see dropIfLostWhileDegraded).
+      if (!existing && r.failoverGroup !== null && this.ownership?.degraded) continue;
       if (existing) await this.closeEntry(existing);
       if (this.stopped) return;
       await this.openEntry(r, fingerprint);
@@ -156,10 +170,28 @@ export class ReaderManager extends EventEmitter implements OnApplicationBootstra
     reader.on('state', (change: ReaderStateChange) => {
       if (this.entries.get(r.id) !== entry) return;
       this.emit('state', { readerId: r.id, ...change });
+      if (this.dropIfLostWhileDegraded(entry)) return;
       if (change.to === 'ready')
         void this.onReady(entry).catch((err: Error) => this.logger.warn(`reader ${r.id} ready, capacity not refreshed: ${err.message}`));
     });
     reader.open().catch(() => undefined);
+  }
+
+  /**
+   * While the database is unreachable, a failover reader whose connection is lost (or was not up
+   * when the outage began) is closed instead of reconnected: another instance that still reaches
+   * the database may have taken its unit over, and the device server gave that instance the
+   * connection (the newest client wins). Reconnecting would take it back from the lawful holder.
+   * It reopens when the database is back and the lease renewed (docs/failover.md, "Failover
+   * devices during a database outage"). True when the entry was closed.
+   */
+  private dropIfLostWhileDegraded(e: Entry): boolean {
+    if (e.placement.failoverGroup === null || !this.ownership?.degraded) return false;
+    const state = e.reader.state;
+    if (state === 'ready' || state === 'closed') return false;
+    this.logger.warn(`reader ${e.readerId} lost during the database outage (${state}); not reopened until the database is back`);
+    void this.closeEntry(e);
+    return true;
   }
 
   private async onReady(entry: Entry): Promise<void> {
