@@ -2289,6 +2289,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/customers/{customerId}/visitors/{visitorId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Call off a visit that is still expected (visitor.not_expected otherwise): the desk can no longer check the visitor in */
+    post: operations['VisitorsController_cancel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/customers/{customerId}/visitor-policy': {
     parameters: {
       query?: never;
@@ -4690,7 +4707,7 @@ export interface components {
       /** Format: uuid */
       customerId: string;
       /** @enum {string} */
-      status: 'expected' | 'checked_in' | 'left' | 'no_show' | 'erased';
+      status: 'expected' | 'checked_in' | 'left' | 'no_show' | 'cancelled' | 'erased';
       /** @description null once erased */
       fullName: string | null;
       company: string | null;
@@ -10674,7 +10691,7 @@ export interface operations {
       query?: {
         /** @description Local visit date, YYYY-MM-DD */
         date?: string;
-        status?: 'expected' | 'checked_in' | 'left' | 'no_show' | 'erased';
+        status?: 'expected' | 'checked_in' | 'left' | 'no_show' | 'cancelled' | 'erased';
       };
       header?: never;
       path: {
@@ -10738,6 +10755,37 @@ export interface operations {
     };
   };
   VisitorsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+        visitorId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_cancel: {
     parameters: {
       query?: never;
       header?: never;
