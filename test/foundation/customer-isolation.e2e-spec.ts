@@ -39,6 +39,7 @@ const CUSTOMER_ROUTES: Record<string, OwnCall | 'list' | { skip: string }> = {
   'GET /customers/:customerId/access-requests': 'list',
   'GET /customers/:customerId/access-requests/:requestId': { status: 404, code: 'access_request.not_found' },
   'GET /customers/:customerId/data-subject-requests': 'list',
+  'GET /customers/:customerId/enrolment': 'list',
   'GET /customers/:customerId/grants': 'list',
   'GET /customers/:customerId/monitor/events': { skip: "an event stream of A's own doors; refused for B below" },
   'GET /customers/:customerId/notification-settings': 'list',

@@ -1596,6 +1596,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/customers/{customerId}/enrolment': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The customer's enrolled people: fingers and active cards per person (people with neither are absent) */
+    get: operations['CustomerEnrolmentController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/reader-libraries': {
     parameters: {
       query?: never;
@@ -4234,6 +4251,14 @@ export interface components {
       opIds: string[];
       readerIds: string[];
       templatesDeleted: number;
+    };
+    PersonEnrolmentView: {
+      /** Format: uuid */
+      personId: string;
+      /** @description Enrolled fingers */
+      fingers: number;
+      /** @description Active cards */
+      cards: number;
     };
     ReconciliationView: {
       at: number;
@@ -9298,6 +9323,36 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErasureView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  CustomerEnrolmentController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PersonEnrolmentView'][];
         };
       };
       /** @description Any error: RFC 9457 problem details with a stable `code` */
