@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { ACCESS_POLICY, type AccessPolicy, AUDIT_POLICY } from '@acs/auth';
+import { collectRoutes, type RouteInfo } from '../support/routes.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-interface RouteInfo {
-  route: string;
-  method: string;
-  access?: AccessPolicy;
-  audited: boolean;
-}
 
 // Routes anyone may call. Everything else must name its callers.
 // Sign-in (with its passkey steps) and the reset link's form are public by nature: they are how a person gets a session.
@@ -30,36 +20,6 @@ const PUBLIC_ROUTES = new Set([
   'GET /auth/oidc/start',
   'GET /auth/oidc/callback',
 ]);
-
-function collectRoutes(t: TestApp): RouteInfo[] {
-  const scanner = new MetadataScanner();
-  const reflector = t.app.get(Reflector);
-  const routes: RouteInfo[] = [];
-  const controllers = [...t.app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()]);
-  for (const wrapper of controllers) {
-    const { instance, metatype } = wrapper;
-    if (!instance || !metatype) continue;
-    const base = String(Reflect.getMetadata(PATH_METADATA, metatype) ?? '');
-    const proto = Object.getPrototypeOf(instance) as object;
-    for (const name of scanner.getAllMethodNames(proto)) {
-      const handler = (proto as Record<string, unknown>)[name] as (...args: unknown[]) => unknown;
-      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-      if (path === undefined) continue;
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
-      const full = `/${[base, path]
-        .map((p) => p.replace(/^\/|\/$/g, ''))
-        .filter(Boolean)
-        .join('/')}`;
-      routes.push({
-        route: `${method} ${full}`,
-        method,
-        access: reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [handler, metatype]),
-        audited: reflector.get(AUDIT_POLICY, handler) !== undefined,
-      });
-    }
-  }
-  return routes;
-}
 
 describe('route policy', () => {
   let t: TestApp;

@@ -289,15 +289,44 @@ describe('notifications', () => {
     expect(leaks(mails[0]!.raw)).toEqual([]);
   });
 
-  it("a visitor's arrival, for the visitors' check-in to call", async () => {
-    const visitorId = '0190aaaa-0000-7000-8000-000000000151';
-    await t.app.get(Notifications).visitorArrived(b.id, visitorId, site.suiteDoorId);
-    await t.app.get(Notifications).visitorArrived(b.id, visitorId, site.suiteDoorId);
+  it("a visitor's check-in at the desk mails the host customer's administrators once, naming the visit by id only", async () => {
+    const host = await createPerson(t, b.id, { fullName: 'Gerrit Gastheer' });
+    await post(t, '/grants', { accessLevelId: site.suiteLevelId, customerId: b.id });
+    const at = (ms: number) => new Date(t.clock.nowMs() + ms).toISOString();
+    const registered = await t
+      .http()
+      .post(`/customers/${b.id}/visitors`)
+      .set(bearer(t.adminToken))
+      .send({
+        fullName: 'Wilma Bezoeker',
+        company: 'Kabelwerk Delta B.V.',
+        email: 'wilma@kabelwerk.example',
+        hostPersonId: host.id,
+        accessLevelId: site.suiteLevelId,
+        windowStart: at(0),
+        windowEnd: at(4 * 3_600_000),
+      })
+      .expect(201);
+    const visitorId = registered.body.id as string;
+    // Registering is not an arrival.
+    await worker.round();
+    expect(mailsAbout(visitorId)).toEqual([]);
+    await t.http().post(`/visitors/${visitorId}/check-in`).set(bearer(security)).send({ idChecked: true }).expect(200);
+    // A second check-in is refused and queues nothing more.
+    expect((await t.http().post(`/visitors/${visitorId}/check-in`).set(bearer(security)).send({ idChecked: true }).expect(409)).body.code).toBe(
+      'visitor.not_expected',
+    );
+    await worker.round();
     await worker.round();
     const mails = mailsAbout(visitorId);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.to).toEqual([ADDRESS_B]);
-    expect(mails[0]!.text).toContain(`Visitor ${visitorId} arrived at ${site.suiteDoorId}`);
+    expect(mails[0]!.subject).toBe('[ACS] Visitor arrived');
+    expect(mails[0]!.text).toContain(`Visitor ${visitorId} arrived at the security desk at ${new Date(t.clock.nowMs()).toISOString().replace('.000Z', 'Z')}.`);
+    expect(mails[0]!.text).toContain('Details: https://acs.example.com/console/portal-visitors');
+    expect(leaks(mails[0]!.raw, ['Wilma', 'Bezoeker', 'Kabelwerk', 'Gerrit', 'Gastheer'])).toEqual([]);
+    // A's administrators (one subscribed to arrivals) heard nothing of B's visitor.
+    expect(smtp.to(ADDRESS_A).filter((m) => m.subject === '[ACS] Visitor arrived')).toEqual([]);
   });
 
   it('an administrator who removes the address gets nothing more; a disabled account neither', async () => {

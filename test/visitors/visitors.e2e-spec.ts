@@ -141,6 +141,35 @@ describe('visitors', () => {
     await t.http().put(`/customers/${a.id}/visitor-policy`).set(bearer(security)).send({ visitorEscortRequired: true }).expect(200);
   });
 
+  it('the customer cancels a visit while it is expected: the desk can no longer check it in; audited with ids only', async () => {
+    const v = (await register(a.id, tokenA, visit(hostA.id, { fullName: 'Called Off' })).expect(201)).body as Visitor;
+    const cancel = (id: string, customerId = a.id, token = tokenA) => t.http().post(`/customers/${customerId}/visitors/${id}/cancel`).set(bearer(token));
+    const cancelled = (await cancel(v.id).expect(200)).body as Visitor;
+    expect(cancelled).toMatchObject({ id: v.id, status: 'cancelled', fullName: 'Called Off', checkedInAt: null, grantId: null });
+    expect((await t.http().get('/visitors/today/count').set(bearer(security)).expect(200)).body.expected).toBe(1); // visitOfB only
+    const refused = await checkIn(v.id).expect(409);
+    expect(refused.body).toMatchObject({ code: 'visitor.not_expected', visitorStatus: 'cancelled' });
+    expect((await cancel(v.id).expect(409)).body).toMatchObject({ code: 'visitor.not_expected', visitorStatus: 'cancelled' });
+    // Nothing was made in the registry.
+    expect((await t.http().get(`/customers/${a.id}/people/${v.id}`).set(bearer(t.adminToken)).expect(404)).body.code).toBe('person.not_found');
+    // Once checked in, it is the desk's check-out, not a cancellation.
+    const inside = (await register(a.id, tokenA, visit(hostA.id, { fullName: 'Already Here' })).expect(201)).body as Visitor;
+    await checkIn(inside.id).expect(200);
+    expect((await cancel(inside.id).expect(409)).body).toMatchObject({ code: 'visitor.not_expected', visitorStatus: 'checked_in' });
+    // The desk may cancel too; an auditor may not.
+    const other = (await register(a.id, tokenA, visit(hostA.id, { fullName: 'Desk Cancels' })).expect(201)).body as Visitor;
+    expect((await cancel(other.id, a.id, auditor).expect(403)).body.code).toBe('auth.forbidden');
+    expect((await cancel(other.id, a.id, security).expect(200)).body.status).toBe('cancelled');
+    expect((await cancel(MISSING).expect(404)).body.code).toBe('visitor.not_found');
+    const audit = await t.http().get('/audit').query({ action: 'visitor.cancel', targetId: v.id }).set(bearer(auditor)).expect(200);
+    expect(audit.body.items.map((e: { outcome: string; details: unknown }) => [e.outcome, e.details]).reverse()).toEqual([
+      ['success', null],
+      ['failure', { code: 'visitor.not_expected' }], // the second attempt
+    ]);
+    expect(JSON.stringify(audit.body)).not.toContain('Called Off');
+    await t.http().post(`/visitors/${inside.id}/check-out`).set(bearer(security)).expect(200);
+  });
+
   it.each<[string, (site: SiteFixture) => object, number, string]>([
     [
       'a window ending before it starts',
@@ -164,6 +193,8 @@ describe('visitors', () => {
       ['GET', (): string => `/customers/${b.id}/visitors/${visitOfB.id}`, 403, 'auth.forbidden'],
       ['GET', (): string => `/customers/${a.id}/visitors/${visitOfB.id}`, 404, 'visitor.not_found'],
       ['POST', (): string => `/customers/${b.id}/visitors`, 403, 'auth.forbidden'],
+      ['POST', (): string => `/customers/${b.id}/visitors/${visitOfB.id}/cancel`, 403, 'auth.forbidden'],
+      ['POST', (): string => `/customers/${a.id}/visitors/${visitOfB.id}/cancel`, 404, 'visitor.not_found'],
       ['GET', (): string => `/customers/${b.id}/visitor-policy`, 403, 'auth.forbidden'],
       ['PUT', (): string => `/customers/${b.id}/visitor-policy`, 403, 'auth.forbidden'],
       ['PUT', (): string => `/customers/${a.id}/visitor-policy`, 403, 'auth.forbidden'],
@@ -176,6 +207,8 @@ describe('visitors', () => {
       const res = await req.set(bearer(tokenA)).send(method === 'PUT' ? { visitorEscortRequired: false } : { ...visit(hostA.id), idChecked: true });
       expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
       expect(JSON.stringify(res.body)).not.toContain('Visitor of B');
+      // Still expected: no refused attempt changed B's visit.
+      expect((await t.http().get(`/customers/${b.id}/visitors/${visitOfB.id}`).set(bearer(tokenB)).expect(200)).body.status).toBe('expected');
     });
 
     it("registers nobody with another customer's host under its own id", async () => {

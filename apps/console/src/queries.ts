@@ -44,6 +44,7 @@ export const keys = {
   pendingRequests: () => ['access-requests', 'pending-count'] as const,
   requestableLevels: (customerId: string) => ['customers', customerId, 'requestable-access-levels'] as const,
   /** A customer administrator's own notification settings, and the customer's data-subject cases. */
+  enrolmentOf: (customerId: string) => ['customers', customerId, 'enrolment'] as const,
   notificationSettings: (customerId: string) => ['customers', customerId, 'notification-settings'] as const,
   customerCases: (customerId: string) => ['customers', customerId, 'data-subject-requests'] as const,
   visitors: (customerId: string) => ['customers', customerId, 'visitors'] as const,

@@ -160,6 +160,19 @@ export class CredentialService {
     return rows.map(view);
   }
 
+  /** How many active cards each person of the customer holds (people without any are absent). */
+  async activeCardCountsOfCustomer(customerId: string): Promise<Map<string, number>> {
+    const rows = await this.ds
+      .getRepository(CardCredentialEntity)
+      .createQueryBuilder('c')
+      .select('c.person_id', 'personId')
+      .addSelect('COUNT(*)', 'n')
+      .where('c.customer_id = :customerId AND c.state = :state', { customerId, state: 'active' })
+      .groupBy('c.person_id')
+      .getRawMany<{ personId: string; n: string | number }>();
+    return new Map(rows.map((r) => [r.personId, Number(r.n)]));
+  }
+
   suspendCard(id: string): Promise<CardView> {
     return this.changeState(id, 'suspended', ['active']);
   }

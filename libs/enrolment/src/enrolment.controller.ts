@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
-import { actorOf, Allow, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
+import { actorOf, Allow, AllowStaffOrOwnCustomer, Audited, CurrentPrincipal, type Principal } from '@acs/auth';
+import { CredentialService } from '@acs/credentials';
 import { ApiProblems, iso, NotFoundError } from '@acs/http';
 import { PersonService } from '@acs/registry';
 import {
@@ -9,6 +10,7 @@ import {
   EnrolmentView,
   ErasureView,
   FingerprintView,
+  PersonEnrolmentView,
   ReaderLibraryDetailView,
   ReaderLibraryView,
   ReconciliationView,
@@ -109,6 +111,33 @@ export class PersonFingerprintsController {
 
   private async mustExist(personId: string): Promise<void> {
     if ((await this.persons.customerOf(personId)) === null) throw new NotFoundError('Person', personId);
+  }
+}
+
+/**
+ * A customer's view of its people's enrolment (issue 20: the customer administrator sees the
+ * person it asked for enrolled at the desk): counts of fingers and active cards per person, no
+ * template or card data, scoped to the customer's own people.
+ */
+@ApiTags('enrolment')
+@ApiBearerAuth()
+@ApiProblems()
+@Controller('customers/:customerId/enrolment')
+export class CustomerEnrolmentController {
+  constructor(
+    private readonly templates: TemplateStore,
+    private readonly credentials: CredentialService,
+  ) {}
+
+  @Get()
+  @AllowStaffOrOwnCustomer('customerId', 'admin', 'security', 'compliance', 'auditor')
+  @ApiOperation({ summary: "The customer's enrolled people: fingers and active cards per person (people with neither are absent)" })
+  @ApiOkResponse({ type: [PersonEnrolmentView] })
+  async list(@Param('customerId', ParseUUIDPipe) customerId: string): Promise<PersonEnrolmentView[]> {
+    const [fingers, cards] = await Promise.all([this.templates.fingerCountsOfCustomer(customerId), this.credentials.activeCardCountsOfCustomer(customerId)]);
+    return [...new Set([...fingers.keys(), ...cards.keys()])]
+      .sort()
+      .map((personId) => ({ personId, fingers: fingers.get(personId) ?? 0, cards: cards.get(personId) ?? 0 }));
   }
 }
 

@@ -40,6 +40,13 @@ export class EnrolmentView {
   @ApiProperty({ type: Number, nullable: true }) finishedAt!: number | null;
 }
 
+/** What a person of the customer is enrolled with: counts only (the customer's portal shows them). */
+export class PersonEnrolmentView {
+  @ApiProperty({ format: 'uuid' }) personId!: string;
+  @ApiProperty({ description: 'Enrolled fingers' }) fingers!: number;
+  @ApiProperty({ description: 'Active cards' }) cards!: number;
+}
+
 export class FingerprintView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() finger!: number;

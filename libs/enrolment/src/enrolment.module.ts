@@ -5,7 +5,7 @@ import { CardFleetModule } from '@acs/card-fleet';
 import { CredentialsModule } from '@acs/credentials';
 import { ReaderFleetModule } from '@acs/reader-fleet';
 import { RegistryModule } from '@acs/registry';
-import { EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController } from './enrolment.controller.js';
+import { CustomerEnrolmentController, EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController } from './enrolment.controller.js';
 import { CardDeskService } from './card-desk.service.js';
 import { CardsController, CustomerCardsController } from './cards.controller.js';
 import { EnrolmentService } from './enrolment.service.js';
@@ -19,7 +19,14 @@ const SERVICES = [EnrolmentService, EnrolmentRouter, CardDeskService];
  */
 @Module({
   imports: [AuthModule, AuditCoreModule, RegistryModule, ReaderFleetModule, CardFleetModule, CredentialsModule],
-  controllers: [EnrolmentsController, PersonFingerprintsController, ReaderLibrariesController, CardsController, CustomerCardsController],
+  controllers: [
+    EnrolmentsController,
+    PersonFingerprintsController,
+    CustomerEnrolmentController,
+    ReaderLibrariesController,
+    CardsController,
+    CustomerCardsController,
+  ],
   providers: SERVICES,
   exports: SERVICES,
 })

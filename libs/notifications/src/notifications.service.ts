@@ -127,14 +127,6 @@ export class Notifications {
     return this.writes.transaction((m) => this.enqueueIn(m, customerId, kind, dedupeKey, payload));
   }
 
-  /**
-   * A visitor of the customer arrived at a door or a desk (for the visitors' check-in to call).
-   * Told once per visitor id: a visitor record is one visit.
-   */
-  async visitorArrived(customerId: string, visitorId: string, doorOrDeskId: string): Promise<void> {
-    await this.enqueue(customerId, 'visitor_arrived', `visitor_arrived:${visitorId}`, { visitorId, placeId: doorOrDeskId, at: this.clock.nowMs() });
-  }
-
   // ---------------------------------------------------------------- settings
 
   async settingsOf(r: Recipient): Promise<SettingsView> {

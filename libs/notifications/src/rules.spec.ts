@@ -133,5 +133,16 @@ describe('notification rules', () => {
       expect(m.text).toContain(`Person reference ${id(1)} was denied 3 times in a row at zone ${id(2)}, the last at 2026-11-26T09:00:00Z.`);
       expect(m.text).toContain('Details: https://acs.example.com/console/portal-history');
     });
+
+    it("a visitor's arrival names the visit by id and leads to the Visitors page", () => {
+      const m = mailFor(
+        'visitor_arrived',
+        { visitorId: id(1), placeId: 'the security desk', at: Date.parse('2026-11-26T09:00:00Z') },
+        'https://acs.example.com',
+      );
+      expect(m.subject).toBe('[ACS] Visitor arrived');
+      expect(m.text).toContain(`Visitor ${id(1)} arrived at the security desk at 2026-11-26T09:00:00Z.`);
+      expect(m.text).toContain('Details: https://acs.example.com/console/portal-visitors');
+    });
   });
 });

@@ -99,7 +99,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /** Where each kind is looked at in the console (paths under /console). */
 const CONSOLE_PATH: Record<NotificationKind, string> = {
   request_decided: 'portal-requests',
-  visitor_arrived: 'portal-history',
+  visitor_arrived: 'portal-visitors',
   person_denied: 'portal-history',
   access_ending: 'customer',
 };

@@ -51,6 +51,19 @@ export class TemplateStore {
     });
   }
 
+  /** How many fingers each enrolled person of the customer has (people without any are absent). */
+  async fingerCountsOfCustomer(customerId: string): Promise<Map<string, number>> {
+    const rows = await this.ds
+      .getRepository(FingerprintTemplateEntity)
+      .createQueryBuilder('t')
+      .select('t.person_id', 'personId')
+      .addSelect('COUNT(*)', 'n')
+      .where('t.customer_id = :customerId', { customerId })
+      .groupBy('t.person_id')
+      .getRawMany<{ personId: string; n: string | number }>();
+    return new Map(rows.map((r) => [r.personId, Number(r.n)]));
+  }
+
   /** Ids of the templates of this size (one format), except `exceptId`: the duplicate check's candidates. */
   async idsOfSize(size: number, exceptId?: string): Promise<string[]> {
     const where = exceptId ? { id: Not(exceptId), size } : { size };

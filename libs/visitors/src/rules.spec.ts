@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { VisitorStatus } from './visitor.entity.js';
-import { checkInProblem, DAY_MS, erasureDue, localDate, statusAtWindowEnd, windowProblem } from './rules.js';
+import { cancelProblem, checkInProblem, DAY_MS, erasureDue, localDate, statusAtWindowEnd, windowProblem } from './rules.js';
 
 const H = 3_600_000;
 const NOW = Date.parse('2026-11-26T09:00:00Z');
@@ -33,6 +33,7 @@ describe('visitor rules', () => {
     ['already in', 'checked_in', true, NOW - H, NOW + H, 'visitor.not_expected'],
     ['left', 'left', true, NOW - H, NOW + H, 'visitor.not_expected'],
     ['erased', 'erased', true, NOW - H, NOW + H, 'visitor.not_expected'],
+    ['cancelled', 'cancelled', true, NOW - H, NOW + H, 'visitor.not_expected'],
   ])('check-in: %s', (_, status, idChecked, start, end, expected) => expect(checkInProblem(status, idChecked, start, end, NOW)).toBe(expected));
 
   it.each<[VisitorStatus, VisitorStatus | null]>([
@@ -40,6 +41,7 @@ describe('visitor rules', () => {
     ['checked_in', 'left'],
     ['left', null],
     ['no_show', null],
+    ['cancelled', null],
     ['erased', null],
   ])('at the window end %s becomes %s', (status, expected) => expect(statusAtWindowEnd(status)).toBe(expected));
 
@@ -48,6 +50,16 @@ describe('visitor rules', () => {
     ['left', NOW - 30 * DAY_MS + 1, 30, false],
     ['no_show', NOW - 31 * DAY_MS, 30, true],
     ['expected', NOW, 0, true],
+    ['cancelled', NOW - 30 * DAY_MS, 30, true],
     ['erased', NOW - 90 * DAY_MS, 30, false],
   ])('%s ended at %s, kept %s days: due %s', (status, end, days, expected) => expect(erasureDue(status, end, days, NOW)).toBe(expected));
+
+  it.each<[VisitorStatus, string | null]>([
+    ['expected', null],
+    ['checked_in', 'visitor.not_expected'],
+    ['left', 'visitor.not_expected'],
+    ['no_show', 'visitor.not_expected'],
+    ['cancelled', 'visitor.not_expected'],
+    ['erased', 'visitor.not_expected'],
+  ])('cancelling a visit that is %s: %s', (status, expected) => expect(cancelProblem(status)).toBe(expected));
 });

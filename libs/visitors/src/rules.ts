@@ -28,6 +28,14 @@ export function checkInProblem(status: VisitorStatus, idChecked: boolean, window
   return null;
 }
 
+/**
+ * Why a visit cannot be cancelled; null when it can. Only an expected visit: once checked in the
+ * visitor has a person and a grant, and the desk checks them out instead; a closed visit is history.
+ */
+export function cancelProblem(status: VisitorStatus): 'visitor.not_expected' | null {
+  return status === 'expected' ? null : 'visitor.not_expected';
+}
+
 /** What the window's end does to a visit nobody closed: a visitor who never came is a no-show; one inside has left (access ended). */
 export function statusAtWindowEnd(status: VisitorStatus): VisitorStatus | null {
   if (status === 'expected') return 'no_show';

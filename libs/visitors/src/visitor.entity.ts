@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from '@acs/database';
 
-export const VISITOR_STATUSES = ['expected', 'checked_in', 'left', 'no_show', 'erased'] as const;
+/** `cancelled`: the customer (or the desk) called the visit off while it was still expected. */
+export const VISITOR_STATUSES = ['expected', 'checked_in', 'left', 'no_show', 'cancelled', 'erased'] as const;
 export type VisitorStatus = (typeof VISITOR_STATUSES)[number];
 
 /**

@@ -12,7 +12,7 @@ import { ConflictError, DomainError, iso, isoOrNull, NotFoundError } from '@acs/
 import { AccessService, customerScope, CustomerService, PersonalData, PersonService, SiteService } from '@acs/registry';
 import type { RegisterVisitorDto, VisitorPolicyView, VisitorQueryDto, VisitorsTodayCountView, VisitorView } from './visitor.dto.js';
 import { VisitorEntity, VisitorPolicyEntity, type VisitorStatus } from './visitor.entity.js';
-import { checkInProblem, DAY_MS, erasureDue, localDate, statusAtWindowEnd, windowProblem } from './rules.js';
+import { cancelProblem, checkInProblem, DAY_MS, erasureDue, localDate, statusAtWindowEnd, windowProblem } from './rules.js';
 
 export const visitorRow = (id: string) => `visitor:${id}`;
 const SYSTEM = { actorType: 'system', actorId: null, role: null } as const;
@@ -190,6 +190,22 @@ export class VisitorService {
       throw new ConflictError('visitor.not_expected', 'the visitor was checked in meanwhile');
     }
     return this.get(undefined, id);
+  }
+
+  /**
+   * The customer (or the desk) calls off a visit that is still expected: the desk can no longer
+   * check the visitor in. Nothing exists in the registry yet, so only the status changes; the data
+   * is erased after the retention period like any visit's. Conditional on `expected`, so a
+   * check-in at the same moment wins or loses as a whole.
+   */
+  async cancel(customerId: string, id: string): Promise<VisitorView> {
+    const v = await this.mustGet(customerId, id);
+    const problem = cancelProblem(v.status);
+    const refused = () => new ConflictError('visitor.not_expected', 'only an expected visit can be cancelled', { visitorStatus: v.status });
+    if (problem) throw refused();
+    const r = await this.writes.transaction((m) => m.update(VisitorEntity, { id, customerId, status: 'expected' }, { status: 'cancelled' }));
+    if (r.affected === 0) throw refused();
+    return this.get(customerId, id);
   }
 
   /** The visitor leaves: their access ends now (the person's validity), not only at the window's end. */

@@ -54,6 +54,16 @@ export class VisitorsController {
     return this.visitors.get(customerId, visitorId);
   }
 
+  @Post('customers/:customerId/visitors/:visitorId/cancel')
+  @HttpCode(200)
+  @AllowStaffOrOwnCustomer('customerId', ...DESK)
+  @Audited({ action: 'visitor.cancel', targetType: 'visitor', targetParam: 'visitorId' })
+  @ApiOperation({ summary: 'Call off a visit that is still expected (visitor.not_expected otherwise): the desk can no longer check the visitor in' })
+  @ApiOkResponse({ type: VisitorView })
+  cancel(@Param('customerId', ParseUUIDPipe) customerId: string, @Param('visitorId', ParseUUIDPipe) visitorId: string): Promise<VisitorView> {
+    return this.visitors.cancel(customerId, visitorId);
+  }
+
   @Get('customers/:customerId/visitor-policy')
   @AllowStaffOrOwnCustomer('customerId', ...READ)
   @ApiOkResponse({ type: VisitorPolicyView })

@@ -1596,6 +1596,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/customers/{customerId}/enrolment': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The customer's enrolled people: fingers and active cards per person (people with neither are absent) */
+    get: operations['CustomerEnrolmentController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/reader-libraries': {
     parameters: {
       query?: never;
@@ -2283,6 +2300,23 @@ export interface paths {
     get: operations['VisitorsController_get'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/customers/{customerId}/visitors/{visitorId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Call off a visit that is still expected (visitor.not_expected otherwise): the desk can no longer check the visitor in */
+    post: operations['VisitorsController_cancel'];
     delete?: never;
     options?: never;
     head?: never;
@@ -4218,6 +4252,14 @@ export interface components {
       readerIds: string[];
       templatesDeleted: number;
     };
+    PersonEnrolmentView: {
+      /** Format: uuid */
+      personId: string;
+      /** @description Enrolled fingers */
+      fingers: number;
+      /** @description Active cards */
+      cards: number;
+    };
     ReconciliationView: {
       at: number;
       found: number;
@@ -4690,7 +4732,7 @@ export interface components {
       /** Format: uuid */
       customerId: string;
       /** @enum {string} */
-      status: 'expected' | 'checked_in' | 'left' | 'no_show' | 'erased';
+      status: 'expected' | 'checked_in' | 'left' | 'no_show' | 'cancelled' | 'erased';
       /** @description null once erased */
       fullName: string | null;
       company: string | null;
@@ -9294,6 +9336,36 @@ export interface operations {
       };
     };
   };
+  CustomerEnrolmentController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PersonEnrolmentView'][];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
   ReaderLibrariesController_list: {
     parameters: {
       query?: never;
@@ -10674,7 +10746,7 @@ export interface operations {
       query?: {
         /** @description Local visit date, YYYY-MM-DD */
         date?: string;
-        status?: 'expected' | 'checked_in' | 'left' | 'no_show' | 'erased';
+        status?: 'expected' | 'checked_in' | 'left' | 'no_show' | 'cancelled' | 'erased';
       };
       header?: never;
       path: {
@@ -10738,6 +10810,37 @@ export interface operations {
     };
   };
   VisitorsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        customerId: string;
+        visitorId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitorView'];
+        };
+      };
+      /** @description Any error: RFC 9457 problem details with a stable `code` */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemView'];
+        };
+      };
+    };
+  };
+  VisitorsController_cancel: {
     parameters: {
       query?: never;
       header?: never;

@@ -8,20 +8,35 @@ import { CUSTOMER_TONE, PERSON_TONE } from './people/model';
 
 type Customer = Schemas['CustomerView'];
 type Person = Schemas['PersonView'];
+type Enrolment = Schemas['PersonEnrolmentView'];
+
+/** "2 fingers, 1 card", or that the person still has to come to the desk. */
+function enrolmentText(e: Enrolment | undefined): string {
+  if (!e) return 'not enrolled yet';
+  const n = (count: number, one: string) => `${count} ${one}${count === 1 ? '' : 's'}`;
+  return [e.fingers ? n(e.fingers, 'finger') : '', e.cards ? n(e.cards, 'card') : ''].filter(Boolean).join(', ');
+}
 
 /**
  * A customer administrator's own customer: its contract and its people. Only routes the API
- * opens to the customer's own principal are read (GET /customers/:id, GET /customers/:id/people).
+ * opens to the customer's own principal are read (GET /customers/:id, GET /customers/:id/people,
+ * GET /customers/:id/enrolment: whether each person has been enrolled at the desk).
  */
 export function OwnCustomerPage() {
   const { api, principal } = useSession();
   const customerId = principal.customerId ?? '';
   const customer = useQuery({ queryKey: keys.customer(customerId), queryFn: () => api.get<Customer>(`/customers/${customerId}`), enabled: !!customerId });
   const people = useQuery({ ...peopleQuery<Person>(api, customerId), enabled: !!customerId });
+  const enrolment = useQuery({
+    queryKey: keys.enrolmentOf(customerId),
+    queryFn: () => api.get<Enrolment[]>(`/customers/${customerId}/enrolment`),
+    enabled: !!customerId,
+  });
+  const enrolled = new Map((enrolment.data ?? []).map((e) => [e.personId, e]));
   return (
     <>
       <PageHeader title={customer.data ? customer.data.companyName : 'Our people'} />
-      <ErrorNotice error={customer.error ?? people.error} />
+      <ErrorNotice error={customer.error ?? people.error ?? enrolment.error} />
       {customer.data ? (
         <section className="panel" aria-labelledby="contract-title">
           <h2 id="contract-title">Contract</h2>
@@ -45,6 +60,7 @@ export function OwnCustomerPage() {
                   <th scope="col">Name</th>
                   <th scope="col">Status</th>
                   <th scope="col">Valid until</th>
+                  <th scope="col">Enrolment</th>
                 </tr>
               </thead>
               <tbody>
@@ -55,6 +71,7 @@ export function OwnCustomerPage() {
                       <Status tone={PERSON_TONE[p.status]}>{p.status}</Status>
                     </td>
                     <td>{p.validUntil ? formatDate(p.validUntil) : '—'}</td>
+                    <td>{enrolment.data ? enrolmentText(enrolled.get(p.id)) : '…'}</td>
                   </tr>
                 ))}
               </tbody>

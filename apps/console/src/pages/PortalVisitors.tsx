@@ -11,8 +11,9 @@ type Person = { id: string; fullName: string; kind?: string };
 
 /**
  * A customer administrator's visitors: register who is coming (name, company, e-mail, host, where
- * and when) and follow them (expected, checked in, left, no-show, erased). The security desk
- * checks the ID document and lets them in; the API scopes every route to the principal's customer.
+ * and when), follow them (expected, checked in, left, no-show, cancelled, erased) and call off a
+ * visit still expected. The security desk checks the ID document and lets them in; the API scopes
+ * every route to the principal's customer.
  */
 export function PortalVisitorsPage() {
   const { api, principal } = useSession();
@@ -58,22 +59,12 @@ export function PortalVisitorsPage() {
                   <th scope="col">Access level</th>
                   <th scope="col">Window</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Action</th>
                 </tr>
               </thead>
               <tbody>
                 {visitors.data.map((v) => (
-                  <tr key={v.id} data-visitor={v.id}>
-                    <td>{v.visitDate}</td>
-                    <th scope="row">{v.fullName ?? '(erased)'}</th>
-                    <td>{v.company ?? '—'}</td>
-                    <td>{personName.get(v.hostPersonId) ?? <ShortId id={v.hostPersonId} />}</td>
-                    <td>{levelName.get(v.accessLevelId) ?? <ShortId id={v.accessLevelId} />}</td>
-                    <td>{windowText(v)}</td>
-                    <td>
-                      <Status tone={STATUS_TONE[v.status]}>{STATUS_LABEL[v.status]}</Status>
-                      {v.status === 'checked_in' && v.escortRequired ? ' · escorted' : ''}
-                    </td>
-                  </tr>
+                  <VisitRow key={v.id} v={v} host={personName.get(v.hostPersonId)} level={levelName.get(v.accessLevelId)} />
                 ))}
               </tbody>
             </table>
@@ -81,6 +72,38 @@ export function PortalVisitorsPage() {
         ) : null}
       </section>
     </>
+  );
+}
+
+function VisitRow({ v, host, level }: { v: Visitor; host: string | undefined; level: string | undefined }) {
+  const { api } = useSession();
+  const invalidate = useInvalidate();
+  const cancel = useMutation({
+    mutationFn: () => api.post<Visitor>(`/customers/${v.customerId}/visitors/${v.id}/cancel`),
+    onSuccess: () => invalidate(keys.visitors(v.customerId)),
+  });
+  const name = v.fullName ?? '(erased)';
+  return (
+    <tr data-visitor={v.id}>
+      <td>{v.visitDate}</td>
+      <th scope="row">{name}</th>
+      <td>{v.company ?? '—'}</td>
+      <td>{host ?? <ShortId id={v.hostPersonId} />}</td>
+      <td>{level ?? <ShortId id={v.accessLevelId} />}</td>
+      <td>{windowText(v)}</td>
+      <td>
+        <Status tone={STATUS_TONE[v.status]}>{STATUS_LABEL[v.status]}</Status>
+        {v.status === 'checked_in' && v.escortRequired ? ' · escorted' : ''}
+      </td>
+      <td>
+        <ErrorNotice error={cancel.error} />
+        {v.status === 'expected' ? (
+          <button type="button" disabled={cancel.isPending} onClick={() => cancel.mutate()}>
+            Cancel visit of {name}
+          </button>
+        ) : null}
+      </td>
+    </tr>
   );
 }
 

@@ -15,7 +15,7 @@ export const canManageCards = (r: StaffRole) => r === 'admin' || r === 'security
 const STATE_TONE: Record<Card['state'], Tone> = { active: 'ok', suspended: 'warn', revoked: 'idle' };
 
 /** How long the server holds a desk request open waiting at the reader (the API allows 5 to 120 s). */
-const DESK_WAIT_S = 60;
+export const DESK_WAIT_S = 60;
 
 type Waiting = { kind: 'issue' } | { kind: 'pin'; card: Card };
 
@@ -35,15 +35,7 @@ export function CardsPanel({ personId, issueRequest = 0 }: { personId: string; i
   const canWrite = canManageCards(principal.role);
   const invalidate = useInvalidate();
   const cards = useQuery({ queryKey: keys.cards(personId), queryFn: ({ signal }) => api.get<Card[]>(`/people/${personId}/cards`, undefined, signal) });
-  const desks = useQuery({
-    queryKey: keys.deskCardReaders(),
-    queryFn: () => api.all<DeskReader>('/card-readers', { role: 'enrolment', limit: 200 }),
-    enabled: canWrite,
-  });
-  const [deskId, setDeskId] = useState('');
-  // One desk reader (the usual case) needs no choosing.
-  const desk = deskId || (desks.data?.length === 1 ? desks.data[0]!.id : '');
-  const deskName = desks.data?.find((d) => d.id === desk)?.name ?? 'the desk card reader';
+  const { desks, desk, deskName, setDeskId } = useDeskCardReader(canWrite);
   const [validUntil, setValidUntil] = useState('');
   const [waiting, setWaiting] = useState<Waiting | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -207,7 +199,21 @@ export function CardsPanel({ personId, issueRequest = 0 }: { personId: string; i
   );
 }
 
-function DeskSelect(props: {
+/** The desk card readers (role enrolment) and the one chosen; one desk reader (the usual case) needs no choosing. */
+export function useDeskCardReader(enabled: boolean) {
+  const { api } = useSession();
+  const desks = useQuery({
+    queryKey: keys.deskCardReaders(),
+    queryFn: () => api.all<DeskReader>('/card-readers', { role: 'enrolment', limit: 200 }),
+    enabled,
+  });
+  const [deskId, setDeskId] = useState('');
+  const desk = deskId || (desks.data?.length === 1 ? desks.data[0]!.id : '');
+  const deskName = desks.data?.find((d) => d.id === desk)?.name ?? 'the desk card reader';
+  return { desks, desk, deskName, setDeskId };
+}
+
+export function DeskSelect(props: {
   desks: DeskReader[];
   value: string;
   onChange: (id: string) => void;

@@ -9,6 +9,7 @@ export const STATUS_LABEL: Record<VisitorStatus, string> = {
   checked_in: 'checked in',
   left: 'left',
   no_show: 'no-show',
+  cancelled: 'cancelled',
   erased: 'erased',
 };
 
@@ -17,6 +18,7 @@ export const STATUS_TONE: Record<VisitorStatus, Tone> = {
   checked_in: 'ok',
   left: 'idle',
   no_show: 'warn',
+  cancelled: 'idle',
   erased: 'idle',
 };
 
