@@ -180,8 +180,11 @@ export async function badgeOnce(rig: Rig, arrive: ReturnType<typeof arrivals>, r
   const t0 = performance.now();
   const outcome = await rig.service.badge(reader.readerId, { pageId: 0, score: 200 }, t0);
   if (!outcome.decision.granted) throw new Error(`bench badge-in denied: ${outcome.decision.reason}`);
-  const t1 = await arrived;
+  // `done` settles after the controller's reply, so the command has arrived by then, unless the
+  // unlock failed (door_unreachable: a command past its ttl is dropped by the controller).
+  const t1 = await Promise.race([arrived, outcome.done.then(() => Promise.race([arrived, sleep(100).then(() => NaN)]))]);
   await outcome.done;
+  if (Number.isNaN(t1)) throw new Error('bench badge-in: unlock never reached the controller');
   return t1 - t0;
 }
 
