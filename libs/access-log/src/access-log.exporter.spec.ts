@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { stringify } from 'csv-stringify/sync';
-import { csvLines, type CsvCell, neutraliseFormula } from './access-log.exporter.js';
+import { AccessLogExporter, csvLines, type CsvCell, neutraliseFormula } from './access-log.exporter.js';
+import type { AccessLogService } from './access-log.service.js';
 
 const reference = (rows: CsvCell[][]) => stringify(rows, { record_delimiter: 'windows', escape_formulas: true });
 
@@ -34,5 +35,50 @@ describe(csvLines.name, () => {
     for (const v of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', '\uFF1D1', '\uFF0B1', '\uFF0D1', '\uFF201']) expect(neutraliseFormula(v)).toBe(`'${v}`);
     for (const v of ['0193a000-x', 'granted', '', "'already"]) expect(neutraliseFormula(v)).toBe(v);
     expect(csvLines([['=HYPERLINK("http://x")']])).toBe(`"'=HYPERLINK(""http://x"")"\r\n`);
+  });
+});
+
+describe(AccessLogExporter.name, () => {
+  // A history whose reads answer at once, as better-sqlite3's do: nothing else would make the export wait.
+  const fakeLog = (pages: number, perPage: number) =>
+    ({
+      count: async () => pages * perPage,
+      siteTimeZones: async () => new Map([['s1', 'Europe/Amsterdam']]),
+      defaultTimeZone: 'UTC',
+      async *scanRows() {
+        for (let p = 0; p < pages; p++) {
+          yield Array.from({ length: perPage }, (_, i) => ({
+            id: `e${p}-${i}`,
+            site_id: 's1',
+            occurred_at: 0,
+            recorded_at: 0,
+            result: 'granted',
+            reason: 'granted',
+            kind: 'attempt',
+            direction: 'entry',
+            customer_id: 'c1',
+            person_id: null,
+            zone_id: null,
+            door_id: null,
+            reader_id: null,
+            attempt_id: `e${p}-${i}`,
+            seq: p * perPage + i + 1,
+            hash: 'h',
+            credential: null,
+          }));
+        }
+      },
+    }) as unknown as AccessLogService;
+
+  it('lets the event loop run between pages, however fast the client reads', async () => {
+    const out = await new AccessLogExporter(fakeLog(20, 10)).export({}, { format: 'csv' });
+    let pagesBeforeTurn = -1;
+    let pages = 0;
+    setImmediate(() => (pagesBeforeTurn = pages));
+    for await (const chunk of out.stream) if (String(chunk).includes(',granted,granted,')) pages++;
+    expect(pages).toBe(20);
+    // Before the fix the whole export ran in microtasks: the timer fired only after the last page.
+    expect(pagesBeforeTurn).toBeGreaterThanOrEqual(0);
+    expect(pagesBeforeTurn).toBeLessThan(3);
   });
 });

@@ -42,6 +42,27 @@ describe(Batcher.name, () => {
     expect(batches).toEqual([[1]]);
   });
 
+  it('with maxDelayMs 0 writes at the next turn of the loop, not after a timer', async () => {
+    const { batcher, batches } = recording({ maxBatch: 100, maxDelayMs: 0 });
+    const p = [batcher.push(1), batcher.push(2)];
+    expect(batches).toEqual([]);
+    // setImmediate callbacks run in order: the batcher's flush was scheduled before this one.
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1, 2]]);
+    await expect(Promise.all(p)).resolves.toEqual(['ok:1', 'ok:2']);
+  });
+
+  it('with maxDelayMs 0 gathers what arrives during a write into the next batch (group commit)', async () => {
+    const { batcher, batches } = recording({ maxBatch: 100, maxDelayMs: 0, writeMs: 20 });
+    const first = batcher.push(1);
+    await sleep(5);
+    const later = [2, 3, 4].map((i) => batcher.push(i));
+    await sleep(5);
+    const last = batcher.push(5);
+    await Promise.all([first, ...later, last]);
+    expect(batches).toEqual([[1], [2, 3, 4, 5]]);
+  });
+
   it('writes one batch at a time and gathers what arrives meanwhile into the next', async () => {
     const { batcher, batches } = recording({ maxBatch: 100, maxDelayMs: 1, writeMs: 30 });
     const first = batcher.push(1);

@@ -3,7 +3,12 @@ import { AsyncResource } from 'node:async_hooks';
 export interface BatcherOptions<T, R> {
   /** Flush as soon as this many items wait. */
   maxBatch: number;
-  /** Longest an item waits for company before its batch is flushed. */
+  /**
+   * Longest an item waits for company before its batch is flushed. 0: no waiting for company
+   * (group commit): an idle batcher writes at the next turn of the event loop (setImmediate, so
+   * everything pushed by the I/O callbacks of the same turn joins), and whatever arrives while a
+   * batch is being written forms the next one.
+   */
   maxDelayMs: number;
   /**
    * Writes one batch; returns one result per item, in order, an {@link ItemFailure} for an item
@@ -38,6 +43,7 @@ interface Pending<T, R> {
 export class Batcher<T, R> {
   private pending: Array<Pending<T, R>> = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
   private writing = 0;
   private readonly scope = new AsyncResource('access-log.batcher');
@@ -68,18 +74,34 @@ export class Batcher<T, R> {
 
   private schedule(): void {
     if (this.inFlight) return; // the running flush picks the rest up when it ends
-    if (this.pending.length >= this.opts.maxBatch) {
+    if (this.immediate) return; // a flush is due at this turn of the loop already
+    if (this.opts.maxDelayMs <= 0 || this.pending.length >= this.opts.maxBatch) {
       this.clearTimer();
-      // Not synchronously: items pushed in the same tick join this batch.
-      this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), 0));
+      this.flushSoon();
     } else if (!this.timer) {
       this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), this.opts.maxDelayMs));
     }
   }
 
+  /**
+   * Not synchronously: items pushed in the same turn join this batch. setImmediate rather than
+   * setTimeout(0), which waits at least 1 ms (Node clamps it), and after the I/O callbacks of this
+   * turn (a burst of replies read together is one batch).
+   */
+  private flushSoon(): void {
+    this.immediate = this.scope.runInAsyncScope(() =>
+      setImmediate(() => {
+        this.immediate = undefined;
+        this.startFlush();
+      }),
+    );
+  }
+
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
   }
 
   private startFlush(): void {
@@ -93,7 +115,7 @@ export class Batcher<T, R> {
         this.inFlight = undefined;
         this.writing = 0;
         // Whatever arrived during the write has waited long enough already.
-        if (this.pending.length > 0) this.timer = this.scope.runInAsyncScope(() => setTimeout(() => this.startFlush(), 0));
+        if (this.pending.length > 0 && !this.immediate) this.flushSoon();
       });
   }
 

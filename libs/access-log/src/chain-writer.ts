@@ -36,16 +36,21 @@ export class ChainWriter {
     const recordedAt = this.clock.nowMs();
     const fences = queued.flatMap((q) => (q.fence ? [q.fence] : []));
     const native = this.nativeEnabled && this.dataSource.options.type === 'better-sqlite3';
+    // Ahead of other waiting writes: badge-ins unlock only once their event is committed.
+    const urgent = { urgent: true };
     if (fences.length === 0 || !this.fence) {
       const events = queued.map((q) => q.event);
-      if (native) return this.writes.run(async () => this.writeNative(events, recordedAt));
-      return this.writes.transaction((m) => this.writePortable(m, events, recordedAt));
+      if (native) return this.writes.run(async () => this.writeNative(events, recordedAt), urgent);
+      return this.writes.transaction((m) => this.writePortable(m, events, recordedAt), urgent);
     }
     const fence = this.fence;
     // SQLite: lease changes go through the same write queue, so nothing moves between the check and the write.
     if (native)
-      return this.writes.run(async () => this.fenced(queued, await fence.stale(this.dataSource.manager, fences), (ok) => this.writeNative(ok, recordedAt)));
-    return this.writes.transaction(async (m) => this.fenced(queued, await fence.stale(m, fences), (ok) => this.writePortable(m, ok, recordedAt)));
+      return this.writes.run(
+        async () => this.fenced(queued, await fence.stale(this.dataSource.manager, fences), (ok) => this.writeNative(ok, recordedAt)),
+        urgent,
+      );
+    return this.writes.transaction(async (m) => this.fenced(queued, await fence.stale(m, fences), (ok) => this.writePortable(m, ok, recordedAt)), urgent);
   }
 
   /** Writes the events whose fence is current and refuses the others, in the batch's order. */

@@ -1,4 +1,4 @@
-export { WriteQueue } from './write-queue.js';
+export { WriteQueue, type WriteOptions } from './write-queue.js';
 export { nativeSqlite } from './native-sqlite.js';
 export { applySqlitePragmas } from './sqlite.js';
 export { dataSourceOptions, type SchemaParts } from './data-source-options.js';

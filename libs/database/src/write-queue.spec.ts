@@ -74,6 +74,20 @@ describe(WriteQueue.name, () => {
     expect(events).toEqual(['x:start', 'x:end', 'y:start', 'y:end', 'z:start', 'z:end']);
   });
 
+  it('runs an urgent write after the running one, ahead of ordinary writes waiting, FIFO among urgent ones', async () => {
+    const events: string[] = [];
+    const task = (name: string, urgent = false) =>
+      queue.run(
+        async () => {
+          events.push(name);
+          await tick();
+        },
+        { urgent },
+      );
+    await Promise.all([task('running'), task('a'), task('b'), task('u1', true), task('c'), task('u2', true)]);
+    expect(events).toEqual(['running', 'u1', 'u2', 'a', 'b', 'c']);
+  });
+
   it('lets a nested transaction join the outer one instead of deadlocking', async () => {
     await expect(
       queue.transaction(async (m) => {
