@@ -6282,7 +6282,7 @@ export interface operations {
         /** @description Opaque cursor from the previous page */
         cursor?: string;
         limit?: number;
-        /** @description Case- and accent-insensitive substring of the name */
+        /** @description Name search: each word begins a word of the name, in any order; case- and accent-insensitive ("jose alv" finds "José Álvarez") */
         q?: string;
         status?: 'active' | 'suspended' | 'restricted';
       };
@@ -6353,7 +6353,7 @@ export interface operations {
         /** @description Opaque cursor from the previous page */
         cursor?: string;
         limit?: number;
-        /** @description Case- and accent-insensitive substring of the name */
+        /** @description Name search: each word begins a word of the name, in any order; case- and accent-insensitive ("jose alv" finds "José Álvarez") */
         q?: string;
         status?: 'active' | 'suspended' | 'restricted';
       };
