@@ -180,6 +180,7 @@ const bench: Benchmark = {
       };
       const steps = {
         service: () => log.findPage({ customerId: big }, { limit: PAGE }),
+        serviceDeep: () => log.findPage({ customerId: big }, { cursor: deepCursor, limit: PAGE }),
         serviceAudited: async () => {
           await log.requireCustomer(big);
           await log.findPage({ customerId: big }, { limit: PAGE });
@@ -208,7 +209,14 @@ const bench: Benchmark = {
       bareClient.close();
       client.close();
       await bare.app.close();
-      const [svc, svcAudited, bareHttp, firstHttp, deepHttp] = [taken.service, taken.serviceAudited, taken.bare, taken.http, taken.httpDeep].map(summarise);
+      const [svc, svcDeep, svcAudited, bareHttp, firstHttp, deepHttp] = [
+        taken.service,
+        taken.serviceDeep,
+        taken.serviceAudited,
+        taken.bare,
+        taken.http,
+        taken.httpDeep,
+      ].map(summarise);
       ctx.log(
         `over HTTP (token check + audit entry at FULL, kept-alive connection): page 1 p50/p99 ${firstHttp.p50.toFixed(2)}/${firstHttp.p99.toFixed(2)} ms; page ${deepPage} ${deepHttp.p50.toFixed(2)}/${deepHttp.p99.toFixed(2)} ms; ` +
           `service ${svc.p50.toFixed(3)} ms, service + audit entry ${svcAudited.p50.toFixed(3)} ms, bare Nest route ${bareHttp.p50.toFixed(2)} ms (p50)`,
@@ -218,7 +226,7 @@ const bench: Benchmark = {
         { name: 'history page 1 over HTTP p50 (vs service + audit entry)', value: firstHttp.p50, unit: 'ms', baseline: svcAudited.p50, better: 'lower' },
         { name: 'history page 1 over HTTP p50 (vs bare Nest route)', value: firstHttp.p50, unit: 'ms', baseline: bareHttp.p50, better: 'lower' },
         { name: 'bare Nest route p50 (vs service)', value: bareHttp.p50, unit: 'ms', baseline: svc.p50, better: 'lower' },
-        { name: `history page ${deepPage} over HTTP p50 (vs service)`, value: deepHttp.p50, unit: 'ms', baseline: deepApp.p50, better: 'lower' },
+        { name: `history page ${deepPage} over HTTP p50 (vs service)`, value: deepHttp.p50, unit: 'ms', baseline: svcDeep.p50, better: 'lower', target: 3 },
         { name: `HTTP page ${deepPage} ÷ page 1 (p50)`, value: deepHttp.p50, unit: 'ms', baseline: firstHttp.p50, better: 'lower', target: 2 },
       );
 
