@@ -19,6 +19,7 @@ import { AccessRequests1795724000000 } from './1795724000000-AccessRequests.js';
 import { Notifications1795725000000 } from './1795725000000-Notifications.js';
 import { SiemOutbox1795725200000 } from './1795725200000-SiemOutbox.js';
 import { Visitors1795725400000 } from './1795725400000-Visitors.js';
+import { PersonNameIndex1795725600000 } from './1795725600000-PersonNameIndex.js';
 
 /** Every migration, oldest first. Never edit one that has landed: add a new one. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   Notifications1795725000000,
   SiemOutbox1795725200000,
   Visitors1795725400000,
+  PersonNameIndex1795725600000,
 ];

@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import { type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { DatabaseHealth, WriteQueue } from '@acs/database';
+import { DatabaseHealth, readRows, WriteQueue } from '@acs/database';
 import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/http';
 import { TenancyDirectory, type CustomerTerm } from '@acs/registry';
 import { AccessChainVerifier, type AccessChainVerdict } from './access-chain.js';
@@ -102,6 +102,18 @@ const MAX_TOTALS_DAYS = 366;
 const CURSOR_SHAPE = { t: 'number', id: 'string' } as const;
 
 export type RawRow = Record<string, string | number | null>;
+
+/** The filters that are equalities, with their columns. */
+const FILTER_COLUMNS: ReadonlyArray<readonly [Exclude<keyof AccessEventFilter, 'from' | 'to'>, string]> = [
+  ['customerId', 'customer_id'],
+  ['personId', 'person_id'],
+  ['doorId', 'door_id'],
+  ['zoneId', 'zone_id'],
+  ['siteId', 'site_id'],
+  ['result', 'result'],
+  ['reason', 'reason'],
+  ['kind', 'kind'],
+];
 
 function fromRaw(r: RawRow): AccessEvent {
   const s = (v: string | number | null) => (v === null ? null : String(v));
@@ -304,17 +316,7 @@ export class AccessLogService implements OnModuleDestroy {
   }
 
   private applyFilter<T extends object>(qb: SelectQueryBuilder<T>, f: AccessEventFilter): SelectQueryBuilder<T> {
-    const eq: Array<[keyof AccessEventFilter, string]> = [
-      ['customerId', 'customer_id'],
-      ['personId', 'person_id'],
-      ['doorId', 'door_id'],
-      ['zoneId', 'zone_id'],
-      ['siteId', 'site_id'],
-      ['result', 'result'],
-      ['reason', 'reason'],
-      ['kind', 'kind'],
-    ];
-    for (const [key, column] of eq) {
+    for (const [key, column] of FILTER_COLUMNS) {
       const value = f[key];
       if (value !== undefined) qb.andWhere(`e.${column} = :${key}`, { [key]: value });
     }
@@ -337,10 +339,36 @@ export class AccessLogService implements OnModuleDestroy {
     return { items, nextCursor: encodeCursor({ t: last.occurredAt, id: last.id }) };
   }
 
+  /**
+   * The SELECT written out rather than through the query builder, which cost about 0.3 ms a page
+   * (the HTTP history figure, `npm run bench -- access-log`). The text depends only on which
+   * filters are set (at most 2^11 shapes), values are always bound, and {@link readRows} keeps
+   * one prepared statement per shape on SQLite.
+   */
   private rawPage(filter: AccessEventFilter, after: { t: number; id: string } | undefined, limit: number): Promise<RawRow[]> {
-    const qb = this.applyFilter(this.select(), filter);
-    if (after) qb.andWhere('(e.occurred_at, e.id) < (:ct, :cid)', { ct: after.t, cid: after.id });
-    return qb.orderBy('e.occurred_at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit).getRawMany<RawRow>();
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    for (const [key, column] of FILTER_COLUMNS) {
+      const value = filter[key];
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (filter.from !== undefined) {
+      where.push('occurred_at >= ?');
+      params.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('occurred_at < ?');
+      params.push(filter.to);
+    }
+    if (after) {
+      where.push('(occurred_at, id) < (?, ?)');
+      params.push(after.t, after.id);
+    }
+    const sql = `SELECT ${ACCESS_EVENT_COLUMNS.join(', ')} FROM access_event${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY occurred_at DESC, id DESC LIMIT ?`;
+    return readRows<RawRow>(this.dataSource, sql, [...params, limit]);
   }
 
   /** Every matching event, newest first, in pages of separate short reads (no long read transaction). */

@@ -1,29 +1,35 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { TestDatabase } from '@acs/database/testing';
-import { createLibTestDatabase } from '../../../test/support/lib-database.js';
+import { createLibTestDatabaseOn, ENGINES } from '../../../test/support/lib-database.js';
 import { FakeClock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { AuditEntryEntity } from './audit-entry.entity.js';
-import { AUDIT_ENTRY_TARGET, type AuditActor, AuditService } from './audit.service.js';
+import { AUDIT_ENTRY_TARGET, type AuditActor, AuditAppendTap, AuditService } from './audit.service.js';
 
 const SYSTEM: AuditActor = { actorType: 'system', actorId: null, role: null };
 const DESK: AuditActor = { actorType: 'staff', actorId: 'staff-1', role: 'security' };
 const ALARM = 'mqtt.security_alarm';
 const ACK = 'mqtt.security_alarm_acknowledge';
 
-/** The service over the audit lib's own table in the migrated schema the server runs on, with only its own entities mapped. */
-describe(AuditService.name, () => {
+/**
+ * The service over the audit lib's own table in the migrated schema the server runs on, with only
+ * its own entities mapped, on both engines: SQLite appends through better-sqlite3's statements,
+ * PostgreSQL through TypeORM under the cluster lock.
+ */
+describe.each(ENGINES)(`${AuditService.name} on %s`, (engine) => {
   let db: TestDatabase;
   let ds: DataSource;
   let clock: FakeClock;
   let audit: AuditService;
+  let writes: WriteQueue;
 
   beforeEach(async () => {
-    db = await createLibTestDatabase([AuditEntryEntity]);
+    db = await createLibTestDatabaseOn(engine, [AuditEntryEntity]);
     ds = db.dataSource;
     clock = new FakeClock('2026-12-01T09:00:00Z');
-    audit = new AuditService(ds, new WriteQueue(ds), clock);
+    writes = new WriteQueue(ds);
+    audit = new AuditService(ds, writes, clock);
   });
   afterEach(async () => {
     await db.close();
@@ -87,6 +93,51 @@ describe(AuditService.name, () => {
       await expect(ackBy(DESK, a.id, 'call jane@example.com')).rejects.toMatchObject({ code: 'audit.unsafe_detail' });
       expect(await audit.findTargeting(ACK, AUDIT_ENTRY_TARGET, [a.id])).toEqual([]);
       expect(await ackBy(DESK, 'no-such-entry', 'call jane@example.com')).toEqual({ outcome: 'no_target' });
+    });
+  });
+
+  describe('record', () => {
+    it('chains entries and joins the caller’s transaction: a rollback takes the entry with it', async () => {
+      const a = await alarm();
+      await expect(
+        writes.transaction(async (m) => {
+          await m.getRepository(AuditEntryEntity).count();
+          await audit.record({ actor: DESK, action: 'staff.create', outcome: 'success' });
+          throw new Error('the caller failed');
+        }),
+      ).rejects.toThrow('the caller failed');
+      // A rolled-back entry leaves no gap: the next one follows the last committed.
+      const b = await writes.transaction(async () => audit.record({ actor: DESK, action: 'staff.create', outcome: 'success' }));
+      expect(b).toMatchObject({ seq: a.seq + 1, prevHash: a.hash });
+      expect(await ds.getRepository(AuditEntryEntity).count()).toBe(2);
+      expect(await audit.verify()).toMatchObject({ ok: true, checked: 2, headSeq: b.seq, headHash: b.hash });
+    });
+
+    it('writes the append tap’s rows in the same transaction (the native path on SQLite)', async () => {
+      const seen: string[] = [];
+      const tap = new AuditAppendTap();
+      tap.connect({
+        append: async (_m, items) => void seen.push(...items.map((i) => `typeorm:${i.action}`)),
+        appendNative: (_db, items) => void seen.push(...items.map((i) => `native:${i.action}`)),
+      });
+      const tapped = new AuditService(ds, new WriteQueue(ds), clock, tap);
+      await tapped.record({ actor: DESK, action: 'site.lockdown', outcome: 'success' });
+      expect(seen).toEqual([`${ds.options.type === 'postgres' ? 'typeorm' : 'native'}:site.lockdown`]);
+    });
+
+    it('fails the entry when the tap fails, leaving the chain as it was', async () => {
+      const a = await alarm();
+      const tap = new AuditAppendTap();
+      tap.connect({
+        append: () => Promise.reject(new Error('tap failed')),
+        appendNative: () => {
+          throw new Error('tap failed');
+        },
+      });
+      const tapped = new AuditService(ds, new WriteQueue(ds), clock, tap);
+      await expect(tapped.record({ actor: DESK, action: 'site.lockdown', outcome: 'success' })).rejects.toThrow('tap failed');
+      expect(await ds.getRepository(AuditEntryEntity).count()).toBe(1);
+      expect(await audit.record({ actor: DESK, action: 'site.lockdown', outcome: 'success' })).toMatchObject({ seq: a.seq + 1, prevHash: a.hash });
     });
   });
 

@@ -81,6 +81,18 @@ describe(KeyService.name, () => {
     await expect(sut.blindIndex('customer:a', 'card', '26:1234567')).resolves.not.toBe(a);
   });
 
+  it('blind indexes of several values equal the single ones; the keyed variant is null without a key', async () => {
+    const sut = make();
+    const one = await sut.blindIndex('customer:a', 'person-name', 'ja');
+    await expect(sut.blindIndexes('customer:a', 'person-name', ['ja', 'jan'])).resolves.toEqual([
+      one,
+      await sut.blindIndex('customer:a', 'person-name', 'jan'),
+    ]);
+    await expect(make().blindIndexesIfKeyed('customer:a', 'person-name', ['ja'])).resolves.toEqual([one]);
+    await expect(sut.blindIndexesIfKeyed('customer:none', 'person-name', ['ja'])).resolves.toBeNull();
+    await expect(sut.blindIndexes('customer:a', 'Not A Label!', ['x'])).rejects.toThrow('purpose');
+  });
+
   it('blindIndexIfKeyed never creates a data key', async () => {
     const sut = make();
     await expect(sut.blindIndexIfKeyed('customer:none', 'card', 'x')).resolves.toBeNull();

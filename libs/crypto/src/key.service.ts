@@ -85,10 +85,33 @@ export class KeyService {
     return row ? this.hmac(this.remember(scope, row), purpose, value) : null;
   }
 
+  /** `blindIndex` of several values, the key derived once (a name's word prefixes, say). */
+  async blindIndexes(scope: string, purpose: string, values: readonly string[]): Promise<string[]> {
+    const { key } = await this.dataKeyFor(scope);
+    const derived = this.derive(key, purpose);
+    return values.map((v) => createHmac('sha256', derived).update(v).digest('hex'));
+  }
+
+  /** `blindIndexIfKeyed` of several values: null when the scope has no data key. */
+  async blindIndexesIfKeyed(scope: string, purpose: string, values: readonly string[]): Promise<string[] | null> {
+    const knownId = this.scopeIds.get(scope);
+    let key = knownId ? this.cache.get(knownId) : undefined;
+    if (!key) {
+      const row = await this.dataSource.getRepository(DataKeyEntity).findOne({ where: { scope } });
+      if (!row) return null;
+      key = this.remember(scope, row);
+    }
+    const derived = this.derive(key, purpose);
+    return values.map((v) => createHmac('sha256', derived).update(v).digest('hex'));
+  }
+
   private hmac(dataKey: Buffer, purpose: string, value: Buffer | string): string {
+    return createHmac('sha256', this.derive(dataKey, purpose)).update(value).digest('hex');
+  }
+
+  private derive(dataKey: Buffer, purpose: string): Buffer {
     if (!/^[a-z0-9:_-]{1,64}$/.test(purpose)) throw new Error('blindIndex: purpose must be a short lower-case label');
-    const derived = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `acs-blind-index:${purpose}`, 32));
-    return createHmac('sha256', derived).update(value).digest('hex');
+    return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `acs-blind-index:${purpose}`, 32));
   }
 
   /** Crypto-shredding: removes the scope's data key. Returns whether a key existed. */

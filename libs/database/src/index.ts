@@ -1,5 +1,6 @@
 export { WriteQueue, type WriteOptions } from './write-queue.js';
 export { nativeSqlite } from './native-sqlite.js';
+export { readRows } from './prepared-read.js';
 export { applySqlitePragmas } from './sqlite.js';
 export { dataSourceOptions, type SchemaParts } from './data-source-options.js';
 export { checkSqliteFiles, restrictSqliteFiles } from './sqlite-files.js';

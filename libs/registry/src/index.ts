@@ -17,6 +17,7 @@ export { PersonalData, customerScope, SYSTEM_SCOPE } from './common/personal-dat
 export { CustomerService } from './customers/customer.service.js';
 export { customerStatus } from './customers/customer-status.js';
 export { PersonService, searchable } from './people/person.service.js';
+export { matchesWords, nameWords } from './people/name-index.js';
 export { PersonDataErasure, type PersonDataSubject, type PersonDataErased, type ErasableCustomer, type SealedValue } from './people/person-data-erasure.js';
 export { findErasableCustomer, purgedCustomerIds, countPersonRows } from './customers/erasure-reads.js';
 export { PersonRecords, type PersonRecord, type GrantRecord } from './people/person-records.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AccessEventEntity } from '@acs/access-log';
-import { AuditAppendTap, AuditEntryEntity, AuditService } from '@acs/audit';
+import { AuditAppendTap, type AuditEntry, AuditEntryEntity, AuditService } from '@acs/audit';
 import { FakeClock } from '@acs/clock';
 import { nativeSqlite } from '@acs/database';
 import type { TestDatabase } from '@acs/database/testing';
@@ -66,14 +66,9 @@ describe.each(ENGINES)('the SIEM outbox on %s', (engine) => {
 
   it('an audit entry that is a security event lands in the outbox in the same transaction, others do not', async () => {
     const tap = new AuditAppendTap();
-    tap.connect({
-      append: (m, items) =>
-        outbox.enqueue(
-          m,
-          items.map(fromAuditEntry).filter((e): e is SiemEvent => e !== null),
-        ),
-      appendNative: () => undefined,
-    });
+    const events = (items: readonly AuditEntry[]) => items.map(fromAuditEntry).filter((e): e is SiemEvent => e !== null);
+    // The audit appends through better-sqlite3 on SQLite, through TypeORM on PostgreSQL.
+    tap.connect({ append: (m, items) => outbox.enqueue(m, events(items)), appendNative: (native, items) => outbox.enqueueNative(native, events(items)) });
     const audit = new AuditService(db.dataSource, db.writes, clock, tap);
     const actor = { actorType: 'staff', actorId: 'st1', role: 'admin' };
     await audit.record({ actor, action: 'person.read', targetType: 'person', targetId: 'p1', outcome: 'success' });

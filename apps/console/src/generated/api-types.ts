@@ -6324,7 +6324,7 @@ export interface operations {
         /** @description Opaque cursor from the previous page */
         cursor?: string;
         limit?: number;
-        /** @description Case- and accent-insensitive substring of the name */
+        /** @description Name search: each word begins a word of the name, in any order; case- and accent-insensitive ("jose alv" finds "José Álvarez") */
         q?: string;
         status?: 'active' | 'suspended' | 'restricted';
       };
@@ -6395,7 +6395,7 @@ export interface operations {
         /** @description Opaque cursor from the previous page */
         cursor?: string;
         limit?: number;
-        /** @description Case- and accent-insensitive substring of the name */
+        /** @description Name search: each word begins a word of the name, in any order; case- and accent-insensitive ("jose alv" finds "José Álvarez") */
         q?: string;
         status?: 'active' | 'suspended' | 'restricted';
       };

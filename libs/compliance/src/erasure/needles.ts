@@ -9,7 +9,7 @@ import { ErasureParticipants } from './erasure-participants.js';
 /** Values to look for in the database files: kept in memory only, never persisted. */
 export interface Needles {
   plaintext: Buffer[];
-  /** Ciphertexts of names, e-mail and phone. */
+  /** Ciphertexts of names, e-mail and phone; for a person, the name search index's stored values. */
   ciphertext: Buffer[];
   templates: Buffer[];
   /** Card blind indexes and PIN hashes, as stored (hex and PHC text). */
@@ -65,6 +65,8 @@ export class ErasureNeedles {
       const subject = job.kind === 'customer' ? { customerId: job.customerId } : { customerId: job.customerId, personId: job.personId! };
       // A hash is random-looking and unique to its card, so the whole stored value is the needle.
       for (const s of await this.credentials.storedSecrets(subject)) cards.push(Buffer.from(s, 'utf8'));
+      // Likewise the name index's hashes of one person (held and released with the names).
+      for (const h of await this.people.nameIndexValues(subject)) ciphertext.push(Buffer.from(h, 'utf8'));
       // A customer's administrators' notification addresses go with the customer (not with one person).
       const addresses = job.kind === 'customer' ? await this.notifications.sealedAddresses(job.customerId) : [];
       const participants = await Promise.all(this.participants.all().map((p) => p.sealedValues(subject)));

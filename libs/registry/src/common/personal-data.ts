@@ -19,6 +19,16 @@ export class PersonalData {
     return this.keys.encrypt(scope, value, `${row}:${field}`);
   }
 
+  /** Keyed hashes of `values` under the scope's key for `purpose` (a search index); creates the key like `seal`. */
+  blindIndexes(scope: string, purpose: string, values: readonly string[]): Promise<string[]> {
+    return this.keys.blindIndexes(scope, purpose, values);
+  }
+
+  /** As {@link blindIndexes} for a lookup: null when the scope has no key (none yet, or shredded). */
+  blindIndexesIfKeyed(scope: string, purpose: string, values: readonly string[]): Promise<string[] | null> {
+    return this.keys.blindIndexesIfKeyed(scope, purpose, values);
+  }
+
   async open(row: string, field: string, ciphertext: string | null): Promise<string | null> {
     if (ciphertext === null) return null;
     return this.keys.decryptString(ciphertext, `${row}:${field}`);

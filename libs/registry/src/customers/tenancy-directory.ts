@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
+import { readRows } from '@acs/database';
 import { CustomerEntity, SiteEntity } from '../entities/index.js';
+
+const nullableMs = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
 /** The contract dates that decide how long a customer's history is kept; nothing personal. */
 export interface CustomerTerm {
@@ -19,9 +22,17 @@ export interface CustomerTerm {
 export class TenancyDirectory {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** Null for an unknown customer (the caller decides whether that is a 404). */
-  customerTerm(customerId: string): Promise<CustomerTerm | null> {
-    return this.ds.manager.findOne(CustomerEntity, { where: { id: customerId }, select: { id: true, serviceEnd: true, purgedAt: true } });
+  /**
+   * Null for an unknown customer (the caller decides whether that is a 404). Every history read
+   * asks this first: one prepared statement, not TypeORM's findOne (about 0.3 ms a request).
+   */
+  async customerTerm(customerId: string): Promise<CustomerTerm | null> {
+    const [row] = await readRows<{ id: string; service_end: number | string | null; purged_at: number | string | null }>(
+      this.ds,
+      'SELECT id, service_end, purged_at FROM customer WHERE id = ?',
+      [customerId],
+    );
+    return row ? { id: row.id, serviceEnd: nullableMs(row.service_end), purgedAt: nullableMs(row.purged_at) } : null;
   }
 
   /** Every customer id, purged ones included, in id order. */

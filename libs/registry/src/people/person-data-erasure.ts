@@ -6,6 +6,7 @@ import { RegistryChanges } from '../common/registry-changes.js';
 import { GrantEntity } from '../entities/access.entity.js';
 import { CustomerEntity } from '../entities/customer.entity.js';
 import { PersonEntity } from '../entities/person.entity.js';
+import { PersonNameIndexEntity } from '../entities/person-name-index.entity.js';
 import { findErasableCustomer } from '../customers/erasure-reads.js';
 
 /** Whose data an erasure takes: a whole customer's people and contact person, or one person. */
@@ -52,7 +53,7 @@ export class PersonDataErasure {
 
   /** The tables `erasePersonData` deletes from or rewrites (PostgreSQL vacuums them afterwards). */
   tables(): string[] {
-    return [PersonEntity, GrantEntity, CustomerEntity].map((e) => this.ds.getMetadata(e).tableName);
+    return [PersonEntity, PersonNameIndexEntity, GrantEntity, CustomerEntity].map((e) => this.ds.getMetadata(e).tableName);
   }
 
   async customer(id: string): Promise<ErasableCustomer> {
@@ -109,7 +110,28 @@ export class PersonDataErasure {
   }
 
   /**
-   * Deletes the subject's people and their grants; for a customer also clears the contact person
+   * The name search index's stored values of one person (keyed hashes and pads), for the byte
+   * scan of a person erasure: the customer's key outlives the person, so a hash left in a free
+   * page could still be tested against a guessed name. Empty for a customer: its rows are deleted
+   * with its people and its key is destroyed, which makes any leftover unlinkable for good (and a
+   * customer's tens of thousands of hashes would make the PostgreSQL scan far slower).
+   */
+  async nameIndexValues(subject: PersonDataSubject): Promise<string[]> {
+    if (!isPerson(subject)) return [];
+    // Only the hashes no colleague has: a prefix two people share ("de" of Dekker and Dennis) is
+    // one hash, and the colleague's row rightly stays.
+    const rows = await this.ds
+      .getRepository(PersonNameIndexEntity)
+      .createQueryBuilder('i')
+      .select('i.hash', 'hash')
+      .where('i.personId = :personId', { personId: subject.personId })
+      .andWhere('NOT EXISTS (SELECT 1 FROM person_name_index o WHERE o.customer_id = i.customer_id AND o.hash = i.hash AND o.person_id <> i.person_id)')
+      .getRawMany<{ hash: string }>();
+    return rows.map((r) => r.hash);
+  }
+
+  /**
+   * Deletes the subject's people, their name search index rows and their grants; for a customer also clears the contact person
    * and marks the customer purged (the first purge time stays). Idempotent.
    */
   async erasePersonData(m: EntityManager, subject: PersonDataSubject, now: number): Promise<PersonDataErased> {
@@ -122,6 +144,8 @@ export class PersonDataErasure {
     let deleted = 0;
     if (ids.length > 0) {
       grants = (await m.delete(GrantEntity, { personId: In(ids) })).affected ?? 0;
+      // The foreign key cascades as well; deleted here so the erasure does not depend on it.
+      await m.delete(PersonNameIndexEntity, { personId: In(ids) });
       deleted = (await m.delete(PersonEntity, { id: In(ids) })).affected ?? 0;
     }
     let contactPerson = 0;

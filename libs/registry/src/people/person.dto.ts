@@ -51,7 +51,9 @@ export class UpdatePersonDto {
 }
 
 export class PersonQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Case- and accent-insensitive substring of the name' })
+  @ApiPropertyOptional({
+    description: 'Name search: each word begins a word of the name, in any order; case- and accent-insensitive ("jose alv" finds "José Álvarez")',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)

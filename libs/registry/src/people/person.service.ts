@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, DomainError, isoOrNull, NotFoundError, type Page } from '@acs/http';
@@ -10,24 +10,26 @@ import { pageById, pageInMemory } from '../common/paging.js';
 import { customerScope, PersonalData } from '../common/personal-data.js';
 import { RegistryChanges } from '../common/registry-changes.js';
 import type { CreatePersonDto, PersonQueryDto, PersonView, UpdatePersonDto } from './person.dto.js';
+import { lookupTerms, matchesWords, nameWords, PersonNameIndex } from './name-index.js';
+
+export { searchable } from './name-index.js';
 
 const row = (id: string) => `person:${id}`;
 const parse = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Date.parse(v));
 
-/** Case- and accent-insensitive form for name search ("José" finds "jose"). */
-export function searchable(s: string): string {
-  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
 @Injectable()
 export class PersonService {
+  private readonly names: PersonNameIndex;
+
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly writes: WriteQueue,
     private readonly clock: Clock,
     private readonly pd: PersonalData,
     private readonly changes: RegistryChanges,
-  ) {}
+  ) {
+    this.names = new PersonNameIndex(ds, writes, pd);
+  }
 
   async create(customerId: string, dto: CreatePersonDto): Promise<PersonView> {
     const validFrom = parse(dto.validFrom);
@@ -55,6 +57,7 @@ export class PersonService {
         updatedAt: now,
       };
       await m.insert(PersonEntity, e);
+      await this.names.write(m, customerId, id, dto.fullName);
       return e;
     });
     this.changes.emit({ kind: 'person', id, op: 'created', customerId });
@@ -94,6 +97,7 @@ export class PersonService {
         updatedAt: now,
       };
       await m.insert(PersonEntity, e);
+      await this.names.write(m, customerId, v.id, v.fullName);
       return e;
     });
     this.changes.emit({ kind: 'person', id: v.id, op: 'created', customerId });
@@ -123,6 +127,7 @@ export class PersonService {
       assertWindow(e.validFrom, e.validUntil);
       e.updatedAt = this.clock.nowMs();
       await m.save(PersonEntity, e);
+      if (dto.fullName !== undefined) await this.names.write(m, customerId, id, dto.fullName);
       return e;
     });
     this.changes.emit({ kind: 'person', id, op: 'updated', customerId });
@@ -134,9 +139,12 @@ export class PersonService {
   }
 
   /**
-   * A name search decrypts the customer's people (or everyone's, for a staff-wide search) and
-   * filters in memory: names are ciphertexts, and colocation customers have hundreds to a few
-   * thousand people (see the person-search benchmark).
+   * A name search finds the people every word of `q` begins a word of the name of, in any order
+   * ({@link matchesWords}). Names are ciphertexts: the blind index ({@link PersonNameIndex}) gives
+   * the people having all the query's words of two letters or more as prefixes, and only those
+   * names are decrypted to apply the rule; a query of one-letter words only, or a process whose
+   * index is still being completed, decrypts every name of the customer (or everyone's, for a
+   * staff-wide search). See the person-search benchmark.
    */
   async list(customerId: string | undefined, q: PersonQueryDto): Promise<Page<PersonView>> {
     const repo = this.ds.getRepository(PersonEntity);
@@ -144,13 +152,32 @@ export class PersonService {
     if (customerId) qb.andWhere('p.customerId = :customerId', { customerId });
     if (q.status) qb.andWhere('p.status = :status', { status: q.status });
     if (!q.q) return pageById(qb, 'p', q, (e) => this.view(e));
+    const words = nameWords(q.q);
+    const terms = lookupTerms(words);
+    const ids = terms.length > 0 ? await this.names.candidates(customerId ? [customerId] : await this.customerIds(), terms) : null;
+    let rows: PersonEntity[];
+    if (ids === null) rows = await qb.orderBy('p.id', 'ASC').getMany();
+    else {
+      rows = [];
+      const list = [...ids];
+      for (let i = 0; i < list.length; i += 500)
+        rows.push(
+          ...(await qb
+            .clone()
+            .andWhere('p.id IN (:...ids)', { ids: list.slice(i, i + 500) })
+            .getMany()),
+        );
+      rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
     // Only names are decrypted to filter; the page's people are then read in full.
-    const needle = searchable(q.q);
-    const all = await qb.orderBy('p.id', 'ASC').getMany();
-    const names = await Promise.all(all.map((e) => this.pd.open(row(e.id), 'name', e.nameCt)));
-    const matches = all.filter((_, i) => searchable(names[i]!).includes(needle));
+    const names = await Promise.all(rows.map((e) => this.pd.open(row(e.id), 'name', e.nameCt)));
+    const matches = rows.filter((_, i) => matchesWords(names[i]!, words));
     const page = pageInMemory(matches, q);
     return { ...page, items: await Promise.all(page.items.map((e) => this.view(e))) };
+  }
+
+  private async customerIds(): Promise<string[]> {
+    return (await this.ds.getRepository(CustomerEntity).find({ select: { id: true }, where: { purgedAt: IsNull() } })).map((c) => c.id);
   }
 
   async delete(customerId: string, id: string): Promise<void> {
