@@ -190,6 +190,7 @@ describe('purge survives SIGKILL before every step', () => {
       contactPerson: 1,
       customerAdmins: 0,
       notificationAddresses: 0,
+      visitorRecords: 0,
     });
     await kill();
   });
