@@ -11,6 +11,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { EnrolmentView } from '@acs/enrolment';
 import { stateTopic, statusTopic } from '@acs/door-protocol';
+import { clusterTopic } from '@acs/mqtt';
 import { connectRawClient, freePort, startVirtualController } from '@acs/mqtt/testing';
 import type { VirtualController } from '../../hardware/virtual-controller/src/index.js';
 import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrolment/enrolment-support.js';
@@ -246,6 +247,13 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     const ready = await http().get('/ready');
     expect(ready.status).toBe(503);
     expect(ready.body.checks.degraded_mode).toMatchObject({ status: 'up', degraded: true });
+    // Another instance that still reaches the database (a partial partition) announces a registry
+    // change over the broker: this one cannot read it, and must go on deciding from its snapshot.
+    const peer = await connectRawClient(BROKER, { clientId: `acs-peer-dg-${run}` });
+    await peer.publishAsync(clusterTopic('registry'), JSON.stringify({ from: `peer-${run}`, body: { kind: 'zone', id: ids.zone, op: 'updated' } }), {
+      qos: 1,
+    });
+    await peer.endAsync();
 
     await sleep(Math.max(0, CUT_MS - (Date.now() - cutAt)));
     const relayDuringCut = unlocks - relayAtCut;
