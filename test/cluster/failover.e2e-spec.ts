@@ -14,6 +14,7 @@ import type { VirtualController } from '../../hardware/virtual-controller/src/in
 import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
+import { until as pollUntil } from '../support/poll-until.js';
 
 jest.setTimeout(300_000);
 
@@ -49,15 +50,7 @@ interface Attempt {
   occurredAt: string;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000) => pollUntil(what, probe, timeoutMs, 50);
 
 describe('failover of network readers and controllers between three instances (PostgreSQL, Mosquitto)', () => {
   const run = randomBytes(3).toString('hex');

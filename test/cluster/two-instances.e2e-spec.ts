@@ -18,6 +18,7 @@ import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } fro
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until as pollUntil } from '../support/poll-until.js';
 
 jest.setTimeout(240_000);
 
@@ -64,15 +65,7 @@ async function lockedDownBroker(instances: string[]): Promise<Broker> {
   };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000) => pollUntil(what, probe, timeoutMs, 50);
 
 interface Instance {
   id: string;

@@ -17,6 +17,7 @@ import type { VirtualController } from '../../hardware/virtual-controller/src/in
 import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } from '../enrolment/enrolment-support.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
+import { until } from '../support/poll-until.js';
 
 jest.setTimeout(300_000);
 
@@ -42,16 +43,6 @@ interface Attempt {
   occurredAt: string;
   seq: number;
   degraded: boolean;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 describe('degraded mode while the database is unreachable (PostgreSQL behind a proxy, Mosquitto)', () => {

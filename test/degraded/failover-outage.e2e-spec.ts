@@ -17,6 +17,7 @@ import { actAtDesk, flashTemplates, startVirtualReader, type VirtualDevice } fro
 import { CuttableProxy } from '../support/cuttable-proxy.js';
 import { bearer, post } from '../support/registry-fixture.js';
 import type { TestApp } from '../support/test-app.js';
+import { until } from '../support/poll-until.js';
 
 jest.setTimeout(300_000);
 
@@ -64,16 +65,6 @@ interface Lease {
   holder: string;
   live: boolean;
   token: number;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 describe('failover devices through a database outage (two instances, PostgreSQL behind proxies, Mosquitto)', () => {
