@@ -13,7 +13,6 @@ import {
 import type { AccessCredential, AccessEventInput, AccessLogService } from '@acs/access-log';
 import type { Clock } from '@acs/clock';
 import type { DeviceClaim } from '@acs/cluster';
-import { isConnectionError } from '@acs/database';
 import { DoorCommandError, type DoorCommandService } from '@acs/door-control';
 import { AuraColour, AuraControl } from '@acs/fingerprint';
 import type { AlarmService } from './alarm.service.js';
@@ -131,21 +130,10 @@ export class BadgeAttempts {
     });
   }
 
-  /**
-   * The model, reloaded first when the registry changed since it was built. A change announced
-   * while the database is unreachable (another instance's notice over the broker) cannot be read:
-   * the decision goes on from the model held, as degraded mode promises (docs/failover.md), and
-   * the reload is tried again at the next attempt.
-   */
+  /** The model, reloaded first when the registry changed since it was built. */
   async model(): Promise<SiteModel> {
     const d = this.deps;
-    if (d.stale()) {
-      try {
-        await d.refresh();
-      } catch (err) {
-        if (!d.model() || !isConnectionError(err)) throw err;
-      }
-    }
+    if (d.stale()) await d.refresh();
     return d.model()!;
   }
 

@@ -8,7 +8,7 @@ import { indexSnapshot, ZoneState, type DoorHoldMode, type RegistrySnapshot } fr
 import { AccessLogService, PassageHistory } from '@acs/access-log';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
-import { WriteQueue } from '@acs/database';
+import { isConnectionError, WriteQueue } from '@acs/database';
 import { CardFleet, type CardPresented, type PinEntered } from '@acs/card-fleet';
 import { CredentialService } from '@acs/credentials';
 import { ReaderLibraryService, ReaderManager } from '@acs/reader-fleet';
@@ -344,10 +344,21 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     return p;
   }
 
-  /** Reloads snapshot, index and wiring if the registry changed; the decision path awaits only then. */
+  /**
+   * Reloads snapshot, index and wiring if the registry changed; the decision path awaits only then.
+   * A change announced while the database is unreachable (another instance's notice) cannot be
+   * read: the model held stays in use (degraded mode, docs/failover.md) and the reload is tried
+   * again at the next call.
+   */
   private refresh(): Promise<void> {
+    return this.reload().catch((err: unknown) => {
+      if (!this.model || !isConnectionError(err)) throw err;
+    });
+  }
+
+  private reload(): Promise<void> {
     if (this.loadedVersion === this.changes.currentVersion && this.snapshot) return Promise.resolve();
-    if (this.loading) return this.loading.then(() => this.refresh());
+    if (this.loading) return this.loading.then(() => this.reload());
     const version = this.changes.currentVersion;
     this.loading = (async () => {
       const [loaded, topology] = await Promise.all([this.snapshots.current(), loadTopology(this.devices)]);
@@ -360,7 +371,7 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
     })().finally(() => {
       this.loading = null;
     });
-    return this.loading.then(() => (this.loadedVersion === this.changes.currentVersion ? undefined : this.refresh()));
+    return this.loading.then(() => (this.loadedVersion === this.changes.currentVersion ? undefined : this.reload()));
   }
 
   // ---- decision and door events ----------------------------------------------------------------
