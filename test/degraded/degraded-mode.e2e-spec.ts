@@ -111,9 +111,13 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
   /** A registry change announced over the broker by another instance, as after a commit there. */
   const peerAnnouncesChange = async () => {
     const peer = await connectRawClient(BROKER, { clientId: `acs-peer-dg-${run}` });
-    await peer.publishAsync(clusterTopic('registry'), JSON.stringify({ from: `peer-${run}`, body: { kind: 'zone', id: ids.zone, op: 'updated' } }), {
-      qos: 1,
-    });
+    // A zone and a controller: the snapshot and the controllers' signing secrets are both derived state.
+    for (const body of [
+      { kind: 'zone', id: ids.zone, op: 'updated' },
+      { kind: 'controller', id: ids.controller, op: 'updated' },
+    ]) {
+      await peer.publishAsync(clusterTopic('registry'), JSON.stringify({ from: `peer-${run}`, body }), { qos: 1 });
+    }
     await peer.endAsync();
   };
   const degradedView = async () => (await http().get('/health/degraded')).body as { degraded: boolean; ageSeconds: number; windowSeconds: number };
@@ -188,6 +192,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
       mqttId,
       host: env.INSTANCE_ID,
     });
+    ids.controller = c.id;
     ids.door = (
       await post<{ id: string }>(t, '/doors', { zoneId: zone.id, name: 'Suite 1 door', entryReaderId: ids.reader, controllerId: c.id, relayChannel: 1 })
     ).id;

@@ -2,6 +2,7 @@ import { Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { DeviceOwnership, type DeviceClaim, type DevicePlacement } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
 import { verifyMosquittoPassword } from '@acs/crypto';
+import { isConnectionError } from '@acs/database';
 import type { BrokerCredentialProvider, ControllerSecretProvider, MqttPrincipal } from '@acs/mqtt';
 import { DeviceService, DeviceWiringService, RegistryChanges } from '@acs/registry';
 
@@ -29,8 +30,13 @@ export class RegistryBrokerCredentials implements BrokerCredentialProvider {
 /** Signing secrets by MQTT id, decrypted on first use and dropped when the controller changes. */
 @Injectable()
 export class RegistryControllerSecrets implements ControllerSecretProvider, OnModuleDestroy {
-  private readonly cache = new Map<string, Buffer>();
-  private readonly placements = new Map<string, DevicePlacement | null>();
+  private cache = new Map<string, Buffer>();
+  private placements = new Map<string, DevicePlacement | null>();
+  // What was known before the last controller change: used only while the database cannot be
+  // read (degraded mode, docs/failover.md), so a change announced by another instance during an
+  // outage does not leave this one unable to verify its own controllers' replies.
+  private lastCache = new Map<string, Buffer>();
+  private lastPlacements = new Map<string, DevicePlacement | null>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -42,8 +48,10 @@ export class RegistryControllerSecrets implements ControllerSecretProvider, OnMo
   ) {
     this.unsubscribe = changes.subscribe((c) => {
       if (c.kind === 'controller') {
-        this.cache.clear();
-        this.placements.clear();
+        this.lastCache = new Map([...this.lastCache, ...this.cache]);
+        this.lastPlacements = new Map([...this.lastPlacements, ...this.placements]);
+        this.cache = new Map();
+        this.placements = new Map();
       }
     });
   }
@@ -67,9 +75,13 @@ export class RegistryControllerSecrets implements ControllerSecretProvider, OnMo
   private async claim(mqttId: string): Promise<DeviceClaim> {
     let placement = this.placements.get(mqttId);
     if (placement === undefined) {
-      const c = await this.wiring.controllerByMqttId(mqttId);
-      placement = c ? { host: c.host, failoverGroup: c.failoverGroup } : null;
+      const known = this.lastPlacements.get(mqttId);
+      placement = await this.orLastKnown(known, async () => {
+        const c = await this.wiring.controllerByMqttId(mqttId);
+        return c ? { host: c.host, failoverGroup: c.failoverGroup } : null;
+      });
       this.placements.set(mqttId, placement);
+      this.lastPlacements.delete(mqttId);
     }
     if (!placement) return { mine: false };
     if (this.ownership) return this.ownership.claim(placement);
@@ -79,11 +91,25 @@ export class RegistryControllerSecrets implements ControllerSecretProvider, OnMo
   async getSecret(mqttId: string): Promise<Buffer | null> {
     const cached = this.cache.get(mqttId);
     if (cached) return cached;
-    const c = await this.wiring.controllerByMqttId(mqttId);
-    if (!c) return null;
-    const secret = await this.devices.controllerSigningSecret(c.id);
-    this.cache.set(mqttId, secret);
+    const secret = await this.orLastKnown(this.lastCache.get(mqttId), async () => {
+      const c = await this.wiring.controllerByMqttId(mqttId);
+      return c ? this.devices.controllerSigningSecret(c.id) : null;
+    });
+    if (secret) {
+      this.cache.set(mqttId, secret);
+      this.lastCache.delete(mqttId);
+    }
     return secret;
+  }
+
+  /** The registry's answer, or, when the database is unreachable, the one known before the change. */
+  private async orLastKnown<T>(known: T | undefined, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (known === undefined || !isConnectionError(err)) throw err;
+      return known;
+    }
   }
 
   onModuleDestroy(): void {
