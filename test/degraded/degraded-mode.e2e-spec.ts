@@ -319,6 +319,7 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     // Locked down from memory: nobody is admitted while it holds (the attempt in flight may finish).
     await sleep(1000);
     const relayAtLock = unlocks;
+    const lockedAt = Date.now();
     await sleep(4000);
     expect(unlocks - relayAtLock).toBe(0);
     // A credential the database never vouched for gets nothing.
@@ -353,6 +354,14 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     }
     expect((await http().get('/audit/verify').set(bearer(token))).body).toMatchObject({ ok: true });
     expect(log.join('')).not.toContain('unhandled promise rejection');
+    // The attempts made while it held were decided (denied for the lockdown) and recorded, not lost to an error.
+    await until('the spool drained', async () => (await attempts()).every((e) => e.seq > 0));
+    const whileLocked = (await attempts()).filter(
+      (e) => e.kind === 'attempt' && Date.parse(e.occurredAt) >= lockedAt && Date.parse(e.occurredAt) < lockedAt + 4000,
+    );
+    expect(whileLocked.length).toBeGreaterThan(0);
+    expect(whileLocked.every((e) => e.result === 'denied' && e.reason === 'zone_lockdown' && e.degraded)).toBe(true);
+    expect(log.join('')).not.toContain('the index belongs to another snapshot');
 
     // Lifted the ordinary way: the database is back.
     expect((await zoneMode(false, 'lockdown')).status).toBe(200);

@@ -28,50 +28,11 @@ import { DEFAULT_READER_BAUD } from './poll-cost.js';
 import { ReaderLoops, type SearchHit } from './reader-loops.js';
 import { channelKey, loadTopology, type Topology } from './topology.js';
 import { ZoneLockdownOverlay } from './zone-lockdown-overlay.js';
+import { cardReaderViews, doorViews, readerViews, type CardReaderStatusView, type DoorStatusView, type ReaderLoopView } from './status-views.js';
 
 export type { BadgeOutcome } from './badge-attempts.js';
 
-export interface ReaderLoopView {
-  readerId: string;
-  doorId: string | null;
-  direction: 'entry' | 'exit';
-  readerState: string;
-  polls: number;
-  badges: number;
-  lastError: string | null;
-}
-
-export interface CardReaderStatusView {
-  readerId: string;
-  busId: string;
-  siteId: string;
-  name: string;
-  role: 'door' | 'enrolment';
-  address: number;
-  doorId: string | null;
-  direction: 'entry' | 'exit' | null;
-  host: string;
-  state: 'online' | 'offline' | 'untrusted' | 'other_instance' | 'disabled';
-  secure: string;
-  tamper: boolean;
-  lastSeenAt: number | null;
-}
-
-export interface DoorStatusView {
-  doorId: string;
-  name: string;
-  siteId: string;
-  zoneId: string;
-  controllerId: string | null;
-  controllerStatus: string;
-  relayChannel: number;
-  open: boolean | null;
-  locked: boolean | null;
-  controllerMode: string | null;
-  controllerAlarm: string | null;
-  override: DoorOverrideMode | null;
-  lockdown: boolean;
-}
+export type { CardReaderStatusView, DoorStatusView, ReaderLoopView } from './status-views.js';
 
 /** Events for tests, the benchmark and metrics: `badge` (BadgeOutcome), `unlock-sent` ({ attemptId, searchAt, sentAt }), `unlock-acked`. */
 export interface BadgeInEvents {
@@ -435,7 +396,8 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   applyLockdownOverlay(): void {
     if (!this.snapshot || !this.model) return;
     this.snapshot = this.lockdownOverlay.apply(this.snapshot);
-    this.model = { ...this.model, snapshot: this.snapshot };
+    // The decision index is keyed to its snapshot (decideBadgeIn refuses a mismatched pair), so it is rebuilt with it.
+    this.model = { ...this.model, snapshot: this.snapshot, index: indexSnapshot(this.snapshot) };
   }
 
   currentSnapshot(): RegistrySnapshot | null {
@@ -443,78 +405,16 @@ export class BadgeInService extends EventEmitter<BadgeInEvents> implements OnApp
   }
 
   readerViews(): ReaderLoopView[] {
-    return [...this.topology.readers.values()].map((b) => {
-      const loop = this.loops.stats(b.readerId);
-      return {
-        readerId: b.readerId,
-        doorId: b.doorId,
-        direction: b.direction,
-        // A reader wired to another instance: the state its host last announced.
-        readerState:
-          this.readers.has(b.readerId) || !this.readers.enabled
-            ? this.readers.stateOf(b.readerId).state
-            : (this.bus.remoteReaderState(b.readerId) ?? 'other_instance'),
-        polls: loop?.polls ?? 0,
-        badges: loop?.badges ?? 0,
-        // A reader that never opened has no loop error: show why it is down instead.
-        lastError: loop?.lastError ?? (this.readers.has(b.readerId) ? this.readers.stateOf(b.readerId).error : null),
-      };
-    });
+    return readerViews(this.topology, this.loops, this.readers, this.bus);
   }
 
   /** Every OSDP card reader: its bus state here, or where it is wired when another instance polls it. */
   async cardReaderViews(): Promise<CardReaderStatusView[]> {
-    const rows = await this.cardReaders.allCardReaders();
-    const local = new Map(this.cards.list().map((s) => [s.readerId, s]));
-    return rows.map((r) => {
-      const s = local.get(r.id);
-      const b = this.topology.cardReaders.get(r.id);
-      const state: CardReaderStatusView['state'] = !this.cards.enabled
-        ? 'disabled'
-        : !s
-          ? 'other_instance'
-          : !s.trusted
-            ? 'untrusted'
-            : s.online
-              ? 'online'
-              : 'offline';
-      return {
-        readerId: r.id,
-        busId: r.busId,
-        siteId: r.siteId,
-        name: r.name,
-        role: r.role,
-        address: r.address,
-        doorId: b?.doorId ?? null,
-        direction: b?.doorId ? b.direction : null,
-        host: r.host,
-        state,
-        secure: s?.secure ?? 'plain',
-        tamper: s?.tamper ?? false,
-        lastSeenAt: s?.lastSeenAt ?? null,
-      };
-    });
+    return cardReaderViews(await this.cardReaders.allCardReaders(), this.topology, this.cards.enabled, this.cards.list());
   }
 
   doorViews(): DoorStatusView[] {
-    return [...this.topology.doors.values()].map((d) => {
-      const state = d.mqttId ? this.doors.doorState(d.mqttId, d.relayChannel) : undefined;
-      return {
-        doorId: d.doorId,
-        name: d.name,
-        siteId: d.siteId,
-        zoneId: d.zoneId,
-        controllerId: d.controllerId,
-        controllerStatus: d.mqttId ? this.doors.status(d.mqttId) : 'none',
-        relayChannel: d.relayChannel,
-        open: state?.open ?? null,
-        locked: state?.locked ?? null,
-        controllerMode: state?.mode ?? null,
-        controllerAlarm: state?.alarm ?? null,
-        override: this.overrides.get(d.doorId) ?? null,
-        lockdown: this.snapshot?.zones.get(d.zoneId)?.lockdown ?? false,
-      };
-    });
+    return doorViews(this.topology, this.doors, this.overrides, this.snapshot);
   }
 
   publishMode(siteId: string, zoneId: string | null, doorId: string | null, mode: string): void {
