@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
@@ -67,9 +68,6 @@ const PLAIN_CELL = /^(?![=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20])[^",\r\n]*$/;
 const CSV_OPTIONS = { record_delimiter: 'windows', escape_formulas: true } as const;
 
 export type CsvCell = string | number | null;
-
-/** Lets timers and I/O (badge-ins) run between two pages of an export. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Spreadsheet formula injection (OWASP "CSV injection"): a cell starting with = + - @ tab or CR

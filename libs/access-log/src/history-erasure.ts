@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
@@ -6,12 +7,12 @@ import { accessEventHash, GENESIS_HASH } from './access-chain.js';
 import { AccessEventEntity } from './access-event.entity.js';
 
 /** History rows deleted or rewritten per transaction: badge-in events and decisions interleave between chunks (about 35 ms each at 1M rows). */
-const HISTORY_CHUNK = 2000;
-/**
+/*
  * better-sqlite3 answers synchronously, so a loop of awaited queries never lets timers or sockets
- * run: badge-in would stall for the whole erasure. Each chunk ends with a real yield.
+ * run: badge-in would stall for the whole erasure. Each chunk ends with a real yield
+ * (setImmediate from node:timers/promises).
  */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const HISTORY_CHUNK = 2000;
 
 export interface ChainHead {
   seq: number;
