@@ -57,7 +57,12 @@ describe('web console: access requests', () => {
     await customer.page.getByLabel('Username').fill('noordzee-portal');
     await customer.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await customer.page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    // Their own notification address, on their Security page (every kind is on by default).
+    // Their own notification address, on their Security page (every kind is on by default). The
+    // stored settings arrive late here, as on a slow database: what is typed must not be lost to them.
+    await customer.page.route('**/notification-settings', async (route) => {
+      if (route.request().method() === 'GET') await sleep(700);
+      await route.continue();
+    });
     await customer.page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Security' }).click();
     await customer.page.getByLabel('Your e-mail address').fill(PORTAL_ADDRESS);
     await customer.page.getByRole('button', { name: 'Save notifications' }).click();

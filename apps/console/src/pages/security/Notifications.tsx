@@ -28,13 +28,18 @@ export function NotificationsPanel() {
     queryFn: () => api.get<Settings>(`/customers/${customerId}/notification-settings`),
     enabled: !!customerId,
   });
-  const [email, setEmail] = useState('');
-  const [kinds, setKinds] = useState<Kind[]>([]);
+  // The form starts from the stored settings once they are loaded, and is not shown before: a
+  // field typed into while the settings were still loading was overwritten by their arrival, and
+  // the empty address saved (a browser test on PostgreSQL, where the load is slower, caught it).
+  // Later refetches (after a save, on focus) never overwrite what is being edited.
+  const [form, setForm] = useState<{ email: string; kinds: Kind[] } | null>(null);
   useEffect(() => {
-    if (!settings.data) return;
-    setEmail(settings.data.email ?? '');
-    setKinds(settings.data.kinds);
-  }, [settings.data]);
+    if (settings.data && form === null) setForm({ email: settings.data.email ?? '', kinds: settings.data.kinds });
+  }, [settings.data, form]);
+  const email = form?.email ?? '';
+  const kinds = form?.kinds ?? [];
+  const setEmail = (value: string) => setForm((now) => (now ? { ...now, email: value } : now));
+  const setKinds = (update: (now: Kind[]) => Kind[]) => setForm((now) => (now ? { ...now, kinds: update(now.kinds) } : now));
   const save = useMutation({
     mutationFn: (body: { email: string | null; kinds: Kind[] }) => api.put<Settings>(`/customers/${customerId}/notification-settings`, body),
     onSuccess: async () => invalidate(keys.notificationSettings(customerId)),
@@ -54,19 +59,23 @@ export function NotificationsPanel() {
         <p className="muted">The datacenter has not turned e-mail on yet: your settings are kept until it does.</p>
       ) : null}
       {save.isSuccess ? <p role="status">Saved.</p> : null}
-      <Field label="Your e-mail address" hint="Leave empty to receive nothing">
-        {(id) => <input id={id} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
-      </Field>
-      <fieldset>
-        <legend>Tell me when</legend>
-        {(settings.data?.availableKinds ?? []).map((k) => (
-          <label key={k} className="checkbox">
-            <input type="checkbox" checked={kinds.includes(k)} onChange={(e) => toggle(k, e.target.checked)} /> {KIND_LABEL[k]}
-          </label>
-        ))}
-      </fieldset>
+      {form ? (
+        <>
+          <Field label="Your e-mail address" hint="Leave empty to receive nothing">
+            {(id) => <input id={id} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
+          </Field>
+          <fieldset>
+            <legend>Tell me when</legend>
+            {(settings.data?.availableKinds ?? []).map((k) => (
+              <label key={k} className="checkbox">
+                <input type="checkbox" checked={kinds.includes(k)} onChange={(e) => toggle(k, e.target.checked)} /> {KIND_LABEL[k]}
+              </label>
+            ))}
+          </fieldset>
+        </>
+      ) : null}
       <div className="form-actions">
-        <button type="submit" className="primary" disabled={save.isPending || !settings.data}>
+        <button type="submit" className="primary" disabled={save.isPending || !form}>
           {save.isPending ? 'Saving…' : 'Save notifications'}
         </button>
       </div>
