@@ -249,7 +249,8 @@ describe('AccessLogService count (in steps of index entries)', () => {
       ...Array.from({ length: 123 }, (_, i) => event(i, C2)),
     ];
     insertChained(native, inputs, Date.parse('2026-11-26T10:00:00Z'));
-    const plain = (where: string, params: unknown[]) => (native.prepare(`SELECT COUNT(*) AS n FROM access_event WHERE ${where}`).get(...params) as { n: number }).n;
+    const plain = (where: string, params: unknown[]) =>
+      (native.prepare(`SELECT COUNT(*) AS n FROM access_event WHERE ${where}`).get(...params) as { n: number }).n;
     const t0 = Date.parse('2026-11-26T09:00:00Z');
     await expect(log.count({ customerId: C1 })).resolves.toBe(40_005);
     await expect(log.count({ customerId: C1, result: 'granted' })).resolves.toBe(40_000);
