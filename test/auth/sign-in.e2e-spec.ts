@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import argon2 from 'argon2';
 import { generate } from 'otplib';
+import { DataSource } from 'typeorm';
 import type { Response } from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -193,6 +195,23 @@ describe('staff sign-in', () => {
       .expect(200);
     await t.http().get('/auth/sessions').set('Cookie', e.cookie).expect(401);
     await t.http().get('/auth/sessions').set('Cookie', cookieOf(ok)).expect(200);
+  });
+
+  it('signs in with a password stored by the earlier binding at the earlier parameters, and stores it again at the current ones', async () => {
+    const s = await staffWithPassword();
+    const ds = t.app.get(DataSource);
+    // What sign-ins stored before: the argon2 binding's PHC string at 46 MiB x 2.
+    const earlier = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 47_104, timeCost: 2, parallelism: 1 });
+    const p = (n: number) => (ds.options.type === 'postgres' ? `$${n}` : '?');
+    await ds.query(`UPDATE staff_credential SET password_hash = ${p(1)} WHERE staff_id = ${p(2)}`, [earlier, s.id]);
+    await signIn({ username: s.username, password: PASSWORD }).expect(200);
+    const stored = async () =>
+      ((await ds.query(`SELECT password_hash AS h FROM staff_credential WHERE staff_id = ${p(1)}`, [s.id])) as Array<{ h: string }>)[0]!.h;
+    // The re-hash runs after the answer.
+    for (let i = 0; i < 50 && (await stored()) === earlier; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await stored()).toMatch(/^\$argon2id\$v=19\$m=65536,t=3,p=1\$/);
+    await signIn({ username: s.username, password: PASSWORD }).expect(200);
+    await signIn({ username: s.username, password: 'not the password at all' }).expect(401);
   });
 
   it('answers the remaining refusals with their codes', async () => {

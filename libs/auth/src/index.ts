@@ -25,3 +25,4 @@ export { AuthModule, AuthCoreModule } from './auth.module.js';
 export { SIGN_IN_ENTITIES, StaffCredentialEntity, PasswordResetEntity, RecoveryCodeEntity, BrowserSessionEntity } from './signin/sign-in.entities.js';
 export { PASSKEY_ENTITIES, StaffPasskeyEntity, PasskeyChallengeEntity } from './signin/passkey.entities.js';
 export { OIDC_ENTITIES, StaffExternalIdentityEntity, OidcAttemptEntity } from './oidc/oidc.entities.js';
+export { ARGON2_PARAMS, PasswordHasher } from './signin/password-hasher.js';
