@@ -29,6 +29,21 @@ const event = (i: number, customerId: string | null = C1, extra: Partial<AccessE
   ...extra,
 });
 
+/** A fresh database with the log over it, for one test. */
+async function openLog(options: Partial<AccessLogOptions> = {}): Promise<{ db: TestDatabase; log: AccessLogService }> {
+  const db = await createLibTestDatabase([AccessEventEntity, ...REGISTRY_ENTITIES]);
+  const log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, new TenancyDirectory(db.dataSource), {
+    maxDelayMs: 1,
+    ...options,
+  });
+  return { db, log };
+}
+
+async function closeLog(db: TestDatabase, log: AccessLogService): Promise<void> {
+  await log.flush();
+  await db.close();
+}
+
 describe.each<[string, Partial<AccessLogOptions>]>([
   ['native better-sqlite3 path', { nativeSqlite: true }],
   ['portable TypeORM path', { nativeSqlite: false }],
@@ -36,17 +51,8 @@ describe.each<[string, Partial<AccessLogOptions>]>([
   let db: TestDatabase;
   let log: AccessLogService;
 
-  beforeEach(async () => {
-    db = await createLibTestDatabase([AccessEventEntity, ...REGISTRY_ENTITIES]);
-    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, new TenancyDirectory(db.dataSource), {
-      maxDelayMs: 1,
-      ...options,
-    });
-  });
-  afterEach(async () => {
-    await log.flush();
-    await db.close();
-  });
+  beforeEach(async () => ({ db, log } = await openLog(options)));
+  afterEach(() => closeLog(db, log));
 
   it('chains each customer separately, across batches, and an unknown finger on its site chain', async () => {
     await log.appendDurable([event(1), event(2, C2), event(3), event(4, null, { result: 'denied', reason: 'unknown_finger' })]);
@@ -229,16 +235,8 @@ describe('AccessLogService count (in steps of index entries)', () => {
   let db: TestDatabase;
   let log: AccessLogService;
 
-  beforeEach(async () => {
-    db = await createLibTestDatabase([AccessEventEntity, ...REGISTRY_ENTITIES]);
-    log = new AccessLogService(db.dataSource, db.writes, new FakeClock('2026-11-26T10:00:00Z'), db.config, new TenancyDirectory(db.dataSource), {
-      maxDelayMs: 1,
-    });
-  });
-  afterEach(async () => {
-    await log.flush();
-    await db.close();
-  });
+  beforeEach(async () => ({ db, log } = await openLog()));
+  afterEach(() => closeLog(db, log));
 
   it('counts exactly across step boundaries, at an exact multiple of the step, and with every kind of filter', async () => {
     const native = nativeSqlite(db.dataSource)!;
