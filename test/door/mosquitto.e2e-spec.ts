@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { createConnection, Socket } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import {
   commandTopic,
@@ -53,7 +54,26 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
   const record: DoorEventRecord[] = [];
   const security: SecurityEvent[] = [];
 
+  // Every socket of this process that connects, and the ones that asked for TCP_NODELAY.
+  const nodelay = { connected: [] as Socket[], on: new Map<Socket, boolean>() };
+  const realEmit = Socket.prototype.emit;
+  const realSetNoDelay = Socket.prototype.setNoDelay;
+
   beforeAll(async () => {
+    Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]) {
+      if (event === 'connect') nodelay.connected.push(this);
+      return realEmit.call(this, event, ...args);
+    } as typeof Socket.prototype.emit;
+    Socket.prototype.setNoDelay = function (this: Socket, noDelay?: boolean) {
+      nodelay.on.set(this, noDelay !== false);
+      return realSetNoDelay.call(this, noDelay);
+    };
+    teardown.add({
+      close: () => {
+        Socket.prototype.emit = realEmit;
+        Socket.prototype.setNoDelay = realSetNoDelay;
+      },
+    });
     a = newIdentity(uniqueControllerId('mq-a'));
     b = newIdentity(uniqueControllerId('mq-b'));
     mosq = teardown.add(
@@ -86,15 +106,21 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
     expect(controllerA.relayActivations(1)).toBe(1);
   });
 
-  it('keeps round trips fast with set_tcp_nodelay on the broker and NODELAY on both clients', async () => {
-    const samples: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const t0 = performance.now();
-      await side.doors.ping(a.controllerId);
-      samples.push(performance.now() - t0);
-    }
-    samples.sort((x, y) => x - y);
-    expect(samples[20]).toBeLessThan(20);
+  it('sets TCP_NODELAY on every MQTT socket to the broker (the broker side is set_tcp_nodelay, which Mosquitto refuses to start without knowing)', async () => {
+    // Checked on the sockets themselves, not by timing round trips (a loaded CI machine made a
+    // median under 20 ms fail); the latency this buys is a figure in `npm run bench -- door-rtt`.
+    const mosqPort = Number(new URL(mosq.url).port);
+    const toBroker = nodelay.connected.filter((s) => s.remotePort === mosqPort);
+    expect(toBroker.length).toBeGreaterThanOrEqual(2); // the server side and controller A
+    expect(toBroker.filter((s) => nodelay.on.get(s) !== true).map((s) => `port ${s.localPort} without TCP_NODELAY`)).toEqual([]);
+    // And the spy sees a socket without it: a plain connection to the broker that never asks.
+    const plain = await new Promise<Socket>((resolve, reject) => {
+      const s = createConnection(mosqPort, '127.0.0.1', () => resolve(s)).once('error', reject);
+    });
+    expect(nodelay.on.has(plain)).toBe(false);
+    plain.destroy();
+    // A round trip still works through those sockets.
+    await expect(side.doors.ping(a.controllerId)).resolves.toBeDefined();
   });
 
   it('refuses anonymous clients and wrong passwords', async () => {
