@@ -57,6 +57,7 @@ class Rig {
   readonly leds: AuraColour[] = [];
   readonly expected: string[] = [];
   readonly unlockSent: string[] = [];
+  readonly errors: string[] = [];
   controller: 'online' | 'offline' = 'online';
   unlockResult: () => Promise<ReplyBody> = async () => ({ ok: true }) as ReplyBody;
   durable: () => Promise<unknown> = async () => undefined;
@@ -103,7 +104,7 @@ class Rig {
     threshold: 50,
     unlockMs: UNLOCK_MS,
     onUnlockSent: (e) => void this.unlockSent.push(e.attemptId),
-    logger: { log: () => {}, warn: () => {}, error: () => {} },
+    logger: { log: () => {}, warn: () => {}, error: (m: string) => void this.errors.push(m) },
   });
 }
 
@@ -150,6 +151,17 @@ describe('BadgeAttempts (decide and act)', () => {
     expect(o.decision.granted).toBe(true);
     expect(rig.unlocks).toEqual([]);
     expect(rig.leds).toEqual([AuraColour.Red]);
+    expect(rig.errors).toEqual(['attempt att-1 could not be recorded, door stays shut: disk full']);
+  });
+
+  it('says so when a denied attempt could not be recorded (a hole in the history is never silent)', async () => {
+    rig.durable = () => Promise.reject(new Error('disk full'));
+    const o = await rig.badge.badge('reader-1', { pageId: 3, score: 10 }, 0);
+    await o.done;
+    expect(o.decision.granted).toBe(false);
+    expect(rig.unlocks).toEqual([]);
+    expect(rig.leds).toEqual([AuraColour.Red]);
+    expect(rig.errors).toEqual(['attempt att-1 (denied) could not be recorded: disk full']);
   });
 
   it('records door_unreachable and raises an alarm when the unlock fails', async () => {

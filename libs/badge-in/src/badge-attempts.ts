@@ -234,7 +234,8 @@ export class BadgeAttempts {
       for (const v of decision.violations) d.followUps.record(event, attemptId, v, event.result);
     }
     if (!decision.granted || !door?.mqttId) {
-      await receipt.durable.catch(() => undefined);
+      // Nothing opens either way, but a hole in the history must be on the error log, never silent.
+      await receipt.durable.catch((err: Error) => d.logger.error(`attempt ${attemptId} (${event.result}) could not be recorded: ${err.message}`));
       await signal(false);
       return;
     }
