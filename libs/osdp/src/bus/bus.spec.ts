@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { fuzzSettings } from '../../../../test/support/fuzz.js';
 import { FakeClock } from '@acs/clock';
 import { FakeTransport } from '@acs/fingerprint/testing';
 import { decodePacket, type DecodedPacket } from '../packet.js';
@@ -449,4 +451,54 @@ describe('OsdpBus close', () => {
     // No timer is ever advanced: with the backoff started after close, this would never settle.
     await expect(Promise.race([closing.then(() => 'closed'), new Promise((r) => setTimeout(() => r('stuck'), 500))])).resolves.toBe('closed');
   });
+});
+
+describe('OsdpBus through noise (fast-check, seeded: test/support/fuzz.ts)', () => {
+  // Random bytes, stray SOMs and fake headers between the replies of three secure PDs (the e2e's
+  // "garbage on the bus", here on the fake clock so every seed replays): each PD must stay online
+  // and trusted, and a card presented afterwards must be read within a few poll rounds.
+  const settings = fuzzSettings();
+  const chunk = fc.oneof(
+    fc.uint8Array({ maxLength: 200 }),
+    fc.array(fc.constantFrom(0x53, 0xff, 0x00, 0x01, 0x02, 0x80, 0x81, 0x82, 0x83, 0x20, 0x04), { maxLength: 12 }).map((b) => Uint8Array.from(b)),
+    fc
+      .tuple(fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xffff }))
+      .map(([addr, len]) => Uint8Array.from([0x53, addr, len & 0xff, len >> 8, 0x04])),
+  );
+
+  it(
+    'keeps every PD online and trusted and reads the next card',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(chunk, { minLength: 1, maxLength: 6 }), fc.constantFrom(1, 2, 3), async (noise, reader) => {
+          const r = rig(
+            [1, 2, 3].map((address) => ({ address, bus: { secure: 'required' as const }, pd: { scbk: KEY_A } })),
+            { 1: KEY_A, 2: KEY_A, 3: KEY_A },
+            { pollIntervalMs: 30 },
+          );
+          try {
+            await r.timers.advance(600);
+            expect(r.bus.status().every((s) => s.online && s.trusted)).toBe(true);
+            for (const bytes of noise) {
+              r.line.garbageBeforeReply = Buffer.from(bytes);
+              await r.timers.advance(30);
+            }
+            await r.timers.advance(300);
+            r.pd[reader].presentCard(Buffer.from([0x02, 0x46, 0x8a, 0xc0]), 26);
+            await r.timers.advance(3000);
+            expect(r.of('card').map((c) => c.address)).toEqual([reader]);
+            expect(r.of('offline')).toEqual([]);
+            expect(r.bus.status()).toEqual([1, 2, 3].map((address) => expect.objectContaining({ address, online: true, trusted: true })));
+          } finally {
+            current = undefined;
+            const closing = r.bus.close();
+            await r.timers.advance(1000);
+            await closing;
+          }
+        }),
+        { seed: settings.seed, numRuns: 60 * settings.factor },
+      );
+    },
+    30_000 * settings.factor,
+  );
 });
