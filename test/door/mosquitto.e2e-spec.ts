@@ -62,17 +62,15 @@ describe('door protocol over a private Mosquitto with generated ACLs', () => {
   beforeAll(async () => {
     Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]) {
       if (event === 'connect') nodelay.connected.push(this);
-      return realEmit.call(this, event, ...args);
+      return Reflect.apply(realEmit, this, [event, ...args]) as boolean;
     } as typeof Socket.prototype.emit;
     Socket.prototype.setNoDelay = function (this: Socket, noDelay?: boolean) {
       nodelay.on.set(this, noDelay !== false);
       return realSetNoDelay.call(this, noDelay);
     };
-    teardown.add({
-      close: () => {
-        Socket.prototype.emit = realEmit;
-        Socket.prototype.setNoDelay = realSetNoDelay;
-      },
+    teardown.add(async () => {
+      Socket.prototype.emit = realEmit;
+      Socket.prototype.setNoDelay = realSetNoDelay;
     });
     a = newIdentity(uniqueControllerId('mq-a'));
     b = newIdentity(uniqueControllerId('mq-b'));
