@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deadlineFor, type Figure, figureProblems, meetsTarget, ratio } from './harness.js';
@@ -63,6 +63,8 @@ for (const file of files) {
 }
 
 mkdirSync('test-output', { recursive: true });
-writeFileSync(join('test-output', 'bench.json'), JSON.stringify({ at: new Date().toISOString(), quick, results }, null, 2));
+// The machine beside the figures: absolute times only compare on the same kind (ratios travel).
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version };
+writeFileSync(join('test-output', 'bench.json'), JSON.stringify({ at: new Date().toISOString(), quick, machine, results }, null, 2));
 console.log(`\n${files.length} benchmark file(s), ${failures} failed; figures in test-output/bench.json`);
 process.exitCode = failures > 0 ? 1 : 0;
