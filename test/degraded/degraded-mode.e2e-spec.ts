@@ -368,7 +368,10 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     console.warn(`degraded lockdown: ${whileLocked.length} attempts on record from the ${LOCK_HOLD_MS} ms hold`);
     if (whileLocked.length === 0) {
       // The gap's evidence for the next look: what the server warned of or failed at meanwhile.
-      const lines = log.join('').split('\n').filter((l) => /WARN|ERROR/.test(l));
+      const lines = log
+        .join('')
+        .split('\n')
+        .filter((l) => /WARN|ERROR/.test(l));
       console.warn(`the server's warnings and errors (last 40 of ${lines.length}):\n${lines.slice(-40).join('\n')}`);
     }
     expect(whileLocked.every((e) => e.result === 'denied' && e.reason === 'zone_lockdown' && e.degraded)).toBe(true);
