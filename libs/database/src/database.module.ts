@@ -1,10 +1,11 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@acs/config';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, type SchemaParts } from './data-source-options.js';
 import { DatabaseHealth } from './database-health.js';
 import { checkSqliteFiles } from './sqlite-files.js';
+import { commitSyncFor } from './wal-sync.js';
 import { WriteQueue } from './write-queue.js';
 
 @Global()
@@ -27,7 +28,15 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: WriteQueue, inject: [DataSource], useFactory: (ds: DataSource) => new WriteQueue(ds) }, DatabaseHealth],
+      providers: [
+        {
+          provide: WriteQueue,
+          inject: [DataSource, AppConfig],
+          useFactory: (ds: DataSource, config: AppConfig) =>
+            new WriteQueue(ds, commitSyncFor(ds, { synchronous: config.DATABASE_SYNCHRONOUS, log: (m) => new Logger('Database').error(m) })),
+        },
+        DatabaseHealth,
+      ],
       exports: [WriteQueue, DatabaseHealth],
     };
   }

@@ -57,6 +57,8 @@ const ALLOWED: Record<string, string> = {
   'libs/mqtt/src/embedded-broker.ts': 'TLS certificate and key files of the embedded broker',
   'libs/siem/src/syslog-sender.ts': "the SIEM collector's CA and the client certificate and key (SIEM_CA_FILE, SIEM_CLIENT_*_FILE)",
   'libs/notifications/src/mailer.ts': "the SMTP server's CA certificate (SMTP_TLS_CA_FILE)",
+  'libs/database/src/wal-sync.ts':
+    "the database's -wal file, the one exception: opened once for fdatasync and closed only after SQLite's connection is closed (SQLite takes no POSIX lock on -wal; docs/sqlite-durability.md)",
   'test/siem/rsyslog.ts': "a private rsyslogd's configuration and the file it writes received messages to",
   'libs/mqtt/src/testing/mosquitto.ts': 'configuration of private Mosquitto instances for tests',
   'apps/cli/src/demo.ts': "the demo's token and credential files",

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { Mutex } from 'async-mutex';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { CommitSync } from './wal-sync.js';
 
 export interface WriteOptions {
   /** Ahead of the ordinary writes waiting (not of the one running). */
@@ -26,7 +27,14 @@ export class WriteQueue {
   private readonly inside = new AsyncLocalStorage<EntityManager | true>();
   private readonly waitObservers = new Set<(waitMs: number) => void>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  /**
+   * `commitSync`: on SQLite with synchronous=FULL, the commits of each write sync off the event
+   * loop ({@link WalSync}); a write resolves only once it is on stable storage, as before.
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly commitSync?: CommitSync,
+  ) {}
 
   /**
    * Runs `task` when every earlier write has finished; an `urgent` one (the access events that
@@ -38,6 +46,32 @@ export class WriteQueue {
   run<T>(task: () => Promise<T>, opts: WriteOptions = {}): Promise<T> {
     if (this.inside.getStore() !== undefined) return task();
     const priority = opts.urgent ? URGENT : 0;
+    const sync = this.commitSync;
+    if (!sync) return this.exclusive(task, priority);
+    // Relaxed only while this write holds the queue; the sync after it is released, so the next
+    // write runs meanwhile and commits arriving together share one sync.
+    const written = this.exclusive(async () => {
+      sync.relax();
+      try {
+        return await task();
+      } finally {
+        sync.restore();
+      }
+    }, priority);
+    // Synced even when the task failed: it may have committed part of its work before failing.
+    return written.then(
+      async (value) => {
+        await sync.sync();
+        return value;
+      },
+      async (err: unknown) => {
+        await sync.sync().catch(() => undefined);
+        throw err;
+      },
+    );
+  }
+
+  private exclusive<T>(task: () => Promise<T>, priority: number): Promise<T> {
     if (this.waitObservers.size === 0) return this.mutex.runExclusive(() => this.inside.run(true, task), priority);
     const queuedAt = performance.now();
     return this.mutex.runExclusive(() => {
