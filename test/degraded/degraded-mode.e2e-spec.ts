@@ -120,6 +120,10 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     ]) {
       await peer.publishAsync(clusterTopic('registry'), JSON.stringify({ from: `peer-${run}`, body }), { qos: 1 });
     }
+    // And reader work for the door reader: this instance's map of the reader's slots goes stale
+    // (it cannot reload it) and its library's writes for that reader fail. Before the slot map fell
+    // back on what it held, every badge-in after this failed undecided and unrecorded.
+    await peer.publishAsync(clusterTopic('reader-ops'), JSON.stringify({ from: `peer-${run}`, body: { readerIds: [ids.reader] } }), { qos: 1 });
     await peer.endAsync();
   };
   const degradedView = async () => (await http().get('/health/degraded')).body as { degraded: boolean; ageSeconds: number; windowSeconds: number };
@@ -276,6 +280,8 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
 
     // Every background task took the outage in its stride (a missed catch is logged by the process, not hidden).
     expect(log.join('')).not.toContain('unhandled promise rejection');
+    // And no finger read during the cut went undecided (seen for every badge-in after the peer's reader-ops notice before the slot map's fallback).
+    expect(log.join('')).not.toMatch(/badge-in on reader \S+ failed/);
     // People were admitted through the cut: the strike opened many times while the database was gone.
     expect(relayDuringCut).toBeGreaterThanOrEqual(5);
     const all = await attempts();
@@ -357,23 +363,24 @@ describe('degraded mode while the database is unreachable (PostgreSQL behind a p
     }
     expect((await http().get('/audit/verify').set(bearer(token))).body).toMatchObject({ ok: true });
     expect(log.join('')).not.toContain('unhandled promise rejection');
-    // Every attempt on record from the hold was decided as a lockdown denial, from memory.
-    // KNOWN GAP (issue 18, open): on a loaded machine some runs record no attempt at all from the
-    // second cut (4 of 4 locally unloaded and 1 of 2 loaded runs had them), so their number is
-    // printed, not required, until the cause is found.
+    // Attempts were decided through the hold, from memory, each a lockdown denial. Some loaded
+    // runs used to record none: a library write that failed against the unreachable database
+    // made the slot map unreadable, and every badge-in after it failed undecided (now the map
+    // held answers; the reader-ops notice of peerAnnouncesChange forces that case in every cut).
     await until('the spool drained', async () => (await attempts()).every((e) => e.seq > 0));
     const whileLocked = (await attempts()).filter(
       (e) => e.kind === 'attempt' && Date.parse(e.occurredAt) >= lockedAt && Date.parse(e.occurredAt) < lockedAt + LOCK_HOLD_MS,
     );
-    console.warn(`degraded lockdown: ${whileLocked.length} attempts on record from the ${LOCK_HOLD_MS} ms hold`);
     if (whileLocked.length === 0) {
-      // The gap's evidence for the next look: what the server warned of or failed at meanwhile.
       const lines = log
         .join('')
         .split('\n')
-        .filter((l) => /WARN|ERROR/.test(l));
-      console.warn(`the server's warnings and errors (last 40 of ${lines.length}):\n${lines.slice(-40).join('\n')}`);
+        .filter((l) => /WARN|ERROR|"level":(40|50)/.test(l));
+      console.warn(
+        `no attempt from the degraded lockdown's hold; the server's warnings and errors (last 40 of ${lines.length}):\n${lines.slice(-40).join('\n')}`,
+      );
     }
+    expect(whileLocked.length).toBeGreaterThan(0);
     expect(whileLocked.every((e) => e.result === 'denied' && e.reason === 'zone_lockdown' && e.degraded)).toBe(true);
     expect(log.join('')).not.toContain('the index belongs to another snapshot');
 

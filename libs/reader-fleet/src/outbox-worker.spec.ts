@@ -148,4 +148,36 @@ describe('OutboxWorker', () => {
     worker.kick('elsewhere-reader');
     expect(events).toEqual(['elsewhere elsewhere-reader']);
   });
+
+  it('takes a database it cannot read in its stride: says so, leaves nothing unhandled, and tries again', async () => {
+    const warned: string[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await addSlot(store, 'r1', 4, 'storing', 't1');
+      await addOp(store, 'r1', 'store', 4, 1, 't1');
+      const repo = store.ds.getRepository(ReaderOpEntity);
+      const findOne = repo.findOne.bind(repo);
+      let down = true;
+      repo.findOne = ((...args: Parameters<typeof findOne>) =>
+        down ? Promise.reject(new Error('connect ECONNREFUSED')) : findOne(...args)) as typeof repo.findOne;
+      await worker.stop();
+      worker = start({ logger: { warn: (m: string) => void warned.push(m) } });
+      const tried = new Promise<void>((resolve) => idle.push(resolve));
+      worker.kick('r1');
+      await tried;
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      // Said once, however many tries (one every 5 ms here).
+      expect(warned).toEqual(['reader r1: outbox work stopped: ERROR: connect ECONNREFUSED']);
+      // Back: the retry stores the template without another kick.
+      down = false;
+      const deadline = Date.now() + 2000;
+      while (module.stored.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(module.stored.map((x) => x.slot)).toEqual([4]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -34,6 +34,8 @@ export interface OutboxWorkerDeps {
 export class OutboxWorker {
   private readonly workers = new Map<string, Promise<void>>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** Readers whose outbox work last stopped on the bookkeeping itself (warned once until it works again). */
+  private readonly unreadable = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: OutboxWorkerDeps) {}
@@ -47,10 +49,21 @@ export class OutboxWorker {
       return;
     }
     if (this.workers.has(readerId)) return;
-    const run = this.work(readerId).finally(() => {
-      this.workers.delete(readerId);
-      this.deps.idle?.(readerId);
-    });
+    const run = this.work(readerId)
+      .then(
+        () => void this.unreadable.delete(readerId),
+        (err: unknown) => {
+          // The bookkeeping could not be read or written (the database away, degraded mode): the
+          // ops stay pending in it, so try again later, as after a failed op; said once per outage.
+          if (!this.unreadable.has(readerId)) this.deps.logger.warn(`reader ${readerId}: outbox work stopped: ${errorText(err)}`);
+          this.unreadable.add(readerId);
+          this.scheduleRetry(readerId);
+        },
+      )
+      .finally(() => {
+        this.workers.delete(readerId);
+        this.deps.idle?.(readerId);
+      });
     this.workers.set(readerId, run);
   }
 

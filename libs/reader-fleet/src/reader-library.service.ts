@@ -99,7 +99,9 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     private readonly jobs: PeriodicJobs,
     @Optional() private readonly cluster?: ClusterBus,
   ) {
-    this.slots = new SlotDirectory(() => this.ds.getRepository(ReaderSlotEntity).find());
+    this.slots = new SlotDirectory(() => this.ds.getRepository(ReaderSlotEntity).find(), {
+      onStale: (err) => this.logger.warn(`badge-in identifies from the slot map it held: the bookkeeping cannot be read (${(err as Error).message})`),
+    });
     this.store = {
       ds,
       clock,

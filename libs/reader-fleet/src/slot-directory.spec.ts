@@ -10,14 +10,18 @@ const row = (readerId: string, slot: number, state: SlotRow['state'], templateId
   state,
 });
 
-function directory(rows: SlotRow[]) {
+function directory(rows: SlotRow[], reloadDelayMs = 60_000) {
   const loads = { count: 0, fail: false };
-  const dir = new SlotDirectory(async () => {
-    loads.count++;
-    if (loads.fail) throw new Error('database away');
-    return rows;
-  });
-  return { dir, loads, rows };
+  const stale: string[] = [];
+  const dir = new SlotDirectory(
+    async () => {
+      loads.count++;
+      if (loads.fail) throw new Error('database away');
+      return [...rows];
+    },
+    { reloadDelayMs, onStale: (err) => stale.push((err as Error).message) },
+  );
+  return { dir, loads, rows, stale };
 }
 
 describe('SlotDirectory', () => {
@@ -53,5 +57,37 @@ describe('SlotDirectory', () => {
     loads.fail = false;
     expect((await dir.owner('r1', 1))?.templateId).toBe('t1');
     expect(loads.count).toBe(2);
+  });
+
+  it('keeps answering from the last map it read while a reload fails (degraded mode), and says so once per outage', async () => {
+    const { dir, loads, rows, stale } = directory([row('r1', 1, 'stored')]);
+    expect((await dir.owner('r1', 1))?.templateId).toBe('t1');
+    // A write of the library failed against the unreachable database: its finally invalidated the map.
+    loads.fail = true;
+    dir.invalidate();
+    expect((await dir.owner('r1', 1))?.templateId).toBe('t1');
+    expect((await dir.owner('r1', 7)) ?? null).toBeNull();
+    expect(stale).toEqual(['database away']);
+    // Back: the next lookup reads the database again.
+    loads.fail = false;
+    rows.push(row('r1', 7, 'stored'));
+    expect((await dir.owner('r1', 7))?.templateId).toBe('t7');
+    loads.fail = true;
+    dir.invalidate();
+    await dir.owner('r1', 7);
+    expect(stale).toEqual(['database away', 'database away']);
+  });
+
+  it('reloads by itself shortly after a change, so the map it would fall back on is that of the last change', async () => {
+    const { dir, loads, rows } = directory([row('r1', 1, 'stored')], 0);
+    await dir.owner('r1', 1);
+    rows.push(row('r1', 2, 'stored'));
+    dir.invalidate();
+    dir.invalidate(); // a burst of changes reloads once
+    await new Promise((r) => setTimeout(r, 20));
+    expect(loads.count).toBe(2);
+    loads.fail = true;
+    expect((await dir.owner('r1', 2))?.templateId).toBe('t2');
+    expect(loads.count).toBe(2); // no lookup-time reload: the map was current
   });
 });
