@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as prettier from 'prettier';
+import { execFileSync } from 'node:child_process';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const README_FILE = `${root}README.md`;
@@ -54,25 +54,31 @@ export function renderTable(run) {
   return lines.join('\n');
 }
 
+/**
+ * Formatted by the same Prettier command `npm run lint` checks with: its API formatted this
+ * README's widest table differently from its command line (same version, same options).
+ */
+function prettierCli(text, filepath) {
+  return execFileSync(`${root}node_modules/.bin/prettier`, ['--stdin-filepath', filepath], { input: text, cwd: root, maxBuffer: 64 * 1024 * 1024 }).toString();
+}
+
 /** The README with its table block replaced, formatted as the repository formats markdown. */
 export async function renderReadme(readme, run) {
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`README has no bench-table markers (${START} ... ${END})`);
   const text = `${readme.slice(0, start + START.length)}\n\n${renderTable(run)}\n\n${readme.slice(end)}`;
-  const options = (await prettier.resolveConfig(README_FILE)) ?? {};
-  return prettier.format(text, { ...options, filepath: README_FILE });
+  return prettierCli(text, README_FILE);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const check = process.argv.includes('--check');
   const source = process.argv.slice(2).find((a) => !a.startsWith('--'));
   if (!check) {
     mkdirSync(dirname(LAST_RUN_FILE), { recursive: true });
     // Formatted as the repository formats JSON, so `prettier --check .` passes on the copy.
     const json = readFileSync(source ?? `${root}test-output/bench.json`, 'utf8');
-    const options = (await prettier.resolveConfig(LAST_RUN_FILE)) ?? {};
-    writeFileSync(LAST_RUN_FILE, await prettier.format(json, { ...options, filepath: LAST_RUN_FILE }));
+    writeFileSync(LAST_RUN_FILE, prettierCli(json, LAST_RUN_FILE));
   }
   const readme = readFileSync(README_FILE, 'utf8');
   const next = await renderReadme(readme, JSON.parse(readFileSync(LAST_RUN_FILE, 'utf8')));
