@@ -1,3 +1,5 @@
+import type { Figure } from '../test/bench/harness.js';
+
 /** A benchmark run as test/bench/main.ts writes it to test-output/bench.json. */
 export interface BenchRun {
   at: string;
@@ -7,16 +9,7 @@ export interface BenchRun {
     bench: string;
     file: string;
     ms: number;
-    figures: Array<{
-      name: string;
-      value: number;
-      unit: string;
-      baseline?: number;
-      better?: 'lower' | 'higher';
-      target?: number;
-      ratio?: number;
-      meetsTarget?: boolean;
-    }>;
+    figures: Array<Figure & { ratio?: number; meetsTarget?: boolean }>;
     error?: string;
     timedOut?: boolean;
   }>;

@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deadlineFor, type Figure, figureProblems, meetsTarget, ratio } from './harness.js';
+import { deadlineFor, figureProblems, meetsTarget, ratio } from './harness.js';
 import { runIsolated } from './isolate.js';
+import type { BenchRun } from '../../scripts/bench-table.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
@@ -21,14 +22,7 @@ const files = readdirSync(here)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
-const results: Array<{
-  bench: string;
-  file: string;
-  ms: number;
-  figures: Array<Figure & { ratio?: number; meetsTarget?: boolean }>;
-  error?: string;
-  timedOut?: boolean;
-}> = [];
+const results: BenchRun['results'] = [];
 let failures = 0;
 for (const file of files) {
   const tmpDir = mkdtempSync(join(tmpdir(), 'acs-bench-'));
