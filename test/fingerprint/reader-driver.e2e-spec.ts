@@ -74,10 +74,21 @@ describe('FingerprintReader', () => {
       const h = await open({ device: { capacity: 10 } });
       h.device.place('alice-right-index');
       const enrolling = h.reader.enroll({ timeoutMs: 2000, pollIntervalMs: 5 });
-      // The flow waits for the finger to be lifted and placed again.
-      await sleep(30);
+      // The flow waits for the finger to be lifted and placed again. Led by what the module was
+      // asked, not by sleeps: lifted once the first image became features (Img2Tz, 0x02), placed
+      // again once a GenImg (0x01) found the sensor empty (on a loaded CI machine 30 ms sleeps
+      // lifted and replaced the finger before the flow looked, and it waited for a lift in vain).
+      const seen = async (what: string, ok: () => boolean) => {
+        const deadline = Date.now() + 2000;
+        while (!ok()) {
+          if (Date.now() > deadline) throw new Error(`the enrolment flow never ${what}`);
+          await sleep(2);
+        }
+      };
+      await seen('took the first image', () => h.device.commands.includes(0x02));
       h.device.lift();
-      await sleep(30);
+      const lifted = h.device.commands.length;
+      await seen('saw the lift', () => h.device.commands.slice(lifted).includes(0x01));
       h.device.place('alice-right-index');
       const { slot, template } = await enrolling;
       expect(slot).toBe(0);
