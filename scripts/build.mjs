@@ -9,7 +9,7 @@
 //   dist/console/.built  the web console (Vite)
 // A build is due when any input is newer than its stamp (git checkouts and edits both touch it).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -24,6 +24,9 @@ const targets = {
     inputs: ['apps/server', 'apps/cli', 'libs', 'hardware', 'migrations', 'test/bench', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'],
     skip: /(\.spec\.ts|\.e2e-spec\.ts)$/,
     run: () => {
+      // tsc's incremental state remembers what it emitted, not whether it is still there: without
+      // this, an output deleted from dist is never written again.
+      if (force) rmSync(join(root, 'dist/.tsbuildinfo'), { force: true });
       execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
       execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
     },
