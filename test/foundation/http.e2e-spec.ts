@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { doorsFirst } from '@acs/clock';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('HTTP conventions', () => {
@@ -13,6 +14,25 @@ describe('HTTP conventions', () => {
     expect(live.body).toMatchObject({ status: 'ok' });
     const ready = await t.http().get('/ready').expect(200);
     expect(ready.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });
+  });
+
+  it('lets a badge-in in flight go first: a request arriving meanwhile waits for it before any of its own work', async () => {
+    const asked = jest.spyOn(doorsFirst, 'yieldToDoors');
+    const end = doorsFirst.begin();
+    // then() sends it (supertest sends nothing until asked for the answer).
+    const pending = t
+      .http()
+      .get('/health')
+      .then((r) => r);
+    try {
+      for (let i = 0; i < 5_000 && asked.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
+      // Asked while the door work was in flight, it was given a wait (undefined means "go on").
+      expect(asked.mock.results[0]?.value).toBeInstanceOf(Promise);
+    } finally {
+      end();
+      asked.mockRestore();
+    }
+    expect((await pending).status).toBe(200);
   });
 
   it('serves the OpenAPI document with bearer security and the API docs page', async () => {

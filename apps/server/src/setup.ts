@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { AppLogger } from '@acs/logging';
 import { AcsMetrics, httpMetrics } from '@acs/metrics';
 import type { AppConfig } from '@acs/config';
-import { assignRequestId, bodyDepthLimit, createValidationPipe, noStoreByDefault, ProblemDetailsFilter } from '@acs/http';
+import { assignRequestId, bodyDepthLimit, createValidationPipe, noStoreByDefault, ProblemDetailsFilter, yieldToDoors } from '@acs/http';
 import { serveConsole } from './console.js';
 import { openApiDocument } from './openapi.js';
 
@@ -22,6 +22,8 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   express.set('trust proxy', config.trustedProxies);
   // First, so every answer counts, refusals included.
   express.use(httpMetrics(app.get(AcsMetrics)));
+  // Before any of the request's own work, and after the metrics so its wait is in its duration.
+  express.use(yieldToDoors());
   express.use(assignRequestId());
   express.use(noStoreByDefault(['/console', '/docs']));
   express.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
+import { doorsFirst } from '@acs/clock';
 import { stringify } from 'csv-stringify/sync';
 import { AccessLogService, type AccessEventFilter, type RawRow } from './access-log.service.js';
 import { LocalTimeFormatter, LocalTimeFormatters } from './local-time.js';
@@ -179,6 +180,8 @@ export class AccessLogExporter {
         // ran in microtasks and held the event loop, which also unlocks the doors, for seconds
         // (2-4 s for 100,000 rows, `npm run bench -- badge-in-load`).
         await yieldToEventLoop();
+        // And the next page waits for a badge-in in flight (loop-priority.ts in @acs/clock).
+        await doorsFirst.yieldToDoors();
       }
     }
 

@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nes
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
 import { type DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
-import { Clock } from '@acs/clock';
+import { Clock, doorsFirst } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { DatabaseHealth, readRows, WriteQueue } from '@acs/database';
 import { decodeCursor, DomainError, encodeCursor, NotFoundError } from '@acs/http';
@@ -417,6 +417,7 @@ export class AccessLogService implements OnModuleDestroy {
       total += COUNT_STEP;
       after = { t: Number(edge.occurred_at), id: String(edge.id) };
       await yieldToEventLoop();
+      await doorsFirst.yieldToDoors();
     }
     const { where, params } = whereOf(filter, after);
     const [rest] = await readRows<{ n: string | number }>(this.dataSource, `SELECT COUNT(*) AS n FROM access_event${where}`, params);

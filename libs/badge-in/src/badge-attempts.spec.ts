@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { indexSnapshot, ZoneState, type DoorHoldMode, type RegistrySnapshot } from '@acs/access-rules';
 import { snapshotBuilder } from '@acs/access-rules/testing';
 import type { AccessEventInput } from '@acs/access-log';
-import { FakeClock } from '@acs/clock';
+import { doorsFirst, FakeClock } from '@acs/clock';
 import { DoorCommandError } from '@acs/door-control';
 import type { ReplyBody } from '@acs/door-protocol';
 import { AuraColour, type FingerprintReader } from '@acs/fingerprint';
@@ -126,6 +126,25 @@ describe('BadgeAttempts (decide and act)', () => {
     expect(rig.expected).toEqual(['att-1']);
     expect(rig.leds).toEqual([AuraColour.Green]);
     expect(rig.followUps).toEqual([]);
+  });
+
+  it('counts as door work from the Search result until the unlock is answered: requests and exports wait meanwhile', async () => {
+    let answer!: (r: ReplyBody) => void;
+    rig.unlockResult = () => new Promise<ReplyBody>((r) => (answer = r));
+    expect(doorsFirst.busy).toBe(false);
+    const badging = rig.badge.badge('reader-1', ALICE_FINGER, 0);
+    expect(doorsFirst.busy).toBe(true);
+    const o = await badging;
+    while (rig.unlocks.length === 0) await new Promise((r) => setImmediate(r));
+    expect(doorsFirst.busy).toBe(true);
+    answer({ ok: true } as ReplyBody);
+    await o.done;
+    expect(doorsFirst.busy).toBe(false);
+  });
+
+  it('ends the door work when the attempt fails before a decision', async () => {
+    await expect(rig.badge.badge('reader-nowhere', ALICE_FINGER, 0)).rejects.toThrow(/not a door reader/);
+    expect(doorsFirst.busy).toBe(false);
   });
 
   it.each([

@@ -11,7 +11,7 @@ import {
   type ZoneState,
 } from '@acs/access-rules';
 import type { AccessCredential, AccessEventInput, AccessLogService } from '@acs/access-log';
-import type { Clock } from '@acs/clock';
+import { type Clock, doorsFirst } from '@acs/clock';
 import type { DeviceClaim } from '@acs/cluster';
 import { DoorCommandError, type DoorCommandService } from '@acs/door-control';
 import { AuraColour, AuraControl } from '@acs/fingerprint';
@@ -113,21 +113,30 @@ export class BadgeAttempts {
   constructor(private readonly deps: BadgeAttemptsDeps) {}
 
   async badge(readerId: string, hit: SearchHit, searchAt = performance.now()): Promise<BadgeOutcome> {
-    const d = this.deps;
-    const owner = hit ? await d.slotOwner(readerId, hit.pageId) : null;
-    const model = await this.model();
-    const binding: ReaderBinding | undefined = model.topology.readers.get(readerId);
-    if (!binding) throw new Error(`reader ${readerId} is not a door reader`);
-    // A slot on its way out (access ended, erasure) still names its person: the decision says why not.
-    return this.decide(model, {
-      binding,
-      personId: hit && owner ? owner.personId : null,
-      score: hit && owner ? hit.score : null,
-      ownerCustomerId: owner?.customerId ?? null,
-      credential: 'fingerprint',
-      readerIds: [readerId],
-      searchAt,
-    });
+    // Door work from here until the unlock is acknowledged: deferrable work waits (loop-priority.ts).
+    const end = doorsFirst.begin();
+    try {
+      const d = this.deps;
+      const owner = hit ? await d.slotOwner(readerId, hit.pageId) : null;
+      const model = await this.model();
+      const binding: ReaderBinding | undefined = model.topology.readers.get(readerId);
+      if (!binding) throw new Error(`reader ${readerId} is not a door reader`);
+      // A slot on its way out (access ended, erasure) still names its person: the decision says why not.
+      const outcome = await this.decide(model, {
+        binding,
+        personId: hit && owner ? owner.personId : null,
+        score: hit && owner ? hit.score : null,
+        ownerCustomerId: owner?.customerId ?? null,
+        credential: 'fingerprint',
+        readerIds: [readerId],
+        searchAt,
+      });
+      outcome.done.then(end, end);
+      return outcome;
+    } catch (err) {
+      end();
+      throw err;
+    }
   }
 
   /** The model, reloaded first when the registry changed since it was built. */
@@ -143,6 +152,18 @@ export class BadgeAttempts {
    * credential, so cards get the same history, alarms, anti-passback and follow-ups as fingers.
    */
   async decide(model: SiteModel, a: AttemptRequest): Promise<BadgeOutcome> {
+    const end = doorsFirst.begin();
+    try {
+      const outcome = this.decideNow(model, a);
+      outcome.done.then(end, end);
+      return outcome;
+    } catch (err) {
+      end();
+      throw err;
+    }
+  }
+
+  private decideNow(model: SiteModel, a: AttemptRequest): BadgeOutcome {
     const d = this.deps;
     const { binding } = a;
     const readerId = binding.readerId;

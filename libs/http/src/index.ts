@@ -7,3 +7,4 @@ export { iso, isoOrNull } from './views.js';
 export { PlainText, plainTextProblem, normalisePlainText } from './plain-text.js';
 export { assignRequestId, bodyDepthLimit, jsonDepth, MAX_BODY_DEPTH, noStoreByDefault } from './body-guards.js';
 export { ApiProblems } from './problem.responses.js';
+export { yieldToDoors } from './doors-first.js';

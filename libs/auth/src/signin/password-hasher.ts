@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { parseOptions } from '@node-rs/argon2';
+import { doorsFirst } from '@acs/clock';
 import { HashThreads, type HashOptions } from './hash-threads.js';
 
 /**
@@ -30,17 +31,26 @@ export class PasswordHasher implements OnModuleDestroy {
   private dummy: Promise<string> | undefined;
   private readonly threads = new HashThreads(HASH_SLOTS);
 
-  hash(password: string): Promise<string> {
-    return this.threads.hash(password.normalize('NFC'), ARGON2_PARAMS);
+  async hash(password: string): Promise<string> {
+    const hashed = await this.threads.hash(password.normalize('NFC'), ARGON2_PARAMS);
+    await doorsFirst.yieldToDoors();
+    return hashed;
   }
 
+  /**
+   * The sign-in's work after its hash (session, audit entry, answer) waits for any door being
+   * opened at that moment: a hash ends at a random time, the next badge-in should not queue behind it.
+   */
   async verify(hash: string, password: string): Promise<boolean> {
+    let ok: boolean;
     try {
-      return await this.threads.verify(hash, password.normalize('NFC'));
+      ok = await this.threads.verify(hash, password.normalize('NFC'));
     } catch {
       // A stored value that is not a PHC string: treated as a mismatch, never as a 500.
-      return false;
+      ok = false;
     }
+    await doorsFirst.yieldToDoors();
+    return ok;
   }
 
   /**
