@@ -91,7 +91,7 @@ export class SignInService {
 
     await this.lockout.limiter.reset(accountKey);
     await this.passwords.rehashIfNeeded(staffId, hash, a.password);
-    return { staff, state: await this.stateAfterSignIn(staff) };
+    return { staff, state: this.stateAfterSignIn(staff, totpOn || passkeysOn) };
   }
 
   /**
@@ -112,7 +112,8 @@ export class SignInService {
     const staff = await this.dataSource.getRepository(StaffAccountEntity).findOneOrFail({ where: { id: staffId } });
     if (staff.disabledAt !== null) throw new SignInRefused('auth.bad_credentials', 'the username or password is not correct', 401, staffId);
     await this.lockout.limiter.reset(`user:${staff.username.toLowerCase()}`);
-    return { staff, state: await this.stateAfterSignIn(staff) };
+    // A passkey just answered: the account has a second factor.
+    return { staff, state: this.stateAfterSignIn(staff, true) };
   }
 
   /** A refused passkey assertion counts like a wrong code: against the address and the username. */
@@ -155,9 +156,8 @@ export class SignInService {
    * STAFF_TOTP_REQUIRED is for staff: a customer administrator may set up a second factor but
    * is not made to (the issue's "available, not required"), so their session is active at once.
    */
-  private async stateAfterSignIn(staff: StaffAccountEntity): Promise<SessionState> {
+  private stateAfterSignIn(staff: StaffAccountEntity, hasSecond: boolean): SessionState {
     if (staff.role === CUSTOMER_ADMIN || !this.config.STAFF_TOTP_REQUIRED) return 'active';
-    const hasSecond = (await this.totp.enrolled(staff.id)) || (await this.passkeys.any(staff.id));
     return hasSecond ? 'active' : 'totp_enrolment';
   }
 
