@@ -2,17 +2,22 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
+import { doorsFirst } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { accessEventHash, GENESIS_HASH } from './access-chain.js';
 import { AccessEventEntity } from './access-event.entity.js';
 
-/** History rows deleted or rewritten per transaction: badge-in events and decisions interleave between chunks (about 35 ms each at 1M rows). */
-/*
+/**
+ * History rows deleted or rewritten per transaction: badge-in events and decisions interleave
+ * between chunks. A chunk holds the write queue, and a badge-in's access event (urgent as it is)
+ * waits for the write running: 2,000 rows took about 35 ms a chunk at 1M rows, 500 keep that
+ * wait under 10 ms for a few more commits per purge.
+ *
  * better-sqlite3 answers synchronously, so a loop of awaited queries never lets timers or sockets
  * run: badge-in would stall for the whole erasure. Each chunk ends with a real yield
- * (setImmediate from node:timers/promises).
+ * (setImmediate from node:timers/promises), then waits for a badge-in in flight (doorsFirst).
  */
-const HISTORY_CHUNK = 2000;
+const HISTORY_CHUNK = 500;
 
 export interface ChainHead {
   seq: number;
@@ -61,6 +66,7 @@ export class AccessHistoryErasure {
       if (n === 0) return;
       if (round === 0) afterFirstChunk?.();
       await yieldToEventLoop();
+      await doorsFirst.yieldToDoors();
     }
   }
 
@@ -74,6 +80,7 @@ export class AccessHistoryErasure {
       });
       if (n === 0) return;
       await yieldToEventLoop();
+      await doorsFirst.yieldToDoors();
     }
   }
 
@@ -118,6 +125,7 @@ export class AccessHistoryErasure {
       });
       after = seq;
       await yieldToEventLoop();
+      await doorsFirst.yieldToDoors();
     }
     return seq === 0 ? null : { seq, hash: prev };
   }
