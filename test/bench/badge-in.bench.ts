@@ -134,6 +134,18 @@ export async function buildRig(controllers: number, doorsPer: number, env: Recor
   }
   // The slot bookkeeping enrolment would have written: slot 0 of every reader holds the person's finger.
   await t.app.get(DataSource).getRepository(ReaderSlotEntity).insert(slots);
+  // Written past the library, so its slot directory (badge-in's slot -> person map) is not told:
+  // a map it loaded before this insert would answer unknown_finger for every badge-in (seen in a
+  // CI smoke run). Tell it, the way the library's own writes do, and wait until every slot resolves.
+  const library = t.app.get(ReaderLibraryService);
+  (library as unknown as { slots: { invalidate(): void } }).slots.invalidate();
+  const known = Date.now() + 10_000;
+  for (const r of readers) {
+    while (!(await library.slotOwner(r.readerId, 0))) {
+      if (Date.now() > known) throw new Error(`slot 0 of reader ${r.readerId} never resolved to its person`);
+      await sleep(20);
+    }
+  }
   const echo = await post<Secrets>(t, '/controllers', { siteId: site.id, name: 'Bench echo', mqttId: 'bench-echo' });
   const service = t.app.get(BadgeInService);
   const inFlight = watchAttempts(service);
