@@ -113,7 +113,7 @@ export class BadgeAttempts {
   constructor(private readonly deps: BadgeAttemptsDeps) {}
 
   async badge(readerId: string, hit: SearchHit, searchAt = performance.now()): Promise<BadgeOutcome> {
-    // Door work from here until the unlock is acknowledged: deferrable work waits (loop-priority.ts).
+    // Door work from the Search result; decide() marks its own from the decision to the unlock's answer.
     const end = doorsFirst.begin();
     try {
       const d = this.deps;
@@ -122,7 +122,7 @@ export class BadgeAttempts {
       const binding: ReaderBinding | undefined = model.topology.readers.get(readerId);
       if (!binding) throw new Error(`reader ${readerId} is not a door reader`);
       // A slot on its way out (access ended, erasure) still names its person: the decision says why not.
-      const outcome = await this.decide(model, {
+      return await this.decide(model, {
         binding,
         personId: hit && owner ? owner.personId : null,
         score: hit && owner ? hit.score : null,
@@ -131,11 +131,8 @@ export class BadgeAttempts {
         readerIds: [readerId],
         searchAt,
       });
-      outcome.done.then(end, end);
-      return outcome;
-    } catch (err) {
+    } finally {
       end();
-      throw err;
     }
   }
 

@@ -1,5 +1,14 @@
 import { performance } from 'node:perf_hooks';
 
+/** Longest a piece of deferrable work waits for the doors. */
+export const MAX_WAIT_MS = 20;
+
+/**
+ * A door attempt counts as in flight for at most this long: an unlock that waits for an
+ * offline controller (seconds) must not hold the rest of the server back for as long.
+ */
+export const MAX_HOLD_MS = 30;
+
 /**
  * Doors first on the one event loop this server has.
  *
@@ -15,14 +24,6 @@ import { performance } from 'node:perf_hooks';
  * One per process (the event loop is the process's), so a module-level instance: every app
  * and every lib in the process shares it, which is what sharing the loop means.
  */
-export const MAX_WAIT_MS = 20;
-
-/**
- * A door attempt counts as in flight for at most this long: an unlock that waits for an
- * offline controller (seconds) must not hold the rest of the server back for as long.
- */
-export const MAX_HOLD_MS = 30;
-
 export class LoopPriority {
   private urgent = 0;
   /** In arrival order, so deadlines are in order too. */
@@ -40,7 +41,7 @@ export class LoopPriority {
     return this.urgent > 0;
   }
 
-  /** Work waiting for the doors (tests, metrics). */
+  /** Work waiting for the doors (tests). */
   get waiting(): number {
     return this.waiters.length;
   }
