@@ -8,9 +8,10 @@ import { loadConfig } from '@acs/config';
 import { runMigrations, WriteQueue } from '@acs/database';
 import { AcsMqttClient } from '@acs/mqtt';
 import { SCHEMA } from '@acs/schema';
+// Relative: the build's alias rewriting does not handle the /testing sub-path.
+import { createPostgresDatabase } from '../../libs/database/src/testing/index.js';
 import { summarise, type Benchmark, type Figure } from './harness.js';
 
-const PG_ADMIN = process.env.ACS_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BROKER = process.env.ACS_TEST_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
 
 /**
@@ -25,11 +26,8 @@ const bench: Benchmark = {
   name: 'several instances: shared audit chain on PostgreSQL, notices over Mosquitto',
   async run(ctx) {
     const n = ctx.quick ? 200 : 2000;
-    const dbName = `acs_bench_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`);
+    const db = await createPostgresDatabase('acs_bench');
+    const url = db.url;
     const figures: Figure[] = [];
     const sources: DataSource[] = [];
     try {
@@ -82,8 +80,7 @@ const bench: Benchmark = {
       figures.push({ name: 'audit entries/s, two instances, PostgreSQL', value: appRate, unit: 'rows/s', baseline: rawRate, better: 'higher' });
     } finally {
       for (const ds of sources) await ds.destroy();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
+      await db.drop();
     }
 
     // Notices between instances.

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -6,12 +6,11 @@ import { v7 as uuidv7 } from 'uuid';
 import { ACCESS_EVENT_COLUMNS, AccessLogService, REPLAY_BATCH, type SpooledEvent, toRow } from '@acs/access-log';
 import { DatabaseHealth } from '@acs/database';
 // Relative: the build's alias rewriting does not handle the /testing sub-path.
+import { createPostgresDatabase } from '../../libs/database/src/testing/index.js';
 import { freePort } from '../../libs/mqtt/src/testing/index.js';
 import { CuttableProxy } from '../support/cuttable-proxy.js';
 import { arrivals, badgeOnce, buildRig, type Rig } from './badge-in.bench.js';
 import { summarise, type Benchmark, type Figure } from './harness.js';
-
-const PG_ADMIN = process.env.ACS_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
  * Issue 18, degraded mode. The whole server in process (as the badge-in bench builds it) on
@@ -30,11 +29,8 @@ const bench: Benchmark = {
   async run(ctx) {
     const badges = ctx.quick ? 150 : 600;
     const replayed = ctx.quick ? 2000 : 10_000;
-    const dbName = `acs_bench_dg_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const target = new URL(PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`));
+    const db = await createPostgresDatabase('acs_bench_dg');
+    const target = new URL(db.url);
     const proxy = new CuttableProxy(await freePort(), { host: target.hostname, port: Number(target.port || 5432) });
     await proxy.open();
     const viaProxy = new URL(target);
@@ -148,8 +144,7 @@ const bench: Benchmark = {
     } finally {
       await rig?.close().catch(() => undefined);
       await proxy.cut().catch(() => undefined);
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-      await admin.end();
+      await db.drop().catch(() => undefined);
     }
     return figures;
   },

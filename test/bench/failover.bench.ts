@@ -4,13 +4,13 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
-import pg from 'pg';
 import { stateTopic, statusTopic } from '@acs/door-protocol';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
+// Relative: the build's alias rewriting does not handle the /testing sub-path.
+import { createPostgresDatabase } from '../../libs/database/src/testing/index.js';
 import { summarise, type Benchmark, type Figure } from './harness.js';
 
-const PG_ADMIN = process.env.ACS_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BROKER = process.env.ACS_TEST_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
 const LEASE_MS = 3000;
 
@@ -37,13 +37,10 @@ const bench: Benchmark = {
   async run(ctx) {
     const rounds = ctx.quick ? 3 : 20;
     const run = randomBytes(3).toString('hex');
-    const dbName = `acs_bench_fo_${run}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
+    const db = await createPostgresDatabase('acs_bench_fo');
     const shared: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      DATABASE_URL: PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`),
+      DATABASE_URL: db.url,
       MQTT_BROKER_URL: BROKER,
       MQTT_SERVER_PASSWORD: randomBytes(12).toString('hex'),
       MASTER_KEY: randomBytes(32).toString('base64'),
@@ -67,8 +64,11 @@ const bench: Benchmark = {
     for (const i of inst) i.base = `http://127.0.0.1:${i.env.HTTP_PORT}`;
     let token = '';
     const call = async <T>(i: Instance, method: string, path: string, body?: unknown): Promise<T> => {
+      // A bounded wait: a request the server never answers fails the run naming the call, instead of
+      // hanging it until the harness deadline with no clue which step stuck.
       const res = await fetch(`${i.base}${path}`, {
         method,
+        signal: AbortSignal.timeout(30_000),
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
@@ -80,7 +80,7 @@ const bench: Benchmark = {
       i.proc = proc;
       for (const deadline = Date.now() + 60_000; ;) {
         if (proc.exitCode !== null) throw new Error(`instance ${i.id} exited with ${proc.exitCode}`);
-        const up = await fetch(`${i.base}/health`).then(
+        const up = await fetch(`${i.base}/health`, { signal: AbortSignal.timeout(5_000) }).then(
           (r) => r.ok,
           () => false,
         );
@@ -106,6 +106,7 @@ const bench: Benchmark = {
     try {
       await start(inst[0]);
       await start(inst[1]);
+      ctx.log('two instances up');
       token = (
         JSON.parse(
           execFileSync(process.execPath, ['dist/apps/cli/src/main.js', 'staff:create', '--role', 'admin', '--username', `bench-${run}`, '--json'], {
@@ -179,6 +180,7 @@ const bench: Benchmark = {
         if (Date.now() > deadline) throw new Error('the template never reached the door reader');
         await sleep(100);
       }
+      ctx.log('enrolled; the template is on the door reader');
 
       let presenting = true;
       const presenter = (async () => {
@@ -236,8 +238,7 @@ const bench: Benchmark = {
       await cleaner?.endAsync();
       await deskServer.close();
       await doorServer.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-      await admin.end();
+      await db.drop().catch(() => undefined);
     }
     return figures;
   },
