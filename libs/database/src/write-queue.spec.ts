@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
+import { LoopPriority } from '@acs/clock';
 import { applySqlitePragmas, WriteQueue } from '@acs/database';
 
 @Entity('row')
@@ -114,5 +115,45 @@ describe(WriteQueue.name, () => {
     stop();
     await queue.run(async () => undefined);
     expect(waits).toHaveLength(2);
+  });
+
+  it('holds an ordinary write, before it starts and before its caller resumes, while door work is in flight; an urgent one goes at once', async () => {
+    const priority = new LoopPriority(500, 1000);
+    const gated = new WriteQueue(ds, undefined, priority);
+    const order: string[] = [];
+    const endDoor = priority.begin();
+    const ordinary = gated.run(async () => {
+      order.push('ordinary starts');
+      await ds.getRepository(Row).insert({ id: 'o1', writer: 'ordinary' });
+    });
+    void ordinary.then(() => order.push('ordinary caller resumes'));
+    const urgent = gated.run(
+      async () => {
+        order.push('urgent starts');
+        await ds.getRepository(Row).insert({ id: 'u1', writer: 'urgent' });
+      },
+      { urgent: true },
+    );
+    await urgent;
+    for (let i = 0; i < 5; i++) await tick();
+    expect(order).toEqual(['urgent starts']);
+    endDoor();
+    await ordinary;
+    expect(order).toEqual(['urgent starts', 'ordinary starts', 'ordinary caller resumes']);
+
+    // Door work that begins while the ordinary write runs holds its caller until it ends.
+    order.length = 0;
+    let endLater: (() => void) | undefined;
+    const second = gated.run(async () => {
+      order.push('second starts');
+      endLater = priority.begin();
+      await ds.getRepository(Row).insert({ id: 'o2', writer: 'ordinary' });
+    });
+    void second.then(() => order.push('second caller resumes'));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(order).toEqual(['second starts']);
+    endLater!();
+    await second;
+    expect(order).toEqual(['second starts', 'second caller resumes']);
   });
 });
