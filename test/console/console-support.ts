@@ -43,6 +43,24 @@ const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/**
+ * Launches Chromium, once more if the browser process died while starting. A CI run saw Chromium
+ * exit with SIGSEGV during launch (`browserType.launch: Target page, context or browser has been
+ * closed`, before any page existed) while two test passes and their servers shared two cores: a
+ * crash of the browser binary, not of anything under test. A second launch failure fails the test.
+ */
+async function launchChromium(executablePath: string): Promise<Browser> {
+  const launch = () => chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  try {
+    return await launch();
+  } catch (err) {
+    const text = String((err as Error).message);
+    if (!/has been closed|process did exit|SIGSEGV|SIGABRT/.test(text)) throw err;
+    console.warn(`Chromium died while starting (${text.split('\n')[0]}); launching it once more`);
+    return launch();
+  }
+}
+
 export interface ConsoleHarness {
   t: TestApp;
   baseUrl: string;
@@ -61,7 +79,7 @@ export async function startConsoleHarness(opts: Parameters<typeof startTestApp>[
   const server = t.app.getHttpServer() as import('node:http').Server;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  const browser = await launchChromium(executablePath);
   const contexts: BrowserContext[] = [];
   return {
     t,
