@@ -11,6 +11,7 @@ import { featuresToTemplate, fingerFeatures, R503_TIMING, VirtualReader, Virtual
 import { watchAttempts } from '../../libs/badge-in/src/testing/index.js';
 import { librarySettled } from '../support/library-settled.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { sealedTemplate } from './sealed-template.js';
 
 /**
  * A site whose door readers are paced virtual R503s (57,600 baud, the datasheet's module times)
@@ -153,18 +154,13 @@ export async function buildFingerRig(readerCount: number, serverPassword: string
         const name = fingerName(p, f);
         fingers.push(name);
         templates.push(
-          Object.assign(new FingerprintTemplateEntity(), {
+          await sealedTemplate(vault, {
             id,
             personId: people[p],
             customerId: customer.id,
             finger: f,
-            templateCt: await vault.seal(customer.id, id, featuresToTemplate(fingerFeatures(name), 1536)),
-            model: 'r503',
-            format: 'r503-native',
-            size: 1536,
-            quality: 300,
-            enrolledBy: null,
-            enrolledAt: t.clock.nowMs(),
+            template: featuresToTemplate(fingerFeatures(name), 1536),
+            at: t.clock.nowMs(),
           }),
         );
       }

@@ -21,6 +21,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
+import { sealedTemplate } from './sealed-template.js';
 import { waitForErasure } from '../support/wait-for-erasure.js';
 import { librarySettled } from '../support/library-settled.js';
 
@@ -124,20 +125,9 @@ const bench: Benchmark = {
         for (const finger of [1, 2]) {
           const id = randomUUID();
           const template = featuresToTemplate(captureFeatures(`bench-${i}-${finger}`, rnd), TEMPLATE_SIZE);
-          const templateCt = await vault.seal(customer.id, id, template);
-          await ds.getRepository(FingerprintTemplateEntity).insert({
-            id,
-            personId: p.id,
-            customerId: customer.id,
-            finger,
-            templateCt,
-            model: 'r503',
-            format: 'r503-native',
-            size: TEMPLATE_SIZE,
-            quality: 300,
-            enrolledBy: null,
-            enrolledAt: clock.nowMs(),
-          });
+          await ds
+            .getRepository(FingerprintTemplateEntity)
+            .insert(await sealedTemplate(vault, { id, personId: p.id, customerId: customer.id, finger, template, at: clock.nowMs() }));
           const slot = flash[r].size;
           flash[r].set(slot, { template, finger: `bench-${i}-${finger}` });
           slots.push(

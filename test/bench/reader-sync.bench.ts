@@ -24,6 +24,7 @@ import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.
 // A relative import: the build's alias rewriting does not handle the /testing sub-path.
 import { createTestDatabase } from '../../libs/database/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
+import { sealedTemplate } from './sealed-template.js';
 import { librarySettled } from '../support/library-settled.js';
 
 const BAUD = 57600;
@@ -102,22 +103,8 @@ const bench: Benchmark = {
         const person = await persons.create(customer.id, { fullName: `Person ${i}` });
         const id = randomUUID();
         const template = featuresToTemplate(captureFeatures(`bench-finger-${i}`, rnd), TEMPLATE_SIZE);
-        const templateCt = await vault.seal(customer.id, id, template);
-        await db.writes.transaction((m) =>
-          m.insert(FingerprintTemplateEntity, {
-            id,
-            personId: person.id,
-            customerId: customer.id,
-            finger: 1,
-            templateCt,
-            model: 'r503',
-            format: 'r503-native',
-            size: TEMPLATE_SIZE,
-            quality: 300,
-            enrolledBy: null,
-            enrolledAt: clock.nowMs(),
-          }),
-        );
+        const row = await sealedTemplate(vault, { id, personId: person.id, customerId: customer.id, finger: 1, template, at: clock.nowMs() });
+        await db.writes.transaction((m) => m.insert(FingerprintTemplateEntity, row));
       }
       await access.createGrant({ accessLevelId: level.id, customerId: customer.id });
 

@@ -12,7 +12,7 @@ export {
   type WeeklyWindow,
 } from './model.js';
 export { isWithinSchedule, nextScheduleChange, validateSchedule, SCHEDULE_LOOKAHEAD_MS } from './schedule.js';
-export { evaluateAccess, doorsForPerson, whoMayOpen, personsCoveredByDoors } from './effective-access.js';
+export { evaluateAccess, doorsForPerson, whoMayOpen, personsCoveredByDoors, personsCoveredByEachDoor } from './effective-access.js';
 export type { DoorAccessAnswer, PersonAccessAnswer } from './effective-access.js';
 export { SnapshotIndex, indexSnapshot } from './snapshot-index.js';
 export {

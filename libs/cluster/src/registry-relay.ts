@@ -22,10 +22,17 @@ export class RegistryClusterRelay implements OnModuleInit, OnModuleDestroy {
     await this.cluster.subscribe(CHANNEL, (body) => {
       const c = body as RegistryChange;
       if (typeof c?.kind === 'string' && typeof c.id === 'string')
-        this.changes.emit({ kind: c.kind, id: c.id, op: c.op, ...(c.customerId ? { customerId: c.customerId } : {}), remote: true });
+        this.changes.emit({
+          kind: c.kind,
+          id: c.id,
+          op: c.op,
+          ...(c.customerId ? { customerId: c.customerId } : {}),
+          ...(c.contactOnly === true ? { contactOnly: true } : {}),
+          remote: true,
+        });
     });
     this.off = this.changes.subscribe((c) => {
-      if (!c.remote) this.cluster.publish(CHANNEL, { kind: c.kind, id: c.id, op: c.op, customerId: c.customerId });
+      if (!c.remote) this.cluster.publish(CHANNEL, { kind: c.kind, id: c.id, op: c.op, customerId: c.customerId, contactOnly: c.contactOnly });
     });
   }
 

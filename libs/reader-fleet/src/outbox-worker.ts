@@ -96,8 +96,14 @@ export class OutboxWorker {
         }
         outcome = { ok: false, error: errorText(err), transient: isTransient(err) };
       }
+      // The refill plan is asked for twice. Before the completion is written: on SQLite's shared
+      // connection `done` is visible while its transaction still runs, and whoever sees it must
+      // also see a plan pending. After: a plan that ran before the commit saw the old slots still
+      // reserved (a full module plans no store), so the one that refills must start after it.
+      const emptied = outcome.ok && op.kind === 'empty';
+      if (emptied) this.deps.emptied(readerId);
       await this.complete(op, outcome);
-      if (outcome.ok && op.kind === 'empty') this.deps.emptied(readerId);
+      if (emptied) this.deps.emptied(readerId);
       if (!outcome.ok) {
         this.deps.logger.warn(`reader ${readerId}: ${op.kind} op ${op.id} failed (attempt ${op.attempts + 1}): ${outcome.error}`);
         this.scheduleRetry(readerId);
@@ -150,9 +156,12 @@ export class OutboxWorker {
       for (const o of ops) outcomes.set(o.id, failed);
     }
     const now = store.clock.nowMs();
-    await store.tx(async (m) => {
-      for (const o of ops) await this.completeIn(m, o, outcomes.get(o.id)!, now);
-    });
+    await store.tx(
+      async (m) => {
+        for (const o of ops) await this.completeIn(m, o, outcomes.get(o.id)!, now);
+      },
+      [readerId],
+    );
     const failures = ops.filter((o) => !outcomes.get(o.id)!.ok);
     if (failures.length === 0) return true;
     const first = outcomes.get(failures[0].id) as { error: string };
@@ -200,7 +209,7 @@ export class OutboxWorker {
 
   private async complete(op: ReaderOpEntity, outcome: OpOutcome): Promise<void> {
     const now = this.deps.store.clock.nowMs();
-    await this.deps.store.tx((m) => this.completeIn(m, op, outcome, now));
+    await this.deps.store.tx((m) => this.completeIn(m, op, outcome, now), [op.readerId]);
   }
 
   private async completeIn(m: EntityManager, op: ReaderOpEntity, outcome: OpOutcome, now: number): Promise<void> {
@@ -231,13 +240,16 @@ export class OutboxWorker {
   /** The template was deleted before its store ran: nothing to store; make sure the slot ends empty. */
   private async templateGone(op: ReaderOpEntity): Promise<void> {
     const now = this.deps.store.clock.nowMs();
-    await this.deps.store.tx(async (m) => {
-      await m.update(ReaderOpEntity, { id: op.id, state: 'pending' }, { state: 'skipped', lastError: 'template_gone', doneAt: now });
-      const slot = await m.findOne(ReaderSlotEntity, { where: { readerId: op.readerId, slot: op.slot! } });
-      if (slot && slot.templateId === op.templateId && slot.state !== 'deleting') {
-        await enqueueDelete(m, op.readerId, op.slot!, await maxSeq(m), now);
-      }
-    });
+    await this.deps.store.tx(
+      async (m) => {
+        await m.update(ReaderOpEntity, { id: op.id, state: 'pending' }, { state: 'skipped', lastError: 'template_gone', doneAt: now });
+        const slot = await m.findOne(ReaderSlotEntity, { where: { readerId: op.readerId, slot: op.slot! } });
+        if (slot && slot.templateId === op.templateId && slot.state !== 'deleting') {
+          await enqueueDelete(m, op.readerId, op.slot!, await maxSeq(m), now);
+        }
+      },
+      [op.readerId],
+    );
   }
 }
 

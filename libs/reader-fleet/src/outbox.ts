@@ -13,7 +13,8 @@ import type { ReaderManager } from './reader-manager.js';
 export interface LibraryStore {
   readonly ds: DataSource;
   readonly clock: Clock;
-  tx<T>(work: (m: EntityManager) => Promise<T>): Promise<T>;
+  /** A write; `readerIds`: the only readers whose slots it may change (all when omitted). */
+  tx<T>(work: (m: EntityManager) => Promise<T>, readerIds?: readonly string[]): Promise<T>;
 }
 
 /** The part of `ReaderManager` the worker and the reconciler drive readers through. */

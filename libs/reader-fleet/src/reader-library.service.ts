@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
-import { personsCoveredByDoors } from '@acs/access-rules';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import type { Instant, RegistrySnapshot } from '@acs/access-rules';
 import { Clock, PeriodicJobs } from '@acs/clock';
 import { ClusterBus } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
@@ -13,14 +13,19 @@ import { TemplateFingerCounts } from './finger-counts.js';
 import { enqueueDelete, errorText, maxSeq, newOp, type LibraryStore } from './outbox.js';
 import { searchLibraries } from './library-search.js';
 import { OutboxWorker } from './outbox-worker.js';
-import { planLibrary } from './planner.js';
+import { readFleetPlan, type FleetPlan } from './fleet-plan.js';
+import { mayMoveTemplates } from './plan-triggers.js';
 import { ReaderManager } from './reader-manager.js';
 import { Reconciler, type ReconciliationView } from './reconciler.js';
 import { SlotDirectory, type SlotOwner } from './slot-directory.js';
+import { readSlotRows } from './slot-rows.js';
 import { TemplateVault } from './template-vault.js';
 
 export type { ReconciliationView } from './reconciler.js';
 export type { SlotOwner } from './slot-directory.js';
+
+/** Rows per INSERT when a plan reserves slots (SQLite's limit is 32,766 bound values). */
+const STORE_ROWS_PER_INSERT = 200;
 
 export type ErasureSubject = { personId: string } | { customerId: string } | { templateId: string };
 
@@ -78,7 +83,9 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   private readonly reconciler: Reconciler;
   private readonly store: LibraryStore;
   private planning: Promise<void> | null = null;
-  private planAgain = false;
+  /** Plan requests so far, and how many of them the running or last pass covers (it began after them). */
+  private planRequests = 0;
+  private planCovered = 0;
   private planTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopped = false;
@@ -99,18 +106,19 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     private readonly jobs: PeriodicJobs,
     @Optional() private readonly cluster?: ClusterBus,
   ) {
-    this.slots = new SlotDirectory(() => this.ds.getRepository(ReaderSlotEntity).find(), {
+    this.slots = new SlotDirectory((readerIds) => readSlotRows(this.ds, readerIds), {
       onStale: (err) => this.logger.warn(`badge-in identifies from the slot map it held: the bookkeeping cannot be read (${(err as Error).message})`),
     });
     this.store = {
       ds,
       clock,
-      // Every write of the library may change the slot bookkeeping: badge-in's directory reloads.
-      tx: async (work) => {
+      // Every write of the library may change the slot bookkeeping: badge-in's directory reloads
+      // what it touched (failed writes too: their outcome may be unknown).
+      tx: async (work, readerIds) => {
         try {
           return await this.writes.transaction(work);
         } finally {
-          this.slots.invalidate();
+          this.slots.invalidate(readerIds);
         }
       },
     };
@@ -142,7 +150,9 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   onApplicationBootstrap(): void {
     // Grants, people (status, validity), customers (service end), doors, levels: anything may
     // change who a reader must hold. Debounced: a burst of changes plans once.
-    this.unsubscribe = this.changes.subscribe(() => this.requestPlan());
+    this.unsubscribe = this.changes.subscribe((c) => {
+      if (mayMoveTemplates(c)) this.requestPlan();
+    });
     this.manager.on('ready', this.onReaderReady);
     this.manager.on('resumed', this.onResumed);
     if (!this.manager.enabled) return;
@@ -184,25 +194,32 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
 
   /** Plan soon (coalesces bursts of registry changes). */
   requestPlan(): void {
-    if (this.stopped || this.planTimer) return;
+    if (this.stopped) return;
+    this.planRequests++;
+    if (this.planTimer) return;
     this.planTimer = setTimeout(() => {
       this.planTimer = undefined;
-      void this.plan().catch((err: unknown) => this.logger.error(`plan failed: ${errorText(err)}`));
+      // A pass that began after the request already saw the change: a grant followed by an
+      // explicit plan() ran every plan twice at 20,000 people, the second moving nothing.
+      if (this.planRequests > this.planCovered) void this.runPlans().catch((err: unknown) => this.logger.error(`plan failed: ${errorText(err)}`));
     }, 20);
   }
 
   /** Compute every door reader's desired library and persist the diff as outbox operations. */
   plan(): Promise<void> {
-    if (this.planning) {
-      this.planAgain = true;
-      return this.planning;
-    }
+    this.planRequests++;
+    return this.runPlans();
+  }
+
+  /** Passes until one has begun after the latest request; one runner at a time. */
+  private runPlans(): Promise<void> {
+    if (this.planning) return this.planning; // its loop takes requests made after its pass began
     const run = (async () => {
       try {
-        do {
-          this.planAgain = false;
+        while (this.planRequests > this.planCovered && !this.stopped) {
+          this.planCovered = this.planRequests;
           await this.planOnce();
-        } while (this.planAgain && !this.stopped);
+        }
       } finally {
         this.planning = null;
       }
@@ -211,68 +228,77 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
     return run;
   }
 
+  /**
+   * Most registry changes move no template (a name, a schedule, a person without fingers). The
+   * plan is computed on a read first and takes the write queue (which badge-in's events wait for
+   * too) only when it has something to write; then it is computed again inside, under the lock,
+   * from what the transaction sees. A change committed after the read sends its own request.
+   */
   private async planOnce(): Promise<void> {
     const snapshot = await this.snapshots.current();
     const now = this.clock.nowMs();
+    // The preview is still what the transaction would read when no write began in between and
+    // none was running while it read (SQLite's shared connection shows a running write's rows).
+    const begun = this.writes.writesBegun;
+    const quiet = this.ds.options.type === 'better-sqlite3' && !this.writes.isBusy;
+    const [readers, doors] = await Promise.all([this.directory.readers(), this.directory.doorReaders()]);
+    const preview = await readFleetPlan(this.ds, this.ds.manager, readers, doors, snapshot, now);
+    if (!preview.work) {
+      this.warnUnplaced(preview);
+      return;
+    }
     const touched = new Set<string>();
     await this.store.tx(async (m) => {
       // Every instance may plan; the outbox sequence and slot bookkeeping take one planner at a time.
       await clusterLock(m, 'reader-ops');
-      const [readers, doors, templates, slots] = await Promise.all([
-        this.directory.readers(m),
-        this.directory.doorReaders(m),
-        m.find(FingerprintTemplateEntity, { select: { id: true, personId: true, customerId: true } }),
-        m.find(ReaderSlotEntity),
-      ]);
-      const templatesOf = new Map<string, FingerprintTemplateEntity[]>();
-      for (const t of templates) templatesOf.set(t.personId, [...(templatesOf.get(t.personId) ?? []), t]);
-      const byId = new Map(templates.map((t) => [t.id, t]));
-      const readerIds = new Set(readers.map((r) => r.id));
+      // On PostgreSQL other instances write past this queue: always read again under the lock.
+      const current = quiet && this.writes.writesBegun === begun + 1;
+      const plan = current ? preview : await this.readFleetPlanIn(m, snapshot, now);
+      this.warnUnplaced(plan);
       let seq = await maxSeq(m);
-
       // Bookkeeping of readers that no longer exist cannot be acted on: drop it with their ops.
-      const orphanReaders = [...new Set(slots.map((s) => s.readerId))].filter((id) => !readerIds.has(id));
-      if (orphanReaders.length > 0) {
-        await m.delete(ReaderSlotEntity, { readerId: In(orphanReaders) });
-        await m.update(ReaderOpEntity, { readerId: In(orphanReaders), state: 'pending' }, { state: 'skipped', lastError: 'reader_removed', doneAt: now });
+      if (plan.orphanReaders.length > 0) {
+        await m.delete(ReaderSlotEntity, { readerId: In(plan.orphanReaders) });
+        await m.update(ReaderOpEntity, { readerId: In(plan.orphanReaders), state: 'pending' }, { state: 'skipped', lastError: 'reader_removed', doneAt: now });
       }
-
-      for (const reader of readers) {
-        const desired = new Set<string>();
-        if (reader.role === 'door') {
-          const served = doors.filter((d) => d.entryReaderId === reader.id || d.exitReaderId === reader.id).map((d) => d.id);
-          if (served.length > 0) {
-            for (const personId of personsCoveredByDoors(snapshot, served, now)) {
-              for (const t of templatesOf.get(personId) ?? []) desired.add(t.id);
-            }
-          }
+      for (const reader of plan.readers) {
+        for (const d of reader.deletes) {
+          seq = await enqueueDelete(m, reader.readerId, d.slot, seq, now);
+          touched.add(reader.readerId);
         }
-        const mine = slots.filter((s) => s.readerId === reader.id);
-        const plan = planLibrary({ capacity: reader.capacity ?? reader.declaredCapacity, desired, slots: mine });
-        if (plan.unplaced.length > 0) {
-          this.logger.warn(`reader ${reader.id}: ${plan.unplaced.length} template(s) do not fit the library`);
-        }
-        for (const d of plan.deletes) {
-          seq = await enqueueDelete(m, reader.id, d.slot, seq, now);
-          touched.add(reader.id);
-        }
-        for (const s of plan.stores) {
-          const t = byId.get(s.templateId)!;
-          await m.insert(ReaderSlotEntity, {
-            readerId: reader.id,
-            slot: s.slot,
-            templateId: t.id,
-            personId: t.personId,
-            customerId: t.customerId,
-            state: 'storing',
-            updatedAt: now,
-          });
-          await m.insert(ReaderOpEntity, newOp(reader.id, 'store', s.slot, t.id, ++seq, now));
-          touched.add(reader.id);
+        // In chunks: a hall granted to a thousand people is two thousand stores per reader.
+        for (let i = 0; i < reader.stores.length; i += STORE_ROWS_PER_INSERT) {
+          const chunk = reader.stores.slice(i, i + STORE_ROWS_PER_INSERT);
+          await m.insert(
+            ReaderSlotEntity,
+            chunk.map(({ slot, template: t }) => ({
+              readerId: reader.readerId,
+              slot,
+              templateId: t.id,
+              personId: t.person_id,
+              customerId: t.customer_id,
+              state: 'storing' as const,
+              updatedAt: now,
+            })),
+          );
+          await m.insert(
+            ReaderOpEntity,
+            chunk.map(({ slot, template: t }) => newOp(reader.readerId, 'store', slot, t.id, ++seq, now)),
+          );
+          touched.add(reader.readerId);
         }
       }
     });
     for (const id of touched) this.kick(id);
+  }
+
+  private async readFleetPlanIn(m: EntityManager, snapshot: RegistrySnapshot, now: Instant): Promise<FleetPlan> {
+    const [readers, doors] = await Promise.all([this.directory.readers(m), this.directory.doorReaders(m)]);
+    return readFleetPlan(this.ds, m, readers, doors, snapshot, now);
+  }
+
+  private warnUnplaced(plan: FleetPlan): void {
+    for (const r of plan.readers) if (r.unplaced > 0) this.logger.warn(`reader ${r.readerId}: ${r.unplaced} template(s) do not fit the library`);
   }
 
   // ------------------------------------------------------------------ outbox and reconciliation
@@ -366,14 +392,17 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
    */
   async emptyReader(readerId: string): Promise<string> {
     const now = this.clock.nowMs();
-    const id = await this.store.tx(async (m) => {
-      await clusterLock(m, 'reader-ops');
-      await m.update(ReaderSlotEntity, { readerId }, { state: 'deleting', updatedAt: now });
-      await m.update(ReaderOpEntity, { readerId, kind: 'store', state: 'pending' }, { state: 'skipped', lastError: 'superseded', doneAt: now });
-      const op = newOp(readerId, 'empty', null, null, (await maxSeq(m)) + 1, now);
-      await m.insert(ReaderOpEntity, op);
-      return op.id;
-    });
+    const id = await this.store.tx(
+      async (m) => {
+        await clusterLock(m, 'reader-ops');
+        await m.update(ReaderSlotEntity, { readerId }, { state: 'deleting', updatedAt: now });
+        await m.update(ReaderOpEntity, { readerId, kind: 'store', state: 'pending' }, { state: 'skipped', lastError: 'superseded', doneAt: now });
+        const op = newOp(readerId, 'empty', null, null, (await maxSeq(m)) + 1, now);
+        await m.insert(ReaderOpEntity, op);
+        return op.id;
+      },
+      [readerId],
+    );
     this.kick(readerId);
     return id;
   }

@@ -80,18 +80,21 @@ export class Reconciler {
         const orphans = owed.has(null) ? [] : slots.filter((s) => s.state !== 'stored' && !owed.has(s.slot));
         const at = now();
         if (missing.length > 0 || orphans.length > 0) {
-          await store.tx(async (m) => {
-            let seq = await maxSeq(m);
-            for (const s of missing) {
-              await m.update(ReaderSlotEntity, { readerId, slot: s.slot, state: 'stored' }, { state: 'storing', updatedAt: at });
-              await m.insert(ReaderOpEntity, newOp(readerId, 'store', s.slot, s.templateId, ++seq, at));
-            }
-            for (const s of orphans) {
-              if (s.state === 'storing') await m.insert(ReaderOpEntity, newOp(readerId, 'store', s.slot, s.templateId, ++seq, at));
-              else if (present.has(s.slot)) await m.insert(ReaderOpEntity, newOp(readerId, 'delete', s.slot, null, ++seq, at));
-              else await m.delete(ReaderSlotEntity, { readerId, slot: s.slot, state: 'deleting' });
-            }
-          });
+          await store.tx(
+            async (m) => {
+              let seq = await maxSeq(m);
+              for (const s of missing) {
+                await m.update(ReaderSlotEntity, { readerId, slot: s.slot, state: 'stored' }, { state: 'storing', updatedAt: at });
+                await m.insert(ReaderOpEntity, newOp(readerId, 'store', s.slot, s.templateId, ++seq, at));
+              }
+              for (const s of orphans) {
+                if (s.state === 'storing') await m.insert(ReaderOpEntity, newOp(readerId, 'store', s.slot, s.templateId, ++seq, at));
+                else if (present.has(s.slot)) await m.insert(ReaderOpEntity, newOp(readerId, 'delete', s.slot, null, ++seq, at));
+                else await m.delete(ReaderSlotEntity, { readerId, slot: s.slot, state: 'deleting' });
+              }
+            },
+            [readerId],
+          );
         }
         return {
           at,
@@ -105,7 +108,7 @@ export class Reconciler {
     } catch (err) {
       view = { at: now(), found: 0, expected: 0, missingPushed: 0, ghostsDeleted: 0, error: errorText(err) };
     }
-    await store.tx((m) => m.insert(ReaderReconciliationEntity, { id: randomUUID(), readerId, ...view }));
+    await store.tx((m) => m.insert(ReaderReconciliationEntity, { id: randomUUID(), readerId, ...view }), []);
     this.latest.set(readerId, view);
     if (view.ghostsDeleted > 0 || view.missingPushed > 0) {
       this.deps.logger.warn(

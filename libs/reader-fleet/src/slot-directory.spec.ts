@@ -90,4 +90,34 @@ describe('SlotDirectory', () => {
     expect((await dir.owner('r1', 2))?.templateId).toBe('t2');
     expect(loads.count).toBe(2); // no lookup-time reload: the map was current
   });
+
+  it('a write that names its readers reloads only theirs, and a load that read before a later write of that reader is not current', async () => {
+    const table = [row('r1', 1, 'stored', 'a'), row('r2', 1, 'stored', 'b')];
+    const calls: Array<string[] | 'all'> = [];
+    const gates: Array<() => void> = [];
+    const dir = new SlotDirectory(
+      (readerIds) => {
+        calls.push(readerIds ? [...readerIds] : 'all');
+        const rows = table.filter((r) => !readerIds || readerIds.includes(r.readerId)).map((r) => ({ ...r })); // read when called
+        return new Promise((resolve) => gates.push(() => resolve(rows)));
+      },
+      { reloadDelayMs: 60_000 },
+    );
+    const first = dir.owner('r1', 1);
+    gates.shift()!();
+    expect((await first)?.templateId).toBe('a');
+
+    table[0] = row('r1', 1, 'stored', 'a2');
+    dir.invalidate(['r1']);
+    const second = dir.owner('r1', 1); // reads r1 now: a2
+    table[0] = row('r1', 1, 'stored', 'a3');
+    dir.invalidate(['r1']); // while that read is on its way
+    gates.shift()!();
+    expect((await second)?.templateId).toBe('a2');
+    const third = dir.owner('r1', 1); // the a2 read is older than the last write: read again
+    gates.shift()!();
+    expect((await third)?.templateId).toBe('a3');
+    expect((await dir.owner('r2', 1))?.templateId).toBe('b'); // r2 was never invalidated: from memory
+    expect(calls).toEqual(['all', ['r1'], ['r1']]);
+  });
 });

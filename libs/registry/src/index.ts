@@ -34,6 +34,6 @@ export { AccessService } from './access/access.service.js';
 export { grantsEndingBetween, type EndingGrant } from './access/grant-reads.js';
 export { EffectiveAccessService } from './access/effective-access.service.js';
 export { RegistrySnapshotService, loadSnapshot } from './access/snapshot.js';
-export { readerLoads, RESERVED_TEMPLATES_PER_PERSON, type ReaderLoad } from './access/capacity.js';
+export { personsOnEachReader, readerLoads, RESERVED_TEMPLATES_PER_PERSON, type ReaderLoad } from './access/capacity.js';
 export { CapacityGuard } from './access/capacity.guard.js';
 export { FingerCountsPort, type EnrolledFingerCounts } from './access/finger-counts.port.js';

@@ -130,7 +130,8 @@ export class PersonService {
       if (dto.fullName !== undefined) await this.names.write(m, customerId, id, dto.fullName);
       return e;
     });
-    this.changes.emit({ kind: 'person', id, op: 'updated', customerId });
+    const contactOnly = dto.status === undefined && dto.validFrom === undefined && dto.validUntil === undefined;
+    this.changes.emit({ kind: 'person', id, op: 'updated', customerId, ...(contactOnly ? { contactOnly } : {}) });
     return this.view(entity);
   }
 
