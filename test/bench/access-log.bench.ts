@@ -51,7 +51,7 @@ async function samples(n: number, fn: () => Promise<unknown> | unknown): Promise
  *   SELECT; and page 1,000 ÷ first page (target < 2; both under 10 ms).
  * - CSV export of that customer's 100,000 events (keyset pages, csv-stringify, local times) in
  *   rows/s vs iterating a raw SELECT of the same rows (target >= 0.3); peak memory reported.
- * - a burst of 10,000 events through append() until all are durable vs raw better-sqlite3
+ * - a burst of 10,000 events through the server's append() until all are durable vs raw better-sqlite3
  *   inserts of the same rows in 1,000-row transactions at the same durability (target >= 0.5).
  */
 const bench: Benchmark = {
@@ -318,8 +318,13 @@ const bench: Benchmark = {
       });
       raw.close();
 
+      // Through the server's own access log: its write queue commits at NORMAL and syncs the WAL
+      // off the event loop before a receipt settles (the same durability as the raw FULL commits).
+      // The service built on the bench's connection above has a bare write queue that commits at
+      // FULL on the loop, which no server runs with.
+      const served = app.app.get(AccessLogService);
       const b0 = performance.now();
-      const receipts = log.append(burstInputs);
+      const receipts = served.append(burstInputs);
       const callerMs = performance.now() - b0;
       await Promise.all(receipts.map((r) => r.durable));
       const burstMs = performance.now() - b0;
