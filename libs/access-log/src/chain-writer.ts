@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '@acs/clock';
 import { clusterLock, nativeSqlite, type WriteQueue } from '@acs/database';
 import { DomainError } from '@acs/http';
-import { accessEventHash, type ChainedAccessFields, GENESIS_HASH } from './access-chain.js';
+import { accessEventHash, GENESIS_HASH } from './access-chain.js';
 import { ACCESS_EVENT_COLUMNS, AccessEventEntity, toRow } from './access-event.entity.js';
 import type { AccessEventTap } from './access-event-tap.js';
 import type { AppendFence } from './access-log.service.js';
@@ -129,8 +129,11 @@ export class ChainWriter {
   }
 
   private link(e: PreparedEvent, head: { seq: number; hash: string }, recordedAt: number): AccessEvent {
-    const fields: ChainedAccessFields = { ...e, seq: head.seq + 1, prevHash: head.hash, recordedAt };
-    return { ...fields, hash: accessEventHash(fields) };
+    // One object per event, its hash filled in last (the hash covers every field but itself): a
+    // burst of 10,000 events made two copies of each before.
+    const linked: AccessEvent = { ...e, seq: head.seq + 1, prevHash: head.hash, recordedAt, hash: '' };
+    linked.hash = accessEventHash(linked);
+    return linked;
   }
 }
 

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { timeOrderedId } from '@acs/crypto';
 import { DomainError } from '@acs/http';
 import {
   ACCESS_CREDENTIALS,
@@ -51,7 +51,7 @@ export function prepareEvent(i: AccessEventInput): PreparedEvent {
   const kind = i.kind ?? 'attempt';
   if (!(ACCESS_EVENT_KINDS as readonly string[]).includes(kind)) throw invalid('kind', 'kind must be attempt or follow_up');
   if (!Number.isSafeInteger(i.occurredAt) || i.occurredAt < 0) throw invalid('occurredAt', 'occurredAt must be epoch milliseconds');
-  const id = optionalId('id', i.id) ?? uuidv7();
+  const id = optionalId('id', i.id) ?? timeOrderedId();
   const attemptId = optionalId('attemptId', i.attemptId) ?? (kind === 'attempt' ? id : null);
   if (attemptId === null) throw invalid('attemptId', 'a follow-up names the attempt it belongs to');
   // The value is never echoed: a producer bug could pass a card number here.

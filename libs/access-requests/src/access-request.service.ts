@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { v7 } from 'uuid';
+import { timeOrderedId } from '@acs/crypto';
 import { Clock } from '@acs/clock';
 import { WriteQueue } from '@acs/database';
 import { ConflictError, DomainError, decodeCursor, encodeCursor, isoOrNull, iso, NotFoundError, type Page } from '@acs/http';
@@ -52,7 +52,7 @@ export class AccessRequestService {
       const grants = await this.grantsOf(customerId, personId!, accessLevelId);
       if (grants.length === 0) throw new ConflictError('access_request.nothing_to_remove', 'the person holds no such access');
     }
-    const id = v7();
+    const id = timeOrderedId();
     const e: AccessRequestEntity = {
       id,
       customerId,

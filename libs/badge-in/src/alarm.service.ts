@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { timeOrderedId } from '@acs/crypto';
 import { Clock } from '@acs/clock';
 import { AppendTap, WriteQueue } from '@acs/database';
 import { ConflictError, NotFoundError } from '@acs/http';
@@ -83,7 +83,7 @@ export class AlarmService {
       });
       if (existing && a.kind !== 'door_unreachable') return { row: existing, fresh: false };
       const e = m.getRepository(DoorAlarmEntity).create({
-        id: uuidv7(),
+        id: timeOrderedId(),
         kind: a.kind,
         state: 'open',
         siteId: a.siteId,

@@ -5,6 +5,7 @@ export { KeyService, KeyDestroyedError } from './key.service.js';
 export { dataKeyIdOf, dataKeyTables } from './data-keys.js';
 export { CryptoModule } from './crypto.module.js';
 export { hashToken, newToken, sha256Hex } from './tokens.js';
+export { timeOrderedId } from './time-ordered-id.js';
 export { mosquittoPasswordHash, verifyMosquittoPassword } from './mosquitto-password.js';
 export { SigningKeyRing, SigningKeyError, publicKeyFingerprint, kidOf, parsePublicKeys, type PublicSigningKey } from './signing-key-ring.js';
 export { signEvidence, verifyEvidence, payloadOf, type EvidenceType, type EvidenceVerdict } from './evidence-jws.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { v7 } from 'uuid';
+import { timeOrderedId } from '@acs/crypto';
 import { activeCustomerAdmins } from '@acs/auth';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
@@ -102,7 +102,7 @@ export class Notifications {
     const rows = wanting
       .filter((s) => active.has(s.staffId))
       .map((s) => ({
-        id: v7(),
+        id: timeOrderedId(),
         customerId,
         staffId: s.staffId,
         kind,

@@ -2,7 +2,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Notifications } from '@acs/notifications';
 import { DataSource, In, LessThanOrEqual, Not } from 'typeorm';
-import { v7 } from 'uuid';
+import { timeOrderedId } from '@acs/crypto';
 import { AuditService } from '@acs/audit';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
@@ -60,7 +60,7 @@ export class VisitorService {
     const level = levels.find((l) => l.id === dto.accessLevelId);
     if (!level) throw new NotFoundError('Access level', dto.accessLevelId);
     const site = await this.sites.getSite(level.siteId);
-    const id = v7();
+    const id = timeOrderedId();
     const scope = customerScope(customerId);
     const e: VisitorEntity = {
       id,

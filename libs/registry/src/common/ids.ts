@@ -1,6 +1,6 @@
-import { v7 } from 'uuid';
+import { timeOrderedId } from '@acs/crypto';
 
 /** Time-ordered ids (UUIDv7): keyset paging by id returns rows in creation order. */
 export function newId(): string {
-  return v7();
+  return timeOrderedId();
 }
