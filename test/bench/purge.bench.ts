@@ -3,24 +3,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { SystemClock, seededRandom } from '@acs/clock';
 import { ErasureService } from '@acs/compliance';
-import { loadConfig } from '@acs/config';
 import { nativeSqlite } from '@acs/database';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, ReaderSlotEntity, TemplateVault } from '@acs/reader-fleet';
-import { AccessService, CustomerService, DeviceService, PersonService, ReaderEntity, SiteService } from '@acs/registry';
-import { AppModule } from '../../apps/server/src/app.module.js';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderManager, ReaderSlotEntity } from '@acs/reader-fleet';
+import { CustomerService, ReaderEntity } from '@acs/registry';
 import { captureFeatures, featuresToTemplate } from '../../hardware/virtual-reader/src/finger.model.js';
 import { VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/tcp.attachment.js';
 import { VirtualReader } from '../../hardware/virtual-reader/src/virtual-reader.js';
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
 import type { Benchmark, Figure } from './harness.js';
+import { serverContext, setUpContext } from './setup-context.js';
 import { sealedTemplate } from './sealed-template.js';
 import { waitForErasure } from '../support/wait-for-erasure.js';
 import { librarySettled } from '../support/library-settled.js';
@@ -31,7 +27,6 @@ const TEMPLATE_SIZE = 1536;
 const VERIFIED_DELETE_BYTES = 16 + 12 + 13 + 44;
 const wireMs = (bytes: number) => (bytes * 10 * 1000) / BAUD;
 
-const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as DestinationStream;
 /**
  * Between the synchronous history inserts: 1M events (and the twin's) in one go held the event
  * loop for minutes, and the embedded broker dropped the server's MQTT connection for a missed
@@ -73,22 +68,9 @@ const bench: Benchmark = {
     try {
       // ------------------------------------------------------------ set-up, no device I/O
       const setupStart = performance.now();
-      app = await NestFactory.createApplicationContext(
-        AppModule.register({ config: loadConfig({ ...env, READERS_ENABLED: 'false' }), clock, logDestination: silent }),
-        { logger: false },
-      );
-      const ds = app.get(DataSource);
-      const sites = app.get(SiteService);
-      const deviceService = app.get(DeviceService);
-      const access = app.get(AccessService);
-      const customers = app.get(CustomerService);
-      const persons = app.get(PersonService);
-      const vault = app.get(TemplateVault);
-      // The set-up writes the libraries' end state itself (templates, stored slots, flash files):
-      // the planner, woken 20 ms after each registry change, must not plan slots of its own in
-      // between (it did once writes stopped holding the event loop: UNIQUE reader_slot). The
-      // purge's own context plans normally and finds the libraries as they should be.
-      app.get(ReaderLibraryService).requestPlan = () => undefined;
+      const setup = await setUpContext({ ...env, READERS_ENABLED: 'false' }, clock);
+      app = setup.app;
+      const { ds, sites, devices: deviceService, access, customers, persons, vault } = setup;
       const site = await sites.createSite({ name: 'BENCH', timeZone: 'Europe/Amsterdam' });
       const readers: Array<{ id: string; zoneId: string; doorId: string; levelId: string }> = [];
       for (let r = 0; r < readersN; r++) {
@@ -196,7 +178,7 @@ const bench: Benchmark = {
 
       // ------------------------------------------------------------ the purge, readers online
       ctx.log('starting the application with the readers online');
-      app = await NestFactory.createApplicationContext(AppModule.register({ config: loadConfig(env), clock, logDestination: silent }), { logger: false });
+      app = await serverContext(env, clock);
       await app.init();
       const manager = app.get(ReaderManager);
       const library = app.get(ReaderLibraryService);

@@ -3,23 +3,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { indexSnapshot } from '@acs/access-rules';
 import { AccessLogExporter, AccessLogService } from '@acs/access-log';
 import { SystemClock } from '@acs/clock';
-import { loadConfig } from '@acs/config';
 import { nativeSqlite } from '@acs/database';
-import { FingerprintTemplateEntity, ReaderLibraryService, ReaderOpEntity, ReaderSlotEntity, TemplateVault } from '@acs/reader-fleet';
-import { AccessService, CustomerService, DeviceService, PersonService, RegistryChanges, RegistrySnapshotService, SiteService } from '@acs/registry';
-import { AppModule } from '../../apps/server/src/app.module.js';
+import { FingerprintTemplateEntity, ReaderLibraryService, ReaderOpEntity, ReaderSlotEntity } from '@acs/reader-fleet';
+import { AccessService, DeviceService, RegistryChanges, RegistrySnapshotService, SiteService } from '@acs/registry';
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
 import { summarise, type Benchmark, type Figure } from './harness.js';
+import { serverContext, setUpContext } from './setup-context.js';
 import { sealedTemplate } from './sealed-template.js';
 
 const TEMPLATE_SIZE = 1536;
@@ -47,7 +43,6 @@ const SNAPSHOT_ROWS = [
   'SELECT access_level_id, door_id FROM access_level_door',
 ];
 
-const silent = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as DestinationStream;
 /** Between synchronous bulk inserts: the embedded broker must keep the server's session alive. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -142,16 +137,9 @@ const bench: Benchmark = {
     try {
       // ------------------------------------------------------------ set-up
       const setupStart = performance.now();
-      app = await NestFactory.createApplicationContext(AppModule.register({ config: loadConfig(env), clock, logDestination: silent }), { logger: false });
-      const ds = app.get(DataSource);
-      const sites = app.get(SiteService);
-      const devices = app.get(DeviceService);
-      const setupAccess = app.get(AccessService);
-      const customers = app.get(CustomerService);
-      const persons = app.get(PersonService);
-      const vault = app.get(TemplateVault);
-      // The set-up writes the libraries' end state itself; the planner must not plan in between.
-      app.get(ReaderLibraryService).requestPlan = () => undefined;
+      const setup = await setUpContext(env, clock);
+      app = setup.app;
+      const { ds, sites, devices, access: setupAccess, customers, persons, vault } = setup;
       const site = await sites.createSite({ name: 'SCALE', timeZone: 'Europe/Amsterdam' });
       const doors: Array<{ doorId: string; zoneId: string; readerIds: string[]; levelId: string }> = [];
       for (let d = 0; d < doorsN; d++) {
@@ -280,7 +268,7 @@ const bench: Benchmark = {
       ctx.log(`server process: /health after ${started.ms.toFixed(0)} ms, resident ${started.rssMb.toFixed(0)} MB (${started.heapNote})`);
 
       // ------------------------------------------------------------ the measured application
-      app = await NestFactory.createApplicationContext(AppModule.register({ config: loadConfig(env), clock, logDestination: silent }), { logger: false });
+      app = await serverContext(env, clock);
       await app.init();
       const live = app.get(DataSource);
       const snapshots = app.get(RegistrySnapshotService);
