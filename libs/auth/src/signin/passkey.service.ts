@@ -15,7 +15,7 @@ import {
 import { DataSource, IsNull, LessThan, type EntityManager } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { hashToken, newToken } from '@acs/crypto';
-import { WriteQueue } from '@acs/database';
+import { readRows, WriteQueue } from '@acs/database';
 import { ConflictError, DomainError } from '@acs/http';
 import {
   challengeRefusal,
@@ -85,7 +85,8 @@ export class PasskeyService {
   }
 
   async any(staffId: string): Promise<boolean> {
-    return (await this.dataSource.getRepository(StaffPasskeyEntity).countBy({ staffId })) > 0;
+    // A prepared read: every sign-in asks (readRows).
+    return (await readRows(this.dataSource, 'SELECT 1 AS one FROM staff_passkey WHERE staff_id = ? LIMIT 1', [staffId])).length > 0;
   }
 
   /** Options for navigator.credentials.create(); the challenge is bound to this browser session. */

@@ -4,7 +4,7 @@ import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { AppConfig } from '@acs/config';
 import { hashToken } from '@acs/crypto';
-import { WriteQueue } from '@acs/database';
+import { readRows, WriteQueue } from '@acs/database';
 import { DomainError, NotFoundError } from '@acs/http';
 import { StaffAccountEntity } from '../staff-account.entity.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -30,8 +30,9 @@ export class PasswordService {
 
   /** The stored hash of an enabled account's password, or null (no account, disabled, or no password yet). */
   async hashOf(staffId: string): Promise<string | null> {
-    const row = await this.dataSource.getRepository(StaffCredentialEntity).findOne({ where: { staffId } });
-    return row?.passwordHash ?? null;
+    // A prepared read: every sign-in asks, and TypeORM's findOne cost more loop time than the row (readRows).
+    const [row] = await readRows<{ password_hash: string | null }>(this.dataSource, 'SELECT password_hash FROM staff_credential WHERE staff_id = ?', [staffId]);
+    return row?.password_hash ?? null;
   }
 
   /** A one-time token that lets the account set a new password; earlier unused tokens stop working. */

@@ -6,7 +6,7 @@ import { toDataURL } from 'qrcode';
 import { DataSource, IsNull, LessThan, type EntityManager } from 'typeorm';
 import { Clock } from '@acs/clock';
 import { KeyService, sha256Hex } from '@acs/crypto';
-import { WriteQueue } from '@acs/database';
+import { readRows, WriteQueue } from '@acs/database';
 import { ConflictError, DomainError } from '@acs/http';
 import { RecoveryCodeEntity, StaffCredentialEntity } from './sign-in.entities.js';
 
@@ -36,8 +36,13 @@ export class TotpService {
   ) {}
 
   async enrolled(staffId: string): Promise<boolean> {
-    const row = await this.credential(staffId);
-    return row?.totpEnabledAt !== null && row?.totpEnabledAt !== undefined;
+    // A prepared read: every sign-in asks (readRows).
+    const [row] = await readRows<{ totp_enabled_at: number | string | null }>(
+      this.dataSource,
+      'SELECT totp_enabled_at FROM staff_credential WHERE staff_id = ?',
+      [staffId],
+    );
+    return row !== undefined && row.totp_enabled_at !== null;
   }
 
   /** A new secret, pending until confirmed; shown once as an otpauth URI and its QR code. */
