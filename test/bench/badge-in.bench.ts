@@ -187,9 +187,14 @@ export function arrivals(rig: Rig): { next(key: string): Promise<number> } {
   return { next: (key) => new Promise<number>((resolve) => waiting.set(key, resolve)) };
 }
 
-export async function badgeOnce(rig: Rig, arrive: ReturnType<typeof arrivals>, reader: { readerId: string; key: string }): Promise<number> {
+/** `t0`: the instant handed to badge() as the Search reply's arrival (now unless given). */
+export async function badgeOnce(
+  rig: Rig,
+  arrive: ReturnType<typeof arrivals>,
+  reader: { readerId: string; key: string },
+  t0 = performance.now(),
+): Promise<number> {
   const arrived = arrive.next(reader.key);
-  const t0 = performance.now();
   const outcome = await rig.service.badge(reader.readerId, { pageId: 0, score: 200 }, t0);
   if (!outcome.decision.granted) throw new Error(`bench badge-in denied: ${outcome.decision.reason}`);
   // `done` settles after the controller's reply, so the command has arrived by then, unless the
@@ -336,11 +341,26 @@ const bench: Benchmark = {
       for (let i = 0; i < total; i++) alone.push(await badgeOnce(rig, arrive, one));
       const perReader = Math.ceil(total / rig.readers.length);
       const concurrent: number[] = [];
-      await Promise.all(
-        rig.readers.map(async (r) => {
-          for (let i = 0; i < perReader; i++) concurrent.push(await badgeOnce(rig, arrive, r));
-        }),
-      );
+      // Where the time goes with 50 readers: until the server sends the unlock (keyed by the
+      // instant badge() was given, which the service's event carries back), then to the controller.
+      const sentAfter = new Map<number, number>();
+      const onSent = (e: { searchAt: number; sentAt: number }) => sentAfter.set(e.searchAt, e.sentAt - e.searchAt);
+      const parts: Array<{ toSent: number; total: number }> = [];
+      rig.service.on('unlock-sent', onSent);
+      try {
+        await Promise.all(
+          rig.readers.map(async (r) => {
+            for (let i = 0; i < perReader; i++) {
+              const t0 = performance.now();
+              const ms = await badgeOnce(rig, arrive, r, t0);
+              concurrent.push(ms);
+              parts.push({ toSent: sentAfter.get(t0) ?? NaN, total: ms });
+            }
+          }),
+        );
+      } finally {
+        rig.service.off('unlock-sent', onSent);
+      }
       const b = summarise(bare);
       const k = summarise(commits);
       const a = summarise(alone);
@@ -348,6 +368,14 @@ const bench: Benchmark = {
       // The floor of the path: what must happen before a door opens, with nothing else around it.
       const floor = { p50: b.p50 + k.p50, p99: b.p99 + k.p99 };
       ctx.log(`${a.n} badge-ins alone, ${c.n} with ${rig.readers.length} readers concurrently, ${b.n} bare QoS 1 round trips, ${k.n} durable commits`);
+      const sent = parts.filter((x) => Number.isFinite(x.toSent));
+      if (sent.length > 0) {
+        const [toSent, onward] = [summarise(sent.map((x) => x.toSent)), summarise(sent.map((x) => x.total - x.toSent))];
+        ctx.log(
+          `${rig.readers.length} readers, the badge-in's parts: until the unlock is sent p50 ${toSent.p50.toFixed(1)} / p99 ${toSent.p99.toFixed(1)} ms, ` +
+            `sent -> at the controller p50 ${onward.p50.toFixed(1)} / p99 ${onward.p99.toFixed(1)} ms (the controllers and the embedded broker share this event loop)`,
+        );
+      }
       ctx.log(
         `floor p50 ${floor.p50.toFixed(2)} ms (QoS 1 ${b.p50.toFixed(2)} + commit ${k.p50.toFixed(2)}), p99 ${floor.p99.toFixed(2)} ms (QoS 1 ${b.p99.toFixed(2)} + commit ${k.p99.toFixed(2)})`,
       );
