@@ -90,7 +90,9 @@ describe('web console: cards, card readers and credential policies', () => {
     await h.signIn(page, h.t.adminToken);
     await page.goto('/console/live');
     const panel = page.getByRole('region', { name: 'Card readers (OSDP)' });
-    const doorRow = panel.getByRole('row', { name: /^Suite card reader/ });
+    // The panel can draw its rows before the Live page has the doors (then "Unknown door"): wait
+    // for the row with its door's name (a CI run read it in between and failed).
+    const doorRow = panel.getByRole('row', { name: /^Suite card reader/ }).filter({ hasText: suiteDoor });
     await doorRow.waitFor();
     const states = (await h.t.http().get('/monitor/card-readers').set(bearer(h.t.adminToken)).expect(200)).body as Array<{ name: string; state: string }>;
     const state = states.find((s) => s.name === 'Suite card reader')!.state;
