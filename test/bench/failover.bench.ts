@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
+import { freePort } from '../../libs/mqtt/src/testing/index.js';
 import { stateTopic, statusTopic } from '@acs/door-protocol';
 import { VirtualController } from '../../hardware/virtual-controller/src/virtual-controller.js';
 import { VirtualReader, VirtualReaderTcpServer } from '../../hardware/virtual-reader/src/index.js';
@@ -19,6 +20,8 @@ interface Instance {
   env: NodeJS.ProcessEnv;
   base: string;
   proc?: ChildProcess;
+  /** The end of the instance's stderr, for the error when it dies while starting. */
+  stderr: string;
 }
 
 /**
@@ -51,16 +54,15 @@ const bench: Benchmark = {
       BADGE_UNLOCK_MS: '500',
       LOG_LEVEL: 'error',
     };
-    const inst: Instance[] = ['a', 'b'].map((k, i) => ({
-      id: `${k}-${run}`,
-      env: {
-        ...shared,
-        INSTANCE_ID: `${k}-${run}`,
-        DATA_DIR: mkdtempSync(join(ctx.tmpDir, `${k}-`)),
-        HTTP_PORT: String(39_400 + i + Math.floor(Math.random() * 500) * 2),
-      },
-      base: '',
-    }));
+    const inst: Instance[] = [];
+    for (const k of ['a', 'b']) {
+      inst.push({
+        id: `${k}-${run}`,
+        env: { ...shared, INSTANCE_ID: `${k}-${run}`, DATA_DIR: mkdtempSync(join(ctx.tmpDir, `${k}-`)), HTTP_PORT: String(await freePort()) },
+        base: '',
+        stderr: '',
+      });
+    }
     for (const i of inst) i.base = `http://127.0.0.1:${i.env.HTTP_PORT}`;
     let token = '';
     const call = async <T>(i: Instance, method: string, path: string, body?: unknown): Promise<T> => {
@@ -76,10 +78,14 @@ const bench: Benchmark = {
       return (await res.json()) as T;
     };
     const start = async (i: Instance) => {
-      const proc = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env: i.env, stdio: 'ignore' });
+      const proc = spawn(process.execPath, ['dist/apps/server/src/main.js'], { env: i.env, stdio: ['ignore', 'ignore', 'pipe'] });
       i.proc = proc;
+      i.stderr = '';
+      proc.stderr?.on('data', (chunk: Buffer) => (i.stderr = (i.stderr + chunk.toString()).slice(-2000)));
       for (const deadline = Date.now() + 60_000; ;) {
-        if (proc.exitCode !== null) throw new Error(`instance ${i.id} exited with ${proc.exitCode}`);
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          throw new Error(`instance ${i.id} exited (${proc.exitCode ?? proc.signalCode}) while starting: ${i.stderr.trim() || 'nothing on stderr'}`);
+        }
         const up = await fetch(`${i.base}/health`, { signal: AbortSignal.timeout(5_000) }).then(
           (r) => r.ok,
           () => false,
@@ -92,10 +98,13 @@ const bench: Benchmark = {
     const kill = async (i: Instance) => {
       const p = i.proc;
       if (!p) return;
+      i.proc = undefined;
+      // An instance that already died (while starting, say) fires no second 'exit': waiting for one
+      // hung a CI run until the harness deadline, with the start-up error never reported.
+      if (p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));
       p.kill('SIGKILL');
       await exited;
-      i.proc = undefined;
     };
     const desk = new VirtualReader({ seed: 1 });
     const door = new VirtualReader({ seed: 2 });

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -14,6 +13,7 @@ import { FingerprintTemplateEntity, ReaderLibraryService, ReaderOpEntity, Reader
 import { AccessService, DeviceService, RegistryChanges, RegistrySnapshotService, SiteService } from '@acs/registry';
 // Relative imports: the build's alias rewriting does not handle the /testing sub-path.
 import { generateEvents, insertChained } from '../../libs/access-log/src/testing/index.js';
+import { freePort } from '../../libs/mqtt/src/testing/index.js';
 import { summarise, type Benchmark, type Figure } from './harness.js';
 import { serverContext, setUpContext } from './setup-context.js';
 import { sealedTemplate } from './sealed-template.js';
@@ -45,14 +45,6 @@ const SNAPSHOT_ROWS = [
 
 /** Between synchronous bulk inserts: the embedded broker must keep the server's session alive. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /**
  * The real server (`dist/apps/server/src/main.js`) started on the seeded data directory in a
