@@ -91,6 +91,8 @@ describe('failover of network readers and controllers between three instances (P
   const kill = async (i: Instance, signal: NodeJS.Signals = 'SIGKILL') => {
     const p = i.proc;
     if (!p) return;
+    // One that already died fires no second 'exit'.
+    if (p.exitCode !== null || p.signalCode !== null) return void (i.proc = undefined);
     if (signal === 'SIGKILL') p.kill('SIGCONT');
     const exited = new Promise((r) => p.once('exit', r));
     p.kill(signal);

@@ -108,6 +108,8 @@ describe.each([
   };
   const kill = async (i: Instance) => {
     const p = i.proc!;
+    // One that already died fires no second 'exit'.
+    if (p.exitCode !== null || p.signalCode !== null) return void (i.proc = undefined);
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;

@@ -258,7 +258,7 @@ describe('failover devices through a database outage (two instances, PostgreSQL 
     if (process.env.ACS_TEST_DUMP_LOGS) for (const i of Object.values(inst)) console.error(`--- ${i.id}\n${i.log.join('').slice(-8000)}`);
     for (const i of Object.values(inst)) {
       const p = i?.proc;
-      if (!p || p.exitCode !== null) continue;
+      if (!p || p.exitCode !== null || p.signalCode !== null) continue;
       const exited = new Promise((r) => p.once('exit', r));
       p.kill('SIGKILL');
       await exited;

@@ -75,7 +75,7 @@ describe('broker memory under 20 hostile clients (server process)', () => {
   });
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
+    if (server && server.exitCode === null && server.signalCode === null) {
       const exited = new Promise((r) => server.once('exit', r));
       server.kill('SIGTERM');
       await exited;
