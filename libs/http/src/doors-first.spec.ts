@@ -2,7 +2,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { describe, expect, it } from '@jest/globals';
 import type { NextFunction, Request, Response } from 'express';
 import { LoopPriority } from '@acs/clock';
-import { yieldToDoors } from './doors-first.js';
+import { TurnGate, yieldToDoors } from './doors-first.js';
 
 describe('yieldToDoors (the first middleware)', () => {
   const req = {} as Request;
@@ -27,3 +27,44 @@ describe('yieldToDoors (the first middleware)', () => {
     expect(passed).toBe(1);
   });
 });
+
+describe('TurnGate (one new request per turn of the loop)', () => {
+  it('lets the first of a turn go at once and the rest one per turn, in arrival order', async () => {
+    const gate = new TurnGate();
+    const ran: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd']) gate.enter(() => ran.push(name));
+    expect(ran).toEqual(['a']);
+    expect(gate.waiting).toBe(3);
+    // Counted after each turn: never more than one more than the turn before.
+    const seen: number[] = [];
+    for (let i = 0; i < 10 && ran.length < 4; i++) {
+      await turn();
+      seen.push(ran.length);
+    }
+    expect(ran).toEqual(['a', 'b', 'c', 'd']);
+    expect(seen.every((n, i) => n - (i === 0 ? 1 : seen[i - 1]) <= 1)).toBe(true);
+    expect(gate.waiting).toBe(0);
+  });
+
+  it('lets a request go at once again once the queue has drained and a turn has passed', async () => {
+    const gate = new TurnGate();
+    let ran = 0;
+    gate.enter(() => ran++);
+    gate.enter(() => ran++);
+    for (let i = 0; i < 5 && ran < 2; i++) await turn();
+    await turn();
+    gate.enter(() => ran++);
+    expect(ran).toBe(3);
+  });
+
+  it('holds the second request of a turn in the middleware too', () => {
+    const gate = yieldToDoors(new LoopPriority(), new TurnGate());
+    let passed = 0;
+    gate(req0, res0, (() => void passed++) as NextFunction);
+    gate(req0, res0, (() => void passed++) as NextFunction);
+    expect(passed).toBe(1);
+  });
+});
+
+const req0 = {} as Request;
+const res0 = {} as Response;
