@@ -1,4 +1,5 @@
 export { WriteQueue, type WriteOptions } from './write-queue.js';
+export { readAll } from './read-all.js';
 export { WalSync, commitSyncFor, type CommitSync } from './wal-sync.js';
 export { nativeSqlite } from './native-sqlite.js';
 export { readRows } from './prepared-read.js';

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Instant, RegistrySnapshot } from '@acs/access-rules';
-import { readRows } from '@acs/database';
+import { readAll, readRows } from '@acs/database';
 import { personsOnEachReader, type FleetReader } from '@acs/registry';
 import type { SlotState } from './entities.js';
 import { planLibrary, type LibraryPlan } from './planner.js';
@@ -57,7 +57,7 @@ export async function readFleetPlan(
   now: Instant,
 ): Promise<FleetPlan> {
   const rows = <T>(sql: string): Promise<T[]> => (ds.options.type === 'better-sqlite3' ? readRows<T>(ds, sql, []) : (m.query(sql) as Promise<T[]>));
-  const [templates, slots] = await Promise.all([rows<TemplateRow>(TEMPLATES), rows<SlotRow>(SLOTS)]);
+  const [templates, slots] = await readAll<[TemplateRow[], SlotRow[]]>(m, [() => rows<TemplateRow>(TEMPLATES), () => rows<SlotRow>(SLOTS)]);
   const templatesOf = groupBy(templates, (t) => t.person_id);
   const byId = new Map(templates.map((t) => [t.id, t]));
   const slotsOf = groupBy(slots, (s) => s.reader_id);

@@ -5,7 +5,7 @@ import type { Instant, RegistrySnapshot } from '@acs/access-rules';
 import { Clock, PeriodicJobs } from '@acs/clock';
 import { ClusterBus } from '@acs/cluster';
 import { AppConfig } from '@acs/config';
-import { clusterLock, WriteQueue } from '@acs/database';
+import { clusterLock, readAll, WriteQueue } from '@acs/database';
 import { NotFoundError } from '@acs/http';
 import { ReaderDirectory, readerLoads, RegistryChanges, RegistrySnapshotService, type FleetReader, type ReaderLoad } from '@acs/registry';
 import { FingerprintTemplateEntity, ReaderOpEntity, ReaderReconciliationEntity, ReaderSlotEntity, type ReaderOpState } from './entities.js';
@@ -293,7 +293,7 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
   }
 
   private async readFleetPlanIn(m: EntityManager, snapshot: RegistrySnapshot, now: Instant): Promise<FleetPlan> {
-    const [readers, doors] = await Promise.all([this.directory.readers(m), this.directory.doorReaders(m)]);
+    const [readers, doors] = await readAll(m, [() => this.directory.readers(m), () => this.directory.doorReaders(m)] as const);
     return readFleetPlan(this.ds, m, readers, doors, snapshot, now);
   }
 

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { RegistrySnapshot } from '@acs/access-rules';
 import { Clock } from '@acs/clock';
+import { readAll } from '@acs/database';
 import { ConflictError } from '@acs/http';
 import { DoorEntity, ReaderEntity } from '../entities/index.js';
 import { readerLoads, type ReaderLoad } from './capacity.js';
@@ -19,7 +21,13 @@ export class CapacityGuard {
   ) {}
 
   async loads(m: EntityManager): Promise<ReaderLoad[]> {
-    const [snapshot, readers, doors, counts] = await Promise.all([loadSnapshot(m), m.find(ReaderEntity), m.find(DoorEntity), this.fingers.counts(m)]);
+    // `m` is the change's transaction: one connection, so the reads go one after another (readAll).
+    const [snapshot, readers, doors, counts] = await readAll<[RegistrySnapshot, ReaderEntity[], DoorEntity[], Map<string, number>]>(m, [
+      () => loadSnapshot(m),
+      () => m.find(ReaderEntity),
+      () => m.find(DoorEntity),
+      () => this.fingers.counts(m),
+    ]);
     return readerLoads(snapshot, readers, doors, this.clock.nowMs(), (p) => counts.get(p) ?? 0);
   }
 

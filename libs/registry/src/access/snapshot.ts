@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RegistrySnapshot } from '@acs/access-rules';
+import { readAll } from '@acs/database';
 import { AccessLevelEntity, CustomerEntity, DoorEntity, type PersonEntity, ScheduleEntity, ZoneEntity } from '../entities/index.js';
 import { RegistryChanges } from '../common/registry-changes.js';
 
@@ -35,25 +36,28 @@ const ms = (v: number | string | null): number | null => (v === null ? null : Nu
  * check runs inside the change's transaction. The small tables keep their entities.
  */
 export async function loadSnapshot(m: EntityManager): Promise<RegistrySnapshot> {
-  const [customers, personRows, schedules, levels, grantRows, zones, doors, levelZones, levelDoors] = await Promise.all([
-    m.find(CustomerEntity, { select: { id: true, serviceStart: true, serviceEnd: true, purgedAt: true } }),
-    m.query('SELECT id, customer_id, status, valid_from, valid_until, escort_person_id FROM person') as Promise<PersonRow[]>,
-    m.find(ScheduleEntity),
-    m.find(AccessLevelEntity, { select: { id: true, scheduleId: true } }),
-    m.query('SELECT id, access_level_id, customer_id, person_id, valid_from, valid_until FROM access_grant') as Promise<GrantRow[]>,
-    m.find(ZoneEntity),
-    m.find(DoorEntity, { relations: { zone: true } }),
-    m
-      .createQueryBuilder()
-      .select(['j.access_level_id AS level', 'j.zone_id AS target'])
-      .from('access_level_zone', 'j')
-      .getRawMany<{ level: string; target: string }>(),
-    m
-      .createQueryBuilder()
-      .select(['j.access_level_id AS level', 'j.door_id AS target'])
-      .from('access_level_door', 'j')
-      .getRawMany<{ level: string; target: string }>(),
-  ]);
+  // Inside a transaction (the capacity check) `m` is one connection: readAll says why that matters.
+  const [customers, personRows, schedules, levels, grantRows, zones, doors, levelZones, levelDoors] = await readAll(m, [
+    () => m.find(CustomerEntity, { select: { id: true, serviceStart: true, serviceEnd: true, purgedAt: true } }),
+    () => m.query('SELECT id, customer_id, status, valid_from, valid_until, escort_person_id FROM person') as Promise<PersonRow[]>,
+    () => m.find(ScheduleEntity),
+    () => m.find(AccessLevelEntity, { select: { id: true, scheduleId: true } }),
+    () => m.query('SELECT id, access_level_id, customer_id, person_id, valid_from, valid_until FROM access_grant') as Promise<GrantRow[]>,
+    () => m.find(ZoneEntity),
+    () => m.find(DoorEntity, { relations: { zone: true } }),
+    () =>
+      m
+        .createQueryBuilder()
+        .select(['j.access_level_id AS level', 'j.zone_id AS target'])
+        .from('access_level_zone', 'j')
+        .getRawMany<{ level: string; target: string }>(),
+    () =>
+      m
+        .createQueryBuilder()
+        .select(['j.access_level_id AS level', 'j.door_id AS target'])
+        .from('access_level_door', 'j')
+        .getRawMany<{ level: string; target: string }>(),
+  ] as const);
   const targetsOf = (rows: Array<{ level: string; target: string }>) => {
     const out = new Map<string, string[]>();
     for (const r of rows) {
