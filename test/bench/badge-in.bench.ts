@@ -421,8 +421,20 @@ const bench: Benchmark = {
         },
         // Saturation: every reader badging again the moment its last unlock arrived (thousands a
         // second, no reader can), so p50 is about 50 times one badge-in's loop time. No target.
-        { name: `badge-in p50 (${rig.readers.length} readers back to back; vs QoS 1 + commit)`, value: c.p50, unit: 'ms', baseline: floor.p50, better: 'lower' },
-        { name: `badge-in p99 (${rig.readers.length} readers back to back; vs QoS 1 + commit)`, value: c.p99, unit: 'ms', baseline: floor.p99, better: 'lower' },
+        {
+          name: `badge-in p50 (${rig.readers.length} readers back to back; vs QoS 1 + commit)`,
+          value: c.p50,
+          unit: 'ms',
+          baseline: floor.p50,
+          better: 'lower',
+        },
+        {
+          name: `badge-in p99 (${rig.readers.length} readers back to back; vs QoS 1 + commit)`,
+          value: c.p99,
+          unit: 'ms',
+          baseline: floor.p99,
+          better: 'lower',
+        },
         { name: 'bare QoS 1 round trip p99', value: b.p99, unit: 'ms' },
         { name: 'durable commit p99 (synchronous=FULL)', value: k.p99, unit: 'ms' },
       );

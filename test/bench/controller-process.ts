@@ -24,7 +24,11 @@ export interface ControllerSpec {
 }
 
 type ToChild = { type: 'start'; url: string; clockMs: number; controllers: ControllerSpec[] } | { type: 'stop' };
-type ToParent = { type: 'started' } | { type: 'stopped' } | { type: 'failed'; error: string } | { type: 'command'; controllerId: string; cmd: string; door?: number; at: number };
+type ToParent =
+  | { type: 'started' }
+  | { type: 'stopped' }
+  | { type: 'failed'; error: string }
+  | { type: 'command'; controllerId: string; cmd: string; door?: number; at: number };
 
 const hrMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
