@@ -10,7 +10,7 @@ import { FingerCountsPort } from './finger-counts.port.js';
 /**
  * The capacity check runs inside the registry change's transaction, whose manager is one
  * connection. A query handed to it before the previous one answered is queued by node-postgres
- * with a deprecation warning today and refused from pg 9; CI's two-instance runs printed that
+ * with a deprecation warning since pg 8.19 (the queue is to go in pg 9); CI's two-instance runs printed that
  * warning from the check's Promise.all. Counted at TypeORM's query runner, so both engines show it.
  */
 describe.each(ENGINES)('CapacityGuard inside a transaction (%s)', (engine) => {
