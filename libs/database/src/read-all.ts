@@ -8,10 +8,9 @@ import type { EntityManager } from 'typeorm';
  * parallel anyway) and, since pg 8.19, warns "Calling client.query() when the client is already
  * executing a query is deprecated and will be removed in pg@9.0" (brianc/node-postgres pull
  * request 3603). `Promise.all` over such a manager did exactly that inside the capacity check of
- * every registry change. The data
- * source's own manager takes a pooled connection per query, so there the reads go in parallel.
- * On SQLite there is one connection and better-sqlite3 answers synchronously: the order is all
- * that changes.
+ * every registry change. The data source's own manager takes a pooled connection per query, so
+ * there the reads go in parallel. On SQLite there is one connection and better-sqlite3 answers
+ * synchronously: the order is all that changes.
  */
 export async function readAll<T extends readonly unknown[]>(m: EntityManager, reads: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
   if (!m.queryRunner) return (await Promise.all(reads.map((read) => read()))) as unknown as T;
