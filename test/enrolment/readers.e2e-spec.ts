@@ -77,6 +77,45 @@ describe('reader manager with virtual readers', () => {
     });
   });
 
+  it('a reader that connects here again identifies from the bookkeeping as it is now, however it was written meanwhile', async () => {
+    // Failover (issue 18): the instance that served a reader completed its stores (storing ->
+    // stored) and told nobody, since nobody else served the reader; the instance taking the reader
+    // over still held the map it read before, and denied every finger on it as unknown.
+    await librarySettled(library);
+    const cage = site.cageEntryId;
+    const slots = t.app.get(DataSource).getRepository(ReaderSlotEntity);
+    const rows = await slots.find({ where: { readerId: cage, state: 'stored' }, order: { slot: 'ASC' } });
+    expect(rows).toHaveLength(2);
+    const [a, b] = rows;
+    const templateAt = async (slot: number) => (await library.slotOwner(cage, slot))?.templateId;
+    expect(await templateAt(a.slot)).toBe(a.templateId);
+    // What another instance's write looks like from here: rows changed, no notice. Swapping two
+    // slots' templates is invisible to the reconciliation (it compares occupancy).
+    const swap = (x: string, y: string) =>
+      t.app.get(WriteQueue).transaction(async (m) => {
+        await m.update(ReaderSlotEntity, { readerId: cage, slot: a.slot }, { templateId: x });
+        await m.update(ReaderSlotEntity, { readerId: cage, slot: b.slot }, { templateId: y });
+      });
+    const reconnect = async () => {
+      const ready = new Promise<void>((resolve) => {
+        const on = (id: string) => id === cage && (manager.off('ready', on), resolve());
+        manager.on('ready', on);
+      });
+      readers[3].server.dropClient();
+      await ready;
+    };
+    await swap(b.templateId, a.templateId);
+    // Nothing told this process: the map it holds still answers (the premise of this test).
+    expect(await templateAt(a.slot)).toBe(a.templateId);
+    await reconnect();
+    expect(await templateAt(a.slot)).toBe(b.templateId);
+    expect(await templateAt(b.slot)).toBe(a.templateId);
+    await swap(a.templateId, b.templateId);
+    await reconnect();
+    expect(await templateAt(a.slot)).toBe(a.templateId);
+    await librarySettled(library);
+  });
+
   it('a plan with nothing to change takes no write; one with something does', async () => {
     // The write queue is also where badge-in's access events wait: a plan that writes nothing must not hold it.
     await librarySettled(library);

@@ -173,6 +173,10 @@ export class ReaderLibraryService implements OnModuleInit, OnApplicationBootstra
 
   private readonly onReaderReady = (readerId: string): void => {
     if (this.stopped) return;
+    // The slot map held for this reader may predate writes another instance made while it served
+    // the reader (its outbox confirms stores without a notice: nobody else served it). A reader
+    // that failed over to us denied every finger stored meanwhile as unknown until this reload.
+    this.slots.invalidate([readerId]);
     void this.reconcile(readerId)
       .catch(() => null)
       .then(() => this.kick(readerId));
