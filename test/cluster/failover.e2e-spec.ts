@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -128,6 +128,7 @@ describe('failover of network readers and controllers between three instances (P
   };
 
   /** A person at the door: the finger lies on the sensor, is lifted, and comes back, until stopped. */
+  const bursts = new Set<() => Promise<void>>();
   const burst = (d: VirtualDevice) => {
     let on = true;
     const done = (async () => {
@@ -138,10 +139,13 @@ describe('failover of network readers and controllers between three instances (P
         await sleep(300);
       }
     })();
-    return async () => {
+    const stop = async () => {
       on = false;
+      bursts.delete(stop);
       await done;
     };
+    bursts.add(stop);
+    return stop;
   };
 
   beforeAll(async () => {
@@ -160,7 +164,8 @@ describe('failover of network readers and controllers between three instances (P
       FAILOVER_GROUPS: 'g1',
       DEVICE_LEASE_MS: String(LEASE_MS),
       BADGE_UNLOCK_MS: '1000',
-      LOG_LEVEL: 'warn',
+      // ACS_TEST_LOG_LEVEL=info with ACS_TEST_DUMP_LOGS=1: lease and reader state changes too.
+      LOG_LEVEL: process.env.ACS_TEST_LOG_LEVEL ?? 'warn',
     };
     for (const k of ['a', 'b', 'c'] as const) {
       const dir = mkdtempSync(join(tmpdir(), `acs-failover-${k}-`));
@@ -238,8 +243,16 @@ describe('failover of network readers and controllers between three instances (P
   });
 
   afterAll(async () => {
-    // ACS_TEST_DUMP_LOGS=1: what the instances said, to see why a takeover took long.
-    if (process.env.ACS_TEST_DUMP_LOGS) for (const i of Object.values(inst)) console.error(`--- ${i.id}\n${i.log.join('').slice(-6000)}`);
+    // ACS_TEST_DUMP_LOGS=1: what the instances said, to see why a takeover took long, in
+    // test-output/cluster-failover/<instance>.log (request lines included).
+    if (process.env.ACS_TEST_DUMP_LOGS) {
+      const out = join('test-output', 'cluster-failover');
+      mkdirSync(out, { recursive: true });
+      for (const i of Object.values(inst)) writeFileSync(join(out, `${i.id}.log`), i.log.join(''));
+      console.error(`instance logs in ${out}`);
+    }
+    // A test that failed half-way left its person at the door.
+    await Promise.all([...bursts].map((stop) => stop()));
     for (const i of Object.values(inst)) if (i?.proc) await kill(i);
     await Promise.all([ctl1?.stop(), ctl3?.stop()].filter(Boolean));
     const cleaner = await connectRawClient(BROKER, { clientId: `acs-clean-fo-${run}` }).catch(() => undefined);
