@@ -68,7 +68,7 @@ const ALLOWED: Record<string, string> = {
   'hardware/virtual-reader/src/flash.store.ts': "the virtual reader's flash file",
   'hardware/virtual-osdp-reader/src/pd-state.store.ts': "the virtual OSDP readers' state file (address, baud, installed key)",
   'test/bench/main.ts': 'test-output/bench.json',
-  'test/bench/scale.bench.ts': '/proc/<pid>/status of the server process it started (its resident memory), never the database files',
+  'test/bench/scale-run.ts': '/proc/<pid>/status of the server process it started (its resident memory), never the database files',
   'test/bench/purge.bench.ts': "virtual readers' flash files (the raw read of the database runs in a child process)",
   'test/enrolment/enrolment-support.ts': "virtual readers' flash files",
   'test/support/test-database.ts': 'the PostgreSQL database name marker in a test folder',
